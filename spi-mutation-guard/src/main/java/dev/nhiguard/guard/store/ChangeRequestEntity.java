@@ -1,0 +1,113 @@
+package dev.nhiguard.guard.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+/**
+ * A guarded admin write held for approval: the exact request (method, path, canonical body),
+ * its digest, the target's before-image and who asked, with the request's state.
+ */
+@Entity
+@Table(name = "NHI_CHANGE_REQUEST")
+public class ChangeRequestEntity {
+
+    @Id
+    @Column(name = "ID", length = 36, nullable = false)
+    private String id;
+
+    @Column(name = "REALM_ID", length = 36, nullable = false)
+    private String realmId;
+
+    @Column(name = "STATE", length = 24, nullable = false)
+    private String state;
+
+    @Column(name = "OPERATION", length = 64, nullable = false)
+    private String operation;
+
+    @Column(name = "METHOD", length = 8, nullable = false)
+    private String method;
+
+    @Column(name = "PATH", length = 2048, nullable = false)
+    private String path;
+
+    @Column(name = "BODY", length = 1_000_000)
+    private String body;
+
+    @Column(name = "DIGEST", length = 64, nullable = false)
+    private String digest;
+
+    @Column(name = "TARGET", length = 1024)
+    private String target;
+
+    @Column(name = "BEFORE_IMAGE", length = 1_000_000)
+    private String beforeImage;
+
+    @Column(name = "REQUESTER_USER_ID", length = 36, nullable = false)
+    private String requesterUserId;
+
+    @Column(name = "REQUESTER_REALM_ID", length = 36, nullable = false)
+    private String requesterRealmId;
+
+    @Column(name = "REQUESTER_CLIENT_ID", length = 255)
+    private String requesterClientId;
+
+    @Column(name = "REQUESTER_AUTH_TIME")
+    private Long requesterAuthTime;
+
+    @Column(name = "REQUESTER_LOA")
+    private Integer requesterLoa;
+
+    @Column(name = "CREATED_AT", nullable = false)
+    private long createdAt;
+
+    @Column(name = "UPDATED_AT", nullable = false)
+    private long updatedAt;
+
+    @Column(name = "EXPIRES_AT", nullable = false)
+    private long expiresAt;
+
+    @Version
+    @Column(name = "VERSION", nullable = false)
+    private int version;
+
+    public String getId() { return id; }
+    public void setId(String id) { this.id = id; }
+    public String getRealmId() { return realmId; }
+    public void setRealmId(String realmId) { this.realmId = realmId; }
+    public String getState() { return state; }
+    public void setState(String state) { this.state = state; }
+    public String getOperation() { return operation; }
+    public void setOperation(String operation) { this.operation = operation; }
+    public String getMethod() { return method; }
+    public void setMethod(String method) { this.method = method; }
+    public String getPath() { return path; }
+    public void setPath(String path) { this.path = path; }
+    public String getBody() { return body; }
+    public void setBody(String body) { this.body = body; }
+    public String getDigest() { return digest; }
+    public void setDigest(String digest) { this.digest = digest; }
+    public String getTarget() { return target; }
+    public void setTarget(String target) { this.target = target; }
+    public String getBeforeImage() { return beforeImage; }
+    public void setBeforeImage(String beforeImage) { this.beforeImage = beforeImage; }
+    public String getRequesterUserId() { return requesterUserId; }
+    public void setRequesterUserId(String requesterUserId) { this.requesterUserId = requesterUserId; }
+    public String getRequesterRealmId() { return requesterRealmId; }
+    public void setRequesterRealmId(String requesterRealmId) { this.requesterRealmId = requesterRealmId; }
+    public String getRequesterClientId() { return requesterClientId; }
+    public void setRequesterClientId(String requesterClientId) { this.requesterClientId = requesterClientId; }
+    public Long getRequesterAuthTime() { return requesterAuthTime; }
+    public void setRequesterAuthTime(Long requesterAuthTime) { this.requesterAuthTime = requesterAuthTime; }
+    public Integer getRequesterLoa() { return requesterLoa; }
+    public void setRequesterLoa(Integer requesterLoa) { this.requesterLoa = requesterLoa; }
+    public long getCreatedAt() { return createdAt; }
+    public void setCreatedAt(long createdAt) { this.createdAt = createdAt; }
+    public long getUpdatedAt() { return updatedAt; }
+    public void setUpdatedAt(long updatedAt) { this.updatedAt = updatedAt; }
+    public long getExpiresAt() { return expiresAt; }
+    public void setExpiresAt(long expiresAt) { this.expiresAt = expiresAt; }
+    public int getVersion() { return version; }
+}

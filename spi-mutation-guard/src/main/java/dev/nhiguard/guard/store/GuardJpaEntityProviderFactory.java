@@ -1,0 +1,68 @@
+package dev.nhiguard.guard.store;
+
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.Config;
+import org.keycloak.connections.jpa.entityprovider.JpaEntityProvider;
+import org.keycloak.connections.jpa.entityprovider.JpaEntityProviderFactory;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+
+import dev.nhiguard.guard.ModuleVersion;
+
+/** Registers the mutation guard's tables and their Liquibase changelog. */
+public final class GuardJpaEntityProviderFactory implements JpaEntityProviderFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "nhi-guard-store";
+    static final String CHANGELOG = "META-INF/nhi-guard-changelog.xml";
+
+    private static final JpaEntityProvider PROVIDER = new JpaEntityProvider() {
+        @Override
+        public List<Class<?>> getEntities() {
+            return List.of(ChangeRequestEntity.class);
+        }
+
+        @Override
+        public String getChangelogLocation() {
+            return CHANGELOG;
+        }
+
+        @Override
+        public String getFactoryId() {
+            return PROVIDER_ID;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @Override
+    public JpaEntityProvider create(KeycloakSession session) {
+        return PROVIDER;
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        return Map.of("version", ModuleVersion.get());
+    }
+}

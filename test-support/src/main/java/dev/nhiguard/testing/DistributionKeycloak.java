@@ -1,0 +1,290 @@
+package dev.nhiguard.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.keycloak.admin.client.Keycloak;
+
+/**
+ * The Keycloak distribution from Maven Central, started as a child process on loopback with
+ * the packaged provider JARs in its {@code providers/} folder. One instance serves a whole
+ * test run.
+ */
+public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable {
+
+    public static final String ADMIN_USERNAME = "admin";
+    public static final String ADMIN_PASSWORD = "admin";
+
+    private final Settings settings;
+    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private Process process;
+    private int httpPort;
+    private int managementPort;
+    private Keycloak admin;
+
+    /**
+     * @param home          unpacked distribution (contains {@code bin/kc.sh})
+     * @param providers     folder whose JARs are installed into {@code providers/}
+     * @param realmImports  folder of realm JSON files imported at start, or null
+     * @param logFile       where the server's output is written as well
+     * @param extraArgs     further {@code kc.sh start-dev} arguments
+     * @param startTimeout  how long to wait for readiness
+     */
+    public record Settings(Path home, Path providers, Path realmImports, Path logFile,
+                           List<String> extraArgs, Duration startTimeout) {
+
+        /** Settings from the system properties the build passes to failsafe. */
+        public static Settings fromSystemProperties() {
+            return new Settings(
+                    requiredPath("nhi.keycloak.home"),
+                    requiredPath("nhi.providers.dir"),
+                    optionalPath("nhi.realms.dir"),
+                    Path.of(System.getProperty("nhi.keycloak.log", "target/keycloak.log")),
+                    splitArgs(System.getProperty("nhi.keycloak.args", "")),
+                    Duration.ofSeconds(Long.getLong("nhi.keycloak.start-timeout-seconds", 300)));
+        }
+
+        private static Path requiredPath(String property) {
+            String value = System.getProperty(property);
+            if (value == null || value.isBlank()) {
+                throw new IllegalStateException("system property " + property + " is not set; run the tests through Maven (mvn verify)");
+            }
+            return Path.of(value);
+        }
+
+        private static Path optionalPath(String property) {
+            String value = System.getProperty(property);
+            return value == null || value.isBlank() ? null : Path.of(value);
+        }
+
+        private static List<String> splitArgs(String args) {
+            return args.isBlank() ? List.of() : List.of(args.trim().split("\\s+"));
+        }
+    }
+
+    public DistributionKeycloak(Settings settings) {
+        this.settings = settings;
+    }
+
+    public synchronized void start() {
+        try {
+            installProviders();
+            installRealmImports();
+            httpPort = freePort();
+            managementPort = freePort();
+            List<String> command = new ArrayList<>(List.of(
+                    settings.home().resolve("bin/kc.sh").toString(), "start-dev",
+                    "--http-host=127.0.0.1",
+                    "--http-port=" + httpPort,
+                    "--http-management-port=" + managementPort,
+                    "--health-enabled=true",
+                    "--db=dev-mem",
+                    "--import-realm"));
+            command.addAll(settings.extraArgs());
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(settings.home().toFile())
+                    .redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.put("KC_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USERNAME);
+            env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
+            env.putIfAbsent("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m");
+            env.putIfAbsent("JAVA_OPTS_APPEND", "-XX:TieredStopAtLevel=1");
+            Files.createDirectories(settings.logFile().toAbsolutePath().getParent());
+            process = pb.start();
+            pumpOutput();
+            awaitReady();
+            admin = Keycloak.getInstance(baseUri().toString(), "master", ADMIN_USERNAME, ADMIN_PASSWORD, "admin-cli");
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void installProviders() throws IOException {
+        Path target = settings.home().resolve("providers");
+        Files.createDirectories(target);
+        try (Stream<Path> old = Files.list(target)) {
+            for (Path p : (Iterable<Path>) old::iterator) {
+                if (p.getFileName().toString().endsWith(".jar")) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try (Stream<Path> jars = Files.list(settings.providers())) {
+            List<Path> list = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+            if (list.isEmpty()) {
+                throw new IllegalStateException("no provider JARs in " + settings.providers() + "; run mvn package first");
+            }
+            for (Path jar : list) {
+                Files.copy(jar, target.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private void installRealmImports() throws IOException {
+        Path target = settings.home().resolve("data/import");
+        if (Files.isDirectory(target)) {
+            try (Stream<Path> old = Files.list(target)) {
+                for (Path p : (Iterable<Path>) old::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(target);
+        if (settings.realmImports() == null) {
+            return;
+        }
+        try (Stream<Path> realms = Files.list(settings.realmImports())) {
+            for (Path realm : (Iterable<Path>) realms.filter(p -> p.toString().endsWith(".json"))::iterator) {
+                Files.copy(realm, target.resolve(realm.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private void pumpOutput() throws IOException {
+        var writer = Files.newBufferedWriter(settings.logFile(), StandardCharsets.UTF_8);
+        Thread pump = new Thread(() -> {
+            try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 writer) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    log.add(line);
+                    writer.write(line);
+                    writer.newLine();
+                    writer.flush();
+                }
+            } catch (IOException ignored) {
+                // the process went away; its output ends here
+            }
+        }, "keycloak-output");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(settings.startTimeout());
+        URI health = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Keycloak exited with " + process.exitValue()
+                        + " before it was ready; last lines:\n" + tail(40));
+            }
+            if (status(health) == 200) {
+                return;
+            }
+            sleep(500);
+        }
+        throw new IllegalStateException("Keycloak was not ready within " + settings.startTimeout() + "; last lines:\n" + tail(40));
+    }
+
+    private static int status(URI uri) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            try {
+                return c.getResponseCode();
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private String tail(int n) {
+        synchronized (log) {
+            return String.join("\n", log.subList(Math.max(0, log.size() - n), log.size()));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + httpPort);
+    }
+
+    public URI managementUri() {
+        return URI.create("http://127.0.0.1:" + managementPort);
+    }
+
+    @Override
+    public Keycloak adminClient() {
+        return admin;
+    }
+
+    @Override
+    public String bootstrapAdminUsername() {
+        return ADMIN_USERNAME;
+    }
+
+    @Override
+    public String bootstrapAdminPassword() {
+        return ADMIN_PASSWORD;
+    }
+
+    @Override
+    public List<String> logLines() {
+        synchronized (log) {
+            return List.copyOf(log);
+        }
+    }
+
+    /** SIGTERM (kc.sh forwards it to the JVM), then kills what is left after a grace period. */
+    @Override
+    public synchronized void close() {
+        if (admin != null) {
+            admin.close();
+            admin = null;
+        }
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        process = null;
+    }
+}
