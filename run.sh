@@ -70,10 +70,16 @@ if [ ! -x "$KC_HOME/bin/kc.sh" ]; then
         -DoutputDirectory="$RUN_DIR"
 fi
 
-# 3. Our providers (and only the current ones) in providers/.
+# 3. Our providers (and only the current ones) in providers/. Unchanged JARs keep their
+#    timestamps, so Keycloak does not re-augment when nothing changed.
 mkdir -p "$KC_HOME/providers"
-find "$KC_HOME/providers" -maxdepth 1 -name '*.jar' -delete
-cp "$PROVIDERS"/*.jar "$KC_HOME/providers/"
+for jar in "$KC_HOME/providers"/*.jar; do
+    [ -e "$jar" ] || continue
+    [ -e "$PROVIDERS/$(basename "$jar")" ] || rm -f "$jar"
+done
+for jar in "$PROVIDERS"/*.jar; do
+    cmp -s "$jar" "$KC_HOME/providers/$(basename "$jar")" || cp -p "$jar" "$KC_HOME/providers/"
+done
 
 # 4. The demo realm, imported when it does not exist yet.
 if $RESET; then
@@ -115,7 +121,7 @@ kc=$!
 trap 'kill -TERM "$kc" 2>/dev/null; wait "$kc"; exit 0' INT TERM
 
 ready() { # HTTP GET of the readiness check with bash alone
-    exec 3<>"/dev/tcp/127.0.0.1/$MGMT_PORT" 2>/dev/null || return 1
+    { exec 3<>"/dev/tcp/127.0.0.1/$MGMT_PORT"; } 2>/dev/null || return 1
     printf 'GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
     local status
     read -r _ status _ <&3 || status=
