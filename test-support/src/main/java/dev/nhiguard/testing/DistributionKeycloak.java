@@ -41,7 +41,8 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
 
     /**
      * @param home          unpacked distribution (contains {@code bin/kc.sh})
-     * @param providers     folder whose JARs are installed into {@code providers/}
+     * @param providers     folder whose JARs are installed into {@code providers/}; null for a
+     *                      plain Keycloak without our providers
      * @param realmImports  folder of realm JSON files imported at start, or null
      * @param logFile       where the server's output is written as well
      * @param extraArgs     further {@code kc.sh start-dev} arguments
@@ -129,6 +130,9 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
                     Files.delete(p);
                 }
             }
+        }
+        if (settings.providers() == null) {
+            return; // plain Keycloak, for comparisons
         }
         try (Stream<Path> jars = Files.list(settings.providers())) {
             List<Path> list = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();

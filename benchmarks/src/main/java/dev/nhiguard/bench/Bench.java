@@ -1,0 +1,170 @@
+package dev.nhiguard.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.ToDoubleFunction;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.testing.DistributionKeycloak;
+import dev.nhiguard.testing.HttpAdmin;
+
+/**
+ * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
+ * run: latency of unguarded admin reads and writes, and client-credentials token throughput.
+ * Rounds alternate the order of the two servers so drift of a shared machine hits both alike;
+ * each figure is the median over rounds.
+ *
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens]</pre>
+ */
+public final class Bench {
+
+    private int rounds = 5;
+    private int requests = 300;
+    private int concurrency = 4;
+    private final Set<String> only = new LinkedHashSet<>(List.of("admin", "tokens"));
+
+    public static void main(String[] args) throws Exception {
+        Bench bench = new Bench();
+        bench.parse(args);
+        bench.run();
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--requests" -> requests = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--only" -> {
+                    only.clear();
+                    only.addAll(Arrays.asList(args[++i].split(",")));
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+    }
+
+    private void run() throws Exception {
+        try (Servers servers = Servers.start(List.of())) {
+            Report report = new Report();
+            System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores%n",
+                    rounds, requests, concurrency, Runtime.getRuntime().availableProcessors());
+            if (only.contains("admin")) {
+                adminLatency(servers, report);
+            }
+            if (only.contains("tokens")) {
+                tokenThroughput(servers, report);
+            }
+            System.out.println();
+            report.print();
+        }
+    }
+
+    /** One measurement's result on one server. */
+    private record Sample(Stats read, Stats write) {
+    }
+
+    private void adminLatency(Servers servers, Report report) {
+        warmUp(servers.plain);
+        warmUp(servers.guarded);
+        List<Sample> plain = new ArrayList<>();
+        List<Sample> guarded = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            boolean plainFirst = r % 2 == 0;
+            if (plainFirst) {
+                plain.add(adminSample(servers.plain));
+                guarded.add(adminSample(servers.guarded));
+            } else {
+                guarded.add(adminSample(servers.guarded));
+                plain.add(adminSample(servers.plain));
+            }
+        }
+        report.add("admin read p50 (GET clients)", median(plain, s -> s.read().percentileMillis(50)),
+                median(guarded, s -> s.read().percentileMillis(50)), "ms");
+        report.add("admin read p99", median(plain, s -> s.read().percentileMillis(99)),
+                median(guarded, s -> s.read().percentileMillis(99)), "ms");
+        report.add("unguarded write p50 (PUT user)", median(plain, s -> s.write().percentileMillis(50)),
+                median(guarded, s -> s.write().percentileMillis(50)), "ms");
+        report.add("unguarded write p99", median(plain, s -> s.write().percentileMillis(99)),
+                median(guarded, s -> s.write().percentileMillis(99)), "ms");
+    }
+
+    private void warmUp(DistributionKeycloak server) {
+        adminSample(server);
+    }
+
+    private Sample adminSample(DistributionKeycloak server) {
+        HttpAdmin http = server.http();
+        String token = http.adminToken(server.bootstrapAdminUsername(), server.bootstrapAdminPassword());
+        HttpAdmin.Response users = http.get("/admin/realms/bench/users?username=bench-user&exact=true", token);
+        ObjectNode user = (ObjectNode) users.json().get(0);
+        String userPath = "/admin/realms/bench/users/" + user.get("id").asText();
+        long[] reads = new long[requests];
+        long[] writes = new long[requests];
+        for (int i = 0; i < requests; i++) {
+            long t0 = System.nanoTime();
+            HttpAdmin.Response r = http.get("/admin/realms/bench/clients?first=0&max=20", token);
+            reads[i] = System.nanoTime() - t0;
+            check(r, 200);
+            user.put("firstName", "Bench" + i);
+            t0 = System.nanoTime();
+            HttpAdmin.Response w = http.put(userPath, token, user.toString());
+            writes[i] = System.nanoTime() - t0;
+            check(w, 204);
+        }
+        return new Sample(Stats.of(reads), Stats.of(writes));
+    }
+
+    private void tokenThroughput(Servers servers, Report report) throws Exception {
+        tokensPerSecond(servers.plain);
+        tokensPerSecond(servers.guarded);
+        List<Double> plain = new ArrayList<>();
+        List<Double> guarded = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+                plain.add(tokensPerSecond(servers.plain));
+                guarded.add(tokensPerSecond(servers.guarded));
+            } else {
+                guarded.add(tokensPerSecond(servers.guarded));
+                plain.add(tokensPerSecond(servers.plain));
+            }
+        }
+        report.add("client-credentials tokens/s", median(plain, d -> d), median(guarded, d -> d), "/s");
+    }
+
+    private double tokensPerSecond(DistributionKeycloak server) throws Exception {
+        HttpAdmin http = server.http();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                futures.add(pool.submit(() -> http.clientCredentials("bench", "bench-svc", "bench-secret")));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            return requests / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> double median(List<T> samples, ToDoubleFunction<T> figure) {
+        double[] v = samples.stream().mapToDouble(figure).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static void check(HttpAdmin.Response r, int expected) {
+        if (r.status() != expected) {
+            throw new IllegalStateException("expected " + expected + ", got " + r.status() + ": " + r.body());
+        }
+    }
+}
