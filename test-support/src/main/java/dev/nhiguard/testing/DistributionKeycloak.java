@@ -39,17 +39,26 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
     private int managementPort;
     private Keycloak admin;
 
+    /** The default start: development mode on a fresh in-memory database, realms imported. */
+    public static final List<String> DEV_MEM = List.of("start-dev", "--db=dev-mem", "--import-realm");
+
     /**
      * @param home          unpacked distribution (contains {@code bin/kc.sh})
      * @param providers     folder whose JARs are installed into {@code providers/}; null for a
      *                      plain Keycloak without our providers
      * @param realmImports  folder of realm JSON files imported at start, or null
      * @param logFile       where the server's output is written as well
-     * @param extraArgs     further {@code kc.sh start-dev} arguments
+     * @param extraArgs     further arguments after the start command and the listener options
      * @param startTimeout  how long to wait for readiness
+     * @param startCommand  the {@code kc.sh} command and its database/import options
      */
     public record Settings(Path home, Path providers, Path realmImports, Path logFile,
-                           List<String> extraArgs, Duration startTimeout) {
+                           List<String> extraArgs, Duration startTimeout, List<String> startCommand) {
+
+        public Settings(Path home, Path providers, Path realmImports, Path logFile,
+                        List<String> extraArgs, Duration startTimeout) {
+            this(home, providers, realmImports, logFile, extraArgs, startTimeout, DEV_MEM);
+        }
 
         /** Settings from the system properties the build passes to failsafe. */
         public static Settings fromSystemProperties() {
@@ -62,7 +71,23 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
                     Duration.ofSeconds(Long.getLong("nhi.keycloak.start-timeout-seconds", 300)));
         }
 
-        private static Path requiredPath(String property) {
+        public Settings withHome(Path newHome) {
+            return new Settings(newHome, providers, realmImports, logFile, extraArgs, startTimeout, startCommand);
+        }
+
+        public Settings withLogFile(Path newLogFile) {
+            return new Settings(home, providers, realmImports, newLogFile, extraArgs, startTimeout, startCommand);
+        }
+
+        public Settings withRealmImports(Path newRealmImports) {
+            return new Settings(home, providers, newRealmImports, logFile, extraArgs, startTimeout, startCommand);
+        }
+
+        public Settings withStartCommand(List<String> newStartCommand) {
+            return new Settings(home, providers, realmImports, logFile, extraArgs, startTimeout, newStartCommand);
+        }
+
+        static Path requiredPath(String property) {
             String value = System.getProperty(property);
             if (value == null || value.isBlank()) {
                 throw new IllegalStateException("system property " + property + " is not set; run the tests through Maven (mvn verify)");
@@ -90,14 +115,14 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             installRealmImports();
             httpPort = freePort();
             managementPort = freePort();
-            List<String> command = new ArrayList<>(List.of(
-                    settings.home().resolve("bin/kc.sh").toString(), "start-dev",
+            List<String> command = new ArrayList<>();
+            command.add(settings.home().resolve("bin/kc.sh").toString());
+            command.addAll(settings.startCommand());
+            command.addAll(List.of(
                     "--http-host=127.0.0.1",
                     "--http-port=" + httpPort,
                     "--http-management-port=" + managementPort,
-                    "--health-enabled=true",
-                    "--db=dev-mem",
-                    "--import-realm"));
+                    "--health-enabled=true"));
             command.addAll(settings.extraArgs());
             ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(settings.home().toFile())
@@ -222,7 +247,7 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
