@@ -28,7 +28,8 @@ public final class ServerChecks {
 
     /** Every theme we ship, by theme type. */
     public static final Map<String, List<String>> THEMES = Map.of(
-            "email", List.of("nhi-guard"));
+            "email", List.of("nhi-guard"),
+            "common", List.of("nhi-guard"));
 
     private static final Pattern ERROR_LINE = Pattern.compile("\\bERROR\\b");
 
