@@ -24,11 +24,11 @@ public final class ServerChecks {
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
             "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store"),
-            "admin-realm-restapi-extension", List.of("nhi"));
+            "admin-realm-restapi-extension", List.of("nhi"),
+            "eventsListener", List.of("nhi-guard-notifier"));
 
     /** Every theme we ship, by theme type. */
     public static final Map<String, List<String>> THEMES = Map.of(
-            "email", List.of("nhi-guard"),
             "common", List.of("nhi-guard"));
 
     private static final Pattern ERROR_LINE = Pattern.compile("\\bERROR\\b");

@@ -1,0 +1,212 @@
+package dev.nhiguard.guard.notify;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jboss.logging.Logger;
+import org.keycloak.common.Version;
+import org.keycloak.email.EmailException;
+import org.keycloak.email.EmailTemplateProvider;
+import org.keycloak.events.Event;
+import org.keycloak.events.EventListenerProvider;
+import org.keycloak.events.admin.AdminEvent;
+import org.keycloak.models.AbstractKeycloakTransaction;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.util.JsonSerialization;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Turns {@code CHANGE_REQUEST} admin events into emails. Recipients are resolved inside the
+ * transition's transaction; the mail leaves only after it committed, so a rolled-back
+ * transition sends nothing.
+ */
+final class ChangeRequestNotifier implements EventListenerProvider {
+
+    private static final Logger LOG = Logger.getLogger(ChangeRequestNotifier.class);
+
+    static final String RESOURCE_TYPE = "CHANGE_REQUEST";
+    static final String POLICY_ATTRIBUTE = "nhi.guard.policy";
+    static final String DEFAULT_APPROVER_ROLE = "nhi-approver";
+    /** Transitions the requester hears about; CREATED goes to the approvers, CANCELLED to nobody. */
+    static final Set<String> REQUESTER_TRANSITIONS = Set.of("APPROVED", "REJECTED", "APPLIED", "FAILED", "EXPIRED", "ROLLED_BACK");
+    private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** One email to send: to whom (realm and user id), which template, with which attributes. */
+    record Mail(String realmId, String userId, String template, String subjectKey, List<Object> subjectArgs,
+                Map<String, Object> attributes) {
+    }
+
+    private final KeycloakSession session;
+    private final List<Mail> outbox = new ArrayList<>();
+    private boolean enlisted;
+
+    ChangeRequestNotifier(KeycloakSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public void onEvent(Event event) {
+    }
+
+    @Override
+    public void onEvent(AdminEvent event, boolean includeRepresentation) {
+        if (!RESOURCE_TYPE.equals(event.getResourceTypeAsString()) || event.getRepresentation() == null) {
+            return;
+        }
+        RealmModel realm = session.realms().getRealm(event.getRealmId());
+        if (realm == null || realm.getSmtpConfig() == null || realm.getSmtpConfig().isEmpty()) {
+            return;
+        }
+        JsonNode cr;
+        try {
+            cr = JsonSerialization.mapper.readTree(event.getRepresentation());
+        } catch (IOException e) {
+            LOG.warnf(e, "Unreadable change-request event in realm %s; no email sent", realm.getName());
+            return;
+        }
+        String transition = event.getDetails() == null ? null : event.getDetails().get("transition");
+        if (transition == null) {
+            transition = cr.path("transition").asText(null);
+        }
+        Map<String, Object> attributes = attributes(realm, cr, transition);
+        String operation = cr.path("operation").asText();
+        String target = cr.path("target").asText(cr.path("path").asText());
+        String requesterId = cr.path("requester").path("userId").asText(null);
+        if ("CREATED".equals(transition)) {
+            for (UserModel approver : approvers(realm)) {
+                if (!approver.getId().equals(requesterId)) {
+                    queue(new Mail(realm.getId(), approver.getId(), "nhi-guard-approval-needed.ftl",
+                            "nhiGuardApprovalNeededSubject", List.of(operation, target), attributes));
+                }
+            }
+        } else if (REQUESTER_TRANSITIONS.contains(transition) && requesterId != null) {
+            String requesterRealmId = cr.path("requester").path("realmId").asText(realm.getId());
+            queue(new Mail(requesterRealmId, requesterId, "nhi-guard-decision.ftl", "nhiGuardDecisionSubject",
+                    List.of(operation, target, transition), attributes));
+        }
+    }
+
+    private List<UserModel> approvers(RealmModel realm) {
+        RoleModel role = realm.getRole(approverRole(realm));
+        if (role == null) {
+            return List.of();
+        }
+        return session.users().getRoleMembersStream(realm, role)
+                .filter(UserModel::isEnabled)
+                .filter(u -> u.getEmail() != null && !u.getEmail().isBlank())
+                .filter(u -> u.getServiceAccountClientLink() == null)
+                .toList();
+    }
+
+    private static String approverRole(RealmModel realm) {
+        String raw = realm.getAttribute(POLICY_ATTRIBUTE);
+        if (raw == null || raw.isBlank()) {
+            return DEFAULT_APPROVER_ROLE;
+        }
+        try {
+            return JsonSerialization.mapper.readTree(raw).path("approverRole").asText(DEFAULT_APPROVER_ROLE);
+        } catch (IOException e) {
+            return DEFAULT_APPROVER_ROLE;
+        }
+    }
+
+    private Map<String, Object> attributes(RealmModel realm, JsonNode cr, String transition) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("id", cr.path("id").asText());
+        c.put("operation", cr.path("operation").asText());
+        c.put("target", cr.path("target").asText(""));
+        c.put("request", cr.path("method").asText() + " " + cr.path("path").asText());
+        c.put("state", cr.path("state").asText());
+        c.put("transition", transition);
+        c.put("requester", cr.path("requester").path("username").asText(cr.path("requester").path("userId").asText()));
+        c.put("digest", cr.path("digest").asText());
+        c.put("decision", cr.path("decision").asText(""));
+        c.put("expiresAt", cr.hasNonNull("expiresAt") ? UTC.format(Instant.ofEpochMilli(cr.get("expiresAt").asLong())) : "");
+        Map<String, Object> attributes = new HashMap<>();
+        attributes.put("changeRequest", c);
+        attributes.put("targetRealm", realm.getName());
+        String link = approvalsPage(realm, c.get("id").toString());
+        if (link != null) {
+            attributes.put("link", link);
+        }
+        return attributes;
+    }
+
+    /** The approvals page of the nhi-guard theme, opened on this change request. */
+    private String approvalsPage(RealmModel realm, String id) {
+        try {
+            URI base = session.getContext().getUri().getBaseUri();
+            return base.resolve("resources/" + Version.RESOURCES_VERSION + "/common/nhi-guard/approvals/index.html")
+                    + "#realm=" + realm.getName() + "&id=" + id;
+        } catch (RuntimeException e) {
+            return null; // no request (a background transition): the mail goes without a link
+        }
+    }
+
+    private void queue(Mail mail) {
+        outbox.add(mail);
+        if (!enlisted) {
+            enlisted = true;
+            session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
+                @Override
+                protected void commitImpl() {
+                    sendAll();
+                }
+
+                @Override
+                protected void rollbackImpl() {
+                    outbox.clear();
+                }
+            });
+        }
+    }
+
+    private void sendAll() {
+        List<Mail> mails = List.copyOf(outbox);
+        outbox.clear();
+        for (Mail mail : mails) {
+            try {
+                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> send(s, mail));
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Could not send %s to user %s of realm %s", mail.template(), mail.userId(), mail.realmId());
+            }
+        }
+    }
+
+    private static void send(KeycloakSession s, Mail mail) {
+        RealmModel realm = s.realms().getRealm(mail.realmId());
+        if (realm == null) {
+            return;
+        }
+        s.getContext().setRealm(realm);
+        UserModel user = s.users().getUserById(realm, mail.userId());
+        if (user == null || user.getEmail() == null || user.getEmail().isBlank()) {
+            LOG.debugf("User %s of realm %s has no email; no change-request mail", mail.userId(), realm.getName());
+            return;
+        }
+        try {
+            s.getProvider(EmailTemplateProvider.class).setRealm(realm).setUser(user)
+                    .send(mail.subjectKey(), mail.subjectArgs(), mail.template(), new HashMap<>(mail.attributes()));
+        } catch (EmailException e) {
+            LOG.warnf(e, "Could not send %s to %s in realm %s", mail.template(), user.getUsername(), realm.getName());
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
