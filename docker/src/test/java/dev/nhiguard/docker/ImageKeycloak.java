@@ -1,5 +1,7 @@
 package dev.nhiguard.docker;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,8 +174,8 @@ final class ImageKeycloak implements KeycloakTarget, AutoCloseable {
     List<String> providerJars() {
         try (Stream<Path> jars = Files.list(settings.providers())) {
             return jars.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).sorted().toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -197,8 +199,8 @@ final class ImageKeycloak implements KeycloakTarget, AutoCloseable {
     private List<Path> realmFiles() {
         try (Stream<Path> files = Files.list(settings.realmImports())) {
             return files.filter(p -> p.getFileName().toString().endsWith("-realm.json")).sorted().toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
