@@ -95,7 +95,7 @@ build_keycloak_base() {
   rm -rf "$ctx"
   mkdir -p "$ctx"
   log "unpacking org.keycloak:keycloak-quarkus-dist:$kc_version:zip from the local Maven repository"
-  (cd "$work" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
+  (cd "$work" && mvn -B -q -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
       -Dartifact="org.keycloak:keycloak-quarkus-dist:$kc_version:zip" -DoutputDirectory="$ctx")
   mv "$ctx/keycloak-$kc_version" "$ctx/keycloak"
   mkdir -p "$ctx/keycloak/data"
@@ -113,7 +113,9 @@ build_postgres() {
     log "$pg_image exists, reusing it (--force rebuilds)"
     return
   fi
-  import_rootfs "$pg_rootfs_image" "postgresql-15"
+  if [ "$pg_rootfs_done" = false ]; then
+    import_rootfs "$pg_rootfs_image" "postgresql-15"
+  fi
   local ctx="$work/postgres-context"
   rm -rf "$ctx"
   mkdir -p "$ctx"
@@ -128,6 +130,16 @@ need docker "apt-get install docker.io, then start dockerd"
 docker info > /dev/null 2>&1 || { echo "no Docker engine reachable (start dockerd)" >&2; exit 1; }
 mkdir -p "$work"
 started=$SECONDS
-if [ "$keycloak" = true ]; then build_keycloak_base; fi
+# Both root file systems wanted: debootstrap them side by side (mostly download time).
+pg_rootfs_done=false
+if [ "$keycloak" = true ] && [ "$postgres" = true ] && ! { image_exists "$pg_image" && [ "$force" = false ]; }; then
+  import_rootfs "$pg_rootfs_image" "postgresql-15" &
+  pg_rootfs_pid=$!
+  if [ "$keycloak" = true ]; then build_keycloak_base; fi
+  wait "$pg_rootfs_pid" || { echo "building the PostgreSQL root file system failed" >&2; exit 1; }
+  pg_rootfs_done=true
+elif [ "$keycloak" = true ]; then
+  build_keycloak_base
+fi
 if [ "$postgres" = true ]; then build_postgres; fi
 log "done in $((SECONDS - started)) s"
