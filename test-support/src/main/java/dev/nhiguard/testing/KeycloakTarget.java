@@ -15,6 +15,9 @@ public interface KeycloakTarget {
     /** Base URL of the HTTP listener, e.g. {@code http://127.0.0.1:43121}. */
     URI baseUri();
 
+    /** Base URL of the management listener (health, metrics), e.g. {@code http://127.0.0.1:43122}. */
+    URI managementUri();
+
     /** Admin client logged in as the bootstrap admin of the master realm. */
     Keycloak adminClient();
 

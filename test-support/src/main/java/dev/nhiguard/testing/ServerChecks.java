@@ -72,6 +72,16 @@ public final class ServerChecks {
         assertTrue(r.json().has("items"), r.body());
     }
 
+    /** Readiness, liveness and start-up health answer UP on the management listener. */
+    public static void assertHealthy(KeycloakTarget keycloak) {
+        HttpAdmin management = new HttpAdmin(keycloak.managementUri());
+        for (String path : List.of("/health/started", "/health/live", "/health/ready")) {
+            HttpAdmin.Response r = management.get(path, null);
+            assertEquals(200, r.status(), path + ": " + r.body());
+            assertEquals("UP", r.json().path("status").asText(), path + ": " + r.body());
+        }
+    }
+
     /** No ERROR line in what the server logged up to now (start-up included). */
     public static void assertNoErrorsLogged(KeycloakTarget keycloak) {
         List<String> errors = keycloak.logLines().stream().filter(l -> ERROR_LINE.matcher(l).find()).toList();
