@@ -96,7 +96,8 @@ build_keycloak_base() {
   mkdir -p "$ctx"
   log "unpacking org.keycloak:keycloak-quarkus-dist:$kc_version:zip from the local Maven repository"
   (cd "$work" && mvn -B -q -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:unpack \
-      -Dartifact="org.keycloak:keycloak-quarkus-dist:$kc_version:zip" -DoutputDirectory="$ctx")
+      -Dartifact="org.keycloak:keycloak-quarkus-dist:$kc_version:zip" -DoutputDirectory="$ctx") 2>&1 \
+    | sed 's/\x1b\[[0-9;]*m//g'   # Maven 3.8 prints colour resets even in batch mode
   mv "$ctx/keycloak-$kc_version" "$ctx/keycloak"
   mkdir -p "$ctx/keycloak/data"
   chmod -R g+rwX "$ctx/keycloak"
