@@ -120,7 +120,7 @@ public final class GuardPolicy {
             }
             role = r.asText();
         }
-        long expiry = integer(root, "expirySeconds", DEFAULT_EXPIRY_SECONDS, 60, 30L * 24 * 3600);
+        long expiry = integer(root, "expirySeconds", DEFAULT_EXPIRY_SECONDS, 1, 30L * 24 * 3600);
         Map<OperationKind, Long> cooldowns = defaultCooldowns();
         JsonNode c = root.get("cooldownSeconds");
         if (c != null && !c.isNull()) {
