@@ -37,6 +37,18 @@ public final class Admission {
     public record Refused(Response response) implements Outcome {
     }
 
+    /** Enabled human users holding the approver role directly (not through groups or composites), except one. */
+    static long eligibleApprovers(KeycloakSession s, RealmModel realm, GuardPolicy policy, String exceptUserId) {
+        org.keycloak.models.RoleModel role = realm.getRole(policy.approverRole());
+        if (role == null) {
+            return 0;
+        }
+        return s.users().getRoleMembersStream(realm, role)
+                .filter(u -> u.isEnabled() && u.getServiceAccountClientLink() == null && !u.getId().equals(exceptUserId))
+                .limit(policy.approvalsRequired() + 1L)
+                .count();
+    }
+
     /** A policy change is validated before it is held, so an invalid policy is never approved. */
     private static String invalidPolicyBody(Match match, JsonNode body) {
         String text = switch (match.operation().id()) {
@@ -95,6 +107,13 @@ public final class Admission {
         if (match.isEmpty()) {
             return new Pass();
         }
+        long approvers = eligibleApprovers(s, realm, policy, null);
+        if (match.get().operation().id().equals("approver-role-grant") && approvers < policy.approvalsRequired() + 1) {
+            // Bootstrap: while the realm has too few approvers for any request to be approvable,
+            // appointing approvers passes, recorded as an admin event and in the log.
+            GuardService.recordBootstrap(s, realm, auth, method, pathWithQuery, body, approvers, policy);
+            return new Pass();
+        }
         String invalid = invalidPolicyBody(match.get(), body);
         if (invalid != null) {
             return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
@@ -106,6 +125,13 @@ public final class Admission {
         }
         var cr = GuardService.hold(s, realm, auth, as, policy, match.get(), method, pathWithQuery, body, state, rollbackOf);
         var summary = ChangeRequestView.summary(cr, 0, policy);
+        long others = eligibleApprovers(s, realm, policy, auth.getUser().getId());
+        if (others < policy.approvalsRequired()) {
+            summary.with("needs").put("warning", "Realm " + realm.getName() + " has " + others + " eligible approver(s) "
+                    + "besides you but the policy needs " + policy.approvalsRequired() + "; appoint approvers first (granting the '"
+                    + policy.approverRole() + "' role is not held while the realm has fewer than "
+                    + (policy.approvalsRequired() + 1) + " approvers)");
+        }
         summary.put("message", "This change is held for approval as change request " + cr.getId()
                 + "; it is not applied until " + policy.approvalsRequired() + " approver(s) holding '"
                 + policy.approverRole() + "' approve it");

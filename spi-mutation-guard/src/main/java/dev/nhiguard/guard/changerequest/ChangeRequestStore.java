@@ -79,6 +79,13 @@ public final class ChangeRequestStore {
                 .setParameter("now", now).setMaxResults(max).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
     }
 
+    /** Requests whose cooldown has ended, any realm: candidates for auto-apply. */
+    public List<ChangeRequestEntity> cooledDown(long now, int max) {
+        return em.createQuery("select c from ChangeRequestEntity c where c.state = :state and c.approvedAt is not null "
+                + "and c.approvedAt + c.cooldownSeconds * 1000 <= :now order by c.approvedAt", ChangeRequestEntity.class)
+                .setParameter("state", State.COOLING_DOWN.name()).setParameter("now", now).setMaxResults(max).getResultList();
+    }
+
     public List<ApprovalEntity> approvals(String changeRequestId) {
         return em.createQuery("select a from ApprovalEntity a where a.changeRequestId = :id order by a.approvedAt, a.id",
                 ApprovalEntity.class).setParameter("id", changeRequestId).getResultList();

@@ -99,6 +99,12 @@ public final class ChangeRequestView {
         if (s == State.PENDING || s == State.COOLING_DOWN) {
             n.put("cooldownSeconds", cr.getCooldownSeconds());
         }
+        if (s == State.CONTAINED) {
+            n.put("review", "a second admin holding '" + policy.approverRole() + "' confirms or reverts by "
+                    + java.time.Instant.ofEpochMilli(cr.getExpiresAt()));
+            n.put("confirmEndpoint", "change-requests/" + cr.getId() + "/confirm");
+            n.put("revertEndpoint", "change-requests/" + cr.getId() + "/revert");
+        }
         if (s == State.APPROVED || s == State.COOLING_DOWN) {
             n.put("apply", "change-requests/" + cr.getId() + "/apply");
         }

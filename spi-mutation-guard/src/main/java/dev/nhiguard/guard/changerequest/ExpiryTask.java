@@ -25,6 +25,10 @@ public final class ExpiryTask implements ScheduledTask {
         for (ChangeRequestEntity cr : due) {
             store.transition(cr, State.EXPIRED, null, "EXPIRED", "expired at " + java.time.Instant.ofEpochMilli(cr.getExpiresAt()));
             LOG.infof("Change request %s in realm %s expired (%s)", cr.getId(), cr.getRealmId(), cr.getOperation());
+            org.keycloak.models.RealmModel realm = session.realms().getRealm(cr.getRealmId());
+            if (realm != null) {
+                GuardService.emitSystem(session, realm, cr, "EXPIRED");
+            }
         }
     }
 

@@ -37,6 +37,10 @@ public final class GuardErrors {
         return new ErrorResponseException(response(status, error, description, extra));
     }
 
+    public static ErrorResponseException error(int status, String error, String description) {
+        return new ErrorResponseException(response(status, error, description, null));
+    }
+
     public static ErrorResponseException badRequest(String description) {
         return error(Response.Status.BAD_REQUEST, "invalid_request", description);
     }

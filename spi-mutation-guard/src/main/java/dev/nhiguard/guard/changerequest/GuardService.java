@@ -105,12 +105,34 @@ public final class GuardService {
         cr.setUpdatedAt(now);
         cr.setExpiresAt(now + policy.expirySeconds() * 1000);
         cr.setRollbackOf(rollbackOf);
+        try {
+            cr.setBaseUri(s.getContext().getUri().getBaseUri().toString());
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "No request base URI for change request %s", cr.getId());
+        }
         new ChangeRequestStore(s).persist(cr, auth.getUser().getId(),
                 match.operation().id() + " " + method + " " + pathWithQuery);
         LOG.infof("Held %s %s in realm %s as change request %s (operation %s, requester %s)", method, pathWithQuery,
                 realm.getName(), cr.getId(), cr.getOperation(), auth.getUser().getId());
         emit(s, realm, auth, cr, "CREATED", OperationType.CREATE, null);
         return cr;
+    }
+
+    /** Records an approver appointment let through by the bootstrap rule. */
+    static void recordBootstrap(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, JsonNode body,
+            long approvers, GuardPolicy policy) {
+        LOG.warnf("Mutation guard bootstrap: realm %s has %d approver(s), fewer than %d; %s %s by user %s passes unheld",
+                realm.getName(), approvers, policy.approvalsRequired() + 1, method, path, auth.getUser().getId());
+        ObjectNode rep = JsonSerialization.mapper.createObjectNode();
+        rep.put("method", method);
+        rep.put("path", path);
+        rep.set("body", body);
+        rep.put("approversBefore", approvers);
+        rep.put("approvalsRequired", policy.approvalsRequired());
+        new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
+                .operation(OperationType.ACTION).resource("GUARD_BOOTSTRAP")
+                .resourcePath("mutation-guard", "bootstrap").representation(rep)
+                .detail("approversBefore", String.valueOf(approvers)).success();
     }
 
     // ------------------------------------------------------------------ decisions
@@ -180,11 +202,58 @@ public final class GuardService {
         int given = approvals.size() + 1;
         if (given >= cr.getApprovalsRequired()) {
             cr.setApprovedAt(Time.currentTimeMillis());
-            store.transition(cr, cr.getCooldownSeconds() > 0 ? State.COOLING_DOWN : State.APPROVED, approver.getId(),
-                    "APPROVED", given + " of " + cr.getApprovalsRequired() + " approvals");
+            State next = cr.getCooldownSeconds() > 0 ? State.COOLING_DOWN : State.APPROVED;
+            store.transition(cr, next, approver.getId(), "APPROVED", given + " of " + cr.getApprovalsRequired() + " approvals");
+            if (next == State.APPROVED && policy.autoApply()) {
+                applyAfterCommit(s, realm.getId(), cr.getId());
+            }
         }
         emit(s, realm, auth, cr, "APPROVED", OperationType.UPDATE, null);
         return ok(ChangeRequestView.summary(cr, given, policy));
+    }
+
+    /** Auto-apply: once this transaction (the last approval) has committed, apply as the requester. */
+    private static void applyAfterCommit(KeycloakSession s, String realmId, String id) {
+        KeycloakSessionFactory factory = s.getKeycloakSessionFactory();
+        ClientConnection connection = s.getContext().getConnection();
+        s.getTransactionManager().enlistAfterCompletion(new org.keycloak.models.AbstractKeycloakTransaction() {
+            @Override
+            protected void commitImpl() {
+                autoApply(factory, realmId, id, connection);
+            }
+
+            @Override
+            protected void rollbackImpl() {
+            }
+        });
+    }
+
+    /** Applies an approved request on the requester's behalf (policy {@code autoApply}); never throws. */
+    public static void autoApply(KeycloakSessionFactory factory, String realmId, String id, ClientConnection connection) {
+        try {
+            Object[] ctx = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
+                if (cr == null || cr.getBaseUri() == null) {
+                    return null;
+                }
+                RealmModel rr = s.realms().getRealm(cr.getRequesterRealmId());
+                ClientModel client = rr == null || cr.getRequesterClientId() == null ? null : rr.getClientByClientId(cr.getRequesterClientId());
+                UserModel user = rr == null ? null : s.users().getUserById(rr, cr.getRequesterUserId());
+                if (user == null || client == null) {
+                    return null;
+                }
+                return new Object[] {new Actor(rr.getId(), user.getId(), client.getId(),
+                        user.getUsername(), null), URI.create(cr.getBaseUri())};
+            });
+            if (ctx == null) {
+                LOG.warnf("Change request %s cannot be applied automatically: requester or base URI unknown", id);
+                return;
+            }
+            Response r = apply(factory, realmId, id, (Actor) ctx[0], false, (URI) ctx[1], connection);
+            LOG.infof("Auto-apply of change request %s answered %d", id, r.getStatus());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Auto-apply of change request %s failed", id);
+        }
     }
 
     /** Service accounts whose client names the approver as owner (client attribute {@code nhi.owner}). */
@@ -273,7 +342,7 @@ public final class GuardService {
         }
         Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm);
         if (inverse == null) {
-            throw GuardErrors.error(Response.Status.fromStatusCode(422), "unsupported_request", "Operation "
+            throw GuardErrors.error(422, "unsupported_request", "Operation "
                     + original.getOperation() + " cannot be rolled back from its before-image (secrets, keys and deleted "
                     + "objects are not stored); submit the restoring change yourself");
         }
@@ -289,7 +358,7 @@ public final class GuardService {
         var match = rel == null ? java.util.Optional.<Match>empty()
                 : dev.nhiguard.guard.catalogue.Catalogue.get().classify(inverse.method(), rel, inverse.body(), state, op -> true);
         if (match.isEmpty()) {
-            throw GuardErrors.error(Response.Status.fromStatusCode(422), "unsupported_request",
+            throw GuardErrors.error(422, "unsupported_request",
                     "The restoring request is not a catalogue operation");
         }
         ChangeRequestEntity cr = hold(s, realm, auth, as, policy, match.get(), inverse.method(), inverse.path(),
@@ -317,7 +386,7 @@ public final class GuardService {
             boolean callerIsRequester, URI baseUri, ClientConnection connection) {
         Claim claim;
         try {
-            claim = claim(factory, realmId, id, caller);
+            claim = claim(factory, realmId, id, caller, connection);
         } catch (RuntimeException e) {
             // Another apply holds the row lock long enough for the database's lock timeout.
             LOG.debugf(e, "Claim of change request %s lost to a concurrent apply", id);
@@ -334,10 +403,13 @@ public final class GuardService {
         return replayAndRecord(factory, realmId, id, caller, callerIsRequester, baseUri, connection, claim);
     }
 
-    private static Claim claim(KeycloakSessionFactory factory, String realmId, String id, Actor caller) {
+    private static Claim claim(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
+            ClientConnection connection) {
         return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
             RealmModel realm = s.realms().getRealm(realmId);
             s.getContext().setRealm(realm);
+            s.getContext().setConnection(connection);
+            s.getContext().setConnection(connection);
             ChangeRequestStore store = new ChangeRequestStore(s);
             ChangeRequestEntity cr = store.lock(realmId, id);
             if (cr == null) {
@@ -354,7 +426,11 @@ public final class GuardService {
                         "Change request is cooling down until " + java.time.Instant.ofEpochMilli(cr.getApprovedAt() + cr.getCooldownSeconds() * 1000),
                         Map.of("state", st.name())), null, null);
             }
-            if (st != State.APPROVED && st != State.COOLING_DOWN) {
+            if (st == State.COOLING_DOWN) {
+                store.transition(cr, State.APPROVED, caller.userId(), "COOLDOWN_ENDED", null);
+                st = State.APPROVED;
+            }
+            if (st != State.APPROVED) {
                 return new Claim(GuardErrors.response(Response.Status.CONFLICT, "conflict",
                         "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())), null, null);
             }
@@ -403,6 +479,7 @@ public final class GuardService {
         return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
             RealmModel realm = s.realms().getRealm(realmId);
             s.getContext().setRealm(realm);
+            s.getContext().setConnection(connection);
             ChangeRequestStore store = new ChangeRequestStore(s);
             ChangeRequestEntity locked = store.lock(realmId, id);
             locked.setResultStatus(outcome.status());
@@ -497,9 +574,33 @@ public final class GuardService {
         return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
     }
 
+    /**
+     * The admin event of a transition no admin made (the scheduled expiry): no acting user, the
+     * guard named as the author's address.
+     */
+    public static void emitSystem(KeycloakSession s, RealmModel realm, ChangeRequestEntity cr, String transition) {
+        org.keycloak.events.admin.AdminEvent prepared = new org.keycloak.events.admin.AdminEvent();
+        prepared.setRealmId(realm.getId());
+        prepared.setRealmName(realm.getName());
+        org.keycloak.events.admin.AuthDetails details = new org.keycloak.events.admin.AuthDetails();
+        details.setRealmId(realm.getId());
+        details.setRealmName(realm.getName());
+        details.setIpAddress("nhi-guard-scheduler");
+        prepared.setAuthDetails(details);
+        AdminEventBuilder b = new AdminEventBuilder(realm, new AdminAuth(realm, null, null, null), s, "nhi-guard-scheduler",
+                prepared) {
+        };
+        send(b, cr, transition, OperationType.UPDATE, null);
+    }
+
     /** A custom admin event for a transition, carrying the request summary, the diff and the decision. */
     public static void emit(KeycloakSession s, RealmModel realm, AdminAuth actor, ChangeRequestEntity cr, String transition,
             OperationType op, String reason) {
+        send(new AdminEventBuilder(realm, actor, s, s.getContext().getConnection()), cr, transition, op, reason);
+    }
+
+    private static void send(AdminEventBuilder builder, ChangeRequestEntity cr, String transition, OperationType op,
+            String reason) {
         ObjectNode rep = ChangeRequestView.summary(cr, 0, GuardPolicy.defaults());
         rep.remove("needs");
         rep.remove("approvalsGiven");
@@ -510,7 +611,7 @@ public final class GuardService {
         JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
         JsonNode body = ChangeRequestView.parse(cr.getBody());
         rep.set("diff", JsonDiff.diff(before, JsonDiff.proposedAfter(cr.getOperation(), before, body)));
-        AdminEventBuilder b = new AdminEventBuilder(realm, actor, s, s.getContext().getConnection())
+        AdminEventBuilder b = builder
                 .operation(op).resource(RESOURCE_TYPE)
                 .resourcePath("mutation-guard", "change-requests", cr.getId())
                 .representation(rep)

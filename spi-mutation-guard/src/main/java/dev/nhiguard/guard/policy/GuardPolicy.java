@@ -31,7 +31,9 @@ public final class GuardPolicy {
     public static final long DEFAULT_SENSITIVE_COOLDOWN_SECONDS = 15 * 60L;
 
     private static final Set<String> KEYS = Set.of("guardedOperations", "approvalsRequired", "approverRole",
-            "expirySeconds", "cooldownSeconds", "stepUpMaxAgeSeconds", "stepUpMinimumLevel", "stepUpAcr");
+            "expirySeconds", "cooldownSeconds", "stepUpMaxAgeSeconds", "stepUpMinimumLevel", "stepUpAcr",
+            "containmentReviewSeconds", "autoApply");
+    public static final long DEFAULT_CONTAINMENT_REVIEW_SECONDS = 3600L;
 
     private final Set<String> guardedOperations; // null = defaults
     private final int approvalsRequired;
@@ -41,9 +43,12 @@ public final class GuardPolicy {
     private final long stepUpMaxAgeSeconds;
     private final int stepUpMinimumLevel;
     private final String stepUpAcr;
+    private final long containmentReviewSeconds;
+    private final boolean autoApply;
 
     private GuardPolicy(Set<String> guardedOperations, int approvalsRequired, String approverRole, long expirySeconds,
-            Map<OperationKind, Long> cooldownSeconds, long stepUpMaxAgeSeconds, int stepUpMinimumLevel, String stepUpAcr) {
+            Map<OperationKind, Long> cooldownSeconds, long stepUpMaxAgeSeconds, int stepUpMinimumLevel, String stepUpAcr,
+            long containmentReviewSeconds, boolean autoApply) {
         this.guardedOperations = guardedOperations == null ? null : Collections.unmodifiableSet(guardedOperations);
         this.approvalsRequired = approvalsRequired;
         this.approverRole = approverRole;
@@ -52,11 +57,13 @@ public final class GuardPolicy {
         this.stepUpMaxAgeSeconds = stepUpMaxAgeSeconds;
         this.stepUpMinimumLevel = stepUpMinimumLevel;
         this.stepUpAcr = stepUpAcr;
+        this.containmentReviewSeconds = containmentReviewSeconds;
+        this.autoApply = autoApply;
     }
 
     public static GuardPolicy defaults() {
         return new GuardPolicy(null, DEFAULT_APPROVALS, DEFAULT_APPROVER_ROLE, DEFAULT_EXPIRY_SECONDS,
-                defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null);
+                defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null, DEFAULT_CONTAINMENT_REVIEW_SECONDS, false);
     }
 
     private static Map<OperationKind, Long> defaultCooldowns() {
@@ -150,7 +157,16 @@ public final class GuardPolicy {
             }
             acr = a.asText();
         }
-        return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr);
+        long review = integer(root, "containmentReviewSeconds", DEFAULT_CONTAINMENT_REVIEW_SECONDS, 1, 7L * 24 * 3600);
+        boolean autoApply = false;
+        JsonNode au = root.get("autoApply");
+        if (au != null && !au.isNull()) {
+            if (!au.isBoolean()) {
+                throw new PolicyException("autoApply must be true or false");
+            }
+            autoApply = au.asBoolean();
+        }
+        return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr, review, autoApply);
     }
 
     private static long integer(JsonNode root, String field, long dflt, long min, long max) throws PolicyException {
@@ -184,6 +200,10 @@ public final class GuardPolicy {
     public int stepUpMinimumLevel() { return stepUpMinimumLevel; }
     /** ACR value to ask for in a step-up challenge, or null when the policy names none. */
     public String stepUpAcr() { return stepUpAcr; }
+    /** How long a second admin has to confirm or revert a containment. */
+    public long containmentReviewSeconds() { return containmentReviewSeconds; }
+    /** Apply without a separate call once the last approval lands and the cooldown has ended. */
+    public boolean autoApply() { return autoApply; }
 
     /** The effective policy as JSON, defaults spelled out. */
     public ObjectNode toJson() {
@@ -200,6 +220,8 @@ public final class GuardPolicy {
         if (stepUpAcr != null) {
             o.put("stepUpAcr", stepUpAcr);
         }
+        o.put("containmentReviewSeconds", containmentReviewSeconds);
+        o.put("autoApply", autoApply);
         return o;
     }
 }

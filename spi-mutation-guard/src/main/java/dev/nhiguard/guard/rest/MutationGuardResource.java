@@ -34,6 +34,7 @@ import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.ChangeRequestStore;
 import dev.nhiguard.guard.changerequest.ChangeRequestView;
+import dev.nhiguard.guard.changerequest.Containment;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.GuardService;
 import dev.nhiguard.guard.changerequest.RequestBody;
@@ -78,9 +79,9 @@ public final class MutationGuardResource {
         }
         http.put("covers", "POST/PUT/DELETE/PATCH on /admin/realms/{realm}/**");
         ObjectNode backstop = layers.putObject("modelBackstop");
-        backstop.put("active", false);
-        backstop.put("covers", "not installed in this version: partial import is held by the HTTP filter; "
-                + "admin API v2 and dynamic client registration are not covered");
+        backstop.put("active", factory.isEnabled());
+        backstop.put("covers", "provider events (role grants, group joins, service-account client update/removal, "
+                + "IdP links of privileged users) from partial import, admin API v2 and dynamic client registration");
         try {
             GuardPolicy p = GuardService.policy(realm);
             o.put("realmGuarded", !p.guardsNothing() && factory.isEnabled());
@@ -266,6 +267,31 @@ public final class MutationGuardResource {
     public Response rollback(@PathParam("id") String id) {
         auth.requireAnyAdminRole();
         return GuardService.rollback(session, realm, auth.adminAuth(), id, session.getContext().getUri().getRequestUri());
+    }
+
+    /** Containment: disable a service-account client at once; a second admin reviews it. */
+    @POST
+    @Path("containment")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response contain(String body) {
+        auth.requireAnyAdminRole();
+        return Containment.contain(session, realm, auth, json(body), session.getContext().getUri().getRequestUri());
+    }
+
+    @POST
+    @Path("change-requests/{id}/confirm")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response confirm(@PathParam("id") String id) {
+        auth.requireAnyAdminRole();
+        return Containment.review(session, realm, auth.adminAuth(), id, true);
+    }
+
+    @POST
+    @Path("change-requests/{id}/revert")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response revert(@PathParam("id") String id) {
+        auth.requireAnyAdminRole();
+        return Containment.review(session, realm, auth.adminAuth(), id, false);
     }
 
     private static JsonNode json(String body) {

@@ -19,9 +19,12 @@ import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFacto
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.guard.ModuleVersion;
+import dev.nhiguard.guard.backstop.ModelBackstop;
+import dev.nhiguard.guard.changerequest.AutoApplyTask;
 import dev.nhiguard.guard.changerequest.ExpiryTask;
 
 /**
@@ -65,16 +68,26 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         long interval = expiryIntervalSeconds * 1000;
-        try (KeycloakSession session = factory.create()) {
-            session.getProvider(TimerProvider.class).schedule(
-                    new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(), interval), interval);
+        // The guard's tables exist only once the database migration (custom changelogs included) ran.
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                try (KeycloakSession session = factory.create()) {
+                    TimerProvider timer = session.getProvider(TimerProvider.class);
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(), interval), interval);
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AutoApplyTask(), interval), interval);
+                }
+            }
+        });
+        if (enabled) {
+            factory.register(new ModelBackstop());
         }
         if (!enabled) {
             LOG.warn("NHI mutation guard is DISABLED server-wide (spi-admin-realm-restapi-extension--mutation-guard--enabled=false): "
                     + "guarded admin writes are applied without approval in every realm");
         } else {
             LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/realms/** writes "
-                    + "(JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status)",
+                    + "(JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
+                    + "model-level backstop on provider events for partial import, admin API v2 and dynamic client registration",
                     "dev.nhiguard.guard.admission.AdmissionFilter");
         }
     }
@@ -111,7 +124,8 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 .helpText("Turn the mutation guard off server-wide (logged as a warning). Guarded writes are then applied at once.")
                 .add()
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
-                .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED.")
+                .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
+                        + "and applies cooled-down requests of realms with autoApply.")
                 .add().build();
     }
 

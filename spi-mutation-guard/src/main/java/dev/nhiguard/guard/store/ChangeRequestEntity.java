@@ -111,6 +111,9 @@ public class ChangeRequestEntity {
     @Column(name = "ROLLBACK_OF", length = 36)
     private String rollbackOf;
 
+    @Column(name = "BASE_URI", length = 1024)
+    private String baseUri;
+
     @Version
     @Column(name = "VERSION", nullable = false)
     private int version;
@@ -179,5 +182,7 @@ public class ChangeRequestEntity {
     public void setResultBody(String v) { this.resultBody = v; }
     public String getRollbackOf() { return rollbackOf; }
     public void setRollbackOf(String v) { this.rollbackOf = v; }
+    public String getBaseUri() { return baseUri; }
+    public void setBaseUri(String v) { this.baseUri = v; }
     public int getVersion() { return version; }
 }
