@@ -47,9 +47,11 @@ class AdminConsoleHeldEditIT {
             browser.click(browser.find("css selector", "#kc-login", 10));
             browser.find("css selector", "[data-testid='options-toggle'], #nav-toggle, nav", 180);
             browser.open(console + "#/" + REALM + "/clients/" + uuid + "/credentials");
-            browser.click(browser.find("xpath", "//button[normalize-space()='Regenerate']", 180));
+            // The first Regenerate after the client secret's label (the other one regenerates the registration access token).
+            browser.click(browser.find("xpath",
+                    "//*[@data-testid='help-label-kc-client-secret']/following::button[normalize-space()='Regenerate'][1]", 180));
             browser.click(browser.find("css selector", "[data-testid='confirm']", 30));
-            String page = browser.awaitText("held for approval", 60);
+            String page = browser.awaitText("Could not regenerate client secret due to: This change is held for approval", 60);
             Matcher m = Pattern.compile("change request ([0-9a-f-]{36})").matcher(page);
             assertTrue(m.find(), "the console names the change request");
             String id = m.group(1);

@@ -73,6 +73,35 @@ class ApplyOnceIT {
     }
 
     @Test
+    void parallelApprovalsByTwoApproversCountOnceAndApproveOnce(KeycloakTarget keycloak) throws Exception {
+        GuardTestRealm realm = new GuardTestRealm(keycloak);
+        JsonNode cr = ApprovalRulesIT.holdSecretRegeneration(realm, "sa-rules", realm.token("cara"));
+        String id = cr.path("id").asText();
+        String digest = cr.path("digest").asText();
+        String ann = realm.token("ann");
+        String ben = realm.token("ben");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<HttpAdmin.Response>> calls = List.of(() -> realm.approve(id, digest, ann),
+                    () -> realm.approve(id, digest, ben), () -> realm.approve(id, digest, ann), () -> realm.approve(id, digest, ben));
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<HttpAdmin.Response> f : pool.invokeAll(calls)) {
+                HttpAdmin.Response r = f.get();
+                statuses.add(r.status());
+                if (r.status() != 200) {
+                    assertEquals(409, r.status(), r.body());
+                }
+            }
+            assertEquals(1, statuses.stream().filter(s -> s == 200).count(), "statuses " + statuses);
+        } finally {
+            pool.shutdownNow();
+        }
+        JsonNode full = realm.changeRequest(id, realm.token("ann"));
+        assertEquals("APPROVED", full.path("state").asText());
+        assertEquals(1, full.path("approvals").size(), full.path("approvals").toString());
+    }
+
+    @Test
     void targetChangedAfterTheRequestAnswers409AndStaysUnapplied(KeycloakTarget keycloak) {
         GuardTestRealm realm = new GuardTestRealm(keycloak);
         String ann = realm.token("ann");

@@ -83,8 +83,8 @@ final class WebDriver implements AutoCloseable {
             JsonNode r = callLenient("POST", "/session/" + session + "/element",
                     JSON.createObjectNode().put("using", using).put("value", value));
             JsonNode v = r.path("value");
-            if (v.has("element-6066-11e4-a52e-4f735a0e5d5f")) {
-                id[0] = v.get("element-6066-11e4-a52e-4f735a0e5d5f").asText();
+            if (v.has("element-6066-11e4-a52e-4f735466cecf")) {
+                id[0] = v.get("element-6066-11e4-a52e-4f735466cecf").asText();
                 return true;
             }
             return false;
@@ -103,11 +103,24 @@ final class WebDriver implements AutoCloseable {
     /** Waits until the page source contains the text; returns the source. */
     String awaitText(String text, int seconds) {
         String[] src = new String[1];
-        await(() -> {
-            src[0] = source();
-            return src[0].contains(text);
-        }, seconds, "page text '" + text + "'");
+        java.util.Set<String> alerts = new java.util.LinkedHashSet<>();
+        try {
+            await(() -> {
+                src[0] = source();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("c-alert__title\"[^>]*>(?:<[^>]*>)*([^<]*)").matcher(src[0]);
+                while (m.find()) {
+                    alerts.add(m.group(1));
+                }
+                return src[0].contains(text);
+            }, seconds, "page text '" + text + "'");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; alerts seen: " + alerts + "; at " + currentUrl(), e);
+        }
         return src[0];
+    }
+
+    String currentUrl() {
+        return callLenient("GET", "/session/" + session + "/url", null).path("value").asText();
     }
 
     private static void await(Supplier<Boolean> condition, int seconds, String what) {

@@ -142,8 +142,9 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         ObjectNode body = held.summary();
         body.put("location", location.toString());
         if (console) {
-            // The admin console reports any 2xx as "saved"; answer it with an error it displays.
-            body.put("error", "change_held");
+            // The admin console reports any 2xx as "saved"; answer it with an error whose text it
+            // shows ("Could not … due to: <error>"), naming the change request.
+            body.put("error", body.path("message").asText());
             body.put("error_description", body.path("message").asText());
             body.put("errorMessage", body.path("message").asText());
             return Response.status(Response.Status.CONFLICT).location(location).entity(body)

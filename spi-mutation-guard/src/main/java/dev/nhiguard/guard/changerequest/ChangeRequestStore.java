@@ -37,10 +37,14 @@ public final class ChangeRequestStore {
 
     /** The request locked for update (SELECT … FOR UPDATE) until this transaction ends. */
     public ChangeRequestEntity lock(String realmId, String id) {
-        ChangeRequestEntity cr = id == null || id.length() > 36 ? null
-                : em.find(ChangeRequestEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
-        if (cr != null) {
-            em.refresh(cr, LockModeType.PESSIMISTIC_WRITE);
+        ChangeRequestEntity cr;
+        try {
+            cr = id == null || id.length() > 36 ? null : em.find(ChangeRequestEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+            if (cr != null) {
+                em.refresh(cr, LockModeType.PESSIMISTIC_WRITE);
+            }
+        } catch (jakarta.persistence.PessimisticLockException | jakarta.persistence.LockTimeoutException e) {
+            throw GuardErrors.conflict("Change request " + id + " is being changed by a concurrent request; retry", null);
         }
         return cr != null && cr.getRealmId().equals(realmId) ? cr : null;
     }

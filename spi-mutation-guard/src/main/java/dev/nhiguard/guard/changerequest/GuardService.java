@@ -237,8 +237,12 @@ public final class GuardService {
                     return null;
                 }
                 RealmModel rr = s.realms().getRealm(cr.getRequesterRealmId());
-                ClientModel client = rr == null || cr.getRequesterClientId() == null ? null : rr.getClientByClientId(cr.getRequesterClientId());
-                UserModel user = rr == null ? null : s.users().getUserById(rr, cr.getRequesterUserId());
+                if (rr == null) {
+                    return null;
+                }
+                s.getContext().setRealm(rr);
+                ClientModel client = cr.getRequesterClientId() == null ? null : rr.getClientByClientId(cr.getRequesterClientId());
+                UserModel user = s.users().getUserById(rr, cr.getRequesterUserId());
                 if (user == null || client == null) {
                     return null;
                 }
