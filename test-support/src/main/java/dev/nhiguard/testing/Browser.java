@@ -69,7 +69,25 @@ public final class Browser implements AutoCloseable {
 
     /** Waits up to 30 s for an element to be visible. */
     public WebElement await(By by) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.visibilityOfElementLocated(by));
+        return await(by, Duration.ofSeconds(30));
+    }
+
+    /** Waits for an element to be visible. */
+    public WebElement await(By by, Duration timeout) {
+        return new WebDriverWait(driver, timeout).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    /** Waits for an element to be clickable, then clicks it. */
+    public void click(By by, Duration timeout) {
+        new WebDriverWait(driver, timeout).until(ExpectedConditions.elementToBeClickable(by)).click();
+    }
+
+    /** Waits until the page's text contains the given text, and returns the page's text. */
+    public String awaitPageText(String text, Duration timeout) {
+        return new WebDriverWait(driver, timeout).until(d -> {
+            String body = d.findElement(By.tagName("body")).getText();
+            return body.contains(text) ? body : null;
+        });
     }
 
     /** Waits up to 30 s until the element's text contains the given text. */

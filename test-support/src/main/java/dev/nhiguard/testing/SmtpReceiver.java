@@ -25,16 +25,28 @@ public final class SmtpReceiver implements AutoCloseable {
 
     /** One received message: envelope recipients and the raw DATA (headers and body). */
     public record Message(String from, List<String> recipients, String data) {
-        public String subject() {
-            for (String line : data.split("\r?\n")) {
-                if (line.isEmpty()) {
-                    break;
-                }
-                if (line.regionMatches(true, 0, "Subject:", 0, 8)) {
-                    return MimeWords.decode(line.substring(8).trim());
+
+        /** A header's value, unfolded and with RFC 2047 words decoded; null when absent. */
+        public String header(String name) {
+            String headers = data.split("\\r?\\n\\r?\\n", 2)[0].replaceAll("\\r?\\n[ \\t]+", " ");
+            for (String line : headers.split("\\r?\\n")) {
+                if (line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {
+                    return MimeWords.decode(line.substring(name.length() + 1).trim());
                 }
             }
             return null;
+        }
+
+        public String subject() {
+            return header("Subject");
+        }
+
+        /** The whole message, quoted-printable undone when it uses that encoding, for searching. */
+        public String text() {
+            if (!data.toLowerCase(java.util.Locale.ROOT).contains("content-transfer-encoding: quoted-printable")) {
+                return data;
+            }
+            return MimeWords.unquote(data.replaceAll("=\\r?\\n", ""));
         }
     }
 
@@ -181,6 +193,26 @@ public final class SmtpReceiver implements AutoCloseable {
             }
             m.appendTail(out);
             return out.toString();
+        }
+
+        /** Undoes {@code =XX} escapes of quoted-printable text (UTF-8). */
+        static String unquote(String text) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '=' && i + 2 < text.length() && isHex(text.charAt(i + 1)) && isHex(text.charAt(i + 2))) {
+                    bytes.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
+                    i += 2;
+                } else {
+                    byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                    bytes.write(b, 0, b.length);
+                }
+            }
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+
+        private static boolean isHex(char c) {
+            return Character.digit(c, 16) >= 0;
         }
 
         private static byte[] quoted(String text) {

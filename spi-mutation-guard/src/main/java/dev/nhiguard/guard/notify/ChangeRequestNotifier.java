@@ -29,6 +29,10 @@ import org.keycloak.util.JsonSerialization;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.guard.changerequest.GuardService;
+import dev.nhiguard.guard.changerequest.Policies;
+import dev.nhiguard.guard.policy.PolicyException;
+
 /**
  * Turns {@code CHANGE_REQUEST} admin events into emails. Recipients are resolved inside the
  * transition's transaction; the mail leaves only after it committed, so a rolled-back
@@ -38,9 +42,6 @@ final class ChangeRequestNotifier implements EventListenerProvider {
 
     private static final Logger LOG = Logger.getLogger(ChangeRequestNotifier.class);
 
-    static final String RESOURCE_TYPE = "CHANGE_REQUEST";
-    static final String POLICY_ATTRIBUTE = "nhi.guard.policy";
-    static final String DEFAULT_APPROVER_ROLE = "nhi-approver";
     /** Transitions the requester hears about; CREATED goes to the approvers, CANCELLED to nobody. */
     static final Set<String> REQUESTER_TRANSITIONS = Set.of("APPROVED", "REJECTED", "APPLIED", "FAILED", "EXPIRED", "ROLLED_BACK");
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
@@ -64,7 +65,7 @@ final class ChangeRequestNotifier implements EventListenerProvider {
 
     @Override
     public void onEvent(AdminEvent event, boolean includeRepresentation) {
-        if (!RESOURCE_TYPE.equals(event.getResourceTypeAsString()) || event.getRepresentation() == null) {
+        if (!GuardService.RESOURCE_TYPE.equals(event.getResourceTypeAsString()) || event.getRepresentation() == null) {
             return;
         }
         RealmModel realm = session.realms().getRealm(event.getRealmId());
@@ -84,7 +85,7 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         }
         Map<String, Object> attributes = attributes(realm, cr, transition);
         String operation = cr.path("operation").asText();
-        String target = cr.path("target").asText(cr.path("path").asText());
+        String target = targetName(realm, cr.path("target").asText(""));
         String requesterId = cr.path("requester").path("userId").asText(null);
         if ("CREATED".equals(transition)) {
             for (UserModel approver : approvers(realm)) {
@@ -101,7 +102,8 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     }
 
     private List<UserModel> approvers(RealmModel realm) {
-        RoleModel role = realm.getRole(approverRole(realm));
+        String roleName = approverRole(realm);
+        RoleModel role = roleName == null ? null : realm.getRole(roleName);
         if (role == null) {
             return List.of();
         }
@@ -113,22 +115,43 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     }
 
     private static String approverRole(RealmModel realm) {
-        String raw = realm.getAttribute(POLICY_ATTRIBUTE);
-        if (raw == null || raw.isBlank()) {
-            return DEFAULT_APPROVER_ROLE;
-        }
         try {
-            return JsonSerialization.mapper.readTree(raw).path("approverRole").asText(DEFAULT_APPROVER_ROLE);
-        } catch (IOException e) {
-            return DEFAULT_APPROVER_ROLE;
+            return Policies.of(realm).approverRole();
+        } catch (PolicyException e) {
+            LOG.warnf("Unreadable guard policy of realm %s (%s); approvers are not mailed", realm.getName(), e.getMessage());
+            return null;
         }
+    }
+
+    /** What a person recognises: a client's clientId, a user's username, else the target as stored. */
+    private String targetName(RealmModel realm, String target) {
+        int colon = target.indexOf(':');
+        if (colon < 0) {
+            return target.isEmpty() ? "realm " + realm.getName() : target;
+        }
+        String type = target.substring(0, colon);
+        String id = target.substring(colon + 1);
+        if ("client".equals(type)) {
+            var client = realm.getClientById(id);
+            return client == null ? target : client.getClientId();
+        }
+        if ("user".equals(type)) {
+            UserModel user = session.users().getUserById(realm, id);
+            if (user == null) {
+                return target;
+            }
+            return user.getServiceAccountClientLink() != null
+                    ? "service account of " + realm.getClientById(user.getServiceAccountClientLink()).getClientId()
+                    : user.getUsername();
+        }
+        return target;
     }
 
     private Map<String, Object> attributes(RealmModel realm, JsonNode cr, String transition) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("id", cr.path("id").asText());
         c.put("operation", cr.path("operation").asText());
-        c.put("target", cr.path("target").asText(""));
+        c.put("target", targetName(realm, cr.path("target").asText("")));
         c.put("request", cr.path("method").asText() + " " + cr.path("path").asText());
         c.put("state", cr.path("state").asText());
         c.put("transition", transition);

@@ -69,6 +69,51 @@ public class ChangeRequestEntity {
     @Column(name = "EXPIRES_AT", nullable = false)
     private long expiresAt;
 
+    @Column(name = "OPERATION_KIND", length = 32, nullable = false)
+    private String operationKind;
+
+    @Column(name = "TARGET_TYPE", length = 32, nullable = false)
+    private String targetType;
+
+    @Column(name = "TARGET_ID", length = 255)
+    private String targetId;
+
+    @Column(name = "REQUESTER_USERNAME", length = 255)
+    private String requesterUsername;
+
+    @Column(name = "REQUESTER_IMPERSONATOR_ID", length = 36)
+    private String requesterImpersonatorId;
+
+    @Column(name = "REQUESTER_SERVICE_ACCOUNT", nullable = false)
+    private boolean requesterServiceAccount;
+
+    @Column(name = "APPROVALS_REQUIRED", nullable = false)
+    private int approvalsRequired;
+
+    @Column(name = "COOLDOWN_SECONDS", nullable = false)
+    private long cooldownSeconds;
+
+    @Column(name = "APPROVED_AT")
+    private Long approvedAt;
+
+    @Column(name = "APPLIED_AT")
+    private Long appliedAt;
+
+    @Column(name = "DECISION_REASON", length = 2048)
+    private String decisionReason;
+
+    @Column(name = "RESULT_STATUS")
+    private Integer resultStatus;
+
+    @Column(name = "RESULT_BODY", length = 1_000_000)
+    private String resultBody;
+
+    @Column(name = "ROLLBACK_OF", length = 36)
+    private String rollbackOf;
+
+    @Column(name = "BASE_URI", length = 1024)
+    private String baseUri;
+
     @Version
     @Column(name = "VERSION", nullable = false)
     private int version;
@@ -109,5 +154,35 @@ public class ChangeRequestEntity {
     public void setUpdatedAt(long updatedAt) { this.updatedAt = updatedAt; }
     public long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(long expiresAt) { this.expiresAt = expiresAt; }
+    public String getOperationKind() { return operationKind; }
+    public void setOperationKind(String v) { this.operationKind = v; }
+    public String getTargetType() { return targetType; }
+    public void setTargetType(String v) { this.targetType = v; }
+    public String getTargetId() { return targetId; }
+    public void setTargetId(String v) { this.targetId = v; }
+    public String getRequesterUsername() { return requesterUsername; }
+    public void setRequesterUsername(String v) { this.requesterUsername = v; }
+    public String getRequesterImpersonatorId() { return requesterImpersonatorId; }
+    public void setRequesterImpersonatorId(String v) { this.requesterImpersonatorId = v; }
+    public boolean isRequesterServiceAccount() { return requesterServiceAccount; }
+    public void setRequesterServiceAccount(boolean v) { this.requesterServiceAccount = v; }
+    public int getApprovalsRequired() { return approvalsRequired; }
+    public void setApprovalsRequired(int v) { this.approvalsRequired = v; }
+    public long getCooldownSeconds() { return cooldownSeconds; }
+    public void setCooldownSeconds(long v) { this.cooldownSeconds = v; }
+    public Long getApprovedAt() { return approvedAt; }
+    public void setApprovedAt(Long v) { this.approvedAt = v; }
+    public Long getAppliedAt() { return appliedAt; }
+    public void setAppliedAt(Long v) { this.appliedAt = v; }
+    public String getDecisionReason() { return decisionReason; }
+    public void setDecisionReason(String v) { this.decisionReason = v; }
+    public Integer getResultStatus() { return resultStatus; }
+    public void setResultStatus(Integer v) { this.resultStatus = v; }
+    public String getResultBody() { return resultBody; }
+    public void setResultBody(String v) { this.resultBody = v; }
+    public String getRollbackOf() { return rollbackOf; }
+    public void setRollbackOf(String v) { this.rollbackOf = v; }
+    public String getBaseUri() { return baseUri; }
+    public void setBaseUri(String v) { this.baseUri = v; }
     public int getVersion() { return version; }
 }

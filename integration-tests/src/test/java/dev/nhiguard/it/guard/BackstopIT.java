@@ -1,0 +1,51 @@
+package dev.nhiguard.it.guard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * The model-level backstop: in realm {@code guard-backstop} the policy guards service-account
+ * client updates and role grants. Dynamic client registration skips HTTP admission (it is not
+ * an admin path); registering a service-account client through it is refused at the model.
+ * Partial import goes the same way (not asserted here: Keycloak logs every refused partial-import
+ * item as an ERROR line of its own).
+ */
+@ExtendWith(KeycloakExtension.class)
+class BackstopIT {
+
+    static final String A = "/admin/realms/guard-backstop";
+
+    @Test
+    void dynamicClientRegistrationCannotCreateAServiceAccountClientTheGuardWouldHold(KeycloakTarget keycloak) {
+        HttpAdmin http = keycloak.http();
+        String cara = StepUpAndExpiryIT.token(http, "guard-backstop", "cara");
+        HttpAdmin.Response iat = http.post(A + "/clients-initial-access", cara, "{\"count\":2,\"expiration\":600}");
+        assertEquals(201, iat.status(), iat.body());
+        String initialToken = iat.json().path("token").asText();
+        HttpAdmin.Response refused = http.post("/realms/guard-backstop/clients-registrations/default", initialToken,
+                "{\"clientId\":\"dcr-sa\",\"publicClient\":false,\"serviceAccountsEnabled\":true}");
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("change_refused", refused.json().path("error").asText());
+        assertTrue(refused.json().path("error_description").asText().contains("clients-registrations"), refused.body());
+        assertEquals("[]", http.get(A + "/clients?clientId=dcr-sa", cara).json().toString(), "nothing may have been created");
+
+        HttpAdmin.Response plainDcr = http.post("/realms/guard-backstop/clients-registrations/default", initialToken,
+                "{\"clientId\":\"dcr-plain\",\"publicClient\":true}");
+        assertEquals(201, plainDcr.status(), plainDcr.body());
+
+        HttpAdmin.Response plain = http.post(A + "/partialImport", cara,
+                "{\"ifResourceExists\":\"SKIP\",\"clients\":[{\"clientId\":\"pi-public\",\"publicClient\":true}]}");
+        assertEquals(200, plain.status(), plain.body());
+        assertEquals(1, http.get(A + "/clients?clientId=pi-public", cara).json().size());
+
+        HttpAdmin.Response status = http.get(A + "/mutation-guard/status", cara);
+        assertTrue(status.json().path("admissionLayers").path("modelBackstop").path("active").asBoolean(), status.body());
+    }
+}

@@ -1,0 +1,104 @@
+package dev.nhiguard.it.guard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.RealmRepresentation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+import dev.nhiguard.testing.SmtpReceiver;
+
+/**
+ * Approvers are told by email when a change request needs them, and the requester when it is
+ * decided; mail goes through the realm's SMTP settings to a local receiver.
+ */
+@ExtendWith(KeycloakExtension.class)
+class ChangeRequestEmailIT {
+
+    static final String REALM = "guard-mail";
+    static final String ADMIN = "/admin/realms/" + REALM;
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void approversAreAskedAndTheRequesterHearsTheDecision(KeycloakTarget keycloak) {
+        try (SmtpReceiver smtp = new SmtpReceiver()) {
+            RealmResource realm = keycloak.adminClient().realm(REALM);
+            RealmRepresentation rep = realm.toRepresentation();
+            rep.setSmtpServer(smtp.smtpServerConfig());
+            realm.update(rep);
+
+            HttpAdmin http = keycloak.http();
+            String cara = token(http, "cara");
+            String uuid = http.get(ADMIN + "/clients?clientId=sa-mail", cara).json().get(0).get("id").asText();
+            HttpAdmin.Response held = http.post(ADMIN + "/clients/" + uuid + "/client-secret", cara, null);
+            assertEquals(202, held.status(), held.body());
+            String id = held.json().get("id").asText();
+            String digest = held.json().get("digest").asText();
+
+            for (String approver : List.of("ann", "ben")) {
+                SmtpReceiver.Message mail = smtp.await(m -> m.recipients().contains(approver + "@guard-mail.test"), WAIT);
+                assertEquals("Approval needed: client-secret-regenerate on sa-mail", mail.subject(), mail.text());
+                assertTrue(mail.text().contains(id), "the mail names the change request: " + mail.text());
+                assertTrue(mail.text().contains("/common/nhi-guard/approvals/index.html#realm=guard-mail&id=" + id),
+                        "the mail links the approvals page: " + mail.text());
+            }
+            assertFalse(smtp.messages().stream().anyMatch(m -> m.recipients().contains("cara@guard-mail.test")),
+                    "the requester is not asked to approve her own request");
+
+            HttpAdmin.Response approved = http.post(ADMIN + "/mutation-guard/change-requests/" + id + "/approve",
+                    token(http, "ann"), "{\"digest\":\"" + digest + "\"}");
+            assertEquals(200, approved.status(), approved.body());
+            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test"), WAIT);
+            assertEquals("Your change request client-secret-regenerate on sa-mail: APPROVED", decided.subject(), decided.text());
+            assertTrue(decided.text().contains(id));
+            assertEquals(3, smtp.messages().size(), "two approvers asked, one requester told: " + smtp.messages());
+        } finally {
+            RealmResource realm = keycloak.adminClient().realm(REALM);
+            RealmRepresentation rep = realm.toRepresentation();
+            rep.setSmtpServer(Map.of());
+            realm.update(rep);
+        }
+    }
+
+    @Test
+    void aRejectionCarriesItsReason(KeycloakTarget keycloak) {
+        try (SmtpReceiver smtp = new SmtpReceiver()) {
+            RealmResource realm = keycloak.adminClient().realm(REALM);
+            RealmRepresentation rep = realm.toRepresentation();
+            rep.setSmtpServer(smtp.smtpServerConfig());
+            realm.update(rep);
+
+            HttpAdmin http = keycloak.http();
+            String cara = token(http, "cara");
+            String uuid = http.get(ADMIN + "/clients?clientId=sa-mail", cara).json().get(0).get("id").asText();
+            JsonNode held = http.post(ADMIN + "/clients/" + uuid + "/client-secret", cara, null).json();
+            HttpAdmin.Response rejected = http.post(ADMIN + "/mutation-guard/change-requests/" + held.get("id").asText() + "/reject",
+                    token(http, "ben"), "{\"reason\":\"no rotation during the freeze\"}");
+            assertEquals(200, rejected.status(), rejected.body());
+            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test"), WAIT);
+            assertTrue(decided.subject().endsWith(": REJECTED"), decided.subject());
+            assertTrue(decided.text().contains("no rotation during the freeze"), decided.data());
+        } finally {
+            RealmResource realm = keycloak.adminClient().realm(REALM);
+            RealmRepresentation rep = realm.toRepresentation();
+            rep.setSmtpServer(Map.of());
+            realm.update(rep);
+        }
+    }
+
+    private static String token(HttpAdmin http, String user) {
+        return http.passwordGrant(REALM, "admin-cli", user, user + "-pass", null).get("access_token").asText();
+    }
+}

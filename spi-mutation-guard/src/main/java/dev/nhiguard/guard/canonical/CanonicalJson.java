@@ -1,0 +1,62 @@
+package dev.nhiguard.guard.canonical;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import org.erdtman.jcs.JsonCanonicalizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** RFC 8785 canonical JSON and the change-request digest over {method, path, body}. */
+public final class CanonicalJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CanonicalJson() {
+    }
+
+    /** The RFC 8785 form of a JSON text. */
+    public static String canonicalize(String json) {
+        try {
+            return new JsonCanonicalizer(json).getEncodedString();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not canonicalizable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static String canonicalize(JsonNode node) {
+        try {
+            return canonicalize(JSON.writeValueAsString(node));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The canonical {method, path, body} document a digest is taken over. */
+    public static String requestDocument(String method, String path, JsonNode body) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("method", method);
+        o.put("path", path);
+        o.set("body", body == null ? JSON.nullNode() : body);
+        return canonicalize(o);
+    }
+
+    /** Lower-case hex SHA-256 of the canonical {method, path, body}. */
+    public static String digest(String method, String path, JsonNode body) {
+        return sha256Hex(requestDocument(method, path, body));
+    }
+
+    public static String sha256Hex(String text) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,632 @@
+package dev.nhiguard.guard.changerequest;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.keycloak.common.ClientConnection;
+import org.keycloak.common.util.Time;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.representations.AccessToken;
+import org.keycloak.services.Urls;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.util.JsonSerialization;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.guard.canonical.CanonicalJson;
+import dev.nhiguard.guard.catalogue.Match;
+import dev.nhiguard.guard.catalogue.TargetType;
+import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.policy.PolicyException;
+import dev.nhiguard.guard.replay.Replayer;
+import dev.nhiguard.guard.store.ApprovalEntity;
+import dev.nhiguard.guard.store.ChangeRequestEntity;
+
+/** Creating, deciding and applying change requests. */
+public final class GuardService {
+
+    private static final Logger LOG = Logger.getLogger(GuardService.class);
+
+    /** Resource type of the guard's custom admin events. */
+    public static final String RESOURCE_TYPE = "CHANGE_REQUEST";
+
+    private GuardService() {
+    }
+
+    /** Who acted, by ids, so later transactions can reload the models. */
+    public record Actor(String realmId, String userId, String clientUuid, String username, AccessToken token) {
+        public static Actor of(AdminAuth auth) {
+            return new Actor(auth.getRealm().getId(), auth.getUser().getId(),
+                    auth.getClient() == null ? null : auth.getClient().getId(), auth.getUser().getUsername(), auth.getToken());
+        }
+
+        AdminAuth load(KeycloakSession s) {
+            RealmModel r = s.realms().getRealm(realmId);
+            UserModel u = s.users().getUserById(r, userId);
+            ClientModel c = clientUuid == null ? null : r.getClientById(clientUuid);
+            return new AdminAuth(r, token, u, c);
+        }
+    }
+
+    // ------------------------------------------------------------------ hold
+
+    /**
+     * Stores a held request (PENDING) in the session's transaction and records the admin event.
+     *
+     * @param body the parsed JSON body (null when none); stored in RFC 8785 form
+     */
+    public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
+            GuardPolicy policy, Match match, String method, String pathWithQuery, JsonNode body, TargetState state,
+            String rollbackOf) {
+        long now = Time.currentTimeMillis();
+        ChangeRequestEntity cr = new ChangeRequestEntity();
+        cr.setId(UUID.randomUUID().toString());
+        cr.setRealmId(realm.getId());
+        cr.setState(State.PENDING.name());
+        cr.setOperation(match.operation().id());
+        cr.setOperationKind(match.operation().kind().jsonName());
+        cr.setMethod(method);
+        cr.setPath(pathWithQuery);
+        cr.setBody(body == null ? null : CanonicalJson.canonicalize(body));
+        cr.setDigest(CanonicalJson.digest(method, pathWithQuery, body));
+        cr.setTarget(match.target());
+        cr.setTargetType(match.targetType().name());
+        cr.setTargetId(match.targetId());
+        JsonNode before = state.beforeImage(match.targetType(), match.targetId());
+        cr.setBeforeImage(before == null ? null : CanonicalJson.canonicalize(before));
+        cr.setRequesterUserId(auth.getUser().getId());
+        cr.setRequesterUsername(auth.getUser().getUsername());
+        cr.setRequesterRealmId(auth.getRealm().getId());
+        cr.setRequesterClientId(auth.getClient() == null ? null : auth.getClient().getClientId());
+        cr.setRequesterAuthTime(authState.authTime());
+        cr.setRequesterLoa(authState.loa());
+        cr.setRequesterImpersonatorId(authState.impersonatorId());
+        cr.setRequesterServiceAccount(authState.serviceAccount());
+        cr.setApprovalsRequired(policy.approvalsRequired());
+        cr.setCooldownSeconds(policy.cooldownSeconds(match.operation().kind()));
+        cr.setCreatedAt(now);
+        cr.setUpdatedAt(now);
+        cr.setExpiresAt(now + policy.expirySeconds() * 1000);
+        cr.setRollbackOf(rollbackOf);
+        try {
+            cr.setBaseUri(s.getContext().getUri().getBaseUri().toString());
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "No request base URI for change request %s", cr.getId());
+        }
+        new ChangeRequestStore(s).persist(cr, auth.getUser().getId(),
+                match.operation().id() + " " + method + " " + pathWithQuery);
+        LOG.infof("Held %s %s in realm %s as change request %s (operation %s, requester %s)", method, pathWithQuery,
+                realm.getName(), cr.getId(), cr.getOperation(), auth.getUser().getId());
+        emit(s, realm, auth, cr, "CREATED", OperationType.CREATE, null);
+        return cr;
+    }
+
+    /** Records an approver appointment let through by the bootstrap rule. */
+    static void recordBootstrap(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, JsonNode body,
+            long approvers, GuardPolicy policy) {
+        LOG.warnf("Mutation guard bootstrap: realm %s has %d approver(s), fewer than %d; %s %s by user %s passes unheld",
+                realm.getName(), approvers, policy.approvalsRequired() + 1, method, path, auth.getUser().getId());
+        ObjectNode rep = JsonSerialization.mapper.createObjectNode();
+        rep.put("method", method);
+        rep.put("path", path);
+        rep.set("body", body);
+        rep.put("approversBefore", approvers);
+        rep.put("approvalsRequired", policy.approvalsRequired());
+        new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
+                .operation(OperationType.ACTION).resource("GUARD_BOOTSTRAP")
+                .resourcePath("mutation-guard", "bootstrap").representation(rep)
+                .detail("approversBefore", String.valueOf(approvers)).success();
+    }
+
+    // ------------------------------------------------------------------ decisions
+
+    /** Approve in the request's transaction; answers the updated request, or an error response. */
+    public static Response approve(KeycloakSession s, RealmModel realm, AdminAuth auth, String id, JsonNode input) {
+        GuardPolicy policy = policy(realm);
+        String digest = input.path("digest").isTextual() ? input.get("digest").asText() : null;
+        if (digest == null) {
+            throw GuardErrors.badRequest("Field 'digest' (the digest of the request you reviewed) is required");
+        }
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realm.getId(), id);
+        if (cr == null) {
+            throw GuardErrors.notFound("Change request not found");
+        }
+        Response expired = expireIfDue(s, realm, auth, store, cr);
+        if (expired != null) {
+            return expired;
+        }
+        if (State.valueOf(cr.getState()) != State.PENDING) {
+            throw GuardErrors.conflict("Change request is " + cr.getState() + "; only PENDING requests can be approved", cr.getState());
+        }
+        UserModel approver = auth.getUser();
+        if (approver.getServiceAccountClientLink() != null) {
+            throw GuardErrors.forbidden("Service accounts cannot approve change requests");
+        }
+        AuthState as = AuthState.of(s, auth);
+        if (approver.getId().equals(cr.getRequesterUserId()) || approver.getId().equals(cr.getRequesterImpersonatorId())) {
+            throw GuardErrors.forbidden("The requester cannot approve their own change request");
+        }
+        if (as.impersonatorId() != null) {
+            throw GuardErrors.forbidden("An impersonated session cannot approve change requests");
+        }
+        if (ownsRequestingServiceAccount(s, cr, approver)) {
+            throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
+        }
+        RoleModel role = auth.getRealm().getRole(policy.approverRole());
+        if (role == null || !approver.hasRole(role)) {
+            throw GuardErrors.forbidden("Approving needs the realm role '" + policy.approverRole() + "' in realm "
+                    + auth.getRealm().getName());
+        }
+        List<ApprovalEntity> approvals = store.approvals(cr.getId());
+        if (approvals.stream().anyMatch(a -> a.getApproverUserId().equals(approver.getId()))) {
+            throw GuardErrors.conflict("You have already approved this change request", cr.getState());
+        }
+        if (!digest.equals(cr.getDigest())) {
+            throw GuardErrors.conflict("The digest you approved (" + digest + ") is not the digest of this change request ("
+                    + cr.getDigest() + "); review the request again", cr.getState());
+        }
+        String problem = as.stepUpProblem(policy);
+        if (problem != null) {
+            throw AuthState.challengeException(policy, problem);
+        }
+        ApprovalEntity a = new ApprovalEntity();
+        a.setId(UUID.randomUUID().toString());
+        a.setChangeRequestId(cr.getId());
+        a.setApproverUserId(approver.getId());
+        a.setApproverUsername(approver.getUsername());
+        a.setApproverRealmId(auth.getRealm().getId());
+        a.setDigest(digest);
+        a.setAuthTime(as.authTime());
+        a.setLoa(as.loa());
+        a.setApprovedAt(Time.currentTimeMillis());
+        store.addApproval(a);
+        store.history(cr, approver.getId(), "APPROVAL", cr.getState(), cr.getState(), "digest " + digest);
+        int given = approvals.size() + 1;
+        if (given >= cr.getApprovalsRequired()) {
+            cr.setApprovedAt(Time.currentTimeMillis());
+            State next = cr.getCooldownSeconds() > 0 ? State.COOLING_DOWN : State.APPROVED;
+            store.transition(cr, next, approver.getId(), "APPROVED", given + " of " + cr.getApprovalsRequired() + " approvals");
+            if (next == State.APPROVED && policy.autoApply()) {
+                applyAfterCommit(s, realm.getId(), cr.getId());
+            }
+        }
+        emit(s, realm, auth, cr, "APPROVED", OperationType.UPDATE, null);
+        return ok(ChangeRequestView.summary(cr, given, policy));
+    }
+
+    /** Auto-apply: once this transaction (the last approval) has committed, apply as the requester. */
+    private static void applyAfterCommit(KeycloakSession s, String realmId, String id) {
+        KeycloakSessionFactory factory = s.getKeycloakSessionFactory();
+        ClientConnection connection = s.getContext().getConnection();
+        s.getTransactionManager().enlistAfterCompletion(new org.keycloak.models.AbstractKeycloakTransaction() {
+            @Override
+            protected void commitImpl() {
+                autoApply(factory, realmId, id, connection);
+            }
+
+            @Override
+            protected void rollbackImpl() {
+            }
+        });
+    }
+
+    /** Applies an approved request on the requester's behalf (policy {@code autoApply}); never throws. */
+    public static void autoApply(KeycloakSessionFactory factory, String realmId, String id, ClientConnection connection) {
+        try {
+            Object[] ctx = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
+                if (cr == null || cr.getBaseUri() == null) {
+                    return null;
+                }
+                RealmModel rr = s.realms().getRealm(cr.getRequesterRealmId());
+                if (rr == null) {
+                    return null;
+                }
+                s.getContext().setRealm(rr);
+                ClientModel client = cr.getRequesterClientId() == null ? null : rr.getClientByClientId(cr.getRequesterClientId());
+                UserModel user = s.users().getUserById(rr, cr.getRequesterUserId());
+                if (user == null || client == null) {
+                    return null;
+                }
+                return new Object[] {new Actor(rr.getId(), user.getId(), client.getId(),
+                        user.getUsername(), null), URI.create(cr.getBaseUri())};
+            });
+            if (ctx == null) {
+                LOG.warnf("Change request %s cannot be applied automatically: requester or base URI unknown", id);
+                return;
+            }
+            Response r = apply(factory, realmId, id, (Actor) ctx[0], false, (URI) ctx[1], connection);
+            LOG.infof("Auto-apply of change request %s answered %d", id, r.getStatus());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Auto-apply of change request %s failed", id);
+        }
+    }
+
+    /** Service accounts whose client names the approver as owner (client attribute {@code nhi.owner}). */
+    private static boolean ownsRequestingServiceAccount(KeycloakSession s, ChangeRequestEntity cr, UserModel approver) {
+        if (!cr.isRequesterServiceAccount()) {
+            return false;
+        }
+        RealmModel rr = s.realms().getRealm(cr.getRequesterRealmId());
+        UserModel sa = rr == null ? null : s.users().getUserById(rr, cr.getRequesterUserId());
+        ClientModel client = sa == null || sa.getServiceAccountClientLink() == null ? null
+                : rr.getClientById(sa.getServiceAccountClientLink());
+        return client != null && (approver.getId().equals(client.getAttribute("nhi.owner"))
+                || approver.getUsername().equals(client.getAttribute("nhi.owner")));
+    }
+
+    public static Response reject(KeycloakSession s, RealmModel realm, AdminAuth auth, String id, JsonNode input) {
+        GuardPolicy policy = policy(realm);
+        JsonNode reasonNode = input.get("reason");
+        if (reasonNode == null || !reasonNode.isTextual() || reasonNode.asText().isBlank() || reasonNode.asText().length() > 2000) {
+            throw GuardErrors.badRequest("Field 'reason' (text of 1 to 2000 characters) is required");
+        }
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realm.getId(), id);
+        if (cr == null) {
+            throw GuardErrors.notFound("Change request not found");
+        }
+        Response expired = expireIfDue(s, realm, auth, store, cr);
+        if (expired != null) {
+            return expired;
+        }
+        RoleModel role = auth.getRealm().getRole(policy.approverRole());
+        if (auth.getUser().getServiceAccountClientLink() != null || role == null || !auth.getUser().hasRole(role)) {
+            throw GuardErrors.forbidden("Rejecting needs the realm role '" + policy.approverRole() + "'");
+        }
+        cr.setDecisionReason(reasonNode.asText());
+        store.transition(cr, State.REJECTED, auth.getUser().getId(), "REJECTED", reasonNode.asText());
+        emit(s, realm, auth, cr, "REJECTED", OperationType.UPDATE, reasonNode.asText());
+        return ok(ChangeRequestView.summary(cr, store.approvals(cr.getId()).size(), policy));
+    }
+
+    public static Response cancel(KeycloakSession s, RealmModel realm, AdminAuth auth, String id) {
+        GuardPolicy policy = policy(realm);
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realm.getId(), id);
+        if (cr == null) {
+            throw GuardErrors.notFound("Change request not found");
+        }
+        if (!auth.getUser().getId().equals(cr.getRequesterUserId())) {
+            throw GuardErrors.forbidden("Only the requester can cancel a change request");
+        }
+        store.transition(cr, State.CANCELLED, auth.getUser().getId(), "CANCELLED", null);
+        emit(s, realm, auth, cr, "CANCELLED", OperationType.UPDATE, null);
+        return ok(ChangeRequestView.summary(cr, store.approvals(cr.getId()).size(), policy));
+    }
+
+    private static Response expireIfDue(KeycloakSession s, RealmModel realm, AdminAuth auth, ChangeRequestStore store,
+            ChangeRequestEntity cr) {
+        State st = State.valueOf(cr.getState());
+        if (st.isOpen() && Time.currentTimeMillis() > cr.getExpiresAt()) {
+            store.transition(cr, State.EXPIRED, auth == null ? null : auth.getUser().getId(), "EXPIRED", null);
+            if (auth != null) {
+                emit(s, realm, auth, cr, "EXPIRED", OperationType.UPDATE, null);
+            }
+            return GuardErrors.response(Response.Status.CONFLICT, "conflict", "Change request has expired",
+                    Map.of("state", State.EXPIRED.name()));
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ rollback
+
+    /**
+     * Opens a change request whose body restores the applied request's before-image; it goes
+     * through the same approvals, and applying it marks the original ROLLED_BACK.
+     */
+    public static Response rollback(KeycloakSession s, RealmModel realm, AdminAuth auth, String id, URI requestUri) {
+        GuardPolicy policy = policy(realm);
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity original = store.lock(realm.getId(), id);
+        if (original == null) {
+            throw GuardErrors.notFound("Change request not found");
+        }
+        if (State.valueOf(original.getState()) != State.APPLIED) {
+            throw GuardErrors.conflict("Change request is " + original.getState() + "; only APPLIED requests can be rolled back",
+                    original.getState());
+        }
+        Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm);
+        if (inverse == null) {
+            throw GuardErrors.error(422, "unsupported_request", "Operation "
+                    + original.getOperation() + " cannot be rolled back from its before-image (secrets, keys and deleted "
+                    + "objects are not stored); submit the restoring change yourself");
+        }
+        AuthState as = AuthState.of(s, auth);
+        String problem = as.stepUpProblem(policy);
+        if (problem != null) {
+            throw AuthState.challengeException(policy, problem);
+        }
+        int q = inverse.path().indexOf('?');
+        String plain = q < 0 ? inverse.path() : inverse.path().substring(0, q);
+        String rel = Admission.relativePath(plain, realm.getName());
+        TargetState state = new TargetState(s, realm, policy.approverRole());
+        var match = rel == null ? java.util.Optional.<Match>empty()
+                : dev.nhiguard.guard.catalogue.Catalogue.get().classify(inverse.method(), rel, inverse.body(), state, op -> true);
+        if (match.isEmpty()) {
+            throw GuardErrors.error(422, "unsupported_request",
+                    "The restoring request is not a catalogue operation");
+        }
+        ChangeRequestEntity cr = hold(s, realm, auth, as, policy, match.get(), inverse.method(), inverse.path(),
+                inverse.body(), state, original.getId());
+        store.history(original, auth.getUser().getId(), "ROLLBACK_REQUESTED", original.getState(), original.getState(),
+                "rollback change request " + cr.getId());
+        ObjectNode summary = ChangeRequestView.summary(cr, 0, policy);
+        return Response.status(Response.Status.CREATED)
+                .location(jakarta.ws.rs.core.UriBuilder.fromUri(requestUri).path("..").path("..").path(cr.getId()).build().normalize())
+                .entity(summary).type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    // ------------------------------------------------------------------ apply
+
+    private record Claim(Response refusal, ChangeRequestEntity snapshot, String realmName) {
+    }
+
+    /**
+     * Applies an approved request exactly once: (1) claims it (APPLYING) in its own committed
+     * transaction after re-checking the target against the before-image, (2) replays it through
+     * Keycloak's admin resources under the requester's current permissions in its own
+     * transaction, (3) records the outcome.
+     */
+    public static Response apply(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
+            boolean callerIsRequester, URI baseUri, ClientConnection connection) {
+        Claim claim;
+        try {
+            claim = claim(factory, realmId, id, caller, connection);
+        } catch (RuntimeException e) {
+            // Another apply holds the row lock long enough for the database's lock timeout.
+            LOG.debugf(e, "Claim of change request %s lost to a concurrent apply", id);
+            String state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
+                return cr == null ? null : cr.getState();
+            });
+            return GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                    "Change request is being applied by a concurrent request", state == null ? null : Map.of("state", state));
+        }
+        if (claim.refusal() != null) {
+            return claim.refusal();
+        }
+        return replayAndRecord(factory, realmId, id, caller, callerIsRequester, baseUri, connection, claim);
+    }
+
+    private static Claim claim(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
+            ClientConnection connection) {
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            s.getContext().setRealm(realm);
+            s.getContext().setConnection(connection);
+            s.getContext().setConnection(connection);
+            ChangeRequestStore store = new ChangeRequestStore(s);
+            ChangeRequestEntity cr = store.lock(realmId, id);
+            if (cr == null) {
+                return new Claim(GuardErrors.response(Response.Status.NOT_FOUND, "not_found", "Change request not found", null), null, null);
+            }
+            AdminAuth auth = caller.load(s);
+            Response expired = expireIfDue(s, realm, auth, store, cr);
+            if (expired != null) {
+                return new Claim(expired, null, null);
+            }
+            State st = State.valueOf(cr.getState());
+            if (st == State.COOLING_DOWN && cr.getApprovedAt() + cr.getCooldownSeconds() * 1000 > Time.currentTimeMillis()) {
+                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                        "Change request is cooling down until " + java.time.Instant.ofEpochMilli(cr.getApprovedAt() + cr.getCooldownSeconds() * 1000),
+                        Map.of("state", st.name())), null, null);
+            }
+            if (st == State.COOLING_DOWN) {
+                store.transition(cr, State.APPROVED, caller.userId(), "COOLDOWN_ENDED", null);
+                st = State.APPROVED;
+            }
+            if (st != State.APPROVED) {
+                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                        "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())), null, null);
+            }
+            JsonNode body = ChangeRequestView.parse(cr.getBody());
+            if (body != null && body.has(RequestBody.FORM_MARKER)) {
+                return new Claim(GuardErrors.response(422, "unsupported_request",
+                        "This change request carries a form upload, which the guard cannot replay", Map.of("state", st.name())), null, null);
+            }
+            GuardPolicy policy;
+            try {
+                policy = Policies.of(realm);
+            } catch (PolicyException e) {
+                return new Claim(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null), null, null);
+            }
+            TargetState ts = new TargetState(s, realm, policy.approverRole());
+            JsonNode nowImage = ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId());
+            String now = nowImage == null ? null : CanonicalJson.canonicalize(nowImage);
+            if (!Objects.equals(now, cr.getBeforeImage())) {
+                store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
+                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "target_changed",
+                        "The target changed since the request was made; the request stays unapplied", Map.of("state", st.name())), null, null);
+            }
+            store.transition(cr, State.APPLYING, caller.userId(), "CLAIMED", null);
+            return new Claim(null, cr, realm.getName());
+        });
+    }
+
+    private static Response replayAndRecord(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
+            boolean callerIsRequester, URI baseUri, ClientConnection connection, Claim claim) {
+        ChangeRequestEntity cr = claim.snapshot();
+        String prefix = "/admin/realms/" + claim.realmName();
+        String relative = cr.getPath().startsWith(prefix) ? cr.getPath().substring(prefix.length()) : null;
+        Replayer.Result result;
+        if (relative == null) {
+            result = new Replayer.Result(409, "{\"error\":\"replay_failed\",\"error_description\":\"realm was renamed\"}", null);
+        } else {
+            try {
+                result = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> replay(s, realmId, cr, baseUri,
+                        connection, relative, caller));
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Replay of change request %s failed", id);
+                result = new Replayer.Result(500, null, null);
+            }
+        }
+        Replayer.Result outcome = result;
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            s.getContext().setRealm(realm);
+            s.getContext().setConnection(connection);
+            ChangeRequestStore store = new ChangeRequestStore(s);
+            ChangeRequestEntity locked = store.lock(realmId, id);
+            locked.setResultStatus(outcome.status());
+            AdminAuth auth = caller.load(s);
+            if (outcome.ok()) {
+                locked.setAppliedAt(Time.currentTimeMillis());
+                store.transition(locked, State.APPLIED, caller.userId(), "APPLIED", "Keycloak answered " + outcome.status());
+                if (locked.getRollbackOf() != null) {
+                    ChangeRequestEntity original = store.lock(realmId, locked.getRollbackOf());
+                    if (original != null && State.valueOf(original.getState()).canMoveTo(State.ROLLED_BACK)) {
+                        store.transition(original, State.ROLLED_BACK, caller.userId(), "ROLLED_BACK", "by " + locked.getId());
+                        emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
+                    }
+                }
+                emit(s, realm, auth, locked, "APPLIED", OperationType.UPDATE, null);
+                LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), locked.getMethod(),
+                        locked.getPath(), outcome.status());
+            } else {
+                store.transition(locked, State.FAILED, caller.userId(), "FAILED",
+                        "Keycloak answered " + outcome.status() + (outcome.body() == null ? "" : ": " + outcome.body()));
+                emit(s, realm, auth, locked, "FAILED", OperationType.UPDATE, "Keycloak answered " + outcome.status());
+                LOG.warnf("Change request %s in realm %s failed on apply: %d %s", id, realm.getName(), outcome.status(), outcome.body());
+            }
+            ObjectNode view = ChangeRequestView.summary(locked, store.approvals(id).size(), policy(realm));
+            ObjectNode r = view.putObject("result");
+            r.put("status", outcome.status());
+            if (outcome.location() != null) {
+                r.put("location", outcome.location());
+            }
+            if (callerIsRequester || !outcome.ok()) {
+                r.set("body", parseLenient(outcome.body()));
+            } else {
+                r.put("bodyWithheld", "Only the requester receives Keycloak's answer body");
+            }
+            if (outcome.ok()) {
+                return ok(view);
+            }
+            view.put("error", "apply_failed");
+            view.put("error_description", "Keycloak refused the request with status " + outcome.status());
+            return Response.status(Response.Status.CONFLICT).entity(view).type(MediaType.APPLICATION_JSON_TYPE).build();
+        });
+    }
+
+    private static Replayer.Result replay(KeycloakSession s, String realmId, ChangeRequestEntity cr, URI baseUri,
+            ClientConnection connection, String relative, Actor caller) {
+        RealmModel requesterRealm = s.realms().getRealm(cr.getRequesterRealmId());
+        s.getContext().setRealm(requesterRealm);
+        UserModel user = requesterRealm == null ? null : s.users().getUserById(requesterRealm, cr.getRequesterUserId());
+        ClientModel client = requesterRealm == null || cr.getRequesterClientId() == null ? null
+                : requesterRealm.getClientByClientId(cr.getRequesterClientId());
+        if (user == null || client == null || !user.isEnabled()) {
+            return new Replayer.Result(403, "{\"error\":\"replay_failed\",\"error_description\":\"The requester or their client no longer exists or is disabled\"}", null);
+        }
+        AccessToken token = new AccessToken();
+        token.subject(user.getId());
+        token.issuedFor(client.getClientId());
+        token.issuer(Urls.realmIssuer(baseUri, requesterRealm.getName()));
+        token.type("Bearer");
+        token.iat((long) Time.currentTime());
+        token.exp((long) Time.currentTime() + 60);
+        AdminAuth requester = new AdminAuth(requesterRealm, token, user, client);
+        RealmModel target = s.realms().getRealm(realmId);
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("changeRequestId", cr.getId());
+        details.put("appliedBy", caller.userId());
+        return Replayer.replay(s, target, requester, connection, baseUri, cr.getMethod(), cr.getPath(), relative,
+                cr.getBody(), cr.getId(), details);
+    }
+
+    private static JsonNode parseLenient(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JsonSerialization.mapper.readTree(text);
+        } catch (java.io.IOException e) {
+            return JsonSerialization.mapper.getNodeFactory().textNode(text);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    public static GuardPolicy policy(RealmModel realm) {
+        try {
+            return Policies.of(realm);
+        } catch (PolicyException e) {
+            throw GuardErrors.error(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage());
+        }
+    }
+
+    public static Response ok(JsonNode body) {
+        return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /**
+     * The admin event of a transition no admin made (the scheduled expiry): no acting user, the
+     * guard named as the author's address.
+     */
+    public static void emitSystem(KeycloakSession s, RealmModel realm, ChangeRequestEntity cr, String transition) {
+        org.keycloak.events.admin.AdminEvent prepared = new org.keycloak.events.admin.AdminEvent();
+        prepared.setRealmId(realm.getId());
+        prepared.setRealmName(realm.getName());
+        org.keycloak.events.admin.AuthDetails details = new org.keycloak.events.admin.AuthDetails();
+        details.setRealmId(realm.getId());
+        details.setRealmName(realm.getName());
+        details.setIpAddress("nhi-guard-scheduler");
+        prepared.setAuthDetails(details);
+        AdminEventBuilder b = new AdminEventBuilder(realm, new AdminAuth(realm, null, null, null), s, "nhi-guard-scheduler",
+                prepared) {
+        };
+        send(b, cr, transition, OperationType.UPDATE, null);
+    }
+
+    /** A custom admin event for a transition, carrying the request summary, the diff and the decision. */
+    public static void emit(KeycloakSession s, RealmModel realm, AdminAuth actor, ChangeRequestEntity cr, String transition,
+            OperationType op, String reason) {
+        send(new AdminEventBuilder(realm, actor, s, s.getContext().getConnection()), cr, transition, op, reason);
+    }
+
+    private static void send(AdminEventBuilder builder, ChangeRequestEntity cr, String transition, OperationType op,
+            String reason) {
+        ObjectNode rep = ChangeRequestView.summary(cr, 0, GuardPolicy.defaults());
+        rep.remove("needs");
+        rep.remove("approvalsGiven");
+        rep.put("transition", transition);
+        if (reason != null) {
+            rep.put("decision", reason);
+        }
+        JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
+        JsonNode body = ChangeRequestView.parse(cr.getBody());
+        rep.set("diff", JsonDiff.diff(before, JsonDiff.proposedAfter(cr.getOperation(), before, body)));
+        AdminEventBuilder b = builder
+                .operation(op).resource(RESOURCE_TYPE)
+                .resourcePath("mutation-guard", "change-requests", cr.getId())
+                .representation(rep)
+                .detail("transition", transition)
+                .detail("changeRequestId", cr.getId())
+                .detail("operation", cr.getOperation())
+                .detail("state", cr.getState())
+                .detail("digest", cr.getDigest());
+        if (reason != null) {
+            b.detail("decision", reason);
+        }
+        b.success();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.nhiguard.guard.changerequest;
+
+import java.util.Iterator;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Before/after of a held change: the proposed after-image and a field-level diff between them. */
+public final class JsonDiff {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonDiff() {
+    }
+
+    /**
+     * The target as it would be after the request, where the request's body is a (partial)
+     * representation of the target; null where the operation is not such an update.
+     */
+    public static JsonNode proposedAfter(String operationId, JsonNode before, JsonNode body) {
+        if (before == null || body == null) {
+            return null;
+        }
+        return switch (operationId) {
+            case "client-update" -> mergeUnder(before, "client", body);
+            case "privileged-user-update" -> mergeUnder(before, "user", body);
+            case "realm-security-settings", "realm-events-config" -> merge(before, body);
+            case "guard-policy-update" -> JSON.createObjectNode().put("policy", body.toString());
+            case "realm-guard-policy-attribute" -> JSON.createObjectNode()
+                    .put("policy", body.path("attributes").path("nhi.guard.policy").asText(null));
+            case "service-account-realm-role-grant", "approver-role-grant" -> roles(before, body, true);
+            case "service-account-realm-role-revoke", "approver-role-revoke" -> roles(before, body, false);
+            default -> null;
+        };
+    }
+
+    private static JsonNode mergeUnder(JsonNode before, String field, JsonNode body) {
+        ObjectNode copy = before.deepCopy();
+        copy.set(field, merge(before.path(field), body));
+        return copy;
+    }
+
+    private static JsonNode merge(JsonNode base, JsonNode patch) {
+        if (!base.isObject() || !patch.isObject()) {
+            return patch;
+        }
+        ObjectNode out = ((ObjectNode) base).deepCopy();
+        for (Iterator<String> it = patch.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            JsonNode v = patch.get(f);
+            if (v.isNull()) {
+                continue; // Keycloak leaves fields it gets as null unchanged
+            }
+            if ("attributes".equals(f) && out.path(f).isObject() && v.isObject()) {
+                ObjectNode attrs = ((ObjectNode) out.get(f)).deepCopy();
+                v.fields().forEachRemaining(e -> attrs.set(e.getKey(), e.getValue()));
+                out.set(f, attrs);
+            } else {
+                out.set(f, v);
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode roles(JsonNode before, JsonNode body, boolean add) {
+        ObjectNode copy = before.deepCopy();
+        TreeSet<String> names = new TreeSet<>();
+        before.path("realmRoles").forEach(n -> names.add(n.asText()));
+        body.forEach(r -> {
+            String name = r.path("name").asText(null);
+            if (name != null) {
+                if (add) {
+                    names.add(name);
+                } else {
+                    names.remove(name);
+                }
+            }
+        });
+        ArrayNode a = copy.putArray("realmRoles");
+        names.forEach(a::add);
+        return copy;
+    }
+
+    /** Field-level differences as {op: add|remove|replace, path: JSON pointer, from, to}. */
+    public static ArrayNode diff(JsonNode before, JsonNode after) {
+        ArrayNode out = JSON.createArrayNode();
+        if (after == null) {
+            return out;
+        }
+        walk("", before, after, out);
+        return out;
+    }
+
+    private static void walk(String path, JsonNode a, JsonNode b, ArrayNode out) {
+        if (a == null || a.isMissingNode()) {
+            out.addObject().put("op", "add").put("path", path).set("to", b);
+            return;
+        }
+        if (b == null || b.isMissingNode()) {
+            out.addObject().put("op", "remove").put("path", path).set("from", a);
+            return;
+        }
+        if (a.equals(b)) {
+            return;
+        }
+        if (a.isObject() && b.isObject()) {
+            TreeSet<String> keys = new TreeSet<>();
+            a.fieldNames().forEachRemaining(keys::add);
+            b.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                walk(path + "/" + k.replace("~", "~0").replace("/", "~1"), a.get(k), b.get(k), out);
+            }
+            return;
+        }
+        ObjectNode o = out.addObject().put("op", "replace").put("path", path);
+        o.set("from", a);
+        o.set("to", b);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.nhiguard.guard.changerequest;
+
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Set;
+
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.RealmModel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.guard.catalogue.Catalogue;
+import dev.nhiguard.guard.store.ChangeRequestEntity;
+
+/**
+ * The admin request that restores an applied change request's before-image, for the
+ * operations whose before-image is enough to restore them. Secrets, keys and deleted objects
+ * are not stored, so their changes cannot be rolled back.
+ */
+final class Rollbacks {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The inverse request: method, path (with query) and body (may be null). */
+    record Inverse(String method, String path, JsonNode body) {
+    }
+
+    private Rollbacks() {
+    }
+
+    static Inverse inverse(ChangeRequestEntity cr, RealmModel realm) {
+        JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
+        JsonNode body = ChangeRequestView.parse(cr.getBody());
+        if (before == null) {
+            return null;
+        }
+        String path = cr.getPath();
+        return switch (cr.getOperation()) {
+            case "client-update" -> {
+                ObjectNode rep = before.path("client").deepCopy();
+                rep.remove("secret"); // stored only as a digest; Keycloak keeps the secret when absent
+                if (rep.path("attributes") instanceof ObjectNode attrs) {
+                    attrs.remove("client.secret.rotated");
+                }
+                rep.remove("access");
+                yield new Inverse("PUT", path, rep);
+            }
+            case "privileged-user-update" -> new Inverse("PUT", path, fieldsOf(before.path("user"), body));
+            case "realm-security-settings" -> new Inverse("PUT", path, fieldsOf(before, body));
+            case "realm-events-config" -> new Inverse("PUT", path, before);
+            case "guard-policy-update", "realm-guard-policy-attribute" -> {
+                String policy = before.path("policy").isTextual() ? before.path("policy").asText() : "{}";
+                String prefix = path.substring(0, path.indexOf("/admin/realms/") + "/admin/realms/".length()) + realm.getName();
+                try {
+                    yield new Inverse("PUT", prefix + "/mutation-guard/policy", JSON.readTree(policy));
+                } catch (java.io.IOException e) {
+                    yield null;
+                }
+            }
+            case "service-account-realm-role-grant", "approver-role-grant" ->
+                    rolesAdded(path, body, names(before.path("realmRoles")));
+            case "service-account-client-role-grant" -> {
+                ClientModel client = body != null && body.size() > 0
+                        ? realm.getClientById(body.get(0).path("containerId").asText("")) : null;
+                Set<String> had = client == null ? Set.of() : names(before.path("clientRoles").path(client.getClientId()));
+                yield rolesAdded(path, body, had);
+            }
+            case "approver-role-revoke" -> new Inverse("POST", path, body);
+            case "client-scope-mapping-realm-add", "client-scope-mapping-client-add" -> new Inverse("DELETE", path, body);
+            case "service-account-group-join", "client-default-scope-add", "client-optional-scope-add" ->
+                    new Inverse("DELETE", path, null);
+            default -> null;
+        };
+    }
+
+    private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {
+        if (body == null || !body.isArray()) {
+            return null;
+        }
+        ArrayNode added = JSON.createArrayNode();
+        body.forEach(r -> {
+            if (!hadBefore.contains(r.path("name").asText())) {
+                added.add(r);
+            }
+        });
+        return added.isEmpty() ? null : new Inverse("DELETE", path, added);
+    }
+
+    private static Set<String> names(JsonNode array) {
+        Set<String> out = new HashSet<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The before values of exactly the fields the request changed. */
+    private static JsonNode fieldsOf(JsonNode before, JsonNode body) {
+        ObjectNode out = JSON.createObjectNode();
+        if (body == null) {
+            return out;
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (f.equals("attributes") && body.get(f).isObject()) {
+                ObjectNode attrs = out.putObject("attributes");
+                before.path("attributes").fields().forEachRemaining(e -> attrs.set(e.getKey(), e.getValue()));
+                if (body.get(f).has(Catalogue.POLICY_ATTRIBUTE) && !attrs.has(Catalogue.POLICY_ATTRIBUTE)) {
+                    attrs.put(Catalogue.POLICY_ATTRIBUTE, "{}");
+                }
+            } else if (before.has(f)) {
+                out.set(f, before.get(f));
+            } else if (body.get(f).isTextual()) {
+                out.put(f, "");
+            }
+        }
+        return out;
+    }
+}

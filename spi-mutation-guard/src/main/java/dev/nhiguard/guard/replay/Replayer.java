@@ -1,0 +1,426 @@
+package dev.nhiguard.guard.replay;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.keycloak.common.ClientConnection;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.ModelDuplicateException;
+import org.keycloak.models.ModelException;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.ErrorResponseException;
+import org.keycloak.services.managers.RealmManager;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.RealmAdminResource;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+import org.keycloak.services.resources.admin.fgap.AdminPermissions;
+import org.keycloak.util.JsonSerialization;
+
+/**
+ * Performs a stored admin request through Keycloak's own admin resources: starts at
+ * {@link RealmAdminResource} and follows the sub-resource locators ({@code @Path} methods without
+ * an HTTP method) to the resource method matching the stored method and path, so Keycloak's own
+ * permission checks, validation and admin events run under the requester's identity.
+ */
+public final class Replayer {
+
+    private static final Logger LOG = Logger.getLogger(Replayer.class);
+
+    /** Session attribute set while a replay runs; the model-level backstop lets such changes through. */
+    public static final String BYPASS_ATTRIBUTE = "nhi.guard.replay";
+
+    /** Outcome of a replay: Keycloak's status, its body as text (may be null) and Location header. */
+    public record Result(int status, String body, String location) {
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    private Replayer() {
+    }
+
+    /**
+     * Replays in the given session (its own transaction): sets the synthetic request, the realm
+     * and the bypass marker, then invokes. Non-2xx outcomes mark the transaction rollback-only.
+     */
+    public static Result replay(KeycloakSession session, RealmModel targetRealm, AdminAuth requester, ClientConnection connection,
+            URI baseUri, String method, String fullPathWithQuery, String relativePath, String body, String changeRequestId,
+            Map<String, String> eventDetails) {
+        session.getContext().setHttpRequest(new SyntheticRequest(method, baseUri, fullPathWithQuery));
+        session.getContext().setConnection(connection);
+        session.setAttribute(BYPASS_ATTRIBUTE, changeRequestId);
+        try {
+            if (!RealmManager.isAdministrationRealm(requester.getRealm()) && !requester.getRealm().equals(targetRealm)) {
+                return fail(session, 403, "Requester's realm may not administer realm " + targetRealm.getName());
+            }
+            session.getContext().setRealm(targetRealm);
+            AdminPermissionEvaluator auth = AdminPermissions.evaluator(session, targetRealm, requester);
+            AdminEventBuilder events = new AdminEventBuilder(targetRealm, requester, session, connection);
+            eventDetails.forEach(events::detail);
+            Object resource = new RealmAdminResource(session, auth, events);
+            int q = relativePath.indexOf('?');
+            String path = q < 0 ? relativePath : relativePath.substring(0, q);
+            Map<String, List<String>> query = queryOf(q < 0 ? null : relativePath.substring(q + 1));
+            Result r = dispatch(resource, path, method, query, body, 0);
+            if (!r.ok()) {
+                session.getTransactionManager().setRollbackOnly();
+            }
+            return r;
+        } catch (InvocationFailure f) {
+            return fail(session, f.status, f.getMessage());
+        } finally {
+            session.removeAttribute(BYPASS_ATTRIBUTE);
+        }
+    }
+
+    private static Result fail(KeycloakSession session, int status, String message) {
+        session.getTransactionManager().setRollbackOnly();
+        String body;
+        try {
+            body = JsonSerialization.writeValueAsString(Map.of("error", status == 404 ? "not_found" : "replay_failed",
+                    "error_description", message == null ? "" : message));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return new Result(status, body, null);
+    }
+
+    private static final class InvocationFailure extends RuntimeException {
+        final int status;
+
+        InvocationFailure(int status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
+        }
+    }
+
+    private record Candidate(Method method, Pattern pattern, List<String> names, int literals, String httpMethod) {
+    }
+
+    private static Result dispatch(Object resource, String path, String httpMethod, Map<String, List<String>> query,
+            String body, int depth) {
+        if (depth > 12) {
+            throw new InvocationFailure(404, "Path too deep", null);
+        }
+        String remaining = path.isEmpty() || path.equals("/") ? "" : (path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+        List<Candidate> candidates = candidates(resource.getClass());
+        boolean pathMatched = false;
+        for (Candidate c : candidates) {
+            Matcher m = c.pattern.matcher(remaining);
+            if (c.httpMethod != null) {
+                if (!m.matches()) {
+                    continue;
+                }
+                pathMatched = true;
+                if (!c.httpMethod.equalsIgnoreCase(httpMethod)) {
+                    continue;
+                }
+                return invokeResourceMethod(resource, c.method, pathValues(c, m), query, body);
+            }
+            if (!m.lookingAt()) {
+                continue;
+            }
+            String rest = remaining.substring(m.end());
+            if (!rest.isEmpty() && !rest.startsWith("/")) {
+                continue;
+            }
+            Object sub = invoke(resource, c.method, args(c.method, pathValues(c, m), query, null));
+            if (sub == null) {
+                throw new InvocationFailure(404, "Resource not found", null);
+            }
+            return dispatch(sub, rest, httpMethod, query, body, depth + 1);
+        }
+        throw new InvocationFailure(pathMatched ? 405 : 404,
+                pathMatched ? "Method not allowed" : "No admin resource matches " + path, null);
+    }
+
+    private static Map<String, String> pathValues(Candidate c, Matcher m) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < c.names.size(); i++) {
+            values.put(c.names.get(i), java.net.URLDecoder.decode(m.group(i + 1).replace("+", "%2B"), StandardCharsets.UTF_8));
+        }
+        return values;
+    }
+
+    private static List<Candidate> candidates(Class<?> type) {
+        List<Candidate> out = new ArrayList<>();
+        for (Method method : type.getMethods()) {
+            Path p = method.getAnnotation(Path.class);
+            String http = httpMethodOf(method);
+            if (p == null && http == null) {
+                continue;
+            }
+            String template = p == null ? "" : p.value();
+            if (!template.isEmpty() && !template.startsWith("/")) {
+                template = "/" + template;
+            }
+            if (template.endsWith("/")) {
+                template = template.substring(0, template.length() - 1);
+            }
+            List<String> names = new ArrayList<>();
+            StringBuilder regex = new StringBuilder();
+            int literals = 0;
+            int i = 0;
+            while (i < template.length()) {
+                char ch = template.charAt(i);
+                if (ch == '{') {
+                    int depth = 1;
+                    int j = i + 1;
+                    while (j < template.length() && depth > 0) {
+                        if (template.charAt(j) == '{') {
+                            depth++;
+                        } else if (template.charAt(j) == '}') {
+                            depth--;
+                        }
+                        j++;
+                    }
+                    String var = template.substring(i + 1, j - 1);
+                    int colon = var.indexOf(':');
+                    names.add((colon < 0 ? var : var.substring(0, colon)).trim());
+                    regex.append('(').append(colon < 0 ? "[^/]+" : var.substring(colon + 1).trim()).append(')');
+                    i = j;
+                } else {
+                    regex.append(Pattern.quote(String.valueOf(ch)));
+                    literals++;
+                    i++;
+                }
+            }
+            out.add(new Candidate(method, Pattern.compile(regex.toString()), names, literals, http));
+        }
+        out.sort(Comparator.comparingInt((Candidate c) -> -c.literals).thenComparingInt(c -> -c.names.size())
+                .thenComparing(c -> c.httpMethod == null ? 1 : 0));
+        return out;
+    }
+
+    private static String httpMethodOf(Method method) {
+        for (Annotation a : method.getAnnotations()) {
+            HttpMethod hm = a.annotationType().getAnnotation(HttpMethod.class);
+            if (hm != null) {
+                return hm.value();
+            }
+        }
+        return null;
+    }
+
+    private static Result invokeResourceMethod(Object resource, Method method, Map<String, String> pathValues,
+            Map<String, List<String>> query, String body) {
+        Consumes consumes = method.getAnnotation(Consumes.class);
+        if (consumes != null) {
+            for (String type : consumes.value()) {
+                if (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded")) {
+                    throw new InvocationFailure(422, "Form requests (" + type + ") cannot be replayed", null);
+                }
+            }
+        }
+        Object out;
+        try {
+            out = method.invoke(resource, args(method, pathValues, query, body));
+        } catch (InvocationTargetException e) {
+            return failureResponse(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new InvocationFailure(500, "Cannot invoke " + method, e);
+        }
+        if (out == null) {
+            return new Result(method.getReturnType() == void.class ? 204 : 204, null, null);
+        }
+        if (out instanceof Response r) {
+            String location = r.getLocation() == null ? null : r.getLocation().toString();
+            return new Result(r.getStatus(), entityText(r.getEntity()), location);
+        }
+        return new Result(200, entityText(out), null);
+    }
+
+    private static Object invoke(Object resource, Method method, Object[] args) {
+        try {
+            return method.invoke(resource, args);
+        } catch (InvocationTargetException e) {
+            Result r = failureResponse(e.getCause());
+            throw new InvocationFailure(r.status(), r.body(), e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new InvocationFailure(500, "Cannot invoke " + method, e);
+        }
+    }
+
+    private static Result failureResponse(Throwable t) {
+        if (t instanceof ErrorResponseException ere) {
+            Response r = ere.getResponse();
+            return new Result(r.getStatus(), entityText(r.getEntity()), null);
+        }
+        if (t instanceof WebApplicationException wae) {
+            Response r = wae.getResponse();
+            String text = r.hasEntity() ? entityText(r.getEntity()) : jsonError(wae.getMessage());
+            return new Result(r.getStatus(), text, null);
+        }
+        if (t instanceof ModelDuplicateException) {
+            return new Result(409, jsonError(t.getMessage()), null);
+        }
+        if (t instanceof ModelException) {
+            return new Result(400, jsonError(t.getMessage()), null);
+        }
+        LOG.warnf(t, "Replay of a held admin request failed with an unexpected exception");
+        return new Result(500, jsonError("Keycloak failed to perform the request: " + t), null);
+    }
+
+    private static String jsonError(String message) {
+        try {
+            return JsonSerialization.writeValueAsString(Map.of("error", "replay_failed",
+                    "error_description", message == null ? "" : message));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String entityText(Object entity) {
+        if (entity == null) {
+            return null;
+        }
+        if (entity instanceof String s) {
+            return s;
+        }
+        if (entity instanceof byte[] b) {
+            return java.util.Base64.getEncoder().encodeToString(b);
+        }
+        try {
+            return JsonSerialization.writeValueAsString(entity);
+        } catch (java.io.IOException e) {
+            return String.valueOf(entity);
+        }
+    }
+
+    private static Object[] args(Method method, Map<String, String> pathValues, Map<String, List<String>> query, String body) {
+        Parameter[] params = method.getParameters();
+        Object[] args = new Object[params.length];
+        for (int i = 0; i < params.length; i++) {
+            Parameter p = params[i];
+            PathParam pp = p.getAnnotation(PathParam.class);
+            QueryParam qp = p.getAnnotation(QueryParam.class);
+            DefaultValue dv = p.getAnnotation(DefaultValue.class);
+            if (pp != null) {
+                args[i] = convert(pathValues.get(pp.value()), p);
+            } else if (qp != null) {
+                List<String> values = query.get(qp.value());
+                if (List.class.isAssignableFrom(p.getType())) {
+                    args[i] = values == null ? new ArrayList<>() : new ArrayList<>(values);
+                } else {
+                    String v = values == null || values.isEmpty() ? (dv == null ? null : dv.value()) : values.get(0);
+                    args[i] = convert(v, p);
+                }
+            } else if (hasJaxRsAnnotation(p)) {
+                args[i] = dv == null ? defaultFor(p.getType()) : convert(dv.value(), p);
+            } else {
+                args[i] = entity(p, body);
+            }
+        }
+        return args;
+    }
+
+    private static boolean hasJaxRsAnnotation(Parameter p) {
+        for (Annotation a : p.getAnnotations()) {
+            if (a.annotationType().getName().startsWith("jakarta.ws.rs.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Object entity(Parameter p, String body) {
+        Class<?> type = p.getType();
+        if (body == null) {
+            return type == InputStream.class ? new ByteArrayInputStream(new byte[0]) : null;
+        }
+        if (type == String.class) {
+            return body;
+        }
+        if (type == InputStream.class) {
+            return new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            return JsonSerialization.mapper.readValue(body,
+                    JsonSerialization.mapper.getTypeFactory().constructType(p.getParameterizedType()));
+        } catch (java.io.IOException e) {
+            throw new InvocationFailure(400, "Body does not fit " + p.getParameterizedType() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Object defaultFor(Class<?> type) {
+        if (type == boolean.class) {
+            return false;
+        }
+        if (type == int.class) {
+            return 0;
+        }
+        if (type == long.class) {
+            return 0L;
+        }
+        return null;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object convert(String value, Parameter p) {
+        Class<?> type = p.getType();
+        if (value == null) {
+            return defaultFor(type);
+        }
+        try {
+            if (type == String.class) {
+                return value;
+            }
+            if (type == Integer.class || type == int.class) {
+                return Integer.valueOf(value);
+            }
+            if (type == Long.class || type == long.class) {
+                return Long.valueOf(value);
+            }
+            if (type == Boolean.class || type == boolean.class) {
+                return Boolean.valueOf(value);
+            }
+            if (type.isEnum()) {
+                return Enum.valueOf((Class<Enum>) type, value);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InvocationFailure(400, "Bad parameter value '" + value + "'", e);
+        }
+        return value;
+    }
+
+    private static Map<String, List<String>> queryOf(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+        }
+        return out;
+    }
+}

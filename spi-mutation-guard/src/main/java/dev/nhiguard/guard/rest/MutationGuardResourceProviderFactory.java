@@ -1,0 +1,139 @@
+package dev.nhiguard.guard.rest;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
+import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFactory;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.models.utils.PostMigrationEvent;
+import org.keycloak.timer.TimerProvider;
+
+import dev.nhiguard.guard.ModuleVersion;
+import dev.nhiguard.guard.backstop.ModelBackstop;
+import dev.nhiguard.guard.changerequest.AutoApplyTask;
+import dev.nhiguard.guard.changerequest.ExpiryTask;
+
+/**
+ * Mounts {@code /admin/realms/{realm}/mutation-guard} and holds the server-wide switch
+ * ({@code --spi-admin-realm-restapi-extension--mutation-guard--enabled}).
+ */
+public final class MutationGuardResourceProviderFactory implements AdminRealmResourceProviderFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "mutation-guard";
+
+    private static final Logger LOG = Logger.getLogger(MutationGuardResourceProviderFactory.class);
+
+    private boolean enabled = true;
+    private long expiryIntervalSeconds = 60;
+    /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
+    private final AtomicLong filterLastSeen = new AtomicLong();
+
+    @Override
+    public AdminRealmResourceProvider create(KeycloakSession session) {
+        return new AdminRealmResourceProvider() {
+            @Override
+            public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
+                return new MutationGuardResource(s, realm, auth, MutationGuardResourceProviderFactory.this);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        enabled = config.getBoolean("enabled", true);
+        expiryIntervalSeconds = config.getLong("expiry-interval-seconds", 60L);
+        if (expiryIntervalSeconds < 1) {
+            throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
+        }
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        long interval = expiryIntervalSeconds * 1000;
+        // The guard's tables exist only once the database migration (custom changelogs included) ran.
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                try (KeycloakSession session = factory.create()) {
+                    TimerProvider timer = session.getProvider(TimerProvider.class);
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(), interval), interval);
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AutoApplyTask(), interval), interval);
+                }
+            }
+        });
+        if (enabled) {
+            factory.register(new ModelBackstop());
+        }
+        if (!enabled) {
+            LOG.warn("NHI mutation guard is DISABLED server-wide (spi-admin-realm-restapi-extension--mutation-guard--enabled=false): "
+                    + "guarded admin writes are applied without approval in every realm");
+        } else {
+            LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/realms/** writes "
+                    + "(JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
+                    + "model-level backstop on provider events for partial import, admin API v2 and dynamic client registration",
+                    "dev.nhiguard.guard.admission.AdmissionFilter");
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /** Called by the admission filter on every admin request it sees; logs the first one. */
+    public void filterSeen() {
+        long now = System.currentTimeMillis();
+        if (filterLastSeen.getAndSet(now) == 0) {
+            LOG.info("NHI mutation guard: HTTP admission filter is active");
+        }
+    }
+
+    public long filterLastSeen() {
+        return filterLastSeen.get();
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name("enabled").type("boolean").defaultValue(true)
+                .helpText("Turn the mutation guard off server-wide (logged as a warning). Guarded writes are then applied at once.")
+                .add()
+                .property().name("expiry-interval-seconds").type("int").defaultValue(60)
+                .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
+                        + "and applies cooled-down requests of realms with autoApply.")
+                .add().build();
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("version", ModuleVersion.get());
+        info.put("enabled", String.valueOf(enabled));
+        return info;
+    }
+}
