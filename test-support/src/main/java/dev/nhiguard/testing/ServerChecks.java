@@ -82,6 +82,32 @@ public final class ServerChecks {
         }
     }
 
+    /**
+     * The mutation guard holds a guarded write: carol, a realm admin of the demo realm,
+     * regenerates billing-sync's secret and gets 202 with the change request, the secret stays
+     * as it was; she then cancels her request, so the check leaves nothing pending.
+     */
+    public static void assertGuardedChangeHeld(KeycloakTarget keycloak) {
+        HttpAdmin http = keycloak.http();
+        String realm = "/admin/realms/nhi-demo";
+        String carol = http.passwordGrant("nhi-demo", "admin-cli", "carol", "carol-demo-pass", null)
+                .get("access_token").asText();
+        String client = http.get(realm + "/clients?clientId=billing-sync", carol).json().get(0).get("id").asText();
+        String secretPath = realm + "/clients/" + client + "/client-secret";
+        String before = http.get(secretPath, carol).json().get("value").asText();
+
+        HttpAdmin.Response held = http.post(secretPath, carol, null);
+        assertEquals(202, held.status(), held.body());
+        String id = held.json().get("id").asText();
+        assertEquals("PENDING", held.json().get("state").asText(), held.body());
+        assertTrue(held.header("Location").endsWith(realm + "/mutation-guard/change-requests/" + id), held.header("Location"));
+        assertEquals(before, http.get(secretPath, carol).json().get("value").asText(), "a held change must not be applied");
+
+        HttpAdmin.Response cancelled = http.post(realm + "/mutation-guard/change-requests/" + id + "/cancel", carol, null);
+        assertEquals(200, cancelled.status(), cancelled.body());
+        assertEquals("CANCELLED", cancelled.json().get("state").asText(), cancelled.body());
+    }
+
     /** No ERROR line in what the server logged up to now (start-up included). */
     public static void assertNoErrorsLogged(KeycloakTarget keycloak) {
         List<String> errors = keycloak.logLines().stream().filter(l -> ERROR_LINE.matcher(l).find()).toList();
