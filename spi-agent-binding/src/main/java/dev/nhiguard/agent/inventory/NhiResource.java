@@ -16,6 +16,9 @@ import org.keycloak.models.UserModel;
 import org.keycloak.services.ErrorResponse;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
+import dev.nhiguard.agent.enforcement.AgentBindingExecutorFactory;
+import dev.nhiguard.agent.enforcement.SecurityProfileCheck;
+
 /** {@code /admin/realms/{realm}/nhi}: what non-human identities the realm has. */
 public final class NhiResource {
 
@@ -38,6 +41,20 @@ public final class NhiResource {
 
     /** A page of the inventory. */
     public record Page(int first, int max, long total, List<Entry> items) {
+    }
+
+    /** Whether agent token-time enforcement is active on this server. */
+    public record Status(boolean tokenTimeEnforcement, String securityProfile, String detail, String requiredOption) {
+    }
+
+    @GET
+    @Path("status")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Status status() {
+        auth.clients().requireView();
+        SecurityProfileCheck.Status s = SecurityProfileCheck.check(session);
+        return new Status(s.enforced(), s.securityProfile(), s.detail(),
+                "--spi-security-profile--default--name=" + AgentBindingExecutorFactory.SECURITY_PROFILE);
     }
 
     @GET
