@@ -192,18 +192,21 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             granted.addAll(allowed);
         } else {
             TokenManager.parseScopeParameter(requested).filter(allowed::contains).forEach(granted::add);
-            MultivaluedMap<String, String> form = exchange.getFormParams();
-            if (granted.isEmpty()) {
-                form.remove(OAuth2Constants.SCOPE);
-            } else {
-                form.putSingle(OAuth2Constants.SCOPE, String.join(" ", granted));
-            }
+        }
+        // The allowed scopes are the client's optional scopes: they apply only when requested.
+        MultivaluedMap<String, String> form = exchange.getFormParams();
+        if (granted.isEmpty()) {
+            form.remove(OAuth2Constants.SCOPE);
+        } else {
+            form.putSingle(OAuth2Constants.SCOPE, String.join(" ", granted));
         }
         Set<String> restricted = exchange.getClient().getClientScopes(true).values().stream()
                 .filter(s -> !s.isIncludeInTokenScope())
                 .map(ClientScopeModel::getName)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         restricted.addAll(granted);
+        // The client's own protocol mappers (the agent claim, act) count as the scope named after the client.
+        restricted.add(exchange.getClient().getClientId());
         exchange.setRestrictedScopes(restricted);
     }
 }
