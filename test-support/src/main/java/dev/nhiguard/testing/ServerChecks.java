@@ -23,10 +23,12 @@ public final class ServerChecks {
 
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
-            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store"),
+            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store", "nhi-agent-store"),
             "admin-realm-restapi-extension", List.of("nhi", "agents"),
             "client-policy-executor", List.of("nhi-agent-binding"),
-            "protocol-mapper", List.of("nhi-agent-claim-mapper"));
+            "protocol-mapper", List.of("nhi-agent-claim-mapper"),
+            "eventsListener", List.of("nhi-agent-usage", "nhi-agent-lifecycle"),
+            "realm-restapi-extension", List.of("nhi-owner"));
 
     /** Every theme we ship, by theme type. */
     public static final Map<String, List<String>> THEMES = Map.of(

@@ -25,11 +25,35 @@ final class AgentApi {
 
     final KeycloakTarget keycloak;
     final HttpAdmin http;
+    final String realm;
 
     AgentApi(KeycloakTarget keycloak) {
+        this(keycloak, REALM);
+        ensureScopes();
+    }
+
+    /** The API of another realm (created by the test, see {@link #createRealm}). */
+    AgentApi(KeycloakTarget keycloak, String realm) {
         this.keycloak = keycloak;
         this.http = keycloak.http();
-        ensureScopes();
+        this.realm = realm;
+    }
+
+    /** Creates a realm the mutation guard leaves alone, with an enabled user of the given names (password name-pass). */
+    static AgentApi createRealm(KeycloakTarget keycloak, String realm, String... usernames) {
+        AgentApi api = new AgentApi(keycloak, realm);
+        HttpAdmin.Response r = api.http.post("/admin/realms", api.adminToken(), json(Map.of("realm", realm, "enabled", true,
+                "eventsEnabled", true, "adminEventsEnabled", true, "adminEventsDetailsEnabled", true,
+                "attributes", Map.of("nhi.guard.policy", "{\"guardedOperations\":[]}"))));
+        assertEquals(201, r.status(), r.body());
+        for (String u : usernames) {
+            HttpAdmin.Response created = api.http.post("/admin/realms/" + realm + "/users", api.adminToken(), json(Map.of(
+                    "username", u, "enabled", true, "email", u + "@" + realm + ".example", "emailVerified", true,
+                    "firstName", u, "lastName", "Test",
+                    "credentials", List.of(Map.of("type", "password", "value", u + "-pass", "temporary", false)))));
+            assertEquals(201, created.status(), created.body());
+        }
+        return api;
     }
 
     /**
@@ -68,11 +92,11 @@ final class AgentApi {
     }
 
     String realmUserToken(String username) {
-        return http.passwordGrant(REALM, "admin-cli", username, username + "-pass", null).get("access_token").asText();
+        return http.passwordGrant(realm, "admin-cli", username, username + "-pass", null).get("access_token").asText();
     }
 
     String issuer() {
-        return keycloak.baseUri() + "/realms/" + REALM;
+        return keycloak.baseUri() + "/realms/" + realm;
     }
 
     static String unique(String prefix) {
@@ -92,7 +116,7 @@ final class AgentApi {
     }
 
     HttpAdmin.Response register(Map<String, Object> body, String token) {
-        return http.post("/admin/realms/" + REALM + "/agents", token, json(body));
+        return http.post("/admin/realms/" + realm + "/agents", token, json(body));
     }
 
     /** Registers and returns the agent representation; fails unless 201. */
@@ -103,7 +127,7 @@ final class AgentApi {
     }
 
     HttpAdmin.Response action(String agentId, String action, String reason) {
-        return http.post("/admin/realms/" + REALM + "/agents/" + agentId + "/" + action, adminToken(),
+        return http.post("/admin/realms/" + realm + "/agents/" + agentId + "/" + action, adminToken(),
                 reason == null ? null : json(Map.of("reason", reason)));
     }
 
@@ -116,48 +140,48 @@ final class AgentApi {
         if (scope != null) {
             form.put("scope", scope);
         }
-        return http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", form);
+        return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", form);
     }
 
     HttpAdmin.Response clientCredentialsWithSecret(String clientId, String secret) {
-        return http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", Map.of(
+        return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", Map.of(
                 "grant_type", "client_credentials", "client_id", clientId, "client_secret", secret));
     }
 
     /** The client as the admin API shows it. */
     JsonNode client(String uuid) {
-        HttpAdmin.Response r = http.get("/admin/realms/" + REALM + "/clients/" + uuid, adminToken());
+        HttpAdmin.Response r = http.get("/admin/realms/" + realm + "/clients/" + uuid, adminToken());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
 
     void putClient(String uuid, JsonNode rep) {
-        HttpAdmin.Response r = http.put("/admin/realms/" + REALM + "/clients/" + uuid, adminToken(), rep.toString());
+        HttpAdmin.Response r = http.put("/admin/realms/" + realm + "/clients/" + uuid, adminToken(), rep.toString());
         assertEquals(204, r.status(), r.body());
     }
 
     String userId(String username) {
-        HttpAdmin.Response r = http.get("/admin/realms/" + REALM + "/users?exact=true&username=" + username, adminToken());
+        HttpAdmin.Response r = http.get("/admin/realms/" + realm + "/users?exact=true&username=" + username, adminToken());
         assertEquals(200, r.status(), r.body());
         return r.json().get(0).get("id").asText();
     }
 
     void setUserEnabled(String userId, boolean enabled) {
-        HttpAdmin.Response r = http.put("/admin/realms/" + REALM + "/users/" + userId, adminToken(),
+        HttpAdmin.Response r = http.put("/admin/realms/" + realm + "/users/" + userId, adminToken(),
                 json(Map.of("enabled", enabled)));
         assertEquals(204, r.status(), r.body());
     }
 
     /** Login events of the realm, newest first. */
     JsonNode events(String type) {
-        HttpAdmin.Response r = http.get("/admin/realms/" + REALM + "/events?type=" + type + "&max=200", adminToken());
+        HttpAdmin.Response r = http.get("/admin/realms/" + realm + "/events?type=" + type + "&max=200", adminToken());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
 
     /** Admin events of the realm, newest first. */
     JsonNode adminEvents() {
-        HttpAdmin.Response r = http.get("/admin/realms/" + REALM + "/admin-events?max=1000", adminToken());
+        HttpAdmin.Response r = http.get("/admin/realms/" + realm + "/admin-events?max=1000", adminToken());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
@@ -165,12 +189,12 @@ final class AgentApi {
     /** Shifts the realm's agent clock (the server runs with clock offsets enabled). */
     void setClockOffset(long seconds) {
         String token = adminToken();
-        HttpAdmin.Response realm = http.get("/admin/realms/" + REALM, token);
-        assertEquals(200, realm.status(), realm.body());
-        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) realm.json();
+        HttpAdmin.Response current = http.get("/admin/realms/" + realm, token);
+        assertEquals(200, current.status(), current.body());
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) current.json();
         com.fasterxml.jackson.databind.node.ObjectNode attributes = (com.fasterxml.jackson.databind.node.ObjectNode) rep.get("attributes");
         attributes.put("nhi.clock.offset-seconds", Long.toString(seconds));
-        HttpAdmin.Response r = http.put("/admin/realms/" + REALM, token, rep.toString());
+        HttpAdmin.Response r = http.put("/admin/realms/" + realm, token, rep.toString());
         assertEquals(204, r.status(), r.body());
     }
 

@@ -80,6 +80,22 @@ class AgentRegistryIT {
     }
 
     @Test
+    void mtlsBindingSetsUpCertificateClientAuthentication(KeycloakTarget keycloak) {
+        AgentApi api = new AgentApi(keycloak);
+        Map<String, Object> body = AgentApi.registration(AgentApi.unique("mtls"), new AgentKey(), List.of());
+        String thumbprint = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+        body.put("keyBinding", Map.of("type", "mtls", "thumbprint", thumbprint, "subjectDn", "CN=invoice-bot,O=Example"));
+        JsonNode agent = api.registerOk(body);
+        assertEquals("mtls", agent.at("/keyBinding/type").asText());
+        assertEquals(thumbprint, agent.at("/keyBinding/thumbprint").asText());
+        JsonNode client = api.client(agent.get("id").asText());
+        assertEquals("client-x509", client.get("clientAuthenticatorType").asText());
+        assertEquals("CN=invoice-bot,O=Example", client.at("/attributes/x509.subjectdn").asText());
+        assertEquals("false", client.at("/attributes/x509.allow.regex.pattern.comparison").asText());
+        assertFalse(client.get("attributes").has("jwks.string"));
+    }
+
+    @Test
     void bindingAnExistingClientIsRefusedAndChangesNothing(KeycloakTarget keycloak) {
         AgentApi api = new AgentApi(keycloak);
         JsonNode before = api.http.get("/admin/realms/" + REALM + "/clients?clientId=legacy-sync", api.adminToken()).json().get(0);

@@ -116,39 +116,39 @@ class AgentTokenIT {
         assertEquals(200, api.clientCredentialsWithKey(name, key, key.thumbprint(), null).status());
     }
 
+    /**
+     * Token-time check of the owner, with the lifecycle's automatic suspension of an inactive
+     * owner's agents switched off in this realm's policy (AgentLifecycleIT covers that).
+     */
     @Test
     void ownerDisabledOrDeletedRefusedOwnerBackWorksAgain(KeycloakTarget keycloak) {
-        AgentApi api = new AgentApi(keycloak);
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-tok-owner", "oscar", "otto");
+        HttpAdmin.Response policy = api.http.put("/admin/realms/" + api.realm + "/nhi/policy", api.adminToken(), "{\"suspendOrphaned\":false}");
+        assertEquals(200, policy.status(), policy.body());
         AgentKey key = new AgentKey();
-        String name = AgentApi.unique("own");
+        String name = "oscar-agent";
         Map<String, Object> body = AgentApi.registration(name, key, List.of());
         body.put("owner", Map.of("type", "user", "username", "oscar"));
         api.registerOk(body);
         String oscar = api.userId("oscar");
-        try {
-            api.setUserEnabled(oscar, false);
-            HttpAdmin.Response refused = api.clientCredentialsWithKey(name, key, key.thumbprint(), null);
-            assertEquals(400, refused.status(), refused.body());
-            assertTrue(refused.json().get("error_description").asText().startsWith("agent_orphaned"), refused.body());
-            assertRefusalEvent(api, name, "agent_orphaned");
-        } finally {
-            api.setUserEnabled(oscar, true);
-        }
+        api.setUserEnabled(oscar, false);
+        HttpAdmin.Response refused = api.clientCredentialsWithKey(name, key, key.thumbprint(), null);
+        assertEquals(400, refused.status(), refused.body());
+        assertTrue(refused.json().get("error_description").asText().startsWith("agent_orphaned"), refused.body());
+        assertTrue(refused.json().get("error_description").asText().contains("is disabled"), refused.body());
+        assertRefusalEvent(api, name, "agent_orphaned");
+        api.setUserEnabled(oscar, true);
         assertEquals(200, api.clientCredentialsWithKey(name, key, key.thumbprint(), null).status());
 
-        String temp = AgentApi.unique("temp-owner");
-        HttpAdmin.Response u = api.http.post("/admin/realms/" + REALM + "/users", api.adminToken(),
-                AgentApi.json(Map.of("username", temp, "enabled", true)));
-        assertEquals(201, u.status(), u.body());
-        String tempId = api.userId(temp);
-        String name2 = AgentApi.unique("own");
+        String name2 = "otto-agent";
         Map<String, Object> body2 = AgentApi.registration(name2, key, List.of());
-        body2.put("owner", Map.of("type", "user", "id", tempId));
+        body2.put("owner", Map.of("type", "user", "username", "otto"));
         api.registerOk(body2);
         assertEquals(200, api.clientCredentialsWithKey(name2, key, key.thumbprint(), null).status());
-        assertEquals(204, api.http.delete("/admin/realms/" + REALM + "/users/" + tempId, api.adminToken()).status());
+        assertEquals(204, api.http.delete("/admin/realms/" + api.realm + "/users/" + api.userId("otto"), api.adminToken()).status());
         HttpAdmin.Response orphan = api.clientCredentialsWithKey(name2, key, key.thumbprint(), null);
         assertEquals(400, orphan.status(), orphan.body());
+        assertTrue(orphan.json().get("error_description").asText().startsWith("agent_orphaned"), orphan.body());
         assertTrue(orphan.json().get("error_description").asText().contains("no longer exists"), orphan.body());
     }
 

@@ -35,7 +35,7 @@ final class AgentVerdict {
     }
 
     static final String CLIENT_JWT = "client-jwt";
-    static final String TLS_CLIENT_AUTH = "tls-client-auth";
+    static final String TLS_CLIENT_AUTH = "client-x509";
     static final String FEDERATED_JWT = "federated-jwt";
 
     private AgentVerdict() {

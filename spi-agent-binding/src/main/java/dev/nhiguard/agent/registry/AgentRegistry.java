@@ -37,6 +37,8 @@ public final class AgentRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final String MAPPER_NAME = "nhi agent claim";
+    /** When the key binding was last set (the credential's age in the inventory). */
+    public static final String BINDING_AT = "nhi.agent.binding.at";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -141,6 +143,7 @@ public final class AgentRegistry {
         ClientModel client = ClientManager.createClient(session, realm, rep);
         new ClientManager(new RealmManager(session)).enableServiceAccount(client);
         applyBinding(client, in.keyBinding());
+        client.setAttribute(BINDING_AT, now.toString());
         client.setAttribute("standard.token.exchange.enabled", Boolean.toString(Boolean.TRUE.equals(in.tokenExchange())));
         applyScopes(client, scopes);
         addClaimMapper(client);
@@ -190,6 +193,7 @@ public final class AgentRegistry {
         }
         if (in.keyBinding() != null) {
             applyBinding(client, in.keyBinding());
+            client.setAttribute(BINDING_AT, AgentClock.now(session, realm).toString());
         }
         if (in.tokenExchange() != null) {
             client.setAttribute("standard.token.exchange.enabled", Boolean.toString(in.tokenExchange()));
@@ -222,7 +226,7 @@ public final class AgentRegistry {
     }
 
     private static void applyBinding(ClientModel client, AgentInput.Binding b) {
-        for (String a : List.of("jwks.string", "use.jwks.string", "use.jwks.url", "jwks.url", "tls.client.auth.subject.dn",
+        for (String a : List.of("jwks.string", "use.jwks.string", "use.jwks.url", "jwks.url", "x509.subjectdn", "x509.allow.regex.pattern.comparison",
                 "jwt.credential.issuer", "jwt.credential.sub")) {
             client.removeAttribute(a);
         }
@@ -240,8 +244,9 @@ public final class AgentRegistry {
                 client.setClientAuthenticatorType("client-jwt");
             }
             case AgentRecord.BINDING_MTLS -> {
-                client.setAttribute("tls.client.auth.subject.dn", b.subjectDn());
-                client.setClientAuthenticatorType("tls-client-auth");
+                client.setAttribute("x509.subjectdn", b.subjectDn());
+                client.setAttribute("x509.allow.regex.pattern.comparison", "false");
+                client.setClientAuthenticatorType("client-x509");
             }
             case AgentRecord.BINDING_SPIFFE -> {
                 client.setAttribute("jwt.credential.issuer", b.identityProvider());

@@ -71,9 +71,9 @@ class AgentVerdictTest {
     @Test
     void mtlsAndSpiffe() {
         AgentRecord m = agent(Status.ACTIVE, NOW.plusSeconds(60), AgentRecord.BINDING_MTLS, TP, null);
-        assertNull(AgentVerdict.evaluate(m, NOW, OwnerState.ACTIVE, new Evidence("tls-client-auth", null, null, TP, null, null)));
+        assertNull(AgentVerdict.evaluate(m, NOW, OwnerState.ACTIVE, new Evidence("client-x509", null, null, TP, null, null)));
         assertEquals("key_binding_mismatch", reason(AgentVerdict.evaluate(m, NOW, OwnerState.ACTIVE,
-                new Evidence("tls-client-auth", null, null, "x", null, null))));
+                new Evidence("client-x509", null, null, "x", null, null))));
 
         String id = "spiffe://example.org/agent";
         AgentRecord s = agent(Status.ACTIVE, NOW.plusSeconds(60), AgentRecord.BINDING_SPIFFE, id, "spiffe-idp");
