@@ -43,10 +43,12 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
 
     private static final Logger LOG = Logger.getLogger(AgentClaimMapper.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<ProviderConfigProperty> CONFIG = new ArrayList<>();
+    private static final List<ProviderConfigProperty> CONFIG = config();
 
-    static {
-        OIDCAttributeMapperHelper.addIncludeInTokensConfig(CONFIG, AgentClaimMapper.class);
+    private static List<ProviderConfigProperty> config() {
+        List<ProviderConfigProperty> properties = new ArrayList<>();
+        OIDCAttributeMapperHelper.addIncludeInTokensConfig(properties, AgentClaimMapper.class);
+        return List.copyOf(properties);
     }
 
     @Override
