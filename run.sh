@@ -116,6 +116,7 @@ started=$(date +%s)
     --http-port="$HTTP_PORT" \
     --http-management-port="$MGMT_PORT" \
     --health-enabled=true \
+    --spi-security-profile--default--name=nhi-agent-security-profile \
     --import-realm &
 kc=$!
 trap 'kill -TERM "$kc" 2>/dev/null; wait "$kc"; exit 0' INT TERM

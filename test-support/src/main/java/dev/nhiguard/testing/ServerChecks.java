@@ -23,9 +23,12 @@ public final class ServerChecks {
 
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
-            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store"),
-            "admin-realm-restapi-extension", List.of("nhi", "mutation-guard"),
-            "eventsListener", List.of("nhi-guard-notifier"));
+            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store", "nhi-agent-store"),
+            "admin-realm-restapi-extension", List.of("nhi", "agents", "mutation-guard"),
+            "client-policy-executor", List.of("nhi-agent-binding"),
+            "protocol-mapper", List.of("nhi-agent-claim-mapper"),
+            "eventsListener", List.of("nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle"),
+            "realm-restapi-extension", List.of("nhi-owner"));
 
     /** Every theme we ship, by theme type. */
     public static final Map<String, List<String>> THEMES = Map.of(
@@ -106,6 +109,14 @@ public final class ServerChecks {
         HttpAdmin.Response cancelled = http.post(realm + "/mutation-guard/change-requests/" + id + "/cancel", carol, null);
         assertEquals(200, cancelled.status(), cancelled.body());
         assertEquals("CANCELLED", cancelled.json().get("state").asText(), cancelled.body());
+    }
+
+    /** Agent binding's token-time checks are active: the server runs its security profile. */
+    public static void assertAgentEnforcementActive(KeycloakTarget keycloak) {
+        String token = keycloak.http().adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+        HttpAdmin.Response r = keycloak.http().get("/admin/realms/master/nhi/status", token);
+        assertEquals(200, r.status(), r.body());
+        assertTrue(r.json().path("tokenTimeEnforcement").asBoolean(), r.body());
     }
 
     /** No ERROR line in what the server logged up to now (start-up included). */

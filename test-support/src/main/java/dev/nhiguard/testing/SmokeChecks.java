@@ -28,6 +28,7 @@ public final class SmokeChecks {
             new Check("every provider of ours is loaded and reports its version", ServerChecks::assertProvidersLoaded),
             new Check("our admin resources answer", ServerChecks::assertAdminResourcesAnswer),
             new Check("a guarded change is held as a change request", ServerChecks::assertGuardedChangeHeld),
+            new Check("agent token-time enforcement is active", ServerChecks::assertAgentEnforcementActive),
             new Check("no ERROR logged", ServerChecks::assertNoErrorsLogged));
 
     private SmokeChecks() {

@@ -24,7 +24,7 @@ public final class NhiAdminResourceProviderFactory implements AdminRealmResource
         return new AdminRealmResourceProvider() {
             @Override
             public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
-                return new NhiResource(s, realm, auth);
+                return new NhiResource(s, realm, auth, adminEvent);
             }
 
             @Override

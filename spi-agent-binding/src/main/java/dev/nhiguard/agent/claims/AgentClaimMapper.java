@@ -1,0 +1,135 @@
+package dev.nhiguard.agent.claims;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+
+import org.jboss.logging.Logger;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.ClientSessionContext;
+import org.keycloak.models.Constants;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.ProtocolMapperModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.protocol.oidc.mappers.AbstractOIDCProtocolMapper;
+import org.keycloak.protocol.oidc.mappers.OIDCAccessTokenMapper;
+import org.keycloak.protocol.oidc.mappers.OIDCAttributeMapperHelper;
+import org.keycloak.protocol.oidc.mappers.TokenIntrospectionTokenMapper;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.representations.IDToken;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nhiguard.agent.ModuleVersion;
+import dev.nhiguard.agent.registry.AgentRecord;
+
+/**
+ * Adds the {@code agent} claim (agent id, name, owner, purpose) to an agent's tokens and, when
+ * the agent exchanged a user's token (RFC 8693), the {@code act} claim naming the agent as the
+ * actor, nesting the subject token's own {@code act} for delegation chains.
+ */
+public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
+        implements OIDCAccessTokenMapper, TokenIntrospectionTokenMapper, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "nhi-agent-claim-mapper";
+
+    private static final Logger LOG = Logger.getLogger(AgentClaimMapper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<ProviderConfigProperty> CONFIG = config();
+
+    private static List<ProviderConfigProperty> config() {
+        List<ProviderConfigProperty> properties = new ArrayList<>();
+        OIDCAttributeMapperHelper.addIncludeInTokensConfig(properties, AgentClaimMapper.class);
+        return List.copyOf(properties);
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayCategory() {
+        return TOKEN_MAPPER_CATEGORY;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "NHI agent claims";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Adds the agent claim (id, owner, purpose) and, for token exchange, the RFC 8693 act claim.";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return CONFIG;
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        return Map.of("version", ModuleVersion.get());
+    }
+
+    @Override
+    protected void setClaim(IDToken token, ProtocolMapperModel mappingModel, UserSessionModel userSession,
+                            KeycloakSession session, ClientSessionContext clientSessionCtx) {
+        ClientModel client = clientSessionCtx.getClientSession().getClient();
+        AgentRecord agent = AgentRecord.of(client);
+        if (agent == null) {
+            return;
+        }
+        Map<String, Object> owner = new LinkedHashMap<>();
+        owner.put("type", agent.ownerType());
+        owner.put("id", agent.ownerId());
+        Map<String, Object> claim = new LinkedHashMap<>();
+        claim.put("id", client.getId());
+        claim.put("name", client.getClientId());
+        claim.put("owner", owner);
+        claim.put("purpose", agent.purpose());
+        token.getOtherClaims().put("agent", claim);
+
+        String grantType = clientSessionCtx.getAttribute(Constants.GRANT_TYPE, String.class);
+        if (OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grantType)) {
+            UserModel serviceAccount = session.users().getServiceAccount(client);
+            Map<String, Object> act = new LinkedHashMap<>();
+            act.put("sub", serviceAccount == null ? client.getId() : serviceAccount.getId());
+            act.put("client_id", client.getClientId());
+            Object prior = priorActor(session);
+            if (prior != null) {
+                act.put("act", prior);
+            }
+            token.getOtherClaims().put("act", act);
+        }
+    }
+
+    /** The {@code act} claim of the subject token being exchanged, if any (already verified by Keycloak). */
+    private static Object priorActor(KeycloakSession session) {
+        MultivaluedMap<String, String> form = session.getContext().getHttpRequest().getDecodedFormParameters();
+        String subjectToken = form == null ? null : form.getFirst(OAuth2Constants.SUBJECT_TOKEN);
+        if (subjectToken == null) {
+            return null;
+        }
+        String[] parts = subjectToken.split("\\.");
+        if (parts.length < 2) {
+            return null;
+        }
+        try {
+            Map<String, Object> claims = JSON.readValue(Base64.getUrlDecoder().decode(parts[1]), new TypeReference<Map<String, Object>>() { });
+            return claims.get("act");
+        } catch (Exception e) {
+            LOG.debugf(e, "unreadable subject_token payload");
+            return null;
+        }
+    }
+}

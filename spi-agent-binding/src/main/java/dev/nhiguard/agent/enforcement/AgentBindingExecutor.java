@@ -1,0 +1,212 @@
+package dev.nhiguard.agent.enforcement;
+
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+
+import org.jboss.logging.Logger;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.jose.jws.JWSInput;
+import org.keycloak.jose.jws.JWSInputException;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.ClientScopeModel;
+import org.keycloak.models.GroupModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.protocol.oidc.TokenExchangeContext;
+import org.keycloak.protocol.oidc.TokenManager;
+import org.keycloak.representations.JsonWebToken;
+import org.keycloak.representations.idm.ClientPolicyExecutorConfigurationRepresentation;
+import org.keycloak.services.clientpolicy.ClientPolicyContext;
+import org.keycloak.services.clientpolicy.ClientPolicyException;
+import org.keycloak.services.clientpolicy.context.TokenExchangeRequestContext;
+import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProvider;
+import org.keycloak.services.x509.X509ClientCertificateLookup;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.registry.KeyThumbprints;
+
+/**
+ * Token-time enforcement for agents' clients. Runs as a global client policy on every client
+ * policy event; acts only on token issuance for clients that are agents and returns at once
+ * for everything else.
+ */
+final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientPolicyExecutorConfigurationRepresentation> {
+
+    private static final Logger LOG = Logger.getLogger(AgentBindingExecutor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KeycloakSession session;
+
+    AgentBindingExecutor(KeycloakSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public String getProviderId() {
+        return AgentBindingExecutorFactory.PROVIDER_ID;
+    }
+
+    @Override
+    public void executeOnEvent(ClientPolicyContext context) throws ClientPolicyException {
+        switch (context.getEvent()) {
+            case SERVICE_ACCOUNT_TOKEN_REQUEST, TOKEN_REFRESH, JWT_AUTHORIZATION_GRANT -> check(session.getContext().getClient());
+            case TOKEN_EXCHANGE_REQUEST -> {
+                TokenExchangeContext exchange = ((TokenExchangeRequestContext) context).getTokenExchangeContext();
+                AgentRecord agent = check(exchange.getClient());
+                if (agent != null) {
+                    narrowScopes(exchange, agent);
+                }
+            }
+            default -> {
+                // not a token issuance: nothing to enforce
+            }
+        }
+    }
+
+    /** Refuses the request if the client is an agent that may not get a token now; returns its record. */
+    private AgentRecord check(ClientModel client) throws ClientPolicyException {
+        if (client == null || !AgentRecord.isAgent(client)) {
+            return null;
+        }
+        AgentRecord agent = AgentRecord.of(client);
+        RealmModel realm = session.getContext().getRealm();
+        Instant now = AgentClock.now(session, realm);
+        AgentVerdict.Refusal refusal = AgentVerdict.evaluate(agent, now, ownerState(realm, agent), evidence(client));
+        if (refusal != null) {
+            LOG.infof("realm %s: token refused for agent client %s (%s): %s", realm.getName(), client.getClientId(),
+                    client.getId(), refusal.description());
+            throw new ClientPolicyException(refusal.error(), refusal.description());
+        }
+        return agent;
+    }
+
+    private AgentVerdict.OwnerState ownerState(RealmModel realm, AgentRecord agent) {
+        if (agent.ownerId() == null) {
+            return AgentVerdict.OwnerState.MISSING;
+        }
+        if (AgentRecord.OWNER_USER.equals(agent.ownerType())) {
+            UserModel user = session.users().getUserById(realm, agent.ownerId());
+            if (user == null) {
+                return AgentVerdict.OwnerState.MISSING;
+            }
+            return user.isEnabled() ? AgentVerdict.OwnerState.ACTIVE : AgentVerdict.OwnerState.DISABLED;
+        }
+        if (AgentRecord.OWNER_GROUP.equals(agent.ownerType())) {
+            GroupModel group = session.groups().getGroupById(realm, agent.ownerId());
+            return group == null ? AgentVerdict.OwnerState.MISSING : AgentVerdict.OwnerState.ACTIVE;
+        }
+        return AgentVerdict.OwnerState.MISSING;
+    }
+
+    private AgentVerdict.Evidence evidence(ClientModel client) {
+        MultivaluedMap<String, String> form = session.getContext().getHttpRequest().getDecodedFormParameters();
+        String assertion = form == null ? null : form.getFirst(OAuth2Constants.CLIENT_ASSERTION);
+        String kidThumbprint = null;
+        String assertionSubject = null;
+        if (assertion != null) {
+            try {
+                JWSInput jws = new JWSInput(assertion);
+                assertionSubject = jws.readJsonContent(JsonWebToken.class).getSubject();
+                kidThumbprint = registeredKeyThumbprint(client, jws.getHeader().getKeyId());
+            } catch (JWSInputException | RuntimeException e) {
+                LOG.debugf(e, "client %s: unreadable client assertion", client.getClientId());
+            }
+        }
+        return new AgentVerdict.Evidence(client.getClientAuthenticatorType(), kidThumbprint, assertionSubject,
+                certificateThumbprint(client), client.getAttribute("jwt.credential.sub"), client.getAttribute("jwt.credential.issuer"));
+    }
+
+    /**
+     * The thumbprint of the key in the client's registered JWKS that the assertion names by
+     * kid. Keycloak verified the assertion's signature with that same key before this runs.
+     */
+    private static String registeredKeyThumbprint(ClientModel client, String kid) {
+        if (!"true".equals(client.getAttribute("use.jwks.string"))) {
+            return null;
+        }
+        String jwks = client.getAttribute("jwks.string");
+        if (jwks == null) {
+            return null;
+        }
+        try {
+            Map<String, Object> set = JSON.readValue(jwks, new TypeReference<Map<String, Object>>() { });
+            if (!(set.get("keys") instanceof List<?> keys)) {
+                return null;
+            }
+            List<Map<String, Object>> matching = keys.stream()
+                    .filter(k -> k instanceof Map<?, ?>)
+                    .map(k -> {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> m = (Map<String, Object>) k;
+                        return m;
+                    })
+                    .filter(k -> kid == null || kid.equals(k.get("kid")))
+                    .toList();
+            if (matching.size() != 1) {
+                return null;
+            }
+            return KeyThumbprints.jwkThumbprint(matching.get(0));
+        } catch (Exception e) {
+            LOG.debugf(e, "client %s: unreadable JWKS", client.getClientId());
+            return null;
+        }
+    }
+
+    private String certificateThumbprint(ClientModel client) {
+        if (!AgentVerdict.TLS_CLIENT_AUTH.equals(client.getClientAuthenticatorType())) {
+            return null;
+        }
+        X509ClientCertificateLookup lookup = session.getProvider(X509ClientCertificateLookup.class);
+        try {
+            X509Certificate[] chain = lookup == null ? null : lookup.getCertificateChain(session.getContext().getHttpRequest());
+            return chain == null || chain.length == 0 ? null : KeyThumbprints.certificateThumbprint(chain[0].getEncoded());
+        } catch (GeneralSecurityException e) {
+            LOG.debugf(e, "client %s: unreadable client certificate", client.getClientId());
+            return null;
+        }
+    }
+
+    /**
+     * Token exchange by an agent: the scopes of the issued token are the intersection of the
+     * agent's allowed scopes and the requested ones (all allowed ones when none is requested);
+     * client scopes that never appear in the scope claim (basic, roles, …) stay.
+     */
+    private static void narrowScopes(TokenExchangeContext exchange, AgentRecord agent) {
+        Set<String> allowed = new LinkedHashSet<>(agent.allowedScopes());
+        String requested = exchange.getParams().getScope();
+        Set<String> granted = new LinkedHashSet<>();
+        if (requested == null || requested.isBlank()) {
+            granted.addAll(allowed);
+        } else {
+            TokenManager.parseScopeParameter(requested).filter(allowed::contains).forEach(granted::add);
+        }
+        // The allowed scopes are the client's optional scopes: they apply only when requested.
+        MultivaluedMap<String, String> form = exchange.getFormParams();
+        if (granted.isEmpty()) {
+            form.remove(OAuth2Constants.SCOPE);
+        } else {
+            form.putSingle(OAuth2Constants.SCOPE, String.join(" ", granted));
+        }
+        Set<String> restricted = exchange.getClient().getClientScopes(true).values().stream()
+                .filter(s -> !s.isIncludeInTokenScope())
+                .map(ClientScopeModel::getName)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        restricted.addAll(granted);
+        // The client's own protocol mappers (the agent claim, act) count as the scope named after the client.
+        restricted.add(exchange.getClient().getClientId());
+        exchange.setRestrictedScopes(restricted);
+    }
+}

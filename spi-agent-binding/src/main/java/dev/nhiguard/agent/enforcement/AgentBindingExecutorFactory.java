@@ -1,0 +1,119 @@
+package dev.nhiguard.agent.enforcement;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+import org.keycloak.Config;
+import org.keycloak.component.ComponentModelScope;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.models.utils.PostMigrationEvent;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProvider;
+import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProviderFactory;
+
+import dev.nhiguard.agent.ModuleVersion;
+
+/**
+ * Client-policy executor {@value #PROVIDER_ID}: refuses tokens to expired, suspended, retired
+ * and orphaned agents and to agents that did not prove their bound key. Shipped as a global
+ * policy in the security profile {@value #SECURITY_PROFILE} at the root of this JAR.
+ */
+public final class AgentBindingExecutorFactory implements ClientPolicyExecutorProviderFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "nhi-agent-binding";
+    public static final String SECURITY_PROFILE = "nhi-agent-security-profile";
+    static final String CLOCK_OFFSETS_ENABLED = "clock-offsets-enabled";
+
+    private static final Logger LOG = Logger.getLogger(AgentBindingExecutorFactory.class);
+
+    private boolean clockOffsetsEnabled;
+    /** False for the per-realm instances Keycloak's component factory creates for client policies. */
+    private boolean serverInstance;
+    private volatile SecurityProfileCheck.Status startupStatus;
+
+    @Override
+    public ClientPolicyExecutorProvider create(KeycloakSession session) {
+        return new AgentBindingExecutor(session);
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+        clockOffsetsEnabled = config.getBoolean(CLOCK_OFFSETS_ENABLED, false);
+        serverInstance = !(config instanceof ComponentModelScope);
+        if (clockOffsetsEnabled && serverInstance) {
+            LOG.warnf("%s: realm clock offsets (realm attribute nhi.clock.offset-seconds) are ENABLED; this is for test servers only", PROVIDER_ID);
+        }
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        if (!serverInstance) {
+            return;
+        }
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                KeycloakModelUtils.runJobInTransaction(factory, session -> {
+                    SecurityProfileCheck.Status status = SecurityProfileCheck.check(session);
+                    startupStatus = status;
+                    if (status.enforced()) {
+                        LOG.infof("%s: agent token-time enforcement active (security profile %s)", PROVIDER_ID, status.securityProfile());
+                    } else {
+                        LOG.warnf("%s: AGENT TOKEN-TIME ENFORCEMENT IS NOT ACTIVE: %s. Suspended, expired, retired and orphaned agents "
+                                + "and agents without their bound key will still get tokens.", PROVIDER_ID, status.detail());
+                    }
+                });
+            }
+        });
+    }
+
+    public boolean clockOffsetsEnabled() {
+        return clockOffsetsEnabled;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Refuses tokens to agents that are expired, suspended, retired or orphaned, or that did not authenticate with their bound key.";
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return List.of();
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name(CLOCK_OFFSETS_ENABLED).type("boolean").defaultValue(false)
+                .helpText("Test servers only: honour the realm attribute nhi.clock.offset-seconds as a shift of the agent clock.")
+                .add().build();
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("version", ModuleVersion.get());
+        SecurityProfileCheck.Status s = startupStatus;
+        info.put("tokenTimeEnforcement", s == null ? "unknown (server starting)" : s.enforced() ? "active" : "NOT ACTIVE");
+        if (s != null) {
+            info.put("securityProfile", String.valueOf(s.securityProfile()));
+            info.put("detail", s.detail());
+        }
+        info.put("clockOffsetsEnabled", Boolean.toString(clockOffsetsEnabled));
+        return info;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.nhiguard.agent.lifecycle;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.persistence.EntityManager;
+
+import org.jboss.logging.Logger;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.events.admin.AdminEvent;
+import org.keycloak.events.admin.AuthDetails;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+
+import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.registry.AgentRegistry;
+import dev.nhiguard.agent.registry.AgentsResource;
+import dev.nhiguard.agent.store.LifecycleActionEntity;
+
+/**
+ * Automatic lifecycle actions: each is recorded with its trigger and reason, emitted as an
+ * {@code AGENT} admin event, reversible (suspension is undone by resume), at most once per
+ * client, action and trigger a day, and at most {@link LifecyclePolicy#maxActionsPerHour()}
+ * per realm and hour.
+ */
+public final class LifecycleActions {
+
+    public static final String SUSPEND = "SUSPEND";
+    public static final String ROTATE_SECRET = "ROTATE_SECRET";
+    public static final String REVIEW = "REVIEW";
+
+    /** What happened to one request for an action. */
+    public enum Outcome { DONE, ALREADY_DONE_TODAY, RATE_LIMITED, NOT_APPLICABLE }
+
+    private static final Logger LOG = Logger.getLogger(LifecycleActions.class);
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final AdminEventBuilder events;
+
+    /**
+     * @param events the admin event builder of the admin request that triggered the action, or
+     *               null for system actions (scheduled task, event listeners)
+     */
+    public LifecycleActions(KeycloakSession session, RealmModel realm, AdminEventBuilder events) {
+        this.session = session;
+        this.realm = realm;
+        this.events = events != null ? events : systemEvents(session, realm);
+    }
+
+    /** Suspends an active agent for a reason. */
+    public Outcome suspend(ClientModel client, String trigger, String reason) {
+        AgentRecord agent = AgentRecord.of(client);
+        if (agent == null || agent.status() != AgentRecord.Status.ACTIVE) {
+            return Outcome.NOT_APPLICABLE;
+        }
+        Outcome gate = admit(client, SUSPEND, trigger);
+        if (gate != Outcome.DONE) {
+            return gate;
+        }
+        String recorded = "suspended automatically (" + trigger + "): " + reason;
+        try {
+            new AgentRegistry(session, realm).changeStatus(client, AgentRecord.Status.SUSPENDED, recorded);
+        } catch (Exception e) {
+            throw new IllegalStateException("agent " + client.getClientId() + " changed state concurrently", e);
+        }
+        record(client, SUSPEND, trigger, recorded);
+        emit(client, "suspended", trigger, recorded);
+        return Outcome.DONE;
+    }
+
+    /** Regenerates a client secret at once; the old one stops working. */
+    public Outcome rotateSecret(ClientModel client, String trigger, String reason) {
+        if (!"client-secret".equals(client.getClientAuthenticatorType()) && !"client-secret-jwt".equals(client.getClientAuthenticatorType())) {
+            return Outcome.NOT_APPLICABLE;
+        }
+        Outcome gate = admit(client, ROTATE_SECRET, trigger);
+        if (gate != Outcome.DONE) {
+            return gate;
+        }
+        KeycloakModelUtils.generateSecret(client);
+        client.updateClient();
+        String recorded = "secret rotated automatically (" + trigger + "): " + reason;
+        record(client, ROTATE_SECRET, trigger, recorded);
+        emit(client, "secret-rotated", trigger, recorded);
+        return Outcome.DONE;
+    }
+
+    /** Records a signal for review without changing the client. */
+    public Outcome review(ClientModel client, String trigger, String reason) {
+        Outcome gate = admit(client, REVIEW, trigger);
+        if (gate != Outcome.DONE) {
+            return gate;
+        }
+        String recorded = "flagged for review (" + trigger + "): " + reason;
+        record(client, REVIEW, trigger, recorded);
+        emit(client, "review", trigger, recorded);
+        return Outcome.DONE;
+    }
+
+    /** Latest recorded actions of the realm, newest first. */
+    public List<LifecycleActionEntity> recent(String clientUuid, int max) {
+        EntityManager em = em();
+        String q = "select a from LifecycleActionEntity a where a.realmId = :realm"
+                + (clientUuid == null ? "" : " and a.clientId = :client") + " order by a.createdAt desc";
+        var query = em.createQuery(q, LifecycleActionEntity.class).setParameter("realm", realm.getId()).setMaxResults(max);
+        if (clientUuid != null) {
+            query.setParameter("client", clientUuid);
+        }
+        return query.getResultList();
+    }
+
+    private Outcome admit(ClientModel client, String action, String trigger) {
+        Instant now = AgentClock.now(session, realm);
+        String window = window(trigger, now);
+        EntityManager em = em();
+        Long same = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
+                        + " and a.action = :action and a.windowKey = :window", Long.class)
+                .setParameter("realm", realm.getId()).setParameter("client", client.getId())
+                .setParameter("action", action).setParameter("window", window).getSingleResult();
+        if (same > 0) {
+            return Outcome.ALREADY_DONE_TODAY;
+        }
+        LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
+        Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since", Long.class)
+                .setParameter("realm", realm.getId()).setParameter("since", now.minusSeconds(3600).toEpochMilli()).getSingleResult();
+        if (lastHour >= policy.maxActionsPerHour()) {
+            LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d actions in the last hour, policy allows %d",
+                    realm.getName(), action, client.getClientId(), trigger, lastHour, policy.maxActionsPerHour());
+            return Outcome.RATE_LIMITED;
+        }
+        return Outcome.DONE;
+    }
+
+    private void record(ClientModel client, String action, String trigger, String reason) {
+        Instant now = AgentClock.now(session, realm);
+        LifecycleActionEntity e = new LifecycleActionEntity();
+        e.setId(UUID.randomUUID().toString());
+        e.setRealmId(realm.getId());
+        e.setClientId(client.getId());
+        e.setAction(action);
+        e.setTrigger(trigger);
+        e.setReason(reason.length() > 1024 ? reason.substring(0, 1024) : reason);
+        e.setCreatedAt(now.toEpochMilli());
+        e.setWindowKey(window(trigger, now));
+        em().persist(e);
+        LOG.infof("realm %s: %s client %s (%s): %s", realm.getName(), action, client.getClientId(), client.getId(), reason);
+    }
+
+    private void emit(ClientModel client, String action, String trigger, String reason) {
+        events.resource(AgentsResource.RESOURCE_TYPE).operation(OperationType.ACTION).resourcePath("agents", client.getId())
+                .representation(new Recorded(client.getId(), client.getClientId(), action, trigger, reason))
+                .detail("action", action).detail("trigger", trigger).detail("clientId", client.getClientId())
+                .detail("reason", reason).success();
+    }
+
+    /** The representation of an automatic action's admin event. */
+    public record Recorded(String id, String clientId, String action, String trigger, String reason) {
+    }
+
+    private static String window(String trigger, Instant now) {
+        String key = trigger + "@" + now.atZone(ZoneOffset.UTC).toLocalDate();
+        return key.length() > 64 ? key.substring(0, 64) : key;
+    }
+
+    private EntityManager em() {
+        return session.getProvider(JpaConnectionProvider.class).getEntityManager();
+    }
+
+    /** Admin events for actions no admin request started: auth details carry the realm only. */
+    static AdminEventBuilder systemEvents(KeycloakSession session, RealmModel realm) {
+        AdminEvent proto = new AdminEvent();
+        proto.setRealmId(realm.getId());
+        proto.setRealmName(realm.getName());
+        AuthDetails auth = new AuthDetails();
+        auth.setRealmId(realm.getId());
+        auth.setRealmName(realm.getName());
+        proto.setAuthDetails(auth);
+        return new AdminEventBuilder(realm, null, session, null, proto) {
+        };
+    }
+}

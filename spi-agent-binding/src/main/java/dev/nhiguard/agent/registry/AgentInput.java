@@ -1,0 +1,242 @@
+package dev.nhiguard.agent.registry;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A register or update request, parsed and checked for shape (not against the realm). Fields
+ * absent from an update are null. Every problem is an {@link InvalidInput} naming the field.
+ */
+record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt, List<String> allowedScopes,
+                  Binding keyBinding, Boolean tokenExchange, String clientId) {
+
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,62}");
+    static final Pattern SPIFFE_ID = Pattern.compile("spiffe://[a-z0-9._-]+(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+");
+    static final int MAX_PURPOSE = 1000;
+    private static final Set<String> FIELDS = Set.of("name", "owner", "purpose", "expiresAt", "allowedScopes",
+            "keyBinding", "tokenExchange", "clientId");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Owner reference: type user (id or username) or group (id or path). */
+    record OwnerRef(String type, String id, String name) {
+    }
+
+    /** Key binding as requested; {@code jwk} holds the public JWK for type jwk. */
+    record Binding(String type, Map<String, Object> jwk, String thumbprint, String subjectDn, String spiffeId,
+                   String identityProvider) {
+    }
+
+    /** Bad input, with the message the caller sees. */
+    static final class InvalidInput extends Exception {
+        InvalidInput(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static AgentInput parse(String body, boolean forRegistration) throws InvalidInput {
+        if (body == null || body.isBlank()) {
+            throw new InvalidInput("request body is required");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInput("request body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidInput("request body must be a JSON object");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) {
+                throw new InvalidInput("unknown field '" + f + "'");
+            }
+        }
+        String clientId = optionalText(root, "clientId");
+        String name = optionalText(root, "name");
+        if (name != null && !NAME.matcher(name).matches()) {
+            throw new InvalidInput("name must match " + NAME.pattern());
+        }
+        OwnerRef owner = root.has("owner") ? owner(root.get("owner")) : null;
+        String purpose = optionalText(root, "purpose");
+        if (purpose != null && (purpose.isBlank() || purpose.length() > MAX_PURPOSE)) {
+            throw new InvalidInput("purpose must be 1 to " + MAX_PURPOSE + " characters");
+        }
+        Instant expiresAt = null;
+        String expires = optionalText(root, "expiresAt");
+        if (expires != null) {
+            try {
+                expiresAt = Instant.parse(expires);
+            } catch (DateTimeParseException e) {
+                throw new InvalidInput("expiresAt must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+            }
+        }
+        List<String> scopes = root.has("allowedScopes") ? scopes(root.get("allowedScopes")) : null;
+        Binding binding = root.has("keyBinding") ? binding(root.get("keyBinding")) : null;
+        Boolean tokenExchange = null;
+        if (root.has("tokenExchange")) {
+            if (!root.get("tokenExchange").isBoolean()) {
+                throw new InvalidInput("tokenExchange must be true or false");
+            }
+            tokenExchange = root.get("tokenExchange").booleanValue();
+        }
+        if (forRegistration) {
+            require(name, "name");
+            require(owner, "owner");
+            require(purpose, "purpose");
+            require(expiresAt, "expiresAt");
+            require(binding, "keyBinding");
+            if (scopes == null) {
+                scopes = List.of();
+            }
+        }
+        return new AgentInput(name, owner, purpose, expiresAt, scopes, binding, tokenExchange, clientId);
+    }
+
+    private static void require(Object value, String field) throws InvalidInput {
+        if (value == null) {
+            throw new InvalidInput(field + " is required");
+        }
+    }
+
+    private static String optionalText(JsonNode node, String field) throws InvalidInput {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new InvalidInput(field + " must be a string");
+        }
+        return v.textValue();
+    }
+
+    private static OwnerRef owner(JsonNode node) throws InvalidInput {
+        if (!node.isObject()) {
+            throw new InvalidInput("owner must be an object {type, id | username | path}");
+        }
+        String type = optionalText(node, "type");
+        String id = optionalText(node, "id");
+        if ("user".equals(type)) {
+            String username = optionalText(node, "username");
+            if ((id == null) == (username == null)) {
+                throw new InvalidInput("owner of type user needs exactly one of id or username");
+            }
+            return new OwnerRef(type, id, username);
+        }
+        if ("group".equals(type)) {
+            String path = optionalText(node, "path");
+            if ((id == null) == (path == null)) {
+                throw new InvalidInput("owner of type group needs exactly one of id or path");
+            }
+            return new OwnerRef(type, id, path);
+        }
+        throw new InvalidInput("owner.type must be user or group");
+    }
+
+    private static List<String> scopes(JsonNode node) throws InvalidInput {
+        if (!node.isArray()) {
+            throw new InvalidInput("allowedScopes must be an array of client scope names");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (JsonNode s : node) {
+            if (!s.isTextual() || s.textValue().isBlank() || s.textValue().contains(" ")) {
+                throw new InvalidInput("allowedScopes must hold client scope names (non-empty, no spaces)");
+            }
+            out.add(s.textValue());
+        }
+        return new ArrayList<>(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Binding binding(JsonNode node) throws InvalidInput {
+        if (!node.isObject()) {
+            throw new InvalidInput("keyBinding must be an object");
+        }
+        String type = optionalText(node, "type");
+        if (type == null) {
+            throw new InvalidInput("keyBinding.type must be jwk, mtls or spiffe");
+        }
+        switch (type) {
+            case "jwk": {
+                JsonNode jwk = node.get("jwk");
+                if (jwk == null || !jwk.isObject()) {
+                    throw new InvalidInput("keyBinding.jwk must be the agent's public key as a JWK object");
+                }
+                Map<String, Object> key = JSON.convertValue(jwk, Map.class);
+                String thumbprint;
+                try {
+                    thumbprint = KeyThumbprints.jwkThumbprint(key);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInput("keyBinding." + e.getMessage());
+                }
+                String expected = optionalText(node, "thumbprint");
+                if (expected != null && !expected.equals(thumbprint)) {
+                    throw new InvalidInput("keyBinding.thumbprint does not match the RFC 7638 thumbprint of keyBinding.jwk (" + thumbprint + ")");
+                }
+                return new Binding(type, key, thumbprint, null, null, null);
+            }
+            case "mtls": {
+                String thumbprint = optionalText(node, "thumbprint");
+                String dn = optionalText(node, "subjectDn");
+                if (!KeyThumbprints.isThumbprint(thumbprint)) {
+                    throw new InvalidInput("keyBinding.thumbprint must be the base64url SHA-256 thumbprint of the client certificate (x5t#S256)");
+                }
+                if (dn == null || dn.isBlank()) {
+                    throw new InvalidInput("keyBinding.subjectDn is required for mtls (the certificate's subject DN)");
+                }
+                return new Binding(type, null, thumbprint, dn, null, null);
+            }
+            case "spiffe": {
+                String id = optionalText(node, "spiffeId");
+                String idp = optionalText(node, "identityProvider");
+                if (id == null || !SPIFFE_ID.matcher(id).matches()) {
+                    throw new InvalidInput("keyBinding.spiffeId must be a SPIFFE ID such as spiffe://example.org/agent");
+                }
+                if (idp == null || idp.isBlank()) {
+                    throw new InvalidInput("keyBinding.identityProvider is required for spiffe (the alias of the SPIFFE identity provider)");
+                }
+                return new Binding(type, null, null, null, id, idp);
+            }
+            default:
+                throw new InvalidInput("keyBinding.type must be jwk, mtls or spiffe");
+        }
+    }
+
+    /** The status-change body: optional {"reason": "..."}. */
+    static String reason(String body) throws InvalidInput {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInput("request body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidInput("request body must be a JSON object");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!"reason".equals(f)) {
+                throw new InvalidInput("unknown field '" + f + "'");
+            }
+        }
+        String reason = optionalText(root, "reason");
+        if (reason != null && reason.length() > MAX_PURPOSE) {
+            throw new InvalidInput("reason must be at most " + MAX_PURPOSE + " characters");
+        }
+        return reason;
+    }
+}

@@ -1,0 +1,324 @@
+package dev.nhiguard.agent.registry;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.ClientScopeModel;
+import org.keycloak.models.GroupModel;
+import org.keycloak.models.IdentityProviderModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.ProtocolMapperModel;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.protocol.oidc.OIDCLoginProtocol;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.services.managers.ClientManager;
+import org.keycloak.services.managers.RealmManager;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nhiguard.agent.claims.AgentClaimMapper;
+
+/**
+ * The agent registry of one realm: creates each agent's dedicated client and keeps the
+ * agent's metadata in that client's attributes ({@link AgentRecord}).
+ */
+public final class AgentRegistry {
+
+    private static final Logger LOG = Logger.getLogger(AgentRegistry.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String MAPPER_NAME = "nhi agent claim";
+    /** When the key binding was last set (the credential's age in the inventory). */
+    public static final String BINDING_AT = "nhi.agent.binding.at";
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+
+    public AgentRegistry(KeycloakSession session, RealmModel realm) {
+        this.session = session;
+        this.realm = realm;
+    }
+
+    /** A conflict with the registry's state (409). */
+    static final class Conflict extends Exception {
+        Conflict(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Resolved owner. */
+    record Owner(String type, String id, String name) {
+    }
+
+    Owner resolveOwner(AgentInput.OwnerRef ref) throws AgentInput.InvalidInput {
+        if (AgentRecord.OWNER_USER.equals(ref.type())) {
+            UserModel user = ref.id() != null ? session.users().getUserById(realm, ref.id())
+                    : session.users().getUserByUsername(realm, ref.name());
+            if (user == null) {
+                throw new AgentInput.InvalidInput("owner user not found in realm " + realm.getName());
+            }
+            if (!user.isEnabled()) {
+                throw new AgentInput.InvalidInput("owner user " + user.getUsername() + " is disabled");
+            }
+            if (user.getServiceAccountClientLink() != null) {
+                throw new AgentInput.InvalidInput("owner must be a person or a group, not the service account " + user.getUsername());
+            }
+            return new Owner(AgentRecord.OWNER_USER, user.getId(), user.getUsername());
+        }
+        GroupModel group = ref.id() != null ? session.groups().getGroupById(realm, ref.id())
+                : KeycloakModelUtils.findGroupByPath(session, realm, ref.name());
+        if (group == null) {
+            throw new AgentInput.InvalidInput("owner group not found in realm " + realm.getName());
+        }
+        return new Owner(AgentRecord.OWNER_GROUP, group.getId(), KeycloakModelUtils.buildGroupPath(group));
+    }
+
+    private List<ClientScopeModel> resolveScopes(List<String> names) throws AgentInput.InvalidInput {
+        Map<String, ClientScopeModel> byName = new HashMap<>();
+        realm.getClientScopesStream().forEach(s -> byName.put(s.getName(), s));
+        List<ClientScopeModel> out = new ArrayList<>();
+        for (String n : names) {
+            ClientScopeModel s = byName.get(n);
+            if (s == null || !OIDCLoginProtocol.LOGIN_PROTOCOL.equals(s.getProtocol())) {
+                throw new AgentInput.InvalidInput("allowedScopes: no OpenID Connect client scope named '" + n + "' in realm " + realm.getName());
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private void checkBinding(AgentInput.Binding b) throws AgentInput.InvalidInput {
+        if (AgentRecord.BINDING_SPIFFE.equals(b.type())) {
+            IdentityProviderModel idp = session.identityProviders().getByAlias(b.identityProvider());
+            if (idp == null) {
+                throw new AgentInput.InvalidInput("keyBinding.identityProvider: no identity provider with alias '" + b.identityProvider() + "'");
+            }
+        }
+    }
+
+    /** Registers a new agent with its own new client. Validates everything before writing. */
+    public ClientModel register(AgentInput in) throws AgentInput.InvalidInput, Conflict {
+        if (in.clientId() != null) {
+            if (realm.getClientByClientId(in.clientId()) != null) {
+                throw new Conflict("client " + in.clientId() + " already exists: an agent always gets its own new client, "
+                        + "an existing or shared client cannot be bound");
+            }
+            throw new AgentInput.InvalidInput("clientId is not accepted: the agent's client is created with the agent's name");
+        }
+        if (realm.getClientByClientId(in.name()) != null) {
+            throw new Conflict("a client " + in.name() + " already exists: an agent always gets its own new client, "
+                    + "an existing or shared client cannot be bound");
+        }
+        Owner owner = resolveOwner(in.owner());
+        List<ClientScopeModel> scopes = resolveScopes(in.allowedScopes());
+        checkBinding(in.keyBinding());
+        Instant now = AgentClock.now(session, realm);
+        if (!in.expiresAt().isAfter(now)) {
+            throw new AgentInput.InvalidInput("expiresAt must be in the future");
+        }
+
+        ClientRepresentation rep = new ClientRepresentation();
+        rep.setClientId(in.name());
+        rep.setName(in.name());
+        rep.setDescription(in.purpose());
+        rep.setProtocol(OIDCLoginProtocol.LOGIN_PROTOCOL);
+        rep.setPublicClient(false);
+        rep.setBearerOnly(false);
+        rep.setServiceAccountsEnabled(true);
+        rep.setStandardFlowEnabled(false);
+        rep.setImplicitFlowEnabled(false);
+        rep.setDirectAccessGrantsEnabled(false);
+        rep.setFullScopeAllowed(false);
+        rep.setConsentRequired(false);
+        rep.setAttributes(new LinkedHashMap<>());
+        ClientModel client = ClientManager.createClient(session, realm, rep);
+        new ClientManager(new RealmManager(session)).enableServiceAccount(client);
+        applyBinding(client, in.keyBinding());
+        client.setAttribute(BINDING_AT, now.toString());
+        client.setAttribute("standard.token.exchange.enabled", Boolean.toString(Boolean.TRUE.equals(in.tokenExchange())));
+        applyScopes(client, scopes);
+        addClaimMapper(client);
+
+        AgentRecord record = new AgentRecord(owner.type(), owner.id(), in.purpose(), now, in.expiresAt(), in.allowedScopes(),
+                in.keyBinding().type(), bindingValue(in.keyBinding()), in.keyBinding().identityProvider(),
+                AgentRecord.Status.ACTIVE, "registered", now);
+        record.writeTo(client);
+        LOG.infof("realm %s: registered agent %s (client %s), owner %s %s", realm.getName(), in.name(), client.getId(), owner.type(), owner.id());
+        return client;
+    }
+
+    /** Applies the fields present in an update. Validates everything before writing. */
+    public void update(ClientModel client, AgentInput in) throws AgentInput.InvalidInput, Conflict {
+        AgentRecord current = AgentRecord.of(client);
+        if (current.status() == AgentRecord.Status.RETIRED) {
+            throw new Conflict("agent " + client.getClientId() + " is retired and cannot be changed");
+        }
+        if (in.clientId() != null) {
+            throw new AgentInput.InvalidInput("clientId cannot be changed: one agent, one client");
+        }
+        if (in.name() != null && !in.name().equals(client.getClientId())) {
+            throw new AgentInput.InvalidInput("name cannot be changed");
+        }
+        Owner owner = in.owner() == null ? null : resolveOwner(in.owner());
+        List<ClientScopeModel> scopes = in.allowedScopes() == null ? null : resolveScopes(in.allowedScopes());
+        if (in.keyBinding() != null) {
+            checkBinding(in.keyBinding());
+        }
+        if (in.expiresAt() != null && !in.expiresAt().isAfter(AgentClock.now(session, realm))) {
+            throw new AgentInput.InvalidInput("expiresAt must be in the future");
+        }
+
+        AgentRecord next = new AgentRecord(
+                owner == null ? current.ownerType() : owner.type(),
+                owner == null ? current.ownerId() : owner.id(),
+                in.purpose() == null ? current.purpose() : in.purpose(),
+                current.createdAt(),
+                in.expiresAt() == null ? current.expiresAt() : in.expiresAt(),
+                in.allowedScopes() == null ? current.allowedScopes() : in.allowedScopes(),
+                in.keyBinding() == null ? current.bindingType() : in.keyBinding().type(),
+                in.keyBinding() == null ? current.bindingValue() : bindingValue(in.keyBinding()),
+                in.keyBinding() == null ? current.bindingIdp() : in.keyBinding().identityProvider(),
+                current.status(), current.statusReason(), current.statusChangedAt());
+        if (in.purpose() != null) {
+            client.setDescription(in.purpose());
+        }
+        if (in.keyBinding() != null) {
+            applyBinding(client, in.keyBinding());
+            client.setAttribute(BINDING_AT, AgentClock.now(session, realm).toString());
+        }
+        if (in.tokenExchange() != null) {
+            client.setAttribute("standard.token.exchange.enabled", Boolean.toString(in.tokenExchange()));
+        }
+        if (scopes != null) {
+            applyScopes(client, scopes);
+        }
+        next.writeTo(client);
+    }
+
+    /** Moves an agent to a new status, recording why. */
+    public void changeStatus(ClientModel client, AgentRecord.Status target, String reason) throws Conflict {
+        AgentRecord current = AgentRecord.of(client);
+        AgentRecord.Status from = current.status();
+        if (from == AgentRecord.Status.RETIRED) {
+            throw new Conflict("agent " + client.getClientId() + " is retired");
+        }
+        if (from == target) {
+            throw new Conflict("agent " + client.getClientId() + " is already " + target.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        current.withStatus(target, reason, AgentClock.now(session, realm)).writeTo(client);
+        if (target == AgentRecord.Status.RETIRED) {
+            client.setEnabled(false);
+        }
+        LOG.infof("realm %s: agent %s (client %s) %s -> %s: %s", realm.getName(), client.getClientId(), client.getId(), from, target, reason);
+    }
+
+    private static String bindingValue(AgentInput.Binding b) {
+        return AgentRecord.BINDING_SPIFFE.equals(b.type()) ? b.spiffeId() : b.thumbprint();
+    }
+
+    private static void applyBinding(ClientModel client, AgentInput.Binding b) {
+        for (String a : List.of("jwks.string", "use.jwks.string", "use.jwks.url", "jwks.url", "x509.subjectdn", "x509.allow.regex.pattern.comparison",
+                "jwt.credential.issuer", "jwt.credential.sub")) {
+            client.removeAttribute(a);
+        }
+        switch (b.type()) {
+            case AgentRecord.BINDING_JWK -> {
+                Map<String, Object> jwk = new LinkedHashMap<>(b.jwk());
+                jwk.putIfAbsent("kid", b.thumbprint());
+                try {
+                    client.setAttribute("jwks.string", JSON.writeValueAsString(Map.of("keys", List.of(jwk))));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                client.setAttribute("use.jwks.string", "true");
+                client.setAttribute("use.jwks.url", "false");
+                client.setClientAuthenticatorType("client-jwt");
+            }
+            case AgentRecord.BINDING_MTLS -> {
+                client.setAttribute("x509.subjectdn", b.subjectDn());
+                client.setAttribute("x509.allow.regex.pattern.comparison", "false");
+                client.setClientAuthenticatorType("client-x509");
+            }
+            case AgentRecord.BINDING_SPIFFE -> {
+                client.setAttribute("jwt.credential.issuer", b.identityProvider());
+                client.setAttribute("jwt.credential.sub", b.spiffeId());
+                client.setClientAuthenticatorType("federated-jwt");
+            }
+            default -> throw new IllegalArgumentException(b.type());
+        }
+        client.setSecret(null);
+    }
+
+    /**
+     * The agent's client carries only client scopes that never show in the scope claim (basic,
+     * roles, …) as defaults, and exactly its allowed scopes as optional scopes.
+     */
+    private static void applyScopes(ClientModel client, List<ClientScopeModel> allowed) {
+        List<String> allowedIds = allowed.stream().map(ClientScopeModel::getId).toList();
+        for (boolean dflt : new boolean[] {true, false}) {
+            client.getClientScopes(dflt).values().stream()
+                    .filter(s -> !allowedIds.contains(s.getId()))
+                    .filter(s -> !dflt || s.isIncludeInTokenScope())
+                    .toList()
+                    .forEach(client::removeClientScope);
+        }
+        for (ClientScopeModel s : allowed) {
+            if (client.getClientScopes(true).containsKey(s.getName())) {
+                client.removeClientScope(s);
+            }
+            if (!client.getClientScopes(false).containsKey(s.getName())) {
+                client.addClientScope(s, false);
+            }
+        }
+    }
+
+    private static void addClaimMapper(ClientModel client) {
+        ProtocolMapperModel m = new ProtocolMapperModel();
+        m.setName(MAPPER_NAME);
+        m.setProtocol(OIDCLoginProtocol.LOGIN_PROTOCOL);
+        m.setProtocolMapper(AgentClaimMapper.PROVIDER_ID);
+        m.setConfig(new HashMap<>(Map.of(
+                "access.token.claim", "true",
+                "introspection.token.claim", "true",
+                "id.token.claim", "false",
+                "userinfo.token.claim", "false")));
+        client.addProtocolMapper(m);
+    }
+
+    /** The REST view of an agent's client. */
+    public AgentRepresentation toRepresentation(ClientModel client) {
+        AgentRecord r = AgentRecord.of(client);
+        String ownerName = null;
+        if (AgentRecord.OWNER_USER.equals(r.ownerType()) && r.ownerId() != null) {
+            UserModel u = session.users().getUserById(realm, r.ownerId());
+            ownerName = u == null ? null : u.getUsername();
+        } else if (AgentRecord.OWNER_GROUP.equals(r.ownerType()) && r.ownerId() != null) {
+            GroupModel g = session.groups().getGroupById(realm, r.ownerId());
+            ownerName = g == null ? null : KeycloakModelUtils.buildGroupPath(g);
+        }
+        UserModel sa = session.users().getServiceAccount(client);
+        AgentRepresentation.KeyBinding kb = new AgentRepresentation.KeyBinding(r.bindingType(),
+                AgentRecord.BINDING_SPIFFE.equals(r.bindingType()) ? null : r.bindingValue(),
+                AgentRecord.BINDING_SPIFFE.equals(r.bindingType()) ? r.bindingValue() : null,
+                r.bindingIdp());
+        return new AgentRepresentation(client.getId(), client.getClientId(), client.getClientId(),
+                new AgentRepresentation.Owner(r.ownerType(), r.ownerId(), ownerName), r.purpose(),
+                str(r.createdAt()), str(r.expiresAt()), r.allowedScopes(), kb,
+                "true".equals(client.getAttribute("standard.token.exchange.enabled")),
+                r.status() == null ? null : r.status().name(), r.statusReason(), str(r.statusChangedAt()),
+                sa == null ? null : sa.getId(), client.isEnabled());
+    }
+
+    private static String str(Instant i) {
+        return i == null ? null : i.toString();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.nhiguard.agent.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class LifecyclePolicyTest {
+
+    @Test
+    void absentFieldsTakeDefaults() {
+        LifecyclePolicy p = LifecyclePolicy.parse("{\"dormantDays\":30,\"suspendDormant\":false}");
+        assertEquals(30, p.dormantDays());
+        assertEquals(false, p.suspendDormant());
+        assertEquals(LifecyclePolicy.DEFAULTS.rotationDays(), p.rotationDays());
+        assertEquals(LifecyclePolicy.DEFAULTS.maxActionsPerHour(), p.maxActionsPerHour());
+    }
+
+    @Test
+    void roundTrips() {
+        LifecyclePolicy p = new LifecyclePolicy(10, 20, false, true, false, 3);
+        assertEquals(p, LifecyclePolicy.parse(p.toJson()));
+    }
+
+    @Test
+    void badPoliciesAreRefusedOnWriteAndIgnoredWhenStored() {
+        for (String bad : new String[] {"{\"dormantDays\":0}", "{\"dormantDays\":\"x\"}", "{\"maxActionsPerHour\":-1}",
+                "{\"suspendDormant\":\"yes\"}", "{\"other\":1}", "[]", "nope"}) {
+            assertThrows(IllegalArgumentException.class, () -> LifecyclePolicy.parse(bad), bad);
+            assertEquals(LifecyclePolicy.DEFAULTS, LifecyclePolicy.stored(bad), bad);
+        }
+        assertEquals(LifecyclePolicy.DEFAULTS, LifecyclePolicy.stored(null));
+    }
+}
