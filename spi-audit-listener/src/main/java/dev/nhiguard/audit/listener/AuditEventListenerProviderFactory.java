@@ -1,0 +1,65 @@
+package dev.nhiguard.audit.listener;
+
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.Config;
+import org.keycloak.events.EventListenerProvider;
+import org.keycloak.events.EventListenerProviderFactory;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+
+import dev.nhiguard.audit.ModuleVersion;
+
+/**
+ * The audit chain's event listener. Global: Keycloak delivers every realm's events to it
+ * without any realm configuration, so a realm administrator cannot switch it off.
+ */
+public final class AuditEventListenerProviderFactory implements EventListenerProviderFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "nhi-audit-chain";
+
+    private AuditConfig config;
+
+    @Override
+    public EventListenerProvider create(KeycloakSession session) {
+        return new AuditEventListenerProvider(session, config);
+    }
+
+    @Override
+    public void init(Config.Scope scope) {
+        config = AuditConfig.from(scope);
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public boolean isGlobal() {
+        return true;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return AuditConfig.metadata();
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        return Map.of("version", ModuleVersion.get(),
+                "user-event-types", String.join(",", config.userEventTypes()),
+                "max-record-bytes", Integer.toString(config.maxRecordBytes()));
+    }
+}

@@ -1,0 +1,197 @@
+package dev.nhiguard.audit.rest;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.services.ErrorResponse;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.audit.chain.ChainRecords;
+import dev.nhiguard.audit.store.AuditChainStore;
+import dev.nhiguard.audit.store.AuditHeadEntity;
+import dev.nhiguard.audit.store.AuditRecordEntity;
+import dev.nhiguard.audit.store.ChainVerification;
+
+/**
+ * {@code /admin/realms/{realm}/audit-chain}: read-only access to the realm's chain for holders
+ * of view-events. Nothing here edits or deletes a record.
+ */
+public final class AuditChainResource {
+
+    private static final Logger LOG = Logger.getLogger(AuditChainResource.class);
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    static final int MAX_LIMIT = 1000;
+    private static final int EXPORT_BATCH = 500;
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final AdminPermissionEvaluator auth;
+
+    AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        this.session = session;
+        this.realm = realm;
+        this.auth = auth;
+    }
+
+    /** The head: number of records and hash of the last one. */
+    @GET
+    @Path("head")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode head() {
+        auth.realm().requireViewEvents();
+        AuditHeadEntity head = new AuditChainStore(session).head(realm.getId());
+        ObjectNode n = F.objectNode();
+        n.put("realmId", realm.getId());
+        n.put("seq", head == null ? 0 : head.getSeq());
+        n.put("hash", head == null ? ChainRecords.GENESIS : head.getHash());
+        return n;
+    }
+
+    /** Records after a cursor, in sequence order, optionally filtered by type, actor and target prefix. */
+    @GET
+    @Path("records")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode records(@QueryParam("after") String after, @QueryParam("limit") String limit,
+                              @QueryParam("type") String type, @QueryParam("actor") String actor,
+                              @QueryParam("target") String target) {
+        auth.realm().requireViewEvents();
+        long afterSeq = parseLong("after", after, 0, 0, Long.MAX_VALUE);
+        int n = (int) parseLong("limit", limit, 100, 1, MAX_LIMIT);
+        List<AuditRecordEntity> page = new AuditChainStore(session).page(realm.getId(), afterSeq, Long.MAX_VALUE, n,
+                blankToNull(type), blankToNull(actor), blankToNull(target));
+        ObjectNode body = F.objectNode();
+        ArrayNode items = body.putArray("records");
+        for (AuditRecordEntity r : page) {
+            items.add(exported(r));
+        }
+        if (page.size() == n) {
+            body.put("next", page.get(page.size() - 1).getSeq());
+        } else {
+            body.putNull("next");
+        }
+        return body;
+    }
+
+    @GET
+    @Path("records/{seq}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode record(@PathParam("seq") String seq) {
+        auth.realm().requireViewEvents();
+        long s = parseLong("seq", seq, -1, 1, Long.MAX_VALUE);
+        AuditRecordEntity r = new AuditChainStore(session).get(realm.getId(), s);
+        if (r == null) {
+            throw ErrorResponse.error("Audit record not found", Response.Status.NOT_FOUND);
+        }
+        return exported(r);
+    }
+
+    /** Verifies records {@code from..to} (default: the whole chain). */
+    @GET
+    @Path("verify")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode verify(@QueryParam("from") String from, @QueryParam("to") String to) {
+        auth.realm().requireViewEvents();
+        long f = parseLong("from", from, 1, 1, Long.MAX_VALUE);
+        Long t = to == null || to.isBlank() ? null : parseLong("to", to, -1, 1, Long.MAX_VALUE);
+        if (t != null && t < f) {
+            throw ErrorResponse.error("Parameter 'to' must not be less than 'from'", Response.Status.BAD_REQUEST);
+        }
+        String realmId = realm.getId();
+        ChainVerification.Result r = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
+                s -> ChainVerification.verify(new AuditChainStore(s), realmId, f, t));
+        ObjectNode n = F.objectNode();
+        n.put("ok", r.ok());
+        n.put("from", r.from());
+        n.put("to", r.to());
+        n.put("checked", r.checked());
+        n.put("headSeq", r.headSeq());
+        n.put("headHash", r.headHash());
+        if (!r.ok()) {
+            n.put("brokenSeq", r.brokenSeq());
+            n.put("reason", r.reason());
+            LOG.warnf("audit chain of realm %s is broken at record %d: %s", realmId, r.brokenSeq(), r.reason());
+        }
+        return n;
+    }
+
+    /** The whole chain as JSON Lines (one record per line, with its hash), streamed in batches. */
+    @GET
+    @Path("export")
+    @Produces("application/jsonl")
+    public Response export() {
+        auth.realm().requireViewEvents();
+        String realmId = realm.getId();
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        StreamingOutput body = out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            long after = 0;
+            while (true) {
+                long cursor = after;
+                List<String> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s ->
+                        new AuditChainStore(s).page(realmId, cursor, Long.MAX_VALUE, EXPORT_BATCH, null, null, null)
+                                .stream().map(r -> exported(r).toString() + "\n" + r.getSeq()).toList());
+                for (String line : lines) {
+                    int cut = line.lastIndexOf('\n');
+                    w.write(line, 0, cut + 1);
+                    after = Long.parseLong(line.substring(cut + 1));
+                }
+                w.flush();
+                if (lines.size() < EXPORT_BATCH) {
+                    break;
+                }
+            }
+        };
+        return Response.ok(body, "application/jsonl")
+                .header("Content-Disposition", "attachment; filename=\"audit-chain-" + realm.getName() + ".jsonl\"")
+                .build();
+    }
+
+    private static ObjectNode exported(AuditRecordEntity r) {
+        ObjectNode node = (ObjectNode) ChainRecords.parse(r.getContent());
+        node.put("hash", r.getHash());
+        return node;
+    }
+
+    private static long parseLong(String name, String value, long dflt, long min, long max) {
+        if (value == null || value.isBlank()) {
+            if (dflt < min) {
+                throw ErrorResponse.error("Parameter '" + name + "' is required", Response.Status.BAD_REQUEST);
+            }
+            return dflt;
+        }
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v < min || v > max) {
+                throw ErrorResponse.error("Parameter '" + name + "' must be between " + min + " and " + max, Response.Status.BAD_REQUEST);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw ErrorResponse.error("Parameter '" + name + "' must be an integer", Response.Status.BAD_REQUEST);
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+}
