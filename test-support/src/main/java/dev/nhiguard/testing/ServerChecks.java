@@ -24,7 +24,8 @@ public final class ServerChecks {
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
             "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store"),
-            "admin-realm-restapi-extension", List.of("nhi"));
+            "admin-realm-restapi-extension", List.of("nhi", "audit-chain"),
+            "eventsListener", List.of("nhi-audit-chain"));
 
     /** Every theme we ship, by theme type. */
     public static final Map<String, List<String>> THEMES = Map.of(

@@ -19,7 +19,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
-import org.keycloak.services.ErrorResponse;
+import org.keycloak.services.ErrorResponseException;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -100,7 +100,7 @@ public final class AuditChainResource {
         long s = parseLong("seq", seq, -1, 1, Long.MAX_VALUE);
         AuditRecordEntity r = new AuditChainStore(session).get(realm.getId(), s);
         if (r == null) {
-            throw ErrorResponse.error("Audit record not found", Response.Status.NOT_FOUND);
+            throw new ErrorResponseException("not_found", "Audit record " + s + " not found", Response.Status.NOT_FOUND);
         }
         return exported(r);
     }
@@ -114,7 +114,7 @@ public final class AuditChainResource {
         long f = parseLong("from", from, 1, 1, Long.MAX_VALUE);
         Long t = to == null || to.isBlank() ? null : parseLong("to", to, -1, 1, Long.MAX_VALUE);
         if (t != null && t < f) {
-            throw ErrorResponse.error("Parameter 'to' must not be less than 'from'", Response.Status.BAD_REQUEST);
+            throw badRequest("Parameter 'to' must not be less than 'from'");
         }
         String realmId = realm.getId();
         ChainVerification.Result r = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
@@ -147,13 +147,13 @@ public final class AuditChainResource {
             long after = 0;
             while (true) {
                 long cursor = after;
-                List<String> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s ->
+                List<ExportLine> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s ->
                         new AuditChainStore(s).page(realmId, cursor, Long.MAX_VALUE, EXPORT_BATCH, null, null, null)
-                                .stream().map(r -> exported(r).toString() + "\n" + r.getSeq()).toList());
-                for (String line : lines) {
-                    int cut = line.lastIndexOf('\n');
-                    w.write(line, 0, cut + 1);
-                    after = Long.parseLong(line.substring(cut + 1));
+                                .stream().map(r -> new ExportLine(r.getSeq(), exported(r).toString())).toList());
+                for (ExportLine line : lines) {
+                    w.write(line.json());
+                    w.write('\n');
+                    after = line.seq();
                 }
                 w.flush();
                 if (lines.size() < EXPORT_BATCH) {
@@ -166,6 +166,9 @@ public final class AuditChainResource {
                 .build();
     }
 
+    private record ExportLine(long seq, String json) {
+    }
+
     private static ObjectNode exported(AuditRecordEntity r) {
         ObjectNode node = (ObjectNode) ChainRecords.parse(r.getContent());
         node.put("hash", r.getHash());
@@ -175,19 +178,23 @@ public final class AuditChainResource {
     private static long parseLong(String name, String value, long dflt, long min, long max) {
         if (value == null || value.isBlank()) {
             if (dflt < min) {
-                throw ErrorResponse.error("Parameter '" + name + "' is required", Response.Status.BAD_REQUEST);
+                throw badRequest("Parameter '" + name + "' is required");
             }
             return dflt;
         }
         try {
             long v = Long.parseLong(value.trim());
             if (v < min || v > max) {
-                throw ErrorResponse.error("Parameter '" + name + "' must be between " + min + " and " + max, Response.Status.BAD_REQUEST);
+                throw badRequest("Parameter '" + name + "' must be between " + min + " and " + max);
             }
             return v;
         } catch (NumberFormatException e) {
-            throw ErrorResponse.error("Parameter '" + name + "' must be an integer", Response.Status.BAD_REQUEST);
+            throw badRequest("Parameter '" + name + "' must be an integer");
         }
+    }
+
+    private static ErrorResponseException badRequest(String description) {
+        return new ErrorResponseException("invalid_request", description, Response.Status.BAD_REQUEST);
     }
 
     private static String blankToNull(String s) {
