@@ -33,6 +33,7 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
     public static final String ADMIN_PASSWORD = "admin";
 
     private final Settings settings;
+    private final List<String> databaseArgs;
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private Process process;
     private int httpPort;
@@ -80,7 +81,17 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
     }
 
     public DistributionKeycloak(Settings settings) {
+        this(settings, List.of("--db=dev-mem"));
+    }
+
+    /**
+     * A server on another database: {@code databaseArgs} replace {@code --db=dev-mem}, e.g.
+     * {@code --db=postgres --db-url=… --db-username=… --db-password=… --db-schema=…}. Data then
+     * survives {@link #close()} and a later {@link #start()} (on new ports).
+     */
+    public DistributionKeycloak(Settings settings, List<String> databaseArgs) {
         this.settings = settings;
+        this.databaseArgs = List.copyOf(databaseArgs);
     }
 
     public synchronized void start() {
@@ -94,9 +105,9 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
                     "--http-host=127.0.0.1",
                     "--http-port=" + httpPort,
                     "--http-management-port=" + managementPort,
-                    "--health-enabled=true",
-                    "--db=dev-mem",
-                    "--import-realm"));
+                    "--health-enabled=true"));
+            command.addAll(databaseArgs);
+            command.add("--import-realm");
             command.addAll(settings.extraArgs());
             ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(settings.home().toFile())
