@@ -179,4 +179,96 @@ class AuditTamperIT {
         assertEquals(head + 1, a.headSeq(realm));
         assertTrue(a.verify(realm).get("ok").asBoolean());
     }
+
+    @Test
+    void forgedCheckpointIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-checkpoint");
+        long cp = ((f.first + 4) / 5) * 5;
+        String otherHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (cp - 1), f.a.token).json().get("hash").asText();
+        try (Connection c = pg.jdbc()) {
+            String note;
+            try (PreparedStatement s = c.prepareStatement("SELECT note FROM nhi_audit_checkpoint WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, f.realmId);
+                s.setLong(2, cp);
+                try (ResultSet rs = s.executeQuery()) {
+                    assertTrue(rs.next(), "checkpoint " + cp + " exists");
+                    note = rs.getString(1);
+                }
+            }
+            String[] lines = note.split("\n", 4);
+            String forged = lines[0] + "\n" + lines[1] + "\n"
+                    + java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(otherHash)) + "\n" + lines[3];
+            try (PreparedStatement s = c.prepareStatement("UPDATE nhi_audit_checkpoint SET note = ? WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, forged);
+                s.setString(2, f.realmId);
+                s.setLong(3, cp);
+                assertEquals(1, s.executeUpdate());
+            }
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(cp, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().contains("forged"), v.toString());
+    }
+
+    @Test
+    void consistentlyRewrittenChainIsCaughtByItsCheckpoint(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-rewrite");
+        long cp = ((f.first + 4) / 5) * 5;
+        long from = f.first + 1;
+        try (Connection c = pg.jdbc()) {
+            c.setAutoCommit(false);
+            String prevOld = null;
+            String prevNew = null;
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (PreparedStatement q = c.prepareStatement("SELECT seq, content, hash FROM nhi_audit_record WHERE realm_id = ? AND seq >= ? ORDER BY seq");
+                 PreparedStatement u = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ?, prev_hash = ? WHERE realm_id = ? AND seq = ?")) {
+                q.setString(1, f.realmId);
+                q.setLong(2, from);
+                java.util.List<Object[]> rows = new java.util.ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+                    }
+                }
+                for (Object[] row : rows) {
+                    String content = (String) row[1];
+                    if (prevOld == null) {
+                        content = content.replace("role-1", "role-8");
+                    } else {
+                        content = content.replace(prevOld, prevNew);
+                    }
+                    String hash = HexFormat.of().formatHex(md.digest(content.getBytes(StandardCharsets.UTF_8)));
+                    u.setString(1, content);
+                    u.setString(2, hash);
+                    u.setString(3, prevNew == null ? ChainPrev.of(content) : prevNew);
+                    u.setString(4, f.realmId);
+                    u.setLong(5, (Long) row[0]);
+                    assertEquals(1, u.executeUpdate());
+                    prevOld = (String) row[2];
+                    prevNew = hash;
+                }
+            }
+            try (PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET hash = ? WHERE realm_id = ?")) {
+                h.setString(1, prevNew);
+                h.setString(2, f.realmId);
+                assertEquals(1, h.executeUpdate());
+            }
+            c.commit();
+        }
+        JsonNode chainOnly = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + from, f.a.token).json();
+        assertTrue(chainOnly.toString().contains("role-8"), "the chain was rewritten: " + chainOnly);
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(cp, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().startsWith("checkpoint " + cp + " signs hash"), v.toString());
+    }
+
+    /** The prevHash field of a stored record's content. */
+    static final class ChainPrev {
+        static String of(String content) {
+            int i = content.indexOf("\"prevHash\":\"") + 12;
+            return content.substring(i, i + 64);
+        }
+    }
 }

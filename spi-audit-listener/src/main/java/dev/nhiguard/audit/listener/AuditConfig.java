@@ -1,5 +1,9 @@
 package dev.nhiguard.audit.listener;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,9 +14,12 @@ import org.keycloak.Config;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
+import dev.nhiguard.audit.store.Checkpoints;
+
 /** Server-wide settings of the audit chain listener ({@code --spi-events-listener--nhi-audit-chain--*}). */
 record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
-                   boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes) {
+                   boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
+                   Checkpoints checkpoints, int checkpointIntervalSeconds) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -24,11 +31,32 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
     static final List<String> DEFAULT_REDACT_FIELDS = List.of(
             "secret", "password", "privateKey", "secretData", "credentials", "client_secret", "clientSecret");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+    static final int DEFAULT_CHECKPOINT_EVERY = 1000;
+    static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
 
     static AuditConfig from(Config.Scope scope) {
         int max = scope.getInt("max-record-bytes", DEFAULT_MAX_RECORD_BYTES);
         if (max < 1024 || max > DEFAULT_MAX_RECORD_BYTES) {
             throw new IllegalArgumentException("max-record-bytes must be between 1024 and " + DEFAULT_MAX_RECORD_BYTES + ", is " + max);
+        }
+        int every = scope.getInt("checkpoint-every-records", DEFAULT_CHECKPOINT_EVERY);
+        int interval = scope.getInt("checkpoint-interval-seconds", DEFAULT_CHECKPOINT_INTERVAL);
+        if (every < 0 || interval < 0) {
+            throw new IllegalArgumentException("checkpoint-every-records and checkpoint-interval-seconds must not be negative");
+        }
+        Checkpoints.SigningKey operatorKey = null;
+        String privateFile = scope.get("checkpoint-private-key-file");
+        if (privateFile != null && !privateFile.isBlank()) {
+            String publicFile = scope.get("checkpoint-public-key-file");
+            String name = scope.get("checkpoint-key-name", "nhi-guard-audit");
+            if (publicFile == null || publicFile.isBlank() || name.contains(" ") || name.contains("+")) {
+                throw new IllegalArgumentException("checkpoint-private-key-file needs checkpoint-public-key-file and a key name without spaces or '+'");
+            }
+            try {
+                operatorKey = Checkpoints.operatorKey(name, Files.readString(Path.of(privateFile)), Files.readString(Path.of(publicFile)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the checkpoint key files", e);
+            }
         }
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
@@ -36,7 +64,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 set(scope.getArray("excluded-realms"), List.of()),
                 scope.getBoolean("include-representation", true),
                 set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
-                max);
+                max, new Checkpoints(every, operatorKey), interval);
     }
 
     /** Whether events of this realm (by id or name) are chained. */
@@ -65,6 +93,18 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .property().name("max-record-bytes").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Largest record (canonical JSON, bytes) appended; a change whose record is larger is refused.")
                 .defaultValue(DEFAULT_MAX_RECORD_BYTES).add()
+                .property().name("checkpoint-every-records").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
+                .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()
+                .property().name("checkpoint-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Also sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never).")
+                .defaultValue(DEFAULT_CHECKPOINT_INTERVAL).add()
+                .property().name("checkpoint-private-key-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Operator's Ed25519 private key (PKCS#8 PEM) signing every realm's checkpoints; default: a key generated per realm.").add()
+                .property().name("checkpoint-public-key-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Public key (X.509 PEM) of checkpoint-private-key-file.").add()
+                .property().name("checkpoint-key-name").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Key name in signatures made with the operator's key.").defaultValue("nhi-guard-audit").add()
                 .build();
     }
 

@@ -57,7 +57,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             // The change was committed already (or happened outside a transaction): the event
             // is recorded in a transaction of its own.
             KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
-                    s -> new AuditChainStore(s).append(realmId, List.of(draft), config.maxRecordBytes()));
+                    s -> new AuditChainStore(s, config.checkpoints()).append(realmId, List.of(draft), config.maxRecordBytes()));
         }
     }
 

@@ -9,9 +9,13 @@ import org.keycloak.events.EventListenerProviderFactory;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.audit.ModuleVersion;
+import dev.nhiguard.audit.store.Checkpoints;
 
 /**
  * The audit chain's event listener. Global: Keycloak delivers every realm's events to it
@@ -35,6 +39,22 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        if (config.checkpointIntervalSeconds() > 0) {
+            factory.register(event -> {
+                if (event instanceof PostMigrationEvent) {
+                    long interval = config.checkpointIntervalSeconds() * 1000L;
+                    try (KeycloakSession session = factory.create()) {
+                        session.getProvider(TimerProvider.class).schedule(new ClusterAwareScheduledTaskRunner(factory,
+                                s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
+                    }
+                }
+            });
+        }
+    }
+
+    /** How checkpoints are signed, for the REST resource. */
+    public Checkpoints checkpoints() {
+        return config.checkpoints();
     }
 
     @Override
@@ -60,6 +80,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public Map<String, String> getOperationalInfo() {
         return Map.of("version", ModuleVersion.get(),
                 "user-event-types", String.join(",", config.userEventTypes()),
-                "max-record-bytes", Integer.toString(config.maxRecordBytes()));
+                "max-record-bytes", Integer.toString(config.maxRecordBytes()),
+                "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()));
     }
 }

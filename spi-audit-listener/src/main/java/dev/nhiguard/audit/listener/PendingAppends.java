@@ -52,7 +52,7 @@ final class PendingAppends implements KeycloakTransaction {
     @Override
     public void commit() {
         try {
-            AuditChainStore store = new AuditChainStore(session);
+            AuditChainStore store = new AuditChainStore(session, config.checkpoints());
             for (Map.Entry<String, List<ObjectNode>> realm : drafts.entrySet()) {
                 store.append(realm.getKey(), realm.getValue(), config.maxRecordBytes());
             }

@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import org.jboss.logging.Logger;
+import org.keycloak.events.EventListenerProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
@@ -27,6 +28,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.audit.chain.ChainRecords;
+import dev.nhiguard.audit.chain.CheckpointNotes;
+import dev.nhiguard.audit.listener.AuditEventListenerProviderFactory;
+import dev.nhiguard.audit.store.AuditCheckpointEntity;
+import dev.nhiguard.audit.store.Checkpoints;
 import dev.nhiguard.audit.store.AuditChainStore;
 import dev.nhiguard.audit.store.AuditHeadEntity;
 import dev.nhiguard.audit.store.AuditRecordEntity;
@@ -46,11 +51,47 @@ public final class AuditChainResource {
     private final KeycloakSession session;
     private final RealmModel realm;
     private final AdminPermissionEvaluator auth;
+    private final Checkpoints checkpoints;
 
     AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
         this.session = session;
         this.realm = realm;
         this.auth = auth;
+        AuditEventListenerProviderFactory listener = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
+                .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
+        this.checkpoints = listener.checkpoints();
+    }
+
+    /** The latest signed checkpoint, as a C2SP signed note. */
+    @GET
+    @Path("checkpoints/latest")
+    @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
+    public String latestCheckpoint() {
+        auth.realm().requireViewEvents();
+        AuditCheckpointEntity c = new AuditChainStore(session, checkpoints).latestCheckpoint(realm.getId());
+        if (c == null) {
+            throw new ErrorResponseException("not_found", "No checkpoint yet", Response.Status.NOT_FOUND);
+        }
+        return c.getNote();
+    }
+
+    /** The key checkpoints are verified with: its name, C2SP verifier key and X.509 public key. */
+    @GET
+    @Path("checkpoints/key")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode checkpointKey() {
+        auth.realm().requireViewEvents();
+        String realmId = realm.getId();
+        Checkpoints.SigningKey key = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
+                s -> checkpoints.key(s, realmId));
+        ObjectNode n = F.objectNode();
+        n.put("keyName", key.name());
+        n.put("algorithm", "Ed25519");
+        n.put("verifierKey", CheckpointNotes.verifierKey(key.name(), key.publicKey()));
+        n.put("publicKeyPem", "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.publicKey().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        return n;
     }
 
     /** The head: number of records and hash of the last one. */
@@ -59,7 +100,7 @@ public final class AuditChainResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode head() {
         auth.realm().requireViewEvents();
-        AuditHeadEntity head = new AuditChainStore(session).head(realm.getId());
+        AuditHeadEntity head = new AuditChainStore(session, checkpoints).head(realm.getId());
         ObjectNode n = F.objectNode();
         n.put("realmId", realm.getId());
         n.put("seq", head == null ? 0 : head.getSeq());
@@ -77,7 +118,7 @@ public final class AuditChainResource {
         auth.realm().requireViewEvents();
         long afterSeq = parseLong("after", after, 0, 0, Long.MAX_VALUE);
         int n = (int) parseLong("limit", limit, 100, 1, MAX_LIMIT);
-        List<AuditRecordEntity> page = new AuditChainStore(session).page(realm.getId(), afterSeq, Long.MAX_VALUE, n,
+        List<AuditRecordEntity> page = new AuditChainStore(session, checkpoints).page(realm.getId(), afterSeq, Long.MAX_VALUE, n,
                 blankToNull(type), blankToNull(actor), blankToNull(target));
         ObjectNode body = F.objectNode();
         ArrayNode items = body.putArray("records");
@@ -98,7 +139,7 @@ public final class AuditChainResource {
     public ObjectNode record(@PathParam("seq") String seq) {
         auth.realm().requireViewEvents();
         long s = parseLong("seq", seq, -1, 1, Long.MAX_VALUE);
-        AuditRecordEntity r = new AuditChainStore(session).get(realm.getId(), s);
+        AuditRecordEntity r = new AuditChainStore(session, checkpoints).get(realm.getId(), s);
         if (r == null) {
             throw new ErrorResponseException("not_found", "Audit record " + s + " not found", Response.Status.NOT_FOUND);
         }
@@ -118,7 +159,7 @@ public final class AuditChainResource {
         }
         String realmId = realm.getId();
         ChainVerification.Result r = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
-                s -> ChainVerification.verify(new AuditChainStore(s), realmId, f, t));
+                s -> ChainVerification.verify(new AuditChainStore(s, checkpoints), realmId, f, t));
         ObjectNode n = F.objectNode();
         n.put("ok", r.ok());
         n.put("from", r.from());
@@ -126,6 +167,7 @@ public final class AuditChainResource {
         n.put("checked", r.checked());
         n.put("headSeq", r.headSeq());
         n.put("headHash", r.headHash());
+        n.put("checkpoints", r.checkpoints());
         if (!r.ok()) {
             n.put("brokenSeq", r.brokenSeq());
             n.put("reason", r.reason());
@@ -147,16 +189,40 @@ public final class AuditChainResource {
             long after = 0;
             while (true) {
                 long cursor = after;
-                List<ExportLine> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s ->
-                        new AuditChainStore(s).page(realmId, cursor, Long.MAX_VALUE, EXPORT_BATCH, null, null, null)
-                                .stream().map(r -> new ExportLine(r.getSeq(), exported(r).toString())).toList());
+                List<ExportLine> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                    AuditChainStore store = new AuditChainStore(s, checkpoints);
+                    List<AuditRecordEntity> records = store.page(realmId, cursor, Long.MAX_VALUE, EXPORT_BATCH, null, null, null);
+                    List<ExportLine> batch = new java.util.ArrayList<>();
+                    if (records.isEmpty()) {
+                        return batch;
+                    }
+                    java.util.Iterator<AuditCheckpointEntity> cps = store.checkpoints(realmId, cursor,
+                            records.get(records.size() - 1).getSeq(), Integer.MAX_VALUE).iterator();
+                    AuditCheckpointEntity cp = cps.hasNext() ? cps.next() : null;
+                    for (AuditRecordEntity r : records) {
+                        batch.add(new ExportLine(r.getSeq(), exported(r).toString(), true));
+                        while (cp != null && cp.getSeq() == r.getSeq()) {
+                            ObjectNode line = F.objectNode();
+                            ObjectNode inner = line.putObject("checkpoint");
+                            inner.put("seq", cp.getSeq());
+                            inner.put("note", cp.getNote());
+                            batch.add(new ExportLine(r.getSeq(), line.toString(), false));
+                            cp = cps.hasNext() ? cps.next() : null;
+                        }
+                    }
+                    return batch;
+                });
+                long recordLines = 0;
                 for (ExportLine line : lines) {
                     w.write(line.json());
                     w.write('\n');
                     after = line.seq();
+                    if (line.record()) {
+                        recordLines++;
+                    }
                 }
                 w.flush();
-                if (lines.size() < EXPORT_BATCH) {
+                if (recordLines < EXPORT_BATCH) {
                     break;
                 }
             }
@@ -166,7 +232,7 @@ public final class AuditChainResource {
                 .build();
     }
 
-    private record ExportLine(long seq, String json) {
+    private record ExportLine(long seq, String json, boolean record) {
     }
 
     private static ObjectNode exported(AuditRecordEntity r) {

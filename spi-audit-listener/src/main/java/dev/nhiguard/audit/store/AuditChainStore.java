@@ -33,10 +33,12 @@ public final class AuditChainStore {
 
     private final KeycloakSession session;
     private final EntityManager em;
+    private final Checkpoints checkpoints;
 
-    public AuditChainStore(KeycloakSession session) {
+    public AuditChainStore(KeycloakSession session, Checkpoints checkpoints) {
         this.session = session;
         this.em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -47,7 +49,8 @@ public final class AuditChainStore {
     public List<ChainRecords.Sealed> append(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
         AuditHeadEntity head = lockHead(realmId);
         List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
-        long seq = head.getSeq();
+        long oldSeq = head.getSeq();
+        long seq = oldSeq;
         String prev = head.getHash();
         for (ObjectNode draft : drafts) {
             ChainRecords.Sealed s = ChainRecords.seal(draft, ++seq, prev);
@@ -72,8 +75,42 @@ public final class AuditChainStore {
         }
         head.setSeq(seq);
         head.setHash(prev);
+        if (checkpoints.due(oldSeq, seq)) {
+            checkpoints.write(session, em, realmId, seq, prev);
+        }
         em.flush();
         return sealed;
+    }
+
+    /** Writes a checkpoint at the realm's current head unless one exists there. */
+    public void checkpointHead(String realmId) {
+        AuditHeadEntity head = em.find(AuditHeadEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+        if (head == null || head.getSeq() == 0 || em.find(AuditCheckpointEntity.class, new AuditCheckpointEntity.Key(realmId, head.getSeq())) != null) {
+            return;
+        }
+        checkpoints.write(session, em, realmId, head.getSeq(), head.getHash());
+    }
+
+    /** The latest checkpoint of the realm, or null. */
+    public AuditCheckpointEntity latestCheckpoint(String realmId) {
+        List<AuditCheckpointEntity> l = em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm order by c.seq desc",
+                AuditCheckpointEntity.class).setParameter("realm", realmId).setMaxResults(1).getResultList();
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /** Checkpoints with after < seq <= upTo, in order. */
+    public List<AuditCheckpointEntity> checkpoints(String realmId, long after, long upTo, int limit) {
+        return em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm and c.seq > :after and c.seq <= :upTo order by c.seq",
+                AuditCheckpointEntity.class).setParameter("realm", realmId).setParameter("after", after)
+                .setParameter("upTo", upTo).setMaxResults(limit).getResultList();
+    }
+
+    public Checkpoints checkpointPolicy() {
+        return checkpoints;
+    }
+
+    public KeycloakSession session() {
+        return session;
     }
 
     private AuditHeadEntity lockHead(String realmId) {

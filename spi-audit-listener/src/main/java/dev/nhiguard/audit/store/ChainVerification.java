@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.nhiguard.audit.chain.ChainRecords;
 import dev.nhiguard.audit.chain.ChainVerifier;
+import dev.nhiguard.audit.chain.CheckpointNotes;
 
 /** Verifies a stored range of a realm's chain in bounded memory. */
 public final class ChainVerification {
@@ -12,7 +13,7 @@ public final class ChainVerification {
 
     /** Outcome: ok, or the first broken sequence number and why. */
     public record Result(boolean ok, long from, long to, long checked, long headSeq, String headHash,
-                         Long brokenSeq, String reason) {
+                         Long brokenSeq, String reason, long checkpoints) {
     }
 
     private ChainVerification() {
@@ -28,7 +29,7 @@ public final class ChainVerification {
         String headHash = head == null ? ChainRecords.GENESIS : head.getHash();
         long last = to == null ? headSeq : Math.min(to, headSeq);
         if (from > last) {
-            return new Result(true, from, last, 0, headSeq, headHash, null, null);
+            return new Result(true, from, last, 0, headSeq, headHash, null, null, 0);
         }
         String prev;
         if (from == 1) {
@@ -72,10 +73,53 @@ public final class ChainVerification {
                         "record " + beyond.get(0).getSeq() + " lies beyond the head (" + headSeq + ")");
             }
         }
-        return new Result(true, from, last, verifier.checked(), headSeq, headHash, null, null);
+        return checkpoints(store, realmId, from, last, verifier.checked(), headSeq, headHash);
+    }
+
+    /** Every checkpoint in range is signed by the realm's key and names the hash of its record. */
+    private static Result checkpoints(AuditChainStore store, String realmId, long from, long last, long checked,
+                                      long headSeq, String headHash) {
+        Checkpoints.SigningKey key = store.checkpointPolicy().key(store.session(), realmId);
+        long after = from - 1;
+        long count = 0;
+        while (true) {
+            List<AuditCheckpointEntity> batch = store.checkpoints(realmId, after, last == headSeq ? Long.MAX_VALUE : last, BATCH);
+            for (AuditCheckpointEntity c : batch) {
+                CheckpointNotes.Checkpoint cp;
+                try {
+                    cp = CheckpointNotes.verify(c.getNote(), key.name(), key.publicKey());
+                } catch (IllegalArgumentException e) {
+                    return broken(from, last, checked, headSeq, headHash, c.getSeq(), "checkpoint " + c.getSeq() + " is forged: " + e.getMessage(), count);
+                }
+                if (!cp.origin().equals(CheckpointNotes.ORIGIN_PREFIX + realmId) || cp.size() != c.getSeq()) {
+                    return broken(from, last, checked, headSeq, headHash, c.getSeq(), "checkpoint " + c.getSeq()
+                            + " is signed for " + cp.origin() + " size " + cp.size(), count);
+                }
+                AuditRecordEntity r = c.getSeq() > headSeq ? null : store.get(realmId, c.getSeq());
+                if (r == null) {
+                    return broken(from, last, checked, headSeq, headHash, c.getSeq(), "checkpoint " + c.getSeq()
+                            + " covers a record that is not in the chain (head is " + headSeq + ")", count);
+                }
+                if (!r.getHash().equals(cp.headHashHex())) {
+                    return broken(from, last, checked, headSeq, headHash, c.getSeq(), "checkpoint " + c.getSeq()
+                            + " signs hash " + cp.headHashHex() + ", record " + c.getSeq() + " hashes to " + r.getHash(), count);
+                }
+                count++;
+                after = c.getSeq();
+            }
+            store.clear();
+            if (batch.size() < BATCH) {
+                break;
+            }
+        }
+        return new Result(true, from, last, checked, headSeq, headHash, null, null, count);
     }
 
     private static Result broken(long from, long to, long checked, long headSeq, String headHash, long seq, String reason) {
-        return new Result(false, from, to, checked, headSeq, headHash, seq, reason);
+        return broken(from, to, checked, headSeq, headHash, seq, reason, 0);
+    }
+
+    private static Result broken(long from, long to, long checked, long headSeq, String headHash, long seq, String reason, long checkpoints) {
+        return new Result(false, from, to, checked, headSeq, headHash, seq, reason, checkpoints);
     }
 }
