@@ -35,6 +35,9 @@ public final class PostgresKeycloak implements ParameterResolver {
         final String url = System.getProperty("nhi.postgres.url", "jdbc:postgresql://127.0.0.1:5432/nhi_it");
         final String user = System.getProperty("nhi.postgres.user", "nhi");
         final String password = System.getProperty("nhi.postgres.password", "nhi");
+        /** Where this server pushes the chain (the webhook sink); a test may listen there. */
+        final int webhookPort;
+        final String webhookSecret = "audit-webhook-test-secret";
 
         Server() {
             try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
@@ -43,10 +46,21 @@ public final class PostgresKeycloak implements ParameterResolver {
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot prepare schema " + SCHEMA + " at " + url, e);
             }
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                webhookPort = free.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
+            List<String> args = new java.util.ArrayList<>(shared.extraArgs());
+            args.addAll(List.of(
+                    "--spi-events-listener--nhi-audit-chain--webhook-url=http://127.0.0.1:" + webhookPort + "/audit",
+                    "--spi-events-listener--nhi-audit-chain--webhook-secret=" + webhookSecret,
+                    "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
+                    "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2"));
             Path home = copyOf(shared.home());
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
-                    shared.logFile().resolveSibling("keycloak-audit-postgres.log"), shared.extraArgs(), shared.startTimeout());
+                    shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
             keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
                     "--db-password=" + password, "--db-schema=" + SCHEMA));
             keycloak.start();

@@ -3,6 +3,7 @@ package dev.nhiguard.audit.listener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -14,12 +15,14 @@ import org.keycloak.Config;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
+import dev.nhiguard.audit.sink.WebhookSink;
 import dev.nhiguard.audit.store.Checkpoints;
 
 /** Server-wide settings of the audit chain listener ({@code --spi-events-listener--nhi-audit-chain--*}). */
 record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
                    boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
-                   Checkpoints checkpoints, int checkpointIntervalSeconds) {
+                   Checkpoints checkpoints, int checkpointIntervalSeconds,
+                   WebhookSink webhook, int sinkIntervalSeconds) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -58,13 +61,30 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 throw new UncheckedIOException("cannot read the checkpoint key files", e);
             }
         }
+        WebhookSink webhook = null;
+        String url = scope.get("webhook-url");
+        if (url != null && !url.isBlank()) {
+            String secret = scope.get("webhook-secret");
+            if (secret == null || secret.length() < 16) {
+                throw new IllegalArgumentException("webhook-url needs a webhook-secret of at least 16 characters");
+            }
+            URI uri = URI.create(url.trim());
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("webhook-url must be http(s): " + url);
+            }
+            webhook = new WebhookSink(uri, secret, scope.getInt("sink-batch-size", 100), scope.getInt("sink-max-backoff-seconds", 300));
+        }
+        int sinkInterval = scope.getInt("sink-interval-seconds", 5);
+        if (sinkInterval < 1) {
+            throw new IllegalArgumentException("sink-interval-seconds must be at least 1");
+        }
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
                 set(scope.getArray("included-realms"), List.of()),
                 set(scope.getArray("excluded-realms"), List.of()),
                 scope.getBoolean("include-representation", true),
                 set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
-                max, new Checkpoints(every, operatorKey), interval);
+                max, new Checkpoints(every, operatorKey), interval, webhook, sinkInterval);
     }
 
     /** Whether events of this realm (by id or name) are chained. */

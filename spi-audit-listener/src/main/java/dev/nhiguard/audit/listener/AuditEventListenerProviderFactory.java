@@ -39,17 +39,24 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        if (config.checkpointIntervalSeconds() > 0) {
-            factory.register(event -> {
-                if (event instanceof PostMigrationEvent) {
+        factory.register(event -> {
+            if (!(event instanceof PostMigrationEvent)) {
+                return;
+            }
+            try (KeycloakSession session = factory.create()) {
+                TimerProvider timer = session.getProvider(TimerProvider.class);
+                if (config.checkpointIntervalSeconds() > 0) {
                     long interval = config.checkpointIntervalSeconds() * 1000L;
-                    try (KeycloakSession session = factory.create()) {
-                        session.getProvider(TimerProvider.class).schedule(new ClusterAwareScheduledTaskRunner(factory,
-                                s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
-                    }
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                            s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
                 }
-            });
-        }
+                if (config.webhook() != null) {
+                    long interval = config.sinkIntervalSeconds() * 1000L;
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                            s -> config.webhook().deliverAll(s, config.checkpoints()), interval), interval, "nhi-audit-webhook");
+                }
+            }
+        });
     }
 
     /** How checkpoints are signed, for the REST resource. */
@@ -81,6 +88,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
         return Map.of("version", ModuleVersion.get(),
                 "user-event-types", String.join(",", config.userEventTypes()),
                 "max-record-bytes", Integer.toString(config.maxRecordBytes()),
-                "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()));
+                "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
+                "webhook", config.webhook() == null ? "off" : "on");
     }
 }

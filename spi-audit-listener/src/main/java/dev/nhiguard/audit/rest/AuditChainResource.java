@@ -32,6 +32,7 @@ import dev.nhiguard.audit.chain.CheckpointNotes;
 import dev.nhiguard.audit.listener.AuditEventListenerProviderFactory;
 import dev.nhiguard.audit.store.AuditCheckpointEntity;
 import dev.nhiguard.audit.store.Checkpoints;
+import dev.nhiguard.audit.store.SinkStateEntity;
 import dev.nhiguard.audit.store.AuditChainStore;
 import dev.nhiguard.audit.store.AuditHeadEntity;
 import dev.nhiguard.audit.store.AuditRecordEntity;
@@ -60,6 +61,26 @@ public final class AuditChainResource {
         AuditEventListenerProviderFactory listener = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
                 .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
         this.checkpoints = listener.checkpoints();
+    }
+
+    /** Delivery state of the push sinks for this realm. */
+    @GET
+    @Path("sinks")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ArrayNode sinks() {
+        auth.realm().requireViewEvents();
+        ArrayNode out = F.arrayNode();
+        for (SinkStateEntity s : new AuditChainStore(session, checkpoints).sinkStates(realm.getId())) {
+            ObjectNode n = out.addObject();
+            n.put("sink", s.getSinkId());
+            n.put("deliveredSeq", s.getDeliveredSeq());
+            n.put("attempts", s.getAttempts());
+            n.put("nextAttemptAt", s.getNextAttemptAt());
+            if (s.getLastError() != null) {
+                n.put("lastError", s.getLastError());
+            }
+        }
+        return out;
     }
 
     /** The latest signed checkpoint, as a C2SP signed note. */

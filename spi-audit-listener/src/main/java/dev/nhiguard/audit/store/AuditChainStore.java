@@ -105,6 +105,12 @@ public final class AuditChainStore {
                 .setParameter("upTo", upTo).setMaxResults(limit).getResultList();
     }
 
+    /** Delivery state of every sink for the realm. */
+    public List<SinkStateEntity> sinkStates(String realmId) {
+        return em.createQuery("select s from SinkStateEntity s where s.realmId = :realm order by s.sinkId", SinkStateEntity.class)
+                .setParameter("realm", realmId).getResultList();
+    }
+
     public Checkpoints checkpointPolicy() {
         return checkpoints;
     }
