@@ -52,12 +52,13 @@ public final class PostgresKeycloak implements ParameterResolver {
                 throw new UncheckedIOException(e);
             }
             DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
-            List<String> args = new java.util.ArrayList<>(shared.extraArgs());
+            List<String> args = new java.util.ArrayList<>(shared.extraArgs().stream().filter(a -> !a.contains("file-sink-path")).toList());
             args.addAll(List.of(
                     "--spi-events-listener--nhi-audit-chain--webhook-url=http://127.0.0.1:" + webhookPort + "/audit",
                     "--spi-events-listener--nhi-audit-chain--webhook-secret=" + webhookSecret,
                     "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
-                    "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2"));
+                    "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2",
+                    "--spi-events-listener--nhi-audit-chain--log-sink=true"));
             Path home = copyOf(shared.home());
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,6 +16,10 @@ import org.keycloak.Config;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
+import dev.nhiguard.audit.sink.FileSink;
+import dev.nhiguard.audit.sink.LogSink;
+import dev.nhiguard.audit.sink.Sink;
+import dev.nhiguard.audit.sink.SinkRunner;
 import dev.nhiguard.audit.sink.WebhookSink;
 import dev.nhiguard.audit.store.Checkpoints;
 
@@ -22,7 +27,7 @@ import dev.nhiguard.audit.store.Checkpoints;
 record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
                    boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
-                   WebhookSink webhook, int sinkIntervalSeconds) {
+                   SinkRunner sinks, int sinkIntervalSeconds) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -61,7 +66,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 throw new UncheckedIOException("cannot read the checkpoint key files", e);
             }
         }
-        WebhookSink webhook = null;
+        List<Sink> sinks = new ArrayList<>();
         String url = scope.get("webhook-url");
         if (url != null && !url.isBlank()) {
             String secret = scope.get("webhook-secret");
@@ -72,7 +77,19 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
                 throw new IllegalArgumentException("webhook-url must be http(s): " + url);
             }
-            webhook = new WebhookSink(uri, secret, scope.getInt("sink-batch-size", 100), scope.getInt("sink-max-backoff-seconds", 300));
+            sinks.add(new WebhookSink(uri, secret));
+        }
+        String file = scope.get("file-sink-path");
+        if (file != null && !file.isBlank()) {
+            sinks.add(new FileSink(Path.of(file.trim())));
+        }
+        if (scope.getBoolean("log-sink", false)) {
+            sinks.add(new LogSink());
+        }
+        int batch = scope.getInt("sink-batch-size", 100);
+        int maxBackoff = scope.getInt("sink-max-backoff-seconds", 300);
+        if (batch < 1 || batch > 1000 || maxBackoff < 1) {
+            throw new IllegalArgumentException("sink-batch-size must be 1..1000 and sink-max-backoff-seconds at least 1");
         }
         int sinkInterval = scope.getInt("sink-interval-seconds", 5);
         if (sinkInterval < 1) {
@@ -84,7 +101,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 set(scope.getArray("excluded-realms"), List.of()),
                 scope.getBoolean("include-representation", true),
                 set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
-                max, new Checkpoints(every, operatorKey), interval, webhook, sinkInterval);
+                max, new Checkpoints(every, operatorKey), interval,
+                sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval);
     }
 
     /** Whether events of this realm (by id or name) are chained. */

@@ -50,10 +50,10 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
                             s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
                 }
-                if (config.webhook() != null) {
+                if (config.sinks() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
-                            s -> config.webhook().deliverAll(s, config.checkpoints()), interval), interval, "nhi-audit-webhook");
+                            s -> config.sinks().deliverAll(s, config.checkpoints()), interval), interval, "nhi-audit-sinks");
                 }
             }
         });
@@ -89,6 +89,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 "user-event-types", String.join(",", config.userEventTypes()),
                 "max-record-bytes", Integer.toString(config.maxRecordBytes()),
                 "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
-                "webhook", config.webhook() == null ? "off" : "on");
+                "sinks", config.sinks() == null ? "none"
+                        : String.join(",", config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList()));
     }
 }
