@@ -38,6 +38,8 @@ public final class PostgresKeycloak implements ParameterResolver {
         /** Where this server pushes the chain (the webhook sink); a test may listen there. */
         final int webhookPort;
         final String webhookSecret = "audit-webhook-test-secret";
+        /** Where this server sends the chain as syslog over TCP. */
+        final int syslogPort;
 
         Server() {
             try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
@@ -51,6 +53,11 @@ public final class PostgresKeycloak implements ParameterResolver {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                syslogPort = free.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
             List<String> args = new java.util.ArrayList<>(shared.extraArgs().stream().filter(a -> !a.contains("file-sink-path")).toList());
             args.addAll(List.of(
@@ -58,7 +65,8 @@ public final class PostgresKeycloak implements ParameterResolver {
                     "--spi-events-listener--nhi-audit-chain--webhook-secret=" + webhookSecret,
                     "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
                     "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2",
-                    "--spi-events-listener--nhi-audit-chain--log-sink=true"));
+                    "--spi-events-listener--nhi-audit-chain--log-sink=true",
+                    "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort));
             Path home = copyOf(shared.home());
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());

@@ -20,6 +20,7 @@ import dev.nhiguard.audit.sink.FileSink;
 import dev.nhiguard.audit.sink.LogSink;
 import dev.nhiguard.audit.sink.Sink;
 import dev.nhiguard.audit.sink.SinkRunner;
+import dev.nhiguard.audit.sink.SyslogSink;
 import dev.nhiguard.audit.sink.WebhookSink;
 import dev.nhiguard.audit.store.Checkpoints;
 
@@ -82,6 +83,15 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
         String file = scope.get("file-sink-path");
         if (file != null && !file.isBlank()) {
             sinks.add(new FileSink(Path.of(file.trim())));
+        }
+        String syslog = scope.get("syslog-address");
+        if (syslog != null && !syslog.isBlank()) {
+            int colon = syslog.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("syslog-address must be host:port, is " + syslog);
+            }
+            sinks.add(new SyslogSink(syslog.substring(0, colon).trim(), Integer.parseInt(syslog.substring(colon + 1).trim()),
+                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak")));
         }
         if (scope.getBoolean("log-sink", false)) {
             sinks.add(new LogSink());
