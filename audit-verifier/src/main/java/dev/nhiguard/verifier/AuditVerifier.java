@@ -60,7 +60,7 @@ public final class AuditVerifier {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length != 2) {
             err.println("usage: java -jar nhi-audit-verifier.jar <export.jsonl> <verifier-key | key-file (verifier key or PEM public key)>");
             return 2;

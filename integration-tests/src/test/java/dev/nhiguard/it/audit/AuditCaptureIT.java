@@ -31,7 +31,7 @@ class AuditCaptureIT {
         String realm = a.createRealm("audit-capture");
         long before = a.headSeq(realm);
 
-        HttpAdmin.Response created = a.http.post(a.base(realm) + "/clients", a.token,
+        HttpAdmin.Response created = a.http.post(a.base(realm) + "/clients", a.token(),
                 "{\"clientId\":\"nightly-export\",\"serviceAccountsEnabled\":true,\"publicClient\":false,\"secret\":\"do-not-log-me\"}");
         assertEquals(201, created.status(), created.body());
         String id = a.clientUuid(realm, "nightly-export");
@@ -50,7 +50,7 @@ class AuditCaptureIT {
         assertFalse(r.toString().contains("do-not-log-me"), "secrets are not chained");
         assertEquals(64, r.get("hash").asText().length());
 
-        JsonNode single = a.http.get(a.base(realm) + "/audit-chain/records/" + r.get("seq").asLong(), a.token).json();
+        JsonNode single = a.http.get(a.base(realm) + "/audit-chain/records/" + r.get("seq").asLong(), a.token()).json();
         assertEquals(r, single);
         assertTrue(a.verify(realm).get("ok").asBoolean(), a.verify(realm).toString());
     }
@@ -62,19 +62,19 @@ class AuditCaptureIT {
         long before = a.headSeq(realm);
 
         // Keycloak sends the CREATE admin event, then validates the client and rolls back.
-        HttpAdmin.Response invalid = a.http.post(a.base(realm) + "/clients", a.token,
+        HttpAdmin.Response invalid = a.http.post(a.base(realm) + "/clients", a.token(),
                 "{\"clientId\":\"bad-redirects\",\"redirectUris\":[\"javascript:alert(1)\"]}");
         assertEquals(400, invalid.status(), invalid.body());
         assertNull(a.clientUuid(realm, "bad-redirects"));
 
         // A duplicate create is refused with 409.
-        HttpAdmin.Response dup = a.http.post(a.base(realm) + "/clients", a.token, "{\"clientId\":\"" + AuditRealms.SA_CLIENT + "\"}");
+        HttpAdmin.Response dup = a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"" + AuditRealms.SA_CLIENT + "\"}");
         assertEquals(409, dup.status(), dup.body());
 
         assertEquals(before, a.headSeq(realm), "no record for changes that did not commit: " + a.recordsAfter(realm, before, null));
 
         // The chain carries on from where it was.
-        assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token, "{\"clientId\":\"good-one\"}").status());
+        assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"good-one\"}").status());
         assertEquals(before + 1, a.headSeq(realm));
         assertTrue(a.verify(realm).get("ok").asBoolean());
     }
@@ -86,7 +86,7 @@ class AuditCaptureIT {
         String erin = a.userId(realm, "erin");
         long before = a.headSeq(realm);
 
-        HttpAdmin.Response r = a.http.put(a.base(realm) + "/users/" + erin, a.token,
+        HttpAdmin.Response r = a.http.put(a.base(realm) + "/users/" + erin, a.token(),
                 "{\"username\":\"erin\",\"email\":\"erin.new@example.org\",\"firstName\":\"Erin\",\"lastName\":\"Example\"}");
         assertEquals(204, r.status(), r.body());
 
@@ -108,7 +108,7 @@ class AuditCaptureIT {
         ObjectNode client = AuditRealms.JSON.createObjectNode();
         client.put("clientId", "too-big");
         client.putObject("attributes").put("notes", "x".repeat(300_000));
-        HttpAdmin.Response r = a.http.post(a.base(realm) + "/clients", a.token, client.toString());
+        HttpAdmin.Response r = a.http.post(a.base(realm) + "/clients", a.token(), client.toString());
 
         assertEquals(400, r.status(), r.body());
         assertEquals("audit_record_too_large", r.json().path("error").asText(), r.body());
@@ -130,11 +130,11 @@ class AuditCaptureIT {
         rep.put("firstName", "Erin");
         rep.put("lastName", "x".repeat(300_000).substring(0, 10));
         rep.putObject("attributes").putArray("padding").add("y".repeat(300_000));
-        HttpAdmin.Response r = a.http.put(a.base(realm) + "/users/" + erin, a.token, rep.toString());
+        HttpAdmin.Response r = a.http.put(a.base(realm) + "/users/" + erin, a.token(), rep.toString());
 
         assertEquals(400, r.status(), r.body());
         assertEquals("audit_record_too_large", r.json().path("error").asText(), r.body());
-        JsonNode after = a.http.get(a.base(realm) + "/users/" + erin, a.token).json();
+        JsonNode after = a.http.get(a.base(realm) + "/users/" + erin, a.token()).json();
         assertEquals("erin@example.org", after.get("email").asText(), "the refused change must not be persisted");
         assertEquals(before, a.headSeq(realm));
     }
@@ -162,10 +162,10 @@ class AuditCaptureIT {
     @Test
     void excludedRealmIsNotChained(KeycloakTarget keycloak) {
         AuditRealms a = new AuditRealms(keycloak);
-        HttpAdmin.Response created = a.http.post("/admin/realms", a.token,
+        HttpAdmin.Response created = a.http.post("/admin/realms", a.token(),
                 "{\"realm\":\"audit-excluded\",\"enabled\":true,\"attributes\":{\"nhi.guard.policy\":\"{\\\"guardedOperations\\\":[]}\"}}");
         assertTrue(created.status() == 201 || created.status() == 409, created.body());
-        assertEquals(201, a.http.post("/admin/realms/audit-excluded/clients", a.token, "{\"clientId\":\"c-" + System.nanoTime() + "\"}").status());
+        assertEquals(201, a.http.post("/admin/realms/audit-excluded/clients", a.token(), "{\"clientId\":\"c-" + System.nanoTime() + "\"}").status());
         assertEquals(0, a.headSeq("audit-excluded"));
     }
 }

@@ -24,7 +24,7 @@ class AuditChainApiIT {
         AuditRealms a = new AuditRealms(keycloak);
         String realm = a.createRealm("audit-api");
         for (int i = 0; i < 7; i++) {
-            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"role-" + i + "\"}").status());
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"role-" + i + "\"}").status());
         }
         a.http.clientCredentials(realm, AuditRealms.SA_CLIENT, AuditRealms.SA_SECRET);
         long head = a.headSeq(realm);
@@ -33,7 +33,7 @@ class AuditChainApiIT {
         List<Long> seqs = new ArrayList<>();
         long cursor = 0;
         while (true) {
-            HttpAdmin.Response r = a.http.get(a.base(realm) + "/audit-chain/records?limit=3&after=" + cursor, a.token);
+            HttpAdmin.Response r = a.http.get(a.base(realm) + "/audit-chain/records?limit=3&after=" + cursor, a.token());
             assertEquals(200, r.status(), r.body());
             r.json().get("records").forEach(n -> seqs.add(n.get("seq").asLong()));
             if (r.json().get("next").isNull()) {
@@ -54,7 +54,7 @@ class AuditChainApiIT {
         assertEquals(7, a.recordsAfter(realm, 0, "actor=" + a.adminUserId() + "&type=REALM_ROLE").size());
         assertEquals(1, a.recordsAfter(realm, 0, "type=CLIENT_LOGIN").size());
 
-        HttpAdmin.Response export = a.http.get(a.base(realm) + "/audit-chain/export", a.token);
+        HttpAdmin.Response export = a.http.get(a.base(realm) + "/audit-chain/export", a.token());
         assertEquals(200, export.status());
         assertTrue(export.header("content-type").startsWith("application/jsonl"), export.header("content-type"));
         String[] lines = export.body().split("\n");
@@ -62,7 +62,7 @@ class AuditChainApiIT {
         for (int i = 0; i < lines.length; i++) {
             JsonNode line = new HttpAdmin.Response(200, java.util.Map.of(), lines[i]).json();
             assertEquals(i + 1, line.get("seq").asLong());
-            assertEquals(a.http.get(a.base(realm) + "/audit-chain/records/" + (i + 1), a.token).json(), line);
+            assertEquals(a.http.get(a.base(realm) + "/audit-chain/records/" + (i + 1), a.token()).json(), line);
         }
     }
 
@@ -72,15 +72,15 @@ class AuditChainApiIT {
         String realm = a.createRealm("audit-api-bad");
         for (String q : List.of("records?after=-1", "records?after=abc", "records?limit=0", "records?limit=1001",
                 "records/0", "records/x", "verify?from=0", "verify?from=5&to=2")) {
-            HttpAdmin.Response r = a.http.get(a.base(realm) + "/audit-chain/" + q, a.token);
+            HttpAdmin.Response r = a.http.get(a.base(realm) + "/audit-chain/" + q, a.token());
             assertEquals(400, r.status(), q + ": " + r.body());
             assertEquals("invalid_request", r.json().path("error").asText(), q + ": " + r.body());
             assertTrue(r.json().has("error_description"), q + ": " + r.body());
         }
-        HttpAdmin.Response missing = a.http.get(a.base(realm) + "/audit-chain/records/999999", a.token);
+        HttpAdmin.Response missing = a.http.get(a.base(realm) + "/audit-chain/records/999999", a.token());
         assertEquals(404, missing.status(), missing.body());
-        assertEquals(405, a.http.delete(a.base(realm) + "/audit-chain/records/1", a.token).status(), "records cannot be deleted");
-        assertEquals(405, a.http.put(a.base(realm) + "/audit-chain/records/1", a.token, "{}").status(), "records cannot be edited");
+        assertEquals(405, a.http.delete(a.base(realm) + "/audit-chain/records/1", a.token()).status(), "records cannot be deleted");
+        assertEquals(405, a.http.put(a.base(realm) + "/audit-chain/records/1", a.token(), "{}").status(), "records cannot be edited");
     }
 
     @Test

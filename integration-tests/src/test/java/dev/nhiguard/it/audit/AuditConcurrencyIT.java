@@ -35,7 +35,7 @@ class AuditConcurrencyIT {
                 int writer = w;
                 futures.add(pool.submit(() -> {
                     for (int i = 0; i < CHANGES; i++) {
-                        int status = a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"w" + writer + "-" + i + "\"}").status();
+                        int status = a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"w" + writer + "-" + i + "\"}").status();
                         assertEquals(201, status);
                         if (i < LOGINS) {
                             a.http.clientCredentials(realm, AuditRealms.SA_CLIENT, AuditRealms.SA_SECRET);

@@ -41,9 +41,9 @@ class AuditFileSinkIT {
         Path file = Path.of(System.getProperty("nhi.audit.file-sink"));
         AuditRealms a = new AuditRealms(keycloak);
         String realm = a.createRealm("audit-file-sink");
-        String realmId = a.http.get(a.base(realm), a.token).json().get("id").asText();
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
         for (int i = 0; i < 8; i++) {
-            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"f" + i + "\"}").status());
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"f" + i + "\"}").status());
         }
         long head = a.headSeq(realm);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
@@ -58,6 +58,6 @@ class AuditFileSinkIT {
             expected.add(s);
         }
         assertEquals(expected, seqs);
-        assertEquals(a.http.get(a.base(realm) + "/audit-chain/records/" + head, a.token).json(), records.get(records.size() - 1));
+        assertEquals(a.http.get(a.base(realm) + "/audit-chain/records/" + head, a.token()).json(), records.get(records.size() - 1));
     }
 }

@@ -44,12 +44,12 @@ class AuditOfflineVerifierIT {
         AuditRealms a = new AuditRealms(keycloak);
         String realm = a.createRealm("audit-offline");
         for (int i = 0; i < 12; i++) {
-            assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token, "{\"clientId\":\"svc-" + i + "\",\"description\":\"caf\u00e9 \\\"quoted\\\" \\u2603\"}").status());
+            assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"svc-" + i + "\",\"description\":\"caf\u00e9 \\\"quoted\\\" \\u2603\"}").status());
         }
         a.http.clientCredentials(realm, AuditRealms.SA_CLIENT, AuditRealms.SA_SECRET);
-        HttpAdmin.Response export = a.http.get(a.base(realm) + "/audit-chain/export", a.token);
+        HttpAdmin.Response export = a.http.get(a.base(realm) + "/audit-chain/export", a.token());
         assertEquals(200, export.status());
-        String vkey = a.http.get(a.base(realm) + "/audit-chain/checkpoints/key", a.token).json().get("verifierKey").asText();
+        String vkey = a.http.get(a.base(realm) + "/audit-chain/checkpoints/key", a.token()).json().get("verifierKey").asText();
         Path keyFile = dir.resolve("realm.vkey");
         Files.writeString(keyFile, vkey + "\n");
 
@@ -83,8 +83,8 @@ class AuditOfflineVerifierIT {
 
         // A key that did not sign the checkpoints.
         String otherRealm = a.createRealm("audit-offline-other");
-        a.http.post(a.base(otherRealm) + "/roles", a.token, "{\"name\":\"x\"}");
-        String otherKey = a.http.get(a.base(otherRealm) + "/audit-chain/checkpoints/key", a.token).json().get("verifierKey").asText();
+        a.http.post(a.base(otherRealm) + "/roles", a.token(), "{\"name\":\"x\"}");
+        String otherKey = a.http.get(a.base(otherRealm) + "/audit-chain/checkpoints/key", a.token()).json().get("verifierKey").asText();
         Run wrongKey = verifier(good, otherKey);
         assertEquals(1, wrongKey.exit(), wrongKey.output());
         assertTrue(wrongKey.output().contains("not signed by the given key"), wrongKey.output());

@@ -22,12 +22,21 @@ final class AuditRealms {
 
     final KeycloakTarget keycloak;
     final HttpAdmin http;
-    final String token;
+    private String token;
+    private long tokenAt;
 
     AuditRealms(KeycloakTarget keycloak) {
         this.keycloak = keycloak;
         this.http = keycloak.http();
-        this.token = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+    }
+
+    /** The bootstrap admin's access token, renewed before its 60 s lifetime runs out. */
+    synchronized String token() {
+        if (token == null || System.nanoTime() - tokenAt > 40_000_000_000L) {
+            token = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+            tokenAt = System.nanoTime();
+        }
+        return token;
     }
 
     /**
@@ -52,7 +61,7 @@ final class AuditRealms {
         user.put("firstName", "Erin");
         user.put("lastName", "Example");
         user.put("enabled", true);
-        HttpAdmin.Response r = http.post("/admin/realms", token, realm.toString());
+        HttpAdmin.Response r = http.post("/admin/realms", token(), realm.toString());
         assertEquals(201, r.status(), r.body());
         return name;
     }
@@ -62,7 +71,7 @@ final class AuditRealms {
     }
 
     JsonNode head(String realm) {
-        HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/head", token);
+        HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/head", token());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
@@ -77,7 +86,7 @@ final class AuditRealms {
         long cursor = after;
         while (true) {
             HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/records?limit=50&after=" + cursor
-                    + (query == null ? "" : "&" + query), token);
+                    + (query == null ? "" : "&" + query), token());
             assertEquals(200, r.status(), r.body());
             r.json().get("records").forEach(out::add);
             JsonNode next = r.json().get("next");
@@ -89,25 +98,25 @@ final class AuditRealms {
     }
 
     JsonNode verify(String realm) {
-        HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/verify", token);
+        HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/verify", token());
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
 
     String clientUuid(String realm, String clientId) {
-        HttpAdmin.Response r = http.get(base(realm) + "/clients?clientId=" + clientId, token);
+        HttpAdmin.Response r = http.get(base(realm) + "/clients?clientId=" + clientId, token());
         assertEquals(200, r.status(), r.body());
         return r.json().size() == 0 ? null : r.json().get(0).get("id").asText();
     }
 
     String userId(String realm, String username) {
-        HttpAdmin.Response r = http.get(base(realm) + "/users?exact=true&username=" + username, token);
+        HttpAdmin.Response r = http.get(base(realm) + "/users?exact=true&username=" + username, token());
         assertEquals(200, r.status(), r.body());
         return r.json().get(0).get("id").asText();
     }
 
     String adminUserId() {
-        HttpAdmin.Response r = http.get("/admin/realms/master/users?exact=true&username=" + keycloak.bootstrapAdminUsername(), token);
+        HttpAdmin.Response r = http.get("/admin/realms/master/users?exact=true&username=" + keycloak.bootstrapAdminUsername(), token());
         return r.json().get(0).get("id").asText();
     }
 }

@@ -55,9 +55,9 @@ class AuditSyslogIT {
 
             AuditRealms a = new AuditRealms(pg.keycloak);
             String realm = a.createRealm("audit-syslog");
-            String realmId = a.http.get(a.base(realm), a.token).json().get("id").asText();
+            String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
             for (int i = 0; i < 6; i++) {
-                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"s" + i + "\"}").status());
+                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"s" + i + "\"}").status());
             }
             long head = a.headSeq(realm);
             Instant deadline = Instant.now().plus(Duration.ofSeconds(180));

@@ -37,10 +37,10 @@ class AuditTamperIT {
         Fixture(PostgresKeycloak.Server pg, String prefix) {
             a = new AuditRealms(pg.keycloak);
             realm = a.createRealm(prefix);
-            realmId = a.http.get(a.base(realm), a.token).json().get("id").asText();
+            realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
             first = a.headSeq(realm) + 1;
             for (int i = 0; i < 6; i++) {
-                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"role-" + i + "\"}").status());
+                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"role-" + i + "\"}").status());
             }
             assertTrue(a.verify(realm).get("ok").asBoolean());
         }
@@ -60,7 +60,7 @@ class AuditTamperIT {
         assertFalse(v.get("ok").asBoolean(), v.toString());
         assertEquals(m, v.get("brokenSeq").asLong(), v.toString());
         assertTrue(v.get("reason").asText().startsWith("hash mismatch"), v.toString());
-        JsonNode before = f.a.http.get(f.a.base(f.realm) + "/audit-chain/verify?from=1&to=" + (m - 1), f.a.token).json();
+        JsonNode before = f.a.http.get(f.a.base(f.realm) + "/audit-chain/verify?from=1&to=" + (m - 1), f.a.token()).json();
         assertTrue(before.get("ok").asBoolean(), "records before the edit still verify: " + before);
     }
 
@@ -142,9 +142,9 @@ class AuditTamperIT {
     void appendRefusedByTheDatabaseRefusesTheChange(PostgresKeycloak.Server pg) throws Exception {
         AuditRealms a = new AuditRealms(pg.keycloak);
         String realm = a.createRealm("tamper-refuse");
-        String realmId = a.http.get(a.base(realm), a.token).json().get("id").asText();
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
         String erin = a.userId(realm, "erin");
-        assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"before\"}").status());
+        assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"before\"}").status());
         long head = a.headSeq(realm);
         String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
         try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
@@ -155,19 +155,19 @@ class AuditTamperIT {
                     + realmId + "') EXECUTE FUNCTION " + trigger + "()");
         }
         try {
-            HttpAdmin.Response client = a.http.post(a.base(realm) + "/clients", a.token, "{\"clientId\":\"refused-client\"}");
+            HttpAdmin.Response client = a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"refused-client\"}");
             assertEquals(503, client.status(), client.body());
             assertEquals("audit_chain_unavailable", client.json().path("error").asText(), client.body());
             assertNull(a.clientUuid(realm, "refused-client"), "the refused client must not exist");
 
-            HttpAdmin.Response user = a.http.put(a.base(realm) + "/users/" + erin, a.token,
+            HttpAdmin.Response user = a.http.put(a.base(realm) + "/users/" + erin, a.token(),
                     "{\"username\":\"erin\",\"email\":\"erin.refused@example.org\",\"firstName\":\"Erin\",\"lastName\":\"Example\"}");
             assertEquals(503, user.status(), user.body());
-            assertEquals("erin@example.org", a.http.get(a.base(realm) + "/users/" + erin, a.token).json().get("email").asText());
+            assertEquals("erin@example.org", a.http.get(a.base(realm) + "/users/" + erin, a.token()).json().get("email").asText());
 
-            HttpAdmin.Response role = a.http.delete(a.base(realm) + "/roles/before", a.token);
+            HttpAdmin.Response role = a.http.delete(a.base(realm) + "/roles/before", a.token());
             assertEquals(503, role.status(), role.body());
-            assertEquals(200, a.http.get(a.base(realm) + "/roles/before", a.token).status(), "the refused delete must not happen");
+            assertEquals(200, a.http.get(a.base(realm) + "/roles/before", a.token()).status(), "the refused delete must not happen");
         } finally {
             try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
                 s.execute("DROP TRIGGER " + trigger + " ON nhi_audit_head");
@@ -175,7 +175,7 @@ class AuditTamperIT {
             }
         }
         assertEquals(head, a.headSeq(realm));
-        assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token, "{\"clientId\":\"accepted-client\"}").status());
+        assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"accepted-client\"}").status());
         assertEquals(head + 1, a.headSeq(realm));
         assertTrue(a.verify(realm).get("ok").asBoolean());
     }
@@ -184,7 +184,7 @@ class AuditTamperIT {
     void forgedCheckpointIsFound(PostgresKeycloak.Server pg) throws Exception {
         Fixture f = new Fixture(pg, "tamper-checkpoint");
         long cp = ((f.first + 4) / 5) * 5;
-        String otherHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (cp - 1), f.a.token).json().get("hash").asText();
+        String otherHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (cp - 1), f.a.token()).json().get("hash").asText();
         try (Connection c = pg.jdbc()) {
             String note;
             try (PreparedStatement s = c.prepareStatement("SELECT note FROM nhi_audit_checkpoint WHERE realm_id = ? AND seq = ?")) {
@@ -256,7 +256,7 @@ class AuditTamperIT {
             }
             c.commit();
         }
-        JsonNode chainOnly = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + from, f.a.token).json();
+        JsonNode chainOnly = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + from, f.a.token()).json();
         assertTrue(chainOnly.toString().contains("role-8"), "the chain was rewritten: " + chainOnly);
         JsonNode v = f.a.verify(f.realm);
         assertFalse(v.get("ok").asBoolean(), v.toString());

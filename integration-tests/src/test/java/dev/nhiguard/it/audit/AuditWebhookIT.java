@@ -90,7 +90,7 @@ class AuditWebhookIT {
     }
 
     static JsonNode webhookState(AuditRealms a, String realm) {
-        for (JsonNode n : a.http.get(a.base(realm) + "/audit-chain/sinks", a.token).json()) {
+        for (JsonNode n : a.http.get(a.base(realm) + "/audit-chain/sinks", a.token()).json()) {
             if ("webhook".equals(n.path("sink").asText())) {
                 return n;
             }
@@ -112,18 +112,18 @@ class AuditWebhookIT {
     void everyRecordArrivesInOrderAcrossAReceiverOutageAndAKeycloakRestart(PostgresKeycloak.Server pg) throws Exception {
         AuditRealms a = new AuditRealms(pg.keycloak);
         String realm = a.createRealm("audit-webhook");
-        String realmId = a.http.get(a.base(realm), a.token).json().get("id").asText();
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
         Receiver receiver = new Receiver(realmId);
         receiver.start(pg.webhookPort, pg.webhookSecret);
         for (int i = 0; i < 5; i++) {
-            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"before-" + i + "\"}").status());
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"before-" + i + "\"}").status());
         }
         long head1 = a.headSeq(realm);
         await("records 1.." + head1 + " arrived", () -> receiver.highest() >= head1);
 
         receiver.stop();
         for (int i = 0; i < 5; i++) {
-            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token, "{\"name\":\"outage-" + i + "\"}").status());
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"outage-" + i + "\"}").status());
         }
         AuditRealms during = a;
         await("a delivery attempt failed", () -> {
@@ -135,7 +135,7 @@ class AuditWebhookIT {
         pg.keycloak.start();
         AuditRealms b = new AuditRealms(pg.keycloak);
         for (int i = 0; i < 5; i++) {
-            assertEquals(201, b.http.post(b.base(realm) + "/roles", b.token, "{\"name\":\"restart-" + i + "\"}").status());
+            assertEquals(201, b.http.post(b.base(realm) + "/roles", b.token(), "{\"name\":\"restart-" + i + "\"}").status());
         }
         long head = b.headSeq(realm);
         receiver.start(pg.webhookPort, pg.webhookSecret);
@@ -149,7 +149,7 @@ class AuditWebhookIT {
         assertEquals(expected, receiver.firstArrivals(), "every record, in order");
         assertEquals(0, receiver.badSignatures.get(), "every POST carries a valid HMAC");
         for (long s : List.of(1L, head1 + 1, head)) {
-            JsonNode stored = b.http.get(b.base(realm) + "/audit-chain/records/" + s, b.token).json();
+            JsonNode stored = b.http.get(b.base(realm) + "/audit-chain/records/" + s, b.token()).json();
             JsonNode pushed = receiver.received.stream().filter(n -> n.get("seq").asLong() == s).findFirst().orElseThrow();
             assertEquals(stored, pushed);
         }
@@ -157,7 +157,7 @@ class AuditWebhookIT {
         assertTrue(b.verify(realm).get("ok").asBoolean());
 
         // The log sink of the same server wrote the records after the restart as JSON lines.
-        String lastRecord = AuditRealms.JSON.writeValueAsString(b.http.get(b.base(realm) + "/audit-chain/records/" + head, b.token).json().get("hash"));
+        String lastRecord = AuditRealms.JSON.writeValueAsString(b.http.get(b.base(realm) + "/audit-chain/records/" + head, b.token()).json().get("hash"));
         await("the log sink wrote record " + head, () -> pg.keycloak.logLines().stream()
                 .anyMatch(l -> l.contains("nhi.audit.chain") && l.contains("\"hash\":" + lastRecord)));
     }
