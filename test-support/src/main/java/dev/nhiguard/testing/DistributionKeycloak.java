@@ -109,6 +109,23 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         this.settings = settings;
     }
 
+    /**
+     * A server on another database: {@code databaseArgs} replace {@code --db=dev-mem}, e.g.
+     * {@code --db=postgres --db-url=… --db-username=… --db-password=… --db-schema=…}. Data then
+     * survives {@link #close()} and a later {@link #start()} (on new ports).
+     */
+    public DistributionKeycloak(Settings settings, List<String> databaseArgs) {
+        this(settings.withStartCommand(devModeOn(databaseArgs)));
+    }
+
+    private static List<String> devModeOn(List<String> databaseArgs) {
+        List<String> command = new ArrayList<>();
+        command.add("start-dev");
+        command.addAll(databaseArgs);
+        command.add("--import-realm");
+        return List.copyOf(command);
+    }
+
     public synchronized void start() {
         try {
             installProviders();

@@ -24,10 +24,10 @@ public final class ServerChecks {
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
             "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store", "nhi-agent-store"),
-            "admin-realm-restapi-extension", List.of("nhi", "agents", "mutation-guard"),
+            "admin-realm-restapi-extension", List.of("nhi", "agents", "mutation-guard", "audit-chain"),
             "client-policy-executor", List.of("nhi-agent-binding"),
             "protocol-mapper", List.of("nhi-agent-claim-mapper"),
-            "eventsListener", List.of("nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle"),
+            "eventsListener", List.of("nhi-audit-chain", "nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle"),
             "realm-restapi-extension", List.of("nhi-owner"));
 
     /** Every theme we ship, by theme type. */
@@ -86,7 +86,7 @@ public final class ServerChecks {
     }
 
     /**
-     * The mutation guard holds a guarded write: carol, a realm admin of the demo realm,
+     * The mutation guard holds a guarded write and the audit chain records it: carol, a realm admin of the demo realm,
      * regenerates billing-sync's secret and gets 202 with the change request, the secret stays
      * as it was; she then cancels her request, so the check leaves nothing pending.
      */
@@ -109,6 +109,16 @@ public final class ServerChecks {
         HttpAdmin.Response cancelled = http.post(realm + "/mutation-guard/change-requests/" + id + "/cancel", carol, null);
         assertEquals(200, cancelled.status(), cancelled.body());
         assertEquals("CANCELLED", cancelled.json().get("state").asText(), cancelled.body());
+
+        // The audit chain recorded both transitions, in the same transactions, and still verifies.
+        HttpAdmin.Response records = http.get(realm + "/audit-chain/records?type=CHANGE_REQUEST&target=mutation-guard/change-requests/" + id, carol);
+        assertEquals(200, records.status(), records.body());
+        List<String> transitions = new java.util.ArrayList<>();
+        records.json().get("records").forEach(r -> transitions.add(r.path("details").path("transition").asText()));
+        assertEquals(List.of("CREATED", "CANCELLED"), transitions, records.body());
+        HttpAdmin.Response verify = http.get(realm + "/audit-chain/verify", carol);
+        assertEquals(200, verify.status(), verify.body());
+        assertTrue(verify.json().path("ok").asBoolean(), verify.body());
     }
 
     /** Agent binding's token-time checks are active: the server runs its security profile. */

@@ -27,7 +27,7 @@ public final class SmokeChecks {
             new Check("health answers UP", ServerChecks::assertHealthy),
             new Check("every provider of ours is loaded and reports its version", ServerChecks::assertProvidersLoaded),
             new Check("our admin resources answer", ServerChecks::assertAdminResourcesAnswer),
-            new Check("a guarded change is held as a change request", ServerChecks::assertGuardedChangeHeld),
+            new Check("a guarded change is held as a change request, and chained in the audit log", ServerChecks::assertGuardedChangeHeld),
             new Check("agent token-time enforcement is active", ServerChecks::assertAgentEnforcementActive),
             new Check("no ERROR logged", ServerChecks::assertNoErrorsLogged));
 

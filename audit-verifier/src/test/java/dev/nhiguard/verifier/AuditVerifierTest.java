@@ -1,0 +1,125 @@
+package dev.nhiguard.verifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.erdtman.jcs.JsonCanonicalizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A chain written by hand (canonical JSON, SHA-256, Ed25519 from the JDK) and its tampered variants. */
+class AuditVerifierTest {
+
+    final KeyPair kp;
+    final String vkey;
+
+    AuditVerifierTest() throws Exception {
+        kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] enc = kp.getPublic().getEncoded();
+        byte[] typed = new byte[33];
+        typed[0] = 1;
+        System.arraycopy(enc, enc.length - 32, typed, 1, 32);
+        vkey = "k+" + HexFormat.of().formatHex(AuditVerifier.keyId("k", kp.getPublic())) + "+" + Base64.getEncoder().encodeToString(typed);
+    }
+
+    /** Export lines: n records (members deliberately out of order, with spaces), a checkpoint after record 2. */
+    List<String> export(int n) throws Exception {
+        List<String> lines = new ArrayList<>();
+        String prev = AuditVerifier.GENESIS;
+        for (int i = 1; i <= n; i++) {
+            String body = "{\"v\": 1, \"seq\": " + i + ", \"realmId\": \"r1\", \"type\": \"CLIENT\", \"time\": 1.7e12, "
+                    + "\"representation\": {\"name\": \"caf\\u00e9\", \"hash\": \"nested-not-the-record-hash\"}, \"prevHash\": \"" + prev + "\"}";
+            String hash = AuditVerifier.sha256Hex(new JsonCanonicalizer(body).getEncodedString().getBytes(StandardCharsets.UTF_8));
+            lines.add(body.substring(0, body.length() - 1) + ", \"hash\": \"" + hash + "\"}");
+            prev = hash;
+            if (i == 2) {
+                String text = "nhi-guard/audit-chain/r1\n2\n" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hash)) + "\ntime 1\n";
+                Signature s = Signature.getInstance("Ed25519");
+                s.initSign(kp.getPrivate());
+                s.update(text.getBytes(StandardCharsets.UTF_8));
+                byte[] blob = new byte[68];
+                System.arraycopy(AuditVerifier.keyId("k", kp.getPublic()), 0, blob, 0, 4);
+                System.arraycopy(s.sign(), 0, blob, 4, 64);
+                String note = text + "\n\u2014 k " + Base64.getEncoder().encodeToString(blob) + "\n";
+                lines.add("{\"checkpoint\":{\"seq\":2,\"note\":\"" + note.replace("\n", "\\n") + "\"}}");
+            }
+        }
+        return lines;
+    }
+
+    AuditVerifier.Outcome verify(List<String> lines) throws Exception {
+        return AuditVerifier.verify(new BufferedReader(new StringReader(String.join("\n", lines))), AuditVerifier.readKey(vkey));
+    }
+
+    @Test
+    void soundExportIsOk() throws Exception {
+        AuditVerifier.Outcome o = verify(export(4));
+        assertTrue(o.ok(), o.message());
+        assertEquals(4, o.records());
+        assertEquals(1, o.checkpoints());
+        assertEquals(2, o.signedUpTo());
+    }
+
+    @Test
+    void editedRecordIsTheFirstBadSeq() throws Exception {
+        List<String> l = export(4);
+        l.set(3, l.get(3).replace("CLIENT", "USER"));   // record 3 (line 0,1,cp,3)
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(3, o.badSeq(), o.message());
+        assertTrue(o.message().startsWith("BAD seq 3: hash mismatch"), o.message());
+    }
+
+    @Test
+    void deletedRecordIsTheFirstBadSeq() throws Exception {
+        List<String> l = export(4);
+        l.remove(3);
+        assertEquals(3, verify(l).badSeq(), verify(l).message());
+    }
+
+    @Test
+    void checkpointByAnotherKeyIsRejected() throws Exception {
+        List<String> l = export(3);
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] enc = other.getPublic().getEncoded();
+        byte[] typed = new byte[33];
+        typed[0] = 1;
+        System.arraycopy(enc, enc.length - 32, typed, 1, 32);
+        String otherKey = "k+" + HexFormat.of().formatHex(AuditVerifier.keyId("k", other.getPublic())) + "+" + Base64.getEncoder().encodeToString(typed);
+        AuditVerifier.Outcome o = AuditVerifier.verify(new BufferedReader(new StringReader(String.join("\n", l))), AuditVerifier.readKey(otherKey));
+        assertEquals(2, o.badSeq(), o.message());
+        assertTrue(o.reason().contains("not signed by the given key"), o.message());
+    }
+
+    @Test
+    void commandLineExitCodes(@TempDir Path dir) throws Exception {
+        Path ok = dir.resolve("ok.jsonl");
+        Files.write(ok, export(3));
+        Path bad = dir.resolve("bad.jsonl");
+        List<String> l = export(3);
+        l.set(1, l.get(1).replace("caf", "CAF"));
+        Files.write(bad, l);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(0, AuditVerifier.run(new String[] {ok.toString(), vkey}, ps, ps));
+        assertEquals(1, AuditVerifier.run(new String[] {bad.toString(), vkey}, ps, ps));
+        assertEquals(2, AuditVerifier.run(new String[] {ok.toString()}, ps, ps));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("OK 3 records"), printed);
+        assertTrue(printed.contains("BAD seq 2:"), printed);
+    }
+}

@@ -1,0 +1,274 @@
+package dev.nhiguard.it.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HexFormat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+
+/**
+ * Tampering directly in the database (PostgreSQL, where the test reaches the tables) is found
+ * by verify; an append the database refuses refuses the change it records.
+ */
+@ExtendWith(PostgresKeycloak.class)
+class AuditTamperIT {
+
+    /** A realm with six records in its chain: seq 1..6 role creations (after whatever realm creation chained). */
+    static final class Fixture {
+        final AuditRealms a;
+        final String realm;
+        final String realmId;
+        final long first;
+
+        Fixture(PostgresKeycloak.Server pg, String prefix) {
+            a = new AuditRealms(pg.keycloak);
+            realm = a.createRealm(prefix);
+            realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
+            first = a.headSeq(realm) + 1;
+            for (int i = 0; i < 6; i++) {
+                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"role-" + i + "\"}").status());
+            }
+            assertTrue(a.verify(realm).get("ok").asBoolean());
+        }
+    }
+
+    @Test
+    void editedRecordIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-edit");
+        long m = f.first + 2;
+        try (Connection c = pg.jdbc(); PreparedStatement s = c.prepareStatement(
+                "UPDATE nhi_audit_record SET content = replace(content, 'role-2', 'role-9') WHERE realm_id = ? AND seq = ?")) {
+            s.setString(1, f.realmId);
+            s.setLong(2, m);
+            assertEquals(1, s.executeUpdate());
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(m, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().startsWith("hash mismatch"), v.toString());
+        JsonNode before = f.a.http.get(f.a.base(f.realm) + "/audit-chain/verify?from=1&to=" + (m - 1), f.a.token()).json();
+        assertTrue(before.get("ok").asBoolean(), "records before the edit still verify: " + before);
+    }
+
+    @Test
+    void editedRecordWithRecomputedHashBreaksTheNextLink(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-rehash");
+        long m = f.first + 2;
+        try (Connection c = pg.jdbc()) {
+            String content;
+            try (PreparedStatement s = c.prepareStatement("SELECT content FROM nhi_audit_record WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, f.realmId);
+                s.setLong(2, m);
+                try (ResultSet rs = s.executeQuery()) {
+                    assertTrue(rs.next());
+                    content = rs.getString(1).replace("role-2", "role-9");
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ? WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, content);
+                s.setString(2, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8))));
+                s.setString(3, f.realmId);
+                s.setLong(4, m);
+                assertEquals(1, s.executeUpdate());
+            }
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(m + 1, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().startsWith("prevHash"), v.toString());
+    }
+
+    @Test
+    void deletedRecordIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-delete");
+        long m = f.first + 3;
+        try (Connection c = pg.jdbc(); PreparedStatement s = c.prepareStatement("DELETE FROM nhi_audit_record WHERE realm_id = ? AND seq = ?")) {
+            s.setString(1, f.realmId);
+            s.setLong(2, m);
+            assertEquals(1, s.executeUpdate());
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(m, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().contains("missing"), v.toString());
+    }
+
+    @Test
+    void deletedLastRecordIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-tail");
+        long last = f.a.headSeq(f.realm);
+        try (Connection c = pg.jdbc(); PreparedStatement s = c.prepareStatement("DELETE FROM nhi_audit_record WHERE realm_id = ? AND seq = ?")) {
+            s.setString(1, f.realmId);
+            s.setLong(2, last);
+            assertEquals(1, s.executeUpdate());
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(last, v.get("brokenSeq").asLong(), v.toString());
+    }
+
+    @Test
+    void swappedPairIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-swap");
+        long m = f.first + 1;
+        try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            String where = "realm_id = '" + f.realmId + "'";
+            s.executeUpdate("UPDATE nhi_audit_record SET seq = -1 WHERE " + where + " AND seq = " + m);
+            s.executeUpdate("UPDATE nhi_audit_record SET seq = " + m + " WHERE " + where + " AND seq = " + (m + 1));
+            s.executeUpdate("UPDATE nhi_audit_record SET seq = " + (m + 1) + " WHERE " + where + " AND seq = -1");
+            c.commit();
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(m, v.get("brokenSeq").asLong(), v.toString());
+    }
+
+    @Test
+    void appendRefusedByTheDatabaseRefusesTheChange(PostgresKeycloak.Server pg) throws Exception {
+        AuditRealms a = new AuditRealms(pg.keycloak);
+        String realm = a.createRealm("tamper-refuse");
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
+        String erin = a.userId(realm, "erin");
+        assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"before\"}").status());
+        long head = a.headSeq(realm);
+        String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
+        try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
+            // The head row of this realm becomes unwritable.
+            s.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'audit head frozen by test'; END $$");
+            s.execute("CREATE TRIGGER " + trigger + " BEFORE UPDATE ON nhi_audit_head FOR EACH ROW WHEN (OLD.realm_id = '"
+                    + realmId + "') EXECUTE FUNCTION " + trigger + "()");
+        }
+        try {
+            HttpAdmin.Response client = a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"refused-client\"}");
+            assertEquals(503, client.status(), client.body());
+            assertEquals("audit_chain_unavailable", client.json().path("error").asText(), client.body());
+            assertNull(a.clientUuid(realm, "refused-client"), "the refused client must not exist");
+
+            HttpAdmin.Response user = a.http.put(a.base(realm) + "/users/" + erin, a.token(),
+                    "{\"username\":\"erin\",\"email\":\"erin.refused@example.org\",\"firstName\":\"Erin\",\"lastName\":\"Example\"}");
+            assertEquals(503, user.status(), user.body());
+            assertEquals("erin@example.org", a.http.get(a.base(realm) + "/users/" + erin, a.token()).json().get("email").asText());
+
+            HttpAdmin.Response role = a.http.delete(a.base(realm) + "/roles/before", a.token());
+            assertEquals(503, role.status(), role.body());
+            assertEquals(200, a.http.get(a.base(realm) + "/roles/before", a.token()).status(), "the refused delete must not happen");
+        } finally {
+            try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER " + trigger + " ON nhi_audit_head");
+                s.execute("DROP FUNCTION " + trigger + "()");
+            }
+        }
+        assertEquals(head, a.headSeq(realm));
+        assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"accepted-client\"}").status());
+        assertEquals(head + 1, a.headSeq(realm));
+        assertTrue(a.verify(realm).get("ok").asBoolean());
+    }
+
+    @Test
+    void forgedCheckpointIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-checkpoint");
+        long cp = ((f.first + 4) / 5) * 5;
+        String otherHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (cp - 1), f.a.token()).json().get("hash").asText();
+        try (Connection c = pg.jdbc()) {
+            String note;
+            try (PreparedStatement s = c.prepareStatement("SELECT note FROM nhi_audit_checkpoint WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, f.realmId);
+                s.setLong(2, cp);
+                try (ResultSet rs = s.executeQuery()) {
+                    assertTrue(rs.next(), "checkpoint " + cp + " exists");
+                    note = rs.getString(1);
+                }
+            }
+            String[] lines = note.split("\n", 4);
+            String forged = lines[0] + "\n" + lines[1] + "\n"
+                    + java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(otherHash)) + "\n" + lines[3];
+            try (PreparedStatement s = c.prepareStatement("UPDATE nhi_audit_checkpoint SET note = ? WHERE realm_id = ? AND seq = ?")) {
+                s.setString(1, forged);
+                s.setString(2, f.realmId);
+                s.setLong(3, cp);
+                assertEquals(1, s.executeUpdate());
+            }
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(cp, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().contains("forged"), v.toString());
+    }
+
+    @Test
+    void consistentlyRewrittenChainIsCaughtByItsCheckpoint(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-rewrite");
+        long cp = ((f.first + 4) / 5) * 5;
+        long from = f.first + 1;
+        try (Connection c = pg.jdbc()) {
+            c.setAutoCommit(false);
+            String prevOld = null;
+            String prevNew = null;
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (PreparedStatement q = c.prepareStatement("SELECT seq, content, hash FROM nhi_audit_record WHERE realm_id = ? AND seq >= ? ORDER BY seq");
+                 PreparedStatement u = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ?, prev_hash = ? WHERE realm_id = ? AND seq = ?")) {
+                q.setString(1, f.realmId);
+                q.setLong(2, from);
+                java.util.List<Object[]> rows = new java.util.ArrayList<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)});
+                    }
+                }
+                for (Object[] row : rows) {
+                    String content = (String) row[1];
+                    if (prevOld == null) {
+                        content = content.replace("role-1", "role-8");
+                    } else {
+                        content = content.replace(prevOld, prevNew);
+                    }
+                    String hash = HexFormat.of().formatHex(md.digest(content.getBytes(StandardCharsets.UTF_8)));
+                    u.setString(1, content);
+                    u.setString(2, hash);
+                    u.setString(3, prevNew == null ? ChainPrev.of(content) : prevNew);
+                    u.setString(4, f.realmId);
+                    u.setLong(5, (Long) row[0]);
+                    assertEquals(1, u.executeUpdate());
+                    prevOld = (String) row[2];
+                    prevNew = hash;
+                }
+            }
+            try (PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET hash = ? WHERE realm_id = ?")) {
+                h.setString(1, prevNew);
+                h.setString(2, f.realmId);
+                assertEquals(1, h.executeUpdate());
+            }
+            c.commit();
+        }
+        JsonNode chainOnly = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + from, f.a.token()).json();
+        assertTrue(chainOnly.toString().contains("role-8"), "the chain was rewritten: " + chainOnly);
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(cp, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().startsWith("checkpoint " + cp + " signs hash"), v.toString());
+    }
+
+    /** The prevHash field of a stored record's content. */
+    static final class ChainPrev {
+        static String of(String content) {
+            int i = content.indexOf("\"prevHash\":\"") + 12;
+            return content.substring(i, i + 64);
+        }
+    }
+}

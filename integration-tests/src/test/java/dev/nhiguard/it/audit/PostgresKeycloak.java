@@ -1,0 +1,137 @@
+package dev.nhiguard.it.audit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+import dev.nhiguard.testing.DistributionKeycloak;
+
+/**
+ * A second Keycloak of the test run, on PostgreSQL (schema {@value #SCHEMA}, emptied at start),
+ * so tests can reach the audit tables directly. It runs from its own copy of the distribution
+ * because {@code start-dev} re-augments the distribution in place. Tests taking it are skipped
+ * when PostgreSQL is unreachable, unless {@code nhi.require-services=true}.
+ */
+public final class PostgresKeycloak implements ParameterResolver {
+
+    static final String SCHEMA = "nhi_audit_it";
+
+    /** The server and a way to reach its database. */
+    public static final class Server implements ExtensionContext.Store.CloseableResource {
+        final DistributionKeycloak keycloak;
+        final String url = System.getProperty("nhi.postgres.url", "jdbc:postgresql://127.0.0.1:5432/nhi_it");
+        final String user = System.getProperty("nhi.postgres.user", "nhi");
+        final String password = System.getProperty("nhi.postgres.password", "nhi");
+        /** Where this server pushes the chain (the webhook sink); a test may listen there. */
+        final int webhookPort;
+        final String webhookSecret = "audit-webhook-test-secret";
+        /** Where this server sends the chain as syslog over TCP. */
+        final int syslogPort;
+
+        Server() {
+            try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+                s.execute("CREATE SCHEMA " + SCHEMA);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot prepare schema " + SCHEMA + " at " + url, e);
+            }
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                webhookPort = free.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                syslogPort = free.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
+            List<String> args = new java.util.ArrayList<>(shared.extraArgs().stream().filter(a -> !a.contains("file-sink-path")).toList());
+            args.addAll(List.of(
+                    "--spi-events-listener--nhi-audit-chain--webhook-url=http://127.0.0.1:" + webhookPort + "/audit",
+                    "--spi-events-listener--nhi-audit-chain--webhook-secret=" + webhookSecret,
+                    "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
+                    "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2",
+                    "--spi-events-listener--nhi-audit-chain--log-sink=true",
+                    "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort));
+            Path home = copyOf(shared.home());
+            DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
+                    shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
+            keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
+                    "--db-password=" + password, "--db-schema=" + SCHEMA));
+            keycloak.start();
+        }
+
+        /** A JDBC connection to the server's database, search path set to its schema. */
+        Connection jdbc() throws SQLException {
+            Connection c = DriverManager.getConnection(url, user, password);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET search_path TO " + SCHEMA);
+            }
+            return c;
+        }
+
+        @Override
+        public void close() {
+            keycloak.close();
+        }
+
+        private static Path copyOf(Path home) {
+            Path copy = home.resolveSibling(home.getFileName() + "-audit-postgres");
+            if (Files.isDirectory(copy)) {
+                return copy;
+            }
+            try (Stream<Path> all = Files.walk(home)) {
+                for (Path p : (Iterable<Path>) all::iterator) {
+                    Path rel = home.relativize(p);
+                    if (rel.startsWith("data")) {
+                        continue;
+                    }
+                    Path target = copy.resolve(rel.toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return copy;
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        return parameterContext.getParameter().getType() == Server.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        String url = System.getProperty("nhi.postgres.url", "jdbc:postgresql://127.0.0.1:5432/nhi_it");
+        try (Connection c = DriverManager.getConnection(url, System.getProperty("nhi.postgres.user", "nhi"),
+                System.getProperty("nhi.postgres.password", "nhi"))) {
+            c.isValid(5);
+        } catch (SQLException e) {
+            if (Boolean.getBoolean("nhi.require-services")) {
+                throw new IllegalStateException("PostgreSQL is required (nhi.require-services=true) but unreachable at " + url, e);
+            }
+            Assumptions.abort("PostgreSQL unreachable at " + url + ": " + e.getMessage());
+        }
+        ExtensionContext.Store store = extensionContext.getRoot().getStore(ExtensionContext.Namespace.create(PostgresKeycloak.class));
+        return store.getOrComputeIfAbsent("server", k -> new Server(), Server.class);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.nhiguard.audit.listener;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.keycloak.Config;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+
+import dev.nhiguard.audit.sink.FileSink;
+import dev.nhiguard.audit.sink.LogSink;
+import dev.nhiguard.audit.sink.Sink;
+import dev.nhiguard.audit.sink.SinkRunner;
+import dev.nhiguard.audit.sink.SyslogSink;
+import dev.nhiguard.audit.sink.WebhookSink;
+import dev.nhiguard.audit.store.Checkpoints;
+
+/** Server-wide settings of the audit chain listener ({@code --spi-events-listener--nhi-audit-chain--*}). */
+record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
+                   boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
+                   Checkpoints checkpoints, int checkpointIntervalSeconds,
+                   SinkRunner sinks, int sinkIntervalSeconds) {
+
+    static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
+            "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
+            "TOKEN_EXCHANGE", "TOKEN_EXCHANGE_ERROR",
+            "JWT_AUTHORIZATION_GRANT", "JWT_AUTHORIZATION_GRANT_ERROR",
+            "CLIENT_REGISTER", "CLIENT_REGISTER_ERROR",
+            "CLIENT_UPDATE", "CLIENT_UPDATE_ERROR",
+            "CLIENT_DELETE", "CLIENT_DELETE_ERROR");
+    static final List<String> DEFAULT_REDACT_FIELDS = List.of(
+            "secret", "password", "privateKey", "secretData", "credentials", "client_secret", "clientSecret");
+    static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+    static final int DEFAULT_CHECKPOINT_EVERY = 1000;
+    static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
+
+    static AuditConfig from(Config.Scope scope) {
+        int max = scope.getInt("max-record-bytes", DEFAULT_MAX_RECORD_BYTES);
+        if (max < 1024 || max > DEFAULT_MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("max-record-bytes must be between 1024 and " + DEFAULT_MAX_RECORD_BYTES + ", is " + max);
+        }
+        int every = scope.getInt("checkpoint-every-records", DEFAULT_CHECKPOINT_EVERY);
+        int interval = scope.getInt("checkpoint-interval-seconds", DEFAULT_CHECKPOINT_INTERVAL);
+        if (every < 0 || interval < 0) {
+            throw new IllegalArgumentException("checkpoint-every-records and checkpoint-interval-seconds must not be negative");
+        }
+        Checkpoints.SigningKey operatorKey = null;
+        String privateFile = scope.get("checkpoint-private-key-file");
+        if (privateFile != null && !privateFile.isBlank()) {
+            String publicFile = scope.get("checkpoint-public-key-file");
+            String name = scope.get("checkpoint-key-name", "nhi-guard-audit");
+            if (publicFile == null || publicFile.isBlank() || name.contains(" ") || name.contains("+")) {
+                throw new IllegalArgumentException("checkpoint-private-key-file needs checkpoint-public-key-file and a key name without spaces or '+'");
+            }
+            try {
+                operatorKey = Checkpoints.operatorKey(name, Files.readString(Path.of(privateFile)), Files.readString(Path.of(publicFile)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the checkpoint key files", e);
+            }
+        }
+        List<Sink> sinks = new ArrayList<>();
+        String url = scope.get("webhook-url");
+        if (url != null && !url.isBlank()) {
+            String secret = scope.get("webhook-secret");
+            if (secret == null || secret.length() < 16) {
+                throw new IllegalArgumentException("webhook-url needs a webhook-secret of at least 16 characters");
+            }
+            URI uri = URI.create(url.trim());
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("webhook-url must be http(s): " + url);
+            }
+            sinks.add(new WebhookSink(uri, secret));
+        }
+        String file = scope.get("file-sink-path");
+        if (file != null && !file.isBlank()) {
+            sinks.add(new FileSink(Path.of(file.trim())));
+        }
+        String syslog = scope.get("syslog-address");
+        if (syslog != null && !syslog.isBlank()) {
+            int colon = syslog.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("syslog-address must be host:port, is " + syslog);
+            }
+            sinks.add(new SyslogSink(syslog.substring(0, colon).trim(), Integer.parseInt(syslog.substring(colon + 1).trim()),
+                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak")));
+        }
+        if (scope.getBoolean("log-sink", false)) {
+            sinks.add(new LogSink());
+        }
+        int batch = scope.getInt("sink-batch-size", 100);
+        int maxBackoff = scope.getInt("sink-max-backoff-seconds", 300);
+        if (batch < 1 || batch > 1000 || maxBackoff < 1) {
+            throw new IllegalArgumentException("sink-batch-size must be 1..1000 and sink-max-backoff-seconds at least 1");
+        }
+        int sinkInterval = scope.getInt("sink-interval-seconds", 5);
+        if (sinkInterval < 1) {
+            throw new IllegalArgumentException("sink-interval-seconds must be at least 1");
+        }
+        return new AuditConfig(
+                set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
+                set(scope.getArray("included-realms"), List.of()),
+                set(scope.getArray("excluded-realms"), List.of()),
+                scope.getBoolean("include-representation", true),
+                set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
+                max, new Checkpoints(every, operatorKey), interval,
+                sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval);
+    }
+
+    /** Whether events of this realm (by id or name) are chained. */
+    boolean realmIncluded(String realmId, String realmName) {
+        if (excludedRealms.contains(realmId) || (realmName != null && excludedRealms.contains(realmName))) {
+            return false;
+        }
+        return includedRealms.isEmpty() || includedRealms.contains(realmId)
+                || (realmName != null && includedRealms.contains(realmName));
+    }
+
+    static List<ProviderConfigProperty> metadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name("user-event-types").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("User (login/token) event types chained, comma-separated. Admin events are always chained.")
+                .defaultValue(String.join(",", DEFAULT_USER_EVENT_TYPES)).add()
+                .property().name("included-realms").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("Realms (names or ids) whose events are chained; empty = all realms.").add()
+                .property().name("excluded-realms").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("Realms (names or ids) whose events are not chained; wins over included-realms.").add()
+                .property().name("include-representation").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .helpText("Record the representation Keycloak attaches to admin events.").defaultValue(true).add()
+                .property().name("redact-fields").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("JSON field names whose values are replaced by **redacted** in recorded representations.")
+                .defaultValue(String.join(",", DEFAULT_REDACT_FIELDS)).add()
+                .property().name("max-record-bytes").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Largest record (canonical JSON, bytes) appended; a change whose record is larger is refused.")
+                .defaultValue(DEFAULT_MAX_RECORD_BYTES).add()
+                .property().name("checkpoint-every-records").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
+                .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()
+                .property().name("checkpoint-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Also sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never).")
+                .defaultValue(DEFAULT_CHECKPOINT_INTERVAL).add()
+                .property().name("checkpoint-private-key-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Operator's Ed25519 private key (PKCS#8 PEM) signing every realm's checkpoints; default: a key generated per realm.").add()
+                .property().name("checkpoint-public-key-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Public key (X.509 PEM) of checkpoint-private-key-file.").add()
+                .property().name("checkpoint-key-name").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Key name in signatures made with the operator's key.").defaultValue("nhi-guard-audit").add()
+                .build();
+    }
+
+    private static Set<String> set(String[] values, List<String> defaults) {
+        if (values == null) {
+            return Set.copyOf(defaults);
+        }
+        return Arrays.stream(values).map(String::trim).filter(v -> !v.isEmpty())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+}

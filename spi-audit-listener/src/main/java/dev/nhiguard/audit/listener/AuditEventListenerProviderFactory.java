@@ -1,0 +1,95 @@
+package dev.nhiguard.audit.listener;
+
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.Config;
+import org.keycloak.events.EventListenerProvider;
+import org.keycloak.events.EventListenerProviderFactory;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.models.utils.PostMigrationEvent;
+import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.timer.TimerProvider;
+
+import dev.nhiguard.audit.ModuleVersion;
+import dev.nhiguard.audit.store.Checkpoints;
+
+/**
+ * The audit chain's event listener. Global: Keycloak delivers every realm's events to it
+ * without any realm configuration, so a realm administrator cannot switch it off.
+ */
+public final class AuditEventListenerProviderFactory implements EventListenerProviderFactory, ServerInfoAwareProviderFactory {
+
+    public static final String PROVIDER_ID = "nhi-audit-chain";
+
+    private AuditConfig config;
+
+    @Override
+    public EventListenerProvider create(KeycloakSession session) {
+        return new AuditEventListenerProvider(session, config);
+    }
+
+    @Override
+    public void init(Config.Scope scope) {
+        config = AuditConfig.from(scope);
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+        factory.register(event -> {
+            if (!(event instanceof PostMigrationEvent)) {
+                return;
+            }
+            try (KeycloakSession session = factory.create()) {
+                TimerProvider timer = session.getProvider(TimerProvider.class);
+                if (config.checkpointIntervalSeconds() > 0) {
+                    long interval = config.checkpointIntervalSeconds() * 1000L;
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                            s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
+                }
+                if (config.sinks() != null) {
+                    long interval = config.sinkIntervalSeconds() * 1000L;
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                            s -> config.sinks().deliverAll(s, config.checkpoints()), interval), interval, "nhi-audit-sinks");
+                }
+            }
+        });
+    }
+
+    /** How checkpoints are signed, for the REST resource. */
+    public Checkpoints checkpoints() {
+        return config.checkpoints();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public boolean isGlobal() {
+        return true;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return AuditConfig.metadata();
+    }
+
+    @Override
+    public Map<String, String> getOperationalInfo() {
+        return Map.of("version", ModuleVersion.get(),
+                "user-event-types", String.join(",", config.userEventTypes()),
+                "max-record-bytes", Integer.toString(config.maxRecordBytes()),
+                "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
+                "sinks", config.sinks() == null ? "none"
+                        : String.join(",", config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList()));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.nhiguard.audit.listener;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakTransaction;
+import org.keycloak.services.ErrorResponseException;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.audit.store.AuditChainStore;
+
+/**
+ * The records of one session's transaction, appended in the prepare phase of its commit.
+ * Keycloak runs prepare participants before the database transaction commits and rolls the
+ * whole transaction back when one of them throws: the change and its records commit together
+ * or not at all. A transaction that is rolled back never reaches the prepare phase, so its
+ * records are never written.
+ */
+final class PendingAppends implements KeycloakTransaction {
+
+    private static final Logger LOG = Logger.getLogger(PendingAppends.class);
+    static final String SESSION_KEY = PendingAppends.class.getName();
+
+    private final KeycloakSession session;
+    private final AuditConfig config;
+    /** Drafts by realm id; realms are appended in id order so two sessions never lock crosswise. */
+    private final Map<String, List<ObjectNode>> drafts = new TreeMap<>();
+    private boolean active;
+    private boolean rollbackOnly;
+
+    PendingAppends(KeycloakSession session, AuditConfig config) {
+        this.session = session;
+        this.config = config;
+    }
+
+    void add(String realmId, ObjectNode draft) {
+        drafts.computeIfAbsent(realmId, k -> new ArrayList<>()).add(draft);
+    }
+
+    @Override
+    public void begin() {
+        active = true;
+    }
+
+    @Override
+    public void commit() {
+        try {
+            AuditChainStore store = new AuditChainStore(session, config.checkpoints());
+            for (Map.Entry<String, List<ObjectNode>> realm : drafts.entrySet()) {
+                store.append(realm.getKey(), realm.getValue(), config.maxRecordBytes());
+            }
+        } catch (AuditChainStore.RecordTooLargeException e) {
+            LOG.warnf(e, "change refused: %s", e.getMessage());
+            throw new ErrorResponseException("audit_record_too_large",
+                    "The change was refused: its audit record exceeds the audit chain's size limit.",
+                    Response.Status.BAD_REQUEST);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "change refused: appending to the audit chain of realm(s) %s failed", drafts.keySet());
+            throw new ErrorResponseException("audit_chain_unavailable",
+                    "The change was refused: it could not be recorded in the audit chain.",
+                    Response.Status.SERVICE_UNAVAILABLE);
+        } finally {
+            drafts.clear();
+            active = false;
+        }
+    }
+
+    @Override
+    public void rollback() {
+        drafts.clear();
+        active = false;
+    }
+
+    @Override
+    public void setRollbackOnly() {
+        rollbackOnly = true;
+    }
+
+    @Override
+    public boolean getRollbackOnly() {
+        return rollbackOnly;
+    }
+
+    @Override
+    public boolean isActive() {
+        return active;
+    }
+}

@@ -1,0 +1,291 @@
+package dev.nhiguard.audit.rest;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.jboss.logging.Logger;
+import org.keycloak.events.EventListenerProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.services.ErrorResponseException;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.audit.chain.ChainRecords;
+import dev.nhiguard.audit.chain.CheckpointNotes;
+import dev.nhiguard.audit.listener.AuditEventListenerProviderFactory;
+import dev.nhiguard.audit.store.AuditCheckpointEntity;
+import dev.nhiguard.audit.store.Checkpoints;
+import dev.nhiguard.audit.store.SinkStateEntity;
+import dev.nhiguard.audit.store.AuditChainStore;
+import dev.nhiguard.audit.store.AuditHeadEntity;
+import dev.nhiguard.audit.store.AuditRecordEntity;
+import dev.nhiguard.audit.store.ChainVerification;
+
+/**
+ * {@code /admin/realms/{realm}/audit-chain}: read-only access to the realm's chain for holders
+ * of view-events. Nothing here edits or deletes a record.
+ */
+public final class AuditChainResource {
+
+    private static final Logger LOG = Logger.getLogger(AuditChainResource.class);
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    static final int MAX_LIMIT = 1000;
+    private static final int EXPORT_BATCH = 500;
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final AdminPermissionEvaluator auth;
+    private final Checkpoints checkpoints;
+
+    AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        this.session = session;
+        this.realm = realm;
+        this.auth = auth;
+        AuditEventListenerProviderFactory listener = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
+                .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
+        this.checkpoints = listener.checkpoints();
+    }
+
+    /** Delivery state of the push sinks for this realm. */
+    @GET
+    @Path("sinks")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ArrayNode sinks() {
+        auth.realm().requireViewEvents();
+        ArrayNode out = F.arrayNode();
+        for (SinkStateEntity s : new AuditChainStore(session, checkpoints).sinkStates(realm.getId())) {
+            ObjectNode n = out.addObject();
+            n.put("sink", s.getSinkId());
+            n.put("deliveredSeq", s.getDeliveredSeq());
+            n.put("attempts", s.getAttempts());
+            n.put("nextAttemptAt", s.getNextAttemptAt());
+            if (s.getLastError() != null) {
+                n.put("lastError", s.getLastError());
+            }
+        }
+        return out;
+    }
+
+    /** The latest signed checkpoint, as a C2SP signed note. */
+    @GET
+    @Path("checkpoints/latest")
+    @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
+    public String latestCheckpoint() {
+        auth.realm().requireViewEvents();
+        AuditCheckpointEntity c = new AuditChainStore(session, checkpoints).latestCheckpoint(realm.getId());
+        if (c == null) {
+            throw new ErrorResponseException("not_found", "No checkpoint yet", Response.Status.NOT_FOUND);
+        }
+        return c.getNote();
+    }
+
+    /** The key checkpoints are verified with: its name, C2SP verifier key and X.509 public key. */
+    @GET
+    @Path("checkpoints/key")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode checkpointKey() {
+        auth.realm().requireViewEvents();
+        String realmId = realm.getId();
+        Checkpoints.SigningKey key = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
+                s -> checkpoints.key(s, realmId));
+        ObjectNode n = F.objectNode();
+        n.put("keyName", key.name());
+        n.put("algorithm", "Ed25519");
+        n.put("verifierKey", CheckpointNotes.verifierKey(key.name(), key.publicKey()));
+        n.put("publicKeyPem", "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.publicKey().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        return n;
+    }
+
+    /** The head: number of records and hash of the last one. */
+    @GET
+    @Path("head")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode head() {
+        auth.realm().requireViewEvents();
+        AuditHeadEntity head = new AuditChainStore(session, checkpoints).head(realm.getId());
+        ObjectNode n = F.objectNode();
+        n.put("realmId", realm.getId());
+        n.put("seq", head == null ? 0 : head.getSeq());
+        n.put("hash", head == null ? ChainRecords.GENESIS : head.getHash());
+        return n;
+    }
+
+    /** Records after a cursor, in sequence order, optionally filtered by type, actor and target prefix. */
+    @GET
+    @Path("records")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode records(@QueryParam("after") String after, @QueryParam("limit") String limit,
+                              @QueryParam("type") String type, @QueryParam("actor") String actor,
+                              @QueryParam("target") String target) {
+        auth.realm().requireViewEvents();
+        long afterSeq = parseLong("after", after, 0, 0, Long.MAX_VALUE);
+        int n = (int) parseLong("limit", limit, 100, 1, MAX_LIMIT);
+        List<AuditRecordEntity> page = new AuditChainStore(session, checkpoints).page(realm.getId(), afterSeq, Long.MAX_VALUE, n,
+                blankToNull(type), blankToNull(actor), blankToNull(target));
+        ObjectNode body = F.objectNode();
+        ArrayNode items = body.putArray("records");
+        for (AuditRecordEntity r : page) {
+            items.add(exported(r));
+        }
+        if (page.size() == n) {
+            body.put("next", page.get(page.size() - 1).getSeq());
+        } else {
+            body.putNull("next");
+        }
+        return body;
+    }
+
+    @GET
+    @Path("records/{seq}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode record(@PathParam("seq") String seq) {
+        auth.realm().requireViewEvents();
+        long s = parseLong("seq", seq, -1, 1, Long.MAX_VALUE);
+        AuditRecordEntity r = new AuditChainStore(session, checkpoints).get(realm.getId(), s);
+        if (r == null) {
+            throw new ErrorResponseException("not_found", "Audit record " + s + " not found", Response.Status.NOT_FOUND);
+        }
+        return exported(r);
+    }
+
+    /** Verifies records {@code from..to} (default: the whole chain). */
+    @GET
+    @Path("verify")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode verify(@QueryParam("from") String from, @QueryParam("to") String to) {
+        auth.realm().requireViewEvents();
+        long f = parseLong("from", from, 1, 1, Long.MAX_VALUE);
+        Long t = to == null || to.isBlank() ? null : parseLong("to", to, -1, 1, Long.MAX_VALUE);
+        if (t != null && t < f) {
+            throw badRequest("Parameter 'to' must not be less than 'from'");
+        }
+        String realmId = realm.getId();
+        ChainVerification.Result r = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
+                s -> ChainVerification.verify(new AuditChainStore(s, checkpoints), realmId, f, t));
+        ObjectNode n = F.objectNode();
+        n.put("ok", r.ok());
+        n.put("from", r.from());
+        n.put("to", r.to());
+        n.put("checked", r.checked());
+        n.put("headSeq", r.headSeq());
+        n.put("headHash", r.headHash());
+        n.put("checkpoints", r.checkpoints());
+        if (!r.ok()) {
+            n.put("brokenSeq", r.brokenSeq());
+            n.put("reason", r.reason());
+            LOG.warnf("audit chain of realm %s is broken at record %d: %s", realmId, r.brokenSeq(), r.reason());
+        }
+        return n;
+    }
+
+    /** The whole chain as JSON Lines (one record per line, with its hash), streamed in batches. */
+    @GET
+    @Path("export")
+    @Produces("application/jsonl")
+    public Response export() {
+        auth.realm().requireViewEvents();
+        String realmId = realm.getId();
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        StreamingOutput body = out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            long after = 0;
+            while (true) {
+                long cursor = after;
+                List<ExportLine> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                    AuditChainStore store = new AuditChainStore(s, checkpoints);
+                    List<AuditRecordEntity> records = store.page(realmId, cursor, Long.MAX_VALUE, EXPORT_BATCH, null, null, null);
+                    List<ExportLine> batch = new java.util.ArrayList<>();
+                    if (records.isEmpty()) {
+                        return batch;
+                    }
+                    java.util.Iterator<AuditCheckpointEntity> cps = store.checkpoints(realmId, cursor,
+                            records.get(records.size() - 1).getSeq(), Integer.MAX_VALUE).iterator();
+                    AuditCheckpointEntity cp = cps.hasNext() ? cps.next() : null;
+                    for (AuditRecordEntity r : records) {
+                        batch.add(new ExportLine(r.getSeq(), exported(r).toString(), true));
+                        while (cp != null && cp.getSeq() == r.getSeq()) {
+                            ObjectNode line = F.objectNode();
+                            ObjectNode inner = line.putObject("checkpoint");
+                            inner.put("seq", cp.getSeq());
+                            inner.put("note", cp.getNote());
+                            batch.add(new ExportLine(r.getSeq(), line.toString(), false));
+                            cp = cps.hasNext() ? cps.next() : null;
+                        }
+                    }
+                    return batch;
+                });
+                long recordLines = 0;
+                for (ExportLine line : lines) {
+                    w.write(line.json());
+                    w.write('\n');
+                    after = line.seq();
+                    if (line.record()) {
+                        recordLines++;
+                    }
+                }
+                w.flush();
+                if (recordLines < EXPORT_BATCH) {
+                    break;
+                }
+            }
+        };
+        return Response.ok(body, "application/jsonl")
+                .header("Content-Disposition", "attachment; filename=\"audit-chain-" + realm.getName() + ".jsonl\"")
+                .build();
+    }
+
+    private record ExportLine(long seq, String json, boolean record) {
+    }
+
+    private static ObjectNode exported(AuditRecordEntity r) {
+        ObjectNode node = (ObjectNode) ChainRecords.parse(r.getContent());
+        node.put("hash", r.getHash());
+        return node;
+    }
+
+    private static long parseLong(String name, String value, long dflt, long min, long max) {
+        if (value == null || value.isBlank()) {
+            if (dflt < min) {
+                throw badRequest("Parameter '" + name + "' is required");
+            }
+            return dflt;
+        }
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v < min || v > max) {
+                throw badRequest("Parameter '" + name + "' must be between " + min + " and " + max);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw badRequest("Parameter '" + name + "' must be an integer");
+        }
+    }
+
+    private static ErrorResponseException badRequest(String description) {
+        return new ErrorResponseException("invalid_request", description, Response.Status.BAD_REQUEST);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+}

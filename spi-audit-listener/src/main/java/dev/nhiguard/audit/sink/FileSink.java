@@ -1,0 +1,38 @@
+package dev.nhiguard.audit.sink;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * Appends records as JSON lines to a file on the node that runs the delivery task, for log
+ * shippers. In a cluster each node's file holds the batches that node delivered; ship all of
+ * them, or use the log or webhook sink.
+ */
+public final class FileSink implements Sink {
+
+    private final Path path;
+
+    public FileSink(Path path) {
+        this.path = path;
+    }
+
+    @Override
+    public String id() {
+        return "file";
+    }
+
+    @Override
+    public String deliver(String realmId, long first, long last, List<String> lines) {
+        try {
+            Files.write(path, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            return null;
+        } catch (IOException e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.nhiguard.audit.store;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.TypedQuery;
+
+import org.jboss.logging.Logger;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.audit.chain.ChainRecords;
+
+/** Reads and appends a realm's chain through the session's JPA entity manager. */
+public final class AuditChainStore {
+
+    private static final Logger LOG = Logger.getLogger(AuditChainStore.class);
+
+    /** An append refused before anything was written: the record is larger than allowed. */
+    public static final class RecordTooLargeException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RecordTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    private final KeycloakSession session;
+    private final EntityManager em;
+    private final Checkpoints checkpoints;
+
+    public AuditChainStore(KeycloakSession session, Checkpoints checkpoints) {
+        this.session = session;
+        this.em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * Appends drafts to a realm's chain inside the current transaction. The realm's head row
+     * is locked (PESSIMISTIC_WRITE) until the transaction ends, so appends of one realm are
+     * serialised across threads and nodes.
+     */
+    public List<ChainRecords.Sealed> append(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
+        AuditHeadEntity head = lockHead(realmId);
+        List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
+        long oldSeq = head.getSeq();
+        long seq = oldSeq;
+        String prev = head.getHash();
+        for (ObjectNode draft : drafts) {
+            ChainRecords.Sealed s = ChainRecords.seal(draft, ++seq, prev);
+            int bytes = s.content().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > maxRecordBytes) {
+                throw new RecordTooLargeException("audit record of realm " + realmId + " would be " + bytes
+                        + " bytes, more than the limit of " + maxRecordBytes);
+            }
+            AuditRecordEntity e = new AuditRecordEntity();
+            e.setRealmId(realmId);
+            e.setSeq(s.seq());
+            e.setRecordedAt(s.time());
+            e.setEventType(truncate(s.type(), 64));
+            e.setActorUserId(s.actorUserId() != null && s.actorUserId().length() <= 36 ? s.actorUserId() : null);
+            e.setTarget(truncate(s.target(), 1024));
+            e.setContent(s.content());
+            e.setPrevHash(s.prevHash());
+            e.setHash(s.hash());
+            em.persist(e);
+            sealed.add(s);
+            prev = s.hash();
+        }
+        head.setSeq(seq);
+        head.setHash(prev);
+        if (checkpoints.due(oldSeq, seq)) {
+            checkpoints.write(session, em, realmId, seq, prev);
+        }
+        em.flush();
+        return sealed;
+    }
+
+    /** Writes a checkpoint at the realm's current head unless one exists there. */
+    public void checkpointHead(String realmId) {
+        AuditHeadEntity head = em.find(AuditHeadEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+        if (head == null || head.getSeq() == 0 || em.find(AuditCheckpointEntity.class, new AuditCheckpointEntity.Key(realmId, head.getSeq())) != null) {
+            return;
+        }
+        checkpoints.write(session, em, realmId, head.getSeq(), head.getHash());
+    }
+
+    /** The latest checkpoint of the realm, or null. */
+    public AuditCheckpointEntity latestCheckpoint(String realmId) {
+        List<AuditCheckpointEntity> l = em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm order by c.seq desc",
+                AuditCheckpointEntity.class).setParameter("realm", realmId).setMaxResults(1).getResultList();
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /** Checkpoints with after < seq <= upTo, in order. */
+    public List<AuditCheckpointEntity> checkpoints(String realmId, long after, long upTo, int limit) {
+        return em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm and c.seq > :after and c.seq <= :upTo order by c.seq",
+                AuditCheckpointEntity.class).setParameter("realm", realmId).setParameter("after", after)
+                .setParameter("upTo", upTo).setMaxResults(limit).getResultList();
+    }
+
+    /** Delivery state of every sink for the realm. */
+    public List<SinkStateEntity> sinkStates(String realmId) {
+        return em.createQuery("select s from SinkStateEntity s where s.realmId = :realm order by s.sinkId", SinkStateEntity.class)
+                .setParameter("realm", realmId).getResultList();
+    }
+
+    public Checkpoints checkpointPolicy() {
+        return checkpoints;
+    }
+
+    public KeycloakSession session() {
+        return session;
+    }
+
+    private AuditHeadEntity lockHead(String realmId) {
+        AuditHeadEntity head = em.find(AuditHeadEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+        if (head != null) {
+            return head;
+        }
+        RuntimeException createFailure = null;
+        try {
+            // Created and committed on its own, so that concurrent first appends meet on the
+            // primary key instead of failing the changes they record.
+            KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
+                EntityManager other = s.getProvider(JpaConnectionProvider.class).getEntityManager();
+                if (other.find(AuditHeadEntity.class, realmId) == null) {
+                    AuditHeadEntity h = new AuditHeadEntity();
+                    h.setRealmId(realmId);
+                    h.setSeq(0);
+                    h.setHash(ChainRecords.GENESIS);
+                    other.persist(h);
+                }
+            });
+        } catch (RuntimeException e) {
+            createFailure = e;
+            LOG.debugf(e, "head row of realm %s not created here (created concurrently?)", realmId);
+        }
+        head = em.find(AuditHeadEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+        if (head == null) {
+            throw new IllegalStateException("cannot create the audit chain head of realm " + realmId, createFailure);
+        }
+        return head;
+    }
+
+    /** The realm's head, or null when nothing was ever appended. */
+    public AuditHeadEntity head(String realmId) {
+        return em.find(AuditHeadEntity.class, realmId);
+    }
+
+    public AuditRecordEntity get(String realmId, long seq) {
+        return em.find(AuditRecordEntity.class, new AuditRecordEntity.Key(realmId, seq));
+    }
+
+    /** Records after {@code after} in sequence order, optionally filtered. */
+    public List<AuditRecordEntity> page(String realmId, long after, long upTo, int limit, String type, String actor, String targetPrefix) {
+        StringBuilder q = new StringBuilder("select r from AuditRecordEntity r where r.realmId = :realm and r.seq > :after and r.seq <= :upTo");
+        if (type != null) {
+            q.append(" and r.eventType = :type");
+        }
+        if (actor != null) {
+            q.append(" and r.actorUserId = :actor");
+        }
+        if (targetPrefix != null) {
+            q.append(" and r.target like :target escape '!'");
+        }
+        q.append(" order by r.seq");
+        TypedQuery<AuditRecordEntity> query = em.createQuery(q.toString(), AuditRecordEntity.class)
+                .setParameter("realm", realmId).setParameter("after", after).setParameter("upTo", upTo)
+                .setMaxResults(limit);
+        if (type != null) {
+            query.setParameter("type", type);
+        }
+        if (actor != null) {
+            query.setParameter("actor", actor);
+        }
+        if (targetPrefix != null) {
+            query.setParameter("target", targetPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
+        return query.getResultList();
+    }
+
+    /** Drops loaded records from the persistence context (bounded memory while streaming). */
+    public void clear() {
+        em.clear();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}
