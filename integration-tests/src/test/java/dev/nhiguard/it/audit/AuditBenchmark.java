@@ -91,13 +91,19 @@ public final class AuditBenchmark {
             // admin tokens live 60 s: a fresh one per phase
             AuditRealms a = new AuditRealms(kc);
             long headBefore = a.headSeq("bench-on");
+            if (locks != null) {
+                locks.start();
+            }
             double off = tokens(a.http, "bench-off", SECONDS, threads);
+            double[] offWaits = locks == null ? null : locks.stop();
             if (locks != null) {
                 locks.start();
             }
             double on = tokens(a.http, "bench-on", SECONDS, threads);
-            String waiting = locks == null ? "" : String.format(", database sessions waiting for a lock during the on run: %.2f on average",
-                    locks.stop());
+            double[] onWaits = locks == null ? null : locks.stop();
+            String waiting = locks == null ? "" : String.format("; sessions waiting for a lock on average: off %.2f, on %.2f"
+                    + " (on the audit head row %.2f; mean head-row wait per token %.1f ms by Little's law)",
+                    offWaits[0], onWaits[0], onWaits[1], on > 0 ? onWaits[1] / on * 1000 : 0);
             a = new AuditRealms(kc);
             long appendedByTokens = a.headSeq("bench-on") - headBefore;
             long headOff = a.headSeq("bench-off");
@@ -199,6 +205,7 @@ public final class AuditBenchmark {
         private volatile boolean running;
         private long samples;
         private long waiting;
+        private long waitingForHead;
 
         LockWaitSampler(String url, String user, String password) {
             this.url = url;
@@ -209,14 +216,16 @@ public final class AuditBenchmark {
         void start() {
             samples = 0;
             waiting = 0;
+            waitingForHead = 0;
             running = true;
             thread = new Thread(() -> {
                 try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
                     while (running) {
-                        try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                + " AND application_name = '" + APP + "'")) {
+                        try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE query ILIKE '%nhi_audit_head%')"
+                                + " FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = '" + APP + "'")) {
                             rs.next();
                             waiting += rs.getLong(1);
+                            waitingForHead += rs.getLong(2);
                             samples++;
                         }
                         Thread.sleep(20);
@@ -229,10 +238,11 @@ public final class AuditBenchmark {
             thread.start();
         }
 
-        double stop() throws InterruptedException {
+        /** Mean number of sessions waiting for any lock, and for the audit head row. */
+        double[] stop() throws InterruptedException {
             running = false;
             thread.join();
-            return samples == 0 ? 0 : waiting / (double) samples;
+            return samples == 0 ? new double[] {0, 0} : new double[] {waiting / (double) samples, waitingForHead / (double) samples};
         }
     }
 }
