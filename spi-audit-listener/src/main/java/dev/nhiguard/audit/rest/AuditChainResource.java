@@ -95,6 +95,11 @@ public final class AuditChainResource {
                     listener.sinkIds(), listener.maxRecordBytes());
         } catch (ChainPruning.Refused e) {
             throw new ErrorResponseException(e.error(), e.getMessage(), Response.Status.CONFLICT);
+        } catch (AuditChainStore.RecordTooLargeException e) {
+            session.getTransactionManager().setRollbackOnly(); // nothing is deleted
+            throw new ErrorResponseException("audit_record_too_large",
+                    "The prune was refused: its CHAIN_PRUNED record exceeds the audit chain's size limit (max-record-bytes).",
+                    Response.Status.BAD_REQUEST);
         }
         LOG.infof("audit chain of realm %s pruned below record %d (%d records deleted, anchor %s, checkpoint %d)",
                 realm.getName(), below, pruned.deleted(), pruned.anchorHash(), pruned.checkpointSeq());
