@@ -23,7 +23,10 @@ import org.erdtman.jcs.JsonCanonicalizer;
  * Verifies an audit chain export (JSON Lines from {@code GET …/audit-chain/export}) offline:
  * every record hashes (SHA-256 over RFC 8785 canonical JSON without {@code hash}) to its hash,
  * links to the record before it, and every checkpoint line is an Ed25519 C2SP signed note by
- * the given key over the hash of the record it follows.
+ * the given key over the hash of the record it follows. The export of a pruned chain starts with
+ * an anchor line {@code {"anchor":{"seq":n,"hash":h}}}: the first record must be {@code n + 1}
+ * and link to {@code h}, and a signed checkpoint must cover the records after the anchor
+ * (otherwise an anchor and the records after it could be made up).
  *
  * <pre>java -jar nhi-audit-verifier.jar export.jsonl (verifier-key | key-file)</pre>
  *
@@ -37,13 +40,18 @@ public final class AuditVerifier {
 
     /** What verification found. */
     record Outcome(boolean ok, long records, long checkpoints, long signedUpTo, long headSeq, String headHash,
-                   long badSeq, String reason) {
+                   long badSeq, String reason, long anchorSeq) {
+
+        Outcome(boolean ok, long records, long checkpoints, long signedUpTo, long headSeq, String headHash, long badSeq, String reason) {
+            this(ok, records, checkpoints, signedUpTo, headSeq, headHash, badSeq, reason, 0);
+        }
 
         String message() {
             if (!ok) {
                 return "BAD seq " + badSeq + ": " + reason;
             }
-            return "OK " + records + " records, head seq " + headSeq + " hash " + headHash + "; " + checkpoints
+            return "OK " + records + " records" + (anchorSeq > 0 ? " (seq " + (anchorSeq + 1) + " on; records up to " + anchorSeq + " were pruned)" : "")
+                    + ", head seq " + headSeq + " hash " + headHash + "; " + checkpoints
                     + " checkpoints verified" + (checkpoints == 0 ? " (no signed checkpoint: only internal consistency was checked)"
                     : ", signed up to seq " + signedUpTo);
         }
@@ -122,11 +130,15 @@ public final class AuditVerifier {
         String realmId = null;
         long checkpoints = 0;
         long signedUpTo = 0;
+        long anchorSeq = 0;
+        boolean first = true;
         String line;
         while ((line = lines.readLine()) != null) {
             if (line.isBlank()) {
                 continue;
             }
+            boolean firstLine = first;
+            first = false;
             Map<String, Object> obj;
             try {
                 Object parsed = Json.parse(line);
@@ -136,6 +148,26 @@ public final class AuditVerifier {
                 obj = (Map<String, Object>) parsed;
             } catch (IllegalArgumentException e) {
                 return bad(expected, e.getMessage(), expected - 1, checkpoints, signedUpTo, prev);
+            }
+            if (obj.containsKey("anchor")) {
+                if (!firstLine) {
+                    return bad(expected, "an anchor line may only be the first line", expected - 1, checkpoints, signedUpTo, prev);
+                }
+                if (!(obj.get("anchor") instanceof Map<?, ?> anchor) || !(anchor.get("seq") instanceof Json.Num n)
+                        || !(anchor.get("hash") instanceof String h) || !h.matches("[0-9a-f]{64}")) {
+                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                }
+                try {
+                    anchorSeq = Long.parseLong(n.text());
+                } catch (NumberFormatException e) {
+                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                }
+                if (anchorSeq < 1) {
+                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                }
+                expected = anchorSeq + 1;
+                prev = h;
+                continue;
             }
             if (obj.containsKey("checkpoint")) {
                 long seq = expected - 1;
@@ -172,7 +204,11 @@ public final class AuditVerifier {
             prev = hash;
             expected++;
         }
-        return new Outcome(true, expected - 1, checkpoints, signedUpTo, expected - 1, prev, 0, null);
+        if (anchorSeq > 0 && checkpoints == 0) {
+            return bad(anchorSeq + 1, "the chain starts after record " + anchorSeq
+                    + " and no signed checkpoint covers the records after that anchor", expected - 1, checkpoints, signedUpTo, prev);
+        }
+        return new Outcome(true, expected - 1 - anchorSeq, checkpoints, signedUpTo, expected - 1, prev, 0, null, anchorSeq);
     }
 
     @SuppressWarnings("unchecked")

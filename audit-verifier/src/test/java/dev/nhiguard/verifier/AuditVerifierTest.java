@@ -122,4 +122,69 @@ class AuditVerifierTest {
         assertTrue(printed.contains("OK 3 records"), printed);
         assertTrue(printed.contains("BAD seq 2:"), printed);
     }
+
+    /** The export of a chain pruned below record 2: the anchor line (record 1's hash), then records 2.. */
+    List<String> prunedExport(int n) throws Exception {
+        List<String> l = export(n);
+        String hash1 = (String) ((java.util.Map<?, ?>) Json.parse(l.get(0))).get("hash");
+        l.set(0, "{\"anchor\":{\"seq\":1,\"hash\":\"" + hash1 + "\"}}");
+        return l;
+    }
+
+    @Test
+    void prunedExportStartingAtItsAnchorIsOk() throws Exception {
+        AuditVerifier.Outcome o = verify(prunedExport(4));
+        assertTrue(o.ok(), o.message());
+        assertEquals(3, o.records());
+        assertEquals(4, o.headSeq());
+        assertEquals(1, o.checkpoints());
+        assertTrue(o.message().contains("records up to 1 were pruned"), o.message());
+    }
+
+    @Test
+    void tamperedAnchorIsBadAtTheFirstRemainingRecord() throws Exception {
+        List<String> l = prunedExport(4);
+        l.set(0, "{\"anchor\":{\"seq\":1,\"hash\":\"" + "ab".repeat(32) + "\"}}");
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(false, o.ok());
+        assertEquals(2, o.badSeq(), o.message());
+    }
+
+    @Test
+    void anchorAndFirstRecordForgedTogetherFailAtTheSignedCheckpoint() throws Exception {
+        List<String> l = prunedExport(4);
+        String fake = "ab".repeat(32);
+        l.set(0, "{\"anchor\":{\"seq\":1,\"hash\":\"" + fake + "\"}}");
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> r2 = (java.util.Map<String, Object>) Json.parse(l.get(1));
+        r2.remove("hash");
+        r2.put("prevHash", fake);
+        String body = Json.write(r2);
+        String hash = AuditVerifier.sha256Hex(new JsonCanonicalizer(body).getEncodedString().getBytes(StandardCharsets.UTF_8));
+        r2.put("hash", hash);
+        l.set(1, Json.write(r2));
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(false, o.ok());
+        assertEquals(2, o.badSeq(), o.message());
+        assertTrue(o.reason().contains("checkpoint 2"), o.reason());
+    }
+
+    @Test
+    void prunedExportWithoutSignedCheckpointIsBad() throws Exception {
+        List<String> l = prunedExport(4);
+        l.removeIf(x -> x.contains("\"checkpoint\""));
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(false, o.ok());
+        assertEquals(2, o.badSeq(), o.message());
+        assertTrue(o.reason().contains("no signed checkpoint"), o.reason());
+    }
+
+    @Test
+    void anchorLineAfterRecordsIsBad() throws Exception {
+        List<String> l = export(4);
+        l.add(2, "{\"anchor\":{\"seq\":1,\"hash\":\"" + "ab".repeat(32) + "\"}}");
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(false, o.ok());
+        assertTrue(o.reason().contains("anchor"), o.reason());
+    }
 }

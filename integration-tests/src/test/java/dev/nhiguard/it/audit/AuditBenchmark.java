@@ -28,8 +28,14 @@ import dev.nhiguard.verifier.AuditVerifier;
  */
 public final class AuditBenchmark {
 
-    static final int THREADS = Integer.getInteger("bench.threads", 4);
+    /** Client thread counts to measure token throughput at, e.g. {@code -Dbench.threads=1,4,8}. */
+    static final int[] THREAD_COUNTS = java.util.Arrays.stream(System.getProperty("bench.threads", "4").split(","))
+            .map(String::trim).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    /** Threads of the admin-change measurement: the largest count. */
+    static final int THREADS = java.util.Arrays.stream(THREAD_COUNTS).max().orElse(4);
     static final long SECONDS = Long.getLong("bench.seconds", 15);
+    /** {@code -Dbench.h2=false} measures PostgreSQL only. */
+    static final boolean H2 = Boolean.parseBoolean(System.getProperty("bench.h2", "true"));
 
     private AuditBenchmark() {
     }
@@ -41,9 +47,11 @@ public final class AuditBenchmark {
         DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(base.home(), base.providers(), null,
                 base.logFile().resolveSibling("keycloak-benchmark.log"), args0, base.startTimeout());
         List<String> report = new ArrayList<>();
-        try (DistributionKeycloak h2 = new DistributionKeycloak(settings)) {
-            h2.start();
-            report.addAll(run("H2 (dev-mem)", h2));
+        if (H2) {
+            try (DistributionKeycloak h2 = new DistributionKeycloak(settings)) {
+                h2.start();
+                report.addAll(run("H2 (dev-mem)", h2, null));
+            }
         }
         String url = System.getProperty("nhi.postgres.url", "jdbc:postgresql://127.0.0.1:5432/nhi_it");
         String user = System.getProperty("nhi.postgres.user", "nhi");
@@ -58,39 +66,56 @@ public final class AuditBenchmark {
             pg = false;
         }
         if (pg) {
-            try (DistributionKeycloak pgServer = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url,
+            try (DistributionKeycloak pgServer = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + LockWaitSampler.APP,
                     "--db-username=" + user, "--db-password=" + password, "--db-schema=nhi_audit_bench"))) {
                 pgServer.start();
-                report.addAll(run("PostgreSQL", pgServer));
+                report.addAll(run("PostgreSQL", pgServer, new LockWaitSampler(url, user, password)));
             }
         }
         System.out.println();
-        System.out.println("=== audit chain benchmark (" + THREADS + " client threads, " + SECONDS + " s per measurement, "
+        System.out.println("=== audit chain benchmark (" + java.util.Arrays.toString(THREAD_COUNTS) + " client threads, " + SECONDS + " s per measurement, "
                 + Runtime.getRuntime().availableProcessors() + " cores) ===");
         report.forEach(System.out::println);
     }
 
-    static List<String> run(String db, DistributionKeycloak kc) throws Exception {
+    static List<String> run(String db, DistributionKeycloak kc, LockWaitSampler locks) throws Exception {
         AuditRealms setup = new AuditRealms(kc);
         create(setup, "bench-on");
         create(setup, "bench-off");
         // warm-up
-        tokens(setup.http, "bench-on", 3);
-        tokens(setup.http, "bench-off", 3);
+        tokens(setup.http, "bench-on", 3, THREADS);
+        tokens(setup.http, "bench-off", 3, THREADS);
 
-        // admin tokens live 60 s: a fresh one per phase
-        AuditRealms a = new AuditRealms(kc);
-        long headBefore = a.headSeq("bench-on");
-        double off = tokens(a.http, "bench-off", SECONDS);
-        double on = tokens(a.http, "bench-on", SECONDS);
-        long appendedByTokens = a.headSeq("bench-on") - headBefore;
-        double recordsPerSecondTokens = appendedByTokens / (double) SECONDS;
-        long headOff = a.headSeq("bench-off");
+        List<String> lines = new ArrayList<>();
+        for (int threads : THREAD_COUNTS) {
+            // admin tokens live 60 s: a fresh one per phase
+            AuditRealms a = new AuditRealms(kc);
+            long headBefore = a.headSeq("bench-on");
+            if (locks != null) {
+                locks.start();
+            }
+            double off = tokens(a.http, "bench-off", SECONDS, threads);
+            double[] offWaits = locks == null ? null : locks.stop();
+            if (locks != null) {
+                locks.start();
+            }
+            double on = tokens(a.http, "bench-on", SECONDS, threads);
+            double[] onWaits = locks == null ? null : locks.stop();
+            String waiting = locks == null ? "" : String.format("; sessions waiting for a lock on average: off %.2f, on %.2f"
+                    + " (on the audit head row %.2f; mean head-row wait per token %.1f ms by Little's law)",
+                    offWaits[0], onWaits[0], onWaits[1], on > 0 ? onWaits[1] / on * 1000 : 0);
+            a = new AuditRealms(kc);
+            long appendedByTokens = a.headSeq("bench-on") - headBefore;
+            long headOff = a.headSeq("bench-off");
+            lines.add(String.format("[%s] %d client threads: client-credentials tokens/s: listener off %.1f, on %.1f, ratio on/off %.2f"
+                    + "; records appended/s during the on run %.1f (excluded realm appended %d)%s", db, threads, off, on, on / off,
+                    appendedByTokens / (double) SECONDS, headOff, waiting));
+        }
 
         AuditRealms admin = new AuditRealms(kc);
         long t0 = System.nanoTime();
         AtomicLong roles = new AtomicLong();
-        parallel(() -> {
+        parallel(THREADS, () -> {
             while (System.nanoTime() - t0 < SECONDS * 1_000_000_000L) {
                 long n = roles.incrementAndGet();
                 HttpAdmin.Response r = admin.http.post(admin.base("bench-on") + "/roles", admin.token(), "{\"name\":\"b" + n + "\"}");
@@ -101,7 +126,7 @@ public final class AuditBenchmark {
         });
         double adminPerSecond = roles.get() / ((System.nanoTime() - t0) / 1e9);
 
-        a = new AuditRealms(kc);
+        AuditRealms a = new AuditRealms(kc);
         long head = a.headSeq("bench-on");
         long v0 = System.nanoTime();
         HttpAdmin.Response verify = a.http.get(a.base("bench-on") + "/audit-chain/verify", a.token());
@@ -124,12 +149,9 @@ public final class AuditBenchmark {
             throw new IllegalStateException("offline verifier: " + out);
         }
 
-        return List.of(
-                String.format("[%s] client-credentials tokens/s: listener off %.1f, on %.1f, ratio on/off %.2f", db, off, on, on / off),
-                String.format("[%s] records appended/s during the token run: %.1f (%d records; excluded realm appended %d)", db,
-                        recordsPerSecondTokens, appendedByTokens, headOff),
-                String.format("[%s] admin changes (role create) with their records/s: %.1f", db, adminPerSecond),
-                String.format("[%s] verify: server %.0f records/s, offline verifier %.0f records/s (%d records)", db, serverVerify, offline, head));
+        lines.add(String.format("[%s] admin changes (role create, %d threads) with their records/s: %.1f", db, THREADS, adminPerSecond));
+        lines.add(String.format("[%s] verify: server %.0f records/s, offline verifier %.0f records/s (%d records)", db, serverVerify, offline, head));
+        return lines;
     }
 
     static void create(AuditRealms a, String name) {
@@ -142,10 +164,10 @@ public final class AuditBenchmark {
         }
     }
 
-    static double tokens(HttpAdmin http, String realm, long seconds) throws Exception {
+    static double tokens(HttpAdmin http, String realm, long seconds, int threads) throws Exception {
         AtomicLong count = new AtomicLong();
         long t0 = System.nanoTime();
-        parallel(() -> {
+        parallel(threads, () -> {
             while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
                 http.clientCredentials(realm, AuditRealms.SA_CLIENT, AuditRealms.SA_SECRET);
                 count.incrementAndGet();
@@ -154,11 +176,11 @@ public final class AuditBenchmark {
         return count.get() / ((System.nanoTime() - t0) / 1e9);
     }
 
-    static void parallel(Runnable work) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    static void parallel(int threads, Runnable work) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> f = new ArrayList<>();
-            for (int i = 0; i < THREADS; i++) {
+            for (int i = 0; i < threads; i++) {
                 f.add(pool.submit(work));
             }
             for (Future<?> x : f) {
@@ -166,6 +188,61 @@ public final class AuditBenchmark {
             }
         } finally {
             pool.shutdown();
+        }
+    }
+
+    /**
+     * Samples, every 20 ms, how many database sessions of the benchmarked server wait for a
+     * lock in PostgreSQL ({@code pg_stat_activity.wait_event_type = 'Lock'}): with token
+     * events serialised on the realm's head row, this is the queue in front of it.
+     */
+    static final class LockWaitSampler {
+        static final String APP = "nhi-audit-bench";
+        private final String url;
+        private final String user;
+        private final String password;
+        private Thread thread;
+        private volatile boolean running;
+        private long samples;
+        private long waiting;
+        private long waitingForHead;
+
+        LockWaitSampler(String url, String user, String password) {
+            this.url = url;
+            this.user = user;
+            this.password = password;
+        }
+
+        void start() {
+            samples = 0;
+            waiting = 0;
+            waitingForHead = 0;
+            running = true;
+            thread = new Thread(() -> {
+                try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+                    while (running) {
+                        try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE query ILIKE '%nhi_audit_head%')"
+                                + " FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = '" + APP + "'")) {
+                            rs.next();
+                            waiting += rs.getLong(1);
+                            waitingForHead += rs.getLong(2);
+                            samples++;
+                        }
+                        Thread.sleep(20);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("lock sampler failed", e);
+                }
+            }, "lock-wait-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Mean number of sessions waiting for any lock, and for the audit head row. */
+        double[] stop() throws InterruptedException {
+            running = false;
+            thread.join();
+            return samples == 0 ? new double[] {0, 0} : new double[] {waiting / (double) samples, waitingForHead / (double) samples};
         }
     }
 }

@@ -264,6 +264,56 @@ class AuditTamperIT {
         assertTrue(v.get("reason").asText().startsWith("checkpoint " + cp + " signs hash"), v.toString());
     }
 
+    @Test
+    void pruneWaitsForTheSinksAndAForgedAnchorIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-anchor");
+        HttpAdmin.Response latest = f.a.http.get(f.a.base(f.realm) + "/audit-chain/checkpoints/latest", f.a.token());
+        assertEquals(200, latest.status(), latest.body());
+        long below = Long.parseLong(latest.body().split("\n")[1]);
+        assertTrue(below >= 2, latest.body());
+        long head = f.a.headSeq(f.realm);
+
+        // This server's webhook sink has no receiver here: it has not delivered, so nothing may be pruned.
+        HttpAdmin.Response refused = f.a.http.post(f.a.base(f.realm) + "/audit-chain/prune", f.a.token(), "{\"below\":" + below + "}");
+        assertEquals(409, refused.status(), refused.body());
+        assertEquals("sink_not_delivered", refused.json().get("error").asText(), refused.body());
+        assertEquals(head, f.a.headSeq(f.realm));
+        assertEquals(200, f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/1", f.a.token()).status());
+
+        // What a prune leaves in the tables (records below gone, the anchor in the head row) verifies...
+        String anchorHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (below - 1), f.a.token()).json().get("hash").asText();
+        try (Connection c = pg.jdbc()) {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM nhi_audit_record WHERE realm_id = ? AND seq < ?");
+                 PreparedStatement k = c.prepareStatement("DELETE FROM nhi_audit_checkpoint WHERE realm_id = ? AND seq < ?");
+                 PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET anchor_seq = ?, anchor_hash = ? WHERE realm_id = ?")) {
+                d.setString(1, f.realmId);
+                d.setLong(2, below);
+                assertEquals(below - 1, d.executeUpdate());
+                k.setString(1, f.realmId);
+                k.setLong(2, below);
+                k.executeUpdate();
+                h.setLong(1, below - 1);
+                h.setString(2, anchorHash);
+                h.setString(3, f.realmId);
+                assertEquals(1, h.executeUpdate());
+            }
+        }
+        JsonNode pruned = f.a.verify(f.realm);
+        assertTrue(pruned.get("ok").asBoolean(), pruned.toString());
+        assertEquals(below, pruned.get("prunedBelow").asLong());
+
+        // ...a forged anchor does not.
+        try (Connection c = pg.jdbc(); PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET anchor_hash = ? WHERE realm_id = ?")) {
+            h.setString(1, "ab".repeat(32));
+            h.setString(2, f.realmId);
+            assertEquals(1, h.executeUpdate());
+        }
+        JsonNode forged = f.a.verify(f.realm);
+        assertFalse(forged.get("ok").asBoolean(), forged.toString());
+        assertEquals(below, forged.get("brokenSeq").asLong(), forged.toString());
+        assertTrue(forged.get("reason").asText().startsWith("prevHash"), forged.toString());
+    }
+
     /** The prevHash field of a stored record's content. */
     static final class ChainPrev {
         static String of(String content) {

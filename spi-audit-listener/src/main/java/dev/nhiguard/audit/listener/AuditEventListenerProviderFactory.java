@@ -64,6 +64,16 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
         return config.checkpoints();
     }
 
+    /** Largest record in bytes, for records the REST resource appends. */
+    public int maxRecordBytes() {
+        return config.maxRecordBytes();
+    }
+
+    /** Ids of the configured push sinks. */
+    public List<String> sinkIds() {
+        return config.sinks() == null ? List.of() : config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList();
+    }
+
     @Override
     public void close() {
     }

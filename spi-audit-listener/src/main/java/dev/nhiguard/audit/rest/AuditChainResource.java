@@ -5,7 +5,9 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -20,9 +22,12 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.common.util.Time;
 import org.keycloak.services.ErrorResponseException;
+import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,11 +41,14 @@ import dev.nhiguard.audit.store.SinkStateEntity;
 import dev.nhiguard.audit.store.AuditChainStore;
 import dev.nhiguard.audit.store.AuditHeadEntity;
 import dev.nhiguard.audit.store.AuditRecordEntity;
+import dev.nhiguard.audit.store.ChainPruning;
 import dev.nhiguard.audit.store.ChainVerification;
 
 /**
- * {@code /admin/realms/{realm}/audit-chain}: read-only access to the realm's chain for holders
- * of view-events. Nothing here edits or deletes a record.
+ * {@code /admin/realms/{realm}/audit-chain}: read access to the realm's chain for holders of
+ * view-events, and explicit retention ({@code POST prune}) for holders of manage-realm and
+ * manage-events. Nothing here edits a record; a prune deletes records below a signed
+ * checkpoint and is itself recorded in the chain.
  */
 public final class AuditChainResource {
 
@@ -53,6 +61,7 @@ public final class AuditChainResource {
     private final RealmModel realm;
     private final AdminPermissionEvaluator auth;
     private final Checkpoints checkpoints;
+    private final AuditEventListenerProviderFactory listener;
 
     AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
         this.session = session;
@@ -61,6 +70,92 @@ public final class AuditChainResource {
         AuditEventListenerProviderFactory listener = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
                 .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
         this.checkpoints = listener.checkpoints();
+        this.listener = listener;
+    }
+
+    /**
+     * Deletes the records with {@code seq < below}, where a signed checkpoint covers
+     * {@code below}, and appends a {@code CHAIN_PRUNED} record in the same transaction.
+     * Body: {@code {"below": <seq>}}.
+     */
+    @POST
+    @Path("prune")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode prune(String body) {
+        auth.realm().requireManageRealm();
+        auth.realm().requireManageEvents();
+        long below = parseBelow(body);
+        String realmId = realm.getId();
+        ChainPruning.Pruned pruned;
+        try {
+            ChainPruning.Plan plan = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
+                    s -> ChainPruning.plan(new AuditChainStore(s, checkpoints), realmId, below));
+            pruned = ChainPruning.prune(new AuditChainStore(session, checkpoints), realmId, below, plan, prunedDraft(),
+                    listener.sinkIds(), listener.maxRecordBytes());
+        } catch (ChainPruning.Refused e) {
+            throw new ErrorResponseException(e.error(), e.getMessage(), Response.Status.CONFLICT);
+        } catch (AuditChainStore.RecordTooLargeException e) {
+            session.getTransactionManager().setRollbackOnly(); // nothing is deleted
+            throw new ErrorResponseException("audit_record_too_large",
+                    "The prune was refused: its CHAIN_PRUNED record exceeds the audit chain's size limit (max-record-bytes).",
+                    Response.Status.BAD_REQUEST);
+        }
+        LOG.infof("audit chain of realm %s pruned below record %d (%d records deleted, anchor %s, checkpoint %d)",
+                realm.getName(), below, pruned.deleted(), pruned.anchorHash(), pruned.checkpointSeq());
+        ObjectNode n = F.objectNode();
+        n.put("below", pruned.below());
+        n.put("deleted", pruned.deleted());
+        n.putObject("anchor").put("seq", pruned.anchorSeq()).put("hash", pruned.anchorHash());
+        n.put("checkpointSeq", pruned.checkpointSeq());
+        n.set("record", pruned.record().withHash());
+        return n;
+    }
+
+    private static long parseBelow(String body) {
+        JsonNode json;
+        try {
+            json = body == null || body.isBlank() ? null : ChainRecords.parse(body);
+        } catch (IllegalArgumentException e) {
+            throw badRequest("The body must be a JSON object {\"below\": <seq>}");
+        }
+        if (json == null || !json.isObject()) {
+            throw badRequest("The body must be a JSON object {\"below\": <seq>}");
+        }
+        java.util.Iterator<String> names = json.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!"below".equals(name)) {
+                throw badRequest("Unknown field '" + name + "'");
+            }
+        }
+        JsonNode below = json.get("below");
+        if (below == null || !below.isIntegralNumber() || !below.canConvertToLong() || below.asLong() < 2) {
+            throw badRequest("'below' must be an integer of at least 2 (records with a smaller seq are pruned)");
+        }
+        return below.asLong();
+    }
+
+    /** The CHAIN_PRUNED record's draft: who asked, when; ChainPruning adds what was pruned. */
+    private ObjectNode prunedDraft() {
+        ObjectNode n = F.objectNode();
+        n.put("v", ChainRecords.VERSION);
+        n.put("realmId", realm.getId());
+        n.put("realm", realm.getName());
+        n.put("time", Time.currentTimeMillis());
+        n.put("eventId", KeycloakModelUtils.generateId());
+        n.put("category", "ADMIN");
+        AdminAuth admin = auth.adminAuth();
+        ObjectNode actor = n.putObject("actor");
+        actor.put("realmId", admin.getRealm().getId());
+        actor.put("userId", admin.getUser().getId());
+        if (admin.getClient() != null) {
+            actor.put("clientId", admin.getClient().getId());
+        }
+        if (session.getContext().getConnection() != null && session.getContext().getConnection().getRemoteAddr() != null) {
+            actor.put("ipAddress", session.getContext().getConnection().getRemoteAddr());
+        }
+        return n;
     }
 
     /** Delivery state of the push sinks for this realm. */
@@ -126,6 +221,9 @@ public final class AuditChainResource {
         n.put("realmId", realm.getId());
         n.put("seq", head == null ? 0 : head.getSeq());
         n.put("hash", head == null ? ChainRecords.GENESIS : head.getHash());
+        n.put("firstSeq", ChainVerification.firstSeq(head));
+        n.put("anchorSeq", head == null ? 0 : head.getAnchorSeq());
+        n.put("anchorHash", head == null ? ChainRecords.GENESIS : head.getAnchorHash());
         return n;
     }
 
@@ -160,7 +258,11 @@ public final class AuditChainResource {
     public ObjectNode record(@PathParam("seq") String seq) {
         auth.realm().requireViewEvents();
         long s = parseLong("seq", seq, -1, 1, Long.MAX_VALUE);
-        AuditRecordEntity r = new AuditChainStore(session, checkpoints).get(realm.getId(), s);
+        AuditChainStore store = new AuditChainStore(session, checkpoints);
+        AuditRecordEntity r = store.get(realm.getId(), s);
+        if (r == null && s < ChainVerification.firstSeq(store.head(realm.getId()))) {
+            throw new ErrorResponseException("not_found", "Audit record " + s + " was pruned", Response.Status.NOT_FOUND);
+        }
         if (r == null) {
             throw new ErrorResponseException("not_found", "Audit record " + s + " not found", Response.Status.NOT_FOUND);
         }
@@ -189,6 +291,9 @@ public final class AuditChainResource {
         n.put("headSeq", r.headSeq());
         n.put("headHash", r.headHash());
         n.put("checkpoints", r.checkpoints());
+        if (r.from() > f) {
+            n.put("prunedBelow", r.from());
+        }
         if (!r.ok()) {
             n.put("brokenSeq", r.brokenSeq());
             n.put("reason", r.reason());
@@ -208,6 +313,15 @@ public final class AuditChainResource {
         StreamingOutput body = out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             long after = 0;
+            AuditHeadEntity head = KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                    s -> new AuditChainStore(s, checkpoints).head(realmId));
+            if (head != null && head.getAnchorSeq() > 0) {
+                ObjectNode line = F.objectNode();
+                line.putObject("anchor").put("seq", head.getAnchorSeq()).put("hash", head.getAnchorHash());
+                w.write(line.toString());
+                w.write('\n');
+                after = head.getAnchorSeq();
+            }
             while (true) {
                 long cursor = after;
                 List<ExportLine> lines = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {

@@ -98,6 +98,13 @@ public final class AuditChainStore {
         return l.isEmpty() ? null : l.get(0);
     }
 
+    /** The earliest checkpoint of the realm at or after {@code seq}, or null. */
+    public AuditCheckpointEntity firstCheckpointAtOrAfter(String realmId, long seq) {
+        List<AuditCheckpointEntity> l = em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm and c.seq >= :seq order by c.seq",
+                AuditCheckpointEntity.class).setParameter("realm", realmId).setParameter("seq", seq).setMaxResults(1).getResultList();
+        return l.isEmpty() ? null : l.get(0);
+    }
+
     /** Checkpoints with after < seq <= upTo, in order. */
     public List<AuditCheckpointEntity> checkpoints(String realmId, long after, long upTo, int limit) {
         return em.createQuery("select c from AuditCheckpointEntity c where c.realmId = :realm and c.seq > :after and c.seq <= :upTo order by c.seq",
@@ -135,6 +142,8 @@ public final class AuditChainStore {
                     h.setRealmId(realmId);
                     h.setSeq(0);
                     h.setHash(ChainRecords.GENESIS);
+                    h.setAnchorSeq(0);
+                    h.setAnchorHash(ChainRecords.GENESIS);
                     other.persist(h);
                 }
             });

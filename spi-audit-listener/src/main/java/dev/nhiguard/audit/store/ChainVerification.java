@@ -16,24 +16,40 @@ public final class ChainVerification {
                          Long brokenSeq, String reason, long checkpoints) {
     }
 
+    /** The first record a pruned chain still holds (1 when nothing was pruned). */
+    public static long firstSeq(AuditHeadEntity head) {
+        return head == null ? 1 : head.getAnchorSeq() + 1;
+    }
+
     private ChainVerification() {
     }
 
     /**
-     * Verifies records {@code from..to} (to = null: up to the head). Run it in a session of its
-     * own: it clears the persistence context between batches.
+     * Verifies records {@code from..to} (to = null: up to the head). A {@code from} below the
+     * first record of a pruned chain starts at that record, whose prevHash must be the anchor
+     * kept in the head row. Run it in a session of its own: it clears the persistence context
+     * between batches.
      */
-    public static Result verify(AuditChainStore store, String realmId, long from, Long to) {
+    public static Result verify(AuditChainStore store, String realmId, long requestedFrom, Long to) {
         AuditHeadEntity head = store.head(realmId);
         long headSeq = head == null ? 0 : head.getSeq();
         String headHash = head == null ? ChainRecords.GENESIS : head.getHash();
+        long firstSeq = firstSeq(head);
+        long from = Math.max(requestedFrom, firstSeq);
         long last = to == null ? headSeq : Math.min(to, headSeq);
         if (from > last) {
             return new Result(true, from, last, 0, headSeq, headHash, null, null, 0);
         }
         String prev;
-        if (from == 1) {
-            prev = ChainRecords.GENESIS;
+        if (from == firstSeq) {
+            prev = head.getAnchorHash();
+            if (firstSeq > 1) {
+                List<AuditRecordEntity> below = store.page(realmId, 0, firstSeq - 1, 1, null, null, null);
+                if (!below.isEmpty()) {
+                    return broken(from, last, 0, headSeq, headHash, below.get(0).getSeq(), "record " + below.get(0).getSeq()
+                            + " lies below the prune anchor (" + (firstSeq - 1) + ")");
+                }
+            }
         } else {
             AuditRecordEntity before = store.get(realmId, from - 1);
             if (before == null) {
