@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
@@ -40,7 +39,6 @@ import dev.nhiguard.testing.KeycloakTarget;
 class AdmissionPathsIT {
 
     static final String A = CoverRealm.ADMIN;
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void generatedCertificateIsAppliedAndItsPrivateKeyIsNotKeptByTheGuard(KeycloakTarget keycloak) {
@@ -236,13 +234,5 @@ class AdmissionPathsIT {
                 "{\"description\":\"test UI\"}");
         assertEquals(200, described.status(), described.body());
         assertEquals("test UI", realm.get(A + "/clients/" + realm.client("cover-ui", cara), cara).path("description").asText());
-    }
-
-    static String json(Object o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
