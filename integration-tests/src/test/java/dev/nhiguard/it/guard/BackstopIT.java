@@ -14,8 +14,9 @@ import dev.nhiguard.testing.KeycloakTarget;
  * The model-level backstop: in realm {@code guard-backstop} the policy guards service-account
  * client updates and role grants. Dynamic client registration skips HTTP admission (it is not
  * an admin path); registering a service-account client through it is refused at the model.
- * Partial import goes the same way (not asserted here: Keycloak logs every refused partial-import
- * item as an ERROR line of its own).
+ * Partial import goes the same way when the policy leaves partial import itself unguarded:
+ * Keycloak logs each refused partial-import item as an ERROR line of its own, which
+ * {@code ServerChecks} allows only for items named {@code backstop-refused-…}.
  */
 @ExtendWith(KeycloakExtension.class)
 class BackstopIT {
@@ -48,4 +49,20 @@ class BackstopIT {
         HttpAdmin.Response status = http.get(A + "/mutation-guard/status", cara);
         assertTrue(status.json().path("admissionLayers").path("modelBackstop").path("active").asBoolean(), status.body());
     }
+
+    @Test
+    void partialImportCannotCreateAServiceAccountClientThePolicyGuards(KeycloakTarget keycloak) {
+        HttpAdmin http = keycloak.http();
+        String cara = StepUpAndExpiryIT.token(http, "guard-backstop", "cara");
+        // This realm's policy does not guard realm-partial-import, so the HTTP layer lets it in;
+        // the service-account client it creates meets the model backstop.
+        HttpAdmin.Response refused = http.post(A + "/partialImport", cara, "{\"ifResourceExists\":\"FAIL\","
+                + "\"clients\":[{\"clientId\":\"backstop-refused-sa\",\"publicClient\":false,\"serviceAccountsEnabled\":true}]}");
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("change_refused", refused.json().path("error").asText(), refused.body());
+        assertTrue(refused.json().path("error_description").asText().contains("partialImport"), refused.body());
+        assertEquals("[]", http.get(A + "/clients?clientId=backstop-refused-sa", cara).json().toString(), "nothing imported");
+        assertEquals("[]", http.get(A + "/users?exact=true&username=service-account-backstop-refused-sa", cara).json().toString());
+    }
+
 }

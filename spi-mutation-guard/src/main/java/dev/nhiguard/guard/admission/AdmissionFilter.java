@@ -66,7 +66,15 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         }
         guard.filterSeen();
         String method = ctx.getMethod().toUpperCase(java.util.Locale.ROOT);
-        if (!guard.isEnabled() || !WRITES.contains(method) || !path.startsWith(PREFIX)) {
+        if (!guard.isEnabled() || !WRITES.contains(method)) {
+            return;
+        }
+        java.util.regex.Matcher v2 = AdminApiV2.match(path);
+        if (v2 != null) {
+            admitV2(ctx, sessionFactory, method, v2.group(1), v2.group(2));
+            return;
+        }
+        if (!path.startsWith(PREFIX)) {
             return;
         }
         String afterPrefix = path.substring(PREFIX.length());
@@ -128,6 +136,40 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path);
+            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
+                    "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
+        }
+    }
+
+    /** Client admin API v2: guarded writes are refused (see {@link AdminApiV2}); authentication first. */
+    private static void admitV2(ContainerRequestContext ctx, KeycloakSessionFactory sessionFactory, String method,
+            String realmName, String clientId) throws IOException {
+        byte[] bytes = readBody(ctx);
+        if (bytes == null) {
+            ctx.abortWith(GuardErrors.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request",
+                    "Request body larger than " + RequestBody.MAX_BYTES + " bytes", null));
+            return;
+        }
+        JsonNode body;
+        try {
+            body = bytes.length == 0 ? null : RequestBody.of(MediaType.APPLICATION_JSON, bytes);
+        } catch (RequestBody.MalformedBody e) {
+            return; // Keycloak answers malformed JSON itself; nothing is changed
+        }
+        try {
+            Response refusal = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
+                try {
+                    AdminRoot.authenticateRealmAdminRequest(s);
+                } catch (NotAuthorizedException e) {
+                    return null; // Keycloak answers 401 itself
+                }
+                return AdminApiV2.decide(s, realmName, clientId, method, body);
+            });
+            if (refusal != null) {
+                ctx.abortWith(refusal);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Mutation guard could not decide on %s through the client admin API v2; refusing the write", method);
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                     "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
         }

@@ -43,7 +43,10 @@ final class Rollbacks {
                 ObjectNode rep = before.path("client").deepCopy();
                 rep.remove("secret"); // stored only as a digest; Keycloak keeps the secret when absent
                 if (rep.path("attributes") instanceof ObjectNode attrs) {
-                    attrs.remove("client.secret.rotated");
+                    // stored only as digests; Keycloak keeps an attribute the body leaves out
+                    java.util.List<String> keys = new java.util.ArrayList<>();
+                    attrs.fieldNames().forEachRemaining(keys::add);
+                    keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);
                 }
                 rep.remove("access");
                 yield new Inverse("PUT", path, rep);

@@ -151,13 +151,24 @@ public final class TargetState implements Facts {
         }
         JsonNode attrs = n.get("attributes");
         if (attrs instanceof ObjectNode a) {
-            for (String k : List.of("client.secret.rotated")) {
-                if (a.hasNonNull(k)) {
+            List<String> keys = new java.util.ArrayList<>();
+            a.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                if (isSecretAttribute(k) && a.hasNonNull(k)) {
                     a.put(k, "sha256:" + CanonicalJson.sha256Hex(a.get(k).asText()));
                 }
             }
         }
         return n;
+    }
+
+    /**
+     * Client attributes that hold secrets: the rotated secret, and the private keys Keycloak keeps
+     * for generated or uploaded key pairs ({@code jwt.credential.private.key},
+     * {@code saml.signing.private.key}, …). Before-images carry them only as SHA-256 digests.
+     */
+    public static boolean isSecretAttribute(String key) {
+        return key.equals("client.secret.rotated") || key.endsWith(".private.key");
     }
 
     private JsonNode clientImage(ClientModel c) {
