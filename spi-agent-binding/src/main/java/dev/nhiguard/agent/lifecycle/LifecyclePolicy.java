@@ -17,16 +17,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param suspendOrphaned   agents whose owner is disabled or deleted are suspended
  * @param suspendExpired    agents past their expiry are suspended
  * @param maxActionsPerHour automatic actions per realm per hour, beyond which the rest waits
+ * @param expiryWarningDays the owner is emailed this many days before an agent expires; 0 = no warning
  */
 public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspendDormant, boolean suspendOrphaned,
-                              boolean suspendExpired, int maxActionsPerHour) {
+                              boolean suspendExpired, int maxActionsPerHour, int expiryWarningDays) {
 
     public static final String ATTRIBUTE = "nhi.lifecycle.policy";
-    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50);
+    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50, 7);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("dormantDays", "rotationDays", "suspendDormant", "suspendOrphaned",
-            "suspendExpired", "maxActionsPerHour");
+            "suspendExpired", "maxActionsPerHour", "expiryWarningDays");
 
     /** The stored policy, or the defaults when absent or unreadable. */
     public static LifecyclePolicy stored(String json) {
@@ -63,7 +64,8 @@ public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspend
                 boolField(root, "suspendDormant", DEFAULTS.suspendDormant),
                 boolField(root, "suspendOrphaned", DEFAULTS.suspendOrphaned),
                 boolField(root, "suspendExpired", DEFAULTS.suspendExpired),
-                intField(root, "maxActionsPerHour", DEFAULTS.maxActionsPerHour, 0, 10_000));
+                intField(root, "maxActionsPerHour", DEFAULTS.maxActionsPerHour, 0, 10_000),
+                intField(root, "expiryWarningDays", DEFAULTS.expiryWarningDays, 0, 365));
     }
 
     public String toJson() {
