@@ -126,7 +126,7 @@ public final class LifecycleActions {
      * pass or signal on another node waits and then sees the committed action rows (its
      * {@code ALREADY_DONE_TODAY} and hourly counts are exact, and no unique key is violated).
      */
-    private void lockRealm() {
+    public void lockRealm() {
         if (!locked) {
             em().find(RealmEntity.class, realm.getId(), LockModeType.PESSIMISTIC_WRITE);
             locked = true;
