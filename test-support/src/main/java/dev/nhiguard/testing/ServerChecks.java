@@ -27,7 +27,7 @@ public final class ServerChecks {
             "admin-realm-restapi-extension", List.of("nhi", "agents", "mutation-guard", "audit-chain"),
             "client-policy-executor", List.of("nhi-agent-binding"),
             "protocol-mapper", List.of("nhi-agent-claim-mapper"),
-            "eventsListener", List.of("nhi-audit-chain", "nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle"),
+            "eventsListener", List.of("nhi-audit-chain", "nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle", "nhi-agent-owner-mail", "nhi-agent-risk"),
             "realm-restapi-extension", List.of("nhi-owner"));
 
     /** Every theme we ship, by theme type. */

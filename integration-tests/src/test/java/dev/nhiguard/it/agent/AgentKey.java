@@ -80,6 +80,11 @@ final class AgentKey {
         claims.put("jti", UUID.randomUUID().toString());
         claims.put("iat", now);
         claims.put("exp", now + 60);
+        return sign(header, claims);
+    }
+
+    /** A compact JWS (ES256) of the header and claims, signed with this key. */
+    String sign(Map<String, Object> header, Map<String, Object> claims) {
         try {
             String input = B64.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64.encodeToString(JSON.writeValueAsBytes(claims));
             Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");

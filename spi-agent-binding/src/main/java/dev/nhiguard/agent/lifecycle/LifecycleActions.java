@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
@@ -15,6 +16,7 @@ import org.keycloak.events.admin.OperationType;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.jpa.entities.RealmEntity;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 
@@ -44,6 +46,7 @@ public final class LifecycleActions {
     private final KeycloakSession session;
     private final RealmModel realm;
     private final AdminEventBuilder events;
+    private boolean locked;
 
     /**
      * @param events the admin event builder of the admin request that triggered the action, or
@@ -117,7 +120,21 @@ public final class LifecycleActions {
         return query.getResultList();
     }
 
+    /**
+     * Serialises automatic actions of one realm across cluster nodes: the first action of this
+     * transaction locks the realm's database row until the transaction ends, so a concurrent
+     * pass or signal on another node waits and then sees the committed action rows (its
+     * {@code ALREADY_DONE_TODAY} and hourly counts are exact, and no unique key is violated).
+     */
+    public void lockRealm() {
+        if (!locked) {
+            em().find(RealmEntity.class, realm.getId(), LockModeType.PESSIMISTIC_WRITE);
+            locked = true;
+        }
+    }
+
     private Outcome admit(ClientModel client, String action, String trigger) {
+        lockRealm();
         Instant now = AgentClock.now(session, realm);
         String window = window(trigger, now);
         EntityManager em = em();

@@ -17,16 +17,31 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param suspendOrphaned   agents whose owner is disabled or deleted are suspended
  * @param suspendExpired    agents past their expiry are suspended
  * @param maxActionsPerHour automatic actions per realm per hour, beyond which the rest waits
+ * @param expiryWarningDays the owner is emailed this many days before an agent expires; 0 = no warning
+ * @param authFailureThreshold     this many client authentication failures of one service account within
+ *                                 {@code authFailureWindowSeconds} are a burst; 0 = no detection
+ * @param authFailureWindowSeconds the window of the burst
+ * @param newNetworkAction         what a token request from a source network not seen before does:
+ *                                 {@code review}, {@code suspend} (agents; others are reviewed) or {@code off}
+ * @param networkLearningDays      networks seen in this many days after registration are learnt silently
  */
 public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspendDormant, boolean suspendOrphaned,
-                              boolean suspendExpired, int maxActionsPerHour) {
+                              boolean suspendExpired, int maxActionsPerHour, int expiryWarningDays,
+                              int authFailureThreshold, int authFailureWindowSeconds, String newNetworkAction,
+                              int networkLearningDays) {
+
+    public static final String NETWORK_REVIEW = "review";
+    public static final String NETWORK_SUSPEND = "suspend";
+    public static final String NETWORK_OFF = "off";
+    private static final Set<String> NETWORK_ACTIONS = Set.of(NETWORK_REVIEW, NETWORK_SUSPEND, NETWORK_OFF);
 
     public static final String ATTRIBUTE = "nhi.lifecycle.policy";
-    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50);
+    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50, 7, 10, 300, NETWORK_REVIEW, 7);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("dormantDays", "rotationDays", "suspendDormant", "suspendOrphaned",
-            "suspendExpired", "maxActionsPerHour");
+            "suspendExpired", "maxActionsPerHour", "expiryWarningDays", "authFailureThreshold", "authFailureWindowSeconds",
+            "newNetworkAction", "networkLearningDays");
 
     /** The stored policy, or the defaults when absent or unreadable. */
     public static LifecyclePolicy stored(String json) {
@@ -63,7 +78,12 @@ public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspend
                 boolField(root, "suspendDormant", DEFAULTS.suspendDormant),
                 boolField(root, "suspendOrphaned", DEFAULTS.suspendOrphaned),
                 boolField(root, "suspendExpired", DEFAULTS.suspendExpired),
-                intField(root, "maxActionsPerHour", DEFAULTS.maxActionsPerHour, 0, 10_000));
+                intField(root, "maxActionsPerHour", DEFAULTS.maxActionsPerHour, 0, 10_000),
+                intField(root, "expiryWarningDays", DEFAULTS.expiryWarningDays, 0, 365),
+                intField(root, "authFailureThreshold", DEFAULTS.authFailureThreshold, 0, 1000),
+                intField(root, "authFailureWindowSeconds", DEFAULTS.authFailureWindowSeconds, 10, 86400),
+                networkAction(root),
+                intField(root, "networkLearningDays", DEFAULTS.networkLearningDays, 0, 365));
     }
 
     public String toJson() {
@@ -83,6 +103,17 @@ public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspend
             throw new IllegalArgumentException(name + " must be an integer from " + min + " to " + max);
         }
         return v.intValue();
+    }
+
+    private static String networkAction(JsonNode root) {
+        JsonNode v = root.get("newNetworkAction");
+        if (v == null || v.isNull()) {
+            return DEFAULTS.newNetworkAction;
+        }
+        if (!v.isTextual() || !NETWORK_ACTIONS.contains(v.textValue())) {
+            throw new IllegalArgumentException("newNetworkAction must be one of review, suspend, off");
+        }
+        return v.textValue();
     }
 
     private static boolean boolField(JsonNode root, String name, boolean dflt) {

@@ -12,7 +12,7 @@ import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import dev.nhiguard.agent.ModuleVersion;
 
-/** Registers the agent module's tables (client usage, lifecycle actions) and their Liquibase changelog. */
+/** Registers the agent module's tables (client usage, lifecycle actions, owner notices, risk detection) and their Liquibase changelog. */
 public final class AgentJpaEntityProviderFactory implements JpaEntityProviderFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "nhi-agent-store";
@@ -23,7 +23,8 @@ public final class AgentJpaEntityProviderFactory implements JpaEntityProviderFac
         return new JpaEntityProvider() {
             @Override
             public List<Class<?>> getEntities() {
-                return List.of(ClientUsageEntity.class, LifecycleActionEntity.class);
+                return List.of(ClientUsageEntity.class, LifecycleActionEntity.class, OwnerNoticeEntity.class,
+                        AuthFailureEntity.class, ClientNetworkEntity.class);
             }
 
             @Override

@@ -1,0 +1,194 @@
+package dev.nhiguard.it.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Risk detected from real token requests: a burst of failed client authentications, and a token
+ * request from a source network the client has not used before. The other networks are real:
+ * Linux routes all of 127.0.0.0/8 to the loopback interface, so a socket bound to 127.0.1.2 or
+ * 127.0.2.2 reaches the server from another /24, and Keycloak sees that address.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AgentRiskDetectionIT {
+
+    @Test
+    void aBurstOfFailedAuthenticationsSuspendsTheAgentOnceAndFlagsOtherServiceAccounts(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-burst", "rhea");
+        String base = "/admin/realms/" + api.realm;
+        HttpAdmin.Response policy = api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600}");
+        assertEquals(200, policy.status(), policy.body());
+        AgentKey key = new AgentKey();
+        String id = api.registerOk(AgentLifecycleIT.agentOf("burst-bot", key, "rhea")).get("id").asText();
+
+        for (int i = 1; i <= 2; i++) {
+            HttpAdmin.Response wrong = api.clientCredentialsWithSecret("burst-bot", "wrong-secret-" + i);
+            assertTrue(wrong.status() == 400 || wrong.status() == 401, wrong.body());
+        }
+        assertEquals("ACTIVE", agent(api, id).get("status").asText(), "below the threshold nothing happens");
+        assertEquals(200, api.clientCredentialsWithKey("burst-bot", key, key.thumbprint(), null).status());
+
+        HttpAdmin.Response third = api.clientCredentialsWithSecret("burst-bot", "wrong-secret-3");
+        assertTrue(third.status() == 400 || third.status() == 401, third.body());
+        JsonNode suspended = agent(api, id);
+        assertEquals("SUSPENDED", suspended.get("status").asText(), suspended.toString());
+        assertTrue(suspended.get("statusReason").asText().contains("(auth-failure-burst)"), suspended.toString());
+        assertTrue(suspended.get("statusReason").asText().contains("3 failed client authentications"), suspended.toString());
+
+        HttpAdmin.Response refused = api.clientCredentialsWithKey("burst-bot", key, key.thumbprint(), null);
+        assertEquals(400, refused.status(), refused.body());
+        assertTrue(refused.json().get("error_description").asText().startsWith("agent_suspended"), refused.body());
+        // more failures (and the refusals above) do not act again
+        api.clientCredentialsWithSecret("burst-bot", "wrong-secret-4");
+        JsonNode actions = api.http.get(base + "/nhi/actions?clientId=burst-bot", api.adminToken()).json();
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals("SUSPEND", actions.get(0).get("action").asText());
+        assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText());
+        assertTrue(AgentLifecycleIT.adminEvents(api).stream().anyMatch(e -> "AGENT".equals(e.path("resourceType").asText())
+                && ("agents/" + id).equals(e.path("resourcePath").asText())
+                && "auth-failure-burst".equals(e.path("details").path("trigger").asText())), "no AGENT admin event for the burst");
+        JsonNode entry = api.http.get(base + "/nhi/inventory?search=burst-bot", api.adminToken()).json().at("/items/0");
+        assertTrue(entry.at("/lastAction/reason").asText().contains("auth-failure-burst"), entry.toString());
+
+        assertEquals(200, api.action(id, "resume", "the failures were a misconfigured deployment").status());
+        assertEquals(200, api.clientCredentialsWithKey("burst-bot", key, key.thumbprint(), null).status());
+
+        // a service account that is not an agent is flagged for review, not changed
+        HttpAdmin.Response legacy = api.http.post(base + "/clients", api.adminToken(), AgentApi.json(Map.of(
+                "clientId", "burst-sync", "publicClient", false, "secret", "burst-sync-secret", "serviceAccountsEnabled", true,
+                "standardFlowEnabled", false)));
+        assertEquals(201, legacy.status(), legacy.body());
+        for (int i = 1; i <= 3; i++) {
+            api.clientCredentialsWithSecret("burst-sync", "nope-" + i);
+        }
+        JsonNode review = api.http.get(base + "/nhi/actions?clientId=burst-sync", api.adminToken()).json();
+        assertEquals(1, review.size(), review.toString());
+        assertEquals("REVIEW", review.get(0).get("action").asText());
+        assertEquals("auth-failure-burst", review.get(0).get("trigger").asText());
+        assertEquals(200, api.clientCredentialsWithSecret("burst-sync", "burst-sync-secret").status());
+    }
+
+    @Test
+    void aTokenRequestFromANewNetworkAfterTheLearningPeriodSuspendsTheAgent(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-network", "nora");
+        String base = "/admin/realms/" + api.realm;
+        HttpAdmin.Response policy = api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"networkLearningDays\":1,\"newNetworkAction\":\"suspend\"}");
+        assertEquals(200, policy.status(), policy.body());
+        AgentKey key = new AgentKey();
+        String id = api.registerOk(AgentLifecycleIT.agentOf("roaming-bot", key, "nora")).get("id").asText();
+        try {
+            assertEquals(200, api.clientCredentialsWithKey("roaming-bot", key, key.thumbprint(), null).status());
+            assertEquals(200, tokenFrom("127.0.1.2", api, "roaming-bot", key).status(), "learning period: learnt silently");
+            Thread.sleep(1000); // the sighting is written after the token request committed
+            assertEquals("ACTIVE", agent(api, id).get("status").asText());
+            assertEquals(0, api.http.get(base + "/nhi/actions?clientId=roaming-bot", api.adminToken()).json().size());
+
+            api.setClockOffset(2L * 86400);
+            assertEquals(200, tokenFrom("127.0.1.7", api, "roaming-bot", key).status(), "a learnt network stays known");
+            HttpAdmin.Response fromNew = tokenFrom("127.0.2.2", api, "roaming-bot", key);
+            assertEquals(200, fromNew.status(), fromNew.body());
+            JsonNode suspended = awaitStatus(api, id, "SUSPENDED");
+            assertTrue(suspended.get("statusReason").asText().contains("(new-source-network)"), suspended.toString());
+            assertTrue(suspended.get("statusReason").asText().contains("127.0.2.0/24"), suspended.toString());
+
+            HttpAdmin.Response refused = api.clientCredentialsWithKey("roaming-bot", key, key.thumbprint(), null);
+            assertEquals(400, refused.status(), refused.body());
+            assertTrue(refused.json().get("error_description").asText().startsWith("agent_suspended"), refused.body());
+            JsonNode actions = api.http.get(base + "/nhi/actions?clientId=roaming-bot", api.adminToken()).json();
+            assertEquals(1, actions.size(), actions.toString());
+            assertEquals("new-source-network", actions.get(0).get("trigger").asText());
+            assertTrue(AgentLifecycleIT.adminEvents(api).stream().anyMatch(e -> "AGENT".equals(e.path("resourceType").asText())
+                    && "new-source-network".equals(e.path("details").path("trigger").asText())), "no AGENT admin event");
+
+            assertEquals(200, api.action(id, "resume", "new data centre").status());
+            assertEquals(200, tokenFrom("127.0.2.9", api, "roaming-bot", key).status());
+            assertEquals(200, api.clientCredentialsWithKey("roaming-bot", key, key.thumbprint(), null).status());
+            Thread.sleep(1000);
+            assertEquals("ACTIVE", agent(api, id).get("status").asText(), "the network is known now");
+            assertEquals(1, api.http.get(base + "/nhi/actions?clientId=roaming-bot", api.adminToken()).json().size());
+        } finally {
+            api.setClockOffset(0);
+        }
+    }
+
+    static JsonNode agent(AgentApi api, String id) {
+        HttpAdmin.Response r = api.http.get("/admin/realms/" + api.realm + "/agents/" + id, api.adminToken());
+        assertEquals(200, r.status(), r.body());
+        return r.json();
+    }
+
+    static JsonNode awaitStatus(AgentApi api, String id, String status) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonNode a = agent(api, id);
+        while (!status.equals(a.get("status").asText()) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(250);
+            a = agent(api, id);
+        }
+        assertEquals(status, a.get("status").asText(), a.toString());
+        return a;
+    }
+
+    /** A client-credentials request with the agent's key, sent from a socket bound to the given loopback address. */
+    static HttpAdmin.Response tokenFrom(String localAddress, AgentApi api, String clientId, AgentKey key) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        form.put("client_id", clientId);
+        form.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        form.put("client_assertion", key.clientAssertion(clientId, api.issuer(), key.thumbprint()));
+        String body = form.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        URI base = api.keycloak.baseUri();
+        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket()) {
+            socket.setSoTimeout(60_000);
+            socket.bind(new InetSocketAddress(localAddress, 0));
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
+            OutputStream out = socket.getOutputStream();
+            String head = "POST /realms/" + api.realm + "/protocol/openid-connect/token HTTP/1.0\r\n"
+                    + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: " + payload.length + "\r\n"
+                    + "Connection: close\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            in.transferTo(raw);
+            String response = raw.toString(StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int split = response.indexOf("\r\n\r\n");
+            return new HttpAdmin.Response(status, Map.of(), split < 0 ? "" : response.substring(split + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
