@@ -3,17 +3,35 @@
 # same run on this machine, figures printed with their ratio.
 #
 #   ./benchmark.sh [overhead] [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens]
+#   ./benchmark.sh guard [--rounds N] [--requests N]
+#   ./benchmark.sh agents [-Dnhi.bench.requests=N -Dnhi.bench.accounts=N …]
+#   ./benchmark.sh audit [-Dbench.seconds=N -Dbench.threads=N]
 #
 #   overhead   latency of unguarded admin reads and writes (p50, p99) and client-credentials
 #              token throughput (default)
+#   guard      a guarded change (service-account secret regeneration): time of create (202),
+#              approve and apply (p50, p99) against the same direct write on plain Keycloak;
+#              --requests is the number of changes per round (default 50, 3 rounds)
+#   agents     agent binding: token throughput of agents vs plain clients, NHI inventory
+#              latency (AgentBindingBenchmark, see spi-agent-binding/README.md)
+#   audit      audit chain: append rate on H2 and PostgreSQL, token throughput with the chain
+#              on and off, verify speed (spi-audit-listener/benchmark.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 main=dev.nhiguard.bench.Bench
+args=()
 case "${1:-}" in
     overhead) shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    guard) shift; args=(--only guard --rounds 3 --requests 50) ;;
+    agents)
+        shift
+        exec mvn -B verify -pl integration-tests -am -Dit.test=AgentBindingBenchmark \
+            -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false "$@" ;;
+    audit) shift; exec spi-audit-listener/benchmark.sh "$@" ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
+# Later arguments win, so the user's --rounds/--requests override the mode's defaults.
 mvn -B -q -Pbench -DskipTests -pl benchmarks -am verify \
-    -Dbench.main="$main" -Dbench.args="$*"
+    -Dbench.main="$main" -Dbench.args="${args[*]} $*"

@@ -17,11 +17,12 @@ import dev.nhiguard.testing.HttpAdmin;
 
 /**
  * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
- * run: latency of unguarded admin reads and writes, and client-credentials token throughput.
- * Rounds alternate the order of the two servers so drift of a shared machine hits both alike;
- * each figure is the median over rounds.
+ * run: latency of unguarded admin reads and writes, client-credentials token throughput, and
+ * ({@code guard}) the time of a guarded change taken through create, approve and apply against
+ * the same direct write on plain Keycloak. Rounds alternate the order of the two servers so
+ * drift of a shared machine hits both alike; each figure is the median over rounds.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens]</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard]</pre>
  */
 public final class Bench {
 
@@ -61,6 +62,9 @@ public final class Bench {
             }
             if (only.contains("tokens")) {
                 tokenThroughput(servers, report);
+            }
+            if (only.contains("guard")) {
+                new GuardBench(requests, rounds).run(servers, report);
             }
             System.out.println();
             report.print();
@@ -157,12 +161,12 @@ public final class Bench {
         }
     }
 
-    private static <T> double median(List<T> samples, ToDoubleFunction<T> figure) {
+    static <T> double median(List<T> samples, ToDoubleFunction<T> figure) {
         double[] v = samples.stream().mapToDouble(figure).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
-    private static void check(HttpAdmin.Response r, int expected) {
+    static void check(HttpAdmin.Response r, int expected) {
         if (r.status() != expected) {
             throw new IllegalStateException("expected " + expected + ", got " + r.status() + ": " + r.body());
         }

@@ -1,5 +1,8 @@
 package dev.nhiguard.guard.rest;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 
@@ -47,6 +50,8 @@ import dev.nhiguard.guard.store.ChangeRequestEntity;
 public final class MutationGuardResource {
 
     static final int MAX_PAGE = 500;
+    static final String OPENAPI_RESOURCE = "/openapi/mutation-guard.yaml";
+    static final String OPENAPI_MEDIA_TYPE = "application/yaml";
     private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final KeycloakSession session;
@@ -90,6 +95,22 @@ public final class MutationGuardResource {
             o.put("policyError", e.getMessage());
         }
         return GuardService.ok(o);
+    }
+
+    /** The OpenAPI 3.0 document of this API, as shipped in the JAR. */
+    @GET
+    @Path("openapi.yaml")
+    @Produces(OPENAPI_MEDIA_TYPE)
+    public Response openApi() {
+        auth.requireAnyAdminRole();
+        try (InputStream in = MutationGuardResource.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the provider JAR");
+            }
+            return Response.ok(in.readAllBytes(), OPENAPI_MEDIA_TYPE).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @GET
