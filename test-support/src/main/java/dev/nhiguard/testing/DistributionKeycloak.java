@@ -68,7 +68,7 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
                     optionalPath("nhi.realms.dir"),
                     Path.of(System.getProperty("nhi.keycloak.log", "target/keycloak.log")),
                     splitArgs(System.getProperty("nhi.keycloak.args", "")),
-                    Duration.ofSeconds(Long.getLong("nhi.keycloak.start-timeout-seconds", 300)));
+                    Duration.ofSeconds(Long.getLong("nhi.keycloak.start-timeout-seconds", 900)));
         }
 
         public Settings withHome(Path newHome) {
