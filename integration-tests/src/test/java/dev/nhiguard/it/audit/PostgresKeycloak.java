@@ -20,14 +20,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import dev.nhiguard.testing.DistributionKeycloak;
 
 /**
- * A second Keycloak of the test run, on PostgreSQL (schema {@value #SCHEMA}, emptied at start),
+ * A second Keycloak of the test run, on PostgreSQL (a schema of its own, dropped when it stops),
  * so tests can reach the audit tables directly. It runs from its own copy of the distribution
  * because {@code start-dev} re-augments the distribution in place. Tests taking it are skipped
  * when PostgreSQL is unreachable, unless {@code nhi.require-services=true}.
  */
 public final class PostgresKeycloak implements ParameterResolver {
-
-    static final String SCHEMA = "nhi_audit_it";
 
     /** The server and a way to reach its database. */
     public static final class Server implements ExtensionContext.Store.CloseableResource {
@@ -35,6 +33,8 @@ public final class PostgresKeycloak implements ParameterResolver {
         final String url = System.getProperty("nhi.postgres.url", "jdbc:postgresql://127.0.0.1:5432/nhi_it");
         final String user = System.getProperty("nhi.postgres.user", "nhi");
         final String password = System.getProperty("nhi.postgres.password", "nhi");
+        /** Unique per run, so test runs sharing the database cannot drop each other's tables. */
+        final String schema = "nhi_audit_it_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         /** Where this server pushes the chain (the webhook sink); a test may listen there. */
         final int webhookPort;
         final String webhookSecret = "audit-webhook-test-secret";
@@ -43,10 +43,9 @@ public final class PostgresKeycloak implements ParameterResolver {
 
         Server() {
             try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-                s.execute("CREATE SCHEMA " + SCHEMA);
+                s.execute("CREATE SCHEMA " + schema);
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot prepare schema " + SCHEMA + " at " + url, e);
+                throw new IllegalStateException("cannot prepare schema " + schema + " at " + url, e);
             }
             try (java.net.ServerSocket free = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
                 webhookPort = free.getLocalPort();
@@ -71,7 +70,7 @@ public final class PostgresKeycloak implements ParameterResolver {
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
             keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
-                    "--db-password=" + password, "--db-schema=" + SCHEMA));
+                    "--db-password=" + password, "--db-schema=" + schema));
             keycloak.start();
         }
 
@@ -79,7 +78,7 @@ public final class PostgresKeycloak implements ParameterResolver {
         Connection jdbc() throws SQLException {
             Connection c = DriverManager.getConnection(url, user, password);
             try (Statement s = c.createStatement()) {
-                s.execute("SET search_path TO " + SCHEMA);
+                s.execute("SET search_path TO " + schema);
             }
             return c;
         }
@@ -87,6 +86,11 @@ public final class PostgresKeycloak implements ParameterResolver {
         @Override
         public void close() {
             keycloak.close();
+            try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot drop schema " + schema, e);
+            }
         }
 
         private static Path copyOf(Path home) {
