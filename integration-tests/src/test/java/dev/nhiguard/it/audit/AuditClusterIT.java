@@ -69,7 +69,12 @@ class AuditClusterIT {
         for (int i = 0; i < records.size(); i++) {
             assertEquals(i + 1, records.get(i).get("seq").asLong(), "no gap and no fork");
         }
+        // token events of both nodes were staged and sequenced (by either node): each exactly once
+        assertEquals(writers * LOGINS, records.stream().filter(r -> r.get("type").asText().equals("CLIENT_LOGIN")).count());
+        assertEquals(writers * CHANGES, records.stream().filter(r -> r.get("type").asText().equals("REALM_ROLE")).count());
+        assertEquals(records.size(), records.stream().map(r -> r.get("eventId").asText()).distinct().count(), "every event once");
         for (AuditRealms node : nodes) {
+            assertEquals(0, node.rawHead(realm).get("staged").asLong());
             JsonNode v = node.verify(realm);
             assertTrue(v.get("ok").asBoolean(), v.toString());
             assertEquals(head, v.get("checked").asLong());

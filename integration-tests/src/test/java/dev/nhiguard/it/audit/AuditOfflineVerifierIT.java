@@ -47,6 +47,7 @@ class AuditOfflineVerifierIT {
             assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"svc-" + i + "\",\"description\":\"caf\u00e9 \\\"quoted\\\" \\u2603\"}").status());
         }
         a.http.clientCredentials(realm, AuditRealms.SA_CLIENT, AuditRealms.SA_SECRET);
+        a.awaitSequenced(realm);
         HttpAdmin.Response export = a.http.get(a.base(realm) + "/audit-chain/export", a.token());
         assertEquals(200, export.status());
         String vkey = a.http.get(a.base(realm) + "/audit-chain/checkpoints/key", a.token()).json().get("verifierKey").asText();

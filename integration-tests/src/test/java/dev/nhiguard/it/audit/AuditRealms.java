@@ -70,10 +70,40 @@ final class AuditRealms {
         return "/admin/realms/" + realm;
     }
 
+    /**
+     * The head once no user event of the realm is staged any more: token events are sequenced
+     * into the chain shortly after their request committed (token-events=batched). Fails when
+     * staged events remain after 60 s.
+     */
     JsonNode head(String realm) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            JsonNode head = rawHead(realm);
+            if (head.get("staged").asLong() == 0) {
+                return head;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("user events still staged after 60 s: " + head);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
+    /** {@code GET head} as it is now, staged events included. */
+    JsonNode rawHead(String realm) {
         HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/head", token());
         assertEquals(200, r.status(), r.body());
         return r.json();
+    }
+
+    /** Waits until every staged user event of the realm is in its chain (see {@link #head}). */
+    void awaitSequenced(String realm) {
+        head(realm);
     }
 
     long headSeq(String realm) {
@@ -82,6 +112,7 @@ final class AuditRealms {
 
     /** Every record after {@code after}, following the cursor. */
     List<JsonNode> recordsAfter(String realm, long after, String query) {
+        awaitSequenced(realm);
         List<JsonNode> out = new ArrayList<>();
         long cursor = after;
         while (true) {
@@ -98,6 +129,7 @@ final class AuditRealms {
     }
 
     JsonNode verify(String realm) {
+        awaitSequenced(realm);
         HttpAdmin.Response r = http.get(base(realm) + "/audit-chain/verify", token());
         assertEquals(200, r.status(), r.body());
         return r.json();

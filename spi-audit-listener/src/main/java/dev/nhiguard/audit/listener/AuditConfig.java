@@ -28,7 +28,8 @@ import dev.nhiguard.audit.store.Checkpoints;
 record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
                    boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
-                   SinkRunner sinks, int sinkIntervalSeconds) {
+                   SinkRunner sinks, int sinkIntervalSeconds,
+                   boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -42,6 +43,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
+    static final int DEFAULT_SEQUENCER_BATCH = 500;
+    static final int DEFAULT_SEQUENCER_INTERVAL = 5;
 
     static AuditConfig from(Config.Scope scope) {
         int max = scope.getInt("max-record-bytes", DEFAULT_MAX_RECORD_BYTES);
@@ -105,6 +108,15 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
         if (sinkInterval < 1) {
             throw new IllegalArgumentException("sink-interval-seconds must be at least 1");
         }
+        String tokenEvents = scope.get("token-events", "batched").trim();
+        if (!"batched".equals(tokenEvents) && !"inline".equals(tokenEvents)) {
+            throw new IllegalArgumentException("token-events must be batched or inline, is " + tokenEvents);
+        }
+        int sequencerBatch = scope.getInt("sequencer-batch-size", DEFAULT_SEQUENCER_BATCH);
+        int sequencerInterval = scope.getInt("sequencer-interval-seconds", DEFAULT_SEQUENCER_INTERVAL);
+        if (sequencerBatch < 1 || sequencerBatch > 1000 || sequencerInterval < 1) {
+            throw new IllegalArgumentException("sequencer-batch-size must be 1..1000 and sequencer-interval-seconds at least 1");
+        }
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
                 set(scope.getArray("included-realms"), List.of()),
@@ -112,7 +124,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 scope.getBoolean("include-representation", true),
                 set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
                 max, new Checkpoints(every, operatorKey), interval,
-                sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval);
+                sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
+                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval);
     }
 
     /** Whether events of this realm (by id or name) are chained. */
@@ -141,6 +154,15 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .property().name("max-record-bytes").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Largest record (canonical JSON, bytes) appended; a change whose record is larger is refused.")
                 .defaultValue(DEFAULT_MAX_RECORD_BYTES).add()
+                .property().name("token-events").type(ProviderConfigProperty.LIST_TYPE).options("batched", "inline")
+                .helpText("batched: user (token) events are staged without the realm's head-row lock and sequenced into the chain in batches "
+                        + "shortly after their transaction commits; inline: appended under the head-row lock in their own transaction.")
+                .defaultValue("batched").add()
+                .property().name("sequencer-batch-size").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Most staged user events moved into a chain per transaction (1-1000).").defaultValue(DEFAULT_SEQUENCER_BATCH).add()
+                .property().name("sequencer-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("How often a cluster-wide task sequences staged user events left behind (e.g. by a stopped node).")
+                .defaultValue(DEFAULT_SEQUENCER_INTERVAL).add()
                 .property().name("checkpoint-every-records").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
                 .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()

@@ -19,10 +19,12 @@ final class AuditEventListenerProvider implements EventListenerProvider {
 
     private final KeycloakSession session;
     private final AuditConfig config;
+    private final Sequencer sequencer;
 
-    AuditEventListenerProvider(KeycloakSession session, AuditConfig config) {
+    AuditEventListenerProvider(KeycloakSession session, AuditConfig config, Sequencer sequencer) {
         this.session = session;
         this.config = config;
+        this.sequencer = sequencer;
     }
 
     @Override
@@ -32,7 +34,11 @@ final class AuditEventListenerProvider implements EventListenerProvider {
                 || !config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
-        record(event.getRealmId(), ChainRecords.draft(event));
+        if (config.tokenEventsBatched() && sequencer != null) {
+            stage(event.getRealmId(), ChainRecords.draft(event));
+        } else {
+            record(event.getRealmId(), ChainRecords.draft(event));
+        }
     }
 
     @Override
@@ -43,16 +49,42 @@ final class AuditEventListenerProvider implements EventListenerProvider {
         record(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation(), config.redactFields()));
     }
 
+    /**
+     * A user event (token-events=batched): staged in the prepare phase of the event's
+     * transaction, without the head-row lock, and sequenced into the chain after the commit.
+     */
+    private void stage(String realmId, ObjectNode draft) {
+        KeycloakTransactionManager tm = session.getTransactionManager();
+        if (tm.isActive()) {
+            pending(tm).stage(realmId, draft);
+            SequencerTrigger trigger = session.getAttribute(SequencerTrigger.SESSION_KEY, SequencerTrigger.class);
+            if (trigger == null) {
+                trigger = new SequencerTrigger(sequencer);
+                tm.enlistAfterCompletion(trigger);
+                session.setAttribute(SequencerTrigger.SESSION_KEY, trigger);
+            }
+            trigger.add(realmId);
+        } else {
+            KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
+                    s -> new AuditChainStore(s, config.checkpoints()).stage(realmId, List.of(draft), config.maxRecordBytes()));
+            sequencer.trigger(realmId);
+        }
+    }
+
+    private PendingAppends pending(KeycloakTransactionManager tm) {
+        PendingAppends pending = session.getAttribute(PendingAppends.SESSION_KEY, PendingAppends.class);
+        if (pending == null) {
+            pending = new PendingAppends(session, config);
+            tm.enlistPrepare(pending);
+            session.setAttribute(PendingAppends.SESSION_KEY, pending);
+        }
+        return pending;
+    }
+
     private void record(String realmId, ObjectNode draft) {
         KeycloakTransactionManager tm = session.getTransactionManager();
         if (tm.isActive()) {
-            PendingAppends pending = session.getAttribute(PendingAppends.SESSION_KEY, PendingAppends.class);
-            if (pending == null) {
-                pending = new PendingAppends(session, config);
-                tm.enlistPrepare(pending);
-                session.setAttribute(PendingAppends.SESSION_KEY, pending);
-            }
-            pending.add(realmId, draft);
+            pending(tm).add(realmId, draft);
         } else {
             // The change was committed already (or happened outside a transaction): the event
             // is recorded in a transaction of its own.

@@ -26,10 +26,11 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public static final String PROVIDER_ID = "nhi-audit-chain";
 
     private AuditConfig config;
+    private Sequencer sequencer;
 
     @Override
     public EventListenerProvider create(KeycloakSession session) {
-        return new AuditEventListenerProvider(session, config);
+        return new AuditEventListenerProvider(session, config, sequencer);
     }
 
     @Override
@@ -39,6 +40,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        if (config.tokenEventsBatched()) {
+            sequencer = new Sequencer(factory, config.checkpoints(), config.sequencerBatchSize(), 2);
+        }
         factory.register(event -> {
             if (!(event instanceof PostMigrationEvent)) {
                 return;
@@ -49,6 +53,10 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                     long interval = config.checkpointIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
                             s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
+                }
+                if (sequencer != null) {
+                    long interval = config.sequencerIntervalSeconds() * 1000L;
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, sequencer::sweep, interval), interval, "nhi-audit-sequencer");
                 }
                 if (config.sinks() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
@@ -76,6 +84,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void close() {
+        if (sequencer != null) {
+            sequencer.close();
+        }
     }
 
     @Override
@@ -99,6 +110,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 "user-event-types", String.join(",", config.userEventTypes()),
                 "max-record-bytes", Integer.toString(config.maxRecordBytes()),
                 "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
+                "token-events", config.tokenEventsBatched() ? "batched" : "inline",
                 "sinks", config.sinks() == null ? "none"
                         : String.join(",", config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList()));
     }

@@ -32,6 +32,8 @@ final class PendingAppends implements KeycloakTransaction {
     private final AuditConfig config;
     /** Drafts by realm id; realms are appended in id order so two sessions never lock crosswise. */
     private final Map<String, List<ObjectNode>> drafts = new TreeMap<>();
+    /** User-event drafts by realm id, staged without the head-row lock (token-events=batched). */
+    private final Map<String, List<ObjectNode>> staged = new TreeMap<>();
     private boolean active;
     private boolean rollbackOnly;
 
@@ -44,6 +46,10 @@ final class PendingAppends implements KeycloakTransaction {
         drafts.computeIfAbsent(realmId, k -> new ArrayList<>()).add(draft);
     }
 
+    void stage(String realmId, ObjectNode draft) {
+        staged.computeIfAbsent(realmId, k -> new ArrayList<>()).add(draft);
+    }
+
     @Override
     public void begin() {
         active = true;
@@ -53,6 +59,9 @@ final class PendingAppends implements KeycloakTransaction {
     public void commit() {
         try {
             AuditChainStore store = new AuditChainStore(session, config.checkpoints());
+            for (Map.Entry<String, List<ObjectNode>> realm : staged.entrySet()) {
+                store.stage(realm.getKey(), realm.getValue(), config.maxRecordBytes());
+            }
             for (Map.Entry<String, List<ObjectNode>> realm : drafts.entrySet()) {
                 store.append(realm.getKey(), realm.getValue(), config.maxRecordBytes());
             }
@@ -62,12 +71,14 @@ final class PendingAppends implements KeycloakTransaction {
                     "The change was refused: its audit record exceeds the audit chain's size limit.",
                     Response.Status.BAD_REQUEST);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "change refused: appending to the audit chain of realm(s) %s failed", drafts.keySet());
+            LOG.errorf(e, "change refused: appending to the audit chain of realm(s) %s failed",
+                    drafts.isEmpty() ? staged.keySet() : drafts.keySet());
             throw new ErrorResponseException("audit_chain_unavailable",
                     "The change was refused: it could not be recorded in the audit chain.",
                     Response.Status.SERVICE_UNAVAILABLE);
         } finally {
             drafts.clear();
+            staged.clear();
             active = false;
         }
     }
@@ -75,6 +86,7 @@ final class PendingAppends implements KeycloakTransaction {
     @Override
     public void rollback() {
         drafts.clear();
+        staged.clear();
         active = false;
     }
 

@@ -216,7 +216,8 @@ public final class AuditChainResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode head() {
         auth.realm().requireViewEvents();
-        AuditHeadEntity head = new AuditChainStore(session, checkpoints).head(realm.getId());
+        AuditChainStore store = new AuditChainStore(session, checkpoints);
+        AuditHeadEntity head = store.head(realm.getId());
         ObjectNode n = F.objectNode();
         n.put("realmId", realm.getId());
         n.put("seq", head == null ? 0 : head.getSeq());
@@ -224,6 +225,7 @@ public final class AuditChainResource {
         n.put("firstSeq", ChainVerification.firstSeq(head));
         n.put("anchorSeq", head == null ? 0 : head.getAnchorSeq());
         n.put("anchorHash", head == null ? ChainRecords.GENESIS : head.getAnchorHash());
+        n.put("staged", store.stagedCount(realm.getId()));
         return n;
     }
 

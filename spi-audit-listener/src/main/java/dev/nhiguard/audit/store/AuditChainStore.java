@@ -11,10 +11,12 @@ import jakarta.persistence.TypedQuery;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.common.util.Time;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.audit.chain.Canonical;
 import dev.nhiguard.audit.chain.ChainRecords;
 
 /** Reads and appends a realm's chain through the session's JPA entity manager. */
@@ -30,6 +32,9 @@ public final class AuditChainStore {
             super(message);
         }
     }
+
+    /** Upper bound of what sealing adds to a draft: {@code "prevHash":"<64 hex>","seq":<long>} and separators. */
+    static final int SEAL_OVERHEAD_BYTES = 128;
 
     private final KeycloakSession session;
     private final EntityManager em;
@@ -47,7 +52,77 @@ public final class AuditChainStore {
      * serialised across threads and nodes.
      */
     public List<ChainRecords.Sealed> append(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
+        return appendLocked(realmId, lockHead(realmId), drafts, maxRecordBytes);
+    }
+
+    /**
+     * Stages drafts of user events in the current transaction: plain inserts into
+     * {@code NHI_AUDIT_STAGED}, no lock. They enter the chain when {@link #sequenceStaged}
+     * moves them. A draft whose sealed record could exceed {@code maxRecordBytes} is refused
+     * here, so every staged row can be sequenced.
+     */
+    public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
+        long now = Time.currentTimeMillis();
+        for (ObjectNode draft : drafts) {
+            ObjectNode d = draft.deepCopy();
+            d.remove(List.of("seq", "prevHash", "hash"));
+            String content = Canonical.canonicalize(d);
+            int bytes = content.getBytes(StandardCharsets.UTF_8).length + SEAL_OVERHEAD_BYTES;
+            if (bytes > maxRecordBytes) {
+                throw new RecordTooLargeException("audit record of realm " + realmId + " would be up to " + bytes
+                        + " bytes, more than the limit of " + maxRecordBytes);
+            }
+            AuditStagedEntity e = new AuditStagedEntity();
+            e.setId(KeycloakModelUtils.generateId());
+            e.setRealmId(realmId);
+            e.setStagedAt(now);
+            e.setContent(content);
+            em.persist(e);
+        }
+        em.flush();
+    }
+
+    /**
+     * Moves up to {@code batchSize} staged rows of the realm, oldest first, into its chain in
+     * the current transaction: one head-row lock for the batch, the staged rows deleted in the
+     * same transaction. The rows are read after the lock is held, so two nodes sequencing the
+     * same realm never take the same rows. Returns how many rows were moved.
+     */
+    public int sequenceStaged(String realmId, int batchSize) {
+        if (stagedCount(realmId) == 0) {
+            return 0; // nothing to do: do not queue for the lock
+        }
         AuditHeadEntity head = lockHead(realmId);
+        List<AuditStagedEntity> rows = em.createQuery("select s from AuditStagedEntity s where s.realmId = :realm order by s.stagedAt, s.id",
+                AuditStagedEntity.class).setParameter("realm", realmId).setMaxResults(batchSize).getResultList();
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        List<ObjectNode> drafts = new ArrayList<>(rows.size());
+        for (AuditStagedEntity row : rows) {
+            drafts.add((ObjectNode) ChainRecords.parse(row.getContent()));
+        }
+        // The size limit was applied when the row was staged; a row accepted then is never refused here.
+        appendLocked(realmId, head, drafts, Integer.MAX_VALUE);
+        for (AuditStagedEntity row : rows) {
+            em.remove(row);
+        }
+        em.flush();
+        return rows.size();
+    }
+
+    /** How many user events of the realm are staged and not yet in the chain. */
+    public long stagedCount(String realmId) {
+        return em.createQuery("select count(s) from AuditStagedEntity s where s.realmId = :realm", Long.class)
+                .setParameter("realm", realmId).getSingleResult();
+    }
+
+    /** Realms with staged rows. */
+    public List<String> stagedRealms() {
+        return em.createQuery("select distinct s.realmId from AuditStagedEntity s", String.class).getResultList();
+    }
+
+    private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<ObjectNode> drafts, int maxRecordBytes) {
         List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
         long oldSeq = head.getSeq();
         long seq = oldSeq;

@@ -1,0 +1,129 @@
+package dev.nhiguard.audit.listener;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import dev.nhiguard.audit.store.AuditChainStore;
+import dev.nhiguard.audit.store.Checkpoints;
+
+/**
+ * Moves staged user events into their realms' chains, in batches of at most
+ * {@code batchSize} rows per transaction (one head-row lock per batch). Runs are coalesced:
+ * on this node at most one run per realm is under way, and a trigger arriving during a run
+ * makes that run go round once more instead of starting another. Across nodes the head-row
+ * lock serialises the runs. Owned by the listener factory; one instance per server.
+ */
+final class Sequencer {
+
+    private static final Logger LOG = Logger.getLogger(Sequencer.class);
+    private static final int IDLE = 0;
+    private static final int RUNNING = 1;
+    private static final int AGAIN = 2;
+
+    /** Moves up to {@code batchSize} staged rows of a realm into its chain in one transaction; returns how many. */
+    @FunctionalInterface
+    interface BatchMover {
+        int move(String realmId, int batchSize);
+    }
+
+    private final BatchMover mover;
+    private final Checkpoints checkpoints;
+    private final int batchSize;
+    private final ExecutorService executor;
+    private final ConcurrentMap<String, AtomicInteger> states = new ConcurrentHashMap<>();
+
+    Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, int batchSize, int threads) {
+        this((realmId, max) -> KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                s -> new AuditChainStore(s, checkpoints).sequenceStaged(realmId, max)), checkpoints, batchSize, threads);
+    }
+
+    Sequencer(BatchMover mover, Checkpoints checkpoints, int batchSize, int threads) {
+        this.mover = mover;
+        this.checkpoints = checkpoints;
+        this.batchSize = batchSize;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "nhi-audit-sequencer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Asks for the staged rows of these realms to be sequenced soon; returns at once. */
+    void trigger(Collection<String> realmIds) {
+        realmIds.forEach(this::trigger);
+    }
+
+    void trigger(String realmId) {
+        AtomicInteger state = states.computeIfAbsent(realmId, k -> new AtomicInteger(IDLE));
+        while (true) {
+            int s = state.get();
+            if (s == IDLE) {
+                if (state.compareAndSet(IDLE, RUNNING)) {
+                    try {
+                        executor.execute(() -> run(realmId, state));
+                    } catch (RejectedExecutionException e) {
+                        state.set(IDLE); // shutting down: the periodic sweep of another node (or the next start) picks the rows up
+                    }
+                    return;
+                }
+            } else if (s == RUNNING) {
+                if (state.compareAndSet(RUNNING, AGAIN)) {
+                    return;
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** Periodic sweep (cluster-aware task): triggers every realm with staged rows, e.g. rows a stopped node left. */
+    void sweep(KeycloakSession session) {
+        trigger(new AuditChainStore(session, checkpoints).stagedRealms());
+    }
+
+    private void run(String realmId, AtomicInteger state) {
+        while (true) {
+            try {
+                drain(realmId);
+            } catch (RuntimeException e) {
+                // The rows stay staged; the next trigger or the periodic sweep retries.
+                LOG.warnf(e, "sequencing staged audit records of realm %s failed; they stay staged and are retried", realmId);
+            }
+            if (state.compareAndSet(RUNNING, IDLE)) {
+                return;
+            }
+            state.set(RUNNING); // a trigger arrived during the run: go round once more
+        }
+    }
+
+    private void drain(String realmId) {
+        int moved;
+        do {
+            moved = mover.move(realmId, batchSize);
+        } while (moved == batchSize);
+    }
+
+    void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
