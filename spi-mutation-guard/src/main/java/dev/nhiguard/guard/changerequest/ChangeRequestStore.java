@@ -83,14 +83,6 @@ public final class ChangeRequestStore {
                 .setParameter("now", now).setMaxResults(max).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
     }
 
-    /** Requests claimed for apply (APPLYING) before {@code claimedBefore}, any realm, locked for update. */
-    public List<ChangeRequestEntity> lockStaleClaims(long claimedBefore, int max) {
-        return em.createQuery("select c from ChangeRequestEntity c where c.state = :applying and c.updatedAt < :before order by c.updatedAt",
-                ChangeRequestEntity.class)
-                .setParameter("applying", State.APPLYING.name())
-                .setParameter("before", claimedBefore).setMaxResults(max).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
-    }
-
     /** Requests whose cooldown has ended, any realm: candidates for auto-apply. */
     public List<ChangeRequestEntity> cooledDown(long now, int max) {
         return em.createQuery("select c from ChangeRequestEntity c where c.state = :state and c.approvedAt is not null "

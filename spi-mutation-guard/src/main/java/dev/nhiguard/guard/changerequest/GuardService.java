@@ -462,32 +462,9 @@ public final class GuardService {
         });
     }
 
-    /** The claim of an APPLYING request was released (it looked abandoned) and possibly taken by another apply. */
-    private static final class ClaimLost extends RuntimeException {
-        private final String state;
-
-        ClaimLost(String state) {
-            super("claim lost", null, false, false);
-            this.state = state;
-        }
-    }
-
-    /**
-     * Locks the claimed request and checks the claim is still this apply's: the row is APPLYING
-     * and its update time is the one the claim wrote (a released and re-taken claim has another).
-     */
-    private static ChangeRequestEntity lockOwnClaim(ChangeRequestStore store, String realmId, String id, long claimedAt) {
-        ChangeRequestEntity locked = store.lock(realmId, id);
-        if (locked == null || !State.APPLYING.name().equals(locked.getState()) || locked.getUpdatedAt() != claimedAt) {
-            throw new ClaimLost(locked == null ? null : locked.getState());
-        }
-        return locked;
-    }
-
     private static Response replayAndRecord(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
             boolean callerIsRequester, URI baseUri, ClientConnection connection, Claim claim) {
         ChangeRequestEntity cr = claim.snapshot();
-        long claimedAt = cr.getUpdatedAt();
         String prefix = "/admin/realms/" + claim.realmName();
         String relative = cr.getPath().startsWith(prefix) ? cr.getPath().substring(prefix.length()) : null;
         Replayer.Result result;
@@ -495,94 +472,59 @@ public final class GuardService {
             result = new Replayer.Result(409, "{\"error\":\"replay_failed\",\"error_description\":\"realm was renamed\"}", null);
         } else {
             try {
-                // The replayed change and the APPLIED transition commit in one transaction: a request
-                // left APPLYING (its node stopped mid-apply) was therefore never applied, and the
-                // expiry task can safely release it (ExpiryTask, CLAIM_RELEASED).
-                Object[] done = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-                    Replayer.Result r = replay(s, realmId, cr, baseUri, connection, relative, caller);
-                    if (!r.ok() || s.getTransactionManager().getRollbackOnly()) {
-                        return new Object[] { r, null };
-                    }
-                    return new Object[] { r, recordApplied(s, realmId, id, claimedAt, caller, callerIsRequester, connection, r) };
-                });
-                if (done[1] != null) {
-                    return (Response) done[1];
-                }
-                result = (Replayer.Result) done[0];
-            } catch (ClaimLost e) {
-                LOG.warnf("Apply of change request %s rolled back: its claim was released meanwhile (now %s)", id, e.state);
-                return GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                        "The apply took too long and its claim was released; nothing was applied",
-                        e.state == null ? null : Map.of("state", e.state));
+                result = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> replay(s, realmId, cr, baseUri,
+                        connection, relative, caller));
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Replay of change request %s failed", id);
                 result = new Replayer.Result(500, null, null);
             }
         }
         Replayer.Result outcome = result;
-        try {
-            return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-                RealmModel realm = s.realms().getRealm(realmId);
-                s.getContext().setRealm(realm);
-                s.getContext().setConnection(connection);
-                ChangeRequestStore store = new ChangeRequestStore(s);
-                ChangeRequestEntity locked = lockOwnClaim(store, realmId, id, claimedAt);
-                locked.setResultStatus(outcome.status());
-                AdminAuth auth = caller.load(s);
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            s.getContext().setRealm(realm);
+            s.getContext().setConnection(connection);
+            ChangeRequestStore store = new ChangeRequestStore(s);
+            ChangeRequestEntity locked = store.lock(realmId, id);
+            locked.setResultStatus(outcome.status());
+            AdminAuth auth = caller.load(s);
+            if (outcome.ok()) {
+                locked.setAppliedAt(Time.currentTimeMillis());
+                store.transition(locked, State.APPLIED, caller.userId(), "APPLIED", "Keycloak answered " + outcome.status());
+                if (locked.getRollbackOf() != null) {
+                    ChangeRequestEntity original = store.lock(realmId, locked.getRollbackOf());
+                    if (original != null && State.valueOf(original.getState()).canMoveTo(State.ROLLED_BACK)) {
+                        store.transition(original, State.ROLLED_BACK, caller.userId(), "ROLLED_BACK", "by " + locked.getId());
+                        emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
+                    }
+                }
+                emit(s, realm, auth, locked, "APPLIED", OperationType.UPDATE, null);
+                LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), locked.getMethod(),
+                        locked.getPath(), outcome.status());
+            } else {
                 store.transition(locked, State.FAILED, caller.userId(), "FAILED",
                         "Keycloak answered " + outcome.status() + (outcome.body() == null ? "" : ": " + outcome.body()));
                 emit(s, realm, auth, locked, "FAILED", OperationType.UPDATE, "Keycloak answered " + outcome.status());
                 LOG.warnf("Change request %s in realm %s failed on apply: %d %s", id, realm.getName(), outcome.status(), outcome.body());
-                ObjectNode view = resultView(s, store, realm, locked, outcome, callerIsRequester);
-                view.put("error", "apply_failed");
-                view.put("error_description", "Keycloak refused the request with status " + outcome.status());
-                return Response.status(Response.Status.CONFLICT).entity(view).type(MediaType.APPLICATION_JSON_TYPE).build();
-            });
-        } catch (ClaimLost e) {
-            return GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                    "The apply took too long and its claim was released", e.state == null ? null : Map.of("state", e.state));
-        }
-    }
-
-    /** In the replay's own transaction: the request becomes APPLIED (and its original ROLLED_BACK). */
-    private static Response recordApplied(KeycloakSession s, String realmId, String id, long claimedAt, Actor caller,
-            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome) {
-        RealmModel realm = s.realms().getRealm(realmId);
-        s.getContext().setRealm(realm);
-        s.getContext().setConnection(connection);
-        ChangeRequestStore store = new ChangeRequestStore(s);
-        ChangeRequestEntity locked = lockOwnClaim(store, realmId, id, claimedAt);
-        locked.setResultStatus(outcome.status());
-        AdminAuth auth = caller.load(s);
-        locked.setAppliedAt(Time.currentTimeMillis());
-        store.transition(locked, State.APPLIED, caller.userId(), "APPLIED", "Keycloak answered " + outcome.status());
-        if (locked.getRollbackOf() != null) {
-            ChangeRequestEntity original = store.lock(realmId, locked.getRollbackOf());
-            if (original != null && State.valueOf(original.getState()).canMoveTo(State.ROLLED_BACK)) {
-                store.transition(original, State.ROLLED_BACK, caller.userId(), "ROLLED_BACK", "by " + locked.getId());
-                emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
             }
-        }
-        emit(s, realm, auth, locked, "APPLIED", OperationType.UPDATE, null);
-        LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), locked.getMethod(),
-                locked.getPath(), outcome.status());
-        return ok(resultView(s, store, realm, locked, outcome, callerIsRequester));
-    }
-
-    private static ObjectNode resultView(KeycloakSession s, ChangeRequestStore store, RealmModel realm, ChangeRequestEntity cr,
-            Replayer.Result outcome, boolean callerIsRequester) {
-        ObjectNode view = ChangeRequestView.summary(cr, store.approvals(cr.getId()).size(), policy(realm));
-        ObjectNode r = view.putObject("result");
-        r.put("status", outcome.status());
-        if (outcome.location() != null) {
-            r.put("location", outcome.location());
-        }
-        if (callerIsRequester || !outcome.ok()) {
-            r.set("body", parseLenient(outcome.body()));
-        } else {
-            r.put("bodyWithheld", "Only the requester receives Keycloak's answer body");
-        }
-        return view;
+            ObjectNode view = ChangeRequestView.summary(locked, store.approvals(id).size(), policy(realm));
+            ObjectNode r = view.putObject("result");
+            r.put("status", outcome.status());
+            if (outcome.location() != null) {
+                r.put("location", outcome.location());
+            }
+            if (callerIsRequester || !outcome.ok()) {
+                r.set("body", parseLenient(outcome.body()));
+            } else {
+                r.put("bodyWithheld", "Only the requester receives Keycloak's answer body");
+            }
+            if (outcome.ok()) {
+                return ok(view);
+            }
+            view.put("error", "apply_failed");
+            view.put("error_description", "Keycloak refused the request with status " + outcome.status());
+            return Response.status(Response.Status.CONFLICT).entity(view).type(MediaType.APPLICATION_JSON_TYPE).build();
+        });
     }
 
     private static Replayer.Result replay(KeycloakSession s, String realmId, ChangeRequestEntity cr, URI baseUri,

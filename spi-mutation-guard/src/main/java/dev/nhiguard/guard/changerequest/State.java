@@ -30,7 +30,7 @@ public enum State {
             case PENDING -> next == APPROVED || next == COOLING_DOWN || next == REJECTED || next == CANCELLED || next == EXPIRED;
             case APPROVED -> next == APPLYING || next == REJECTED || next == CANCELLED || next == EXPIRED;
             case COOLING_DOWN -> next == APPROVED || next == APPLYING || next == REJECTED || next == CANCELLED || next == EXPIRED;
-            case APPLYING -> next == APPLIED || next == FAILED || next == APPROVED;
+            case APPLYING -> next == APPLIED || next == FAILED;
             case APPLIED -> next == ROLLED_BACK;
             case CONTAINED -> next == CONFIRMED || next == REVERTED;
             default -> false;

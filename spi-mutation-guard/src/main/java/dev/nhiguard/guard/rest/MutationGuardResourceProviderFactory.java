@@ -39,7 +39,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     private boolean enabled = true;
     private long expiryIntervalSeconds = 60;
-    private long applyClaimTimeoutSeconds = 600;
     /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
     private final AtomicLong filterLastSeen = new AtomicLong();
 
@@ -64,10 +63,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         if (expiryIntervalSeconds < 1) {
             throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
         }
-        applyClaimTimeoutSeconds = config.getLong("apply-claim-timeout-seconds", 600L);
-        if (applyClaimTimeoutSeconds < 60) {
-            throw new IllegalArgumentException("apply-claim-timeout-seconds must be at least 60");
-        }
     }
 
     @Override
@@ -78,7 +73,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
             if (event instanceof PostMigrationEvent) {
                 try (KeycloakSession session = factory.create()) {
                     TimerProvider timer = session.getProvider(TimerProvider.class);
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(applyClaimTimeoutSeconds), interval), interval);
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(), interval), interval);
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AutoApplyTask(), interval), interval);
                 }
             }
@@ -131,11 +126,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
                 .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
                         + "and applies cooled-down requests of realms with autoApply.")
-                .add()
-                .property().name("apply-claim-timeout-seconds").type("int").defaultValue(600)
-                .helpText("A change request left APPLYING for longer than this (seconds; at least 60) belongs to an apply "
-                        + "whose node stopped before committing; the expiry task returns it to APPROVED. Nothing of it was applied, "
-                        + "because the replayed change and the APPLIED state commit in one transaction.")
                 .add().build();
     }
 
