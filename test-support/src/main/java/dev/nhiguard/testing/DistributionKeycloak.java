@@ -310,9 +310,21 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         }
     }
 
+    /**
+     * Kills the server at once (SIGKILL to kc.sh and the JVM), as a crash would: nothing shuts
+     * down, open transactions never commit. {@link #start()} starts it again on the same database.
+     */
+    public synchronized void kill() {
+        stop(true);
+    }
+
     /** SIGTERM (kc.sh forwards it to the JVM), then kills what is left after a grace period. */
     @Override
     public synchronized void close() {
+        stop(false);
+    }
+
+    private void stop(boolean kill) {
         if (admin != null) {
             admin.close();
             admin = null;
@@ -321,16 +333,26 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             return;
         }
         List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroy();
         try {
+            if (kill) {
+                descendants.forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            } else {
+                process.destroy();
+            }
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
+            descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle d : descendants) {
+                d.onExit().get(30, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Keycloak did not stop", e);
         }
-        descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         process = null;
     }
 }

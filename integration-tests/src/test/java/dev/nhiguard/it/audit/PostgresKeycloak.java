@@ -74,8 +74,13 @@ public final class PostgresKeycloak implements ParameterResolver {
             keycloak.start();
         }
 
+        /** The server itself, for tests that stop, kill or restart it. */
+        public DistributionKeycloak keycloak() {
+            return keycloak;
+        }
+
         /** A JDBC connection to the server's database, search path set to its schema. */
-        Connection jdbc() throws SQLException {
+        public Connection jdbc() throws SQLException {
             Connection c = DriverManager.getConnection(url, user, password);
             try (Statement s = c.createStatement()) {
                 s.execute("SET search_path TO " + schema);

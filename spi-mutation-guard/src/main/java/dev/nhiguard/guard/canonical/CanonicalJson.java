@@ -10,6 +10,7 @@ import org.erdtman.jcs.JsonCanonicalizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** RFC 8785 canonical JSON and the change-request digest over {method, path, body}. */
@@ -35,6 +36,35 @@ public final class CanonicalJson {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * A copy of the node with every array's elements in canonical order, at every depth: two
+     * states that differ only in the order of arrays become equal. Keycloak's representations list
+     * set-valued fields (client scopes, protocol mappers, redirect URIs, …) in whatever order the
+     * cache or the database returns, which differs between nodes and restarts.
+     */
+    public static JsonNode unordered(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isObject()) {
+            ObjectNode o = JSON.createObjectNode();
+            node.fields().forEachRemaining(e -> o.set(e.getKey(), unordered(e.getValue())));
+            return o;
+        }
+        if (node.isArray()) {
+            // Sorted by the canonical form of each element (wrapped: RFC 8785 texts here are objects or arrays).
+            java.util.TreeMap<String, java.util.List<JsonNode>> sorted = new java.util.TreeMap<>();
+            node.forEach(item -> {
+                JsonNode u = unordered(item);
+                sorted.computeIfAbsent(canonicalize(JSON.createArrayNode().add(u)), k -> new java.util.ArrayList<>()).add(u);
+            });
+            ArrayNode a = JSON.createArrayNode();
+            sorted.values().forEach(a::addAll);
+            return a;
+        }
+        return node;
     }
 
     /** The canonical {method, path, body} document a digest is taken over. */

@@ -15,8 +15,8 @@ import dev.nhiguard.guard.store.ChangeRequestEntity;
 /**
  * Applies approved requests whose cooldown has ended, in realms whose policy sets
  * {@code autoApply} (requests approved without cooldown are applied right after the approval
- * commits). Runs through {@code ClusterAwareScheduledTaskRunner}; the apply claim makes a
- * concurrent manual apply harmless.
+ * commits). Runs through {@code ClusterAwareScheduledTaskRunner}; the apply locks the request's row,
+ * so a concurrent manual apply finds it APPLIED.
  */
 public final class AutoApplyTask implements ScheduledTask {
 

@@ -377,154 +377,214 @@ public final class GuardService {
 
     // ------------------------------------------------------------------ apply
 
-    private record Claim(Response refusal, ChangeRequestEntity snapshot, String realmName) {
+    /**
+     * What one apply transaction did: answered with {@code response} (a refusal, or the applied
+     * request), or replayed and was refused by Keycloak ({@code refused}; nothing committed).
+     */
+    private record Attempt(Response response, Replayer.Result refused) {
+    }
+
+    /** Set once the replay has started, so an error after it is recorded as a failed apply. */
+    private static final class Progress {
+        boolean replayed;
     }
 
     /**
-     * Applies an approved request exactly once: (1) claims it (APPLYING) in its own committed
-     * transaction after re-checking the target against the before-image, (2) replays it through
-     * Keycloak's admin resources under the requester's current permissions in its own
-     * transaction, (3) records the outcome.
+     * Applies an approved request exactly once. One transaction locks the request's row, re-checks
+     * it and the target against the before-image, marks it APPLIED and replays it through
+     * Keycloak's admin resources under the requester's current permissions, so the mark and the
+     * change commit together or not at all: concurrent applies wait for the row and then find it
+     * APPLIED, and a node that stops mid-apply leaves the request APPROVED with nothing applied.
+     * A replay Keycloak refuses rolls the transaction back; the request is then recorded FAILED
+     * in a transaction of its own.
      */
     public static Response apply(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
             boolean callerIsRequester, URI baseUri, ClientConnection connection) {
-        Claim claim;
+        Progress progress = new Progress();
+        Attempt attempt;
         try {
-            claim = claim(factory, realmId, id, caller, connection);
+            attempt = KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                    s -> attempt(s, realmId, id, caller, callerIsRequester, baseUri, connection, progress));
         } catch (RuntimeException e) {
-            // Another apply holds the row lock long enough for the database's lock timeout.
-            LOG.debugf(e, "Claim of change request %s lost to a concurrent apply", id);
-            String state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-                ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
-                return cr == null ? null : cr.getState();
-            });
-            return GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                    "Change request is being applied by a concurrent request", state == null ? null : Map.of("state", state));
+            if (progress.replayed) {
+                // The replay ran but its transaction did not commit (the audit append or the database refused it).
+                LOG.warnf(e, "Apply of change request %s did not commit", id);
+                attempt = new Attempt(null, new Replayer.Result(500,
+                        "{\"error\":\"apply_failed\",\"error_description\":\"The change could not be committed\"}", null));
+            } else {
+                // Another apply held the row lock longer than the database's lock timeout.
+                LOG.debugf(e, "Apply of change request %s lost to a concurrent apply", id);
+                String state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                    ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
+                    return cr == null ? null : cr.getState();
+                });
+                return GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                        "Change request is being applied by a concurrent request", state == null ? null : Map.of("state", state));
+            }
         }
-        if (claim.refusal() != null) {
-            return claim.refusal();
+        if (attempt.response() != null) {
+            return attempt.response();
         }
-        return replayAndRecord(factory, realmId, id, caller, callerIsRequester, baseUri, connection, claim);
+        Replayer.Result refused = attempt.refused();
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                s -> recordFailure(s, realmId, id, caller, callerIsRequester, connection, refused));
     }
 
-    private static Claim claim(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
-            ClientConnection connection) {
-        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            s.getContext().setRealm(realm);
-            s.getContext().setConnection(connection);
-            s.getContext().setConnection(connection);
-            ChangeRequestStore store = new ChangeRequestStore(s);
-            ChangeRequestEntity cr = store.lock(realmId, id);
-            if (cr == null) {
-                return new Claim(GuardErrors.response(Response.Status.NOT_FOUND, "not_found", "Change request not found", null), null, null);
-            }
-            AdminAuth auth = caller.load(s);
-            Response expired = expireIfDue(s, realm, auth, store, cr);
-            if (expired != null) {
-                return new Claim(expired, null, null);
-            }
-            State st = State.valueOf(cr.getState());
-            if (st == State.COOLING_DOWN && cr.getApprovedAt() + cr.getCooldownSeconds() * 1000 > Time.currentTimeMillis()) {
-                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                        "Change request is cooling down until " + java.time.Instant.ofEpochMilli(cr.getApprovedAt() + cr.getCooldownSeconds() * 1000),
-                        Map.of("state", st.name())), null, null);
-            }
-            if (st == State.COOLING_DOWN) {
-                store.transition(cr, State.APPROVED, caller.userId(), "COOLDOWN_ENDED", null);
-                st = State.APPROVED;
-            }
-            if (st != State.APPROVED) {
-                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                        "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())), null, null);
-            }
-            JsonNode body = ChangeRequestView.parse(cr.getBody());
-            if (body != null && body.has(RequestBody.FORM_MARKER)) {
-                return new Claim(GuardErrors.response(422, "unsupported_request",
-                        "This change request carries a form upload, which the guard cannot replay", Map.of("state", st.name())), null, null);
-            }
-            GuardPolicy policy;
-            try {
-                policy = Policies.of(realm);
-            } catch (PolicyException e) {
-                return new Claim(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null), null, null);
-            }
-            TargetState ts = new TargetState(s, realm, policy.approverRole());
-            JsonNode nowImage = ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId());
-            String now = nowImage == null ? null : CanonicalJson.canonicalize(nowImage);
-            if (!Objects.equals(now, cr.getBeforeImage())) {
-                store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
-                return new Claim(GuardErrors.response(Response.Status.CONFLICT, "target_changed",
-                        "The target changed since the request was made; the request stays unapplied", Map.of("state", st.name())), null, null);
-            }
-            store.transition(cr, State.APPLYING, caller.userId(), "CLAIMED", null);
-            return new Claim(null, cr, realm.getName());
-        });
-    }
+    private static Attempt attempt(KeycloakSession s, String realmId, String id, Actor caller, boolean callerIsRequester,
+            URI baseUri, ClientConnection connection, Progress progress) {
+        RealmModel realm = s.realms().getRealm(realmId);
+        s.getContext().setRealm(realm);
+        s.getContext().setConnection(connection);
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realmId, id);
+        if (cr == null) {
+            return refusal(GuardErrors.response(Response.Status.NOT_FOUND, "not_found", "Change request not found", null));
+        }
+        AdminAuth auth = caller.load(s);
+        Response expired = expireIfDue(s, realm, auth, store, cr);
+        if (expired != null) {
+            return refusal(expired);
+        }
+        State st = State.valueOf(cr.getState());
+        long cooldownEnds = cr.getApprovedAt() == null ? 0 : cr.getApprovedAt() + cr.getCooldownSeconds() * 1000;
+        if (st == State.COOLING_DOWN && cooldownEnds > Time.currentTimeMillis()) {
+            return refusal(GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                    "Change request is cooling down until " + java.time.Instant.ofEpochMilli(cooldownEnds), Map.of("state", st.name())));
+        }
+        if (st != State.APPROVED && st != State.COOLING_DOWN) {
+            return refusal(GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                    "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())));
+        }
+        JsonNode body = ChangeRequestView.parse(cr.getBody());
+        if (body != null && body.has(RequestBody.FORM_MARKER)) {
+            return refusal(GuardErrors.response(422, "unsupported_request",
+                    "This change request carries a form upload, which the guard cannot replay", Map.of("state", st.name())));
+        }
+        GuardPolicy policy;
+        try {
+            policy = Policies.of(realm);
+        } catch (PolicyException e) {
+            return refusal(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
+        }
+        TargetState ts = new TargetState(s, realm, policy.approverRole());
+        // Order-insensitive: Keycloak lists set-valued fields in an order that varies between nodes and restarts.
+        JsonNode was = CanonicalJson.unordered(ChangeRequestView.parse(cr.getBeforeImage()));
+        JsonNode now = CanonicalJson.unordered(ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId()));
+        if (!Objects.equals(was == null ? null : CanonicalJson.canonicalize(was), now == null ? null : CanonicalJson.canonicalize(now))) {
+            store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
+            return refusal(GuardErrors.response(Response.Status.CONFLICT, "target_changed",
+                    "The target changed since the request was made; the request stays unapplied",
+                    Map.of("state", st.name(), "changes", JsonDiff.diff(was, now))));
+        }
+        String prefix = "/admin/realms/" + realm.getName();
+        if (!cr.getPath().startsWith(prefix)) {
+            s.getTransactionManager().setRollbackOnly();
+            return new Attempt(null, new Replayer.Result(409,
+                    "{\"error\":\"replay_failed\",\"error_description\":\"realm was renamed\"}", null));
+        }
+        String relative = cr.getPath().substring(prefix.length());
 
-    private static Response replayAndRecord(KeycloakSessionFactory factory, String realmId, String id, Actor caller,
-            boolean callerIsRequester, URI baseUri, ClientConnection connection, Claim claim) {
-        ChangeRequestEntity cr = claim.snapshot();
-        String prefix = "/admin/realms/" + claim.realmName();
-        String relative = cr.getPath().startsWith(prefix) ? cr.getPath().substring(prefix.length()) : null;
-        Replayer.Result result;
-        if (relative == null) {
-            result = new Replayer.Result(409, "{\"error\":\"replay_failed\",\"error_description\":\"realm was renamed\"}", null);
+        // The mark and everything that follows from it commit only together with the replayed change.
+        if (st == State.COOLING_DOWN) {
+            store.transition(cr, State.APPROVED, caller.userId(), "COOLDOWN_ENDED", null);
+        }
+        cr.setAppliedAt(Time.currentTimeMillis());
+        store.transition(cr, State.APPLIED, caller.userId(), "APPLIED", "replayed through Keycloak's admin API");
+        ChangeRequestEntity original = cr.getRollbackOf() == null ? null : store.lock(realmId, cr.getRollbackOf());
+        if (original != null && State.valueOf(original.getState()).canMoveTo(State.ROLLED_BACK)) {
+            store.transition(original, State.ROLLED_BACK, caller.userId(), "ROLLED_BACK", "by " + cr.getId());
         } else {
-            try {
-                result = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> replay(s, realmId, cr, baseUri,
-                        connection, relative, caller));
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "Replay of change request %s failed", id);
-                result = new Replayer.Result(500, null, null);
-            }
+            original = null;
         }
-        Replayer.Result outcome = result;
-        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-            RealmModel realm = s.realms().getRealm(realmId);
-            s.getContext().setRealm(realm);
-            s.getContext().setConnection(connection);
-            ChangeRequestStore store = new ChangeRequestStore(s);
-            ChangeRequestEntity locked = store.lock(realmId, id);
-            locked.setResultStatus(outcome.status());
-            AdminAuth auth = caller.load(s);
-            if (outcome.ok()) {
-                locked.setAppliedAt(Time.currentTimeMillis());
-                store.transition(locked, State.APPLIED, caller.userId(), "APPLIED", "Keycloak answered " + outcome.status());
-                if (locked.getRollbackOf() != null) {
-                    ChangeRequestEntity original = store.lock(realmId, locked.getRollbackOf());
-                    if (original != null && State.valueOf(original.getState()).canMoveTo(State.ROLLED_BACK)) {
-                        store.transition(original, State.ROLLED_BACK, caller.userId(), "ROLLED_BACK", "by " + locked.getId());
-                        emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
-                    }
-                }
-                emit(s, realm, auth, locked, "APPLIED", OperationType.UPDATE, null);
-                LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), locked.getMethod(),
-                        locked.getPath(), outcome.status());
-            } else {
-                store.transition(locked, State.FAILED, caller.userId(), "FAILED",
-                        "Keycloak answered " + outcome.status() + (outcome.body() == null ? "" : ": " + outcome.body()));
-                emit(s, realm, auth, locked, "FAILED", OperationType.UPDATE, "Keycloak answered " + outcome.status());
-                LOG.warnf("Change request %s in realm %s failed on apply: %d %s", id, realm.getName(), outcome.status(), outcome.body());
-            }
-            ObjectNode view = ChangeRequestView.summary(locked, store.approvals(id).size(), policy(realm));
-            ObjectNode r = view.putObject("result");
-            r.put("status", outcome.status());
-            if (outcome.location() != null) {
-                r.put("location", outcome.location());
-            }
-            if (callerIsRequester || !outcome.ok()) {
-                r.set("body", parseLenient(outcome.body()));
-            } else {
-                r.put("bodyWithheld", "Only the requester receives Keycloak's answer body");
-            }
-            if (outcome.ok()) {
-                return ok(view);
-            }
-            view.put("error", "apply_failed");
-            view.put("error_description", "Keycloak refused the request with status " + outcome.status());
-            return Response.status(Response.Status.CONFLICT).entity(view).type(MediaType.APPLICATION_JSON_TYPE).build();
-        });
+
+        progress.replayed = true;
+        Replayer.Result result;
+        try {
+            result = replay(s, realmId, cr, baseUri, connection, relative, caller);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Replay of change request %s failed", id);
+            s.getTransactionManager().setRollbackOnly();
+            result = new Replayer.Result(500, null, null);
+        }
+        if (!result.ok()) {
+            return new Attempt(null, result);
+        }
+        if (s.getTransactionManager().isActive() && s.getTransactionManager().getRollbackOnly()) {
+            // Keycloak answered success but will not commit: nothing is applied.
+            return new Attempt(null, new Replayer.Result(500, "{\"error\":\"apply_failed\",\"error_description\":\"Keycloak answered "
+                    + result.status() + " but rolled its transaction back\"}", null));
+        }
+        Replayer.Result applied = result;
+        String originalId = original == null ? null : original.getId();
+        if (s.getTransactionManager().isActive()) {
+            return new Attempt(recordApplied(s, realmId, id, originalId, caller, callerIsRequester, connection, applied), null);
+        }
+        // Some admin resources (user update) commit the transaction themselves: the mark committed with the change.
+        return new Attempt(KeycloakModelUtils.runJobInTransactionWithResult(s.getKeycloakSessionFactory(),
+                t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied)), null);
+    }
+
+    private static Attempt refusal(Response response) {
+        return new Attempt(response, null);
+    }
+
+    /** The replay succeeded and the request is APPLIED: its outcome, the admin events, the answer. */
+    private static Response recordApplied(KeycloakSession s, String realmId, String id, String rolledBackId, Actor caller,
+            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome) {
+        RealmModel realm = s.realms().getRealm(realmId);
+        s.getContext().setRealm(realm);
+        s.getContext().setConnection(connection);
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realmId, id);
+        cr.setResultStatus(outcome.status());
+        AdminAuth auth = caller.load(s);
+        if (rolledBackId != null) {
+            emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);
+        }
+        emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
+        LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), cr.getMethod(), cr.getPath(),
+                outcome.status());
+        return ok(resultView(store, realm, cr, outcome, callerIsRequester));
+    }
+
+    /** Keycloak refused the replay and its transaction rolled back: the request becomes FAILED. */
+    private static Response recordFailure(KeycloakSession s, String realmId, String id, Actor caller, boolean callerIsRequester,
+            ClientConnection connection, Replayer.Result outcome) {
+        RealmModel realm = s.realms().getRealm(realmId);
+        s.getContext().setRealm(realm);
+        s.getContext().setConnection(connection);
+        ChangeRequestStore store = new ChangeRequestStore(s);
+        ChangeRequestEntity cr = store.lock(realmId, id);
+        String detail = "Keycloak answered " + outcome.status() + (outcome.body() == null ? "" : ": " + outcome.body());
+        if (State.valueOf(cr.getState()).canMoveTo(State.FAILED)) {
+            cr.setResultStatus(outcome.status());
+            store.transition(cr, State.FAILED, caller.userId(), "FAILED", detail);
+            emit(s, realm, caller.load(s), cr, "FAILED", OperationType.UPDATE, "Keycloak answered " + outcome.status());
+        } else {
+            // Decided meanwhile (expired by the scheduled task): the failed attempt is only recorded.
+            store.history(cr, caller.userId(), "APPLY_FAILED", cr.getState(), cr.getState(), detail);
+        }
+        LOG.warnf("Change request %s in realm %s failed on apply: %d %s", id, realm.getName(), outcome.status(), outcome.body());
+        ObjectNode view = resultView(store, realm, cr, outcome, callerIsRequester);
+        view.put("error", "apply_failed");
+        view.put("error_description", "Keycloak refused the request with status " + outcome.status());
+        return Response.status(Response.Status.CONFLICT).entity(view).type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    private static ObjectNode resultView(ChangeRequestStore store, RealmModel realm, ChangeRequestEntity cr,
+            Replayer.Result outcome, boolean callerIsRequester) {
+        ObjectNode view = ChangeRequestView.summary(cr, store.approvals(cr.getId()).size(), policy(realm));
+        ObjectNode r = view.putObject("result");
+        r.put("status", outcome.status());
+        if (outcome.location() != null) {
+            r.put("location", outcome.location());
+        }
+        if (callerIsRequester || !outcome.ok()) {
+            r.set("body", parseLenient(outcome.body()));
+        } else {
+            r.put("bodyWithheld", "Only the requester receives Keycloak's answer body");
+        }
+        return view;
     }
 
     private static Replayer.Result replay(KeycloakSession s, String realmId, ChangeRequestEntity cr, URI baseUri,

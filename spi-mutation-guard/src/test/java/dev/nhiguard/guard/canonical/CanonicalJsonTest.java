@@ -28,4 +28,17 @@ class CanonicalJsonTest {
         assertNotEquals(a, d);
         assertEquals(64, a.length());
     }
+
+    @Test
+    void unorderedFormIgnoresArrayOrderAtEveryDepthButNotContent() throws Exception {
+        String a = CanonicalJson.canonicalize(CanonicalJson.unordered(JSON.readTree(
+                "{\"client\":{\"defaultClientScopes\":[\"roles\",\"email\"],\"protocolMappers\":[{\"name\":\"b\",\"config\":{\"x\":[2,1]}},{\"name\":\"a\"}]}}")));
+        String b = CanonicalJson.canonicalize(CanonicalJson.unordered(JSON.readTree(
+                "{\"client\":{\"protocolMappers\":[{\"name\":\"a\"},{\"config\":{\"x\":[1,2]},\"name\":\"b\"}],\"defaultClientScopes\":[\"email\",\"roles\"]}}")));
+        String c = CanonicalJson.canonicalize(CanonicalJson.unordered(JSON.readTree(
+                "{\"client\":{\"protocolMappers\":[{\"name\":\"a\"},{\"config\":{\"x\":[1,3]},\"name\":\"b\"}],\"defaultClientScopes\":[\"email\",\"roles\"]}}")));
+        assertEquals(a, b);
+        assertNotEquals(a, c);
+        assertEquals("[1,2]", CanonicalJson.canonicalize(CanonicalJson.unordered(JSON.readTree("[2,1]"))));
+    }
 }
