@@ -36,14 +36,19 @@ public final class AuditBenchmark {
     static final long SECONDS = Long.getLong("bench.seconds", 15);
     /** {@code -Dbench.h2=false} measures PostgreSQL only. */
     static final boolean H2 = Boolean.parseBoolean(System.getProperty("bench.h2", "true"));
+    /** {@code -Dbench.token-events=inline} measures token events appended under the head-row lock; default: the server's default (batched). */
+    static final String TOKEN_EVENTS = System.getProperty("bench.token-events", "");
 
     private AuditBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         DistributionKeycloak.Settings base = DistributionKeycloak.Settings.fromSystemProperties();
-        List<String> args0 = List.of("--spi-events-listener--nhi-audit-chain--excluded-realms=bench-off",
-                "--spi-events-listener--nhi-audit-chain--checkpoint-every-records=1000");
+        List<String> args0 = new ArrayList<>(List.of("--spi-events-listener--nhi-audit-chain--excluded-realms=bench-off",
+                "--spi-events-listener--nhi-audit-chain--checkpoint-every-records=1000"));
+        if (!TOKEN_EVENTS.isBlank()) {
+            args0.add("--spi-events-listener--nhi-audit-chain--token-events=" + TOKEN_EVENTS);
+        }
         DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(base.home(), base.providers(), null,
                 base.logFile().resolveSibling("keycloak-benchmark.log"), args0, base.startTimeout());
         List<String> report = new ArrayList<>();
@@ -73,7 +78,8 @@ public final class AuditBenchmark {
             }
         }
         System.out.println();
-        System.out.println("=== audit chain benchmark (" + java.util.Arrays.toString(THREAD_COUNTS) + " client threads, " + SECONDS + " s per measurement, "
+        System.out.println("=== audit chain benchmark (token events " + (TOKEN_EVENTS.isBlank() ? "batched (default)" : TOKEN_EVENTS) + ", "
+                + java.util.Arrays.toString(THREAD_COUNTS) + " client threads, " + SECONDS + " s per measurement, "
                 + Runtime.getRuntime().availableProcessors() + " cores) ===");
         report.forEach(System.out::println);
     }
