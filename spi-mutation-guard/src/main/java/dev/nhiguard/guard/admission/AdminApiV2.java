@@ -1,8 +1,6 @@
 package dev.nhiguard.guard.admission;
 
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.ws.rs.core.Response;
 
@@ -27,15 +25,7 @@ import dev.nhiguard.guard.policy.PolicyException;
  */
 final class AdminApiV2 {
 
-    static final Pattern PATH = Pattern.compile("^/admin/api/([^/]+)/clients/v2(?:/([^/]+))?/?$");
-
     private AdminApiV2() {
-    }
-
-    /** Realm name and client id of a v2 client path, or null when the path is not one. */
-    static Matcher match(String path) {
-        Matcher m = PATH.matcher(path);
-        return m.matches() ? m : null;
     }
 
     /**

@@ -25,12 +25,17 @@ import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.replay.Replayer;
 
 /**
- * Model-level backstop: synchronous provider events (role grants, group joins, client updates
- * and removals, IdP links) veto guarded changes made through HTTP paths the admission filter
- * does not hold — partial import, admin API v2 ({@code /admin/…} outside
- * {@code /admin/realms/}) and dynamic client registration — unless the change is a replay
- * carrying the guard's bypass marker. Start-up import and bootstrap run outside HTTP requests
- * and are not admin requests: they pass.
+ * Model-level backstop: synchronous provider events veto guarded changes that reach Keycloak's
+ * model through an HTTP request without the guard's replay marker. Role grants to
+ * service-account users, direct grants of the approver role, group joins of service-account
+ * users, removals of service-account clients and identity-provider links of privileged users are
+ * refused on <em>every</em> HTTP path, the admin REST API included: there the admission filter
+ * holds them, so one reaching the model means the filter missed it, and the backstop fails
+ * closed. Client updates are ambiguous on the admin REST API (a description edit of a
+ * service-account client is not guarded) and are refused only on the paths the filter does not
+ * see (partial import, admin API v2, dynamic client registration). Start-up import and
+ * scheduled work run outside HTTP requests and pass; so does realm creation
+ * ({@code POST /admin/realms}), which changes no existing realm.
  */
 public final class ModelBackstop implements ProviderEventListener {
 
@@ -43,34 +48,34 @@ public final class ModelBackstop implements ProviderEventListener {
             RealmModel realm = realmOf(e.getRealm(), e.getKeycloakSession());
             if (user.getServiceAccountClientLink() != null) {
                 check(e.getKeycloakSession(), realm, e.getRole().isClientRole()
-                        ? "service-account-client-role-grant" : "service-account-realm-role-grant");
+                        ? "service-account-client-role-grant" : "service-account-realm-role-grant", false);
             }
             if (!e.getRole().isClientRole() && realm != null) {
                 GuardPolicy policy = policyOrNull(realm);
                 if (policy == null || policy.approverRole().equals(e.getRole().getName())) {
-                    check(e.getKeycloakSession(), realm, "approver-role-grant");
+                    check(e.getKeycloakSession(), realm, "approver-role-grant", false);
                 }
             }
         } else if (event instanceof GroupModel.GroupMemberJoinEvent e) {
             if (e.getUser().getServiceAccountClientLink() != null) {
-                check(e.getKeycloakSession(), realmOf(e.getRealm(), e.getKeycloakSession()), "service-account-group-join");
+                check(e.getKeycloakSession(), realmOf(e.getRealm(), e.getKeycloakSession()), "service-account-group-join", false);
             }
         } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
             ClientModel c = e.getUpdatedClient();
             if (c.isServiceAccountsEnabled()) {
-                check(e.getKeycloakSession(), c.getRealm(), "client-update");
+                check(e.getKeycloakSession(), c.getRealm(), "client-update", true);
             }
         } else if (event instanceof ClientModel.ClientRemovedEvent e) {
             ClientModel c = e.getClient();
             if (c.isServiceAccountsEnabled()) {
-                check(e.getKeycloakSession(), c.getRealm(), "client-delete");
+                check(e.getKeycloakSession(), c.getRealm(), "client-delete", false);
             }
         } else if (event instanceof FederatedIdentityModel.FederatedIdentityCreatedEvent e) {
-            if (uncoveredPath(e.getKeycloakSession(), e.getRealm()) != null) {
+            if (httpPath(e.getKeycloakSession(), false) != null) {
                 GuardPolicy policy = policyOrNull(e.getRealm());
                 String role = policy == null ? GuardPolicy.DEFAULT_APPROVER_ROLE : policy.approverRole();
                 if (new TargetState(e.getKeycloakSession(), e.getRealm(), role).isPrivilegedUser(e.getUser().getId())) {
-                    check(e.getKeycloakSession(), e.getRealm(), "privileged-user-idp-link");
+                    check(e.getKeycloakSession(), e.getRealm(), "privileged-user-idp-link", false);
                 }
             }
         }
@@ -88,11 +93,11 @@ public final class ModelBackstop implements ProviderEventListener {
         }
     }
 
-    private static void check(KeycloakSession session, RealmModel realm, String operationId) {
+    private static void check(KeycloakSession session, RealmModel realm, String operationId, boolean ambiguousOnAdminApi) {
         if (realm == null || session.getAttribute(Replayer.BYPASS_ATTRIBUTE) != null) {
             return;
         }
-        String path = uncoveredPath(session, realm);
+        String path = httpPath(session, ambiguousOnAdminApi);
         if (path == null) {
             return;
         }
@@ -112,11 +117,12 @@ public final class ModelBackstop implements ProviderEventListener {
     }
 
     /**
-     * The request path when this change comes from an HTTP request the admission filter does not
-     * hold (partial import, admin API v2, dynamic client registration); null otherwise, including
-     * outside HTTP requests (start-up import, bootstrap, scheduled tasks).
+     * {@code METHOD path} of the HTTP request this change comes from; null outside HTTP requests
+     * (start-up import, scheduled tasks), for realm creation, and, when {@code onlyUncovered},
+     * for admin REST paths the admission filter classifies (all of {@code /admin/realms/{realm}/…}
+     * except partial import).
      */
-    private static String uncoveredPath(KeycloakSession session, RealmModel realm) {
+    private static String httpPath(KeycloakSession session, boolean onlyUncovered) {
         HttpRequest request;
         try {
             request = session.getContext().getHttpRequest();
@@ -134,12 +140,12 @@ public final class ModelBackstop implements ProviderEventListener {
             path = "/" + path;
         }
         String method = request.getHttpMethod();
-        if (path.startsWith("/admin/realms/")) {
-            return path.matches("/admin/realms/[^/]+/partialImport/?") ? method + " " + path : null;
+        if (path.matches("/admin/realms/?")) {
+            return null; // realm creation: a new realm, nothing existing changes
         }
-        if (path.startsWith("/admin/") || path.contains("/clients-registrations/")) {
-            return method + " " + path;
+        if (onlyUncovered && path.startsWith("/admin/realms/") && !path.matches("/admin/realms/[^/]+/partialImport/?")) {
+            return null;
         }
-        return null;
+        return method + " " + path;
     }
 }

@@ -28,31 +28,32 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class Catalogue {
 
-    /** Client fields whose change on a service-account client is security relevant. */
-    static final List<String> CLIENT_SECURITY_FIELDS = List.of("enabled", "clientAuthenticatorType", "secret",
-            "serviceAccountsEnabled", "fullScopeAllowed", "publicClient", "bearerOnly", "protocolMappers",
-            "defaultClientScopes", "optionalClientScopes", "clientId", "protocol");
+    /**
+     * Fields of a guarded client (service-account or administration client) whose change is not
+     * guarded. Deny by default: every other field Keycloak would change is.
+     */
+    static final Set<String> CLIENT_HARMLESS_FIELDS = Set.of("name", "description", "alwaysDisplayInConsole", "baseUrl");
 
-    /** Client attribute keys (exact or prefix) whose change is security relevant. */
-    static final List<String> CLIENT_SECURITY_ATTRIBUTE_PREFIXES = List.of("jwks.", "use.jwks", "jwt.credential",
-            "client.secret", "x509.", "tls.client.certificate", "token.endpoint.auth.signing", "use.refresh.tokens",
-            "client_credentials.", "access.token.lifespan", "dpop.", "oauth2.device", "oidc.ciba", "standard.token.exchange",
-            "saml.signing", "saml.encryption", "nhi.");
+    /** Client attributes whose change on a guarded client is not guarded (consent-screen texts and links). */
+    static final Set<String> CLIENT_HARMLESS_ATTRIBUTES = Set.of("display.on.consent.screen", "consent.screen.text",
+            "logoUri", "policyUri", "tosUri");
 
-    /** Realm fields whose change is security relevant. */
-    static final List<String> REALM_SECURITY_FIELDS = List.of("eventsEnabled", "eventsListeners", "enabledEventTypes",
-            "eventsExpiration", "adminEventsEnabled", "adminEventsDetailsEnabled", "passwordPolicy", "otpPolicyType",
-            "otpPolicyAlgorithm", "otpPolicyDigits", "otpPolicyPeriod", "otpPolicyInitialCounter",
-            "otpPolicyLookAheadWindow", "otpPolicyCodeReusable", "resetCredentialsFlow", "directGrantFlow",
-            "browserFlow", "clientAuthenticationFlow", "bruteForceProtected", "clientPolicies", "clientProfiles");
+    /** Representation fields Keycloak does not write on update (read-only views). */
+    static final Set<String> CLIENT_READ_ONLY_FIELDS = Set.of("id", "access");
 
-    /** Set-valued realm fields compared without order. */
-    private static final Set<String> UNORDERED = Set.of("eventsListeners", "enabledEventTypes",
-            "defaultClientScopes", "optionalClientScopes");
+    /** Realm fields whose change is not guarded (names and themes). Deny by default: every other field is. */
+    static final Set<String> REALM_HARMLESS_FIELDS = Set.of("displayName", "displayNameHtml", "loginTheme",
+            "accountTheme", "adminTheme", "emailTheme", "internationalizationEnabled", "supportedLocales", "defaultLocale");
 
-    /** User fields that reach an account's recovery: where mail goes, what it must do, whether it works. */
-    static final List<String> USER_RECOVERY_FIELDS = List.of("email", "requiredActions", "enabled", "credentials",
-            "federatedIdentities", "username");
+    /** Realm representation fields Keycloak does not write on update. */
+    static final Set<String> REALM_READ_ONLY_FIELDS = Set.of("id");
+
+    /** Fields of a guarded user (privileged or service-account) whose change is not guarded. */
+    static final Set<String> USER_HARMLESS_FIELDS = Set.of("firstName", "lastName", "attributes");
+
+    /** User representation fields Keycloak does not write on update. */
+    static final Set<String> USER_READ_ONLY_FIELDS = Set.of("id", "access", "createdTimestamp", "totp",
+            "disableableCredentialTypes", "userProfileMetadata", "notBefore");
 
     /** The realm attribute holding the guard policy. */
     public static final String POLICY_ATTRIBUTE = "nhi.guard.policy";
@@ -107,9 +108,20 @@ public final class Catalogue {
         return Optional.empty();
     }
 
-    /** Whether any catalogue template matches the method and path, whatever the predicates say. */
-    public boolean anyTemplateMatches(String method, String relativePath) {
-        return operations.stream().anyMatch(op -> op.matchPath(method, relativePath) != null);
+    /** Every catalogue operation this request is among those {@code considered} accepts, in catalogue order. */
+    public List<Match> classifyAll(String method, String relativePath, JsonNode body, Facts facts,
+            Predicate<Operation> considered) {
+        List<Match> out = new ArrayList<>();
+        for (Operation op : operations) {
+            if (!considered.test(op)) {
+                continue;
+            }
+            Map<String, String> vars = op.matchPath(method, relativePath);
+            if (vars != null && op.applies(vars, body, facts)) {
+                out.add(new Match(op, vars, op.targetType(), op.targetId(vars)));
+            }
+        }
+        return out;
     }
 
     private static List<Operation> build() {
@@ -128,11 +140,16 @@ public final class Catalogue {
         // --- service-account clients ---
         ops.add(op("client-create-service-account", "POST", "/clients", CLIENT, false, TargetType.CLIENTS, null,
                 "Create a client with a service account", (v, b, f) -> b != null && b.path("serviceAccountsEnabled").asBoolean(false)));
+        ops.add(op("client-flow-override", "POST", "/clients", RECOVERY, false, TargetType.CLIENTS, null,
+                "Bind authentication flows to a client (authenticationFlowBindingOverrides): any client, since it "
+                        + "decides how users, approvers among them, log in through it",
+                (v, b, f) -> changesFlowOverrides(b, v.containsKey("client") ? f.currentClient(v.get("client")) : null))
+                .alsoAt("PUT", "/clients/{client}"));
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
-                "Change security-relevant fields of a service-account client, or turn its service account on",
-                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b)));
+                "Change a service-account or administration client beyond its name and description, or turn a service account on",
+                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
-                "Delete a service-account client", (v, b, f) -> f.isServiceAccountClient(v.get("client"))));
+                "Delete a service-account or administration client", saClient()));
         ops.add(op("client-secret-regenerate", "POST", "/clients/{client}/client-secret", CREDENTIAL, false,
                 TargetType.CLIENT, "client", "Regenerate a service-account client's secret", saClient()));
         ops.add(op("client-secret-rotated-invalidate", "DELETE", "/clients/{client}/client-secret/rotated", CREDENTIAL,
@@ -183,8 +200,21 @@ public final class Catalogue {
 
         // --- recovery settings of privileged users ---
         ops.add(op("privileged-user-update", "PUT", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
-                "Change email, required actions, enabled flag or credentials of a privileged user",
-                (v, b, f) -> f.isPrivilegedUser(v.get("user")) && changesAny(b, f.currentUser(v.get("user")), USER_RECOVERY_FIELDS)));
+                "Change a privileged or service-account user beyond first name, last name and attributes",
+                (v, b, f) -> (f.isPrivilegedUser(v.get("user")) || f.isServiceAccountUser(v.get("user")))
+                        && changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                                Set.of())));
+        ops.add(op("privileged-user-delete", "DELETE", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
+                "Delete a privileged user", privileged()));
+        ops.add(op("service-account-user-delete", "DELETE", "/users/{user}", CLIENT, false, TargetType.USER, "user",
+                "Delete a service-account user", saUser()));
+        ops.add(op("privileged-user-impersonation", "POST", "/users/{user}/impersonation", RECOVERY, false,
+                TargetType.USER, "user", "Impersonate a privileged user (the session could change its credentials)",
+                privileged()));
+        ops.add(op("brute-force-clear", "DELETE", "/attack-detection/brute-force/users/{user}", RECOVERY, false,
+                TargetType.USER, "user", "Clear the brute-force lockout of a privileged user", privileged()));
+        ops.add(op("brute-force-clear-all", "DELETE", "/attack-detection/brute-force/users", RECOVERY, false,
+                TargetType.OTHER, null, "Clear every brute-force lockout of the realm", (v, b, f) -> true));
         ops.add(op("privileged-user-credential-delete", "DELETE", "/users/{user}/credentials/{credential}", RECOVERY,
                 false, TargetType.USER, "user", "Delete a credential of a privileged user", privileged()));
         ops.add(op("privileged-user-credential-move-first", "POST", "/users/{user}/credentials/{credential}/moveToFirst",
@@ -207,10 +237,50 @@ public final class Catalogue {
         ops.add(op("realm-events-config", "PUT", "/events/config", REALM_SETTINGS, false, TargetType.EVENTS_CONFIG, null,
                 "Change the realm's events configuration and event listeners", (v, b, f) -> true));
         ops.add(op("realm-security-settings", "PUT", "", REALM_SETTINGS, false, TargetType.REALM, null,
-                "Change events, listeners, password/OTP policy, flows or client policies through the realm",
-                (v, b, f) -> changesAny(b, f.currentRealm(), REALM_SECURITY_FIELDS)));
+                "Change any realm setting besides names and themes (events, flows, policies, brute force, keys, attributes …)",
+                (v, b, f) -> changesOutside(b, f.currentRealm(), REALM_HARMLESS_FIELDS, REALM_READ_ONLY_FIELDS, true,
+                        Set.of())));
         ops.add(op("realm-partial-import", "POST", "/partialImport", REALM_SETTINGS, false, TargetType.REALM, null,
-                "Partial import touching clients, users, roles or groups", (v, b, f) -> partialImportTouchesGuarded(b)));
+                "Partial import of anything (clients, users, roles, groups, identity providers …)",
+                (v, b, f) -> partialImportTouchesGuarded(b)));
+
+        // --- privileges through users, groups, roles and client scopes ---
+        ops.add(op("privileged-role-grant", "POST", "/users/{user}/role-mappings/realm", PRIVILEGE, false,
+                TargetType.USER, "user", "Grant a role that makes its holder an administrator",
+                (v, b, f) -> f.rolesArePrivileged(b, null))
+                .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}"));
+        ops.add(op("privileged-group-join", "PUT", "/users/{user}/groups/{group}", PRIVILEGE, false, TargetType.USER,
+                "user", "Add a user to a group whose roles make its members administrators",
+                (v, b, f) -> f.groupIsPrivileged(v.get("group"))));
+        ops.add(op("user-create-privileged", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
+                "Create a user in groups whose roles make it an administrator",
+                (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
+                        && f.groupsArePrivileged(b.get("groups"))));
+        ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.OTHER, null,
+                "Move a group holding guarded members (service accounts, privileged users) under another parent",
+                (v, b, f) -> b != null && b.hasNonNull("id") && f.groupReachesGuarded(b.get("id").asText()))
+                .alsoAt("POST", "/groups/{group}/children"));
+        ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.OTHER, null,
+                "Change the approver role, or rename a role a guarded subject holds (tokens carry role names)",
+                (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
+                .alsoAt("PUT", "/roles-by-id/{roleId}")
+                .alsoAt("PUT", "/clients/{client}/roles/{role}"));
+        ops.add(op("role-delete", "DELETE", "/roles/{role}", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "Delete the approver role",
+                (v, b, f) -> { String id = roleOf(v, f); return id != null && f.isApproverRole(id); })
+                .alsoAt("DELETE", "/roles-by-id/{roleId}")
+                .alsoAt("DELETE", "/clients/{client}/roles/{role}"));
+        ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.OTHER, null,
+                "Change a client scope, its protocol mappers or its scope mappings while a service account uses it "
+                        + "or the realm gives it to new clients",
+                (v, b, f) -> f.clientScopeReachesServiceAccounts(v.get("scope")))
+                .alsoAt("DELETE", "/client-scopes/{scope}")
+                .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/models")
+                .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/add-models")
+                .alsoAt("PUT", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
+                .alsoAt("DELETE", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
+                .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/realm")
+                .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/clients/{other}"));
 
         // --- the agent registry ---
         ops.add(op("agent-register", "POST", "/agents", AGENT, false, TargetType.AGENT, null,
@@ -227,8 +297,9 @@ public final class Catalogue {
         return new Operation(id, method, template, kind, reducing, targetType, targetVar, description, predicate);
     }
 
+    /** A service-account client or a client Keycloak's administration depends on. */
     private static Operation.Predicate saClient() {
-        return (v, b, f) -> f.isServiceAccountClient(v.get("client"));
+        return (v, b, f) -> f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client"));
     }
 
     private static Operation.Predicate saUser() {
@@ -252,7 +323,7 @@ public final class Catalogue {
         return false;
     }
 
-    static boolean clientUpdateIsGuarded(JsonNode current, JsonNode body) {
+    static boolean clientUpdateIsGuarded(JsonNode current, JsonNode body, boolean adminClient) {
         if (current == null) {
             return false; // Keycloak answers 404 itself
         }
@@ -261,29 +332,20 @@ public final class Catalogue {
         if (turningOn) {
             return true;
         }
-        if (!sa) {
+        if (!sa && !adminClient) {
             return false;
         }
-        return changesAny(body, current, CLIENT_SECURITY_FIELDS) || changesAttributes(body, current);
+        return changesOutside(body, current, CLIENT_HARMLESS_FIELDS, CLIENT_READ_ONLY_FIELDS, false, CLIENT_HARMLESS_ATTRIBUTES);
     }
 
-    private static boolean changesAttributes(JsonNode body, JsonNode current) {
-        if (body == null || !body.has("attributes") || !body.get("attributes").isObject()) {
+    /** Whether the body changes the client's authentication-flow binding overrides (any client). */
+    static boolean changesFlowOverrides(JsonNode body, JsonNode current) {
+        if (body == null || !body.isObject() || !body.has("authenticationFlowBindingOverrides")) {
             return false;
         }
-        JsonNode proposed = body.get("attributes");
-        JsonNode now = current.path("attributes");
-        for (Iterator<String> it = proposed.fieldNames(); it.hasNext();) {
-            String key = it.next();
-            if (securityAttribute(key) && !sameValue(key, proposed.get(key), now.get(key))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static boolean securityAttribute(String key) {
-        return CLIENT_SECURITY_ATTRIBUTE_PREFIXES.stream().anyMatch(key::startsWith);
+        JsonNode proposed = body.get("authenticationFlowBindingOverrides");
+        JsonNode now = current == null ? null : current.get("authenticationFlowBindingOverrides");
+        return !equivalent(proposed, now);
     }
 
     /** Whether the body sets any of the fields to a value different from the current one. */
@@ -293,58 +355,156 @@ public final class Catalogue {
         }
         for (String field : fields) {
             if (body.has(field) && !body.get(field).isNull()
-                    && !sameValue(field, body.get(field), current == null ? null : current.get(field))) {
+                    && !equivalent(body.get(field), current == null ? null : current.get(field))) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean sameValue(String field, JsonNode proposed, JsonNode current) {
-        if (isEmpty(proposed) && isEmpty(current)) {
+    /**
+     * Deny by default: whether the body (as Keycloak reads it: absent or null fields are left as
+     * they are) changes any field other than the harmless and read-only ones. {@code attributes}
+     * are compared key by key, harmless keys aside; with {@code omittedAttributesRemoved} a key the
+     * body leaves out counts as removed (Keycloak's realm update drops such attributes).
+     */
+    static boolean changesOutside(JsonNode body, JsonNode current, Set<String> harmless, Set<String> readOnly,
+            boolean omittedAttributesRemoved, Set<String> harmlessAttributes) {
+        if (body == null || !body.isObject()) {
+            return body != null && !body.isNull();
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext();) {
+            String field = it.next();
+            JsonNode proposed = body.get(field);
+            if (harmless.contains(field) || readOnly.contains(field) || proposed == null || proposed.isNull()) {
+                continue;
+            }
+            JsonNode now = current == null ? null : current.get(field);
+            if (field.equals("attributes") && proposed.isObject()) {
+                if (attributesChange(proposed, now, omittedAttributesRemoved, harmlessAttributes)) {
+                    return true;
+                }
+            } else if (!equivalent(proposed, now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean attributesChange(JsonNode proposed, JsonNode now, boolean omittedRemoved, Set<String> harmless) {
+        for (Iterator<String> it = proposed.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (!harmless.contains(key) && !equivalent(proposed.get(key), now == null ? null : now.get(key))) {
+                return true;
+            }
+        }
+        if (omittedRemoved && now != null && now.isObject()) {
+            for (Iterator<String> it = now.fieldNames(); it.hasNext();) {
+                String key = it.next();
+                if (!harmless.contains(key) && !proposed.has(key) && !isEmpty(now.get(key))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether two values are the same for Keycloak: empty and absent alike, scalars by their text,
+     * arrays as multisets (Keycloak keeps set-valued fields in no fixed order), objects field by field.
+     */
+    static boolean equivalent(JsonNode a, JsonNode b) {
+        if (isEmpty(a) && isEmpty(b)) {
             return true;
         }
-        if (proposed == null || current == null) {
+        if (a == null || b == null || a.isNull() || b.isNull()) {
             return false;
         }
-        if (UNORDERED.contains(field) && proposed.isArray() && current.isArray()) {
-            return asSet(proposed).equals(asSet(current));
+        if (a.isValueNode() && b.isValueNode()) {
+            return Objects.equals(a.asText(), b.asText());
         }
-        if (proposed.isValueNode() && current.isValueNode()) {
-            return Objects.equals(proposed.asText(), current.asText());
+        if (a.isArray() && b.isArray()) {
+            if (a.size() != b.size()) {
+                return false;
+            }
+            List<JsonNode> rest = new ArrayList<>();
+            b.forEach(rest::add);
+            for (JsonNode x : a) {
+                boolean found = false;
+                for (Iterator<JsonNode> it = rest.iterator(); it.hasNext();) {
+                    if (equivalent(x, it.next())) {
+                        it.remove();
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return proposed.equals(current);
+        if (a.isObject() && b.isObject()) {
+            Set<String> names = new HashSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String n : names) {
+                if (!equivalent(a.get(n), b.get(n))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private static boolean isEmpty(JsonNode n) {
         return n == null || n.isNull() || (n.isTextual() && n.asText().isEmpty()) || (n.isContainerNode() && n.isEmpty());
     }
 
-    private static Set<String> asSet(JsonNode array) {
-        Set<String> out = new HashSet<>();
-        array.forEach(e -> out.add(e.toString()));
-        return out;
-    }
 
+    /** Whether the body changes or removes the policy attribute (a realm update drops attributes its map omits). */
     static boolean policyAttributeChanges(JsonNode body, JsonNode currentRealm) {
-        if (body == null || !body.path("attributes").isObject() || !body.get("attributes").has(POLICY_ATTRIBUTE)) {
+        if (body == null || !body.path("attributes").isObject()) {
             return false;
         }
         JsonNode proposed = body.get("attributes").get(POLICY_ATTRIBUTE);
         JsonNode current = currentRealm == null ? null : currentRealm.path("attributes").get(POLICY_ATTRIBUTE);
-        return !sameValue(POLICY_ATTRIBUTE, proposed, current);
+        return !equivalent(proposed, current);
     }
 
+    /** Deny by default: any partial import that carries something besides its options. */
     static boolean partialImportTouchesGuarded(JsonNode body) {
         if (body == null || !body.isObject()) {
-            return false;
+            return body != null && !body.isNull();
         }
-        for (String field : List.of("clients", "users", "groups", "roles", "identityProviders")) {
-            JsonNode n = body.get(field);
-            if (n != null && !isEmpty(n)) {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext();) {
+            String field = it.next();
+            if (!field.equals("ifResourceExists") && !field.equals("policy") && !isEmpty(body.get(field))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The role a role path names: by id, or by name in the realm or in a client. */
+    static String roleOf(Map<String, String> vars, Facts facts) {
+        if (vars.containsKey("roleId")) {
+            return vars.get("roleId");
+        }
+        return facts.roleId(vars.get("client"), vars.get("role"));
+    }
+
+    static boolean roleUpdateIsGuarded(Facts facts, String roleId, JsonNode body) {
+        if (roleId == null) {
+            return false; // Keycloak answers 404 itself
+        }
+        if (facts.isApproverRole(roleId)) {
+            return true;
+        }
+        JsonNode current = facts.currentRole(roleId);
+        boolean renames = body != null && body.hasNonNull("name") && current != null
+                && !body.get("name").asText().equals(current.path("name").asText());
+        return renames && facts.roleReachesGuarded(roleId);
     }
 }

@@ -28,4 +28,66 @@ public interface Facts {
 
     /** Name of the approver realm role under the realm's policy. */
     String approverRole();
+
+    /**
+     * Whether the client is one Keycloak's administration depends on (the admin console, admin-cli,
+     * realm-management, broker, account clients, the fine-grained admin-permissions client, and in
+     * the master realm the {@code <realm>-realm} clients): changing it changes how admins log in or
+     * what they may do. Conservatively true in the default implementation.
+     */
+    default boolean isAdminClient(String clientId) {
+        return true;
+    }
+
+    /** The id of the role named in a path ({@code clientId} null for realm roles, else the client's internal id), or null. */
+    default String roleId(String clientId, String roleName) {
+        return null;
+    }
+
+    /** The role's current representation by id, or null. */
+    default JsonNode currentRole(String roleId) {
+        return null;
+    }
+
+    /** Whether the role (by id) is the realm's approver role. Conservatively true by default. */
+    default boolean isApproverRole(String roleId) {
+        return true;
+    }
+
+    /**
+     * Whether a guarded subject (a service-account user or a privileged user) holds the role
+     * effectively: directly, through a composite, through a group or subgroup, or as part of the
+     * realm's default role. True when that cannot be decided within the guard's limits.
+     */
+    default boolean roleReachesGuarded(String roleId) {
+        return true;
+    }
+
+    /** Whether any role in the role-mapping body (an array of roles) makes its holder privileged. */
+    default boolean rolesArePrivileged(JsonNode roles, String clientId) {
+        return true;
+    }
+
+    /** Whether a guarded subject is a member of the group or of one of its subgroups. */
+    default boolean groupReachesGuarded(String groupId) {
+        return true;
+    }
+
+    /** Whether the group or one of its parents holds a role that makes its members privileged. */
+    default boolean groupIsPrivileged(String groupId) {
+        return true;
+    }
+
+    /** Whether any of the groups (ids or paths) is privileged. */
+    default boolean groupsArePrivileged(JsonNode groups) {
+        return true;
+    }
+
+    /**
+     * Whether the client scope shapes a service account's tokens: a service-account client uses it
+     * (default or optional) or the realm gives it to new clients.
+     */
+    default boolean clientScopeReachesServiceAccounts(String scopeId) {
+        return true;
+    }
 }

@@ -24,8 +24,7 @@ public final class Operation {
     private final String id;
     private final String method;
     private final String template;
-    private final Pattern pattern;
-    private final java.util.List<String> vars;
+    private final java.util.List<Route> routes;
     private final OperationKind kind;
     private final boolean privilegeReducing;
     private final TargetType targetType;
@@ -44,19 +43,50 @@ public final class Operation {
         this.targetVar = targetVar;
         this.description = description;
         this.predicate = predicate;
-        Matcher m = VAR.matcher(template);
-        StringBuilder regex = new StringBuilder();
-        java.util.List<String> names = new java.util.ArrayList<>();
-        int last = 0;
-        while (m.find()) {
-            regex.append(Pattern.quote(template.substring(last, m.start())));
-            regex.append("([^/]+)");
-            names.add(m.group(1));
-            last = m.end();
+        this.routes = java.util.List.of(Route.of(method, template));
+    }
+
+    private Operation(Operation base, java.util.List<Route> routes) {
+        this.id = base.id;
+        this.method = base.method;
+        this.template = base.template;
+        this.kind = base.kind;
+        this.privilegeReducing = base.privilegeReducing;
+        this.targetType = base.targetType;
+        this.targetVar = base.targetVar;
+        this.description = base.description;
+        this.predicate = base.predicate;
+        this.routes = java.util.List.copyOf(routes);
+    }
+
+    /** The same operation, also reached by this method and path template. */
+    Operation alsoAt(String otherMethod, String otherTemplate) {
+        java.util.List<Route> all = new java.util.ArrayList<>(routes);
+        all.add(Route.of(otherMethod, otherTemplate));
+        return new Operation(this, all);
+    }
+
+    /** Every method and template this operation is reached by; the first is {@link #method()} / {@link #template()}. */
+    public java.util.List<String> routes() {
+        return routes.stream().map(r -> r.method + " " + r.template).toList();
+    }
+
+    /** One method and path template, compiled. */
+    private record Route(String method, String template, Pattern pattern, java.util.List<String> vars) {
+        static Route of(String method, String template) {
+            Matcher m = VAR.matcher(template);
+            StringBuilder regex = new StringBuilder();
+            java.util.List<String> names = new java.util.ArrayList<>();
+            int last = 0;
+            while (m.find()) {
+                regex.append(Pattern.quote(template.substring(last, m.start())));
+                regex.append("([^/]+)");
+                names.add(m.group(1));
+                last = m.end();
+            }
+            regex.append(Pattern.quote(template.substring(last)));
+            return new Route(method, template, Pattern.compile(regex.toString()), java.util.List.copyOf(names));
         }
-        regex.append(Pattern.quote(template.substring(last)));
-        this.pattern = Pattern.compile(regex.toString());
-        this.vars = java.util.List.copyOf(names);
     }
 
     public String id() { return id; }
@@ -68,21 +98,27 @@ public final class Operation {
     public TargetType targetType() { return targetType; }
     public String description() { return description; }
 
-    /** The path variables when method and relative path match the template, else null. */
+    /**
+     * The path variables when method and relative path match the template, else null. The path
+     * is the decoded one of {@code RequestPath} (segments decoded once, no encoded separators),
+     * so the variables are used as they are.
+     */
     Map<String, String> matchPath(String httpMethod, String relativePath) {
-        if (!method.equalsIgnoreCase(httpMethod)) {
-            return null;
+        for (Route r : routes) {
+            if (!r.method.equalsIgnoreCase(httpMethod)) {
+                continue;
+            }
+            Matcher m = r.pattern.matcher(relativePath);
+            if (!m.matches()) {
+                continue;
+            }
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < r.vars.size(); i++) {
+                out.put(r.vars.get(i), m.group(i + 1));
+            }
+            return out;
         }
-        Matcher m = pattern.matcher(relativePath);
-        if (!m.matches()) {
-            return null;
-        }
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < vars.size(); i++) {
-            out.put(vars.get(i), java.net.URLDecoder.decode(m.group(i + 1).replace("+", "%2B"),
-                    java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return out;
+        return null;
     }
 
     boolean applies(Map<String, String> pathVars, JsonNode body, Facts facts) {

@@ -1,16 +1,26 @@
 package dev.nhiguard.guard.changerequest;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.ws.rs.core.Response;
 
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.RealmAdminResource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.guard.admission.Coverage;
+import dev.nhiguard.guard.admission.CoverageTable;
+import dev.nhiguard.guard.admission.Endpoints;
+import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.catalogue.Catalogue;
+import dev.nhiguard.guard.catalogue.Operation;
+import dev.nhiguard.guard.catalogue.TargetType;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
@@ -37,34 +47,24 @@ public final class Admission {
     public record Refused(Response response) implements Outcome {
     }
 
-    /** Enabled human users holding the approver role directly (not through groups or composites), except one. */
-    static long eligibleApprovers(KeycloakSession s, RealmModel realm, GuardPolicy policy, String exceptUserId) {
-        org.keycloak.models.RoleModel role = realm.getRole(policy.approverRole());
-        if (role == null) {
-            return 0;
-        }
-        return s.users().getRoleMembersStream(realm, role)
-                .filter(u -> u.isEnabled() && u.getServiceAccountClientLink() == null && !u.getId().equals(exceptUserId))
-                .limit(policy.approvalsRequired() + 1L)
-                .count();
-    }
-
     /** A policy change is validated before it is held, so an invalid policy is never approved. */
-    private static String invalidPolicyBody(Match match, JsonNode body) {
-        String text = switch (match.operation().id()) {
-            case "guard-policy-update" -> body == null ? "" : body.toString();
-            case "realm-guard-policy-attribute" -> body.path("attributes").path(Catalogue.POLICY_ATTRIBUTE).asText("");
-            default -> null;
-        };
-        if (text == null || (text.isEmpty() && match.operation().id().equals("realm-guard-policy-attribute"))) {
-            return null;
+    private static String invalidPolicyBody(List<Match> effects, JsonNode body) {
+        for (Match match : effects) {
+            String text = switch (match.operation().id()) {
+                case "guard-policy-update" -> body == null ? "" : body.toString();
+                case "realm-guard-policy-attribute" -> body.path("attributes").path(Catalogue.POLICY_ATTRIBUTE).asText("");
+                default -> null;
+            };
+            if (text == null || (text.isEmpty() && match.operation().id().equals("realm-guard-policy-attribute"))) {
+                continue;
+            }
+            try {
+                GuardPolicy.parse(text);
+            } catch (PolicyException e) {
+                return "Invalid guard policy: " + e.getMessage();
+            }
         }
-        try {
-            GuardPolicy.parse(text);
-            return null;
-        } catch (PolicyException e) {
-            return "Invalid guard policy: " + e.getMessage();
-        }
+        return null;
     }
 
     /** The path relative to {@code /admin/realms/{realm}}, or null when the path is not under it. */
@@ -80,11 +80,21 @@ public final class Admission {
         return rest.equals("/") ? "" : rest;
     }
 
+    private static Refused refused(int status, String error, String description) {
+        return new Refused(GuardErrors.response(status, error, description, null));
+    }
+
     /**
-     * Classifies the write against the catalogue and the realm's policy and holds it when guarded.
+     * Classifies an admin write the way Keycloak will read it and holds it when guarded. The path
+     * is read by {@link RequestPath} and resolved to the Keycloak resource method JAX-RS routes it
+     * to ({@link Endpoints}); the body is read with Keycloak's own JSON mapper into the type that
+     * method consumes. The method's {@link Coverage} then decides; a method nobody classified, or a
+     * locator whose resource cannot be known, is held as {@code unclassified-write}. A path that
+     * resolves to nothing is answered here (404/405), so nothing unresolved reaches Keycloak.
      *
-     * @param path          path from {@code /admin/realms/…}, without query
+     * @param path          raw (percent-encoded) path from {@code /admin/realms/…}, without query
      * @param pathWithQuery the same with its query, as stored
+     * @param body          the body as read by {@link RequestBody} (null when none)
      */
     public static Outcome admit(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
             String pathWithQuery, JsonNode body, String rollbackOf) {
@@ -95,26 +105,57 @@ public final class Admission {
             return new Refused(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                     e.getMessage() + "; writes to guarded objects are refused until the policy is fixed", null));
         }
+        RequestPath rp;
+        try {
+            rp = RequestPath.parse(path);
+        } catch (RequestPath.Refused e) {
+            return refused(e.status(), e.status() == 414 ? "request_uri_too_long" : "invalid_request", e.getMessage());
+        }
+        if (!rp.startsWith("admin", "realms", realm.getName())) {
+            return refused(400, "invalid_request", "path must start with /admin/realms/" + realm.getName() + "/");
+        }
         if (policy.guardsNothing()) {
             return new Pass();
         }
-        String rel = relativePath(path, realm.getName());
-        if (rel == null) {
-            return new Pass();
-        }
+        Endpoints.Resolution resolution = Endpoints.resolve(RealmAdminResource.class, rp, 3, method,
+                new ExtensionLocator(s, realm, auth));
         TargetState state = new TargetState(s, realm, policy.approverRole());
-        Optional<Match> match = Catalogue.get().classify(method, rel, body, state, policy::guards);
-        if (match.isEmpty()) {
+        String rel = rp.join(3);
+        List<Match> effects;
+        JsonNode normalized = body;
+        if (resolution instanceof Endpoints.NotFound) {
+            return refused(404, "not_found", "No admin resource matches " + method + " " + path);
+        } else if (resolution instanceof Endpoints.MethodNotAllowed) {
+            return refused(405, "method_not_allowed", method + " is not allowed on " + path);
+        } else if (resolution instanceof Endpoints.Opaque opaque) {
+            effects = unclassified(policy, "below " + opaque.key());
+        } else {
+            Endpoints.Resolved resolved = (Endpoints.Resolved) resolution;
+            try {
+                normalized = KeycloakReading.read(body, resolved.entityType());
+            } catch (KeycloakReading.Unreadable e) {
+                return refused(400, "invalid_request", e.getMessage());
+            }
+            Optional<Coverage> coverage = CoverageTable.of(resolved.method().getDeclaringClass().getName(),
+                    resolved.method().getName());
+            if (coverage.isEmpty()) {
+                effects = unclassified(policy, resolved.key());
+            } else if (coverage.get() instanceof Coverage.Unguarded) {
+                return new Pass();
+            } else if (coverage.get() instanceof Coverage.Guarded g) {
+                Operation op = Catalogue.get().byId(g.operation()).orElseThrow();
+                effects = policy.guards(op) ? List.of(new Match(op, Map.of(), op.targetType(), null)) : List.of();
+            } else {
+                Set<String> ops = Set.copyOf(((Coverage.Catalogue) coverage.get()).operations());
+                JsonNode classified = normalized;
+                effects = Catalogue.get().classifyAll(method, rel, classified, state,
+                        op -> ops.contains(op.id()) && policy.guards(op));
+            }
+        }
+        if (effects.isEmpty()) {
             return new Pass();
         }
-        long approvers = eligibleApprovers(s, realm, policy, null);
-        if (match.get().operation().id().equals("approver-role-grant") && approvers < policy.approvalsRequired() + 1) {
-            // Bootstrap: while the realm has too few approvers for any request to be approvable,
-            // appointing approvers passes, recorded as an admin event and in the log.
-            GuardService.recordBootstrap(s, realm, auth, method, pathWithQuery, body, approvers, policy);
-            return new Pass();
-        }
-        String invalid = invalidPolicyBody(match.get(), body);
+        String invalid = invalidPolicyBody(effects, normalized);
         if (invalid != null) {
             return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
         }
@@ -123,18 +164,32 @@ public final class Admission {
         if (problem != null) {
             return new Refused(AuthState.challenge(policy, problem));
         }
-        var cr = GuardService.hold(s, realm, auth, as, policy, match.get(), method, pathWithQuery, body, state, rollbackOf);
+        Match primary = primary(effects);
+        var cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
         var summary = ChangeRequestView.summary(cr, 0, policy);
-        long others = eligibleApprovers(s, realm, policy, auth.getUser().getId());
+        long others = Approvers.eligible(s, realm, policy, auth.getUser().getId());
         if (others < policy.approvalsRequired()) {
-            summary.with("needs").put("warning", "Realm " + realm.getName() + " has " + others + " eligible approver(s) "
-                    + "besides you but the policy needs " + policy.approvalsRequired() + "; appoint approvers first (granting the '"
-                    + policy.approverRole() + "' role is not held while the realm has fewer than "
-                    + (policy.approvalsRequired() + 1) + " approvers)");
+            summary.with("needs").put("warning", "There are " + others + " approver(s) besides you but the policy needs "
+                    + policy.approvalsRequired() + "; no admin request can appoint approvers: the operator appoints them "
+                    + "(start-up option bootstrap-approvers or realm import), or the policy's approverRealm names the "
+                    + "administration realm whose approvers decide");
         }
         summary.put("message", "This change is held for approval as change request " + cr.getId()
                 + "; it is not applied until " + policy.approvalsRequired() + " approver(s) holding '"
                 + policy.approverRole() + "' approve it");
         return new Held(summary, cr.getId());
     }
+
+    private static List<Match> unclassified(GuardPolicy policy, String where) {
+        Operation op = Catalogue.get().byId(UNCLASSIFIED).orElseThrow();
+        return policy.guards(op) ? List.of(new Match(op, Map.of("endpoint", where), TargetType.OTHER, null)) : List.of();
+    }
+
+    /** The effect whose target's before-image covers the others: the realm over its policy attribute. */
+    private static Match primary(List<Match> effects) {
+        return effects.stream().filter(m -> m.targetType() == TargetType.REALM).findFirst().orElse(effects.get(0));
+    }
+
+    /** Catalogue operation of writes nobody classified. */
+    public static final String UNCLASSIFIED = "unclassified-write";
 }

@@ -36,6 +36,10 @@ public final class ChangeRequestView {
         o.put("id", cr.getId());
         o.put("state", cr.getState());
         o.put("operation", cr.getOperation());
+        com.fasterxml.jackson.databind.node.ArrayNode effects = o.putArray("effects");
+        for (String e : (cr.getEffects() == null ? cr.getOperation() : cr.getEffects()).split(",")) {
+            effects.add(e);
+        }
         o.put("kind", cr.getOperationKind());
         o.put("method", cr.getMethod());
         o.put("path", cr.getPath());

@@ -73,8 +73,8 @@ public final class GuardService {
      * @param body the parsed JSON body (null when none); stored in RFC 8785 form
      */
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
-            GuardPolicy policy, Match match, String method, String pathWithQuery, JsonNode body, TargetState state,
-            String rollbackOf) {
+            GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
+            TargetState state, String rollbackOf) {
         long now = Time.currentTimeMillis();
         ChangeRequestEntity cr = new ChangeRequestEntity();
         cr.setId(UUID.randomUUID().toString());
@@ -100,7 +100,10 @@ public final class GuardService {
         cr.setRequesterImpersonatorId(authState.impersonatorId());
         cr.setRequesterServiceAccount(authState.serviceAccount());
         cr.setApprovalsRequired(policy.approvalsRequired());
-        cr.setCooldownSeconds(policy.cooldownSeconds(match.operation().kind()));
+        // The strictest cooldown of all its effects.
+        cr.setCooldownSeconds(effects.stream().mapToLong(e -> policy.cooldownSeconds(e.operation().kind())).max()
+                .orElse(policy.cooldownSeconds(match.operation().kind())));
+        cr.setEffects(String.join(",", effects.stream().map(e -> e.operation().id()).toList()));
         cr.setCreatedAt(now);
         cr.setUpdatedAt(now);
         cr.setExpiresAt(now + policy.expirySeconds() * 1000);
@@ -116,23 +119,6 @@ public final class GuardService {
                 realm.getName(), cr.getId(), cr.getOperation(), auth.getUser().getId());
         emit(s, realm, auth, cr, "CREATED", OperationType.CREATE, null);
         return cr;
-    }
-
-    /** Records an approver appointment let through by the bootstrap rule. */
-    static void recordBootstrap(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, JsonNode body,
-            long approvers, GuardPolicy policy) {
-        LOG.warnf("Mutation guard bootstrap: realm %s has %d approver(s), fewer than %d; %s %s by user %s passes unheld",
-                realm.getName(), approvers, policy.approvalsRequired() + 1, method, path, auth.getUser().getId());
-        ObjectNode rep = JsonSerialization.mapper.createObjectNode();
-        rep.put("method", method);
-        rep.put("path", path);
-        rep.set("body", body);
-        rep.put("approversBefore", approvers);
-        rep.put("approvalsRequired", policy.approvalsRequired());
-        new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
-                .operation(OperationType.ACTION).resource("GUARD_BOOTSTRAP")
-                .resourcePath("mutation-guard", "bootstrap").representation(rep)
-                .detail("approversBefore", String.valueOf(approvers)).success();
     }
 
     // ------------------------------------------------------------------ decisions
@@ -170,10 +156,8 @@ public final class GuardService {
         if (ownsRequestingServiceAccount(s, cr, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
-        RoleModel role = auth.getRealm().getRole(policy.approverRole());
-        if (role == null || !approver.hasRole(role)) {
-            throw GuardErrors.forbidden("Approving needs the realm role '" + policy.approverRole() + "' in realm "
-                    + auth.getRealm().getName());
+        if (!Approvers.isApprover(auth, realm, policy)) {
+            throw GuardErrors.forbidden(Approvers.requirement(realm, policy));
         }
         List<ApprovalEntity> approvals = store.approvals(cr.getId());
         if (approvals.stream().anyMatch(a -> a.getApproverUserId().equals(approver.getId()))) {
@@ -260,7 +244,11 @@ public final class GuardService {
         }
     }
 
-    /** Service accounts whose client names the approver as owner (client attribute {@code nhi.owner}). */
+    /**
+     * Whether the approver owns the requesting service account: the client's owner attributes
+     * ({@link OwnerAttributes}, written by the agent registry) name the approver, or a group the
+     * approver belongs to.
+     */
     private static boolean ownsRequestingServiceAccount(KeycloakSession s, ChangeRequestEntity cr, UserModel approver) {
         if (!cr.isRequesterServiceAccount()) {
             return false;
@@ -269,8 +257,7 @@ public final class GuardService {
         UserModel sa = rr == null ? null : s.users().getUserById(rr, cr.getRequesterUserId());
         ClientModel client = sa == null || sa.getServiceAccountClientLink() == null ? null
                 : rr.getClientById(sa.getServiceAccountClientLink());
-        return client != null && (approver.getId().equals(client.getAttribute("nhi.owner"))
-                || approver.getUsername().equals(client.getAttribute("nhi.owner")));
+        return client != null && OwnerAttributes.owns(s, rr, client, approver);
     }
 
     public static Response reject(KeycloakSession s, RealmModel realm, AdminAuth auth, String id, JsonNode input) {
@@ -288,9 +275,8 @@ public final class GuardService {
         if (expired != null) {
             return expired;
         }
-        RoleModel role = auth.getRealm().getRole(policy.approverRole());
-        if (auth.getUser().getServiceAccountClientLink() != null || role == null || !auth.getUser().hasRole(role)) {
-            throw GuardErrors.forbidden("Rejecting needs the realm role '" + policy.approverRole() + "'");
+        if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(auth, realm, policy)) {
+            throw GuardErrors.forbidden("Rejecting needs: " + Approvers.requirement(realm, policy));
         }
         cr.setDecisionReason(reasonNode.asText());
         store.transition(cr, State.REJECTED, auth.getUser().getId(), "REJECTED", reasonNode.asText());
@@ -361,12 +347,13 @@ public final class GuardService {
         TargetState state = new TargetState(s, realm, policy.approverRole());
         var match = rel == null ? java.util.Optional.<Match>empty()
                 : dev.nhiguard.guard.catalogue.Catalogue.get().classify(inverse.method(), rel, inverse.body(), state, op -> true);
+        // Rollback bodies are built by the guard from before-images (Rollbacks), never sent by a client.
         if (match.isEmpty()) {
             throw GuardErrors.error(422, "unsupported_request",
                     "The restoring request is not a catalogue operation");
         }
-        ChangeRequestEntity cr = hold(s, realm, auth, as, policy, match.get(), inverse.method(), inverse.path(),
-                inverse.body(), state, original.getId());
+        ChangeRequestEntity cr = hold(s, realm, auth, as, policy, match.get(), List.of(match.get()), inverse.method(),
+                inverse.path(), inverse.body(), state, original.getId());
         store.history(original, auth.getUser().getId(), "ROLLBACK_REQUESTED", original.getState(), original.getState(),
                 "rollback change request " + cr.getId());
         ObjectNode summary = ChangeRequestView.summary(cr, 0, policy);

@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import org.keycloak.Config;
 import org.keycloak.models.AdminRoles;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.GroupModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -76,6 +77,147 @@ public final class TargetState implements Facts {
         return adminClients.flatMap(ClientModel::getRolesStream).anyMatch(u::hasRole);
     }
 
+    /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
+    static final int INSPECTION_LIMIT = 2000;
+
+    /** Clients Keycloak's administration depends on; their change changes how admins log in or what they may do. */
+    private static final java.util.Set<String> ADMIN_CLIENTS = java.util.Set.of(Constants.ADMIN_CONSOLE_CLIENT_ID,
+            Constants.ADMIN_CLI_CLIENT_ID, Constants.REALM_MANAGEMENT_CLIENT_ID, Constants.BROKER_SERVICE_CLIENT_ID,
+            Constants.ACCOUNT_MANAGEMENT_CLIENT_ID, Constants.ACCOUNT_CONSOLE_CLIENT_ID, "admin-permissions");
+
+    @Override
+    public boolean isAdminClient(String clientId) {
+        ClientModel c = client(clientId);
+        if (c == null) {
+            return false;
+        }
+        if (ADMIN_CLIENTS.contains(c.getClientId())) {
+            return true;
+        }
+        return Config.getAdminRealm().equals(realm.getName()) && c.getClientId().endsWith("-realm");
+    }
+
+    @Override
+    public String roleId(String clientId, String roleName) {
+        if (roleName == null) {
+            return null;
+        }
+        RoleModel r;
+        if (clientId == null) {
+            r = realm.getRole(roleName);
+        } else {
+            ClientModel c = client(clientId);
+            r = c == null ? null : c.getRole(roleName);
+        }
+        return r == null ? null : r.getId();
+    }
+
+    @Override
+    public JsonNode currentRole(String roleId) {
+        RoleModel r = roleId == null ? null : realm.getRoleById(roleId);
+        return r == null ? null : JsonSerialization.mapper.valueToTree(ModelToRepresentation.toBriefRepresentation(r));
+    }
+
+    @Override
+    public boolean isApproverRole(String roleId) {
+        RoleModel approver = realm.getRole(approverRole);
+        return approver != null && approver.getId().equals(roleId);
+    }
+
+    @Override
+    public boolean roleReachesGuarded(String roleId) {
+        RoleModel role = roleId == null ? null : realm.getRoleById(roleId);
+        return role != null && new Reach(session, realm, this).roleReachesGuarded(role);
+    }
+
+    @Override
+    public boolean rolesArePrivileged(JsonNode roles, String clientId) {
+        if (roles == null || !roles.isArray()) {
+            return false;
+        }
+        ClientModel container = clientId == null ? null : client(clientId);
+        for (JsonNode r : roles) {
+            String name = r.path("name").asText(null);
+            RoleModel role = name == null ? null : container == null ? realm.getRole(name) : container.getRole(name);
+            if (role != null && isPrivilegedRole(role)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean groupReachesGuarded(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        return g != null && new Reach(session, realm, this).groupReachesGuarded(g);
+    }
+
+    @Override
+    public boolean groupIsPrivileged(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        for (GroupModel x = g; x != null; x = x.getParent()) {
+            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean groupsArePrivileged(JsonNode groups) {
+        for (JsonNode g : groups) {
+            String ref = g.asText("");
+            GroupModel model = ref.startsWith("/") ? org.keycloak.models.utils.KeycloakModelUtils.findGroupByPath(session, realm, ref)
+                    : session.groups().getGroupById(realm, ref);
+            if (model != null && groupIsPrivileged(model.getId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean clientScopeReachesServiceAccounts(String scopeId) {
+        if (scopeId == null || realm.getClientScopeById(scopeId) == null) {
+            return false; // Keycloak answers 404 itself
+        }
+        if (realm.getDefaultClientScopesStream(true).anyMatch(s -> s.getId().equals(scopeId))
+                || realm.getDefaultClientScopesStream(false).anyMatch(s -> s.getId().equals(scopeId))) {
+            return true;
+        }
+        long[] seen = {0};
+        return realm.getClientsStream().filter(c -> c.isServiceAccountsEnabled() || ADMIN_CLIENTS.contains(c.getClientId()))
+                .anyMatch(c -> ++seen[0] > INSPECTION_LIMIT || c.getClientScopes(true).containsKey(
+                        realm.getClientScopeById(scopeId).getName()) || c.getClientScopes(false).containsKey(
+                        realm.getClientScopeById(scopeId).getName()));
+    }
+
+    /**
+     * Whether holding the role makes a user privileged: its composite closure contains the approver
+     * role, a role of realm-management (or, in the master realm, of a {@code <realm>-realm} client)
+     * or the master realm's {@code admin} role.
+     */
+    boolean isPrivilegedRole(RoleModel role) {
+        RoleModel approver = realm.getRole(approverRole);
+        if (approver != null && role.hasRole(approver)) {
+            return true;
+        }
+        boolean master = Config.getAdminRealm().equals(realm.getName());
+        RoleModel masterAdmin = master ? realm.getRole(AdminRoles.ADMIN) : null;
+        if (masterAdmin != null && role.hasRole(masterAdmin)) {
+            return true;
+        }
+        Stream<ClientModel> adminClients = master
+                ? realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm"))
+                : Stream.ofNullable(realm.getClientByClientId(Constants.REALM_MANAGEMENT_CLIENT_ID));
+        return adminClients.flatMap(ClientModel::getRolesStream).anyMatch(role::hasRole);
+    }
+
+    /** Whether the user is a guarded subject: a service-account user or a privileged user. */
+    boolean isGuardedUser(UserModel u) {
+        return u.getServiceAccountClientLink() != null || isPrivilegedUser(u.getId());
+    }
+
     @Override
     public JsonNode currentClient(String clientId) {
         ClientModel c = client(clientId);
@@ -131,7 +273,7 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
-            case CLIENTS, AGENT -> null;
+            case CLIENTS, AGENT, OTHER -> null;
         };
     }
 

@@ -22,7 +22,9 @@ import dev.nhiguard.guard.catalogue.OperationKind;
  */
 public final class GuardPolicy {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public static final int DEFAULT_APPROVALS = 1;
     public static final String DEFAULT_APPROVER_ROLE = "nhi-approver";
@@ -32,7 +34,7 @@ public final class GuardPolicy {
 
     private static final Set<String> KEYS = Set.of("guardedOperations", "approvalsRequired", "approverRole",
             "expirySeconds", "cooldownSeconds", "stepUpMaxAgeSeconds", "stepUpMinimumLevel", "stepUpAcr",
-            "containmentReviewSeconds", "autoApply");
+            "containmentReviewSeconds", "autoApply", "approverRealm");
     public static final long DEFAULT_CONTAINMENT_REVIEW_SECONDS = 3600L;
 
     private final Set<String> guardedOperations; // null = defaults
@@ -45,10 +47,11 @@ public final class GuardPolicy {
     private final String stepUpAcr;
     private final long containmentReviewSeconds;
     private final boolean autoApply;
+    private final String approverRealm;
 
     private GuardPolicy(Set<String> guardedOperations, int approvalsRequired, String approverRole, long expirySeconds,
             Map<OperationKind, Long> cooldownSeconds, long stepUpMaxAgeSeconds, int stepUpMinimumLevel, String stepUpAcr,
-            long containmentReviewSeconds, boolean autoApply) {
+            long containmentReviewSeconds, boolean autoApply, String approverRealm) {
         this.guardedOperations = guardedOperations == null ? null : Collections.unmodifiableSet(guardedOperations);
         this.approvalsRequired = approvalsRequired;
         this.approverRole = approverRole;
@@ -59,11 +62,13 @@ public final class GuardPolicy {
         this.stepUpAcr = stepUpAcr;
         this.containmentReviewSeconds = containmentReviewSeconds;
         this.autoApply = autoApply;
+        this.approverRealm = approverRealm;
     }
 
     public static GuardPolicy defaults() {
         return new GuardPolicy(null, DEFAULT_APPROVALS, DEFAULT_APPROVER_ROLE, DEFAULT_EXPIRY_SECONDS,
-                defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null, DEFAULT_CONTAINMENT_REVIEW_SECONDS, false);
+                defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null, DEFAULT_CONTAINMENT_REVIEW_SECONDS, false,
+                null);
     }
 
     private static Map<OperationKind, Long> defaultCooldowns() {
@@ -166,7 +171,16 @@ public final class GuardPolicy {
             }
             autoApply = au.asBoolean();
         }
-        return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr, review, autoApply);
+        String approverRealm = null;
+        JsonNode ar = root.get("approverRealm");
+        if (ar != null && !ar.isNull()) {
+            if (!ar.isTextual() || ar.asText().isBlank() || ar.asText().length() > 255) {
+                throw new PolicyException("approverRealm must be a realm name (the administration realm, e.g. master)");
+            }
+            approverRealm = ar.asText();
+        }
+        return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr, review, autoApply,
+                approverRealm);
     }
 
     private static long integer(JsonNode root, String field, long dflt, long min, long max) throws PolicyException {
@@ -204,6 +218,13 @@ public final class GuardPolicy {
     public long containmentReviewSeconds() { return containmentReviewSeconds; }
     /** Apply without a separate call once the last approval lands and the cooldown has ended. */
     public boolean autoApply() { return autoApply; }
+    /**
+     * The realm whose users approve, or null for the guarded realm itself. Keycloak lets only the
+     * guarded realm's and the administration realm's users call its admin API, so in practice this
+     * is the administration realm ({@code master}): then no admin of the guarded realm can create,
+     * change or log in as an approver at all.
+     */
+    public String approverRealm() { return approverRealm; }
 
     /** The effective policy as JSON, defaults spelled out. */
     public ObjectNode toJson() {
@@ -222,6 +243,9 @@ public final class GuardPolicy {
         }
         o.put("containmentReviewSeconds", containmentReviewSeconds);
         o.put("autoApply", autoApply);
+        if (approverRealm != null) {
+            o.put("approverRealm", approverRealm);
+        }
         return o;
     }
 }

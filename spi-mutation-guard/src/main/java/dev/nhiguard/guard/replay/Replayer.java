@@ -359,8 +359,9 @@ public final class Replayer {
             return new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
         }
         try {
-            return JsonSerialization.mapper.readValue(body,
-                    JsonSerialization.mapper.getTypeFactory().constructType(p.getParameterizedType()));
+            // Keycloak's own JAX-RS mapper, so the replay binds the body exactly as the held request would have been.
+            com.fasterxml.jackson.databind.ObjectMapper keycloak = dev.nhiguard.guard.changerequest.KeycloakReading.mapper();
+            return keycloak.readValue(body, keycloak.getTypeFactory().constructType(p.getParameterizedType()));
         } catch (java.io.IOException e) {
             throw new InvocationFailure(400, "Body does not fit " + p.getParameterizedType() + ": " + e.getMessage(), e);
         }

@@ -24,6 +24,7 @@ import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.guard.ModuleVersion;
 import dev.nhiguard.guard.backstop.ModelBackstop;
+import dev.nhiguard.guard.changerequest.ApproverBootstrapTask;
 import dev.nhiguard.guard.changerequest.AutoApplyTask;
 import dev.nhiguard.guard.changerequest.ExpiryTask;
 
@@ -39,6 +40,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     private boolean enabled = true;
     private long expiryIntervalSeconds = 60;
+    private List<ApproverBootstrapTask.Appointment> bootstrapApprovers = List.of();
     /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
     private final AtomicLong filterLastSeen = new AtomicLong();
 
@@ -63,6 +65,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         if (expiryIntervalSeconds < 1) {
             throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
         }
+        bootstrapApprovers = ApproverBootstrapTask.Appointment.parse(config.get("bootstrap-approvers"));
+        if (!bootstrapApprovers.isEmpty()) {
+            LOG.warnf("Mutation guard: the operator names bootstrap approvers %s; they are appointed while their realm has "
+                    + "too few approvers", bootstrapApprovers);
+        }
     }
 
     @Override
@@ -75,6 +82,10 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                     TimerProvider timer = session.getProvider(TimerProvider.class);
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new ExpiryTask(), interval), interval);
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AutoApplyTask(), interval), interval);
+                    if (!bootstrapApprovers.isEmpty()) {
+                        timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                                new ApproverBootstrapTask(bootstrapApprovers), interval), interval);
+                    }
                 }
             }
         });
@@ -85,9 +96,9 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
             LOG.warn("NHI mutation guard is DISABLED server-wide (spi-admin-realm-restapi-extension--mutation-guard--enabled=false): "
                     + "guarded admin writes are applied without approval in every realm");
         } else {
-            LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/realms/** writes "
-                    + "(JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
-                    + "model-level backstop on provider events for partial import, admin API v2 and dynamic client registration",
+            LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/** writes, deny by "
+                    + "default (JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
+                    + "model-level backstop on provider events (role grants, group joins, client changes) for every path",
                     "dev.nhiguard.guard.admission.AdmissionFilter");
         }
     }
@@ -126,6 +137,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
                 .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
                         + "and applies cooled-down requests of realms with autoApply.")
+                .add()
+                .property().name("bootstrap-approvers").type("string")
+                .helpText("Operator's appointment of approvers: realm:username pairs separated by commas. While a named "
+                        + "realm has fewer approvers than its policy needs, the named users get the approver role directly "
+                        + "(logged, admin event GUARD_BOOTSTRAP). No admin request can appoint approvers otherwise.")
                 .add().build();
     }
 

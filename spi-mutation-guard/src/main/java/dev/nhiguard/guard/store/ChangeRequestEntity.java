@@ -72,6 +72,10 @@ public class ChangeRequestEntity {
     @Column(name = "OPERATION_KIND", length = 32, nullable = false)
     private String operationKind;
 
+    /** Comma-separated catalogue operations the request is (its first is {@code operation}). */
+    @Column(name = "EFFECTS", length = 2000)
+    private String effects;
+
     @Column(name = "TARGET_TYPE", length = 32, nullable = false)
     private String targetType;
 
@@ -156,6 +160,8 @@ public class ChangeRequestEntity {
     public void setExpiresAt(long expiresAt) { this.expiresAt = expiresAt; }
     public String getOperationKind() { return operationKind; }
     public void setOperationKind(String v) { this.operationKind = v; }
+    public String getEffects() { return effects; }
+    public void setEffects(String v) { this.effects = v; }
     public String getTargetType() { return targetType; }
     public void setTargetType(String v) { this.targetType = v; }
     public String getTargetId() { return targetId; }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +19,7 @@ class CatalogueTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A realm with one SA client "sa", one plain client "web", SA user "sau", admin "adm", user "u". */
-    static final class FakeFacts implements Facts {
+    static class FakeFacts implements Facts {
         @Override public boolean isServiceAccountClient(String id) { return "sa".equals(id); }
         @Override public boolean isServiceAccountUser(String id) { return "sau".equals(id); }
         @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id); }
@@ -26,6 +27,7 @@ class CatalogueTest {
             return switch (id) {
                 case "sa" -> json("{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"d\",\"attributes\":{\"use.jwks.url\":\"false\",\"display.on.consent.screen\":\"false\"}}");
                 case "web" -> json("{\"clientId\":\"web\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
+                case "console" -> json("{\"clientId\":\"security-admin-console\",\"enabled\":true,\"redirectUris\":[\"/admin/r/console/*\"]}");
                 default -> null;
             };
         }
@@ -36,6 +38,17 @@ class CatalogueTest {
             return json("{\"realm\":\"r\",\"eventsListeners\":[\"jboss-logging\",\"x\"],\"displayName\":\"R\",\"attributes\":{}}");
         }
         @Override public String approverRole() { return "nhi-approver"; }
+        @Override public boolean isAdminClient(String id) { return "console".equals(id); }
+        @Override public boolean rolesArePrivileged(JsonNode roles, String clientId) {
+            return roles.toString().contains("realm-admin");
+        }
+        @Override public boolean groupIsPrivileged(String id) { return "g-admin".equals(id); }
+        @Override public String roleId(String clientId, String name) { return name == null ? null : "id-" + name; }
+        @Override public JsonNode currentRole(String id) { return json("{\"name\":\"" + id.substring(3) + "\"}"); }
+        @Override public boolean isApproverRole(String id) { return "id-nhi-approver".equals(id); }
+        @Override public boolean roleReachesGuarded(String id) { return "id-held-by-sa".equals(id); }
+        @Override public boolean groupReachesGuarded(String id) { return "g-sa".equals(id); }
+        @Override public boolean clientScopeReachesServiceAccounts(String id) { return "roles".equals(id); }
     }
 
     static JsonNode json(String s) {
@@ -125,6 +138,60 @@ class CatalogueTest {
         assertEquals("client:sa", m.target());
         assertEquals(Map.of("client", "sa"), m.pathVars());
         assertEquals("client:sa", classify("POST", "/clients/sa/client-secret/", null).orElseThrow().target());
+    }
+
+    @Test
+    void guardedClientChangesAreDenyByDefault() {
+        // A kcadm-style round trip: the whole representation back, the same secret, scopes reordered, read-only fields.
+        String roundTrip = "{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"new\","
+                + "\"access\":{\"view\":true},\"id\":\"sa\",\"attributes\":{\"use.jwks.url\":\"false\"}}";
+        assertEquals(null, id("PUT", "/clients/sa", roundTrip));
+        assertEquals("client-update", id("PUT", "/clients/sa", "{\"redirectUris\":[\"https://x\"]}"));
+        assertEquals("client-update", id("PUT", "/clients/sa", "{\"attributes\":{\"some.new.attribute\":\"x\"}}"));
+        assertEquals("client-update", id("PUT", "/clients/console", "{\"redirectUris\":[\"https://evil\"]}"));
+        assertEquals(null, id("PUT", "/clients/web", "{\"redirectUris\":[\"https://x\"],\"description\":\"d\"}"));
+        assertEquals("client-flow-override", id("PUT", "/clients/web",
+                "{\"authenticationFlowBindingOverrides\":{\"direct_grant\":\"f1\"}}"));
+        assertEquals("client-flow-override", id("POST", "/clients",
+                "{\"clientId\":\"n\",\"authenticationFlowBindingOverrides\":{\"browser\":\"f1\"}}"));
+    }
+
+    @Test
+    void realmUpdateCarriesEveryEffect() {
+        String both = "{\"attributes\":{\"nhi.guard.policy\":\"{}\"},\"bruteForceProtected\":false}";
+        List<String> ids = Catalogue.get().classifyAll("PUT", "", json(both), new FakeFacts(), op -> true).stream()
+                .map(m -> m.operation().id()).toList();
+        assertEquals(List.of("realm-guard-policy-attribute", "realm-security-settings"), ids);
+        // An attributes map that omits an attribute removes it in Keycloak.
+        FakeFacts withPolicy = new FakeFacts() {
+            @Override public JsonNode currentRealm() {
+                return json("{\"realm\":\"r\",\"attributes\":{\"nhi.guard.policy\":\"{}\"}}");
+            }
+        };
+        ids = Catalogue.get().classifyAll("PUT", "", json("{\"attributes\":{}}"), withPolicy, op -> true).stream()
+                .map(m -> m.operation().id()).toList();
+        assertEquals(List.of("realm-guard-policy-attribute", "realm-security-settings"), ids);
+        assertEquals(null, id("PUT", "", "{\"displayName\":\"Other\",\"realm\":\"r\"}"));
+        assertEquals("realm-security-settings", id("PUT", "", "{\"adminEventsExpiration\":1}"));
+    }
+
+    @Test
+    void privilegesThroughRolesGroupsAndScopes() {
+        assertEquals("privileged-role-grant", id("POST", "/users/u/role-mappings/clients/rm", "[{\"name\":\"realm-admin\"}]"));
+        assertEquals("privileged-group-join", id("PUT", "/users/u/groups/g-admin", null));
+        assertEquals(null, id("PUT", "/users/u/groups/g-plain", null));
+        assertEquals("role-update", id("PUT", "/roles/nhi-approver", "{\"name\":\"nhi-approver\",\"description\":\"x\"}"));
+        assertEquals("role-update", id("PUT", "/roles/held-by-sa", "{\"name\":\"renamed\"}"));
+        assertEquals(null, id("PUT", "/roles/held-by-sa", "{\"name\":\"held-by-sa\",\"description\":\"d\"}"));
+        assertEquals(null, id("PUT", "/roles/plain", "{\"name\":\"renamed\"}"));
+        assertEquals("role-delete", id("DELETE", "/roles-by-id/id-nhi-approver", null));
+        assertEquals(null, id("DELETE", "/roles/plain", null));
+        assertEquals("group-move", id("POST", "/groups/parent/children", "{\"id\":\"g-sa\",\"name\":\"x\"}"));
+        assertEquals(null, id("POST", "/groups/parent/children", "{\"name\":\"new\"}"));
+        assertEquals("client-scope-config", id("POST", "/client-scopes/roles/protocol-mappers/models", "{}"));
+        assertEquals(null, id("POST", "/client-scopes/other/protocol-mappers/models", "{}"));
+        assertEquals("realm-partial-import", id("POST", "/partialImport", "{\"clientScopes\":[{\"name\":\"x\"}]}"));
+        assertEquals(null, id("POST", "/partialImport", "{\"ifResourceExists\":\"SKIP\"}"));
     }
 
     @Test

@@ -1,0 +1,312 @@
+package dev.nhiguard.guard.admission;
+
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.Path;
+
+/**
+ * Finds the JAX-RS resource method Keycloak routes an admin request to, with the JAX-RS
+ * matching rules (JAX-RS 3.1 §3.7.2) applied to the decoded path segments of a
+ * {@link RequestPath}: at each resource class the templates of sub-resource methods
+ * ({@code T(/)?}) and locators ({@code T(/.*)?}) are matched against the remaining path and
+ * ordered by literal characters, then template variables, then variables with a regular
+ * expression, sub-resource methods before locators; a locator is followed through its declared
+ * return type. A locator declared to return {@code Object} or an interface is resolved by the
+ * caller's {@link LocatorHook} (Keycloak's realm-extension locator) or left opaque.
+ */
+public final class Endpoints {
+
+    private Endpoints() {
+    }
+
+    /** What a {@link LocatorHook} answers when the locator returns no resource: Keycloak answers 404. */
+    public static final Class<?> NO_RESOURCE = Void.class;
+
+    /** Resolves a locator whose declared return type says nothing (returns {@code Object}). */
+    @FunctionalInterface
+    public interface LocatorHook {
+        /** The class of the resource the locator returns, {@link #NO_RESOURCE}, or null when it cannot be known. */
+        Class<?> resolve(Method locator, Map<String, String> pathParams);
+    }
+
+    /** What the path resolves to. */
+    public sealed interface Resolution permits Resolved, Opaque, NotFound, MethodNotAllowed {
+    }
+
+    /** The resource method Keycloak runs, with the path parameters collected on the way. */
+    public record Resolved(Method method, Map<String, String> pathParams) implements Resolution {
+        /** {@code fully.qualified.Class#method}, the coverage table's key. */
+        public String key() {
+            return method.getDeclaringClass().getName() + "#" + method.getName();
+        }
+
+        /** The generic type of the request entity (the one parameter without JAX-RS annotations), or null. */
+        public Type entityType() {
+            for (Parameter p : method.getParameters()) {
+                if (!hasJaxRsAnnotation(p)) {
+                    return p.getParameterizedType();
+                }
+            }
+            return null;
+        }
+    }
+
+    /** A locator whose resource class cannot be known here; what lies below it is not classified. */
+    public record Opaque(Method locator, Map<String, String> pathParams) implements Resolution {
+        public String key() {
+            return locator.getDeclaringClass().getName() + "#" + locator.getName();
+        }
+    }
+
+    /** No resource matches: Keycloak answers 404. */
+    public record NotFound() implements Resolution {
+    }
+
+    /** A resource matches but has no method for this HTTP method: Keycloak answers 405. */
+    public record MethodNotAllowed() implements Resolution {
+    }
+
+    private static final int MAX_DEPTH = 24;
+
+    private static final ClassValue<List<Candidate>> CANDIDATES = new ClassValue<>() {
+        @Override
+        protected List<Candidate> computeValue(Class<?> type) {
+            return candidatesOf(type);
+        }
+    };
+
+    private record Candidate(Method method, String template, Pattern resourcePattern, Pattern locatorPattern,
+            List<String> names, int literals, int regexVars, String httpMethod) {
+        boolean isLocator() {
+            return httpMethod == null;
+        }
+    }
+
+    /**
+     * Resolves {@code segments[from…]} below {@code root}.
+     *
+     * @param httpMethod upper-case HTTP method
+     */
+    public static Resolution resolve(Class<?> root, RequestPath path, int from, String httpMethod, LocatorHook hook) {
+        String remaining = path.join(from);
+        Class<?> type = root;
+        Map<String, String> params = new LinkedHashMap<>();
+        for (int depth = 0; depth < MAX_DEPTH; depth++) {
+            List<Match> matches = new ArrayList<>();
+            for (Candidate c : CANDIDATES.get(type)) {
+                Matcher m = (c.isLocator() ? c.locatorPattern : c.resourcePattern).matcher(remaining);
+                if (m.matches()) {
+                    matches.add(new Match(c, m));
+                }
+            }
+            if (matches.isEmpty()) {
+                return new NotFound();
+            }
+            matches.sort(Comparator.comparingInt((Match x) -> -x.c.literals).thenComparingInt(x -> -x.c.names.size())
+                    .thenComparingInt(x -> -x.c.regexVars).thenComparingInt(x -> x.c.isLocator() ? 1 : 0));
+            Match best = matches.get(0);
+            if (!best.c.isLocator()) {
+                boolean sameTemplate = false;
+                for (Match x : matches) {
+                    if (!x.c.isLocator() && x.c.template.equals(best.c.template)) {
+                        sameTemplate = true;
+                        if (x.c.httpMethod.equalsIgnoreCase(httpMethod)) {
+                            params.putAll(values(x));
+                            return new Resolved(x.c.method, params);
+                        }
+                    }
+                }
+                if (sameTemplate) {
+                    return new MethodNotAllowed();
+                }
+            }
+            params.putAll(values(best));
+            String tail = best.m.group(best.m.groupCount());
+            remaining = tail == null || tail.equals("/") ? "" : tail;
+            Class<?> next = best.c.method.getReturnType();
+            if (next == Object.class || next.isInterface() || next == void.class) {
+                Class<?> resolved = hook == null ? null : hook.resolve(best.c.method, Map.copyOf(params));
+                if (resolved == null) {
+                    return new Opaque(best.c.method, params);
+                }
+                if (resolved == NO_RESOURCE) {
+                    return new NotFound();
+                }
+                next = resolved;
+            }
+            type = next;
+        }
+        return new NotFound();
+    }
+
+    private record Match(Candidate c, Matcher m) {
+    }
+
+    private static Map<String, String> values(Match x) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < x.c.names.size(); i++) {
+            out.put(x.c.names.get(i), x.m.group(i + 1));
+        }
+        return out;
+    }
+
+    /** The public methods of a resource class that carry JAX-RS routing, with annotation inheritance. */
+    static List<Candidate> candidatesOf(Class<?> type) {
+        List<Candidate> out = new ArrayList<>();
+        for (Method declared : type.getMethods()) {
+            if (Modifier.isStatic(declared.getModifiers()) || declared.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            Method annotated = annotatedVersion(type, declared);
+            if (annotated == null) {
+                continue;
+            }
+            Path p = annotated.getAnnotation(Path.class);
+            String http = httpMethodOf(annotated);
+            out.add(candidate(declared, p == null ? "" : p.value(), http));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The method itself when it carries JAX-RS annotations, else the overridden one that does (JAX-RS §3.6). */
+    private static Method annotatedVersion(Class<?> type, Method m) {
+        if (routing(m)) {
+            return m;
+        }
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            Method found = routingIn(c, m);
+            if (found != null) {
+                return found;
+            }
+            for (Class<?> i : c.getInterfaces()) {
+                found = routingIn(i, m);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Method routingIn(Class<?> c, Method m) {
+        try {
+            Method other = c.getDeclaredMethod(m.getName(), m.getParameterTypes());
+            return routing(other) ? other : null;
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static boolean routing(Method m) {
+        return m.isAnnotationPresent(Path.class) || httpMethodOf(m) != null;
+    }
+
+    public static String httpMethodOf(Method method) {
+        for (Annotation a : method.getAnnotations()) {
+            HttpMethod hm = a.annotationType().getAnnotation(HttpMethod.class);
+            if (hm != null) {
+                return hm.value();
+            }
+        }
+        return null;
+    }
+
+    private static Candidate candidate(Method method, String rawTemplate, String http) {
+        String template = rawTemplate.isEmpty() || rawTemplate.startsWith("/") ? rawTemplate : "/" + rawTemplate;
+        if (template.endsWith("/")) {
+            template = template.substring(0, template.length() - 1);
+        }
+        List<String> names = new ArrayList<>();
+        StringBuilder regex = new StringBuilder();
+        int literals = 0;
+        int regexVars = 0;
+        int i = 0;
+        while (i < template.length()) {
+            char ch = template.charAt(i);
+            if (ch == '{') {
+                int depth = 1;
+                int j = i + 1;
+                while (j < template.length() && depth > 0) {
+                    if (template.charAt(j) == '{') {
+                        depth++;
+                    } else if (template.charAt(j) == '}') {
+                        depth--;
+                    }
+                    j++;
+                }
+                String var = template.substring(i + 1, j - 1);
+                int colon = var.indexOf(':');
+                names.add((colon < 0 ? var : var.substring(0, colon)).trim());
+                if (colon >= 0) {
+                    regexVars++;
+                }
+                regex.append('(').append(colon < 0 ? "[^/]+" : var.substring(colon + 1).trim()).append(')');
+                i = j;
+            } else {
+                regex.append(Pattern.quote(String.valueOf(ch)));
+                literals++;
+                i++;
+            }
+        }
+        // Inner groups of custom variable regexes must not shift the numbering: make them non-capturing.
+        String body = nonCapturing(regex.toString(), names.size());
+        return new Candidate(method, template, Pattern.compile(body + "(/)?"), Pattern.compile(body + "(/.*)?"),
+                List.copyOf(names), literals, regexVars, http);
+    }
+
+    /** Rewrites capturing groups inside variable regexes as non-capturing, keeping one group per variable. */
+    private static String nonCapturing(String regex, int variables) {
+        StringBuilder out = new StringBuilder();
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (regex.startsWith("\\Q", i)) {
+                quoted = true;
+            } else if (quoted && regex.startsWith("\\E", i)) {
+                quoted = false;
+            }
+            if (!quoted && c == '\\' && i + 1 < regex.length()) {
+                out.append(c).append(regex.charAt(i + 1));
+                i++;
+                continue;
+            }
+            if (!quoted && c == '(') {
+                boolean plainGroup = i + 1 >= regex.length() || regex.charAt(i + 1) != '?';
+                out.append(c);
+                if (depth > 0 && plainGroup) {
+                    out.append("?:");
+                }
+                depth++;
+                continue;
+            }
+            if (!quoted && c == ')') {
+                depth--;
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    static boolean hasJaxRsAnnotation(Parameter p) {
+        for (Annotation a : p.getAnnotations()) {
+            String n = a.annotationType().getName();
+            if (n.startsWith("jakarta.ws.rs.") || n.startsWith("org.jboss.resteasy.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

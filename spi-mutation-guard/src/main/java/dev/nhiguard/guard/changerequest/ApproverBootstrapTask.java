@@ -1,0 +1,123 @@
+package dev.nhiguard.guard.changerequest;
+
+import java.util.List;
+
+import org.jboss.logging.Logger;
+import org.keycloak.events.admin.AdminEvent;
+import org.keycloak.events.admin.AuthDetails;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.timer.ScheduledTask;
+import org.keycloak.util.JsonSerialization;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.policy.PolicyException;
+
+/**
+ * The operator's appointment of approvers ({@code --spi-admin-realm-restapi-extension--mutation-guard--bootstrap-approvers=realm:user,…}):
+ * while a named realm has fewer approvers than its policy needs ({@code approvalsRequired + 1}),
+ * the named users are given the approver role directly (the role is created if missing). This is
+ * the only way approvers appear without the current approvers' approval, and it is in the
+ * operator's hands (server options), never an admin request's. Each appointment is logged as a
+ * WARN and recorded as an admin event of resource type {@code GUARD_BOOTSTRAP} (so it lands in
+ * the audit chain). Runs through Keycloak's cluster-aware task runner, so it also picks up users
+ * of realms imported after start-up.
+ */
+public final class ApproverBootstrapTask implements ScheduledTask {
+
+    private static final Logger LOG = Logger.getLogger(ApproverBootstrapTask.class);
+
+    /** One {@code realm:username} pair of the option. */
+    public record Appointment(String realm, String username) {
+        /** Parses {@code realm:user,realm:user}; blank gives none. */
+        public static List<Appointment> parse(String option) {
+            if (option == null || option.isBlank()) {
+                return List.of();
+            }
+            java.util.List<Appointment> out = new java.util.ArrayList<>();
+            for (String part : option.split(",")) {
+                String p = part.trim();
+                int colon = p.indexOf(':');
+                if (colon <= 0 || colon == p.length() - 1) {
+                    throw new IllegalArgumentException("bootstrap-approvers must be realm:username pairs separated by commas, got '"
+                            + p + "'");
+                }
+                out.add(new Appointment(p.substring(0, colon), p.substring(colon + 1)));
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    private final List<Appointment> appointments;
+
+    public ApproverBootstrapTask(List<Appointment> appointments) {
+        this.appointments = List.copyOf(appointments);
+    }
+
+    @Override
+    public void run(KeycloakSession session) {
+        for (Appointment a : appointments) {
+            RealmModel realm = session.realms().getRealmByName(a.realm());
+            if (realm == null) {
+                continue; // not imported yet
+            }
+            session.getContext().setRealm(realm);
+            GuardPolicy policy;
+            try {
+                policy = Policies.of(realm);
+            } catch (PolicyException e) {
+                LOG.warnf("Approver bootstrap skipped in realm %s: %s", realm.getName(), e.getMessage());
+                continue;
+            }
+            if (policy.approverRealm() != null || Approvers.eligible(session, realm, policy, null) >= policy.approvalsRequired() + 1) {
+                continue;
+            }
+            UserModel user = session.users().getUserByUsername(realm, a.username());
+            if (user == null || user.getServiceAccountClientLink() != null) {
+                continue;
+            }
+            RoleModel role = realm.getRole(policy.approverRole());
+            if (role == null) {
+                role = realm.addRole(policy.approverRole());
+            }
+            if (Approvers.holdsDirectly(user, role)) {
+                continue;
+            }
+            user.grantRole(role);
+            LOG.warnf("Mutation guard: operator bootstrap appointed %s (%s) approver in realm %s (option bootstrap-approvers)",
+                    user.getUsername(), user.getId(), realm.getName());
+            record(session, realm, user, policy);
+        }
+    }
+
+    private static void record(KeycloakSession s, RealmModel realm, UserModel user, GuardPolicy policy) {
+        AdminEvent prepared = new AdminEvent();
+        prepared.setRealmId(realm.getId());
+        prepared.setRealmName(realm.getName());
+        AuthDetails details = new AuthDetails();
+        details.setRealmId(realm.getId());
+        details.setRealmName(realm.getName());
+        details.setIpAddress("nhi-guard-operator");
+        prepared.setAuthDetails(details);
+        ObjectNode rep = JsonSerialization.mapper.createObjectNode();
+        rep.put("userId", user.getId());
+        rep.put("username", user.getUsername());
+        rep.put("role", policy.approverRole());
+        rep.put("source", "server option bootstrap-approvers");
+        new AdminEventBuilder(realm, new AdminAuth(realm, null, null, null), s, "nhi-guard-operator", prepared) {
+        }.operation(OperationType.ACTION).resource("GUARD_BOOTSTRAP").resourcePath("mutation-guard", "bootstrap")
+                .representation(rep).detail("userId", user.getId()).success();
+    }
+
+    @Override
+    public String getTaskName() {
+        return "nhi-guard-approver-bootstrap";
+    }
+}

@@ -1,0 +1,65 @@
+package dev.nhiguard.guard.changerequest;
+
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.RoleModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.services.resources.admin.AdminAuth;
+
+import dev.nhiguard.guard.policy.GuardPolicy;
+
+/**
+ * Who is an approver, counted one way everywhere: an enabled human user of the approver realm
+ * (the policy's {@code approverRealm}, else the guarded realm itself) who holds the approver
+ * role <em>directly</em>. Groups, composite roles and the default roles never make an approver,
+ * so no admin can manufacture one through them; direct grants and revocations of the role are
+ * guarded changes, and no admin request bootstraps approvers (the operator does, at start-up or
+ * by realm import).
+ */
+public final class Approvers {
+
+    private Approvers() {
+    }
+
+    /** The realm whose users approve changes to {@code guarded}; null when the policy names a realm that does not exist. */
+    public static RealmModel approverRealm(KeycloakSession s, RealmModel guarded, GuardPolicy policy) {
+        return policy.approverRealm() == null ? guarded : s.realms().getRealmByName(policy.approverRealm());
+    }
+
+    /** Whether the user holds the role by a direct mapping (not through groups, composites or default roles). */
+    public static boolean holdsDirectly(UserModel user, RoleModel role) {
+        return role != null && user.getRealmRoleMappingsStream().anyMatch(r -> r.getId().equals(role.getId()));
+    }
+
+    public static boolean isApprover(AdminAuth auth, RealmModel guarded, GuardPolicy policy) {
+        return isApprover(auth.getRealm(), auth.getUser(), guarded, policy);
+    }
+
+    static boolean isApprover(RealmModel userRealm, UserModel user, RealmModel guarded, GuardPolicy policy) {
+        String approverRealm = policy.approverRealm() == null ? guarded.getName() : policy.approverRealm();
+        if (!userRealm.getName().equals(approverRealm) || user.getServiceAccountClientLink() != null || !user.isEnabled()) {
+            return false;
+        }
+        return holdsDirectly(user, userRealm.getRole(policy.approverRole()));
+    }
+
+    /** Approvers other than {@code exceptUserId}, counted up to {@code approvalsRequired + 1}. */
+    static long eligible(KeycloakSession s, RealmModel guarded, GuardPolicy policy, String exceptUserId) {
+        RealmModel realm = approverRealm(s, guarded, policy);
+        RoleModel role = realm == null ? null : realm.getRole(policy.approverRole());
+        if (role == null) {
+            return 0;
+        }
+        return s.users().getRoleMembersStream(realm, role)
+                .filter(u -> u.isEnabled() && u.getServiceAccountClientLink() == null && !u.getId().equals(exceptUserId))
+                .limit(policy.approvalsRequired() + 1L)
+                .count();
+    }
+
+    /** The requirement in words, for refusals. */
+    public static String requirement(RealmModel guarded, GuardPolicy policy) {
+        String realm = policy.approverRealm() == null ? guarded.getName() : policy.approverRealm();
+        return "Approving needs the realm role '" + policy.approverRole() + "' held directly (not through a group, a "
+                + "composite role or the default roles) by an enabled user of realm " + realm;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.nhiguard.guard.changerequest;
+
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.GroupModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+
+/**
+ * The client attributes that name the owner of a service account, as the agent-binding module
+ * writes them: {@code nhi.agent.owner.type}/{@code nhi.agent.owner.id} for registered agents,
+ * {@code nhi.owner.type}/{@code nhi.owner.id} for any other service account; the type is
+ * {@code user} or {@code group}, the id the user's or group's id. The modules share no classes;
+ * {@code OwnerAttributesContractTest} checks these names against the agent module's.
+ */
+public final class OwnerAttributes {
+
+    public static final String AGENT_OWNER_TYPE = "nhi.agent.owner.type";
+    public static final String AGENT_OWNER_ID = "nhi.agent.owner.id";
+    public static final String OWNER_TYPE = "nhi.owner.type";
+    public static final String OWNER_ID = "nhi.owner.id";
+    public static final String USER = "user";
+    public static final String GROUP = "group";
+
+    private OwnerAttributes() {
+    }
+
+    /** Whether the user owns the client, directly or through membership of the owning group. */
+    public static boolean owns(KeycloakSession session, RealmModel realm, ClientModel client, UserModel user) {
+        return owns(session, realm, client.getAttribute(AGENT_OWNER_TYPE), client.getAttribute(AGENT_OWNER_ID), user)
+                || owns(session, realm, client.getAttribute(OWNER_TYPE), client.getAttribute(OWNER_ID), user);
+    }
+
+    private static boolean owns(KeycloakSession session, RealmModel realm, String type, String id, UserModel user) {
+        if (id == null) {
+            return false;
+        }
+        if (GROUP.equals(type)) {
+            GroupModel g = session.groups().getGroupById(realm, id);
+            return g != null && user.isMemberOf(g);
+        }
+        return id.equals(user.getId());
+    }
+}
