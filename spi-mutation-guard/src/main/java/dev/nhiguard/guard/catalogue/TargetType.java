@@ -15,5 +15,7 @@ public enum TargetType {
     /** The realm's guard policy. */
     GUARD_POLICY,
     /** An agent of the agent registry (owned by another module; no before-image here). */
-    AGENT
+    AGENT,
+    /** A realm-wide or nested object without a before-image: apply does not re-check it and rollback answers 422. */
+    OTHER
 }

@@ -131,7 +131,7 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
-            case CLIENTS, AGENT -> null;
+            case CLIENTS, AGENT, OTHER -> null;
         };
     }
 
