@@ -289,6 +289,47 @@ public final class Catalogue {
                 "Change an agent", (v, b, f) -> true));
         ops.add(op("agent-resume", "POST", "/agents/{agent}/resume", AGENT, false, TargetType.AGENT, "agent",
                 "Resume a suspended agent", (v, b, f) -> true));
+
+        // --- deny-by-default coverage: operations held whenever their Keycloak method is reached ---
+        ops.add(op("realm-delete", "DELETE", "", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "Delete the realm", (v, b, f) -> true));
+        ops.add(op("authentication-config", "POST", "/authentication/flows", RECOVERY, false, TargetType.OTHER, null,
+                "Any write under /authentication: flows, executions, authenticator configs, required actions", (v, b, f) -> true));
+        ops.add(op("identity-provider-config", "POST", "/identity-provider/instances", RECOVERY, false, TargetType.OTHER, null,
+                "Any write under /identity-provider: instances, mappers, import-config, management permissions", (v, b, f) -> true));
+        ops.add(op("component-config", "POST", "/components", RECOVERY, false, TargetType.OTHER, null,
+                "Any write under /components: keys, user storage, LDAP mappers, client-registration policies", (v, b, f) -> true));
+        ops.add(op("user-federation-action", "POST", "/user-storage/{component}/sync", RECOVERY, false, TargetType.OTHER, null,
+                "User-storage sync, unlink-users, remove-imported-users and mapper sync", (v, b, f) -> true));
+        ops.add(op("client-policies-config", "PUT", "/client-policies/policies", REALM_SETTINGS, false, TargetType.OTHER, null,
+                "Change client policies or client profiles (and client types)", (v, b, f) -> true));
+        ops.add(op("realm-default-client-scope", "PUT", "/default-default-client-scopes/{scope}", PRIVILEGE, false,
+                TargetType.OTHER, null, "Add a realm default or optional client scope (new clients get it)", (v, b, f) -> true));
+        ops.add(op("realm-default-group", "PUT", "/default-groups/{group}", PRIVILEGE, false, TargetType.OTHER, null,
+                "Add a default group (new users join it)", (v, b, f) -> true));
+        ops.add(op("role-composite-add", "POST", "/roles/{role}/composites", PRIVILEGE, false, TargetType.OTHER, null,
+                "Add composites to a realm or client role, by name or by id", (v, b, f) -> true));
+        ops.add(op("group-role-grant", "POST", "/groups/{group}/role-mappings/realm", PRIVILEGE, false, TargetType.OTHER, null,
+                "Add realm or client role mappings to a group", (v, b, f) -> true));
+        ops.add(op("admin-permissions", "PUT", "/users-management-permissions", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "FGAP v1 management permissions of users, clients, groups, roles, identity providers", (v, b, f) -> true));
+        ops.add(op("events-delete", "DELETE", "/events", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "Delete the realm's login events or admin events", (v, b, f) -> true));
+        ops.add(op("workflow-config", "POST", "/workflows", PRIVILEGE, false, TargetType.OTHER, null,
+                "Any write under /workflows", (v, b, f) -> true));
+        ops.add(op("organization-identity-provider", "POST", "/organizations/{org}/identity-providers", RECOVERY, false,
+                TargetType.OTHER, null, "Link or unlink identity providers of an organization", (v, b, f) -> true));
+        ops.add(op("user-profile-config", "PUT", "/users/profile", REALM_SETTINGS, false, TargetType.OTHER, null,
+                "Change the user profile configuration", (v, b, f) -> true));
+        ops.add(op("client-registration-access-token", "POST", "/clients/{client}/registration-access-token", CREDENTIAL,
+                false, TargetType.OTHER, null, "Issue a client-registration credential (registration or initial access token)",
+                (v, b, f) -> true));
+        ops.add(op("audit-chain-prune", "POST", "/audit-chain/prune", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "Prune the start of the audit chain", (v, b, f) -> true));
+        ops.add(op("audit-chain-sinks", "PUT", "/audit-chain/sinks", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "Change the audit chain's sinks", (v, b, f) -> true));
+        ops.add(op("unclassified-write", "*", "/**", GUARD_CONFIG, false, TargetType.OTHER, null,
+                "A write whose Keycloak method nobody classified, or that cannot be resolved", (v, b, f) -> true));
         return ops;
     }
 

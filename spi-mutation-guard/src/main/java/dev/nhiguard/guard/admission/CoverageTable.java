@@ -1,0 +1,285 @@
+package dev.nhiguard.guard.admission;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How the guard treats every admin write method: Keycloak's admin API (26.7), the admin
+ * extensions of the Keycloak distribution and our own modules. Keyed by
+ * {@code <fully.qualified.ClassName>#<methodName>} of the resource class the request reaches
+ * (overloads share one entry); {@code <fqcn>#*} is a class-level default that method entries
+ * override. A write method without an entry is held as {@code unclassified-write}.
+ * {@code EndpointCoverageTest} enumerates the methods by reflection and fails on a method without
+ * an entry, an entry without a method, and an operation the catalogue does not know.
+ *
+ * <p>Reading a reason: a {@link Coverage.Catalogue} reason says which targets the operations'
+ * predicates hold; a {@link Coverage.Guarded} reason says what the write can change that is
+ * guarded, and why no predicate can tell the harmless cases apart; an {@link Coverage.Unguarded}
+ * reason says why it cannot change a guarded subject (or that it only takes something away).
+ * "wants its own operation" marks writes held as {@code unclassified-write} on purpose, because no
+ * catalogue operation describes them yet.
+ */
+public final class CoverageTable {
+
+    private static final String KC = "org.keycloak.services.resources.admin.";
+    private static final String AUTHZ = "org.keycloak.authorization.admin.";
+    private static final String ORG = "org.keycloak.organization.admin.resource.";
+    private static final String WF = "org.keycloak.workflow.admin.resource.";
+    private static final String VC = "org.keycloak.protocol.oid4vc.resources.admin.";
+    private static final String UI = "org.keycloak.admin.ui.rest.";
+    private static final String SSF = "org.keycloak.ssf.services.admin.";
+    private static final String GUARD = "dev.nhiguard.guard.rest.";
+    private static final String AGENT = "dev.nhiguard.agent.";
+    private static final String AUDIT = "dev.nhiguard.audit.rest.";
+
+    private static final Map<String, Coverage> ENTRIES = build();
+
+    private CoverageTable() {
+    }
+
+    /** The coverage of a write method, by its resource class and method name; a method entry wins over the class default. */
+    public static Optional<Coverage> of(String className, String methodName) {
+        Coverage c = ENTRIES.get(className + "#" + methodName);
+        if (c == null) {
+            c = ENTRIES.get(className + "#*");
+        }
+        return Optional.ofNullable(c);
+    }
+
+    /** Every entry, in table order. */
+    public static Map<String, Coverage> entries() {
+        return ENTRIES;
+    }
+
+    private static Map<String, Coverage> build() {
+        Map<String, Coverage> t = new LinkedHashMap<>();
+
+        // --- realm (/admin/realms, /admin/realms/{realm}) ---
+        put(t, KC + "RealmsAdminResource#importRealm", guarded("unclassified-write", "creates a realm with service accounts, admins and flows of its JSON, and gives its creator admin roles in master; wants its own operation (realm-create)"));
+        put(t, KC + "RealmAdminResource#updateRealm", catalogue("events, listeners, password/OTP policy, flows, brute force, client policies and the guard-policy attribute decide", "realm-security-settings", "realm-guard-policy-attribute"));
+        put(t, KC + "RealmAdminResource#deleteRealm", guarded("realm-delete", "deletes every subject of the realm, the guard's records and policy with it"));
+        put(t, KC + "RealmAdminResource#updateRealmEventsConfig", catalogue("events and admin-events settings and listeners", "realm-events-config"));
+        put(t, KC + "RealmAdminResource#clearEvents", guarded("events-delete", "deletes the realm's login events (the record)"));
+        put(t, KC + "RealmAdminResource#clearAdminEvents", guarded("events-delete", "deletes the realm's admin events (the record)"));
+        put(t, KC + "RealmAdminResource#partialImport", catalogue("clients, users, groups, roles or identity providers in the import decide", "realm-partial-import"));
+        put(t, KC + "RealmAdminResource#partialExport", unguarded("a read sent as POST: exports the realm (secrets masked), changes nothing"));
+        put(t, KC + "RealmAdminResource#convertClientDescription", unguarded("a read sent as POST: parses a client description into a representation, stores nothing"));
+        put(t, KC + "RealmAdminResource#testSMTPConnection", unguarded("a test sent as POST: mails the calling admin; stored SMTP credentials are reused only for the same host, port and user"));
+        put(t, KC + "RealmAdminResource#addDefaultDefaultClientScope", guarded("realm-default-client-scope", "every new client, service-account clients included, gets the scope's mappers and scope mappings"));
+        put(t, KC + "RealmAdminResource#addDefaultOptionalClientScope", guarded("realm-default-client-scope", "every new client, service-account clients included, may request the scope's mappers and scope mappings"));
+        put(t, KC + "RealmAdminResource#removeDefaultDefaultClientScope", reducing("new clients no longer get the scope; existing clients keep theirs"));
+        put(t, KC + "RealmAdminResource#removeDefaultOptionalClientScope", reducing("new clients no longer get the scope; existing clients keep theirs"));
+        put(t, KC + "RealmAdminResource#addDefaultGroup", guarded("realm-default-group", "every new user joins the group and holds its roles"));
+        put(t, KC + "RealmAdminResource#removeDefaultGroup", reducing("new users no longer join the group; members stay"));
+        put(t, KC + "RealmAdminResource#setUsersManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage users"));
+        put(t, KC + "RealmAdminResource#logoutAll", reducing("sets the realm's not-before and ends every session; pushes logout to clients' admin URLs"));
+        put(t, KC + "RealmAdminResource#pushRevocation", unguarded("pushes the existing not-before to clients' admin URLs (outbound HTTP); stores nothing"));
+        put(t, KC + "RealmAdminResource#deleteSession", reducing("ends one user session"));
+        put(t, KC + "RealmLocalizationResource#*", unguarded("realm localization texts: wording of pages and mails, no identity, role, flow or setting"));
+        put(t, KC + "AttackDetectionResource#clearBruteForceForUser", catalogue("unlocking a privileged user lets password guessing resume against it", "brute-force-clear"));
+        put(t, KC + "AttackDetectionResource#clearAllBruteForce", catalogue("unlocking every user includes privileged ones", "brute-force-clear"));
+        put(t, KC + "UserProfileResource#update", guarded("user-profile-config", "the user profile decides which attributes (email, username …) users and admins may set, and their validation"));
+
+        // --- authentication, identity providers, components, user federation, client policies ---
+        put(t, KC + "AuthenticationManagementResource#*", guarded("authentication-config", "flows, executions, authenticator configs and required actions decide how every user, privileged ones included, authenticates and recovers"));
+        put(t, KC + "IdentityProvidersResource#*", guarded("identity-provider-config", "identity providers (and fetching their metadata, as the console does before creating one) are a way to log in as a privileged user"));
+        put(t, KC + "IdentityProviderResource#*", guarded("identity-provider-config", "an identity provider and its mappers (hardcoded roles, claim-to-role): login and roles of brokered users"));
+        put(t, KC + "IdentityProviderResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may exchange tokens through the identity provider"));
+        put(t, KC + "ComponentResource#*", guarded("component-config", "components are realm keys, user storage and LDAP mappers, client-registration policies: keys, federation and registration rules"));
+        put(t, KC + "UserStorageProviderResource#*", guarded("user-federation-action", "sync, unlink and remove-imported change or delete federated users (privileged ones included) and, for mapper sync, their groups and roles"));
+        put(t, KC + "ClientPoliciesResource#updatePolicies", guarded("client-policies-config", "client policies enforce client authentication, PKCE, holder-of-key … on every client"));
+        put(t, KC + "ClientProfilesResource#updateProfiles", guarded("client-policies-config", "client profiles are the executors client policies apply"));
+        put(t, KC + "ClientTypesResource#updateClientTypes", guarded("client-policies-config", "client types set and pin properties (service accounts, client authentication) of every client of a type"));
+        put(t, KC + "ClientInitialAccessResource#create", guarded("client-registration-access-token", "mints an initial access token: a credential to register clients outside the admin API"));
+        put(t, KC + "ClientInitialAccessResource#delete", reducing("revokes an initial access token"));
+
+        // --- clients ---
+        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override", "admin-client-update"));
+        put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override", "admin-client-update"));
+        put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account client", "client-delete"));
+        put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
+        put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
+        put(t, KC + "ClientResource#regenerateRegistrationAccessToken", guarded("client-registration-access-token", "a new registration access token lets its holder change the client through client registration"));
+        put(t, KC + "ClientResource#addDefaultClientScope", catalogue("a scope added to a service-account client shapes its tokens", "client-default-scope-add"));
+        put(t, KC + "ClientResource#addOptionalClientScope", catalogue("a scope added to a service-account client shapes its tokens", "client-optional-scope-add"));
+        put(t, KC + "ClientResource#removeDefaultClientScope", catalogue("removal from a service-account client (privilege-reducing)", "client-default-scope-remove"));
+        put(t, KC + "ClientResource#removeOptionalClientScope", catalogue("removal from a service-account client (privilege-reducing)", "client-optional-scope-remove"));
+        put(t, KC + "ClientResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the client"));
+        put(t, KC + "ClientResource#pushRevocation", unguarded("pushes the client's existing not-before to its admin URL (outbound HTTP); stores nothing"));
+        put(t, KC + "ClientResource#registerNode", unguarded("records a cluster node the client's admin callbacks go to; no credential, role or token content"));
+        put(t, KC + "ClientResource#unregisterNode", unguarded("forgets a cluster node of the client's admin callbacks"));
+        put(t, KC + "ClientAttributeCertificateResource#generate", catalogue("new key pair of a service-account client", "client-certificate-generate"));
+        put(t, KC + "ClientAttributeCertificateResource#generateAndGetKeystore", catalogue("new key pair of a service-account client", "client-certificate-generate-and-download"));
+        put(t, KC + "ClientAttributeCertificateResource#uploadJks", catalogue("uploaded key of a service-account client", "client-certificate-upload"));
+        put(t, KC + "ClientAttributeCertificateResource#uploadJksCertificate", catalogue("uploaded certificate of a service-account client", "client-certificate-upload-certificate"));
+        put(t, KC + "ClientAttributeCertificateResource#getKeystore", unguarded("a read sent as POST: returns the stored key as a keystore (private key included), changes nothing"));
+        put(t, KC + "ProtocolMappersResource#createMapper", catalogue("mappers of a service-account client, or of a client scope one uses, shape its tokens", "client-protocol-mapper-create", "client-protocol-mappers-add", "client-scope-config"));
+        put(t, KC + "ProtocolMappersResource#update", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-update", "client-scope-config"));
+        put(t, KC + "ProtocolMappersResource#delete", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-delete", "client-scope-config"));
+        put(t, KC + "ScopeMappedResource#addRealmScopeMappings", catalogue("realm-role scope of a service-account client, or of a client scope one uses", "client-scope-mapping-realm-add", "client-scope-config"));
+        put(t, KC + "ScopeMappedResource#deleteRealmScopeMappings", catalogue("realm-role scope removal (privilege-reducing)", "client-scope-mapping-realm-remove", "client-scope-config"));
+        put(t, KC + "ScopeMappedClientResource#addClientScopeMapping", catalogue("client-role scope of a service-account client, or of a client scope one uses", "client-scope-mapping-client-add", "client-scope-config"));
+        put(t, KC + "ScopeMappedClientResource#deleteClientScopeMapping", catalogue("client-role scope removal (privilege-reducing)", "client-scope-mapping-client-remove", "client-scope-config"));
+
+        // --- client scopes ---
+        put(t, KC + "ClientScopesResource#createClientScope", unguarded("a new client scope is used by no client until it is added to one (those adds are classified)"));
+        put(t, KC + "ClientScopeResource#update", catalogue("a scope a service-account client uses or a realm default scope (name, protocol, attributes)", "client-scope-config"));
+        put(t, KC + "ClientScopeResource#deleteClientScope", catalogue("a scope a service-account client uses or a realm default scope", "client-scope-config"));
+
+        // --- roles ---
+        put(t, KC + "RoleContainerResource#createRole", unguarded("a new role is held by nobody; granting it (and composites of held roles) is classified"));
+        put(t, KC + "RoleContainerResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
+        put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role", "role-delete"));
+        put(t, KC + "RoleContainerResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
+        put(t, KC + "RoleContainerResource#deleteComposites", reducing("holders of the role lose the composites"));
+        put(t, KC + "RoleContainerResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
+        put(t, KC + "RoleByIdResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
+        put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role", "role-delete"));
+        put(t, KC + "RoleByIdResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
+        put(t, KC + "RoleByIdResource#deleteComposites", reducing("holders of the role lose the composites"));
+        put(t, KC + "RoleByIdResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
+        put(t, KC + "RoleMapperResource#addRealmRoleMappings", guarded("group-role-grant", "shared by /users, /groups and /organizations/{o}/groups: a group or organization-group grant can make its members approvers or admins; held on every route"));
+        put(t, KC + "ClientRoleMappingsResource#addClientRoleMapping", guarded("group-role-grant", "shared by /users, /groups and /organizations/{o}/groups: realm-management roles through a group make its members admins; held on every route"));
+        put(t, KC + "RoleMapperResource#deleteRealmRoleMappings", catalogue("revoking the approver role (fewer approvers can reopen bootstrap) or a service account's roles", "approver-role-revoke", "service-account-realm-role-revoke"));
+        put(t, KC + "ClientRoleMappingsResource#deleteClientRoleMapping", catalogue("revoking a service account's client roles (privilege-reducing)", "service-account-client-role-revoke"));
+
+        // --- groups ---
+        put(t, KC + "GroupsResource#addTopLevelGroup", catalogue("creating a group passes; moving an existing group with guarded members decides", "group-move"));
+        put(t, KC + "GroupResource#addChild", catalogue("creating a subgroup passes; moving an existing group under this one decides (members inherit its roles)", "group-move"));
+        put(t, KC + "GroupResource#updateGroup", unguarded("name, description and attributes of a group: no role, member or credential (role mappings and moves are separate)"));
+        put(t, KC + "GroupResource#deleteGroup", reducing("members lose the group's roles; subgroups go with it"));
+        put(t, KC + "GroupResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the group's members"));
+
+        // --- users ---
+        put(t, KC + "UsersResource#createUser", catalogue("a new user in groups holding privileged roles decides; a plain new user passes", "user-create-privileged"));
+        put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user", "privileged-user-update"));
+        put(t, KC + "UserResource#deleteUser", catalogue("deleting a privileged user (fewer approvers can reopen bootstrap) or a service-account user", "privileged-user-delete", "service-account-user-delete"));
+        put(t, KC + "UserResource#joinGroup", catalogue("a service-account user, or a group holding admin or approver roles", "service-account-group-join", "privileged-group-join"));
+        put(t, KC + "UserResource#removeMembership", catalogue("a service-account user leaving a group (privilege-reducing)", "service-account-group-leave"));
+        put(t, KC + "UserResource#resetPassword", catalogue("a privileged user's password", "privileged-user-reset-password"));
+        put(t, KC + "UserResource#executeActionsEmail", catalogue("actions mailed to a privileged user", "privileged-user-execute-actions-email"));
+        put(t, KC + "UserResource#resetPasswordEmail", guarded("privileged-user-execute-actions-email", "deprecated UPDATE_PASSWORD mail under a path that operation's template does not match; held for every user"));
+        put(t, KC + "UserResource#sendVerifyEmail", unguarded("mails a verification link to the user's current address (sent before commit); changes nothing until the user acts"));
+        put(t, KC + "UserResource#removeCredential", catalogue("a privileged user's credential", "privileged-user-credential-delete"));
+        put(t, KC + "UserResource#moveCredentialToFirst", catalogue("credential order of a privileged user", "privileged-user-credential-move-first"));
+        put(t, KC + "UserResource#moveCredentialAfter", catalogue("credential order of a privileged user", "privileged-user-credential-move-after"));
+        put(t, KC + "UserResource#setCredentialUserLabel", unguarded("the display label of a credential; not the secret, type or order"));
+        put(t, KC + "UserResource#disableCredentialType", catalogue("credential types of a privileged user", "privileged-user-disable-credential-types"));
+        put(t, KC + "UserResource#addFederatedIdentity", catalogue("an identity-provider account linked to a privileged user can log in as it", "privileged-user-idp-link"));
+        put(t, KC + "UserResource#removeFederatedIdentity", catalogue("unlinking from a privileged user (privilege-reducing)", "privileged-user-idp-unlink"));
+        put(t, KC + "UserResource#impersonate", catalogue("impersonating a privileged user", "privileged-user-impersonation"));
+        put(t, KC + "UserResource#logout", reducing("ends the user's sessions"));
+        put(t, KC + "UserResource#revokeConsent", reducing("revokes a consent and its offline tokens"));
+        put(t, VC + "UserVerifiableCredentialResource#createCredential", unguarded("OID4VCI: lets the user fetch a wallet credential of their own attributes; not a login credential of this realm"));
+        put(t, VC + "UserVerifiableCredentialResource#updateCredential", unguarded("OID4VCI: refreshes the attribute snapshot of a wallet credential"));
+        put(t, VC + "UserVerifiableCredentialResource#sendCredentialOffer", unguarded("OID4VCI: mails the user a credential offer (sent before commit)"));
+        put(t, VC + "UserVerifiableCredentialResource#revokeCredential", reducing("OID4VCI: revokes a wallet credential type"));
+        put(t, VC + "UserVerifiableCredentialResource#revokeIssuedCredential", reducing("OID4VCI: revokes an issued wallet credential"));
+
+        // --- authorization services (/clients/{id}/authz/resource-server) ---
+        put(t, AUTHZ + "ResourceServerService#*", guarded("admin-permissions", "on realm-management (FGAP v1) or admin-permissions (FGAP v2) the resource server decides who may administer; the method cannot tell the client"));
+        put(t, AUTHZ + "ResourceSetService#*", guarded("admin-permissions", "authorization resources: on the admin clients they are what admin permissions protect"));
+        put(t, AUTHZ + "ScopeService#*", guarded("admin-permissions", "authorization scopes: on the admin clients they are the admin actions permitted"));
+        put(t, AUTHZ + "PolicyService#*", guarded("admin-permissions", "authorization policies (negative ones too): on the admin clients they decide who may administer"));
+        put(t, AUTHZ + "PermissionService#*", guarded("admin-permissions", "authorization permissions: on the admin clients they decide who may administer"));
+        put(t, AUTHZ + "PolicyEvaluationService#evaluate", unguarded("a read sent as POST: evaluates policies for a subject, changes nothing"));
+
+        // --- organizations ---
+        put(t, ORG + "OrganizationsResource#create", unguarded("a new organization has no member, group or identity provider; adding them is classified"));
+        put(t, ORG + "OrganizationResource#update", guarded("organization-identity-provider", "domains (and their verified flag) decide whose login the organization's identity providers take over"));
+        put(t, ORG + "OrganizationResource#delete", guarded("organization-identity-provider", "deletes its managed members (admins or approvers among them) and unlinks its identity providers"));
+        put(t, ORG + "OrganizationIdentityProvidersResource#addIdentityProvider", guarded("organization-identity-provider", "the organization's members (by domain) may be sent to this identity provider to log in"));
+        put(t, ORG + "OrganizationIdentityProvidersResource#delete", guarded("organization-identity-provider", "changes where the organization's members log in"));
+        put(t, ORG + "OrganizationMemberResource#addMember", guarded("unclassified-write", "membership puts the organization claim in the user's tokens, a service-account user's too; wants its own operation (organization-membership)"));
+        put(t, ORG + "OrganizationMemberResource#delete", guarded("unclassified-write", "removing a managed member deletes the user (an admin or approver among them); wants its own operation (organization-membership)"));
+        put(t, ORG + "OrganizationMemberResource#inviteUser", unguarded("mails an invitation or registration link (sent before commit); membership only when the invitee accepts"));
+        put(t, ORG + "OrganizationMemberResource#inviteExistingUser", unguarded("mails an invitation (sent before commit); membership only when the invitee accepts"));
+        put(t, ORG + "OrganizationInvitationResource#resendInvitation", unguarded("mails the invitation again (sent before commit)"));
+        put(t, ORG + "OrganizationInvitationResource#deleteInvitation", reducing("withdraws an invitation"));
+        put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", unguarded("creates an empty organization group, or moves one to the top (its members lose inherited roles)"));
+        put(t, ORG + "OrganizationGroupResource#addSubGroup", guarded("group-move", "moving an organization group under this one gives its members this group's roles; a subgroup create is held too"));
+        put(t, ORG + "OrganizationGroupResource#joinGroup", guarded("privileged-group-join", "the member gains the organization group's role mappings (it can hold admin or approver roles)"));
+        put(t, ORG + "OrganizationGroupResource#leaveGroup", reducing("the member loses the organization group's roles"));
+        put(t, ORG + "OrganizationGroupResource#updateGroup", unguarded("name, description and attributes of an organization group, as for groups"));
+        put(t, ORG + "OrganizationGroupResource#deleteGroup", reducing("members lose the organization group's roles"));
+
+        // --- workflows ---
+        put(t, WF + "WorkflowsResource#*", guarded("workflow-config", "workflows act on users later without an admin (grant roles, join groups, disable, delete)"));
+        put(t, WF + "WorkflowResource#*", guarded("workflow-config", "workflows act on users later without an admin; activation binds one to a user"));
+
+        // --- admin extensions of the distribution ---
+        put(t, UI + "UIRealmResource#updateRealm", guarded("realm-security-settings", "the admin console's realm save (PUT /ui-ext): RealmAdminResource#updateRealm plus the user profile, under a path the realm templates do not match"));
+        put(t, UI + "RoleMappingDeleteResource#deleteUserRoleMappings", guarded("approver-role-revoke", "the admin console's role unassign, by role id: can revoke the approver role (fewer approvers can reopen bootstrap)"));
+        put(t, UI + "RoleMappingDeleteResource#deleteGroupRoleMappings", reducing("the admin console's unassign from a group: members lose the roles"));
+        put(t, UI + "RoleMappingDeleteResource#deleteClientRoleMappings", reducing("the admin console's removal of a client's scope mappings"));
+        put(t, UI + "RoleMappingDeleteResource#deleteClientScopeRoleMappings", reducing("the admin console's removal of a client scope's scope mappings"));
+        put(t, UI + "RoleMappingDeleteResource#deleteCompositeRoles", reducing("the admin console's removal of composites: holders lose them"));
+        put(t, KC + "ClearRealmCacheResource#clearRealmCache", unguarded("drops cached realm data; the database is unchanged"));
+        put(t, KC + "ClearUserCacheResource#clearUserCache", unguarded("drops cached users; the database is unchanged"));
+        put(t, KC + "ClearKeysCacheResource#clearKeysCache", unguarded("drops cached external keys; they are fetched again"));
+        put(t, KC + "ClearCrlCacheResource#clearCrlCache", unguarded("drops cached CRLs; they are fetched again"));
+        put(t, KC + "TestLdapConnectionResource#testLDAPConnection", unguarded("a test sent as POST: connects to LDAP; a stored bind credential is reused only for the same URL and bind DN"));
+        put(t, KC + "LdapServerCapabilitiesResource#ldapServerCapabilities", unguarded("a read sent as POST: queries an LDAP server's capabilities, as the connection test"));
+        put(t, SSF + "SsfAdminResource#createClientStream", guarded("unclassified-write", "SSF: where a receiver gets security events about users; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#updateClientStream", guarded("unclassified-write", "SSF: delivery and events of a receiver's stream; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#updateClientStreamStatus", guarded("unclassified-write", "SSF: pausing or disabling a stream silences security events; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#deleteClientStream", guarded("unclassified-write", "SSF: deleting a stream silences security events; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#addSubject", guarded("unclassified-write", "SSF: which users a stream reports on; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#removeSubject", guarded("unclassified-write", "SSF: stops reporting on a user; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#ignoreSubject", guarded("unclassified-write", "SSF: stops reporting on a user; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#emitEvent", guarded("unclassified-write", "SSF: sends a security event an admin composed to a receiver, which may act on it; wants its own operation (ssf-config)"));
+        put(t, SSF + "SsfAdminResource#checkSubject", unguarded("a read sent as POST: whether a stream reports on a user"));
+        put(t, SSF + "SsfAdminResource#verifyClientStream", unguarded("sends the stream's verification event (outbound); stores nothing"));
+        put(t, SSF + "SsfAdminResource#deleteEvents", guarded("events-delete", "purges stored SSF security events, delivered or not"));
+        put(t, SSF + "SsfAdminResource#deleteQueuedEvents", guarded("events-delete", "purges SSF security events before receivers got them"));
+        put(t, SSF + "SsfAdminResource#deleteClientEvents", guarded("events-delete", "purges a receiver's stored SSF security events"));
+        put(t, SSF + "SsfAdminResource#deleteClientQueuedEvents", guarded("events-delete", "purges a receiver's SSF security events before it got them"));
+
+        // --- our modules ---
+        put(t, GUARD + "MutationGuardResource#putPolicy", catalogue("the guard's policy", "guard-policy-update"));
+        put(t, GUARD + "MutationGuardResource#create", unguarded("stores a change request without trying the write; nothing changes until it is approved and applied"));
+        put(t, GUARD + "MutationGuardResource#approve", unguarded("the guard's own decision: approver role, not the requester, fresh authentication, digest"));
+        put(t, GUARD + "MutationGuardResource#reject", unguarded("the guard's own decision on a pending request"));
+        put(t, GUARD + "MutationGuardResource#cancel", unguarded("the requester withdraws a pending request"));
+        put(t, GUARD + "MutationGuardResource#apply", unguarded("replays an approved request under the requester's permissions; the approval was the hold"));
+        put(t, GUARD + "MutationGuardResource#rollback", unguarded("creates the restoring change request, itself held for approval"));
+        put(t, GUARD + "MutationGuardResource#contain", reducing("containment: disables a service-account client at once; a second admin reviews it"));
+        put(t, GUARD + "MutationGuardResource#confirm", unguarded("a second admin confirms a containment (the client stays disabled)"));
+        put(t, GUARD + "MutationGuardResource#revert", unguarded("a second admin, not the one who contained, re-enables a contained client: the guard's own four-eyes rule"));
+        put(t, AGENT + "registry.AgentsResource#register", catalogue("registering an agent", "agent-register"));
+        put(t, AGENT + "registry.AgentsResource#update", catalogue("changing an agent", "agent-update"));
+        put(t, AGENT + "registry.AgentsResource#resume", catalogue("resuming a suspended agent", "agent-resume"));
+        put(t, AGENT + "registry.AgentsResource#suspend", reducing("suspends an agent"));
+        put(t, AGENT + "registry.AgentsResource#retire", reducing("retires an agent"));
+        put(t, AGENT + "inventory.NhiResource#updatePolicy", guarded("unclassified-write", "the lifecycle policy decides when dormant, orphaned or expired service accounts and agents are suspended; wants its own operation (nhi-lifecycle-policy)"));
+        put(t, AGENT + "inventory.NhiResource#signal", reducing("a risk signal suspends an agent or replaces a leaked secret, rate-limited by the lifecycle policy"));
+        put(t, AGENT + "inventory.NhiResource#runLifecycle", reducing("runs the lifecycle pass now: suspends and flags per the stored policy"));
+        put(t, AUDIT + "AuditChainResource#prune", guarded("audit-chain-prune", "removes records from the start of the audit chain"));
+        return Collections.unmodifiableMap(t);
+    }
+
+    private static void put(Map<String, Coverage> t, String key, Coverage c) {
+        if (t.put(key, c) != null) {
+            throw new IllegalStateException("duplicate coverage entry " + key);
+        }
+    }
+
+    private static Coverage catalogue(String reason, String... operations) {
+        return new Coverage.Catalogue(List.of(operations), reason);
+    }
+
+    private static Coverage guarded(String operation, String reason) {
+        return new Coverage.Guarded(operation, reason);
+    }
+
+    private static Coverage unguarded(String reason) {
+        return new Coverage.Unguarded(reason, false);
+    }
+
+    private static Coverage reducing(String reason) {
+        return new Coverage.Unguarded(reason, true);
+    }
+}
