@@ -97,8 +97,8 @@ public final class CoverageTable {
         put(t, KC + "ClientInitialAccessResource#delete", reducing("revokes an initial access token"));
 
         // --- clients ---
-        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override", "admin-client-update"));
-        put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override", "admin-client-update"));
+        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override"));
+        put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override"));
         put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account client", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
         put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
@@ -141,8 +141,8 @@ public final class CoverageTable {
         put(t, KC + "RoleByIdResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
         put(t, KC + "RoleByIdResource#deleteComposites", reducing("holders of the role lose the composites"));
         put(t, KC + "RoleByIdResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
-        put(t, KC + "RoleMapperResource#addRealmRoleMappings", guarded("group-role-grant", "shared by /users, /groups and /organizations/{o}/groups: a group or organization-group grant can make its members approvers or admins; held on every route"));
-        put(t, KC + "ClientRoleMappingsResource#addClientRoleMapping", guarded("group-role-grant", "shared by /users, /groups and /organizations/{o}/groups: realm-management roles through a group make its members admins; held on every route"));
+        put(t, KC + "RoleMapperResource#addRealmRoleMappings", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, the approver role, a role that makes an admin, or any group grant", "service-account-realm-role-grant", "approver-role-grant", "privileged-role-grant", "group-role-grant"));
+        put(t, KC + "ClientRoleMappingsResource#addClientRoleMapping", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, a role that makes an admin, or any group grant", "service-account-client-role-grant", "privileged-role-grant", "group-role-grant"));
         put(t, KC + "RoleMapperResource#deleteRealmRoleMappings", catalogue("revoking the approver role (fewer approvers can reopen bootstrap) or a service account's roles", "approver-role-revoke", "service-account-realm-role-revoke"));
         put(t, KC + "ClientRoleMappingsResource#deleteClientRoleMapping", catalogue("revoking a service account's client roles (privilege-reducing)", "service-account-client-role-revoke"));
 
@@ -211,7 +211,7 @@ public final class CoverageTable {
         put(t, WF + "WorkflowResource#*", guarded("workflow-config", "workflows act on users later without an admin; activation binds one to a user"));
 
         // --- admin extensions of the distribution ---
-        put(t, UI + "UIRealmResource#updateRealm", guarded("realm-security-settings", "the admin console's realm save (PUT /ui-ext): RealmAdminResource#updateRealm plus the user profile, under a path the realm templates do not match"));
+        put(t, UI + "UIRealmResource#updateRealm", catalogue("the admin console's realm save (PUT /ui-ext): RealmAdminResource#updateRealm plus the user profile; names and themes pass", "realm-guard-policy-attribute", "realm-security-settings"));
         put(t, UI + "RoleMappingDeleteResource#deleteUserRoleMappings", guarded("approver-role-revoke", "the admin console's role unassign, by role id: can revoke the approver role (fewer approvers can reopen bootstrap)"));
         put(t, UI + "RoleMappingDeleteResource#deleteGroupRoleMappings", reducing("the admin console's unassign from a group: members lose the roles"));
         put(t, UI + "RoleMappingDeleteResource#deleteClientRoleMappings", reducing("the admin console's removal of a client's scope mappings"));

@@ -135,7 +135,7 @@ public final class Catalogue {
                 TargetType.USER, "user", "Revoke the approver role", (v, b, f) -> namesRole(b, f.approverRole())));
         ops.add(op("realm-guard-policy-attribute", "PUT", "", GUARD_CONFIG, false, TargetType.GUARD_POLICY, null,
                 "Change the guard policy through the realm's attributes",
-                (v, b, f) -> policyAttributeChanges(b, f.currentRealm())));
+                (v, b, f) -> policyAttributeChanges(b, f.currentRealm())).alsoAt("PUT", "/ui-ext"));
 
         // --- service-account clients ---
         ops.add(op("client-create-service-account", "POST", "/clients", CLIENT, false, TargetType.CLIENTS, null,
@@ -239,7 +239,7 @@ public final class Catalogue {
         ops.add(op("realm-security-settings", "PUT", "", REALM_SETTINGS, false, TargetType.REALM, null,
                 "Change any realm setting besides names and themes (events, flows, policies, brute force, keys, attributes …)",
                 (v, b, f) -> changesOutside(b, f.currentRealm(), REALM_HARMLESS_FIELDS, REALM_READ_ONLY_FIELDS, true,
-                        Set.of())));
+                        Set.of())).alsoAt("PUT", "/ui-ext"));
         ops.add(op("realm-partial-import", "POST", "/partialImport", REALM_SETTINGS, false, TargetType.REALM, null,
                 "Partial import of anything (clients, users, roles, groups, identity providers …)",
                 (v, b, f) -> partialImportTouchesGuarded(b)));
@@ -247,7 +247,7 @@ public final class Catalogue {
         // --- privileges through users, groups, roles and client scopes ---
         ops.add(op("privileged-role-grant", "POST", "/users/{user}/role-mappings/realm", PRIVILEGE, false,
                 TargetType.USER, "user", "Grant a role that makes its holder an administrator",
-                (v, b, f) -> f.rolesArePrivileged(b, null))
+                (v, b, f) -> f.rolesArePrivileged(b, v.get("client")))
                 .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}"));
         ops.add(op("privileged-group-join", "PUT", "/users/{user}/groups/{group}", PRIVILEGE, false, TargetType.USER,
                 "user", "Add a user to a group whose roles make its members administrators",
@@ -280,7 +280,16 @@ public final class Catalogue {
                 .alsoAt("PUT", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
                 .alsoAt("DELETE", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
                 .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/realm")
-                .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/clients/{other}"));
+                .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/clients/{other}")
+                // /client-templates is Keycloak's older name of the same resource
+                .alsoAt("PUT", "/client-templates/{scope}")
+                .alsoAt("DELETE", "/client-templates/{scope}")
+                .alsoAt("POST", "/client-templates/{scope}/protocol-mappers/models")
+                .alsoAt("POST", "/client-templates/{scope}/protocol-mappers/add-models")
+                .alsoAt("PUT", "/client-templates/{scope}/protocol-mappers/models/{mapper}")
+                .alsoAt("DELETE", "/client-templates/{scope}/protocol-mappers/models/{mapper}")
+                .alsoAt("POST", "/client-templates/{scope}/scope-mappings/realm")
+                .alsoAt("POST", "/client-templates/{scope}/scope-mappings/clients/{other}"));
 
         // --- the agent registry ---
         ops.add(op("agent-register", "POST", "/agents", AGENT, false, TargetType.AGENT, null,
@@ -310,7 +319,10 @@ public final class Catalogue {
         ops.add(op("role-composite-add", "POST", "/roles/{role}/composites", PRIVILEGE, false, TargetType.OTHER, null,
                 "Add composites to a realm or client role, by name or by id", (v, b, f) -> true));
         ops.add(op("group-role-grant", "POST", "/groups/{group}/role-mappings/realm", PRIVILEGE, false, TargetType.OTHER, null,
-                "Add realm or client role mappings to a group", (v, b, f) -> true));
+                "Add realm or client role mappings to a group", (v, b, f) -> true)
+                .alsoAt("POST", "/groups/{group}/role-mappings/clients/{client}")
+                .alsoAt("POST", "/organizations/{org}/groups/{group}/role-mappings/realm")
+                .alsoAt("POST", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}"));
         ops.add(op("admin-permissions", "PUT", "/users-management-permissions", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "FGAP v1 management permissions of users, clients, groups, roles, identity providers", (v, b, f) -> true));
         ops.add(op("events-delete", "DELETE", "/events", GUARD_CONFIG, false, TargetType.OTHER, null,
