@@ -15,7 +15,10 @@ record Signal(String type, String clientId, String detail) {
     static final String NEW_SOURCE_NETWORK = "new-source-network";
     static final Set<String> TYPES = Set.of(LEAKED_SECRET, AUTH_FAILURE_BURST, NEW_SOURCE_NETWORK);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: one JSON value (no trailing data), no duplicate member names. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static Signal parse(String body) {
         JsonNode root;

@@ -26,7 +26,10 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
     static final int MAX_PURPOSE = 1000;
     private static final Set<String> FIELDS = Set.of("name", "owner", "purpose", "expiresAt", "allowedScopes",
             "keyBinding", "tokenExchange", "clientId");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: one JSON value (no trailing data), no duplicate member names. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Owner reference: type user (id or username) or group (id or path). */
     record OwnerRef(String type, String id, String name) {

@@ -131,6 +131,10 @@ public final class Admission {
             effects = unclassified(policy, "below " + opaque.key());
         } else {
             Endpoints.Resolved resolved = (Endpoints.Resolved) resolution;
+            String unsupported = unsupportedMediaType(resolved.method(), body);
+            if (unsupported != null) {
+                return refused(415, "invalid_request", unsupported);
+            }
             try {
                 normalized = KeycloakReading.read(body, resolved.entityType());
             } catch (KeycloakReading.Unreadable e) {
@@ -178,6 +182,34 @@ public final class Admission {
                 + "; it is not applied until " + policy.approvalsRequired() + " approver(s) holding '"
                 + policy.approverRole() + "' approve it");
         return new Held(summary, cr.getId());
+    }
+
+    /**
+     * Why the method cannot take this body, or null: a form or text body needs a method that
+     * declares that media type ({@code @Consumes}); a JSON body a method that declares none or
+     * JSON. Keycloak would refuse either mismatch itself (415); answering it here keeps such
+     * requests out of the change requests.
+     */
+    static String unsupportedMediaType(java.lang.reflect.Method method, JsonNode body) {
+        if (body == null) {
+            return null;
+        }
+        jakarta.ws.rs.Consumes consumes = method.getAnnotation(jakarta.ws.rs.Consumes.class);
+        if (consumes == null) {
+            consumes = method.getDeclaringClass().getAnnotation(jakarta.ws.rs.Consumes.class);
+        }
+        List<String> declared = consumes == null ? List.of()
+                : java.util.Arrays.stream(consumes.value()).flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                        .map(v -> v.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT)).toList();
+        if (body.has(RequestBody.FORM_MARKER)) {
+            String type = body.get(RequestBody.FORM_MARKER).path("contentType").asText("").split(";")[0].trim()
+                    .toLowerCase(java.util.Locale.ROOT);
+            return declared.contains(type) || declared.contains("*/*") ? null
+                    : "This endpoint does not accept " + type + " bodies; send application/json";
+        }
+        boolean json = declared.isEmpty() || declared.contains("*/*")
+                || declared.stream().anyMatch(d -> d.equals("application/json") || d.endsWith("+json"));
+        return json ? null : "This endpoint accepts " + String.join(", ", declared) + ", not JSON";
     }
 
     private static List<Match> unclassified(GuardPolicy policy, String where) {

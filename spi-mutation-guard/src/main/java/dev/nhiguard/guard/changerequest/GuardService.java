@@ -89,7 +89,7 @@ public final class GuardService {
         cr.setTarget(match.target());
         cr.setTargetType(match.targetType().name());
         cr.setTargetId(match.targetId());
-        JsonNode before = state.beforeImage(match.targetType(), match.targetId());
+        JsonNode before = state.beforeImage(match.targetType(), match.targetId(), match.operation().id(), body);
         cr.setBeforeImage(before == null ? null : CanonicalJson.canonicalize(before));
         cr.setRequesterUserId(auth.getUser().getId());
         cr.setRequesterUsername(auth.getUser().getUsername());
@@ -456,7 +456,8 @@ public final class GuardService {
         TargetState ts = new TargetState(s, realm, policy.approverRole());
         // Order-insensitive: Keycloak lists set-valued fields in an order that varies between nodes and restarts.
         JsonNode was = CanonicalJson.unordered(ChangeRequestView.parse(cr.getBeforeImage()));
-        JsonNode now = CanonicalJson.unordered(ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId()));
+        JsonNode now = CanonicalJson.unordered(ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId(),
+                cr.getOperation(), body));
         if (!Objects.equals(was == null ? null : CanonicalJson.canonicalize(was), now == null ? null : CanonicalJson.canonicalize(now))) {
             store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
             return refusal(GuardErrors.response(Response.Status.CONFLICT, "target_changed",

@@ -250,6 +250,37 @@ public final class TargetState implements Facts {
         return approverRole;
     }
 
+    /** Role grants whose before-image also pins what the granted roles contain. */
+    private static final java.util.Set<String> ROLE_GRANTS = java.util.Set.of("service-account-realm-role-grant",
+            "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant");
+
+    /**
+     * The before-image of a request: the target's, and for role grants also the composite closure
+     * of every granted role, so that a role approved by name whose composites changed since is a
+     * changed target at apply time (the grant would give more than was approved).
+     */
+    public JsonNode beforeImage(TargetType type, String id, String operation, JsonNode body) {
+        JsonNode image = beforeImage(type, id);
+        if (image instanceof ObjectNode o && ROLE_GRANTS.contains(operation) && body != null && body.isArray()) {
+            ObjectNode closures = o.putObject("grantedRoleClosure");
+            for (JsonNode rep : body) {
+                RoleModel role = rep.hasNonNull("id") ? realm.getRoleById(rep.get("id").asText())
+                        : rep.hasNonNull("name") ? realm.getRole(rep.get("name").asText()) : null;
+                if (role == null) {
+                    continue;
+                }
+                ArrayNode names = closures.putArray(roleName(role));
+                org.keycloak.models.utils.RoleUtils.expandCompositeRolesStream(Stream.of(role))
+                        .map(TargetState::roleName).distinct().sorted().forEach(names::add);
+            }
+        }
+        return image;
+    }
+
+    private static String roleName(RoleModel r) {
+        return r.isClientRole() ? ((ClientModel) r.getContainer()).getClientId() + "/" + r.getName() : r.getName();
+    }
+
     /** The target's before-image: what an apply compares against and a rollback restores. */
     public JsonNode beforeImage(TargetType type, String id) {
         return switch (type) {

@@ -1,0 +1,26 @@
+package dev.nhiguard.guard.changerequest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+import dev.nhiguard.agent.inventory.Inventory;
+import dev.nhiguard.agent.registry.AgentRecord;
+
+/**
+ * The guard reads a requesting service account's owner from the client attributes the agent
+ * module writes; the modules share no classes at run time, so this test holds the two to one
+ * contract (the agent module is a test-scoped dependency only).
+ */
+class OwnerAttributesContractTest {
+
+    @Test
+    void theGuardReadsTheOwnerKeysTheAgentModuleWrites() {
+        assertEquals(AgentRecord.OWNER_TYPE, OwnerAttributes.AGENT_OWNER_TYPE);
+        assertEquals(AgentRecord.OWNER_ID, OwnerAttributes.AGENT_OWNER_ID);
+        assertEquals(AgentRecord.OWNER_USER, OwnerAttributes.USER);
+        assertEquals(AgentRecord.OWNER_GROUP, OwnerAttributes.GROUP);
+        assertEquals(Inventory.OWNER_TYPE, OwnerAttributes.OWNER_TYPE);
+        assertEquals(Inventory.OWNER_ID, OwnerAttributes.OWNER_ID);
+    }
+}
