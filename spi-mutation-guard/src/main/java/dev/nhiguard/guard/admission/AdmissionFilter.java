@@ -51,8 +51,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
-        String rawPath = ctx.getUriInfo().getPath(false);
-        rawPath = rawPath.startsWith("/") ? rawPath : "/" + rawPath;
+        String rawPath = rawPath(ctx.getUriInfo().getRequestUri(), ctx.getUriInfo().getBaseUri());
         if (!looksLikeAdmin(rawPath)) {
             return;
         }
@@ -169,6 +168,19 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         } catch (ForbiddenException e) {
             return realm.isAdminPermissionsEnabled();
         }
+    }
+
+    /** The raw (still percent-encoded) request path relative to the application's base, starting with '/'. */
+    static String rawPath(URI request, URI base) {
+        String path = request.getRawPath() == null ? "/" : request.getRawPath();
+        String root = base == null || base.getRawPath() == null ? "/" : base.getRawPath();
+        if (!root.endsWith("/")) {
+            root = root + "/";
+        }
+        if (path.startsWith(root)) {
+            path = path.substring(root.length());
+        }
+        return path.startsWith("/") ? path : "/" + path;
     }
 
     /** Whether the raw path's first segment, decoded leniently, is {@code admin} (so the strict reading applies). */
