@@ -29,7 +29,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  *
  * <p>A credential value is replaced by the string {@code **sealed** hmac-sha256:<64 hex>}, the
  * HMAC-SHA256 of the value (UTF-8) under a fingerprint key the server keeps to itself (see
- * {@code dev.nhiguard.audit.store.SealKeys}). The same value in the same realm gives the same
+ * {@code dev.nhiguard.audit.store.RecordSealing}). The same value in the same realm gives the same
  * fingerprint, so an auditor can tell a changed credential from an unchanged one; without the
  * key a fingerprint cannot be tested against guesses, not even for a short password.
  *
