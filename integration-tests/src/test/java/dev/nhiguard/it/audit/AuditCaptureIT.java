@@ -46,7 +46,7 @@ class AuditCaptureIT {
         assertEquals("127.0.0.1", r.at("/actor/ipAddress").asText());
         assertFalse(r.at("/actor/realmId").asText().isEmpty());
         assertEquals("nightly-export", r.at("/representation/clientId").asText());
-        assertEquals("**redacted**", r.at("/representation/secret").asText());
+        assertEquals("**********", r.at("/representation/secret").asText(), "Keycloak masks the secret itself; the chain keeps its mask");
         assertFalse(r.toString().contains("do-not-log-me"), "secrets are not chained");
         assertEquals(64, r.get("hash").asText().length());
 

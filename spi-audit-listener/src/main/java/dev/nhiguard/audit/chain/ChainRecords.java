@@ -1,9 +1,7 @@
 package dev.nhiguard.audit.chain;
 
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -23,7 +21,6 @@ public final class ChainRecords {
 
     public static final int VERSION = 1;
     public static final String GENESIS = "0".repeat(64);
-    public static final String REDACTED = "**redacted**";
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -42,8 +39,12 @@ public final class ChainRecords {
         }
     }
 
-    /** The draft of a record for an admin event; realm, seq and prevHash come at append. */
-    public static ObjectNode draft(AdminEvent e, boolean includeRepresentation, Set<String> redact) {
+    /**
+     * The draft of a record for an admin event; realm, seq and prevHash come at append. Drafts
+     * hold what the producer sent: credentials are sealed by {@link SecretRedactor} when the
+     * draft is staged or appended.
+     */
+    public static ObjectNode draft(AdminEvent e, boolean includeRepresentation) {
         ObjectNode n = F.objectNode();
         n.put("v", VERSION);
         n.put("realmId", e.getRealmId());
@@ -65,7 +66,7 @@ public final class ChainRecords {
         putIfNotNull(n, "error", e.getError());
         putDetails(n, e.getDetails());
         if (includeRepresentation && e.getRepresentation() != null) {
-            n.set("representation", redact(parseOrText(e.getRepresentation()), redact));
+            n.set("representation", parseOrText(e.getRepresentation()));
         }
         return n;
     }
@@ -121,28 +122,6 @@ public final class ChainRecords {
         } catch (IOException e) {
             return TextNode.valueOf(text);
         }
-    }
-
-    /** Replaces the values of secret-bearing fields, at any depth, with {@link #REDACTED}. */
-    static JsonNode redact(JsonNode node, Set<String> fields) {
-        if (fields.isEmpty()) {
-            return node;
-        }
-        if (node.isObject()) {
-            ObjectNode o = (ObjectNode) node;
-            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> field = it.next();
-                if (fields.contains(field.getKey()) && !field.getValue().isNull()) {
-                    field.setValue(TextNode.valueOf(REDACTED));
-                } else {
-                    redact(field.getValue(), fields);
-                }
-            }
-        } else if (node.isArray()) {
-            node.forEach(child -> redact(child, fields));
-        }
-        return node;
     }
 
     private static void putDetails(ObjectNode n, Map<String, String> details) {

@@ -23,10 +23,11 @@ import dev.nhiguard.audit.sink.SinkRunner;
 import dev.nhiguard.audit.sink.SyslogSink;
 import dev.nhiguard.audit.sink.WebhookSink;
 import dev.nhiguard.audit.store.Checkpoints;
+import dev.nhiguard.audit.store.RecordSealing;
 
 /** Server-wide settings of the audit chain listener ({@code --spi-events-listener--nhi-audit-chain--*}). */
 record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<String> excludedRealms,
-                   boolean includeRepresentation, Set<String> redactFields, int maxRecordBytes,
+                   boolean includeRepresentation, Set<String> redactFields, RecordSealing sealing, int maxRecordBytes,
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
                    SinkRunner sinks, int sinkIntervalSeconds,
                    boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds) {
@@ -38,8 +39,6 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "CLIENT_REGISTER", "CLIENT_REGISTER_ERROR",
             "CLIENT_UPDATE", "CLIENT_UPDATE_ERROR",
             "CLIENT_DELETE", "CLIENT_DELETE_ERROR");
-    static final List<String> DEFAULT_REDACT_FIELDS = List.of(
-            "secret", "password", "privateKey", "secretData", "credentials", "client_secret", "clientSecret");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
@@ -117,12 +116,13 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
         if (sequencerBatch < 1 || sequencerBatch > 1000 || sequencerInterval < 1) {
             throw new IllegalArgumentException("sequencer-batch-size must be 1..1000 and sequencer-interval-seconds at least 1");
         }
+        Set<String> redactFields = set(scope.getArray("redact-fields"), List.of());
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
                 set(scope.getArray("included-realms"), List.of()),
                 set(scope.getArray("excluded-realms"), List.of()),
                 scope.getBoolean("include-representation", true),
-                set(scope.getArray("redact-fields"), DEFAULT_REDACT_FIELDS),
+                redactFields, new RecordSealing(redactFields),
                 max, new Checkpoints(every, operatorKey), interval,
                 sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
                 "batched".equals(tokenEvents), sequencerBatch, sequencerInterval);
@@ -149,8 +149,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .property().name("include-representation").type(ProviderConfigProperty.BOOLEAN_TYPE)
                 .helpText("Record the representation Keycloak attaches to admin events.").defaultValue(true).add()
                 .property().name("redact-fields").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
-                .helpText("JSON field names whose values are replaced by **redacted** in recorded representations.")
-                .defaultValue(String.join(",", DEFAULT_REDACT_FIELDS)).add()
+                .helpText("More member names (exact, case-insensitive) whose values are sealed in records, on top of the built-in list "
+                        + "of credential names (see the module README, 'Secrets in the chain'); the built-in list cannot be narrowed.").add()
                 .property().name("max-record-bytes").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Largest record (canonical JSON, bytes) appended; a change whose record is larger is refused.")
                 .defaultValue(DEFAULT_MAX_RECORD_BYTES).add()

@@ -46,7 +46,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
         if (event.getRealmId() == null || !config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
-        record(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation(), config.redactFields()));
+        record(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation()));
     }
 
     /**
@@ -66,7 +66,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             trigger.add(realmId);
         } else {
             KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
-                    s -> new AuditChainStore(s, config.checkpoints()).stage(realmId, List.of(draft), config.maxRecordBytes()));
+                    s -> new AuditChainStore(s, config.checkpoints(), config.sealing()).stage(realmId, List.of(draft), config.maxRecordBytes()));
             sequencer.trigger(realmId);
         }
     }
@@ -89,7 +89,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             // The change was committed already (or happened outside a transaction): the event
             // is recorded in a transaction of its own.
             KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
-                    s -> new AuditChainStore(s, config.checkpoints()).append(realmId, List.of(draft), config.maxRecordBytes()));
+                    s -> new AuditChainStore(s, config.checkpoints(), config.sealing()).append(realmId, List.of(draft), config.maxRecordBytes()));
         }
     }
 

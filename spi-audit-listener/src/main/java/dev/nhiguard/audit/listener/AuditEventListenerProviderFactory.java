@@ -16,6 +16,7 @@ import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.audit.ModuleVersion;
 import dev.nhiguard.audit.store.Checkpoints;
+import dev.nhiguard.audit.store.RecordSealing;
 
 /**
  * The audit chain's event listener. Global: Keycloak delivers every realm's events to it
@@ -41,7 +42,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         if (config.tokenEventsBatched()) {
-            sequencer = new Sequencer(factory, config.checkpoints(), config.sequencerBatchSize(), 2);
+            sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(), 2);
         }
         factory.register(event -> {
             if (!(event instanceof PostMigrationEvent)) {
@@ -70,6 +71,11 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     /** How checkpoints are signed, for the REST resource. */
     public Checkpoints checkpoints() {
         return config.checkpoints();
+    }
+
+    /** How credentials in records are sealed, for records the REST resource appends. */
+    public RecordSealing sealing() {
+        return config.sealing();
     }
 
     /** Largest record in bytes, for records the REST resource appends. */

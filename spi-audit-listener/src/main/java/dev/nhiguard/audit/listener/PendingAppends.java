@@ -58,7 +58,7 @@ final class PendingAppends implements KeycloakTransaction {
     @Override
     public void commit() {
         try {
-            AuditChainStore store = new AuditChainStore(session, config.checkpoints());
+            AuditChainStore store = new AuditChainStore(session, config.checkpoints(), config.sealing());
             for (Map.Entry<String, List<ObjectNode>> realm : staged.entrySet()) {
                 store.stage(realm.getKey(), realm.getValue(), config.maxRecordBytes());
             }

@@ -16,6 +16,7 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 
 import dev.nhiguard.audit.store.AuditChainStore;
 import dev.nhiguard.audit.store.Checkpoints;
+import dev.nhiguard.audit.store.RecordSealing;
 
 /**
  * Moves staged user events into their realms' chains, in batches of at most
@@ -43,9 +44,9 @@ final class Sequencer {
     private final ExecutorService executor;
     private final ConcurrentMap<String, AtomicInteger> states = new ConcurrentHashMap<>();
 
-    Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, int batchSize, int threads) {
+    Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, RecordSealing sealing, int batchSize, int threads) {
         this((realmId, max) -> KeycloakModelUtils.runJobInTransactionWithResult(factory,
-                s -> new AuditChainStore(s, checkpoints).sequenceStaged(realmId, max)), checkpoints, batchSize, threads);
+                s -> new AuditChainStore(s, checkpoints, sealing).sequenceStaged(realmId, max)), checkpoints, batchSize, threads);
     }
 
     Sequencer(BatchMover mover, Checkpoints checkpoints, int batchSize, int threads) {

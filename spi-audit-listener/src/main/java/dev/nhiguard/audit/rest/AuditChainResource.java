@@ -91,7 +91,7 @@ public final class AuditChainResource {
         try {
             ChainPruning.Plan plan = KeycloakModelUtils.runJobInTransactionWithResult(session.getKeycloakSessionFactory(),
                     s -> ChainPruning.plan(new AuditChainStore(s, checkpoints), realmId, below));
-            pruned = ChainPruning.prune(new AuditChainStore(session, checkpoints), realmId, below, plan, prunedDraft(),
+            pruned = ChainPruning.prune(new AuditChainStore(session, checkpoints, listener.sealing()), realmId, below, plan, prunedDraft(),
                     listener.sinkIds(), listener.maxRecordBytes());
         } catch (ChainPruning.Refused e) {
             throw new ErrorResponseException(e.error(), e.getMessage(), Response.Status.CONFLICT);

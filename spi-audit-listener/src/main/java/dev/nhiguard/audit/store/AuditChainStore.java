@@ -18,8 +18,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.audit.chain.Canonical;
 import dev.nhiguard.audit.chain.ChainRecords;
+import dev.nhiguard.audit.chain.SecretRedactor;
 
-/** Reads and appends a realm's chain through the session's JPA entity manager. */
+/**
+ * Reads and appends a realm's chain through the session's JPA entity manager. Every draft that
+ * is staged or appended goes through {@link SecretRedactor#redactRecord} first, so credentials
+ * are sealed before anything is stored or hashed.
+ */
 public final class AuditChainStore {
 
     private static final Logger LOG = Logger.getLogger(AuditChainStore.class);
@@ -39,11 +44,18 @@ public final class AuditChainStore {
     private final KeycloakSession session;
     private final EntityManager em;
     private final Checkpoints checkpoints;
+    private final RecordSealing sealing;
 
+    /** A store that seals with {@link SecretRedactor}'s list only (no operator names). */
     public AuditChainStore(KeycloakSession session, Checkpoints checkpoints) {
+        this(session, checkpoints, new RecordSealing(List.of()));
+    }
+
+    public AuditChainStore(KeycloakSession session, Checkpoints checkpoints, RecordSealing sealing) {
         this.session = session;
         this.em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
         this.checkpoints = checkpoints;
+        this.sealing = sealing;
     }
 
     /**
@@ -52,7 +64,8 @@ public final class AuditChainStore {
      * serialised across threads and nodes.
      */
     public List<ChainRecords.Sealed> append(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
-        return appendLocked(realmId, lockHead(realmId), drafts, maxRecordBytes);
+        SecretRedactor redactor = sealing.redactor(session, realmId);
+        return appendLocked(realmId, lockHead(realmId), drafts, maxRecordBytes, redactor);
     }
 
     /**
@@ -63,8 +76,9 @@ public final class AuditChainStore {
      */
     public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
         long now = Time.currentTimeMillis();
+        SecretRedactor redactor = sealing.redactor(session, realmId);
         for (ObjectNode draft : drafts) {
-            ObjectNode d = draft.deepCopy();
+            ObjectNode d = redactor.redactRecord(draft);
             d.remove(List.of("seq", "prevHash", "hash"));
             String content = Canonical.canonicalize(d);
             int bytes = content.getBytes(StandardCharsets.UTF_8).length + SEAL_OVERHEAD_BYTES;
@@ -92,6 +106,7 @@ public final class AuditChainStore {
         if (stagedCount(realmId) == 0) {
             return 0; // nothing to do: do not queue for the lock
         }
+        SecretRedactor redactor = sealing.redactor(session, realmId);
         AuditHeadEntity head = lockHead(realmId);
         List<AuditStagedEntity> rows = em.createQuery("select s from AuditStagedEntity s where s.realmId = :realm order by s.stagedAt, s.id",
                 AuditStagedEntity.class).setParameter("realm", realmId).setMaxResults(batchSize).getResultList();
@@ -103,7 +118,9 @@ public final class AuditChainStore {
             drafts.add((ObjectNode) ChainRecords.parse(row.getContent()));
         }
         // The size limit was applied when the row was staged; a row accepted then is never refused here.
-        appendLocked(realmId, head, drafts, Integer.MAX_VALUE);
+        // Staged rows were sealed when staged; sealing again changes nothing (and covers rows staged
+        // by an earlier version).
+        appendLocked(realmId, head, drafts, Integer.MAX_VALUE, redactor);
         for (AuditStagedEntity row : rows) {
             em.remove(row);
         }
@@ -122,13 +139,14 @@ public final class AuditChainStore {
         return em.createQuery("select distinct s.realmId from AuditStagedEntity s", String.class).getResultList();
     }
 
-    private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<ObjectNode> drafts, int maxRecordBytes) {
+    private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<ObjectNode> drafts, int maxRecordBytes,
+                                                   SecretRedactor redactor) {
         List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
         long oldSeq = head.getSeq();
         long seq = oldSeq;
         String prev = head.getHash();
         for (ObjectNode draft : drafts) {
-            ChainRecords.Sealed s = ChainRecords.seal(draft, ++seq, prev);
+            ChainRecords.Sealed s = ChainRecords.seal(redactor.redactRecord(draft), ++seq, prev);
             int bytes = s.content().getBytes(StandardCharsets.UTF_8).length;
             if (bytes > maxRecordBytes) {
                 throw new RecordTooLargeException("audit record of realm " + realmId + " would be " + bytes

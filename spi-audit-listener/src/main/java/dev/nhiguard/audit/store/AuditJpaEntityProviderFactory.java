@@ -21,7 +21,8 @@ public final class AuditJpaEntityProviderFactory implements JpaEntityProviderFac
     private static final JpaEntityProvider PROVIDER = new JpaEntityProvider() {
         @Override
         public List<Class<?>> getEntities() {
-            return List.of(AuditRecordEntity.class, AuditHeadEntity.class, AuditCheckpointEntity.class, AuditKeyEntity.class, SinkStateEntity.class, AuditStagedEntity.class);
+            return List.of(AuditRecordEntity.class, AuditHeadEntity.class, AuditCheckpointEntity.class, AuditKeyEntity.class, SinkStateEntity.class, AuditStagedEntity.class,
+                    AuditSealKeyEntity.class);
         }
 
         @Override

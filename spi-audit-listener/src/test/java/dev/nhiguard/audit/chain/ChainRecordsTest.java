@@ -40,10 +40,11 @@ class ChainRecordsTest {
     }
 
     @Test
-    void adminRecordCarriesActorTargetOperationAndRedactedRepresentation() {
+    void adminRecordCarriesActorTargetOperationAndSealedRepresentation() {
         ObjectNode draft = ChainRecords.draft(adminEvent("{\"clientId\":\"x\",\"secret\":\"s3cr3t\",\"nested\":[{\"password\":\"p\"}]}"),
-                true, Set.of("secret", "password"));
-        ChainRecords.Sealed s = ChainRecords.seal(draft, 1, ChainRecords.GENESIS);
+                true);
+        SecretRedactor redactor = new SecretRedactor(SecretRedactorTest.KEY, Set.of());
+        ChainRecords.Sealed s = ChainRecords.seal(redactor.redactRecord(draft), 1, ChainRecords.GENESIS);
         JsonNode n = ChainRecords.parse(s.content());
         assertEquals(1, n.get("v").asInt());
         assertEquals("realm-1", n.get("realmId").asText());
@@ -57,8 +58,8 @@ class ChainRecordsTest {
         assertEquals("mutation-guard/change-requests/42", n.get("target").asText());
         assertEquals("approved", n.at("/details/decision").asText());
         assertEquals("x", n.at("/representation/clientId").asText());
-        assertEquals(ChainRecords.REDACTED, n.at("/representation/secret").asText());
-        assertEquals(ChainRecords.REDACTED, n.at("/representation/nested/0/password").asText());
+        assertEquals(redactor.seal("s3cr3t"), n.at("/representation/secret").asText());
+        assertEquals(redactor.seal("p"), n.at("/representation/nested/0/password").asText());
         assertFalse(s.content().contains("s3cr3t"));
         assertFalse(n.has("hash"));
         assertEquals(ChainRecords.GENESIS, n.get("prevHash").asText());
@@ -68,7 +69,7 @@ class ChainRecordsTest {
 
     @Test
     void hashIsSha256OfCanonicalContentWithoutHash() {
-        ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(adminEvent(null), true, Set.of()), 7, "ab".repeat(32));
+        ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(adminEvent(null), true), 7, "ab".repeat(32));
         assertEquals(Canonical.canonicalize(s.content()), s.content(), "stored content is canonical");
         assertEquals(Canonical.sha256Hex(s.content()), s.hash());
         ObjectNode exported = s.withHash();
@@ -80,7 +81,7 @@ class ChainRecordsTest {
     @Test
     void knownRecordHasKnownHash() {
         // Pins the format: any change of field names, canonical form or hashing breaks this.
-        ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(adminEvent("{\"a\":1}"), true, Set.of()), 1, ChainRecords.GENESIS);
+        ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(adminEvent("{\"a\":1}"), true), 1, ChainRecords.GENESIS);
         String expected = "{\"actor\":{\"clientId\":\"admin-cli-id\",\"ipAddress\":\"127.0.0.1\",\"realmId\":\"master-id\",\"userId\":\"user-1\"},"
                 + "\"category\":\"ADMIN\",\"details\":{\"decision\":\"approved\"},\"eventId\":\"ev-1\",\"operation\":\"UPDATE\","
                 + "\"prevHash\":\"" + ChainRecords.GENESIS + "\",\"realmId\":\"realm-1\",\"representation\":{\"a\":1},\"seq\":1,"
@@ -91,13 +92,13 @@ class ChainRecordsTest {
 
     @Test
     void representationIsLeftOutWhenNotIncluded() {
-        JsonNode n = ChainRecords.parse(ChainRecords.seal(ChainRecords.draft(adminEvent("{\"a\":1}"), false, Set.of()), 1, ChainRecords.GENESIS).content());
+        JsonNode n = ChainRecords.parse(ChainRecords.seal(ChainRecords.draft(adminEvent("{\"a\":1}"), false), 1, ChainRecords.GENESIS).content());
         assertFalse(n.has("representation"));
     }
 
     @Test
     void nonJsonRepresentationIsKeptAsText() {
-        JsonNode n = ChainRecords.parse(ChainRecords.seal(ChainRecords.draft(adminEvent("not json {"), true, Set.of()), 1, ChainRecords.GENESIS).content());
+        JsonNode n = ChainRecords.parse(ChainRecords.seal(ChainRecords.draft(adminEvent("not json {"), true), 1, ChainRecords.GENESIS).content());
         assertEquals("not json {", n.get("representation").asText());
     }
 

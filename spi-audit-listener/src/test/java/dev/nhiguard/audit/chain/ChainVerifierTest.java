@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,7 @@ class ChainVerifierTest {
         List<ChainRecords.Sealed> out = new ArrayList<>();
         String prev = ChainRecords.GENESIS;
         for (int i = 1; i <= n; i++) {
-            ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(ChainRecordsTest.adminEvent("{\"i\":" + i + "}"), true, Set.of()), i, prev);
+            ChainRecords.Sealed s = ChainRecords.seal(ChainRecords.draft(ChainRecordsTest.adminEvent("{\"i\":" + i + "}"), true), i, prev);
             out.add(s);
             prev = s.hash();
         }

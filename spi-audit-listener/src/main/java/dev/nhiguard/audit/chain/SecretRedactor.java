@@ -1,0 +1,456 @@
+package dev.nhiguard.audit.chain;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+/**
+ * The one redaction step of the audit chain: every record passes through
+ * {@link #redactRecord} before it is staged, hashed or appended, so no credential reaches the
+ * chain, {@code verify}, the export, the sinks or the records API in clear.
+ *
+ * <p>A credential value is replaced by the string {@code **sealed** hmac-sha256:<64 hex>}, the
+ * HMAC-SHA256 of the value (UTF-8) under a fingerprint key the server keeps to itself (see
+ * {@code dev.nhiguard.audit.store.RecordSealing}). The same value in the same realm gives the same
+ * fingerprint, so an auditor can tell a changed credential from an unchanged one; without the
+ * key a fingerprint cannot be tested against guesses, not even for a short password.
+ *
+ * <p><b>What is sealed</b> (the list, in this class only):
+ * <ol>
+ * <li>the value of a member whose name, compared case-insensitively, is in {@link #SECRET_NAMES}
+ *     or ends with one of {@link #SECRET_SUFFIXES} (attribute keys of maps are member names
+ *     too: {@code attributes."saml.signing.private.key"}, {@code config.clientSecret},
+ *     {@code config.privateKey[0]}); a string or number is sealed, each element of an array is
+ *     sealed, an object is sealed as a whole (its canonical JSON); booleans and nulls stay;</li>
+ * <li>in a credential representation (an element of a {@code credentials} member, or an object
+ *     with a {@code temporary} member or a {@code type} in {@link #CREDENTIAL_TYPES}): the
+ *     members {@link #CREDENTIAL_VALUE_NAMES} ({@code value}, {@code salt}; {@code secretData}
+ *     and {@code hashedSaltedValue} are secret names everywhere);</li>
+ * <li>in a JSON Web Key (an object with {@code kty}): the private members
+ *     {@link #JWK_PRIVATE_MEMBERS}; public members ({@code n}, {@code e}, {@code x},
+ *     {@code x5c}, …) stay;</li>
+ * <li>in a diff or patch entry (an object with a JSON Pointer {@code path}): the members
+ *     {@link #DIFF_VALUE_NAMES} when a segment of the pointer is a secret name by rules 1 or 2
+ *     ({@code {"path":"/client/secret","from":…,"to":…}});</li>
+ * <li>by structure, any string anywhere: a PEM private key block
+ *     ({@code -----BEGIN … PRIVATE KEY-----}) or a base64 DER private key (PKCS#8, encrypted
+ *     PKCS#8, PKCS#1, SEC1) or keystore (PKCS#12, JKS, JCEKS) is sealed as a whole; so is a
+ *     compact JWS or JWE (a bearer token);</li>
+ * <li>a string holding JSON (an object or array) is parsed, redacted by these rules and
+ *     re-serialised when something in it was sealed.</li>
+ * </ol>
+ * Left as they are: Keycloak's own mask {@code **********}, vault references
+ * {@code ${vault.…}}, empty strings, values already sealed, and the {@code **redacted**} marker
+ * of records written before sealing. Certificates, public keys and JWKS public keys are not
+ * secret and stay. The structural members of a record ({@link #RECORD_STRUCTURE}) are not
+ * redacted; everything else ({@code representation}, {@code details}, {@code error}, …) is.
+ * Operators add member names (exact, case-insensitive) with the {@code redact-fields} option;
+ * nothing can be removed from this list.
+ */
+public final class SecretRedactor {
+
+    /** The start of every sealed value; 64 lower-case hex digits follow. */
+    public static final String SEALED_PREFIX = "**sealed** hmac-sha256:";
+    /** Keycloak's own mask of secrets in representations (left as it is). */
+    public static final String KEYCLOAK_MASK = "**********";
+    /** The marker of records written before sealing (left as it is). */
+    public static final String LEGACY_REDACTED = "**redacted**";
+
+    /** Member names whose values are credentials, lower case. */
+    public static final Set<String> SECRET_NAMES = Set.of(
+            // secrets and their Keycloak spellings
+            "secret", "secretdata", "client.secret.rotated", "secret.key", "secretkey",
+            // private keys (also by suffix below)
+            "private.key", "privatekey",
+            // keystores and their passwords (passwords also by suffix)
+            "keystore", "passphrase",
+            // LDAP / user federation
+            "bindcredential",
+            // tokens
+            "token", "registrationaccesstoken", "registration_access_token", "initialaccesstoken",
+            "accesstoken", "access_token", "refreshtoken", "refresh_token", "idtoken", "id_token",
+            "subject_token", "actor_token", "client_assertion",
+            // API keys
+            "apikey", "api.key", "api_key",
+            // stored password hashes of older credential representations
+            "hashedsaltedvalue",
+            "passwordconfirm", "password-confirm");
+
+    /**
+     * Name suffixes, lower case: {@code password} ({@code keyPassword}, {@code storePassword},
+     * {@code keystorePassword}, {@code smtp password}…), {@code secret} ({@code clientSecret},
+     * {@code client_secret}, {@code authTokenClientSecret}…), private keys
+     * ({@code saml.signing.private.key}, {@code jwt.credential.private.key}, {@code signingPrivateKey}).
+     */
+    public static final List<String> SECRET_SUFFIXES = List.of("password", "secret", ".private.key", "privatekey", "private_key");
+
+    /** Members that hold the credential itself inside a credential representation, lower case. */
+    public static final Set<String> CREDENTIAL_VALUE_NAMES = Set.of("value", "salt");
+
+    /** {@code type} values that make an object a credential representation, lower case. */
+    public static final Set<String> CREDENTIAL_TYPES = Set.of("password", "password-history", "secret", "otp", "totp", "hotp",
+            "recovery-authn-codes", "webauthn", "webauthn-passwordless", "kerberos");
+
+    /** Private members of a JSON Web Key (RFC 7518): RSA, EC/OKP and symmetric keys. */
+    public static final Set<String> JWK_PRIVATE_MEMBERS = Set.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
+
+    /** Value members of a diff or JSON Patch entry. */
+    public static final Set<String> DIFF_VALUE_NAMES = Set.of("value", "from", "to", "old", "new", "before", "after",
+            "oldValue", "newValue");
+
+    /** Members of a record that are not redacted (ours, not the event producer's). */
+    public static final Set<String> RECORD_STRUCTURE = Set.of("v", "realmId", "realm", "seq", "time", "eventId", "category",
+            "type", "operation", "actor", "target", "prevHash", "hash");
+
+    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile("-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----");
+    private static final Pattern VAULT_REFERENCE = Pattern.compile("^\\$\\{vault\\.[^}]+}$");
+    private static final Pattern BASE64 = Pattern.compile("^[A-Za-z0-9+/_-]+={0,2}$");
+    private static final Pattern JOSE_COMPACT = Pattern.compile("^[A-Za-z0-9_-]{8,}(?:\\.[A-Za-z0-9_-]*){2}(?:\\.[A-Za-z0-9_-]*){0,2}$");
+    private static final int MIN_DER_BASE64 = 44; // a bare SEC1 P-256 key is 39 bytes, 52 characters
+
+    private final byte[] key;
+    private final Set<String> extraNames;
+
+    /**
+     * @param fingerprintKey key of the fingerprints (at least 32 bytes)
+     * @param extraNames     more member names to seal (exact, case-insensitive), on top of the list
+     */
+    public SecretRedactor(byte[] fingerprintKey, Collection<String> extraNames) {
+        if (fingerprintKey == null || fingerprintKey.length < 32) {
+            throw new IllegalArgumentException("the fingerprint key must have at least 32 bytes");
+        }
+        this.key = fingerprintKey.clone();
+        this.extraNames = extraNames.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).filter(n -> !n.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** A copy of the record (or record draft) with every credential sealed; the structural members are kept. */
+    public ObjectNode redactRecord(ObjectNode record) {
+        ObjectNode out = record.deepCopy();
+        List<String> names = new ArrayList<>();
+        out.fieldNames().forEachRemaining(names::add);
+        for (String name : names) {
+            if (!RECORD_STRUCTURE.contains(name)) {
+                out.set(name, member(name, out.get(name), false, false, false));
+            }
+        }
+        return out;
+    }
+
+    /** A redacted copy of any JSON value. */
+    public JsonNode redact(JsonNode node) {
+        return walk(node.deepCopy(), false);
+    }
+
+    /** {@code **sealed** hmac-sha256:<hex>} of a value. */
+    public String seal(String value) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return SEALED_PREFIX + HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** Whether values of a member with this name are credentials (rule 1, with the operator's extra names). */
+    public boolean isSecretName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (SECRET_NAMES.contains(n) || extraNames.contains(n)) {
+            return true;
+        }
+        for (String suffix : SECRET_SUFFIXES) {
+            if (n.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- the walk ---------------------------------------------------------------------------
+
+    /** The value to store for a member, given its name and the object it is in. */
+    private JsonNode member(String name, JsonNode value, boolean inCredential, boolean inJwk, boolean diffValue) {
+        if (diffValue || isSecretName(name)
+                || (inCredential && CREDENTIAL_VALUE_NAMES.contains(name.toLowerCase(Locale.ROOT)))
+                || (inJwk && JWK_PRIVATE_MEMBERS.contains(name))) {
+            return sealAll(value);
+        }
+        return walk(value, "credentials".equalsIgnoreCase(name));
+    }
+
+    /** Redacts a node in place where it can; returns the node to put in its place. */
+    private JsonNode walk(JsonNode node, boolean credentialsElement) {
+        if (node.isObject()) {
+            redactObject((ObjectNode) node, credentialsElement);
+            return node;
+        }
+        if (node.isArray()) {
+            ArrayNode a = (ArrayNode) node;
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, walk(a.get(i), credentialsElement));
+            }
+            return a;
+        }
+        if (node.isTextual()) {
+            return text(node);
+        }
+        return node;
+    }
+
+    private void redactObject(ObjectNode o, boolean credentialsElement) {
+        boolean credential = credentialsElement || o.has("temporary")
+                || (o.path("type").isTextual() && CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
+        boolean jwk = o.path("kty").isTextual();
+        Set<String> diffValues = Set.of();
+        if (o.path("path").isTextual() && o.get("path").asText().startsWith("/") && pointerIsSecret(o.get("path").asText())) {
+            String op = o.path("op").asText("");
+            diffValues = "move".equals(op) || "copy".equals(op) ? Set.of() : DIFF_VALUE_NAMES; // there "from" is a pointer
+        }
+        List<String> names = new ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        for (String name : names) {
+            o.set(name, member(name, o.get(name), credential, jwk, diffValues.contains(name)));
+        }
+    }
+
+    /** Whether a JSON Pointer leads into a credential: a secret name on the way, or a credential value under {@code credentials}. */
+    private boolean pointerIsSecret(String pointer) {
+        boolean underCredentials = false;
+        for (String raw : pointer.substring(1).split("/", -1)) {
+            String segment = raw.replace("~1", "/").replace("~0", "~");
+            if (isSecretName(segment) || (underCredentials && CREDENTIAL_VALUE_NAMES.contains(segment.toLowerCase(Locale.ROOT)))) {
+                return true;
+            }
+            if ("credentials".equalsIgnoreCase(segment)) {
+                underCredentials = true;
+            }
+        }
+        return false;
+    }
+
+    /** Seals every scalar of a value that is a credential as a whole. */
+    private JsonNode sealAll(JsonNode value) {
+        if (value == null || value.isNull() || value.isBoolean() || value.isMissingNode()) {
+            return value;
+        }
+        if (value.isArray()) {
+            ArrayNode out = ((ArrayNode) value).arrayNode();
+            value.forEach(v -> out.add(sealAll(v)));
+            return out;
+        }
+        if (value.isObject()) {
+            return TextNode.valueOf(seal(Canonical.canonicalize(value)));
+        }
+        String s = value.asText();
+        if (s.isEmpty() || kept(s)) {
+            return value;
+        }
+        return TextNode.valueOf(seal(s));
+    }
+
+    /** A string anywhere: sealed when it is a key, keystore or token by its structure; JSON in it is redacted. */
+    private JsonNode text(JsonNode node) {
+        String s = node.asText();
+        if (s.isEmpty() || kept(s)) {
+            return node;
+        }
+        if (isPrivateKeyOrKeystore(s) || isJoseCompact(s)) {
+            return TextNode.valueOf(seal(s));
+        }
+        String t = s.strip();
+        if (t.startsWith("{") || t.startsWith("[")) {
+            JsonNode parsed;
+            try {
+                parsed = Canonical.JSON.readTree(t);
+            } catch (IOException e) {
+                return node; // not JSON: nothing more to look at
+            }
+            if (parsed != null && parsed.isContainerNode()) {
+                JsonNode redacted = walk(parsed.deepCopy(), false);
+                if (!redacted.equals(parsed)) {
+                    try {
+                        return TextNode.valueOf(Canonical.JSON.writeValueAsString(redacted));
+                    } catch (JsonProcessingException e) {
+                        return TextNode.valueOf(seal(s)); // cannot write it back: seal it whole
+                    }
+                }
+            }
+        }
+        return node;
+    }
+
+    private static boolean kept(String s) {
+        return s.startsWith(SEALED_PREFIX) || KEYCLOAK_MASK.equals(s) || LEGACY_REDACTED.equals(s) || VAULT_REFERENCE.matcher(s).matches();
+    }
+
+    // ---- structure ----------------------------------------------------------------------------
+
+    /** A PEM private key anywhere in the text, or the whole text a base64 DER private key or keystore. */
+    static boolean isPrivateKeyOrKeystore(String s) {
+        if (s.contains("PRIVATE KEY") && PEM_PRIVATE_KEY.matcher(s).find()) {
+            return true;
+        }
+        if (s.length() < MIN_DER_BASE64) {
+            return false;
+        }
+        String b = s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf(' ') >= 0 ? s.replaceAll("\\s", "") : s;
+        if (b.length() < MIN_DER_BASE64 || !BASE64.matcher(b).matches()) {
+            return false;
+        }
+        byte[] der;
+        try {
+            der = b.indexOf('-') >= 0 || b.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(b) : Base64.getDecoder().decode(b);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return Der.isPrivateKeyOrKeystore(der);
+    }
+
+    /** A compact JWS (three parts) or JWE (five parts) whose header is JSON with {@code alg}. */
+    static boolean isJoseCompact(String s) {
+        if (s.length() < 20 || !JOSE_COMPACT.matcher(s).matches()) {
+            return false;
+        }
+        int parts = s.split("\\.", -1).length;
+        if (parts != 3 && parts != 5) {
+            return false;
+        }
+        try {
+            JsonNode header = Canonical.JSON.readTree(Base64.getUrlDecoder().decode(s.substring(0, s.indexOf('.'))));
+            return header != null && header.isObject() && header.path("alg").isTextual();
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Just enough DER to recognise private keys and keystores; certificates and public keys do not match. */
+    static final class Der {
+
+        private static final int INTEGER = 0x02;
+        private static final int OCTET_STRING = 0x04;
+        private static final int OID = 0x06;
+        private static final int SEQUENCE = 0x30;
+        private static final int JKS_MAGIC = 0xFEEDFEED;
+        private static final int JCEKS_MAGIC = 0xCECECECE;
+
+        private record Tlv(int tag, int start, int length) {
+            int end() {
+                return start + length;
+            }
+        }
+
+        private Der() {
+        }
+
+        static boolean isPrivateKeyOrKeystore(byte[] b) {
+            if (b.length >= 4) {
+                int magic = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
+                if (magic == JKS_MAGIC || magic == JCEKS_MAGIC) {
+                    return true;
+                }
+            }
+            Tlv outer = read(b, 0, b.length);
+            if (outer == null || outer.tag() != SEQUENCE || outer.end() != b.length) {
+                return false;
+            }
+            List<Tlv> c = children(b, outer);
+            if (c == null || c.isEmpty()) {
+                return false;
+            }
+            // PKCS#8 PrivateKeyInfo / OneAsymmetricKey: INTEGER 0|1, AlgorithmIdentifier, OCTET STRING privateKey
+            if (c.size() >= 3 && isSmallInteger(b, c.get(0), 0, 1) && isAlgorithmIdentifier(b, c.get(1)) && c.get(2).tag() == OCTET_STRING) {
+                return true;
+            }
+            // EncryptedPrivateKeyInfo: AlgorithmIdentifier, OCTET STRING encryptedData (longer than the
+            // digest of a DigestInfo, which has the same shape)
+            if (c.size() == 2 && isAlgorithmIdentifier(b, c.get(0)) && c.get(1).tag() == OCTET_STRING && c.get(1).length() > 64) {
+                return true;
+            }
+            // SEC1 ECPrivateKey: INTEGER 1, OCTET STRING privateKey, [0] parameters, [1] publicKey
+            if (c.size() >= 2 && c.size() <= 4 && isSmallInteger(b, c.get(0), 1, 1) && c.get(1).tag() == OCTET_STRING
+                    && c.subList(2, c.size()).stream().allMatch(t -> t.tag() == 0xA0 || t.tag() == 0xA1)) {
+                return true;
+            }
+            // PKCS#12 PFX: INTEGER 3, ContentInfo
+            if (c.size() >= 2 && isSmallInteger(b, c.get(0), 3, 3) && c.get(1).tag() == SEQUENCE) {
+                List<Tlv> ci = children(b, c.get(1));
+                return ci != null && !ci.isEmpty() && ci.get(0).tag() == OID;
+            }
+            // PKCS#1 RSAPrivateKey (version 0 and 8 integers) and OpenSSL DSA keys (version 0 and 5 integers)
+            return c.size() >= 6 && isSmallInteger(b, c.get(0), 0, 0) && c.stream().allMatch(t -> t.tag() == INTEGER);
+        }
+
+        private static boolean isAlgorithmIdentifier(byte[] b, Tlv t) {
+            if (t.tag() != SEQUENCE) {
+                return false;
+            }
+            List<Tlv> c = children(b, t);
+            return c != null && !c.isEmpty() && c.get(0).tag() == OID;
+        }
+
+        private static boolean isSmallInteger(byte[] b, Tlv t, int min, int max) {
+            return t.tag() == INTEGER && t.length() == 1 && (b[t.start()] & 0xFF) >= min && (b[t.start()] & 0xFF) <= max;
+        }
+
+        private static List<Tlv> children(byte[] b, Tlv parent) {
+            List<Tlv> out = new ArrayList<>();
+            int pos = parent.start();
+            while (pos < parent.end()) {
+                Tlv t = read(b, pos, parent.end());
+                if (t == null) {
+                    return null;
+                }
+                out.add(t);
+                pos = t.end();
+            }
+            return out;
+        }
+
+        /** One definite-length TLV at {@code pos} that ends by {@code limit}, or null. */
+        private static Tlv read(byte[] b, int pos, int limit) {
+            if (pos + 2 > limit) {
+                return null;
+            }
+            int tag = b[pos] & 0xFF;
+            if ((tag & 0x1F) == 0x1F) {
+                return null; // high tag numbers: not in the structures above
+            }
+            int len = b[pos + 1] & 0xFF;
+            int p = pos + 2;
+            if (len >= 0x80) {
+                int n = len & 0x7F;
+                if (n == 0 || n > 3 || p + n > limit) {
+                    return null;
+                }
+                len = 0;
+                for (int i = 0; i < n; i++) {
+                    len = (len << 8) | (b[p + i] & 0xFF);
+                }
+                p += n;
+            }
+            if (p + len > limit) {
+                return null;
+            }
+            return new Tlv(tag, p, len);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.nhiguard.audit.store;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import jakarta.persistence.EntityManager;
+
+import org.jboss.logging.Logger;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import dev.nhiguard.audit.chain.SecretRedactor;
+
+/**
+ * Where the fingerprint keys of sealed credentials come from: a server key of 32 random bytes,
+ * created on first use in {@code NHI_AUDIT_SEAL_KEY} (its own transaction; concurrent creators
+ * on several nodes meet on the primary key) and never exported; per realm, the key
+ * HMAC-SHA256(server key, {@code "nhi-guard/audit-seal/v1\n" + realmId}), so a value gives the
+ * same fingerprint within a realm and different ones in different realms. Owned by the listener
+ * factory; the server key, once read from the database, is kept in memory (it never changes).
+ */
+public final class RecordSealing {
+
+    private static final Logger LOG = Logger.getLogger(RecordSealing.class);
+    static final String KEY_ID = "server";
+    private static final String REALM_KEY_LABEL = "nhi-guard/audit-seal/v1\n";
+
+    private final Set<String> extraNames;
+    private final AtomicReference<byte[]> serverKey = new AtomicReference<>();
+
+    /** @param extraNames member names sealed on top of {@link SecretRedactor}'s list (option {@code redact-fields}) */
+    public RecordSealing(Collection<String> extraNames) {
+        this.extraNames = Set.copyOf(extraNames);
+    }
+
+    /** The redactor for the records of a realm. */
+    public SecretRedactor redactor(KeycloakSession session, String realmId) {
+        return new SecretRedactor(realmKey(serverKey(session), realmId), extraNames);
+    }
+
+    static byte[] realmKey(byte[] serverKey, String realmId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(serverKey, "HmacSHA256"));
+            return mac.doFinal((REALM_KEY_LABEL + realmId).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private byte[] serverKey(KeycloakSession session) {
+        byte[] key = serverKey.get();
+        if (key != null) {
+            return key;
+        }
+        EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
+        AuditSealKeyEntity k = em.find(AuditSealKeyEntity.class, KEY_ID);
+        if (k == null) {
+            RuntimeException failure = null;
+            try {
+                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
+                    EntityManager other = s.getProvider(JpaConnectionProvider.class).getEntityManager();
+                    if (other.find(AuditSealKeyEntity.class, KEY_ID) == null) {
+                        byte[] fresh = new byte[32];
+                        new SecureRandom().nextBytes(fresh);
+                        AuditSealKeyEntity e = new AuditSealKeyEntity();
+                        e.setId(KEY_ID);
+                        e.setSecret(Base64.getEncoder().encodeToString(fresh));
+                        e.setCreatedAt(System.currentTimeMillis());
+                        other.persist(e);
+                        LOG.info("generated the audit chain's fingerprint key for sealed credentials");
+                    }
+                });
+            } catch (RuntimeException e) {
+                failure = e;
+                LOG.debugf(e, "audit seal key not created here (created concurrently?)");
+            }
+            k = em.find(AuditSealKeyEntity.class, KEY_ID);
+            if (k == null) {
+                throw new IllegalStateException("cannot create the audit chain's fingerprint key", failure);
+            }
+        }
+        key = Base64.getDecoder().decode(k.getSecret());
+        if (key.length < 32) {
+            throw new IllegalStateException("the audit chain's fingerprint key in NHI_AUDIT_SEAL_KEY is shorter than 32 bytes");
+        }
+        serverKey.compareAndSet(null, key);
+        return serverKey.get();
+    }
+}
