@@ -177,7 +177,7 @@ class AttackApproversIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void deletingTheApproverRoleIsHeldOrRefused(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, REALM);
         String m2 = mallory2(r);
@@ -194,7 +194,7 @@ class AttackApproversIT {
     }
 
     @Test
-    @Order(6)
+    @Order(5)
     void removingAnApproverDoesNotOpenABootstrapGrant(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, REALM);
         String m2 = mallory2(r);

@@ -180,9 +180,11 @@ class AttackPrivilegesIT {
                 String.format(mapper, "evil-claim", "evil"));
         HttpAdmin.Response models = r.http.post(r.admin + "/client-scopes/" + roles + "/protocol-mappers/add-models", mallory,
                 "[" + String.format(mapper, "evil-claim-2", "evil2") + "]");
+        JsonNode claims = r.serviceAccountClaims("sa-target");
+        // A role scope mapping on a client scope makes Keycloak apply the scope only to holders of
+        // that role: sa-target's token would lose everything the scope roles gives it.
         HttpAdmin.Response scopeMapping = r.http.post(r.admin + "/client-scopes/" + roles + "/scope-mappings/realm", mallory,
                 roles(r, "x-scope"));
-        JsonNode claims = r.serviceAccountClaims("sa-target");
         assertAll(
                 () -> assertHeldOrRefused(model, "a hardcoded-claim mapper on client scope roles"),
                 () -> assertHeldOrRefused(models, "a hardcoded-claim mapper on client scope roles through add-models"),
