@@ -238,6 +238,8 @@ final class AttackRealm {
 
     /** The write was held or refused (one of {@link #HELD_OR_REFUSED}); the caller then checks the effect. */
     static void assertHeldOrRefused(HttpAdmin.Response r, String what) {
+        // For the record: which defence answered (a 400 may be Keycloak's own validation).
+        System.out.println("held or refused? " + what + " -> " + r.status() + " " + abbreviate(r.body()));
         assertTrue(HELD_OR_REFUSED.contains(r.status()), what + " must be held or refused, answered " + r.status() + " " + r.body());
     }
 
@@ -246,6 +248,11 @@ final class AttackRealm {
         assertEquals(202, r.status(), what + " must be held: " + r.body());
         assertTrue(r.header("location") != null && r.header("location").contains("/mutation-guard/change-requests/"),
                 what + ": held without a Location: " + r.headers());
+    }
+
+    static String abbreviate(String body) {
+        String flat = body == null ? "" : body.replaceAll("\\s+", " ");
+        return flat.length() > 160 ? flat.substring(0, 160) + "…" : flat;
     }
 
     static String enc(String s) {
