@@ -323,9 +323,10 @@ class CatalogueCoverageIT {
         List<String> there = CatalogueHoldIT.cases().stream().map(CatalogueHoldIT.Case::operation).toList();
         List<String> all = new ArrayList<>(here);
         all.addAll(there);
+        all.addAll(DenyByDefaultIT.rows().stream().map(DenyByDefaultIT.Row::operation).toList());
         assertEquals(all.size(), new TreeSet<>(all).size(), "an entry has two rows: " + all);
         assertEquals(new TreeSet<>(reducing.keySet()), new TreeSet<>(all),
-                "every catalogue entry needs exactly one row in CatalogueHoldIT or CatalogueCoverageIT");
+                "every catalogue entry needs exactly one row in CatalogueHoldIT, CatalogueCoverageIT or DenyByDefaultIT");
         for (Case c : cases()) {
             assertEquals(reducing.get(c.operation()), c.expect() == Expect.PASSES_RECORDED,
                     c.operation() + ": privilege-reducing entries pass by default, all others are held");
@@ -335,11 +336,8 @@ class CatalogueCoverageIT {
     @Test
     void everyRemainingEntryIsHeldThenAppliedOrPassesAndIsRecorded(KeycloakTarget keycloak) {
         CoverRealm realm = new CoverRealm(keycloak);
-        RealmResource admin = keycloak.adminClient().realm(CoverRealm.REALM);
         try (SmtpReceiver smtp = new SmtpReceiver()) {
-            RealmRepresentation rep = admin.toRepresentation();
-            rep.setSmtpServer(smtp.smtpServerConfig());
-            admin.update(rep);
+            GuardedRealmUpdate.smtp(keycloak.http(), CoverRealm.REALM, smtp.smtpServerConfig(), realm::token, "cara", "ann");
             try {
                 List<Executable> checks = new ArrayList<>();
                 for (Case c : cases()) {
@@ -347,9 +345,7 @@ class CatalogueCoverageIT {
                 }
                 assertAll(checks);
             } finally {
-                RealmRepresentation reset = admin.toRepresentation();
-                reset.setSmtpServer(Map.of());
-                admin.update(reset);
+                GuardedRealmUpdate.smtp(keycloak.http(), CoverRealm.REALM, Map.of(), realm::token, "cara", "ann");
             }
         }
     }

@@ -34,12 +34,8 @@ class ChangeRequestEmailIT {
     @Test
     void approversAreAskedAndTheRequesterHearsTheDecision(KeycloakTarget keycloak) {
         try (SmtpReceiver smtp = new SmtpReceiver()) {
-            RealmResource realm = keycloak.adminClient().realm(REALM);
-            RealmRepresentation rep = realm.toRepresentation();
-            rep.setSmtpServer(smtp.smtpServerConfig());
-            realm.update(rep);
-
             HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, smtp.smtpServerConfig(), u -> token(http, u), "cara", "ann");
             String cara = token(http, "cara");
             String uuid = http.get(ADMIN + "/clients?clientId=sa-mail", cara).json().get(0).get("id").asText();
             HttpAdmin.Response held = http.post(ADMIN + "/clients/" + uuid + "/client-secret", cara, null);
@@ -54,47 +50,43 @@ class ChangeRequestEmailIT {
                 assertTrue(mail.text().contains("/common/nhi-guard/approvals/index.html#realm=guard-mail&id=" + id),
                         "the mail links the approvals page: " + mail.text());
             }
-            assertFalse(smtp.messages().stream().anyMatch(m -> m.recipients().contains("cara@guard-mail.test")),
-                    "the requester is not asked to approve her own request");
+            // (The mail-server change that made this receiver the realm's is a change request of its own.)
+            assertFalse(smtp.messages().stream().anyMatch(m -> m.recipients().contains("cara@guard-mail.test")
+                    && m.text().contains(id)), "the requester is not asked to approve her own request");
 
             HttpAdmin.Response approved = http.post(ADMIN + "/mutation-guard/change-requests/" + id + "/approve",
                     token(http, "ann"), "{\"digest\":\"" + digest + "\"}");
             assertEquals(200, approved.status(), approved.body());
-            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test"), WAIT);
+            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test")
+                    && m.text().contains(id), WAIT);
             assertEquals("Your change request client-secret-regenerate on sa-mail: APPROVED", decided.subject(), decided.text());
-            assertTrue(decided.text().contains(id));
-            assertEquals(3, smtp.messages().size(), "two approvers asked, one requester told: " + smtp.messages());
+            assertEquals(3, smtp.messages().stream().filter(m -> m.text().contains(id)).count(),
+                    "two approvers asked, one requester told: " + smtp.messages());
         } finally {
-            RealmResource realm = keycloak.adminClient().realm(REALM);
-            RealmRepresentation rep = realm.toRepresentation();
-            rep.setSmtpServer(Map.of());
-            realm.update(rep);
+            HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, Map.of(), u -> token(http, u), "cara", "ann");
         }
     }
 
     @Test
     void aRejectionCarriesItsReason(KeycloakTarget keycloak) {
         try (SmtpReceiver smtp = new SmtpReceiver()) {
-            RealmResource realm = keycloak.adminClient().realm(REALM);
-            RealmRepresentation rep = realm.toRepresentation();
-            rep.setSmtpServer(smtp.smtpServerConfig());
-            realm.update(rep);
-
             HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, smtp.smtpServerConfig(), u -> token(http, u), "cara", "ann");
             String cara = token(http, "cara");
             String uuid = http.get(ADMIN + "/clients?clientId=sa-mail", cara).json().get(0).get("id").asText();
             JsonNode held = http.post(ADMIN + "/clients/" + uuid + "/client-secret", cara, null).json();
             HttpAdmin.Response rejected = http.post(ADMIN + "/mutation-guard/change-requests/" + held.get("id").asText() + "/reject",
                     token(http, "ben"), "{\"reason\":\"no rotation during the freeze\"}");
             assertEquals(200, rejected.status(), rejected.body());
-            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test"), WAIT);
+            String heldId = held.get("id").asText();
+            SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test")
+                    && m.text().contains(heldId), WAIT);
             assertTrue(decided.subject().endsWith(": REJECTED"), decided.subject());
             assertTrue(decided.text().contains("no rotation during the freeze"), decided.data());
         } finally {
-            RealmResource realm = keycloak.adminClient().realm(REALM);
-            RealmRepresentation rep = realm.toRepresentation();
-            rep.setSmtpServer(Map.of());
-            realm.update(rep);
+            HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, Map.of(), u -> token(http, u), "cara", "ann");
         }
     }
 

@@ -338,8 +338,6 @@ public final class Catalogue {
                 (v, b, f) -> true));
         ops.add(op("audit-chain-prune", "POST", "/audit-chain/prune", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "Prune the start of the audit chain", (v, b, f) -> true));
-        ops.add(op("audit-chain-sinks", "PUT", "/audit-chain/sinks", GUARD_CONFIG, false, TargetType.OTHER, null,
-                "Change the audit chain's sinks", (v, b, f) -> true));
         ops.add(op("unclassified-write", "*", "/**", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "A write whose Keycloak method nobody classified, or that cannot be resolved", (v, b, f) -> true));
         return ops;

@@ -135,6 +135,10 @@ public final class Admission {
             if (unsupported != null) {
                 return refused(415, "invalid_request", unsupported);
             }
+            if (ownEndpoint(resolved.method()) && body != null && !body.isObject() && !body.has(RequestBody.FORM_MARKER)) {
+                // Our own modules' endpoints take the body as text and read one JSON object from it.
+                return refused(400, "invalid_request", "The request body must be a JSON object");
+            }
             try {
                 normalized = KeycloakReading.read(body, resolved.entityType());
             } catch (KeycloakReading.Unreadable e) {
@@ -210,6 +214,11 @@ public final class Admission {
         boolean json = declared.isEmpty() || declared.contains("*/*")
                 || declared.stream().anyMatch(d -> d.equals("application/json") || d.endsWith("+json"));
         return json ? null : "This endpoint accepts " + String.join(", ", declared) + ", not JSON";
+    }
+
+    /** Whether the method belongs to one of NHI Guard's own admin resources. */
+    private static boolean ownEndpoint(java.lang.reflect.Method method) {
+        return method.getDeclaringClass().getName().startsWith("dev.nhiguard.");
     }
 
     private static List<Match> unclassified(GuardPolicy policy, String where) {
