@@ -91,6 +91,11 @@ class ApplyInterruptedIT {
                 "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))")) {
             while (System.nanoTime() < deadline) {
                 assertFalse(apply.isDone(), () -> "the apply finished without meeting the held row: " + apply.join().body());
+                // pg_stat_activity is a snapshot taken at its first use in a transaction and kept until
+                // the transaction ends; the holder's transaction polls it, so drop the snapshot each time.
+                try (PreparedStatement clear = holder.prepareStatement("SELECT pg_stat_clear_snapshot()")) {
+                    clear.execute();
+                }
                 try (ResultSet rs = blocked.executeQuery()) {
                     rs.next();
                     if (rs.getLong(1) > 0) {

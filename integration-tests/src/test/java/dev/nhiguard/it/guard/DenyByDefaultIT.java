@@ -58,6 +58,10 @@ class DenyByDefaultIT {
             throw new AssertionError("no client scope " + name);
         }
 
+        String organization(String alias) {
+            return realm.http.get(A + "/organizations?search=" + alias, token).json().get(0).path("id").asText();
+        }
+
         String role(String name) {
             return realm.http.get(A + "/roles/" + name, token).body();
         }
@@ -112,14 +116,14 @@ class DenyByDefaultIT {
                 row("events-delete", "DELETE", c -> "/admin-events", c -> null),
                 row("workflow-config", "POST", c -> "/workflows",
                         c -> "{\"name\":\"dd-wf\",\"on\":\"user-created\",\"steps\":[{\"uses\":\"disable-user\"}]}"),
-                row("organization-identity-provider", "POST", c -> "/organizations/" + UUID.randomUUID() + "/identity-providers",
-                        c -> null),
+                row("organization-identity-provider", "POST", c -> "/organizations/" + c.organization("cover-org")
+                        + "/identity-providers", c -> null),
                 row("user-profile-config", "PUT", c -> "/users/profile", c -> "{}"),
                 row("client-registration-access-token", "POST",
                         c -> "/clients/" + c.client("sa-imp") + "/registration-access-token", c -> null),
                 row("audit-chain-prune", "POST", c -> "/audit-chain/prune", c -> "{}"),
                 row("unclassified-write", "POST",
-                        c -> "/clients/" + c.client("cover-ui") + "/authz/resource-server/policy/role",
+                        c -> "/clients/" + c.client("cover-authz") + "/authz/resource-server/policy/role",
                         c -> "{\"name\":\"dd-policy\"}"),
                 row("role-update", "PUT", c -> "/roles/nhi-approver", c -> "{\"name\":\"nhi-approver\",\"description\":\"x\"}"),
                 row("role-delete", "DELETE", c -> "/roles/nhi-approver", c -> null),

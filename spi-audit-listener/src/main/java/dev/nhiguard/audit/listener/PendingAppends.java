@@ -57,6 +57,7 @@ final class PendingAppends implements KeycloakTransaction {
 
     @Override
     public void commit() {
+        flushTheChange();
         try {
             AuditChainStore store = new AuditChainStore(session, config.checkpoints(), config.sealing());
             for (Map.Entry<String, List<ObjectNode>> realm : staged.entrySet()) {
@@ -81,6 +82,43 @@ final class PendingAppends implements KeycloakTransaction {
             staged.clear();
             active = false;
         }
+    }
+
+    /**
+     * Writes the change's own pending rows before the records are appended, so that a change the
+     * database refuses (a duplicate name: Keycloak flushes some updates only at commit) answers
+     * 409 as it would without the audit chain, instead of being reported as a failed append.
+     */
+    private void flushTheChange() {
+        if (drafts.isEmpty() && staged.isEmpty()) {
+            return;
+        }
+        try {
+            session.getProvider(org.keycloak.connections.jpa.JpaConnectionProvider.class).getEntityManager().flush();
+        } catch (RuntimeException e) {
+            if (constraintViolation(e)) {
+                LOG.debugf(e, "change refused by the database");
+                drafts.clear();
+                staged.clear();
+                active = false;
+                throw new ErrorResponseException("conflict",
+                        "The change conflicts with existing data (for example a name that is already taken)",
+                        Response.Status.CONFLICT);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean constraintViolation(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return true;
+            }
+            if (c.getClass().getName().endsWith("ConstraintViolationException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

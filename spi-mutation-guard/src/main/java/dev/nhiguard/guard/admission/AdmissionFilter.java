@@ -255,10 +255,11 @@ public final class AdmissionFilter implements ContainerRequestFilter {
 
     /** The body's bytes, put back for Keycloak; null when it exceeds the limit. */
     private static byte[] readBody(ContainerRequestContext ctx) throws IOException {
-        if (!ctx.hasEntity()) {
+        // Not ctx.hasEntity(): it answers false for a body sent without Content-Type, which Keycloak still reads.
+        InputStream in = ctx.getEntityStream();
+        if (in == null) {
             return new byte[0];
         }
-        InputStream in = ctx.getEntityStream();
         byte[] bytes = in.readNBytes(RequestBody.MAX_BYTES + 1);
         if (bytes.length > RequestBody.MAX_BYTES) {
             return null;

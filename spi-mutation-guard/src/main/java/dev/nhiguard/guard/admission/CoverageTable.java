@@ -80,7 +80,7 @@ public final class CoverageTable {
         put(t, KC + "RealmAdminResource#deleteSession", reducing("ends one user session"));
         put(t, KC + "RealmLocalizationResource#*", unguarded("realm localization texts: wording of pages and mails, no identity, role, flow or setting"));
         put(t, KC + "AttackDetectionResource#clearBruteForceForUser", catalogue("unlocking a privileged user lets password guessing resume against it", "brute-force-clear"));
-        put(t, KC + "AttackDetectionResource#clearAllBruteForce", catalogue("unlocking every user includes privileged ones", "brute-force-clear"));
+        put(t, KC + "AttackDetectionResource#clearAllBruteForce", catalogue("unlocking every user includes privileged ones", "brute-force-clear-all"));
         put(t, KC + "UserProfileResource#update", guarded("user-profile-config", "the user profile decides which attributes (email, username …) users and admins may set, and their validation"));
 
         // --- authentication, identity providers, components, user federation, client policies ---
