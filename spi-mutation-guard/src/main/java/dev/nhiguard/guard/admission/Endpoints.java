@@ -87,11 +87,36 @@ public final class Endpoints {
         }
     };
 
-    private record Candidate(Method method, String template, Pattern resourcePattern, Pattern locatorPattern,
+    /** One routed method of a resource class: its template compiled for sub-resource methods and for locators. */
+    public record Candidate(Method method, String template, Pattern resourcePattern, Pattern locatorPattern,
             List<String> names, int literals, int regexVars, String httpMethod) {
-        boolean isLocator() {
+        public boolean isLocator() {
             return httpMethod == null;
         }
+
+        /** The pattern a remaining path is matched with: {@code T(/)?} or, for a locator, {@code T(/.*)?}. */
+        public Pattern pattern() {
+            return isLocator() ? locatorPattern : resourcePattern;
+        }
+    }
+
+    /** JAX-RS's order of matching templates: literal characters, variables, regex variables, methods before locators. */
+    public static final Comparator<Candidate> ORDER = Comparator.comparingInt((Candidate c) -> -c.literals)
+            .thenComparingInt(c -> -c.names.size()).thenComparingInt(c -> -c.regexVars)
+            .thenComparingInt(c -> c.isLocator() ? 1 : 0);
+
+    /** The routed methods of a resource class (computed once per class). */
+    public static List<Candidate> candidates(Class<?> type) {
+        return CANDIDATES.get(type);
+    }
+
+    /** The variables a match of the candidate bound, by name. */
+    public static Map<String, String> values(Candidate c, Matcher m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < c.names.size(); i++) {
+            out.put(c.names.get(i), m.group(i + 1));
+        }
+        return out;
     }
 
     /**
@@ -106,7 +131,7 @@ public final class Endpoints {
         for (int depth = 0; depth < MAX_DEPTH; depth++) {
             List<Match> matches = new ArrayList<>();
             for (Candidate c : CANDIDATES.get(type)) {
-                Matcher m = (c.isLocator() ? c.locatorPattern : c.resourcePattern).matcher(remaining);
+                Matcher m = c.pattern().matcher(remaining);
                 if (m.matches()) {
                     matches.add(new Match(c, m));
                 }
@@ -114,8 +139,7 @@ public final class Endpoints {
             if (matches.isEmpty()) {
                 return new NotFound();
             }
-            matches.sort(Comparator.comparingInt((Match x) -> -x.c.literals).thenComparingInt(x -> -x.c.names.size())
-                    .thenComparingInt(x -> -x.c.regexVars).thenComparingInt(x -> x.c.isLocator() ? 1 : 0));
+            matches.sort(Comparator.comparing(Match::c, ORDER));
             Match best = matches.get(0);
             if (!best.c.isLocator()) {
                 boolean sameTemplate = false;
@@ -155,11 +179,7 @@ public final class Endpoints {
     }
 
     private static Map<String, String> values(Match x) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < x.c.names.size(); i++) {
-            out.put(x.c.names.get(i), x.m.group(i + 1));
-        }
-        return out;
+        return values(x.c, x.m);
     }
 
     /** The public methods of a resource class that carry JAX-RS routing, with annotation inheritance. */

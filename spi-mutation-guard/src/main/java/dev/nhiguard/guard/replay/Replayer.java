@@ -9,16 +9,13 @@ import java.lang.reflect.Parameter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
-import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -39,6 +36,9 @@ import org.keycloak.services.resources.admin.RealmAdminResource;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 import org.keycloak.services.resources.admin.fgap.AdminPermissions;
 import org.keycloak.util.JsonSerialization;
+
+import dev.nhiguard.guard.admission.Endpoints;
+import dev.nhiguard.guard.admission.RequestPath;
 
 /**
  * Performs a stored admin request through Keycloak's own admin resources: starts at
@@ -83,7 +83,13 @@ public final class Replayer {
             eventDetails.forEach(events::detail);
             Object resource = new RealmAdminResource(session, auth, events);
             int q = relativePath.indexOf('?');
-            String path = q < 0 ? relativePath : relativePath.substring(0, q);
+            // The stored path is the raw one admission read (RequestPath); it is decoded the same way here.
+            String path;
+            try {
+                path = RequestPath.parse(q < 0 ? relativePath : relativePath.substring(0, q)).join(0);
+            } catch (RequestPath.Refused e) {
+                return fail(session, 400, e.getMessage());
+            }
             Map<String, List<String>> query = queryOf(q < 0 ? null : relativePath.substring(q + 1));
             Result r = dispatch(resource, path, method, query, body, 0);
             if (!r.ok()) {
@@ -118,112 +124,46 @@ public final class Replayer {
         }
     }
 
-    private record Candidate(Method method, Pattern pattern, List<String> names, int literals, String httpMethod) {
-    }
-
+    /**
+     * Follows the stored path from a resource object with the same templates and the same JAX-RS
+     * order admission resolved it with ({@link Endpoints}), invoking locators on the way.
+     *
+     * @param path decoded path below the resource, "" or starting with '/'
+     */
     private static Result dispatch(Object resource, String path, String httpMethod, Map<String, List<String>> query,
             String body, int depth) {
-        if (depth > 12) {
+        if (depth > 24) {
             throw new InvocationFailure(404, "Path too deep", null);
         }
-        String remaining = path.isEmpty() || path.equals("/") ? "" : (path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
-        List<Candidate> candidates = candidates(resource.getClass());
-        boolean pathMatched = false;
-        for (Candidate c : candidates) {
-            Matcher m = c.pattern.matcher(remaining);
-            if (c.httpMethod != null) {
-                if (!m.matches()) {
-                    continue;
-                }
-                pathMatched = true;
-                if (!c.httpMethod.equalsIgnoreCase(httpMethod)) {
-                    continue;
-                }
-                return invokeResourceMethod(resource, c.method, pathValues(c, m), query, body);
+        List<Endpoints.Candidate> matching = new ArrayList<>();
+        Map<Endpoints.Candidate, Matcher> matchers = new java.util.IdentityHashMap<>();
+        for (Endpoints.Candidate c : Endpoints.candidates(resource.getClass())) {
+            Matcher m = c.pattern().matcher(path);
+            if (m.matches()) {
+                matching.add(c);
+                matchers.put(c, m);
             }
-            if (!m.lookingAt()) {
-                continue;
-            }
-            String rest = remaining.substring(m.end());
-            if (!rest.isEmpty() && !rest.startsWith("/")) {
-                continue;
-            }
-            Object sub = invoke(resource, c.method, args(c.method, pathValues(c, m), query, null));
-            if (sub == null) {
-                throw new InvocationFailure(404, "Resource not found", null);
-            }
-            return dispatch(sub, rest, httpMethod, query, body, depth + 1);
         }
-        throw new InvocationFailure(pathMatched ? 405 : 404,
-                pathMatched ? "Method not allowed" : "No admin resource matches " + path, null);
-    }
-
-    private static Map<String, String> pathValues(Candidate c, Matcher m) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < c.names.size(); i++) {
-            values.put(c.names.get(i), java.net.URLDecoder.decode(m.group(i + 1).replace("+", "%2B"), StandardCharsets.UTF_8));
+        if (matching.isEmpty()) {
+            throw new InvocationFailure(404, "No admin resource matches " + path, null);
         }
-        return values;
-    }
-
-    private static List<Candidate> candidates(Class<?> type) {
-        List<Candidate> out = new ArrayList<>();
-        for (Method method : type.getMethods()) {
-            Path p = method.getAnnotation(Path.class);
-            String http = httpMethodOf(method);
-            if (p == null && http == null) {
-                continue;
-            }
-            String template = p == null ? "" : p.value();
-            if (!template.isEmpty() && !template.startsWith("/")) {
-                template = "/" + template;
-            }
-            if (template.endsWith("/")) {
-                template = template.substring(0, template.length() - 1);
-            }
-            List<String> names = new ArrayList<>();
-            StringBuilder regex = new StringBuilder();
-            int literals = 0;
-            int i = 0;
-            while (i < template.length()) {
-                char ch = template.charAt(i);
-                if (ch == '{') {
-                    int depth = 1;
-                    int j = i + 1;
-                    while (j < template.length() && depth > 0) {
-                        if (template.charAt(j) == '{') {
-                            depth++;
-                        } else if (template.charAt(j) == '}') {
-                            depth--;
-                        }
-                        j++;
-                    }
-                    String var = template.substring(i + 1, j - 1);
-                    int colon = var.indexOf(':');
-                    names.add((colon < 0 ? var : var.substring(0, colon)).trim());
-                    regex.append('(').append(colon < 0 ? "[^/]+" : var.substring(colon + 1).trim()).append(')');
-                    i = j;
-                } else {
-                    regex.append(Pattern.quote(String.valueOf(ch)));
-                    literals++;
-                    i++;
+        matching.sort(Endpoints.ORDER);
+        Endpoints.Candidate best = matching.get(0);
+        if (!best.isLocator()) {
+            for (Endpoints.Candidate c : matching) {
+                if (!c.isLocator() && c.template().equals(best.template()) && c.httpMethod().equalsIgnoreCase(httpMethod)) {
+                    return invokeResourceMethod(resource, c.method(), Endpoints.values(c, matchers.get(c)), query, body);
                 }
             }
-            out.add(new Candidate(method, Pattern.compile(regex.toString()), names, literals, http));
+            throw new InvocationFailure(405, "Method not allowed", null);
         }
-        out.sort(Comparator.comparingInt((Candidate c) -> -c.literals).thenComparingInt(c -> -c.names.size())
-                .thenComparing(c -> c.httpMethod == null ? 1 : 0));
-        return out;
-    }
-
-    private static String httpMethodOf(Method method) {
-        for (Annotation a : method.getAnnotations()) {
-            HttpMethod hm = a.annotationType().getAnnotation(HttpMethod.class);
-            if (hm != null) {
-                return hm.value();
-            }
+        Matcher m = matchers.get(best);
+        Object sub = invoke(resource, best.method(), args(best.method(), Endpoints.values(best, m), query, null));
+        if (sub == null) {
+            throw new InvocationFailure(404, "Resource not found", null);
         }
-        return null;
+        String tail = m.group(m.groupCount());
+        return dispatch(sub, tail == null || tail.equals("/") ? "" : tail, httpMethod, query, body, depth + 1);
     }
 
     private static Result invokeResourceMethod(Object resource, Method method, Map<String, String> pathValues,
