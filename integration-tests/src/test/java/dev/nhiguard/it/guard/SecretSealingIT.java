@@ -1,0 +1,150 @@
+package dev.nhiguard.it.guard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.RealmRepresentation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+import dev.nhiguard.testing.SmtpReceiver;
+
+/**
+ * Credentials in held change requests are sealed (realm {@code guard-cover}): a client update
+ * sent as kcadm.sh sends it (GET the whole representation, change the secret, PUT it back) and a
+ * reset-password of a privileged user. Neither the new secret nor the new password appears in the
+ * change-request API (list and single, for requester, approver and a third admin), the admin
+ * events, the audit chain export or the mail; the diff shows the secret as changed by fingerprint
+ * and no read-only or order-only changes; apply replays the exact values.
+ */
+@ExtendWith(KeycloakExtension.class)
+class SecretSealingIT {
+
+    static final String A = CoverRealm.ADMIN;
+    static final String NEW_SECRET = "sa-seal-NEW-secret-7d3e0b52c9";
+    static final String NEW_PASSWORD = "priv-seal-NEW-pass-91fa";
+
+    @Test
+    void heldClientSecretAndPasswordAreSealedEverywhereAndAppliedExactly(KeycloakTarget keycloak) {
+        RealmResource admin = keycloak.adminClient().realm(CoverRealm.REALM);
+        try (SmtpReceiver smtp = new SmtpReceiver()) {
+            RealmRepresentation rr = admin.toRepresentation();
+            rr.setSmtpServer(smtp.smtpServerConfig());
+            admin.update(rr);
+
+            CoverRealm realm = new CoverRealm(keycloak);
+            String ann = realm.token("ann");
+            String cara = realm.token("cara");
+            String client = realm.client("sa-seal", ann);
+            String clientPath = A + "/clients/" + client;
+
+            // kcadm.sh update: the whole representation back, with a new secret and scopes reordered.
+            ObjectNode rep = (ObjectNode) realm.get(clientPath, cara);
+            String oldSecret = rep.path("secret").asText();
+            assertFalse(oldSecret.isEmpty(), rep.toString());
+            rep.put("secret", NEW_SECRET);
+            if (rep.path("defaultClientScopes") instanceof ArrayNode scopes && scopes.size() > 1) {
+                List<JsonNode> items = new ArrayList<>();
+                scopes.forEach(items::add);
+                java.util.Collections.reverse(items);
+                scopes.removeAll();
+                scopes.addAll(items);
+            }
+            HttpAdmin.Response heldClient = realm.http.put(clientPath, cara, rep.toString());
+            assertEquals(202, heldClient.status(), heldClient.body());
+            String clientCr = heldClient.json().path("id").asText();
+            assertEquals("client-update", heldClient.json().path("operation").asText(), heldClient.body());
+
+            // reset-password of a privileged user with a known password
+            String user = realm.user("priv-seal", ann);
+            HttpAdmin.Response heldPassword = realm.http.put(A + "/users/" + user + "/reset-password", cara,
+                    "{\"type\":\"password\",\"value\":\"" + NEW_PASSWORD + "\",\"temporary\":false}");
+            assertEquals(202, heldPassword.status(), heldPassword.body());
+            String passwordCr = heldPassword.json().path("id").asText();
+
+            // The diff: the secret changed (by fingerprint), nothing read-only, no reordering.
+            JsonNode full = realm.changeRequest(clientCr, ann);
+            JsonNode diff = full.path("diff");
+            List<String> paths = new ArrayList<>();
+            diff.forEach(d -> paths.add(d.path("path").asText()));
+            assertEquals(List.of("/client/secret"), paths, "diff: " + diff);
+            JsonNode secretChange = diff.get(0);
+            assertTrue(secretChange.toString().contains("hmac-sha256:"), "fingerprints in the diff: " + secretChange);
+            assertEquals("changed", secretChange.path("sealed").asText(), secretChange.toString());
+
+            // Nowhere to be read while open.
+            String fay = realm.token("fay");
+            String erin = realm.token("erin");
+            for (String token : List.of(cara, ann, fay, erin)) {
+                assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests", token), "list");
+                assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests/" + clientCr, token), "client request");
+                assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests/" + passwordCr, token), "password request");
+            }
+
+            // Approve and apply both: Keycloak gets exactly what was asked for.
+            HttpAdmin.Response a1 = realm.approve(clientCr, heldClient.json().path("digest").asText(), realm.token("ann"));
+            assertEquals(200, a1.status(), a1.body());
+            HttpAdmin.Response a2 = realm.approve(passwordCr, heldPassword.json().path("digest").asText(), realm.token("ben"));
+            assertEquals(200, a2.status(), a2.body());
+            HttpAdmin.Response applied1 = CatalogueCoverageIT.applyPatiently(keycloak, clientCr, realm.token("cara"));
+            assertEquals(200, applied1.status(), applied1.body());
+            assertEquals("APPLIED", applied1.json().path("state").asText(), applied1.body());
+            HttpAdmin.Response applied2 = CatalogueCoverageIT.applyPatiently(keycloak, passwordCr, realm.token("cara"));
+            assertEquals(200, applied2.status(), applied2.body());
+            assertEquals("APPLIED", applied2.json().path("state").asText(), applied2.body());
+            assertSealed(applied1, "apply answer");
+            assertSealed(applied2, "apply answer");
+
+            ann = realm.token("ann");
+            assertEquals(NEW_SECRET, realm.get(clientPath + "/client-secret", ann).path("value").asText(),
+                    "the client's secret is the approved one");
+            JsonNode login = realm.http.passwordGrant(CoverRealm.REALM, "admin-cli", "priv-seal", NEW_PASSWORD, null);
+            assertTrue(login.hasNonNull("access_token"), "the user logs in with the new password: " + login);
+
+            // After apply: only fingerprints remain, for everyone.
+            for (String id : List.of(clientCr, passwordCr)) {
+                HttpAdmin.Response after = realm.http.get(CoverRealm.GUARD + "/change-requests/" + id, ann);
+                assertSealed(after, "applied request");
+                assertFalse(after.body().matches("(?s).*\"sealed\":\"[A-Za-z0-9+/=]{20,}\".*"),
+                        "no ciphertext after apply: " + after.body());
+            }
+            JsonNode applied = realm.changeRequest(clientCr, ann);
+            assertTrue(applied.toString().contains("hmac-sha256:"), "the history still shows the fingerprints: " + applied);
+
+            // Admin events, audit chain, mail.
+            assertSealed(realm.http.get(A + "/admin-events?max=2000", ann), "admin events");
+            HttpAdmin.Response export = realm.http.get(A + "/audit-chain/export", ann);
+            if (export.status() == 200) {
+                assertSealed(export, "audit chain export");
+            }
+            for (SmtpReceiver.Message m : smtp.messages()) {
+                assertFalse(m.data().contains(NEW_SECRET) || m.data().contains(NEW_PASSWORD), "mail: " + m.data());
+                assertFalse(m.data().contains(oldSecret), "old secret in mail: " + m.data());
+            }
+        } finally {
+            RealmRepresentation rr = admin.toRepresentation();
+            rr.setSmtpServer(Map.of());
+            admin.update(rr);
+        }
+    }
+
+    private static void assertSealed(HttpAdmin.Response r, String what) {
+        assertEquals(200, r.status(), what + ": " + r.body());
+        assertFalse(r.body().contains(NEW_SECRET), what + " shows the new secret: " + r.body());
+        assertFalse(r.body().contains(NEW_PASSWORD), what + " shows the new password: " + r.body());
+        assertFalse(r.body().contains("sa-seal-old-secret"), what + " shows the old secret: " + r.body());
+    }
+}
