@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.keycloak.admin.client.resource.RealmResource;
-import org.keycloak.representations.idm.RealmRepresentation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -34,18 +32,17 @@ import dev.nhiguard.testing.SmtpReceiver;
 class SecretSealingIT {
 
     static final String A = CoverRealm.ADMIN;
+    static final ObjectMapper JSON = new ObjectMapper();
     static final String NEW_SECRET = "sa-seal-NEW-secret-7d3e0b52c9";
     static final String NEW_PASSWORD = "priv-seal-NEW-pass-91fa";
 
     @Test
     void heldClientSecretAndPasswordAreSealedEverywhereAndAppliedExactly(KeycloakTarget keycloak) {
-        RealmResource admin = keycloak.adminClient().realm(CoverRealm.REALM);
+        CoverRealm realm = new CoverRealm(keycloak);
         try (SmtpReceiver smtp = new SmtpReceiver()) {
-            RealmRepresentation rr = admin.toRepresentation();
-            rr.setSmtpServer(smtp.smtpServerConfig());
-            admin.update(rr);
+            // SMTP settings are a guarded realm setting here: held, approved and applied like any other.
+            updateRealm(keycloak, realm, JSON.createObjectNode().set("smtpServer", JSON.valueToTree(smtp.smtpServerConfig())));
 
-            CoverRealm realm = new CoverRealm(keycloak);
             String ann = realm.token("ann");
             String cara = realm.token("cara");
             String client = realm.client("sa-seal", ann);
@@ -84,11 +81,16 @@ class SecretSealingIT {
             JsonNode secretChange = diff.get(0);
             assertTrue(secretChange.toString().contains("hmac-sha256:"), "fingerprints in the diff: " + secretChange);
             assertEquals("changed", secretChange.path("sealed").asText(), secretChange.toString());
+            assertEquals("changed", full.at("/body/secret/sealed").asText(), full.path("body").toString());
+            assertTrue(full.at("/beforeImage/client/secret/fingerprint").asText().startsWith("hmac-sha256:"),
+                    "the before-image carries a keyed fingerprint: " + full.path("beforeImage"));
+            JsonNode reset = realm.changeRequest(passwordCr, ann).path("body");
+            assertEquals("changed", reset.at("/value/sealed").asText(), reset.toString());
+            assertTrue(reset.at("/value/fingerprint").asText().startsWith("hmac-sha256:"), reset.toString());
 
-            // Nowhere to be read while open.
+            // Nowhere to be read while open: requester, approver, a third admin (erin, approver only, may not list).
             String fay = realm.token("fay");
-            String erin = realm.token("erin");
-            for (String token : List.of(cara, ann, fay, erin)) {
+            for (String token : List.of(cara, ann, fay)) {
                 assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests", token), "list");
                 assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests/" + clientCr, token), "client request");
                 assertSealed(realm.http.get(CoverRealm.GUARD + "/change-requests/" + passwordCr, token), "password request");
@@ -125,20 +127,31 @@ class SecretSealingIT {
             assertTrue(applied.toString().contains("hmac-sha256:"), "the history still shows the fingerprints: " + applied);
 
             // Admin events, audit chain, mail.
-            assertSealed(realm.http.get(A + "/admin-events?max=2000", ann), "admin events");
+            HttpAdmin.Response events = realm.http.get(A + "/admin-events?max=2000", ann);
+            assertSealed(events, "admin events");
+            assertTrue(events.body().contains("mutation-guard/change-requests/" + clientCr), "the guard's events are there");
             HttpAdmin.Response export = realm.http.get(A + "/audit-chain/export", ann);
-            if (export.status() == 200) {
-                assertSealed(export, "audit chain export");
-            }
+            assertSealed(export, "audit chain export");
+            assertTrue(export.body().contains(clientCr) && export.body().contains(passwordCr), "the chain records both requests");
+            smtp.await(m -> m.data().contains(clientCr), java.time.Duration.ofSeconds(30));
+            smtp.await(m -> m.data().contains(passwordCr), java.time.Duration.ofSeconds(30));
             for (SmtpReceiver.Message m : smtp.messages()) {
                 assertFalse(m.data().contains(NEW_SECRET) || m.data().contains(NEW_PASSWORD), "mail: " + m.data());
                 assertFalse(m.data().contains(oldSecret), "old secret in mail: " + m.data());
             }
         } finally {
-            RealmRepresentation rr = admin.toRepresentation();
-            rr.setSmtpServer(Map.of());
-            admin.update(rr);
+            updateRealm(keycloak, realm, JSON.createObjectNode().set("smtpServer", JSON.createObjectNode()));
         }
+    }
+
+    private static void updateRealm(KeycloakTarget keycloak, CoverRealm realm, JsonNode body) {
+        HttpAdmin.Response held = realm.http.put(A, realm.token("cara"), body.toString());
+        assertEquals(202, held.status(), held.body());
+        String id = held.json().path("id").asText();
+        HttpAdmin.Response approved = realm.approve(id, held.json().path("digest").asText(), realm.token("fay"));
+        assertEquals(200, approved.status(), approved.body());
+        HttpAdmin.Response applied = CatalogueCoverageIT.applyPatiently(keycloak, id, realm.token("cara"));
+        assertEquals(200, applied.status(), applied.body());
     }
 
     private static void assertSealed(HttpAdmin.Response r, String what) {
