@@ -24,9 +24,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
- * Seals the credentials of a change request ({@link SealedFields}): a value becomes
+ * Seals the credentials of a change request ({@link SealedFields}): a string or number becomes
  * {@code {"sealed":"<base64 nonce|ciphertext>","fingerprint":"hmac-sha256:<hex>"}} (AES-256-GCM,
- * 12-byte nonce, the realm bound as associated data; the fingerprint an HMAC-SHA256 under a key
+ * 12-byte nonce, the realm bound as associated data, over the value's JSON so that a number comes
+ * back a number; the fingerprint an HMAC-SHA256 of the value's text under a key
  * derived from the server key and the realm). Before-images and destroyed values keep only
  * {@code {"fingerprint":…}}. The static methods read sealed JSON without any key.
  */
@@ -92,7 +93,11 @@ public final class Sealer {
             if (ct == null || !ct.isTextual()) {
                 throw new IllegalStateException("sealed value without ciphertext (destroyed)");
             }
-            return TextNode.valueOf(decrypt(ct.asText()));
+            try {
+                return JSON.readTree(decrypt(ct.asText())); // the value's own JSON: a string stays a string, a number a number
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("sealed value unreadable", e);
+            }
         });
     }
 
@@ -122,10 +127,10 @@ public final class Sealer {
     }
 
     private JsonNode sealValue(JsonNode v, boolean withCiphertext) {
-        if (v.isTextual() && !SealedFields.kept(v.asText())) {
+        if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber()) {
             ObjectNode s = JSON.createObjectNode();
             if (withCiphertext) {
-                s.put(SEALED, encrypt(v.asText()));
+                s.put(SEALED, encrypt(v.toString()));
             }
             s.put(FINGERPRINT, fingerprint(v.asText()));
             return s;

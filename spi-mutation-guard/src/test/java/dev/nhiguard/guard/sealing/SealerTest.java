@@ -59,6 +59,17 @@ class SealerTest {
     }
 
     @Test
+    void aNumberUnderASecretNameIsSealedAndComesBackANumber() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode body = json("{'smtpServer':{'password':918273,'port':'25'},'remember':{'secret':true}}");
+        JsonNode sealed = sealer.seal(body);
+        assertFalse(sealed.toString().contains("918273"), sealed.toString());
+        assertEquals(sealer.fingerprint("918273"), sealed.at("/smtpServer/password/fingerprint").asText());
+        assertTrue(sealed.at("/remember/secret").isBoolean(), "booleans stay");
+        assertEquals(body, sealer.unseal(sealed));
+    }
+
+    @Test
     void resetPasswordBodyIsSealed() throws Exception {
         Sealer sealer = new Sealer(KEY, "realm-1");
         JsonNode sealed = sealer.seal(json("{'type':'password','value':'hunter2','temporary':false}"));
