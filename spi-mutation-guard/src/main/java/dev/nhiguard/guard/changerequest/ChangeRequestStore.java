@@ -11,6 +11,8 @@ import org.keycloak.common.util.Time;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.KeycloakSession;
 
+import dev.nhiguard.guard.canonical.CanonicalJson;
+import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.store.ApprovalEntity;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 import dev.nhiguard.guard.store.HistoryEntity;
@@ -114,6 +116,10 @@ public final class ChangeRequestStore {
         }
         cr.setState(next.name());
         cr.setUpdatedAt(Time.currentTimeMillis());
+        if (!next.isOpen()) {
+            // Leaving the open states: the ciphertexts go, the fingerprints stay for the history.
+            cr.setBody(Sealer.destroy(cr.getBody(), CanonicalJson::canonicalize));
+        }
         history(cr, actorUserId, step, current.name(), next.name(), detail);
         em.flush();
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.store.ApprovalEntity;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 import dev.nhiguard.guard.store.HistoryEntity;
@@ -86,6 +87,30 @@ public final class ChangeRequestView {
         return o;
     }
 
+    /**
+     * The body with each sealed value as {@code {"sealed":"changed"|"unchanged","fingerprint":…}}:
+     * unchanged when the before-image holds the same fingerprint at the same field (a pointer
+     * ending with the body's pointer, e.g. {@code /client/secret} for a client update's {@code /secret}).
+     */
+    static JsonNode annotated(JsonNode body, JsonNode before) {
+        if (body == null) {
+            return null;
+        }
+        java.util.Map<String, String> was = Sealer.fingerprints(before);
+        JsonNode out = body.deepCopy();
+        Sealer.fingerprints(out).forEach((pointer, fingerprint) -> {
+            boolean same = was.entrySet().stream()
+                    .anyMatch(e -> e.getValue().equals(fingerprint) && (e.getKey().equals(pointer) || e.getKey().endsWith(pointer)));
+            JsonNode at = out.at(pointer);
+            if (at instanceof ObjectNode sealed) {
+                sealed.removeAll();
+                sealed.put(Sealer.SEALED, same ? "unchanged" : "changed");
+                sealed.put(Sealer.FINGERPRINT, fingerprint);
+            }
+        });
+        return out;
+    }
+
     static ObjectNode needs(ChangeRequestEntity cr, int approvals, GuardPolicy policy) {
         ObjectNode n = JsonSerialization.mapper.createObjectNode();
         State s = State.valueOf(cr.getState());
@@ -119,9 +144,10 @@ public final class ChangeRequestView {
     public static ObjectNode full(ChangeRequestEntity cr, List<ApprovalEntity> approvals, List<HistoryEntity> history,
             GuardPolicy policy) {
         ObjectNode o = summary(cr, approvals.size(), policy);
-        JsonNode body = parse(cr.getBody());
+        // Never the ciphertext: sealed values are shown by fingerprint, as changed or unchanged.
+        JsonNode body = Sealer.publicForm(parse(cr.getBody()));
         JsonNode before = parse(cr.getBeforeImage());
-        o.set("body", body);
+        o.set("body", annotated(body, before));
         o.set("beforeImage", before);
         JsonNode after = JsonDiff.proposedAfter(cr.getOperation(), before, body);
         o.set("proposedAfter", after);

@@ -36,6 +36,8 @@ import dev.nhiguard.guard.catalogue.TargetType;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.replay.Replayer;
+import dev.nhiguard.guard.sealing.Sealer;
+import dev.nhiguard.guard.sealing.Sealing;
 import dev.nhiguard.guard.store.ApprovalEntity;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 
@@ -84,8 +86,15 @@ public final class GuardService {
         cr.setOperationKind(match.operation().kind().jsonName());
         cr.setMethod(method);
         cr.setPath(pathWithQuery);
-        cr.setBody(body == null ? null : CanonicalJson.canonicalize(body));
-        cr.setDigest(CanonicalJson.digest(method, pathWithQuery, body));
+        // Credentials sealed at rest; the digest covers their fingerprints, never the clear values.
+        JsonNode sealed;
+        try {
+            sealed = Sealing.sealer(s, realm.getId()).seal(body);
+        } catch (IllegalArgumentException e) {
+            throw GuardErrors.badRequest("The request body cannot be held: " + e.getMessage());
+        }
+        cr.setBody(sealed == null ? null : CanonicalJson.canonicalize(sealed));
+        cr.setDigest(CanonicalJson.digest(method, pathWithQuery, Sealer.digestForm(sealed)));
         cr.setTarget(match.target());
         cr.setTargetType(match.targetType().name());
         cr.setTargetId(match.targetId());
@@ -472,6 +481,10 @@ public final class GuardService {
         }
         String relative = cr.getPath().substring(prefix.length());
 
+        // The exact approved body, unsealed only for the replay; the mark below destroys the ciphertexts.
+        JsonNode clear = Sealing.sealer(s, realmId).unseal(body);
+        String replayBody = clear == null ? null : CanonicalJson.canonicalize(clear);
+
         // The mark and everything that follows from it commit only together with the replayed change.
         if (st == State.COOLING_DOWN) {
             store.transition(cr, State.APPROVED, caller.userId(), "COOLDOWN_ENDED", null);
@@ -488,7 +501,7 @@ public final class GuardService {
         progress.replayed = true;
         Replayer.Result result;
         try {
-            result = replay(s, realmId, cr, baseUri, connection, relative, caller);
+            result = replay(s, realmId, cr, replayBody, baseUri, connection, relative, caller);
         } catch (RuntimeException e) {
             LOG.warnf(e, "Replay of change request %s failed", id);
             s.getTransactionManager().setRollbackOnly();
@@ -575,8 +588,8 @@ public final class GuardService {
         return view;
     }
 
-    private static Replayer.Result replay(KeycloakSession s, String realmId, ChangeRequestEntity cr, URI baseUri,
-            ClientConnection connection, String relative, Actor caller) {
+    private static Replayer.Result replay(KeycloakSession s, String realmId, ChangeRequestEntity cr, String clearBody,
+            URI baseUri, ClientConnection connection, String relative, Actor caller) {
         RealmModel requesterRealm = s.realms().getRealm(cr.getRequesterRealmId());
         s.getContext().setRealm(requesterRealm);
         UserModel user = requesterRealm == null ? null : s.users().getUserById(requesterRealm, cr.getRequesterUserId());
@@ -598,7 +611,7 @@ public final class GuardService {
         details.put("changeRequestId", cr.getId());
         details.put("appliedBy", caller.userId());
         return Replayer.replay(s, target, requester, connection, baseUri, cr.getMethod(), cr.getPath(), relative,
-                cr.getBody(), cr.getId(), details);
+                clearBody, cr.getId(), details);
     }
 
     private static JsonNode parseLenient(String text) {
@@ -661,7 +674,7 @@ public final class GuardService {
             rep.put("decision", reason);
         }
         JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
-        JsonNode body = ChangeRequestView.parse(cr.getBody());
+        JsonNode body = Sealer.publicForm(ChangeRequestView.parse(cr.getBody()));
         rep.set("diff", JsonDiff.diff(before, JsonDiff.proposedAfter(cr.getOperation(), before, body)));
         AdminEventBuilder b = builder
                 .operation(op).resource(RESOURCE_TYPE)

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.guard.canonical.CanonicalJson;
+import dev.nhiguard.guard.sealing.Sealer;
+
 /** Before/after of a held change: the proposed after-image and a field-level diff between them. */
 public final class JsonDiff {
 
@@ -27,7 +30,9 @@ public final class JsonDiff {
         return switch (operationId) {
             case "client-update" -> mergeUnder(before, "client", body);
             case "privileged-user-update" -> mergeUnder(before, "user", body);
-            case "realm-security-settings", "realm-events-config" -> merge(before, body);
+            // Keycloak's realm update removes the attributes a given attributes map leaves out.
+            case "realm-security-settings" -> merge(before, body, true);
+            case "realm-events-config" -> merge(before, body);
             case "guard-policy-update" -> JSON.createObjectNode().put("policy", body.toString());
             case "realm-guard-policy-attribute" -> JSON.createObjectNode()
                     .put("policy", body.path("attributes").path("nhi.guard.policy").asText(null));
@@ -44,6 +49,10 @@ public final class JsonDiff {
     }
 
     private static JsonNode merge(JsonNode base, JsonNode patch) {
+        return merge(base, patch, false);
+    }
+
+    private static JsonNode merge(JsonNode base, JsonNode patch, boolean attributesReplaced) {
         if (!base.isObject() || !patch.isObject()) {
             return patch;
         }
@@ -54,7 +63,7 @@ public final class JsonDiff {
             if (v.isNull()) {
                 continue; // Keycloak leaves fields it gets as null unchanged
             }
-            if ("attributes".equals(f) && out.path(f).isObject() && v.isObject()) {
+            if ("attributes".equals(f) && out.path(f).isObject() && v.isObject() && !attributesReplaced) {
                 ObjectNode attrs = ((ObjectNode) out.get(f)).deepCopy();
                 v.fields().forEachRemaining(e -> attrs.set(e.getKey(), e.getValue()));
                 out.set(f, attrs);
@@ -84,7 +93,15 @@ public final class JsonDiff {
         return copy;
     }
 
-    /** Field-level differences as {op: add|remove|replace, path: JSON pointer, from, to}. */
+    /** Read-only members of the before-images Keycloak ignores on update; never shown as changes. */
+    static final java.util.Set<String> IGNORED = java.util.Set.of("/client/access", "/client/id", "/user/access");
+
+    /**
+     * Field-level differences as {op: add|remove|replace, path: JSON pointer, from, to}. Sealed
+     * values compare by fingerprint (the same credential is no change) and a changed one carries
+     * {@code "sealed":"changed"} and fingerprints only; arrays compare as sets (an order-only change
+     * is none); read-only members ({@link #IGNORED}) are left out.
+     */
     public static ArrayNode diff(JsonNode before, JsonNode after) {
         ArrayNode out = JSON.createArrayNode();
         if (after == null) {
@@ -95,16 +112,40 @@ public final class JsonDiff {
     }
 
     private static void walk(String path, JsonNode a, JsonNode b, ArrayNode out) {
-        if (a == null || a.isMissingNode()) {
+        if (IGNORED.contains(path)) {
+            return;
+        }
+        boolean aMissing = a == null || a.isMissingNode();
+        boolean bMissing = b == null || b.isMissingNode();
+        if (Sealer.isSealed(a) || Sealer.isSealed(b)) {
+            String fa = aMissing ? null : Sealer.fingerprintOf(a);
+            String fb = bMissing ? null : Sealer.fingerprintOf(b);
+            if (fa != null && fa.equals(fb)) {
+                return;
+            }
+            ObjectNode o = out.addObject().put("op", aMissing ? "add" : bMissing ? "remove" : "replace").put("path", path)
+                    .put("sealed", "changed");
+            if (!aMissing) {
+                o.set("from", fa != null ? JSON.createObjectNode().put(Sealer.FINGERPRINT, fa) : a);
+            }
+            if (!bMissing) {
+                o.set("to", fb != null ? JSON.createObjectNode().put(Sealer.FINGERPRINT, fb) : b);
+            }
+            return;
+        }
+        if (aMissing) {
             out.addObject().put("op", "add").put("path", path).set("to", b);
             return;
         }
-        if (b == null || b.isMissingNode()) {
+        if (bMissing) {
             out.addObject().put("op", "remove").put("path", path).set("from", a);
             return;
         }
         if (a.equals(b)) {
             return;
+        }
+        if (a.isArray() && b.isArray() && CanonicalJson.unordered(a).equals(CanonicalJson.unordered(b))) {
+            return; // the same set in another order
         }
         if (a.isObject() && b.isObject()) {
             TreeSet<String> keys = new TreeSet<>();

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.catalogue.Catalogue;
+import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 
 /**
@@ -33,17 +34,23 @@ final class Rollbacks {
 
     static Inverse inverse(ChangeRequestEntity cr, RealmModel realm) {
         JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
-        JsonNode body = ChangeRequestView.parse(cr.getBody());
+        JsonNode body = Sealer.publicForm(ChangeRequestView.parse(cr.getBody()));
         if (before == null) {
             return null;
         }
+        Inverse inverse = inverse(cr, realm, before, body);
+        // A rollback never restores a credential: what is left of one (a fingerprint) becomes Keycloak's mask.
+        return inverse == null ? null : new Inverse(inverse.method(), inverse.path(), Sealer.masked(inverse.body()));
+    }
+
+    private static Inverse inverse(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
         String path = cr.getPath();
         return switch (cr.getOperation()) {
             case "client-update" -> {
                 ObjectNode rep = before.path("client").deepCopy();
-                rep.remove("secret"); // stored only as a digest; Keycloak keeps the secret when absent
+                rep.remove("secret"); // stored only as a fingerprint; Keycloak keeps the secret when absent
                 if (rep.path("attributes") instanceof ObjectNode attrs) {
-                    // stored only as digests; Keycloak keeps an attribute the body leaves out
+                    // stored only as fingerprints; Keycloak keeps an attribute the body leaves out
                     java.util.List<String> keys = new java.util.ArrayList<>();
                     attrs.fieldNames().forEachRemaining(keys::add);
                     keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);

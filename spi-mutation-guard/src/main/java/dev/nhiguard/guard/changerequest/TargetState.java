@@ -22,14 +22,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.nhiguard.guard.canonical.CanonicalJson;
 import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.catalogue.Facts;
 import dev.nhiguard.guard.catalogue.TargetType;
+import dev.nhiguard.guard.sealing.Sealing;
 
 /**
  * The target realm's current state as the catalogue and the before-images see it, read from
- * Keycloak's models in the given session. Secrets appear only as SHA-256 digests.
+ * Keycloak's models in the given session. Before-images carry secrets only as keyed fingerprints.
  */
 public final class TargetState implements Facts {
 
@@ -281,8 +281,16 @@ public final class TargetState implements Facts {
         return r.isClientRole() ? ((ClientModel) r.getContainer()).getClientId() + "/" + r.getName() : r.getName();
     }
 
-    /** The target's before-image: what an apply compares against and a rollback restores. */
+    /**
+     * The target's before-image: what an apply compares against and a rollback restores. Every
+     * credential in it is only its keyed fingerprint ({@link dev.nhiguard.guard.sealing.Sealer#fingerprintOnly}).
+     */
     public JsonNode beforeImage(TargetType type, String id) {
+        JsonNode image = unsealedImage(type, id);
+        return image == null ? null : Sealing.sealer(session, realm.getId()).fingerprintOnly(image);
+    }
+
+    private JsonNode unsealedImage(TargetType type, String id) {
         return switch (type) {
             case CLIENT -> {
                 ClientModel c = client(id);
@@ -318,27 +326,14 @@ public final class TargetState implements Facts {
 
     private ObjectNode clientRep(ClientModel c) {
         ClientRepresentation rep = ModelToRepresentation.toRepresentation(c, session);
-        ObjectNode n = JsonSerialization.mapper.valueToTree(rep);
-        if (n.hasNonNull("secret")) {
-            n.put("secret", "sha256:" + CanonicalJson.sha256Hex(n.get("secret").asText()));
-        }
-        JsonNode attrs = n.get("attributes");
-        if (attrs instanceof ObjectNode a) {
-            List<String> keys = new java.util.ArrayList<>();
-            a.fieldNames().forEachRemaining(keys::add);
-            for (String k : keys) {
-                if (isSecretAttribute(k) && a.hasNonNull(k)) {
-                    a.put(k, "sha256:" + CanonicalJson.sha256Hex(a.get(k).asText()));
-                }
-            }
-        }
-        return n;
+        // Credentials (secret, rotated secret, private keys) are fingerprinted by beforeImage(type, id).
+        return JsonSerialization.mapper.valueToTree(rep);
     }
 
     /**
      * Client attributes that hold secrets: the rotated secret, and the private keys Keycloak keeps
      * for generated or uploaded key pairs ({@code jwt.credential.private.key},
-     * {@code saml.signing.private.key}, …). Before-images carry them only as SHA-256 digests.
+     * {@code saml.signing.private.key}, …). Before-images carry them only as fingerprints.
      */
     public static boolean isSecretAttribute(String key) {
         return key.equals("client.secret.rotated") || key.endsWith(".private.key");

@@ -178,14 +178,25 @@ async function showDetail(id) {
     dd.textContent = v;
     facts.append(dt, dd);
   }
-  const before = flatten(cr.beforeImage ?? {}, '', {});
-  const after = flatten(cr.proposedAfter ?? cr.body ?? {}, '', {});
   const diff = $('diff');
   diff.replaceChildren();
-  for (const field of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    if (JSON.stringify(before[field]) === JSON.stringify(after[field])) continue;
+  // The server's diff where it has one: credentials by fingerprint, no read-only or order-only changes.
+  const rows = [];
+  if (cr.proposedAfter && Array.isArray(cr.diff)) {
+    for (const d of cr.diff) {
+      const mark = (v) => (d.sealed && v !== undefined ? { ...v, sealed: d.sealed } : v);
+      rows.push([d.path, mark(d.from), mark(d.to)]);
+    }
+  } else {
+    const before = flatten(cr.beforeImage ?? {}, '', {});
+    const after = flatten(cr.proposedAfter ?? cr.body ?? {}, '', {});
+    for (const field of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+      if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) rows.push([field, before[field], after[field]]);
+    }
+  }
+  for (const row of rows) {
     const tr = document.createElement('tr');
-    for (const v of [field, before[field], after[field]]) {
+    for (const v of row) {
       const td = document.createElement('td');
       td.textContent = v === undefined ? '—' : JSON.stringify(v);
       tr.append(td);

@@ -1,0 +1,274 @@
+package dev.nhiguard.guard.sealing;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+/**
+ * Seals the credentials of a change request ({@link SealedFields}): a string or number becomes
+ * {@code {"sealed":"<base64 nonce|ciphertext>","fingerprint":"hmac-sha256:<hex>"}} (AES-256-GCM,
+ * 12-byte nonce, the realm bound as associated data, over the value's JSON so that a number comes
+ * back a number; the fingerprint an HMAC-SHA256 of the value's text under a key
+ * derived from the server key and the realm). Before-images and destroyed values keep only
+ * {@code {"fingerprint":…}}. The static methods read sealed JSON without any key.
+ */
+public final class Sealer {
+
+    public static final String SEALED = "sealed";
+    public static final String FINGERPRINT = "fingerprint";
+    public static final String FINGERPRINT_PREFIX = "hmac-sha256:";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int NONCE = 12;
+
+    private final byte[] encryptionKey;
+    private final byte[] fingerprintKey;
+    private final byte[] aad;
+
+    /** @param serverKey the server key (32 bytes) */
+    public Sealer(byte[] serverKey, String realmId) {
+        if (serverKey == null || serverKey.length < 32) {
+            throw new IllegalArgumentException("the seal key must have at least 32 bytes");
+        }
+        this.encryptionKey = hmac(serverKey, "nhi-guard/guard-seal/aes-256-gcm/v1");
+        this.fingerprintKey = hmac(serverKey, "nhi-guard/guard-seal/fingerprint/v1\n" + realmId);
+        this.aad = ("nhi-guard/guard-seal/v1\n" + realmId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------------ with the key
+
+    /**
+     * A copy of a request body with every credential sealed (ciphertext and fingerprint).
+     *
+     * @throws IllegalArgumentException when the body already carries something shaped like a sealed value
+     */
+    public JsonNode seal(JsonNode body) {
+        if (body == null) {
+            return null;
+        }
+        if (!fingerprints(body).isEmpty()) {
+            throw new IllegalArgumentException("the body carries a value shaped like a sealed value at "
+                    + fingerprints(body).keySet().iterator().next());
+        }
+        return walk(body.deepCopy(), null, true);
+    }
+
+    /** A copy of a before-image with every credential replaced by its fingerprint only. */
+    public JsonNode fingerprintOnly(JsonNode image) {
+        return image == null ? null : walk(image.deepCopy(), null, false);
+    }
+
+    /** {@code hmac-sha256:<hex>} of the value (UTF-8). */
+    public String fingerprint(String value) {
+        return FINGERPRINT_PREFIX + HexFormat.of().formatHex(hmac(fingerprintKey, value));
+    }
+
+    /** The clear body, for the replay only. Destroyed values cannot be unsealed (IllegalStateException). */
+    public JsonNode unseal(JsonNode sealedBody) {
+        if (sealedBody == null) {
+            return null;
+        }
+        return replaceSealed(sealedBody.deepCopy(), o -> {
+            JsonNode ct = o.get(SEALED);
+            if (ct == null || !ct.isTextual()) {
+                throw new IllegalStateException("sealed value without ciphertext (destroyed)");
+            }
+            try {
+                return JSON.readTree(decrypt(ct.asText())); // the value's own JSON: a string stays a string, a number a number
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("sealed value unreadable", e);
+            }
+        });
+    }
+
+    private JsonNode walk(JsonNode node, String name, boolean withCiphertext) {
+        if (node instanceof ObjectNode o) {
+            if (isSealed(o)) {
+                return o;
+            }
+            boolean credential = "credentials".equalsIgnoreCase(name) || o.has("temporary")
+                    || (o.path("type").isTextual() && SealedFields.CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
+            List<String> fields = new ArrayList<>();
+            o.fieldNames().forEachRemaining(fields::add);
+            for (String f : fields) {
+                JsonNode v = o.get(f);
+                boolean secret = SealedFields.isSecretName(f)
+                        || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)));
+                o.set(f, secret ? sealValue(v, withCiphertext) : walk(v, f, withCiphertext));
+            }
+            return o;
+        }
+        if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, walk(a.get(i), name, withCiphertext));
+            }
+        }
+        return node;
+    }
+
+    private JsonNode sealValue(JsonNode v, boolean withCiphertext) {
+        if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber()) {
+            ObjectNode s = JSON.createObjectNode();
+            if (withCiphertext) {
+                s.put(SEALED, encrypt(v.toString()));
+            }
+            s.put(FINGERPRINT, fingerprint(v.asText()));
+            return s;
+        }
+        if (v instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, sealValue(a.get(i), withCiphertext));
+            }
+        }
+        return v;
+    }
+
+    private String encrypt(String clear) {
+        try {
+            byte[] nonce = new byte[NONCE];
+            RANDOM.nextBytes(nonce);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(encryptionKey, "AES"), new GCMParameterSpec(128, nonce));
+            c.updateAAD(aad);
+            byte[] ct = c.doFinal(clear.getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(NONCE + ct.length).put(nonce).put(ct).array());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    private String decrypt(String sealed) {
+        try {
+            byte[] all = Base64.getDecoder().decode(sealed);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(encryptionKey, "AES"), new GCMParameterSpec(128, all, 0, NONCE));
+            c.updateAAD(aad);
+            return new String(c.doFinal(all, NONCE, all.length - NONCE), StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalStateException("sealed value cannot be opened with this server key and realm", e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ without the key
+
+    /** Whether the node is a sealed value: an object of {@code fingerprint} and, until destroyed, {@code sealed}. */
+    public static boolean isSealed(JsonNode n) {
+        if (!(n instanceof ObjectNode o) || !o.path(FINGERPRINT).isTextual()
+                || !o.get(FINGERPRINT).asText().startsWith(FINGERPRINT_PREFIX)) {
+            return false;
+        }
+        for (Iterator<String> it = o.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!f.equals(FINGERPRINT) && !f.equals(SEALED)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The fingerprint of a sealed value, or null. */
+    public static String fingerprintOf(JsonNode n) {
+        return isSealed(n) ? n.get(FINGERPRINT).asText() : null;
+    }
+
+    /** What the digest is taken over: every sealed value replaced by its fingerprint (text). */
+    public static JsonNode digestForm(JsonNode sealed) {
+        return sealed == null ? null : replaceSealed(sealed.deepCopy(), o -> TextNode.valueOf(o.get(FINGERPRINT).asText()));
+    }
+
+    /** What may be shown or compared: sealed values without their ciphertext, {@code {"fingerprint":…}}. */
+    public static JsonNode publicForm(JsonNode sealed) {
+        return sealed == null ? null : replaceSealed(sealed.deepCopy(), Sealer::fingerprintObject);
+    }
+
+    /** A stored body with its ciphertexts removed (fingerprints stay); null stays null. */
+    public static String destroy(String storedJson, java.util.function.Function<JsonNode, String> canonical) {
+        if (storedJson == null || !storedJson.contains("\"" + SEALED + "\"")) {
+            return storedJson;
+        }
+        try {
+            return canonical.apply(publicForm(JSON.readTree(storedJson)));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored JSON unreadable", e);
+        }
+    }
+
+    /** Sealed values replaced by Keycloak's mask (rollback bodies: Keycloak keeps the current value). */
+    public static JsonNode masked(JsonNode sealed) {
+        return sealed == null ? null : replaceSealed(sealed.deepCopy(), o -> TextNode.valueOf(SealedFields.KEYCLOAK_MASK));
+    }
+
+    /** Every sealed value's JSON Pointer and fingerprint, in document order. */
+    public static Map<String, String> fingerprints(JsonNode node) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        collect("", node, out);
+        return out;
+    }
+
+    private static void collect(String path, JsonNode n, Map<String, String> out) {
+        if (n == null) {
+            return;
+        }
+        if (isSealed(n)) {
+            out.put(path, n.get(FINGERPRINT).asText());
+        } else if (n.isObject()) {
+            n.fields().forEachRemaining(e -> collect(path + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), e.getValue(), out));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                collect(path + "/" + i, n.get(i), out);
+            }
+        }
+    }
+
+    static ObjectNode fingerprintObject(ObjectNode sealed) {
+        return JSON.createObjectNode().put(FINGERPRINT, sealed.get(FINGERPRINT).asText());
+    }
+
+    private static JsonNode replaceSealed(JsonNode n, java.util.function.Function<ObjectNode, JsonNode> f) {
+        if (isSealed(n)) {
+            return f.apply((ObjectNode) n);
+        }
+        if (n instanceof ObjectNode o) {
+            List<String> fields = new ArrayList<>();
+            o.fieldNames().forEachRemaining(fields::add);
+            for (String k : fields) {
+                o.set(k, replaceSealed(o.get(k), f));
+            }
+        } else if (n instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, replaceSealed(a.get(i), f));
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.nhiguard.guard.sealing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nhiguard.guard.canonical.CanonicalJson;
+
+class SealerTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final byte[] KEY = new byte[32];
+    static {
+        Arrays.fill(KEY, (byte) 7);
+    }
+
+    static JsonNode json(String s) throws Exception {
+        return JSON.readTree(s.replace('\'', '"'));
+    }
+
+    static final String EVERYTHING = "{'clientId':'c','secret':'s3cr3t-client','registrationAccessToken':'rat-1',"
+            + "'attributes':{'client.secret.rotated':'rot-1','jwt.credential.private.key':'pk-1','foo':'bar'},"
+            + "'credentials':[{'type':'password','value':'pw-user'}],"
+            + "'config':{'clientSecret':'idp-1','bindCredential':['ldap-1'],'privateKey':['rsa-1'],'keystorePassword':['ksp-1'],"
+            + "'keyPassword':['kp-1'],'keystore':['ks-1'],'secret':['hmac-1'],'vault':'x','bindDn':'cn=admin'},"
+            + "'smtpServer':{'host':'mail','password':'smtp-1'},"
+            + "'identityProviders':[{'alias':'i','config':{'clientSecret':'nested-1'}}],"
+            + "'masked':{'secret':'**********'},'vaulted':{'secret':'${vault.x}'}}";
+
+    static final String[] CLEAR = {"s3cr3t-client", "rat-1", "rot-1", "pk-1", "pw-user", "idp-1", "ldap-1", "rsa-1", "ksp-1",
+            "kp-1", "ks-1", "hmac-1", "smtp-1", "nested-1"};
+
+    @Test
+    void everyCredentialIsSealedAndUnsealsToTheExactBody() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode body = json(EVERYTHING);
+        JsonNode sealed = sealer.seal(body);
+        String text = sealed.toString();
+        for (String clear : CLEAR) {
+            assertFalse(text.contains(clear), clear + " in clear: " + text);
+        }
+        assertEquals(CLEAR.length, Sealer.fingerprints(sealed).size(), Sealer.fingerprints(sealed).toString());
+        assertEquals("bar", sealed.at("/attributes/foo").asText());
+        assertEquals("cn=admin", sealed.at("/config/bindDn").asText());
+        assertEquals("**********", sealed.at("/masked/secret").asText(), "Keycloak's mask means unchanged");
+        assertEquals("${vault.x}", sealed.at("/vaulted/secret").asText());
+        assertTrue(sealed.at("/secret/sealed").isTextual());
+        assertTrue(sealed.at("/secret/fingerprint").asText().matches("hmac-sha256:[0-9a-f]{64}"));
+        assertEquals(CanonicalJson.canonicalize(body), CanonicalJson.canonicalize(sealer.unseal(sealed)));
+    }
+
+    @Test
+    void aNumberUnderASecretNameIsSealedAndComesBackANumber() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode body = json("{'smtpServer':{'password':918273,'port':'25'},'remember':{'secret':true}}");
+        JsonNode sealed = sealer.seal(body);
+        assertFalse(sealed.toString().contains("918273"), sealed.toString());
+        assertEquals(sealer.fingerprint("918273"), sealed.at("/smtpServer/password/fingerprint").asText());
+        assertTrue(sealed.at("/remember/secret").isBoolean(), "booleans stay");
+        assertEquals(body, sealer.unseal(sealed));
+    }
+
+    @Test
+    void resetPasswordBodyIsSealed() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode sealed = sealer.seal(json("{'type':'password','value':'hunter2','temporary':false}"));
+        assertFalse(sealed.toString().contains("hunter2"));
+        assertEquals("password", sealed.path("type").asText());
+        assertEquals("hunter2", sealer.unseal(sealed).path("value").asText());
+    }
+
+    @Test
+    void fingerprintsAreKeyedPerRealmAndCiphertextsFresh() throws Exception {
+        Sealer a = new Sealer(KEY, "realm-1");
+        JsonNode body = json("{'secret':'same'}");
+        JsonNode one = a.seal(body);
+        JsonNode two = a.seal(body);
+        assertEquals(one.at("/secret/fingerprint"), two.at("/secret/fingerprint"), "same value, same fingerprint");
+        assertNotEquals(one.at("/secret/sealed"), two.at("/secret/sealed"), "a fresh nonce every time");
+        assertEquals(Sealer.digestForm(one), Sealer.digestForm(two), "the digest form is stable");
+        assertEquals(a.fingerprint("same"), one.at("/secret/fingerprint").asText());
+        assertNotEquals(a.fingerprint("same"), new Sealer(KEY, "realm-2").fingerprint("same"));
+        byte[] other = KEY.clone();
+        other[0] = 1;
+        assertNotEquals(a.fingerprint("same"), new Sealer(other, "realm-1").fingerprint("same"));
+        assertFalse(a.fingerprint("same").contains(CanonicalJson.sha256Hex("same")), "not the unkeyed hash");
+        assertThrows(IllegalStateException.class, () -> new Sealer(KEY, "realm-2").unseal(one), "bound to the realm");
+    }
+
+    @Test
+    void digestFormPublicFormAndDestroyHoldNoCiphertext() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode sealed = sealer.seal(json(EVERYTHING));
+        String ct = sealed.at("/secret/sealed").asText();
+        assertEquals(sealer.fingerprint("s3cr3t-client"), Sealer.digestForm(sealed).path("secret").asText());
+        assertFalse(Sealer.digestForm(sealed).toString().contains(ct));
+        assertFalse(Sealer.publicForm(sealed).toString().contains("\"sealed\""));
+        String destroyed = Sealer.destroy(CanonicalJson.canonicalize(sealed), CanonicalJson::canonicalize);
+        assertFalse(destroyed.contains("\"sealed\""), destroyed);
+        assertEquals(Sealer.fingerprints(sealed), Sealer.fingerprints(JSON.readTree(destroyed)), "fingerprints stay");
+        assertThrows(IllegalStateException.class, () -> sealer.unseal(JSON.readTree(destroyed)));
+        assertEquals(null, Sealer.destroy(null, CanonicalJson::canonicalize));
+        assertEquals("**********", Sealer.masked(sealed).path("secret").asText());
+    }
+
+    @Test
+    void beforeImagesCarryFingerprintsOnly() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode image = sealer.fingerprintOnly(json("{'client':{'secret':'s3cr3t-client'}}"));
+        assertEquals(json("{'client':{'secret':{'fingerprint':'" + sealer.fingerprint("s3cr3t-client") + "'}}}"), image);
+    }
+
+    @Test
+    void aBodyShapedLikeASealedValueIsRefused() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        assertThrows(IllegalArgumentException.class,
+                () -> sealer.seal(json("{'description':{'fingerprint':'hmac-sha256:00'}}")));
+        assertThrows(IllegalArgumentException.class, () -> new Sealer(new byte[16], "r"));
+    }
+}
