@@ -155,8 +155,7 @@ public final class Admission {
                 effects = policy.guards(op) ? List.of(new Match(op, Map.of(), op.targetType(), null)) : List.of();
             } else {
                 Set<String> ops = Set.copyOf(((Coverage.Catalogue) coverage.get()).operations());
-                JsonNode classified = normalized;
-                effects = Catalogue.get().classifyAll(method, rel, classified, state,
+                effects = Catalogue.get().classifyAll(method, rel, normalized, state,
                         op -> ops.contains(op.id()) && policy.guards(op));
             }
         }

@@ -178,18 +178,26 @@ public final class TargetState implements Facts {
 
     @Override
     public boolean clientScopeReachesServiceAccounts(String scopeId) {
-        if (scopeId == null || realm.getClientScopeById(scopeId) == null) {
+        org.keycloak.models.ClientScopeModel scope = scopeId == null ? null : realm.getClientScopeById(scopeId);
+        if (scope == null) {
             return false; // Keycloak answers 404 itself
         }
         if (realm.getDefaultClientScopesStream(true).anyMatch(s -> s.getId().equals(scopeId))
                 || realm.getDefaultClientScopesStream(false).anyMatch(s -> s.getId().equals(scopeId))) {
             return true;
         }
-        long[] seen = {0};
-        return realm.getClientsStream().filter(c -> c.isServiceAccountsEnabled() || ADMIN_CLIENTS.contains(c.getClientId()))
-                .anyMatch(c -> ++seen[0] > INSPECTION_LIMIT || c.getClientScopes(true).containsKey(
-                        realm.getClientScopeById(scopeId).getName()) || c.getClientScopes(false).containsKey(
-                        realm.getClientScopeById(scopeId).getName()));
+        String name = scope.getName();
+        int inspected = 0;
+        for (ClientModel c : (Iterable<ClientModel>) realm.getClientsStream()
+                .filter(c -> c.isServiceAccountsEnabled() || ADMIN_CLIENTS.contains(c.getClientId()))::iterator) {
+            if (++inspected > INSPECTION_LIMIT) {
+                return true; // past the limit the guard holds rather than guesses
+            }
+            if (c.getClientScopes(true).containsKey(name) || c.getClientScopes(false).containsKey(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
