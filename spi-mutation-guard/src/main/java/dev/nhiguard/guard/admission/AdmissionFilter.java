@@ -10,6 +10,8 @@ import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -17,6 +19,7 @@ import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
 import org.keycloak.models.Constants;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
@@ -26,6 +29,7 @@ import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider;
 import org.keycloak.services.resources.admin.fgap.AdminPermissions;
+import org.keycloak.utils.KeycloakSessionUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,6 +52,10 @@ public final class AdmissionFilter implements ContainerRequestFilter {
 
     private static final Logger LOG = Logger.getLogger(AdmissionFilter.class);
     private static final Set<String> WRITES = Set.of("POST", "PUT", "DELETE", "PATCH");
+
+    /** The resource method JAX-RS matched for this request (a per-request proxy). */
+    @Context
+    ResourceInfo resourceInfo;
 
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
@@ -122,6 +130,17 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String pathWithQuery = query == null ? path.raw() : path.raw() + "?" + query;
         URI base = ctx.getUriInfo().getBaseUri();
         try {
+            // Most writes are not guarded: classify them in the request's own session, with the admin
+            // Keycloak already authenticated for it, and store nothing. Only a guarded write opens a
+            // transaction of its own, so its change request commits whatever Keycloak does next.
+            Admission.Classification first = classifyInRequest(method, path, body, realmName, routedMethod());
+            if (first instanceof Admission.Pass) {
+                return;
+            }
+            if (first instanceof Admission.Refused refused) {
+                ctx.abortWith(refused.response());
+                return;
+            }
             Decision d = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 AdminAuth auth;
                 try {
@@ -157,11 +176,44 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /**
+     * The write classified in the request's session, or null when it cannot be done there (no
+     * request session, or Keycloak has not authenticated the request for this realm yet), in which
+     * case the caller decides in a transaction of its own. Reads only.
+     */
+    private static Admission.Classification classifyInRequest(String method, RequestPath path, JsonNode body,
+            String realmName, java.lang.reflect.Method routed) {
+        KeycloakSession s = KeycloakSessionUtil.getKeycloakSession();
+        if (s == null) {
+            return null;
+        }
+        RealmModel realm = s.getContext().getRealm();
+        AdminAuth auth = AuthenticatedAdmin.of(s);
+        if (auth == null || realm == null || !realm.getName().equals(realmName)) {
+            return null;
+        }
+        // Keycloak's realm locator has already refused an admin of another realm (403).
+        Admission.Classification c = Admission.classify(s, realm, auth, method, path.raw(), body, routed);
+        if (c instanceof Admission.Guarded && !mayAdminister(s, realm, auth)) {
+            return new Admission.Pass(); // Keycloak answers 403 itself; nothing to store for someone who may not write
+        }
+        return c;
+    }
+
+    /** The resource method JAX-RS matched, or null when it cannot say. */
+    private java.lang.reflect.Method routedMethod() {
+        try {
+            return resourceInfo == null ? null : resourceInfo.getResourceMethod();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
      * Whether the admin may reach the realm's admin API at all: any admin role, or, in a realm with
      * fine-grained admin permissions (v2), possibly permissions without any role. Everyone else is
      * refused by Keycloak itself, so classifying their writes would only store noise.
      */
-    private static boolean mayAdminister(org.keycloak.models.KeycloakSession s, RealmModel realm, AdminAuth auth) {
+    private static boolean mayAdminister(KeycloakSession s, RealmModel realm, AdminAuth auth) {
         try {
             AdminPermissions.evaluator(s, realm, auth).requireAnyAdminRole();
             return true;

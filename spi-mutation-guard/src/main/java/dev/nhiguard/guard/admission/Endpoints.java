@@ -78,6 +78,15 @@ public final class Endpoints {
     public record MethodNotAllowed() implements Resolution {
     }
 
+    /**
+     * Whether two reflective handles name the same resource method: same declaring class, name and
+     * parameter types (JAX-RS may hand out a handle of its own for the method it matched).
+     */
+    public static boolean sameMethod(Method a, Method b) {
+        return a.getName().equals(b.getName()) && a.getDeclaringClass().getName().equals(b.getDeclaringClass().getName())
+                && java.util.Arrays.equals(a.getParameterTypes(), b.getParameterTypes());
+    }
+
     private static final int MAX_DEPTH = 24;
 
     private static final ClassValue<List<Candidate>> CANDIDATES = new ClassValue<>() {

@@ -28,6 +28,8 @@ import dev.nhiguard.guard.policy.PolicyException;
 /** Decides whether an admin write is guarded and, if so, holds it as a change request. */
 public final class Admission {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Admission.class);
+
     private Admission() {
     }
 
@@ -35,8 +37,17 @@ public final class Admission {
     public sealed interface Outcome permits Pass, Held, Refused {
     }
 
+    /** What a write is, before anything is stored: passed, refused, or guarded with these effects. */
+    public sealed interface Classification permits Pass, Refused, Guarded {
+    }
+
     /** Not guarded: let Keycloak handle it. */
-    public record Pass() implements Outcome {
+    public record Pass() implements Outcome, Classification {
+    }
+
+    /** Guarded: these effects would be held under this policy ({@code normalized} is the body as Keycloak reads it). */
+    public record Guarded(GuardPolicy policy, List<Match> effects, JsonNode normalized, TargetState state)
+            implements Classification {
     }
 
     /** Held as a change request. */
@@ -44,7 +55,7 @@ public final class Admission {
     }
 
     /** Refused with this answer (step-up needed, guard cannot decide). */
-    public record Refused(Response response) implements Outcome {
+    public record Refused(Response response) implements Outcome, Classification {
     }
 
     /** A policy change is validated before it is held, so an invalid policy is never approved. */
@@ -98,6 +109,61 @@ public final class Admission {
      */
     public static Outcome admit(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
             String pathWithQuery, JsonNode body, String rollbackOf) {
+        Classification classification = classify(s, realm, auth, method, path, body);
+        if (classification instanceof Pass pass) {
+            return pass;
+        }
+        if (classification instanceof Refused refused) {
+            return refused;
+        }
+        Guarded guarded = (Guarded) classification;
+        GuardPolicy policy = guarded.policy();
+        List<Match> effects = guarded.effects();
+        JsonNode normalized = guarded.normalized();
+        TargetState state = guarded.state();
+        String invalid = invalidPolicyBody(effects, normalized);
+        if (invalid != null) {
+            return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
+        }
+        AuthState as = AuthState.of(s, auth);
+        String problem = as.stepUpProblem(policy);
+        if (problem != null) {
+            return new Refused(AuthState.challenge(policy, problem));
+        }
+        Match primary = primary(effects);
+        var cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
+        var summary = ChangeRequestView.summary(cr, 0, policy);
+        long others = Approvers.eligible(s, realm, policy, auth.getUser().getId());
+        if (others < policy.approvalsRequired()) {
+            summary.with("needs").put("warning", "There are " + others + " approver(s) besides you but the policy needs "
+                    + policy.approvalsRequired() + "; no admin request can appoint approvers: the operator appoints them "
+                    + "(start-up option bootstrap-approvers or realm import), or the policy's approverRealm names the "
+                    + "administration realm whose approvers decide");
+        }
+        summary.put("message", "This change is held for approval as change request " + cr.getId()
+                + "; it is not applied until " + policy.approvalsRequired() + " approver(s) holding '"
+                + policy.approverRole() + "' approve it");
+        return new Held(summary, cr.getId());
+    }
+
+    /**
+     * Classifies an admin write the way Keycloak will read it, storing nothing: {@link Pass},
+     * {@link Refused} (unreadable, unroutable, or the policy is broken) or {@link Guarded} with every
+     * effect. Reads only, so it may run in the request's own session.
+     */
+    public static Classification classify(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
+            JsonNode body) {
+        return classify(s, realm, auth, method, path, body, null);
+    }
+
+    /**
+     * As {@link #classify(KeycloakSession, RealmModel, AdminAuth, String, String, JsonNode)}, and
+     * checks the guard's routing against the resource method JAX-RS actually matched
+     * ({@code routed}, null when unknown): if they differ the guard would be classifying a request
+     * Keycloak does not run, so the write is refused.
+     */
+    public static Classification classify(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
+            JsonNode body, java.lang.reflect.Method routed) {
         GuardPolicy policy;
         try {
             policy = Policies.of(realm);
@@ -131,6 +197,12 @@ public final class Admission {
             effects = unclassified(policy, "below " + opaque.key());
         } else {
             Endpoints.Resolved resolved = (Endpoints.Resolved) resolution;
+            if (routed != null && !Endpoints.sameMethod(resolved.method(), routed)) {
+                LOG.errorf("%s %s: the guard routes to %s, JAX-RS to %s#%s; refusing the write", method, path, resolved.key(),
+                        routed.getDeclaringClass().getName(), routed.getName());
+                return refused(503, "guard_unavailable",
+                        "The mutation guard could not decide on this write and refused it: routing differs from Keycloak's");
+            }
             String unsupported = unsupportedMediaType(resolved.method(), body);
             if (unsupported != null) {
                 return refused(415, "invalid_request", unsupported);
@@ -162,29 +234,7 @@ public final class Admission {
         if (effects.isEmpty()) {
             return new Pass();
         }
-        String invalid = invalidPolicyBody(effects, normalized);
-        if (invalid != null) {
-            return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
-        }
-        AuthState as = AuthState.of(s, auth);
-        String problem = as.stepUpProblem(policy);
-        if (problem != null) {
-            return new Refused(AuthState.challenge(policy, problem));
-        }
-        Match primary = primary(effects);
-        var cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
-        var summary = ChangeRequestView.summary(cr, 0, policy);
-        long others = Approvers.eligible(s, realm, policy, auth.getUser().getId());
-        if (others < policy.approvalsRequired()) {
-            summary.with("needs").put("warning", "There are " + others + " approver(s) besides you but the policy needs "
-                    + policy.approvalsRequired() + "; no admin request can appoint approvers: the operator appoints them "
-                    + "(start-up option bootstrap-approvers or realm import), or the policy's approverRealm names the "
-                    + "administration realm whose approvers decide");
-        }
-        summary.put("message", "This change is held for approval as change request " + cr.getId()
-                + "; it is not applied until " + policy.approvalsRequired() + " approver(s) holding '"
-                + policy.approverRole() + "' approve it");
-        return new Held(summary, cr.getId());
+        return new Guarded(policy, effects, normalized, state);
     }
 
     /**

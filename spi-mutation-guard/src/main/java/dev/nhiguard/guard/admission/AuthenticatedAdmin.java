@@ -1,0 +1,55 @@
+package dev.nhiguard.guard.admission;
+
+import org.keycloak.common.util.Encode;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakContext;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
+import org.keycloak.representations.AccessToken;
+import org.keycloak.services.managers.RealmManager;
+import org.keycloak.services.resources.admin.AdminAuth;
+
+/**
+ * The admin Keycloak has already authenticated for this request. Keycloak's admin root locator
+ * ({@code AdminRoot#getRealmsAdmin}) verifies the bearer token and, on success, stores the
+ * token and the user session it belongs to in the session's context before any resource below it
+ * is matched. A filter that runs after matching takes the admin from there instead of verifying
+ * the token's signature a second time; when anything is missing or inconsistent it answers null
+ * and the caller authenticates the request itself.
+ */
+final class AuthenticatedAdmin {
+
+    private AuthenticatedAdmin() {
+    }
+
+    /** The admin of the request's verified bearer token, or null when Keycloak has not authenticated one. */
+    static AdminAuth of(KeycloakSession session) {
+        KeycloakContext context = session.getContext();
+        if (!(context.getBearerToken() instanceof AccessToken token) || token.getIssuer() == null
+                || token.getIssuedFor() == null) {
+            return null;
+        }
+        String issuer = token.getIssuer();
+        RealmModel realm = new RealmManager(session).getRealmByName(Encode.decodePath(issuer.substring(issuer.lastIndexOf('/') + 1)));
+        UserSessionModel userSession = context.getUserSession();
+        if (realm == null || userSession == null || !realm.getId().equals(userSession.getRealm().getId())) {
+            return null;
+        }
+        // A token with a session id belongs to that session; one without (client credentials) to the
+        // transient session Keycloak created for it while authenticating.
+        boolean sessionMatches = token.getSessionId() == null
+                ? userSession.getPersistenceState() == UserSessionModel.SessionPersistenceState.TRANSIENT
+                : token.getSessionId().equals(userSession.getId());
+        if (!sessionMatches) {
+            return null;
+        }
+        UserModel user = userSession.getUser();
+        if (user == null || (token.getSubject() != null && !token.getSubject().equals(user.getId()))) {
+            return null;
+        }
+        ClientModel client = realm.getClientByClientId(token.getIssuedFor());
+        return client == null ? null : new AdminAuth(realm, token, user, client);
+    }
+}
