@@ -201,9 +201,10 @@ public final class Catalogue {
         // --- recovery settings of privileged users ---
         ops.add(op("privileged-user-update", "PUT", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Change a privileged or service-account user beyond first name, last name and attributes",
-                (v, b, f) -> (f.isPrivilegedUser(v.get("user")) || f.isServiceAccountUser(v.get("user")))
-                        && changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
-                                Set.of())));
+                // The body first: most user updates change only harmless fields, and that needs no role closure.
+                (v, b, f) -> changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                                Set.of())
+                        && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user")))));
         ops.add(op("privileged-user-delete", "DELETE", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Delete a privileged user", privileged()));
         ops.add(op("service-account-user-delete", "DELETE", "/users/{user}", CLIENT, false, TargetType.USER, "user",

@@ -20,7 +20,10 @@ public interface Facts {
     /** The client's current representation, or null when it does not exist. */
     JsonNode currentClient(String clientId);
 
-    /** The user's current representation, or null when it does not exist. */
+    /**
+     * The user's current representation as far as a write can change it (Keycloak's fields without
+     * the read-only ones and without attributes), or null when it does not exist.
+     */
     JsonNode currentUser(String userId);
 
     /** The realm's current representation (without secrets). */

@@ -2,6 +2,7 @@ package dev.nhiguard.guard.changerequest;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -15,6 +16,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.ModelToRepresentation;
+import org.keycloak.models.utils.RoleUtils;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.util.JsonSerialization;
 
@@ -62,19 +64,22 @@ public final class TargetState implements Facts {
         if (u == null) {
             return false;
         }
+        // One closure of what the user holds (composites, groups, default roles), then set lookups.
+        Set<RoleModel> held = RoleUtils.getDeepUserRoleMappings(u);
         RoleModel approver = realm.getRole(approverRole);
-        if (approver != null && u.hasRole(approver)) {
+        if (approver != null && held.contains(approver)) {
             return true;
         }
         boolean master = Config.getAdminRealm().equals(realm.getName());
         RoleModel masterAdmin = master ? realm.getRole(AdminRoles.ADMIN) : null;
-        if (masterAdmin != null && u.hasRole(masterAdmin)) {
+        if (masterAdmin != null && held.contains(masterAdmin)) {
             return true;
         }
-        Stream<ClientModel> adminClients = master
+        Set<String> adminClientIds = (master
                 ? realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm"))
-                : Stream.ofNullable(realm.getClientByClientId(Constants.REALM_MANAGEMENT_CLIENT_ID));
-        return adminClients.flatMap(ClientModel::getRolesStream).anyMatch(u::hasRole);
+                : Stream.ofNullable(realm.getClientByClientId(Constants.REALM_MANAGEMENT_CLIENT_ID)))
+                .map(ClientModel::getId).collect(java.util.stream.Collectors.toSet());
+        return held.stream().anyMatch(r -> r.isClientRole() && adminClientIds.contains(r.getContainerId()));
     }
 
     /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
@@ -236,7 +241,31 @@ public final class TargetState implements Facts {
     @Override
     public JsonNode currentUser(String userId) {
         UserModel u = user(userId);
-        return u == null ? null : JsonSerialization.mapper.valueToTree(ModelToRepresentation.toRepresentation(session, realm, u));
+        if (u == null) {
+            return null;
+        }
+        // The fields of Keycloak's user representation a write can change; not its read-only fields
+        // (credential types, access, timestamps) nor its attributes, whose reading costs queries on
+        // every user update. A body field missing here compares as a change, so this fails closed.
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        o.put("username", u.getUsername());
+        o.put("firstName", u.getFirstName());
+        o.put("lastName", u.getLastName());
+        o.put("email", u.getEmail());
+        o.put("enabled", u.isEnabled());
+        o.put("emailVerified", u.isEmailVerified());
+        if (u.getFederationLink() != null) {
+            o.put("federationLink", u.getFederationLink());
+        }
+        ArrayNode actions = o.putArray("requiredActions");
+        u.getRequiredActionsStream().forEach(actions::add);
+        if (u.getServiceAccountClientLink() != null) {
+            ClientModel c = realm.getClientById(u.getServiceAccountClientLink());
+            if (c != null) {
+                o.put("serviceAccountClientId", c.getClientId());
+            }
+        }
+        return o;
     }
 
     @Override
