@@ -56,6 +56,11 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
                     return;
                 }
                 String realmId = event.getRealmId();
+                if (event.getResourceType() == ResourceType.USER && event.getOperationType() == OperationType.UPDATE
+                        && stillEnabled(session, realmId, ownerId)) {
+                    // An update that leaves the user enabled cannot make its agents orphans: no work after commit.
+                    return;
+                }
                 session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
                     @Override
                     protected void commitImpl() {
@@ -92,6 +97,13 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
             public void close() {
             }
         };
+    }
+
+    /** Whether the user is enabled as the event's own transaction sees it (the update included). */
+    private static boolean stillEnabled(KeycloakSession session, String realmId, String userId) {
+        RealmModel realm = session.realms().getRealm(realmId);
+        UserModel user = realm == null ? null : session.users().getUserById(realm, userId);
+        return user != null && user.isEnabled();
     }
 
     /** The user or group id an admin event may have made inactive, or null. */
