@@ -17,7 +17,8 @@ import dev.nhiguard.testing.HttpAdmin;
 
 /**
  * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
- * run: latency of unguarded admin reads and writes, client-credentials token throughput, and
+ * run: latency and server CPU (from {@code /proc}) of unguarded admin reads and writes,
+ * client-credentials token throughput and server CPU per token, and
  * ({@code guard}) the time of a guarded change taken through create, approve and apply against
  * the same direct write on plain Keycloak. Rounds alternate the order of the two servers so
  * drift of a shared machine hits both alike; each figure is the median over rounds.
@@ -71,8 +72,12 @@ public final class Bench {
         }
     }
 
-    /** One measurement's result on one server. */
-    private record Sample(Stats read, Stats write) {
+    /** One measurement's result on one server; CPU is the server's, in milliseconds per request. */
+    private record Sample(Stats read, Stats write, double readCpuMillis, double writeCpuMillis) {
+    }
+
+    /** Client-credentials throughput and the server's CPU per token, in milliseconds. */
+    private record Throughput(double tokensPerSecond, double cpuMillisPerToken) {
     }
 
     private void adminLatency(Servers servers, Report report) {
@@ -98,6 +103,10 @@ public final class Bench {
                 median(guarded, s -> s.write().percentileMillis(50)), "ms");
         report.add("unguarded write p99", median(plain, s -> s.write().percentileMillis(99)),
                 median(guarded, s -> s.write().percentileMillis(99)), "ms");
+        report.add("server CPU per admin read", median(plain, Sample::readCpuMillis),
+                median(guarded, Sample::readCpuMillis), "ms");
+        report.add("server CPU per unguarded write", median(plain, Sample::writeCpuMillis),
+                median(guarded, Sample::writeCpuMillis), "ms");
     }
 
     private void warmUp(DistributionKeycloak server) {
@@ -112,25 +121,30 @@ public final class Bench {
         String userPath = "/admin/realms/bench/users/" + user.get("id").asText();
         long[] reads = new long[requests];
         long[] writes = new long[requests];
+        double cpu0 = server.cpuSeconds();
         for (int i = 0; i < requests; i++) {
             long t0 = System.nanoTime();
             HttpAdmin.Response r = http.get("/admin/realms/bench/clients?first=0&max=20", token);
             reads[i] = System.nanoTime() - t0;
             check(r, 200);
+        }
+        double cpu1 = server.cpuSeconds();
+        for (int i = 0; i < requests; i++) {
             user.put("firstName", "Bench" + i);
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             HttpAdmin.Response w = http.put(userPath, token, user.toString());
             writes[i] = System.nanoTime() - t0;
             check(w, 204);
         }
-        return new Sample(Stats.of(reads), Stats.of(writes));
+        double cpu2 = server.cpuSeconds();
+        return new Sample(Stats.of(reads), Stats.of(writes), (cpu1 - cpu0) * 1000 / requests, (cpu2 - cpu1) * 1000 / requests);
     }
 
     private void tokenThroughput(Servers servers, Report report) throws Exception {
         tokensPerSecond(servers.plain);
         tokensPerSecond(servers.guarded);
-        List<Double> plain = new ArrayList<>();
-        List<Double> guarded = new ArrayList<>();
+        List<Throughput> plain = new ArrayList<>();
+        List<Throughput> guarded = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             if (r % 2 == 0) {
                 plain.add(tokensPerSecond(servers.plain));
@@ -140,13 +154,17 @@ public final class Bench {
                 plain.add(tokensPerSecond(servers.plain));
             }
         }
-        report.add("client-credentials tokens/s", median(plain, d -> d), median(guarded, d -> d), "/s");
+        report.add("client-credentials tokens/s", median(plain, Throughput::tokensPerSecond),
+                median(guarded, Throughput::tokensPerSecond), "/s");
+        report.add("server CPU per token", median(plain, Throughput::cpuMillisPerToken),
+                median(guarded, Throughput::cpuMillisPerToken), "ms");
     }
 
-    private double tokensPerSecond(DistributionKeycloak server) throws Exception {
+    private Throughput tokensPerSecond(DistributionKeycloak server) throws Exception {
         HttpAdmin http = server.http();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
+            double cpu0 = server.cpuSeconds();
             long t0 = System.nanoTime();
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
@@ -155,7 +173,8 @@ public final class Bench {
             for (Future<?> f : futures) {
                 f.get();
             }
-            return requests / ((System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Throughput(requests / seconds, (server.cpuSeconds() - cpu0) * 1000 / requests);
         } finally {
             pool.shutdownNow();
         }

@@ -311,6 +311,22 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
     }
 
     /**
+     * CPU time (user + system) the server's processes (kc.sh and the JVM it starts) have used so
+     * far, read from {@code /proc}; for benchmarks, which take the difference around a measurement.
+     */
+    public synchronized double cpuSeconds() {
+        if (process == null) {
+            throw new IllegalStateException("Keycloak is not running");
+        }
+        double ticks = 0;
+        for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
+                process.descendants()).toList()) {
+            ticks += ProcStat.cpuTicks(p.pid());
+        }
+        return ticks / ProcStat.TICKS_PER_SECOND;
+    }
+
+    /**
      * Kills the server at once (SIGKILL to kc.sh and the JVM), as a crash would: nothing shuts
      * down, open transactions never commit. {@link #start()} starts it again on the same database.
      */
