@@ -149,13 +149,13 @@ public final class CoverageTable {
         // --- groups ---
         put(t, KC + "GroupsResource#addTopLevelGroup", catalogue("creating a group passes; moving an existing group with guarded members decides", "group-move"));
         put(t, KC + "GroupResource#addChild", catalogue("creating a subgroup passes; moving an existing group under this one decides (members inherit its roles)", "group-move"));
-        put(t, KC + "GroupResource#updateGroup", unguarded("name, description and attributes of a group: no role, member or credential (role mappings and moves are separate)"));
+        put(t, KC + "GroupResource#updateGroup", catalogue("a description passes; a rename or an attribute change of a group with guarded members decides (tokens carry group paths and attributes)", "group-update"));
         put(t, KC + "GroupResource#deleteGroup", reducing("members lose the group's roles; subgroups go with it"));
         put(t, KC + "GroupResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the group's members"));
 
         // --- users ---
         put(t, KC + "UsersResource#createUser", catalogue("a new user in groups holding privileged roles decides; a plain new user passes", "user-create-privileged"));
-        put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user", "privileged-user-update"));
+        put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user; attributes of a service-account user", "privileged-user-update", "service-account-user-attributes"));
         put(t, KC + "UserResource#deleteUser", catalogue("deleting a privileged user (fewer approvers can reopen bootstrap) or a service-account user", "privileged-user-delete", "service-account-user-delete"));
         put(t, KC + "UserResource#joinGroup", catalogue("a service-account user, or a group holding admin or approver roles", "service-account-group-join", "privileged-group-join"));
         put(t, KC + "UserResource#removeMembership", catalogue("a service-account user leaving a group (privilege-reducing)", "service-account-group-leave"));

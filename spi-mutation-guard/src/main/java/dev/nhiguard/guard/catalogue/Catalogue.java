@@ -205,6 +205,10 @@ public final class Catalogue {
                 (v, b, f) -> changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
                                 Set.of())
                         && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user")))));
+        ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",
+                "Change a service-account user's attributes (user-attribute mappers copy them into its tokens)",
+                (v, b, f) -> b != null && b.path("attributes").isObject() && f.isServiceAccountUser(v.get("user"))
+                        && attributesChange(b.get("attributes"), f.userAttributes(v.get("user")), true, Set.of())));
         ops.add(op("privileged-user-delete", "DELETE", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Delete a privileged user", privileged()));
         ops.add(op("service-account-user-delete", "DELETE", "/users/{user}", CLIENT, false, TargetType.USER, "user",
@@ -261,6 +265,10 @@ public final class Catalogue {
                 "Move a group holding guarded members (service accounts, privileged users) under another parent",
                 (v, b, f) -> b != null && b.hasNonNull("id") && f.groupReachesGuarded(b.get("id").asText()))
                 .alsoAt("POST", "/groups/{group}/children"));
+        ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.OTHER, null,
+                "Rename a group holding guarded members, or change its attributes (tokens carry group paths and, "
+                        + "through user-attribute mappers, group attributes)",
+                (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.OTHER, null,
                 "Change the approver role, or rename a role a guarded subject holds (tokens carry role names)",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
@@ -545,6 +553,22 @@ public final class Catalogue {
             return vars.get("roleId");
         }
         return facts.roleId(vars.get("client"), vars.get("role"));
+    }
+
+    /**
+     * A group update that renames the group or changes its attributes (Keycloak removes the
+     * attributes an {@code attributes} map omits) while a guarded subject is a member of it or of
+     * a subgroup; its description is harmless.
+     */
+    static boolean groupUpdateIsGuarded(Facts facts, String groupId, JsonNode body) {
+        JsonNode current = groupId == null || body == null || !body.isObject() ? null : facts.currentGroup(groupId);
+        if (current == null) {
+            return false; // Keycloak answers 404 (or 400) itself
+        }
+        boolean renames = body.hasNonNull("name") && !body.get("name").asText().equals(current.path("name").asText());
+        boolean attributes = body.path("attributes").isObject()
+                && attributesChange(body.get("attributes"), current.get("attributes"), true, Set.of());
+        return (renames || attributes) && facts.groupReachesGuarded(groupId);
     }
 
     static boolean roleUpdateIsGuarded(Facts facts, String roleId, JsonNode body) {

@@ -52,6 +52,19 @@ public interface Facts {
         return null;
     }
 
+    /** The group's current name and attributes ({@code {"name", "attributes"}}) by id, or null. */
+    default JsonNode currentGroup(String groupId) {
+        return null;
+    }
+
+    /**
+     * The user's attributes as Keycloak's user representation carries them (without the root
+     * attributes username, email, first and last name), or null when the user does not exist.
+     */
+    default JsonNode userAttributes(String userId) {
+        return null;
+    }
+
     /** Whether the role (by id) is the realm's approver role. Conservatively true by default. */
     default boolean isApproverRole(String roleId) {
         return true;

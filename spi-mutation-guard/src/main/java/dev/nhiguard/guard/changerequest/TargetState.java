@@ -124,6 +124,42 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public JsonNode currentGroup(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        if (g == null) {
+            return null;
+        }
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        o.put("name", g.getName());
+        o.set("attributes", attributes(g.getAttributes()));
+        return o;
+    }
+
+    @Override
+    public JsonNode userAttributes(String userId) {
+        UserModel u = user(userId);
+        if (u == null) {
+            return null;
+        }
+        java.util.Map<String, List<String>> attrs = new java.util.HashMap<>(u.getAttributes());
+        ROOT_USER_ATTRIBUTES.forEach(attrs::remove);
+        return attributes(attrs);
+    }
+
+    /** Attributes Keycloak keeps on the user model but shows as fields of the representation, not in its attributes. */
+    private static final java.util.Set<String> ROOT_USER_ATTRIBUTES = java.util.Set.of(UserModel.USERNAME, UserModel.EMAIL,
+            UserModel.FIRST_NAME, UserModel.LAST_NAME, UserModel.EMAIL_VERIFIED, UserModel.ENABLED);
+
+    private static ObjectNode attributes(java.util.Map<String, List<String>> attrs) {
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        new TreeMap<>(attrs).forEach((k, v) -> {
+            ArrayNode values = o.putArray(k);
+            v.forEach(values::add);
+        });
+        return o;
+    }
+
+    @Override
     public boolean isApproverRole(String roleId) {
         RoleModel approver = realm.getRole(approverRole);
         return approver != null && approver.getId().equals(roleId);

@@ -48,6 +48,10 @@ class CatalogueTest {
         @Override public boolean isApproverRole(String id) { return "id-nhi-approver".equals(id); }
         @Override public boolean roleReachesGuarded(String id) { return "id-held-by-sa".equals(id); }
         @Override public boolean groupReachesGuarded(String id) { return "g-sa".equals(id); }
+        @Override public JsonNode currentGroup(String id) {
+            return json("{\"name\":\"" + id + "\",\"attributes\":{\"tenant\":[\"a\"]}}");
+        }
+        @Override public JsonNode userAttributes(String id) { return json("{\"tenant\":[\"a\"]}"); }
         @Override public boolean clientScopeReachesServiceAccounts(String id) { return "roles".equals(id); }
     }
 
@@ -185,6 +189,17 @@ class CatalogueTest {
         assertEquals(null, id("PUT", "/roles/held-by-sa", "{\"name\":\"held-by-sa\",\"description\":\"d\"}"));
         assertEquals(null, id("PUT", "/roles/plain", "{\"name\":\"renamed\"}"));
         assertEquals("role-delete", id("DELETE", "/roles-by-id/id-nhi-approver", null));
+        // groups with guarded members: renames and attribute changes (also by omission) are held, descriptions pass
+        assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"name\":\"renamed\"}"));
+        assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
+        assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"attributes\":{}}"));
+        assertEquals(null, id("PUT", "/groups/g-sa", "{\"name\":\"g-sa\",\"description\":\"d\",\"attributes\":{\"tenant\":[\"a\"]}}"));
+        assertEquals(null, id("PUT", "/groups/g-plain", "{\"name\":\"renamed\",\"attributes\":{}}"));
+        // a service-account user's attributes are held; an unchanged map and other users' attributes pass
+        assertEquals("service-account-user-attributes", id("PUT", "/users/sau", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
+        assertEquals("service-account-user-attributes", id("PUT", "/users/sau", "{\"attributes\":{}}"));
+        assertEquals(null, id("PUT", "/users/sau", "{\"firstName\":\"S\",\"attributes\":{\"tenant\":[\"a\"]}}"));
+        assertEquals(null, id("PUT", "/users/u", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
         assertEquals(null, id("DELETE", "/roles/plain", null));
         assertEquals("group-move", id("POST", "/groups/parent/children", "{\"id\":\"g-sa\",\"name\":\"x\"}"));
         assertEquals(null, id("POST", "/groups/parent/children", "{\"name\":\"new\"}"));
