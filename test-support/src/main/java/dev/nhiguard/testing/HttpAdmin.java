@@ -30,8 +30,25 @@ public final class HttpAdmin {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
 
+    /** Whether admin calls say {@code Prefer: respond-async} (so a held write answers 202). */
+    private final boolean respondAsync;
+
+    /**
+     * Admin calls that accept asynchronous results ({@code Prefer: respond-async}): a held write
+     * answers {@code 202 Accepted} with its change request, which is what most tests assert on.
+     */
     public HttpAdmin(URI base) {
+        this(base, true);
+    }
+
+    private HttpAdmin(URI base, boolean respondAsync) {
         this.base = base;
+        this.respondAsync = respondAsync;
+    }
+
+    /** Admin calls without {@code Prefer}, as kcadm.sh, the admin client or the console send them. */
+    public HttpAdmin synchronous() {
+        return new HttpAdmin(base, false);
     }
 
     /** A response with its body read as text, and as JSON where it is JSON. */
@@ -130,6 +147,9 @@ public final class HttpAdmin {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
         if (bearer != null) {
             b.header("Authorization", "Bearer " + bearer);
+            if (respondAsync) {
+                b.header("Prefer", "respond-async");
+            }
         }
         return b;
     }

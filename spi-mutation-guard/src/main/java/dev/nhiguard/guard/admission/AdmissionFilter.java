@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
-import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
@@ -37,6 +36,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.RequestBody;
+import dev.nhiguard.guard.notify.ApprovalsPage;
 import dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory;
 
 /**
@@ -141,31 +141,30 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 ctx.abortWith(refused.response());
                 return;
             }
-            Decision d = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
+            Admission.Outcome outcome = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 AdminAuth auth;
                 try {
                     auth = AdminRoot.authenticateRealmAdminRequest(s);
                 } catch (NotAuthorizedException e) {
-                    return new Decision(new Admission.Refused(GuardErrors.response(Response.Status.UNAUTHORIZED,
-                            "unauthorized", "Admin authentication failed", null)), false);
+                    return new Admission.Refused(GuardErrors.response(Response.Status.UNAUTHORIZED,
+                            "unauthorized", "Admin authentication failed", null));
                 }
                 RealmModel realm = new RealmManager(s).getRealmByName(realmName);
                 if (realm == null) {
-                    return new Decision(new Admission.Pass(), false); // Keycloak answers 404 itself
+                    return new Admission.Pass(); // Keycloak answers 404 itself
                 }
                 if (!RealmManager.isAdministrationRealm(auth.getRealm()) && !auth.getRealm().equals(realm)) {
-                    return new Decision(new Admission.Pass(), false); // Keycloak answers 403 itself
+                    return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 s.getContext().setRealm(realm);
                 if (!mayAdminister(s, realm, auth)) {
-                    return new Decision(new Admission.Pass(), false); // Keycloak answers 403 itself
+                    return new Admission.Pass(); // Keycloak answers 403 itself
                 }
-                boolean console = auth.getToken() != null && Constants.ADMIN_CONSOLE_CLIENT_ID.equals(auth.getToken().getIssuedFor());
-                return new Decision(Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null), console);
+                return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
             });
-            if (d.outcome() instanceof Admission.Held held) {
-                ctx.abortWith(heldResponse(held, base, realmName, d.console()));
-            } else if (d.outcome() instanceof Admission.Refused refused) {
+            if (outcome instanceof Admission.Held held) {
+                ctx.abortWith(heldResponse(held, base, realmName, respondAsync(ctx.getHeaderString("Prefer"))));
+            } else if (outcome instanceof Admission.Refused refused) {
                 ctx.abortWith(refused.response());
             }
         } catch (RuntimeException e) {
@@ -284,25 +283,45 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         }
     }
 
-    private record Decision(Admission.Outcome outcome, boolean console) {
-    }
-
-    private static Response heldResponse(Admission.Held held, URI base, String realmName, boolean console) {
+    /**
+     * The answer to a held write. Only a client that says it understands asynchronous results
+     * ({@code Prefer: respond-async}, RFC 7240) gets {@code 202 Accepted}; every other client
+     * (kcadm.sh, the admin client library, Terraform, the admin console, which all report a 2xx
+     * as done) gets {@code 409} whose error names the change request and where to review it, so
+     * a held change never looks applied.
+     */
+    private static Response heldResponse(Admission.Held held, URI base, String realmName, boolean respondAsync) {
         URI location = jakarta.ws.rs.core.UriBuilder.fromUri(base).path("admin").path("realms").path(realmName)
                 .path("mutation-guard").path("change-requests").path(held.id()).build();
         ObjectNode body = held.summary();
         body.put("location", location.toString());
-        if (console) {
-            // The admin console reports any 2xx as "saved"; answer it with an error whose text it
-            // shows ("Could not … due to: <error>"), naming the change request.
-            body.put("error", body.path("message").asText());
-            body.put("error_description", body.path("message").asText());
-            body.put("errorMessage", body.path("message").asText());
-            return Response.status(Response.Status.CONFLICT).location(location).entity(body)
-                    .type(MediaType.APPLICATION_JSON_TYPE).build();
+        String review = ApprovalsPage.link(base, realmName, held.id());
+        body.put("review", review);
+        if (respondAsync) {
+            return Response.status(Response.Status.ACCEPTED).location(location).entity(body)
+                    .header("Preference-Applied", "respond-async").type(MediaType.APPLICATION_JSON_TYPE).build();
         }
-        return Response.status(Response.Status.ACCEPTED).location(location).entity(body)
+        String message = body.path("message").asText() + ". Nothing was changed yet; review the request at " + review;
+        // Every client shows one of these fields: kcadm.sh error_description, the console error/errorMessage.
+        body.put("error", message);
+        body.put("error_description", message);
+        body.put("errorMessage", message);
+        return Response.status(Response.Status.CONFLICT).location(location).entity(body)
                 .type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    /** Whether a {@code Prefer} header (RFC 7240: comma-separated preferences, tokens case-insensitive) asks for respond-async. */
+    static boolean respondAsync(String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            String token = preference.split(";")[0].split("=")[0].trim();
+            if (token.equalsIgnoreCase("respond-async")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The body's bytes, put back for Keycloak; null when it exceeds the limit. */

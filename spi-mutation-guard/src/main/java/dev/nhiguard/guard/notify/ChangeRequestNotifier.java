@@ -1,7 +1,6 @@
 package dev.nhiguard.guard.notify;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.jboss.logging.Logger;
-import org.keycloak.common.Version;
 import org.keycloak.email.EmailException;
 import org.keycloak.email.EmailTemplateProvider;
 import org.keycloak.events.Event;
@@ -172,9 +170,7 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     /** The approvals page of the nhi-guard theme, opened on this change request. */
     private String approvalsPage(RealmModel realm, String id) {
         try {
-            URI base = session.getContext().getUri().getBaseUri();
-            return base.resolve("resources/" + Version.RESOURCES_VERSION + "/common/nhi-guard/approvals/index.html")
-                    + "#realm=" + realm.getName() + "&id=" + id;
+            return ApprovalsPage.link(session.getContext().getUri().getBaseUri(), realm.getName(), id);
         } catch (RuntimeException e) {
             return null; // no request (a background transition): the mail goes without a link
         }

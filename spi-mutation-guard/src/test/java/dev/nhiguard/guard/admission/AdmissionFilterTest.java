@@ -1,0 +1,32 @@
+package dev.nhiguard.guard.admission;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+
+import org.junit.jupiter.api.Test;
+
+class AdmissionFilterTest {
+
+    @Test
+    void onlyAnExplicitRespondAsyncPreferenceGetsTheAsynchronousAnswer() {
+        assertTrue(AdmissionFilter.respondAsync("respond-async"));
+        assertTrue(AdmissionFilter.respondAsync("Respond-Async"));
+        assertTrue(AdmissionFilter.respondAsync("return=minimal, respond-async, wait=10"));
+        assertTrue(AdmissionFilter.respondAsync(" respond-async ; foo=bar"));
+        assertFalse(AdmissionFilter.respondAsync(null));
+        assertFalse(AdmissionFilter.respondAsync(""));
+        assertFalse(AdmissionFilter.respondAsync("return=representation"));
+        assertFalse(AdmissionFilter.respondAsync("respond-asynchronously"));
+        assertFalse(AdmissionFilter.respondAsync("wait=respond-async"));
+    }
+
+    @Test
+    void theRawPathIsTakenRelativeToTheApplicationBase() {
+        assertEquals("/admin/realms/r/clients/a%2Fb", AdmissionFilter.rawPath(URI.create("http://h/kc/admin/realms/r/clients/a%2Fb"),
+                URI.create("http://h/kc/")));
+        assertEquals("/admin/realms/r", AdmissionFilter.rawPath(URI.create("http://h/admin/realms/r"), URI.create("http://h/")));
+    }
+}
