@@ -27,6 +27,8 @@ import dev.nhiguard.guard.backstop.ModelBackstop;
 import dev.nhiguard.guard.changerequest.ApproverBootstrapTask;
 import dev.nhiguard.guard.changerequest.AutoApplyTask;
 import dev.nhiguard.guard.changerequest.ExpiryTask;
+import dev.nhiguard.guard.metrics.GuardMetrics;
+import io.micrometer.core.instrument.Metrics;
 
 /**
  * Mounts {@code /admin/realms/{realm}/mutation-guard} and holds the server-wide switch
@@ -43,6 +45,8 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
     private List<ApproverBootstrapTask.Appointment> bootstrapApprovers = List.of();
     /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
     private final AtomicLong filterLastSeen = new AtomicLong();
+    /** The guard's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
+    private GuardMetrics metrics;
 
     @Override
     public AdminRealmResourceProvider create(KeycloakSession session) {
@@ -74,6 +78,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        metrics = GuardMetrics.register(Metrics.globalRegistry, factory);
         long interval = expiryIntervalSeconds * 1000;
         // The guard's tables exist only once the database migration (custom changelogs included) ran.
         factory.register(event -> {
@@ -110,6 +115,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
     @Override
     public String getId() {
         return PROVIDER_ID;
+    }
+
+    /** This server's meters; null before postInit. */
+    public GuardMetrics metrics() {
+        return metrics;
     }
 
     public boolean isEnabled() {
