@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,13 +32,11 @@ class MetricsIT {
     @Test
     void changeRequestsAppliesChainHeadAndSinkLagAreScraped(KeycloakTarget keycloak) throws Exception {
         HttpAdmin http = keycloak.http();
-        HttpAdmin management = new HttpAdmin(keycloak.managementUri());
         String realm = "realm=\"" + REALM + "\"";
 
-        Scrape before = scrape(management);
-        assertTrue(before.text.contains("# TYPE nhi_guard_change_requests_applies_total counter")
-                        || before.text.contains("nhi_guard_metrics_reading_age_seconds"),
-                "our meters are registered with Keycloak's registry:\n" + before.text);
+        PrometheusScrape before = PrometheusScrape.of(keycloak);
+        assertTrue(before.text().contains("# TYPE nhi_guard_metrics_reading_age_seconds gauge"),
+                "our meters are registered with Keycloak's registry:\n" + before.grep("nhi_guard"));
         double appliesBefore = before.value("nhi_guard_change_requests_applies_total", realm).orElse(0);
 
         String ann = token(http, "ann");
@@ -56,17 +50,17 @@ class MetricsIT {
         HttpAdmin.Response apply = http.post(GUARD + "/change-requests/" + applied + "/apply", cara, null);
         assertEquals(200, apply.status(), apply.body());
 
-        Scrape after = scrape(management);
+        PrometheusScrape after = PrometheusScrape.of(keycloak);
         assertEquals(appliesBefore + 1, after.value("nhi_guard_change_requests_applies_total", realm).orElse(0),
                 "the apply is counted at once (a counter, after commit):\n" + after.grep(REALM));
 
         // Gauges are read from the database at scrape time, at most every 10 s: wait for a reading after the apply.
         long deadline = System.currentTimeMillis() + WAIT_MILLIS;
         String why;
-        Scrape s;
+        PrometheusScrape s;
         do {
             Thread.sleep(1000);
-            s = scrape(management);
+            s = PrometheusScrape.of(keycloak);
             long head = http.get(ADMIN + "/audit-chain/head", ann).json().path("seq").asLong();
             why = check(s, realm, head);
         } while (why != null && System.currentTimeMillis() < deadline);
@@ -80,12 +74,12 @@ class MetricsIT {
         assertTrue(s.value("nhi_guard_audit_staged_oldest_age_seconds", realm).isPresent(), s.grep(REALM));
         assertTrue(s.value("nhi_guard_metrics_reading_age_seconds", "module=\"mutation-guard\"").orElse(-1) >= 0, s.grep("reading_age"));
         assertTrue(s.value("nhi_guard_metrics_reading_age_seconds", "module=\"audit\"").orElse(-1) >= 0, s.grep("reading_age"));
-        assertTrue(s.text.contains("# TYPE nhi_guard_audit_sink_lag gauge"), s.grep("sink"));
-        assertTrue(s.text.contains("jvm_"), "Keycloak's own meters are still there");
+        assertTrue(s.text().contains("# TYPE nhi_guard_audit_sink_lag gauge"), s.grep("sink"));
+        assertTrue(s.text().contains("jvm_"), "Keycloak's own meters are still there");
     }
 
     /** Null when the scrape shows the realm's state: one applied and one pending request, the chain head, the file sink. */
-    private static String check(Scrape s, String realm, long head) {
+    private static String check(PrometheusScrape s, String realm, long head) {
         OptionalDouble appliedCount = s.value("nhi_guard_change_requests", realm, "state=\"APPLIED\"");
         OptionalDouble pending = s.value("nhi_guard_change_requests", realm, "state=\"PENDING\"");
         if (appliedCount.orElse(-1) != 1 || pending.orElse(-1) != 1) {
@@ -113,47 +107,4 @@ class MetricsIT {
         return http.passwordGrant(REALM, "admin-cli", user, user + "-pass", null).path("access_token").asText();
     }
 
-    private static Scrape scrape(HttpAdmin management) {
-        HttpAdmin.Response r = management.get("/metrics", null);
-        assertEquals(200, r.status(), "GET /metrics on the management port: " + r.body());
-        return new Scrape(r.body());
-    }
-
-    /** A Prometheus text exposition. */
-    record Scrape(String text) {
-        private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)");
-
-        /** The value of the one sample of the meter whose labels include all the given {@code name="value"} pairs. */
-        OptionalDouble value(String meter, String... labels) {
-            Map<String, Double> found = new LinkedHashMap<>();
-            for (String line : text.split("\n")) {
-                Matcher m = SAMPLE.matcher(line);
-                if (!m.find() || !m.group(1).equals(meter)) {
-                    continue;
-                }
-                String l = m.group(3) == null ? "" : m.group(3);
-                boolean all = true;
-                for (String label : labels) {
-                    all &= l.contains(label);
-                }
-                if (all) {
-                    found.put(line, Double.parseDouble(m.group(4)));
-                }
-            }
-            if (found.size() > 1) {
-                fail("more than one sample of " + meter + " with " + String.join(",", labels) + ": " + found.keySet());
-            }
-            return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.values().iterator().next());
-        }
-
-        String grep(String part) {
-            StringBuilder b = new StringBuilder();
-            for (String line : text.split("\n")) {
-                if (line.contains(part)) {
-                    b.append(line).append('\n');
-                }
-            }
-            return b.toString();
-        }
-    }
 }
