@@ -17,9 +17,9 @@ import dev.nhiguard.testing.KeycloakTarget;
 
 /**
  * Our meters on Keycloak's management port ({@code --metrics-enabled}): a change request held,
- * approved and applied in the realm {@code guard-metrics}, another left pending, then
- * {@code /metrics} scraped until the gauges (read from the database at most every 10 s per
- * node) show it.
+ * approved and applied in the realm {@code guard-metrics}, another left pending, a third whose
+ * apply Keycloak refuses, then {@code /metrics} scraped until the gauges (read from the
+ * database at most every 10 s per node) show it.
  */
 @ExtendWith(KeycloakExtension.class)
 class MetricsIT {
@@ -38,6 +38,7 @@ class MetricsIT {
         assertTrue(before.text().contains("# TYPE nhi_guard_metrics_reading_age_seconds gauge"),
                 "our meters are registered with Keycloak's registry:\n" + before.grep("nhi_guard"));
         double appliesBefore = before.value("nhi_guard_change_requests_applies_total", realm).orElse(0);
+        double failuresBefore = before.value("nhi_guard_change_requests_apply_failures_total", realm).orElse(0);
 
         String ann = token(http, "ann");
         String cara = token(http, "cara");
@@ -50,9 +51,24 @@ class MetricsIT {
         HttpAdmin.Response apply = http.post(GUARD + "/change-requests/" + applied + "/apply", cara, null);
         assertEquals(200, apply.status(), apply.body());
 
+        // Keycloak's partial import fails on a group without a path (a NullPointerException inside Keycloak):
+        // held, approved, and the replay is refused, so the request becomes FAILED.
+        HttpAdmin.Response heldImport = http.post(ADMIN + "/partialImport", cara, "{\"ifResourceExists\":\"FAIL\","
+                + "\"roles\":{\"realm\":[{\"name\":\"metrics-role\"}]},"
+                + "\"groups\":[{\"name\":\"metrics-team\",\"realmRoles\":[\"metrics-role\"],\"subGroups\":[{\"name\":\"metrics-sub\"}]}]}");
+        assertEquals(202, heldImport.status(), heldImport.body());
+        String failing = heldImport.json().path("id").asText();
+        assertEquals(200, http.post(GUARD + "/change-requests/" + failing + "/approve", ann,
+                "{\"digest\":\"" + heldImport.json().path("digest").asText() + "\"}").status());
+        HttpAdmin.Response failed = http.post(GUARD + "/change-requests/" + failing + "/apply", cara, null);
+        assertEquals(409, failed.status(), failed.body());
+        assertEquals("FAILED", failed.json().path("state").asText(), failed.body());
+
         PrometheusScrape after = PrometheusScrape.of(keycloak);
         assertEquals(appliesBefore + 1, after.value("nhi_guard_change_requests_applies_total", realm).orElse(0),
                 "the apply is counted at once (a counter, after commit):\n" + after.grep(REALM));
+        assertEquals(failuresBefore + 1, after.value("nhi_guard_change_requests_apply_failures_total", realm).orElse(0),
+                "the failed apply is counted:\n" + after.grep(REALM));
 
         // Gauges are read from the database at scrape time, at most every 10 s: wait for a reading after the apply.
         long deadline = System.currentTimeMillis() + WAIT_MILLIS;
@@ -78,12 +94,14 @@ class MetricsIT {
         assertTrue(s.text().contains("jvm_"), "Keycloak's own meters are still there");
     }
 
-    /** Null when the scrape shows the realm's state: one applied and one pending request, the chain head, the file sink. */
+    /** Null when the scrape shows the realm's state: one applied, one pending, one failed request, the chain head, the file sink. */
     private static String check(PrometheusScrape s, String realm, long head) {
         OptionalDouble appliedCount = s.value("nhi_guard_change_requests", realm, "state=\"APPLIED\"");
         OptionalDouble pending = s.value("nhi_guard_change_requests", realm, "state=\"PENDING\"");
-        if (appliedCount.orElse(-1) != 1 || pending.orElse(-1) != 1) {
-            return "change requests of " + REALM + ": APPLIED " + appliedCount + ", PENDING " + pending + " (want 1 and 1)";
+        OptionalDouble failedCount = s.value("nhi_guard_change_requests", realm, "state=\"FAILED\"");
+        if (appliedCount.orElse(-1) != 1 || pending.orElse(-1) != 1 || failedCount.orElse(-1) != 1) {
+            return "change requests of " + REALM + ": APPLIED " + appliedCount + ", PENDING " + pending + ", FAILED " + failedCount
+                    + " (want 1 each)";
         }
         OptionalDouble chain = s.value("nhi_guard_audit_chain_head", realm);
         if (head == 0 || chain.orElse(-1) != head) {
