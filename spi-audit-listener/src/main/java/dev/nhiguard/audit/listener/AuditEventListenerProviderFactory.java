@@ -46,7 +46,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds());
+        metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
         if (config.tokenEventsBatched()) {
             sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(), 2);
         }

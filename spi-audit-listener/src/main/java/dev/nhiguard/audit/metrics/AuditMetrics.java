@@ -21,13 +21,10 @@ import io.micrometer.core.instrument.Tags;
 /**
  * The audit chain's meters. Sink delivery errors are counted on the node that tried; the
  * chain heads, staged user events and sink cursors are shared state, read with three bounded
- * queries (one row per realm, per realm and sink) at scrape time, at most once per interval
- * on this node. One instance per server, owned by the listener factory.
+ * queries (one row per realm, per realm and sink) at scrape time, at most once per read
+ * interval on this node. One instance per server, owned by the listener factory.
  */
 public final class AuditMetrics {
-
-    /** Shortest time between two database readings of this node's gauges. */
-    public static final long READ_INTERVAL_MILLIS = 10_000;
 
     static final String CHAIN_HEAD = "nhi.guard.audit.chain.head";
     static final String STAGED = "nhi.guard.audit.staged.events";
@@ -60,7 +57,7 @@ public final class AuditMetrics {
     private final MultiGauge sinkLag;
     private final CachedReading<Reading> reading;
 
-    private AuditMetrics(MeterRegistry registry, KeycloakSessionFactory factory, List<String> sinkIds) {
+    private AuditMetrics(MeterRegistry registry, KeycloakSessionFactory factory, List<String> sinkIds, long readIntervalMillis) {
         this.sinkIds = List.copyOf(sinkIds);
         sinkErrors = Counter.builder(SINK_ERRORS)
                 .description("Failed deliveries of audit records to a push sink on this node (each is retried with back-off)")
@@ -77,17 +74,21 @@ public final class AuditMetrics {
         sinkLag = MultiGauge.builder(SINK_LAG)
                 .description("Records of the realm's chain not yet delivered to the sink: chain head minus the sink's cursor")
                 .register(registry);
-        reading = new CachedReading<>("audit chain", () -> read(factory), this::show, READ_INTERVAL_MILLIS,
+        reading = new CachedReading<>("audit chain", () -> read(factory), this::show, readIntervalMillis,
                 System::currentTimeMillis);
         Gauge.builder(READING_AGE, this, AuditMetrics::readingAgeSeconds).baseUnit("seconds").tag("module", "audit")
                 .description("Seconds since the module's gauges were last read from the database (NaN before the first reading); "
-                        + "growing beyond the read interval means readings fail")
+                        + "growing well beyond the read interval means readings fail")
                 .register(registry);
     }
 
-    /** Registers the audit chain's meters; {@code sinkIds} are the configured push sinks. */
-    public static AuditMetrics register(MeterRegistry registry, KeycloakSessionFactory factory, List<String> sinkIds) {
-        return new AuditMetrics(registry, factory, sinkIds);
+    /**
+     * Registers the audit chain's meters; {@code sinkIds} are the configured push sinks, the gauges
+     * read the database at most once per {@code readIntervalMillis}.
+     */
+    public static AuditMetrics register(MeterRegistry registry, KeycloakSessionFactory factory, List<String> sinkIds,
+            long readIntervalMillis) {
+        return new AuditMetrics(registry, factory, sinkIds, readIntervalMillis);
     }
 
     /** A delivery to the sink failed on this node. */

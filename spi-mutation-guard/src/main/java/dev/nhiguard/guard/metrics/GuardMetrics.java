@@ -27,13 +27,10 @@ import io.micrometer.core.instrument.Tags;
 /**
  * The mutation guard's meters. Counters count on this node what happened on it (after the
  * commit that made it true); gauges show the shared state of the change-request table, read
- * with one grouped query at scrape time, at most once per interval on this node. One instance
+ * with grouped queries at scrape time, at most once per read interval on this node. One instance
  * per server, owned by {@link MutationGuardResourceProviderFactory}.
  */
 public final class GuardMetrics {
-
-    /** Shortest time between two database readings of this node's gauges. */
-    public static final long READ_INTERVAL_MILLIS = 10_000;
 
     static final String CHANGE_REQUESTS = "nhi.guard.change.requests";
     static final String OLDEST_PENDING = "nhi.guard.change.requests.oldest.pending.age";
@@ -53,7 +50,7 @@ public final class GuardMetrics {
     private final MultiGauge oldestPending;
     private final CachedReading<Reading> reading;
 
-    private GuardMetrics(MeterRegistry registry, KeycloakSessionFactory factory) {
+    private GuardMetrics(MeterRegistry registry, KeycloakSessionFactory factory, long readIntervalMillis) {
         applies = Counter.builder(APPLIES)
                 .description("Change requests applied on this node (counted after the commit)")
                 .withRegistry(registry);
@@ -61,22 +58,25 @@ public final class GuardMetrics {
                 .description("Applies Keycloak refused or that did not commit on this node; the request became FAILED")
                 .withRegistry(registry);
         changeRequests = MultiGauge.builder(CHANGE_REQUESTS)
-                .description("Change requests by realm and state (database, read at most every 10 s per node)")
+                .description("Change requests by realm and state (read from the database at most once per read interval per node)")
                 .register(registry);
         oldestPending = MultiGauge.builder(OLDEST_PENDING).baseUnit("seconds")
                 .description("Age of the oldest PENDING change request of the realm, 0 if none")
                 .register(registry);
-        reading = new CachedReading<>("mutation guard", () -> read(factory), this::show, READ_INTERVAL_MILLIS,
+        reading = new CachedReading<>("mutation guard", () -> read(factory), this::show, readIntervalMillis,
                 System::currentTimeMillis);
         Gauge.builder(READING_AGE, this, GuardMetrics::readingAgeSeconds).baseUnit("seconds").tag("module", "mutation-guard")
                 .description("Seconds since the module's gauges were last read from the database (NaN before the first reading); "
-                        + "growing beyond the read interval means readings fail")
+                        + "growing well beyond the read interval means readings fail")
                 .register(registry);
     }
 
-    /** Registers the guard's meters with the registry; the gauges read through the factory's sessions. */
-    public static GuardMetrics register(MeterRegistry registry, KeycloakSessionFactory factory) {
-        return new GuardMetrics(registry, factory);
+    /**
+     * Registers the guard's meters with the registry; the gauges read through the factory's
+     * sessions, at most once per {@code readIntervalMillis}.
+     */
+    public static GuardMetrics register(MeterRegistry registry, KeycloakSessionFactory factory, long readIntervalMillis) {
+        return new GuardMetrics(registry, factory, readIntervalMillis);
     }
 
     /** The server's instance, or null when the guard's factory is not deployed. */

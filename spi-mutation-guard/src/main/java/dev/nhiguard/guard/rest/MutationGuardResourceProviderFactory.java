@@ -42,6 +42,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     private boolean enabled = true;
     private long expiryIntervalSeconds = 60;
+    private long metricsReadIntervalSeconds = 10;
     private List<ApproverBootstrapTask.Appointment> bootstrapApprovers = List.of();
     /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
     private final AtomicLong filterLastSeen = new AtomicLong();
@@ -69,6 +70,10 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         if (expiryIntervalSeconds < 1) {
             throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
         }
+        metricsReadIntervalSeconds = config.getLong("metrics-read-interval-seconds", 10L);
+        if (metricsReadIntervalSeconds < 1) {
+            throw new IllegalArgumentException("metrics-read-interval-seconds must be at least 1");
+        }
         bootstrapApprovers = ApproverBootstrapTask.Appointment.parse(config.get("bootstrap-approvers"));
         if (!bootstrapApprovers.isEmpty()) {
             LOG.warnf("Mutation guard: the operator names bootstrap approvers %s; they are appointed while their realm has "
@@ -78,7 +83,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        metrics = GuardMetrics.register(Metrics.globalRegistry, factory);
+        metrics = GuardMetrics.register(Metrics.globalRegistry, factory, metricsReadIntervalSeconds * 1000);
         long interval = expiryIntervalSeconds * 1000;
         // The guard's tables exist only once the database migration (custom changelogs included) ran.
         factory.register(event -> {
@@ -147,6 +152,10 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
                 .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
                         + "and applies cooled-down requests of realms with autoApply.")
+                .add()
+                .property().name("metrics-read-interval-seconds").type("int").defaultValue(10)
+                .helpText("Shortest time (seconds) between two database readings of the change-request gauges of one node "
+                        + "(read when /metrics is scraped, with --metrics-enabled=true).")
                 .add()
                 .property().name("bootstrap-approvers").type("string")
                 .helpText("Operator's appointment of approvers: realm:username pairs separated by commas. While a named "
