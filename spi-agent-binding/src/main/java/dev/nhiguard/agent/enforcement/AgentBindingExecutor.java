@@ -34,6 +34,7 @@ import org.keycloak.services.x509.X509ClientCertificateLookup;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.nhiguard.agent.metrics.AgentMetrics;
 import dev.nhiguard.agent.registry.AgentClock;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.KeyThumbprints;
@@ -88,6 +89,10 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         if (refusal != null) {
             LOG.infof("realm %s: token refused for agent client %s (%s): %s", realm.getName(), client.getClientId(),
                     client.getId(), refusal.description());
+            AgentMetrics metrics = AgentMetrics.of(session.getKeycloakSessionFactory());
+            if (metrics != null) {
+                metrics.tokenRefused(realm.getName(), refusal.reason());
+            }
             throw new ClientPolicyException(refusal.error(), refusal.description());
         }
         return agent;

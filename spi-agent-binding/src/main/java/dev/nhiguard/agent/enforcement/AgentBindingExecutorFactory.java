@@ -18,6 +18,8 @@ import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProvider;
 import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProviderFactory;
 
 import dev.nhiguard.agent.ModuleVersion;
+import dev.nhiguard.agent.metrics.AgentMetrics;
+import io.micrometer.core.instrument.Metrics;
 
 /**
  * Client-policy executor {@value #PROVIDER_ID}: refuses tokens to expired, suspended, retired
@@ -36,6 +38,8 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
     /** False for the per-realm instances Keycloak's component factory creates for client policies. */
     private boolean serverInstance;
     private volatile SecurityProfileCheck.Status startupStatus;
+    /** The agent module's meters in Micrometer's global registry; only on the server instance. */
+    private AgentMetrics metrics;
 
     @Override
     public ClientPolicyExecutorProvider create(KeycloakSession session) {
@@ -56,6 +60,7 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
         if (!serverInstance) {
             return;
         }
+        metrics = AgentMetrics.register(Metrics.globalRegistry);
         factory.register(event -> {
             if (event instanceof PostMigrationEvent) {
                 KeycloakModelUtils.runJobInTransaction(factory, session -> {
@@ -70,6 +75,11 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
                 });
             }
         });
+    }
+
+    /** This server's meters; null before postInit and on per-realm instances. */
+    public AgentMetrics metrics() {
+        return metrics;
     }
 
     public boolean clockOffsetsEnabled() {

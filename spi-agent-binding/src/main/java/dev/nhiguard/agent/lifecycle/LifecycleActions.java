@@ -20,6 +20,7 @@ import org.keycloak.models.jpa.entities.RealmEntity;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 
+import dev.nhiguard.agent.metrics.AgentMetrics;
 import dev.nhiguard.agent.registry.AgentClock;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.AgentRegistry;
@@ -76,6 +77,7 @@ public final class LifecycleActions {
         }
         record(client, SUSPEND, trigger, recorded);
         emit(client, "suspended", trigger, recorded);
+        AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
         return Outcome.DONE;
     }
 

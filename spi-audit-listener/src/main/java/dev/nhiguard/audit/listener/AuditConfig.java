@@ -30,7 +30,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                    boolean includeRepresentation, Set<String> redactFields, RecordSealing sealing, int maxRecordBytes,
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
                    SinkRunner sinks, int sinkIntervalSeconds,
-                   boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds) {
+                   boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds,
+                   int metricsReadIntervalSeconds) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -44,6 +45,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
     static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
     static final int DEFAULT_SEQUENCER_BATCH = 500;
     static final int DEFAULT_SEQUENCER_INTERVAL = 5;
+    static final int DEFAULT_METRICS_READ_INTERVAL = 10;
 
     static AuditConfig from(Config.Scope scope) {
         int max = scope.getInt("max-record-bytes", DEFAULT_MAX_RECORD_BYTES);
@@ -116,6 +118,10 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
         if (sequencerBatch < 1 || sequencerBatch > 1000 || sequencerInterval < 1) {
             throw new IllegalArgumentException("sequencer-batch-size must be 1..1000 and sequencer-interval-seconds at least 1");
         }
+        int metricsReadInterval = scope.getInt("metrics-read-interval-seconds", DEFAULT_METRICS_READ_INTERVAL);
+        if (metricsReadInterval < 1) {
+            throw new IllegalArgumentException("metrics-read-interval-seconds must be at least 1");
+        }
         Set<String> redactFields = set(scope.getArray("redact-fields"), List.of());
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
@@ -125,7 +131,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 redactFields, new RecordSealing(redactFields),
                 max, new Checkpoints(every, operatorKey), interval,
                 sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
-                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval);
+                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval, metricsReadInterval);
     }
 
     /** Whether events of this realm (by id or name) are chained. */
@@ -163,6 +169,10 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .property().name("sequencer-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("How often a cluster-wide task sequences staged user events left behind (e.g. by a stopped node).")
                 .defaultValue(DEFAULT_SEQUENCER_INTERVAL).add()
+                .property().name("metrics-read-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Shortest time between two database readings of the chain heads, staged events and sink cursors for the "
+                        + "metrics of one node (read when /metrics is scraped, with --metrics-enabled=true).")
+                .defaultValue(DEFAULT_METRICS_READ_INTERVAL).add()
                 .property().name("checkpoint-every-records").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
                 .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()

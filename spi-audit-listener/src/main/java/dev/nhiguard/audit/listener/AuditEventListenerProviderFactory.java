@@ -14,7 +14,10 @@ import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
 import org.keycloak.timer.TimerProvider;
 
+import io.micrometer.core.instrument.Metrics;
+
 import dev.nhiguard.audit.ModuleVersion;
+import dev.nhiguard.audit.metrics.AuditMetrics;
 import dev.nhiguard.audit.store.Checkpoints;
 import dev.nhiguard.audit.store.RecordSealing;
 
@@ -28,6 +31,8 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     private AuditConfig config;
     private Sequencer sequencer;
+    /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
+    private AuditMetrics metrics;
 
     @Override
     public EventListenerProvider create(KeycloakSession session) {
@@ -41,6 +46,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
         if (config.tokenEventsBatched()) {
             sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(), 2);
         }
@@ -62,7 +68,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 if (config.sinks() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
-                            s -> config.sinks().deliverAll(s, config.checkpoints()), interval), interval, "nhi-audit-sinks");
+                            s -> config.sinks().deliverAll(s, config.checkpoints(), metrics::sinkDeliveryFailed), interval), interval, "nhi-audit-sinks");
                 }
             }
         });

@@ -1,6 +1,7 @@
 package dev.nhiguard.audit.sink;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -41,20 +42,23 @@ public final class SinkRunner {
         return sinks;
     }
 
-    /** One delivery round: every sink, every realm with undelivered records, each in its own transaction. */
-    public void deliverAll(KeycloakSession session, Checkpoints checkpoints) {
+    /**
+     * One delivery round: every sink, every realm with undelivered records, each in its own
+     * transaction; {@code failed} hears the id of a sink each time one of its deliveries fails.
+     */
+    public void deliverAll(KeycloakSession session, Checkpoints checkpoints, Consumer<String> failed) {
         for (Sink sink : sinks) {
             List<String> realms = session.getProvider(JpaConnectionProvider.class).getEntityManager()
                     .createQuery("select h.realmId from AuditHeadEntity h where h.seq > coalesce((select s.deliveredSeq from SinkStateEntity s "
                             + "where s.sinkId = :sink and s.realmId = h.realmId), 0)", String.class)
                     .setParameter("sink", sink.id()).getResultList();
             for (String realmId : realms) {
-                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId));
+                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId, failed));
             }
         }
     }
 
-    private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId) {
+    private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
         SinkStateEntity state = lockState(session, em, sink.id(), realmId);
         if (state.getNextAttemptAt() > System.currentTimeMillis()) {
@@ -85,6 +89,7 @@ public final class SinkRunner {
                 state.setAttempts(attempts);
                 state.setNextAttemptAt(System.currentTimeMillis() + backoff * 1000);
                 state.setLastError(failure.length() > 1000 ? failure.substring(0, 1000) : failure);
+                failed.accept(sink.id());
                 LOG.warnf("audit sink %s: delivery of realm %s records %d..%d failed (attempt %d, next in %d s): %s",
                         sink.id(), realmId, first, last, attempts, backoff, failure);
                 return;

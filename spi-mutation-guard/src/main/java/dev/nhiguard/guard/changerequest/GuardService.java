@@ -33,6 +33,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nhiguard.guard.canonical.CanonicalJson;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.catalogue.TargetType;
+import dev.nhiguard.guard.metrics.GuardMetrics;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.replay.Replayer;
@@ -543,6 +544,8 @@ public final class GuardService {
             emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);
         }
         emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
+        String realmName = realm.getName();
+        GuardMetrics.afterCommit(s, m -> m.applied(realmName));
         LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), cr.getMethod(), cr.getPath(),
                 outcome.status());
         return ok(resultView(store, realm, cr, outcome, callerIsRequester));
@@ -565,6 +568,8 @@ public final class GuardService {
             // Decided meanwhile (expired by the scheduled task): the failed attempt is only recorded.
             store.history(cr, caller.userId(), "APPLY_FAILED", cr.getState(), cr.getState(), detail);
         }
+        String realmName = realm.getName();
+        GuardMetrics.afterCommit(s, m -> m.applyFailed(realmName));
         LOG.warnf("Change request %s in realm %s failed on apply: %d %s", id, realm.getName(), outcome.status(), outcome.body());
         ObjectNode view = resultView(store, realm, cr, outcome, callerIsRequester);
         view.put("error", "apply_failed");

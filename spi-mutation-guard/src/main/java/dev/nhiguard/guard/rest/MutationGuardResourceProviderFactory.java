@@ -27,6 +27,8 @@ import dev.nhiguard.guard.backstop.ModelBackstop;
 import dev.nhiguard.guard.changerequest.ApproverBootstrapTask;
 import dev.nhiguard.guard.changerequest.AutoApplyTask;
 import dev.nhiguard.guard.changerequest.ExpiryTask;
+import dev.nhiguard.guard.metrics.GuardMetrics;
+import io.micrometer.core.instrument.Metrics;
 
 /**
  * Mounts {@code /admin/realms/{realm}/mutation-guard} and holds the server-wide switch
@@ -40,9 +42,12 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     private boolean enabled = true;
     private long expiryIntervalSeconds = 60;
+    private long metricsReadIntervalSeconds = 10;
     private List<ApproverBootstrapTask.Appointment> bootstrapApprovers = List.of();
     /** When this node's HTTP admission filter last ran (ms), 0 if never: the filter's proof of life. */
     private final AtomicLong filterLastSeen = new AtomicLong();
+    /** The guard's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
+    private GuardMetrics metrics;
 
     @Override
     public AdminRealmResourceProvider create(KeycloakSession session) {
@@ -65,6 +70,10 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         if (expiryIntervalSeconds < 1) {
             throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
         }
+        metricsReadIntervalSeconds = config.getLong("metrics-read-interval-seconds", 10L);
+        if (metricsReadIntervalSeconds < 1) {
+            throw new IllegalArgumentException("metrics-read-interval-seconds must be at least 1");
+        }
         bootstrapApprovers = ApproverBootstrapTask.Appointment.parse(config.get("bootstrap-approvers"));
         if (!bootstrapApprovers.isEmpty()) {
             LOG.warnf("Mutation guard: the operator names bootstrap approvers %s; they are appointed while their realm has "
@@ -74,6 +83,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        metrics = GuardMetrics.register(Metrics.globalRegistry, factory, metricsReadIntervalSeconds * 1000);
         long interval = expiryIntervalSeconds * 1000;
         // The guard's tables exist only once the database migration (custom changelogs included) ran.
         factory.register(event -> {
@@ -112,6 +122,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         return PROVIDER_ID;
     }
 
+    /** This server's meters; null before postInit. */
+    public GuardMetrics metrics() {
+        return metrics;
+    }
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -137,6 +152,10 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
                 .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
                         + "and applies cooled-down requests of realms with autoApply.")
+                .add()
+                .property().name("metrics-read-interval-seconds").type("int").defaultValue(10)
+                .helpText("Shortest time (seconds) between two database readings of the change-request gauges of one node "
+                        + "(read when /metrics is scraped, with --metrics-enabled=true).")
                 .add()
                 .property().name("bootstrap-approvers").type("string")
                 .helpText("Operator's appointment of approvers: realm:username pairs separated by commas. While a named "
