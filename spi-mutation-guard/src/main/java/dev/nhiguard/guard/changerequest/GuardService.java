@@ -343,9 +343,9 @@ public final class GuardService {
         }
         Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm);
         if (inverse == null) {
-            throw GuardErrors.error(422, "unsupported_request", "Operation "
-                    + original.getOperation() + " cannot be rolled back from its before-image (secrets, keys and deleted "
-                    + "objects are not stored); submit the restoring change yourself");
+            throw GuardErrors.error(422, "unsupported_request", "Operation " + original.getOperation()
+                    + " cannot be rolled back from its before-image: " + Rollbacks.whyNot(original)
+                    + "; submit the restoring change yourself");
         }
         AuthState as = AuthState.of(s, auth);
         String problem = as.stepUpProblem(policy);

@@ -88,6 +88,27 @@ final class Rollbacks {
         };
     }
 
+    /** Why an applied request has no inverse request (the 422 of a rollback says it). */
+    static String whyNot(ChangeRequestEntity cr) {
+        String method = cr.getMethod() == null ? "" : cr.getMethod();
+        return switch (cr.getOperation()) {
+            case "realm-delete" -> "the realm and everything in it were deleted, the guard's own records with it";
+            case "events-delete" -> "deleted events are not kept by the guard (the audit chain keeps its own records)";
+            case "audit-chain-prune" -> "pruned audit records are not kept; restore them from an export";
+            case "user-federation-action" -> "a sync, unlink or removal of federated users changes users the before-image does not hold";
+            case "workflow-config", "admin-permissions", "organization-identity-provider", "unclassified-write",
+                    "brute-force-clear-all", "client-registration-access-token", "user-create-privileged" ->
+                    "the guard takes no before-image of what this operation changes";
+            default -> switch (method) {
+                case "DELETE" -> "a deleted object's secrets, and what referred to it (grants, links, clients using it), "
+                        + "are not in its before-image";
+                case "POST" -> cr.getBeforeImage() == null ? "the request created an object the before-image does not name"
+                        : "the request ran an action or added something the before-image cannot name";
+                default -> "secrets, keys and the structure of flows are not restored from before-images";
+            };
+        };
+    }
+
     /** Agents and named definitions: {@link DefinitionRollbacks}, with the realm as it is now. */
     private static Inverse definition(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
         String path = cr.getPath().indexOf('?') < 0 ? cr.getPath() : cr.getPath().substring(0, cr.getPath().indexOf('?'));
