@@ -215,6 +215,26 @@ class BeforeImagesIT {
         assertEquals(before, compositeNames("ops"));
     }
 
+    // ------------------------------------------------------------------ groups
+
+    @Test
+    void aServiceAccountGroupJoinWhoseGroupGainedRolesSinceIsRefused() {
+        HttpAdmin.Response created = http.post(A + "/groups", token("ann"), "{\"name\":\"img-team\"}");
+        assertEquals(201, created.status(), created.body());
+        String group = created.header("Location").substring(created.header("Location").lastIndexOf('/') + 1);
+        String sa = get(A + "/clients/" + get(A + "/clients?clientId=sa-img").get(0).path("id").asText()
+                + "/service-account-user").path("id").asText();
+        String join = held(http.put(A + "/users/" + sa + "/groups/" + group, token("cara"), null));
+        assertEquals("service-account-group-join", changeRequest(join).path("operation").asText());
+
+        // meanwhile the group gains a role (itself approved): the join would now give more than was approved
+        approveAndApply(held(http.post(A + "/groups/" + group + "/role-mappings/realm", token("cara"), "[" + role("auditor") + "]")));
+        HttpAdmin.Response applied = approveAndTryApply(join);
+        assertEquals(409, applied.status(), applied.body());
+        assertEquals("target_changed", applied.json().path("error").asText(), applied.body());
+        assertEquals(0, get(A + "/users/" + sa + "/groups").size());
+    }
+
     // ------------------------------------------------------------------ client scopes
 
     String scopeId(String name) {

@@ -316,20 +316,24 @@ public final class TargetState implements Facts {
     /**
      * The before-image of a request with several effects: the primary target's, and under
      * {@link #EFFECT_TARGETS} the image of every other effect's target the primary's does not
-     * cover, each with its type and id so that apply can take it again ({@link #currentImage}).
+     * cover and of the group a group join refers to, each with its type and id so that apply can
+     * take it again ({@link #currentImage}).
      */
     public JsonNode beforeImage(Match primary, List<Match> effects, String path, JsonNode body) {
         JsonNode image = beforeImage(primary.targetType(), primary.targetId(), primary.operation().id(), body);
         ObjectNode others = JsonSerialization.mapper.createObjectNode();
         for (Match effect : effects) {
             Match e = resolve(effect, path, body);
-            if (e.targetType() == TargetType.CLIENTS || e.targetType() == TargetType.OTHER || covers(primary, e)
-                    || others.has(e.target())) {
+            String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
+            if (group != null) {
+                // the group a join refers to: members gain its role mappings as they are at apply time
+                Match joined = new Match(e.operation(), e.pathVars(), TargetType.DEFINITION, Definitions.GROUP + ":" + group);
+                pin(others, joined, body);
+            }
+            if (e.targetType() == TargetType.CLIENTS || e.targetType() == TargetType.OTHER || covers(primary, e)) {
                 continue;
             }
-            others.putObject(e.target()).put("operation", e.operation().id()).put("targetType", e.targetType().name())
-                    .put("targetId", e.targetId())
-                    .set("image", beforeImage(e.targetType(), e.targetId(), e.operation().id(), body));
+            pin(others, e, body);
         }
         if (others.isEmpty()) {
             return image;
@@ -337,6 +341,18 @@ public final class TargetState implements Facts {
         ObjectNode out = image instanceof ObjectNode o ? o : JsonSerialization.mapper.createObjectNode();
         out.set(EFFECT_TARGETS, others);
         return out;
+    }
+
+    /** Group joins: the joined group is a definition the request refers to. */
+    private static final java.util.Set<String> GROUP_JOINS = java.util.Set.of("service-account-group-join",
+            "privileged-group-join");
+
+    private void pin(ObjectNode others, Match e, JsonNode body) {
+        if (!others.has(e.target())) {
+            others.putObject(e.target()).put("operation", e.operation().id()).put("targetType", e.targetType().name())
+                    .put("targetId", e.targetId())
+                    .set("image", beforeImage(e.targetType(), e.targetId(), e.operation().id(), body));
+        }
     }
 
     /** Whether the primary target's image already holds the effect's target (the realm holds its policy attribute). */
