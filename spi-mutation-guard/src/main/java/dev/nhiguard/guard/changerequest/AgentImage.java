@@ -118,7 +118,7 @@ final class AgentImage {
                 }
                 out.set(f, kb);
             } else if (f.equals("owner")) {
-                if (!was.path("type").isTextual() || !was.path("id").isTextual()) {
+                if (was == null || !was.path("type").isTextual() || !was.path("id").isTextual()) {
                     return null;
                 }
                 out.putObject("owner").put("type", was.get("type").asText()).put("id", was.get("id").asText());
