@@ -355,7 +355,9 @@ public final class Catalogue {
                 .alsoAt("DELETE", "/clients/{client}/roles/{role}/composites"));
         ops.add(op("group-role-revoke", "DELETE", "/groups/{group}/role-mappings/realm", PRIVILEGE, true,
                 TargetType.DEFINITION, null, "Remove realm or client role mappings of a group (the rollback of a grant)",
-                (v, b, f) -> true).alsoAt("DELETE", "/groups/{group}/role-mappings/clients/{client}"));
+                (v, b, f) -> true).alsoAt("DELETE", "/groups/{group}/role-mappings/clients/{client}")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/realm")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}"));
         ops.add(op("client-scope-mapping-remove", "DELETE", "/client-scopes/{scope}/scope-mappings/realm", PRIVILEGE, true,
                 TargetType.DEFINITION, null, "Remove scope mappings of a client scope (the rollback of an add)",
                 (v, b, f) -> true).alsoAt("DELETE", "/client-scopes/{scope}/scope-mappings/clients/{other}"));

@@ -101,6 +101,11 @@ final class Definitions {
                 GroupModel g = session.groups().getGroupById(realm, b);
                 yield g == null ? null : GROUP + ":" + g.getId();
             }
+            case "organizations" -> {
+                // /organizations/{org}/groups/{group}/…: an organization's group
+                GroupModel g = "groups".equals(c) && rel.size() > 3 ? session.groups().getGroupById(realm, rel.get(3)) : null;
+                yield g == null ? null : GROUP + ":" + g.getId();
+            }
             case "client-policies" -> "policies".equals(b) || "profiles".equals(b) ? CLIENT_POLICIES + ":" + b : null;
             case "users" -> "profile".equals(b) && rel.size() == 2 ? USER_PROFILE + ":realm" : null;
             case "default-default-client-scopes" -> DEFAULT_CLIENT_SCOPES + ":default";

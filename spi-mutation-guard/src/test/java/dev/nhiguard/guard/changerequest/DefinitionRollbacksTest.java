@@ -150,6 +150,11 @@ class DefinitionRollbacksTest {
                 "[{'name':'a'},{'name':'b'}]").body());
         assertEquals(json("[{'name':'c2'}]"), inverse("group-role-grant", "POST",
                 R + "/groups/g1/role-mappings/clients/u9", group, "[{'name':'c1'},{'name':'c2'}]").body());
+        Rollbacks.Inverse org = inverse("group-role-grant", "POST", R + "/organizations/o1/groups/g1/role-mappings/clients/u9",
+                group, "[{'name':'c1'},{'name':'c3'}]");
+        assertEquals("DELETE", org.method());
+        assertEquals(R + "/organizations/o1/groups/g1/role-mappings/clients/u9", org.path());
+        assertEquals(json("[{'name':'c3'}]"), org.body());
         Rollbacks.Inverse move = inverse("group-move", "POST", R + "/groups", group, "{'id':'g1'}");
         assertEquals(R + "/groups/p1/children", move.path());
         assertEquals(json("{'id':'g1','name':'ops'}"), move.body());
