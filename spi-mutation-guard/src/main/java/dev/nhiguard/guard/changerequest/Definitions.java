@@ -37,7 +37,7 @@ import dev.nhiguard.guard.sealing.Sealing;
  * names ({@code <kind>:<id>}) and its image, read through Keycloak's {@link ModelToRepresentation}
  * so it is what Keycloak's admin API returns. Credentials are fingerprinted by the caller
  * ({@link TargetState#beforeImage}); component secrets the provider marks secret are stored as
- * Keycloak's mask plus their keyed fingerprints.
+ * Keycloak's mask (or left out, as Keycloak leaves out undeclared keys) plus their keyed fingerprints.
  */
 final class Definitions {
 
@@ -233,12 +233,17 @@ final class Definitions {
         ComponentRepresentation shown = ModelToRepresentation.toRepresentation(session, component, false);
         ObjectNode o = object();
         o.set("component", tree(shown));
-        ObjectNode fingerprints = o.putObject("secretFingerprints");
+        // an array of {key, fingerprints}: a secret's config key as a member name would be sealed once more
+        ArrayNode fingerprints = o.putArray("secretFingerprints");
         var sealer = Sealing.sealer(session, realm.getId());
-        new TreeMap<>(shown.getConfig() == null ? Map.<String, List<String>>of() : shown.getConfig()).forEach((k, v) -> {
-            if (v != null && v.contains(ComponentRepresentation.SECRET_VALUE)) {
-                ArrayNode a = fingerprints.putArray(k);
-                component.getConfig().getOrDefault(k, List.of()).forEach(x -> a.add(sealer.fingerprint(x)));
+        Map<String, List<String>> visible = shown.getConfig() == null ? Map.of() : shown.getConfig();
+        // what Keycloak does not show in clear: secrets it masks, and keys its provider does not declare
+        // (a generated key provider's private key)
+        new TreeMap<>(component.getConfig()).forEach((k, v) -> {
+            List<String> seen = visible.get(k);
+            if (v != null && (seen == null || seen.contains(ComponentRepresentation.SECRET_VALUE))) {
+                ArrayNode a = fingerprints.addObject().put("key", k).putArray("fingerprints");
+                v.forEach(x -> a.add(sealer.fingerprint(x)));
             }
         });
         return o;

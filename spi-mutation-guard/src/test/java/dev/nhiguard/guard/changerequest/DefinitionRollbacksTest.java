@@ -138,7 +138,7 @@ class DefinitionRollbacksTest {
     void componentUpdateRestoresTheShownRepresentationNotTheFingerprints() throws Exception {
         Rollbacks.Inverse inv = inverse("component-config", "PUT", R + "/components/k1",
                 "{'component':{'id':'k1','config':{'privateKey':['**********'],'priority':['100']}},"
-                        + "'secretFingerprints':{'privateKey':['hmac-sha256:ab']}}", "{'config':{'priority':['1']}}");
+                        + "'secretFingerprints':[{'key':'privateKey','fingerprints':['hmac-sha256:ab']}]}", "{'config':{'priority':['1']}}");
         assertEquals(json("{'id':'k1','config':{'privateKey':['**********'],'priority':['100']}}"), inv.body());
     }
 
@@ -220,7 +220,7 @@ class DefinitionRollbacksTest {
     @Test
     void rollbackBodiesOfDefinitionsCarryNoCredential() throws Exception {
         ChangeRequestEntity cr = RollbacksSealingTest.applied("component-config", R + "/components/k1",
-                "{'component':{'id':'k1','config':{'secret':['s3cret'],'bindCredential':['pw']}},'secretFingerprints':{}}",
+                "{'component':{'id':'k1','config':{'secret':['s3cret'],'bindCredential':['pw']}},'secretFingerprints':[]}",
                 "{'config':{'secret':['new']}}");
         cr.setMethod("PUT");
         String body = CanonicalJson.canonicalize(Rollbacks.inverse(cr, null).body());
