@@ -64,6 +64,7 @@ class CatalogueCoverageIT {
         String user(String username) { return realm.user(username, token); }
         JsonNode get(String path) { return realm.get(path, token); }
         String role(String name) { return "[" + get(A + "/roles/" + name) + "]"; }
+        String group(String name) { return get(A + "/groups?exact=true&search=" + name).get(0).get("id").asText(); }
         String realmManagement() { return client("realm-management"); }
         String clientRole(String role) { return "[" + get(A + "/clients/" + realmManagement() + "/roles/" + role) + "]"; }
         String scope(String name) {
@@ -275,7 +276,62 @@ class CatalogueCoverageIT {
                     assertEquals(200, suspended.status(), suspended.body());
                     assertEquals("SUSPENDED", suspended.json().path("status").asText(), suspended.body());
                 }, "application/json"));
+
+        // --- privilege-reducing inverses a rollback restores through: they pass when sent directly ---
+        c.add(new Case("agent-suspend", "POST", x -> A + "/agents/" + x.agent("cover-bot") + "/suspend",
+                x -> "{\"reason\":\"coverage\"}", x -> A + "/agents/" + x.agent("cover-bot"), Expect.PASSES_RECORDED,
+                (x, s) -> assertEquals("SUSPENDED", s.path("status").asText(), s.toString())));
+        c.add(new Case("role-composite-remove", "DELETE", x -> A + "/roles/cover-parent/composites", x -> x.role("cover-child"),
+                x -> A + "/roles/cover-parent/composites", Expect.PASSES_RECORDED,
+                (x, s) -> assertEquals(0, s.size(), s.toString()),
+                x -> {
+                    create(x, A + "/roles", "{\"name\":\"cover-parent\"}");
+                    create(x, A + "/roles", "{\"name\":\"cover-child\"}");
+                    throughApproval(x, "POST", A + "/roles/cover-parent/composites", x.role("cover-child"));
+                }, "application/json"));
+        c.add(new Case("group-role-revoke", "DELETE", x -> A + "/groups/" + x.group("cover-revoke") + "/role-mappings/realm",
+                x -> x.role("reporting"), x -> A + "/groups/" + x.group("cover-revoke") + "/role-mappings/realm",
+                Expect.PASSES_RECORDED, (x, s) -> assertFalse(names(s, "name").contains("reporting"), s.toString()),
+                x -> {
+                    create(x, A + "/groups", "{\"name\":\"cover-revoke\"}");
+                    throughApproval(x, "POST", A + "/groups/" + x.group("cover-revoke") + "/role-mappings/realm", x.role("reporting"));
+                }, "application/json"));
+        c.add(new Case("client-scope-mapping-remove", "DELETE",
+                x -> A + "/client-scopes/" + x.scope("cover-unused") + "/scope-mappings/realm", x -> x.role("reporting"),
+                x -> A + "/client-scopes/" + x.scope("cover-unused") + "/scope-mappings/realm", Expect.PASSES_RECORDED,
+                (x, s) -> assertEquals(0, s.size(), s.toString()),
+                x -> {
+                    // a scope no service account uses: its scope mappings are not guarded
+                    create(x, A + "/client-scopes", "{\"name\":\"cover-unused\",\"protocol\":\"openid-connect\"}");
+                    HttpAdmin.Response added = x.realm().http.post(A + "/client-scopes/" + x.scope("cover-unused")
+                            + "/scope-mappings/realm", x.realm().token("cara"), x.role("reporting"));
+                    assertEquals(204, added.status(), added.body());
+                }, "application/json"));
+        c.add(new Case("realm-default-remove", "DELETE",
+                x -> A + "/default-optional-client-scopes/" + x.scope("microprofile-jwt"), x -> null,
+                x -> A + "/default-optional-client-scopes", Expect.PASSES_RECORDED,
+                (x, s) -> assertFalse(names(s, "name").contains("microprofile-jwt"), s.toString())));
         return c;
+    }
+
+    /** Creates an object through an unguarded write (an earlier run may have created it). */
+    static void create(Ctx x, String path, String body) {
+        HttpAdmin.Response r = x.realm().http.post(path, x.realm().token("cara"), body);
+        assertTrue(r.status() == 201 || r.status() == 409, path + ": " + r.body());
+    }
+
+    /** A guarded write cara requests, ann approves and cara applies. */
+    static void throughApproval(Ctx x, String method, String path, String body) {
+        CoverRealm r = x.realm();
+        String cara = r.token("cara");
+        HttpAdmin.Response held = r.http.send(method, path, cara, body == null ? null : "application/json", body);
+        assertEquals(202, held.status(), path + ": " + held.body());
+        String id = held.json().path("id").asText();
+        String ann = r.token("ann");
+        HttpAdmin.Response approved = r.approve(id, r.changeRequest(id, ann).path("digest").asText(), ann);
+        assertEquals(200, approved.status(), approved.body());
+        HttpAdmin.Response applied = r.apply(id, cara);
+        assertEquals(200, applied.status(), applied.body());
     }
 
     static List<String> types(JsonNode credentials) {
@@ -368,7 +424,9 @@ class CatalogueCoverageIT {
             c.after().accept(ctx, realm.get(snapshotPath, ann));
             String caraId = realm.user("cara", ann);
             String target = path.substring(A.length() + 1).split("/")[1];
-            JsonNode events = realm.get(A + "/admin-events?operationTypes=DELETE&max=1000&dateFrom="
+            // removals are DELETE events; the agent module records a suspension as an ACTION
+            JsonNode events = realm.get(A + "/admin-events?operationTypes=" + ("DELETE".equals(c.method()) ? "DELETE" : "ACTION")
+                    + "&max=1000&dateFrom="
                     + java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1), ann);
             assertTrue(StreamSupport.stream(events.spliterator(), false).anyMatch(e -> e.path("time").asLong() >= started - 5000
                     && caraId.equals(e.path("authDetails").path("userId").asText())

@@ -261,25 +261,25 @@ public final class Catalogue {
                 "Create a user in groups whose roles make it an administrator",
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
                         && f.groupsArePrivileged(b.get("groups"))));
-        ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Move a group holding guarded members (service accounts, privileged users) under another parent",
                 (v, b, f) -> b != null && b.hasNonNull("id") && f.groupReachesGuarded(b.get("id").asText()))
                 .alsoAt("POST", "/groups/{group}/children"));
-        ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Rename a group holding guarded members, or change its attributes (tokens carry group paths and, "
                         + "through user-attribute mappers, group attributes)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
-        ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change the approver role, or rename a role a guarded subject holds (tokens carry role names)",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
                 .alsoAt("PUT", "/roles-by-id/{roleId}")
                 .alsoAt("PUT", "/clients/{client}/roles/{role}"));
-        ops.add(op("role-delete", "DELETE", "/roles/{role}", GUARD_CONFIG, false, TargetType.OTHER, null,
+        ops.add(op("role-delete", "DELETE", "/roles/{role}", GUARD_CONFIG, false, TargetType.DEFINITION, null,
                 "Delete the approver role",
                 (v, b, f) -> { String id = roleOf(v, f); return id != null && f.isApproverRole(id); })
                 .alsoAt("DELETE", "/roles-by-id/{roleId}")
                 .alsoAt("DELETE", "/clients/{client}/roles/{role}"));
-        ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change a client scope, its protocol mappers or its scope mappings while a service account uses it "
                         + "or the realm gives it to new clients",
                 (v, b, f) -> f.clientScopeReachesServiceAccounts(v.get("scope")))
@@ -311,23 +311,33 @@ public final class Catalogue {
         // --- deny-by-default coverage: operations held whenever their Keycloak method is reached ---
         ops.add(op("realm-delete", "DELETE", "", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "Delete the realm", (v, b, f) -> true));
-        ops.add(op("authentication-config", "POST", "/authentication/flows", RECOVERY, false, TargetType.OTHER, null,
-                "Any write under /authentication: flows, executions, authenticator configs, required actions", (v, b, f) -> true));
-        ops.add(op("identity-provider-config", "POST", "/identity-provider/instances", RECOVERY, false, TargetType.OTHER, null,
-                "Any write under /identity-provider: instances, mappers, import-config, management permissions", (v, b, f) -> true));
-        ops.add(op("component-config", "POST", "/components", RECOVERY, false, TargetType.OTHER, null,
-                "Any write under /components: keys, user storage, LDAP mappers, client-registration policies", (v, b, f) -> true));
+        ops.add(op("authentication-config", "POST", "/authentication/flows", RECOVERY, false, TargetType.DEFINITION, null,
+                "Any write under /authentication: flows, executions, authenticator configs, required actions", (v, b, f) -> true)
+                // the routes a rollback restores through (admission holds every /authentication write by coverage)
+                .alsoAt("PUT", "/authentication/flows/{flow}/executions")
+                .alsoAt("PUT", "/authentication/config/{config}")
+                .alsoAt("PUT", "/authentication/required-actions/{action}"));
+        ops.add(op("identity-provider-config", "POST", "/identity-provider/instances", RECOVERY, false, TargetType.DEFINITION, null,
+                "Any write under /identity-provider: instances, mappers, import-config, management permissions", (v, b, f) -> true)
+                .alsoAt("PUT", "/identity-provider/instances/{alias}")
+                .alsoAt("POST", "/identity-provider/instances/{alias}/mappers")
+                .alsoAt("PUT", "/identity-provider/instances/{alias}/mappers/{mapper}")
+                .alsoAt("DELETE", "/identity-provider/instances/{alias}/mappers/{mapper}"));
+        ops.add(op("component-config", "POST", "/components", RECOVERY, false, TargetType.DEFINITION, null,
+                "Any write under /components: keys, user storage, LDAP mappers, client-registration policies", (v, b, f) -> true)
+                .alsoAt("PUT", "/components/{component}"));
         ops.add(op("user-federation-action", "POST", "/user-storage/{component}/sync", RECOVERY, false, TargetType.OTHER, null,
                 "User-storage sync, unlink-users, remove-imported-users and mapper sync", (v, b, f) -> true));
-        ops.add(op("client-policies-config", "PUT", "/client-policies/policies", REALM_SETTINGS, false, TargetType.OTHER, null,
-                "Change client policies or client profiles (and client types)", (v, b, f) -> true));
+        ops.add(op("client-policies-config", "PUT", "/client-policies/policies", REALM_SETTINGS, false, TargetType.DEFINITION, null,
+                "Change client policies or client profiles (and client types)", (v, b, f) -> true)
+                .alsoAt("PUT", "/client-policies/profiles"));
         ops.add(op("realm-default-client-scope", "PUT", "/default-default-client-scopes/{scope}", PRIVILEGE, false,
-                TargetType.OTHER, null, "Add a realm default or optional client scope (new clients get it)", (v, b, f) -> true));
-        ops.add(op("realm-default-group", "PUT", "/default-groups/{group}", PRIVILEGE, false, TargetType.OTHER, null,
+                TargetType.DEFINITION, null, "Add a realm default or optional client scope (new clients get it)", (v, b, f) -> true));
+        ops.add(op("realm-default-group", "PUT", "/default-groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Add a default group (new users join it)", (v, b, f) -> true));
-        ops.add(op("role-composite-add", "POST", "/roles/{role}/composites", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("role-composite-add", "POST", "/roles/{role}/composites", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Add composites to a realm or client role, by name or by id", (v, b, f) -> true));
-        ops.add(op("group-role-grant", "POST", "/groups/{group}/role-mappings/realm", PRIVILEGE, false, TargetType.OTHER, null,
+        ops.add(op("group-role-grant", "POST", "/groups/{group}/role-mappings/realm", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Add realm or client role mappings to a group", (v, b, f) -> true)
                 .alsoAt("POST", "/groups/{group}/role-mappings/clients/{client}")
                 .alsoAt("POST", "/organizations/{org}/groups/{group}/role-mappings/realm")
@@ -340,13 +350,33 @@ public final class Catalogue {
                 "Any write under /workflows", (v, b, f) -> true));
         ops.add(op("organization-identity-provider", "POST", "/organizations/{org}/identity-providers", RECOVERY, false,
                 TargetType.OTHER, null, "Link or unlink identity providers of an organization", (v, b, f) -> true));
-        ops.add(op("user-profile-config", "PUT", "/users/profile", REALM_SETTINGS, false, TargetType.OTHER, null,
+        ops.add(op("user-profile-config", "PUT", "/users/profile", REALM_SETTINGS, false, TargetType.DEFINITION, null,
                 "Change the user profile configuration", (v, b, f) -> true));
         ops.add(op("client-registration-access-token", "POST", "/clients/{client}/registration-access-token", CREDENTIAL,
                 false, TargetType.OTHER, null, "Issue a client-registration credential (registration or initial access token)",
                 (v, b, f) -> true));
         ops.add(op("audit-chain-prune", "POST", "/audit-chain/prune", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "Prune the start of the audit chain", (v, b, f) -> true));
+        // --- privilege-reducing inverses: the requests a rollback restores through (never guarded at admission) ---
+        ops.add(op("role-composite-remove", "DELETE", "/roles/{role}/composites", PRIVILEGE, true, TargetType.DEFINITION,
+                null, "Remove composites of a realm or client role (the rollback of a composite add)", (v, b, f) -> true)
+                .alsoAt("DELETE", "/roles-by-id/{roleId}/composites")
+                .alsoAt("DELETE", "/clients/{client}/roles/{role}/composites"));
+        ops.add(op("group-role-revoke", "DELETE", "/groups/{group}/role-mappings/realm", PRIVILEGE, true,
+                TargetType.DEFINITION, null, "Remove realm or client role mappings of a group (the rollback of a grant)",
+                (v, b, f) -> true).alsoAt("DELETE", "/groups/{group}/role-mappings/clients/{client}")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/realm")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}"));
+        ops.add(op("client-scope-mapping-remove", "DELETE", "/client-scopes/{scope}/scope-mappings/realm", PRIVILEGE, true,
+                TargetType.DEFINITION, null, "Remove scope mappings of a client scope (the rollback of an add)",
+                (v, b, f) -> true).alsoAt("DELETE", "/client-scopes/{scope}/scope-mappings/clients/{other}"));
+        ops.add(op("realm-default-remove", "DELETE", "/default-default-client-scopes/{scope}", PRIVILEGE, true,
+                TargetType.DEFINITION, null, "Remove a realm default client scope or default group (the rollback of an add)",
+                (v, b, f) -> true)
+                .alsoAt("DELETE", "/default-optional-client-scopes/{scope}")
+                .alsoAt("DELETE", "/default-groups/{group}"));
+        ops.add(op("agent-suspend", "POST", "/agents/{agent}/suspend", AGENT, true, TargetType.AGENT, "agent",
+                "Suspend an agent (the rollback of a resume)", (v, b, f) -> true));
         ops.add(op("unclassified-write", "*", "/**", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "A write whose Keycloak method nobody classified, or that cannot be resolved", (v, b, f) -> true));
         return ops;

@@ -14,8 +14,17 @@ public enum TargetType {
     EVENTS_CONFIG,
     /** The realm's guard policy. */
     GUARD_POLICY,
-    /** An agent of the agent registry (owned by another module; no before-image here). */
+    /**
+     * An agent of the agent registry, by its client's id: the agent as the agent API shows it, read
+     * from the client attributes the agent module writes (no compile-time dependency on it).
+     */
     AGENT,
+    /**
+     * A named definition, keyed {@code <kind>:<id>} from the request path (role, client scope, identity
+     * provider, component, authentication flow, group, client policies, user profile, realm defaults);
+     * where the path names none (a create), the request is held as {@link #OTHER}.
+     */
+    DEFINITION,
     /** A realm-wide or nested object without a before-image: apply does not re-check it and rollback answers 422. */
     OTHER
 }

@@ -78,6 +78,8 @@ public final class GuardService {
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
             GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
             TargetState state, String rollbackOf) {
+        // A definition operation's target is the definition its path names (a create has none).
+        match = state.resolve(match, pathWithQuery, body);
         long now = Time.currentTimeMillis();
         ChangeRequestEntity cr = new ChangeRequestEntity();
         cr.setId(UUID.randomUUID().toString());
@@ -99,7 +101,7 @@ public final class GuardService {
         cr.setTarget(match.target());
         cr.setTargetType(match.targetType().name());
         cr.setTargetId(match.targetId());
-        JsonNode before = state.beforeImage(match.targetType(), match.targetId(), match.operation().id(), body);
+        JsonNode before = state.beforeImage(match, effects, pathWithQuery, body);
         cr.setBeforeImage(before == null ? null : CanonicalJson.canonicalize(before));
         cr.setRequesterUserId(auth.getUser().getId());
         cr.setRequesterUsername(auth.getUser().getUsername());
@@ -342,9 +344,9 @@ public final class GuardService {
         }
         Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm);
         if (inverse == null) {
-            throw GuardErrors.error(422, "unsupported_request", "Operation "
-                    + original.getOperation() + " cannot be rolled back from its before-image (secrets, keys and deleted "
-                    + "objects are not stored); submit the restoring change yourself");
+            throw GuardErrors.error(422, "unsupported_request", "Operation " + original.getOperation()
+                    + " cannot be rolled back from its before-image: " + Rollbacks.whyNot(original)
+                    + "; submit the restoring change yourself");
         }
         AuthState as = AuthState.of(s, auth);
         String problem = as.stepUpProblem(policy);
@@ -466,8 +468,8 @@ public final class GuardService {
         TargetState ts = new TargetState(s, realm, policy.approverRole());
         // Order-insensitive: Keycloak lists set-valued fields in an order that varies between nodes and restarts.
         JsonNode was = CanonicalJson.unordered(ChangeRequestView.parse(cr.getBeforeImage()));
-        JsonNode now = CanonicalJson.unordered(ts.beforeImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId(),
-                cr.getOperation(), body));
+        JsonNode now = CanonicalJson.unordered(ts.currentImage(TargetType.valueOf(cr.getTargetType()), cr.getTargetId(),
+                cr.getOperation(), body, ChangeRequestView.parse(cr.getBeforeImage())));
         if (!Objects.equals(was == null ? null : CanonicalJson.canonicalize(was), now == null ? null : CanonicalJson.canonicalize(now))) {
             store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
             return refusal(GuardErrors.response(Response.Status.CONFLICT, "target_changed",

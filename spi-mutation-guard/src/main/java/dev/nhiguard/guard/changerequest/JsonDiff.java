@@ -38,6 +38,9 @@ public final class JsonDiff {
                     .put("policy", body.path("attributes").path("nhi.guard.policy").asText(null));
             case "service-account-realm-role-grant", "approver-role-grant" -> roles(before, body, true);
             case "service-account-realm-role-revoke", "approver-role-revoke" -> roles(before, body, false);
+            // The agent API's update sets exactly the fields it is given (owner, purpose, expiry, key binding …).
+            case "agent-update" -> merge(before, body);
+            case "agent-resume" -> before.isObject() ? ((ObjectNode) before.deepCopy()).put("status", "ACTIVE") : null;
             default -> null;
         };
     }

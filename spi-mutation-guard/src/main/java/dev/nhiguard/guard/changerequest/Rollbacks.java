@@ -12,14 +12,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 
 /**
  * The admin request that restores an applied change request's before-image, for the
- * operations whose before-image is enough to restore them. Secrets, keys and deleted objects
- * are not stored, so their changes cannot be rolled back.
+ * operations whose before-image is enough to restore them (agents and named definitions:
+ * {@link DefinitionRollbacks}). Secrets, keys and deleted objects are not stored, so their
+ * changes cannot be rolled back.
  */
 final class Rollbacks {
 
@@ -82,8 +84,71 @@ final class Rollbacks {
             case "client-scope-mapping-realm-add", "client-scope-mapping-client-add" -> new Inverse("DELETE", path, body);
             case "service-account-group-join", "client-default-scope-add", "client-optional-scope-add" ->
                     new Inverse("DELETE", path, null);
-            default -> null;
+            default -> definition(cr, realm, before, body);
         };
+    }
+
+    /** Why an applied request has no inverse request (the 422 of a rollback says it). */
+    static String whyNot(ChangeRequestEntity cr) {
+        String method = cr.getMethod() == null ? "" : cr.getMethod();
+        return switch (cr.getOperation()) {
+            case "realm-delete" -> "the realm and everything in it were deleted, the guard's own records with it";
+            case "events-delete" -> "deleted events are not kept by the guard (the audit chain keeps its own records)";
+            case "audit-chain-prune" -> "pruned audit records are not kept; restore them from an export";
+            case "user-federation-action" -> "a sync, unlink or removal of federated users changes users the before-image does not hold";
+            case "workflow-config", "admin-permissions", "organization-identity-provider", "unclassified-write",
+                    "brute-force-clear-all", "client-registration-access-token", "user-create-privileged" ->
+                    "the guard takes no before-image of what this operation changes";
+            default -> switch (method) {
+                case "DELETE" -> "a deleted object's secrets, and what referred to it (grants, links, clients using it), "
+                        + "are not in its before-image";
+                case "POST" -> cr.getBeforeImage() == null ? "the request created an object the before-image does not name"
+                        : "the request ran an action or added something the before-image cannot name";
+                default -> "secrets, keys and the structure of flows are not restored from before-images";
+            };
+        };
+    }
+
+    /** Agents and named definitions: {@link DefinitionRollbacks}, with the realm as it is now. */
+    private static Inverse definition(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
+        String path = cr.getPath().indexOf('?') < 0 ? cr.getPath() : cr.getPath().substring(0, cr.getPath().indexOf('?'));
+        if (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        java.util.List<String> segments;
+        try {
+            segments = RequestPath.parse(path).segments();
+        } catch (RequestPath.Refused e) {
+            return null;
+        }
+        if (segments.size() < 3) {
+            return null;
+        }
+        return DefinitionRollbacks.inverse(cr.getOperation(), cr.getMethod(), path, segments.subList(3, segments.size()),
+                before, body, realm == null ? null : new ModelLookup(realm));
+    }
+
+    /** {@link DefinitionRollbacks.Lookup} on the realm's models. */
+    private record ModelLookup(RealmModel realm) implements DefinitionRollbacks.Lookup {
+        @Override
+        public String clientScopeMapperId(String scopeId, String protocol, String name) {
+            org.keycloak.models.ClientScopeModel scope = realm.getClientScopeById(scopeId);
+            org.keycloak.models.ProtocolMapperModel m = scope == null ? null : scope.getProtocolMapperByName(protocol, name);
+            return m == null ? null : m.getId();
+        }
+
+        @Override
+        public String roleId(String clientUuid, String name) {
+            ClientModel client = clientUuid == null ? null : realm.getClientById(clientUuid);
+            org.keycloak.models.RoleModel r = clientUuid == null ? realm.getRole(name) : client == null ? null : client.getRole(name);
+            return r == null ? null : r.getId();
+        }
+
+        @Override
+        public String clientId(String clientUuid) {
+            ClientModel client = realm.getClientById(clientUuid);
+            return client == null ? null : client.getClientId();
+        }
     }
 
     private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {

@@ -25,7 +25,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.catalogue.Catalogue;
+import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.catalogue.Facts;
+import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.catalogue.TargetType;
 import dev.nhiguard.guard.sealing.Sealing;
 
@@ -325,7 +327,30 @@ public final class TargetState implements Facts {
 
     /** Role grants whose before-image also pins what the granted roles contain. */
     private static final java.util.Set<String> ROLE_GRANTS = java.util.Set.of("service-account-realm-role-grant",
-            "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant");
+            "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant", "role-composite-add",
+            "group-role-grant");
+
+    /**
+     * The match with its target resolved: a {@link TargetType#DEFINITION} operation targets the
+     * definition its path names ({@code <kind>:<id>}), or, where the path names none (a create),
+     * nothing ({@link TargetType#OTHER}: no before-image, no re-check, no rollback).
+     *
+     * @param path the request path from {@code /admin/realms/…}, raw, with or without its query
+     */
+    public Match resolve(Match match, String path, JsonNode body) {
+        if (match.targetType() != TargetType.DEFINITION) {
+            return match;
+        }
+        String plain = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+        String target;
+        try {
+            java.util.List<String> segments = RequestPath.parse(plain).segments();
+            target = segments.size() < 3 ? null : new Definitions(session, realm).target(segments.subList(3, segments.size()), body);
+        } catch (RequestPath.Refused e) {
+            target = null; // admission refused such paths already
+        }
+        return new Match(match.operation(), match.pathVars(), target == null ? TargetType.OTHER : TargetType.DEFINITION, target);
+    }
 
     /**
      * The before-image of a request: the target's, and for role grants also the composite closure
@@ -348,6 +373,81 @@ public final class TargetState implements Facts {
             }
         }
         return image;
+    }
+
+    /** Member of a before-image holding the images of the targets of a request's other effects, by target name. */
+    public static final String EFFECT_TARGETS = "effectTargets";
+
+    /**
+     * The before-image of a request with several effects: the primary target's, and under
+     * {@link #EFFECT_TARGETS} the image of every other effect's target the primary's does not
+     * cover and of the group a group join refers to, each with its type and id so that apply can
+     * take it again ({@link #currentImage}).
+     */
+    public JsonNode beforeImage(Match primary, List<Match> effects, String path, JsonNode body) {
+        JsonNode image = beforeImage(primary.targetType(), primary.targetId(), primary.operation().id(), body);
+        ObjectNode others = JsonSerialization.mapper.createObjectNode();
+        for (Match effect : effects) {
+            Match e = resolve(effect, path, body);
+            String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
+            if (group != null) {
+                // the group a join refers to: members gain its role mappings as they are at apply time
+                Match joined = new Match(e.operation(), e.pathVars(), TargetType.DEFINITION, Definitions.GROUP + ":" + group);
+                pin(others, joined, body);
+            }
+            if (e.targetType() == TargetType.CLIENTS || e.targetType() == TargetType.OTHER || covers(primary, e)) {
+                continue;
+            }
+            pin(others, e, body);
+        }
+        if (others.isEmpty()) {
+            return image;
+        }
+        ObjectNode out = image instanceof ObjectNode o ? o : JsonSerialization.mapper.createObjectNode();
+        out.set(EFFECT_TARGETS, others);
+        return out;
+    }
+
+    /** Group joins: the joined group is a definition the request refers to. */
+    private static final java.util.Set<String> GROUP_JOINS = java.util.Set.of("service-account-group-join",
+            "privileged-group-join");
+
+    private void pin(ObjectNode others, Match e, JsonNode body) {
+        if (!others.has(e.target())) {
+            others.putObject(e.target()).put("operation", e.operation().id()).put("targetType", e.targetType().name())
+                    .put("targetId", e.targetId())
+                    .set("image", beforeImage(e.targetType(), e.targetId(), e.operation().id(), body));
+        }
+    }
+
+    /** Whether the primary target's image already holds the effect's target (the realm holds its policy attribute). */
+    private static boolean covers(Match primary, Match effect) {
+        return (primary.targetType() == effect.targetType() && java.util.Objects.equals(primary.targetId(), effect.targetId()))
+                || (primary.targetType() == TargetType.REALM && effect.targetType() == TargetType.GUARD_POLICY);
+    }
+
+    /** The image to compare with a stored before-image at apply time: the same targets, as they are now. */
+    public JsonNode currentImage(TargetType type, String id, String operation, JsonNode body, JsonNode stored) {
+        JsonNode image = beforeImage(type, id, operation, body);
+        if (stored == null || !(stored.get(EFFECT_TARGETS) instanceof ObjectNode others)) {
+            return image;
+        }
+        ObjectNode out = image instanceof ObjectNode o ? o : JsonSerialization.mapper.createObjectNode();
+        ObjectNode now = out.putObject(EFFECT_TARGETS);
+        others.fields().forEachRemaining(e -> {
+            JsonNode t = e.getValue();
+            JsonNode current;
+            try {
+                current = beforeImage(TargetType.valueOf(t.path("targetType").asText()), t.path("targetId").asText(null),
+                        t.path("operation").asText(), body);
+            } catch (IllegalArgumentException unknownType) {
+                current = null; // unreadable: compares as changed
+            }
+            now.putObject(e.getKey()).put("operation", t.path("operation").asText())
+                    .put("targetType", t.path("targetType").asText()).put("targetId", t.path("targetId").asText(null))
+                    .set("image", current);
+        });
+        return out;
     }
 
     private static String roleName(RoleModel r) {
@@ -385,7 +485,9 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
-            case CLIENTS, AGENT, OTHER -> null;
+            case AGENT -> AgentImage.of(client(id));
+            case DEFINITION -> new Definitions(session, realm).image(id);
+            case CLIENTS, OTHER -> null;
         };
     }
 
