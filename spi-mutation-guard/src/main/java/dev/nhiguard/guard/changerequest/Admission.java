@@ -131,7 +131,13 @@ public final class Admission {
             return new Refused(AuthState.challenge(policy, problem));
         }
         Match primary = primary(effects);
-        var cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
+        dev.nhiguard.guard.store.ChangeRequestEntity cr;
+        try {
+            cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
+        } catch (GuardService.DryRunRefused e) {
+            // Keycloak itself refuses the request: it would fail at apply, so it is not held.
+            return new Refused(e.response());
+        }
         var summary = ChangeRequestView.summary(cr, 0, policy);
         long others = Approvers.eligible(s, realm, policy, auth.getUser().getId());
         if (others < policy.approvalsRequired()) {

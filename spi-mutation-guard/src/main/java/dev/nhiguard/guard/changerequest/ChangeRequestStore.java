@@ -85,6 +85,14 @@ public final class ChangeRequestStore {
                 .setParameter("now", now).setMaxResults(max).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
     }
 
+    /** Applied requests still holding sealed rollback material, any realm, oldest first, locked for update. */
+    public List<ChangeRequestEntity> lockWithRollbackMaterial(int max) {
+        return em.createQuery("select c from ChangeRequestEntity c where c.state = :state and c.rollbackMaterial is not null "
+                + "order by c.appliedAt", ChangeRequestEntity.class)
+                .setParameter("state", State.APPLIED.name()).setMaxResults(max)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+    }
+
     /** Requests whose cooldown has ended, any realm: candidates for auto-apply. */
     public List<ChangeRequestEntity> cooledDown(long now, int max) {
         return em.createQuery("select c from ChangeRequestEntity c where c.state = :state and c.approvedAt is not null "
@@ -119,6 +127,10 @@ public final class ChangeRequestStore {
         if (!next.isOpen()) {
             // Leaving the open states: the ciphertexts go, the fingerprints stay for the history.
             cr.setBody(Sealer.destroy(cr.getBody(), CanonicalJson::canonicalize));
+            if (next != State.APPLIED) {
+                // Only an applied request can be rolled back; rolled back, it needs the old secret no more.
+                cr.setRollbackMaterial(null);
+            }
         }
         history(cr, actorUserId, step, current.name(), next.name(), detail);
         em.flush();

@@ -140,6 +140,41 @@ public final class ChangeRequestView {
         return n;
     }
 
+    /**
+     * The proposed after-image, how it was obtained, and the diff: from a dry run in Keycloak when
+     * one was made at hold time (one image per target; with several targets the after-image is keyed
+     * by target name and each diff entry names its target), else the guard's merge of the body.
+     */
+    public record Proposed(String source, JsonNode after, ArrayNode diff, String reason) {
+    }
+
+    public static Proposed proposed(ChangeRequestEntity cr) {
+        JsonNode dry = parse(cr.getDryRun());
+        if (dry != null && dry.path("targets").isArray() && !dry.path("targets").isEmpty()) {
+            JsonNode targets = dry.get("targets");
+            ArrayNode diff = JsonSerialization.mapper.createArrayNode();
+            if (targets.size() == 1) {
+                JsonNode t = targets.get(0);
+                return new Proposed(DryRun.SOURCE_DRY_RUN, t.get("after"), JsonDiff.diff(t.get("before"), t.get("after")), null);
+            }
+            ObjectNode after = JsonSerialization.mapper.createObjectNode();
+            for (JsonNode t : targets) {
+                String name = t.path("target").asText();
+                after.set(name, t.get("after"));
+                for (JsonNode d : JsonDiff.diff(t.get("before"), t.get("after"))) {
+                    ((ObjectNode) d).put("target", name);
+                    diff.add(d);
+                }
+            }
+            return new Proposed(DryRun.SOURCE_DRY_RUN, after, diff, null);
+        }
+        JsonNode before = parse(cr.getBeforeImage());
+        JsonNode body = Sealer.publicForm(parse(cr.getBody()));
+        JsonNode after = JsonDiff.proposedAfter(cr.getOperation(), before, body);
+        return new Proposed(DryRun.SOURCE_MERGE, after, JsonDiff.diff(before, after),
+                "no dry run was made for this request (see the mutation guard README for the operations that are dry-run)");
+    }
+
     /** Everything: request body, before-image, proposed after, diff, approvals, history. */
     public static ObjectNode full(ChangeRequestEntity cr, List<ApprovalEntity> approvals, List<HistoryEntity> history,
             GuardPolicy policy) {
@@ -149,9 +184,17 @@ public final class ChangeRequestView {
         JsonNode before = parse(cr.getBeforeImage());
         o.set("body", annotated(body, before));
         o.set("beforeImage", before);
-        JsonNode after = JsonDiff.proposedAfter(cr.getOperation(), before, body);
-        o.set("proposedAfter", after);
-        o.set("diff", JsonDiff.diff(before, after));
+        Proposed proposed = proposed(cr);
+        o.set("proposedAfter", proposed.after());
+        ObjectNode source = o.putObject("afterImage").put("source", proposed.source());
+        if (proposed.reason() != null) {
+            source.put("reason", proposed.reason());
+        }
+        o.set("diff", proposed.diff());
+        if (SecretRollback.OPERATIONS.contains(cr.getOperation())) {
+            // Whether a rollback restores the replaced secret (kept sealed, never shown).
+            o.put("rollbackRestoresSecret", cr.getRollbackMaterial() != null);
+        }
         ArrayNode a = o.putArray("approvals");
         for (ApprovalEntity e : approvals) {
             ObjectNode x = a.addObject();

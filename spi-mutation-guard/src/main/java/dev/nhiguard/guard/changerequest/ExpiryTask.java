@@ -30,6 +30,23 @@ public final class ExpiryTask implements ScheduledTask {
                 GuardService.emitSystem(session, realm, cr, "EXPIRED");
             }
         }
+        // Replaced client secrets kept for a rollback: destroyed once the realm's retention after apply has passed.
+        for (ChangeRequestEntity cr : store.lockWithRollbackMaterial(BATCH)) {
+            org.keycloak.models.RealmModel realm = session.realms().getRealm(cr.getRealmId());
+            dev.nhiguard.guard.policy.GuardPolicy policy;
+            try {
+                policy = realm == null ? null : Policies.of(realm);
+            } catch (dev.nhiguard.guard.policy.PolicyException e) {
+                continue; // an unreadable policy destroys nothing; the next run tries again
+            }
+            if (policy == null || SecretRollback.expired(cr, policy)) {
+                cr.setRollbackMaterial(null);
+                store.history(cr, null, "ROLLBACK_SECRET_DESTROYED", cr.getState(), cr.getState(),
+                        "the replaced secret kept for a rollback was destroyed (retention ended)");
+                LOG.infof("Change request %s in realm %s: the replaced secret kept for a rollback was destroyed", cr.getId(),
+                        cr.getRealmId());
+            }
+        }
     }
 
     @Override

@@ -103,6 +103,17 @@ public final class GuardService {
         cr.setTargetId(match.targetId());
         JsonNode before = state.beforeImage(match, effects, pathWithQuery, body);
         cr.setBeforeImage(before == null ? null : CanonicalJson.canonicalize(before));
+        // The after-image Keycloak itself produces, from a dry run that is rolled back; nothing invalid is held.
+        DryRun.Outcome dry = DryRun.run(s, realm, auth, effects, method, pathWithQuery, body, sealed, state,
+                policy.approverRole());
+        if (dry.refused() != null) {
+            throw new DryRunRefused(dry.refused());
+        }
+        cr.setDryRun(dry.stored() == null ? null : CanonicalJson.canonicalize(dry.stored()));
+        if (dry.stored() == null) {
+            LOG.debugf("No dry run of %s %s in realm %s: %s", method, pathWithQuery, realm.getName(), dry.reason());
+        }
+        cr.setRollbackMaterial(SecretRollback.capture(s, realm, match, effects, body, policy));
         cr.setRequesterUserId(auth.getUser().getId());
         cr.setRequesterUsername(auth.getUser().getUsername());
         cr.setRequesterRealmId(auth.getRealm().getId());
@@ -131,6 +142,25 @@ public final class GuardService {
                 realm.getName(), cr.getId(), cr.getOperation(), auth.getUser().getId());
         emit(s, realm, auth, cr, "CREATED", OperationType.CREATE, null);
         return cr;
+    }
+
+    /** Keycloak refused the held request in its dry run: answered with Keycloak's own status and error. */
+    public static final class DryRunRefused extends RuntimeException {
+        private final transient Replayer.Result result;
+
+        DryRunRefused(Replayer.Result result) {
+            super("Keycloak refused the request in a dry run with status " + result.status(), null, false, false);
+            this.result = result;
+        }
+
+        /** Keycloak's answer, its error JSON as the body. */
+        public Response response() {
+            if (result.body() == null || result.body().isBlank()) {
+                return GuardErrors.response(result.status(), "invalid_request",
+                        "Keycloak refuses this request (status " + result.status() + ")", null);
+            }
+            return Response.status(result.status()).entity(result.body()).type(MediaType.APPLICATION_JSON_TYPE).build();
+        }
     }
 
     // ------------------------------------------------------------------ decisions
@@ -342,7 +372,8 @@ public final class GuardService {
             throw GuardErrors.conflict("Change request is " + original.getState() + "; only APPLIED requests can be rolled back",
                     original.getState());
         }
-        Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm);
+        // A replaced client secret kept sealed with the request is restored; any other credential is kept as it is.
+        Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm, SecretRollback.restorable(s, realm, original, policy));
         if (inverse == null) {
             throw GuardErrors.error(422, "unsupported_request", "Operation " + original.getOperation()
                     + " cannot be rolled back from its before-image: " + Rollbacks.whyNot(original)
@@ -364,8 +395,13 @@ public final class GuardService {
             throw GuardErrors.error(422, "unsupported_request",
                     "The restoring request is not a catalogue operation");
         }
-        ChangeRequestEntity cr = hold(s, realm, auth, as, policy, match.get(), List.of(match.get()), inverse.method(),
-                inverse.path(), inverse.body(), state, original.getId());
+        ChangeRequestEntity cr;
+        try {
+            cr = hold(s, realm, auth, as, policy, match.get(), List.of(match.get()), inverse.method(),
+                    inverse.path(), inverse.body(), state, original.getId());
+        } catch (DryRunRefused e) {
+            throw new jakarta.ws.rs.WebApplicationException(e.response());
+        }
         store.history(original, auth.getUser().getId(), "ROLLBACK_REQUESTED", original.getState(), original.getState(),
                 "rollback change request " + cr.getId());
         ObjectNode summary = ChangeRequestView.summary(cr, 0, policy);
@@ -680,9 +716,9 @@ public final class GuardService {
         if (reason != null) {
             rep.put("decision", reason);
         }
-        JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
-        JsonNode body = Sealer.publicForm(ChangeRequestView.parse(cr.getBody()));
-        rep.set("diff", JsonDiff.diff(before, JsonDiff.proposedAfter(cr.getOperation(), before, body)));
+        ChangeRequestView.Proposed proposed = ChangeRequestView.proposed(cr);
+        rep.set("diff", proposed.diff());
+        rep.putObject("afterImage").put("source", proposed.source());
         AdminEventBuilder b = builder
                 .operation(op).resource(RESOURCE_TYPE)
                 .resourcePath("mutation-guard", "change-requests", cr.getId())

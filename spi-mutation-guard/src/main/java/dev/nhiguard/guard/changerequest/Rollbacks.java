@@ -35,31 +35,43 @@ final class Rollbacks {
     }
 
     static Inverse inverse(ChangeRequestEntity cr, RealmModel realm) {
+        return inverse(cr, realm, null);
+    }
+
+    /**
+     * @param restoredSecret the client secret the request replaced, in clear ({@link SecretRollback}), or null: then
+     *                       the rollback keeps the current secret
+     */
+    static Inverse inverse(ChangeRequestEntity cr, RealmModel realm, String restoredSecret) {
         JsonNode before = ChangeRequestView.parse(cr.getBeforeImage());
         JsonNode body = Sealer.publicForm(ChangeRequestView.parse(cr.getBody()));
         if (before == null) {
             return null;
         }
-        Inverse inverse = inverse(cr, realm, before, body);
-        // A rollback never restores a credential: what is left of one (a fingerprint) becomes Keycloak's mask.
-        return inverse == null ? null : new Inverse(inverse.method(), inverse.path(), Sealer.masked(inverse.body()));
+        Inverse inverse = cr.getOperation().equals("client-secret-regenerate") && restoredSecret != null
+                ? new Inverse("PUT", clientPath(cr.getPath()), clientRep(before))
+                : inverse(cr, realm, before, body);
+        // What is left of a credential (a fingerprint) becomes Keycloak's mask: Keycloak keeps the current value.
+        inverse = inverse == null ? null : new Inverse(inverse.method(), inverse.path(), Sealer.masked(inverse.body()));
+        if (inverse != null && restoredSecret != null && SecretRollback.OPERATIONS.contains(cr.getOperation())
+                && inverse.body() instanceof ObjectNode rep) {
+            // The replaced client secret, kept sealed with the request: held (and sealed again) like any other secret.
+            rep.put("secret", restoredSecret);
+        }
+        return inverse;
+    }
+
+    /** {@code …/clients/{id}} of {@code …/clients/{id}/client-secret}. */
+    private static String clientPath(String path) {
+        int q = path.indexOf('?');
+        String plain = q < 0 ? path : path.substring(0, q);
+        return plain.substring(0, plain.lastIndexOf('/'));
     }
 
     private static Inverse inverse(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
         String path = cr.getPath();
         return switch (cr.getOperation()) {
-            case "client-update" -> {
-                ObjectNode rep = before.path("client").deepCopy();
-                rep.remove("secret"); // stored only as a fingerprint; Keycloak keeps the secret when absent
-                if (rep.path("attributes") instanceof ObjectNode attrs) {
-                    // stored only as fingerprints; Keycloak keeps an attribute the body leaves out
-                    java.util.List<String> keys = new java.util.ArrayList<>();
-                    attrs.fieldNames().forEachRemaining(keys::add);
-                    keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);
-                }
-                rep.remove("access");
-                yield new Inverse("PUT", path, rep);
-            }
+            case "client-update" -> new Inverse("PUT", path, clientRep(before));
             case "privileged-user-update" -> new Inverse("PUT", path, fieldsOf(before.path("user"), body));
             case "realm-security-settings" -> new Inverse("PUT", path, fieldsOf(before, body));
             case "realm-events-config" -> new Inverse("PUT", path, before);
@@ -149,6 +161,20 @@ final class Rollbacks {
             ClientModel client = realm.getClientById(clientUuid);
             return client == null ? null : client.getClientId();
         }
+    }
+
+    /** The client of a before-image as an update body, without credentials (Keycloak keeps what a body leaves out). */
+    private static ObjectNode clientRep(JsonNode before) {
+        ObjectNode rep = before.path("client").deepCopy();
+        rep.remove("secret"); // stored only as a fingerprint; Keycloak keeps the secret when absent
+        if (rep.path("attributes") instanceof ObjectNode attrs) {
+            // stored only as fingerprints; Keycloak keeps an attribute the body leaves out
+            java.util.List<String> keys = new java.util.ArrayList<>();
+            attrs.fieldNames().forEachRemaining(keys::add);
+            keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);
+        }
+        rep.remove("access");
+        return rep;
     }
 
     private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {

@@ -34,8 +34,10 @@ public final class GuardPolicy {
 
     private static final Set<String> KEYS = Set.of("guardedOperations", "approvalsRequired", "approverRole",
             "expirySeconds", "cooldownSeconds", "stepUpMaxAgeSeconds", "stepUpMinimumLevel", "stepUpAcr",
-            "containmentReviewSeconds", "autoApply", "approverRealm");
+            "containmentReviewSeconds", "autoApply", "approverRealm", "secretRollbackRetentionSeconds");
     public static final long DEFAULT_CONTAINMENT_REVIEW_SECONDS = 3600L;
+    /** How long after apply the replaced client secret is kept (sealed) so a rollback can restore it. */
+    public static final long DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS = 7 * 24 * 3600L;
 
     private final Set<String> guardedOperations; // null = defaults
     private final int approvalsRequired;
@@ -48,10 +50,11 @@ public final class GuardPolicy {
     private final long containmentReviewSeconds;
     private final boolean autoApply;
     private final String approverRealm;
+    private final long secretRollbackRetentionSeconds;
 
     private GuardPolicy(Set<String> guardedOperations, int approvalsRequired, String approverRole, long expirySeconds,
             Map<OperationKind, Long> cooldownSeconds, long stepUpMaxAgeSeconds, int stepUpMinimumLevel, String stepUpAcr,
-            long containmentReviewSeconds, boolean autoApply, String approverRealm) {
+            long containmentReviewSeconds, boolean autoApply, String approverRealm, long secretRollbackRetentionSeconds) {
         this.guardedOperations = guardedOperations == null ? null : Collections.unmodifiableSet(guardedOperations);
         this.approvalsRequired = approvalsRequired;
         this.approverRole = approverRole;
@@ -63,12 +66,13 @@ public final class GuardPolicy {
         this.containmentReviewSeconds = containmentReviewSeconds;
         this.autoApply = autoApply;
         this.approverRealm = approverRealm;
+        this.secretRollbackRetentionSeconds = secretRollbackRetentionSeconds;
     }
 
     public static GuardPolicy defaults() {
         return new GuardPolicy(null, DEFAULT_APPROVALS, DEFAULT_APPROVER_ROLE, DEFAULT_EXPIRY_SECONDS,
                 defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null, DEFAULT_CONTAINMENT_REVIEW_SECONDS, false,
-                null);
+                null, DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS);
     }
 
     private static Map<OperationKind, Long> defaultCooldowns() {
@@ -179,8 +183,10 @@ public final class GuardPolicy {
             }
             approverRealm = ar.asText();
         }
+        long retention = integer(root, "secretRollbackRetentionSeconds", DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS, 0,
+                90L * 24 * 3600);
         return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr, review, autoApply,
-                approverRealm);
+                approverRealm, retention);
     }
 
     private static long integer(JsonNode root, String field, long dflt, long min, long max) throws PolicyException {
@@ -225,6 +231,11 @@ public final class GuardPolicy {
      * change or log in as an approver at all.
      */
     public String approverRealm() { return approverRealm; }
+    /**
+     * How long after apply a replaced client secret stays sealed with its change request so that a
+     * rollback can restore it; 0 keeps none (a rollback then keeps the current secret).
+     */
+    public long secretRollbackRetentionSeconds() { return secretRollbackRetentionSeconds; }
 
     /** The effective policy as JSON, defaults spelled out. */
     public ObjectNode toJson() {
@@ -246,6 +257,7 @@ public final class GuardPolicy {
         if (approverRealm != null) {
             o.put("approverRealm", approverRealm);
         }
+        o.put("secretRollbackRetentionSeconds", secretRollbackRetentionSeconds);
         return o;
     }
 }

@@ -70,6 +70,37 @@ public final class Replayer {
     public static Result replay(KeycloakSession session, RealmModel targetRealm, AdminAuth requester, ClientConnection connection,
             URI baseUri, String method, String fullPathWithQuery, String relativePath, String body, String changeRequestId,
             Map<String, String> eventDetails) {
+        return replay(session, targetRealm, requester, connection, baseUri, method, fullPathWithQuery, relativePath, body,
+                changeRequestId, eventDetails, false);
+    }
+
+    /**
+     * A dry run: the same replay, but Keycloak's admin events are built and never sent (no event
+     * store, no event listener sees them). The caller rolls the transaction back.
+     */
+    public static Result dryRun(KeycloakSession session, RealmModel targetRealm, AdminAuth requester, ClientConnection connection,
+            URI baseUri, String method, String fullPathWithQuery, String relativePath, String body) {
+        return replay(session, targetRealm, requester, connection, baseUri, method, fullPathWithQuery, relativePath, body,
+                DRY_RUN_MARKER, Map.of(), true);
+    }
+
+    /** The replay marker value of a dry run (the backstop lets it through like an apply; nothing of it commits). */
+    public static final String DRY_RUN_MARKER = "dry-run";
+
+    /** An admin event builder that sends nothing: the dry run's events would describe a change that never happens. */
+    private static final class SilentEvents extends AdminEventBuilder {
+        SilentEvents(RealmModel realm, AdminAuth auth, KeycloakSession session, ClientConnection connection) {
+            super(realm, auth, session, connection);
+        }
+
+        @Override
+        protected void send() {
+        }
+    }
+
+    private static Result replay(KeycloakSession session, RealmModel targetRealm, AdminAuth requester, ClientConnection connection,
+            URI baseUri, String method, String fullPathWithQuery, String relativePath, String body, String changeRequestId,
+            Map<String, String> eventDetails, boolean silent) {
         session.getContext().setHttpRequest(new SyntheticRequest(method, baseUri, fullPathWithQuery));
         session.getContext().setConnection(connection);
         session.setAttribute(BYPASS_ATTRIBUTE, changeRequestId);
@@ -79,7 +110,8 @@ public final class Replayer {
             }
             session.getContext().setRealm(targetRealm);
             AdminPermissionEvaluator auth = AdminPermissions.evaluator(session, targetRealm, requester);
-            AdminEventBuilder events = new AdminEventBuilder(targetRealm, requester, session, connection);
+            AdminEventBuilder events = silent ? new SilentEvents(targetRealm, requester, session, connection)
+                    : new AdminEventBuilder(targetRealm, requester, session, connection);
             eventDetails.forEach(events::detail);
             Object resource = new RealmAdminResource(session, auth, events);
             int q = relativePath.indexOf('?');

@@ -118,6 +118,21 @@ public class ChangeRequestEntity {
     @Column(name = "BASE_URI", length = 1024)
     private String baseUri;
 
+    /**
+     * The proposed after-images: how they were obtained ({@code keycloak-dry-run}) and, per target
+     * the request touches, its image before and after a dry run; credentials as fingerprints only.
+     * Null when the diff is the guard's merge of the request body ({@code request-merge}).
+     */
+    @Column(name = "DRY_RUN", length = 1_000_000)
+    private String dryRun;
+
+    /**
+     * The credentials the request replaces, sealed (ciphertext and fingerprint), so a rollback can
+     * restore them; never shown. Kept while the request is open or APPLIED and the retention lasts.
+     */
+    @Column(name = "ROLLBACK_MATERIAL", length = 100_000)
+    private String rollbackMaterial;
+
     @Version
     @Column(name = "VERSION", nullable = false)
     private int version;
@@ -190,5 +205,9 @@ public class ChangeRequestEntity {
     public void setRollbackOf(String v) { this.rollbackOf = v; }
     public String getBaseUri() { return baseUri; }
     public void setBaseUri(String v) { this.baseUri = v; }
+    public String getDryRun() { return dryRun; }
+    public void setDryRun(String v) { this.dryRun = v; }
+    public String getRollbackMaterial() { return rollbackMaterial; }
+    public void setRollbackMaterial(String v) { this.rollbackMaterial = v; }
     public int getVersion() { return version; }
 }

@@ -43,4 +43,26 @@ class RollbacksSealingTest {
         assertEquals("old", body.at("/smtpServer/host").asText(), body.toString());
         assertEquals("**********", body.at("/smtpServer/password").asText(), body.toString());
     }
+
+    @Test
+    void clientRollbackRestoresOnlyAKeptSecretGivenInClear() throws Exception {
+        ChangeRequestEntity cr = applied("client-update", "/admin/realms/r/clients/u1",
+                "{'client':{'clientId':'c','secret':'old'}}", "{'secret':'new'}");
+        JsonNode body = Rollbacks.inverse(cr, null, "old").body();
+        assertEquals("old", body.path("secret").asText(), body.toString());
+        assertFalse(body.toString().contains("fingerprint"), body.toString());
+    }
+
+    @Test
+    void secretRegenerationRollsBackAsAClientUpdateOnlyWithTheKeptSecret() throws Exception {
+        ChangeRequestEntity cr = applied("client-secret-regenerate", "/admin/realms/r/clients/u1/client-secret",
+                "{'client':{'clientId':'c','secret':'old','access':{'view':true}}}", "{}");
+        assertEquals(null, Rollbacks.inverse(cr, null), "without the kept secret there is nothing to restore");
+        Rollbacks.Inverse inverse = Rollbacks.inverse(cr, null, "old");
+        assertEquals("PUT", inverse.method());
+        assertEquals("/admin/realms/r/clients/u1", inverse.path());
+        assertEquals("old", inverse.body().path("secret").asText(), inverse.body().toString());
+        assertEquals("c", inverse.body().path("clientId").asText(), inverse.body().toString());
+        assertFalse(inverse.body().has("access"), inverse.body().toString());
+    }
 }

@@ -65,4 +65,13 @@ class GuardPolicyTest {
         GuardPolicy again = GuardPolicy.parse(p.toJson().toString());
         assertEquals(p.toJson(), again.toJson());
     }
+
+    @Test
+    void secretRollbackRetentionDefaultsToAWeekAndCanBeTurnedOff() throws Exception {
+        assertEquals(7 * 24 * 3600, GuardPolicy.fromAttribute(null).secretRollbackRetentionSeconds());
+        assertEquals(0, GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":0}").secretRollbackRetentionSeconds());
+        assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":-1}"));
+        assertEquals(3600, GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":3600}").toJson()
+                .path("secretRollbackRetentionSeconds").asLong());
+    }
 }
