@@ -144,7 +144,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         if (entity instanceof Stream<?> s) {
             List<Object> items = new ArrayList<>();
             s.forEach(items::add);
-            response.setEntity(items.stream().onClose(s::close), response.getEntityAnnotations(), response.getMediaType());
+            response.setEntity(items.stream().onClose(s::close)); // keeps the entity's annotations and media type
             return items;
         }
         return List.of();
@@ -161,6 +161,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             body = "{\"error\":\"" + error + "\"}";
         }
         response.getHeaders().remove("Content-Disposition");
+        response.getHeaders().remove(HttpHeaders.CONTENT_TYPE);
         response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
         response.setStatus(status);
         response.setEntity(body, new java.lang.annotation.Annotation[0], MediaType.APPLICATION_JSON_TYPE);
