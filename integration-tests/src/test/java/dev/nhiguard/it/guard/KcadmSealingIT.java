@@ -62,6 +62,7 @@ class KcadmSealingIT {
         // What the user sees: success, and not a word about the change request (see the guard README, "kcadm.sh").
         for (Run r : List.of(update, setPassword)) {
             assertEquals(0, r.exit(), "kcadm treats 202 Accepted as success: " + r);
+            assertEquals("", r.out(), "kcadm prints nothing on success: " + r);
             assertFalse(r.out().toLowerCase().contains("change request") || r.err().toLowerCase().contains("change request"),
                     "kcadm says nothing about the hold: " + r);
         }
