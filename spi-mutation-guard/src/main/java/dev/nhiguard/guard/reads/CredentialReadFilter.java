@@ -90,7 +90,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
     }
 
     /** The clients whose material the answer exposes, decided on the answer's own body where Keycloak built one. */
-    private static List<CredentialReadRecorder.Exposure> exposures(CredentialEndpoint.Match match,
+    static List<CredentialReadRecorder.Exposure> exposures(CredentialEndpoint.Match match,
             ContainerResponseContext response) {
         Object entity = response.getEntity();
         List<CredentialReadRecorder.Exposure> out = new ArrayList<>();
