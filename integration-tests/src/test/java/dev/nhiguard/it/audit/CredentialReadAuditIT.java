@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,7 @@ import dev.nhiguard.testing.KeycloakTarget;
  * realm's audit chain naming the reader and the client, never the secret. Reads of nothing secret,
  * refused reads and reads of things that do not exist record nothing.
  */
-@ExtendWith(KeycloakExtension.class)
+@ExtendWith({KeycloakExtension.class, PostgresKeycloak.class})
 class CredentialReadAuditIT {
 
     static final String TYPE = "CREDENTIAL_READ";
@@ -142,6 +144,49 @@ class CredentialReadAuditIT {
         surfaces.forEach((name, text) -> assertEquals(0, AuditSecretRedactionIT.count(text, secret), "the secret in " + name));
         JsonNode verify = a.verify(realm);
         assertTrue(verify.get("ok").asBoolean(), verify.toString());
+    }
+
+    /**
+     * The record must not be lost: when the realm's chain refuses the append (its head row made
+     * unwritable in PostgreSQL, as in {@code AuditTamperIT}), a credential read is answered 503 and
+     * the secret is not sent; other reads are unaffected; once the chain accepts appends again the
+     * read is recorded and answered.
+     */
+    @Test
+    void aCredentialReadThatCannotBeRecordedIsWithheld(PostgresKeycloak.Server pg) throws Exception {
+        AuditRealms a = new AuditRealms(pg.keycloak);
+        String secret = "cr-withheld-" + UUID.randomUUID().toString().replace("-", "");
+        String realm = createRealm(a, secret);
+        String base = a.base(realm);
+        String realmId = a.http.get(base, a.token()).json().get("id").asText();
+        String robot = ok(a.http.get(base + "/clients?clientId=cr-robot", a.token())).json().get(0).get("id").asText();
+        long head = a.headSeq(realm);
+        String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
+        try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
+            s.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'audit head frozen by test'; END $$");
+            s.execute("CREATE TRIGGER " + trigger + " BEFORE UPDATE ON nhi_audit_head FOR EACH ROW WHEN (OLD.realm_id = '"
+                    + realmId + "') EXECUTE FUNCTION " + trigger + "()");
+        }
+        try {
+            for (String path : List.of("/clients/" + robot + "/client-secret", "/clients/" + robot, "/clients",
+                    "/clients/" + robot + "/installation/providers/keycloak-oidc-keycloak-json")) {
+                HttpAdmin.Response r = a.http.get(base + path, a.token());
+                assertEquals(503, r.status(), path + ": " + r.body());
+                assertEquals("credential_read_not_recorded", r.json().path("error").asText(), r.body());
+                assertFalse(r.body().contains(secret), path + " sent the secret: " + r.body());
+            }
+            ok(a.http.get(base + "/users", a.token()));
+        } finally {
+            try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER " + trigger + " ON nhi_audit_head");
+                s.execute("DROP FUNCTION " + trigger + "()");
+            }
+        }
+        assertEquals(head, a.headSeq(realm), "nothing was appended while frozen");
+        assertEquals(secret, ok(a.http.get(base + "/clients/" + robot + "/client-secret", a.token())).json().get("value").asText());
+        assertEquals(head + 1, a.headSeq(realm));
+        assertTrue(a.verify(realm).get("ok").asBoolean());
     }
 
     private static HttpAdmin.Response ok(HttpAdmin.Response r) {
