@@ -222,7 +222,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /** The raw (still percent-encoded) request path relative to the application's base, starting with '/'. */
-    static String rawPath(URI request, URI base) {
+    public static String rawPath(URI request, URI base) {
         String path = request.getRawPath() == null ? "/" : request.getRawPath();
         String root = base == null || base.getRawPath() == null ? "/" : base.getRawPath();
         if (!root.endsWith("/")) {
@@ -235,7 +235,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /** Whether the raw path's first segment, decoded leniently, is {@code admin} (so the strict reading applies). */
-    static boolean looksLikeAdmin(String rawPath) {
+    public static boolean looksLikeAdmin(String rawPath) {
         int end = rawPath.indexOf('/', 1);
         String first = end < 0 ? rawPath.substring(1) : rawPath.substring(1, end);
         if (first.equals("admin")) {

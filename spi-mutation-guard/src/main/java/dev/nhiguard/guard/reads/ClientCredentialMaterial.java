@@ -1,0 +1,71 @@
+package dev.nhiguard.guard.reads;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.models.ClientModel;
+import org.keycloak.representations.idm.ClientRepresentation;
+
+/**
+ * Which live credential material of a client a response exposes: the secret, the rotated
+ * secret (still accepted until it expires) and stored private keys (certificate attributes
+ * {@code <prefix>.private.key}, e.g. {@code jwt.credential.private.key},
+ * {@code saml.signing.private.key}). Names only, never values.
+ */
+public final class ClientCredentialMaterial {
+
+    /** Keycloak's attribute holding the rotated secret ({@code ClientSecretConstants.CLIENT_ROTATED_SECRET}). */
+    public static final String ROTATED_SECRET = "client.secret.rotated";
+    /** Suffix of the attributes holding a stored private key ({@code CertificateInfoHelper.PRIVATE_KEY}). */
+    public static final String PRIVATE_KEY_SUFFIX = ".private.key";
+
+    private ClientCredentialMaterial() {
+    }
+
+    /** What a client representation, as Keycloak is about to send it, carries: e.g. [secret, client.secret.rotated]. */
+    public static List<String> of(ClientRepresentation rep) {
+        List<String> out = new ArrayList<>();
+        if (notBlank(rep.getSecret())) {
+            out.add("secret");
+        }
+        out.addAll(attributes(rep.getAttributes()));
+        return out;
+    }
+
+    /**
+     * What an adapter configuration of this client can carry: the secret of a confidential
+     * client, the rotated secret, stored private keys.
+     */
+    public static List<String> of(ClientModel client) {
+        List<String> out = new ArrayList<>();
+        if (!client.isPublicClient() && notBlank(client.getSecret())) {
+            out.add("secret");
+        }
+        out.addAll(attributes(client.getAttributes()));
+        return out;
+    }
+
+    /** Whether the client stores the private key of the certificate attribute prefix ({@code certificates/{attr}}). */
+    public static boolean hasPrivateKey(ClientModel client, String attributePrefix) {
+        return attributePrefix != null && notBlank(client.getAttribute(attributePrefix + PRIVATE_KEY_SUFFIX));
+    }
+
+    private static List<String> attributes(Map<String, String> attributes) {
+        List<String> out = new ArrayList<>();
+        if (attributes == null) {
+            return out;
+        }
+        attributes.forEach((name, value) -> {
+            if (notBlank(value) && (name.equals(ROTATED_SECRET) || name.endsWith(PRIVATE_KEY_SUFFIX))) {
+                out.add(name);
+            }
+        });
+        out.sort(null);
+        return out;
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+}

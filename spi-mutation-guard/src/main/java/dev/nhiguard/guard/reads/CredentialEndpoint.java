@@ -1,0 +1,87 @@
+package dev.nhiguard.guard.reads;
+
+import java.util.Map;
+import java.util.Optional;
+
+import org.keycloak.services.resources.admin.ClientAttributeCertificateResource;
+import org.keycloak.services.resources.admin.ClientResource;
+import org.keycloak.services.resources.admin.ClientsResource;
+import org.keycloak.services.resources.admin.RealmAdminResource;
+
+import dev.nhiguard.guard.admission.Endpoints;
+import dev.nhiguard.guard.admission.RequestPath;
+
+/**
+ * The Keycloak admin endpoints that hand out a client's credential material, found the way
+ * admission finds a write's endpoint: the request path read strictly ({@link RequestPath}) and
+ * resolved to the JAX-RS resource method Keycloak routes it to ({@link Endpoints}). Pure: no
+ * database, no session.
+ */
+public enum CredentialEndpoint {
+    /** {@code GET clients/{id}/client-secret}: the secret. */
+    CLIENT_SECRET(ClientResource.class, "getClientSecret", "secret"),
+    /** {@code GET clients/{id}/client-secret/rotated}: the rotated (previous, still valid) secret. */
+    ROTATED_SECRET(ClientResource.class, "getClientRotatedSecret", "rotated-secret"),
+    /** {@code GET clients/{id}}: the representation carries {@code secret} and credential attributes. */
+    CLIENT(ClientResource.class, "getClient", "client-representation"),
+    /** {@code GET clients}: every listed representation carries them. */
+    CLIENTS(ClientsResource.class, "getClients", "client-representation"),
+    /** {@code GET clients/{id}/installation/providers/{providerId}}: adapter configurations carry the secret or keys. */
+    INSTALLATION(ClientResource.class, "getInstallationProvider", "installation"),
+    /** {@code GET clients/{id}/certificates/{attr}}: the key info includes a stored private key. */
+    CERTIFICATE(ClientAttributeCertificateResource.class, "getKeyInfo", "private-key"),
+    /** {@code POST clients/{id}/certificates/{attr}/download}: a keystore with the stored private key. */
+    KEYSTORE(ClientAttributeCertificateResource.class, "getKeystore", "keystore");
+
+    private final Class<?> resource;
+    private final String method;
+    private final String material;
+
+    CredentialEndpoint(Class<?> resource, String method, String material) {
+        this.resource = resource;
+        this.method = method;
+        this.material = material;
+    }
+
+    /** What is read, as recorded ({@code material} detail). */
+    public String material() {
+        return material;
+    }
+
+    /** {@code fully.qualified.Class#method} of the Keycloak resource method. */
+    public String key() {
+        return resource.getName() + "#" + method;
+    }
+
+    /** An endpoint with the path parameters Keycloak bound on the way (client-uuid, attr, providerId). */
+    public record Match(CredentialEndpoint endpoint, Map<String, String> pathParams) {
+        /** The internal id of the client read, or null for the list. */
+        public String clientUuid() {
+            return pathParams.get("client-uuid");
+        }
+    }
+
+    /**
+     * The credential endpoint an admin request reaches, if any. Every one of them lies below
+     * Keycloak's {@code clients} locator of the realm resource
+     * ({@code /admin/realms/{realm}/clients…}), so any other path is answered without matching.
+     *
+     * @param httpMethod upper-case HTTP method
+     */
+    public static Optional<Match> classify(String httpMethod, RequestPath path) {
+        if (!("GET".equals(httpMethod) || "POST".equals(httpMethod)) || path.segments().size() < 4
+                || !path.startsWith("admin", "realms") || !"clients".equals(path.segments().get(3))) {
+            return Optional.empty();
+        }
+        if (!(Endpoints.resolve(RealmAdminResource.class, path, 3, httpMethod, null) instanceof Endpoints.Resolved resolved)) {
+            return Optional.empty();
+        }
+        String key = resolved.key();
+        for (CredentialEndpoint e : values()) {
+            if (e.key().equals(key)) {
+                return Optional.of(new Match(e, Map.copyOf(resolved.pathParams())));
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.nhiguard.guard.reads;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.ext.Provider;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.representations.idm.CertificateRepresentation;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.CredentialRepresentation;
+import org.keycloak.services.resources.KeycloakApplication;
+import org.keycloak.util.JsonSerialization;
+
+import dev.nhiguard.guard.admission.AdmissionFilter;
+import dev.nhiguard.guard.admission.RequestPath;
+
+/**
+ * Credential reads are recorded: when an admin request that reaches one of Keycloak's
+ * {@link CredentialEndpoint}s is answered with 2xx, the reader, the client and the material
+ * are recorded as {@code CREDENTIAL_READ} admin events ({@link CredentialReadRecorder}) before
+ * the answer's body is written. When they cannot be recorded, the answer is replaced by
+ * {@code 503 credential_read_not_recorded}: no credential leaves unrecorded.
+ *
+ * <p>Cost stays off other requests: anything that is not a 2xx GET/POST under
+ * {@code /admin/realms/{realm}/clients} is let through after string checks, and the endpoint is
+ * resolved from the path alone (no database). Answers whose body Keycloak built from a
+ * representation (client, client list, secret, key info) are recorded for exactly what they
+ * carry; installation files and keystores for what the stored client holds.
+ */
+@Provider
+public final class CredentialReadFilter implements ContainerResponseFilter {
+
+    private static final Logger LOG = Logger.getLogger(CredentialReadFilter.class);
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        int status = response.getStatus();
+        if (status < 200 || status > 299) {
+            return;
+        }
+        String method = request.getMethod().toUpperCase(Locale.ROOT);
+        if (!method.equals("GET") && !method.equals("POST")) {
+            return;
+        }
+        String raw = AdmissionFilter.rawPath(request.getUriInfo().getRequestUri(), request.getUriInfo().getBaseUri());
+        if (!AdmissionFilter.looksLikeAdmin(raw)) {
+            return;
+        }
+        RequestPath path;
+        try {
+            path = RequestPath.parse(raw);
+        } catch (RequestPath.Refused e) {
+            if (AmbiguousClientPath.mayReachClients(raw)) {
+                // Keycloak answered a path read two ways near the clients' credentials: not sent.
+                refuse(response, 400, "invalid_request", "Ambiguous admin path below clients: " + e.getMessage()
+                        + "; credential reads must use a plain path to be recorded");
+            }
+            return;
+        }
+        Optional<CredentialEndpoint.Match> found = CredentialEndpoint.classify(method, path);
+        if (found.isEmpty()) {
+            return;
+        }
+        CredentialEndpoint.Match match = found.get();
+        List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
+        if (exposures.isEmpty()) {
+            return;
+        }
+        KeycloakSessionFactory factory = KeycloakApplication.getSessionFactory();
+        String realm = path.segments().get(2);
+        String relative = path.join(3).substring(1);
+        try {
+            CredentialReadRecorder.record(factory, realm, match, method, relative, exposures);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Credential read %s %s could not be recorded; the answer is withheld", method, raw);
+            refuse(response, 503, "credential_read_not_recorded",
+                    "The credential read could not be recorded in the audit record; its answer is withheld");
+        }
+    }
+
+    /** The clients whose material the answer exposes, decided on the answer's own body where Keycloak built one. */
+    static List<CredentialReadRecorder.Exposure> exposures(CredentialEndpoint.Match match,
+            ContainerResponseContext response) {
+        Object entity = response.getEntity();
+        List<CredentialReadRecorder.Exposure> out = new ArrayList<>();
+        switch (match.endpoint()) {
+            case CLIENT_SECRET, ROTATED_SECRET -> {
+                if (entity instanceof CredentialRepresentation c && c.getValue() != null && !c.getValue().isBlank()) {
+                    out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), List.of(
+                            match.endpoint() == CredentialEndpoint.CLIENT_SECRET ? "secret" : ClientCredentialMaterial.ROTATED_SECRET)));
+                }
+            }
+            case CLIENT -> {
+                if (entity instanceof ClientRepresentation rep) {
+                    add(out, rep);
+                }
+            }
+            case CLIENTS -> {
+                for (Object item : materialised(response)) {
+                    if (item instanceof ClientRepresentation rep) {
+                        add(out, rep);
+                    }
+                }
+            }
+            case CERTIFICATE -> {
+                if (entity instanceof CertificateRepresentation c && c.getPrivateKey() != null && !c.getPrivateKey().isBlank()) {
+                    out.add(new CredentialReadRecorder.Exposure(match.clientUuid(),
+                            List.of(match.pathParams().get("attr") + ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)));
+                }
+            }
+            case INSTALLATION, KEYSTORE -> out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), null));
+        }
+        return out;
+    }
+
+    private static void add(List<CredentialReadRecorder.Exposure> out, ClientRepresentation rep) {
+        List<String> exposed = ClientCredentialMaterial.of(rep);
+        if (!exposed.isEmpty() && rep.getId() != null) {
+            out.add(new CredentialReadRecorder.Exposure(rep.getId(), exposed));
+        }
+    }
+
+    /**
+     * The items of a list answer. Keycloak answers the client list with a lazy {@link Stream}
+     * that its session filter closes once written; it is collected here (while the session is
+     * open) and handed back as a stream of the same items that closes the original.
+     */
+    private static Collection<?> materialised(ContainerResponseContext response) {
+        Object entity = response.getEntity();
+        if (entity instanceof Collection<?> c) {
+            return c;
+        }
+        if (entity instanceof Stream<?> s) {
+            List<Object> items = new ArrayList<>();
+            s.forEach(items::add);
+            response.setEntity(items.stream().onClose(s::close)); // keeps the entity's annotations and media type
+            return items;
+        }
+        return List.of();
+    }
+
+    private static void refuse(ContainerResponseContext response, int status, String error, String description) {
+        if (response.getEntity() instanceof Stream<?> s) {
+            s.close();
+        }
+        String body;
+        try {
+            body = JsonSerialization.writeValueAsString(java.util.Map.of("error", error, "error_description", description));
+        } catch (java.io.IOException e) {
+            body = "{\"error\":\"" + error + "\"}";
+        }
+        response.getHeaders().remove("Content-Disposition");
+        response.getHeaders().remove(HttpHeaders.CONTENT_TYPE);
+        response.getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
+        response.setStatus(status);
+        response.setEntity(body, new java.lang.annotation.Annotation[0], MediaType.APPLICATION_JSON_TYPE);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.nhiguard.guard.reads;
+
+import java.util.List;
+
+import jakarta.ws.rs.NotAuthorizedException;
+
+import org.jboss.logging.Logger;
+import org.keycloak.events.admin.OperationType;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
+import org.keycloak.services.resources.admin.AdminRoot;
+
+/**
+ * Writes the {@value #RESOURCE_TYPE} admin events of one successful credential read, in a
+ * transaction of its own that commits before Keycloak's answer is written: the audit chain's
+ * listener appends them in that transaction's prepare phase, Keycloak's event store (when the
+ * realm stores admin events) stores them in it. The events name the reader (from the request's
+ * own bearer token, authenticated as Keycloak's admin API does), the client and the material,
+ * never a value.
+ */
+final class CredentialReadRecorder {
+
+    private static final Logger LOG = Logger.getLogger(CredentialReadRecorder.class);
+
+    /** Resource type of the events (and of their audit-chain records). */
+    static final String RESOURCE_TYPE = "CREDENTIAL_READ";
+
+    private CredentialReadRecorder() {
+    }
+
+    /**
+     * One client whose credential material the answer exposes.
+     *
+     * @param clientUuid internal id of the client
+     * @param exposed    what the answer carries (names), or null when only the stored client can say
+     */
+    record Exposure(String clientUuid, List<String> exposed) {
+    }
+
+    /**
+     * Records one event per exposed client that still holds credential material.
+     *
+     * @param relativePath the decoded request path below {@code /admin/realms/{realm}/}, e.g. {@code clients/…/client-secret}
+     * @return how many events were recorded
+     * @throws RuntimeException when the events could not be recorded (the answer must then not be sent)
+     */
+    static int record(KeycloakSessionFactory factory, String realmName, CredentialEndpoint.Match match, String httpMethod,
+            String relativePath, List<Exposure> exposures) {
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            AdminAuth auth;
+            try {
+                auth = AdminRoot.authenticateRealmAdminRequest(s);
+            } catch (NotAuthorizedException e) {
+                throw new IllegalStateException("a credential read answered 2xx but its bearer token does not authenticate", e);
+            }
+            RealmModel realm = s.realms().getRealmByName(realmName);
+            if (realm == null) {
+                throw new IllegalStateException("realm " + realmName + " of a credential read not found");
+            }
+            s.getContext().setRealm(realm);
+            int recorded = 0;
+            for (Exposure x : exposures) {
+                ClientModel client = realm.getClientById(x.clientUuid());
+                if (client == null) {
+                    continue; // removed meanwhile: the answer carries nothing of it either
+                }
+                List<String> exposed = x.exposed() != null ? x.exposed() : fromModel(client, match);
+                if (exposed.isEmpty()) {
+                    continue;
+                }
+                emit(s, realm, auth, match, httpMethod, relativePath, client, exposed);
+                recorded++;
+            }
+            return recorded;
+        });
+    }
+
+    /** What an answer Keycloak built from the stored client carries (installation, keystore). */
+    private static List<String> fromModel(ClientModel client, CredentialEndpoint.Match match) {
+        if (match.endpoint() == CredentialEndpoint.KEYSTORE) {
+            String attr = match.pathParams().get("attr");
+            return ClientCredentialMaterial.hasPrivateKey(client, attr) ? List.of(attr + ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)
+                    : List.of();
+        }
+        return ClientCredentialMaterial.of(client);
+    }
+
+    private static void emit(KeycloakSession s, RealmModel realm, AdminAuth auth, CredentialEndpoint.Match match,
+            String httpMethod, String relativePath, ClientModel client, List<String> exposed) {
+        boolean list = match.endpoint() == CredentialEndpoint.CLIENTS;
+        AdminEventBuilder b = new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
+                .operation(OperationType.ACTION).resource(RESOURCE_TYPE)
+                .detail("material", match.endpoint().material())
+                .detail("exposed", String.join(",", exposed))
+                .detail("clientUuid", client.getId())
+                .detail("clientId", client.getClientId())
+                .detail("endpoint", httpMethod + " " + relativePath)
+                .detail("keycloakMethod", match.endpoint().key());
+        if (list) {
+            b.resourcePath("clients", client.getId());
+        } else {
+            b.resourcePath(relativePath.split("/"));
+        }
+        String provider = match.pathParams().get("providerId");
+        if (provider != null) {
+            b.detail("installationProvider", provider);
+        }
+        String attr = match.pathParams().get("attr");
+        if (attr != null) {
+            b.detail("certificateAttribute", attr);
+        }
+        b.success();
+        LOG.debugf("Credential read recorded in realm %s: %s of client %s by user %s", realm.getName(),
+                match.endpoint().material(), client.getClientId(), auth.getUser().getId());
+    }
+}
