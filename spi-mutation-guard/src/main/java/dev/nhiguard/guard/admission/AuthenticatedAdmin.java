@@ -19,13 +19,13 @@ import org.keycloak.services.resources.admin.AdminAuth;
  * the token's signature a second time; when anything is missing or inconsistent it answers null
  * and the caller authenticates the request itself.
  */
-final class AuthenticatedAdmin {
+public final class AuthenticatedAdmin {
 
     private AuthenticatedAdmin() {
     }
 
     /** The admin of the request's verified bearer token, or null when Keycloak has not authenticated one. */
-    static AdminAuth of(KeycloakSession session) {
+    public static AdminAuth of(KeycloakSession session) {
         KeycloakContext context = session.getContext();
         if (!(context.getBearerToken() instanceof AccessToken token) || token.getIssuer() == null
                 || token.getIssuedFor() == null) {

@@ -81,7 +81,8 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         String realm = path.segments().get(2);
         String relative = path.join(3).substring(1);
         try {
-            CredentialReadRecorder.record(factory, realm, match, method, relative, exposures);
+            CredentialReadRecorder.record(factory, CredentialReadRecorder.Reader.ofRequest(), realm, match, method, relative,
+                    exposures);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Credential read %s %s could not be recorded; the answer is withheld", method, raw);
             refuse(response, 503, "credential_read_not_recorded",

@@ -10,18 +10,23 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.representations.AccessToken;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.AdminRoot;
+import org.keycloak.utils.KeycloakSessionUtil;
+
+import dev.nhiguard.guard.admission.AuthenticatedAdmin;
 
 /**
  * Writes the {@value #RESOURCE_TYPE} admin events of one successful credential read, in a
  * transaction of its own that commits before Keycloak's answer is written: the audit chain's
  * listener appends them in that transaction's prepare phase, Keycloak's event store (when the
- * realm stores admin events) stores them in it. The events name the reader (from the request's
- * own bearer token, authenticated as Keycloak's admin API does), the client and the material,
- * never a value.
+ * realm stores admin events) stores them in it. The events name the reader (the admin Keycloak
+ * authenticated for the request; when its session does not say, the request's bearer token
+ * authenticated again as Keycloak's admin API does), the client and the material, never a value.
  */
 final class CredentialReadRecorder {
 
@@ -49,14 +54,16 @@ final class CredentialReadRecorder {
      * @return how many events were recorded
      * @throws RuntimeException when the events could not be recorded (the answer must then not be sent)
      */
-    static int record(KeycloakSessionFactory factory, String realmName, CredentialEndpoint.Match match, String httpMethod,
-            String relativePath, List<Exposure> exposures) {
+    static int record(KeycloakSessionFactory factory, Reader reader, String realmName, CredentialEndpoint.Match match,
+            String httpMethod, String relativePath, List<Exposure> exposures) {
         return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-            AdminAuth auth;
-            try {
-                auth = AdminRoot.authenticateRealmAdminRequest(s);
-            } catch (NotAuthorizedException e) {
-                throw new IllegalStateException("a credential read answered 2xx but its bearer token does not authenticate", e);
+            AdminAuth auth = reader == null ? null : reader.in(s);
+            if (auth == null) {
+                try {
+                    auth = AdminRoot.authenticateRealmAdminRequest(s);
+                } catch (NotAuthorizedException e) {
+                    throw new IllegalStateException("a credential read answered 2xx but its bearer token does not authenticate", e);
+                }
             }
             RealmModel realm = s.realms().getRealmByName(realmName);
             if (realm == null) {
@@ -78,6 +85,29 @@ final class CredentialReadRecorder {
             }
             return recorded;
         });
+    }
+
+    /**
+     * The reader as Keycloak authenticated the request (its verified token, realm, user and client
+     * ids), so the record's transaction finds them by id instead of verifying the token again.
+     */
+    record Reader(AccessToken token, String realmId, String userId, String clientUuid) {
+
+        /** The reader of the current request, or null when Keycloak has not authenticated one in its session. */
+        static Reader ofRequest() {
+            KeycloakSession request = KeycloakSessionUtil.getKeycloakSession();
+            AdminAuth auth = request == null ? null : AuthenticatedAdmin.of(request);
+            return auth == null ? null : new Reader(auth.getToken(), auth.getRealm().getId(), auth.getUser().getId(),
+                    auth.getClient().getId());
+        }
+
+        /** The same admin in another session, or null when one of them no longer exists. */
+        AdminAuth in(KeycloakSession s) {
+            RealmModel realm = s.realms().getRealm(realmId);
+            UserModel user = realm == null ? null : s.users().getUserById(realm, userId);
+            ClientModel client = realm == null ? null : realm.getClientById(clientUuid);
+            return user == null || client == null ? null : new AdminAuth(realm, token, user, client);
+        }
     }
 
     /** What an answer Keycloak built from the stored client carries (installation, keystore). */
