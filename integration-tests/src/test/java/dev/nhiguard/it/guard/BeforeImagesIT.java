@@ -209,6 +209,11 @@ class BeforeImagesIT {
     void rollingBackACompositeAddRemovesWhatItAdded() {
         List<String> before = compositeNames("ops");
         String id = held(http.post(A + "/roles/ops/composites", token("cara"), "[" + role("reader") + "]"));
+        // the diff is Keycloak's own: a dry run adds the composite and rolls back
+        JsonNode cr = changeRequest(id);
+        assertEquals("keycloak-dry-run", cr.path("afterImage").path("source").asText(), cr.path("afterImage").toString());
+        assertTrue(cr.path("diff").toString().contains("reader"), cr.path("diff").toString());
+        assertFalse(compositeNames("ops").contains("reader"), "a dry run changes nothing");
         approveAndApply(id);
         assertTrue(compositeNames("ops").contains("reader"));
         rollBack(id);

@@ -61,7 +61,8 @@ final class DryRun {
      * reset-password (a federated user's password is written to the external store; no database
      * rollback undoes that), execute-actions and verify emails (sent at once), partial import (runs
      * and commits a transaction of its own), creations (no target to read before apply), the
-     * guard's own policy endpoint and everything without a before-image (OTHER, AGENT).
+     * guard's own policy endpoint, components (an LDAP provider's update reaches its directory)
+     * and everything without a before-image (OTHER, AGENT).
      */
     static final Set<String> SAFE = Set.of(
             "client-update", "client-flow-override", "client-secret-regenerate", "client-secret-rotated-invalidate",
@@ -72,7 +73,11 @@ final class DryRun {
             "service-account-realm-role-grant", "service-account-client-role-grant", "service-account-realm-role-revoke",
             "service-account-client-role-revoke", "service-account-group-join", "service-account-group-leave",
             "approver-role-grant", "approver-role-revoke", "privileged-role-grant", "privileged-group-join",
-            "realm-security-settings", "realm-guard-policy-attribute", "realm-events-config");
+            "realm-security-settings", "realm-guard-policy-attribute", "realm-events-config",
+            // definitions: Keycloak's resources write them to the database only
+            "role-composite-add", "role-update", "group-role-grant", "group-update", "group-move", "client-scope-config",
+            "identity-provider-config", "authentication-config", "client-policies-config", "user-profile-config",
+            "realm-default-client-scope", "realm-default-group");
 
     /** Keycloak's answers that mean the request itself is invalid or not allowed: refused at admission. */
     private static final Set<Integer> REFUSALS = Set.of(400, 403, 409, 422);
@@ -104,8 +109,9 @@ final class DryRun {
                 type = TargetType.CLIENT;
                 id = m.pathVars().get("client");
             }
-            if (type == TargetType.CLIENTS || type == TargetType.OTHER || type == TargetType.AGENT) {
-                continue;
+            if (type == TargetType.CLIENTS || type == TargetType.OTHER || type == TargetType.AGENT
+                    || (type == TargetType.DEFINITION && id == null)) {
+                continue; // no image, or a definition the path does not name yet (a create)
             }
             String name = type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + (id == null ? "" : ":" + id);
             out.putIfAbsent(name, new Target(name, type, id, m.operation().id()));

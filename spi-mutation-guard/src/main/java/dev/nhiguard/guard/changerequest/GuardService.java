@@ -104,7 +104,9 @@ public final class GuardService {
         JsonNode before = state.beforeImage(match, effects, pathWithQuery, body);
         cr.setBeforeImage(before == null ? null : CanonicalJson.canonicalize(before));
         // The after-image Keycloak itself produces, from a dry run that is rolled back; nothing invalid is held.
-        DryRun.Outcome dry = DryRun.run(s, realm, auth, effects, method, pathWithQuery, body, sealed, state,
+        // Each effect with its target resolved, as the primary's: a definition is read by its key.
+        List<Match> resolved = effects.stream().map(e -> state.resolve(e, pathWithQuery, body)).toList();
+        DryRun.Outcome dry = DryRun.run(s, realm, auth, resolved, method, pathWithQuery, body, sealed, state,
                 policy.approverRole());
         if (dry.refused() != null) {
             throw new DryRunRefused(dry.refused());
