@@ -104,8 +104,12 @@ final class CredentialReadRecorder {
         /** The same admin in another session, or null when one of them no longer exists. */
         AdminAuth in(KeycloakSession s) {
             RealmModel realm = s.realms().getRealm(realmId);
-            UserModel user = realm == null ? null : s.users().getUserById(realm, userId);
-            ClientModel client = realm == null ? null : realm.getClientById(clientUuid);
+            if (realm == null) {
+                return null;
+            }
+            s.getContext().setRealm(realm); // user lookups need the session bound to the user's realm
+            UserModel user = s.users().getUserById(realm, userId);
+            ClientModel client = realm.getClientById(clientUuid);
             return user == null || client == null ? null : new AdminAuth(realm, token, user, client);
         }
     }
