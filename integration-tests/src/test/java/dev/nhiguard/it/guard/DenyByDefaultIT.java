@@ -74,6 +74,20 @@ class DenyByDefaultIT {
             return user(name);
         }
 
+        /** A fresh client scope (creating one is not held: it reaches no client yet). */
+        String freshScope() {
+            String name = "dd-scope-" + UUID.randomUUID().toString().substring(0, 8);
+            HttpAdmin.Response r = realm.http.post(A + "/client-scopes", token, "{\"name\":\"" + name + "\",\"protocol\":\"openid-connect\"}");
+            assertEquals(201, r.status(), r.body());
+            return scope(name);
+        }
+
+        /** The body that moves a group: its id and name, as Keycloak requires. */
+        String moveOf(String groupId) {
+            JsonNode g = realm.http.get(A + "/groups/" + groupId, token).json();
+            return "{\"id\":\"" + groupId + "\",\"name\":\"" + g.path("name").asText() + "\"}";
+        }
+
         /** A fresh group with ben (an approver) in it: joining a plain group is not held. */
         String groupWithApprover() {
             String name = "gm-" + UUID.randomUUID().toString().substring(0, 8);
@@ -106,8 +120,7 @@ class DenyByDefaultIT {
                 row("user-federation-action", "POST", c -> "/user-storage/" + UUID.randomUUID() + "/sync?action=triggerFullSync",
                         c -> null),
                 row("client-policies-config", "PUT", c -> "/client-policies/policies", c -> "{\"policies\":[]}"),
-                row("realm-default-client-scope", "PUT", c -> "/default-default-client-scopes/" + c.scope("microprofile-jwt"),
-                        c -> null),
+                row("realm-default-client-scope", "PUT", c -> "/default-default-client-scopes/" + c.freshScope(), c -> null),
                 row("realm-default-group", "PUT", c -> "/default-groups/" + c.group("ops"), c -> null),
                 row("role-composite-add", "POST", c -> "/roles/nhi-approver/composites", c -> "[" + c.role("nhi-approver") + "]"),
                 row("group-role-grant", "POST", c -> "/groups/" + c.group("ops") + "/role-mappings/realm",
@@ -130,8 +143,7 @@ class DenyByDefaultIT {
                         c -> "{\"attributes\":{\"tenant\":[\"dd\"]}}"),
                 row("role-update", "PUT", c -> "/roles/nhi-approver", c -> "{\"name\":\"nhi-approver\",\"description\":\"x\"}"),
                 row("role-delete", "DELETE", c -> "/roles/nhi-approver", c -> null),
-                row("group-move", "POST", c -> "/groups/" + c.group("ops") + "/children",
-                        c -> "{\"id\":\"" + c.groupWithApprover() + "\"}"),
+                row("group-move", "POST", c -> "/groups/" + c.group("ops") + "/children", c -> c.moveOf(c.groupWithApprover())),
                 row("client-scope-config", "POST", c -> "/client-scopes/" + c.scope("roles") + "/protocol-mappers/models",
                         c -> "{\"name\":\"dd-claim\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-claim-mapper\","
                                 + "\"config\":{\"claim.name\":\"dd\",\"claim.value\":\"x\",\"access.token.claim\":\"true\"}}"),
