@@ -3,7 +3,6 @@ package dev.nhiguard.guard.admission;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.util.Map;
 import java.util.Set;
 
 import jakarta.ws.rs.ForbiddenException;

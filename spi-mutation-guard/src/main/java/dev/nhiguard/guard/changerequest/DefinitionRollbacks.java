@@ -227,7 +227,8 @@ final class DefinitionRollbacks {
     }
 
     /** Roles of a role-mapping body not among the names before; null when none. */
-    private static ArrayNode addedByName(JsonNode body, Set<String> hadBefore) {
+    /** The roles of a role-mapping body whose names were not held before, or null when none. */
+    static ArrayNode addedByName(JsonNode body, Set<String> hadBefore) {
         if (body == null || !body.isArray()) {
             return null;
         }
@@ -255,7 +256,8 @@ final class DefinitionRollbacks {
         return out;
     }
 
-    private static Set<String> names(JsonNode array) {
+    /** The texts of a JSON array, as a set. */
+    static Set<String> names(JsonNode array) {
         Set<String> out = new HashSet<>();
         array.forEach(n -> out.add(n.asText()));
         return out;

@@ -1,6 +1,5 @@
 package dev.nhiguard.guard.changerequest;
 
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -85,11 +84,11 @@ final class Rollbacks {
                 }
             }
             case "service-account-realm-role-grant", "approver-role-grant" ->
-                    rolesAdded(path, body, names(before.path("realmRoles")));
+                    rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
             case "service-account-client-role-grant" -> {
                 ClientModel client = body != null && body.size() > 0
                         ? realm.getClientById(body.get(0).path("containerId").asText("")) : null;
-                Set<String> had = client == null ? Set.of() : names(before.path("clientRoles").path(client.getClientId()));
+                Set<String> had = client == null ? Set.of() : DefinitionRollbacks.names(before.path("clientRoles").path(client.getClientId()));
                 yield rolesAdded(path, body, had);
             }
             case "approver-role-revoke" -> new Inverse("POST", path, body);
@@ -178,22 +177,8 @@ final class Rollbacks {
     }
 
     private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {
-        if (body == null || !body.isArray()) {
-            return null;
-        }
-        ArrayNode added = JSON.createArrayNode();
-        body.forEach(r -> {
-            if (!hadBefore.contains(r.path("name").asText())) {
-                added.add(r);
-            }
-        });
-        return added.isEmpty() ? null : new Inverse("DELETE", path, added);
-    }
-
-    private static Set<String> names(JsonNode array) {
-        Set<String> out = new HashSet<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
+        ArrayNode added = DefinitionRollbacks.addedByName(body, hadBefore);
+        return added == null ? null : new Inverse("DELETE", path, added);
     }
 
     /** The before values of exactly the fields the request changed. */
