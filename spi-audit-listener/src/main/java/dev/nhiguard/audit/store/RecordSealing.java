@@ -6,6 +6,8 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.crypto.Mac;
@@ -26,7 +28,8 @@ import dev.nhiguard.audit.chain.SecretRedactor;
  * on several nodes meet on the primary key) and never exported; per realm, the key
  * HMAC-SHA256(server key, {@code "nhi-guard/audit-seal/v1\n" + realmId}), so a value gives the
  * same fingerprint within a realm and different ones in different realms. Owned by the listener
- * factory; the server key, once read from the database, is kept in memory (it never changes).
+ * factory; the server key, once read from the database, is kept in memory (it never changes), and
+ * so are the realms' redactors made with the keys derived from it.
  */
 public final class RecordSealing {
 
@@ -36,6 +39,8 @@ public final class RecordSealing {
 
     private final Set<String> extraNames;
     private final AtomicReference<byte[]> serverKey = new AtomicReference<>();
+    /** Redactors by realm id: immutable, keyed by a pure function of the server key, so each is made once per node. */
+    private final ConcurrentMap<String, SecretRedactor> redactors = new ConcurrentHashMap<>();
 
     /** @param extraNames member names sealed on top of {@link SecretRedactor}'s list (option {@code redact-fields}) */
     public RecordSealing(Collection<String> extraNames) {
@@ -44,7 +49,13 @@ public final class RecordSealing {
 
     /** The redactor for the records of a realm. */
     public SecretRedactor redactor(KeycloakSession session, String realmId) {
-        return new SecretRedactor(realmKey(serverKey(session), realmId), extraNames);
+        SecretRedactor redactor = redactors.get(realmId);
+        if (redactor == null) {
+            redactor = new SecretRedactor(realmKey(serverKey(session), realmId), extraNames);
+            SecretRedactor raced = redactors.putIfAbsent(realmId, redactor);
+            return raced != null ? raced : redactor;
+        }
+        return redactor;
     }
 
     static byte[] realmKey(byte[] serverKey, String realmId) {

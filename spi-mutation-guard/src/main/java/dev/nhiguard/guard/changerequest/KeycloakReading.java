@@ -49,7 +49,9 @@ public final class KeycloakReading {
             return body;
         }
         try {
-            Object value = KEYCLOAK.readerFor(type).readValue(body.toString());
+            // Bound from the parsed tree's tokens: the same tokens Keycloak's parser yields from the
+            // text, without printing and parsing the body once more.
+            Object value = KEYCLOAK.readerFor(type).readValue(body);
             return KEYCLOAK.valueToTree(value);
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new Unreadable("Request body does not fit " + raw.getSimpleName() + ": "
