@@ -30,6 +30,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public static final String PROVIDER_ID = "nhi-audit-chain";
 
     private AuditConfig config;
+    /** How long the sequencer gathers commits before it moves them into the chain as one batch. */
+    static final long SEQUENCER_GATHER_MILLIS = 25;
+
     private Sequencer sequencer;
     /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
     private AuditMetrics metrics;
@@ -48,7 +51,8 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public void postInit(KeycloakSessionFactory factory) {
         metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
         if (config.tokenEventsBatched()) {
-            sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(), 2);
+            sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(),
+                    SEQUENCER_GATHER_MILLIS, 2);
         }
         factory.register(event -> {
             if (!(event instanceof PostMigrationEvent)) {

@@ -3,9 +3,9 @@ package dev.nhiguard.audit.listener;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,15 +22,22 @@ import dev.nhiguard.audit.store.RecordSealing;
  * Moves staged user events into their realms' chains, in batches of at most
  * {@code batchSize} rows per transaction (one head-row lock per batch). Runs are coalesced:
  * on this node at most one run per realm is under way, and a trigger arriving during a run
- * makes that run go round once more instead of starting another. Across nodes the head-row
- * lock serialises the runs. Owned by the listener factory; one instance per server.
+ * makes that run go round once more instead of starting another. A run starts
+ * {@code gatherMillis} after the trigger that wakes it, so the commits of that moment are
+ * sequenced as one batch: under load the lock, the head update and the flush are paid once per
+ * batch instead of once per token (the staged rows are committed already; only the chain's lag
+ * grows by that delay). Across nodes the head-row lock serialises the runs. Owned by the
+ * listener factory; one instance per server.
  */
 final class Sequencer {
 
     private static final Logger LOG = Logger.getLogger(Sequencer.class);
     private static final int IDLE = 0;
-    private static final int RUNNING = 1;
-    private static final int AGAIN = 2;
+    /** A run is scheduled and has not started: what commits now is in its batch. */
+    private static final int GATHERING = 1;
+    private static final int RUNNING = 2;
+    /** A trigger arrived while the run was moving rows: gather and run once more. */
+    private static final int AGAIN = 3;
 
     /** Moves up to {@code batchSize} staged rows of a realm into its chain in one transaction; returns how many. */
     @FunctionalInterface
@@ -41,20 +48,24 @@ final class Sequencer {
     private final BatchMover mover;
     private final Checkpoints checkpoints;
     private final int batchSize;
-    private final ExecutorService executor;
+    private final long gatherMillis;
+    private final ScheduledExecutorService executor;
     private final ConcurrentMap<String, AtomicInteger> states = new ConcurrentHashMap<>();
 
-    Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, RecordSealing sealing, int batchSize, int threads) {
+    Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, RecordSealing sealing, int batchSize, long gatherMillis,
+              int threads) {
         this((realmId, max) -> KeycloakModelUtils.runJobInTransactionWithResult(factory,
-                s -> new AuditChainStore(s, checkpoints, sealing).sequenceStaged(realmId, max)), checkpoints, batchSize, threads);
+                s -> new AuditChainStore(s, checkpoints, sealing).sequenceStaged(realmId, max)), checkpoints, batchSize, gatherMillis,
+                threads);
     }
 
-    Sequencer(BatchMover mover, Checkpoints checkpoints, int batchSize, int threads) {
+    Sequencer(BatchMover mover, Checkpoints checkpoints, int batchSize, long gatherMillis, int threads) {
         this.mover = mover;
         this.checkpoints = checkpoints;
         this.batchSize = batchSize;
+        this.gatherMillis = gatherMillis;
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(threads, r -> {
+        this.executor = Executors.newScheduledThreadPool(threads, r -> {
             Thread t = new Thread(r, "nhi-audit-sequencer-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -71,14 +82,12 @@ final class Sequencer {
         while (true) {
             int s = state.get();
             if (s == IDLE) {
-                if (state.compareAndSet(IDLE, RUNNING)) {
-                    try {
-                        executor.execute(() -> run(realmId, state));
-                    } catch (RejectedExecutionException e) {
-                        state.set(IDLE); // shutting down: the periodic sweep of another node (or the next start) picks the rows up
-                    }
+                if (state.compareAndSet(IDLE, GATHERING)) {
+                    schedule(realmId, state);
                     return;
                 }
+            } else if (s == GATHERING) {
+                return;
             } else if (s == RUNNING) {
                 if (state.compareAndSet(RUNNING, AGAIN)) {
                     return;
@@ -94,18 +103,25 @@ final class Sequencer {
         trigger(new AuditChainStore(session, checkpoints).stagedRealms());
     }
 
+    private void schedule(String realmId, AtomicInteger state) {
+        try {
+            executor.schedule(() -> run(realmId, state), gatherMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            state.set(IDLE); // shutting down: the periodic sweep of another node (or the next start) picks the rows up
+        }
+    }
+
     private void run(String realmId, AtomicInteger state) {
-        while (true) {
-            try {
-                drain(realmId);
-            } catch (RuntimeException e) {
-                // The rows stay staged; the next trigger or the periodic sweep retries.
-                LOG.warnf(e, "sequencing staged audit records of realm %s failed; they stay staged and are retried", realmId);
-            }
-            if (state.compareAndSet(RUNNING, IDLE)) {
-                return;
-            }
-            state.set(RUNNING); // a trigger arrived during the run: go round once more
+        state.set(RUNNING);
+        try {
+            drain(realmId);
+        } catch (RuntimeException e) {
+            // The rows stay staged; the next trigger or the periodic sweep retries.
+            LOG.warnf(e, "sequencing staged audit records of realm %s failed; they stay staged and are retried", realmId);
+        }
+        if (!state.compareAndSet(RUNNING, IDLE)) {
+            state.set(GATHERING); // a trigger arrived during the run: go round once more, after gathering again
+            schedule(realmId, state);
         }
     }
 

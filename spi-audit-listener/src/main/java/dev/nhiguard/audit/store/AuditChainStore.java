@@ -103,7 +103,8 @@ public final class AuditChainStore {
      * same realm never take the same rows. Returns how many rows were moved.
      */
     public int sequenceStaged(String realmId, int batchSize) {
-        if (stagedCount(realmId) == 0) {
+        if (em.createQuery("select s.id from AuditStagedEntity s where s.realmId = :realm", String.class)
+                .setParameter("realm", realmId).setMaxResults(1).getResultList().isEmpty()) {
             return 0; // nothing to do: do not queue for the lock
         }
         SecretRedactor redactor = sealing.redactor(session, realmId);

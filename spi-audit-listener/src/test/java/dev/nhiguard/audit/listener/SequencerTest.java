@@ -66,7 +66,7 @@ class SequencerTest {
     @Test
     void drainsInBatchesUntilABatchIsNotFull() throws Exception {
         Staged staged = new Staged();
-        Sequencer seq = new Sequencer(staged, null, 500, 2);
+        Sequencer seq = new Sequencer(staged, null, 500, 0, 2);
         try {
             staged.stage("r", 1234);
             seq.trigger("r");
@@ -81,7 +81,7 @@ class SequencerTest {
     @Test
     void triggersDuringARunAreCoalescedIntoOneMoreRoundAndNeverOverlap() throws Exception {
         Staged staged = new Staged();
-        Sequencer seq = new Sequencer(staged, null, 10, 4);
+        Sequencer seq = new Sequencer(staged, null, 10, 0, 4);
         try {
             staged.gate = new CountDownLatch(1); // the first run blocks inside its transaction
             staged.stage("r", 3);
@@ -104,9 +104,26 @@ class SequencerTest {
     }
 
     @Test
+    void commitsArrivingWhileARunGathersAreMovedAsOneBatch() throws Exception {
+        Staged staged = new Staged();
+        Sequencer seq = new Sequencer(staged, null, 500, 300, 2);
+        try {
+            for (int i = 0; i < 50; i++) { // commits of one moment, each triggering after its commit
+                staged.stage("r", 1);
+                seq.trigger("r");
+            }
+            await(() -> staged.rows.get("r").get() == 0 && staged.inFlight.get("r").get() == 0);
+            Thread.sleep(400);
+            assertEquals(List.of(50), staged.batches, "one run, one batch, no empty round after it");
+        } finally {
+            seq.close();
+        }
+    }
+
+    @Test
     void realmsAreSequencedIndependently() throws Exception {
         Staged staged = new Staged();
-        Sequencer seq = new Sequencer(staged, null, 7, 2);
+        Sequencer seq = new Sequencer(staged, null, 7, 0, 2);
         try {
             staged.stage("a", 20);
             staged.stage("b", 5);
