@@ -19,6 +19,7 @@ import org.keycloak.provider.ProviderConfigurationBuilder;
 import dev.nhiguard.audit.sink.FileSink;
 import dev.nhiguard.audit.sink.LogSink;
 import dev.nhiguard.audit.sink.Sink;
+import dev.nhiguard.audit.sink.SinkFormat;
 import dev.nhiguard.audit.sink.SinkRunner;
 import dev.nhiguard.audit.sink.SyslogSink;
 import dev.nhiguard.audit.sink.WebhookSink;
@@ -42,7 +43,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "CLIENT_DELETE", "CLIENT_DELETE_ERROR");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
-    static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
+    static final int DEFAULT_CHECKPOINT_INTERVAL = 5;
     static final int DEFAULT_SEQUENCER_BATCH = 500;
     static final int DEFAULT_SEQUENCER_INTERVAL = 5;
     static final int DEFAULT_METRICS_READ_INTERVAL = 10;
@@ -82,11 +83,12 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
                 throw new IllegalArgumentException("webhook-url must be http(s): " + url);
             }
-            sinks.add(new WebhookSink(uri, secret));
+            sinks.add(new WebhookSink(uri, secret, SinkFormat.of("webhook-format", scope.get("webhook-format")),
+                    scope.getBoolean("webhook-legacy-signature", false)));
         }
         String file = scope.get("file-sink-path");
         if (file != null && !file.isBlank()) {
-            sinks.add(new FileSink(Path.of(file.trim())));
+            sinks.add(new FileSink(Path.of(file.trim()), SinkFormat.of("file-sink-format", scope.get("file-sink-format"))));
         }
         String syslog = scope.get("syslog-address");
         if (syslog != null && !syslog.isBlank()) {
@@ -95,10 +97,11 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 throw new IllegalArgumentException("syslog-address must be host:port, is " + syslog);
             }
             sinks.add(new SyslogSink(syslog.substring(0, colon).trim(), Integer.parseInt(syslog.substring(colon + 1).trim()),
-                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak")));
+                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak"),
+                    SinkFormat.of("syslog-format", scope.get("syslog-format"))));
         }
         if (scope.getBoolean("log-sink", false)) {
-            sinks.add(new LogSink());
+            sinks.add(new LogSink(SinkFormat.of("log-sink-format", scope.get("log-sink-format"))));
         }
         int batch = scope.getInt("sink-batch-size", 100);
         int maxBackoff = scope.getInt("sink-max-backoff-seconds", 300);
@@ -177,7 +180,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
                 .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()
                 .property().name("checkpoint-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
-                .helpText("Also sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never).")
+                .helpText("Sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never): the bound on how long "
+                        + "a committed record can stay without a signed head that sinks and witnesses receive.")
                 .defaultValue(DEFAULT_CHECKPOINT_INTERVAL).add()
                 .property().name("checkpoint-private-key-file").type(ProviderConfigProperty.STRING_TYPE)
                 .helpText("Operator's Ed25519 private key (PKCS#8 PEM) signing every realm's checkpoints; default: a key generated per realm.").add()
@@ -185,6 +189,20 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Public key (X.509 PEM) of checkpoint-private-key-file.").add()
                 .property().name("checkpoint-key-name").type(ProviderConfigProperty.STRING_TYPE)
                 .helpText("Key name in signatures made with the operator's key.").defaultValue("nhi-guard-audit").add()
+                .property().name("webhook-url").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("http(s) URL the webhook sink POSTs batches to (Standard Webhooks signatures).").add()
+                .property().name("webhook-secret").type(ProviderConfigProperty.PASSWORD)
+                .helpText("HMAC key of the webhook sink: whsec_<base64> (Standard Webhooks) or at least 16 characters.").add()
+                .property().name("webhook-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the webhook sink's items.").defaultValue("native").add()
+                .property().name("webhook-legacy-signature").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .helpText("Also send the earlier X-NHI-Audit-Signature header (HMAC of the body only; not replay-safe).").defaultValue(false).add()
+                .property().name("file-sink-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the file sink's lines.").defaultValue("native").add()
+                .property().name("syslog-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the syslog sink's message bodies.").defaultValue("native").add()
+                .property().name("log-sink-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the log sink's lines.").defaultValue("native").add()
                 .build();
     }
 

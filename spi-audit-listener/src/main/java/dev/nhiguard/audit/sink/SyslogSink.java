@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Sends each record as an RFC 5424 syslog message over TCP with RFC 6587 octet-counting
- * framing: {@code <len> <PRI>1 <time> <host> keycloak-nhi-audit - <type> - BOM<record JSON>}.
+ * framing: {@code <len> <PRI>1 <time> <host> keycloak-nhi-audit - <type> - BOM<item JSON>}, where a
+ * checkpoint's MSGID is {@code CHECKPOINT} and its time the signing time.
  * A batch is written on one connection; it counts as delivered once written and flushed.
  */
 public final class SyslogSink implements Sink {
@@ -26,8 +27,9 @@ public final class SyslogSink implements Sink {
     private final int port;
     private final int facility;
     private final String hostname;
+    private final SinkFormat format;
 
-    public SyslogSink(String host, int port, int facility, String hostname) {
+    public SyslogSink(String host, int port, int facility, String hostname, SinkFormat format) {
         if (facility < 0 || facility > 23) {
             throw new IllegalArgumentException("syslog facility must be 0..23");
         }
@@ -35,6 +37,7 @@ public final class SyslogSink implements Sink {
         this.port = port;
         this.facility = facility;
         this.hostname = printable(hostname, 255);
+        this.format = format;
     }
 
     @Override
@@ -43,13 +46,13 @@ public final class SyslogSink implements Sink {
     }
 
     @Override
-    public String deliver(String realmId, long first, long last, List<String> lines) {
+    public String deliver(String realmId, long first, long last, List<SinkItem> items) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), 5000);
             socket.setSoTimeout(10000);
             OutputStream out = socket.getOutputStream();
-            for (String line : lines) {
-                byte[] msg = message(line).getBytes(StandardCharsets.UTF_8);
+            for (SinkItem item : items) {
+                byte[] msg = message(item).getBytes(StandardCharsets.UTF_8);
                 out.write((msg.length + " ").getBytes(StandardCharsets.US_ASCII));
                 out.write(msg);
             }
@@ -60,11 +63,19 @@ public final class SyslogSink implements Sink {
         }
     }
 
-    String message(String line) throws IOException {
-        JsonNode n = JSON.readTree(line);
-        String time = Instant.ofEpochMilli(n.path("time").asLong()).toString();
-        String msgId = printable(n.path("type").asText("-"), 32);
-        return "<" + (facility * 8 + SEVERITY_INFO) + ">1 " + time + " " + hostname + " " + APP_NAME + " - " + msgId + " - \uFEFF" + line;
+    String message(SinkItem item) throws IOException {
+        String msgId;
+        long time;
+        if (item.checkpoint()) {
+            msgId = "CHECKPOINT";
+            time = item.time();
+        } else {
+            JsonNode n = JSON.readTree(item.line());
+            msgId = printable(n.path("type").asText("-"), 32);
+            time = n.path("time").asLong();
+        }
+        return "<" + (facility * 8 + SEVERITY_INFO) + ">1 " + Instant.ofEpochMilli(time) + " " + hostname + " " + APP_NAME + " - " + msgId
+                + " - \uFEFF" + format.render(item);
     }
 
     /** RFC 5424 header fields: printable US-ASCII without spaces, bounded, "-" when empty. */
