@@ -99,6 +99,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
         if (sequencer != null) {
             sequencer.close();
         }
+        if (config != null && config.sinks() != null) {
+            config.sinks().close();
+        }
     }
 
     @Override

@@ -16,4 +16,8 @@ public interface Sink {
      * Returns null when delivered, else why not (the batch is retried).
      */
     String deliver(String realmId, long first, long last, List<SinkItem> items);
+
+    /** Releases what the sink holds open (connections), when the server stops. */
+    default void close() {
+    }
 }

@@ -50,6 +50,17 @@ public final class SinkRunner {
         return sinks;
     }
 
+    /** Closes every sink (the server stops). */
+    public void close() {
+        for (Sink sink : sinks) {
+            try {
+                sink.close();
+            } catch (RuntimeException e) {
+                LOG.debugf(e, "closing audit sink %s", sink.id());
+            }
+        }
+    }
+
     /**
      * One delivery round: every sink, every realm with undelivered records, each in its own
      * transaction; {@code failed} hears the id of a sink each time one of its deliveries fails.
