@@ -12,48 +12,104 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
- * Verifies an audit chain export (JSON Lines from {@code GET …/audit-chain/export}) offline:
- * every record hashes (SHA-256 over RFC 8785 canonical JSON without {@code hash}) to its hash,
- * links to the record before it, and every checkpoint line is an Ed25519 C2SP signed note by
- * the given key over the hash of the record it follows. The export of a pruned chain starts with
- * an anchor line {@code {"anchor":{"seq":n,"hash":h}}}: the first record must be {@code n + 1}
- * and link to {@code h}, and a signed checkpoint must cover the records after the anchor
- * (otherwise an anchor and the records after it could be made up).
+ * Verifies an audit chain export (JSON Lines from {@code GET …/audit-chain/export}, or a sink's
+ * copy in the native, CloudEvents or OCSF format) offline: every record hashes (SHA-256 over
+ * RFC 8785 canonical JSON without {@code hash}) to its hash, links to the record before it, and
+ * every checkpoint line is an Ed25519 C2SP signed note by the given key over the hash of the
+ * record it follows. The export of a pruned chain starts with an anchor line
+ * {@code {"anchor":{"seq":n,"hash":h}}}: the first record must be {@code n + 1} and link to
+ * {@code h}, and a signed checkpoint must cover the records after the anchor (otherwise an
+ * anchor and the records after it could be made up).
  *
- * <pre>java -jar nhi-audit-verifier.jar export.jsonl (verifier-key | key-file)</pre>
+ * <p>Trusted heads ({@code --checkpoint FILE}: a signed note received earlier, e.g. from a sink
+ * or a witness; {@code --state FILE}: the head of the last successful run) make it also fail
+ * when the export ends before such a head or lacks it, or forks from it. See {@link #USAGE}.
  *
- * Exit codes: 0 OK, 1 the chain is broken (the first bad seq is printed), 2 usage or I/O error.
+ * Exit codes: 0 OK, 1 tampered (the first bad seq is printed), 2 usage or I/O error,
+ * 3 truncated, 4 forked, 5 a given checkpoint is not trusted (signature, witness policy).
  */
 public final class AuditVerifier {
 
     static final String GENESIS = "0".repeat(64);
     static final String ORIGIN_PREFIX = "nhi-guard/audit-chain/";
+    static final String CE_RECORD_TYPE = "dev.nhiguard.audit.record.v1";
+    static final String CE_CHECKPOINT_TYPE = "dev.nhiguard.audit.checkpoint.v1";
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
+    static final String USAGE = String.join("\n",
+            "usage: java -jar nhi-audit-verifier.jar [options] <export.jsonl> [<verifier-key | key-file>]",
+            "       java -jar nhi-audit-verifier.jar witness ...   (see: witness --help)",
+            "options:",
+            "  --checkpoint FILE      a signed checkpoint received earlier (repeatable): the export must contain its record, with its hash",
+            "  --state FILE           the last run's head per realm; checked like a checkpoint, updated when the run succeeds",
+            "  --witness-policy FILE  C2SP tlog-policy: each --checkpoint must be cosigned by its quorum; its log line may replace the key",
+            "  --realm ID             verify only this realm's lines (a sink copy holding several realms)",
+            "  --redeliveries         accept repeated records and checkpoints (at-least-once sink copies); each is still verified",
+            "exit codes: 0 OK, 1 TAMPERED (BAD seq n), 2 usage or I/O error, 3 TRUNCATED, 4 FORKED, 5 UNTRUSTED checkpoint");
+
+    /** How a run ended; the exit code of each. */
+    enum Status {
+        OK(0), TAMPERED(1), TRUNCATED(3), FORKED(4), UNTRUSTED(5);
+
+        final int exit;
+
+        Status(int exit) {
+            this.exit = exit;
+        }
+    }
+
+    /** A head the export must contain: record {@code seq} with {@code hash} of realm {@code realmId}. */
+    record TrustedHead(String realmId, long seq, String hash, String source, boolean fromState) {
+    }
+
+    /** What to check besides the chain itself. */
+    record Options(String realm, List<TrustedHead> trusted, boolean redeliveries) {
+
+        static final Options NONE = new Options(null, List.of(), false);
+    }
+
     /** What verification found. */
-    record Outcome(boolean ok, long records, long checkpoints, long signedUpTo, long headSeq, String headHash,
-                   long badSeq, String reason, long anchorSeq) {
+    record Outcome(Status status, long records, long checkpoints, long signedUpTo, long headSeq, String headHash,
+                   long badSeq, String reason, long anchorSeq, String realmId, int trustedChecked) {
 
         Outcome(boolean ok, long records, long checkpoints, long signedUpTo, long headSeq, String headHash, long badSeq, String reason) {
-            this(ok, records, checkpoints, signedUpTo, headSeq, headHash, badSeq, reason, 0);
+            this(ok ? Status.OK : Status.TAMPERED, records, checkpoints, signedUpTo, headSeq, headHash, badSeq, reason, 0, null, 0);
+        }
+
+        boolean ok() {
+            return status == Status.OK;
         }
 
         String message() {
-            if (!ok) {
-                return "BAD seq " + badSeq + ": " + reason;
+            switch (status) {
+                case TAMPERED:
+                    return "BAD seq " + badSeq + ": " + reason;
+                case TRUNCATED:
+                    return "TRUNCATED: " + reason;
+                case FORKED:
+                    return "FORKED seq " + badSeq + ": " + reason;
+                case UNTRUSTED:
+                    return "UNTRUSTED: " + reason;
+                default:
+                    break;
             }
             return "OK " + records + " records" + (anchorSeq > 0 ? " (seq " + (anchorSeq + 1) + " on; records up to " + anchorSeq + " were pruned)" : "")
                     + ", head seq " + headSeq + " hash " + headHash + "; " + checkpoints
                     + " checkpoints verified" + (checkpoints == 0 ? " (no signed checkpoint: only internal consistency was checked)"
-                    : ", signed up to seq " + signedUpTo);
+                    : ", signed up to seq " + signedUpTo)
+                    + (trustedChecked > 0 ? "; contains " + trustedChecked + " trusted head(s)" : "");
         }
     }
 
@@ -69,22 +125,100 @@ public final class AuditVerifier {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 2) {
-            err.println("usage: java -jar nhi-audit-verifier.jar <export.jsonl> <verifier-key | key-file (verifier key or PEM public key)>");
+        if (args.length > 0 && "witness".equals(args[0])) {
+            return Witness.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        List<String> positional = new ArrayList<>();
+        List<Path> checkpointFiles = new ArrayList<>();
+        Path stateFile = null;
+        Path policyFile = null;
+        String realm = null;
+        boolean redeliveries = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            boolean needsValue = a.equals("--checkpoint") || a.equals("--state") || a.equals("--witness-policy") || a.equals("--realm");
+            if (needsValue && i + 1 >= args.length) {
+                err.println(a + " needs a value\n" + USAGE);
+                return 2;
+            }
+            switch (a) {
+                case "--checkpoint" -> checkpointFiles.add(Path.of(args[++i]));
+                case "--state" -> stateFile = Path.of(args[++i]);
+                case "--witness-policy" -> policyFile = Path.of(args[++i]);
+                case "--realm" -> realm = args[++i];
+                case "--redeliveries" -> redeliveries = true;
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
+                default -> {
+                    if (a.startsWith("--")) {
+                        err.println("unknown option " + a + "\n" + USAGE);
+                        return 2;
+                    }
+                    positional.add(a);
+                }
+            }
+        }
+        if (positional.isEmpty() || positional.size() > 2 || (policyFile != null && checkpointFiles.isEmpty())) {
+            err.println((policyFile != null && checkpointFiles.isEmpty() ? "--witness-policy needs --checkpoint\n" : "") + USAGE);
             return 2;
         }
         Outcome o;
+        State state = null;
         try {
-            Key key = readKey(args[1]);
-            try (BufferedReader r = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
-                o = verify(r, key);
+            Policy policy = policyFile == null ? null : Policy.parse(Files.readString(policyFile, StandardCharsets.UTF_8));
+            Key key;
+            if (positional.size() == 2) {
+                key = readKey(positional.get(1));
+            } else if (policy != null && policy.logs.size() == 1) {
+                key = new Key(policy.logs.get(0).name(), policy.logs.get(0).publicKey());
+            } else {
+                err.println("the checkpoint key is missing (give it, or one log line in the witness policy)\n" + USAGE);
+                return 2;
+            }
+            List<TrustedHead> trusted = new ArrayList<>();
+            for (Path f : checkpointFiles) {
+                Notes.Note note = Notes.parse(Files.readString(f, StandardCharsets.UTF_8));
+                Notes.Checkpoint cp = Notes.checkpoint(note);
+                if (cp.realmId() == null) {
+                    err.println("error: " + f + " is not a checkpoint of an audit chain (origin " + cp.origin() + ")");
+                    return 2;
+                }
+                if (!Notes.signedBy(note, new Notes.VKey(key.name() != null ? key.name() : signerName(note), Notes.TYPE_ED25519, key.publicKey()))) {
+                    out.println("UNTRUSTED: checkpoint " + f + " is not signed by the given key");
+                    return Status.UNTRUSTED.exit;
+                }
+                if (policy != null && !policy.satisfied(note)) {
+                    out.println("UNTRUSTED: checkpoint " + f + " does not meet the witness policy's quorum " + policy.quorum()
+                            + " (valid cosignatures by: " + (policy.cosigners(note).isEmpty() ? "none" : String.join(", ", policy.cosigners(note))) + ")");
+                    return Status.UNTRUSTED.exit;
+                }
+                trusted.add(new TrustedHead(cp.realmId(), cp.size(), cp.hashHex(), "checkpoint " + f.getFileName(), false));
+            }
+            if (stateFile != null) {
+                state = State.read(stateFile);
+                trusted.addAll(state.heads(stateFile.getFileName().toString()));
+            }
+            try (BufferedReader r = Files.newBufferedReader(Path.of(positional.get(0)), StandardCharsets.UTF_8)) {
+                o = verify(r, key, new Options(realm, trusted, redeliveries));
+            }
+            if (o.ok() && state != null && o.realmId() != null) {
+                state.put(o.realmId(), o.headSeq(), o.headHash());
+                state.write(stateFile);
             }
         } catch (IOException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 2;
         }
         out.println(o.message());
-        return o.ok() ? 0 : 1;
+        return o.status().exit;
+    }
+
+    private static String signerName(Notes.Note note) {
+        String line = note.signatures().isEmpty() ? "" : note.signatures().get(0);
+        String[] parts = line.substring(Math.min(line.length(), Notes.DASH.length())).split(" ");
+        return parts[0];
     }
 
     static Key readKey(String arg) throws IOException {
@@ -123,92 +257,231 @@ public final class AuditVerifier {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Outcome verify(BufferedReader lines, Key key) throws IOException {
+        return verify(lines, key, Options.NONE);
+    }
+
+    /**
+     * The native lines of one input line: the line itself; a CloudEvent of ours (its data: the
+     * record, or the checkpoint as {@code {"checkpoint":…}}); an OCSF event of ours (its
+     * {@code raw_data}, the native line); a JSON array of such (a CloudEvents batch).
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> nativeLines(Object parsed) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (parsed instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof List) {
+                    throw new IllegalArgumentException("nested JSON array");
+                }
+                out.addAll(nativeLines(o));
+            }
+            return out;
+        }
+        if (!(parsed instanceof Map)) {
+            throw new IllegalArgumentException("line is not a JSON object");
+        }
+        Map<String, Object> obj = (Map<String, Object>) parsed;
+        if (obj.containsKey("specversion")) {
+            Object type = obj.get("type");
+            if (!(obj.get("data") instanceof Map<?, ?> data)) {
+                throw new IllegalArgumentException("CloudEvent without a JSON object as data");
+            }
+            if (CE_RECORD_TYPE.equals(type)) {
+                out.add((Map<String, Object>) data);
+            } else if (CE_CHECKPOINT_TYPE.equals(type)) {
+                Map<String, Object> cp = new LinkedHashMap<>();
+                cp.put("checkpoint", data);
+                out.add(cp);
+            } else {
+                throw new IllegalArgumentException("CloudEvent of unknown type " + type);
+            }
+            return out;
+        }
+        if (obj.containsKey("class_uid")) {
+            if (!(obj.get("raw_data") instanceof String raw)) {
+                throw new IllegalArgumentException("OCSF event without raw_data");
+            }
+            Object inner = Json.parse(raw);
+            if (!(inner instanceof Map)) {
+                throw new IllegalArgumentException("OCSF raw_data is not a JSON object");
+            }
+            out.add((Map<String, Object>) inner);
+            return out;
+        }
+        out.add(obj);
+        return out;
+    }
+
+    /** The realm a native line belongs to, or null when it does not say (an anchor line). */
+    private static String realmOf(Map<String, Object> obj) {
+        if (obj.get("checkpoint") instanceof Map<?, ?> cp) {
+            if (cp.get("realmId") instanceof String r) {
+                return r;
+            }
+            if (cp.get("note") instanceof String note && note.startsWith(ORIGIN_PREFIX)) {
+                int nl = note.indexOf('\n');
+                return nl < 0 ? null : note.substring(ORIGIN_PREFIX.length(), nl);
+            }
+            return null;
+        }
+        return obj.get("realmId") instanceof String r ? r : null;
+    }
+
+    static Outcome verify(BufferedReader lines, Key key, Options options) throws IOException {
         long expected = 1;
         String prev = GENESIS;
-        String realmId = null;
+        String realmId = options.realm();
         long checkpoints = 0;
         long signedUpTo = 0;
         long anchorSeq = 0;
+        String anchorHash = null;
+        long firstSeq = 0;
         boolean first = true;
+        Map<Long, String> seen = options.redeliveries() ? new HashMap<>() : null;
+        List<TrustedHead> trusted = new ArrayList<>(options.trusted());
+        trusted.sort((x, y) -> Long.compare(x.seq(), y.seq()));
+        int trustedChecked = 0;
         String line;
         while ((line = lines.readLine()) != null) {
             if (line.isBlank()) {
                 continue;
             }
-            boolean firstLine = first;
-            first = false;
-            Map<String, Object> obj;
+            List<Map<String, Object>> objs;
             try {
-                Object parsed = Json.parse(line);
-                if (!(parsed instanceof Map)) {
-                    return bad(expected, "line is not a JSON object", expected - 1, checkpoints, signedUpTo, prev);
-                }
-                obj = (Map<String, Object>) parsed;
+                objs = nativeLines(Json.parse(line));
             } catch (IllegalArgumentException e) {
                 return bad(expected, e.getMessage(), expected - 1, checkpoints, signedUpTo, prev);
             }
-            if (obj.containsKey("anchor")) {
-                if (!firstLine) {
-                    return bad(expected, "an anchor line may only be the first line", expected - 1, checkpoints, signedUpTo, prev);
+            for (Map<String, Object> obj : objs) {
+                String lineRealm = realmOf(obj);
+                if (options.realm() != null && lineRealm != null && !options.realm().equals(lineRealm)) {
+                    continue;
                 }
-                if (!(obj.get("anchor") instanceof Map<?, ?> anchor) || !(anchor.get("seq") instanceof Json.Num n)
-                        || !(anchor.get("hash") instanceof String h) || !h.matches("[0-9a-f]{64}")) {
-                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                boolean firstLine = first;
+                first = false;
+                if (obj.containsKey("anchor")) {
+                    if (!firstLine) {
+                        return bad(expected, "an anchor line may only be the first line", expected - 1, checkpoints, signedUpTo, prev);
+                    }
+                    if (!(obj.get("anchor") instanceof Map<?, ?> anchor) || !(anchor.get("seq") instanceof Json.Num n)
+                            || !(anchor.get("hash") instanceof String h) || !h.matches("[0-9a-f]{64}")) {
+                        return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                    }
+                    try {
+                        anchorSeq = Long.parseLong(n.text());
+                    } catch (NumberFormatException e) {
+                        return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                    }
+                    if (anchorSeq < 1) {
+                        return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                    }
+                    expected = anchorSeq + 1;
+                    prev = h;
+                    anchorHash = h;
+                    continue;
                 }
-                try {
-                    anchorSeq = Long.parseLong(n.text());
-                } catch (NumberFormatException e) {
-                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                if (obj.containsKey("checkpoint")) {
+                    long seq = expected - 1;
+                    String hashThere = prev;
+                    if (seen != null && obj.get("checkpoint") instanceof Map<?, ?> cpm && cpm.get("seq") instanceof Json.Num cn) {
+                        long stated = parseSeq(cn);
+                        if (stated < seq && seen.containsKey(stated)) {
+                            seq = stated; // a redelivered checkpoint: verified against the record it covers
+                            hashThere = seen.get(stated);
+                        }
+                    }
+                    String problem = checkpoint(obj.get("checkpoint"), seq, hashThere, realmId, key);
+                    if (problem != null) {
+                        return bad(seq, problem, seq, checkpoints, signedUpTo, prev);
+                    }
+                    if (seq == expected - 1) {
+                        checkpoints++;
+                        signedUpTo = seq;
+                    }
+                    continue;
                 }
-                if (anchorSeq < 1) {
-                    return bad(1, "anchor line is malformed", 0, checkpoints, signedUpTo, prev);
+                long seq = obj.get("seq") instanceof Json.Num n ? parseSeq(n) : -1;
+                if (seq < expected && seen != null && seq >= 1 && seen.containsKey(seq)) {
+                    String stated = obj.get("hash") instanceof String h ? h : null;
+                    Map<String, Object> copy = new LinkedHashMap<>(obj);
+                    copy.remove("hash");
+                    String actual = sha256Hex(new JsonCanonicalizer(Json.write(copy)).getEncodedString().getBytes(StandardCharsets.UTF_8));
+                    if (actual.equals(stated) && actual.equals(seen.get(seq))) {
+                        continue; // the same record again (at-least-once delivery)
+                    }
+                    return bad(seq, "repeated record " + seq + " differs from its first copy", expected - 1, checkpoints, signedUpTo, prev);
                 }
-                expected = anchorSeq + 1;
-                prev = h;
-                continue;
-            }
-            if (obj.containsKey("checkpoint")) {
-                long seq = expected - 1;
-                String problem = checkpoint(obj.get("checkpoint"), seq, prev, realmId, key);
-                if (problem != null) {
-                    return bad(seq, problem, seq, checkpoints, signedUpTo, prev);
+                if (seq != expected) {
+                    return bad(expected, seq > expected ? "record " + expected + " is missing (next record is " + seq + ")"
+                            : "record " + seq + " is out of place (expected " + expected + ")", expected - 1, checkpoints, signedUpTo, prev);
                 }
-                checkpoints++;
-                signedUpTo = seq;
-                continue;
+                if (!(obj.remove("hash") instanceof String hash)) {
+                    return bad(seq, "record has no hash", seq - 1, checkpoints, signedUpTo, prev);
+                }
+                String canonical = new JsonCanonicalizer(Json.write(obj)).getEncodedString();
+                String actual = sha256Hex(canonical.getBytes(StandardCharsets.UTF_8));
+                if (!actual.equals(hash)) {
+                    return bad(seq, "hash mismatch: record hashes to " + actual + ", it states " + hash, seq - 1, checkpoints, signedUpTo, prev);
+                }
+                if (!prev.equals(obj.get("prevHash"))) {
+                    return bad(seq, "prevHash does not match the hash of record " + (seq - 1), seq - 1, checkpoints, signedUpTo, prev);
+                }
+                Object rid = obj.get("realmId");
+                if (realmId == null && rid instanceof String s) {
+                    realmId = s;
+                } else if (realmId != null && !realmId.equals(rid)) {
+                    return bad(seq, "record belongs to realm " + rid + ", not " + realmId, seq - 1, checkpoints, signedUpTo, prev);
+                }
+                if (firstSeq == 0) {
+                    firstSeq = seq;
+                }
+                for (TrustedHead t : trusted) {
+                    if (t.seq() == seq && t.realmId().equals(realmId)) {
+                        if (!t.hash().equals(hash)) {
+                            return new Outcome(Status.FORKED, seq - 1, checkpoints, signedUpTo, seq - 1, prev, seq,
+                                    "the export forks from the trusted head (" + t.source() + "): record " + seq + " hashes to " + hash
+                                            + ", the trusted head has " + t.hash(), anchorSeq, realmId, trustedChecked);
+                        }
+                        trustedChecked++;
+                    }
+                }
+                if (seen != null) {
+                    seen.put(seq, hash);
+                }
+                prev = hash;
+                expected++;
             }
-            long seq = obj.get("seq") instanceof Json.Num n ? Long.parseLong(n.text()) : -1;
-            if (seq != expected) {
-                return bad(expected, seq > expected ? "record " + expected + " is missing (next record is " + seq + ")"
-                        : "record " + seq + " is out of place (expected " + expected + ")", expected - 1, checkpoints, signedUpTo, prev);
-            }
-            if (!(obj.remove("hash") instanceof String hash)) {
-                return bad(seq, "record has no hash", seq - 1, checkpoints, signedUpTo, prev);
-            }
-            String canonical = new JsonCanonicalizer(Json.write(obj)).getEncodedString();
-            String actual = sha256Hex(canonical.getBytes(StandardCharsets.UTF_8));
-            if (!actual.equals(hash)) {
-                return bad(seq, "hash mismatch: record hashes to " + actual + ", it states " + hash, seq - 1, checkpoints, signedUpTo, prev);
-            }
-            if (!prev.equals(obj.get("prevHash"))) {
-                return bad(seq, "prevHash does not match the hash of record " + (seq - 1), seq - 1, checkpoints, signedUpTo, prev);
-            }
-            Object rid = obj.get("realmId");
-            if (realmId == null && rid instanceof String s) {
-                realmId = s;
-            } else if (realmId != null && !realmId.equals(rid)) {
-                return bad(seq, "record belongs to realm " + rid + ", not " + realmId, seq - 1, checkpoints, signedUpTo, prev);
-            }
-            prev = hash;
-            expected++;
         }
+        long head = expected - 1;
         if (anchorSeq > 0 && checkpoints == 0) {
             return bad(anchorSeq + 1, "the chain starts after record " + anchorSeq
-                    + " and no signed checkpoint covers the records after that anchor", expected - 1, checkpoints, signedUpTo, prev);
+                    + " and no signed checkpoint covers the records after that anchor", head, checkpoints, signedUpTo, prev);
         }
-        return new Outcome(true, expected - 1 - anchorSeq, checkpoints, signedUpTo, expected - 1, prev, 0, null, anchorSeq);
+        for (TrustedHead t : trusted) {
+            if (t.seq() == 0 || (t.fromState() && !t.realmId().equals(realmId))) {
+                continue; // the state of another realm
+            }
+            String problem = null;
+            if (!t.realmId().equals(realmId)) {
+                problem = "the export holds no record of realm " + t.realmId() + " of the trusted head (" + t.source() + ", seq " + t.seq() + ")";
+            } else if (t.seq() > head) {
+                problem = "the export ends at record " + head + ", before the trusted head at seq " + t.seq() + " (" + t.source()
+                        + "): records " + (head + 1) + ".." + t.seq() + " are missing";
+            } else if (firstSeq == 0 || t.seq() < firstSeq) {
+                if (t.seq() == anchorSeq && t.hash().equals(anchorHash)) {
+                    trustedChecked++;
+                    continue; // the trusted head is the anchor the export starts from
+                }
+                problem = "the export lacks record " + t.seq() + " of the trusted head (" + t.source() + "): it starts at record "
+                        + (firstSeq == 0 ? head + 1 : firstSeq);
+            }
+            if (problem != null) {
+                return new Outcome(Status.TRUNCATED, head - anchorSeq, checkpoints, signedUpTo, head, prev, t.seq(), problem, anchorSeq, realmId,
+                        trustedChecked);
+            }
+        }
+        return new Outcome(Status.OK, head - anchorSeq, checkpoints, signedUpTo, head, prev, 0, null, anchorSeq, realmId, trustedChecked);
     }
 
     @SuppressWarnings("unchecked")
@@ -281,6 +554,14 @@ public final class AuditVerifier {
             return "checkpoint " + seq + " signs hash " + signedHash + ", record " + seq + " hashes to " + recordHash;
         }
         return null;
+    }
+
+    private static long parseSeq(Json.Num n) {
+        try {
+            return Long.parseLong(n.text());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static Outcome bad(long seq, String reason, long records, long checkpoints, long signedUpTo, String head) {

@@ -38,6 +38,8 @@ public final class PostgresKeycloak implements ParameterResolver {
         /** Where this server pushes the chain (the webhook sink); a test may listen there. */
         final int webhookPort;
         final String webhookSecret = "audit-webhook-test-secret";
+        /** Where this server's file sink writes the chain as CloudEvents. */
+        final Path cloudEventsFile = Path.of(System.getProperty("java.io.tmpdir"), schema + "-cloudevents.jsonl");
         /** Where this server sends the chain as syslog over TCP. */
         final int syslogPort;
 
@@ -62,11 +64,14 @@ public final class PostgresKeycloak implements ParameterResolver {
             args.addAll(List.of(
                     "--spi-events-listener--nhi-audit-chain--webhook-url=http://127.0.0.1:" + webhookPort + "/audit",
                     "--spi-events-listener--nhi-audit-chain--webhook-secret=" + webhookSecret,
+                    "--spi-events-listener--nhi-audit-chain--webhook-format=ocsf",
+                    "--spi-events-listener--nhi-audit-chain--file-sink-path=" + cloudEventsFile,
+                    "--spi-events-listener--nhi-audit-chain--file-sink-format=cloudevents",
                     "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
                     "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2",
                     "--spi-events-listener--nhi-audit-chain--log-sink=true",
                     "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort));
-            Path home = copyOf(shared.home());
+            Path home = copyOf(shared.home(), "-audit-postgres");
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
             keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
@@ -98,8 +103,9 @@ public final class PostgresKeycloak implements ParameterResolver {
             }
         }
 
-        private static Path copyOf(Path home) {
-            Path copy = home.resolveSibling(home.getFileName() + "-audit-postgres");
+        /** A copy of the distribution beside it (made once), for a server of its own. */
+        static Path copyOf(Path home, String suffix) {
+            Path copy = home.resolveSibling(home.getFileName() + suffix);
             if (Files.isDirectory(copy)) {
                 return copy;
             }

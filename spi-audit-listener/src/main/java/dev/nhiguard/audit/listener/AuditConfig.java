@@ -17,8 +17,10 @@ import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
 import dev.nhiguard.audit.sink.FileSink;
+import dev.nhiguard.audit.sink.KafkaSink;
 import dev.nhiguard.audit.sink.LogSink;
 import dev.nhiguard.audit.sink.Sink;
+import dev.nhiguard.audit.sink.SinkFormat;
 import dev.nhiguard.audit.sink.SinkRunner;
 import dev.nhiguard.audit.sink.SyslogSink;
 import dev.nhiguard.audit.sink.WebhookSink;
@@ -42,7 +44,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "CLIENT_DELETE", "CLIENT_DELETE_ERROR");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
-    static final int DEFAULT_CHECKPOINT_INTERVAL = 300;
+    static final int DEFAULT_CHECKPOINT_INTERVAL = 5;
     static final int DEFAULT_SEQUENCER_BATCH = 500;
     static final int DEFAULT_SEQUENCER_INTERVAL = 5;
     static final int DEFAULT_METRICS_READ_INTERVAL = 10;
@@ -82,11 +84,12 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
                 throw new IllegalArgumentException("webhook-url must be http(s): " + url);
             }
-            sinks.add(new WebhookSink(uri, secret));
+            sinks.add(new WebhookSink(uri, secret, SinkFormat.of("webhook-format", scope.get("webhook-format")),
+                    scope.getBoolean("webhook-legacy-signature", false)));
         }
         String file = scope.get("file-sink-path");
         if (file != null && !file.isBlank()) {
-            sinks.add(new FileSink(Path.of(file.trim())));
+            sinks.add(new FileSink(Path.of(file.trim()), SinkFormat.of("file-sink-format", scope.get("file-sink-format"))));
         }
         String syslog = scope.get("syslog-address");
         if (syslog != null && !syslog.isBlank()) {
@@ -95,10 +98,24 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 throw new IllegalArgumentException("syslog-address must be host:port, is " + syslog);
             }
             sinks.add(new SyslogSink(syslog.substring(0, colon).trim(), Integer.parseInt(syslog.substring(colon + 1).trim()),
-                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak")));
+                    scope.getInt("syslog-facility", 13), scope.get("syslog-hostname", "keycloak"),
+                    SinkFormat.of("syslog-format", scope.get("syslog-format")), syslogTls(scope)));
+        }
+        String kafka = scope.get("kafka-bootstrap-servers");
+        if (kafka != null && !kafka.isBlank()) {
+            String topic = scope.get("kafka-topic", "nhi-audit-chain").trim();
+            if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+                throw new IllegalArgumentException("kafka-topic must be 1-249 of a-z, A-Z, 0-9, '.', '_', '-', is " + topic);
+            }
+            int timeout = scope.getInt("kafka-delivery-timeout-seconds", 30);
+            if (timeout < 2 || timeout > 300) {
+                throw new IllegalArgumentException("kafka-delivery-timeout-seconds must be 2..300, is " + timeout);
+            }
+            sinks.add(new KafkaSink(kafka.trim(), topic, SinkFormat.of("kafka-format", scope.get("kafka-format")),
+                    kafkaProperties(scope.get("kafka-properties-file")), timeout));
         }
         if (scope.getBoolean("log-sink", false)) {
-            sinks.add(new LogSink());
+            sinks.add(new LogSink(SinkFormat.of("log-sink-format", scope.get("log-sink-format"))));
         }
         int batch = scope.getInt("sink-batch-size", 100);
         int maxBackoff = scope.getInt("sink-max-backoff-seconds", 300);
@@ -132,6 +149,34 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 max, new Checkpoints(every, operatorKey), interval,
                 sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
                 "batched".equals(tokenEvents), sequencerBatch, sequencerInterval, metricsReadInterval);
+    }
+
+    /** The syslog sink's TLS socket factory, or null for plain TCP. */
+    private static javax.net.ssl.SSLSocketFactory syslogTls(Config.Scope scope) {
+        String trust = scope.get("syslog-tls-trust-file");
+        if (!scope.getBoolean("syslog-tls", false)) {
+            if (trust != null && !trust.isBlank()) {
+                throw new IllegalArgumentException("syslog-tls-trust-file needs syslog-tls=true");
+            }
+            return null;
+        }
+        return SyslogSink.tlsFactory(trust == null || trust.isBlank() ? null : Path.of(trust.trim()));
+    }
+
+    /** Extra producer properties from a file (TLS, SASL, …); none when no file is given. */
+    private static java.util.Map<String, String> kafkaProperties(String file) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (file == null || file.isBlank()) {
+            return out;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(Path.of(file.trim()))) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read kafka-properties-file " + file, e);
+        }
+        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        return out;
     }
 
     /** Whether events of this realm (by id or name) are chained. */
@@ -177,7 +222,8 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Sign a checkpoint whenever a realm's chain crosses a multiple of this many records (0 = never).")
                 .defaultValue(DEFAULT_CHECKPOINT_EVERY).add()
                 .property().name("checkpoint-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
-                .helpText("Also sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never).")
+                .helpText("Sign a checkpoint of every realm whose chain grew, this often (cluster-wide task; 0 = never): the bound on how long "
+                        + "a committed record can stay without a signed head that sinks and witnesses receive.")
                 .defaultValue(DEFAULT_CHECKPOINT_INTERVAL).add()
                 .property().name("checkpoint-private-key-file").type(ProviderConfigProperty.STRING_TYPE)
                 .helpText("Operator's Ed25519 private key (PKCS#8 PEM) signing every realm's checkpoints; default: a key generated per realm.").add()
@@ -185,6 +231,36 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Public key (X.509 PEM) of checkpoint-private-key-file.").add()
                 .property().name("checkpoint-key-name").type(ProviderConfigProperty.STRING_TYPE)
                 .helpText("Key name in signatures made with the operator's key.").defaultValue("nhi-guard-audit").add()
+                .property().name("webhook-url").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("http(s) URL the webhook sink POSTs batches to (Standard Webhooks signatures).").add()
+                .property().name("webhook-secret").type(ProviderConfigProperty.PASSWORD)
+                .helpText("HMAC key of the webhook sink: whsec_<base64> (Standard Webhooks) or at least 16 characters.").add()
+                .property().name("webhook-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the webhook sink's items.").defaultValue("native").add()
+                .property().name("webhook-legacy-signature").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .helpText("Also send the earlier X-NHI-Audit-Signature header (HMAC of the body only; not replay-safe).").defaultValue(false).add()
+                .property().name("kafka-bootstrap-servers").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("host:port,... of the Kafka cluster the Kafka sink publishes to (key = realm id; idempotent producer, acks=all).").add()
+                .property().name("kafka-topic").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Topic of the Kafka sink.").defaultValue("nhi-audit-chain").add()
+                .property().name("kafka-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the Kafka sink's messages.").defaultValue("native").add()
+                .property().name("kafka-properties-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("Java properties file with more producer settings (security.protocol, ssl.*, sasl.*, client.id, linger.ms); "
+                        + "the settings the sink fixes (idempotence, acks, timeouts, serializers, compression) are refused.").add()
+                .property().name("kafka-delivery-timeout-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("How long a batch may wait for Kafka's acknowledgement before it counts as failed and is retried (2-300).")
+                .defaultValue(30).add()
+                .property().name("syslog-tls").type(ProviderConfigProperty.BOOLEAN_TYPE)
+                .helpText("Send syslog over TLS (RFC 5425), the server's host name verified.").defaultValue(false).add()
+                .property().name("syslog-tls-trust-file").type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("PEM certificates the syslog sink trusts over TLS; default: the JVM's default trust.").add()
+                .property().name("file-sink-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the file sink's lines.").defaultValue("native").add()
+                .property().name("syslog-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the syslog sink's message bodies.").defaultValue("native").add()
+                .property().name("log-sink-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
+                .helpText("Format of the log sink's lines.").defaultValue("native").add()
                 .build();
     }
 

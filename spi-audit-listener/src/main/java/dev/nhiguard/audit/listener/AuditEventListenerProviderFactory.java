@@ -103,6 +103,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
         if (sequencer != null) {
             sequencer.close();
         }
+        if (config != null && config.sinks() != null) {
+            config.sinks().close();
+        }
     }
 
     @Override

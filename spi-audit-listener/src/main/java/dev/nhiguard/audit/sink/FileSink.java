@@ -8,16 +8,18 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Appends records as JSON lines to a file on the node that runs the delivery task, for log
+ * Appends records and checkpoints as JSON lines (in the sink's format) to a file on the node that runs the delivery task, for log
  * shippers. In a cluster each node's file holds the batches that node delivered; ship all of
  * them, or use the log or webhook sink.
  */
 public final class FileSink implements Sink {
 
     private final Path path;
+    private final SinkFormat format;
 
-    public FileSink(Path path) {
+    public FileSink(Path path, SinkFormat format) {
         this.path = path;
+        this.format = format;
     }
 
     @Override
@@ -26,9 +28,9 @@ public final class FileSink implements Sink {
     }
 
     @Override
-    public String deliver(String realmId, long first, long last, List<String> lines) {
+    public String deliver(String realmId, long first, long last, List<SinkItem> items) {
         try {
-            Files.write(path, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+            Files.write(path, items.stream().map(format::render).toList(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                     StandardOpenOption.WRITE, StandardOpenOption.SYNC);
             return null;
         } catch (IOException e) {

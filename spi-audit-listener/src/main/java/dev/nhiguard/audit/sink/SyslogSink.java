@@ -1,19 +1,32 @@
 package dev.nhiguard.audit.sink;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Instant;
 import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Sends each record as an RFC 5424 syslog message over TCP with RFC 6587 octet-counting
- * framing: {@code <len> <PRI>1 <time> <host> keycloak-nhi-audit - <type> - BOM<record JSON>}.
+ * Sends each record as an RFC 5424 syslog message over TCP, or TLS (RFC 5425), with octet-counting
+ * framing (RFC 6587 / RFC 5425 {@code MSG-LEN SP SYSLOG-MSG}): {@code <len> <PRI>1 <time> <host> keycloak-nhi-audit - <type> - BOM<item JSON>}, where a
+ * checkpoint's MSGID is {@code CHECKPOINT} and its time the signing time.
  * A batch is written on one connection; it counts as delivered once written and flushed.
  */
 public final class SyslogSink implements Sink {
@@ -26,8 +39,11 @@ public final class SyslogSink implements Sink {
     private final int port;
     private final int facility;
     private final String hostname;
+    private final SinkFormat format;
+    private final SSLSocketFactory tls;
 
-    public SyslogSink(String host, int port, int facility, String hostname) {
+    /** @param tls null for plain TCP, else TLS (RFC 5425) through this factory, the host name verified */
+    public SyslogSink(String host, int port, int facility, String hostname, SinkFormat format, SSLSocketFactory tls) {
         if (facility < 0 || facility > 23) {
             throw new IllegalArgumentException("syslog facility must be 0..23");
         }
@@ -35,6 +51,38 @@ public final class SyslogSink implements Sink {
         this.port = port;
         this.facility = facility;
         this.hostname = printable(hostname, 255);
+        this.format = format;
+        this.tls = tls;
+    }
+
+    /**
+     * The TLS socket factory of the sink: trusting the PEM certificates in {@code trustFile}, or
+     * the JVM's default trust (Keycloak's truststore when it sets it) when no file is given.
+     */
+    public static SSLSocketFactory tlsFactory(Path trustFile) {
+        try {
+            if (trustFile == null) {
+                return SSLContext.getDefault().getSocketFactory();
+            }
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int n = 0;
+            try (InputStream in = Files.newInputStream(trustFile)) {
+                for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("syslog-" + n++, c);
+                }
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("syslog-tls-trust-file holds no certificate: " + trustFile);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot set up TLS for the syslog sink: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -43,13 +91,11 @@ public final class SyslogSink implements Sink {
     }
 
     @Override
-    public String deliver(String realmId, long first, long last, List<String> lines) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), 5000);
-            socket.setSoTimeout(10000);
+    public String deliver(String realmId, long first, long last, List<SinkItem> items) {
+        try (Socket raw = new Socket(); Socket socket = secure(raw)) {
             OutputStream out = socket.getOutputStream();
-            for (String line : lines) {
-                byte[] msg = message(line).getBytes(StandardCharsets.UTF_8);
+            for (SinkItem item : items) {
+                byte[] msg = message(item).getBytes(StandardCharsets.UTF_8);
                 out.write((msg.length + " ").getBytes(StandardCharsets.US_ASCII));
                 out.write(msg);
             }
@@ -60,11 +106,35 @@ public final class SyslogSink implements Sink {
         }
     }
 
-    String message(String line) throws IOException {
-        JsonNode n = JSON.readTree(line);
-        String time = Instant.ofEpochMilli(n.path("time").asLong()).toString();
-        String msgId = printable(n.path("type").asText("-"), 32);
-        return "<" + (facility * 8 + SEVERITY_INFO) + ">1 " + time + " " + hostname + " " + APP_NAME + " - " + msgId + " - \uFEFF" + line;
+    /** Connects; with TLS, wraps the connection and completes the handshake (host name verified, TLS 1.2+). */
+    private Socket secure(Socket raw) throws IOException {
+        raw.connect(new InetSocketAddress(host, port), 5000);
+        raw.setSoTimeout(10000);
+        if (tls == null) {
+            return raw;
+        }
+        SSLSocket s = (SSLSocket) tls.createSocket(raw, host, port, true);
+        SSLParameters params = s.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return s;
+    }
+
+    String message(SinkItem item) throws IOException {
+        String msgId;
+        long time;
+        if (item.checkpoint()) {
+            msgId = "CHECKPOINT";
+            time = item.time();
+        } else {
+            JsonNode n = JSON.readTree(item.line());
+            msgId = printable(n.path("type").asText("-"), 32);
+            time = n.path("time").asLong();
+        }
+        return "<" + (facility * 8 + SEVERITY_INFO) + ">1 " + Instant.ofEpochMilli(time) + " " + hostname + " " + APP_NAME + " - " + msgId
+                + " - \uFEFF" + format.render(item);
     }
 
     /** RFC 5424 header fields: printable US-ASCII without spaces, bounded, "-" when empty. */

@@ -26,6 +26,10 @@ public class SinkStateEntity {
     @Column(name = "DELIVERED_SEQ", nullable = false)
     private long deliveredSeq;
 
+    /** Seq of the last checkpoint delivered (0: none yet). */
+    @Column(name = "CHECKPOINT_SEQ", nullable = false)
+    private long checkpointSeq;
+
     @Column(name = "ATTEMPTS", nullable = false)
     private int attempts;
 
@@ -41,6 +45,8 @@ public class SinkStateEntity {
     public void setRealmId(String realmId) { this.realmId = realmId; }
     public long getDeliveredSeq() { return deliveredSeq; }
     public void setDeliveredSeq(long deliveredSeq) { this.deliveredSeq = deliveredSeq; }
+    public long getCheckpointSeq() { return checkpointSeq; }
+    public void setCheckpointSeq(long checkpointSeq) { this.checkpointSeq = checkpointSeq; }
     public int getAttempts() { return attempts; }
     public void setAttempts(int attempts) { this.attempts = attempts; }
     public long getNextAttemptAt() { return nextAttemptAt; }

@@ -1,0 +1,269 @@
+package dev.nhiguard.verifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.erdtman.jcs.JsonCanonicalizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trusted heads (checkpoint files, state), the witness and its policy, and sink formats, on a
+ * chain written by hand with the JDK and signed with a generated log key.
+ */
+class TrustedHeadsTest {
+
+    final KeyPair log;
+    final Notes.VKey logKey;
+
+    TrustedHeadsTest() throws Exception {
+        log = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        logKey = new Notes.VKey("nhi-guard-audit-r1", Notes.TYPE_ED25519, log.getPublic());
+    }
+
+    /** Records 1..n of realm r1; {@code variant} changes the content from record {@code from} on (a fork). */
+    static List<String> records(int n, int from, String variant) throws Exception {
+        List<String> lines = new ArrayList<>();
+        String prev = AuditVerifier.GENESIS;
+        for (int i = 1; i <= n; i++) {
+            String body = "{\"v\":1,\"seq\":" + i + ",\"realmId\":\"r1\",\"type\":\"CLIENT\",\"operation\":\"CREATE\",\"time\":1700000000000,"
+                    + "\"target\":\"clients/" + (i >= from ? variant : "") + i + "\",\"prevHash\":\"" + prev + "\"}";
+            String hash = AuditVerifier.sha256Hex(new JsonCanonicalizer(body).getEncodedString().getBytes(StandardCharsets.UTF_8));
+            lines.add(body.substring(0, body.length() - 1) + ",\"hash\":\"" + hash + "\"}");
+            prev = hash;
+        }
+        return lines;
+    }
+
+    static String hashOf(String line) {
+        return (String) ((Map<?, ?>) Json.parse(line)).get("hash");
+    }
+
+    String note(long size, String hashHex) {
+        String text = "nhi-guard/audit-chain/r1\n" + size + "\n" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hashHex)) + "\ntime 1\n";
+        byte[] sig = Notes.sign(log.getPrivate(), text.getBytes(StandardCharsets.UTF_8));
+        byte[] blob = new byte[68];
+        System.arraycopy(logKey.keyId(), 0, blob, 0, 4);
+        System.arraycopy(sig, 0, blob, 4, 64);
+        return text + "\n\u2014 " + logKey.name() + " " + Base64.getEncoder().encodeToString(blob) + "\n";
+    }
+
+    static String checkpointLine(long seq, String note) {
+        return "{\"checkpoint\":{\"seq\":" + seq + ",\"note\":" + Json.write(note) + "}}";
+    }
+
+    record Run(int exit, String out) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int exit = AuditVerifier.run(args, ps, ps);
+        return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void truncatedForkedAndRewrittenExportsFailAgainstAnEarlierCheckpoint(@TempDir Path dir) throws Exception {
+        List<String> full = records(8, 99, "");
+        Path cp = dir.resolve("cp6.note");
+        Files.writeString(cp, note(6, hashOf(full.get(5))));
+        Path good = dir.resolve("good.jsonl");
+        Files.write(good, full);
+        Run ok = run("--checkpoint", cp.toString(), good.toString(), logKey.encoded());
+        assertEquals(0, ok.exit(), ok.out());
+        assertTrue(ok.out().contains("contains 1 trusted head"), ok.out());
+
+        Path truncated = dir.resolve("truncated.jsonl");
+        Files.write(truncated, full.subList(0, 4));
+        Run t = run("--checkpoint", cp.toString(), truncated.toString(), logKey.encoded());
+        assertEquals(3, t.exit(), t.out());
+        assertTrue(t.out().startsWith("TRUNCATED: the export ends at record 4, before the trusted head at seq 6"), t.out());
+        // Without the checkpoint the truncated export looks fine: this is what the trusted head adds.
+        assertEquals(0, run(truncated.toString(), logKey.encoded()).exit());
+
+        Path forked = dir.resolve("forked.jsonl");
+        Files.write(forked, records(8, 3, "forged-"));
+        Run f = run("--checkpoint", cp.toString(), forked.toString(), logKey.encoded());
+        assertEquals(4, f.exit(), f.out());
+        assertTrue(f.out().startsWith("FORKED seq 6:"), f.out());
+
+        List<String> rewritten = new ArrayList<>(full);
+        rewritten.set(2, rewritten.get(2).replace("clients/3", "clients/x"));
+        Path rw = dir.resolve("rewritten.jsonl");
+        Files.write(rw, rewritten);
+        Run r = run("--checkpoint", cp.toString(), rw.toString(), logKey.encoded());
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().startsWith("BAD seq 3: hash mismatch"), r.out());
+
+        Path pruned = dir.resolve("pruned.jsonl");
+        List<String> p = new ArrayList<>(full.subList(7, 8));
+        p.add(0, "{\"anchor\":{\"seq\":7,\"hash\":\"" + hashOf(full.get(6)) + "\"}}");
+        p.add(checkpointLine(8, note(8, hashOf(full.get(7)))));
+        Files.write(pruned, p);
+        Run lacks = run("--checkpoint", cp.toString(), pruned.toString(), logKey.encoded());
+        assertEquals(3, lacks.exit(), lacks.out());
+        assertTrue(lacks.out().contains("lacks record 6"), lacks.out());
+    }
+
+    @Test
+    void aCheckpointNotSignedByTheLogKeyIsUntrusted(@TempDir Path dir) throws Exception {
+        List<String> full = records(3, 99, "");
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        String text = "nhi-guard/audit-chain/r1\n3\n" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hashOf(full.get(2)))) + "\ntime 1\n";
+        byte[] blob = new byte[68];
+        System.arraycopy(logKey.keyId(), 0, blob, 0, 4);
+        System.arraycopy(Notes.sign(other.getPrivate(), text.getBytes(StandardCharsets.UTF_8)), 0, blob, 4, 64);
+        Path cp = dir.resolve("forged.note");
+        Files.writeString(cp, text + "\n\u2014 " + logKey.name() + " " + Base64.getEncoder().encodeToString(blob) + "\n");
+        Path export = dir.resolve("e.jsonl");
+        Files.write(export, full);
+        Run r = run("--checkpoint", cp.toString(), export.toString(), logKey.encoded());
+        assertEquals(5, r.exit(), r.out());
+        assertTrue(r.out().startsWith("UNTRUSTED:"), r.out());
+        assertEquals(2, run("--checkpoint", export.toString(), logKey.encoded()).exit(), "usage error: an option without its value");
+    }
+
+    @Test
+    void theStateRemembersTheLastHead(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        Path five = dir.resolve("five.jsonl");
+        Files.write(five, records(5, 99, ""));
+        assertEquals(0, run("--state", state.toString(), five.toString(), logKey.encoded()).exit());
+        assertTrue(Files.readString(state).contains("\"seq\":5"), Files.readString(state));
+
+        Path three = dir.resolve("three.jsonl");
+        Files.write(three, records(3, 99, ""));
+        Run t = run("--state", state.toString(), three.toString(), logKey.encoded());
+        assertEquals(3, t.exit(), t.out());
+        assertTrue(t.out().contains("before the trusted head at seq 5 (state state.json)"), t.out());
+
+        Path forked = dir.resolve("forked.jsonl");
+        Files.write(forked, records(7, 4, "x"));
+        assertEquals(4, run("--state", state.toString(), forked.toString(), logKey.encoded()).exit());
+        assertTrue(Files.readString(state).contains("\"seq\":5"), "a failed run leaves the state alone");
+
+        Path seven = dir.resolve("seven.jsonl");
+        Files.write(seven, records(7, 99, ""));
+        assertEquals(0, run("--state", state.toString(), seven.toString(), logKey.encoded()).exit());
+        assertTrue(Files.readString(state).contains("\"seq\":7"), Files.readString(state));
+    }
+
+    @Test
+    void theWitnessCosignsOnlyExtensionsAndThePolicyCountsCosignatures(@TempDir Path dir) throws Exception {
+        List<String> full = records(9, 99, "");
+        Path export = dir.resolve("export.jsonl");
+        Files.write(export, full);
+        Path w1 = dir.resolve("w1.key");
+        Path w2 = dir.resolve("w2.key");
+        Run k1 = run("witness", "keygen", "--name", "w1.example", "--key", w1.toString());
+        Run k2 = run("witness", "keygen", "--name", "w2.example", "--key", w2.toString());
+        assertEquals(0, k1.exit(), k1.out());
+        assertEquals(2, run("witness", "keygen", "--name", "w1.example", "--key", w1.toString()).exit(), "never overwrites a key");
+        Path state = dir.resolve("w1-state.json");
+        Path cp3 = dir.resolve("cp3.note");
+        Files.writeString(cp3, note(3, hashOf(full.get(2))));
+        Path cp6 = dir.resolve("cp6.note");
+        Files.writeString(cp6, note(6, hashOf(full.get(5))));
+        String[] cosign = {"witness", "cosign", "--name", "w1.example", "--key", w1.toString(), "--state", state.toString(),
+            "--log-key", logKey.encoded()};
+
+        Path cs3 = dir.resolve("cs3.note");
+        assertEquals(0, run(concat(cosign, "--checkpoint", cp3.toString(), "--out", cs3.toString())).exit(), "first use");
+        Run noProof = run(concat(cosign, "--checkpoint", cp6.toString()));
+        assertEquals(3, noProof.exit(), noProof.out());
+        Path partial = dir.resolve("partial.jsonl");
+        Files.write(partial, full.subList(0, 4));
+        assertEquals(3, run(concat(cosign, "--checkpoint", cp6.toString(), "--records", partial.toString())).exit());
+        Path forged = dir.resolve("forged.jsonl");
+        Files.write(forged, records(9, 4, "z"));
+        Run wrong = run(concat(cosign, "--checkpoint", cp6.toString(), "--records", forged.toString()));
+        assertEquals(4, wrong.exit(), wrong.out());
+        Path cs6 = dir.resolve("cs6.note");
+        Run extend = run(concat(cosign, "--checkpoint", cp6.toString(), "--records", export.toString(), "--out", cs6.toString()));
+        assertEquals(0, extend.exit(), extend.out());
+        Run rollback = run(concat(cosign, "--checkpoint", cp3.toString()));
+        assertEquals(4, rollback.exit(), rollback.out());
+        assertTrue(rollback.out().contains("rollback"), rollback.out());
+        Path fork6 = dir.resolve("fork6.note");
+        Files.writeString(fork6, note(6, hashOf(records(6, 5, "q").get(5))));
+        Run fork = run(concat(cosign, "--checkpoint", fork6.toString()));
+        assertEquals(4, fork.exit(), fork.out());
+        assertTrue(fork.out().contains("a fork"), fork.out());
+
+        // Policy: both witnesses required; only w1 cosigned cs6.
+        Path policy = dir.resolve("policy.txt");
+        Files.writeString(policy, "# test policy\nlog " + logKey.encoded() + "\nwitness a " + k1.out().strip() + "\nwitness b " + k2.out().strip()
+                + "\ngroup both all a b\nquorum both\n");
+        Run notMet = run("--witness-policy", policy.toString(), "--checkpoint", cs6.toString(), export.toString());
+        assertEquals(5, notMet.exit(), notMet.out());
+        assertTrue(notMet.out().contains("valid cosignatures by: a"), notMet.out());
+        Path cs6b = dir.resolve("cs6b.note");
+        assertEquals(0, run("witness", "cosign", "--name", "w2.example", "--key", w2.toString(), "--state", dir.resolve("w2-state.json").toString(),
+                "--log-key", logKey.encoded(), "--checkpoint", cs6.toString(), "--out", cs6b.toString()).exit());
+        Run met = run("--witness-policy", policy.toString(), "--checkpoint", cs6b.toString(), export.toString());
+        assertEquals(0, met.exit(), met.out());
+        Files.writeString(policy, "log " + logKey.encoded() + "\nwitness a " + k1.out().strip() + "\nwitness b " + k2.out().strip()
+                + "\ngroup one 1 a b\nquorum one\n");
+        assertEquals(0, run("--witness-policy", policy.toString(), "--checkpoint", cs6.toString(), export.toString()).exit());
+        Files.write(dir.resolve("short.jsonl"), full.subList(0, 5));
+        Run shortRun = run("--witness-policy", policy.toString(), "--checkpoint", cs6.toString(), dir.resolve("short.jsonl").toString());
+        assertEquals(3, shortRun.exit(), shortRun.out());
+    }
+
+    @Test
+    void sinkCopiesInCloudEventsAndOcsfWithRedeliveriesVerify(@TempDir Path dir) throws Exception {
+        List<String> full = records(4, 99, "");
+        String cpNote = note(2, hashOf(full.get(1)));
+        List<String> ce = new ArrayList<>();
+        List<String> ocsf = new ArrayList<>();
+        for (int i = 0; i < full.size(); i++) {
+            ce.add("{\"specversion\":\"1.0\",\"id\":\"r1/" + (i + 1) + "\",\"type\":\"" + AuditVerifier.CE_RECORD_TYPE + "\",\"source\":\"/x\",\"data\":" + full.get(i) + "}");
+            ocsf.add("{\"class_uid\":6003,\"raw_data\":" + Json.write(full.get(i)) + "}");
+            if (i == 1) {
+                ce.add("{\"specversion\":\"1.0\",\"id\":\"r1/checkpoint/2\",\"type\":\"" + AuditVerifier.CE_CHECKPOINT_TYPE
+                        + "\",\"source\":\"/x\",\"data\":{\"realmId\":\"r1\",\"seq\":2,\"note\":" + Json.write(cpNote) + "}}");
+                ocsf.add("{\"class_uid\":6003,\"raw_data\":" + Json.write(checkpointLine(2, cpNote)) + "}");
+            }
+        }
+        Path ceFile = dir.resolve("ce.jsonl");
+        Files.write(ceFile, ce);
+        Run r = run(ceFile.toString(), logKey.encoded());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("1 checkpoints verified"), r.out());
+        Path ocsfFile = dir.resolve("ocsf.jsonl");
+        Files.write(ocsfFile, ocsf);
+        assertEquals(0, run(ocsfFile.toString(), logKey.encoded()).exit());
+
+        // At-least-once: records 1..3 and the checkpoint arrive twice.
+        List<String> again = new ArrayList<>(ce.subList(0, 4));
+        again.addAll(ce.subList(0, 5));
+        Path dup = dir.resolve("dup.jsonl");
+        Files.write(dup, again);
+        assertEquals(1, run(dup.toString(), logKey.encoded()).exit(), "repeats are refused unless asked for");
+        Run withRedeliveries = run("--redeliveries", dup.toString(), logKey.encoded());
+        assertEquals(0, withRedeliveries.exit(), withRedeliveries.out());
+        List<String> changedRepeat = new ArrayList<>(ce.subList(0, 3));
+        changedRepeat.add(ce.get(0).replace("clients/1", "clients/9"));
+        Files.write(dup, changedRepeat);
+        assertEquals(1, run("--redeliveries", dup.toString(), logKey.encoded()).exit(), "a changed repeat is tampering");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
