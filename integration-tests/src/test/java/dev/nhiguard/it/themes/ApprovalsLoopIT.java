@@ -330,4 +330,33 @@ class ApprovalsLoopIT {
             awaitText(master, By.id("history"), "ROLLED_BACK");
         }
     }
+
+    @Test
+    void containmentIsReviewedOnThePageByAnApproverHoldingTheRoleDirectly(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String uuid = http.get(A + "/clients?clientId=audit-sync", carol(http)).json().get(0).get("id").asText();
+        String clientPath = A + "/clients/" + uuid;
+        HttpAdmin.Response contained = http.post(A + "/mutation-guard/containment", carol(http),
+                "{\"clientId\":\"" + uuid + "\",\"reason\":\"key found in a public repository\"}");
+        assertEquals(201, contained.status(), contained.body());
+        String id = contained.json().path("id").asText();
+        assertFalse(http.get(clientPath, carol(http)).json().path("enabled").asBoolean(), "contained at once");
+
+        // gus holds the approver role only through a group: no approver, for containments as for approvals.
+        String gus = http.passwordGrant(REALM, "admin-cli", "gus", "gus-page-pass", null).get("access_token").asText();
+        HttpAdmin.Response byGroup = http.post(G + id + "/confirm", gus, null);
+        assertEquals(403, byGroup.status(), byGroup.body());
+        assertTrue(byGroup.json().path("error_description").asText().contains("held directly"), byGroup.body());
+        assertEquals("CONTAINED", cr(http, carol(http), id).path("state").asText());
+
+        try (Browser alice = Browser.start()) {
+            aliceSignsIn(alice, pageLink(keycloak, "#realm=" + REALM + "&id=" + id));
+            awaitDetail(alice, id);
+            assertTrue(alice.driver().findElement(By.id("confirm")).isDisplayed());
+            act(alice, "revert");
+            awaitText(alice, By.id("message"), "reverted");
+        }
+        assertEquals("REVERTED", cr(http, carol(http), id).path("state").asText());
+        assertTrue(http.get(clientPath, carol(http)).json().path("enabled").asBoolean(), "revert enabled the client again");
+    }
 }
