@@ -175,6 +175,9 @@ class ApprovalsLoopIT {
             assertFalse(carol.driver().findElement(By.id("approve")).isDisplayed(), "the requester is not offered Approve");
             assertTrue(carol.driver().findElement(By.id("cancel")).isDisplayed(), "the requester may cancel");
             assertFalse(carol.driver().getPageSource().contains(secretBefore), "no secret in clear on the page");
+            assertTrue(carol.driver().findElement(By.id("diff")).getText().contains("sealed, changed"),
+                    "the secret shows as changed: " + carol.driver().findElement(By.id("diff")).getText());
+            assertFalse(carol.driver().getPageSource().contains("hmac-sha256:"), "nor by fingerprint");
 
             // alice, a second person, signs in with password and OTP and approves the digest she sees.
             aliceSignsIn(alice, review);

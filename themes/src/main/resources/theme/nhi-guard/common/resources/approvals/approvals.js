@@ -300,6 +300,16 @@ function cell(value, sealed, side) {
   return td;
 }
 
+// A sealed value as the words the diff uses, without its fingerprint.
+function sealedAsWords(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (value.sealed !== undefined && value.fingerprint !== undefined) {
+    return `•••• (${t(value.sealed === 'unchanged' ? 'nhiapSealedUnchanged' : 'nhiapSealedChanged')})`;
+  }
+  if (Array.isArray(value)) return value.map(sealedAsWords);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sealedAsWords(v)]));
+}
+
 function flatten(value, prefix, out) {
   if (value !== null && typeof value === 'object') {
     if (value.sealed !== undefined && value.fingerprint !== undefined) {
@@ -405,7 +415,7 @@ async function showDetail(id) {
     facts.append(dt, dd);
   }
   renderDiff(cr);
-  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: cr.body }, null, 2);
+  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: sealedAsWords(cr.body) }, null, 2);
 
   const approvals = $('approvals');
   approvals.replaceChildren();
