@@ -46,16 +46,20 @@ class ApprovalsLoopIT {
     static final String OTP_SECRET = "guard-page-alice-otp";
     static final Duration LONG = Duration.ofSeconds(120);
 
-    /** An OTP code is single-use: the last one used, so the next sign-in waits for a fresh one. */
-    private static String lastOtp;
+    /** An OTP code is single-use: the last one used per secret, so the next sign-in waits for a fresh one. */
+    private static final java.util.Map<String, String> LAST_OTP = new java.util.HashMap<>();
 
-    static synchronized String freshOtp() throws InterruptedException {
-        String code = Totp.now(OTP_SECRET);
-        while (code.equals(lastOtp)) {
+    static String freshOtp() throws InterruptedException {
+        return freshOtp(OTP_SECRET);
+    }
+
+    static synchronized String freshOtp(String secret) throws InterruptedException {
+        String code = Totp.now(secret);
+        while (code.equals(LAST_OTP.get(secret))) {
             Thread.sleep(1000);
-            code = Totp.now(OTP_SECRET);
+            code = Totp.now(secret);
         }
-        lastOtp = code;
+        LAST_OTP.put(secret, code);
         return code;
     }
 
@@ -361,5 +365,55 @@ class ApprovalsLoopIT {
         }
         assertEquals("REVERTED", cr(http, carol(http), id).path("state").asText());
         assertTrue(http.get(clientPath, carol(http)).json().path("enabled").asBoolean(), "revert enabled the client again");
+    }
+
+    /**
+     * Step-up on the page: in a realm whose policy accepts an authentication at most 20 s old,
+     * alice's sign-in is too old by the time she approves; the guard answers with its challenge,
+     * the page signs her in again (password and OTP, as the challenge's max_age asks) and repeats
+     * the same approval, which records the fresh authentication.
+     */
+    @Test
+    void anApprovalWithAStaleSignInIsSteppedUpAndRepeated(KeycloakTarget keycloak) throws Exception {
+        String realm = "guard-page-stepup";
+        String a = "/admin/realms/" + realm;
+        String secret = "guard-page-stepup-alice-otp";
+        HttpAdmin http = keycloak.http();
+        String carol = http.passwordGrant(realm, "admin-cli", "carol", "carol-page-pass", null).get("access_token").asText();
+        String uuid = http.get(a + "/clients?clientId=report-sync", carol).json().get(0).get("id").asText();
+        JsonNode rep = http.get(a + "/clients/" + uuid, carol).json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) rep).put("enabled", false);
+        HttpAdmin.Response held = http.put(a + "/clients/" + uuid, carol, rep.toString());
+        assertEquals(202, held.status(), held.body());
+        String id = held.json().path("id").asText();
+
+        try (Browser alice = Browser.start()) {
+            alice.open(pageLink(keycloak, "#realm=" + realm + "&id=" + id));
+            alice.await(By.id("username"), LONG).sendKeys("alice");
+            alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
+            alice.driver().findElement(By.id("kc-login")).click();
+            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
+            alice.driver().findElement(By.id("kc-login")).click();
+            awaitDetail(alice, id);
+            Thread.sleep(22_000); // past the policy's step-up age
+            long stale = System.currentTimeMillis() / 1000;
+            act(alice, "approve");
+            // The challenge sends her to Keycloak's sign-in again, which asks for the password and the OTP.
+            alice.await(By.id("password"), LONG);
+            java.util.List<WebElement> user = alice.driver().findElements(By.id("username"));
+            if (!user.isEmpty() && user.get(0).isDisplayed() && user.get(0).getAttribute("value").isEmpty()) {
+                user.get(0).sendKeys("alice");
+            }
+            alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
+            alice.driver().findElement(By.id("kc-login")).click();
+            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
+            alice.driver().findElement(By.id("kc-login")).click();
+            awaitText(alice, By.id("message"), "Approved:");
+            JsonNode approved = http.get(a + "/mutation-guard/change-requests/" + id, carol).json();
+            assertEquals("APPROVED", approved.path("state").asText(), approved.toString());
+            assertTrue(approved.path("approvals").get(0).path("authTime").asLong() >= stale,
+                    "the approval carries the fresh sign-in: " + approved);
+        }
+        http.post(a + "/mutation-guard/change-requests/" + id + "/cancel", carol, null);
     }
 }
