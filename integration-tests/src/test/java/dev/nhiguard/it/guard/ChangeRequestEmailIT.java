@@ -60,6 +60,8 @@ class ChangeRequestEmailIT {
             SmtpReceiver.Message decided = smtp.await(m -> m.recipients().contains("cara@guard-mail.test")
                     && m.text().contains(id), WAIT);
             assertEquals("Your change request client-secret-regenerate on sa-mail: APPROVED", decided.subject(), decided.text());
+            assertTrue(decided.text().contains("/common/nhi-guard/approvals/index.html#realm=guard-mail&id=" + id),
+                    "the requester's mail links the request on the page too: " + decided.text());
             assertEquals(3, smtp.messages().stream().filter(m -> m.text().contains(id)).count(),
                     "two approvers asked, one requester told: " + smtp.messages());
         } finally {

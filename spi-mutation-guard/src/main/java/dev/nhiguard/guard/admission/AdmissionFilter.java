@@ -140,6 +140,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 ctx.abortWith(refused.response());
                 return;
             }
+            String[] signInRealm = new String[1]; // the realm the admin signed in to, for the review link
             Admission.Outcome outcome = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 AdminAuth auth;
                 try {
@@ -159,10 +160,11 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 if (!mayAdminister(s, realm, auth)) {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
+                signInRealm[0] = auth.getRealm().getName();
                 return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
             });
             if (outcome instanceof Admission.Held held) {
-                ctx.abortWith(heldResponse(held, base, realmName, respondAsync(ctx.getHeaderString("Prefer"))));
+                ctx.abortWith(heldResponse(held, base, realmName, signInRealm[0], respondAsync(ctx.getHeaderString("Prefer"))));
             } else if (outcome instanceof Admission.Refused refused) {
                 ctx.abortWith(refused.response());
             }
@@ -289,12 +291,13 @@ public final class AdmissionFilter implements ContainerRequestFilter {
      * as done) gets {@code 409} whose error names the change request and where to review it, so
      * a held change never looks applied.
      */
-    private static Response heldResponse(Admission.Held held, URI base, String realmName, boolean respondAsync) {
+    private static Response heldResponse(Admission.Held held, URI base, String realmName, String signInRealm,
+            boolean respondAsync) {
         URI location = jakarta.ws.rs.core.UriBuilder.fromUri(base).path("admin").path("realms").path(realmName)
                 .path("mutation-guard").path("change-requests").path(held.id()).build();
         ObjectNode body = held.summary();
         body.put("location", location.toString());
-        String review = ApprovalsPage.link(base, realmName, held.id());
+        String review = ApprovalsPage.link(base, realmName, held.id(), signInRealm);
         body.put("review", review);
         if (respondAsync) {
             return Response.status(Response.Status.ACCEPTED).location(location).entity(body)

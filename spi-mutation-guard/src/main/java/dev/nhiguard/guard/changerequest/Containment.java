@@ -11,7 +11,6 @@ import org.keycloak.events.admin.OperationType;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.RoleModel;
 import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 import org.keycloak.util.JsonSerialization;
@@ -133,9 +132,9 @@ public final class Containment {
         if (auth.getUser().getId().equals(cr.getRequesterUserId()) || auth.getUser().getId().equals(cr.getRequesterImpersonatorId())) {
             throw GuardErrors.forbidden("A second admin must review the containment");
         }
-        RoleModel role = auth.getRealm().getRole(policy.approverRole());
-        if (role == null || !auth.getUser().hasRole(role)) {
-            throw GuardErrors.forbidden("Reviewing a containment needs the realm role '" + policy.approverRole() + "'");
+        // The approver rule, as for approvals: the approver realm's role held directly, not through a group or composite.
+        if (!Approvers.isApprover(auth, realm, policy)) {
+            throw GuardErrors.forbidden("Reviewing a containment needs: " + Approvers.requirement(realm, policy));
         }
         AuthState as = AuthState.of(s, auth);
         String problem = as.stepUpProblem(policy);

@@ -160,17 +160,34 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("changeRequest", c);
         attributes.put("targetRealm", realm.getName());
-        String link = approvalsPage(realm, c.get("id").toString());
+        String link = approvalsPage(realm, c.get("id").toString(), signInRealm(realm, cr, transition));
         if (link != null) {
             attributes.put("link", link);
         }
         return attributes;
     }
 
+    /**
+     * Where the mail's reader signs in to the page: approvers in the policy's approver realm (the
+     * guarded realm unless it names one), the requester in the realm they requested from.
+     */
+    private String signInRealm(RealmModel realm, JsonNode cr, String transition) {
+        if ("CREATED".equals(transition)) {
+            try {
+                String approverRealm = Policies.of(realm).approverRealm();
+                return approverRealm == null ? realm.getName() : approverRealm;
+            } catch (PolicyException e) {
+                return realm.getName();
+            }
+        }
+        RealmModel requesterRealm = session.realms().getRealm(cr.path("requester").path("realmId").asText(realm.getId()));
+        return requesterRealm == null ? realm.getName() : requesterRealm.getName();
+    }
+
     /** The approvals page of the nhi-guard theme, opened on this change request. */
-    private String approvalsPage(RealmModel realm, String id) {
+    private String approvalsPage(RealmModel realm, String id, String signInRealm) {
         try {
-            return ApprovalsPage.link(session.getContext().getUri().getBaseUri(), realm.getName(), id);
+            return ApprovalsPage.link(session.getContext().getUri().getBaseUri(), realm.getName(), id, signInRealm);
         } catch (RuntimeException e) {
             return null; // no request (a background transition): the mail goes without a link
         }

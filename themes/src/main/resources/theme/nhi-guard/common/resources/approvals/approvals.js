@@ -1,22 +1,100 @@
-// NHI Guard approvals page: lists a realm's change requests and lets an approver approve or
-// reject them through the mutation guard's admin REST API. The approver signs in with the
-// public client `nhi-approvals` (authorization code + PKCE). When the guard answers an approval
-// with an RFC 9470 step-up challenge (401 insufficient_user_authentication), the page signs the
-// approver in again with the challenge's max_age / acr_values and retries the same approval.
+// NHI Guard approvals page: works a realm's change requests end to end through the mutation
+// guard's admin REST API (list, diff, history, approve, reject, cancel, apply, roll back,
+// containment confirm/revert) and shows the audit chain's verdict on the request's records.
+//
+// Sign-in: the public client `nhi-approvals` (authorization code + PKCE) of the sign-in realm,
+// which is the managed realm itself or, for master-realm admins, `master` (#realm=x&login=master):
+// Keycloak accepts a master-realm token for every realm its user administers. When the guard
+// answers with an RFC 9470 step-up challenge (401 insufficient_user_authentication), the page
+// signs in again with the challenge's max_age / acr_values and repeats the same action.
+//
+// Texts: Keycloak's theme message bundles of the nhi-guard common theme
+// (theme/nhi-guard/common/messages/messages_<locale>.properties, realm localization texts on top),
+// read from GET /resources/{realm}/common/{locale}?theme=nhi-guard. Locale: #lang=, ?kc_locale=,
+// else the browser's language.
 
 const CLIENT_ID = 'nhi-approvals';
+const STATES = ['PENDING', 'APPROVED', 'COOLING_DOWN', 'APPLIED', 'FAILED', 'REJECTED', 'CANCELLED', 'EXPIRED',
+  'ROLLED_BACK', 'CONTAINED', 'CONFIRMED', 'REVERTED'];
+const OPEN = ['PENDING', 'APPROVED', 'COOLING_DOWN'];
 const store = window.sessionStorage;
 const base = location.origin + location.pathname.split('/resources/')[0];
 const pageUrl = location.origin + location.pathname;
 const $ = (id) => document.getElementById(id);
 
-let realm = null;
+let realm = null; // the realm whose change requests are shown
+let loginRealm = null; // the realm the admin signed in to
 let token = null;
+let refreshToken = null;
+let lang = 'en';
+let texts = {};
+let policy = null; // effective guard policy of `realm`, once read
 
-function say(text, isError = false) {
+// ------------------------------------------------------------------ texts
+
+function t(key, ...args) {
+  const text = texts[key] ?? key;
+  return text.replace(/\{(\d+)\}/g, (m, i) => (args[i] === undefined ? m : String(args[i])));
+}
+
+async function bundle(forRealm, locale) {
+  try {
+    const r = await fetch(`${base}/resources/${encodeURIComponent(forRealm)}/common/${encodeURIComponent(locale)}?theme=nhi-guard`);
+    if (!r.ok) return {};
+    const list = await r.json();
+    return Object.fromEntries(list.map((e) => [e.key, e.value]));
+  } catch (e) {
+    return {};
+  }
+}
+
+async function loadTexts(forRealm) {
+  const query = new URLSearchParams(location.search);
+  const wanted = hashParams().get('lang') || query.get('kc_locale') || store.getItem('nhi.lang') || navigator.language || 'en';
+  lang = wanted.split(/[-_]/)[0].toLowerCase();
+  store.setItem('nhi.lang', lang);
+  // English underneath, so a key missing from another bundle still reads as a sentence.
+  const en = await bundle(forRealm, 'en');
+  texts = lang === 'en' ? en : { ...en, ...(await bundle(forRealm, lang)) };
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-msg]')) {
+    if (texts[el.dataset.msg]) el.textContent = texts[el.dataset.msg];
+  }
+  document.title = `${t('nhiapTitle')} — ${t('nhiapSubtitle')}`;
+  const select = $('state-filter');
+  select.replaceChildren();
+  for (const s of STATES) select.append(new Option(t(`nhiapState.${s}`), s));
+  select.append(new Option(t('nhiapStateAll'), ''));
+}
+
+// ------------------------------------------------------------------ page state
+
+function hashParams() {
+  return new URLSearchParams(location.hash.slice(1));
+}
+
+function pageHash(params) {
+  const p = new URLSearchParams();
+  p.set('realm', realm);
+  if (loginRealm && loginRealm !== realm) p.set('login', loginRealm);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) p.set(k, v);
+  const l = hashParams().get('lang');
+  if (l) p.set('lang', l);
+  return `#${p}`;
+}
+
+function say(text, isError = false, link = null) {
   const m = $('message');
-  m.textContent = text;
+  m.replaceChildren(text);
+  if (link) {
+    const a = document.createElement('a');
+    a.id = 'result-link';
+    a.href = link.href;
+    a.textContent = link.text;
+    m.append(' ', a);
+  }
   m.classList.toggle('error', isError);
+  m.setAttribute('role', isError ? 'alert' : 'status');
   m.hidden = !text;
 }
 
@@ -25,6 +103,20 @@ function show(section) {
     $(id).hidden = id !== section;
   }
 }
+
+function claims() {
+  try {
+    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+  } catch (e) {
+    return {};
+  }
+}
+
+function saveSession() {
+  store.setItem('nhi.session', JSON.stringify({ login: loginRealm, token, refreshToken }));
+}
+
+// ------------------------------------------------------------------ sign-in
 
 function b64url(bytes) {
   return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -35,14 +127,14 @@ function randomString() {
 }
 
 function oidc(path) {
-  return `${base}/realms/${encodeURIComponent(realm)}/protocol/openid-connect/${path}`;
+  return `${base}/realms/${encodeURIComponent(loginRealm)}/protocol/openid-connect/${path}`;
 }
 
-// Starts a sign-in; `challenge` carries max_age / acr_values of a step-up challenge.
+// Starts a sign-in to `loginRealm`; `challenge` carries max_age / acr_values of a step-up challenge.
 async function signIn(challenge) {
   const verifier = randomString();
   const state = randomString();
-  store.setItem('nhi.pkce', JSON.stringify({ verifier, state, realm }));
+  store.setItem('nhi.pkce', JSON.stringify({ verifier, state, login: loginRealm, hash: location.hash }));
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   const params = new URLSearchParams({
     client_id: CLIENT_ID,
@@ -52,6 +144,7 @@ async function signIn(challenge) {
     state,
     code_challenge: b64url(digest),
     code_challenge_method: 'S256',
+    ui_locales: lang,
   });
   if (challenge) {
     params.set('prompt', 'login');
@@ -63,46 +156,75 @@ async function signIn(challenge) {
   location.assign(`${oidc('auth')}?${params}`);
 }
 
-async function finishSignIn(query) {
-  const saved = JSON.parse(store.getItem('nhi.pkce') || 'null');
-  store.removeItem('nhi.pkce');
-  history.replaceState(null, '', pageUrl);
-  if (query.get('error')) {
-    throw new Error(`Sign-in failed: ${query.get('error_description') || query.get('error')}`);
-  }
-  if (!saved || saved.state !== query.get('state')) {
-    throw new Error('Sign-in answer does not match the request; sign in again.');
-  }
-  realm = saved.realm;
+async function tokenRequest(params) {
   const response = await fetch(oidc('token'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
-      code: query.get('code'),
-      redirect_uri: pageUrl,
-      code_verifier: saved.verifier,
-    }),
+    body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
   });
   const body = await response.json();
-  if (!response.ok) {
-    throw new Error(`Token request failed: ${body.error_description || body.error}`);
+  if (response.ok) {
+    token = body.access_token;
+    refreshToken = body.refresh_token ?? null;
+    saveSession();
   }
-  token = body.access_token;
-  store.setItem('nhi.session', JSON.stringify({ realm, token }));
+  return { ok: response.ok, body };
 }
 
-async function api(method, path, body) {
-  const response = await fetch(`${base}/admin/realms/${encodeURIComponent(realm)}/mutation-guard/${path}`, {
+async function finishSignIn(query) {
+  const saved = JSON.parse(store.getItem('nhi.pkce') || 'null');
+  store.removeItem('nhi.pkce');
+  history.replaceState(null, '', pageUrl + (saved?.hash || ''));
+  if (query.get('error')) {
+    throw new Error(t('nhiapSignInFailed', query.get('error_description') || query.get('error')));
+  }
+  if (!saved || saved.state !== query.get('state')) {
+    throw new Error(t('nhiapSignInMismatch'));
+  }
+  loginRealm = saved.login;
+  const r = await tokenRequest({
+    grant_type: 'authorization_code',
+    code: query.get('code'),
+    redirect_uri: pageUrl,
+    code_verifier: saved.verifier,
+  });
+  if (!r.ok) {
+    throw new Error(t('nhiapTokenFailed', r.body.error_description || r.body.error));
+  }
+}
+
+async function refresh() {
+  if (!refreshToken) return false;
+  try {
+    return (await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken })).ok;
+  } catch (e) {
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------ API
+
+async function api(module, method, path, body, retried = false) {
+  const response = await fetch(`${base}/admin/realms/${encodeURIComponent(realm)}/${module}/${path}`, {
     method,
-    headers: Object.assign({ Authorization: `Bearer ${token}` }, body ? { 'Content-Type': 'application/json' } : {}),
+    headers: Object.assign({ Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      body ? { 'Content-Type': 'application/json' } : {}),
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-  return { status: response.status, json, text };
+  const r = { status: response.status, json, text };
+  if (r.status === 401 && !isStepUp(r) && !retried && await refresh()) {
+    return api(module, method, path, body, true);
+  }
+  return r;
+}
+
+const guard = (method, path, body) => api('mutation-guard', method, path, body);
+
+function isStepUp(r) {
+  return r.status === 401 && r.json && r.json.error === 'insufficient_user_authentication';
 }
 
 function errorText(r) {
@@ -110,18 +232,26 @@ function errorText(r) {
 }
 
 function time(ms) {
-  return ms ? new Date(ms).toLocaleString() : '';
+  return ms ? new Date(ms).toLocaleString(lang) : '';
 }
 
-async function showList() {
-  show('list');
-  const state = $('state-filter').value;
-  const r = await api('GET', `change-requests${state ? `?state=${encodeURIComponent(state)}` : ''}`);
+function stateLabel(s) {
+  return texts[`nhiapState.${s}`] ?? s;
+}
+
+// ------------------------------------------------------------------ list
+
+async function showList(state) {
+  const select = $('state-filter');
+  select.value = state ?? 'PENDING';
+  const r = await guard('GET', `change-requests${select.value ? `?state=${encodeURIComponent(select.value)}` : ''}`);
   if (r.status === 401) {
     return signIn();
   }
+  show('list');
+  $('list-caption').textContent = t('nhiapListCaption', realm);
   if (r.status !== 200) {
-    say(`Could not list change requests: ${errorText(r)}`, true);
+    say(t('nhiapListFailed', errorText(r)), true);
     return;
   }
   const items = Array.isArray(r.json) ? r.json : (r.json.items || []);
@@ -131,20 +261,61 @@ async function showList() {
     const tr = document.createElement('tr');
     tr.className = 'row';
     tr.dataset.id = cr.id;
-    for (const value of [cr.operation, cr.target, cr.requester?.username || cr.requester?.userId,
-      time(cr.createdAt), `${cr.approvalsGiven} / ${cr.approvalsRequired}`, cr.state]) {
+    const href = pageHash({ id: cr.id });
+    const first = document.createElement('td');
+    const a = document.createElement('a');
+    a.href = href;
+    a.className = 'open';
+    a.textContent = cr.operation;
+    a.setAttribute('aria-label', t('nhiapOpenRow', cr.operation, cr.target ?? '', stateLabel(cr.state)));
+    first.append(a);
+    tr.append(first);
+    for (const value of [cr.target, cr.requester?.username || cr.requester?.userId, time(cr.createdAt),
+      `${cr.approvalsGiven} / ${cr.approvalsRequired}`, stateLabel(cr.state)]) {
       const td = document.createElement('td');
       td.textContent = value ?? '';
       tr.append(td);
     }
-    tr.addEventListener('click', () => showDetail(cr.id));
+    // The whole row opens the request for a pointer; the link is what the keyboard reaches.
+    tr.addEventListener('click', (e) => { if (e.target !== a) location.hash = href; });
     rows.append(tr);
   }
   $('empty').hidden = items.length > 0;
 }
 
+// ------------------------------------------------------------------ detail
+
+function cell(value, sealed, side) {
+  const td = document.createElement('td');
+  if (value === undefined) {
+    td.textContent = '—';
+  } else if (sealed) {
+    // Sealed values are never shown, not even by fingerprint: only whether they change.
+    td.textContent = `•••• (${t(sealed === 'unchanged' ? 'nhiapSealedUnchanged' : 'nhiapSealedChanged')})`;
+    td.className = 'sealed';
+    td.dataset.side = side;
+  } else {
+    td.textContent = JSON.stringify(value);
+  }
+  return td;
+}
+
+// A sealed value as the words the diff uses, without its fingerprint.
+function sealedAsWords(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (value.sealed !== undefined && value.fingerprint !== undefined) {
+    return `•••• (${t(value.sealed === 'unchanged' ? 'nhiapSealedUnchanged' : 'nhiapSealedChanged')})`;
+  }
+  if (Array.isArray(value)) return value.map(sealedAsWords);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sealedAsWords(v)]));
+}
+
 function flatten(value, prefix, out) {
   if (value !== null && typeof value === 'object') {
+    if (value.sealed !== undefined && value.fingerprint !== undefined) {
+      out[prefix] = { $sealed: value.sealed };
+      return out;
+    }
     for (const [k, v] of Object.entries(value)) {
       flatten(v, prefix ? `${prefix}.${k}` : k, out);
     }
@@ -154,131 +325,318 @@ function flatten(value, prefix, out) {
   return out;
 }
 
+function renderDiff(cr) {
+  const rows = [];
+  if (cr.proposedAfter !== undefined && cr.proposedAfter !== null && Array.isArray(cr.diff)) {
+    for (const d of cr.diff) {
+      rows.push({ field: (d.target ? `${d.target}: ` : '') + d.path, from: d.from, to: d.to, sealed: d.sealed });
+    }
+  } else {
+    // No after-image: the body's fields against the before-image, sealed values as the server marked them.
+    const before = flatten(cr.beforeImage ?? {}, '', {});
+    const after = flatten(cr.body ?? {}, '', {});
+    for (const field of Object.keys(after).sort()) {
+      const a = after[field];
+      if (a && a.$sealed) {
+        rows.push({ field, from: before[field] === undefined ? undefined : null, to: null, sealed: a.$sealed });
+      } else if (JSON.stringify(before[field]) !== JSON.stringify(a)) {
+        rows.push({ field, from: before[field], to: a });
+      }
+    }
+  }
+  const diff = $('diff');
+  diff.replaceChildren();
+  for (const row of rows) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = row.field;
+    tr.append(th, cell(row.from, row.from === undefined ? null : row.sealed, 'before'), cell(row.to, row.to === undefined ? null : row.sealed, 'after'));
+    diff.append(tr);
+  }
+  $('diff-empty').hidden = rows.length > 0;
+  $('diff-source').textContent = cr.afterImage?.source ? t('nhiapDiffSource', cr.afterImage.source) : '';
+}
+
+function approverProblem() {
+  if (!policy) return null;
+  const approverRealm = policy.approverRealm || realm;
+  if (approverRealm !== loginRealm) {
+    return t('nhiapApproverRealm', realm, approverRealm, policy.approverRole, loginRealm);
+  }
+  return null;
+}
+
 async function showDetail(id) {
-  const r = await api('GET', `change-requests/${encodeURIComponent(id)}`);
+  const r = await guard('GET', `change-requests/${encodeURIComponent(id)}`);
+  if (r.status === 401) {
+    return signIn();
+  }
   if (r.status !== 200) {
-    say(`Could not read change request ${id}: ${errorText(r)}`, true);
+    show('detail');
+    $('detail').dataset.id = '';
+    $('detail-title').textContent = id;
+    for (const b of document.querySelectorAll('#actions button')) b.hidden = true;
+    say(t('nhiapReadFailed', id, errorText(r)), true);
     return;
+  }
+  if (!policy) {
+    const p = await guard('GET', 'policy');
+    policy = p.status === 200 ? p.json.effective ?? null : null;
   }
   const cr = r.json;
   show('detail');
   $('detail').dataset.id = cr.id;
   $('detail').dataset.digest = cr.digest;
-  $('detail-title').textContent = `${cr.operation} — ${cr.state}`;
+  $('detail').dataset.state = cr.state;
+  $('detail-title').textContent = `${cr.operation} — ${stateLabel(cr.state)}`;
   const facts = $('detail-facts');
   facts.replaceChildren();
-  for (const [k, v] of [['Request', `${cr.method} ${cr.path}`], ['Target', cr.target],
-    ['Requested by', cr.requester?.username || cr.requester?.userId], ['Created', time(cr.createdAt)],
-    ['Expires', time(cr.expiresAt)], ['Approvals', `${cr.approvalsGiven} of ${cr.approvalsRequired}`],
-    ['Digest (SHA-256)', cr.digest], ['Reason', cr.reason]]) {
-    if (!v) continue;
+  for (const [k, v] of [['nhiapFactId', cr.id], ['nhiapFactRequest', `${cr.method} ${cr.path}`], ['nhiapFactTarget', cr.target],
+    ['nhiapFactRequester', cr.requester?.username || cr.requester?.userId], ['nhiapFactCreated', time(cr.createdAt)],
+    ['nhiapFactExpires', OPEN.includes(cr.state) || cr.state === 'CONTAINED' ? time(cr.expiresAt) : null],
+    ['nhiapFactApprovals', `${cr.approvalsGiven} / ${cr.approvalsRequired}`],
+    ['nhiapFactCooldownEnds', cr.state === 'COOLING_DOWN' ? time(cr.cooldownEndsAt) : null],
+    ['nhiapFactApplied', time(cr.appliedAt)], ['nhiapFactResult', cr.resultStatus],
+    ['nhiapFactRollbackOf', cr.rollbackOf], ['nhiapFactDigest', cr.digest], ['nhiapFactReason', cr.reason]]) {
+    if (v === null || v === undefined || v === '') continue;
     const dt = document.createElement('dt');
-    dt.textContent = k;
+    dt.textContent = t(k);
     const dd = document.createElement('dd');
     dd.textContent = v;
+    if (k === 'nhiapFactRollbackOf') {
+      dd.replaceChildren();
+      const a = document.createElement('a');
+      a.href = pageHash({ id: v });
+      a.textContent = v;
+      dd.append(a);
+    }
+    dd.dataset.fact = k;
     facts.append(dt, dd);
   }
-  const diff = $('diff');
-  diff.replaceChildren();
-  // The server's diff where it has one: credentials by fingerprint, no read-only or order-only changes.
-  const rows = [];
-  if (cr.proposedAfter && Array.isArray(cr.diff)) {
-    for (const d of cr.diff) {
-      const mark = (v) => (d.sealed && v !== undefined ? { ...v, sealed: d.sealed } : v);
-      rows.push([d.path, mark(d.from), mark(d.to)]);
-    }
-  } else {
-    const before = flatten(cr.beforeImage ?? {}, '', {});
-    const after = flatten(cr.proposedAfter ?? cr.body ?? {}, '', {});
-    for (const field of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-      if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) rows.push([field, before[field], after[field]]);
-    }
+  renderDiff(cr);
+  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: sealedAsWords(cr.body) }, null, 2);
+
+  const approvals = $('approvals');
+  approvals.replaceChildren();
+  for (const a of cr.approvals ?? []) {
+    const li = document.createElement('li');
+    li.textContent = t('nhiapApprovedBy', a.username || a.userId, time(a.approvedAt));
+    approvals.append(li);
   }
-  for (const row of rows) {
+  const history = $('history');
+  history.replaceChildren();
+  for (const h of cr.history ?? []) {
     const tr = document.createElement('tr');
-    for (const v of row) {
+    for (const v of [time(h.at), h.step, h.from ? stateLabel(h.from) : '', h.to ? stateLabel(h.to) : '', h.detail]) {
       const td = document.createElement('td');
-      td.textContent = v === undefined ? '—' : JSON.stringify(v);
+      td.textContent = v ?? '';
       tr.append(td);
     }
-    diff.append(tr);
+    history.append(tr);
   }
-  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: cr.body }, null, 2);
-  $('actions').hidden = cr.state !== 'PENDING';
+
+  const me = claims().sub;
+  const requester = me && me === cr.requester?.userId;
+  const problem = approverProblem();
+  const visible = {
+    approve: cr.state === 'PENDING' && !requester && !problem,
+    reject: cr.state === 'PENDING' && !problem,
+    cancel: OPEN.includes(cr.state) && requester,
+    apply: cr.state === 'APPROVED' || cr.state === 'COOLING_DOWN',
+    rollback: cr.state === 'APPLIED',
+    confirm: cr.state === 'CONTAINED' && !requester && !problem,
+    revert: cr.state === 'CONTAINED' && !requester && !problem,
+  };
+  for (const [action, on] of Object.entries(visible)) $(action).hidden = !on;
+  const whyNot = $('why-not');
+  whyNot.textContent = (cr.state === 'PENDING' || cr.state === 'CONTAINED') && problem ? problem : '';
+  whyNot.hidden = !whyNot.textContent;
+  auditStatus(cr.id);
 }
 
-async function decide(action, body) {
-  const id = $('detail').dataset.id;
-  const r = await api('POST', `change-requests/${encodeURIComponent(id)}/${action}`, body);
-  if (r.status === 401 && r.json && r.json.error === 'insufficient_user_authentication') {
-    // Step-up: sign in again as the challenge asks, then repeat this very decision.
+// The request's records in the realm's audit chain, and whether the chain verifies from the first of them to its head.
+async function auditStatus(id) {
+  const out = $('audit');
+  out.textContent = '…';
+  out.className = '';
+  const target = `mutation-guard/change-requests/${id}`;
+  const seqs = [];
+  let after = 0;
+  for (;;) {
+    const r = await api('audit-chain', 'GET', `records?type=CHANGE_REQUEST&limit=1000&after=${after}&target=${encodeURIComponent(target)}`);
+    if (r.status === 403) { out.textContent = t('nhiapAuditForbidden'); return; }
+    if (r.status === 404) { out.textContent = t('nhiapAuditMissing'); return; }
+    if (r.status !== 200) { out.textContent = errorText(r); out.className = 'error'; return; }
+    for (const rec of r.json.records) seqs.push(rec.seq);
+    if (r.json.next === null || r.json.next === undefined) break;
+    after = r.json.next;
+  }
+  if ($('detail').dataset.id !== id) return;
+  if (seqs.length === 0) {
+    out.textContent = t('nhiapAuditNone');
+    return;
+  }
+  const v = await api('audit-chain', 'GET', `verify?from=${seqs[0]}`);
+  if ($('detail').dataset.id !== id) return;
+  if (v.status !== 200) {
+    out.textContent = errorText(v);
+    out.className = 'error';
+  } else if (v.json.ok) {
+    out.textContent = t('nhiapAuditVerified', seqs.length, seqs.join(', '), v.json.from, v.json.headSeq);
+    out.className = 'ok';
+  } else {
+    out.textContent = t('nhiapAuditBroken', v.json.brokenSeq, v.json.reason);
+    out.className = 'error';
+  }
+  out.dataset.verified = String(v.status === 200 && v.json.ok === true);
+}
+
+// ------------------------------------------------------------------ actions
+
+function ask(text, withReason) {
+  const dialog = $('dialog');
+  const opener = document.activeElement;
+  $('dialog-text').textContent = text;
+  $('dialog-reason-row').hidden = !withReason;
+  $('dialog-reason').value = '';
+  $('dialog-error').hidden = true;
+  return new Promise((resolve) => {
+    const form = $('dialog-form');
+    const onSubmit = (e) => {
+      if (e.submitter?.value === 'ok' && withReason && !$('dialog-reason').value.trim()) {
+        e.preventDefault();
+        $('dialog-error').textContent = t('nhiapReasonRequired');
+        $('dialog-error').hidden = false;
+        $('dialog-reason').focus();
+      }
+    };
+    form.addEventListener('submit', onSubmit);
+    dialog.addEventListener('close', () => {
+      form.removeEventListener('submit', onSubmit);
+      if (opener && opener.focus) opener.focus();
+      resolve({ ok: dialog.returnValue === 'ok', reason: $('dialog-reason').value.trim() });
+    }, { once: true });
+    dialog.returnValue = '';
+    dialog.showModal(); // modal: the page behind is inert, Escape closes, focus stays inside
+    (withReason ? $('dialog-reason') : $('dialog-ok')).focus();
+  });
+}
+
+async function onAction(action) {
+  const d = $('detail').dataset;
+  const id = d.id;
+  const question = {
+    approve: t('nhiapDialogApprove', id, d.digest), reject: t('nhiapDialogReject', id), cancel: t('nhiapDialogCancel', id),
+    apply: t('nhiapDialogApply', id), rollback: t('nhiapDialogRollback', id), confirm: t('nhiapDialogConfirm', id),
+    revert: t('nhiapDialogRevert', id),
+  }[action];
+  const answer = await ask(question, action === 'reject');
+  if (!answer.ok) return;
+  const body = action === 'approve' ? { digest: d.digest } : action === 'reject' ? { reason: answer.reason } : undefined;
+  await act(id, action, body);
+}
+
+async function act(id, action, body) {
+  const r = await guard('POST', `change-requests/${encodeURIComponent(id)}/${action}`, body);
+  if (isStepUp(r) || r.status === 401) {
+    // Sign in again (as a step-up challenge asks), then repeat this very action.
     store.setItem('nhi.retry', JSON.stringify({ id, action, body }));
-    say('This decision needs a fresh sign-in; redirecting …');
-    return signIn(r.json);
+    say(t('nhiapStepUp'));
+    return signIn(isStepUp(r) ? r.json : null);
   }
   if (r.status >= 200 && r.status < 300) {
-    say(`${action === 'approve' ? 'Approved' : 'Rejected'}: change request ${id} is now ${r.json?.state ?? 'updated'}.`);
+    if (action === 'rollback' && r.json?.id) {
+      say(t('nhiapDone.rollback', id, r.json.id), false, { href: pageHash({ id: r.json.id }), text: t('nhiapOpenRollback') });
+    } else {
+      say(t(`nhiapDone.${action}`, id, stateLabel(r.json?.state ?? '')));
+    }
   } else {
-    say(`Could not ${action} change request ${id}: ${errorText(r)}`, true);
+    say(t('nhiapFailed', $(action).textContent, id, errorText(r)), true);
   }
   await showDetail(id);
+  $('detail-title').focus();
+}
+
+// ------------------------------------------------------------------ routing
+
+async function route() {
+  const h = hashParams();
+  const wanted = h.get('realm');
+  if (!wanted) {
+    show('realm-form');
+    $('realm-input').value = realm ?? '';
+    $('login-input').value = loginRealm && loginRealm !== realm ? loginRealm : '';
+    $('realm-input').focus();
+    return;
+  }
+  const wantedLogin = h.get('login') || wanted;
+  if (realm !== wanted) policy = null;
+  realm = wanted;
+  if (!token || loginRealm !== wantedLogin) {
+    const session = JSON.parse(store.getItem('nhi.session') || 'null');
+    loginRealm = wantedLogin;
+    if (session && session.login === wantedLogin) {
+      ({ token, refreshToken } = session);
+    } else {
+      token = null;
+      return signIn();
+    }
+  }
+  const c = claims();
+  $('who').textContent = t('nhiapWho', c.preferred_username ?? c.sub ?? '', loginRealm, realm);
+  $('switch').hidden = false;
+  $('sign-out').hidden = false;
+  const id = h.get('id') || h.get('cr');
+  if (id) {
+    await showDetail(id);
+  } else {
+    await showList(h.has('state') ? h.get('state') : 'PENDING');
+  }
 }
 
 async function start() {
   const query = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.slice(1));
+  const firstRealm = hashParams().get('login') || hashParams().get('realm')
+    || JSON.parse(store.getItem('nhi.pkce') || 'null')?.login || 'master';
+  await loadTexts(firstRealm);
   try {
     if (query.has('code') || query.has('error')) {
       await finishSignIn(query);
-    } else {
-      const session = JSON.parse(store.getItem('nhi.session') || 'null');
-      const wanted = hash.get('realm');
-      if (session && (!wanted || wanted === session.realm)) {
-        ({ realm, token } = session);
-      } else if (wanted) {
-        realm = wanted;
-        return signIn();
-      } else {
-        show('realm-form');
-        return;
-      }
     }
-    $('who').textContent = `realm ${realm}`;
     const retry = JSON.parse(store.getItem('nhi.retry') || 'null');
     store.removeItem('nhi.retry');
-    if (retry) {
-      await showDetail(retry.id);
-      await decide(retry.action, retry.body);
-      return;
-    }
-    const id = hash.get('id');
-    if (id) {
-      await showDetail(id);
-    } else {
-      await showList();
+    await route();
+    if (retry && token && $('detail').dataset.id === retry.id) {
+      await act(retry.id, retry.action, retry.body);
     }
   } catch (e) {
     say(e.message, true);
     show('realm-form');
   }
+  window.addEventListener('hashchange', () => { say(''); route().catch((e) => say(e.message, true)); });
 }
 
 $('choose-realm').addEventListener('submit', (e) => {
   e.preventDefault();
-  realm = new FormData(e.target).get('realm').trim();
-  signIn();
+  const form = new FormData(e.target);
+  const r = form.get('realm').trim();
+  const l = form.get('login').trim();
+  const p = new URLSearchParams({ realm: r });
+  if (l && l !== r) p.set('login', l);
+  location.hash = `#${p}`;
 });
-$('refresh').addEventListener('click', () => showList());
-$('state-filter').addEventListener('change', () => showList());
-$('back').addEventListener('click', () => { say(''); showList(); });
-$('approve').addEventListener('click', () => decide('approve', { digest: $('detail').dataset.digest }));
-$('reject').addEventListener('click', () => {
-  const reason = $('reason').value.trim();
-  if (!reason) {
-    say('Give a reason for rejecting.', true);
-    return;
-  }
-  decide('reject', { reason });
+$('refresh').addEventListener('click', () => route());
+$('state-filter').addEventListener('change', () => { location.hash = pageHash({ state: $('state-filter').value }); });
+$('back').addEventListener('click', () => { location.hash = pageHash({}); });
+$('switch').addEventListener('click', () => { location.hash = ''; });
+$('sign-out').addEventListener('click', () => {
+  store.removeItem('nhi.session');
+  const params = new URLSearchParams({ client_id: CLIENT_ID, post_logout_redirect_uri: pageUrl });
+  location.assign(`${oidc('logout')}?${params}`);
 });
+for (const b of document.querySelectorAll('#actions button')) {
+  b.addEventListener('click', () => onAction(b.dataset.action));
+}
 
 start();

@@ -1,0 +1,419 @@
+package dev.nhiguard.it.themes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.Browser;
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+import dev.nhiguard.testing.Totp;
+
+/**
+ * The whole loop of a held change on the approvals page, in headless Chromium, judged by the
+ * target's state read through the admin API after each step: held (from the admin console's
+ * message, or from the 409's review link), approved by a second person signed in with OTP,
+ * applied, rolled back (a rollback request, approved and applied like any other). Once as a
+ * realm admin of {@code guard-page}, once as a master-realm admin (who may request, apply and
+ * roll back, but whom the policy does not count as an approver of the realm: the page says why).
+ * Also: rows open with Tab and Enter, and the page speaks German through the theme's bundle.
+ */
+@ExtendWith(KeycloakExtension.class)
+class ApprovalsLoopIT {
+
+    static final String REALM = "guard-page";
+    static final String A = "/admin/realms/" + REALM;
+    static final String G = A + "/mutation-guard/change-requests/";
+    static final String PAGE = "/resources/nhiap/common/nhi-guard/approvals/index.html";
+    static final String OTP_SECRET = "guard-page-alice-otp";
+    static final Duration LONG = Duration.ofSeconds(120);
+
+    /** An OTP code is single-use: the last one used per secret, so the next sign-in waits for a fresh one. */
+    private static final java.util.Map<String, String> LAST_OTP = new java.util.HashMap<>();
+
+    static String freshOtp() throws InterruptedException {
+        return freshOtp(OTP_SECRET);
+    }
+
+    static synchronized String freshOtp(String secret) throws InterruptedException {
+        String code = Totp.now(secret);
+        while (code.equals(LAST_OTP.get(secret))) {
+            Thread.sleep(1000);
+            code = Totp.now(secret);
+        }
+        LAST_OTP.put(secret, code);
+        return code;
+    }
+
+    static String carol(HttpAdmin http) {
+        return http.passwordGrant(REALM, "admin-cli", "carol", "carol-page-pass", null).get("access_token").asText();
+    }
+
+    static JsonNode cr(HttpAdmin http, String token, String id) {
+        return http.get(G + id, token).json();
+    }
+
+    static WebDriverWait waiting(Browser b, Duration d) {
+        return new WebDriverWait(b.driver(), d);
+    }
+
+    /** Waits until the element's text contains {@code text}; returns that text. */
+    static String awaitText(Browser b, By by, String text) {
+        return waiting(b, LONG).until(d -> {
+            for (WebElement e : d.findElements(by)) {
+                if (e.isDisplayed() && e.getText().contains(text)) {
+                    return e.getText();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The page shows change request {@code id} (signing in first where it asks to). */
+    static void awaitDetail(Browser b, String id) {
+        waiting(b, LONG).until(d -> id.equals(d.findElement(By.id("detail")).getAttribute("data-id"))
+                && d.findElement(By.id("detail")).isDisplayed());
+    }
+
+    /** Clicks an action on the open request and continues in the confirmation dialog. */
+    static void act(Browser b, String action) {
+        b.click(By.id(action), LONG);
+        b.click(By.id("dialog-ok"), Duration.ofSeconds(30));
+    }
+
+    /** Keycloak's login form when it appears (a step-up sign-in), else nothing. */
+    static void signInIfAsked(Browser b, String user, String password, boolean otp, By done) throws InterruptedException {
+        WebElement first = waiting(b, LONG).until(d -> {
+            for (By by : new By[] {By.id("username"), By.id("password"), done}) {
+                for (WebElement e : d.findElements(by)) {
+                    if (e.isDisplayed()) {
+                        return e;
+                    }
+                }
+            }
+            return null;
+        });
+        if ("username".equals(first.getAttribute("id")) || "password".equals(first.getAttribute("id"))) {
+            if (!b.driver().findElements(By.id("username")).isEmpty()) {
+                WebElement u = b.driver().findElement(By.id("username"));
+                if (u.isDisplayed() && u.getAttribute("value").isEmpty()) {
+                    u.sendKeys(user);
+                }
+            }
+            b.driver().findElement(By.id("password")).sendKeys(password);
+            b.driver().findElement(By.id("kc-login")).click();
+            if (otp) {
+                b.await(By.id("otp"), LONG).sendKeys(freshOtp());
+                b.driver().findElement(By.id("kc-login")).click();
+            }
+        }
+    }
+
+    static void aliceSignsIn(Browser alice, String link) throws InterruptedException {
+        alice.open(link);
+        alice.await(By.id("username"), LONG).sendKeys("alice");
+        alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
+        alice.driver().findElement(By.id("kc-login")).click();
+        alice.await(By.id("otp"), LONG).sendKeys(freshOtp());
+        alice.driver().findElement(By.id("kc-login")).click();
+    }
+
+    static String pageLink(KeycloakTarget keycloak, String hash) {
+        return keycloak.baseUri() + PAGE + hash;
+    }
+
+    @Test
+    void realmAdminTakesAConsoleHeldSecretChangeThroughApproveApplyAndRollback(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String uuid = http.get(A + "/clients?clientId=billing-sync", carol(http)).json().get(0).get("id").asText();
+        String secretPath = A + "/clients/" + uuid + "/client-secret";
+        String secretBefore = http.get(secretPath, carol(http)).json().path("value").asText();
+
+        String console = keycloak.baseUri() + "/admin/" + REALM + "/console/";
+        try (Browser carol = Browser.start(); Browser alice = Browser.start()) {
+            // carol regenerates the secret in the admin console; the console says it is held and where to review it.
+            carol.open(console);
+            carol.await(By.id("username"), LONG).sendKeys("carol");
+            carol.await(By.id("password")).sendKeys("carol-page-pass");
+            carol.click(By.id("kc-login"), Duration.ofSeconds(10));
+            carol.await(By.cssSelector("[data-testid='options-toggle'], #nav-toggle, nav"), Duration.ofSeconds(180));
+            carol.open(console + "#/" + REALM + "/clients/" + uuid + "/credentials");
+            carol.click(By.xpath("//*[@data-testid='help-label-kc-client-secret']/following::button[normalize-space()='Regenerate'][1]"),
+                    Duration.ofSeconds(180));
+            carol.click(By.cssSelector("[data-testid='confirm']"), Duration.ofSeconds(30));
+            String message = carol.awaitPageText("This change is held for approval", Duration.ofSeconds(60));
+            Matcher m = Pattern.compile("(https?://\\S+/approvals/index\\.html#realm=" + REALM + "&id=([0-9a-f-]{36}))").matcher(message);
+            assertTrue(m.find(), "the console's message carries the review link: " + message);
+            String review = m.group(1);
+            String id = m.group(2);
+            JsonNode pending = cr(http, carol(http), id);
+            assertEquals("PENDING", pending.path("state").asText());
+            // The guard's rule, unchanged: a master admin is no approver of a realm whose approvers are its own users.
+            String admin = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+            HttpAdmin.Response refused = http.post(G + id + "/approve", admin, "{\"digest\":\"" + pending.path("digest").asText() + "\"}");
+            assertEquals(403, refused.status(), refused.body());
+            assertTrue(refused.json().path("error_description").asText().contains("enabled user of realm " + REALM), refused.body());
+
+            // The link opens the request on the page; carol's console sign-in carries over (same realm, SSO).
+            carol.open(review);
+            awaitDetail(carol, id);
+            awaitText(carol, By.id("detail-title"), "client-secret-regenerate");
+            assertFalse(carol.driver().findElement(By.id("approve")).isDisplayed(), "the requester is not offered Approve");
+            assertTrue(carol.driver().findElement(By.id("cancel")).isDisplayed(), "the requester may cancel");
+            assertFalse(carol.driver().getPageSource().contains(secretBefore), "no secret in clear on the page");
+            assertTrue(carol.driver().findElement(By.id("diff")).getText().contains("sealed, changed"),
+                    "the secret shows as changed: " + carol.driver().findElement(By.id("diff")).getText());
+            assertFalse(carol.driver().getPageSource().contains("hmac-sha256:"), "nor by fingerprint");
+
+            // alice, a second person, signs in with password and OTP and approves the digest she sees.
+            aliceSignsIn(alice, review);
+            awaitDetail(alice, id);
+            act(alice, "approve");
+            awaitText(alice, By.id("message"), "Approved:");
+            assertEquals("APPROVED", cr(http, carol(http), id).path("state").asText());
+            assertEquals(secretBefore, http.get(secretPath, carol(http)).json().path("value").asText(), "approved is not applied");
+
+            // carol applies on the page: the secret changes.
+            carol.open(review);
+            carol.driver().navigate().refresh();
+            awaitDetail(carol, id);
+            act(carol, "apply");
+            awaitText(carol, By.id("message"), "Applied:");
+            JsonNode applied = cr(http, carol(http), id);
+            assertEquals("APPLIED", applied.path("state").asText(), applied.toString());
+            String secretAfter = http.get(secretPath, carol(http)).json().path("value").asText();
+            assertNotEquals(secretBefore, secretAfter, "apply changed the secret");
+            assertFalse(carol.driver().getPageSource().contains(secretAfter), "the new secret is not on the page");
+            // The request's records in the audit chain, and the chain verifies from the first of them.
+            waiting(carol, LONG).until(d -> "true".equals(d.findElement(By.id("audit")).getAttribute("data-verified")));
+            assertTrue(carol.driver().findElement(By.id("audit")).getText().contains("verifies"));
+
+            // carol asks for the rollback (a fresh sign-in if her console sign-in is older than the step-up age).
+            act(carol, "rollback");
+            signInIfAsked(carol, "carol", "carol-page-pass", false, By.id("result-link"));
+            carol.click(By.id("result-link"), LONG);
+            String rollbackId = waiting(carol, LONG).until(d -> {
+                String shown = d.findElement(By.id("detail")).getAttribute("data-id");
+                return shown != null && !shown.isEmpty() && !shown.equals(id) ? shown : null;
+            });
+            JsonNode rollback = cr(http, carol(http), rollbackId);
+            assertEquals("PENDING", rollback.path("state").asText(), rollback.toString());
+            assertEquals(id, rollback.path("rollbackOf").asText());
+            assertEquals(secretAfter, http.get(secretPath, carol(http)).json().path("value").asText(), "nothing restored yet");
+
+            // alice approves the rollback, carol applies it: the old secret is back, the original ROLLED_BACK.
+            alice.open(pageLink(keycloak, "#realm=" + REALM + "&id=" + rollbackId));
+            alice.driver().navigate().refresh();
+            awaitDetail(alice, rollbackId);
+            act(alice, "approve");
+            signInIfAsked(alice, "alice", "alice-page-pass", true, By.xpath("//*[@id='message'][contains(., 'Approved:')]"));
+            awaitText(alice, By.id("message"), "Approved:");
+            carol.driver().navigate().refresh();
+            awaitDetail(carol, rollbackId);
+            act(carol, "apply");
+            awaitText(carol, By.id("message"), "Applied:");
+            assertEquals(secretBefore, http.get(secretPath, carol(http)).json().path("value").asText(), "rollback restored the secret");
+            assertEquals("ROLLED_BACK", cr(http, carol(http), id).path("state").asText());
+            carol.click(By.cssSelector("[data-fact='nhiapFactRollbackOf'] a"), LONG);
+            awaitDetail(carol, id);
+            awaitText(carol, By.id("detail-title"), "rolled back");
+        }
+    }
+
+    @Test
+    void masterAdminWorksTheRequestFromTheReviewLinkButIsNoApproverOfTheRealm(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String admin = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+        // The page's public client in master, as the README tells operators to create it (not a guarded write).
+        HttpAdmin.Response created = http.post("/admin/realms/master/clients", admin, "{\"clientId\":\"nhi-approvals\","
+                + "\"publicClient\":true,\"standardFlowEnabled\":true,\"directAccessGrantsEnabled\":false,"
+                + "\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],\"webOrigins\":[\"+\"],"
+                + "\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}");
+        assertTrue(created.status() == 201 || created.status() == 409, created.body());
+
+        String uuid = http.get(A + "/clients?clientId=report-sync", admin).json().get(0).get("id").asText();
+        String clientPath = A + "/clients/" + uuid;
+        JsonNode rep = http.get(clientPath, admin).json();
+        assertTrue(rep.path("enabled").asBoolean());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) rep).put("enabled", false);
+        // The master admin disables it as kcadm.sh would (no Prefer): 409, and the link signs in through master.
+        HttpAdmin.Response held = http.synchronous().put(clientPath, admin, rep.toString());
+        assertEquals(409, held.status(), held.body());
+        String id = held.json().path("id").asText();
+        String review = held.json().path("review").asText();
+        assertTrue(review.endsWith("#realm=" + REALM + "&id=" + id + "&login=master"), review);
+
+        try (Browser master = Browser.start(); Browser alice = Browser.start()) {
+            master.open(review);
+            master.logIn(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword(), null);
+            awaitDetail(master, id);
+            awaitText(master, By.id("who"), "realm master");
+            // The page says why there is no Approve for this admin.
+            awaitText(master, By.id("why-not"), "Approvers of realm " + REALM + " are users of realm " + REALM);
+            assertFalse(master.driver().findElement(By.id("approve")).isDisplayed());
+            assertTrue(master.driver().findElement(By.id("cancel")).isDisplayed(), "the requester may cancel");
+
+            aliceSignsIn(alice, pageLink(keycloak, "#realm=" + REALM + "&id=" + id));
+            awaitDetail(alice, id);
+            act(alice, "approve");
+            awaitText(alice, By.id("message"), "Approved:");
+            assertTrue(http.get(clientPath, admin).json().path("enabled").asBoolean(), "approved is not applied");
+
+            master.driver().navigate().refresh();
+            awaitDetail(master, id);
+            act(master, "apply");
+            awaitText(master, By.id("message"), "Applied:");
+            String admin2 = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+            assertFalse(http.get(clientPath, admin2).json().path("enabled").asBoolean(), "apply disabled the client");
+
+            act(master, "rollback");
+            signInIfAsked(master, keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword(), false, By.id("result-link"));
+            master.click(By.id("result-link"), LONG);
+            String rollbackId = waiting(master, LONG).until(d -> {
+                String shown = d.findElement(By.id("detail")).getAttribute("data-id");
+                return shown != null && !shown.isEmpty() && !shown.equals(id) ? shown : null;
+            });
+            assertFalse(http.get(clientPath, admin2).json().path("enabled").asBoolean(), "nothing restored yet");
+
+            alice.open(pageLink(keycloak, "#realm=" + REALM + "&id=" + rollbackId));
+            alice.driver().navigate().refresh();
+            awaitDetail(alice, rollbackId);
+            act(alice, "approve");
+            signInIfAsked(alice, "alice", "alice-page-pass", true, By.xpath("//*[@id='message'][contains(., 'Approved:')]"));
+            awaitText(alice, By.id("message"), "Approved:");
+
+            master.driver().navigate().refresh();
+            awaitDetail(master, rollbackId);
+            act(master, "apply");
+            awaitText(master, By.id("message"), "Applied:");
+            String admin3 = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+            assertTrue(http.get(clientPath, admin3).json().path("enabled").asBoolean(), "rollback enabled the client again");
+            assertEquals("ROLLED_BACK", cr(http, admin3, id).path("state").asText());
+
+            // Keyboard and German: the list of rolled-back requests in German, a row opened with Tab and Enter.
+            master.open(pageLink(keycloak, "#realm=" + REALM + "&login=master&state=ROLLED_BACK&lang=de"));
+            master.driver().navigate().refresh();
+            awaitText(master, By.id("list-caption"), "Änderungsanträge im Realm " + REALM);
+            awaitText(master, By.cssSelector("label[for='state-filter']"), "Status");
+            WebDriver d = master.driver();
+            String rowLink = "a.open[href*='" + id + "']";
+            master.await(By.cssSelector(rowLink), LONG);
+            ((JavascriptExecutor) d).executeScript("document.activeElement && document.activeElement.blur()");
+            WebElement focused = null;
+            for (int i = 0; i < 40; i++) {
+                new Actions(d).sendKeys(Keys.TAB).perform();
+                focused = d.switchTo().activeElement();
+                if (focused.getAttribute("href") != null && focused.getAttribute("href").contains(id)) {
+                    break;
+                }
+            }
+            assertTrue(focused != null && focused.getAttribute("href") != null && focused.getAttribute("href").contains(id),
+                    "the row's link is reachable with Tab");
+            assertTrue(focused.getAttribute("aria-label").contains("zurückgenommen"), focused.getAttribute("aria-label"));
+            String outline = (String) ((JavascriptExecutor) d).executeScript(
+                    "return getComputedStyle(document.activeElement).outlineStyle");
+            assertNotEquals("none", outline, "the focused row link shows its focus");
+            new Actions(d).sendKeys(Keys.ENTER).perform();
+            awaitDetail(master, id);
+            awaitText(master, By.id("detail-title"), "zurückgenommen");
+            awaitText(master, By.id("history"), "ROLLED_BACK");
+        }
+    }
+
+    @Test
+    void containmentIsReviewedOnThePageByAnApproverHoldingTheRoleDirectly(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String uuid = http.get(A + "/clients?clientId=audit-sync", carol(http)).json().get(0).get("id").asText();
+        String clientPath = A + "/clients/" + uuid;
+        HttpAdmin.Response contained = http.post(A + "/mutation-guard/containment", carol(http),
+                "{\"clientId\":\"" + uuid + "\",\"reason\":\"key found in a public repository\"}");
+        assertEquals(201, contained.status(), contained.body());
+        String id = contained.json().path("id").asText();
+        assertFalse(http.get(clientPath, carol(http)).json().path("enabled").asBoolean(), "contained at once");
+
+        // gus holds the approver role only through a group: no approver, for containments as for approvals.
+        String gus = http.passwordGrant(REALM, "admin-cli", "gus", "gus-page-pass", null).get("access_token").asText();
+        HttpAdmin.Response byGroup = http.post(G + id + "/confirm", gus, null);
+        assertEquals(403, byGroup.status(), byGroup.body());
+        assertTrue(byGroup.json().path("error_description").asText().contains("held directly"), byGroup.body());
+        assertEquals("CONTAINED", cr(http, carol(http), id).path("state").asText());
+
+        try (Browser alice = Browser.start()) {
+            aliceSignsIn(alice, pageLink(keycloak, "#realm=" + REALM + "&id=" + id));
+            awaitDetail(alice, id);
+            assertTrue(alice.driver().findElement(By.id("confirm")).isDisplayed());
+            act(alice, "revert");
+            awaitText(alice, By.id("message"), "reverted");
+        }
+        assertEquals("REVERTED", cr(http, carol(http), id).path("state").asText());
+        assertTrue(http.get(clientPath, carol(http)).json().path("enabled").asBoolean(), "revert enabled the client again");
+    }
+
+    /**
+     * Step-up on the page: in a realm whose policy accepts an authentication at most 20 s old,
+     * alice's sign-in is too old by the time she approves; the guard answers with its challenge,
+     * the page signs her in again (password and OTP, as the challenge's max_age asks) and repeats
+     * the same approval, which records the fresh authentication.
+     */
+    @Test
+    void anApprovalWithAStaleSignInIsSteppedUpAndRepeated(KeycloakTarget keycloak) throws Exception {
+        String realm = "guard-page-stepup";
+        String a = "/admin/realms/" + realm;
+        String secret = "guard-page-stepup-alice-otp";
+        HttpAdmin http = keycloak.http();
+        String carol = http.passwordGrant(realm, "admin-cli", "carol", "carol-page-pass", null).get("access_token").asText();
+        String uuid = http.get(a + "/clients?clientId=report-sync", carol).json().get(0).get("id").asText();
+        JsonNode rep = http.get(a + "/clients/" + uuid, carol).json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) rep).put("enabled", false);
+        HttpAdmin.Response held = http.put(a + "/clients/" + uuid, carol, rep.toString());
+        assertEquals(202, held.status(), held.body());
+        String id = held.json().path("id").asText();
+
+        try (Browser alice = Browser.start()) {
+            alice.open(pageLink(keycloak, "#realm=" + realm + "&id=" + id));
+            alice.await(By.id("username"), LONG).sendKeys("alice");
+            alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
+            alice.driver().findElement(By.id("kc-login")).click();
+            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
+            alice.driver().findElement(By.id("kc-login")).click();
+            awaitDetail(alice, id);
+            Thread.sleep(22_000); // past the policy's step-up age
+            long stale = System.currentTimeMillis() / 1000;
+            act(alice, "approve");
+            // The challenge sends her to Keycloak's sign-in again, which asks for the password and the OTP.
+            alice.await(By.id("password"), LONG);
+            java.util.List<WebElement> user = alice.driver().findElements(By.id("username"));
+            if (!user.isEmpty() && user.get(0).isDisplayed() && user.get(0).getAttribute("value").isEmpty()) {
+                user.get(0).sendKeys("alice");
+            }
+            alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
+            alice.driver().findElement(By.id("kc-login")).click();
+            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
+            alice.driver().findElement(By.id("kc-login")).click();
+            awaitText(alice, By.id("message"), "Approved:");
+            JsonNode approved = http.get(a + "/mutation-guard/change-requests/" + id, carol).json();
+            assertEquals("APPROVED", approved.path("state").asText(), approved.toString());
+            assertTrue(approved.path("approvals").get(0).path("authTime").asLong() >= stale,
+                    "the approval carries the fresh sign-in: " + approved);
+        }
+        http.post(a + "/mutation-guard/change-requests/" + id + "/cancel", carol, null);
+    }
+}
