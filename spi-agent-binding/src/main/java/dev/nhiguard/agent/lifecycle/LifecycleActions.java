@@ -91,26 +91,31 @@ public final class LifecycleActions {
     /**
      * The agent lost every owner: suspends it if active, and in any case latches it, so it stays
      * suspended (resume is refused) until an owner is reassigned, even if the old owner comes back.
+     * Not subject to the once-a-day rule or the hourly limit: an agent without an owner must not
+     * keep running because another agent lost its owner earlier.
      */
     public Outcome suspendOwnerLost(ClientModel client, String trigger, String reason) {
+        lockRealm();
         AgentRecord agent = AgentRecord.of(client);
         if (agent == null || agent.status() == AgentRecord.Status.RETIRED || AgentOwners.latch(client) != null) {
             return Outcome.NOT_APPLICABLE;
         }
-        Outcome outcome = Outcome.DONE;
         if (agent.status() == AgentRecord.Status.ACTIVE) {
-            outcome = suspend(client, trigger, reason);
-            if (outcome != Outcome.DONE) {
-                return outcome;
+            String recorded = "suspended automatically (" + trigger + "): " + reason;
+            try {
+                new AgentRegistry(session, realm).changeStatus(client, AgentRecord.Status.SUSPENDED, recorded);
+            } catch (Exception e) {
+                throw new IllegalStateException("agent " + client.getClientId() + " changed state concurrently", e);
             }
-        } else {
-            lockRealm();
+            record(client, SUSPEND, trigger, recorded, "owner@" + UUID.randomUUID());
+            emit(client, "suspended", trigger, recorded);
+            AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
         }
         client.setAttribute(AgentOwners.LATCH, reason);
         String recorded = "owner lost, latched until an owner is reassigned (" + trigger + "): " + reason;
         record(client, OWNER_LATCH, trigger, recorded, "latch@" + UUID.randomUUID());
         emit(client, "owner-latched", trigger, recorded);
-        return outcome;
+        return Outcome.DONE;
     }
 
     /**
@@ -191,7 +196,7 @@ public final class LifecycleActions {
         }
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since"
-                        + " and a.windowKey not like 'manual@%'", Long.class)
+                        + " and a.windowKey not like 'manual@%' and a.windowKey not like 'owner@%' and a.windowKey not like 'latch@%'", Long.class)
                 .setParameter("realm", realm.getId()).setParameter("since", now.minusSeconds(3600).toEpochMilli()).getSingleResult();
         if (lastHour >= policy.maxActionsPerHour()) {
             LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d actions in the last hour, policy allows %d",

@@ -133,7 +133,7 @@ public final class AgentsResource {
         client.updateClient();
         if (reassigned) {
             new LifecycleActions(session, realm, adminEvent).recordManual(client, LifecycleActions.OWNER_REASSIGNED, actor(),
-                    "owner reassigned by " + actor() + ": owner latch lifted, agent " + AgentRecord.of(client).status().name().toLowerCase(Locale.ROOT));
+                    "owner reassigned by " + actor() + ": owner latch lifted, agent " + String.valueOf(AgentRecord.of(client).status()).toLowerCase(Locale.ROOT));
         }
         AgentRepresentation rep = registry.toRepresentation(client);
         event(OperationType.UPDATE, client, rep, "updated");
