@@ -83,6 +83,17 @@ class AgentDelegationIT {
         assertRefused(api.exchange("deleg-bot", key, api.realmUserToken("olga"), null), "olga, owner left out");
         assertRefused(api.exchange("deleg-bot", key, api.realmUserToken("cora"), null), "cora, consent no longer counts");
 
+        // a granted user who is disabled is not acted for, even with a token issued before
+        String ursulaToken = api.realmUserToken("ursula");
+        assertEquals(200, api.exchange("deleg-bot", key, ursulaToken, null).status());
+        api.setUserEnabled(api.userId("ursula"), false);
+        HttpAdmin.Response disabled = api.exchange("deleg-bot", key, ursulaToken, null);
+        assertRefused(disabled, "ursula disabled");
+        // (the lightweight admin-cli token names its user through its session; if disabling ended it, the subject is unknown)
+        String why = disabled.json().get("error_description").asText();
+        assertTrue(why.contains("disabled") || why.contains("not a user"), disabled.body());
+        api.setUserEnabled(api.userId("ursula"), true);
+
         // the inventory shows whom the agent may act for
         JsonNode inventory = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?search=deleg-bot", api.adminToken()).json();
         JsonNode mayAct = inventory.at("/items/0/mayActFor");
