@@ -143,6 +143,59 @@ final class AgentApi {
         return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", form);
     }
 
+    /** RFC 8693 token exchange of a subject access token by an agent authenticating with its key. */
+    HttpAdmin.Response exchange(String clientId, AgentKey key, String subjectToken, String scope) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
+        form.put("client_id", clientId);
+        form.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        form.put("client_assertion", key.clientAssertion(clientId, issuer(), key.thumbprint()));
+        form.put("subject_token", subjectToken);
+        form.put("subject_token_type", "urn:ietf:params:oauth:token-type:access_token");
+        if (scope != null) {
+            form.put("scope", scope);
+        }
+        return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", form);
+    }
+
+    /** Adds the agent to the audience of the realm's admin-cli tokens (the users' subject tokens in these tests). */
+    void audienceOnAdminCli(String agentClientId) {
+        String adminCli = http.get("/admin/realms/" + realm + "/clients?clientId=admin-cli", adminToken()).json().get(0).get("id").asText();
+        HttpAdmin.Response mapper = http.post("/admin/realms/" + realm + "/clients/" + adminCli + "/protocol-mappers/models", adminToken(),
+                json(Map.of("name", "audience " + agentClientId, "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
+                        "config", Map.of("included.custom.audience", agentClientId, "access.token.claim", "true", "lightweight.claim", "true"))));
+        assertEquals(201, mapper.status(), mapper.body());
+    }
+
+    /** Creates a group (top level) and answers its id. */
+    String createGroup(String name) {
+        HttpAdmin.Response r = http.post("/admin/realms/" + realm + "/groups", adminToken(), json(Map.of("name", name)));
+        assertEquals(201, r.status(), r.body());
+        String location = r.header("Location");
+        return location.substring(location.lastIndexOf('/') + 1);
+    }
+
+    void joinGroup(String userId, String groupId) {
+        HttpAdmin.Response r = http.put("/admin/realms/" + realm + "/users/" + userId + "/groups/" + groupId, adminToken(), null);
+        assertEquals(204, r.status(), r.body());
+    }
+
+    void leaveGroup(String userId, String groupId) {
+        HttpAdmin.Response r = http.delete("/admin/realms/" + realm + "/users/" + userId + "/groups/" + groupId, adminToken());
+        assertEquals(204, r.status(), r.body());
+    }
+
+    /** The agent as the registry shows it. */
+    JsonNode agent(String id) {
+        HttpAdmin.Response r = http.get("/admin/realms/" + realm + "/agents/" + id, adminToken());
+        assertEquals(200, r.status(), r.body());
+        return r.json();
+    }
+
+    HttpAdmin.Response updateAgent(String id, Map<String, Object> body) {
+        return http.put("/admin/realms/" + realm + "/agents/" + id, adminToken(), json(body));
+    }
+
     HttpAdmin.Response clientCredentialsWithSecret(String clientId, String secret) {
         return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", Map.of(
                 "grant_type", "client_credentials", "client_id", clientId, "client_secret", secret));

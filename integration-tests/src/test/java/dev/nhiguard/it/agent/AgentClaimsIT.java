@@ -41,6 +41,9 @@ class AgentClaimsIT {
         assertEquals(name, claim.get("name").asText());
         assertEquals("user", claim.at("/owner/type").asText());
         assertEquals(api.userId("olga"), claim.at("/owner/id").asText());
+        assertEquals("olga", claim.at("/owner/name").asText(), claims.toString());
+        assertEquals(agent.get("expiresAt").asText(), claim.get("expiresAt").asText(), claims.toString());
+        assertEquals(java.time.Instant.parse(agent.get("expiresAt").asText()).getEpochSecond(), claim.get("exp").asLong());
         assertEquals("reconciles invoices for the integration tests", claim.get("purpose").asText());
         assertFalse(claims.has("act"), "no delegation on client credentials: " + claims);
         assertFalse(scopes(claims).contains("agent.read"), "optional scope not requested: " + claims);
@@ -55,6 +58,7 @@ class AgentClaimsIT {
         AgentKey key = new AgentKey();
         Map<String, Object> body = AgentApi.registration("te-agent", key, List.of("agent.read", "agent.write"));
         body.put("tokenExchange", true);
+        body.put("delegation", Map.of("owner", true, "users", List.of("ursula")));
         JsonNode agent = api.registerOk(body);
 
         String userToken = api.http.passwordGrant(REALM, "agent-portal", "ursula", "ursula-pass", null).get("access_token").asText();
@@ -85,6 +89,7 @@ class AgentClaimsIT {
         AgentKey key2 = new AgentKey();
         Map<String, Object> body2 = AgentApi.registration("te-agent-2", key2, List.of("agent.read"));
         body2.put("tokenExchange", true);
+        body2.put("delegation", Map.of("users", List.of("ursula")));
         JsonNode agent2 = api.registerOk(body2);
         HttpAdmin.Response mapper = api.http.post("/admin/realms/" + REALM + "/clients/" + agent.get("id").asText()
                 + "/protocol-mappers/models", api.adminToken(), AgentApi.json(Map.of(
@@ -106,6 +111,7 @@ class AgentClaimsIT {
         AgentKey key = new AgentKey();
         Map<String, Object> body = AgentApi.registration("te-agent-suspended", key, List.of("agent.read"));
         body.put("tokenExchange", true);
+        body.put("delegation", Map.of("users", List.of("ursula")));
         String id = api.registerOk(body).get("id").asText();
         HttpAdmin.Response mapper = api.http.post("/admin/realms/" + REALM + "/clients/"
                 + api.http.get("/admin/realms/" + REALM + "/clients?clientId=agent-portal", api.adminToken()).json().get(0).get("id").asText()

@@ -149,6 +149,8 @@ class AgentMtlsIT {
         JsonNode claims = AgentApi.claims(ok.json().get("access_token").asText());
         assertEquals(id, claims.at("/agent/id").asText(), claims.toString());
         assertEquals("mtls-bot", claims.get("azp").asText());
+        // RFC 8705: the token is bound to the certificate
+        assertEquals(thumbprintA, claims.at("/cnf/x5t#S256").asText(), claims.toString());
 
         // certificate B: same DN, same CA, so Keycloak's X.509 authenticator accepts it; the binding refuses it
         HttpAdmin.Response other = clientCredentials(tls("b.p12"), "mtls-bot");

@@ -145,6 +145,23 @@ class AgentOwnerMailIT {
         }
     }
 
+    @Test
+    void theSecondOwnerIsMailedToo(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-mail-second", "pia", "paul");
+        try (SmtpReceiver smtp = new SmtpReceiver()) {
+            useSmtp(api, smtp);
+            Map<String, Object> body = AgentLifecycleIT.agentOf("paired-bot", new AgentKey(), "pia");
+            body.put("secondOwner", Map.of("type", "user", "username", "paul"));
+            String id = api.registerOk(body).get("id").asText();
+            assertEquals(200, api.action(id, "suspend", "checking").status());
+            for (String person : List.of("pia", "paul")) {
+                SmtpReceiver.Message m = smtp.await(x -> x.recipients().contains(person + "@" + api.realm + ".example")
+                        && x.subject().contains("paired-bot") && x.subject().contains("suspended"), WAIT);
+                assertTrue(m.text().contains("checking"), m.text());
+            }
+        }
+    }
+
     static JsonNode run(AgentApi api) {
         HttpAdmin.Response r = api.http.post("/admin/realms/" + api.realm + "/nhi/lifecycle/run", api.adminToken(), null);
         assertEquals(200, r.status(), r.body());

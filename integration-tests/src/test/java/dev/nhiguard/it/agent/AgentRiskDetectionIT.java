@@ -132,7 +132,12 @@ class AgentRiskDetectionIT {
             assertEquals(200, api.clientCredentialsWithKey("roaming-bot", key, key.thumbprint(), null).status());
             Thread.sleep(1000);
             assertEquals("ACTIVE", agent(api, id).get("status").asText(), "the network is known now");
-            assertEquals(1, api.http.get(base + "/nhi/actions?clientId=roaming-bot", api.adminToken()).json().size());
+            // no new automatic action; the admin's resume is listed beside the suspension
+            JsonNode after = api.http.get(base + "/nhi/actions?clientId=roaming-bot", api.adminToken()).json();
+            assertEquals(2, after.size(), after.toString());
+            assertEquals("RESUME", after.get(0).get("action").asText(), after.toString());
+            assertTrue(after.get(0).get("trigger").asText().startsWith("admin:"), after.toString());
+            assertEquals("new-source-network", after.get(1).get("trigger").asText(), after.toString());
         } finally {
             api.setClockOffset(0);
         }

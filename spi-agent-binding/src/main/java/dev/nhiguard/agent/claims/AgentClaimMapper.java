@@ -92,11 +92,14 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         Map<String, Object> owner = new LinkedHashMap<>();
         owner.put("type", agent.ownerType());
         owner.put("id", agent.ownerId());
+        owner.put("name", ownerName(session, client.getRealm(), agent.ownerType(), agent.ownerId()));
         Map<String, Object> claim = new LinkedHashMap<>();
         claim.put("id", client.getId());
         claim.put("name", client.getClientId());
         claim.put("owner", owner);
         claim.put("purpose", agent.purpose());
+        claim.put("expiresAt", agent.expiresAt() == null ? null : agent.expiresAt().toString());
+        claim.put("exp", agent.expiresAt() == null ? null : agent.expiresAt().getEpochSecond());
         token.getOtherClaims().put("agent", claim);
 
         String grantType = clientSessionCtx.getAttribute(Constants.GRANT_TYPE, String.class);
@@ -111,6 +114,22 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
             }
             token.getOtherClaims().put("act", act);
         }
+    }
+
+    /** The owner's username or group path, null if it no longer exists. */
+    private static String ownerName(KeycloakSession session, org.keycloak.models.RealmModel realm, String type, String id) {
+        if (id == null) {
+            return null;
+        }
+        if (AgentRecord.OWNER_USER.equals(type)) {
+            UserModel u = session.users().getUserById(realm, id);
+            return u == null ? null : u.getUsername();
+        }
+        if (AgentRecord.OWNER_GROUP.equals(type)) {
+            org.keycloak.models.GroupModel g = session.groups().getGroupById(realm, id);
+            return g == null ? null : org.keycloak.models.utils.KeycloakModelUtils.buildGroupPath(g);
+        }
+        return null;
     }
 
     /** The {@code act} claim of the subject token being exchanged, if any (already verified by Keycloak). */

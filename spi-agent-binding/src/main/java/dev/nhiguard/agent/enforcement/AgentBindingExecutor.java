@@ -21,6 +21,7 @@ import org.keycloak.models.GroupModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
 import org.keycloak.protocol.oidc.TokenExchangeContext;
 import org.keycloak.protocol.oidc.TokenManager;
 import org.keycloak.representations.JsonWebToken;
@@ -36,6 +37,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.nhiguard.agent.metrics.AgentMetrics;
 import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.KeyThumbprints;
 
@@ -68,6 +70,7 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                 TokenExchangeContext exchange = ((TokenExchangeRequestContext) context).getTokenExchangeContext();
                 AgentRecord agent = check(exchange.getClient());
                 if (agent != null) {
+                    checkDelegation(exchange);
                     narrowScopes(exchange, agent);
                 }
             }
@@ -85,7 +88,7 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         AgentRecord agent = AgentRecord.of(client);
         RealmModel realm = session.getContext().getRealm();
         Instant now = AgentClock.now(session, realm);
-        AgentVerdict.Refusal refusal = AgentVerdict.evaluate(agent, now, ownerState(realm, agent), evidence(client));
+        AgentVerdict.Refusal refusal = AgentVerdict.evaluate(agent, now, ownerState(realm, client), evidence(client));
         if (refusal != null) {
             LOG.infof("realm %s: token refused for agent client %s (%s): %s", realm.getName(), client.getClientId(),
                     client.getId(), refusal.description());
@@ -98,22 +101,54 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         return agent;
     }
 
-    private AgentVerdict.OwnerState ownerState(RealmModel realm, AgentRecord agent) {
-        if (agent.ownerId() == null) {
-            return AgentVerdict.OwnerState.MISSING;
-        }
-        if (AgentRecord.OWNER_USER.equals(agent.ownerType())) {
-            UserModel user = session.users().getUserById(realm, agent.ownerId());
-            if (user == null) {
-                return AgentVerdict.OwnerState.MISSING;
+    private AgentVerdict.OwnerState ownerState(RealmModel realm, ClientModel client) {
+        AgentOwners.State best = AgentOwners.best(session, realm, client);
+        return best == null ? AgentVerdict.OwnerState.MISSING : AgentVerdict.OwnerState.valueOf(best.name());
+    }
+
+    /**
+     * RFC 8693 {@code may_act}: the agent may exchange a token only for a subject its delegation
+     * grants (owner, named users, members of named groups, users who consented to the agent's
+     * client). The subject token is verified by Keycloak after this check; a forged one is
+     * refused there, so reading its subject here decides nothing Keycloak would not also check.
+     */
+    private void checkDelegation(TokenExchangeContext exchange) throws ClientPolicyException {
+        ClientModel client = exchange.getClient();
+        RealmModel realm = session.getContext().getRealm();
+        UserModel user = subjectOf(realm, exchange.getParams().getSubjectToken());
+        DelegationDecision.Result result = DelegationDecision.decide(session, realm, client, user);
+        if (!result.granted()) {
+            String detail = "delegation_not_granted: agent " + client.getClientId() + " may not act for "
+                    + (user == null ? "the subject of this token" : "user " + user.getUsername()) + " (" + result.why() + ")";
+            LOG.infof("realm %s: token exchange refused for agent client %s: %s", realm.getName(), client.getClientId(), detail);
+            AgentMetrics metrics = AgentMetrics.of(session.getKeycloakSessionFactory());
+            if (metrics != null) {
+                metrics.tokenRefused(realm.getName(), "delegation_not_granted");
             }
-            return user.isEnabled() ? AgentVerdict.OwnerState.ACTIVE : AgentVerdict.OwnerState.DISABLED;
+            throw new ClientPolicyException("access_denied", detail, jakarta.ws.rs.core.Response.Status.FORBIDDEN);
         }
-        if (AgentRecord.OWNER_GROUP.equals(agent.ownerType())) {
-            GroupModel group = session.groups().getGroupById(realm, agent.ownerId());
-            return group == null ? AgentVerdict.OwnerState.MISSING : AgentVerdict.OwnerState.ACTIVE;
+    }
+
+    /**
+     * The user the subject token names: its {@code sub}, or — for Keycloak's lightweight access
+     * tokens, which carry no {@code sub} — the user of the session its {@code sid} names, as
+     * Keycloak's token exchange resolves it.
+     */
+    private UserModel subjectOf(RealmModel realm, String token) {
+        if (token == null) {
+            return null;
         }
-        return AgentVerdict.OwnerState.MISSING;
+        try {
+            org.keycloak.representations.AccessToken jwt = new JWSInput(token).readJsonContent(org.keycloak.representations.AccessToken.class);
+            if (jwt.getSubject() != null) {
+                return session.users().getUserById(realm, jwt.getSubject());
+            }
+            String sid = jwt.getSessionId();
+            UserSessionModel us = sid == null ? null : session.sessions().getUserSession(realm, sid);
+            return us == null ? null : us.getUser();
+        } catch (JWSInputException | RuntimeException e) {
+            return null;
+        }
     }
 
     private AgentVerdict.Evidence evidence(ClientModel client) {

@@ -55,6 +55,9 @@ final class AgentVerdict {
             default:
                 break;
         }
+        if (agent.purpose() == null || agent.purpose().isBlank()) {
+            return new Refusal("unauthorized_client", "agent_incomplete", "the agent has no purpose");
+        }
         if (agent.expiresAt() == null || !now.isBefore(agent.expiresAt())) {
             return new Refusal("unauthorized_client", "agent_expired",
                     agent.expiresAt() == null ? "the agent has no readable expiry" : "the agent expired at " + agent.expiresAt());

@@ -28,7 +28,9 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 
 import dev.nhiguard.agent.lifecycle.LifecyclePolicy;
 import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.registry.Delegation;
 
 /**
  * Builds the inventory of a realm's service-account clients with a fixed number of queries
@@ -123,7 +125,9 @@ public final class Inventory {
         }
         if (owner == null) {
             flags.add(FLAG_NO_OWNER);
-        } else if (!"active".equals(owner.state())) {
+        } else if (!"active".equals(owner.state()) && !(agent != null && client.getAttribute(AgentOwners.OWNER2_ID) != null
+                && "active".equals(owner(client.getAttribute(AgentOwners.OWNER2_TYPE), client.getAttribute(AgentOwners.OWNER2_ID)).state()))) {
+            // orphaned: no owner active (an agent's second owner counts)
             flags.add(FLAG_ORPHANED);
         }
 
@@ -167,7 +171,26 @@ public final class Inventory {
                 agent == null || agent.status() == null ? null : agent.status().name(), owner, purpose,
                 created == null ? null : created.toString(), lastUsed == null ? null : lastUsed.toString(),
                 usage == null ? null : (String) usage[2], credential,
-                new InventoryEntry.Roles(names(direct), names(effective)), List.copyOf(flags), last);
+                new InventoryEntry.Roles(names(direct), names(effective)), List.copyOf(flags), last,
+                agent == null || agent.expiresAt() == null ? null : agent.expiresAt().toString(),
+                agent == null || client.getAttribute(AgentOwners.OWNER2_ID) == null ? null
+                        : owner(client.getAttribute(AgentOwners.OWNER2_TYPE), client.getAttribute(AgentOwners.OWNER2_ID)),
+                agent == null ? null : AgentOwners.latch(client), agent == null ? null : mayActFor(client));
+    }
+
+    private InventoryEntry.MayActFor mayActFor(ClientModel client) {
+        Delegation d = Delegation.of(client);
+        List<String> users = new ArrayList<>();
+        for (String id : d.userIds()) {
+            UserModel u = session.users().getUserById(realm, id);
+            users.add(u == null ? id : u.getUsername());
+        }
+        List<String> groups = new ArrayList<>();
+        for (String id : d.groupIds()) {
+            GroupModel g = session.groups().getGroupById(realm, id);
+            groups.add(g == null ? id : KeycloakModelUtils.buildGroupPath(g));
+        }
+        return new InventoryEntry.MayActFor(d.owner(), users, groups, d.consented());
     }
 
     private InventoryEntry.Credential credential(ClientModel client, AgentRecord agent, Instant now) {

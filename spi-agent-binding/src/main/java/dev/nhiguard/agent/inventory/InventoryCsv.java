@@ -7,7 +7,8 @@ final class InventoryCsv {
 
     static final List<String> HEADER = List.of("id", "clientId", "enabled", "agent", "status", "ownerType", "ownerId", "ownerName",
             "ownerState", "purpose", "createdAt", "lastUsedAt", "credentialType", "credentialCreatedAt", "credentialAgeDays",
-            "directRoles", "effectiveRoles", "flags", "lastAction", "lastActionReason", "lastActionAt");
+            "directRoles", "effectiveRoles", "flags", "lastAction", "lastActionReason", "lastActionAt",
+            "expiresAt", "secondOwnerType", "secondOwnerId", "secondOwnerName", "ownerLatched", "mayActFor");
 
     private InventoryCsv() {
     }
@@ -23,7 +24,10 @@ final class InventoryCsv {
                     e.purpose(), e.createdAt(), e.lastUsedAt(), e.credential().type(), e.credential().createdAt(),
                     e.credential().ageDays() == null ? null : e.credential().ageDays().toString(),
                     String.join(";", e.roles().direct()), String.join(";", e.roles().effective()), String.join(";", e.flags()),
-                    a == null ? null : a.action(), a == null ? null : a.reason(), a == null ? null : a.at()));
+                    a == null ? null : a.action(), a == null ? null : a.reason(), a == null ? null : a.at(),
+                    e.expiresAt(), e.secondOwner() == null ? null : e.secondOwner().type(), e.secondOwner() == null ? null : e.secondOwner().id(),
+                    e.secondOwner() == null ? null : e.secondOwner().name(), e.ownerLatched(),
+                    e.mayActFor() == null ? null : e.mayActFor().summary()));
         }
         return sb.toString();
     }

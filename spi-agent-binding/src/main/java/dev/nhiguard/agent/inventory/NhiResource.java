@@ -78,7 +78,7 @@ public final class NhiResource {
     public Response inventory(@QueryParam("first") Integer first, @QueryParam("max") Integer max,
                               @QueryParam("flag") List<String> flags, @QueryParam("agent") String agent,
                               @QueryParam("search") String search, @QueryParam("owner") String owner,
-                              @QueryParam("format") String format) {
+                              @QueryParam("format") String format, @QueryParam("expiresWithinDays") Integer expiresWithinDays) {
         auth.clients().requireView();
         int from = first == null ? 0 : first;
         int size = max == null ? 100 : max;
@@ -94,6 +94,11 @@ public final class NhiResource {
         if (agent != null && !agent.equals("true") && !agent.equals("false")) {
             throw bad("agent must be true or false");
         }
+        if (expiresWithinDays != null && (expiresWithinDays < 0 || expiresWithinDays > 3650)) {
+            throw bad("expiresWithinDays must be between 0 and 3650");
+        }
+        java.time.Instant horizon = expiresWithinDays == null ? null
+                : dev.nhiguard.agent.registry.AgentClock.now(session, realm).plus(java.time.Duration.ofDays(expiresWithinDays));
         boolean csv;
         if (format == null) {
             String accept = session.getContext().getRequestHeaders().getHeaderString("Accept");
@@ -107,7 +112,8 @@ public final class NhiResource {
         Predicate<InventoryEntry> filter = e -> e.flags().containsAll(wanted)
                 && (agent == null || e.agent() == Boolean.parseBoolean(agent))
                 && (search == null || e.clientId().toLowerCase(Locale.ROOT).contains(search.toLowerCase(Locale.ROOT)))
-                && (owner == null || (e.owner() != null && owner.equals(e.owner().id())));
+                && (owner == null || (e.owner() != null && owner.equals(e.owner().id())))
+                && (horizon == null || (e.expiresAt() != null && !java.time.Instant.parse(e.expiresAt()).isAfter(horizon)));
         List<InventoryEntry> matching = new Inventory(session, realm).all().stream().filter(filter).toList();
         List<InventoryEntry> page = matching.stream().skip(from).limit(size).toList();
         if (csv) {
@@ -210,7 +216,7 @@ public final class NhiResource {
         return new LifecycleRun(session, realm, adminEvent).run();
     }
 
-    /** Recorded automatic actions, newest first. */
+    /** Recorded lifecycle actions, automatic and by admins (trigger {@code admin:<username>}), newest first. */
     @GET
     @Path("actions")
     @Produces(MediaType.APPLICATION_JSON)

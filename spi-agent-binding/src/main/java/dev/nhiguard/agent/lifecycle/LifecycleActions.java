@@ -22,6 +22,7 @@ import org.keycloak.services.resources.admin.AdminEventBuilder;
 
 import dev.nhiguard.agent.metrics.AgentMetrics;
 import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.AgentRegistry;
 import dev.nhiguard.agent.registry.AgentsResource;
@@ -38,6 +39,12 @@ public final class LifecycleActions {
     public static final String SUSPEND = "SUSPEND";
     public static final String ROTATE_SECRET = "ROTATE_SECRET";
     public static final String REVIEW = "REVIEW";
+    public static final String RESUME = "RESUME";
+    public static final String RETIRE = "RETIRE";
+    public static final String OWNER_LATCH = "OWNER_LATCH";
+    public static final String OWNER_REASSIGNED = "OWNER_REASSIGNED";
+    /** Trigger prefix of actions an admin took; they do not count against the automatic rate limit. */
+    public static final String ADMIN_TRIGGER = "admin:";
 
     /** What happened to one request for an action. */
     public enum Outcome { DONE, ALREADY_DONE_TODAY, RATE_LIMITED, NOT_APPLICABLE }
@@ -79,6 +86,46 @@ public final class LifecycleActions {
         emit(client, "suspended", trigger, recorded);
         AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
         return Outcome.DONE;
+    }
+
+    /**
+     * The agent lost every owner: suspends it if active, and in any case latches it, so it stays
+     * suspended (resume is refused) until an owner is reassigned, even if the old owner comes back.
+     * Not subject to the once-a-day rule or the hourly limit: an agent without an owner must not
+     * keep running because another agent lost its owner earlier.
+     */
+    public Outcome suspendOwnerLost(ClientModel client, String trigger, String reason) {
+        lockRealm();
+        AgentRecord agent = AgentRecord.of(client);
+        if (agent == null || agent.status() == AgentRecord.Status.RETIRED || AgentOwners.latch(client) != null) {
+            return Outcome.NOT_APPLICABLE;
+        }
+        if (agent.status() == AgentRecord.Status.ACTIVE) {
+            String recorded = "suspended automatically (" + trigger + "): " + reason;
+            try {
+                new AgentRegistry(session, realm).changeStatus(client, AgentRecord.Status.SUSPENDED, recorded);
+            } catch (Exception e) {
+                throw new IllegalStateException("agent " + client.getClientId() + " changed state concurrently", e);
+            }
+            record(client, SUSPEND, trigger, recorded, "owner@" + UUID.randomUUID());
+            emit(client, "suspended", trigger, recorded);
+            AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
+        }
+        client.setAttribute(AgentOwners.LATCH, reason);
+        String recorded = "owner lost, latched until an owner is reassigned (" + trigger + "): " + reason;
+        record(client, OWNER_LATCH, trigger, recorded, "latch@" + UUID.randomUUID());
+        emit(client, "owner-latched", trigger, recorded);
+        return Outcome.DONE;
+    }
+
+    /**
+     * Records an action an admin took on an agent (suspend, resume, retire, owner reassignment), so
+     * that {@code nhi/actions} lists manual and automatic actions alike. Never rate limited; the
+     * admin event is emitted by the admin request itself.
+     */
+    public void recordManual(ClientModel client, String action, String actor, String reason) {
+        String trigger = ADMIN_TRIGGER + (actor == null ? "unknown" : actor);
+        record(client, action, trigger.length() > 64 ? trigger.substring(0, 64) : trigger, reason, "manual@" + UUID.randomUUID());
     }
 
     /** Regenerates a client secret at once; the old one stops working. */
@@ -148,7 +195,8 @@ public final class LifecycleActions {
             return Outcome.ALREADY_DONE_TODAY;
         }
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
-        Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since", Long.class)
+        Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since"
+                        + " and a.windowKey not like 'manual@%' and a.windowKey not like 'owner@%' and a.windowKey not like 'latch@%'", Long.class)
                 .setParameter("realm", realm.getId()).setParameter("since", now.minusSeconds(3600).toEpochMilli()).getSingleResult();
         if (lastHour >= policy.maxActionsPerHour()) {
             LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d actions in the last hour, policy allows %d",
@@ -159,6 +207,10 @@ public final class LifecycleActions {
     }
 
     private void record(ClientModel client, String action, String trigger, String reason) {
+        record(client, action, trigger, reason, window(trigger, AgentClock.now(session, realm)));
+    }
+
+    private void record(ClientModel client, String action, String trigger, String reason, String windowKey) {
         Instant now = AgentClock.now(session, realm);
         LifecycleActionEntity e = new LifecycleActionEntity();
         e.setId(UUID.randomUUID().toString());
@@ -168,7 +220,7 @@ public final class LifecycleActions {
         e.setTrigger(trigger);
         e.setReason(reason.length() > 1024 ? reason.substring(0, 1024) : reason);
         e.setCreatedAt(now.toEpochMilli());
-        e.setWindowKey(window(trigger, now));
+        e.setWindowKey(windowKey);
         em().persist(e);
         LOG.infof("realm %s: %s client %s (%s): %s", realm.getName(), action, client.getClientId(), client.getId(), reason);
     }

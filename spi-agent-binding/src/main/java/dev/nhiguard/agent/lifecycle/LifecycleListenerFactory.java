@@ -51,6 +51,12 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
 
             @Override
             public void onEvent(AdminEvent event, boolean includeRepresentation) {
+                String leftGroup = groupLeft(event);
+                if (leftGroup != null) {
+                    afterCommit(event.getRealmId(), s -> new LifecycleRun(s, s.getContext().getRealm(), null).suspendAgentsOfEmptiedGroup(leftGroup),
+                            "group " + leftGroup + " lost a member");
+                    return;
+                }
                 String ownerId = ownerAffected(event);
                 if (ownerId == null) {
                     return;
@@ -77,7 +83,14 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
                                         return;
                                     }
                                 }
-                                List<String> suspended = new LifecycleRun(s, realm, null).suspendAgentsOf(ownerId);
+                                LifecycleRun run = new LifecycleRun(s, realm, null);
+                                List<String> suspended = new java.util.ArrayList<>(run.suspendAgentsOf(ownerId));
+                                UserModel disabled = event.getResourceType() == ResourceType.USER ? s.users().getUserById(realm, ownerId) : null;
+                                if (disabled != null) {
+                                    // a disabled member may have been an owner group's last enabled one
+                                    disabled.getGroupsStream().map(org.keycloak.models.GroupModel::getId).toList()
+                                            .forEach(g -> suspended.addAll(run.suspendAgentsOfEmptiedGroup(g)));
+                                }
                                 if (!suspended.isEmpty()) {
                                     LOG.infof("realm %s: owner %s inactive, suspended agents %s", realm.getName(), ownerId, suspended);
                                 }
@@ -96,7 +109,44 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
             @Override
             public void close() {
             }
+
+            private void afterCommit(String realmId, java.util.function.Function<KeycloakSession, List<String>> work, String what) {
+                session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
+                    @Override
+                    protected void commitImpl() {
+                        try {
+                            KeycloakModelUtils.runJobInTransaction(sessionFactory, s -> {
+                                RealmModel realm = s.realms().getRealm(realmId);
+                                if (realm == null) {
+                                    return;
+                                }
+                                s.getContext().setRealm(realm);
+                                List<String> suspended = work.apply(s);
+                                if (!suspended.isEmpty()) {
+                                    LOG.infof("realm %s: %s, suspended agents %s", realm.getName(), what, suspended);
+                                }
+                            });
+                        } catch (RuntimeException e) {
+                            LOG.warnf(e, "realm %s: could not check the agents after %s", realmId, what);
+                        }
+                    }
+
+                    @Override
+                    protected void rollbackImpl() {
+                    }
+                });
+            }
         };
+    }
+
+    /** The group a user left (admin event: group membership deleted), or null. */
+    static String groupLeft(AdminEvent event) {
+        if (event.getResourcePath() == null || event.getError() != null
+                || event.getResourceType() != ResourceType.GROUP_MEMBERSHIP || event.getOperationType() != OperationType.DELETE) {
+            return null;
+        }
+        String[] path = event.getResourcePath().split("/");
+        return path.length == 4 && "users".equals(path[0]) && "groups".equals(path[2]) ? path[3] : null;
     }
 
     /** Whether the user is enabled as the event's own transaction sees it (the update included). */

@@ -21,6 +21,7 @@ import org.keycloak.services.resources.admin.AdminEventBuilder;
 
 import dev.nhiguard.agent.notify.OwnerMail;
 import dev.nhiguard.agent.registry.AgentClock;
+import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentQueries;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.store.ClientUsageEntity;
@@ -78,7 +79,8 @@ public final class LifecycleRun {
                 }
                 continue;
             }
-            LifecycleActions.Outcome outcome = actions.suspend(client, why[0], why[1]);
+            LifecycleActions.Outcome outcome = TRIGGER_ORPHANED.equals(why[0])
+                    ? actions.suspendOwnerLost(client, why[0], why[1]) : actions.suspend(client, why[0], why[1]);
             if (outcome == LifecycleActions.Outcome.DONE) {
                 suspended.add(client.getClientId());
             } else if (outcome == LifecycleActions.Outcome.RATE_LIMITED) {
@@ -146,7 +148,11 @@ public final class LifecycleRun {
         return claimed.get();
     }
 
-    /** Suspends the active agents owned by a user or group that is now disabled or gone. */
+    /**
+     * Suspends and latches the agents owned by a user or group that is now disabled or gone (an
+     * agent with another owner who is still active keeps running). Suspended agents are latched
+     * too, so a resume cannot bring them back without an owner.
+     */
     public List<String> suspendAgentsOf(String ownerId) {
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         List<String> out = new ArrayList<>();
@@ -156,15 +162,66 @@ public final class LifecycleRun {
         for (String id : AgentQueries.agentClientIds(session, realm)) {
             ClientModel client = realm.getClientById(id);
             AgentRecord agent = client == null ? null : AgentRecord.of(client);
-            if (agent == null || agent.status() != AgentRecord.Status.ACTIVE || !ownerId.equals(agent.ownerId())) {
+            if (agent == null || agent.status() == AgentRecord.Status.RETIRED
+                    || AgentOwners.of(client).stream().noneMatch(r -> ownerId.equals(r.id()))) {
                 continue;
             }
-            String orphan = orphanReason(agent);
-            if (orphan != null && actions.suspend(client, TRIGGER_ORPHANED, orphan) == LifecycleActions.Outcome.DONE) {
+            String orphan = orphanReason(client);
+            if (orphan != null && actions.suspendOwnerLost(client, TRIGGER_ORPHANED, orphan) == LifecycleActions.Outcome.DONE) {
                 out.add(client.getClientId());
             }
         }
         return out;
+    }
+
+    /**
+     * A member left a group: agents owned by that group whose owners now have no enabled person
+     * among their members (the group and its subgroups) are suspended and latched.
+     */
+    public List<String> suspendAgentsOfEmptiedGroup(String groupId) {
+        LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
+        List<String> out = new ArrayList<>();
+        GroupModel group = session.groups().getGroupById(realm, groupId);
+        if (!policy.suspendOrphaned() || group == null) {
+            return out;
+        }
+        for (String id : AgentQueries.agentClientIds(session, realm)) {
+            ClientModel client = realm.getClientById(id);
+            AgentRecord agent = client == null ? null : AgentRecord.of(client);
+            if (agent == null || agent.status() == AgentRecord.Status.RETIRED) {
+                continue;
+            }
+            // the agents of this group and of its parent groups (a member of a subgroup is a member of those)
+            List<AgentOwners.Ref> refs = AgentOwners.of(client);
+            boolean affected = refs.stream().anyMatch(r -> AgentRecord.OWNER_GROUP.equals(r.type()) && isSelfOrAncestor(r.id(), group));
+            if (!affected) {
+                continue;
+            }
+            boolean someoneLeft = refs.stream().anyMatch(r -> {
+                if (AgentOwners.state(session, realm, r) != AgentOwners.State.ACTIVE) {
+                    return false;
+                }
+                if (AgentRecord.OWNER_USER.equals(r.type())) {
+                    return true;
+                }
+                GroupModel g = session.groups().getGroupById(realm, r.id());
+                return g != null && AgentOwners.hasActiveMember(session, realm, g);
+            });
+            if (!someoneLeft && actions.suspendOwnerLost(client, TRIGGER_ORPHANED,
+                    "owner group " + KeycloakModelUtils.buildGroupPath(group) + " has no enabled member left") == LifecycleActions.Outcome.DONE) {
+                out.add(client.getClientId());
+            }
+        }
+        return out;
+    }
+
+    private static boolean isSelfOrAncestor(String id, GroupModel group) {
+        for (GroupModel g = group; g != null; g = g.getParent()) {
+            if (g.getId().equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String[] reason(ClientModel client, AgentRecord agent, LifecyclePolicy policy, Instant now) {
@@ -172,7 +229,7 @@ public final class LifecycleRun {
             return new String[] {TRIGGER_EXPIRED, "expiry " + agent.expiresAt() + " reached"};
         }
         if (policy.suspendOrphaned()) {
-            String orphan = orphanReason(agent);
+            String orphan = orphanReason(client);
             if (orphan != null) {
                 return new String[] {TRIGGER_ORPHANED, orphan};
             }
@@ -186,19 +243,24 @@ public final class LifecycleRun {
         return null;
     }
 
-    private String orphanReason(AgentRecord agent) {
-        if (AgentRecord.OWNER_USER.equals(agent.ownerType())) {
-            UserModel u = agent.ownerId() == null ? null : session.users().getUserById(realm, agent.ownerId());
-            if (u == null) {
-                return "owner user " + agent.ownerId() + " no longer exists";
+    /** Why the agent has no active owner, or null when one of its owners is active. */
+    private String orphanReason(ClientModel client) {
+        List<String> why = new ArrayList<>();
+        for (AgentOwners.Ref r : AgentOwners.of(client)) {
+            AgentOwners.State state = AgentOwners.state(session, realm, r);
+            if (state == AgentOwners.State.ACTIVE) {
+                return null;
             }
-            return u.isEnabled() ? null : "owner user " + u.getUsername() + " is disabled";
+            if (r.type() == null || r.id() == null) {
+                why.add("the agent has no owner");
+            } else if (AgentRecord.OWNER_USER.equals(r.type())) {
+                UserModel u = session.users().getUserById(realm, r.id());
+                why.add(u == null ? "owner user " + r.id() + " no longer exists" : "owner user " + u.getUsername() + " is disabled");
+            } else {
+                why.add("owner " + r.type() + " " + r.id() + " no longer exists");
+            }
         }
-        if (AgentRecord.OWNER_GROUP.equals(agent.ownerType())) {
-            GroupModel g = agent.ownerId() == null ? null : session.groups().getGroupById(realm, agent.ownerId());
-            return g == null ? "owner group " + agent.ownerId() + " no longer exists" : null;
-        }
-        return "the agent has no owner";
+        return String.join("; ", why);
     }
 
     private Instant lastUsed(ClientModel client) {

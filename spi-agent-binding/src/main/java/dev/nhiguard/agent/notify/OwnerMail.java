@@ -23,6 +23,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
+import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
 
 /**
@@ -63,7 +64,7 @@ public final class OwnerMail {
         long days = Math.max(0, java.time.Duration.between(now, agent.expiresAt()).toDays());
         Map<String, Object> a = agentAttributes(realm, client, agent);
         a.put("daysLeft", days);
-        return new Mail(realm.getId(), recipients(session, realm, agent), EXPIRY_TEMPLATE, EXPIRY_SUBJECT,
+        return new Mail(realm.getId(), recipients(session, realm, client), EXPIRY_TEMPLATE, EXPIRY_SUBJECT,
                 List.of(client.getClientId(), UTC.format(agent.expiresAt())), wrap(realm, a));
     }
 
@@ -72,25 +73,27 @@ public final class OwnerMail {
         Map<String, Object> a = agentAttributes(realm, client, agent);
         a.put("reason", agent.statusReason() == null ? "" : agent.statusReason());
         a.put("suspendedAt", agent.statusChangedAt() == null ? "" : UTC.format(agent.statusChangedAt()));
-        return new Mail(realm.getId(), recipients(session, realm, agent), SUSPENDED_TEMPLATE, SUSPENDED_SUBJECT,
+        return new Mail(realm.getId(), recipients(session, realm, client), SUSPENDED_TEMPLATE, SUSPENDED_SUBJECT,
                 List.of(client.getClientId(), realm.getName()), wrap(realm, a));
     }
 
-    /** Enabled people (not service accounts) with an email address who own the agent. */
-    static List<String> recipients(KeycloakSession session, RealmModel realm, AgentRecord agent) {
-        if (agent.ownerId() == null) {
-            return List.of();
-        }
+    /** Enabled people (not service accounts) with an email address who own the agent (owner and second owner). */
+    static List<String> recipients(KeycloakSession session, RealmModel realm, ClientModel client) {
         List<UserModel> candidates = new ArrayList<>();
-        if (AgentRecord.OWNER_USER.equals(agent.ownerType())) {
-            UserModel u = session.users().getUserById(realm, agent.ownerId());
-            if (u != null) {
-                candidates.add(u);
+        for (AgentOwners.Ref owner : AgentOwners.of(client)) {
+            if (owner.id() == null) {
+                continue;
             }
-        } else if (AgentRecord.OWNER_GROUP.equals(agent.ownerType())) {
-            GroupModel g = session.groups().getGroupById(realm, agent.ownerId());
-            if (g != null) {
-                collectMembers(session, realm, g, candidates, new LinkedHashSet<>());
+            if (AgentRecord.OWNER_USER.equals(owner.type())) {
+                UserModel u = session.users().getUserById(realm, owner.id());
+                if (u != null) {
+                    candidates.add(u);
+                }
+            } else if (AgentRecord.OWNER_GROUP.equals(owner.type())) {
+                GroupModel g = session.groups().getGroupById(realm, owner.id());
+                if (g != null) {
+                    collectMembers(session, realm, g, candidates, new LinkedHashSet<>());
+                }
             }
         }
         Set<String> out = new LinkedHashSet<>();
@@ -99,8 +102,8 @@ public final class OwnerMail {
                 out.add(u.getId());
             }
             if (out.size() >= MAX_RECIPIENTS) {
-                LOG.warnf("realm %s: owner group %s of an agent has more than %d members with email; only %d are mailed",
-                        realm.getName(), agent.ownerId(), MAX_RECIPIENTS, MAX_RECIPIENTS);
+                LOG.warnf("realm %s: the owners of agent %s have more than %d members with email; only %d are mailed",
+                        realm.getName(), client.getClientId(), MAX_RECIPIENTS, MAX_RECIPIENTS);
                 break;
             }
         }

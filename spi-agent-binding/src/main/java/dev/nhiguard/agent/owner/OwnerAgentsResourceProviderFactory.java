@@ -84,7 +84,8 @@ public final class OwnerAgentsResourceProviderFactory implements RealmResourcePr
             AgentRegistry registry = new AgentRegistry(session, realm);
             return AgentQueries.agentClientIds(session, realm).stream()
                     .map(realm::getClientById)
-                    .filter(c -> c != null && AgentRecord.isAgent(c) && ownerIds.contains(c.getAttribute(AgentRecord.OWNER_ID)))
+                    .filter(c -> c != null && AgentRecord.isAgent(c) && (ownerIds.contains(c.getAttribute(AgentRecord.OWNER_ID))
+                            || ownerIds.contains(c.getAttribute(dev.nhiguard.agent.registry.AgentOwners.OWNER2_ID))))
                     .map(registry::toRepresentation)
                     .toList();
         }

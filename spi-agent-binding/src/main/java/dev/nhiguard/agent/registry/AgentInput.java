@@ -19,13 +19,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * absent from an update are null. Every problem is an {@link InvalidInput} naming the field.
  */
 record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt, List<String> allowedScopes,
-                  Binding keyBinding, Boolean tokenExchange, String clientId) {
+                  Binding keyBinding, Boolean tokenExchange, String clientId, OwnerRef secondOwner, boolean clearSecondOwner,
+                  DelegationInput delegation, Boolean dpop) {
 
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,62}");
     static final Pattern SPIFFE_ID = Pattern.compile("spiffe://[a-z0-9._-]+(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+");
     static final int MAX_PURPOSE = 1000;
     private static final Set<String> FIELDS = Set.of("name", "owner", "purpose", "expiresAt", "allowedScopes",
-            "keyBinding", "tokenExchange", "clientId");
+            "keyBinding", "tokenExchange", "clientId", "secondOwner", "delegation", "dpop");
     /** Strict: one JSON value (no trailing data), no duplicate member names. */
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -38,6 +39,13 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
     /** Key binding as requested; {@code jwk} holds the public JWK for type jwk. */
     record Binding(String type, Map<String, Object> jwk, String thumbprint, String subjectDn, String spiffeId,
                    String identityProvider) {
+    }
+
+    /**
+     * Whom the agent may act for, as requested: its owner(s), users (id or username), groups (id or
+     * path), users who consented to the agent's client.
+     */
+    record DelegationInput(boolean owner, List<String> users, List<String> groups, boolean consented) {
     }
 
     /** Bad input, with the message the caller sees. */
@@ -94,6 +102,23 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
             }
             tokenExchange = root.get("tokenExchange").booleanValue();
         }
+        OwnerRef secondOwner = null;
+        boolean clearSecondOwner = false;
+        if (root.has("secondOwner")) {
+            if (root.get("secondOwner").isNull()) {
+                clearSecondOwner = true;
+            } else {
+                secondOwner = owner(root.get("secondOwner"));
+            }
+        }
+        DelegationInput delegation = root.has("delegation") ? delegation(root.get("delegation")) : null;
+        Boolean dpop = null;
+        if (root.has("dpop")) {
+            if (!root.get("dpop").isBoolean()) {
+                throw new InvalidInput("dpop must be true or false");
+            }
+            dpop = root.get("dpop").booleanValue();
+        }
         if (forRegistration) {
             require(name, "name");
             require(owner, "owner");
@@ -104,7 +129,8 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
                 scopes = List.of();
             }
         }
-        return new AgentInput(name, owner, purpose, expiresAt, scopes, binding, tokenExchange, clientId);
+        return new AgentInput(name, owner, purpose, expiresAt, scopes, binding, tokenExchange, clientId, secondOwner,
+                clearSecondOwner, delegation, dpop);
     }
 
     private static void require(Object value, String field) throws InvalidInput {
@@ -147,6 +173,42 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
         throw new InvalidInput("owner.type must be user or group");
     }
 
+    private static DelegationInput delegation(JsonNode node) throws InvalidInput {
+        if (!node.isObject()) {
+            throw new InvalidInput("delegation must be an object {owner, users, groups, consented}");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("owner", "users", "groups", "consented").contains(f)) {
+                throw new InvalidInput("unknown field 'delegation." + f + "'");
+            }
+        }
+        for (String f : List.of("owner", "consented")) {
+            if (node.has(f) && !node.get(f).isBoolean()) {
+                throw new InvalidInput("delegation." + f + " must be true or false");
+            }
+        }
+        return new DelegationInput(node.path("owner").asBoolean(true), names(node.get("users"), "delegation.users"),
+                names(node.get("groups"), "delegation.groups"), node.path("consented").asBoolean(false));
+    }
+
+    private static List<String> names(JsonNode node, String field) throws InvalidInput {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray() || node.size() > 100) {
+            throw new InvalidInput(field + " must be an array of at most 100 names or ids");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (JsonNode s : node) {
+            if (!s.isTextual() || s.textValue().isBlank()) {
+                throw new InvalidInput(field + " must hold non-empty names or ids");
+            }
+            out.add(s.textValue());
+        }
+        return new ArrayList<>(out);
+    }
+
     private static List<String> scopes(JsonNode node) throws InvalidInput {
         if (!node.isArray()) {
             throw new InvalidInput("allowedScopes must be an array of client scope names");
@@ -180,6 +242,11 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
                 String thumbprint;
                 try {
                     thumbprint = KeyThumbprints.jwkThumbprint(key);
+                    key = JwkSignatureKeys.complete(key);
+                    if (key.get("kid") != null && !thumbprint.equals(key.get("kid"))) {
+                        throw new IllegalArgumentException("jwk.kid must be absent or the key's RFC 7638 thumbprint " + thumbprint
+                                + " (the registry sets it)");
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new InvalidInput("keyBinding." + e.getMessage());
                 }

@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.jboss.logging.Logger;
+import org.keycloak.crypto.KeyWrapper;
+import org.keycloak.crypto.SignatureProvider;
+import org.keycloak.jose.jwk.JSONWebKeySet;
+import org.keycloak.jose.jwk.JWK;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.ClientScopeModel;
 import org.keycloak.models.GroupModel;
@@ -19,8 +23,12 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.protocol.oidc.OIDCLoginProtocol;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.services.Urls;
 import org.keycloak.services.managers.ClientManager;
 import org.keycloak.services.managers.RealmManager;
+import org.keycloak.urls.UrlType;
+import org.keycloak.util.JWKSUtils;
+import org.keycloak.util.JsonSerialization;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,6 +45,10 @@ public final class AgentRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final String MAPPER_NAME = "nhi agent claim";
+    /** Keycloak's client attribute for DPoP-bound access tokens (RFC 9449). */
+    public static final String DPOP = "dpop.bound.access.tokens";
+    /** Keycloak's client attribute for certificate-bound access tokens (RFC 8705). */
+    static final String MTLS_BOUND_TOKENS = "tls.client.certificate.bound.access.tokens";
     /** When the key binding was last set (the credential's age in the inventory). */
     public static final String BINDING_AT = "nhi.agent.binding.at";
 
@@ -97,12 +109,81 @@ public final class AgentRegistry {
     }
 
     private void checkBinding(AgentInput.Binding b) throws AgentInput.InvalidInput {
+        if (AgentRecord.BINDING_JWK.equals(b.type())) {
+            checkLoadable(boundJwk(b), b.thumbprint());
+        }
         if (AgentRecord.BINDING_SPIFFE.equals(b.type())) {
             IdentityProviderModel idp = session.identityProviders().getByAlias(b.identityProvider());
             if (idp == null) {
                 throw new AgentInput.InvalidInput("keyBinding.identityProvider: no identity provider with alias '" + b.identityProvider() + "'");
             }
         }
+    }
+
+    /**
+     * Loads the key the way Keycloak's {@code client-jwt} authenticator will: the client's JWKS
+     * through Keycloak's own {@link JWKSUtils} (signature keys only), then a signature verifier
+     * for the key's algorithm. A key Keycloak cannot load is refused here instead of at every
+     * token request.
+     */
+    private void checkLoadable(Map<String, Object> jwk, String thumbprint) throws AgentInput.InvalidInput {
+        String alg = (String) jwk.get("alg");
+        try {
+            JSONWebKeySet set = JsonSerialization.readValue(JSON.writeValueAsString(Map.of("keys", List.of(jwk))), JSONWebKeySet.class);
+            List<KeyWrapper> keys = JWKSUtils.getKeyWrappersForUse(set, JWK.Use.SIG).getKeys();
+            if (keys.size() != 1 || keys.get(0).getPublicKey() == null) {
+                throw new AgentInput.InvalidInput("keyBinding.jwk: Keycloak cannot load this key as a signature key");
+            }
+            KeyWrapper key = keys.get(0);
+            if (!thumbprint.equals(key.getKid()) || !alg.equals(key.getAlgorithm())) {
+                throw new AgentInput.InvalidInput("keyBinding.jwk: Keycloak loads this key with kid " + key.getKid()
+                        + " and alg " + key.getAlgorithm() + ", expected " + thumbprint + " and " + alg);
+            }
+            SignatureProvider provider = session.getProvider(SignatureProvider.class, alg);
+            if (provider == null) {
+                throw new AgentInput.InvalidInput("keyBinding.jwk: this Keycloak has no signature provider for " + alg);
+            }
+            provider.verifier(key);
+        } catch (AgentInput.InvalidInput e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AgentInput.InvalidInput("keyBinding.jwk: Keycloak cannot load this key: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+    }
+
+    /** The JWK as it is stored in the client's JWKS: kid = thumbprint, alg and use set. */
+    private static Map<String, Object> boundJwk(AgentInput.Binding b) {
+        Map<String, Object> jwk = new LinkedHashMap<>(b.jwk());
+        jwk.put("kid", b.thumbprint());
+        return jwk;
+    }
+
+    private Delegation resolveDelegation(AgentInput.DelegationInput in) throws AgentInput.InvalidInput {
+        List<String> users = new ArrayList<>();
+        for (String u : in.users()) {
+            UserModel user = session.users().getUserById(realm, u);
+            if (user == null) {
+                user = session.users().getUserByUsername(realm, u);
+            }
+            if (user == null) {
+                throw new AgentInput.InvalidInput("delegation.users: no user '" + u + "' in realm " + realm.getName());
+            }
+            if (!users.contains(user.getId())) {
+                users.add(user.getId());
+            }
+        }
+        List<String> groups = new ArrayList<>();
+        for (String g : in.groups()) {
+            GroupModel group = g.startsWith("/") ? KeycloakModelUtils.findGroupByPath(session, realm, g) : session.groups().getGroupById(realm, g);
+            if (group == null) {
+                throw new AgentInput.InvalidInput("delegation.groups: no group '" + g + "' in realm " + realm.getName());
+            }
+            if (!groups.contains(group.getId())) {
+                groups.add(group.getId());
+            }
+        }
+        return new Delegation(in.owner(), users, groups, in.consented());
     }
 
     /** Registers a new agent with its own new client. Validates everything before writing. */
@@ -119,6 +200,11 @@ public final class AgentRegistry {
                     + "an existing or shared client cannot be bound");
         }
         Owner owner = resolveOwner(in.owner());
+        Owner second = in.secondOwner() == null ? null : resolveOwner(in.secondOwner());
+        if (second != null && second.id().equals(owner.id())) {
+            throw new AgentInput.InvalidInput("secondOwner must differ from owner");
+        }
+        Delegation delegation = in.delegation() == null ? Delegation.OWNER_ONLY : resolveDelegation(in.delegation());
         List<ClientScopeModel> scopes = resolveScopes(in.allowedScopes());
         checkBinding(in.keyBinding());
         Instant now = AgentClock.now(session, realm);
@@ -145,8 +231,11 @@ public final class AgentRegistry {
         applyBinding(client, in.keyBinding());
         client.setAttribute(BINDING_AT, now.toString());
         client.setAttribute("standard.token.exchange.enabled", Boolean.toString(Boolean.TRUE.equals(in.tokenExchange())));
+        client.setAttribute(DPOP, Boolean.toString(Boolean.TRUE.equals(in.dpop())));
         applyScopes(client, scopes);
         addClaimMapper(client);
+        setSecondOwner(client, second);
+        delegation.writeTo(client);
 
         AgentRecord record = new AgentRecord(owner.type(), owner.id(), in.purpose(), now, in.expiresAt(), in.allowedScopes(),
                 in.keyBinding().type(), bindingValue(in.keyBinding()), in.keyBinding().identityProvider(),
@@ -156,8 +245,12 @@ public final class AgentRegistry {
         return client;
     }
 
-    /** Applies the fields present in an update. Validates everything before writing. */
-    public void update(ClientModel client, AgentInput in) throws AgentInput.InvalidInput, Conflict {
+    /**
+     * Applies the fields present in an update. Validates everything before writing. Answers true
+     * when the update lifted the owner latch (an owner was reassigned to a latched agent, which
+     * is then active again; the caller records that).
+     */
+    public boolean update(ClientModel client, AgentInput in) throws AgentInput.InvalidInput, Conflict {
         AgentRecord current = AgentRecord.of(client);
         if (current.status() == AgentRecord.Status.RETIRED) {
             throw new Conflict("agent " + client.getClientId() + " is retired and cannot be changed");
@@ -169,6 +262,12 @@ public final class AgentRegistry {
             throw new AgentInput.InvalidInput("name cannot be changed");
         }
         Owner owner = in.owner() == null ? null : resolveOwner(in.owner());
+        Owner second = in.secondOwner() == null ? null : resolveOwner(in.secondOwner());
+        String primaryId = owner == null ? current.ownerId() : owner.id();
+        if (second != null && second.id().equals(primaryId)) {
+            throw new AgentInput.InvalidInput("secondOwner must differ from owner");
+        }
+        Delegation delegation = in.delegation() == null ? null : resolveDelegation(in.delegation());
         List<ClientScopeModel> scopes = in.allowedScopes() == null ? null : resolveScopes(in.allowedScopes());
         if (in.keyBinding() != null) {
             checkBinding(in.keyBinding());
@@ -198,10 +297,38 @@ public final class AgentRegistry {
         if (in.tokenExchange() != null) {
             client.setAttribute("standard.token.exchange.enabled", Boolean.toString(in.tokenExchange()));
         }
+        if (in.dpop() != null) {
+            client.setAttribute(DPOP, Boolean.toString(in.dpop()));
+        }
         if (scopes != null) {
             applyScopes(client, scopes);
         }
+        if (second != null || in.clearSecondOwner()) {
+            setSecondOwner(client, second);
+        }
+        if (delegation != null) {
+            delegation.writeTo(client);
+        }
         next.writeTo(client);
+        boolean reassigned = owner != null || second != null;
+        if (reassigned && AgentOwners.latch(client) != null) {
+            client.removeAttribute(AgentOwners.LATCH);
+            if (next.status() == AgentRecord.Status.SUSPENDED) {
+                next.withStatus(AgentRecord.Status.ACTIVE, "owner reassigned", AgentClock.now(session, realm)).writeTo(client);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void setSecondOwner(ClientModel client, Owner second) {
+        if (second == null) {
+            client.removeAttribute(AgentOwners.OWNER2_TYPE);
+            client.removeAttribute(AgentOwners.OWNER2_ID);
+        } else {
+            client.setAttribute(AgentOwners.OWNER2_TYPE, second.type());
+            client.setAttribute(AgentOwners.OWNER2_ID, second.id());
+        }
     }
 
     /** Moves an agent to a new status, recording why. */
@@ -213,6 +340,10 @@ public final class AgentRegistry {
         }
         if (from == target) {
             throw new Conflict("agent " + client.getClientId() + " is already " + target.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (target == AgentRecord.Status.ACTIVE && AgentOwners.latch(client) != null) {
+            throw new Conflict("agent " + client.getClientId() + " lost its owner (" + AgentOwners.latch(client)
+                    + "); it stays suspended until an owner is reassigned (PUT /agents/" + client.getId() + " with owner)");
         }
         current.withStatus(target, reason, AgentClock.now(session, realm)).writeTo(client);
         if (target == AgentRecord.Status.RETIRED) {
@@ -227,13 +358,12 @@ public final class AgentRegistry {
 
     private static void applyBinding(ClientModel client, AgentInput.Binding b) {
         for (String a : List.of("jwks.string", "use.jwks.string", "use.jwks.url", "jwks.url", "x509.subjectdn", "x509.allow.regex.pattern.comparison",
-                "jwt.credential.issuer", "jwt.credential.sub")) {
+                "jwt.credential.issuer", "jwt.credential.sub", MTLS_BOUND_TOKENS)) {
             client.removeAttribute(a);
         }
         switch (b.type()) {
             case AgentRecord.BINDING_JWK -> {
-                Map<String, Object> jwk = new LinkedHashMap<>(b.jwk());
-                jwk.putIfAbsent("kid", b.thumbprint());
+                Map<String, Object> jwk = boundJwk(b);
                 try {
                     client.setAttribute("jwks.string", JSON.writeValueAsString(Map.of("keys", List.of(jwk))));
                 } catch (JsonProcessingException e) {
@@ -246,6 +376,8 @@ public final class AgentRegistry {
             case AgentRecord.BINDING_MTLS -> {
                 client.setAttribute("x509.subjectdn", b.subjectDn());
                 client.setAttribute("x509.allow.regex.pattern.comparison", "false");
+                // RFC 8705: the access tokens are bound to the certificate (cnf.x5t#S256)
+                client.setAttribute(MTLS_BOUND_TOKENS, "true");
                 client.setClientAuthenticatorType("client-x509");
             }
             case AgentRecord.BINDING_SPIFFE -> {
@@ -297,25 +429,59 @@ public final class AgentRegistry {
     /** The REST view of an agent's client. */
     public AgentRepresentation toRepresentation(ClientModel client) {
         AgentRecord r = AgentRecord.of(client);
-        String ownerName = null;
-        if (AgentRecord.OWNER_USER.equals(r.ownerType()) && r.ownerId() != null) {
-            UserModel u = session.users().getUserById(realm, r.ownerId());
-            ownerName = u == null ? null : u.getUsername();
-        } else if (AgentRecord.OWNER_GROUP.equals(r.ownerType()) && r.ownerId() != null) {
-            GroupModel g = session.groups().getGroupById(realm, r.ownerId());
-            ownerName = g == null ? null : KeycloakModelUtils.buildGroupPath(g);
-        }
         UserModel sa = session.users().getServiceAccount(client);
+        String alg = AgentRecord.BINDING_JWK.equals(r.bindingType()) ? boundAlgorithm(client) : null;
         AgentRepresentation.KeyBinding kb = new AgentRepresentation.KeyBinding(r.bindingType(),
                 AgentRecord.BINDING_SPIFFE.equals(r.bindingType()) ? null : r.bindingValue(),
                 AgentRecord.BINDING_SPIFFE.equals(r.bindingType()) ? r.bindingValue() : null,
-                r.bindingIdp());
+                r.bindingIdp(), alg);
+        String secondId = client.getAttribute(AgentOwners.OWNER2_ID);
+        String secondType = client.getAttribute(AgentOwners.OWNER2_TYPE);
+        AgentRepresentation.Owner second = secondId == null ? null
+                : new AgentRepresentation.Owner(secondType, secondId, ownerName(secondType, secondId));
+        Delegation d = Delegation.of(client);
+        AgentRepresentation.DelegationView delegation = new AgentRepresentation.DelegationView(d.owner(),
+                d.userIds().stream().map(id -> new AgentRepresentation.Named(id, ownerName(AgentRecord.OWNER_USER, id))).toList(),
+                d.groupIds().stream().map(id -> new AgentRepresentation.Named(id, ownerName(AgentRecord.OWNER_GROUP, id))).toList(),
+                d.consented());
+        boolean tokenExchange = "true".equals(client.getAttribute("standard.token.exchange.enabled"));
+        boolean dpop = "true".equals(client.getAttribute(DPOP));
         return new AgentRepresentation(client.getId(), client.getClientId(), client.getClientId(),
-                new AgentRepresentation.Owner(r.ownerType(), r.ownerId(), ownerName), r.purpose(),
-                str(r.createdAt()), str(r.expiresAt()), r.allowedScopes(), kb,
-                "true".equals(client.getAttribute("standard.token.exchange.enabled")),
+                new AgentRepresentation.Owner(r.ownerType(), r.ownerId(), ownerName(r.ownerType(), r.ownerId())), r.purpose(),
+                str(r.createdAt()), str(r.expiresAt()), r.allowedScopes(), kb, tokenExchange,
                 r.status() == null ? null : r.status().name(), r.statusReason(), str(r.statusChangedAt()),
-                sa == null ? null : sa.getId(), client.isEnabled());
+                sa == null ? null : sa.getId(), client.isEnabled(), second, AgentOwners.latch(client), delegation, dpop,
+                AgentUsage.of(issuer(), client.getClientId(), r.bindingType(), r.bindingValue(), alg, tokenExchange, dpop));
+    }
+
+    /** The realm's issuer URL as agents see it (the frontend URL when one is set). */
+    private String issuer() {
+        return Urls.realmIssuer(session.getContext().getUri(UrlType.FRONTEND).getBaseUri(), realm.getName());
+    }
+
+    private String ownerName(String type, String id) {
+        if (AgentRecord.OWNER_USER.equals(type) && id != null) {
+            UserModel u = session.users().getUserById(realm, id);
+            return u == null ? null : u.getUsername();
+        }
+        if (AgentRecord.OWNER_GROUP.equals(type) && id != null) {
+            GroupModel g = session.groups().getGroupById(realm, id);
+            return g == null ? null : KeycloakModelUtils.buildGroupPath(g);
+        }
+        return null;
+    }
+
+    /** The alg of the bound key in the client's JWKS, or null if unreadable. */
+    private static String boundAlgorithm(ClientModel client) {
+        try {
+            Object keys = JSON.readValue(client.getAttribute("jwks.string"), Map.class).get("keys");
+            if (keys instanceof List<?> l && l.size() == 1 && l.get(0) instanceof Map<?, ?> k && k.get("alg") instanceof String a) {
+                return a;
+            }
+        } catch (Exception e) {
+            LOG.debugf(e, "client %s: unreadable JWKS", client.getClientId());
+        }
+        return null;
     }
 
     private static String str(Instant i) {

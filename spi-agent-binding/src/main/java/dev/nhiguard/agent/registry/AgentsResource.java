@@ -25,6 +25,8 @@ import org.keycloak.services.ErrorResponseException;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
+import dev.nhiguard.agent.lifecycle.LifecycleActions;
+
 /**
  * {@code /admin/realms/{realm}/agents}: the agent registry. manage-clients to write,
  * view-clients to read. Every change emits an admin event of resource type {@code AGENT}.
@@ -55,7 +57,8 @@ public final class AgentsResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Page list(@QueryParam("first") Integer first, @QueryParam("max") Integer max,
-                     @QueryParam("status") String status, @QueryParam("owner") String ownerId) {
+                     @QueryParam("status") String status, @QueryParam("owner") String ownerId,
+                     @QueryParam("name") String name) {
         auth.clients().requireView();
         int from = first == null ? 0 : first;
         int size = max == null ? 100 : max;
@@ -76,6 +79,7 @@ public final class AgentsResource {
                 .filter(c -> c != null && AgentRecord.isAgent(c))
                 .filter(c -> statusFilter == null || statusFilter.name().equals(c.getAttribute(AgentRecord.STATUS)))
                 .filter(c -> ownerId == null || ownerId.equals(c.getAttribute(AgentRecord.OWNER_ID)))
+                .filter(c -> name == null || name.equals(c.getClientId()))
                 .skip(from)
                 .limit(size);
         return new Page(from, size, clients.map(registry::toRepresentation).toList());
@@ -118,14 +122,19 @@ public final class AgentsResource {
         auth.clients().requireManage();
         ClientModel client = agent(id);
         auth.clients().requireManage(client);
+        boolean reassigned;
         try {
-            registry.update(client, AgentInput.parse(body, false));
+            reassigned = registry.update(client, AgentInput.parse(body, false));
         } catch (AgentInput.InvalidInput e) {
             throw bad(e.getMessage());
         } catch (AgentRegistry.Conflict e) {
             throw conflict(e.getMessage());
         }
         client.updateClient();
+        if (reassigned) {
+            new LifecycleActions(session, realm, adminEvent).recordManual(client, LifecycleActions.OWNER_REASSIGNED, actor(),
+                    "owner reassigned by " + actor() + ": owner latch lifted, agent " + String.valueOf(AgentRecord.of(client).status()).toLowerCase(Locale.ROOT));
+        }
         AgentRepresentation rep = registry.toRepresentation(client);
         event(OperationType.UPDATE, client, rep, "updated");
         return rep;
@@ -162,7 +171,7 @@ public final class AgentsResource {
         } catch (AgentInput.InvalidInput e) {
             throw bad(e.getMessage());
         }
-        String actor = auth.adminAuth().getUser() == null ? "admin" : auth.adminAuth().getUser().getUsername();
+        String actor = actor();
         String recorded = action + " by " + actor + (reason == null ? "" : ": " + reason);
         try {
             registry.changeStatus(client, target, recorded);
@@ -170,9 +179,18 @@ public final class AgentsResource {
             throw conflict(e.getMessage());
         }
         client.updateClient();
+        new LifecycleActions(session, realm, adminEvent).recordManual(client, switch (target) {
+            case ACTIVE -> LifecycleActions.RESUME;
+            case SUSPENDED -> LifecycleActions.SUSPEND;
+            case RETIRED -> LifecycleActions.RETIRE;
+        }, actor, recorded);
         AgentRepresentation rep = registry.toRepresentation(client);
         event(OperationType.ACTION, client, rep, action);
         return rep;
+    }
+
+    private String actor() {
+        return auth.adminAuth().getUser() == null ? "admin" : auth.adminAuth().getUser().getUsername();
     }
 
     private ClientModel agent(String id) {

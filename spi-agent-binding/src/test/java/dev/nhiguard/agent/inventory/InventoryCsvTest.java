@@ -23,7 +23,8 @@ class InventoryCsvTest {
         InventoryEntry e = new InventoryEntry("id1", "svc", true, false, null,
                 new InventoryEntry.Owner("user", "u1", "olga", "active"), "nightly, export", "2026-01-01T00:00:00Z", null, null,
                 new InventoryEntry.Credential("client-secret", null, null),
-                new InventoryEntry.Roles(List.of("a"), List.of("a", "b/c")), List.of("DORMANT", "NO_OWNER"), null);
+                new InventoryEntry.Roles(List.of("a"), List.of("a", "b/c")), List.of("DORMANT", "NO_OWNER"), null,
+                null, null, null, null);
         String csv = InventoryCsv.write(List.of(e));
         String[] lines = csv.split("\r\n");
         assertEquals(2, lines.length);

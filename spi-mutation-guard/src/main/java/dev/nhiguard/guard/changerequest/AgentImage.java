@@ -34,10 +34,16 @@ final class AgentImage {
     static final String JWKS = "jwks.string";
     static final String SUBJECT_DN = "x509.subjectdn";
     static final String TOKEN_EXCHANGE = "standard.token.exchange.enabled";
+    /** Second owner, owner latch, delegation grant (whom the agent may act for) and DPoP binding. */
+    static final String OWNER2_TYPE = "nhi.agent.owner2.type";
+    static final String OWNER2_ID = "nhi.agent.owner2.id";
+    static final String OWNER_LATCH = "nhi.agent.owner.latched";
+    static final String DELEGATION = "nhi.agent.delegation";
+    static final String DPOP = "dpop.bound.access.tokens";
 
     /** The agent API's update fields a rollback restores (name and clientId cannot change). */
     private static final java.util.List<String> RESTORABLE = java.util.List.of("owner", "purpose", "expiresAt",
-            "allowedScopes", "keyBinding", "tokenExchange");
+            "allowedScopes", "keyBinding", "tokenExchange", "secondOwner", "delegation", "dpop");
 
     /** JWK members of private and symmetric keys (RFC 7518 section 6). */
     private static final java.util.List<String> PRIVATE_JWK_MEMBERS = java.util.List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
@@ -73,10 +79,33 @@ final class AgentImage {
             default -> kb.put("value", c.getAttribute(BINDING_VALUE));
         }
         o.put("tokenExchange", "true".equals(c.getAttribute(TOKEN_EXCHANGE)));
+        if (c.getAttribute(OWNER2_ID) == null) {
+            o.putNull("secondOwner");
+        } else {
+            o.putObject("secondOwner").put("type", c.getAttribute(OWNER2_TYPE)).put("id", c.getAttribute(OWNER2_ID));
+        }
+        o.set("delegation", delegation(c.getAttribute(DELEGATION)));
+        o.put("dpop", "true".equals(c.getAttribute(DPOP)));
+        o.put("ownerLatched", c.getAttribute(OWNER_LATCH));
         o.put("status", c.getAttribute(STATUS));
         o.put("statusReason", c.getAttribute(STATUS_REASON));
         o.put("enabled", c.isEnabled());
         return o;
+    }
+
+    /** The stored delegation grant; absent means the agent module's default, owner only. */
+    private static JsonNode delegation(String stored) {
+        if (stored == null || stored.isBlank()) {
+            ObjectNode d = JSON.createObjectNode().put("owner", true);
+            d.putArray("users");
+            d.putArray("groups");
+            return d.put("consented", false);
+        }
+        try {
+            return JSON.readTree(stored);
+        } catch (java.io.IOException e) {
+            return JSON.getNodeFactory().textNode(stored);
+        }
     }
 
     private static JsonNode firstKey(String jwks) {
@@ -122,6 +151,12 @@ final class AgentImage {
                     return null;
                 }
                 out.putObject("owner").put("type", was.get("type").asText()).put("id", was.get("id").asText());
+            } else if (f.equals("secondOwner") && (was == null || was.isNull())) {
+                out.putNull(f); // the agent API clears the second owner with null
+            } else if (f.equals("secondOwner")) {
+                out.putObject(f).put("type", was.path("type").asText()).put("id", was.path("id").asText());
+            } else if (f.equals("delegation") && !(was != null && was.isObject())) {
+                return null;
             } else if (was == null || was.isNull()) {
                 return null; // the agent API cannot clear a field
             } else {

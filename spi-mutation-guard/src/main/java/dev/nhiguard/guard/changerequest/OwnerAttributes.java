@@ -17,6 +17,9 @@ public final class OwnerAttributes {
 
     public static final String AGENT_OWNER_TYPE = "nhi.agent.owner.type";
     public static final String AGENT_OWNER_ID = "nhi.agent.owner.id";
+    /** An agent's optional second owner. */
+    public static final String AGENT_OWNER2_TYPE = "nhi.agent.owner2.type";
+    public static final String AGENT_OWNER2_ID = "nhi.agent.owner2.id";
     public static final String OWNER_TYPE = "nhi.owner.type";
     public static final String OWNER_ID = "nhi.owner.id";
     public static final String USER = "user";
@@ -28,6 +31,7 @@ public final class OwnerAttributes {
     /** Whether the user owns the client, directly or through membership of the owning group. */
     public static boolean owns(KeycloakSession session, RealmModel realm, ClientModel client, UserModel user) {
         return owns(session, realm, client.getAttribute(AGENT_OWNER_TYPE), client.getAttribute(AGENT_OWNER_ID), user)
+                || owns(session, realm, client.getAttribute(AGENT_OWNER2_TYPE), client.getAttribute(AGENT_OWNER2_ID), user)
                 || owns(session, realm, client.getAttribute(OWNER_TYPE), client.getAttribute(OWNER_ID), user);
     }
 

@@ -26,6 +26,11 @@ class AgentAttributesContractTest {
         assertEquals(AgentRecord.BINDING_IDP, AgentImage.BINDING_IDP);
         assertEquals(AgentRecord.STATUS, AgentImage.STATUS);
         assertEquals(AgentRecord.STATUS_REASON, AgentImage.STATUS_REASON);
+        assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_TYPE, AgentImage.OWNER2_TYPE);
+        assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_ID, AgentImage.OWNER2_ID);
+        assertEquals(dev.nhiguard.agent.registry.AgentOwners.LATCH, AgentImage.OWNER_LATCH);
+        assertEquals(dev.nhiguard.agent.registry.Delegation.ATTRIBUTE, AgentImage.DELEGATION);
+        assertEquals(dev.nhiguard.agent.registry.AgentRegistry.DPOP, AgentImage.DPOP);
         assertEquals(AgentRecord.BINDING_JWK, "jwk");
         assertEquals(AgentRecord.BINDING_MTLS, "mtls");
         assertEquals(AgentRecord.BINDING_SPIFFE, "spiffe");

@@ -18,6 +18,8 @@ class OwnerAttributesContractTest {
     void theGuardReadsTheOwnerKeysTheAgentModuleWrites() {
         assertEquals(AgentRecord.OWNER_TYPE, OwnerAttributes.AGENT_OWNER_TYPE);
         assertEquals(AgentRecord.OWNER_ID, OwnerAttributes.AGENT_OWNER_ID);
+        assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_TYPE, OwnerAttributes.AGENT_OWNER2_TYPE);
+        assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_ID, OwnerAttributes.AGENT_OWNER2_ID);
         assertEquals(AgentRecord.OWNER_USER, OwnerAttributes.USER);
         assertEquals(AgentRecord.OWNER_GROUP, OwnerAttributes.GROUP);
         assertEquals(Inventory.OWNER_TYPE, OwnerAttributes.OWNER_TYPE);
