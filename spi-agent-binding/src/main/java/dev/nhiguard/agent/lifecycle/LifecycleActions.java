@@ -38,6 +38,7 @@ public final class LifecycleActions {
     public static final String SUSPEND = "SUSPEND";
     public static final String ROTATE_SECRET = "ROTATE_SECRET";
     public static final String REVIEW = "REVIEW";
+    public static final String DISABLE = "DISABLE";
 
     /** What happened to one request for an action. */
     public enum Outcome { DONE, ALREADY_DONE_TODAY, RATE_LIMITED, NOT_APPLICABLE }
@@ -107,6 +108,31 @@ public final class LifecycleActions {
         String recorded = "flagged for review (" + trigger + "): " + reason;
         record(client, REVIEW, trigger, recorded);
         emit(client, "review", trigger, recorded);
+        return Outcome.DONE;
+    }
+
+    /** Disables a service-account client (not an agent: agents are suspended); undone by enabling the client. */
+    public Outcome disable(ClientModel client, String trigger, String reason) {
+        if (!client.isEnabled()) {
+            return Outcome.NOT_APPLICABLE;
+        }
+        return act(client, DISABLE, "disabled", trigger, "disabled automatically (" + trigger + "): " + reason,
+                () -> client.setEnabled(false));
+    }
+
+    /**
+     * Another module's reversible action, under the same rules as the ones above: rate limited,
+     * recorded with its reason, emitted as an {@code AGENT} admin event ({@code eventAction}).
+     * {@code change} runs only when the action is admitted.
+     */
+    public Outcome act(ClientModel client, String action, String eventAction, String trigger, String reason, Runnable change) {
+        Outcome gate = admit(client, action, trigger);
+        if (gate != Outcome.DONE) {
+            return gate;
+        }
+        change.run();
+        record(client, action, trigger, reason);
+        emit(client, eventAction, trigger, reason);
         return Outcome.DONE;
     }
 
@@ -194,7 +220,7 @@ public final class LifecycleActions {
     }
 
     /** Admin events for actions no admin request started: auth details carry the realm only. */
-    static AdminEventBuilder systemEvents(KeycloakSession session, RealmModel realm) {
+    public static AdminEventBuilder systemEvents(KeycloakSession session, RealmModel realm) {
         AdminEvent proto = new AdminEvent();
         proto.setRealmId(realm.getId());
         proto.setRealmName(realm.getName());
