@@ -112,4 +112,29 @@ class RiskNarrowingIT {
         assertTrue(ReviewRealm.any(r.chain("CHANGE_REQUEST", null, 1), x -> x.toString().contains(crId)));
         r.assertChainVerifies();
     }
+
+    @Test
+    void aDetectedAuthenticationFailureBurstNarrowsWhenThePolicySaysSo(KeycloakTarget keycloak) {
+        ReviewRealm r = new ReviewRealm(keycloak, "review-burst", "{\"narrowOnSignals\":[\"auth-failure-burst\"]}",
+                "{\"guardedOperations\":[]}", null);
+        HttpAdmin.Response lifecycle = r.http.put(r.admin + "/nhi/policy", r.masterToken(),
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600}");
+        assertEquals(200, lifecycle.status(), lifecycle.body());
+        r.realmRole("orders-admin");
+        String olga = r.user("olga", List.of(), Map.of());
+        r.serviceAccount("svc-burst", olga, List.of());
+        r.grantRealmRole(r.serviceAccountUser("svc-burst"), "orders-admin");
+        for (int i = 0; i < 3; i++) {
+            HttpAdmin.Response wrong = r.http.postForm("/realms/review-burst/protocol/openid-connect/token", Map.of(
+                    "grant_type", "client_credentials", "client_id", "svc-burst", "client_secret", "wrong-" + i));
+            assertTrue(wrong.status() == 400 || wrong.status() == 401, wrong.body());
+        }
+        ReviewRealm.await(() -> !r.directRoles("svc-burst").contains("orders-admin"), "the burst's narrowing");
+        JsonNode inventory = ReviewRealm.ok(r.http.get(r.admin + "/nhi/inventory?flag=NARROWED", r.masterToken()));
+        assertEquals("svc-burst", inventory.at("/items/0/clientId").asText(), inventory.toString());
+        JsonNode actions = ReviewRealm.ok(r.http.get(r.admin + "/nhi/actions?clientId=svc-burst", r.masterToken()));
+        assertEquals("NARROW", actions.get(0).get("action").asText(), actions.toString());
+        assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText());
+        assertTrue(r.tokenWithScope("svc-burst", null).has("access_token"), "narrowed, not suspended: the client still gets tokens");
+    }
 }
