@@ -175,7 +175,10 @@ class AccessReviewIT {
                 assertEquals(client.equals("svc-orphan") ? "ann" : "owen", rec.at("/details/decidedBy").asText(), rec.toString());
                 assertNotNull(rec.get("time"), rec.toString());
             }
-            assertEquals(1, r.chain("NHI_REVIEW", "nhi/reviews/campaigns/" + cid, 1).size(), "the campaign start is chained too");
+            List<JsonNode> started = r.chain("NHI_REVIEW", "nhi/reviews/campaigns/" + cid, 5).stream() // the target filter is a prefix
+                    .filter(x -> x.get("target").asText().equals("nhi/reviews/campaigns/" + cid)).toList();
+            assertEquals(1, started.size(), "the campaign start is chained too: " + started);
+            assertEquals("CREATE", started.get(0).get("operation").asText());
             r.assertChainVerifies();
 
             // Evidence: each row carries the seq and hash of its decision's chained record.
@@ -194,6 +197,12 @@ class AccessReviewIT {
             String[] lines = csv.body().split("\r\n");
             assertTrue(lines[0].startsWith("campaignId,itemId,clientUuid,clientId,reviewerSource,reviewers,decision,decidedBy,decidedAt,snapshotDigest"), lines[0]);
             assertTrue(csv.body().contains(",svc-idle,owner,owen,RETIRE,owen,"), csv.body());
+            // Changing the review policy is a guarded write: held, nothing changes until approved and applied.
+            HttpAdmin.Response policy = r.http.put(r.admin + "/nhi/reviews/policy", r.token("rita"),
+                    "{\"deadlineSeconds\":1,\"onUndecided\":\"suspend\"}");
+            assertEquals(202, policy.status(), policy.body());
+            assertEquals(3600, ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/policy", r.token("rita"))).get("deadlineSeconds").asInt());
+
             HttpAdmin.Response badFormat = r.http.get(r.admin + "/nhi/reviews/campaigns/" + cid + "/evidence?format=xml", r.token("rita"));
             assertEquals(400, badFormat.status(), badFormat.body());
         }

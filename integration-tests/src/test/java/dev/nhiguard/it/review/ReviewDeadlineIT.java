@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
 import dev.nhiguard.testing.KeycloakTarget;
 import dev.nhiguard.testing.SmtpReceiver;
@@ -86,8 +87,29 @@ class ReviewDeadlineIT {
                 "{\"guardedOperations\":[]}", null);
         String oscar = r.user("oscar", List.of(), Map.of());
         r.serviceAccount("svc-forgotten", oscar, List.of());
+        // A group owner: its members review.
+        String gina = r.user("gina", List.of(), Map.of());
+        HttpAdmin.Response group = r.http.post(r.admin + "/groups", r.masterToken(), "{\"name\":\"team\"}");
+        assertEquals(201, group.status(), group.body());
+        String groupId = group.header("Location").replaceAll(".*/", "");
+        assertEquals(204, r.http.put(r.admin + "/users/" + gina + "/groups/" + groupId, r.masterToken(), null).status());
+        r.serviceAccount("svc-team", "group", groupId, List.of());
+
+        // The policy is validated on write (this realm's guard holds nothing, so it is written at once).
+        HttpAdmin.Response bad = r.http.put(r.admin + "/nhi/reviews/policy", r.masterToken(), "{\"deadlineSeconds\":0}");
+        assertEquals(400, bad.status(), bad.body());
+        assertEquals("invalid_request", bad.json().get("error").asText());
+        assertTrue(bad.json().get("error_description").asText().contains("deadlineSeconds"), bad.body());
+        HttpAdmin.Response good = r.http.put(r.admin + "/nhi/reviews/policy", r.masterToken(),
+                "{\"deadlineSeconds\":2,\"onUndecided\":\"suspend\",\"scope\":\"all\"}");
+        assertEquals(200, good.status(), good.body());
+
         JsonNode campaign = r.startCampaign(r.masterToken());
         String cid = campaign.get("id").asText();
+        JsonNode team = r.items(cid, r.masterToken()).get("svc-team");
+        assertEquals("owner", team.get("reviewerSource").asText(), team.toString());
+        assertEquals(1, team.get("reviewers").size(), team.toString());
+        assertEquals("gina", team.at("/reviewers/0/username").asText(), team.toString());
         ReviewRealm.await(() -> r.items(cid, r.masterToken()).get("svc-forgotten").has("decision"), "the scheduled pass");
         JsonNode contained = r.items(cid, r.masterToken()).get("svc-forgotten");
         assertEquals("CONTAINED_SUSPEND", contained.get("decision").asText(), contained.toString());

@@ -116,6 +116,11 @@ final class ReviewRealm {
 
     /** A confidential client with a service account (secret {@code clientId-secret}), owned by the user id given (or nobody). */
     String serviceAccount(String clientId, String ownerUserId, List<String> optionalScopeIds) {
+        return serviceAccount(clientId, "user", ownerUserId, optionalScopeIds);
+    }
+
+    /** A service account owned by a user or a group ({@code ownerType} {@code user} or {@code group}). */
+    String serviceAccount(String clientId, String ownerType, String ownerId, List<String> optionalScopeIds) {
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("clientId", clientId);
         rep.put("secret", clientId + "-secret");
@@ -123,8 +128,8 @@ final class ReviewRealm {
         rep.put("serviceAccountsEnabled", true);
         rep.put("standardFlowEnabled", false);
         rep.put("description", "integration test service account " + clientId);
-        if (ownerUserId != null) {
-            rep.put("attributes", Map.of("nhi.owner.type", "user", "nhi.owner.id", ownerUserId, "nhi.purpose", "tests " + clientId));
+        if (ownerId != null) {
+            rep.put("attributes", Map.of("nhi.owner.type", ownerType, "nhi.owner.id", ownerId, "nhi.purpose", "tests " + clientId));
         }
         HttpAdmin.Response r = http.post(admin + "/clients", masterToken(), json(rep));
         assertEquals(201, r.status(), r.body());
