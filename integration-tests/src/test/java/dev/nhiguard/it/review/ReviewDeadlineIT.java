@@ -122,4 +122,19 @@ class ReviewDeadlineIT {
         r.chain("NHI_REVIEW", "nhi/reviews/campaigns/" + cid + "/items/" + contained.get("id").asText(), 1);
         r.assertChainVerifies();
     }
+
+    @Test
+    void theScheduledPassStartsACampaignWhenTheIntervalIsDueOverThePolicysScope(KeycloakTarget keycloak) {
+        ReviewRealm r = new ReviewRealm(keycloak, "review-scheduled", "{\"intervalDays\":30,\"scope\":\"agents\"}",
+                "{\"guardedOperations\":[]}", null);
+        String sam = r.user("sam", List.of(), Map.of());
+        r.serviceAccount("svc-not-an-agent", sam, List.of());
+        ReviewRealm.await(() -> ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/campaigns", r.masterToken())).size() > 0,
+                "a campaign started by the scheduled pass");
+        ReviewRealm.sleep(7000); // two more passes: the interval is not due again
+        JsonNode campaigns = ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/campaigns", r.masterToken()));
+        assertEquals(1, campaigns.size(), campaigns.toString());
+        assertEquals("scheduler", campaigns.get(0).get("startedBy").asText());
+        assertEquals(0, campaigns.get(0).get("items").asInt(), "scope agents: the plain service account is not reviewed");
+    }
 }
