@@ -23,11 +23,11 @@ public final class ServerChecks {
 
     /** Every provider id we ship, by the SPI it implements. */
     public static final Map<String, List<String>> PROVIDERS = Map.of(
-            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store", "nhi-agent-store"),
+            "jpa-entity-provider", List.of("nhi-audit-chain-store", "nhi-guard-store", "nhi-agent-store", "nhi-agent-review-store"),
             "admin-realm-restapi-extension", List.of("nhi", "agents", "mutation-guard", "audit-chain"),
             "client-policy-executor", List.of("nhi-agent-binding"),
             "protocol-mapper", List.of("nhi-agent-claim-mapper"),
-            "eventsListener", List.of("nhi-audit-chain", "nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle", "nhi-agent-owner-mail", "nhi-agent-risk"),
+            "eventsListener", List.of("nhi-audit-chain", "nhi-guard-notifier", "nhi-agent-usage", "nhi-agent-lifecycle", "nhi-agent-owner-mail", "nhi-agent-risk", "nhi-agent-review"),
             "realm-restapi-extension", List.of("nhi-owner"));
 
     /** Every theme we ship, by theme type. */

@@ -31,6 +31,7 @@ import dev.nhiguard.agent.registry.AgentClock;
 import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.Delegation;
+import dev.nhiguard.agent.review.RiskNarrowing;
 
 /**
  * Builds the inventory of a realm's service-account clients with a fixed number of queries
@@ -45,8 +46,10 @@ public final class Inventory {
     public static final String FLAG_OVER_PRIVILEGED = "OVER_PRIVILEGED";
     public static final String FLAG_EXPIRED = "EXPIRED";
     public static final String FLAG_SUSPENDED = "SUSPENDED";
+    /** A risk narrowing took roles and groups away until the owner revalidates (see the review package). */
+    public static final String FLAG_NARROWED = "NARROWED";
     public static final Set<String> FLAGS = Set.of(FLAG_NO_OWNER, FLAG_ORPHANED, FLAG_DORMANT, FLAG_ROTATION_OVERDUE,
-            FLAG_OVER_PRIVILEGED, FLAG_EXPIRED, FLAG_SUSPENDED);
+            FLAG_OVER_PRIVILEGED, FLAG_EXPIRED, FLAG_SUSPENDED, FLAG_NARROWED);
 
     /** Generic owner/purpose attributes for service accounts that are not agents. */
     public static final String OWNER_TYPE = "nhi.owner.type";
@@ -59,6 +62,7 @@ public final class Inventory {
     private final RealmModel realm;
     private final Map<String, Set<RoleModel>> expanded = new HashMap<>();
     private final Map<String, InventoryEntry.Owner> owners = new HashMap<>();
+    private Set<String> narrowed = Set.of();
 
     public Inventory(KeycloakSession session, RealmModel realm) {
         this.session = session;
@@ -84,6 +88,7 @@ public final class Inventory {
         }
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         Instant now = AgentClock.now(session, realm);
+        narrowed = RiskNarrowing.narrowedClients(session, realm);
 
         List<InventoryEntry> out = new ArrayList<>(users.size());
         for (Object[] u : users) {
@@ -122,6 +127,9 @@ public final class Inventory {
             owner = owner(client.getAttribute(OWNER_TYPE), client.getAttribute(OWNER_ID));
             purpose = client.getAttribute(PURPOSE) != null ? client.getAttribute(PURPOSE) : client.getDescription();
             created = saCreated == null ? null : Instant.ofEpochMilli(saCreated);
+        }
+        if (narrowed.contains(client.getId())) {
+            flags.add(FLAG_NARROWED);
         }
         if (owner == null) {
             flags.add(FLAG_NO_OWNER);

@@ -3,7 +3,7 @@ package dev.nhiguard.agent.inventory;
 import java.util.List;
 
 /** RFC 4180 CSV of inventory entries; lists are joined with {@code ;}. */
-final class InventoryCsv {
+public final class InventoryCsv {
 
     static final List<String> HEADER = List.of("id", "clientId", "enabled", "agent", "status", "ownerType", "ownerId", "ownerName",
             "ownerState", "purpose", "createdAt", "lastUsedAt", "credentialType", "credentialCreatedAt", "credentialAgeDays",
@@ -42,7 +42,7 @@ final class InventoryCsv {
         sb.append("\r\n");
     }
 
-    static String escape(String v) {
+    public static String escape(String v) {
         if (v == null) {
             return "";
         }

@@ -30,6 +30,8 @@ import dev.nhiguard.agent.lifecycle.LifecycleActions;
 import dev.nhiguard.agent.lifecycle.LifecyclePolicy;
 import dev.nhiguard.agent.lifecycle.LifecycleRun;
 import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.review.ReviewsResource;
+import dev.nhiguard.agent.review.RiskNarrowing;
 
 /** {@code /admin/realms/{realm}/nhi}: what non-human identities the realm has, and its lifecycle policy. */
 public final class NhiResource {
@@ -187,7 +189,11 @@ public final class NhiResource {
         String action;
         LifecycleActions.Outcome outcome;
         boolean agent = AgentRecord.isAgent(client);
-        if (agent && !Signal.NEW_SOURCE_NETWORK.equals(signal.type())) {
+        if (RiskNarrowing.appliesTo(realm, signal.type())) {
+            // The review policy answers this signal with a narrowing, kept until the owner revalidates.
+            action = RiskNarrowing.NARROW;
+            outcome = new RiskNarrowing(session, realm, adminEvent).narrow(client, trigger, reason);
+        } else if (agent && !Signal.NEW_SOURCE_NETWORK.equals(signal.type())) {
             action = LifecycleActions.SUSPEND;
             outcome = actions.suspend(client, trigger, reason);
         } else {
@@ -240,6 +246,12 @@ public final class NhiResource {
                     return new ActionView(a.getId(), c == null ? a.getClientId() : c.getClientId(), a.getAction(), a.getTrigger(),
                             a.getReason(), java.time.Instant.ofEpochMilli(a.getCreatedAt()).toString());
                 }).toList();
+    }
+
+    /** Access reviews: campaigns, decisions, evidence, the review policy and risk narrowings. */
+    @Path("reviews")
+    public ReviewsResource reviews() {
+        return new ReviewsResource(session, realm, auth, adminEvent);
     }
 
     static ErrorResponseException bad(String message) {

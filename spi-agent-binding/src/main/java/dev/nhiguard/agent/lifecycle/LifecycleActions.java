@@ -45,6 +45,7 @@ public final class LifecycleActions {
     public static final String OWNER_REASSIGNED = "OWNER_REASSIGNED";
     /** Trigger prefix of actions an admin took; they do not count against the automatic rate limit. */
     public static final String ADMIN_TRIGGER = "admin:";
+    public static final String DISABLE = "DISABLE";
 
     /** What happened to one request for an action. */
     public enum Outcome { DONE, ALREADY_DONE_TODAY, RATE_LIMITED, NOT_APPLICABLE }
@@ -157,6 +158,31 @@ public final class LifecycleActions {
         return Outcome.DONE;
     }
 
+    /** Disables a service-account client (not an agent: agents are suspended); undone by enabling the client. */
+    public Outcome disable(ClientModel client, String trigger, String reason) {
+        if (!client.isEnabled()) {
+            return Outcome.NOT_APPLICABLE;
+        }
+        return act(client, DISABLE, "disabled", trigger, "disabled automatically (" + trigger + "): " + reason,
+                () -> client.setEnabled(false));
+    }
+
+    /**
+     * Another module's reversible action, under the same rules as the ones above: rate limited,
+     * recorded with its reason, emitted as an {@code AGENT} admin event ({@code eventAction}).
+     * {@code change} runs only when the action is admitted.
+     */
+    public Outcome act(ClientModel client, String action, String eventAction, String trigger, String reason, Runnable change) {
+        Outcome gate = admit(client, action, trigger);
+        if (gate != Outcome.DONE) {
+            return gate;
+        }
+        change.run();
+        record(client, action, trigger, reason);
+        emit(client, eventAction, trigger, reason);
+        return Outcome.DONE;
+    }
+
     /** Latest recorded actions of the realm, newest first. */
     public List<LifecycleActionEntity> recent(String clientUuid, int max) {
         EntityManager em = em();
@@ -246,7 +272,7 @@ public final class LifecycleActions {
     }
 
     /** Admin events for actions no admin request started: auth details carry the realm only. */
-    static AdminEventBuilder systemEvents(KeycloakSession session, RealmModel realm) {
+    public static AdminEventBuilder systemEvents(KeycloakSession session, RealmModel realm) {
         AdminEvent proto = new AdminEvent();
         proto.setRealmId(realm.getId());
         proto.setRealmName(realm.getName());

@@ -18,6 +18,7 @@ import dev.nhiguard.agent.lifecycle.LifecycleActions;
 import dev.nhiguard.agent.lifecycle.LifecyclePolicy;
 import dev.nhiguard.agent.registry.AgentClock;
 import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.review.RiskNarrowing;
 import dev.nhiguard.agent.store.AuthFailureEntity;
 import dev.nhiguard.agent.store.ClientNetworkEntity;
 
@@ -74,6 +75,9 @@ public final class RiskDetector {
         String reason = (recent + 1) + " failed client authentications within " + policy.authFailureWindowSeconds()
                 + " s (policy threshold " + threshold + "), last error " + error;
         LifecycleActions actions = new LifecycleActions(session, realm, null);
+        if (RiskNarrowing.appliesTo(realm, TRIGGER_AUTH_FAILURES)) {
+            return new RiskNarrowing(session, realm, null).narrow(client, TRIGGER_AUTH_FAILURES, reason);
+        }
         return AgentRecord.isAgent(client)
                 ? actions.suspend(client, TRIGGER_AUTH_FAILURES, reason)
                 : actions.review(client, TRIGGER_AUTH_FAILURES, reason);
@@ -121,7 +125,9 @@ public final class RiskDetector {
         String reason = "token request from " + ipAddress + " in network " + prefix + ", not seen before (known: "
                 + String.join(", ", known.stream().limit(5).map(ClientNetworkEntity::getPrefix).toList())
                 + (known.size() > 5 ? ", …" : "") + ")";
-        if (LifecyclePolicy.NETWORK_SUSPEND.equals(policy.newNetworkAction()) && AgentRecord.isAgent(client)) {
+        if (RiskNarrowing.appliesTo(realm, TRIGGER_NEW_NETWORK)) {
+            new RiskNarrowing(session, realm, null).narrow(client, TRIGGER_NEW_NETWORK, reason);
+        } else if (LifecyclePolicy.NETWORK_SUSPEND.equals(policy.newNetworkAction()) && AgentRecord.isAgent(client)) {
             actions.suspend(client, TRIGGER_NEW_NETWORK, reason);
         } else {
             actions.review(client, TRIGGER_NEW_NETWORK, reason);

@@ -257,6 +257,13 @@ public final class CoverageTable {
         put(t, AGENT + "inventory.NhiResource#updatePolicy", guarded("unclassified-write", "the lifecycle policy decides when dormant, orphaned or expired service accounts and agents are suspended; wants its own operation (nhi-lifecycle-policy)"));
         put(t, AGENT + "inventory.NhiResource#signal", reducing("a risk signal suspends an agent or replaces a leaked secret, rate-limited by the lifecycle policy"));
         put(t, AGENT + "inventory.NhiResource#runLifecycle", reducing("runs the lifecycle pass now: suspends and flags per the stored policy"));
+        put(t, AGENT + "review.ReviewsResource#updatePolicy", guarded("unclassified-write", "the review policy decides which identities are reviewed and whether undecided ones are narrowed or suspended, and which risk signals narrow; wants its own operation (nhi-review-policy)"));
+        put(t, AGENT + "review.ReviewsResource#start", unguarded("starts an access-review campaign: snapshots identities and names their reviewers; changes no identity"));
+        put(t, AGENT + "review.ReviewsResource#keep", unguarded("a reviewer attests an identity as it is; changes no identity"));
+        put(t, AGENT + "review.ReviewsResource#narrow", guarded("unclassified-write", "a reviewer's narrowing drops roles and client scopes a service account's tokens were not requested for; proposed by one person, applied after a second one approves; wants its own operation (nhi-review-narrow)"));
+        put(t, AGENT + "review.ReviewsResource#retire", reducing("a reviewer retires an identity: suspends the agent or disables the service account (reversible)"));
+        put(t, AGENT + "review.ReviewsResource#run", reducing("runs the review pass now: contains items past their deadline as the stored policy says"));
+        put(t, AGENT + "review.ReviewsResource#revalidate", guarded("unclassified-write", "the owner's revalidation gives a narrowed service account back the roles and groups the narrowing took; wants its own operation (nhi-review-revalidate)"));
         put(t, AUDIT + "AuditChainResource#prune", guarded("audit-chain-prune", "removes records from the start of the audit chain"));
         return Collections.unmodifiableMap(t);
     }

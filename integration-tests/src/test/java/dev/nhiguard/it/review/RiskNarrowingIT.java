@@ -1,0 +1,140 @@
+package dev.nhiguard.it.review;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Narrowing as a risk response: a signal the review policy names takes the service account's
+ * admin roles and groups (keeping the policy's allow-list), the inventory shows it as NARROWED,
+ * and the owner's revalidation — held by the mutation guard until an approver agrees — restores
+ * exactly what was taken. Every step is chained.
+ */
+@ExtendWith(KeycloakExtension.class)
+class RiskNarrowingIT {
+
+    @Test
+    void aSignalNarrowsAndTheOwnersApprovedRevalidationRestoresExactly(KeycloakTarget keycloak) {
+        ReviewRealm r = new ReviewRealm(keycloak, "review-risk",
+                "{\"narrowOnSignals\":[\"new-source-network\",\"leaked-secret\"],\"narrowKeepRoles\":[\"orders-read\"]}",
+                "{\"guardedOperations\":[\"unclassified-write\"]}", null);
+        r.realmRole("orders-read");
+        r.realmRole("nhi-approver");
+        String owen = r.user("owen", List.of(), Map.of("realm-management", List.of("view-clients")));
+        r.user("rita", List.of(), Map.of("realm-management", List.of("realm-admin")));
+        r.user("ann", List.of("nhi-approver"), Map.of("realm-management", List.of("realm-admin")));
+        HttpAdmin.Response group = r.http.post(r.admin + "/groups", r.masterToken(), "{\"name\":\"ops\"}");
+        assertEquals(201, group.status(), group.body());
+        String groupId = group.header("Location").replaceAll(".*/", "");
+        r.serviceAccount("svc-risky", owen, List.of());
+        String sa = r.serviceAccountUser("svc-risky");
+        r.grantRealmRole(sa, "orders-read");
+        r.grantClientRole(sa, "realm-management", "manage-users");
+        r.grantClientRole(sa, "realm-management", "view-clients");
+        assertEquals(204, r.http.put(r.admin + "/users/" + sa + "/groups/" + groupId, r.masterToken(), null).status());
+        TreeSet<String> rolesBefore = r.directRoles("svc-risky");
+        TreeSet<String> groupsBefore = r.groups("svc-risky");
+        assertTrue(rolesBefore.contains("realm-management/manage-users"), rolesBefore.toString());
+
+        HttpAdmin.Response signal = r.http.post(r.admin + "/nhi/signals", r.token("rita"),
+                "{\"type\":\"new-source-network\",\"clientId\":\"svc-risky\",\"detail\":\"token from 203.0.113.0/24\"}");
+        assertEquals(200, signal.status(), signal.body());
+        assertEquals("NARROW", signal.json().get("action").asText(), signal.body());
+        assertEquals("DONE", signal.json().get("outcome").asText());
+
+        assertEquals(new TreeSet<>(List.of("orders-read")), r.directRoles("svc-risky"), "only the allow-list stays");
+        assertEquals(new TreeSet<>(), r.groups("svc-risky"));
+        JsonNode inventory = ReviewRealm.ok(r.http.get(r.admin + "/nhi/inventory?flag=NARROWED", r.masterToken()));
+        assertEquals(1, inventory.get("total").asInt(), inventory.toString());
+        assertEquals("svc-risky", inventory.at("/items/0/clientId").asText());
+        assertFalse(ReviewRealm.texts(inventory.at("/items/0/flags")).contains("OVER_PRIVILEGED"), inventory.toString());
+        JsonNode narrowing = ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/narrowings?clientId=svc-risky", r.masterToken())).get(0);
+        assertEquals("ACTIVE", narrowing.get("state").asText());
+        assertTrue(narrowing.findValuesAsText("name").containsAll(List.of("realm-management/manage-users", "/ops")), narrowing.toString());
+
+        HttpAdmin.Response twice = r.http.post(r.admin + "/nhi/signals", r.token("rita"),
+                "{\"type\":\"leaked-secret\",\"clientId\":\"svc-risky\"}");
+        assertEquals("NOT_APPLICABLE", twice.json().get("outcome").asText(), "already narrowed: " + twice.body());
+
+        // The owner revalidates; the guard holds it until an approver agrees.
+        String uuid = r.clientUuid("svc-risky");
+        HttpAdmin.Response proposed = r.http.post(r.admin + "/nhi/reviews/narrowings/" + uuid + "/revalidate", r.token("owen"),
+                "{\"comment\":\"the new network is our new CI runner pool\"}");
+        assertEquals(202, proposed.status(), proposed.body());
+        assertEquals(new TreeSet<>(List.of("orders-read")), r.directRoles("svc-risky"), "nothing restored while held");
+        String crId = proposed.json().get("id").asText();
+        HttpAdmin.Response approved = r.http.post(r.admin + "/mutation-guard/change-requests/" + crId + "/approve", r.token("ann"),
+                "{\"digest\":\"" + proposed.json().get("digest").asText() + "\"}");
+        assertEquals(200, approved.status(), approved.body());
+        HttpAdmin.Response applied = r.http.post(r.admin + "/mutation-guard/change-requests/" + crId + "/apply", r.token("owen"), null);
+        assertEquals(200, applied.status(), applied.body());
+
+        assertEquals(rolesBefore, r.directRoles("svc-risky"), "exactly the roles taken are back");
+        assertEquals(groupsBefore, r.groups("svc-risky"));
+        JsonNode clean = ReviewRealm.ok(r.http.get(r.admin + "/nhi/inventory?flag=NARROWED", r.masterToken()));
+        assertEquals(0, clean.get("total").asInt(), clean.toString());
+        JsonNode restored = ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/narrowings?clientId=svc-risky", r.masterToken())).get(0);
+        assertEquals("RESTORED", restored.get("state").asText(), restored.toString());
+
+        // A revalidation by someone who is not the owner is refused when it is applied (after the guard's hold).
+        HttpAdmin.Response again = r.http.post(r.admin + "/nhi/signals", r.token("rita"),
+                "{\"type\":\"leaked-secret\",\"clientId\":\"svc-risky\"}");
+        assertEquals("DONE", again.json().get("outcome").asText(), again.body());
+        HttpAdmin.Response byRita = r.http.post(r.admin + "/nhi/reviews/narrowings/" + uuid + "/revalidate", r.token("rita"), "{}");
+        assertEquals(202, byRita.status(), byRita.body());
+        String ritaCr = byRita.json().get("id").asText();
+        assertEquals(200, r.http.post(r.admin + "/mutation-guard/change-requests/" + ritaCr + "/approve", r.token("ann"),
+                "{\"digest\":\"" + byRita.json().get("digest").asText() + "\"}").status());
+        HttpAdmin.Response ritaApply = r.http.post(r.admin + "/mutation-guard/change-requests/" + ritaCr + "/apply", r.token("rita"), null);
+        assertEquals(409, ritaApply.status(), ritaApply.body());
+        JsonNode failed = ReviewRealm.ok(r.http.get(r.admin + "/mutation-guard/change-requests/" + ritaCr, r.token("ann")));
+        assertEquals("FAILED", failed.get("state").asText(), failed.toString());
+        assertTrue(failed.toString().contains("not_reviewer"), failed.toString());
+        assertEquals(new TreeSet<>(List.of("orders-read")), r.directRoles("svc-risky"), "still narrowed");
+
+        // The chain holds the narrowing, the restoration and the change requests around it.
+        List<JsonNode> agentRecords = r.chain("AGENT", "agents/" + uuid, 3);
+        assertEquals(List.of("narrowed", "restored", "narrowed"),
+                agentRecords.stream().map(x -> x.at("/details/action").asText()).toList(), agentRecords.toString());
+        assertTrue(ReviewRealm.any(r.chain("CHANGE_REQUEST", null, 1), x -> x.toString().contains(crId)));
+        r.assertChainVerifies();
+    }
+
+    @Test
+    void aDetectedAuthenticationFailureBurstNarrowsWhenThePolicySaysSo(KeycloakTarget keycloak) {
+        ReviewRealm r = new ReviewRealm(keycloak, "review-burst", "{\"narrowOnSignals\":[\"auth-failure-burst\"]}",
+                "{\"guardedOperations\":[]}", null);
+        HttpAdmin.Response lifecycle = r.http.put(r.admin + "/nhi/policy", r.masterToken(),
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600}");
+        assertEquals(200, lifecycle.status(), lifecycle.body());
+        r.realmRole("orders-admin");
+        String olga = r.user("olga", List.of(), Map.of());
+        r.serviceAccount("svc-burst", olga, List.of());
+        r.grantRealmRole(r.serviceAccountUser("svc-burst"), "orders-admin");
+        for (int i = 0; i < 3; i++) {
+            HttpAdmin.Response wrong = r.http.postForm("/realms/review-burst/protocol/openid-connect/token", Map.of(
+                    "grant_type", "client_credentials", "client_id", "svc-burst", "client_secret", "wrong-" + i));
+            assertTrue(wrong.status() == 400 || wrong.status() == 401, wrong.body());
+        }
+        ReviewRealm.await(() -> !r.directRoles("svc-burst").contains("orders-admin"), "the burst's narrowing");
+        JsonNode inventory = ReviewRealm.ok(r.http.get(r.admin + "/nhi/inventory?flag=NARROWED", r.masterToken()));
+        assertEquals("svc-burst", inventory.at("/items/0/clientId").asText(), inventory.toString());
+        JsonNode actions = ReviewRealm.ok(r.http.get(r.admin + "/nhi/actions?clientId=svc-burst", r.masterToken()));
+        assertEquals("NARROW", actions.get(0).get("action").asText(), actions.toString());
+        assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText());
+        assertTrue(r.tokenWithScope("svc-burst", null).has("access_token"), "narrowed, not suspended: the client still gets tokens");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.nhiguard.agent.review;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.common.Version;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+
+import dev.nhiguard.agent.notify.OwnerMail;
+
+/** The emails of access reviews, sent through {@link OwnerMail.Outbox} after the transaction that caused them. */
+final class ReviewMail {
+
+    static final String REQUESTED_TEMPLATE = "nhi-review-requested.ftl";
+    static final String REQUESTED_SUBJECT = "nhiReviewRequestedSubject";
+    static final String CONTAINED_TEMPLATE = "nhi-review-contained.ftl";
+    static final String CONTAINED_SUBJECT = "nhiReviewContainedSubject";
+
+    private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private ReviewMail() {
+    }
+
+    /** To one reviewer: the identities they are asked to review, the deadline and what happens without a decision. */
+    static OwnerMail.Mail requested(KeycloakSession session, RealmModel realm, String reviewerId, String campaignId, Instant deadline,
+                                    String onUndecided, List<String> clientIds) {
+        Map<String, Object> review = new HashMap<>();
+        review.put("campaignId", campaignId);
+        review.put("deadline", UTC.format(deadline));
+        review.put("onUndecided", onUndecided);
+        review.put("items", List.copyOf(clientIds));
+        review.put("link", link(session, realm, campaignId));
+        return new OwnerMail.Mail(realm.getId(), List.of(reviewerId), REQUESTED_TEMPLATE, REQUESTED_SUBJECT,
+                List.of(realm.getName(), UTC.format(deadline)), Map.of("review", review, "reviewRealm", realm.getName()));
+    }
+
+    /** To the reviewers of an item left undecided: what was done to it. */
+    static OwnerMail.Mail contained(KeycloakSession session, RealmModel realm, List<String> reviewerIds, String campaignId,
+                                    String clientId, String action, String detail) {
+        Map<String, Object> review = new HashMap<>();
+        review.put("campaignId", campaignId);
+        review.put("clientId", clientId);
+        review.put("action", action);
+        review.put("detail", detail);
+        review.put("link", link(session, realm, campaignId));
+        return new OwnerMail.Mail(realm.getId(), reviewerIds, CONTAINED_TEMPLATE, CONTAINED_SUBJECT,
+                List.of(clientId, realm.getName()), Map.of("review", review, "reviewRealm", realm.getName()));
+    }
+
+    /**
+     * The reviews page of the {@code nhi-guard} theme opened on the campaign, under the request's
+     * base URI, or the realm's frontend URL for scheduled work; empty when neither is known.
+     */
+    static String link(KeycloakSession session, RealmModel realm, String campaignId) {
+        URI base = null;
+        try {
+            if (session.getContext().getUri() != null) {
+                base = session.getContext().getUri().getBaseUri();
+            }
+        } catch (RuntimeException e) {
+            base = null;
+        }
+        if (base == null && realm.getAttribute("frontendUrl") != null) {
+            base = URI.create(realm.getAttribute("frontendUrl").replaceAll("/+$", "") + "/");
+        }
+        if (base == null) {
+            return "";
+        }
+        return base.resolve("resources/" + Version.RESOURCES_VERSION + "/common/nhi-guard/reviews/index.html")
+                + "#realm=" + URLEncoder.encode(realm.getName(), StandardCharsets.UTF_8) + "&campaign=" + campaignId;
+    }
+}
