@@ -17,6 +17,17 @@ public interface Facts {
     /** Whether the user is privileged: holds any realm-management role, or the approver role. */
     boolean isPrivilegedUser(String userId);
 
+    /**
+     * Whether the user owns a service account or agent: a client's owner attributes name the user,
+     * or a group the user is in (or below). Owners are privileged for their recovery and
+     * authentication (password, credentials, email, required actions, IdP links, impersonation,
+     * lockout); disabling or deleting an owner only takes standing away (the agent is latched).
+     * Conservatively true in the default implementation.
+     */
+    default boolean isAccountOwner(String userId) {
+        return true;
+    }
+
     /** The client's current representation, or null when it does not exist. */
     JsonNode currentClient(String clientId);
 
@@ -104,6 +115,21 @@ public interface Facts {
      * (default or optional) or the realm gives it to new clients.
      */
     default boolean clientScopeReachesServiceAccounts(String scopeId) {
+        return true;
+    }
+
+    /**
+     * Whether the role (by id) is a role scope mapping of a client scope that shapes a service
+     * account's tokens. Keycloak applies a client scope with role scope mappings only to holders of
+     * one of those roles, and one without any to everyone: removing the role opens the scope.
+     * True when that cannot be decided within the guard's limits.
+     */
+    default boolean roleGatesClientScope(String roleId) {
+        return true;
+    }
+
+    /** As {@link #roleGatesClientScope(String)} for any role of the client (internal id): deleting the client deletes them. */
+    default boolean clientRolesGateClientScope(String clientId) {
         return true;
     }
 }
