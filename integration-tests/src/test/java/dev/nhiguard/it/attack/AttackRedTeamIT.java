@@ -177,6 +177,102 @@ class AttackRedTeamIT {
                 () -> assertEquals(200, r.passwordGrant("admin-cli", null, "olive", "olive-new-pass").status(), "olive's new password"));
     }
 
+    /**
+     * Class 2, approvers manufactured: in a realm that has no approver role yet (a realm created
+     * without it, as every new realm is), mallory gives an everyday role to an account of her own and
+     * renames the role to the approver role's name. Nobody guarded holds the role, so the rename
+     * looked harmless; afterwards mallory2 holds {@code nhi-approver} directly, which is what the
+     * guard counts as an approver (she still needs admin API access to approve, itself a guarded grant).
+     */
+    @Test
+    void renamingARoleToTheApproverRolesNameMakesNoApprover(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, "guard-attack-norole");
+        String mallory = r.token("mallory");
+        assertEquals(404, r.get("/roles/nhi-approver").status(), "fixture: the realm has no approver role");
+        HttpAdmin.Response user = r.http.post(r.admin + "/users", mallory, "{\"username\":\"mallory2\",\"enabled\":true,"
+                + "\"email\":\"mallory2@guard-attack-norole.test\",\"emailVerified\":true,\"firstName\":\"M\",\"lastName\":\"Two\","
+                + "\"credentials\":[{\"type\":\"password\",\"value\":\"mallory2-pass\",\"temporary\":false}]}");
+        assertEquals(201, user.status(), "an ordinary user is everyday work: " + user.body());
+        HttpAdmin.Response role = r.http.post(r.admin + "/roles", mallory, "{\"name\":\"soon-approver\"}");
+        assertEquals(201, role.status(), role.body());
+        String m2 = r.userId("mallory2");
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + m2 + "/role-mappings/realm", mallory,
+                "[" + r.realmRole("soon-approver") + "]");
+        assertEquals(204, grant.status(), "an ordinary role to an ordinary user is everyday work: " + grant.body());
+        String roleId = r.realmRole("soon-approver").path("id").asText();
+
+        HttpAdmin.Response rename = r.http.put(r.admin + "/roles-by-id/" + roleId, mallory, "{\"name\":\"nhi-approver\"}");
+        // The approver role created empty, then granted: the grant names it and is held.
+        HttpAdmin.Response created = r.http.post(r.admin + "/roles", mallory, "{\"name\":\"nhi-approver\"}");
+        HttpAdmin.Response grantApprover = r.get("/roles/nhi-approver").status() == 200
+                ? r.http.post(r.admin + "/users/" + m2 + "/role-mappings/realm", mallory, "[" + r.realmRole("nhi-approver") + "]")
+                : null;
+
+        JsonNode held = r.heldSecretRegeneration(mallory);
+        HttpAdmin.Response approval = r.approve(held.path("id").asText(), held.path("digest").asText(), r.token("mallory2"));
+        JsonNode after = r.changeRequest(held.path("id").asText());
+        System.out.println("mallory2 approving -> " + approval.status() + " " + AttackRealm.abbreviate(approval.body()));
+        assertAll(
+                () -> assertHeldOrRefused(rename, "renaming soon-approver, held by mallory2, to nhi-approver"),
+                () -> System.out.println("creating nhi-approver empty -> " + created.status()),
+                () -> assertTrue(grantApprover == null || AttackRealm.HELD_OR_REFUSED.contains(grantApprover.status()),
+                        "granting nhi-approver to mallory2: " + (grantApprover == null ? "" : grantApprover.status() + " " + grantApprover.body())),
+                () -> assertEquals("soon-approver", r.read("/roles-by-id/" + roleId).path("name").asText(), "the role's name"),
+                () -> assertTrue(r.get("/roles/nhi-approver").status() == 404 || r.directHolders("nhi-approver").isEmpty(),
+                        "direct holders of nhi-approver: " + (r.get("/roles/nhi-approver").status() == 200 ? r.directHolders("nhi-approver") : "")),
+                () -> assertNotEquals(200, approval.status(), "mallory2 approving mallory's change: " + approval.body()),
+                () -> assertEquals(0, after.path("approvals").size(), "approvals of mallory's change: " + after),
+                () -> assertEquals(200, r.clientCredentialsStatus("sa-target", "sa-target-secret"), "sa-target's secret"));
+    }
+
+    /**
+     * Class 3, how a privileged user authenticates: realm {@code guard-attack-flowrole} signs users
+     * in by password through a direct-grant flow whose conditional sub-flow stops holders of
+     * {@code second-factor-required} (standing in for "asks them for a second factor"); ada, an
+     * approver, holds it. Keycloak's {@code conditional-user-role} reads a deleted role as
+     * "condition not met": deleting the role lets ada sign in with her password alone. The realm's
+     * policy guards only {@code role-delete}, so that the flow can be built here without approvals.
+     */
+    @Test
+    void deletingARoleAFlowConditionNamesIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, "guard-attack-flowrole");
+        String admin = r.master();
+        String a = r.admin + "/authentication";
+        assertEquals(201, r.http.post(a + "/flows/direct%20grant/copy", admin, "{\"newName\":\"gated-direct-grant\"}").status());
+        assertEquals(201, r.http.post(a + "/flows/gated-direct-grant/executions/flow", admin,
+                "{\"alias\":\"gated-second-factor\",\"type\":\"basic-flow\",\"provider\":\"registration-page-form\","
+                        + "\"description\":\"holders of second-factor-required\"}").status());
+        for (JsonNode e : r.read("/authentication/flows/gated-direct-grant/executions")) {
+            if ("gated-second-factor".equals(e.path("displayName").asText())) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("requirement", "CONDITIONAL");
+                assertEquals(204, r.http.put(a + "/flows/gated-direct-grant/executions", admin, e.toString()).status());
+            }
+        }
+        for (String provider : new String[] {"conditional-user-role", "deny-access-authenticator"}) {
+            assertEquals(201, r.http.post(a + "/flows/gated-second-factor/executions/execution", admin,
+                    "{\"provider\":\"" + provider + "\"}").status(), provider);
+        }
+        for (JsonNode e : r.read("/authentication/flows/gated-second-factor/executions")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("requirement", "REQUIRED");
+            assertEquals(204, r.http.put(a + "/flows/gated-second-factor/executions", admin, e.toString()).status());
+            if ("conditional-user-role".equals(e.path("providerId").asText())) {
+                HttpAdmin.Response config = r.http.post(a + "/executions/" + e.path("id").asText() + "/config", admin,
+                        "{\"alias\":\"needs-second-factor\",\"config\":{\"condUserRole\":\"second-factor-required\",\"negate\":\"false\"}}");
+                assertEquals(201, config.status(), config.body());
+            }
+        }
+        assertEquals(204, r.http.put(r.admin, admin, "{\"directGrantFlow\":\"gated-direct-grant\"}").status());
+        assertEquals(200, r.passwordGrant("admin-cli", null, "olive", "olive-pass").status(), "fixture: olive signs in by password");
+        assertNotEquals(200, r.passwordGrant("admin-cli", null, "ada", "ada-pass").status(), "fixture: the flow stops ada");
+
+        HttpAdmin.Response deleted = r.http.delete(r.admin + "/roles/second-factor-required", r.token("mallory"));
+        assertAll(
+                () -> assertHeldOrRefused(deleted, "deleting second-factor-required, named by a flow condition"),
+                () -> assertEquals(200, r.get("/roles/second-factor-required").status(), "second-factor-required was deleted"),
+                () -> assertNotEquals(200, r.passwordGrant("admin-cli", null, "ada", "ada-pass").status(),
+                        "ada, an approver, signs in with her password alone"));
+    }
+
     @Test
     void heldPathsStayHeld(KeycloakTarget keycloak) {
         // Paths tried in the review that admission already held; kept so that they stay held.
