@@ -99,7 +99,7 @@ public final class CoverageTable {
         // --- clients ---
         put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override"));
         put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override"));
-        put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses", "client-delete"));
+        put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses or a flow condition", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
         put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
         put(t, KC + "ClientResource#regenerateRegistrationAccessToken", guarded("client-registration-access-token", "a new registration access token lets its holder change the client through client registration"));
@@ -132,12 +132,12 @@ public final class CoverageTable {
         // --- roles ---
         put(t, KC + "RoleContainerResource#createRole", unguarded("a new role is held by nobody; granting it (and composites of held roles) is classified"));
         put(t, KC + "RoleContainerResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
-        put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses", "role-delete"));
+        put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleContainerResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
         put(t, KC + "RoleContainerResource#deleteComposites", reducing("holders of the role lose the composites"));
         put(t, KC + "RoleContainerResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
         put(t, KC + "RoleByIdResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
-        put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses", "role-delete"));
+        put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleByIdResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
         put(t, KC + "RoleByIdResource#deleteComposites", reducing("holders of the role lose the composites"));
         put(t, KC + "RoleByIdResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));

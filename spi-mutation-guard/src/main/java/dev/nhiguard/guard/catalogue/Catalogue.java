@@ -159,7 +159,7 @@ public final class Catalogue {
                 "Delete a service-account or administration client, or a client whose roles gate a client scope a "
                         + "service account uses (without its gate the scope applies to everyone)",
                 (v, b, f) -> f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client"))
-                        || f.clientRolesGateClientScope(v.get("client"))));
+                        || f.clientRolesAreGates(v.get("client"))));
         ops.add(op("client-secret-regenerate", "POST", "/clients/{client}/client-secret", CREDENTIAL, false,
                 TargetType.CLIENT, "client", "Regenerate a service-account client's secret", saClient()));
         ops.add(op("client-secret-rotated-invalidate", "DELETE", "/clients/{client}/client-secret/rotated", CREDENTIAL,
@@ -282,14 +282,16 @@ public final class Catalogue {
                         + "through user-attribute mappers, group attributes)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Change the approver role, or rename a role a guarded subject holds (tokens carry role names)",
+                "Change the approver role, rename a role to the approver role's name, or rename a role a guarded "
+                        + "subject holds (tokens carry role names)",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
                 .alsoAt("PUT", "/roles-by-id/{roleId}")
                 .alsoAt("PUT", "/clients/{client}/roles/{role}"));
         ops.add(op("role-delete", "DELETE", "/roles/{role}", GUARD_CONFIG, false, TargetType.DEFINITION, null,
                 "Delete the approver role, or a role that gates a client scope a service account uses (a client scope "
-                        + "with role scope mappings applies only to their holders, without any to everyone)",
-                (v, b, f) -> { String id = roleOf(v, f); return id != null && (f.isApproverRole(id) || f.roleGatesClientScope(id)); })
+                        + "with role scope mappings applies only to their holders, without any to everyone) or a "
+                        + "condition of an authentication flow (a missing role fails the condition)",
+                (v, b, f) -> { String id = roleOf(v, f); return id != null && (f.isApproverRole(id) || f.roleIsAGate(id)); })
                 .alsoAt("DELETE", "/roles-by-id/{roleId}")
                 .alsoAt("DELETE", "/clients/{client}/roles/{role}"));
         ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.DEFINITION, null,
@@ -636,6 +638,11 @@ public final class Catalogue {
         JsonNode current = facts.currentRole(roleId);
         boolean renames = body != null && body.hasNonNull("name") && current != null
                 && !body.get("name").asText().equals(current.path("name").asText());
+        if (renames && body.get("name").asText().equals(facts.approverRole())) {
+            // Renamed to the approver role's name (in a realm that has none yet, or for a client role):
+            // its holders would hold the approver role directly. Who holds it now does not matter.
+            return true;
+        }
         return renames && facts.roleReachesGuarded(roleId);
     }
 }

@@ -119,17 +119,18 @@ public interface Facts {
     }
 
     /**
-     * Whether the role (by id) is a role scope mapping of a client scope that shapes a service
-     * account's tokens. Keycloak applies a client scope with role scope mappings only to holders of
-     * one of those roles, and one without any to everyone: removing the role opens the scope.
+     * Whether deleting the role (by id) opens something it gates: a client scope that shapes a
+     * service account's tokens has it as a role scope mapping (Keycloak applies such a scope only to
+     * holders of one of its roles, one without any to everyone), or an authenticator config names it
+     * (a flow condition on the role; Keycloak reads a missing role as "condition not met").
      * True when that cannot be decided within the guard's limits.
      */
-    default boolean roleGatesClientScope(String roleId) {
+    default boolean roleIsAGate(String roleId) {
         return true;
     }
 
-    /** As {@link #roleGatesClientScope(String)} for any role of the client (internal id): deleting the client deletes them. */
-    default boolean clientRolesGateClientScope(String clientId) {
+    /** As {@link #roleIsAGate(String)} for any role of the client (internal id): deleting the client deletes them. */
+    default boolean clientRolesAreGates(String clientId) {
         return true;
     }
 }

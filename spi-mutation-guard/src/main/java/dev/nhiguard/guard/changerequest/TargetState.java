@@ -133,27 +133,47 @@ public final class TargetState implements Facts {
     }
 
     @Override
-    public boolean roleGatesClientScope(String roleId) {
-        if (roleId == null) {
-            return false;
-        }
-        return realm.getClientScopesStream()
-                .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> r.getId().equals(roleId))
-                        && clientScopeReachesServiceAccounts(cs.getId()));
+    public boolean roleIsAGate(String roleId) {
+        RoleModel role = roleId == null ? null : realm.getRoleById(roleId);
+        return role != null && gates(Set.of(role));
     }
 
     @Override
-    public boolean clientRolesGateClientScope(String clientId) {
+    public boolean clientRolesAreGates(String clientId) {
         ClientModel c = client(clientId);
         if (c == null) {
             return false;
         }
-        Set<String> roleIds = c.getRolesStream().map(RoleModel::getId).collect(java.util.stream.Collectors.toSet());
-        if (roleIds.isEmpty()) {
-            return false;
+        Set<RoleModel> roles = c.getRolesStream().collect(java.util.stream.Collectors.toSet());
+        return !roles.isEmpty() && gates(roles);
+    }
+
+    /**
+     * Whether removing the roles opens something they gate: a client scope a service account uses
+     * with one of them as a role scope mapping (Keycloak applies such a scope only to their holders,
+     * one without any to everyone), or an authenticator config naming one of them (Keycloak's
+     * {@code conditional-user-role} reads a missing role as "condition not met", so a second
+     * factor demanded of the role's holders is no longer demanded).
+     */
+    private boolean gates(Set<RoleModel> roles) {
+        Set<String> ids = new java.util.HashSet<>();
+        Set<String> references = new java.util.HashSet<>();
+        for (RoleModel r : roles) {
+            ids.add(r.getId());
+            if (r.isClientRole()) {
+                ClientModel owner = realm.getClientById(r.getContainerId());
+                if (owner != null) {
+                    references.add(owner.getClientId() + "." + r.getName());
+                }
+            } else {
+                references.add(r.getName());
+            }
         }
-        return realm.getClientScopesStream()
-                .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> roleIds.contains(r.getId()))
+        boolean authentication = realm.getAuthenticatorConfigsStream()
+                .anyMatch(cfg -> cfg.getConfig() != null && cfg.getConfig().values().stream()
+                        .anyMatch(v -> v != null && (references.contains(v.trim()) || ids.contains(v.trim()))));
+        return authentication || realm.getClientScopesStream()
+                .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> ids.contains(r.getId()))
                         && clientScopeReachesServiceAccounts(cs.getId()));
     }
 

@@ -54,8 +54,8 @@ class CatalogueTest {
         @Override public JsonNode userAttributes(String id) { return json("{\"tenant\":[\"a\"]}"); }
         @Override public boolean clientScopeReachesServiceAccounts(String id) { return "roles".equals(id); }
         @Override public boolean isAccountOwner(String id) { return "own".equals(id); }
-        @Override public boolean roleGatesClientScope(String id) { return "id-gate".equals(id); }
-        @Override public boolean clientRolesGateClientScope(String id) { return "gate-app".equals(id); }
+        @Override public boolean roleIsAGate(String id) { return "id-gate".equals(id); }
+        @Override public boolean clientRolesAreGates(String id) { return "gate-app".equals(id); }
     }
 
     static JsonNode json(String s) {
@@ -199,6 +199,8 @@ class CatalogueTest {
         assertEquals("role-update", id("PUT", "/roles/held-by-sa", "{\"name\":\"renamed\"}"));
         assertEquals(null, id("PUT", "/roles/held-by-sa", "{\"name\":\"held-by-sa\",\"description\":\"d\"}"));
         assertEquals(null, id("PUT", "/roles/plain", "{\"name\":\"renamed\"}"));
+        // renamed to the approver role's name (a realm without one yet): its holders would become approvers
+        assertEquals("role-update", id("PUT", "/roles/plain", "{\"name\":\"nhi-approver\"}"));
         assertEquals("role-delete", id("DELETE", "/roles-by-id/id-nhi-approver", null));
         // a role gating a client scope a service account uses: without it the scope applies to everyone
         assertEquals("role-delete", id("DELETE", "/roles/gate", null));
