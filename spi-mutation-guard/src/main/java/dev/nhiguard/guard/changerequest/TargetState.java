@@ -485,6 +485,7 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
+            case AUDIT_SINKS -> auditSinks();
             case AGENT -> AgentImage.of(client(id));
             case DEFINITION -> new Definitions(session, realm).image(id);
             case CLIENTS, OTHER -> null;
@@ -554,6 +555,32 @@ public final class TargetState implements Facts {
                 .sorted(Comparator.comparing(l -> l.getIdentityProvider()))
                 .forEach(l -> links.addObject().put("identityProvider", l.getIdentityProvider())
                         .put("userId", l.getUserId()).put("userName", l.getUserName()));
+        return o;
+    }
+
+    /**
+     * The realm's own audit sinks as stored: {@code {"sinks":[…]}} ({@code []} when none). Their
+     * secrets are stored sealed by the audit module ({@code secretRef}, never clear), so the image
+     * can carry them and a rollback restores them; text that is not such JSON is kept as
+     * {@code {"unreadable": text}} and compares as it is.
+     */
+    private JsonNode auditSinks() {
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        String text = realm.getAttribute(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (text == null || text.isBlank()) {
+            o.putArray("sinks");
+            return o;
+        }
+        try {
+            JsonNode parsed = JsonSerialization.mapper.readTree(text);
+            if (parsed != null && parsed.path("sinks").isArray()) {
+                o.set("sinks", parsed.get("sinks"));
+                return o;
+            }
+        } catch (java.io.IOException e) {
+            // kept as text below
+        }
+        o.put("unreadable", text);
         return o;
     }
 
