@@ -320,6 +320,43 @@ class RealmSinksIT {
         }
     }
 
+    @Test
+    void aConfigurationWrittenAroundTheEndpointIsCheckedAgainAtDelivery(KeycloakTarget keycloak) throws Exception {
+        AuditRealms a = new AuditRealms(keycloak);
+        String realm = createRealm(a, "realm-sinks-bypass");
+        try (Receiver receiver = new Receiver(SECRET)) {
+            JsonNode cr = held(a.http.put(a.base(realm) + "/audit-chain/realm-sinks", login(a, realm, "rita"),
+                    sinks("siem", receiver.url(), SECRET)));
+            approveAndApply(a, realm, cr);
+            AuditWebhookIT.await("the allowed destination received records", () -> !receiver.firstArrivals().isEmpty());
+
+            // The attribute, rewritten through a (held, approved) realm update, points the same sealed secret at
+            // localhost: allow-listed as a name, but it resolves to loopback, which the server does not allow.
+            ObjectNode rep = (ObjectNode) a.http.get(a.base(realm), a.token()).json();
+            String stored = rep.get("attributes").get("nhi.audit.sinks").asText();
+            assertFalse(stored.contains(SECRET), stored);
+            String port = Integer.toString(receiver.server.getAddress().getPort());
+            ((ObjectNode) rep.get("attributes")).put("nhi.audit.sinks",
+                    stored.replace("127.0.0.1:" + port, "localhost:" + port));
+            approveAndApply(a, realm, held(a.http.put(a.base(realm), login(a, realm, "rita"), rep.toString())));
+            assertTrue(realmSinks(a, realm).get("sinks").get(0).get("url").asText().startsWith("http://localhost:"));
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"after-bypass\"}").status());
+            long roleSeq = a.headSeq(realm);
+            JsonNode[] refusedState = new JsonNode[1];
+            AuditWebhookIT.await("a delivery to localhost was refused", () -> {
+                for (JsonNode n : a.http.get(a.base(realm) + "/audit-chain/sinks", a.token()).json()) {
+                    if (n.path("sink").asText().startsWith("realm:siem:") && n.path("lastError").asText().contains("loopback")) {
+                        refusedState[0] = n;
+                        return n.path("attempts").asInt() > 1;
+                    }
+                }
+                return false;
+            });
+            assertEquals(0, refusedState[0].get("deliveredSeq").asLong(), "the new destination's cursor never moved: " + refusedState[0]);
+            assertFalse(receiver.firstArrivals().contains(roleSeq), "the record after the switch never reached the receiver");
+        }
+    }
+
     private static String sixSinks(String url) {
         List<String> s = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
