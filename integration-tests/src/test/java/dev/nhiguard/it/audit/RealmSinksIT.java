@@ -357,6 +357,66 @@ class RealmSinksIT {
         }
     }
 
+    @Test
+    void aSyslogRealmSinkGetsItsRealmsRecordsOverTcp(KeycloakTarget keycloak) throws Exception {
+        AuditRealms a = new AuditRealms(keycloak);
+        String realm = createRealm(a, "realm-sinks-syslog");
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
+        List<JsonNode> received = Collections.synchronizedList(new ArrayList<>());
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread reader = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (java.net.Socket socket = server.accept(); java.io.InputStream in = socket.getInputStream()) {
+                        String frame;
+                        while ((frame = AuditSyslogIT.readFrame(in)) != null) {
+                            java.util.regex.Matcher m = AuditSyslogIT.HEADER.matcher(frame);
+                            if (m.matches()) {
+                                received.add(AuditRealms.JSON.readTree(m.group(3)));
+                            }
+                        }
+                    } catch (IOException e) {
+                        // connection closed; accept the next one
+                    }
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            String port = Integer.toString(server.getLocalPort());
+            String path = a.base(realm) + "/audit-chain/realm-sinks";
+            HttpAdmin.Response tlsRefused = a.http.put(path, login(a, realm, "rita"),
+                    "{\"sinks\":[{\"id\":\"logs\",\"type\":\"syslog\",\"url\":\"syslog+tls://127.0.0.1:" + port + "\"}]}");
+            assertEquals(400, tlsRefused.status(), tlsRefused.body());
+            assertTrue(tlsRefused.json().path("error_description").asText().contains("not in the server's allow-list"), tlsRefused.body());
+
+            JsonNode cr = held(a.http.put(path, login(a, realm, "rita"),
+                    "{\"sinks\":[{\"id\":\"logs\",\"type\":\"syslog\",\"url\":\"syslog://127.0.0.1:" + port + "\"}]}"));
+            approveAndApply(a, realm, cr);
+            assertEquals("syslog://127.0.0.1:" + port, realmSinks(a, realm).get("sinks").get(0).get("url").asText());
+            assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"syslog-role\"}").status());
+            long head = a.headSeq(realm);
+            AuditWebhookIT.await("realm records up to " + head + " arrived over syslog", () -> {
+                synchronized (received) {
+                    return received.stream().anyMatch(n -> n.path("seq").asLong() == head && !n.has("checkpoint"));
+                }
+            });
+            List<Long> firsts = new ArrayList<>();
+            synchronized (received) {
+                for (JsonNode n : received) {
+                    String id = n.has("checkpoint") ? n.get("checkpoint").path("realmId").asText() : n.path("realmId").asText();
+                    assertEquals(realmId, id, n.toString());
+                    if (!n.has("checkpoint") && !firsts.contains(n.get("seq").asLong())) {
+                        firsts.add(n.get("seq").asLong());
+                    }
+                }
+            }
+            List<Long> expected = new ArrayList<>();
+            for (long s = 1; s <= head; s++) {
+                expected.add(s);
+            }
+            assertEquals(expected, firsts.subList(0, (int) head), "every record, in order");
+        }
+    }
+
     private static String sixSinks(String url) {
         List<String> s = new ArrayList<>();
         for (int i = 0; i < 6; i++) {

@@ -275,7 +275,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Format of the syslog sink's message bodies.").defaultValue("native").add()
                 .property().name("realm-sinks-allowed-destinations").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
                 .helpText("Where realms may configure sinks of their own (PUT audit-chain/realm-sinks): scheme://host[:port] entries, "
-                        + "scheme http or https, host an exact name, *.suffix or an IP literal, port a number or * (default: the scheme's). "
+                        + "scheme http, https, syslog or syslog+tls, host an exact name, *.suffix or an IP literal, port a number or * (default: the scheme's). "
                         + "Empty (the default): realm sinks are off. A name must resolve to public addresses only, unless they lie in "
                         + "realm-sinks-allowed-networks; an IP literal entry allows that address as it is.").add()
                 .property().name("realm-sinks-allowed-networks").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)

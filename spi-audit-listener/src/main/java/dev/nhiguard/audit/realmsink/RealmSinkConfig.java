@@ -36,13 +36,13 @@ public final class RealmSinkConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Set<String> TOP = Set.of("sinks");
-    private static final Set<String> FIELDS = Set.of("id", "type", "url", "format", "secret", "secretRef");
+    private static final Set<String> FIELDS = Set.of("id", "type", "url", "format", "secret", "secretRef", "tlsTrust");
+    private static final int MAX_TRUST_CHARS = 65536;
     /** Sink types of the server that are not available per realm, and why. */
     private static final java.util.Map<String, String> SERVER_ONLY = java.util.Map.of(
             "file", "writes files on the server's disk",
             "log", "writes into the server's log",
-            "kafka", "Kafka brokers hand the client further addresses (advertised listeners) no allow-list can check",
-            "syslog", "not yet available per realm");
+            "kafka", "Kafka brokers hand the client further addresses (advertised listeners) no allow-list can check");
 
     /** Bad input, with the field it concerns. */
     public static final class Invalid extends RuntimeException {
@@ -54,10 +54,16 @@ public final class RealmSinkConfig {
     }
 
     /**
-     * One sink as written: {@code secret} is the clear secret, {@link #MASK} (keep the stored one),
-     * or null when {@code secretRef} (a sealed secret, as stored) is given instead.
+     * One sink as written. A webhook: {@code secret} is the clear secret, {@link #MASK} (keep the
+     * stored one), or null when {@code secretRef} (a sealed secret, as stored) is given instead. A
+     * syslog sink ({@code syslog://host:port}, or {@code syslog+tls://host:port}, RFC 5425) has no
+     * secret; {@code tlsTrust} holds the PEM certificates it trusts (null: the JVM's default trust).
      */
-    public record Sink(String id, String type, URI url, SinkFormat format, String secret, String secretRef) {
+    public record Sink(String id, String type, URI url, SinkFormat format, String secret, String secretRef, String tlsTrust) {
+
+        public boolean webhook() {
+            return "webhook".equals(type);
+        }
 
         /** The key of its delivery state: a new destination starts its own cursor. */
         public String stateKey() {
@@ -65,7 +71,7 @@ public final class RealmSinkConfig {
         }
 
         public Sink withSecretRef(String ref) {
-            return new Sink(id, type, url, format, null, ref);
+            return new Sink(id, type, url, format, null, ref, tlsTrust);
         }
     }
 
@@ -115,10 +121,10 @@ public final class RealmSinkConfig {
             if (SERVER_ONLY.containsKey(type)) {
                 throw new Invalid("'" + at + ".type' " + type + " is not available as a realm sink: " + SERVER_ONLY.get(type));
             }
-            if (!type.equals("webhook")) {
-                throw new Invalid("'" + at + ".type' must be webhook, is '" + type + "'");
+            if (!type.equals("webhook") && !type.equals("syslog")) {
+                throw new Invalid("'" + at + ".type' must be webhook or syslog, is '" + type + "'");
             }
-            URI url = url(text(s, "url", at, true), at);
+            URI url = type.equals("webhook") ? url(text(s, "url", at, true), at) : syslogUrl(text(s, "url", at, true), at);
             String formatText = text(s, "format", at, false);
             SinkFormat format;
             try {
@@ -128,6 +134,20 @@ public final class RealmSinkConfig {
             }
             String secret = text(s, "secret", at, false);
             String secretRef = text(s, "secretRef", at, false);
+            String tlsTrust = text(s, "tlsTrust", at, false);
+            if (type.equals("syslog")) {
+                if (secret != null || secretRef != null) {
+                    throw new Invalid("'" + at + ".secret' does not apply to a syslog sink");
+                }
+                if (tlsTrust != null) {
+                    checkTrust(tlsTrust, url, at);
+                }
+                out.add(new Sink(id, type, url, format, null, null, tlsTrust));
+                continue;
+            }
+            if (tlsTrust != null) {
+                throw new Invalid("'" + at + ".tlsTrust' applies to syslog+tls sinks only");
+            }
             if ((secret == null) == (secretRef == null)) {
                 throw new Invalid("'" + at + ".secret' is required (the webhook's signing secret: whsec_<base64> or at least 16 characters; "
                         + MASK + " keeps the stored one)");
@@ -135,7 +155,7 @@ public final class RealmSinkConfig {
             if (secret != null && !secret.equals(MASK)) {
                 checkSecret(secret, at);
             }
-            out.add(new Sink(id, type, url, format, secret, secretRef));
+            out.add(new Sink(id, type, url, format, secret, secretRef, null));
         }
         return out;
     }
@@ -145,11 +165,16 @@ public final class RealmSinkConfig {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode a = root.putArray("sinks");
         for (Sink s : sinks) {
-            if (s.secretRef() == null) {
-                throw new IllegalStateException("sink " + s.id() + " has no sealed secret");
+            ObjectNode o = a.addObject().put("id", s.id()).put("type", s.type()).put("url", s.url().toString())
+                    .put("format", s.format().name().toLowerCase(Locale.ROOT));
+            if (s.webhook()) {
+                if (s.secretRef() == null) {
+                    throw new IllegalStateException("sink " + s.id() + " has no sealed secret");
+                }
+                o.put("secretRef", s.secretRef());
+            } else if (s.tlsTrust() != null) {
+                o.put("tlsTrust", s.tlsTrust());
             }
-            a.addObject().put("id", s.id()).put("type", s.type()).put("url", s.url().toString())
-                    .put("format", s.format().name().toLowerCase(Locale.ROOT)).put("secretRef", s.secretRef());
         }
         return root.toString();
     }
@@ -159,8 +184,13 @@ public final class RealmSinkConfig {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode a = root.putArray("sinks");
         for (Sink s : sinks) {
-            a.addObject().put("id", s.id()).put("type", s.type()).put("url", s.url().toString())
-                    .put("format", s.format().name().toLowerCase(Locale.ROOT)).put("secret", MASK);
+            ObjectNode o = a.addObject().put("id", s.id()).put("type", s.type()).put("url", s.url().toString())
+                    .put("format", s.format().name().toLowerCase(Locale.ROOT));
+            if (s.webhook()) {
+                o.put("secret", MASK);
+            } else if (s.tlsTrust() != null) {
+                o.put("tlsTrust", s.tlsTrust()); // certificates: public
+            }
         }
         return root;
     }
@@ -181,6 +211,42 @@ public final class RealmSinkConfig {
             }
         } else if (secret.length() < 16) {
             throw new Invalid("'" + at + ".secret' must be whsec_<base64> or at least 16 characters");
+        }
+    }
+
+    /** {@code syslog://host:port} (TCP) or {@code syslog+tls://host:port} (RFC 5425); nothing after the port. */
+    private static URI syslogUrl(String text, String at) {
+        URI u;
+        try {
+            u = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new Invalid("'" + at + ".url' is not a valid URL");
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("syslog") && !scheme.equals("syslog+tls")) {
+            throw new Invalid("'" + at + ".url' of a syslog sink must be syslog://host:port or syslog+tls://host:port");
+        }
+        if (u.isOpaque() || u.getHost() == null || u.getPort() < 0 || u.getRawUserInfo() != null
+                || !(u.getRawPath() == null || u.getRawPath().isEmpty()) || u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new Invalid("'" + at + ".url' of a syslog sink must be syslog://host:port or syslog+tls://host:port, nothing more");
+        }
+        return u;
+    }
+
+    private static void checkTrust(String pem, URI url, String at) {
+        if (!"syslog+tls".equalsIgnoreCase(url.getScheme())) {
+            throw new Invalid("'" + at + ".tlsTrust' applies to syslog+tls sinks only");
+        }
+        if (pem.length() > MAX_TRUST_CHARS) {
+            throw new Invalid("'" + at + ".tlsTrust' is longer than " + MAX_TRUST_CHARS + " characters");
+        }
+        try {
+            if (java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEmpty()) {
+                throw new Invalid("'" + at + ".tlsTrust' holds no certificate");
+            }
+        } catch (java.security.cert.CertificateException e) {
+            throw new Invalid("'" + at + ".tlsTrust' must be PEM certificates");
         }
     }
 

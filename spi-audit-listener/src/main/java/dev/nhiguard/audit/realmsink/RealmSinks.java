@@ -10,6 +10,7 @@ import org.keycloak.models.RealmModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.audit.sink.Sink;
+import dev.nhiguard.audit.sink.SyslogSink;
 import dev.nhiguard.audit.sink.WebhookSink;
 import dev.nhiguard.audit.store.RecordSealing;
 
@@ -23,6 +24,9 @@ import dev.nhiguard.audit.store.RecordSealing;
 public final class RealmSinks {
 
     private static final Logger LOG = Logger.getLogger(RealmSinks.class);
+    /** Realm syslog sinks: facility 13 (log audit), HOSTNAME as the server sink's default. */
+    private static final int SYSLOG_FACILITY = 13;
+    private static final String SYSLOG_HOSTNAME = "keycloak";
 
     private final DestinationAllowList allowList;
     private final int maxSinks;
@@ -73,7 +77,8 @@ public final class RealmSinks {
         } catch (RealmSinkConfig.Invalid e) {
             current = List.of(); // an unreadable stored configuration keeps no secret
         }
-        RealmSinkSecrets secrets = asked.isEmpty() ? null : new RealmSinkSecrets(sealing.realmSinkSecretKey(session), realm.getId());
+        RealmSinkSecrets secrets = asked.stream().noneMatch(RealmSinkConfig.Sink::webhook) ? null
+                : new RealmSinkSecrets(sealing.realmSinkSecretKey(session), realm.getId());
         List<RealmSinkConfig.Sink> out = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
             RealmSinkConfig.Sink s = asked.get(i);
@@ -81,6 +86,10 @@ public final class RealmSinks {
             String refusal = allowList.refusal(s.url(), resolver);
             if (refusal != null) {
                 throw new RealmSinkConfig.Invalid("'" + at + ".url' is refused: " + refusal);
+            }
+            if (!s.webhook()) {
+                out.add(s);
+                continue;
             }
             String ref;
             if (s.secretRef() != null) {
@@ -129,6 +138,21 @@ public final class RealmSinks {
         RealmSinkSecrets secrets = new RealmSinkSecrets(sealing.realmSinkSecretKey(session), realm.getId());
         List<Sink> out = new ArrayList<>();
         for (RealmSinkConfig.Sink s : stored) {
+            if (!s.webhook()) {
+                String key = realm.getId() + "\n" + s.stateKey() + "\n" + s.format() + "\n" + s.tlsTrust();
+                Sink syslog;
+                try {
+                    syslog = cache.computeIfAbsent(key, k -> new CheckedSink(s, new SyslogSink(s.url().getHost(), s.url().getPort(),
+                            SYSLOG_FACILITY, SYSLOG_HOSTNAME, s.format(), "syslog+tls".equalsIgnoreCase(s.url().getScheme())
+                                    ? SyslogSink.tlsFactory(s.tlsTrust()) : null)));
+                } catch (IllegalArgumentException e) {
+                    LOG.warnf("realm %s: realm sink %s cannot set up TLS and is not delivered to: %s", realm.getName(), s.id(), e.getMessage());
+                    continue;
+                }
+                used.add(key);
+                out.add(syslog);
+                continue;
+            }
             String secret = s.secretRef() == null ? null : secrets.open(s.secretRef());
             if (secret == null) {
                 LOG.warnf("realm %s: realm sink %s has no secret sealed for this realm; not delivered to", realm.getName(), s.id());

@@ -79,6 +79,50 @@ class RealmSinkConfigTest {
     }
 
     @Test
+    void readsSyslogSinks() throws Exception {
+        RealmSinkConfig.Sink tcp = RealmSinkConfig.parse(sink("\"id\":\"logs\",\"type\":\"syslog\",\"url\":\"syslog://logs.example.com:514\","
+                + "\"format\":\"ocsf\""), 3).get(0);
+        assertFalse(tcp.webhook());
+        assertEquals("logs.example.com", tcp.url().getHost());
+        assertNull(tcp.tlsTrust());
+        String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(selfSigned())
+                + "\n-----END CERTIFICATE-----\n";
+        RealmSinkConfig.Sink tls = RealmSinkConfig.parse("{\"sinks\":[{\"id\":\"logs-tls\",\"type\":\"syslog\",\"url\":\"syslog+tls://logs.example.com:6514\","
+                + "\"tlsTrust\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(pem) + "}]}", 3).get(0);
+        assertEquals(pem.trim(), tls.tlsTrust().trim());
+        String stored = RealmSinkConfig.stored(List.of(tcp, tls));
+        assertEquals(List.of(tcp.stateKey(), tls.stateKey()), RealmSinkConfig.parse(stored, 20).stream().map(RealmSinkConfig.Sink::stateKey).toList());
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"syslog://logs.example.com\"")).contains("syslog://host:port"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"syslog://logs.example.com:514/x\"")).contains("nothing more"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"https://logs.example.com:514\"")).contains("syslog://host:port"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"syslog://logs.example.com:514\",\"secret\":\"" + SECRET + "\""))
+                .contains("does not apply"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"syslog://logs.example.com:514\",\"tlsTrust\":\"x\""))
+                .contains("syslog+tls sinks only"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"syslog\",\"url\":\"syslog+tls://logs.example.com:6514\",\"tlsTrust\":\"not pem\""))
+                .contains("PEM certificates"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https://x.example.com\",\"secret\":\"" + SECRET + "\",\"tlsTrust\":\"x\""))
+                .contains("syslog+tls sinks only"));
+    }
+
+    /** A self-signed certificate's DER, made by the JDK's keytool. */
+    private static byte[] selfSigned() throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("realm-sink-cert");
+        java.nio.file.Path store = dir.resolve("ks.p12");
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-alias", "s", "-keyalg", "EC", "-dname", "CN=logs.example.com", "-keystore", store.toString(), "-storepass", "changeit",
+                "-storetype", "PKCS12", "-validity", "2").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        return ks.getCertificate("s").getEncoded();
+    }
+
+    @Test
     void storedFormCarriesOnlyTheSealedSecretAndShownFormOnlyTheMask() {
         RealmSinkConfig.Sink s = RealmSinkConfig.parse(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https://x.example.com/h\",\"secret\":\"" + SECRET + "\""), 3).get(0);
         assertThrows(IllegalStateException.class, () -> RealmSinkConfig.stored(List.of(s)));
