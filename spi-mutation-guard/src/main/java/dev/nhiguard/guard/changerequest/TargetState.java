@@ -561,8 +561,9 @@ public final class TargetState implements Facts {
     /**
      * The realm's own audit sinks as stored: {@code {"sinks":[…]}} ({@code []} when none). Their
      * secrets are stored sealed by the audit module ({@code secretRef}, never clear), so the image
-     * can carry them and a rollback restores them; text that is not such JSON is kept as
-     * {@code {"unreadable": text}} and compares as it is.
+     * can carry them and a rollback restores them; text that is not such JSON is kept only as its
+     * hash, {@code {"unreadableSha256": hex}} (it could hold anything, a secret in clear too), and
+     * compares by it.
      */
     private JsonNode auditSinks() {
         ObjectNode o = JsonSerialization.mapper.createObjectNode();
@@ -578,9 +579,14 @@ public final class TargetState implements Facts {
                 return o;
             }
         } catch (java.io.IOException e) {
-            // kept as text below
+            // not JSON: kept as its hash below
         }
-        o.put("unreadable", text);
+        try {
+            o.put("unreadableSha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         return o;
     }
 
