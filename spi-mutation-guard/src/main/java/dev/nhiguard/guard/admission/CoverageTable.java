@@ -264,6 +264,7 @@ public final class CoverageTable {
         put(t, AGENT + "review.ReviewsResource#retire", reducing("a reviewer retires an identity: suspends the agent or disables the service account (reversible)"));
         put(t, AGENT + "review.ReviewsResource#run", reducing("runs the review pass now: contains items past their deadline as the stored policy says"));
         put(t, AGENT + "review.ReviewsResource#revalidate", guarded("unclassified-write", "the owner's revalidation gives a narrowed service account back the roles and groups the narrowing took; wants its own operation (nhi-review-revalidate)"));
+        put(t, AUDIT + "AuditChainResource#putRealmSinks", catalogue("where the realm's audit records, checkpoints and sink secrets go", "audit-realm-sinks-update"));
         put(t, AUDIT + "AuditChainResource#prune", guarded("audit-chain-prune", "removes records from the start of the audit chain"));
         return Collections.unmodifiableMap(t);
     }

@@ -65,6 +65,9 @@ public final class Catalogue {
     /** The realm attribute holding the guard policy. */
     public static final String POLICY_ATTRIBUTE = "nhi.guard.policy";
 
+    /** The realm attribute in which the audit module keeps the realm's own sinks (secrets sealed as {@code secretRef}). */
+    public static final String AUDIT_SINKS_ATTRIBUTE = "nhi.audit.sinks";
+
     private static final Catalogue DEFAULT = new Catalogue(build());
 
     private final List<Operation> operations;
@@ -377,6 +380,8 @@ public final class Catalogue {
         ops.add(op("client-registration-access-token", "POST", "/clients/{client}/registration-access-token", CREDENTIAL,
                 false, TargetType.OTHER, null, "Issue a client-registration credential (registration or initial access token)",
                 (v, b, f) -> true));
+        ops.add(op("audit-realm-sinks-update", "PUT", "/audit-chain/realm-sinks", GUARD_CONFIG, false, TargetType.AUDIT_SINKS, null,
+                "Change where the realm's audit records and checkpoints are sent (the realm's own sinks)", (v, b, f) -> true));
         ops.add(op("audit-chain-prune", "POST", "/audit-chain/prune", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "Prune the start of the audit chain", (v, b, f) -> true));
         // --- privilege-reducing inverses: the requests a rollback restores through (never guarded at admission) ---

@@ -83,6 +83,15 @@ final class Rollbacks {
                     yield null;
                 }
             }
+            case "audit-realm-sinks-update" -> {
+                if (!before.path("sinks").isArray()) {
+                    yield null; // the configuration before was unreadable: nothing to restore
+                }
+                String prefix = path.substring(0, path.indexOf("/admin/realms/") + "/admin/realms/".length()) + realm.getName();
+                ObjectNode restore = JSON.createObjectNode();
+                restore.set("sinks", before.get("sinks").deepCopy());
+                yield new Inverse("PUT", prefix + "/audit-chain/realm-sinks", restore);
+            }
             case "service-account-realm-role-grant", "approver-role-grant" ->
                     rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
             case "service-account-client-role-grant" -> {

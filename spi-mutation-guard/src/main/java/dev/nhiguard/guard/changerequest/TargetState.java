@@ -578,6 +578,7 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
+            case AUDIT_SINKS -> auditSinks();
             case AGENT -> AgentImage.of(client(id));
             case DEFINITION -> new Definitions(session, realm).image(id);
             case CLIENTS, OTHER -> null;
@@ -647,6 +648,38 @@ public final class TargetState implements Facts {
                 .sorted(Comparator.comparing(l -> l.getIdentityProvider()))
                 .forEach(l -> links.addObject().put("identityProvider", l.getIdentityProvider())
                         .put("userId", l.getUserId()).put("userName", l.getUserName()));
+        return o;
+    }
+
+    /**
+     * The realm's own audit sinks as stored: {@code {"sinks":[…]}} ({@code []} when none). Their
+     * secrets are stored sealed by the audit module ({@code secretRef}, never clear), so the image
+     * can carry them and a rollback restores them; text that is not such JSON is kept only as its
+     * hash, {@code {"unreadableSha256": hex}} (it could hold anything, a secret in clear too), and
+     * compares by it.
+     */
+    private JsonNode auditSinks() {
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        String text = realm.getAttribute(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (text == null || text.isBlank()) {
+            o.putArray("sinks");
+            return o;
+        }
+        try {
+            JsonNode parsed = JsonSerialization.mapper.readTree(text);
+            if (parsed != null && parsed.path("sinks").isArray()) {
+                o.set("sinks", parsed.get("sinks"));
+                return o;
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: kept as its hash below
+        }
+        try {
+            o.put("unreadableSha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         return o;
     }
 
