@@ -190,6 +190,30 @@ class AttackDecisionsIT {
                 () -> assertEquals(409, applyB.status(), "B was reviewed against the target before A: " + applyB.body()),
                 () -> assertEquals(grants, now.path("directAccessGrantsEnabled").asBoolean()),
                 () -> assertEquals(lifespan, now.path("attributes").path("access.token.lifespan").asText()));
+
+        // P, approved and applied after A, turns direct access grants around; then a rollback of A.
+        com.fasterxml.jackson.databind.node.ObjectNode repP = now.deepCopy();
+        repP.put("directAccessGrantsEnabled", !grants);
+        HttpAdmin.Response p = r.http.put(r.admin + "/clients/" + client, r.token("mallory"), repP.toString());
+        AttackRealm.assertHeld(p, "client update P");
+        approveByAnnAndBen(r, p.json());
+        assertEquals(200, r.apply(p.json().path("id").asText(), r.token("mallory")).status());
+        HttpAdmin.Response rb = rollback(r, a.json().path("id").asText(), r.token("mallory"));
+        assertEquals(201, rb.status(), rb.body());
+        String rbId = rb.json().path("id").asText();
+        String shownDiff = r.changeRequest(rbId).path("diff").toString();
+        approveByAnnAndBen(r, rb.json());
+        HttpAdmin.Response applyRb = r.apply(rbId, r.token("mallory"));
+        JsonNode rolledBack = r.read("/clients/" + client);
+        boolean pReverted = rolledBack.path("directAccessGrantsEnabled").asBoolean() == grants;
+        assertAll(
+                () -> assertEquals(200, applyRb.status(), applyRb.body()),
+                () -> assertEquals(original.path("attributes").path("access.token.lifespan").asText(),
+                        rolledBack.path("attributes").path("access.token.lifespan").asText(), "A's lifespan (" + lifespan
+                        + ") rolled back; rollback request: " + r.changeRequest(rbId)),
+                // Whatever the rollback does beyond A, the approvers were shown it.
+                () -> assertTrue(!pReverted || shownDiff.contains("directAccessGrantsEnabled"),
+                        "the rollback of A also reverted P without showing it: " + shownDiff));
     }
 
     @Test
@@ -200,6 +224,11 @@ class AttackDecisionsIT {
         String id = cr.path("id").asText();
         String digest = cr.path("digest").asText();
         HttpAdmin.Response own = r.approve(id, digest, r.token("mallory"));
+        // A digest of another request (one mallory holds identically a moment later) approves nothing.
+        JsonNode twin = heldGrantOfX(r);
+        HttpAdmin.Response wrongDigest = r.approve(id, twin.path("digest").asText().equals(digest) ? "0" + digest
+                : twin.path("digest").asText(), r.token("ben"));
+        r.http.post(r.guard + "/change-requests/" + twin.path("id").asText() + "/cancel", r.token("mallory"), null);
         HttpAdmin.Response ann1 = r.approve(id, digest, r.token("ann"));
         HttpAdmin.Response ann2 = r.approve(id, digest, r.token("ann"));
         // ann applies and mallory applies: one approval of two is not enough.
@@ -209,12 +238,36 @@ class AttackDecisionsIT {
         r.http.post(r.guard + "/change-requests/" + id + "/cancel", r.token("mallory"), null);
         assertAll(
                 () -> assertEquals(403, own.status(), "mallory approving her own request: " + own.body()),
+                () -> assertEquals(409, wrongDigest.status(), "approving with another digest: " + wrongDigest.body()),
                 () -> assertEquals(200, ann1.status(), ann1.body()),
                 () -> assertEquals(409, ann2.status(), "ann approving twice: " + ann2.body()),
                 () -> assertEquals(409, applyAnn.status(), applyAnn.body()),
                 () -> assertEquals(409, applyMallory.status(), applyMallory.body()),
                 () -> assertEquals("PENDING", after.path("state").asText(), after.toString()),
                 () -> assertEquals(1, after.path("approvals").size(), after.toString()),
+                () -> assertFalse(saHoldsX(r), "sa-target holds x"));
+    }
+
+    /** An approved request cancelled and asked again: the approvals stay with the first, nothing is applied. */
+    @Test
+    void approvalsDoNotCarryOverToARecreatedRequest(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        withoutX(r);
+        JsonNode first = heldGrantOfX(r);
+        approveByAnnAndBen(r, first);
+        HttpAdmin.Response cancel = r.http.post(r.guard + "/change-requests/" + first.path("id").asText() + "/cancel",
+                r.token("mallory"), null);
+        JsonNode again = heldGrantOfX(r);
+        HttpAdmin.Response applyFirst = r.apply(first.path("id").asText(), r.token("mallory"));
+        HttpAdmin.Response applyAgain = r.apply(again.path("id").asText(), r.token("mallory"));
+        JsonNode againAfter = r.changeRequest(again.path("id").asText());
+        r.http.post(r.guard + "/change-requests/" + again.path("id").asText() + "/cancel", r.token("mallory"), null);
+        assertAll(
+                () -> assertEquals(200, cancel.status(), cancel.body()),
+                () -> assertEquals(409, applyFirst.status(), "applying the cancelled request: " + applyFirst.body()),
+                () -> assertEquals(409, applyAgain.status(), "applying the recreated request: " + applyAgain.body()),
+                () -> assertEquals(0, againAfter.path("approvals").size(), againAfter.toString()),
+                () -> assertEquals("PENDING", againAfter.path("state").asText()),
                 () -> assertFalse(saHoldsX(r), "sa-target holds x"));
     }
 
