@@ -70,7 +70,7 @@ final class Rollbacks {
     private static Inverse inverse(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
         String path = cr.getPath();
         return switch (cr.getOperation()) {
-            case "client-update" -> new Inverse("PUT", path, clientRep(before));
+            case "client-update" -> new Inverse("PUT", path, clearAdded(clientRep(before), body));
             case "privileged-user-update" -> new Inverse("PUT", path, fieldsOf(before.path("user"), body));
             case "realm-security-settings" -> new Inverse("PUT", path, fieldsOf(before, body));
             case "realm-events-config" -> new Inverse("PUT", path, before);
@@ -182,6 +182,23 @@ final class Rollbacks {
             keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);
         }
         rep.remove("access");
+        return rep;
+    }
+
+    /**
+     * Attributes the request added that the before-image lacks, set to "" so that Keycloak clears
+     * them (it keeps an attribute an update body leaves out; "" is how its console clears one).
+     * Without this, rolling back an update that added, say, a token lifespan left it in place.
+     */
+    private static ObjectNode clearAdded(ObjectNode rep, JsonNode body) {
+        if (body != null && body.path("attributes") instanceof ObjectNode asked) {
+            ObjectNode attrs = rep.with("attributes");
+            asked.fieldNames().forEachRemaining(k -> {
+                if (!attrs.has(k) && !TargetState.isSecretAttribute(k)) {
+                    attrs.put(k, "");
+                }
+            });
+        }
         return rep;
     }
 
