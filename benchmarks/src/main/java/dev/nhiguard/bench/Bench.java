@@ -36,7 +36,7 @@ public final class Bench {
     static final String SECURITY_PROFILE = "--spi-security-profile--default--name=nhi-agent-security-profile";
 
     /** Requests of each kind sent to each server before the first measured round. */
-    private static final int WARM_UP_REQUESTS = 1000;
+    private static final int WARM_UP_REQUESTS = 2000;
 
     private int rounds = 5;
     private int requests = 300;
