@@ -70,7 +70,7 @@ public final class AuditChainStore {
 
     /**
      * Stages drafts of user events in the current transaction: plain inserts into
-     * {@code NHI_AUDIT_STAGED}, no lock, written when the transaction commits. They enter the chain when {@link #sequenceStaged}
+     * {@code NHI_AUDIT_STAGED}, no lock, written when the transaction flushes. They enter the chain when {@link #sequenceStaged}
      * moves them. A draft whose sealed record could exceed {@code maxRecordBytes} is refused
      * here, so every staged row can be sequenced.
      */
@@ -93,8 +93,8 @@ public final class AuditChainStore {
             e.setContent(content);
             em.persist(e);
         }
-        // No flush of its own: the rows are written by the commit that follows (the change's own
-        // rows were flushed before them), one flush fewer per token.
+        // No flush of its own: the rows are written with the change's own rows by the commit's
+        // flush (or by the append's flush when the transaction also appends), one flush fewer per token.
     }
 
     /**
