@@ -30,13 +30,119 @@ public final class Canonical {
         }
     }
 
-    /** The RFC 8785 canonical form of a JSON tree. */
+    /**
+     * The RFC 8785 canonical form of a JSON tree. The records the chain seals hold strings,
+     * booleans, nulls and integers, which are written straight from the tree (members sorted by
+     * UTF-16 code units, strings escaped as RFC 8785 says); a tree with anything else (a
+     * fraction, an integer beyond 2^53, a surrogate in a string) takes the reference
+     * implementation's path, text and back, so the output is the library's in every case.
+     */
     public static String canonicalize(JsonNode node) {
+        StringBuilder out = new StringBuilder(512);
+        if (write(node, out)) {
+            return out.toString();
+        }
         try {
             return canonicalize(JSON.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final long MAX_EXACT = 1L << 53;
+
+    /** Writes {@code node} canonically; false when it holds something only the library writes. */
+    private static boolean write(JsonNode node, StringBuilder out) {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                String[] names = new String[node.size()];
+                java.util.Iterator<String> it = node.fieldNames();
+                for (int i = 0; i < names.length; i++) {
+                    names[i] = it.next();
+                }
+                java.util.Arrays.sort(names); // String order is UTF-16 code-unit order
+                out.append('{');
+                for (int i = 0; i < names.length; i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    if (!string(names[i], out)) {
+                        return false;
+                    }
+                    out.append(':');
+                    if (!write(node.get(names[i]), out)) {
+                        return false;
+                    }
+                }
+                out.append('}');
+                return true;
+            }
+            case ARRAY -> {
+                out.append('[');
+                for (int i = 0; i < node.size(); i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    if (!write(node.get(i), out)) {
+                        return false;
+                    }
+                }
+                out.append(']');
+                return true;
+            }
+            case STRING -> {
+                return string(node.textValue(), out);
+            }
+            case BOOLEAN -> {
+                out.append(node.booleanValue());
+                return true;
+            }
+            case NULL -> {
+                out.append("null");
+                return true;
+            }
+            case NUMBER -> {
+                if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+                    return false;
+                }
+                long v = node.longValue();
+                if (v > MAX_EXACT || v < -MAX_EXACT) {
+                    return false;
+                }
+                out.append(v); // an integer below 2^53 is its own ES6 number form
+                return true;
+            }
+            default -> {
+                return false; // binary, POJO, missing
+            }
+        }
+    }
+
+    private static boolean string(String s, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                    } else if (Character.isSurrogate(c)) {
+                        return false;
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+        return true;
     }
 
     /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code text}. */

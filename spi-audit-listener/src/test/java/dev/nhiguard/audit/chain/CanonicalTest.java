@@ -70,4 +70,59 @@ class CanonicalTest {
         // FIPS 180-2 test vector "abc"
         assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Canonical.sha256Hex("abc"));
     }
+
+    /** The tree writer and the reference library agree on every tree, the RFC's own examples included. */
+    @Test
+    void treeWriterMatchesTheLibrary() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Random random = new java.util.Random(8785);
+        for (int i = 0; i < 3000; i++) {
+            com.fasterxml.jackson.databind.JsonNode tree = json.createObjectNode().set("v", randomNode(json, random, 0));
+            assertEquals(Canonical.canonicalize(json.writeValueAsString(tree)), Canonical.canonicalize(tree), tree.toString());
+        }
+        String rfc = "{\"\\u20ac\":\"Euro\",\"\\r\":\"CR\",\"\\ud83d\\ude00\":\"Emoji\",\"1\":[1E30,4.50,6,2e-3,9007199254740993,-0],"
+                + "\"s\":\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\\u007f\\u2028\"}";
+        assertEquals(Canonical.canonicalize(rfc), Canonical.canonicalize(json.readTree(rfc)));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode randomNode(com.fasterxml.jackson.databind.ObjectMapper json,
+            java.util.Random r, int depth) {
+        var f = json.getNodeFactory();
+        switch (depth > 3 ? 2 + r.nextInt(6) : r.nextInt(8)) {
+            case 0: {
+                var o = f.objectNode();
+                for (int i = r.nextInt(6); i > 0; i--) {
+                    o.set(randomString(r), randomNode(json, r, depth + 1));
+                }
+                return o;
+            }
+            case 1: {
+                var a = f.arrayNode();
+                for (int i = r.nextInt(5); i > 0; i--) {
+                    a.add(randomNode(json, r, depth + 1));
+                }
+                return a;
+            }
+            case 2: return f.textNode(randomString(r));
+            case 3: return f.numberNode(r.nextBoolean() ? r.nextLong() : (long) r.nextInt());
+            case 4: return f.numberNode(r.nextBoolean() ? r.nextDouble() * 1e6 : (double) r.nextInt(1000));
+            case 5: return f.booleanNode(r.nextBoolean());
+            case 6: return f.nullNode();
+            default: return f.numberNode(r.nextInt(3) == 0 ? (1L << 53) + r.nextInt(3) - 1 : -(1L << 53) - r.nextInt(2));
+        }
+    }
+
+    private static String randomString(java.util.Random r) {
+        char[] pool = {'a', 'Z', '0', '"', '\\', '/', '\b', '\f', '\n', '\r', '\t', '\u0000', '\u001f', '\u007f', '\u0080',
+                '\u00f6', '\u20ac', '\u2028', '\ufb33', '\uffff', ' ', '\''};
+        StringBuilder b = new StringBuilder();
+        for (int i = r.nextInt(8); i > 0; i--) {
+            if (r.nextInt(10) == 0) {
+                b.append("\ud83d\ude00"); // a surrogate pair
+            } else {
+                b.append(pool[r.nextInt(pool.length)]);
+            }
+        }
+        return b.toString();
+    }
 }

@@ -98,9 +98,18 @@ public final class Endpoints {
 
     /** One routed method of a resource class: its template compiled for sub-resource methods and for locators. */
     public record Candidate(Method method, String template, Pattern resourcePattern, Pattern locatorPattern,
-            List<String> names, int literals, int regexVars, String httpMethod) {
+            List<String> names, int literals, int regexVars, String httpMethod, String literalPrefix) {
         public boolean isLocator() {
             return httpMethod == null;
+        }
+
+        /**
+         * Whether the remaining path can match at all: both patterns begin with the template's
+         * characters before its first variable, quoted, so a path that does not start with them
+         * cannot match. Skips the regular expression for most candidates; decides nothing itself.
+         */
+        boolean mayMatch(String remaining) {
+            return remaining.startsWith(literalPrefix);
         }
 
         /** The pattern a remaining path is matched with: {@code T(/)?} or, for a locator, {@code T(/.*)?}. */
@@ -140,6 +149,9 @@ public final class Endpoints {
         for (int depth = 0; depth < MAX_DEPTH; depth++) {
             List<Match> matches = new ArrayList<>();
             for (Candidate c : CANDIDATES.get(type)) {
+                if (!c.mayMatch(remaining)) {
+                    continue;
+                }
                 Matcher m = c.pattern().matcher(remaining);
                 if (m.matches()) {
                     matches.add(new Match(c, m));
@@ -292,7 +304,8 @@ public final class Endpoints {
         // Inner groups of custom variable regexes must not shift the numbering: make them non-capturing.
         String body = nonCapturing(regex.toString(), names.size());
         return new Candidate(method, template, Pattern.compile(body + "(/)?"), Pattern.compile(body + "(/.*)?"),
-                List.copyOf(names), literals, regexVars, http);
+                List.copyOf(names), literals, regexVars, http,
+                template.indexOf('{') < 0 ? template : template.substring(0, template.indexOf('{')));
     }
 
     /** Rewrites capturing groups inside variable regexes as non-capturing, keeping one group per variable. */
