@@ -35,11 +35,20 @@ public final class Bench {
      */
     static final String SECURITY_PROFILE = "--spi-security-profile--default--name=nhi-agent-security-profile";
 
-    /** Requests of each kind sent to each server before the first measured round. */
-    private static final int WARM_UP_REQUESTS = 2000;
+    /**
+     * Warm-up: each server runs unmeasured rounds until its CPU per request has settled (the
+     * last {@link #STEADY_ROUNDS} rounds within {@link #STEADY_SPREAD} of each other) and at
+     * least {@link #MIN_WARM_UP} requests of each kind have run. With the full JIT a server needs
+     * thousands of requests before C2 has compiled the hot paths; measured earlier, its CPU per
+     * request is still falling and the ratios say more about the JIT than about the code.
+     */
+    private static final int MIN_WARM_UP = 6000;
+    private static final int MAX_WARM_UP = 60000;
+    private static final int STEADY_ROUNDS = 3;
+    private static final double STEADY_SPREAD = 1.10;
 
     private int rounds = 5;
-    private int requests = 300;
+    private int requests = 1000;
     private int concurrency = 4;
     private final Set<String> only = new LinkedHashSet<>(List.of("admin", "tokens"));
 
@@ -92,8 +101,8 @@ public final class Bench {
     }
 
     private void adminLatency(Servers servers, Report report) {
-        warmUp(servers.plain);
-        warmUp(servers.guarded);
+        warmUp(servers, servers.plain);
+        warmUp(servers, servers.guarded);
         List<Sample> plain = new ArrayList<>();
         List<Sample> guarded = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
@@ -120,11 +129,38 @@ public final class Bench {
                 median(guarded, Sample::writeCpuMillis), "ms");
     }
 
-    /** Runs the measured requests until the JIT has compiled them: at least {@link #WARM_UP_REQUESTS}. */
-    private void warmUp(DistributionKeycloak server) {
-        for (int done = 0; done < WARM_UP_REQUESTS; done += requests) {
-            adminSample(server);
+    /** Runs unmeasured admin rounds until the server's CPU per read and per write has settled. */
+    private void warmUp(Servers servers, DistributionKeycloak server) {
+        List<Double> reads = new ArrayList<>();
+        List<Double> writes = new ArrayList<>();
+        int done = 0;
+        while (done < MAX_WARM_UP && (done < MIN_WARM_UP || !steady(reads) || !steady(writes))) {
+            Sample s = adminSample(server);
+            reads.add(s.readCpuMillis());
+            writes.add(s.writeCpuMillis());
+            done += requests;
         }
+        System.out.printf("warm-up %s: %d reads and writes, last rounds' CPU per write %s ms%s%n", servers.name(server), done,
+                last(writes), steady(reads) && steady(writes) ? "" : " (NOT settled: figures below are not steady-state)");
+    }
+
+    /** Whether the last {@link #STEADY_ROUNDS} values lie within {@link #STEADY_SPREAD} of each other. */
+    static boolean steady(List<Double> values) {
+        if (values.size() < STEADY_ROUNDS) {
+            return false;
+        }
+        List<Double> tail = values.subList(values.size() - STEADY_ROUNDS, values.size());
+        double min = tail.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double max = tail.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return min > 0 && max / min <= STEADY_SPREAD;
+    }
+
+    private static String last(List<Double> values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values.subList(Math.max(0, values.size() - STEADY_ROUNDS), values.size())) {
+            b.append(b.length() == 0 ? "" : ", ").append(String.format("%.2f", v));
+        }
+        return b.toString();
     }
 
     private Sample adminSample(DistributionKeycloak server) {
@@ -155,10 +191,8 @@ public final class Bench {
     }
 
     private void tokenThroughput(Servers servers, Report report) throws Exception {
-        for (int done = 0; done < WARM_UP_REQUESTS; done += requests) {
-            tokensPerSecond(servers.plain);
-            tokensPerSecond(servers.guarded);
-        }
+        warmUpTokens(servers, servers.plain);
+        warmUpTokens(servers, servers.guarded);
         List<Throughput> plain = new ArrayList<>();
         List<Throughput> guarded = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
@@ -174,6 +208,18 @@ public final class Bench {
                 median(guarded, Throughput::tokensPerSecond), "/s");
         report.add("server CPU per token", median(plain, Throughput::cpuMillisPerToken),
                 median(guarded, Throughput::cpuMillisPerToken), "ms");
+    }
+
+    /** Runs unmeasured token rounds until the server's CPU per token has settled. */
+    private void warmUpTokens(Servers servers, DistributionKeycloak server) throws Exception {
+        List<Double> cpu = new ArrayList<>();
+        int done = 0;
+        while (done < MAX_WARM_UP && (done < MIN_WARM_UP || !steady(cpu))) {
+            cpu.add(tokensPerSecond(server).cpuMillisPerToken());
+            done += requests;
+        }
+        System.out.printf("warm-up %s: %d tokens, last rounds' CPU per token %s ms%s%n", servers.name(server), done, last(cpu),
+                steady(cpu) ? "" : " (NOT settled: figures below are not steady-state)");
     }
 
     private Throughput tokensPerSecond(DistributionKeycloak server) throws Exception {

@@ -20,6 +20,11 @@ final class Servers implements AutoCloseable {
         this.guarded = guarded;
     }
 
+    /** "plain" or "nhi-guard", for what the benchmark prints. */
+    String name(DistributionKeycloak server) {
+        return server == plain ? "plain" : "nhi-guard";
+    }
+
     static Servers start(List<String> guardedExtraArgs) {
         Path realms = Path.of(required("nhi.realms.dir"));
         Path target = Path.of(required("nhi.bench.target"));
