@@ -307,6 +307,25 @@ class RealmSinksIT {
             held(a.http.put(a.base(realm), login(a, realm, "rita"), rep.toString()));
             assertEquals(0, realmSinks(a, realm).get("sinks").size());
 
+            // ... but one carrying a clear secret (or no JSON) is refused: the attribute would keep it in clear
+            int heldBefore = a.http.get(guard, a.token()).json().size();
+            String clearSecret = "clear-realm-attribute-secret-0123456789";
+            for (String value : new String[] {
+                    "{\"sinks\":[{\"id\":\"x\",\"type\":\"webhook\",\"url\":\"" + receiver.url()
+                            + "\",\"format\":\"native\",\"secret\":\"" + clearSecret + "\"}]}",
+                    "{\"sinks\":[{\"id\":\"x\",\"type\":\"webhook\",\"url\":\"" + receiver.url()
+                            + "\",\"format\":\"native\",\"Secret\":\"" + clearSecret + "\"}]}",
+                    "not json " + clearSecret}) {
+                ((ObjectNode) rep.get("attributes")).put("nhi.audit.sinks", value);
+                HttpAdmin.Response r = a.http.put(a.base(realm), login(a, realm, "rita"), rep.toString());
+                assertEquals(400, r.status(), r.body());
+                assertTrue(r.json().path("error_description").asText().contains("audit-chain/realm-sinks"), r.body());
+            }
+            assertEquals(heldBefore, a.http.get(guard, a.token()).json().size(), "a refused realm update is not held");
+            assertFalse(a.http.get(guard, a.token()).body().contains(clearSecret), "no change request carries the clear secret");
+            assertFalse(a.http.get(a.base(realm), a.token()).body().contains(clearSecret), "the realm does not");
+            assertEquals(0, realmSinks(a, realm).get("sinks").size());
+
             // a valid configuration, applied, then rolled back: the realm sink is gone again
             JsonNode cr = held(a.http.put(path, login(a, realm, "rita"), sinks("siem", receiver.url(), SECRET)));
             approveAndApply(a, realm, cr);

@@ -186,11 +186,16 @@ public final class Admission {
         if (!rp.startsWith("admin", "realms", realm.getName())) {
             return refused(400, "invalid_request", "path must start with /admin/realms/" + realm.getName() + "/");
         }
-        if (policy.guardsNothing()) {
+        // A realm whose policy guards nothing still keeps sink secrets out of its attributes.
+        boolean mayWriteAuditSinks = body != null && body.path("attributes").has(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (policy.guardsNothing() && !mayWriteAuditSinks) {
             return new Pass();
         }
         Endpoints.Resolution resolution = Endpoints.resolve(RealmAdminResource.class, rp, 3, method,
                 new ExtensionLocator(s, realm, auth));
+        if (policy.guardsNothing() && !(resolution instanceof Endpoints.Resolved)) {
+            return new Pass();
+        }
         TargetState state = new TargetState(s, realm, policy.approverRole());
         String rel = rp.join(3);
         List<Match> effects;
@@ -222,6 +227,13 @@ public final class Admission {
             } catch (KeycloakReading.Unreadable e) {
                 return refused(400, "invalid_request", e.getMessage());
             }
+            String sinksWrite = auditSinksWrittenOutsideTheirEndpoint(resolved.method(), normalized, realm);
+            if (sinksWrite != null) {
+                return refused(400, "invalid_request", sinksWrite);
+            }
+            if (policy.guardsNothing()) {
+                return new Pass();
+            }
             Optional<Coverage> coverage = CoverageTable.of(resolved.method().getDeclaringClass().getName(),
                     resolved.method().getName());
             if (coverage.isEmpty()) {
@@ -241,6 +253,57 @@ public final class Admission {
             return new Pass();
         }
         return new Guarded(policy, effects, normalized, state);
+    }
+
+    /**
+     * Why a realm update must not set the realm's audit sinks attribute to the value it carries,
+     * or null. The audit module's endpoint ({@code PUT audit-chain/realm-sinks}) stores a sink's
+     * secret only encrypted ({@code secretRef}); a realm update stores the attribute as sent, so a
+     * {@code secret} in it would stay in clear in the realm, where every later realm read, export
+     * and before-image shows it. Such a value, or one that is not JSON, is refused; a value without
+     * clear secrets (the stored one sent back by the console, a changed destination) goes on to
+     * the guard's usual classification (held), and delivery checks its destinations again.
+     */
+    static String auditSinksWrittenOutsideTheirEndpoint(java.lang.reflect.Method method, JsonNode body, RealmModel realm) {
+        String owner = method.getDeclaringClass().getSimpleName();
+        if (body == null || !method.getName().equals("updateRealm")
+                || !(owner.equals("RealmAdminResource") || owner.equals("UIRealmResource"))) {
+            return null;
+        }
+        JsonNode sent = body.path("attributes").path(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (sent.isMissingNode() || sent.isNull()
+                || (sent.isTextual() && sent.textValue().equals(realm.getAttribute(Catalogue.AUDIT_SINKS_ATTRIBUTE)))) {
+            return null;
+        }
+        JsonNode value;
+        try {
+            value = sent.isTextual() ? KeycloakReading.mapper().readTree(sent.textValue()) : null;
+        } catch (java.io.IOException e) {
+            value = null;
+        }
+        if (value == null || !value.isContainerNode() || carriesClearSecret(value)) {
+            return "The realm attribute " + Catalogue.AUDIT_SINKS_ATTRIBUTE + " holds sink secrets only encrypted: set "
+                    + "the realm's sinks through PUT /admin/realms/" + realm.getName() + "/audit-chain/realm-sinks";
+        }
+        return null;
+    }
+
+    private static boolean carriesClearSecret(JsonNode node) {
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                if (field.getKey().equalsIgnoreCase("secret") || carriesClearSecret(field.getValue())) {
+                    return true;
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (carriesClearSecret(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
