@@ -340,6 +340,27 @@ class RealmSinksIT {
     }
 
     @Test
+    void aRealmWhosePolicyGuardsNothingStillRefusesAClearSinkSecretInItsAttributes(KeycloakTarget keycloak) throws Exception {
+        AuditRealms a = new AuditRealms(keycloak);
+        String name = "realm-sinks-unguarded-" + UUID.randomUUID().toString().substring(0, 8);
+        ObjectNode created = AuditRealms.JSON.createObjectNode();
+        created.put("realm", name);
+        created.put("enabled", true);
+        created.putObject("attributes").put("nhi.guard.policy", "{\"guardedOperations\":[]}");
+        assertEquals(201, a.http.post("/admin/realms", a.token(), created.toString()).status());
+
+        ObjectNode rep = (ObjectNode) a.http.get(a.base(name), a.token()).json();
+        rep.put("displayName", "Unguarded");
+        assertEquals(204, a.http.put(a.base(name), a.token(), rep.toString()).status(), "an ordinary realm update passes");
+        String clearSecret = "clear-secret-in-an-unguarded-realm-42";
+        ((ObjectNode) rep.get("attributes")).put("nhi.audit.sinks", sinks("x", "https://siem.example/in", clearSecret));
+        HttpAdmin.Response r = a.http.put(a.base(name), a.token(), rep.toString());
+        assertEquals(400, r.status(), r.body());
+        assertFalse(a.http.get(a.base(name), a.token()).body().contains(clearSecret));
+        assertEquals("Unguarded", a.http.get(a.base(name), a.token()).json().path("displayName").asText());
+    }
+
+    @Test
     void aConfigurationWrittenAroundTheEndpointIsCheckedAgainAtDelivery(KeycloakTarget keycloak) throws Exception {
         AuditRealms a = new AuditRealms(keycloak);
         String realm = createRealm(a, "realm-sinks-bypass");
