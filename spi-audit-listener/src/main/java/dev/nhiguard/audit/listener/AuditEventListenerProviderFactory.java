@@ -31,7 +31,6 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
 
     private AuditConfig config;
     /** How long the sequencer gathers commits before it moves them into the chain as one batch. */
-    static final long SEQUENCER_GATHER_MILLIS = 25;
 
     private Sequencer sequencer;
     /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
@@ -52,7 +51,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
         metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
         if (config.tokenEventsBatched()) {
             sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(),
-                    SEQUENCER_GATHER_MILLIS, 2);
+                    config.sequencerGatherMillis(), 2);
         }
         factory.register(event -> {
             if (!(event instanceof PostMigrationEvent)) {

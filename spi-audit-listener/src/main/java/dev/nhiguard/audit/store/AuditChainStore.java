@@ -126,13 +126,47 @@ public final class AuditChainStore {
         // Staged rows were sealed when staged; sealing again changes nothing (and covers rows staged
         // by an earlier version).
         appendLocked(realmId, head, drafts, Integer.MAX_VALUE, redactor);
-        int deleted = em.createQuery("delete from AuditStagedEntity s where s.id in :ids").setParameter("ids", ids).executeUpdate();
+        int deleted = deleteStaged(ids);
         if (deleted != ids.size()) {
             // Rows are read under the head-row lock, so no other sequencer can have taken them.
             throw new IllegalStateException("sequenced " + ids.size() + " staged rows of realm " + realmId
                     + " but deleted " + deleted);
         }
         return rows.size();
+    }
+
+    /** Ids per delete statement: a fixed number, so every delete is the same statement. */
+    private static final int DELETE_CHUNK = 16;
+    private static final String DELETE_STAGED = deleteStatement(DELETE_CHUNK);
+
+    /** Native SQL: Hibernate translates a JPQL bulk delete anew on every execution. */
+    private static String deleteStatement(int n) {
+        // {h-schema}: Hibernate's placeholder for the schema Keycloak's persistence unit uses (--db-schema).
+        StringBuilder q = new StringBuilder("delete from {h-schema}NHI_AUDIT_STAGED where ID in (");
+        for (int i = 1; i <= n; i++) {
+            q.append(i == 1 ? "" : ", ").append('?').append(i);
+        }
+        return q.append(')').toString();
+    }
+
+    /**
+     * Deletes staged rows by id, {@link #DELETE_CHUNK} ids per statement (a short chunk repeats its
+     * first id): one statement text for every batch size, which the database parses from its cache.
+     */
+    private int deleteStaged(List<String> ids) {
+        int deleted = 0;
+        for (int from = 0; from < ids.size(); from += DELETE_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + DELETE_CHUNK));
+            jakarta.persistence.Query q = em.createNativeQuery(DELETE_STAGED)
+                    // Hibernate's hint naming what the statement touches: without it, a native statement
+                    // counts as touching every table (a flush and a cache clean-up of every entity).
+                    .setHint("org.hibernate.query.native.spaces", AuditStagedEntity.class);
+            for (int i = 0; i < DELETE_CHUNK; i++) {
+                q.setParameter(i + 1, chunk.get(i < chunk.size() ? i : 0));
+            }
+            deleted += q.executeUpdate();
+        }
+        return deleted;
     }
 
     /** How many user events of the realm are staged and not yet in the chain. */
