@@ -58,6 +58,9 @@ public final class Inventory {
     /** When the registry last set an agent's key binding. */
     public static final String BINDING_AT = "nhi.agent.binding.at";
 
+    /** Above this many ids, {@link #entries} reads the whole realm once instead of an IN list. */
+    static final int IN_LIST = 1000;
+
     private final KeycloakSession session;
     private final RealmModel realm;
     private final Map<String, Set<RoleModel>> expanded = new HashMap<>();
@@ -71,27 +74,43 @@ public final class Inventory {
 
     /** Every service-account client of the realm, ordered by clientId. */
     public List<InventoryEntry> all() {
+        return entries(null);
+    }
+
+    /**
+     * The entries of the given service-account clients (ids; null = every one of the realm),
+     * ordered by clientId; clients that are gone or have no service account are left out. A
+     * fixed number of queries for a list of up to {@value #IN_LIST} ids, one realm-wide pass above.
+     */
+    public List<InventoryEntry> entries(java.util.Collection<String> clientUuids) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
-        List<Object[]> users = em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
-                + " where u.realmId = :realm and u.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList();
-        Map<String, List<String>> directRoleIds = pairs(em.createQuery("select m.user.id, m.roleId from UserRoleMappingEntity m"
-                + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList());
-        Map<String, List<String>> groupIds = pairs(em.createQuery("select m.user.id, m.groupId from UserGroupMembershipEntity m"
-                + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList());
+        boolean some = clientUuids != null && clientUuids.size() <= IN_LIST;
+        if (clientUuids != null && clientUuids.isEmpty()) {
+            return List.of();
+        }
+        String sa = some ? " and u.serviceAccountClientLink in :ids" : " and u.serviceAccountClientLink is not null";
+        String saOfMapping = some ? " and m.user.serviceAccountClientLink in :ids" : " and m.user.serviceAccountClientLink is not null";
+        List<Object[]> users = restrict(em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
+                + " where u.realmId = :realm" + sa, Object[].class), some, clientUuids).getResultList();
+        Map<String, List<String>> directRoleIds = pairs(restrict(em.createQuery("select m.user.id, m.roleId from UserRoleMappingEntity m"
+                + " where m.user.realmId = :realm" + saOfMapping, Object[].class), some, clientUuids).getResultList());
+        Map<String, List<String>> groupIds = pairs(restrict(em.createQuery("select m.user.id, m.groupId from UserGroupMembershipEntity m"
+                + " where m.user.realmId = :realm" + saOfMapping, Object[].class), some, clientUuids).getResultList());
         Map<String, Object[]> usage = new HashMap<>();
-        for (Object[] row : em.createQuery("select u.clientId, u.lastUsed, u.lastEvent from ClientUsageEntity u where u.realmId = :realm",
-                Object[].class).setParameter("realm", realm.getId()).getResultList()) {
+        for (Object[] row : restrict(em.createQuery("select u.clientId, u.lastUsed, u.lastEvent from ClientUsageEntity u where u.realmId = :realm"
+                + (some ? " and u.clientId in :ids" : ""), Object[].class), some, clientUuids).getResultList()) {
             usage.put((String) row[0], row);
         }
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         Instant now = AgentClock.now(session, realm);
         narrowed = RiskNarrowing.narrowedClients(session, realm);
 
+        Set<String> wanted = clientUuids == null || some ? null : new HashSet<>(clientUuids);
         List<InventoryEntry> out = new ArrayList<>(users.size());
         for (Object[] u : users) {
+            if (wanted != null && !wanted.contains((String) u[1])) {
+                continue;
+            }
             ClientModel client = realm.getClientById((String) u[1]);
             if (client == null) {
                 continue;
@@ -103,6 +122,12 @@ public final class Inventory {
         }
         out.sort(Comparator.comparing(InventoryEntry::clientId));
         return out;
+    }
+
+    private <T> jakarta.persistence.TypedQuery<T> restrict(jakarta.persistence.TypedQuery<T> q, boolean some,
+                                                           java.util.Collection<String> ids) {
+        q.setParameter("realm", realm.getId());
+        return some ? q.setParameter("ids", ids) : q;
     }
 
     private InventoryEntry entry(ClientModel client, Long saCreated, List<String> roleIds, List<String> groups,
