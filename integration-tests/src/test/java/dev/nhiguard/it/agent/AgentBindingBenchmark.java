@@ -40,7 +40,7 @@ class AgentBindingBenchmark {
     static final int REQUESTS = Integer.getInteger("nhi.bench.requests", 2000);
     static final int ROUNDS = Integer.getInteger("nhi.bench.rounds", 3);
     static final int ACCOUNTS = Integer.getInteger("nhi.bench.accounts", 10_000);
-    static final int IMPORT_CHUNK = Integer.getInteger("nhi.bench.import.chunk", 250);
+    static final int IMPORT_CHUNK = Integer.getInteger("nhi.bench.import.chunk", 100);
     static final int IMPORT_THREADS = Integer.getInteger("nhi.bench.import.threads", 2);
 
     @Test

@@ -58,34 +58,98 @@ public final class InventoryIndex {
     }
 
     /**
-     * Marks one client's row for recomputation, in the caller's transaction. Every writer takes
-     * the realm's state row first (here, in {@link #realmChanged} and in a refresh), so writers of
-     * the index never wait on each other in opposite orders.
+     * Marks one client's row for recomputation. The marks of a transaction are collected and
+     * written once, just before it commits (see {@link Marks}), so an import raising thousands of
+     * events does not run thousands of statements (each would flush the persistence context).
      */
     public static void touch(KeycloakSession session, String realmId, String clientUuid) {
-        if (lockRealm(session, realmId)) {
-            em(session).createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid = :id")
-                    .setParameter("id", clientUuid).executeUpdate();
-        }
+        Marks.of(session).touch(realmId, clientUuid);
     }
 
     /** Marks the realm for one full pass before its next page (many rows may have changed). */
     public static void realmChanged(KeycloakSession session, String realmId) {
-        em(session).createQuery("update InventoryRealmEntity s set s.stale = s.stale + 1 where s.realmId = :realm")
-                .setParameter("realm", realmId).executeUpdate();
+        Marks.of(session).realmChanged(realmId);
     }
 
     /** Drops a deleted client's row. */
     public static void removed(KeycloakSession session, String realmId, String clientUuid) {
-        if (lockRealm(session, realmId)) {
-            em(session).createQuery("delete from " + ROW + " r where r.clientUuid = :id").setParameter("id", clientUuid).executeUpdate();
-        }
+        Marks.of(session).removed(realmId, clientUuid);
     }
 
-    /** Locks the realm's state row until the transaction ends; false if the realm has no index yet (nothing to mark). */
-    private static boolean lockRealm(KeycloakSession session, String realmId) {
-        return em(session).createQuery("update InventoryRealmEntity s set s.stale = s.stale where s.realmId = :realm")
-                .setParameter("realm", realmId).executeUpdate() > 0;
+    /**
+     * The index marks of one session's transaction, written in its prepare phase (same database
+     * transaction, before the commit). Every writer of the index takes the realm's state row
+     * first (a no-op update), here and in a refresh, so writers never wait on each other in
+     * opposite orders. A realm without an index yet needs no marks: its first page builds it.
+     */
+    static final class Marks extends org.keycloak.models.AbstractKeycloakTransaction {
+        private static final String ATTRIBUTE = Marks.class.getName();
+        private final KeycloakSession session;
+        private final Map<String, java.util.Set<String>> touched = new LinkedHashMap<>();
+        private final Map<String, java.util.Set<String>> gone = new LinkedHashMap<>();
+        private final java.util.Set<String> stale = new java.util.LinkedHashSet<>();
+
+        private Marks(KeycloakSession session) {
+            this.session = session;
+        }
+
+        static Marks of(KeycloakSession session) {
+            Marks m = session.getAttribute(ATTRIBUTE, Marks.class);
+            if (m == null) {
+                m = new Marks(session);
+                session.setAttribute(ATTRIBUTE, m);
+                session.getTransactionManager().enlistPrepare(m);
+            }
+            return m;
+        }
+
+        void touch(String realmId, String clientUuid) {
+            touched.computeIfAbsent(realmId, k -> new java.util.TreeSet<>()).add(clientUuid);
+        }
+
+        void realmChanged(String realmId) {
+            stale.add(realmId);
+        }
+
+        void removed(String realmId, String clientUuid) {
+            gone.computeIfAbsent(realmId, k -> new java.util.TreeSet<>()).add(clientUuid);
+        }
+
+        @Override
+        protected void commitImpl() {
+            session.removeAttribute(ATTRIBUTE);
+            java.util.Set<String> realms = new java.util.TreeSet<>(touched.keySet());
+            realms.addAll(gone.keySet());
+            realms.addAll(stale);
+            EntityManager em = em(session);
+            for (String realmId : realms) {
+                if (em.createQuery("update InventoryRealmEntity s set s.stale = s.stale" + (stale.contains(realmId) ? " + 1" : "")
+                        + " where s.realmId = :realm").setParameter("realm", realmId).executeUpdate() == 0) {
+                    continue;
+                }
+                for (List<String> ids : chunks(gone.getOrDefault(realmId, java.util.Set.of()))) {
+                    em.createQuery("delete from " + ROW + " r where r.clientUuid in :ids").setParameter("ids", ids).executeUpdate();
+                }
+                for (List<String> ids : chunks(touched.getOrDefault(realmId, java.util.Set.of()))) {
+                    em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid in :ids")
+                            .setParameter("ids", ids).executeUpdate();
+                }
+            }
+        }
+
+        @Override
+        protected void rollbackImpl() {
+            session.removeAttribute(ATTRIBUTE);
+        }
+
+        private static List<List<String>> chunks(java.util.Set<String> ids) {
+            List<String> all = new ArrayList<>(ids);
+            List<List<String>> out = new ArrayList<>();
+            for (int i = 0; i < all.size(); i += 500) {
+                out.add(all.subList(i, Math.min(all.size(), i + 500)));
+            }
+            return out;
+        }
     }
 
     /** Drops a deleted realm's rows and state. */
