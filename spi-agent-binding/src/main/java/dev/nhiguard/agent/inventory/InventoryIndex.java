@@ -360,14 +360,16 @@ public final class InventoryIndex {
     /** Recomputes every row of the realm from the models; writes only the rows that differ. */
     private void fullPass() {
         EntityManager em = em(session);
+        Map<String, Integer> seen = pendingCounts(em);
+        // Entries first: model loads run queries, and each query would dirty-check every managed row.
+        List<InventoryEntry> entries = new Inventory(session, realm).all();
         Map<String, InventoryRowEntity> rows = new LinkedHashMap<>();
         for (InventoryRowEntity r : em.createQuery("select r from " + ROW + " r where r.realmId = :realm", InventoryRowEntity.class)
                 .setParameter("realm", realm.getId()).getResultList()) {
             rows.put(r.getClientUuid(), r);
         }
-        Map<String, Integer> seen = pendingCounts(em);
         int changed = 0;
-        for (InventoryEntry e : new Inventory(session, realm).all()) {
+        for (InventoryEntry e : entries) {
             IndexRow truth = IndexRow.of(realm.getId(), e);
             InventoryRowEntity r = rows.remove(e.id());
             if (r == null) {
