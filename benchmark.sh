@@ -32,6 +32,11 @@ case "${1:-}" in
     -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
+# Both servers run as an operator runs Keycloak: the full JIT and Keycloak's own heap sizing
+# (the test harness defaults to C1 only and a small heap, for fast start-up of test servers).
+export JAVA_OPTS_APPEND="${JAVA_OPTS_APPEND:--XX:+TieredCompilation}"
+export JAVA_OPTS_KC_HEAP="${JAVA_OPTS_KC_HEAP:--XX:MaxRAMPercentage=70 -XX:MinRAMPercentage=70 -XX:InitialRAMPercentage=50}"
+
 # Later arguments win, so the user's --rounds/--requests override the mode's defaults.
 mvn -B -q -Pbench -DskipTests -pl benchmarks -am verify \
     -Dbench.main="$main" -Dbench.args="${args[*]} $*"

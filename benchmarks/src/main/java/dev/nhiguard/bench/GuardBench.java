@@ -65,7 +65,7 @@ final class GuardBench {
 
     /** The requester regenerates the secret directly (plain Keycloak answers 200). */
     private Stats directSample(DistributionKeycloak server, int n) {
-        HttpAdmin http = server.http();
+        HttpAdmin http = server.http().http1();
         long[] times = new long[n];
         String token = null;
         String path = null;
@@ -84,7 +84,7 @@ final class GuardBench {
 
     /** The requester's write is held, an approver approves its digest, the requester applies it. */
     private Guarded guardedSample(DistributionKeycloak server, int n) {
-        HttpAdmin http = server.http();
+        HttpAdmin http = server.http().http1();
         long[] create = new long[n];
         long[] approve = new long[n];
         long[] apply = new long[n];

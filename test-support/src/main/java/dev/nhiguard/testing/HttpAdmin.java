@@ -25,10 +25,7 @@ public final class HttpAdmin {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
-    private final HttpClient client = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final HttpClient client;
 
     /** Whether admin calls say {@code Prefer: respond-async} (so a held write answers 202). */
     private final boolean respondAsync;
@@ -38,17 +35,34 @@ public final class HttpAdmin {
      * answers {@code 202 Accepted} with its change request, which is what most tests assert on.
      */
     public HttpAdmin(URI base) {
-        this(base, true);
+        this(base, true, newClient(HttpClient.Version.HTTP_2));
     }
 
-    private HttpAdmin(URI base, boolean respondAsync) {
+    private HttpAdmin(URI base, boolean respondAsync, HttpClient client) {
         this.base = base;
         this.respondAsync = respondAsync;
+        this.client = client;
+    }
+
+    private static HttpClient newClient(HttpClient.Version version) {
+        return HttpClient.newBuilder()
+                .version(version)
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /** Admin calls without {@code Prefer}, as kcadm.sh, the admin client or the console send them. */
     public HttpAdmin synchronous() {
-        return new HttpAdmin(base, false);
+        return new HttpAdmin(base, false, client);
+    }
+
+    /**
+     * The same calls over HTTP/1.1 with keep-alive connections, as curl, kcadm.sh and most token
+     * clients speak to Keycloak (the default client upgrades cleartext connections to HTTP/2).
+     */
+    public HttpAdmin http1() {
+        return new HttpAdmin(base, respondAsync, newClient(HttpClient.Version.HTTP_1_1));
     }
 
     /** A response with its body read as text, and as JSON where it is JSON. */

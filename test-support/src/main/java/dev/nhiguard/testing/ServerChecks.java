@@ -38,14 +38,14 @@ public final class ServerChecks {
 
     /**
      * The ERROR lines the suite provokes on purpose. Keycloak's partial import logs
-     * {@code KC-SERVICES0037 Error creating <name>} (ERROR, before rethrowing) for an item that
-     * fails: {@code BackstopIT} names the items the mutation guard's model backstop must refuse
+     * {@code KC-SERVICES0037 Error creating <name>} or {@code KC-SERVICES0036 Error overwriting
+     * <name>} (ERROR, before rethrowing) for an item that fails: {@code BackstopIT} names the items the mutation guard's model backstop must refuse
      * {@code backstop-refused-…}; {@code PartialImportGroupsIT} names {@code pathless-…} the
      * groups without {@code path} that make Keycloak's own {@code GroupsPartialImport} throw a
      * NullPointerException, which Keycloak also logs as an uncaught server error. Only those
      * lines are allowed.
      */
-    private static final Pattern EXPECTED_ERROR = Pattern.compile("KC-SERVICES0037: Error creating (backstop-refused-|pathless-)"
+    private static final Pattern EXPECTED_ERROR = Pattern.compile("KC-SERVICES00(36: Error overwriting|37: Error creating) (backstop-refused-|pathless-)"
             + "|Uncaught server error: java\\.lang\\.NullPointerException: .*GroupsPartialImport\\.findGroupModel");
 
     private ServerChecks() {

@@ -81,7 +81,11 @@ class AuditChainApiIT {
         HttpAdmin.Response missing = a.http.get(a.base(realm) + "/audit-chain/records/999999", a.token());
         assertEquals(404, missing.status(), missing.body());
         assertEquals(405, a.http.delete(a.base(realm) + "/audit-chain/records/1", a.token()).status(), "records cannot be deleted");
-        assertEquals(405, a.http.put(a.base(realm) + "/audit-chain/records/1", a.token(), "{}").status(), "records cannot be edited");
+        JsonNode first = a.http.get(a.base(realm) + "/audit-chain/records/1", a.token()).json();
+        // Keycloak's JAX-RS answers 404 rather than 405 since the resource has a PUT of its own (realm-sinks)
+        int put = a.http.put(a.base(realm) + "/audit-chain/records/1", a.token(), "{}").status();
+        assertTrue(put == 405 || put == 404, "records cannot be edited: " + put);
+        assertEquals(first, a.http.get(a.base(realm) + "/audit-chain/records/1", a.token()).json());
     }
 
     @Test

@@ -65,4 +65,29 @@ class BackstopIT {
         assertEquals("[]", http.get(A + "/users?exact=true&username=service-account-backstop-refused-sa", cara).json().toString());
     }
 
+    @Test
+    void partialImportCannotLinkAnIdentityProviderAccountToAnOwner(KeycloakTarget keycloak) {
+        HttpAdmin http = keycloak.http();
+        String cara = StepUpAndExpiryIT.token(http, "guard-backstop", "cara");
+        // backstop-refused-owen owns sa-y (client attributes nhi.owner.*) and holds no admin or
+        // approver role. Overwriting him by partial import (left unguarded by this realm's policy)
+        // with a linked account of the realm's identity provider would let whoever controls that
+        // account sign in as the owner: the backstop refuses the link at the model.
+        String owen = "0b5e0000-0000-4000-8000-00000000a001";
+        HttpAdmin.Response refused = http.post(A + "/partialImport", cara, "{\"ifResourceExists\":\"OVERWRITE\",\"users\":[{"
+                + "\"id\":\"" + owen + "\",\"username\":\"backstop-refused-owen\",\"enabled\":true,"
+                + "\"email\":\"owen@guard-backstop.test\",\"federatedIdentities\":[{\"identityProvider\":\"ext\","
+                + "\"userId\":\"ext-owen\",\"userName\":\"owen-at-ext\"}]}]}");
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("change_refused", refused.json().path("error").asText(), refused.body());
+        assertEquals("[]", http.get(A + "/users/" + owen + "/federated-identity", cara).json().toString(), "no link may exist");
+
+        // The same import for a user who owns nothing passes: the refusal is about ownership.
+        HttpAdmin.Response plain = http.post(A + "/partialImport", cara, "{\"ifResourceExists\":\"OVERWRITE\",\"users\":[{"
+                + "\"username\":\"pi-linked-user\",\"enabled\":true,\"federatedIdentities\":[{\"identityProvider\":\"ext\","
+                + "\"userId\":\"ext-plain\",\"userName\":\"plain-at-ext\"}]}]}");
+        assertEquals(200, plain.status(), plain.body());
+        String plainId = http.get(A + "/users?exact=true&username=pi-linked-user", cara).json().get(0).path("id").asText();
+        assertEquals(1, http.get(A + "/users/" + plainId + "/federated-identity", cara).json().size());
+    }
 }

@@ -135,6 +135,7 @@ class DenyByDefaultIT {
                 row("client-registration-access-token", "POST",
                         c -> "/clients/" + c.client("sa-imp") + "/registration-access-token", c -> null),
                 row("audit-chain-prune", "POST", c -> "/audit-chain/prune", c -> "{}"),
+                row("audit-realm-sinks-update", "PUT", c -> "/audit-chain/realm-sinks", c -> "{\"sinks\":[]}"),
                 row("unclassified-write", "POST",
                         c -> "/clients/" + c.client("cover-authz") + "/authz/resource-server/policy/role",
                         c -> "{\"name\":\"dd-policy\"}"),

@@ -16,6 +16,10 @@ import org.keycloak.Config;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
+import dev.nhiguard.audit.realmsink.DestinationAllowList;
+import dev.nhiguard.audit.realmsink.RealmSinkConfig;
+import dev.nhiguard.audit.realmsink.RealmSinkDelivery;
+import dev.nhiguard.audit.realmsink.RealmSinks;
 import dev.nhiguard.audit.sink.FileSink;
 import dev.nhiguard.audit.sink.KafkaSink;
 import dev.nhiguard.audit.sink.LogSink;
@@ -33,7 +37,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
                    SinkRunner sinks, int sinkIntervalSeconds,
                    boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds,
-                   int metricsReadIntervalSeconds) {
+                   int metricsReadIntervalSeconds, RealmSinks realmSinks, RealmSinkDelivery realmSinkDelivery) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
             "CLIENT_LOGIN", "CLIENT_LOGIN_ERROR",
@@ -48,6 +52,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
     static final int DEFAULT_SEQUENCER_BATCH = 500;
     static final int DEFAULT_SEQUENCER_INTERVAL = 5;
     static final int DEFAULT_METRICS_READ_INTERVAL = 10;
+    static final int DEFAULT_REALM_SINKS_MAX = 5;
 
     static AuditConfig from(Config.Scope scope) {
         int max = scope.getInt("max-record-bytes", DEFAULT_MAX_RECORD_BYTES);
@@ -140,15 +145,24 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             throw new IllegalArgumentException("metrics-read-interval-seconds must be at least 1");
         }
         Set<String> redactFields = set(scope.getArray("redact-fields"), List.of());
+        RecordSealing sealing = new RecordSealing(redactFields);
+        DestinationAllowList allowList = DestinationAllowList.parse(List.copyOf(set(scope.getArray("realm-sinks-allowed-destinations"), List.of())),
+                List.copyOf(set(scope.getArray("realm-sinks-allowed-networks"), List.of())));
+        int realmSinksMax = scope.getInt("realm-sinks-max", DEFAULT_REALM_SINKS_MAX);
+        if (realmSinksMax < 1 || realmSinksMax > RealmSinkConfig.MAX_SINKS_LIMIT) {
+            throw new IllegalArgumentException("realm-sinks-max must be 1.." + RealmSinkConfig.MAX_SINKS_LIMIT + ", is " + realmSinksMax);
+        }
+        RealmSinks realmSinks = new RealmSinks(allowList, realmSinksMax, sealing, DestinationAllowList.SYSTEM);
         return new AuditConfig(
                 set(scope.getArray("user-event-types"), DEFAULT_USER_EVENT_TYPES),
                 set(scope.getArray("included-realms"), List.of()),
                 set(scope.getArray("excluded-realms"), List.of()),
                 scope.getBoolean("include-representation", true),
-                redactFields, new RecordSealing(redactFields),
+                redactFields, sealing,
                 max, new Checkpoints(every, operatorKey), interval,
                 sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
-                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval, metricsReadInterval);
+                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval, metricsReadInterval, realmSinks,
+                realmSinks.enabled() ? new RealmSinkDelivery(realmSinks, new SinkRunner(List.of(), batch, maxBackoff)) : null);
     }
 
     /** The syslog sink's TLS socket factory, or null for plain TCP. */
@@ -259,6 +273,16 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("Format of the file sink's lines.").defaultValue("native").add()
                 .property().name("syslog-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
                 .helpText("Format of the syslog sink's message bodies.").defaultValue("native").add()
+                .property().name("realm-sinks-allowed-destinations").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("Where realms may configure sinks of their own (PUT audit-chain/realm-sinks): scheme://host[:port] entries, "
+                        + "scheme http, https, syslog or syslog+tls, host an exact name, *.suffix or an IP literal, port a number or * (default: the scheme's). "
+                        + "Empty (the default): realm sinks are off. A name must resolve to public addresses only, unless they lie in "
+                        + "realm-sinks-allowed-networks; an IP literal entry allows that address as it is.").add()
+                .property().name("realm-sinks-allowed-networks").type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("CIDRs (10.20.0.0/16, fd00::/8) that allowed realm sink host names may resolve into although they are "
+                        + "loopback, link-local or private. Default: none.").add()
+                .property().name("realm-sinks-max").type(ProviderConfigProperty.INTEGER_TYPE)
+                .helpText("Most sinks a realm may configure (1-20).").defaultValue(DEFAULT_REALM_SINKS_MAX).add()
                 .property().name("log-sink-format").type(ProviderConfigProperty.LIST_TYPE).options("native", "cloudevents", "ocsf")
                 .helpText("Format of the log sink's lines.").defaultValue("native").add()
                 .build();

@@ -69,6 +69,12 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                     long interval = config.sequencerIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, sequencer::sweep, interval), interval, "nhi-audit-sequencer");
                 }
+                if (config.realmSinkDelivery() != null) {
+                    long interval = config.sinkIntervalSeconds() * 1000L;
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
+                            s -> config.realmSinkDelivery().deliverAll(s, config.checkpoints(), metrics::sinkDeliveryFailed), interval),
+                            interval, "nhi-audit-realm-sinks");
+                }
                 if (config.sinks() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
@@ -91,6 +97,11 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     /** Largest record in bytes, for records the REST resource appends. */
     public int maxRecordBytes() {
         return config.maxRecordBytes();
+    }
+
+    /** Realms' own sinks: their configuration and the operator's allow-list. */
+    public dev.nhiguard.audit.realmsink.RealmSinks realmSinks() {
+        return config.realmSinks();
     }
 
     /** Ids of the configured push sinks. */
@@ -130,6 +141,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 "max-record-bytes", Integer.toString(config.maxRecordBytes()),
                 "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
                 "token-events", config.tokenEventsBatched() ? "batched" : "inline",
+                "realm-sinks", config.realmSinks().enabled() ? "enabled" : "off",
                 "sinks", config.sinks() == null ? "none"
                         : String.join(",", config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList()));
     }

@@ -90,7 +90,10 @@ final class PendingAppends implements KeycloakTransaction {
      * 409 as it would without the audit chain, instead of being reported as a failed append.
      */
     private void flushTheChange() {
-        if (drafts.isEmpty() && staged.isEmpty()) {
+        if (drafts.isEmpty()) {
+            // Staged records only (user events): nothing is flushed or locked here, so the commit
+            // writes the change and the staged rows together and reports a refused change as
+            // Keycloak would without the audit chain.
             return;
         }
         try {

@@ -137,6 +137,12 @@ public final class AuditMetrics {
             for (String sink : sinkIds) {
                 lagRows.add(MultiGauge.Row.of(Tags.of("realm", realm, "sink", sink), this, m -> m.lag(sink, realm)));
             }
+            // a realm's own sinks (state key realm:<id>:<destination hash>), where that realm has delivery state
+            r.delivered().forEach((sink, byRealm) -> {
+                if (sink.startsWith("realm:") && byRealm.containsKey(realm)) {
+                    lagRows.add(MultiGauge.Row.of(Tags.of("realm", realm, "sink", sink), this, m -> m.lag(sink, realm)));
+                }
+            });
         }
         Set<String> realms = new TreeSet<>(r.heads().keySet());
         realms.addAll(r.staged().keySet());

@@ -8,6 +8,7 @@ import java.util.List;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -24,7 +25,9 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.common.util.Time;
 import org.keycloak.services.ErrorResponseException;
+import org.keycloak.events.admin.OperationType;
 import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,6 +38,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nhiguard.audit.chain.ChainRecords;
 import dev.nhiguard.audit.chain.CheckpointNotes;
 import dev.nhiguard.audit.listener.AuditEventListenerProviderFactory;
+import dev.nhiguard.audit.realmsink.RealmSinkConfig;
 import dev.nhiguard.audit.store.AuditCheckpointEntity;
 import dev.nhiguard.audit.store.Checkpoints;
 import dev.nhiguard.audit.store.SinkStateEntity;
@@ -63,8 +67,11 @@ public final class AuditChainResource {
     private final Checkpoints checkpoints;
     private final AuditEventListenerProviderFactory listener;
 
-    AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+    private final AdminEventBuilder adminEvent;
+
+    AuditChainResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
         this.session = session;
+        this.adminEvent = adminEvent;
         this.realm = realm;
         this.auth = auth;
         AuditEventListenerProviderFactory listener = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
@@ -156,6 +163,44 @@ public final class AuditChainResource {
             actor.put("ipAddress", session.getContext().getConnection().getRemoteAddr());
         }
         return n;
+    }
+
+    /** The realm's own sinks, secrets masked. */
+    @GET
+    @Path("realm-sinks")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode realmSinks() {
+        auth.realm().requireViewEvents();
+        try {
+            return listener.realmSinks().shown(realm);
+        } catch (RealmSinkConfig.Invalid e) {
+            throw new ErrorResponseException("invalid_configuration", "The stored realm sink configuration ("
+                    + RealmSinkConfig.ATTRIBUTE + ") is invalid and not delivered to: " + e.getMessage(), Response.Status.CONFLICT);
+        }
+    }
+
+    /**
+     * Replaces the realm's own sinks (body {@code {"sinks":[…]}}); a destination outside the
+     * server's allow-list, or a name resolving to an address it does not allow, is refused with 400
+     * and nothing changes. The mutation guard holds this write as a change request.
+     */
+    @PUT
+    @Path("realm-sinks")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode putRealmSinks(String body) {
+        auth.realm().requireManageRealm();
+        auth.realm().requireManageEvents();
+        ObjectNode shown;
+        try {
+            shown = listener.realmSinks().replace(session, realm, body);
+        } catch (RealmSinkConfig.Invalid e) {
+            throw badRequest(e.getMessage());
+        }
+        adminEvent.resource("AUDIT_REALM_SINKS").operation(OperationType.UPDATE).resourcePath("audit-chain", "realm-sinks")
+                .representation(shown).success();
+        LOG.debugf("realm sinks of realm %s replaced: %d sink(s)", realm.getName(), shown.path("sinks").size()); // also in the guard's dry runs
+        return shown;
     }
 
     /** Delivery state of the push sinks for this realm. */

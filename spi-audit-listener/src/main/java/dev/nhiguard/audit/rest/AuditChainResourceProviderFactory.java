@@ -24,7 +24,7 @@ public final class AuditChainResourceProviderFactory implements AdminRealmResour
         return new AdminRealmResourceProvider() {
             @Override
             public Object getResource(KeycloakSession s, RealmModel realm, AdminPermissionEvaluator auth, AdminEventBuilder adminEvent) {
-                return new AuditChainResource(s, realm, auth);
+                return new AuditChainResource(s, realm, auth, adminEvent);
             }
 
             @Override

@@ -81,6 +81,11 @@ public final class SinkRunner {
         }
     }
 
+    /** Delivers what the sink has not yet received of one realm's chain, in a transaction of its own (a realm's own sink). */
+    public void deliverOne(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
+        KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId, failed));
+    }
+
     private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
         SinkStateEntity state = lockState(session, em, sink.id(), realmId);

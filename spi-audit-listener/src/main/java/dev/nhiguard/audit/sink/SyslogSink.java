@@ -60,14 +60,30 @@ public final class SyslogSink implements Sink {
      * the JVM's default trust (Keycloak's truststore when it sets it) when no file is given.
      */
     public static SSLSocketFactory tlsFactory(Path trustFile) {
+        if (trustFile == null) {
+            return tlsFactory((String) null);
+        }
         try {
-            if (trustFile == null) {
+            return tlsFactory(Files.readString(trustFile, StandardCharsets.US_ASCII), trustFile.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot set up TLS for the syslog sink: " + e.getMessage(), e);
+        }
+    }
+
+    /** The same from PEM text (a realm sink's {@code tlsTrust}); null: the JVM's default trust. */
+    public static SSLSocketFactory tlsFactory(String pem) {
+        return tlsFactory(pem, "tlsTrust");
+    }
+
+    private static SSLSocketFactory tlsFactory(String pem, String trustFile) {
+        try {
+            if (pem == null) {
                 return SSLContext.getDefault().getSocketFactory();
             }
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             int n = 0;
-            try (InputStream in = Files.newInputStream(trustFile)) {
+            try (InputStream in = new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))) {
                 for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                     trust.setCertificateEntry("syslog-" + n++, c);
                 }

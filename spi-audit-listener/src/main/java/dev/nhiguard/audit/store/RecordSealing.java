@@ -58,6 +58,17 @@ public final class RecordSealing {
         return redactor;
     }
 
+    /** The key realm sinks' secrets are sealed with in the realm attribute (derived from the server key; never stored). */
+    public byte[] realmSinkSecretKey(KeycloakSession session) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(serverKey(session), "HmacSHA256"));
+            return mac.doFinal("nhi-guard/audit-realm-sink-secret/v1".getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
     static byte[] realmKey(byte[] serverKey, String realmId) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

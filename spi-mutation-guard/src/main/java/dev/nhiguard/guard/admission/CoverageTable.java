@@ -99,7 +99,7 @@ public final class CoverageTable {
         // --- clients ---
         put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override"));
         put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override"));
-        put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account client", "client-delete"));
+        put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses or a flow condition", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
         put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
         put(t, KC + "ClientResource#regenerateRegistrationAccessToken", guarded("client-registration-access-token", "a new registration access token lets its holder change the client through client registration"));
@@ -120,9 +120,9 @@ public final class CoverageTable {
         put(t, KC + "ProtocolMappersResource#update", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-update", "client-scope-config"));
         put(t, KC + "ProtocolMappersResource#delete", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-delete", "client-scope-config"));
         put(t, KC + "ScopeMappedResource#addRealmScopeMappings", catalogue("realm-role scope of a service-account client, or of a client scope one uses", "client-scope-mapping-realm-add", "client-scope-config"));
-        put(t, KC + "ScopeMappedResource#deleteRealmScopeMappings", catalogue("realm-role scope removal (privilege-reducing)", "client-scope-mapping-realm-remove", "client-scope-config"));
+        put(t, KC + "ScopeMappedResource#deleteRealmScopeMappings", catalogue("realm-role scope removal: privilege-reducing on a client, but on a client scope a service account uses the last one removed opens the scope to everyone", "client-scope-mapping-realm-remove", "client-scope-config"));
         put(t, KC + "ScopeMappedClientResource#addClientScopeMapping", catalogue("client-role scope of a service-account client, or of a client scope one uses", "client-scope-mapping-client-add", "client-scope-config"));
-        put(t, KC + "ScopeMappedClientResource#deleteClientScopeMapping", catalogue("client-role scope removal (privilege-reducing)", "client-scope-mapping-client-remove", "client-scope-config"));
+        put(t, KC + "ScopeMappedClientResource#deleteClientScopeMapping", catalogue("client-role scope removal: privilege-reducing on a client, but on a client scope a service account uses the last one removed opens the scope to everyone", "client-scope-mapping-client-remove", "client-scope-config"));
 
         // --- client scopes ---
         put(t, KC + "ClientScopesResource#createClientScope", unguarded("a new client scope is used by no client until it is added to one (those adds are classified)"));
@@ -132,12 +132,12 @@ public final class CoverageTable {
         // --- roles ---
         put(t, KC + "RoleContainerResource#createRole", unguarded("a new role is held by nobody; granting it (and composites of held roles) is classified"));
         put(t, KC + "RoleContainerResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
-        put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role", "role-delete"));
+        put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleContainerResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
         put(t, KC + "RoleContainerResource#deleteComposites", reducing("holders of the role lose the composites"));
         put(t, KC + "RoleContainerResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
         put(t, KC + "RoleByIdResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
-        put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role", "role-delete"));
+        put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleByIdResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
         put(t, KC + "RoleByIdResource#deleteComposites", reducing("holders of the role lose the composites"));
         put(t, KC + "RoleByIdResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
@@ -215,7 +215,7 @@ public final class CoverageTable {
         put(t, UI + "RoleMappingDeleteResource#deleteUserRoleMappings", guarded("approver-role-revoke", "the admin console's role unassign, by role id: can revoke the approver role (fewer approvers can reopen bootstrap)"));
         put(t, UI + "RoleMappingDeleteResource#deleteGroupRoleMappings", reducing("the admin console's unassign from a group: members lose the roles"));
         put(t, UI + "RoleMappingDeleteResource#deleteClientRoleMappings", reducing("the admin console's removal of a client's scope mappings"));
-        put(t, UI + "RoleMappingDeleteResource#deleteClientScopeRoleMappings", reducing("the admin console's removal of a client scope's scope mappings"));
+        put(t, UI + "RoleMappingDeleteResource#deleteClientScopeRoleMappings", catalogue("the admin console's removal of a client scope's scope mappings: the last one removed opens a scope a service account uses to everyone", "client-scope-config"));
         put(t, UI + "RoleMappingDeleteResource#deleteCompositeRoles", reducing("the admin console's removal of composites: holders lose them"));
         put(t, KC + "ClearRealmCacheResource#clearRealmCache", unguarded("drops cached realm data; the database is unchanged"));
         put(t, KC + "ClearUserCacheResource#clearUserCache", unguarded("drops cached users; the database is unchanged"));
@@ -264,6 +264,7 @@ public final class CoverageTable {
         put(t, AGENT + "review.ReviewsResource#retire", reducing("a reviewer retires an identity: suspends the agent or disables the service account (reversible)"));
         put(t, AGENT + "review.ReviewsResource#run", reducing("runs the review pass now: contains items past their deadline as the stored policy says"));
         put(t, AGENT + "review.ReviewsResource#revalidate", guarded("unclassified-write", "the owner's revalidation gives a narrowed service account back the roles and groups the narrowing took; wants its own operation (nhi-review-revalidate)"));
+        put(t, AUDIT + "AuditChainResource#putRealmSinks", catalogue("where the realm's audit records, checkpoints and sink secrets go", "audit-realm-sinks-update"));
         put(t, AUDIT + "AuditChainResource#prune", guarded("audit-chain-prune", "removes records from the start of the audit chain"));
         return Collections.unmodifiableMap(t);
     }

@@ -74,7 +74,9 @@ public final class ModelBackstop implements ProviderEventListener {
             if (httpPath(e.getKeycloakSession(), false) != null) {
                 GuardPolicy policy = policyOrNull(e.getRealm());
                 String role = policy == null ? GuardPolicy.DEFAULT_APPROVER_ROLE : policy.approverRole();
-                if (new TargetState(e.getKeycloakSession(), e.getRealm(), role).isPrivilegedUser(e.getUser().getId())) {
+                TargetState target = new TargetState(e.getKeycloakSession(), e.getRealm(), role);
+                // The same users as the catalogue's operation: privileged users and owners of service accounts.
+                if (target.isPrivilegedUser(e.getUser().getId()) || target.isAccountOwner(e.getUser().getId())) {
                     check(e.getKeycloakSession(), e.getRealm(), "privileged-user-idp-link", false);
                 }
             }

@@ -51,12 +51,22 @@ public final class Catalogue {
     /** Fields of a guarded user (privileged or service-account) whose change is not guarded. */
     static final Set<String> USER_HARMLESS_FIELDS = Set.of("firstName", "lastName", "attributes");
 
+    /**
+     * Fields of an owner's user (one who owns a service account or agent and is not otherwise
+     * privileged) whose change is not guarded: besides the harmless ones, {@code enabled}
+     * (disabling an owner latches its agents; enabling does not unlatch them).
+     */
+    static final Set<String> OWNER_HARMLESS_FIELDS = Set.of("firstName", "lastName", "attributes", "enabled");
+
     /** User representation fields Keycloak does not write on update. */
     static final Set<String> USER_READ_ONLY_FIELDS = Set.of("id", "access", "createdTimestamp", "totp",
             "disableableCredentialTypes", "userProfileMetadata", "notBefore");
 
     /** The realm attribute holding the guard policy. */
     public static final String POLICY_ATTRIBUTE = "nhi.guard.policy";
+
+    /** The realm attribute in which the audit module keeps the realm's own sinks (secrets sealed as {@code secretRef}). */
+    public static final String AUDIT_SINKS_ATTRIBUTE = "nhi.audit.sinks";
 
     private static final Catalogue DEFAULT = new Catalogue(build());
 
@@ -149,7 +159,10 @@ public final class Catalogue {
                 "Change a service-account or administration client beyond its name and description, or turn a service account on",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
-                "Delete a service-account or administration client", saClient()));
+                "Delete a service-account or administration client, or a client whose roles gate a client scope a "
+                        + "service account uses (without its gate the scope applies to everyone)",
+                (v, b, f) -> f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client"))
+                        || f.clientRolesAreGates(v.get("client"))));
         ops.add(op("client-secret-regenerate", "POST", "/clients/{client}/client-secret", CREDENTIAL, false,
                 TargetType.CLIENT, "client", "Regenerate a service-account client's secret", saClient()));
         ops.add(op("client-secret-rotated-invalidate", "DELETE", "/clients/{client}/client-secret/rotated", CREDENTIAL,
@@ -202,9 +215,11 @@ public final class Catalogue {
         ops.add(op("privileged-user-update", "PUT", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Change a privileged or service-account user beyond first name, last name and attributes",
                 // The body first: most user updates change only harmless fields, and that needs no role closure.
-                (v, b, f) -> changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                (v, b, f) -> (changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
                                 Set.of())
-                        && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user")))));
+                        && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user"))))
+                        || (changesOutside(b, f.currentUser(v.get("user")), OWNER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                                Set.of()) && f.isAccountOwner(v.get("user")))));
         ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",
                 "Change a service-account user's attributes (user-attribute mappers copy them into its tokens)",
                 (v, b, f) -> b != null && b.path("attributes").isObject() && f.isServiceAccountUser(v.get("user"))
@@ -215,26 +230,26 @@ public final class Catalogue {
                 "Delete a service-account user", saUser()));
         ops.add(op("privileged-user-impersonation", "POST", "/users/{user}/impersonation", RECOVERY, false,
                 TargetType.USER, "user", "Impersonate a privileged user (the session could change its credentials)",
-                privileged()));
+                recoveryGuarded()));
         ops.add(op("brute-force-clear", "DELETE", "/attack-detection/brute-force/users/{user}", RECOVERY, false,
-                TargetType.USER, "user", "Clear the brute-force lockout of a privileged user", privileged()));
+                TargetType.USER, "user", "Clear the brute-force lockout of a privileged user", recoveryGuarded()));
         ops.add(op("brute-force-clear-all", "DELETE", "/attack-detection/brute-force/users", RECOVERY, false,
                 TargetType.OTHER, null, "Clear every brute-force lockout of the realm", (v, b, f) -> true));
         ops.add(op("privileged-user-credential-delete", "DELETE", "/users/{user}/credentials/{credential}", RECOVERY,
-                false, TargetType.USER, "user", "Delete a credential of a privileged user", privileged()));
+                false, TargetType.USER, "user", "Delete a credential of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-credential-move-first", "POST", "/users/{user}/credentials/{credential}/moveToFirst",
-                RECOVERY, false, TargetType.USER, "user", "Reorder credentials of a privileged user", privileged()));
+                RECOVERY, false, TargetType.USER, "user", "Reorder credentials of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-credential-move-after", "POST",
                 "/users/{user}/credentials/{credential}/moveAfter/{previous}", RECOVERY, false, TargetType.USER, "user",
-                "Reorder credentials of a privileged user", privileged()));
+                "Reorder credentials of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-disable-credential-types", "PUT", "/users/{user}/disable-credential-types", RECOVERY,
-                false, TargetType.USER, "user", "Disable credential types of a privileged user", privileged()));
+                false, TargetType.USER, "user", "Disable credential types of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-reset-password", "PUT", "/users/{user}/reset-password", RECOVERY, false,
-                TargetType.USER, "user", "Reset the password of a privileged user", privileged()));
+                TargetType.USER, "user", "Reset the password of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-execute-actions-email", "PUT", "/users/{user}/execute-actions-email", RECOVERY,
-                false, TargetType.USER, "user", "Send an execute-actions email to a privileged user", privileged()));
+                false, TargetType.USER, "user", "Send an execute-actions email to a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-idp-link", "POST", "/users/{user}/federated-identity/{provider}", RECOVERY, false,
-                TargetType.USER, "user", "Link an identity-provider account to a privileged user", privileged()));
+                TargetType.USER, "user", "Link an identity-provider account to a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-idp-unlink", "DELETE", "/users/{user}/federated-identity/{provider}", RECOVERY, true,
                 TargetType.USER, "user", "Unlink an identity-provider account of a privileged user", privileged()));
 
@@ -270,13 +285,16 @@ public final class Catalogue {
                         + "through user-attribute mappers, group attributes)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Change the approver role, or rename a role a guarded subject holds (tokens carry role names)",
+                "Change the approver role, rename a role to the approver role's name, or rename a role a guarded "
+                        + "subject holds (tokens carry role names)",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
                 .alsoAt("PUT", "/roles-by-id/{roleId}")
                 .alsoAt("PUT", "/clients/{client}/roles/{role}"));
         ops.add(op("role-delete", "DELETE", "/roles/{role}", GUARD_CONFIG, false, TargetType.DEFINITION, null,
-                "Delete the approver role",
-                (v, b, f) -> { String id = roleOf(v, f); return id != null && f.isApproverRole(id); })
+                "Delete the approver role, or a role that gates a client scope a service account uses (a client scope "
+                        + "with role scope mappings applies only to their holders, without any to everyone) or a "
+                        + "condition of an authentication flow (a missing role fails the condition)",
+                (v, b, f) -> { String id = roleOf(v, f); return id != null && (f.isApproverRole(id) || f.roleIsAGate(id)); })
                 .alsoAt("DELETE", "/roles-by-id/{roleId}")
                 .alsoAt("DELETE", "/clients/{client}/roles/{role}"));
         ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.DEFINITION, null,
@@ -290,6 +308,11 @@ public final class Catalogue {
                 .alsoAt("DELETE", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
                 .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/realm")
                 .alsoAt("POST", "/client-scopes/{scope}/scope-mappings/clients/{other}")
+                // Removing role scope mappings is not privilege-reducing on a client scope: the last one
+                // removed opens the scope (its mappers, its roles) to every user and service account.
+                .alsoAt("DELETE", "/client-scopes/{scope}/scope-mappings/realm")
+                .alsoAt("DELETE", "/client-scopes/{scope}/scope-mappings/clients/{other}")
+                .alsoAt("POST", "/ui-ext/role-mapping-delete/clientScopes/{scope}")
                 // /client-templates is Keycloak's older name of the same resource
                 .alsoAt("PUT", "/client-templates/{scope}")
                 .alsoAt("DELETE", "/client-templates/{scope}")
@@ -298,7 +321,9 @@ public final class Catalogue {
                 .alsoAt("PUT", "/client-templates/{scope}/protocol-mappers/models/{mapper}")
                 .alsoAt("DELETE", "/client-templates/{scope}/protocol-mappers/models/{mapper}")
                 .alsoAt("POST", "/client-templates/{scope}/scope-mappings/realm")
-                .alsoAt("POST", "/client-templates/{scope}/scope-mappings/clients/{other}"));
+                .alsoAt("POST", "/client-templates/{scope}/scope-mappings/clients/{other}")
+                .alsoAt("DELETE", "/client-templates/{scope}/scope-mappings/realm")
+                .alsoAt("DELETE", "/client-templates/{scope}/scope-mappings/clients/{other}"));
 
         // --- the agent registry ---
         ops.add(op("agent-register", "POST", "/agents", AGENT, false, TargetType.AGENT, null,
@@ -355,6 +380,8 @@ public final class Catalogue {
         ops.add(op("client-registration-access-token", "POST", "/clients/{client}/registration-access-token", CREDENTIAL,
                 false, TargetType.OTHER, null, "Issue a client-registration credential (registration or initial access token)",
                 (v, b, f) -> true));
+        ops.add(op("audit-realm-sinks-update", "PUT", "/audit-chain/realm-sinks", GUARD_CONFIG, false, TargetType.AUDIT_SINKS, null,
+                "Change where the realm's audit records and checkpoints are sent (the realm's own sinks)", (v, b, f) -> true));
         ops.add(op("audit-chain-prune", "POST", "/audit-chain/prune", GUARD_CONFIG, false, TargetType.OTHER, null,
                 "Prune the start of the audit chain", (v, b, f) -> true));
         // --- privilege-reducing inverses: the requests a rollback restores through (never guarded at admission) ---
@@ -398,6 +425,11 @@ public final class Catalogue {
 
     private static Operation.Predicate privileged() {
         return (v, b, f) -> f.isPrivilegedUser(v.get("user"));
+    }
+
+    /** A user whose recovery and authentication are guarded: a privileged user or an owner of a service account or agent. */
+    private static Operation.Predicate recoveryGuarded() {
+        return (v, b, f) -> f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"));
     }
 
     /** A role-mapping body (array of roles) naming the role. */
@@ -611,6 +643,11 @@ public final class Catalogue {
         JsonNode current = facts.currentRole(roleId);
         boolean renames = body != null && body.hasNonNull("name") && current != null
                 && !body.get("name").asText().equals(current.path("name").asText());
+        if (renames && body.get("name").asText().equals(facts.approverRole())) {
+            // Renamed to the approver role's name (in a realm that has none yet, or for a client role):
+            // its holders would hold the approver role directly. Who holds it now does not matter.
+            return true;
+        }
         return renames && facts.roleReachesGuarded(roleId);
     }
 }

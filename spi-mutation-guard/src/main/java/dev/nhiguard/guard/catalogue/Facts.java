@@ -17,6 +17,17 @@ public interface Facts {
     /** Whether the user is privileged: holds any realm-management role, or the approver role. */
     boolean isPrivilegedUser(String userId);
 
+    /**
+     * Whether the user owns a service account or agent: a client's owner attributes name the user,
+     * or a group the user is in (or below). Owners are privileged for their recovery and
+     * authentication (password, credentials, email, required actions, IdP links, impersonation,
+     * lockout); disabling or deleting an owner only takes standing away (the agent is latched).
+     * Conservatively true in the default implementation.
+     */
+    default boolean isAccountOwner(String userId) {
+        return true;
+    }
+
     /** The client's current representation, or null when it does not exist. */
     JsonNode currentClient(String clientId);
 
@@ -104,6 +115,22 @@ public interface Facts {
      * (default or optional) or the realm gives it to new clients.
      */
     default boolean clientScopeReachesServiceAccounts(String scopeId) {
+        return true;
+    }
+
+    /**
+     * Whether deleting the role (by id) opens something it gates: a client scope that shapes a
+     * service account's tokens has it as a role scope mapping (Keycloak applies such a scope only to
+     * holders of one of its roles, one without any to everyone), or an authenticator config names it
+     * (a flow condition on the role; Keycloak reads a missing role as "condition not met").
+     * True when that cannot be decided within the guard's limits.
+     */
+    default boolean roleIsAGate(String roleId) {
+        return true;
+    }
+
+    /** As {@link #roleIsAGate(String)} for any role of the client (internal id): deleting the client deletes them. */
+    default boolean clientRolesAreGates(String clientId) {
         return true;
     }
 }

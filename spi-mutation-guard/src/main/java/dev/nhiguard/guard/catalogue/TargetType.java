@@ -15,6 +15,11 @@ public enum TargetType {
     /** The realm's guard policy. */
     GUARD_POLICY,
     /**
+     * The realm's own audit sinks (realm attribute {@code nhi.audit.sinks} the audit module writes,
+     * read here without a compile-time dependency on it): destinations, formats, secrets sealed.
+     */
+    AUDIT_SINKS,
+    /**
      * An agent of the agent registry, by its client's id: the agent as the agent API shows it, read
      * from the client attributes the agent module writes (no compile-time dependency on it).
      */

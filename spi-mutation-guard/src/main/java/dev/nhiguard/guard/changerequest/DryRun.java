@@ -74,6 +74,8 @@ final class DryRun {
             "service-account-client-role-revoke", "service-account-group-join", "service-account-group-leave",
             "approver-role-grant", "approver-role-revoke", "privileged-role-grant", "privileged-group-join",
             "realm-security-settings", "realm-guard-policy-attribute", "realm-events-config",
+            // the audit module's realm sinks: validated, resolved and stored in a realm attribute, nothing else
+            "audit-realm-sinks-update",
             // definitions: Keycloak's resources write them to the database only
             "role-composite-add", "role-update", "group-role-grant", "group-update", "group-move", "client-scope-config",
             "identity-provider-config", "authentication-config", "client-policies-config", "user-profile-config",

@@ -70,7 +70,7 @@ final class Rollbacks {
     private static Inverse inverse(ChangeRequestEntity cr, RealmModel realm, JsonNode before, JsonNode body) {
         String path = cr.getPath();
         return switch (cr.getOperation()) {
-            case "client-update" -> new Inverse("PUT", path, clientRep(before));
+            case "client-update" -> new Inverse("PUT", path, clearAdded(clientRep(before), body));
             case "privileged-user-update" -> new Inverse("PUT", path, fieldsOf(before.path("user"), body));
             case "realm-security-settings" -> new Inverse("PUT", path, fieldsOf(before, body));
             case "realm-events-config" -> new Inverse("PUT", path, before);
@@ -82,6 +82,15 @@ final class Rollbacks {
                 } catch (java.io.IOException e) {
                     yield null;
                 }
+            }
+            case "audit-realm-sinks-update" -> {
+                if (!before.path("sinks").isArray()) {
+                    yield null; // the configuration before was unreadable: nothing to restore
+                }
+                String prefix = path.substring(0, path.indexOf("/admin/realms/") + "/admin/realms/".length()) + realm.getName();
+                ObjectNode restore = JSON.createObjectNode();
+                restore.set("sinks", before.get("sinks").deepCopy());
+                yield new Inverse("PUT", prefix + "/audit-chain/realm-sinks", restore);
             }
             case "service-account-realm-role-grant", "approver-role-grant" ->
                     rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
@@ -173,6 +182,23 @@ final class Rollbacks {
             keys.stream().filter(TargetState::isSecretAttribute).forEach(attrs::remove);
         }
         rep.remove("access");
+        return rep;
+    }
+
+    /**
+     * Attributes the request added that the before-image lacks, set to "" so that Keycloak clears
+     * them (it keeps an attribute an update body leaves out; "" is how its console clears one).
+     * Without this, rolling back an update that added, say, a token lifespan left it in place.
+     */
+    private static ObjectNode clearAdded(ObjectNode rep, JsonNode body) {
+        if (body != null && body.path("attributes") instanceof ObjectNode asked) {
+            ObjectNode attrs = rep.with("attributes");
+            asked.fieldNames().forEachRemaining(k -> {
+                if (!attrs.has(k) && !TargetState.isSecretAttribute(k)) {
+                    attrs.put(k, "");
+                }
+            });
+        }
         return rep;
     }
 

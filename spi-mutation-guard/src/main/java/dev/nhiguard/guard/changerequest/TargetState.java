@@ -84,6 +84,99 @@ public final class TargetState implements Facts {
         return held.stream().anyMatch(r -> r.isClientRole() && adminClientIds.contains(r.getContainerId()));
     }
 
+    @Override
+    public boolean isAccountOwner(String userId) {
+        UserModel u = user(userId);
+        return u != null && ownsAServiceAccount(u);
+    }
+
+    /** Owner references of the realm's clients ({@code user:<id>}, {@code group:<id>}), read once per admission. */
+    private Set<String> owners;
+
+    /**
+     * Whether the user owns a service account or agent: a client's owner attributes
+     * ({@link OwnerAttributes}) name the user, or a group the user is in or below. An owner's
+     * account decides over an identity (reviews, the owner's standing), so its recovery and
+     * authentication are as guarded as an admin's.
+     */
+    private boolean ownsAServiceAccount(UserModel u) {
+        if (owners == null) {
+            Set<String> refs = new java.util.HashSet<>();
+            realm.getClientsStream().forEach(c -> {
+                ownerRef(c.getAttribute(OwnerAttributes.AGENT_OWNER_TYPE), c.getAttribute(OwnerAttributes.AGENT_OWNER_ID), refs);
+                ownerRef(c.getAttribute(OwnerAttributes.AGENT_OWNER2_TYPE), c.getAttribute(OwnerAttributes.AGENT_OWNER2_ID), refs);
+                ownerRef(c.getAttribute(OwnerAttributes.OWNER_TYPE), c.getAttribute(OwnerAttributes.OWNER_ID), refs);
+            });
+            owners = refs;
+        }
+        if (owners.isEmpty()) {
+            return false;
+        }
+        if (owners.contains(OwnerAttributes.USER + ":" + u.getId())) {
+            return true;
+        }
+        // OwnerAttributes.owns counts members of the owning group and of its subgroups.
+        return u.getGroupsStream().anyMatch(g -> {
+            for (GroupModel x = g; x != null; x = x.getParent()) {
+                if (owners.contains(OwnerAttributes.GROUP + ":" + x.getId())) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    private static void ownerRef(String type, String id, Set<String> refs) {
+        if (id != null && !id.isBlank()) {
+            refs.add((OwnerAttributes.GROUP.equals(type) ? OwnerAttributes.GROUP : OwnerAttributes.USER) + ":" + id);
+        }
+    }
+
+    @Override
+    public boolean roleIsAGate(String roleId) {
+        RoleModel role = roleId == null ? null : realm.getRoleById(roleId);
+        return role != null && gates(Set.of(role));
+    }
+
+    @Override
+    public boolean clientRolesAreGates(String clientId) {
+        ClientModel c = client(clientId);
+        if (c == null) {
+            return false;
+        }
+        Set<RoleModel> roles = c.getRolesStream().collect(java.util.stream.Collectors.toSet());
+        return !roles.isEmpty() && gates(roles);
+    }
+
+    /**
+     * Whether removing the roles opens something they gate: a client scope a service account uses
+     * with one of them as a role scope mapping (Keycloak applies such a scope only to their holders,
+     * one without any to everyone), or an authenticator config naming one of them (Keycloak's
+     * {@code conditional-user-role} reads a missing role as "condition not met", so a second
+     * factor demanded of the role's holders is no longer demanded).
+     */
+    private boolean gates(Set<RoleModel> roles) {
+        Set<String> ids = new java.util.HashSet<>();
+        Set<String> references = new java.util.HashSet<>();
+        for (RoleModel r : roles) {
+            ids.add(r.getId());
+            if (r.isClientRole()) {
+                ClientModel owner = realm.getClientById(r.getContainerId());
+                if (owner != null) {
+                    references.add(owner.getClientId() + "." + r.getName());
+                }
+            } else {
+                references.add(r.getName());
+            }
+        }
+        boolean authentication = realm.getAuthenticatorConfigsStream()
+                .anyMatch(cfg -> cfg.getConfig() != null && cfg.getConfig().values().stream()
+                        .anyMatch(v -> v != null && (references.contains(v.trim()) || ids.contains(v.trim()))));
+        return authentication || realm.getClientScopesStream()
+                .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> ids.contains(r.getId()))
+                        && clientScopeReachesServiceAccounts(cs.getId()));
+    }
+
     /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
     static final int INSPECTION_LIMIT = 2000;
 
@@ -485,6 +578,7 @@ public final class TargetState implements Facts {
                 }
                 yield o;
             }
+            case AUDIT_SINKS -> auditSinks();
             case AGENT -> AgentImage.of(client(id));
             case DEFINITION -> new Definitions(session, realm).image(id);
             case CLIENTS, OTHER -> null;
@@ -554,6 +648,38 @@ public final class TargetState implements Facts {
                 .sorted(Comparator.comparing(l -> l.getIdentityProvider()))
                 .forEach(l -> links.addObject().put("identityProvider", l.getIdentityProvider())
                         .put("userId", l.getUserId()).put("userName", l.getUserName()));
+        return o;
+    }
+
+    /**
+     * The realm's own audit sinks as stored: {@code {"sinks":[…]}} ({@code []} when none). Their
+     * secrets are stored sealed by the audit module ({@code secretRef}, never clear), so the image
+     * can carry them and a rollback restores them; text that is not such JSON is kept only as its
+     * hash, {@code {"unreadableSha256": hex}} (it could hold anything, a secret in clear too), and
+     * compares by it.
+     */
+    private JsonNode auditSinks() {
+        ObjectNode o = JsonSerialization.mapper.createObjectNode();
+        String text = realm.getAttribute(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (text == null || text.isBlank()) {
+            o.putArray("sinks");
+            return o;
+        }
+        try {
+            JsonNode parsed = JsonSerialization.mapper.readTree(text);
+            if (parsed != null && parsed.path("sinks").isArray()) {
+                o.set("sinks", parsed.get("sinks"));
+                return o;
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: kept as its hash below
+        }
+        try {
+            o.put("unreadableSha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         return o;
     }
 

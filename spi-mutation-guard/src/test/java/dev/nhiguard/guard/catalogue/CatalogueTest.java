@@ -53,6 +53,9 @@ class CatalogueTest {
         }
         @Override public JsonNode userAttributes(String id) { return json("{\"tenant\":[\"a\"]}"); }
         @Override public boolean clientScopeReachesServiceAccounts(String id) { return "roles".equals(id); }
+        @Override public boolean isAccountOwner(String id) { return "own".equals(id); }
+        @Override public boolean roleIsAGate(String id) { return "id-gate".equals(id); }
+        @Override public boolean clientRolesAreGates(String id) { return "gate-app".equals(id); }
     }
 
     static JsonNode json(String s) {
@@ -130,6 +133,14 @@ class CatalogueTest {
     void recoveryOfPrivilegedUsersOnly() {
         assertEquals("privileged-user-reset-password", id("PUT", "/users/adm/reset-password", "{}"));
         assertEquals(null, id("PUT", "/users/u/reset-password", "{}"));
+        // an owner of a service account or agent: recovery and authentication are held, disabling and deleting are not
+        assertEquals("privileged-user-reset-password", id("PUT", "/users/own/reset-password", "{}"));
+        assertEquals("privileged-user-credential-delete", id("DELETE", "/users/own/credentials/c", null));
+        assertEquals("privileged-user-impersonation", id("POST", "/users/own/impersonation", null));
+        assertEquals("privileged-user-update", id("PUT", "/users/own", "{\"email\":\"x@evil\"}"));
+        assertEquals("privileged-user-update", id("PUT", "/users/own", "{\"requiredActions\":[\"UPDATE_PASSWORD\"]}"));
+        assertEquals(null, id("PUT", "/users/own", "{\"enabled\":false,\"firstName\":\"B\"}"));
+        assertEquals(null, id("DELETE", "/users/own", null));
         assertEquals("privileged-user-update", id("PUT", "/users/adm", "{\"email\":\"evil@x\"}"));
         assertEquals(null, id("PUT", "/users/adm", "{\"firstName\":\"B\",\"email\":\"a@x\"}"));
         assertEquals("privileged-user-credential-delete", id("DELETE", "/users/adm/credentials/c1", null));
@@ -188,7 +199,20 @@ class CatalogueTest {
         assertEquals("role-update", id("PUT", "/roles/held-by-sa", "{\"name\":\"renamed\"}"));
         assertEquals(null, id("PUT", "/roles/held-by-sa", "{\"name\":\"held-by-sa\",\"description\":\"d\"}"));
         assertEquals(null, id("PUT", "/roles/plain", "{\"name\":\"renamed\"}"));
+        // renamed to the approver role's name (a realm without one yet): its holders would become approvers
+        assertEquals("role-update", id("PUT", "/roles/plain", "{\"name\":\"nhi-approver\"}"));
         assertEquals("role-delete", id("DELETE", "/roles-by-id/id-nhi-approver", null));
+        // a role gating a client scope a service account uses: without it the scope applies to everyone
+        assertEquals("role-delete", id("DELETE", "/roles/gate", null));
+        assertEquals("role-delete", id("DELETE", "/roles-by-id/id-gate", null));
+        assertEquals(null, id("DELETE", "/roles/plain", null));
+        assertEquals("client-delete", id("DELETE", "/clients/gate-app", null));
+        // removing a client scope's scope mappings opens the scope: held where a service account uses it
+        assertEquals("client-scope-config", id("DELETE", "/client-scopes/roles/scope-mappings/realm", "[{\"name\":\"x\"}]"));
+        assertEquals("client-scope-config", id("DELETE", "/client-scopes/roles/scope-mappings/clients/web", "[{\"name\":\"x\"}]"));
+        assertEquals("client-scope-config", id("POST", "/ui-ext/role-mapping-delete/clientScopes/roles", "[{\"roleId\":\"x\"}]"));
+        assertEquals("client-scope-mapping-remove", id("DELETE", "/client-scopes/unused/scope-mappings/realm", "[{\"name\":\"x\"}]"));
+        assertEquals(null, id("POST", "/ui-ext/role-mapping-delete/clientScopes/unused", "[{\"roleId\":\"x\"}]"));
         // groups with guarded members: renames and attribute changes (also by omission) are held, descriptions pass
         assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"name\":\"renamed\"}"));
         assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
