@@ -183,6 +183,95 @@ class NhiInventoryIndexIT {
         consistent(api);
     }
 
+    /**
+     * Role and group changes that can touch many service accounts are folded in from the role side
+     * (nested composites upwards, group roles down to subgroup members, a role or group deleted),
+     * asserted on the index itself through the flag gauge, before any page could self-check a row;
+     * then a partial import that rewrites a client and its service account, and adds one.
+     */
+    @Test
+    void privilegeChangesAreRecomputedFromTheRoleSideAndAPartialImportIsFoldedIn(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-inv-privileges", "olga");
+        String base = "/admin/realms/" + api.realm;
+        String token = api.adminToken();
+        String nested = createClient(api, "px-nested", Map.of());
+        String member = createClient(api, "px-member", Map.of());
+        createClient(api, "px-bystander", Map.of());
+        check(api.http.post(base + "/roles", token, AgentApi.json(Map.of("name", "px-inner"))), 201);
+        check(api.http.post(base + "/roles", token, AgentApi.json(Map.of("name", "px-outer"))), 201);
+        check(api.http.post(base + "/roles/px-outer/composites", token, "[" + api.http.get(base + "/roles/px-inner", token).body() + "]"), 204);
+        check(api.http.post(base + "/users/" + serviceAccount(api, nested) + "/role-mappings/realm", token,
+                "[" + api.http.get(base + "/roles/px-outer", token).body() + "]"), 204);
+        String parent = api.createGroup("px-parent");
+        HttpAdmin.Response child = api.http.post(base + "/groups/" + parent + "/children", token, AgentApi.json(Map.of("name", "px-child")));
+        check(child, 201);
+        String childId = child.header("Location").substring(child.header("Location").lastIndexOf('/') + 1);
+        api.joinGroup(serviceAccount(api, member), childId);
+        assertEquals(Set.of(), ids(api, "flag=OVER_PRIVILEGED"));
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 0);
+
+        // Two composite levels up: px-inner gains manage-users, px-outer holds px-inner, px-nested holds px-outer.
+        check(api.http.post(base + "/roles/px-inner/composites", token, "[" + managementRole(api, "manage-users") + "]"), 204);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 1);
+        assertEquals(Set.of("px-nested"), ids(api, "flag=OVER_PRIVILEGED"));
+
+        // Down the group tree: the parent group's role reaches the subgroup's member.
+        check(api.http.post(base + "/groups/" + parent + "/role-mappings/clients/" + managementClient(api), token,
+                "[" + managementRole(api, "view-users") + "]"), 204);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 2);
+        assertEquals(Set.of("px-nested", "px-member"), ids(api, "flag=OVER_PRIVILEGED"));
+
+        // A role deleted takes its composites with it; a group deleted takes its roles from its subgroups' members.
+        check(api.http.delete(base + "/roles/px-inner", token), 204);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 1);
+        assertEquals(Set.of("px-member"), ids(api, "flag=OVER_PRIVILEGED"));
+        check(api.http.delete(base + "/groups/" + parent, token), 204);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 0);
+        assertEquals(Set.of(), ids(api, "flag=OVER_PRIVILEGED"));
+        consistent(api);
+
+        // A partial import overwrites px-bystander (now owned by olga, its service account holding view-clients) and adds px-new.
+        String olga = api.userId("olga");
+        List<Map<String, Object>> clients = new ArrayList<>();
+        List<Map<String, Object>> users = new ArrayList<>();
+        for (String clientId : List.of("px-bystander", "px-new")) {
+            clients.add(Map.of("clientId", clientId, "publicClient", false, "secret", "s-" + clientId, "serviceAccountsEnabled", true,
+                    "standardFlowEnabled", false, "attributes", Map.of("nhi.owner.type", "user", "nhi.owner.id", olga)));
+            users.add(Map.of("username", "service-account-" + clientId, "enabled", true, "serviceAccountClientId", clientId,
+                    "clientRoles", Map.of("realm-management", List.of("view-clients"))));
+        }
+        check(api.http.post(base + "/partialImport", token, AgentApi.json(Map.of("ifResourceExists", "OVERWRITE", "clients", clients,
+                "users", users))), 200);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 2);
+        assertEquals(Set.of("px-bystander", "px-new"), ids(api, "owner=" + olga));
+        assertEquals(Set.of("px-bystander", "px-new"), ids(api, "flag=OVER_PRIVILEGED"));
+        assertEquals(Set.of("px-nested", "px-member"), ids(api, "flag=NO_OWNER"));
+        consistent(api);
+    }
+
+    /**
+     * The index's own count of a flag, without the page's self-check: a page that lists nothing
+     * brings the index up to date (every page does), then the flag gauge (read from the index only,
+     * every second on test servers) must show the count.
+     */
+    static void indexCount(KeycloakTarget keycloak, AgentApi api, String flag, double expected) throws InterruptedException {
+        HttpAdmin.Response none = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?search=no-such-client-anywhere", api.adminToken());
+        check(none, 200);
+        assertEquals(0, none.json().get("total").asInt(), none.body());
+        String realm = "realm=\"" + api.realm + "\"";
+        long deadline = System.currentTimeMillis() + 15_000;
+        dev.nhiguard.it.PrometheusScrape s;
+        do {
+            s = dev.nhiguard.it.PrometheusScrape.of(keycloak);
+            if (s.value("nhi_guard_agent_inventory_flagged", realm, "flag=\"" + flag + "\"").orElse(-1) == expected
+                    && s.value("nhi_guard_agent_inventory_index_up_to_date", realm).orElse(-1) == 1) {
+                return;
+            }
+            Thread.sleep(300);
+        } while (System.currentTimeMillis() < deadline);
+        org.junit.jupiter.api.Assertions.fail("the index's " + flag + " count is not " + expected + ":\n" + s.grep(api.realm));
+    }
+
     /** Every flag's filtered set equals the entries carrying the flag, and total counts them. */
     static void consistent(AgentApi api) {
         JsonNode all = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?max=1000", api.adminToken()).json();

@@ -12,9 +12,10 @@ import dev.nhiguard.agent.store.InventoryRowEntity;
  */
 record IndexRow(String clientUuid, String realmId, String clientId, boolean agent, String status, boolean suspended,
                 String ownerType, String ownerId, String owner2Type, String owner2Id, Long createdAt,
-                boolean secretAuth, Long secretAt, Long expiresAt, boolean overPrivileged) {
+                boolean secretAuth, Long secretAt, Long expiresAt, boolean overPrivileged, String serviceAccountUserId) {
 
-    static IndexRow of(String realmId, InventoryEntry e) {
+    /** The row of an entry whose service-account user is {@code userId}. */
+    static IndexRow of(String realmId, InventoryEntry e, String userId) {
         InventoryEntry.Credential c = e.credential();
         boolean secret = c != null && ("client-secret".equals(c.type()) || "client-secret-jwt".equals(c.type()));
         return new IndexRow(e.id(), realmId, e.clientId(), e.agent(), e.status(), e.flags().contains(Inventory.FLAG_SUSPENDED),
@@ -22,13 +23,13 @@ record IndexRow(String clientUuid, String realmId, String clientId, boolean agen
                 e.agent() && e.secondOwner() != null ? e.secondOwner().type() : null,
                 e.agent() && e.secondOwner() != null ? e.secondOwner().id() : null,
                 millis(e.createdAt()), secret, secret ? millis(c.createdAt()) : null,
-                e.agent() ? millis(e.expiresAt()) : null, e.flags().contains(Inventory.FLAG_OVER_PRIVILEGED));
+                e.agent() ? millis(e.expiresAt()) : null, e.flags().contains(Inventory.FLAG_OVER_PRIVILEGED), userId);
     }
 
     static IndexRow of(InventoryRowEntity r) {
         return new IndexRow(r.getClientUuid(), r.getRealmId(), r.getClientId(), r.isAgent(), r.getStatus(), r.isSuspended(),
                 r.getOwnerType(), r.getOwnerId(), r.getOwner2Type(), r.getOwner2Id(), r.getCreatedAt(), r.isSecretAuth(),
-                r.getSecretAt(), r.getExpiresAt(), r.isOverPrivileged());
+                r.getSecretAt(), r.getExpiresAt(), r.isOverPrivileged(), r.getServiceAccountUserId());
     }
 
     void applyTo(InventoryRowEntity r) {
@@ -49,6 +50,7 @@ record IndexRow(String clientUuid, String realmId, String clientId, boolean agen
         r.setSecretAt(secretAt);
         r.setExpiresAt(expiresAt);
         r.setOverPrivileged(overPrivileged);
+        r.setServiceAccountUserId(serviceAccountUserId);
     }
 
     /** Hex of the UTF-16 units, 4 digits each: ordered as {@link String#compareTo} orders, whatever the database collation. */

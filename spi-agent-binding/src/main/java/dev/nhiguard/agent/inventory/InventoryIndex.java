@@ -4,12 +4,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
 import jakarta.persistence.TypedQuery;
@@ -17,6 +20,7 @@ import jakarta.persistence.TypedQuery;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
@@ -31,10 +35,12 @@ import dev.nhiguard.agent.store.InventoryRowEntity;
  *
  * <p>Kept current in the changing transaction where it can: {@link #touch} marks one row (agent
  * registry writes, secret rotation, narrowing, admin changes of a client or its service-account
- * user), {@link #realmChanged} marks the realm (role composites, group roles, imports: anything
- * that can change many rows' privilege closure), {@link #removed} drops a row. Before a page is
- * read, marked rows are recomputed from the models, a marked realm gets one full pass, and rows
- * of service accounts created without an event (realm import, partial import) are added.
+ * user), {@link #realmChanged} marks the realm's privilege data (role composites, group roles:
+ * anything that can change many rows' privilege closure), {@link #everythingChanged} marks every
+ * row (partial import), {@link #removed} drops a row. Before a page is read, in bounded steps of
+ * their own ({@link #refresh}): a marked realm's {@code OVER_PRIVILEGED} flags are recomputed in
+ * SQL from the role side ({@link PrivilegedAccounts}), rows of service accounts created without
+ * an event (realm import, partial import) are added, and marked rows are recomputed from the models.
  * Owner state, narrowing and last use are not copied: the query reads them live from their own
  * tables. Time-relative flags are predicates on stored timestamps against now and the policy.
  *
@@ -44,6 +50,10 @@ public final class InventoryIndex {
 
     private static final Logger LOG = Logger.getLogger(InventoryIndex.class);
     private static final String ROW = "InventoryRowEntity";
+    /** Rows per refresh step (and per IN list of entries: a fixed number of queries each). */
+    static final int BATCH = 500;
+    /** Upper bound on the steps of one refresh (a runaway loop guard: 500 × 1,000 rows). */
+    private static final int MAX_STEPS = 1_000;
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -66,9 +76,21 @@ public final class InventoryIndex {
         Marks.of(session).touch(realmId, clientUuid);
     }
 
-    /** Marks the realm for one full pass before its next page (many rows may have changed). */
+    /**
+     * Marks the realm's privilege data (role composites, group roles, roles or groups removed): the
+     * next page recomputes {@code OVER_PRIVILEGED} for the realm in SQL, from the role side.
+     */
     public static void realmChanged(KeycloakSession session, String realmId) {
         Marks.of(session).realmChanged(realmId);
+    }
+
+    /**
+     * Marks every row of the realm and its privilege data (a partial import: anything may have
+     * changed, and imports raise no event per change). The next page recomputes the rows in
+     * bounded batches.
+     */
+    public static void everythingChanged(KeycloakSession session, String realmId) {
+        Marks.of(session).everythingChanged(realmId);
     }
 
     /** Drops a deleted client's row. */
@@ -88,6 +110,7 @@ public final class InventoryIndex {
         private final Map<String, java.util.Set<String>> touched = new LinkedHashMap<>();
         private final Map<String, java.util.Set<String>> gone = new LinkedHashMap<>();
         private final java.util.Set<String> stale = new java.util.LinkedHashSet<>();
+        private final java.util.Set<String> everything = new java.util.LinkedHashSet<>();
 
         private Marks(KeycloakSession session) {
             this.session = session;
@@ -111,6 +134,11 @@ public final class InventoryIndex {
             stale.add(realmId);
         }
 
+        void everythingChanged(String realmId) {
+            stale.add(realmId);
+            everything.add(realmId);
+        }
+
         void removed(String realmId, String clientUuid) {
             gone.computeIfAbsent(realmId, k -> new java.util.TreeSet<>()).add(clientUuid);
         }
@@ -126,6 +154,10 @@ public final class InventoryIndex {
                 if (em.createQuery("update InventoryRealmEntity s set s.stale = s.stale" + (stale.contains(realmId) ? " + 1" : "")
                         + " where s.realmId = :realm").setParameter("realm", realmId).executeUpdate() == 0) {
                     continue;
+                }
+                if (everything.contains(realmId)) {
+                    em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.realmId = :realm")
+                            .setParameter("realm", realmId).executeUpdate();
                 }
                 for (List<String> ids : chunks(gone.getOrDefault(realmId, java.util.Set.of()))) {
                     em.createQuery("delete from " + ROW + " r where r.clientUuid in :ids").setParameter("ids", ids).executeUpdate();
@@ -180,9 +212,10 @@ public final class InventoryIndex {
         EntityManager em = em(session);
         Map<String, Object> params = new HashMap<>();
         String where = where(filter, now, params);
-        TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class);
+        TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
+                .setFlushMode(FlushModeType.COMMIT);
         TypedQuery<InventoryRowEntity> rows = em.createQuery("select r from " + ROW + " r where " + where + " order by r.sortKey",
-                InventoryRowEntity.class);
+                InventoryRowEntity.class).setFlushMode(FlushModeType.COMMIT);
         params.forEach((k, v) -> {
             count.setParameter(k, v);
             rows.setParameter(k, v);
@@ -190,8 +223,11 @@ public final class InventoryIndex {
         long total = count.getSingleResult();
         List<InventoryRowEntity> pageRows = rows.setFirstResult(first).setMaxResults(max).getResultList();
 
+        Map<String, String> users = new HashMap<>();
+        pageRows.forEach(r -> users.put(r.getClientUuid(), r.getServiceAccountUserId()));
+        Inventory inventory = new Inventory(session, realm);
         Map<String, InventoryEntry> byId = new HashMap<>();
-        for (InventoryEntry e : new Inventory(session, realm).entries(pageRows.stream().map(InventoryRowEntity::getClientUuid).toList())) {
+        for (InventoryEntry e : inventory.entries(users)) {
             byId.put(e.id(), e);
         }
         List<InventoryEntry> items = new ArrayList<>(pageRows.size());
@@ -203,7 +239,7 @@ public final class InventoryIndex {
                 fixed = true;
                 continue;
             }
-            IndexRow truth = IndexRow.of(realm.getId(), e);
+            IndexRow truth = IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id()));
             if (!truth.equals(IndexRow.of(r))) {
                 LOG.infof("realm %s: inventory index row of %s disagreed with the model; fixed", realm.getName(), e.clientId());
                 truth.applyTo(r);
@@ -220,6 +256,42 @@ public final class InventoryIndex {
             }
         }
         return new Page(total, items);
+    }
+
+    /** Ids of the realms whose index has been built. */
+    public static List<String> indexedRealms(KeycloakSession session) {
+        return em(session).createQuery("select s.realmId from InventoryRealmEntity s order by s.realmId", String.class)
+                .setFlushMode(FlushModeType.COMMIT).getResultList();
+    }
+
+    /** What the index holds for a realm now, without refreshing it (the flag gauges read this). */
+    public record Counts(Map<String, Long> flagged, boolean upToDate) {
+    }
+
+    /**
+     * Per flag, the rows of the realm's index that match it now, read from the index as it stands:
+     * no build, no refresh, nothing written (one COUNT per flag, the same predicates as a page).
+     * {@code upToDate} is false when changes are marked and not yet folded in, or the row count
+     * differs from the realm's service accounts (the next page refreshes). Null when the realm's
+     * index was never built.
+     */
+    public Counts counts() {
+        EntityManager em = em(session);
+        Integer stale = stale(em);
+        if (stale == null) {
+            return null;
+        }
+        Instant now = dev.nhiguard.agent.registry.AgentClock.now(session, realm);
+        Map<String, Long> flagged = new java.util.TreeMap<>();
+        for (String flag : Inventory.FLAGS) {
+            Map<String, Object> params = new HashMap<>();
+            String where = where(new InventoryFilter(Set.of(flag), null, null, null, null), now, params);
+            TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
+                    .setFlushMode(FlushModeType.COMMIT);
+            params.forEach(count::setParameter);
+            flagged.put(flag, count.getSingleResult());
+        }
+        return new Counts(flagged, freshness(em, stale).upToDate());
     }
 
     /** JPQL condition of the filter on row {@code r}; fills {@code params}. */
@@ -285,41 +357,105 @@ public final class InventoryIndex {
 
     /**
      * Brings the realm's rows up to date: built on first use (once across the cluster: the state
-     * row's primary key), then marked rows recomputed, a marked realm passed over in full, and
-     * service accounts without a row added. False when another request is building the index.
+     * row's primary key), then a marked realm's privilege flags recomputed in SQL, service accounts
+     * without a row added, and marked rows recomputed. The refresh runs in short transactions of its
+     * own (see {@link #refresh}), never in the page's. False when another request is building the index.
+     *
+     * <p>The freshness check itself is four indexed reads, flushed never: a page's transaction holds
+     * no changes of its own here, and an auto-flush would dirty-check whatever the session manages.
      */
     boolean ready() {
         EntityManager em = em(session);
-        InventoryRealmEntity state = em.find(InventoryRealmEntity.class, realm.getId());
-        if (state == null) {
+        Integer stale = stale(em);
+        if (stale == null) {
             build();
-            state = em.find(InventoryRealmEntity.class, realm.getId());
-            if (state == null) {
+            stale = stale(em);
+            if (stale == null) {
                 return false;
             }
         }
-        long accounts = em.createQuery("select count(u) from UserEntity u where u.realmId = :realm and u.serviceAccountClientLink is not null",
-                Long.class).setParameter("realm", realm.getId()).getSingleResult();
-        long indexed = em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
-                .setParameter("realm", realm.getId()).getSingleResult();
-        boolean pending = !em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm and r.pending > 0", String.class)
-                .setParameter("realm", realm.getId()).setMaxResults(1).getResultList().isEmpty();
-        if (state.getStale() == 0 && accounts == indexed && !pending) {
+        Freshness f = freshness(em, stale);
+        if (f.upToDate()) {
             return true;
         }
-        // One refresher at a time per realm; changes committed meanwhile stay marked for the next one.
-        em.refresh(state, LockModeType.PESSIMISTIC_WRITE);
-        if (state.getStale() > 0) {
-            fullPass();
-            state.setStale(0);
-        } else {
-            if (accounts != indexed) {
-                reconcile();
-            }
-            refreshPending();
-        }
-        em.flush();
+        refresh(session.getKeycloakSessionFactory(), realm.getId(), stale > 0, f.accounts() != f.indexed());
         return true;
+    }
+
+    private record Freshness(int stale, long accounts, long indexed, boolean pending) {
+        boolean upToDate() {
+            return stale == 0 && accounts == indexed && !pending;
+        }
+    }
+
+    /** Four indexed reads: service accounts, rows, any row marked (the realm's mark is given). */
+    private Freshness freshness(EntityManager em, int stale) {
+        long accounts = em.createQuery("select count(u) from UserEntity u where u.realmId = :realm and u.serviceAccountClientLink is not null",
+                Long.class).setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
+        long indexed = em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
+        boolean pending = !em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm and r.pending > 0", String.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).setMaxResults(1).getResultList().isEmpty();
+        return new Freshness(stale, accounts, indexed, pending);
+    }
+
+    private Integer stale(EntityManager em) {
+        List<Integer> s = em.createQuery("select s.stale from InventoryRealmEntity s where s.realmId = :realm", Integer.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList();
+        return s.isEmpty() ? null : s.get(0);
+    }
+
+    /**
+     * The refresh, in bounded steps: each step is a transaction of its own that takes the realm's
+     * state row first and commits before the next, so a writer marking the realm waits for one step
+     * at most (one privilege recomputation in SQL, or {@value #BATCH} rows), never for a whole pass.
+     * Changes committed while it runs stay marked for the next page.
+     */
+    static void refresh(KeycloakSessionFactory factory, String realmId, boolean privileges, boolean reconcile) {
+        if (privileges) {
+            step(factory, realmId, (s, em, realm, state) -> {
+                if (state.getStale() > 0) {
+                    syncPrivileges(em, realm);
+                    state.setStale(0);
+                }
+                return false;
+            });
+        }
+        if (reconcile) {
+            step(factory, realmId, (s, em, realm, state) -> {
+                em.createQuery("delete from " + ROW + " r where r.realmId = :realm and not exists (select u.id from UserEntity u"
+                                + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)")
+                        .setParameter("realm", realmId).executeUpdate();
+                return false;
+            });
+            // Rows for service accounts created without an event (realm import, partial import, a new client), a batch per step.
+            for (int i = 0; i < MAX_STEPS && step(factory, realmId, InventoryIndex::addMissing); i++) {
+                // next batch
+            }
+        }
+        for (int i = 0; i < MAX_STEPS && step(factory, realmId, InventoryIndex::refreshPending); i++) {
+            // next batch
+        }
+    }
+
+    /** One refresh step; true when there is more to do. */
+    @FunctionalInterface
+    interface Step {
+        boolean run(KeycloakSession session, EntityManager em, RealmModel realm, InventoryRealmEntity state);
+    }
+
+    private static boolean step(KeycloakSessionFactory factory, String realmId, Step step) {
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            if (realm == null) {
+                return false;
+            }
+            s.getContext().setRealm(realm);
+            EntityManager em = em(s);
+            em.setFlushMode(FlushModeType.COMMIT);
+            InventoryRealmEntity state = em.find(InventoryRealmEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+            return state != null && step.run(s, em, realm, state);
+        });
     }
 
     /** First use in this realm: insert the state row (the guard), then every row, in a transaction of its own. */
@@ -339,10 +475,12 @@ public final class InventoryIndex {
                 state.setBuiltAt(System.currentTimeMillis());
                 em.persist(state);
                 em.flush();
+                em.setFlushMode(FlushModeType.COMMIT);
                 int n = 0;
-                for (InventoryEntry e : new Inventory(s, r).all()) {
-                    insert(em, IndexRow.of(realmId, e));
-                    if (++n % 500 == 0) {
+                Inventory inventory = new Inventory(s, r);
+                for (InventoryEntry e : inventory.all()) {
+                    insert(em, IndexRow.of(realmId, e, inventory.serviceAccountUserId(e.id())));
+                    if (++n % BATCH == 0) {
                         em.flush();
                         em.clear();
                     }
@@ -357,86 +495,76 @@ public final class InventoryIndex {
         }
     }
 
-    /** Recomputes every row of the realm from the models; writes only the rows that differ. */
-    private void fullPass() {
-        EntityManager em = em(session);
-        Map<String, Integer> seen = pendingCounts(em);
-        // Entries first: model loads run queries, and each query would dirty-check every managed row.
-        List<InventoryEntry> entries = new Inventory(session, realm).all();
-        Map<String, InventoryRowEntity> rows = new LinkedHashMap<>();
-        for (InventoryRowEntity r : em.createQuery("select r from " + ROW + " r where r.realmId = :realm", InventoryRowEntity.class)
-                .setParameter("realm", realm.getId()).getResultList()) {
-            rows.put(r.getClientUuid(), r);
+    /**
+     * Sets {@code OVER_PRIVILEGED} on the realm's rows from {@link PrivilegedAccounts}: reads and
+     * writes only the rows that are or become over-privileged, not the realm's.
+     */
+    private static void syncPrivileges(EntityManager em, RealmModel realm) {
+        long start = System.nanoTime();
+        Set<String> privileged = PrivilegedAccounts.of(em, realm);
+        Set<String> flagged = new HashSet<>(em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm"
+                + " and r.overPrivileged = true", String.class).setParameter("realm", realm.getId()).getResultList());
+        Set<String> raise = new HashSet<>(privileged);
+        raise.removeAll(flagged);
+        Set<String> lower = new HashSet<>(flagged);
+        lower.removeAll(privileged);
+        for (List<String> ids : PrivilegedAccounts.chunks(raise)) {
+            em.createQuery("update " + ROW + " r set r.overPrivileged = true where r.realmId = :realm and r.clientUuid in :ids")
+                    .setParameter("realm", realm.getId()).setParameter("ids", ids).executeUpdate();
         }
-        int changed = 0;
-        for (InventoryEntry e : entries) {
-            IndexRow truth = IndexRow.of(realm.getId(), e);
-            InventoryRowEntity r = rows.remove(e.id());
-            if (r == null) {
-                insert(em, truth);
-                changed++;
-            } else if (!truth.equals(IndexRow.of(r))) {
-                truth.applyTo(r);
-                changed++;
-            }
+        for (List<String> ids : PrivilegedAccounts.chunks(lower)) {
+            em.createQuery("update " + ROW + " r set r.overPrivileged = false where r.realmId = :realm and r.clientUuid in :ids")
+                    .setParameter("realm", realm.getId()).setParameter("ids", ids).executeUpdate();
         }
-        rows.values().forEach(em::remove);
-        em.flush();
-        settle(em, seen);
-        LOG.debugf("realm %s: inventory full pass, %d rows changed, %d removed", realm.getName(), changed, rows.size());
+        LOG.debugf("realm %s: privilege flags recomputed in %d ms (%d over-privileged, %d raised, %d lowered)", realm.getName(),
+                (System.nanoTime() - start) / 1_000_000, privileged.size(), raise.size(), lower.size());
     }
 
-    /** Adds rows for service accounts that have none (created without an event) and drops rows whose service account is gone. */
-    private void reconcile() {
-        EntityManager em = em(session);
-        List<String> missing = em.createQuery("select u.serviceAccountClientLink from UserEntity u where u.realmId = :realm"
-                + " and u.serviceAccountClientLink is not null and not exists (select r.clientUuid from " + ROW
-                + " r where r.clientUuid = u.serviceAccountClientLink)", String.class).setParameter("realm", realm.getId()).getResultList();
-        for (InventoryEntry e : new Inventory(session, realm).entries(missing)) {
-            insert(em, IndexRow.of(realm.getId(), e));
+    /** Adds rows for up to {@value #BATCH} service accounts that have none; true when there may be more. */
+    private static boolean addMissing(KeycloakSession s, EntityManager em, RealmModel realm, InventoryRealmEntity state) {
+        Map<String, String> missing = new HashMap<>();
+        for (Object[] u : em.createQuery("select u.serviceAccountClientLink, u.id from UserEntity u where u.realmId = :realm"
+                        + " and u.serviceAccountClientLink is not null and not exists (select r.clientUuid from " + ROW
+                        + " r where r.clientUuid = u.serviceAccountClientLink)", Object[].class)
+                .setParameter("realm", realm.getId()).setMaxResults(BATCH).getResultList()) {
+            missing.put((String) u[0], (String) u[1]);
         }
-        em.createQuery("delete from " + ROW + " r where r.realmId = :realm and not exists (select u.id from UserEntity u"
-                + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)").setParameter("realm", realm.getId()).executeUpdate();
-        em.flush();
+        Inventory inventory = new Inventory(s, realm);
+        for (InventoryEntry e : inventory.entries(missing)) {
+            insert(em, IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())));
+        }
+        return missing.size() == BATCH;
     }
 
-    /** Recomputes the marked rows. */
-    private void refreshPending() {
-        EntityManager em = em(session);
-        Map<String, Integer> seen = pendingCounts(em);
+    /** Recomputes up to {@value #BATCH} marked rows from the models; true when there may be more. */
+    private static boolean refreshPending(KeycloakSession s, EntityManager em, RealmModel realm, InventoryRealmEntity state) {
+        Map<String, Integer> seen = new HashMap<>();
+        Map<String, String> users = new HashMap<>();
+        for (Object[] p : em.createQuery("select r.clientUuid, r.pending, r.serviceAccountUserId from " + ROW + " r where r.realmId = :realm"
+                + " and r.pending > 0", Object[].class).setParameter("realm", realm.getId()).setMaxResults(BATCH).getResultList()) {
+            seen.put((String) p[0], (Integer) p[1]);
+            users.put((String) p[0], (String) p[2]);
+        }
         if (seen.isEmpty()) {
-            return;
+            return false;
         }
         Map<String, InventoryEntry> truth = new HashMap<>();
-        new Inventory(session, realm).entries(seen.keySet()).forEach(e -> truth.put(e.id(), e));
-        for (InventoryRowEntity r : em.createQuery("select r from " + ROW + " r where r.realmId = :realm and r.pending > 0",
-                InventoryRowEntity.class).setParameter("realm", realm.getId()).getResultList()) {
+        Inventory inventory = new Inventory(s, realm);
+        inventory.entries(users).forEach(e -> truth.put(e.id(), e));
+        for (InventoryRowEntity r : em.createQuery("select r from " + ROW + " r where r.clientUuid in :ids", InventoryRowEntity.class)
+                .setParameter("ids", seen.keySet()).getResultList()) {
             InventoryEntry e = truth.get(r.getClientUuid());
             if (e == null) {
-                if (seen.containsKey(r.getClientUuid())) {
-                    em.remove(r);
-                }
-                continue;
+                em.remove(r);
+            } else {
+                IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())).applyTo(r);
             }
-            IndexRow.of(realm.getId(), e).applyTo(r);
         }
         em.flush();
-        settle(em, seen);
-    }
-
-    private Map<String, Integer> pendingCounts(EntityManager em) {
-        Map<String, Integer> seen = new HashMap<>();
-        for (Object[] p : em.createQuery("select r.clientUuid, r.pending from " + ROW + " r where r.realmId = :realm and r.pending > 0",
-                Object[].class).setParameter("realm", realm.getId()).getResultList()) {
-            seen.put((String) p[0], (Integer) p[1]);
-        }
-        return seen;
-    }
-
-    /** Takes back the marks that were folded in; marks added meanwhile stay. */
-    private static void settle(EntityManager em, Map<String, Integer> seen) {
+        // Takes back the marks that were folded in; marks added meanwhile (none: writers wait on the state row) would stay.
         seen.forEach((id, n) -> em.createQuery("update " + ROW + " r set r.pending = r.pending - :n where r.clientUuid = :id and r.pending >= :n")
                 .setParameter("n", n).setParameter("id", id).executeUpdate());
+        return seen.size() == BATCH;
     }
 
     private static void insert(EntityManager em, IndexRow row) {

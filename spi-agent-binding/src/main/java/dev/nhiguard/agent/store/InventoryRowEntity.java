@@ -69,6 +69,10 @@ public class InventoryRowEntity {
     @Column(name = "OVER_PRIVILEGED", nullable = false)
     private boolean overPrivileged;
 
+    /** The service-account user's id: the page reads users and their mappings by it (an indexed key). */
+    @Column(name = "SA_USER_ID", length = 36)
+    private String serviceAccountUserId;
+
     /** Changed only by bulk updates ({@code pending + 1} on a change, minus what a refresh folded in). */
     @Column(name = "PENDING", nullable = false, updatable = false)
     private int pending;
@@ -107,6 +111,8 @@ public class InventoryRowEntity {
     public void setExpiresAt(Long v) { this.expiresAt = v; }
     public boolean isOverPrivileged() { return overPrivileged; }
     public void setOverPrivileged(boolean v) { this.overPrivileged = v; }
+    public String getServiceAccountUserId() { return serviceAccountUserId; }
+    public void setServiceAccountUserId(String v) { this.serviceAccountUserId = v; }
     public int getPending() { return pending; }
     public void setPending(int v) { this.pending = v; }
 }

@@ -32,7 +32,8 @@ class IndexRowTest {
                 new InventoryEntry.Credential("client-jwt", "2026-01-02T00:00:00Z", 3L),
                 new InventoryEntry.Roles(List.of(), List.of()), List.of("OVER_PRIVILEGED", "SUSPENDED", "ORPHANED"), null,
                 "2026-02-01T00:00:00.123Z", new InventoryEntry.Owner("group", "g1", "/team", "active"), null, null);
-        IndexRow r = IndexRow.of("realm", agent);
+        IndexRow r = IndexRow.of("realm", agent, "sa-user-1");
+        assertEquals("sa-user-1", r.serviceAccountUserId());
         assertTrue(r.agent());
         assertTrue(r.suspended());
         assertTrue(r.overPrivileged());
@@ -44,7 +45,7 @@ class IndexRowTest {
         InventoryEntry plain = new InventoryEntry("u2", "plain", true, false, null, null, null, "2026-01-01T00:00:00Z", null, null,
                 new InventoryEntry.Credential("client-secret", "2026-01-05T00:00:00Z", 1L),
                 new InventoryEntry.Roles(List.of(), List.of()), List.of("NO_OWNER"), null, null, null, null, null);
-        IndexRow p = IndexRow.of("realm", plain);
+        IndexRow p = IndexRow.of("realm", plain, "sa-user-2");
         assertTrue(p.secretAuth());
         assertEquals(java.time.Instant.parse("2026-01-05T00:00:00Z").toEpochMilli(), p.secretAt());
         assertNull(p.ownerType());

@@ -16,8 +16,12 @@ class InventoryListenerScopeTest {
         assertEquals(new InventoryListenerFactory.Scope("a1", false), InventoryListenerFactory.scope(event("agents/a1")));
         assertEquals(new InventoryListenerFactory.Scope(null, true), InventoryListenerFactory.scope(event("roles-by-id/x/composites")));
         assertEquals(new InventoryListenerFactory.Scope(null, true), InventoryListenerFactory.scope(event("groups/g/role-mappings/realm")));
+        assertEquals(new InventoryListenerFactory.Scope(null, true, true), InventoryListenerFactory.scope(event("partialImport")));
         assertNull(InventoryListenerFactory.scope(event("client-scopes/s")));
         assertNull(InventoryListenerFactory.scope(event("clients")));
+        AdminEvent read = event("clients/c1");
+        read.setResourceTypeAsString("CREDENTIAL_READ");
+        assertNull(InventoryListenerFactory.scope(read));
         AdminEvent failed = event("clients/c1");
         failed.setError("boom");
         assertNull(InventoryListenerFactory.scope(failed));
