@@ -19,6 +19,7 @@ import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProviderF
 
 import dev.nhiguard.agent.ModuleVersion;
 import dev.nhiguard.agent.metrics.AgentMetrics;
+import dev.nhiguard.agent.metrics.InventoryGauges;
 import io.micrometer.core.instrument.Metrics;
 
 /**
@@ -31,6 +32,8 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
     public static final String PROVIDER_ID = "nhi-agent-binding";
     public static final String SECURITY_PROFILE = "nhi-agent-security-profile";
     static final String CLOCK_OFFSETS_ENABLED = "clock-offsets-enabled";
+    static final String METRICS_READ_INTERVAL = "metrics-read-interval-seconds";
+    static final long DEFAULT_METRICS_READ_INTERVAL = 60;
 
     private static final Logger LOG = Logger.getLogger(AgentBindingExecutorFactory.class);
 
@@ -40,6 +43,9 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
     private volatile SecurityProfileCheck.Status startupStatus;
     /** The agent module's meters in Micrometer's global registry; only on the server instance. */
     private AgentMetrics metrics;
+    private long metricsReadIntervalSeconds = DEFAULT_METRICS_READ_INTERVAL;
+    /** Held here: Micrometer's gauges keep only a weak reference to the object they read. */
+    private InventoryGauges inventoryGauges;
 
     @Override
     public ClientPolicyExecutorProvider create(KeycloakSession session) {
@@ -49,6 +55,10 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
     @Override
     public void init(Config.Scope config) {
         clockOffsetsEnabled = config.getBoolean(CLOCK_OFFSETS_ENABLED, false);
+        metricsReadIntervalSeconds = config.getLong(METRICS_READ_INTERVAL, DEFAULT_METRICS_READ_INTERVAL);
+        if (metricsReadIntervalSeconds < 1) {
+            throw new IllegalArgumentException(METRICS_READ_INTERVAL + " must be at least 1");
+        }
         serverInstance = !(config instanceof ComponentModelScope);
         if (clockOffsetsEnabled && serverInstance) {
             LOG.warnf("%s: realm clock offsets (realm attribute nhi.clock.offset-seconds) are ENABLED; this is for test servers only", PROVIDER_ID);
@@ -61,6 +71,7 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
             return;
         }
         metrics = AgentMetrics.register(Metrics.globalRegistry);
+        inventoryGauges = InventoryGauges.register(Metrics.globalRegistry, factory, metricsReadIntervalSeconds * 1000);
         factory.register(event -> {
             if (event instanceof PostMigrationEvent) {
                 KeycloakModelUtils.runJobInTransaction(factory, session -> {
@@ -110,6 +121,10 @@ public final class AgentBindingExecutorFactory implements ClientPolicyExecutorPr
         return ProviderConfigurationBuilder.create()
                 .property().name(CLOCK_OFFSETS_ENABLED).type("boolean").defaultValue(false)
                 .helpText("Test servers only: honour the realm attribute nhi.clock.offset-seconds as a shift of the agent clock.")
+                .add()
+                .property().name(METRICS_READ_INTERVAL).type("int").defaultValue(DEFAULT_METRICS_READ_INTERVAL)
+                .helpText("At most one reading of the inventory flag gauges per this many seconds on this node (one COUNT per flag and "
+                        + "realm on the inventory index).")
                 .add().build();
     }
 

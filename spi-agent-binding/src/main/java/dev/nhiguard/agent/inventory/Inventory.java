@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.AdminRoles;
@@ -58,10 +59,14 @@ public final class Inventory {
     /** When the registry last set an agent's key binding. */
     public static final String BINDING_AT = "nhi.agent.binding.at";
 
+    /** Above this many ids, {@link #entries} reads the whole realm once instead of an IN list. */
+    static final int IN_LIST = 1000;
+
     private final KeycloakSession session;
     private final RealmModel realm;
     private final Map<String, Set<RoleModel>> expanded = new HashMap<>();
     private final Map<String, InventoryEntry.Owner> owners = new HashMap<>();
+    private final Map<String, String> serviceAccountUserIds = new HashMap<>();
     private Set<String> narrowed = Set.of();
 
     public Inventory(KeycloakSession session, RealmModel realm) {
@@ -71,38 +76,131 @@ public final class Inventory {
 
     /** Every service-account client of the realm, ordered by clientId. */
     public List<InventoryEntry> all() {
+        return entries((Map<String, String>) null);
+    }
+
+    /**
+     * The entries of the given service-account clients (ids; null = every one of the realm),
+     * ordered by clientId; clients that are gone or have no service account are left out.
+     */
+    public List<InventoryEntry> entries(java.util.Collection<String> clientUuids) {
+        if (clientUuids == null) {
+            return entries((Map<String, String>) null);
+        }
+        Map<String, String> unknown = new HashMap<>();
+        clientUuids.forEach(id -> unknown.put(id, null));
+        return entries(unknown);
+    }
+
+    /**
+     * The entries of the given service-account clients (null = every one of the realm), each
+     * mapped to its service-account user's id where the caller knows it (the index keeps it), else
+     * to null; ordered by clientId; clients that are gone or have no service account are left out.
+     *
+     * <p>Up to {@value #IN_LIST} clients cost a fixed number of queries, each an IN list on a
+     * leading index column (user ids on {@code USER_ENTITY}'s key and on the user index of the role
+     * and group mapping tables, client ids on {@code NHI_CLIENT_USAGE}'s key), plus one indexed
+     * lookup per client whose user id is unknown or no longer its service account. (An IN list on
+     * the service-account link would filter the realm's users row by row: H2 uses an index for an
+     * IN list on its first column only, and {@code IDX_USER_SERVICE_ACCOUNT} starts with the realm.)
+     * Above that, one realm-wide pass.
+     */
+    public List<InventoryEntry> entries(Map<String, String> userIdByClient) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
-        List<Object[]> users = em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
-                + " where u.realmId = :realm and u.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList();
-        Map<String, List<String>> directRoleIds = pairs(em.createQuery("select m.user.id, m.roleId from UserRoleMappingEntity m"
-                + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList());
-        Map<String, List<String>> groupIds = pairs(em.createQuery("select m.user.id, m.groupId from UserGroupMembershipEntity m"
-                + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
-                .setParameter("realm", realm.getId()).getResultList());
+        if (userIdByClient != null && userIdByClient.isEmpty()) {
+            return List.of();
+        }
+        boolean some = userIdByClient != null && userIdByClient.size() <= IN_LIST;
+        List<Object[]> users;
+        Map<String, List<String>> directRoleIds;
+        Map<String, List<String>> groupIds;
         Map<String, Object[]> usage = new HashMap<>();
-        for (Object[] row : em.createQuery("select u.clientId, u.lastUsed, u.lastEvent from ClientUsageEntity u where u.realmId = :realm",
-                Object[].class).setParameter("realm", realm.getId()).getResultList()) {
-            usage.put((String) row[0], row);
+        if (some) {
+            users = serviceAccountUsers(em, userIdByClient);
+            List<String> userIds = users.stream().map(u -> (String) u[0]).toList();
+            List<String> clientIds = users.stream().map(u -> (String) u[1]).toList();
+            directRoleIds = userIds.isEmpty() ? Map.of() : pairs(em.createQuery("select m.user.id, m.roleId from UserRoleMappingEntity m"
+                    + " where m.user.id in :ids", Object[].class).setFlushMode(FlushModeType.COMMIT).setParameter("ids", userIds).getResultList());
+            groupIds = userIds.isEmpty() ? Map.of() : pairs(em.createQuery("select m.user.id, m.groupId from UserGroupMembershipEntity m"
+                    + " where m.user.id in :ids", Object[].class).setFlushMode(FlushModeType.COMMIT).setParameter("ids", userIds).getResultList());
+            if (!clientIds.isEmpty()) {
+                for (Object[] row : em.createQuery("select u.clientId, u.lastUsed, u.lastEvent from ClientUsageEntity u where u.clientId in :ids"
+                        + " and u.realmId = :realm", Object[].class).setFlushMode(FlushModeType.COMMIT).setParameter("ids", clientIds)
+                        .setParameter("realm", realm.getId()).getResultList()) {
+                    usage.put((String) row[0], row);
+                }
+            }
+        } else {
+            users = em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
+                    + " where u.realmId = :realm and u.serviceAccountClientLink is not null", Object[].class)
+                    .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList();
+            directRoleIds = pairs(em.createQuery("select m.user.id, m.roleId from UserRoleMappingEntity m"
+                    + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
+                    .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList());
+            groupIds = pairs(em.createQuery("select m.user.id, m.groupId from UserGroupMembershipEntity m"
+                    + " where m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", Object[].class)
+                    .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList());
+            for (Object[] row : em.createQuery("select u.clientId, u.lastUsed, u.lastEvent from ClientUsageEntity u where u.realmId = :realm",
+                    Object[].class).setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList()) {
+                usage.put((String) row[0], row);
+            }
         }
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         Instant now = AgentClock.now(session, realm);
         narrowed = RiskNarrowing.narrowedClients(session, realm);
 
+        Set<String> wanted = userIdByClient == null || some ? null : userIdByClient.keySet();
         List<InventoryEntry> out = new ArrayList<>(users.size());
         for (Object[] u : users) {
+            if (wanted != null && !wanted.contains((String) u[1])) {
+                continue;
+            }
             ClientModel client = realm.getClientById((String) u[1]);
             if (client == null) {
                 continue;
             }
             String userId = (String) u[0];
+            serviceAccountUserIds.put(client.getId(), userId);
             Long saCreated = (Long) u[2];
             out.add(entry(client, saCreated, directRoleIds.getOrDefault(userId, List.of()),
                     groupIds.getOrDefault(userId, List.of()), usage.get(client.getId()), policy, now));
         }
         out.sort(Comparator.comparing(InventoryEntry::clientId));
         return out;
+    }
+
+    /**
+     * (user id, client id, created) of the clients' service-account users: by the known user ids in
+     * one query, then one lookup by (realm, client) for each client not found that way.
+     */
+    private List<Object[]> serviceAccountUsers(EntityManager em, Map<String, String> userIdByClient) {
+        List<Object[]> found = new ArrayList<>();
+        List<String> known = userIdByClient.values().stream().filter(java.util.Objects::nonNull).distinct().toList();
+        Set<String> resolved = new HashSet<>();
+        if (!known.isEmpty()) {
+            for (Object[] u : em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
+                    + " where u.id in :ids and u.realmId = :realm", Object[].class).setFlushMode(FlushModeType.COMMIT)
+                    .setParameter("ids", known).setParameter("realm", realm.getId()).getResultList()) {
+                String client = (String) u[1];
+                if (client != null && u[0].equals(userIdByClient.get(client)) && resolved.add(client)) {
+                    found.add(u);
+                }
+            }
+        }
+        for (String client : userIdByClient.keySet()) {
+            if (!resolved.contains(client)) {
+                found.addAll(em.createQuery("select u.id, u.serviceAccountClientLink, u.createdTimestamp from UserEntity u"
+                        + " where u.realmId = :realm and u.serviceAccountClientLink = :client", Object[].class)
+                        .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).setParameter("client", client)
+                        .setMaxResults(1).getResultList());
+            }
+        }
+        return found;
+    }
+
+    /** The service-account user id of an entry the last {@link #entries} call built. */
+    String serviceAccountUserId(String clientUuid) {
+        return serviceAccountUserIds.get(clientUuid);
     }
 
     private InventoryEntry entry(ClientModel client, Long saCreated, List<String> roleIds, List<String> groups,

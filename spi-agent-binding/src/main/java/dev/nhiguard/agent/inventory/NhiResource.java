@@ -3,7 +3,6 @@ package dev.nhiguard.agent.inventory;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import jakarta.ws.rs.Consumes;
@@ -111,18 +110,24 @@ public final class NhiResource {
             throw bad("format must be json or csv");
         }
 
-        Predicate<InventoryEntry> filter = e -> e.flags().containsAll(wanted)
-                && (agent == null || e.agent() == Boolean.parseBoolean(agent))
-                && (search == null || e.clientId().toLowerCase(Locale.ROOT).contains(search.toLowerCase(Locale.ROOT)))
-                && (owner == null || (e.owner() != null && owner.equals(e.owner().id())))
-                && (horizon == null || (e.expiresAt() != null && !java.time.Instant.parse(e.expiresAt()).isAfter(horizon)));
-        List<InventoryEntry> matching = new Inventory(session, realm).all().stream().filter(filter).toList();
-        List<InventoryEntry> page = matching.stream().skip(from).limit(size).toList();
+        InventoryFilter filter = new InventoryFilter(wanted, agent == null ? null : Boolean.valueOf(agent), search, owner, horizon);
+        InventoryIndex.Page indexed = new InventoryIndex(session, realm).page(filter, from, size);
+        long total;
+        List<InventoryEntry> page;
+        if (indexed != null) {
+            total = indexed.total();
+            page = indexed.items();
+        } else {
+            // The realm's index is being built by another request: evaluate the models this once.
+            List<InventoryEntry> matching = new Inventory(session, realm).all().stream().filter(filter::test).toList();
+            total = matching.size();
+            page = matching.stream().skip(from).limit(size).toList();
+        }
         if (csv) {
             return Response.ok(InventoryCsv.write(page), CSV + "; charset=utf-8")
-                    .header("X-Total-Count", matching.size()).build();
+                    .header("X-Total-Count", total).build();
         }
-        return Response.ok(new Page(from, size, matching.size(), page), MediaType.APPLICATION_JSON).build();
+        return Response.ok(new Page(from, size, total, page), MediaType.APPLICATION_JSON).build();
     }
 
     @GET

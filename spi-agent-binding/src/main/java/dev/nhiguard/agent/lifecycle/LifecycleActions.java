@@ -140,6 +140,7 @@ public final class LifecycleActions {
         }
         KeycloakModelUtils.generateSecret(client);
         client.updateClient();
+        dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         String recorded = "secret rotated automatically (" + trigger + "): " + reason;
         record(client, ROTATE_SECRET, trigger, recorded);
         emit(client, "secret-rotated", trigger, recorded);

@@ -241,6 +241,7 @@ public final class AgentRegistry {
                 in.keyBinding().type(), bindingValue(in.keyBinding()), in.keyBinding().identityProvider(),
                 AgentRecord.Status.ACTIVE, "registered", now);
         record.writeTo(client);
+        dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         LOG.infof("realm %s: registered agent %s (client %s), owner %s %s", realm.getName(), in.name(), client.getId(), owner.type(), owner.id());
         return client;
     }
@@ -310,11 +311,13 @@ public final class AgentRegistry {
             delegation.writeTo(client);
         }
         next.writeTo(client);
+        dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         boolean reassigned = owner != null || second != null;
         if (reassigned && AgentOwners.latch(client) != null) {
             client.removeAttribute(AgentOwners.LATCH);
             if (next.status() == AgentRecord.Status.SUSPENDED) {
                 next.withStatus(AgentRecord.Status.ACTIVE, "owner reassigned", AgentClock.now(session, realm)).writeTo(client);
+                dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
             }
             return true;
         }
@@ -346,6 +349,7 @@ public final class AgentRegistry {
                     + "); it stays suspended until an owner is reassigned (PUT /agents/" + client.getId() + " with owner)");
         }
         current.withStatus(target, reason, AgentClock.now(session, realm)).writeTo(client);
+        dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         if (target == AgentRecord.Status.RETIRED) {
             client.setEnabled(false);
         }

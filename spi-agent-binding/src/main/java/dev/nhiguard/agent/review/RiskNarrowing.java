@@ -126,7 +126,7 @@ public final class RiskNarrowing {
         if (n == null) {
             throw ReviewException.notFound("client " + client.getClientId() + " is not narrowed");
         }
-        InventoryEntry entry = new Inventory(session, realm).all().stream().filter(e -> e.id().equals(client.getId())).findFirst().orElse(null);
+        InventoryEntry entry = new Inventory(session, realm).entries(List.of(client.getId())).stream().findFirst().orElse(null);
         Reviewers.Resolved who = new Reviewers(session, realm).of(entry == null ? null : entry.owner());
         if (caller == null || !who.userIds().contains(caller.getId())) {
             throw ReviewException.forbidden("only the owner of " + client.getClientId() + " (or, without an active owner, an approver)"

@@ -24,7 +24,7 @@ public final class AgentJpaEntityProviderFactory implements JpaEntityProviderFac
             @Override
             public List<Class<?>> getEntities() {
                 return List.of(ClientUsageEntity.class, LifecycleActionEntity.class, OwnerNoticeEntity.class,
-                        AuthFailureEntity.class, ClientNetworkEntity.class);
+                        AuthFailureEntity.class, ClientNetworkEntity.class, InventoryRowEntity.class, InventoryRealmEntity.class);
             }
 
             @Override

@@ -1,0 +1,579 @@
+package dev.nhiguard.agent.inventory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.TypedQuery;
+
+import org.jboss.logging.Logger;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import dev.nhiguard.agent.lifecycle.LifecyclePolicy;
+import dev.nhiguard.agent.store.InventoryRealmEntity;
+import dev.nhiguard.agent.store.InventoryRowEntity;
+
+/**
+ * The inventory's index: one row per service-account client ({@code NHI_INVENTORY_ROW}) holding
+ * what the inventory filters and sorts on, so that a page costs a filtered, ordered, limited
+ * query plus the full entries of the rows on the page.
+ *
+ * <p>Kept current in the changing transaction where it can: {@link #touch} marks one row (agent
+ * registry writes, secret rotation, narrowing, admin changes of a client or its service-account
+ * user), {@link #realmChanged} marks the realm's privilege data (role composites, group roles:
+ * anything that can change many rows' privilege closure), {@link #everythingChanged} marks every
+ * row (partial import), {@link #removed} drops a row. Before a page is read, in bounded steps of
+ * their own ({@link #refresh}): a marked realm's {@code OVER_PRIVILEGED} flags are recomputed in
+ * SQL from the role side ({@link PrivilegedAccounts}), rows of service accounts created without
+ * an event (realm import, partial import) are added, and marked rows are recomputed from the models.
+ * Owner state, narrowing and last use are not copied: the query reads them live from their own
+ * tables. Time-relative flags are predicates on stored timestamps against now and the policy.
+ *
+ * <p>Never a source of security decisions: token refusal and the lifecycle read the models.
+ */
+public final class InventoryIndex {
+
+    private static final Logger LOG = Logger.getLogger(InventoryIndex.class);
+    private static final String ROW = "InventoryRowEntity";
+    /** Rows per refresh step (and per IN list of entries: a fixed number of queries each). */
+    static final int BATCH = 500;
+    /** Upper bound on the steps of one refresh (a runaway loop guard: 500 × 1,000 rows). */
+    private static final int MAX_STEPS = 1_000;
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+
+    public InventoryIndex(KeycloakSession session, RealmModel realm) {
+        this.session = session;
+        this.realm = realm;
+    }
+
+    /** One page of matching entries, built from the models, and how many entries match. */
+    public record Page(long total, List<InventoryEntry> items) {
+    }
+
+    /**
+     * Marks one client's row for recomputation. The marks of a transaction are collected and
+     * written once, just before it commits (see {@link Marks}), so an import raising thousands of
+     * events does not run thousands of statements (each would flush the persistence context).
+     */
+    public static void touch(KeycloakSession session, String realmId, String clientUuid) {
+        Marks.of(session).touch(realmId, clientUuid);
+    }
+
+    /**
+     * Marks the realm's privilege data (role composites, group roles, roles or groups removed): the
+     * next page recomputes {@code OVER_PRIVILEGED} for the realm in SQL, from the role side.
+     */
+    public static void realmChanged(KeycloakSession session, String realmId) {
+        Marks.of(session).realmChanged(realmId);
+    }
+
+    /**
+     * Marks every row of the realm and its privilege data (a partial import: anything may have
+     * changed, and imports raise no event per change). The next page recomputes the rows in
+     * bounded batches.
+     */
+    public static void everythingChanged(KeycloakSession session, String realmId) {
+        Marks.of(session).everythingChanged(realmId);
+    }
+
+    /** Drops a deleted client's row. */
+    public static void removed(KeycloakSession session, String realmId, String clientUuid) {
+        Marks.of(session).removed(realmId, clientUuid);
+    }
+
+    /**
+     * The index marks of one session's transaction, written in its prepare phase (same database
+     * transaction, before the commit). Every writer of the index takes the realm's state row
+     * first (a no-op update), here and in a refresh, so writers never wait on each other in
+     * opposite orders. A realm without an index yet needs no marks: its first page builds it.
+     */
+    static final class Marks extends org.keycloak.models.AbstractKeycloakTransaction {
+        private static final String ATTRIBUTE = Marks.class.getName();
+        private final KeycloakSession session;
+        private final Map<String, java.util.Set<String>> touched = new LinkedHashMap<>();
+        private final Map<String, java.util.Set<String>> gone = new LinkedHashMap<>();
+        private final java.util.Set<String> stale = new java.util.LinkedHashSet<>();
+        private final java.util.Set<String> everything = new java.util.LinkedHashSet<>();
+
+        private Marks(KeycloakSession session) {
+            this.session = session;
+        }
+
+        static Marks of(KeycloakSession session) {
+            Marks m = session.getAttribute(ATTRIBUTE, Marks.class);
+            if (m == null) {
+                m = new Marks(session);
+                session.setAttribute(ATTRIBUTE, m);
+                session.getTransactionManager().enlistPrepare(m);
+            }
+            return m;
+        }
+
+        void touch(String realmId, String clientUuid) {
+            touched.computeIfAbsent(realmId, k -> new java.util.TreeSet<>()).add(clientUuid);
+        }
+
+        void realmChanged(String realmId) {
+            stale.add(realmId);
+        }
+
+        void everythingChanged(String realmId) {
+            stale.add(realmId);
+            everything.add(realmId);
+        }
+
+        void removed(String realmId, String clientUuid) {
+            gone.computeIfAbsent(realmId, k -> new java.util.TreeSet<>()).add(clientUuid);
+        }
+
+        @Override
+        protected void commitImpl() {
+            session.removeAttribute(ATTRIBUTE);
+            java.util.Set<String> realms = new java.util.TreeSet<>(touched.keySet());
+            realms.addAll(gone.keySet());
+            realms.addAll(stale);
+            EntityManager em = em(session);
+            for (String realmId : realms) {
+                if (em.createQuery("update InventoryRealmEntity s set s.stale = s.stale" + (stale.contains(realmId) ? " + 1" : "")
+                        + " where s.realmId = :realm").setParameter("realm", realmId).executeUpdate() == 0) {
+                    continue;
+                }
+                if (everything.contains(realmId)) {
+                    em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.realmId = :realm")
+                            .setParameter("realm", realmId).executeUpdate();
+                }
+                for (List<String> ids : chunks(gone.getOrDefault(realmId, java.util.Set.of()))) {
+                    em.createQuery("delete from " + ROW + " r where r.clientUuid in :ids").setParameter("ids", ids).executeUpdate();
+                }
+                for (List<String> ids : chunks(touched.getOrDefault(realmId, java.util.Set.of()))) {
+                    em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid in :ids")
+                            .setParameter("ids", ids).executeUpdate();
+                }
+            }
+        }
+
+        @Override
+        protected void rollbackImpl() {
+            session.removeAttribute(ATTRIBUTE);
+        }
+
+        private static List<List<String>> chunks(java.util.Set<String> ids) {
+            List<String> all = new ArrayList<>(ids);
+            List<List<String>> out = new ArrayList<>();
+            for (int i = 0; i < all.size(); i += 500) {
+                out.add(all.subList(i, Math.min(all.size(), i + 500)));
+            }
+            return out;
+        }
+    }
+
+    /** Drops a deleted realm's rows and state. */
+    public static void realmRemoved(KeycloakSession session, String realmId) {
+        em(session).createQuery("delete from " + ROW + " r where r.realmId = :realm").setParameter("realm", realmId).executeUpdate();
+        em(session).createQuery("delete from InventoryRealmEntity s where s.realmId = :realm").setParameter("realm", realmId).executeUpdate();
+    }
+
+    /**
+     * The page, or null when the realm's index is being built by another request right now (the
+     * caller then evaluates the models directly).
+     */
+    public Page page(InventoryFilter filter, int first, int max) {
+        if (!ready()) {
+            return null;
+        }
+        Instant now = dev.nhiguard.agent.registry.AgentClock.now(session, realm);
+        Page page = query(filter, now, first, max, true);
+        return page != null ? page : query(filter, now, first, max, false);
+    }
+
+    /**
+     * The page from the index, its entries from the models. If a row on the page disagrees with
+     * its model, the row is fixed and (when {@code retry}) null is answered so the query runs
+     * again; without retry, entries that do not match by their model are left out.
+     */
+    private Page query(InventoryFilter filter, Instant now, int first, int max, boolean retry) {
+        EntityManager em = em(session);
+        Map<String, Object> params = new HashMap<>();
+        String where = where(filter, now, params);
+        TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
+                .setFlushMode(FlushModeType.COMMIT);
+        TypedQuery<InventoryRowEntity> rows = em.createQuery("select r from " + ROW + " r where " + where + " order by r.sortKey",
+                InventoryRowEntity.class).setFlushMode(FlushModeType.COMMIT);
+        params.forEach((k, v) -> {
+            count.setParameter(k, v);
+            rows.setParameter(k, v);
+        });
+        long total = count.getSingleResult();
+        List<InventoryRowEntity> pageRows = rows.setFirstResult(first).setMaxResults(max).getResultList();
+
+        Map<String, String> users = new HashMap<>();
+        pageRows.forEach(r -> users.put(r.getClientUuid(), r.getServiceAccountUserId()));
+        Inventory inventory = new Inventory(session, realm);
+        Map<String, InventoryEntry> byId = new HashMap<>();
+        for (InventoryEntry e : inventory.entries(users)) {
+            byId.put(e.id(), e);
+        }
+        List<InventoryEntry> items = new ArrayList<>(pageRows.size());
+        boolean fixed = false;
+        for (InventoryRowEntity r : pageRows) {
+            InventoryEntry e = byId.get(r.getClientUuid());
+            if (e == null) {
+                em.remove(r);
+                fixed = true;
+                continue;
+            }
+            IndexRow truth = IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id()));
+            if (!truth.equals(IndexRow.of(r))) {
+                LOG.infof("realm %s: inventory index row of %s disagreed with the model; fixed", realm.getName(), e.clientId());
+                truth.applyTo(r);
+                fixed = true;
+            }
+            if (filter.test(e)) {
+                items.add(e);
+            }
+        }
+        if (fixed) {
+            em.flush();
+            if (retry) {
+                return null;
+            }
+        }
+        return new Page(total, items);
+    }
+
+    /** Ids of the realms whose index has been built. */
+    public static List<String> indexedRealms(KeycloakSession session) {
+        return em(session).createQuery("select s.realmId from InventoryRealmEntity s order by s.realmId", String.class)
+                .setFlushMode(FlushModeType.COMMIT).getResultList();
+    }
+
+    /** What the index holds for a realm now, without refreshing it (the flag gauges read this). */
+    public record Counts(Map<String, Long> flagged, boolean upToDate) {
+    }
+
+    /**
+     * Per flag, the rows of the realm's index that match it now, read from the index as it stands:
+     * no build, no refresh, nothing written (one COUNT per flag, the same predicates as a page).
+     * {@code upToDate} is false when changes are marked and not yet folded in, or the row count
+     * differs from the realm's service accounts (the next page refreshes). Null when the realm's
+     * index was never built.
+     */
+    public Counts counts() {
+        EntityManager em = em(session);
+        Integer stale = stale(em);
+        if (stale == null) {
+            return null;
+        }
+        Instant now = dev.nhiguard.agent.registry.AgentClock.now(session, realm);
+        Map<String, Long> flagged = new java.util.TreeMap<>();
+        for (String flag : Inventory.FLAGS) {
+            Map<String, Object> params = new HashMap<>();
+            String where = where(new InventoryFilter(Set.of(flag), null, null, null, null), now, params);
+            TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
+                    .setFlushMode(FlushModeType.COMMIT);
+            params.forEach(count::setParameter);
+            flagged.put(flag, count.getSingleResult());
+        }
+        return new Counts(flagged, freshness(em, stale).upToDate());
+    }
+
+    /** JPQL condition of the filter on row {@code r}; fills {@code params}. */
+    private String where(InventoryFilter f, Instant now, Map<String, Object> params) {
+        StringBuilder w = new StringBuilder("r.realmId = :realm");
+        params.put("realm", realm.getId());
+        if (f.agent() != null) {
+            w.append(" and r.agent = :agent");
+            params.put("agent", f.agent());
+        }
+        if (f.search() != null) {
+            w.append(" and r.searchKey like :search escape '!'");
+            params.put("search", "%" + f.search().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
+        if (f.owner() != null) {
+            w.append(" and r.ownerType is not null and r.ownerId = :owner");
+            params.put("owner", f.owner());
+        }
+        if (f.horizon() != null) {
+            w.append(" and r.expiresAt is not null and r.expiresAt <= :horizon");
+            params.put("horizon", f.horizon().toEpochMilli());
+        }
+        LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
+        for (String flag : f.flags()) {
+            switch (flag) {
+                case Inventory.FLAG_NO_OWNER -> w.append(" and (r.ownerType is null or r.ownerId is null)");
+                case Inventory.FLAG_ORPHANED -> w.append(" and r.ownerType is not null and r.ownerId is not null and not (")
+                        .append(active("r.ownerType", "r.ownerId", "o1")).append(") and not (r.agent = true and r.owner2Id is not null and (")
+                        .append(active("r.owner2Type", "r.owner2Id", "o2")).append("))");
+                case Inventory.FLAG_DORMANT -> {
+                    w.append(" and (exists (select cu.clientId from ClientUsageEntity cu where cu.clientId = r.clientUuid"
+                            + " and cu.lastUsed <= :dormant) or (not exists (select cn.clientId from ClientUsageEntity cn"
+                            + " where cn.clientId = r.clientUuid) and (r.createdAt is null or r.createdAt <= :dormant)))");
+                    params.put("dormant", now.minus(Duration.ofDays(policy.dormantDays())).toEpochMilli());
+                }
+                case Inventory.FLAG_ROTATION_OVERDUE -> {
+                    w.append(" and r.secretAuth = true and (r.secretAt is null or r.secretAt <= :rotation)");
+                    params.put("rotation", now.minus(Duration.ofDays(policy.rotationDays())).toEpochMilli());
+                }
+                case Inventory.FLAG_OVER_PRIVILEGED -> w.append(" and r.overPrivileged = true");
+                case Inventory.FLAG_EXPIRED -> {
+                    w.append(" and r.agent = true and (r.expiresAt is null or r.expiresAt <= :now)");
+                    params.put("now", now.toEpochMilli());
+                }
+                case Inventory.FLAG_SUSPENDED -> w.append(" and r.suspended = true");
+                case Inventory.FLAG_NARROWED -> {
+                    w.append(" and exists (select n.id from NarrowingEntity n where n.clientId = r.clientUuid"
+                            + " and n.realmId = :realm and n.state = :narrowed)");
+                    params.put("narrowed", "ACTIVE");
+                }
+                default -> throw new IllegalArgumentException("unknown flag " + flag);
+            }
+        }
+        return w.toString();
+    }
+
+    /** An owner is active: an enabled user, or a group, of this realm (as {@link Inventory} decides it). */
+    private static String active(String type, String id, String alias) {
+        return "(" + type + " = 'user' and exists (select " + alias + "u.id from UserEntity " + alias + "u where " + alias + "u.id = " + id
+                + " and " + alias + "u.realmId = :realm and " + alias + "u.enabled = true)) or (" + type + " = 'group' and exists (select "
+                + alias + "g.id from GroupEntity " + alias + "g where " + alias + "g.id = " + id + " and " + alias + "g.realm = :realm))";
+    }
+
+    /**
+     * Brings the realm's rows up to date: built on first use (once across the cluster: the state
+     * row's primary key), then a marked realm's privilege flags recomputed in SQL, service accounts
+     * without a row added, and marked rows recomputed. The refresh runs in short transactions of its
+     * own (see {@link #refresh}), never in the page's. False when another request is building the index.
+     *
+     * <p>The freshness check itself is four indexed reads, flushed never: a page's transaction holds
+     * no changes of its own here, and an auto-flush would dirty-check whatever the session manages.
+     */
+    boolean ready() {
+        EntityManager em = em(session);
+        Integer stale = stale(em);
+        if (stale == null) {
+            build();
+            stale = stale(em);
+            if (stale == null) {
+                return false;
+            }
+        }
+        Freshness f = freshness(em, stale);
+        if (f.upToDate()) {
+            return true;
+        }
+        refresh(session.getKeycloakSessionFactory(), realm.getId(), stale > 0, f.accounts() != f.indexed());
+        return true;
+    }
+
+    private record Freshness(int stale, long accounts, long indexed, boolean pending) {
+        boolean upToDate() {
+            return stale == 0 && accounts == indexed && !pending;
+        }
+    }
+
+    /** Four indexed reads: service accounts, rows, any row marked (the realm's mark is given). */
+    private Freshness freshness(EntityManager em, int stale) {
+        long accounts = em.createQuery("select count(u) from UserEntity u where u.realmId = :realm and u.serviceAccountClientLink is not null",
+                Long.class).setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
+        long indexed = em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
+        boolean pending = !em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm and r.pending > 0", String.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).setMaxResults(1).getResultList().isEmpty();
+        return new Freshness(stale, accounts, indexed, pending);
+    }
+
+    private Integer stale(EntityManager em) {
+        List<Integer> s = em.createQuery("select s.stale from InventoryRealmEntity s where s.realmId = :realm", Integer.class)
+                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList();
+        return s.isEmpty() ? null : s.get(0);
+    }
+
+    /**
+     * The refresh, in bounded steps: each step is a transaction of its own that takes the realm's
+     * state row first and commits before the next, so a writer marking the realm waits for one step
+     * at most (one privilege recomputation in SQL, or {@value #BATCH} rows), never for a whole pass.
+     * Changes committed while it runs stay marked for the next page.
+     */
+    static void refresh(KeycloakSessionFactory factory, String realmId, boolean privileges, boolean reconcile) {
+        if (privileges) {
+            step(factory, realmId, (s, em, realm, state) -> {
+                if (state.getStale() > 0) {
+                    syncPrivileges(em, realm);
+                    state.setStale(0);
+                }
+                return false;
+            });
+        }
+        if (reconcile) {
+            step(factory, realmId, (s, em, realm, state) -> {
+                em.createQuery("delete from " + ROW + " r where r.realmId = :realm and not exists (select u.id from UserEntity u"
+                                + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)")
+                        .setParameter("realm", realmId).executeUpdate();
+                return false;
+            });
+            // Rows for service accounts created without an event (realm import, partial import, a new client), a batch per step.
+            for (int i = 0; i < MAX_STEPS && step(factory, realmId, InventoryIndex::addMissing); i++) {
+                // next batch
+            }
+        }
+        for (int i = 0; i < MAX_STEPS && step(factory, realmId, InventoryIndex::refreshPending); i++) {
+            // next batch
+        }
+    }
+
+    /** One refresh step; true when there is more to do. */
+    @FunctionalInterface
+    interface Step {
+        boolean run(KeycloakSession session, EntityManager em, RealmModel realm, InventoryRealmEntity state);
+    }
+
+    private static boolean step(KeycloakSessionFactory factory, String realmId, Step step) {
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+            RealmModel realm = s.realms().getRealm(realmId);
+            if (realm == null) {
+                return false;
+            }
+            s.getContext().setRealm(realm);
+            EntityManager em = em(s);
+            em.setFlushMode(FlushModeType.COMMIT);
+            InventoryRealmEntity state = em.find(InventoryRealmEntity.class, realmId, LockModeType.PESSIMISTIC_WRITE);
+            return state != null && step.run(s, em, realm, state);
+        });
+    }
+
+    /** First use in this realm: insert the state row (the guard), then every row, in a transaction of its own. */
+    private void build() {
+        String realmId = realm.getId();
+        long start = System.nanoTime();
+        try {
+            KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
+                RealmModel r = s.realms().getRealm(realmId);
+                if (r == null) {
+                    return;
+                }
+                s.getContext().setRealm(r);
+                EntityManager em = em(s);
+                InventoryRealmEntity state = new InventoryRealmEntity();
+                state.setRealmId(realmId);
+                state.setBuiltAt(System.currentTimeMillis());
+                em.persist(state);
+                em.flush();
+                em.setFlushMode(FlushModeType.COMMIT);
+                int n = 0;
+                Inventory inventory = new Inventory(s, r);
+                for (InventoryEntry e : inventory.all()) {
+                    insert(em, IndexRow.of(realmId, e, inventory.serviceAccountUserId(e.id())));
+                    if (++n % BATCH == 0) {
+                        em.flush();
+                        em.clear();
+                    }
+                }
+            });
+            LOG.infof("realm %s: inventory index built in %d ms", realm.getName(), (System.nanoTime() - start) / 1_000_000);
+        } catch (PersistenceException e) {
+            // Another request or node built it (or is building it): its state row won.
+            LOG.debugf(e, "realm %s: inventory index built concurrently", realm.getName());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "realm %s: could not build the inventory index", realm.getName());
+        }
+    }
+
+    /**
+     * Sets {@code OVER_PRIVILEGED} on the realm's rows from {@link PrivilegedAccounts}: reads and
+     * writes only the rows that are or become over-privileged, not the realm's.
+     */
+    private static void syncPrivileges(EntityManager em, RealmModel realm) {
+        long start = System.nanoTime();
+        Set<String> privileged = PrivilegedAccounts.of(em, realm);
+        Set<String> flagged = new HashSet<>(em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm"
+                + " and r.overPrivileged = true", String.class).setParameter("realm", realm.getId()).getResultList());
+        Set<String> raise = new HashSet<>(privileged);
+        raise.removeAll(flagged);
+        Set<String> lower = new HashSet<>(flagged);
+        lower.removeAll(privileged);
+        for (List<String> ids : PrivilegedAccounts.chunks(raise)) {
+            em.createQuery("update " + ROW + " r set r.overPrivileged = true where r.realmId = :realm and r.clientUuid in :ids")
+                    .setParameter("realm", realm.getId()).setParameter("ids", ids).executeUpdate();
+        }
+        for (List<String> ids : PrivilegedAccounts.chunks(lower)) {
+            em.createQuery("update " + ROW + " r set r.overPrivileged = false where r.realmId = :realm and r.clientUuid in :ids")
+                    .setParameter("realm", realm.getId()).setParameter("ids", ids).executeUpdate();
+        }
+        LOG.debugf("realm %s: privilege flags recomputed in %d ms (%d over-privileged, %d raised, %d lowered)", realm.getName(),
+                (System.nanoTime() - start) / 1_000_000, privileged.size(), raise.size(), lower.size());
+    }
+
+    /** Adds rows for up to {@value #BATCH} service accounts that have none; true when there may be more. */
+    private static boolean addMissing(KeycloakSession s, EntityManager em, RealmModel realm, InventoryRealmEntity state) {
+        Map<String, String> missing = new HashMap<>();
+        for (Object[] u : em.createQuery("select u.serviceAccountClientLink, u.id from UserEntity u where u.realmId = :realm"
+                        + " and u.serviceAccountClientLink is not null and not exists (select r.clientUuid from " + ROW
+                        + " r where r.clientUuid = u.serviceAccountClientLink)", Object[].class)
+                .setParameter("realm", realm.getId()).setMaxResults(BATCH).getResultList()) {
+            missing.put((String) u[0], (String) u[1]);
+        }
+        Inventory inventory = new Inventory(s, realm);
+        for (InventoryEntry e : inventory.entries(missing)) {
+            insert(em, IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())));
+        }
+        return missing.size() == BATCH;
+    }
+
+    /** Recomputes up to {@value #BATCH} marked rows from the models; true when there may be more. */
+    private static boolean refreshPending(KeycloakSession s, EntityManager em, RealmModel realm, InventoryRealmEntity state) {
+        Map<String, Integer> seen = new HashMap<>();
+        Map<String, String> users = new HashMap<>();
+        for (Object[] p : em.createQuery("select r.clientUuid, r.pending, r.serviceAccountUserId from " + ROW + " r where r.realmId = :realm"
+                + " and r.pending > 0", Object[].class).setParameter("realm", realm.getId()).setMaxResults(BATCH).getResultList()) {
+            seen.put((String) p[0], (Integer) p[1]);
+            users.put((String) p[0], (String) p[2]);
+        }
+        if (seen.isEmpty()) {
+            return false;
+        }
+        Map<String, InventoryEntry> truth = new HashMap<>();
+        Inventory inventory = new Inventory(s, realm);
+        inventory.entries(users).forEach(e -> truth.put(e.id(), e));
+        for (InventoryRowEntity r : em.createQuery("select r from " + ROW + " r where r.clientUuid in :ids", InventoryRowEntity.class)
+                .setParameter("ids", seen.keySet()).getResultList()) {
+            InventoryEntry e = truth.get(r.getClientUuid());
+            if (e == null) {
+                em.remove(r);
+            } else {
+                IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())).applyTo(r);
+            }
+        }
+        em.flush();
+        // Takes back the marks that were folded in; marks added meanwhile (none: writers wait on the state row) would stay.
+        seen.forEach((id, n) -> em.createQuery("update " + ROW + " r set r.pending = r.pending - :n where r.clientUuid = :id and r.pending >= :n")
+                .setParameter("n", n).setParameter("id", id).executeUpdate());
+        return seen.size() == BATCH;
+    }
+
+    private static void insert(EntityManager em, IndexRow row) {
+        InventoryRowEntity r = new InventoryRowEntity();
+        row.applyTo(r);
+        em.persist(r);
+    }
+
+    private static EntityManager em(KeycloakSession session) {
+        return session.getProvider(JpaConnectionProvider.class).getEntityManager();
+    }
+}
