@@ -42,10 +42,10 @@ public final class Bench {
      * thousands of requests before C2 has compiled the hot paths; measured earlier, its CPU per
      * request is still falling and the ratios say more about the JIT than about the code.
      */
-    private static final int MIN_WARM_UP = 6000;
+    private static final int MIN_WARM_UP = 10000;
     private static final int MAX_WARM_UP = 60000;
     private static final int STEADY_ROUNDS = 3;
-    private static final double STEADY_SPREAD = 1.10;
+    private static final double STEADY_SPREAD = 1.05;
 
     private int rounds = 5;
     private int requests = 1000;
