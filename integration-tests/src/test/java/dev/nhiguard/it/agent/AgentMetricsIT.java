@@ -101,14 +101,21 @@ class AgentMetricsIT {
         assertEquals(201, r.status(), r.body());
     }
 
-    /** Scrapes until the realm's NO_OWNER gauge and its up-to-date gauge show the values (readings are cached for the read interval). */
+    /**
+     * Scrapes until the realm's NO_OWNER gauge and its up-to-date gauge show the values (readings are cached for the read
+     * interval) in a scrape that carries all of the realm's flag series: the reading that first sees a realm registers its
+     * series while that scrape runs, so that one scrape may carry only some of them (seen in CI as a missing SUSPENDED).
+     */
     private static PrometheusScrape awaitGauge(KeycloakTarget keycloak, String realm, String flag, double count, double upToDate)
             throws InterruptedException {
         long deadline = System.currentTimeMillis() + 15_000;
         PrometheusScrape s;
         do {
             s = PrometheusScrape.of(keycloak);
-            if (s.value("nhi_guard_agent_inventory_flagged", realm, flag).orElse(-1) == count
+            PrometheusScrape scrape = s;
+            boolean allSeries = dev.nhiguard.agent.inventory.Inventory.FLAGS.stream()
+                    .allMatch(f -> scrape.value("nhi_guard_agent_inventory_flagged", realm, "flag=\"" + f + "\"").isPresent());
+            if (allSeries && s.value("nhi_guard_agent_inventory_flagged", realm, flag).orElse(-1) == count
                     && s.value("nhi_guard_agent_inventory_index_up_to_date", realm).orElse(-1) == upToDate) {
                 return s;
             }
