@@ -231,9 +231,7 @@ public final class AuditChainStore {
         hibernate.doWork(connection -> {
             try (org.hibernate.StatelessSession writer = hibernate.getSessionFactory().withStatelessOptions()
                     .connection(connection).openStatelessSession()) {
-                for (AuditRecordEntity row : rows) {
-                    writer.insert(row);
-                }
+                writer.insertMultiple(rows); // one JDBC batch (a sequencer's batch holds many records)
                 writer.update(head);
             }
         });
