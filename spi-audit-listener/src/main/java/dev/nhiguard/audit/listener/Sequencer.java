@@ -24,7 +24,7 @@ import dev.nhiguard.audit.store.RecordSealing;
  * on this node at most one run per realm is under way, and a trigger arriving during a run
  * makes that run go round once more instead of starting another. A run starts
  * {@code gatherMillis} after the trigger that wakes it, so the commits of that moment are
- * sequenced as one batch: under load the lock, the head update and the flush are paid once per
+ * sequenced as one batch: under load the lock, the head update and the records' JDBC batch are paid once per
  * batch instead of once per token (the staged rows are committed already; only the chain's lag
  * grows by that delay). Across nodes the head-row lock serialises the runs. Owned by the
  * listener factory; one instance per server.
