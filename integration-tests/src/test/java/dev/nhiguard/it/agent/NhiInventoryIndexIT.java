@@ -250,6 +250,49 @@ class NhiInventoryIndexIT {
     }
 
     /**
+     * Service accounts appear on the next page whatever created them: dynamic client registration
+     * (no admin event), a client whose service account is enabled later; and the unfiltered page's
+     * total (the realm's row count, kept by the index's writers, not counted by the page) follows
+     * them when a service account is disabled or its client deleted.
+     */
+    @Test
+    void serviceAccountsOfEveryCreationRouteAppearAndTheTotalFollows(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-inv-routes");
+        String base = "/admin/realms/" + api.realm;
+        createClient(api, "rt-admin", Map.of());
+        assertEquals(Set.of("rt-admin"), ids(api, ""), "the first page builds the index");
+
+        HttpAdmin.Response iat = api.http.post(base + "/clients-initial-access", api.adminToken(), "{\"count\":1,\"expiration\":600}");
+        check(iat, 201);
+        HttpAdmin.Response dcr = api.http.post("/realms/" + api.realm + "/clients-registrations/default", iat.json().path("token").asText(),
+                "{\"clientId\":\"rt-dcr\",\"publicClient\":false,\"serviceAccountsEnabled\":true}");
+        check(dcr, 201);
+        String registered = dcr.json().path("id").asText();
+        assertEquals(Set.of("rt-admin", "rt-dcr"), ids(api, ""));
+
+        HttpAdmin.Response created = api.http.post(base + "/clients", api.adminToken(), AgentApi.json(Map.of(
+                "clientId", "rt-later", "publicClient", false, "serviceAccountsEnabled", false, "standardFlowEnabled", false)));
+        check(created, 201);
+        String later = created.header("Location").substring(created.header("Location").lastIndexOf('/') + 1);
+        assertEquals(Set.of("rt-admin", "rt-dcr"), ids(api, ""), "a client without a service account has no entry");
+        serviceAccountsEnabled(api, later, true);
+        assertEquals(Set.of("rt-admin", "rt-dcr", "rt-later"), ids(api, ""));
+
+        serviceAccountsEnabled(api, later, false);
+        assertEquals(Set.of("rt-admin", "rt-dcr"), ids(api, ""));
+        check(api.http.send("DELETE", base + "/clients/" + registered, api.adminToken(), "application/json", null), 204);
+        assertEquals(Set.of("rt-admin"), ids(api, ""));
+        consistent(api);
+    }
+
+    private static void serviceAccountsEnabled(AgentApi api, String clientUuid, boolean enabled) {
+        String path = "/admin/realms/" + api.realm + "/clients/" + clientUuid;
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) api.http.get(path, api.adminToken()).json();
+        rep.put("serviceAccountsEnabled", enabled);
+        check(api.http.put(path, api.adminToken(), rep.toString()), 204);
+    }
+
+    /**
      * The index's own count of a flag, without the page's self-check: a page that lists nothing
      * brings the index up to date (every page does), then the flag gauge (read from the index only,
      * every second on test servers) must show the count.

@@ -21,7 +21,7 @@ import dev.nhiguard.testing.DistributionKeycloak;
 
 /**
  * A second Keycloak of the test run, on PostgreSQL (a schema of its own, dropped when it stops),
- * so tests can reach the audit tables directly. It runs from its own copy of the distribution
+ * so tests can reach our tables directly (the audit chain, the inventory index). It runs from its own copy of the distribution
  * because {@code start-dev} re-augments the distribution in place. Tests taking it are skipped
  * when PostgreSQL is unreachable, unless {@code nhi.require-services=true}.
  */
@@ -70,7 +70,8 @@ public final class PostgresKeycloak implements ParameterResolver {
                     "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
                     "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2",
                     "--spi-events-listener--nhi-audit-chain--log-sink=true",
-                    "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort));
+                    "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort,
+                    "--spi-events-listener--nhi-agent-inventory--index-check-interval-seconds=2"));
             Path home = copyOf(shared.home(), "-audit-postgres");
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());

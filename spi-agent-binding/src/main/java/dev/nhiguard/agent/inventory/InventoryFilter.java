@@ -17,6 +17,11 @@ import java.util.Set;
  */
 public record InventoryFilter(Set<String> flags, Boolean agent, String search, String owner, Instant horizon) {
 
+    /** No condition: every entry of the realm matches. */
+    public boolean matchesAll() {
+        return flags.isEmpty() && agent == null && search == null && owner == null && horizon == null;
+    }
+
     public boolean test(InventoryEntry e) {
         return e.flags().containsAll(flags)
                 && (agent == null || e.agent() == agent)

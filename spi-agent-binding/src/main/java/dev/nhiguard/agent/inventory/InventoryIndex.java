@@ -39,8 +39,12 @@ import dev.nhiguard.agent.store.InventoryRowEntity;
  * anything that can change many rows' privilege closure), {@link #everythingChanged} marks every
  * row (partial import), {@link #removed} drops a row. Before a page is read, in bounded steps of
  * their own ({@link #refresh}): a marked realm's {@code OVER_PRIVILEGED} flags are recomputed in
- * SQL from the role side ({@link PrivilegedAccounts}), rows of service accounts created without
- * an event (realm import, partial import) are added, and marked rows are recomputed from the models.
+ * SQL from the role side ({@link PrivilegedAccounts}), rows are added for service accounts that have
+ * none when the realm is marked for it (a client created or changed without a row, an import), and
+ * marked rows are recomputed from the models. What a page checks is the realm's state row and one
+ * indexed probe for marked rows: nothing on a page counts the realm. Service accounts that appear
+ * without any event Keycloak publishes are found by the scheduled check ({@link #check}), which
+ * compares the realm's service accounts with its rows.
  * Owner state, narrowing and last use are not copied: the query reads them live from their own
  * tables. Time-relative flags are predicates on stored timestamps against now and the policy.
  *
@@ -50,6 +54,16 @@ public final class InventoryIndex {
 
     private static final Logger LOG = Logger.getLogger(InventoryIndex.class);
     private static final String ROW = "InventoryRowEntity";
+    /**
+     * A service-account user {@code u} of realm {@code :realm} whose client exists and has no row (a user left
+     * linked to a deleted client has no entry, so it needs none).
+     */
+    private static final String WITHOUT_ROW = "u.realmId = :realm and u.serviceAccountClientLink is not null"
+            + " and exists (select c.id from ClientEntity c where c.id = u.serviceAccountClientLink)"
+            + " and not exists (select r.clientUuid from " + ROW + " r where r.clientUuid = u.serviceAccountClientLink)";
+    /** A row {@code r} of realm {@code :realm} whose client has no service-account user. */
+    private static final String WITHOUT_ACCOUNT = "r.realmId = :realm and not exists (select u.id from UserEntity u"
+            + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)";
     /** Rows per refresh step (and per IN list of entries: a fixed number of queries each). */
     static final int BATCH = 500;
     /** Upper bound on the steps of one refresh (a runaway loop guard: 500 × 1,000 rows). */
@@ -155,18 +169,39 @@ public final class InventoryIndex {
                         + " where s.realmId = :realm").setParameter("realm", realmId).executeUpdate() == 0) {
                     continue;
                 }
-                if (everything.contains(realmId)) {
+                boolean missing = everything.contains(realmId);
+                if (missing) {
                     em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.realmId = :realm")
                             .setParameter("realm", realmId).executeUpdate();
                 }
+                long removed = 0;
                 for (List<String> ids : chunks(gone.getOrDefault(realmId, java.util.Set.of()))) {
-                    em.createQuery("delete from " + ROW + " r where r.clientUuid in :ids").setParameter("ids", ids).executeUpdate();
+                    removed += em.createQuery("delete from " + ROW + " r where r.clientUuid in :ids").setParameter("ids", ids).executeUpdate();
                 }
                 for (List<String> ids : chunks(touched.getOrDefault(realmId, java.util.Set.of()))) {
-                    em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid in :ids")
+                    int marked = em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid in :ids")
                             .setParameter("ids", ids).executeUpdate();
+                    if (!missing && marked < ids.size()) {
+                        missing = serviceAccounts(em, realmId, ids) > marked;
+                    }
+                }
+                if (removed > 0 || missing) {
+                    em.createQuery("update InventoryRealmEntity s set s.rowCount = s.rowCount - :removed, s.missing = s.missing + :missing"
+                                    + " where s.realmId = :realm").setParameter("removed", removed).setParameter("missing", missing ? 1 : 0)
+                            .setParameter("realm", realmId).executeUpdate();
                 }
             }
+        }
+
+        /**
+         * How many of these clients have a service account. More than rows were marked: one of them has
+         * none (a new service account, or one just enabled). Compared with the rows the marking
+         * UPDATE found, which reads what is committed even where a query reads a snapshot.
+         */
+        private static long serviceAccounts(EntityManager em, String realmId, List<String> clientUuids) {
+            return em.createQuery("select count(distinct u.serviceAccountClientLink) from UserEntity u where u.realmId = :realm"
+                    + " and u.serviceAccountClientLink in :ids", Long.class)
+                    .setParameter("realm", realmId).setParameter("ids", clientUuids).getSingleResult();
         }
 
         @Override
@@ -186,8 +221,9 @@ public final class InventoryIndex {
 
     /** Drops a deleted realm's rows and state. */
     public static void realmRemoved(KeycloakSession session, String realmId) {
-        em(session).createQuery("delete from " + ROW + " r where r.realmId = :realm").setParameter("realm", realmId).executeUpdate();
+        // The state row first, as every writer of rows takes it first.
         em(session).createQuery("delete from InventoryRealmEntity s where s.realmId = :realm").setParameter("realm", realmId).executeUpdate();
+        em(session).createQuery("delete from " + ROW + " r where r.realmId = :realm").setParameter("realm", realmId).executeUpdate();
     }
 
     /**
@@ -195,12 +231,13 @@ public final class InventoryIndex {
      * caller then evaluates the models directly).
      */
     public Page page(InventoryFilter filter, int first, int max) {
-        if (!ready()) {
+        State state = ready();
+        if (state == null) {
             return null;
         }
         Instant now = dev.nhiguard.agent.registry.AgentClock.now(session, realm);
-        Page page = query(filter, now, first, max, true);
-        return page != null ? page : query(filter, now, first, max, false);
+        Page page = query(filter, now, first, max, state, true);
+        return page != null ? page : query(filter, now, first, max, state(em(session)), false);
     }
 
     /**
@@ -208,20 +245,24 @@ public final class InventoryIndex {
      * its model, the row is fixed and (when {@code retry}) null is answered so the query runs
      * again; without retry, entries that do not match by their model are left out.
      */
-    private Page query(InventoryFilter filter, Instant now, int first, int max, boolean retry) {
+    private Page query(InventoryFilter filter, Instant now, int first, int max, State state, boolean retry) {
         EntityManager em = em(session);
         Map<String, Object> params = new HashMap<>();
         String where = where(filter, now, params);
-        TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
-                .setFlushMode(FlushModeType.COMMIT);
         TypedQuery<InventoryRowEntity> rows = em.createQuery("select r from " + ROW + " r where " + where + " order by r.sortKey",
                 InventoryRowEntity.class).setFlushMode(FlushModeType.COMMIT);
-        params.forEach((k, v) -> {
-            count.setParameter(k, v);
-            rows.setParameter(k, v);
-        });
-        long total = count.getSingleResult();
+        params.forEach(rows::setParameter);
+        long total;
+        if (filter.matchesAll() && state != null) {
+            total = state.rows(); // the realm's rows, counted by their writers
+        } else {
+            TypedQuery<Long> count = em.createQuery("select count(r) from " + ROW + " r where " + where, Long.class)
+                    .setFlushMode(FlushModeType.COMMIT);
+            params.forEach(count::setParameter);
+            total = count.getSingleResult();
+        }
         List<InventoryRowEntity> pageRows = rows.setFirstResult(first).setMaxResults(max).getResultList();
+        pageRows.forEach(em::detach); // read only: the page never writes a row, and a retry reads them anew
 
         Map<String, String> users = new HashMap<>();
         pageRows.forEach(r -> users.put(r.getClientUuid(), r.getServiceAccountUserId()));
@@ -231,26 +272,30 @@ public final class InventoryIndex {
             byId.put(e.id(), e);
         }
         List<InventoryEntry> items = new ArrayList<>(pageRows.size());
-        boolean fixed = false;
+        Set<String> disagree = new java.util.TreeSet<>();
         for (InventoryRowEntity r : pageRows) {
             InventoryEntry e = byId.get(r.getClientUuid());
             if (e == null) {
-                em.remove(r);
-                fixed = true;
+                disagree.add(r.getClientUuid());
                 continue;
             }
-            IndexRow truth = IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id()));
-            if (!truth.equals(IndexRow.of(r))) {
-                LOG.infof("realm %s: inventory index row of %s disagreed with the model; fixed", realm.getName(), e.clientId());
-                truth.applyTo(r);
-                fixed = true;
+            if (!IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())).equals(IndexRow.of(r))) {
+                LOG.infof("realm %s: inventory index row of %s disagreed with the model; marked and refreshed", realm.getName(), e.clientId());
+                disagree.add(r.getClientUuid());
             }
             if (filter.test(e)) {
                 items.add(e);
             }
         }
-        if (fixed) {
-            em.flush();
+        if (!disagree.isEmpty()) {
+            // Fixed the way every change is: marked, then recomputed (or dropped) by a refresh step that decides under the
+            // state row's lock on what is committed then. The page's own transaction writes nothing and locks nothing.
+            step(session.getKeycloakSessionFactory(), realm.getId(), (s, stepEm, stepRealm, st) -> {
+                stepEm.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where r.clientUuid in :ids")
+                        .setParameter("ids", disagree).executeUpdate();
+                return false;
+            });
+            refresh(session.getKeycloakSessionFactory(), realm.getId(), false, false);
             if (retry) {
                 return null;
             }
@@ -271,14 +316,13 @@ public final class InventoryIndex {
     /**
      * Per flag, the rows of the realm's index that match it now, read from the index as it stands:
      * no build, no refresh, nothing written (one COUNT per flag, the same predicates as a page).
-     * {@code upToDate} is false when changes are marked and not yet folded in, or the row count
-     * differs from the realm's service accounts (the next page refreshes). Null when the realm's
-     * index was never built.
+     * {@code upToDate} is false when changes are marked and not yet folded in (the next page
+     * refreshes). Null when the realm's index was never built.
      */
     public Counts counts() {
         EntityManager em = em(session);
-        Integer stale = stale(em);
-        if (stale == null) {
+        State state = state(em);
+        if (state == null) {
             return null;
         }
         Instant now = dev.nhiguard.agent.registry.AgentClock.now(session, realm);
@@ -291,7 +335,7 @@ public final class InventoryIndex {
             params.forEach(count::setParameter);
             flagged.put(flag, count.getSingleResult());
         }
-        return new Counts(flagged, freshness(em, stale).upToDate());
+        return new Counts(flagged, state.upToDate(pending(em)));
     }
 
     /** JPQL condition of the filter on row {@code r}; fills {@code params}. */
@@ -357,52 +401,83 @@ public final class InventoryIndex {
 
     /**
      * Brings the realm's rows up to date: built on first use (once across the cluster: the state
-     * row's primary key), then a marked realm's privilege flags recomputed in SQL, service accounts
-     * without a row added, and marked rows recomputed. The refresh runs in short transactions of its
-     * own (see {@link #refresh}), never in the page's. False when another request is building the index.
+     * row's primary key), then a marked realm's privilege flags recomputed in SQL, rows added for
+     * service accounts without one, and marked rows recomputed. The refresh runs in short
+     * transactions of its own (see {@link #refresh}), never in the page's. Null when another request
+     * is building the index.
      *
-     * <p>The freshness check itself is four indexed reads, flushed never: a page's transaction holds
-     * no changes of its own here, and an auto-flush would dirty-check whatever the session manages.
+     * <p>The freshness check itself is the state row and one indexed probe, flushed never: a page's
+     * transaction holds no changes of its own here, and an auto-flush would dirty-check whatever the
+     * session manages.
      */
-    boolean ready() {
+    State ready() {
         EntityManager em = em(session);
-        Integer stale = stale(em);
-        if (stale == null) {
+        State state = state(em);
+        if (state == null) {
             build();
-            stale = stale(em);
-            if (stale == null) {
-                return false;
+            state = state(em);
+            if (state == null) {
+                return null;
             }
         }
-        Freshness f = freshness(em, stale);
-        if (f.upToDate()) {
-            return true;
+        if (state.upToDate(pending(em))) {
+            return state;
         }
-        refresh(session.getKeycloakSessionFactory(), realm.getId(), stale > 0, f.accounts() != f.indexed());
-        return true;
+        refresh(session.getKeycloakSessionFactory(), realm.getId(), state.stale() > 0, state.missing() > 0);
+        return state(em);
     }
 
-    private record Freshness(int stale, long accounts, long indexed, boolean pending) {
-        boolean upToDate() {
-            return stale == 0 && accounts == indexed && !pending;
+    /** The realm's state row as it stands: realm-wide marks, "service accounts may lack a row" marks, rows. */
+    record State(int stale, int missing, long rows) {
+        boolean upToDate(boolean pending) {
+            return stale == 0 && missing == 0 && !pending;
         }
     }
 
-    /** Four indexed reads: service accounts, rows, any row marked (the realm's mark is given). */
-    private Freshness freshness(EntityManager em, int stale) {
-        long accounts = em.createQuery("select count(u) from UserEntity u where u.realmId = :realm and u.serviceAccountClientLink is not null",
-                Long.class).setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
-        long indexed = em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
-                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getSingleResult();
-        boolean pending = !em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm and r.pending > 0", String.class)
+    private State state(EntityManager em) {
+        List<Object[]> s = em.createQuery("select s.stale, s.missing, s.rowCount from InventoryRealmEntity s where s.realmId = :realm",
+                Object[].class).setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList();
+        return s.isEmpty() ? null : new State((Integer) s.get(0)[0], (Integer) s.get(0)[1], (Long) s.get(0)[2]);
+    }
+
+    /** Any row of the realm marked for recomputation (an indexed probe). */
+    private boolean pending(EntityManager em) {
+        return !em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm and r.pending > 0", String.class)
                 .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).setMaxResults(1).getResultList().isEmpty();
-        return new Freshness(stale, accounts, indexed, pending);
     }
 
-    private Integer stale(EntityManager em) {
-        List<Integer> s = em.createQuery("select s.stale from InventoryRealmEntity s where s.realmId = :realm", Integer.class)
-                .setFlushMode(FlushModeType.COMMIT).setParameter("realm", realm.getId()).getResultList();
-        return s.isEmpty() ? null : s.get(0);
+    /**
+     * The scheduled check of one realm's index (cluster-aware, every {@code index-check-interval-seconds}):
+     * looks for a service account without a row and a row without a service account, and counts the
+     * rows, which no page does. A service account that appeared without an event (a write Keycloak
+     * publishes nothing for, a change in the database) marks the realm and is added now; a wrong row
+     * count is corrected. True when it found a difference.
+     */
+    public static boolean check(KeycloakSessionFactory factory, String realmId) {
+        boolean[] differed = {false};
+        boolean reconcile = step(factory, realmId, (s, em, realm, state) -> {
+            boolean accountWithoutRow = !em.createQuery("select u.id from UserEntity u where " + WITHOUT_ROW, String.class)
+                    .setParameter("realm", realmId).setMaxResults(1).getResultList().isEmpty();
+            boolean rowWithoutAccount = !em.createQuery("select r.clientUuid from " + ROW + " r where " + WITHOUT_ACCOUNT, String.class)
+                    .setParameter("realm", realmId).setMaxResults(1).getResultList().isEmpty();
+            long rows = em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
+                    .setParameter("realm", realmId).getSingleResult();
+            if (accountWithoutRow || rowWithoutAccount || rows != state.getRowCount()) {
+                LOG.infof("realm %s: inventory index check: service account without a row %s, row without a service account %s,"
+                        + " %d rows where %d were counted; reconciling", realm.getName(), accountWithoutRow, rowWithoutAccount, rows,
+                        state.getRowCount());
+                differed[0] = true;
+                state.setRowCount(rows);
+                if (accountWithoutRow || rowWithoutAccount) {
+                    state.setMissing(state.getMissing() + 1);
+                }
+            }
+            return state.getMissing() > 0;
+        });
+        if (reconcile) {
+            refresh(factory, realmId, false, true);
+        }
+        return differed[0];
     }
 
     /**
@@ -423,9 +498,9 @@ public final class InventoryIndex {
         }
         if (reconcile) {
             step(factory, realmId, (s, em, realm, state) -> {
-                em.createQuery("delete from " + ROW + " r where r.realmId = :realm and not exists (select u.id from UserEntity u"
-                                + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)")
+                int removed = em.createQuery("delete from " + ROW + " r where " + WITHOUT_ACCOUNT)
                         .setParameter("realm", realmId).executeUpdate();
+                state.setRowCount(state.getRowCount() - removed);
                 return false;
             });
             // Rows for service accounts created without an event (realm import, partial import, a new client), a batch per step.
@@ -458,7 +533,11 @@ public final class InventoryIndex {
         });
     }
 
-    /** First use in this realm: insert the state row (the guard), then every row, in a transaction of its own. */
+    /**
+     * First use in this realm: insert the state row (the guard), then every row, in a transaction of
+     * its own. The state row starts marked "missing": a service account created while the rows were
+     * read may have found no state row to mark, so the page that built the index reconciles once.
+     */
     private void build() {
         String realmId = realm.getId();
         long start = System.nanoTime();
@@ -473,6 +552,7 @@ public final class InventoryIndex {
                 InventoryRealmEntity state = new InventoryRealmEntity();
                 state.setRealmId(realmId);
                 state.setBuiltAt(System.currentTimeMillis());
+                state.setMissing(1);
                 em.persist(state);
                 em.flush();
                 em.setFlushMode(FlushModeType.COMMIT);
@@ -485,6 +565,9 @@ public final class InventoryIndex {
                         em.clear();
                     }
                 }
+                em.flush();
+                em.createQuery("update InventoryRealmEntity s set s.rowCount = :n where s.realmId = :realm").setParameter("n", (long) n)
+                        .setParameter("realm", realmId).executeUpdate();
             });
             LOG.infof("realm %s: inventory index built in %d ms", realm.getName(), (System.nanoTime() - start) / 1_000_000);
         } catch (PersistenceException e) {
@@ -520,12 +603,14 @@ public final class InventoryIndex {
                 (System.nanoTime() - start) / 1_000_000, privileged.size(), raise.size(), lower.size());
     }
 
-    /** Adds rows for up to {@value #BATCH} service accounts that have none; true when there may be more. */
+    /**
+     * Adds rows for up to {@value #BATCH} service accounts that have none; true when there may be more.
+     * The last step takes back the realm's "missing" marks and recounts its rows (marks added later
+     * wait for this step: writers take the state row first).
+     */
     private static boolean addMissing(KeycloakSession s, EntityManager em, RealmModel realm, InventoryRealmEntity state) {
         Map<String, String> missing = new HashMap<>();
-        for (Object[] u : em.createQuery("select u.serviceAccountClientLink, u.id from UserEntity u where u.realmId = :realm"
-                        + " and u.serviceAccountClientLink is not null and not exists (select r.clientUuid from " + ROW
-                        + " r where r.clientUuid = u.serviceAccountClientLink)", Object[].class)
+        for (Object[] u : em.createQuery("select u.serviceAccountClientLink, u.id from UserEntity u where " + WITHOUT_ROW, Object[].class)
                 .setParameter("realm", realm.getId()).setMaxResults(BATCH).getResultList()) {
             missing.put((String) u[0], (String) u[1]);
         }
@@ -533,7 +618,14 @@ public final class InventoryIndex {
         for (InventoryEntry e : inventory.entries(missing)) {
             insert(em, IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())));
         }
-        return missing.size() == BATCH;
+        if (missing.size() == BATCH) {
+            return true;
+        }
+        em.flush();
+        state.setRowCount(em.createQuery("select count(r) from " + ROW + " r where r.realmId = :realm", Long.class)
+                .setParameter("realm", realm.getId()).getSingleResult());
+        state.setMissing(0);
+        return false;
     }
 
     /** Recomputes up to {@value #BATCH} marked rows from the models; true when there may be more. */
@@ -556,6 +648,7 @@ public final class InventoryIndex {
             InventoryEntry e = truth.get(r.getClientUuid());
             if (e == null) {
                 em.remove(r);
+                state.setRowCount(state.getRowCount() - 1);
             } else {
                 IndexRow.of(realm.getId(), e, inventory.serviceAccountUserId(e.id())).applyTo(r);
             }

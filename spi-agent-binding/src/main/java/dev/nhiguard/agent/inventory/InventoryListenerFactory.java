@@ -1,5 +1,6 @@
 package dev.nhiguard.agent.inventory;
 
+import java.util.List;
 import java.util.Map;
 
 import org.jboss.logging.Logger;
@@ -16,8 +17,15 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleContainerModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.utils.KeycloakModelUtils;
+import org.keycloak.models.utils.PostMigrationEvent;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ProviderEvent;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
+import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.timer.ScheduledTask;
+import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.agent.ModuleVersion;
 
@@ -25,16 +33,26 @@ import dev.nhiguard.agent.ModuleVersion;
  * Global listener {@value #PROVIDER_ID}: keeps the inventory index ({@link InventoryIndex}) in
  * step with identity changes, in the changing transaction. Provider events: a service account's
  * role granted or revoked, group joined or left (whoever does it: admin API, narrowing, review,
- * import), a client updated or removed, a role or group removed, a realm removed. Admin events:
+ * import), a client created (by any path: admin API, dynamic registration, import), updated or
+ * removed, a role or group removed, a realm removed. Admin events:
  * any change under {@code clients/{id}} or {@code agents/{id}} marks that row; role, composite
  * and group changes mark the realm's privilege data (recomputed in SQL on the next page); a partial
  * import marks every row of the realm (recomputed in bounded batches).
+ *
+ * <p>It also schedules the cluster-aware check of every built index ({@link InventoryIndex#check},
+ * every {@value #CHECK_INTERVAL} seconds, default 300): the one place that counts a realm's service
+ * accounts against its rows, for accounts that appear without any event.
  */
 public final class InventoryListenerFactory implements EventListenerProviderFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "nhi-agent-inventory";
 
+    static final String CHECK_INTERVAL = "index-check-interval-seconds";
+    static final String CHECK_TASK = "nhi-agent-inventory-check";
+
     private static final Logger LOG = Logger.getLogger(InventoryListenerFactory.class);
+
+    private long checkIntervalSeconds;
 
     @Override
     public EventListenerProvider create(KeycloakSession session) {
@@ -113,11 +131,48 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
 
     @Override
     public void init(Config.Scope config) {
+        checkIntervalSeconds = config.getLong(CHECK_INTERVAL, 300L);
     }
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         factory.register(InventoryListenerFactory::onProviderEvent);
+        if (checkIntervalSeconds <= 0) {
+            LOG.warnf("%s: scheduled inventory index check disabled (%s=%d)", PROVIDER_ID, CHECK_INTERVAL, checkIntervalSeconds);
+            return;
+        }
+        factory.register(event -> {
+            if (event instanceof PostMigrationEvent) {
+                KeycloakModelUtils.runJobInTransaction(factory, session -> {
+                    long ms = checkIntervalSeconds * 1000L;
+                    session.getProvider(TimerProvider.class).schedule(
+                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentInventoryCheckTask(), ms), ms, CHECK_TASK);
+                });
+            }
+        });
+    }
+
+    /**
+     * The scheduled check as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide
+     * "run once per interval" on the task's simple class name, and a lambda's name differs from node to node.
+     */
+    static final class NhiAgentInventoryCheckTask implements ScheduledTask {
+        @Override
+        public void run(KeycloakSession session) {
+            checkAllIndexes(session);
+        }
+    }
+
+    /** The scheduled check: every realm whose index was built, each in transactions of its own. */
+    static void checkAllIndexes(KeycloakSession session) {
+        KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+        for (String realmId : InventoryIndex.indexedRealms(session)) {
+            try {
+                InventoryIndex.check(factory, realmId);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "realm %s: inventory index check failed", realmId);
+            }
+        }
     }
 
     static void onProviderEvent(ProviderEvent event) {
@@ -130,6 +185,12 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
                 serviceAccountChanged(e.getKeycloakSession(), e.getRealm(), e.getUser());
             } else if (event instanceof GroupModel.GroupMemberLeaveEvent e) {
                 serviceAccountChanged(e.getKeycloakSession(), e.getRealm(), e.getUser());
+            } else if (event instanceof ClientModel.ClientCreationEvent e) {
+                // Its service account, if any, is created later in the transaction: the marks look when it commits.
+                ClientModel c = e.getCreatedClient();
+                if (e.getKeycloakSession() != null) {
+                    InventoryIndex.touch(e.getKeycloakSession(), c.getRealm().getId(), c.getId());
+                }
             } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
                 ClientModel c = e.getUpdatedClient();
                 InventoryIndex.touch(e.getKeycloakSession(), c.getRealm().getId(), c.getId());
@@ -180,7 +241,16 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
     }
 
     @Override
+    public List<ProviderConfigProperty> getConfigMetadata() {
+        return ProviderConfigurationBuilder.create()
+                .property().name(CHECK_INTERVAL).type("int").defaultValue(300)
+                .helpText("Seconds between cluster-wide checks of the inventory indexes (service accounts counted against rows); "
+                        + "0 disables the scheduled check.")
+                .add().build();
+    }
+
+    @Override
     public Map<String, String> getOperationalInfo() {
-        return Map.of("version", ModuleVersion.get());
+        return Map.of("version", ModuleVersion.get(), "indexCheckIntervalSeconds", Long.toString(checkIntervalSeconds));
     }
 }
