@@ -22,6 +22,7 @@ import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.timer.ScheduledTask;
 import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.agent.ModuleVersion;
@@ -192,10 +193,21 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
                 KeycloakModelUtils.runJobInTransaction(factory, session -> {
                     long ms = intervalSeconds * 1000L;
                     session.getProvider(TimerProvider.class).schedule(
-                            new ClusterAwareScheduledTaskRunner(factory, LifecycleListenerFactory::runAllRealms, ms), ms, TASK_NAME);
+                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentLifecycleTask(), ms), ms, TASK_NAME);
                 });
             }
         });
+    }
+
+    /**
+     * The pass as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide "run once
+     * per interval" on the task's simple class name, and a lambda's name differs from node to node.
+     */
+    static final class NhiAgentLifecycleTask implements ScheduledTask {
+        @Override
+        public void run(KeycloakSession session) {
+            runAllRealms(session);
+        }
     }
 
     static void runAllRealms(KeycloakSession session) {

@@ -25,6 +25,7 @@ import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
+import org.keycloak.timer.ScheduledTask;
 import org.keycloak.timer.TimerProvider;
 
 import dev.nhiguard.agent.ModuleVersion;
@@ -147,13 +148,24 @@ public final class ReviewListenerFactory implements EventListenerProviderFactory
                 KeycloakModelUtils.runJobInTransaction(factory, session -> {
                     long ms = intervalSeconds * 1000L;
                     session.getProvider(TimerProvider.class).schedule(
-                            new ClusterAwareScheduledTaskRunner(factory, ReviewListenerFactory::runAllRealms, ms), ms, TASK_NAME);
+                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentReviewTask(), ms), ms, TASK_NAME);
                 });
             }
         });
     }
 
     /** One transaction per realm, so a realm whose pass fails rolls back alone. */
+    /**
+     * The pass as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide "run once
+     * per interval" on the task's simple class name, and a lambda's name differs from node to node.
+     */
+    static final class NhiAgentReviewTask implements ScheduledTask {
+        @Override
+        public void run(KeycloakSession session) {
+            runAllRealms(session);
+        }
+    }
+
     static void runAllRealms(KeycloakSession session) {
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         List<String> realmIds = session.realms().getRealmsStream().map(RealmModel::getId).toList();

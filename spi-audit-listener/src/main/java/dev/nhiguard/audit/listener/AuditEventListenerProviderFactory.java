@@ -61,23 +61,23 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 TimerProvider timer = session.getProvider(TimerProvider.class);
                 if (config.checkpointIntervalSeconds() > 0) {
                     long interval = config.checkpointIntervalSeconds() * 1000L;
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
-                            s -> config.checkpoints().checkpointMovedHeads(s), interval), interval, "nhi-audit-checkpoints");
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditCheckpointTask(config), interval), interval,
+                            "nhi-audit-checkpoints");
                 }
                 if (sequencer != null) {
                     long interval = config.sequencerIntervalSeconds() * 1000L;
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, sequencer::sweep, interval), interval, "nhi-audit-sequencer");
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditSequencerSweepTask(sequencer), interval), interval,
+                            "nhi-audit-sequencer");
                 }
                 if (config.realmSinkDelivery() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
-                            s -> config.realmSinkDelivery().deliverAll(s, config.checkpoints(), metrics::sinkDeliveryFailed), interval),
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditRealmSinkTask(config, metrics), interval),
                             interval, "nhi-audit-realm-sinks");
                 }
                 if (config.sinks() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory,
-                            s -> config.sinks().deliverAll(s, config.checkpoints(), metrics::sinkDeliveryFailed), interval), interval, "nhi-audit-sinks");
+                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditSinkTask(config, metrics), interval), interval,
+                            "nhi-audit-sinks");
                 }
             }
         });
