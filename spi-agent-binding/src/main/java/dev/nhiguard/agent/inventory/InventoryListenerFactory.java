@@ -17,16 +17,13 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleContainerModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
-import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ProviderEvent;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
-import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
 import org.keycloak.timer.ScheduledTask;
-import org.keycloak.timer.TimerProvider;
 
+import dev.nhiguard.agent.ClusterTasks;
 import dev.nhiguard.agent.ModuleVersion;
 
 /**
@@ -141,21 +138,10 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
             LOG.warnf("%s: scheduled inventory index check disabled (%s=%d)", PROVIDER_ID, CHECK_INTERVAL, checkIntervalSeconds);
             return;
         }
-        factory.register(event -> {
-            if (event instanceof PostMigrationEvent) {
-                KeycloakModelUtils.runJobInTransaction(factory, session -> {
-                    long ms = checkIntervalSeconds * 1000L;
-                    session.getProvider(TimerProvider.class).schedule(
-                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentInventoryCheckTask(), ms), ms, CHECK_TASK);
-                });
-            }
-        });
+        ClusterTasks.scheduleAfterMigration(factory, new NhiAgentInventoryCheckTask(), checkIntervalSeconds, CHECK_TASK);
     }
 
-    /**
-     * The scheduled check as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide
-     * "run once per interval" on the task's simple class name, and a lambda's name differs from node to node.
-     */
+    /** The scheduled check (a named class: see {@link ClusterTasks}). */
     static final class NhiAgentInventoryCheckTask implements ScheduledTask {
         @Override
         public void run(KeycloakSession session) {

@@ -17,14 +17,12 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
-import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
-import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
 import org.keycloak.timer.ScheduledTask;
-import org.keycloak.timer.TimerProvider;
 
+import dev.nhiguard.agent.ClusterTasks;
 import dev.nhiguard.agent.ModuleVersion;
 
 /**
@@ -188,21 +186,10 @@ public final class LifecycleListenerFactory implements EventListenerProviderFact
             LOG.warnf("%s: scheduled lifecycle pass disabled (%s=%d)", PROVIDER_ID, INTERVAL, intervalSeconds);
             return;
         }
-        factory.register(event -> {
-            if (event instanceof PostMigrationEvent) {
-                KeycloakModelUtils.runJobInTransaction(factory, session -> {
-                    long ms = intervalSeconds * 1000L;
-                    session.getProvider(TimerProvider.class).schedule(
-                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentLifecycleTask(), ms), ms, TASK_NAME);
-                });
-            }
-        });
+        ClusterTasks.scheduleAfterMigration(factory, new NhiAgentLifecycleTask(), intervalSeconds, TASK_NAME);
     }
 
-    /**
-     * The pass as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide "run once
-     * per interval" on the task's simple class name, and a lambda's name differs from node to node.
-     */
+    /** The scheduled pass (a named class: see {@link ClusterTasks}). */
     static final class NhiAgentLifecycleTask implements ScheduledTask {
         @Override
         public void run(KeycloakSession session) {

@@ -20,14 +20,12 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
-import org.keycloak.models.utils.PostMigrationEvent;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
-import org.keycloak.services.scheduled.ClusterAwareScheduledTaskRunner;
 import org.keycloak.timer.ScheduledTask;
-import org.keycloak.timer.TimerProvider;
 
+import dev.nhiguard.agent.ClusterTasks;
 import dev.nhiguard.agent.ModuleVersion;
 import dev.nhiguard.agent.registry.AgentClock;
 
@@ -143,22 +141,10 @@ public final class ReviewListenerFactory implements EventListenerProviderFactory
             LOG.warnf("%s: scheduled review pass disabled (%s=%d): review deadlines are not enforced", PROVIDER_ID, INTERVAL, intervalSeconds);
             return;
         }
-        factory.register(event -> {
-            if (event instanceof PostMigrationEvent) {
-                KeycloakModelUtils.runJobInTransaction(factory, session -> {
-                    long ms = intervalSeconds * 1000L;
-                    session.getProvider(TimerProvider.class).schedule(
-                            new ClusterAwareScheduledTaskRunner(factory, new NhiAgentReviewTask(), ms), ms, TASK_NAME);
-                });
-            }
-        });
+        ClusterTasks.scheduleAfterMigration(factory, new NhiAgentReviewTask(), intervalSeconds, TASK_NAME);
     }
 
-    /** One transaction per realm, so a realm whose pass fails rolls back alone. */
-    /**
-     * The pass as a named class: {@link ClusterAwareScheduledTaskRunner} keys its cluster-wide "run once
-     * per interval" on the task's simple class name, and a lambda's name differs from node to node.
-     */
+    /** The scheduled pass (a named class: see {@link ClusterTasks}). */
     static final class NhiAgentReviewTask implements ScheduledTask {
         @Override
         public void run(KeycloakSession session) {
@@ -166,6 +152,7 @@ public final class ReviewListenerFactory implements EventListenerProviderFactory
         }
     }
 
+    /** One transaction per realm, so a realm whose pass fails rolls back alone. */
     static void runAllRealms(KeycloakSession session) {
         KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
         List<String> realmIds = session.realms().getRealmsStream().map(RealmModel::getId).toList();
