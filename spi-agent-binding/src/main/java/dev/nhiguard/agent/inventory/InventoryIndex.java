@@ -249,7 +249,13 @@ public final class InventoryIndex {
         EntityManager em = em(session);
         Map<String, Object> params = new HashMap<>();
         String where = where(filter, now, params);
-        TypedQuery<InventoryRowEntity> rows = em.createQuery("select r from " + ROW + " r where " + where + " order by r.sortKey",
+        // Unfiltered, the realm leads the order: H2 then reads the first rows of IDX_NHI_INVENTORY_ROW_SORT in index order
+        // (0.1 ms at 100,000 rows) instead of sorting the realm's rows (14 ms in the bare table, the most of a page's 95 ms
+        // in Keycloak); it does not see that an equality on the index's first column leaves the rows in SORT_KEY order.
+        // The same order, as the realm is fixed. Filtered pages keep the plain order: with a narrow predicate H2 would walk
+        // the index looking up every row (a search took 121 ms in that order in the bare table).
+        String order = filter.matchesAll() ? " order by r.realmId, r.sortKey" : " order by r.sortKey";
+        TypedQuery<InventoryRowEntity> rows = em.createQuery("select r from " + ROW + " r where " + where + order,
                 InventoryRowEntity.class).setFlushMode(FlushModeType.COMMIT);
         params.forEach(rows::setParameter);
         long total;
