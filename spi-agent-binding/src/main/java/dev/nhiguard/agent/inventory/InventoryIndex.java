@@ -457,10 +457,9 @@ public final class InventoryIndex {
      * looks for a service account without a row and a row without a service account, and counts the
      * rows, which no page does. A service account that appeared without an event (a write Keycloak
      * publishes nothing for, a change in the database) marks the realm and is added now; a wrong row
-     * count is corrected. True when it found a difference.
+     * count is corrected.
      */
-    public static boolean check(KeycloakSessionFactory factory, String realmId) {
-        boolean[] differed = {false};
+    public static void check(KeycloakSessionFactory factory, String realmId) {
         boolean reconcile = step(factory, realmId, (s, em, realm, state) -> {
             boolean accountWithoutRow = !em.createQuery("select u.id from UserEntity u where " + WITHOUT_ROW, String.class)
                     .setParameter("realm", realmId).setMaxResults(1).getResultList().isEmpty();
@@ -472,7 +471,6 @@ public final class InventoryIndex {
                 LOG.infof("realm %s: inventory index check: service account without a row %s, row without a service account %s,"
                         + " %d rows where %d were counted; reconciling", realm.getName(), accountWithoutRow, rowWithoutAccount, rows,
                         state.getRowCount());
-                differed[0] = true;
                 state.setRowCount(rows);
                 if (accountWithoutRow || rowWithoutAccount) {
                     state.setMissing(state.getMissing() + 1);
@@ -483,7 +481,6 @@ public final class InventoryIndex {
         if (reconcile) {
             refresh(factory, realmId, false, true);
         }
-        return differed[0];
     }
 
     /**
