@@ -47,7 +47,7 @@ class AuditSinkFormatsIT {
                 events.clear();
                 try {
                     if (Files.exists(pg.cloudEventsFile)) {
-                        for (String line : Files.readAllLines(pg.cloudEventsFile, StandardCharsets.UTF_8)) {
+                        for (String line : AuditFileSinkIT.finishedLines(pg.cloudEventsFile)) {
                             JsonNode n = AuditRealms.JSON.readTree(line);
                             if (realmId.equals(n.path("nhirealmid").asText())) {
                                 events.add(n);

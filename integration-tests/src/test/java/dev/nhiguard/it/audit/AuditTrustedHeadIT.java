@@ -52,7 +52,7 @@ class AuditTrustedHeadIT {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
         while (Instant.now().isBefore(deadline)) {
             if (Files.exists(sink)) {
-                for (String line : Files.readAllLines(sink, StandardCharsets.UTF_8)) {
+                for (String line : AuditFileSinkIT.finishedLines(sink)) {
                     JsonNode cp = AuditRealms.JSON.readTree(line).path("checkpoint");
                     if (realmId.equals(cp.path("realmId").asText()) && cp.path("seq").asLong() == seq) {
                         return cp.get("note").asText();

@@ -30,7 +30,10 @@ public final class FileSink implements Sink {
     @Override
     public String deliver(String realmId, long first, long last, List<SinkItem> items) {
         try {
-            Files.write(path, items.stream().map(format::render).toList(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+            StringBuilder batch = new StringBuilder();
+            items.forEach(item -> batch.append(format.render(item)).append('\n'));
+            // One append of whole lines: a shipper tailing the file never sees a line cut between two writes of ours.
+            Files.write(path, batch.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                     StandardOpenOption.WRITE, StandardOpenOption.SYNC);
             return null;
         } catch (IOException e) {
