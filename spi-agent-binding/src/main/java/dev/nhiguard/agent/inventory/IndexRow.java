@@ -12,7 +12,8 @@ import dev.nhiguard.agent.store.InventoryRowEntity;
  */
 record IndexRow(String clientUuid, String realmId, String clientId, boolean agent, String status, boolean suspended,
                 String ownerType, String ownerId, String owner2Type, String owner2Id, Long createdAt,
-                boolean secretAuth, Long secretAt, Long expiresAt, boolean overPrivileged, String serviceAccountUserId) {
+                boolean secretAuth, Long secretAt, Long expiresAt, boolean overPrivileged, String serviceAccountUserId,
+                long lastActivity) {
 
     /** The row of an entry whose service-account user is {@code userId}. */
     static IndexRow of(String realmId, InventoryEntry e, String userId) {
@@ -23,13 +24,14 @@ record IndexRow(String clientUuid, String realmId, String clientId, boolean agen
                 e.agent() && e.secondOwner() != null ? e.secondOwner().type() : null,
                 e.agent() && e.secondOwner() != null ? e.secondOwner().id() : null,
                 millis(e.createdAt()), secret, secret ? millis(c.createdAt()) : null,
-                e.agent() ? millis(e.expiresAt()) : null, e.flags().contains(Inventory.FLAG_OVER_PRIVILEGED), userId);
+                e.agent() ? millis(e.expiresAt()) : null, e.flags().contains(Inventory.FLAG_OVER_PRIVILEGED), userId,
+                lastActivity(e));
     }
 
     static IndexRow of(InventoryRowEntity r) {
         return new IndexRow(r.getClientUuid(), r.getRealmId(), r.getClientId(), r.isAgent(), r.getStatus(), r.isSuspended(),
                 r.getOwnerType(), r.getOwnerId(), r.getOwner2Type(), r.getOwner2Id(), r.getCreatedAt(), r.isSecretAuth(),
-                r.getSecretAt(), r.getExpiresAt(), r.isOverPrivileged(), r.getServiceAccountUserId());
+                r.getSecretAt(), r.getExpiresAt(), r.isOverPrivileged(), r.getServiceAccountUserId(), r.getLastActivity());
     }
 
     void applyTo(InventoryRowEntity r) {
@@ -51,6 +53,14 @@ record IndexRow(String clientUuid, String realmId, String clientId, boolean agen
         r.setExpiresAt(expiresAt);
         r.setOverPrivileged(overPrivileged);
         r.setServiceAccountUserId(serviceAccountUserId);
+        r.setLastActivity(lastActivity);
+    }
+
+    /** As {@link Inventory} decides {@code DORMANT}: the last use, else the creation; 0 when neither is known (dormant always). */
+    static long lastActivity(InventoryEntry e) {
+        Long used = millis(e.lastUsedAt());
+        Long created = millis(e.createdAt());
+        return used != null ? used : created != null ? created : 0L;
     }
 
     /** Hex of the UTF-16 units, 4 digits each: ordered as {@link String#compareTo} orders, whatever the database collation. */

@@ -61,6 +61,9 @@ public final class InventoryIndex {
     private static final String WITHOUT_ROW = "u.realmId = :realm and u.serviceAccountClientLink is not null"
             + " and exists (select c.id from ClientEntity c where c.id = u.serviceAccountClientLink)"
             + " and not exists (select r.clientUuid from " + ROW + " r where r.clientUuid = u.serviceAccountClientLink)";
+    /** A row {@code r} of realm {@code :realm} whose activity is not its client's recorded last use. */
+    private static final String ACTIVITY_BEHIND = "r.realmId = :realm and exists (select cu.clientId from ClientUsageEntity cu"
+            + " where cu.clientId = r.clientUuid and cu.lastUsed <> r.lastActivity)";
     /** A row {@code r} of realm {@code :realm} whose client has no service-account user. */
     private static final String WITHOUT_ACCOUNT = "r.realmId = :realm and not exists (select u.id from UserEntity u"
             + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)";
@@ -372,9 +375,7 @@ public final class InventoryIndex {
                         .append(active("r.ownerType", "r.ownerId", "o1")).append(") and not (r.agent = true and r.owner2Id is not null and (")
                         .append(active("r.owner2Type", "r.owner2Id", "o2")).append("))");
                 case Inventory.FLAG_DORMANT -> {
-                    w.append(" and (exists (select cu.clientId from ClientUsageEntity cu where cu.clientId = r.clientUuid"
-                            + " and cu.lastUsed <= :dormant) or (not exists (select cn.clientId from ClientUsageEntity cn"
-                            + " where cn.clientId = r.clientUuid) and (r.createdAt is null or r.createdAt <= :dormant)))");
+                    w.append(" and r.lastActivity <= :dormant");
                     params.put("dormant", now.minus(Duration.ofDays(policy.dormantDays())).toEpochMilli());
                 }
                 case Inventory.FLAG_ROTATION_OVERDUE -> {
@@ -478,8 +479,17 @@ public final class InventoryIndex {
             }
             return state.getMissing() > 0;
         });
-        if (reconcile) {
-            refresh(factory, realmId, false, true);
+        boolean behind = step(factory, realmId, (s, em, realm, state) -> {
+            // A row whose activity missed a recorded use (written while a refresh recomputed the row from an older read).
+            int marked = em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where " + ACTIVITY_BEHIND)
+                    .setParameter("realm", realmId).executeUpdate();
+            if (marked > 0) {
+                LOG.infof("realm %s: inventory index check: %d rows behind their client's last use; marked", realm.getName(), marked);
+            }
+            return marked > 0;
+        });
+        if (reconcile || behind) {
+            refresh(factory, realmId, false, reconcile);
         }
     }
 

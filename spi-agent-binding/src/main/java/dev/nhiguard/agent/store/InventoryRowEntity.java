@@ -73,10 +73,19 @@ public class InventoryRowEntity {
     @Column(name = "SA_USER_ID", length = 36)
     private String serviceAccountUserId;
 
+    /**
+     * When the client was last active, for {@code DORMANT}: its last recorded use, else its creation, else 0 (never).
+     * Written with the index row and, on each recorded use, in the same transaction as the usage row.
+     */
+    @Column(name = "LAST_ACTIVITY", nullable = false)
+    private long lastActivity;
+
     /** Changed only by bulk updates ({@code pending + 1} on a change, minus what a refresh folded in). */
     @Column(name = "PENDING", nullable = false, updatable = false)
     private int pending;
 
+    public long getLastActivity() { return lastActivity; }
+    public void setLastActivity(long v) { this.lastActivity = v; }
     public String getClientUuid() { return clientUuid; }
     public void setClientUuid(String v) { this.clientUuid = v; }
     public String getRealmId() { return realmId; }

@@ -11,7 +11,10 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 
 import dev.nhiguard.agent.store.ClientUsageEntity;
 
-/** Writes a client's last use in its own transaction; concurrent first writes from other nodes are tolerated. */
+/**
+ * Writes a client's last use, and the activity of its inventory index row, in one transaction of its own; concurrent
+ * first writes from other nodes are tolerated.
+ */
 final class UsageRecorder {
 
     private static final Logger LOG = Logger.getLogger(UsageRecorder.class);
@@ -46,6 +49,11 @@ final class UsageRecorder {
             e.setLastUsed(at);
             e.setLastEvent(eventType);
             e.setLastIp(ip);
+        } else {
+            return;
         }
+        // The inventory index's activity follows the usage row in its transaction (no row yet: the index is built from usage).
+        em.createQuery("update InventoryRowEntity r set r.lastActivity = :at where r.clientUuid = :client")
+                .setParameter("at", at).setParameter("client", clientUuid).executeUpdate();
     }
 }
