@@ -111,8 +111,11 @@ class NhiInventoryIndexIT {
             assertEquals(Set.of("ix-plain", "ix-owned", "ix-agent"), ids(api, "flag=DORMANT"));
             assertEquals(Set.of("ix-agent"), ids(api, "flag=EXPIRED"));
             assertEquals(Set.of("ix-owned", "ix-plain"), ids(api, "flag=ROTATION_OVERDUE"));
+            // One by one, every page walks the realm in page order (dense matches) or sorts the matches (sparse): same order.
+            assertEquals(List.of("ix-agent", "ix-owned", "ix-plain"), pagedOneByOne(api, "flag=DORMANT"));
             check(api.clientCredentialsWithSecret("ix-plain", secret.json().get("value").asText()), 200);
             assertEquals(Set.of("ix-owned", "ix-agent"), ids(api, "flag=DORMANT"));
+            assertEquals(List.of("ix-agent", "ix-owned"), pagedOneByOne(api, "flag=DORMANT"));
             consistent(api);
         } finally {
             api.setClockOffset(0);
@@ -327,6 +330,26 @@ class NhiInventoryIndexIT {
             });
             assertEquals(carrying, new TreeSet<>(ids(api, "flag=" + flag)), flag + " in " + all);
         }
+    }
+
+    /** The filter's pages of one entry each, in order, each page's total the same. */
+    static List<String> pagedOneByOne(AgentApi api, String query) {
+        List<String> out = new ArrayList<>();
+        Long total = null;
+        for (int first = 0; first < 100; first++) {
+            HttpAdmin.Response r = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?" + query + "&max=1&first=" + first,
+                    api.adminToken());
+            assertEquals(200, r.status(), r.body());
+            long t = r.json().get("total").asLong();
+            assertEquals(total == null ? t : total, t, r.body());
+            total = t;
+            if (r.json().get("items").isEmpty()) {
+                break;
+            }
+            r.json().get("items").forEach(e -> out.add(e.get("clientId").asText()));
+        }
+        assertEquals(total, (long) out.size(), out.toString());
+        return out;
     }
 
     static Set<String> ids(AgentApi api, String query) {
