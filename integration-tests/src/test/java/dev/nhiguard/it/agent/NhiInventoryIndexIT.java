@@ -332,6 +332,43 @@ class NhiInventoryIndexIT {
         }
     }
 
+    /**
+     * A realm deleted and imported again keeps its clients' ids. The client's use in the new realm is its use: the
+     * usage row the old realm left behind is taken over, and the entry and its index row show the new use.
+     */
+    @Test
+    void aClientIdReusedInANewRealmShowsItsUseThere(KeycloakTarget keycloak) throws Exception {
+        String id = java.util.UUID.randomUUID().toString();
+        Map<String, Object> client = Map.of("id", id, "clientId", "reused", "publicClient", false, "secret", "reused-secret",
+                "serviceAccountsEnabled", true, "standardFlowEnabled", false);
+        AgentApi before = AgentApi.createRealm(keycloak, "agent-inv-reuse-a");
+        check(before.http.post("/admin/realms/" + before.realm + "/clients", before.adminToken(), AgentApi.json(client)), 201);
+        check(before.clientCredentialsWithSecret("reused", "reused-secret"), 200);
+        awaitLastUse(before, "reused");
+        check(before.http.delete("/admin/realms/" + before.realm, before.adminToken()), 204);
+
+        AgentApi after = AgentApi.createRealm(keycloak, "agent-inv-reuse-b");
+        check(after.http.post("/admin/realms/" + after.realm + "/clients", after.adminToken(), AgentApi.json(client)), 201);
+        assertEquals(Set.of("reused"), ids(after, ""));
+        check(after.clientCredentialsWithSecret("reused", "reused-secret"), 200);
+        awaitLastUse(after, "reused");
+        consistent(after);
+    }
+
+    /** The entry of {@code clientId} once it shows a last use (written after the token request commits). */
+    static JsonNode awaitLastUse(AgentApi api, String clientId) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        JsonNode entry;
+        do {
+            entry = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?search=" + clientId, api.adminToken()).json().at("/items/0");
+            if (entry.path("lastUsedAt").isTextual()) {
+                return entry;
+            }
+            Thread.sleep(300);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("no last use of " + clientId + " in realm " + api.realm + ": " + entry);
+    }
+
     /** The filter's pages of one entry each, in order, each page's total the same. */
     static List<String> pagedOneByOne(AgentApi api, String query) {
         List<String> out = new ArrayList<>();

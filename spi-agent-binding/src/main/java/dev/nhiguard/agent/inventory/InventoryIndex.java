@@ -63,7 +63,7 @@ public final class InventoryIndex {
             + " and not exists (select r.clientUuid from " + ROW + " r where r.clientUuid = u.serviceAccountClientLink)";
     /** A row {@code r} of realm {@code :realm} whose activity is not its client's recorded last use. */
     private static final String ACTIVITY_BEHIND = "r.realmId = :realm and exists (select cu.clientId from ClientUsageEntity cu"
-            + " where cu.clientId = r.clientUuid and cu.lastUsed <> r.lastActivity)";
+            + " where cu.clientId = r.clientUuid and cu.realmId = r.realmId and cu.lastUsed <> r.lastActivity)";
     /** A row {@code r} of realm {@code :realm} whose client has no service-account user. */
     private static final String WITHOUT_ACCOUNT = "r.realmId = :realm and not exists (select u.id from UserEntity u"
             + " where u.realmId = :realm and u.serviceAccountClientLink = r.clientUuid)";

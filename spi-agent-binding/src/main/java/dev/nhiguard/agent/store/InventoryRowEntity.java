@@ -75,7 +75,7 @@ public class InventoryRowEntity {
 
     /**
      * When the client was last active, for {@code DORMANT}: its last recorded use, else its creation, else 0 (never).
-     * Written with the index row and, on each recorded use, in the same transaction as the usage row.
+     * Written with the index row and, on each recorded use, right after the usage row (see the usage recorder).
      */
     @Column(name = "LAST_ACTIVITY", nullable = false)
     private long lastActivity;

@@ -55,7 +55,8 @@ public final class UsageEventListenerFactory implements EventListenerProviderFac
                     return;
                 }
                 long now = AgentClock.now(session, realm).toEpochMilli();
-                String key = client.getId();
+                String clientUuid = client.getId();
+                String key = realm.getId() + "/" + clientUuid; // a client id reused in another realm is another client
                 Long previous = lastWritten.get(key);
                 if (previous != null && now - previous < intervalMillis) {
                     return;
@@ -70,7 +71,7 @@ public final class UsageEventListenerFactory implements EventListenerProviderFac
                 session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
                     @Override
                     protected void commitImpl() {
-                        UsageRecorder.record(sessionFactory, realmId, key, now, type, ip);
+                        UsageRecorder.record(sessionFactory, realmId, clientUuid, now, type, ip);
                     }
 
                     @Override
