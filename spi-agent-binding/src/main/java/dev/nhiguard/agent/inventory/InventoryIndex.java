@@ -263,7 +263,7 @@ public final class InventoryIndex {
             total = count.getSingleResult();
             // Walk the realm's rows in page order while the matches are dense enough that the page's rows are found
             // sooner than all matches could be sorted: about (first + max) * rows / total rows walked against total sorted.
-            walk |= state != null && total > 0 && total * total >= (long) (first + max) * state.rows();
+            walk |= state != null && total > 0 && total * total >= ((long) first + max) * state.rows();
         }
         // Walking, the realm leads the order: H2 then reads IDX_NHI_INVENTORY_ROW_SORT in index order and stops after the
         // page (0.1 ms at 100,000 rows) instead of sorting the matches (14 ms for an unfiltered realm in the bare table, the
@@ -494,7 +494,8 @@ public final class InventoryIndex {
             return state.getMissing() > 0;
         });
         boolean behind = step(factory, realmId, (s, em, realm, state) -> {
-            // A row whose activity missed a recorded use (written while a refresh recomputed the row from an older read).
+            // A row whose activity missed a recorded use: the recorder's write of the row failed, or a refresh recomputed the
+            // row from a usage row read just before that write.
             int marked = em.createQuery("update " + ROW + " r set r.pending = r.pending + 1 where " + ACTIVITY_BEHIND)
                     .setParameter("realm", realmId).executeUpdate();
             if (marked > 0) {
