@@ -22,7 +22,8 @@ import dev.nhiguard.testing.HttpAdmin;
 
 /**
  * Tampering directly in the database (PostgreSQL, where the test reaches the tables) is found
- * by verify; an append the database refuses refuses the change it records.
+ * by verify; a record the database refuses refuses the change it records; a chain whose head
+ * cannot move keeps the committed changes' records staged until it can.
  */
 @ExtendWith(PostgresKeycloak.class)
 class AuditTamperIT {
@@ -146,14 +147,12 @@ class AuditTamperIT {
         String erin = a.userId(realm, "erin");
         assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"before\"}").status());
         long head = a.headSeq(realm);
-        String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
-        try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
-            // The head row of this realm becomes unwritable.
-            s.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    + "RAISE EXCEPTION 'audit head frozen by test'; END $$");
-            s.execute("CREATE TRIGGER " + trigger + " BEFORE UPDATE ON nhi_audit_head FOR EACH ROW WHEN (OLD.realm_id = '"
-                    + realmId + "') EXECUTE FUNCTION " + trigger + "()");
-        }
+        String trigger = "nhi_audit_refuse_" + realmId.replace("-", "_");
+        // The change's record cannot be written: staging it for this realm fails.
+        pg.ddl("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        + "RAISE EXCEPTION 'audit record refused by test'; END $$",
+                "CREATE TRIGGER " + trigger + " BEFORE INSERT ON nhi_audit_staged FOR EACH ROW WHEN (NEW.realm_id = '"
+                        + realmId + "') EXECUTE FUNCTION " + trigger + "()");
         try {
             HttpAdmin.Response client = a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"refused-client\"}");
             assertEquals(503, client.status(), client.body());
@@ -169,14 +168,42 @@ class AuditTamperIT {
             assertEquals(503, role.status(), role.body());
             assertEquals(200, a.http.get(a.base(realm) + "/roles/before", a.token()).status(), "the refused delete must not happen");
         } finally {
-            try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
-                s.execute("DROP TRIGGER " + trigger + " ON nhi_audit_head");
-                s.execute("DROP FUNCTION " + trigger + "()");
-            }
+            pg.ddl("DROP TRIGGER " + trigger + " ON nhi_audit_staged", "DROP FUNCTION " + trigger + "()");
         }
         assertEquals(head, a.headSeq(realm));
         assertEquals(201, a.http.post(a.base(realm) + "/clients", a.token(), "{\"clientId\":\"accepted-client\"}").status());
         assertEquals(head + 1, a.headSeq(realm));
+        assertTrue(a.verify(realm).get("ok").asBoolean());
+    }
+
+    @Test
+    void aChainThatCannotMoveLosesNoCommittedChange(PostgresKeycloak.Server pg) throws Exception {
+        AuditRealms a = new AuditRealms(pg.keycloak);
+        String realm = a.createRealm("tamper-stuck");
+        String realmId = a.http.get(a.base(realm), a.token()).json().get("id").asText();
+        long head = a.headSeq(realm);
+        String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
+        // The realm's head row becomes unwritable: nothing can be sequenced into its chain.
+        pg.ddl("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        + "RAISE EXCEPTION 'audit head frozen by test'; END $$",
+                "CREATE TRIGGER " + trigger + " BEFORE UPDATE ON nhi_audit_head FOR EACH ROW WHEN (OLD.realm_id = '"
+                        + realmId + "') EXECUTE FUNCTION " + trigger + "()");
+        try {
+            // The changes commit with their staged records; reading the chain cannot move them in and says so.
+            for (String name : new String[] {"while-frozen-1", "while-frozen-2"}) {
+                assertEquals(201, a.http.post(a.base(realm) + "/roles", a.token(), "{\"name\":\"" + name + "\"}").status());
+            }
+            JsonNode stuck = a.rawHead(realm);
+            assertEquals(head, stuck.get("seq").asLong(), stuck.toString());
+            assertEquals(2, stuck.get("staged").asLong(), stuck.toString());
+        } finally {
+            pg.ddl("DROP TRIGGER " + trigger + " ON nhi_audit_head", "DROP FUNCTION " + trigger + "()");
+        }
+        // Once the head can move, the next read sequences both, in their order.
+        assertEquals(head + 2, a.headSeq(realm));
+        JsonNode records = a.http.get(a.base(realm) + "/audit-chain/records?after=" + head, a.token()).json().get("records");
+        assertEquals("roles/while-frozen-1", records.get(0).path("target").asText(), records.toString());
+        assertEquals("roles/while-frozen-2", records.get(1).path("target").asText(), records.toString());
         assertTrue(a.verify(realm).get("ok").asBoolean());
     }
 

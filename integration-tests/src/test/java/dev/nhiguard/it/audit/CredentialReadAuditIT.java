@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,13 +159,12 @@ class CredentialReadAuditIT {
         String realmId = a.http.get(base, a.token()).json().get("id").asText();
         String robot = ok(a.http.get(base + "/clients?clientId=cr-robot", a.token())).json().get(0).get("id").asText();
         long head = a.headSeq(realm);
-        String trigger = "nhi_audit_freeze_" + realmId.replace("-", "_");
-        try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
-            s.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    + "RAISE EXCEPTION 'audit head frozen by test'; END $$");
-            s.execute("CREATE TRIGGER " + trigger + " BEFORE UPDATE ON nhi_audit_head FOR EACH ROW WHEN (OLD.realm_id = '"
-                    + realmId + "') EXECUTE FUNCTION " + trigger + "()");
-        }
+        String trigger = "nhi_audit_refuse_" + realmId.replace("-", "_");
+        // Nothing can be recorded for this realm: staging its records fails.
+        pg.ddl("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        + "RAISE EXCEPTION 'audit record refused by test'; END $$",
+                "CREATE TRIGGER " + trigger + " BEFORE INSERT ON nhi_audit_staged FOR EACH ROW WHEN (NEW.realm_id = '"
+                        + realmId + "') EXECUTE FUNCTION " + trigger + "()");
         try {
             for (String path : List.of("/clients/" + robot + "/client-secret", "/clients/" + robot, "/clients",
                     "/clients/" + robot + "/installation/providers/keycloak-oidc-keycloak-json")) {
@@ -178,12 +175,9 @@ class CredentialReadAuditIT {
             }
             ok(a.http.get(base + "/users", a.token()));
         } finally {
-            try (Connection c = pg.jdbc(); Statement s = c.createStatement()) {
-                s.execute("DROP TRIGGER " + trigger + " ON nhi_audit_head");
-                s.execute("DROP FUNCTION " + trigger + "()");
-            }
+            pg.ddl("DROP TRIGGER " + trigger + " ON nhi_audit_staged", "DROP FUNCTION " + trigger + "()");
         }
-        assertEquals(head, a.headSeq(realm), "nothing was appended while frozen");
+        assertEquals(head, a.headSeq(realm), "nothing was recorded while refused");
         assertEquals(secret, ok(a.http.get(base + "/clients/" + robot + "/client-secret", a.token())).json().get("value").asText());
         assertEquals(head + 1, a.headSeq(realm));
         assertTrue(a.verify(realm).get("ok").asBoolean());

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -92,6 +93,41 @@ public final class PostgresKeycloak implements ParameterResolver {
                 s.execute("SET search_path TO " + schema);
             }
             return c;
+        }
+
+        /**
+         * Runs DDL on a table the server writes: each statement waits for the table's open transactions,
+         * at most 10 s per try; after a timeout it names the sessions holding locks on audit tables and tries again.
+         */
+        public void ddl(String... statements) throws Exception {
+            for (String sql : statements) {
+                for (int attempt = 1; ; attempt++) {
+                    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+                        s.execute("SET lock_timeout = '10s'");
+                        s.execute(sql);
+                        break;
+                    } catch (java.sql.SQLException e) {
+                        if (!"55P03".equals(e.getSQLState()) || attempt == 6) {
+                            throw e;
+                        }
+                        System.err.println("DDL waited 10 s (try " + attempt + "): " + sql + "\n" + lockHolders());
+                    }
+                }
+            }
+        }
+
+        private String lockHolders() throws Exception {
+            StringBuilder out = new StringBuilder();
+            try (Connection c = jdbc(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT a.pid, a.state, a.xact_start, c.relname, l.mode, left(a.query, 200) "
+                         + "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid "
+                         + "WHERE c.relname LIKE 'nhi_audit%' AND a.pid <> pg_backend_pid()")) {
+                while (rs.next()) {
+                    out.append("  pid ").append(rs.getInt(1)).append(' ').append(rs.getString(2)).append(" since ").append(rs.getString(3))
+                            .append(' ').append(rs.getString(4)).append(' ').append(rs.getString(5)).append(": ").append(rs.getString(6)).append('\n');
+                }
+            }
+            return out.toString();
         }
 
         @Override

@@ -36,7 +36,7 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                    boolean includeRepresentation, Set<String> redactFields, RecordSealing sealing, int maxRecordBytes,
                    Checkpoints checkpoints, int checkpointIntervalSeconds,
                    SinkRunner sinks, int sinkIntervalSeconds,
-                   boolean tokenEventsBatched, int sequencerBatchSize, int sequencerIntervalSeconds, int sequencerGatherMillis,
+                   boolean tokenEventsBatched, boolean adminEventsStaged, int sequencerBatchSize, int sequencerIntervalSeconds, int sequencerGatherMillis,
                    int metricsReadIntervalSeconds, RealmSinks realmSinks, RealmSinkDelivery realmSinkDelivery) {
 
     static final List<String> DEFAULT_USER_EVENT_TYPES = List.of(
@@ -136,6 +136,10 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
         if (!"batched".equals(tokenEvents) && !"inline".equals(tokenEvents)) {
             throw new IllegalArgumentException("token-events must be batched or inline, is " + tokenEvents);
         }
+        String adminEvents = scope.get("admin-events", "staged").trim();
+        if (!"staged".equals(adminEvents) && !"inline".equals(adminEvents)) {
+            throw new IllegalArgumentException("admin-events must be staged or inline, is " + adminEvents);
+        }
         int sequencerBatch = scope.getInt("sequencer-batch-size", DEFAULT_SEQUENCER_BATCH);
         int sequencerInterval = scope.getInt("sequencer-interval-seconds", DEFAULT_SEQUENCER_INTERVAL);
         if (sequencerBatch < 1 || sequencerBatch > 1000 || sequencerInterval < 1) {
@@ -166,8 +170,13 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 redactFields, sealing,
                 max, new Checkpoints(every, operatorKey), interval,
                 sinks.isEmpty() ? null : new SinkRunner(sinks, batch, maxBackoff), sinkInterval,
-                "batched".equals(tokenEvents), sequencerBatch, sequencerInterval, sequencerGather, metricsReadInterval, realmSinks,
+                "batched".equals(tokenEvents), "staged".equals(adminEvents), sequencerBatch, sequencerInterval, sequencerGather, metricsReadInterval, realmSinks,
                 realmSinks.enabled() ? new RealmSinkDelivery(realmSinks, new SinkRunner(List.of(), batch, maxBackoff)) : null);
+    }
+
+    /** Whether staged rows are moved into the chain by a sequencer (some events are staged). */
+    boolean sequenced() {
+        return tokenEventsBatched || adminEventsStaged;
     }
 
     /** The syslog sink's TLS socket factory, or null for plain TCP. */
@@ -228,6 +237,11 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 .helpText("batched: user (token) events are staged without the realm's head-row lock and sequenced into the chain in batches "
                         + "shortly after their transaction commits; inline: appended under the head-row lock in their own transaction.")
                 .defaultValue("batched").add()
+                .property().name("admin-events").type(ProviderConfigProperty.LIST_TYPE).options("staged", "inline")
+                .helpText("staged: admin events (and the guard's decisions) are staged in the change's transaction without the realm's "
+                        + "head-row lock and sequenced into the chain right after it commits; every read of the chain sequences what is "
+                        + "staged first. inline: appended under the head-row lock in the change's transaction.")
+                .defaultValue("staged").add()
                 .property().name("sequencer-batch-size").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Most staged user events moved into a chain per transaction (1-1000).").defaultValue(DEFAULT_SEQUENCER_BATCH).add()
                 .property().name("sequencer-gather-millis").type(ProviderConfigProperty.INTEGER_TYPE)

@@ -46,12 +46,18 @@ final class AuditEventListenerProvider implements EventListenerProvider {
         if (event.getRealmId() == null || !config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
-        record(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation()));
+        ObjectNode draft = ChainRecords.draft(event, config.includeRepresentation());
+        if (config.adminEventsStaged() && sequencer != null) {
+            stage(event.getRealmId(), draft);
+        } else {
+            record(event.getRealmId(), draft);
+        }
     }
 
     /**
-     * A user event (token-events=batched): staged in the prepare phase of the event's
-     * transaction, without the head-row lock, and sequenced into the chain after the commit.
+     * A user event (token-events=batched) or an admin event (admin-events=staged): staged in the
+     * prepare phase of the event's transaction, without the head-row lock, and sequenced into the
+     * chain after the commit.
      */
     private void stage(String realmId, ObjectNode draft) {
         KeycloakTransactionManager tm = session.getTransactionManager();

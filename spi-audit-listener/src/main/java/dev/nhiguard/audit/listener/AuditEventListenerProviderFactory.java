@@ -30,8 +30,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public static final String PROVIDER_ID = "nhi-audit-chain";
 
     private AuditConfig config;
-    /** How long the sequencer gathers commits before it moves them into the chain as one batch. */
-
+    /** Moves staged records into their chains; null when every event is appended inline. */
     private Sequencer sequencer;
     /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
     private AuditMetrics metrics;
@@ -49,7 +48,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
-        if (config.tokenEventsBatched()) {
+        if (config.sequenced()) {
             sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(),
                     config.sequencerGatherMillis(), 2);
         }
@@ -81,6 +80,15 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 }
             }
         });
+    }
+
+    /**
+     * Moves the realm's staged records into its chain now, in the caller's thread, so that a read
+     * of the chain that follows sees every change committed before it (on any node). Returns false
+     * when that failed (the records stay staged and the sequencer retries them); the failure is logged.
+     */
+    public boolean sequenceStagedNow(String realmId) {
+        return sequencer == null || sequencer.drainNow(realmId);
     }
 
     /** How checkpoints are signed, for the REST resource. */
@@ -140,6 +148,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                 "max-record-bytes", Integer.toString(config.maxRecordBytes()),
                 "checkpoint-interval-seconds", Integer.toString(config.checkpointIntervalSeconds()),
                 "token-events", config.tokenEventsBatched() ? "batched" : "inline",
+                "admin-events", config.adminEventsStaged() ? "staged" : "inline",
                 "realm-sinks", config.realmSinks().enabled() ? "enabled" : "off",
                 "sinks", config.sinks() == null ? "none"
                         : String.join(",", config.sinks().sinks().stream().map(dev.nhiguard.audit.sink.Sink::id).toList()));

@@ -19,7 +19,7 @@ import dev.nhiguard.audit.store.Checkpoints;
 import dev.nhiguard.audit.store.RecordSealing;
 
 /**
- * Moves staged user events into their realms' chains, in batches of at most
+ * Moves staged records (admin events, and user events) into their realms' chains, in batches of at most
  * {@code batchSize} rows per transaction (one head-row lock per batch). Runs are coalesced:
  * on this node at most one run per realm is under way, and a trigger arriving during a run
  * makes that run go round once more instead of starting another. A run starts
@@ -122,6 +122,17 @@ final class Sequencer {
         if (!state.compareAndSet(RUNNING, IDLE)) {
             state.set(GATHERING); // a trigger arrived during the run: go round once more, after gathering again
             schedule(realmId, state);
+        }
+    }
+
+    /** Drains the realm's staged rows in the calling thread (a reader that must see them); false if that failed. */
+    boolean drainNow(String realmId) {
+        try {
+            drain(realmId);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "sequencing staged audit records of realm %s before a read failed; they stay staged and are retried", realmId);
+            return false;
         }
     }
 

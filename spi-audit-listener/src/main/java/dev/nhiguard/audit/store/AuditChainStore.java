@@ -69,14 +69,19 @@ public final class AuditChainStore {
     }
 
     /**
-     * Stages drafts of user events in the current transaction: plain inserts into
-     * {@code NHI_AUDIT_STAGED}, no lock, written when the transaction flushes. They enter the chain when {@link #sequenceStaged}
-     * moves them. A draft whose sealed record could exceed {@code maxRecordBytes} is refused
-     * here, so every staged row can be sequenced.
+     * Stages drafts in the current transaction: plain inserts into {@code NHI_AUDIT_STAGED}, no
+     * lock, written at once on the transaction's own connection (so a refused insert fails here,
+     * as the append's own failure, and the change commits with its rows or not at all). They enter
+     * the chain when {@link #sequenceStaged} moves them. A draft whose sealed record could exceed
+     * {@code maxRecordBytes} is refused here, so every staged row can be sequenced.
      */
     public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
         long now = Time.currentTimeMillis();
         SecretRedactor redactor = sealing.redactor(session, realmId);
+        // One random prefix for this call, then the draft's position: rows of one transaction
+        // share a staging time and keep their order in the sequencer's (staging time, id) order.
+        String prefix = KeycloakModelUtils.generateId().substring(0, 28);
+        List<AuditStagedEntity> rows = new ArrayList<>(drafts.size());
         for (ObjectNode draft : drafts) {
             ObjectNode d = redactor.redactRecord(draft);
             d.remove(List.of("seq", "prevHash", "hash"));
@@ -87,13 +92,13 @@ public final class AuditChainStore {
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
             AuditStagedEntity e = new AuditStagedEntity();
-            e.setId(KeycloakModelUtils.generateId());
+            e.setId(prefix + String.format("%08x", rows.size()));
             e.setRealmId(realmId);
             e.setStagedAt(now);
             e.setContent(content);
-            em.persist(e);
+            rows.add(e);
         }
-        // No flush of its own: the rows are written with the change's own rows by the commit's flush.
+        writeNow(writer -> writer.insertMultiple(rows));
     }
 
     /**
@@ -183,8 +188,7 @@ public final class AuditChainStore {
                                                    SecretRedactor redactor) {
         List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
         List<AuditRecordEntity> rows = new ArrayList<>(drafts.size());
-        long oldSeq = head.getSeq();
-        long seq = oldSeq;
+        long seq = head.getSeq();
         String prev = head.getHash();
         for (ObjectNode draft : drafts) {
             ChainRecords.Sealed s = ChainRecords.seal(redactor.redactRecord(draft), ++seq, prev);
@@ -207,9 +211,12 @@ public final class AuditChainStore {
             sealed.add(s);
             prev = s.hash();
         }
-        writeNow(rows, head, seq, prev);
-        if (checkpoints.due(oldSeq, seq)) {
-            checkpoints.write(session, em, realmId, seq, prev);
+        writeRecords(rows, head, seq, prev);
+        // A checkpoint at every multiple of checkpoint-every-records the batch reaches, at that very record.
+        for (ChainRecords.Sealed s : sealed) {
+            if (checkpoints.due(s.seq() - 1, s.seq())) {
+                checkpoints.write(session, em, realmId, s.seq(), s.hash());
+            }
         }
         return sealed;
     }
@@ -223,16 +230,23 @@ public final class AuditChainStore {
      * is written with it; the head then leaves the session (its row stays locked until the commit),
      * so nothing writes it twice and a later read in this transaction loads it anew.
      */
-    private void writeNow(List<AuditRecordEntity> rows, AuditHeadEntity head, long seq, String hash) {
+    private void writeRecords(List<AuditRecordEntity> rows, AuditHeadEntity head, long seq, String hash) {
         em.detach(head);
         head.setSeq(seq);
         head.setHash(hash);
+        writeNow(writer -> {
+            writer.insertMultiple(rows); // one JDBC batch (a sequencer's batch holds many records)
+            writer.update(head);
+        });
+    }
+
+    /** Runs {@code work} on the transaction's own connection, through a stateless session: written at once, no flush. */
+    private void writeNow(java.util.function.Consumer<org.hibernate.StatelessSession> work) {
         org.hibernate.Session hibernate = em.unwrap(org.hibernate.Session.class);
         hibernate.doWork(connection -> {
             try (org.hibernate.StatelessSession writer = hibernate.getSessionFactory().withStatelessOptions()
                     .connection(connection).openStatelessSession()) {
-                writer.insertMultiple(rows); // one JDBC batch (a sequencer's batch holds many records)
-                writer.update(head);
+                work.accept(writer);
             }
         });
     }
