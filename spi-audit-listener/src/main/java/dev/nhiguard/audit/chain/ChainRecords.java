@@ -106,6 +106,155 @@ public final class ChainRecords {
                 content, prevHash, Canonical.sha256Hex(content));
     }
 
+    /**
+     * The columns a record row keeps next to its content (event type, acting user, target, time),
+     * read from a draft as {@link #seal} reads them, cut to the columns' lengths.
+     */
+    public record Columns(String type, String actorUserId, String target, long time) {
+
+        public static Columns of(JsonNode draft) {
+            JsonNode actor = draft.path("actor");
+            String userId = actor.hasNonNull("userId") ? actor.get("userId").asText() : null;
+            String target = draft.hasNonNull("target") ? draft.get("target").asText() : null;
+            return new Columns(truncate(draft.path("type").asText(), 64), userId != null && userId.length() <= 36 ? userId : null,
+                    truncate(target, 1024), draft.path("time").asLong());
+        }
+
+        private static String truncate(String s, int max) {
+            return s == null || s.length() <= max ? s : s.substring(0, max);
+        }
+    }
+
+    /**
+     * Seals a staged draft, given as its canonical text (sealed and canonicalized when it was
+     * staged), without reading it back into a tree: {@code prevHash} and {@code seq} are spliced
+     * into the text at their places in RFC 8785's member order. The result equals
+     * {@code seal(parse(canonicalDraft), seq, prevHash)}; returns null for a text this does not
+     * splice (not an object of plain member names, or one that holds a seal field already), which
+     * the caller then seals from the tree.
+     */
+    public static Sealed sealCanonical(String canonicalDraft, Columns columns, long seq, String prevHash) {
+        String content = spliceSeal(canonicalDraft, seq, prevHash);
+        if (content == null) {
+            return null;
+        }
+        return new Sealed(seq, columns.type(), columns.actorUserId(), columns.target(), columns.time(), content, prevHash,
+                Canonical.sha256Hex(content));
+    }
+
+    /** {@code canonicalObject} with {@code "prevHash"} and {@code "seq"} added in member order, or null (see {@link #sealCanonical}). */
+    static String spliceSeal(String c, long seq, String prevHash) {
+        int n = c.length();
+        if (n < 2 || c.charAt(0) != '{' || c.charAt(n - 1) != '}') {
+            return null;
+        }
+        String prevMember = "\"prevHash\":\"" + prevHash + "\"";
+        String seqMember = "\"seq\":" + seq;
+        StringBuilder out = new StringBuilder(n + prevMember.length() + seqMember.length() + 2);
+        out.append('{');
+        boolean prevDone = false;
+        boolean seqDone = false;
+        boolean first = true;
+        int i = 1;
+        if (n > 2) {
+            while (true) {
+                // A member: a name of plain characters (no escape), ':', a value.
+                if (c.charAt(i) != '"') {
+                    return null;
+                }
+                int nameEnd = i + 1;
+                while (nameEnd < n && c.charAt(nameEnd) != '"') {
+                    if (c.charAt(nameEnd) == '\\') {
+                        return null;
+                    }
+                    nameEnd++;
+                }
+                if (nameEnd + 1 >= n || c.charAt(nameEnd + 1) != ':') {
+                    return null;
+                }
+                String name = c.substring(i + 1, nameEnd);
+                if (name.equals("prevHash") || name.equals("seq") || name.equals("hash")) {
+                    return null;
+                }
+                if (!prevDone && name.compareTo("prevHash") > 0) {
+                    first = member(out, prevMember, first);
+                    prevDone = true;
+                }
+                if (!seqDone && name.compareTo("seq") > 0) {
+                    first = member(out, seqMember, first);
+                    seqDone = true;
+                }
+                int end = skipValue(c, nameEnd + 2);
+                if (end < 0 || end >= n) {
+                    return null;
+                }
+                first = member(out, c.substring(i, end), first);
+                char sep = c.charAt(end);
+                if (sep == '}') {
+                    if (end != n - 1) {
+                        return null;
+                    }
+                    break;
+                }
+                if (sep != ',') {
+                    return null;
+                }
+                i = end + 1;
+            }
+        }
+        if (!prevDone) {
+            first = member(out, prevMember, first);
+        }
+        if (!seqDone) {
+            member(out, seqMember, first);
+        }
+        return out.append('}').toString();
+    }
+
+    private static boolean member(StringBuilder out, String member, boolean first) {
+        if (!first) {
+            out.append(',');
+        }
+        out.append(member);
+        return false;
+    }
+
+    /** Index just after the JSON value starting at {@code i}, or -1. */
+    private static int skipValue(String c, int i) {
+        int n = c.length();
+        int depth = 0;
+        while (i < n) {
+            char ch = c.charAt(i);
+            if (ch == '"') {
+                i++;
+                while (i < n && c.charAt(i) != '"') {
+                    i += c.charAt(i) == '\\' ? 2 : 1;
+                }
+                if (i >= n) {
+                    return -1;
+                }
+                i++;
+            } else if (ch == '{' || ch == '[') {
+                depth++;
+                i++;
+            } else if (ch == '}' || ch == ']') {
+                if (depth == 0) {
+                    return i;
+                }
+                depth--;
+                i++;
+            } else if (ch == ',' && depth == 0) {
+                return i;
+            } else {
+                i++;
+            }
+            if (depth == 0 && i < n && (c.charAt(i) == ',' || c.charAt(i) == '}')) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Parses JSON text into a tree. */
     public static JsonNode parse(String json) {
         try {

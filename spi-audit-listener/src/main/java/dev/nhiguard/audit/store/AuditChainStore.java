@@ -65,7 +65,11 @@ public final class AuditChainStore {
      */
     public List<ChainRecords.Sealed> append(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
         SecretRedactor redactor = sealing.redactor(session, realmId);
-        return appendLocked(realmId, lockHead(realmId), drafts, maxRecordBytes, redactor);
+        List<Unsealed> unsealed = new ArrayList<>(drafts.size());
+        for (ObjectNode draft : drafts) {
+            unsealed.add((seq, prevHash) -> ChainRecords.seal(redactor.redactRecord(draft), seq, prevHash));
+        }
+        return appendLocked(realmId, lockHead(realmId), unsealed, maxRecordBytes);
     }
 
     /**
@@ -96,6 +100,11 @@ public final class AuditChainStore {
             e.setRealmId(realmId);
             e.setStagedAt(now);
             e.setContent(content);
+            ChainRecords.Columns columns = ChainRecords.Columns.of(d);
+            e.setEventType(columns.type());
+            e.setActorUserId(columns.actorUserId());
+            e.setTarget(columns.target());
+            e.setRecordedAt(columns.time());
             rows.add(e);
         }
         writeNow(writer -> writer.insertMultiple(rows));
@@ -114,22 +123,34 @@ public final class AuditChainStore {
         }
         SecretRedactor redactor = sealing.redactor(session, realmId);
         AuditHeadEntity head = lockHead(realmId);
-        // Id and content only, not managed entities: nothing to snapshot, and one delete for the batch.
-        List<Object[]> rows = em.createQuery("select s.id, s.content from AuditStagedEntity s where s.realmId = :realm order by s.stagedAt, s.id",
-                Object[].class).setParameter("realm", realmId).setMaxResults(batchSize).getResultList();
+        // Values, not managed entities: nothing to snapshot, and one delete for the batch.
+        List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt"
+                        + " from AuditStagedEntity s where s.realmId = :realm order by s.stagedAt, s.id", Object[].class)
+                .setParameter("realm", realmId).setMaxResults(batchSize).getResultList();
         if (rows.isEmpty()) {
             return 0;
         }
-        List<ObjectNode> drafts = new ArrayList<>(rows.size());
+        List<Unsealed> unsealed = new ArrayList<>(rows.size());
         List<String> ids = new ArrayList<>(rows.size());
         for (Object[] row : rows) {
             ids.add((String) row[0]);
-            drafts.add((ObjectNode) ChainRecords.parse((String) row[1]));
+            String content = (String) row[1];
+            // A row staged by an earlier version (no columns) is read back and sealed again: its
+            // credentials may not have been sealed when it was staged.
+            Unsealed fromTree = (seq, prevHash) -> ChainRecords.seal(redactor.redactRecord((ObjectNode) ChainRecords.parse(content)),
+                    seq, prevHash);
+            if (row[5] == null) {
+                unsealed.add(fromTree);
+            } else {
+                ChainRecords.Columns columns = new ChainRecords.Columns((String) row[2], (String) row[3], (String) row[4], (Long) row[5]);
+                unsealed.add((seq, prevHash) -> {
+                    ChainRecords.Sealed spliced = ChainRecords.sealCanonical(content, columns, seq, prevHash);
+                    return spliced != null ? spliced : fromTree.seal(seq, prevHash);
+                });
+            }
         }
         // The size limit was applied when the row was staged; a row accepted then is never refused here.
-        // Staged rows were sealed when staged; sealing again changes nothing (and covers rows staged
-        // by an earlier version).
-        appendLocked(realmId, head, drafts, Integer.MAX_VALUE, redactor);
+        appendLocked(realmId, head, unsealed, Integer.MAX_VALUE);
         int deleted = deleteStaged(ids);
         if (deleted != ids.size()) {
             // Rows are read under the head-row lock, so no other sequencer can have taken them.
@@ -184,14 +205,19 @@ public final class AuditChainStore {
         return em.createQuery("select distinct s.realmId from AuditStagedEntity s", String.class).getResultList();
     }
 
-    private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<ObjectNode> drafts, int maxRecordBytes,
-                                                   SecretRedactor redactor) {
-        List<ChainRecords.Sealed> sealed = new ArrayList<>(drafts.size());
-        List<AuditRecordEntity> rows = new ArrayList<>(drafts.size());
+    /** A record not yet in the chain: sealed at the position it is given. */
+    @FunctionalInterface
+    private interface Unsealed {
+        ChainRecords.Sealed seal(long seq, String prevHash);
+    }
+
+    private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<Unsealed> records, int maxRecordBytes) {
+        List<ChainRecords.Sealed> sealed = new ArrayList<>(records.size());
+        List<AuditRecordEntity> rows = new ArrayList<>(records.size());
         long seq = head.getSeq();
         String prev = head.getHash();
-        for (ObjectNode draft : drafts) {
-            ChainRecords.Sealed s = ChainRecords.seal(redactor.redactRecord(draft), ++seq, prev);
+        for (Unsealed record : records) {
+            ChainRecords.Sealed s = record.seal(++seq, prev);
             int bytes = s.content().getBytes(StandardCharsets.UTF_8).length;
             if (bytes > maxRecordBytes) {
                 throw new RecordTooLargeException("audit record of realm " + realmId + " would be " + bytes
