@@ -196,6 +196,12 @@ class AuditTamperIT {
             JsonNode stuck = a.rawHead(realm);
             assertEquals(head, stuck.get("seq").asLong(), stuck.toString());
             assertEquals(2, stuck.get("staged").asLong(), stuck.toString());
+            // A read that cannot show them is refused, not answered without them.
+            for (String read : new String[] {"/records?after=" + head, "/verify", "/export", "/records/" + head}) {
+                HttpAdmin.Response r = a.http.get(a.base(realm) + "/audit-chain" + read, a.token());
+                assertEquals(503, r.status(), read + ": " + r.body());
+                assertEquals("audit_chain_behind", r.json().path("error").asText(), r.body());
+            }
         } finally {
             pg.ddl("DROP TRIGGER " + trigger + " ON nhi_audit_head", "DROP FUNCTION " + trigger + "()");
         }

@@ -174,11 +174,6 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                 realmSinks.enabled() ? new RealmSinkDelivery(realmSinks, new SinkRunner(List.of(), batch, maxBackoff)) : null);
     }
 
-    /** Whether staged rows are moved into the chain by a sequencer (some events are staged). */
-    boolean sequenced() {
-        return tokenEventsBatched || adminEventsStaged;
-    }
-
     /** The syslog sink's TLS socket factory, or null for plain TCP. */
     private static javax.net.ssl.SSLSocketFactory syslogTls(Config.Scope scope) {
         String trust = scope.get("syslog-tls-trust-file");
@@ -243,14 +238,14 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
                         + "staged first. inline: appended under the head-row lock in the change's transaction.")
                 .defaultValue("staged").add()
                 .property().name("sequencer-batch-size").type(ProviderConfigProperty.INTEGER_TYPE)
-                .helpText("Most staged user events moved into a chain per transaction (1-1000).").defaultValue(DEFAULT_SEQUENCER_BATCH).add()
+                .helpText("Most staged records moved into a chain per transaction (1-1000).").defaultValue(DEFAULT_SEQUENCER_BATCH).add()
                 .property().name("sequencer-gather-millis").type(ProviderConfigProperty.INTEGER_TYPE)
-                .helpText("How long the sequencer waits after the commit that wakes it before it moves the staged user events into "
+                .helpText("How long the sequencer waits after the commit that wakes it before it moves the staged records into "
                         + "the chain (0-5000): the commits of that moment go in one batch under one head-row lock. Longer: less CPU "
                         + "per token event, a later chain entry (the event is durable in the staging table meanwhile).")
                 .defaultValue(DEFAULT_SEQUENCER_GATHER_MILLIS).add()
                 .property().name("sequencer-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
-                .helpText("How often a cluster-wide task sequences staged user events left behind (e.g. by a stopped node).")
+                .helpText("How often a cluster-wide task sequences staged records left behind (e.g. by a stopped node).")
                 .defaultValue(DEFAULT_SEQUENCER_INTERVAL).add()
                 .property().name("metrics-read-interval-seconds").type(ProviderConfigProperty.INTEGER_TYPE)
                 .helpText("Shortest time between two database readings of the chain heads, staged events and sink cursors for the "

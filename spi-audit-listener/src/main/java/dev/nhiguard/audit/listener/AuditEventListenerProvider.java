@@ -34,7 +34,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
                 || !config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
-        if (config.tokenEventsBatched() && sequencer != null) {
+        if (config.tokenEventsBatched()) {
             stage(event.getRealmId(), ChainRecords.draft(event));
         } else {
             record(event.getRealmId(), ChainRecords.draft(event));
@@ -47,7 +47,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             return;
         }
         ObjectNode draft = ChainRecords.draft(event, config.includeRepresentation());
-        if (config.adminEventsStaged() && sequencer != null) {
+        if (config.adminEventsStaged()) {
             stage(event.getRealmId(), draft);
         } else {
             record(event.getRealmId(), draft);
@@ -72,7 +72,8 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             trigger.add(realmId);
         } else {
             KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
-                    s -> new AuditChainStore(s, config.checkpoints(), config.sealing()).stage(realmId, List.of(draft), config.maxRecordBytes()));
+                    s -> new AuditChainStore(s, config.checkpoints(), config.sealing()).stage(realmId, List.of(draft), config.maxRecordBytes(),
+                            sequencer.stageOrder()));
             sequencer.trigger(realmId);
         }
     }
@@ -80,7 +81,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
     private PendingAppends pending(KeycloakTransactionManager tm) {
         PendingAppends pending = session.getAttribute(PendingAppends.SESSION_KEY, PendingAppends.class);
         if (pending == null) {
-            pending = new PendingAppends(session, config);
+            pending = new PendingAppends(session, config, sequencer.stageOrder());
             tm.enlistPrepare(pending);
             session.setAttribute(PendingAppends.SESSION_KEY, pending);
         }

@@ -30,7 +30,7 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     public static final String PROVIDER_ID = "nhi-audit-chain";
 
     private AuditConfig config;
-    /** Moves staged records into their chains; null when every event is appended inline. */
+    /** Moves staged records into their chains (also with both modes inline: rows left staged before a switch). */
     private Sequencer sequencer;
     /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
     private AuditMetrics metrics;
@@ -48,10 +48,8 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         metrics = AuditMetrics.register(Metrics.globalRegistry, factory, sinkIds(), config.metricsReadIntervalSeconds() * 1000L);
-        if (config.sequenced()) {
-            sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(),
-                    config.sequencerGatherMillis(), 2);
-        }
+        sequencer = new Sequencer(factory, config.checkpoints(), config.sealing(), config.sequencerBatchSize(),
+                config.sequencerGatherMillis(), 2);
         factory.register(event -> {
             if (!(event instanceof PostMigrationEvent)) {
                 return;
@@ -63,11 +61,9 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditCheckpointTask(config), interval), interval,
                             "nhi-audit-checkpoints");
                 }
-                if (sequencer != null) {
-                    long interval = config.sequencerIntervalSeconds() * 1000L;
-                    timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditSequencerSweepTask(sequencer), interval), interval,
-                            "nhi-audit-sequencer");
-                }
+                long sweepInterval = config.sequencerIntervalSeconds() * 1000L;
+                timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditSequencerSweepTask(sequencer), sweepInterval),
+                        sweepInterval, "nhi-audit-sequencer");
                 if (config.realmSinkDelivery() != null) {
                     long interval = config.sinkIntervalSeconds() * 1000L;
                     timer.schedule(new ClusterAwareScheduledTaskRunner(factory, new AuditTasks.NhiAuditRealmSinkTask(config, metrics), interval),
@@ -83,12 +79,13 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     }
 
     /**
-     * Moves the realm's staged records into its chain now, in the caller's thread, so that a read
-     * of the chain that follows sees every change committed before it (on any node). Returns false
-     * when that failed (the records stay staged and the sequencer retries them); the failure is logged.
+     * Moves the realm's records staged up to now into its chain, in the caller's thread, so that a
+     * read of the chain that follows sees every change committed before it (on any node). Returns
+     * false when that failed now or moments ago (the records stay staged and the background
+     * sequencer retries them; the failure is logged).
      */
     public boolean sequenceStagedNow(String realmId) {
-        return sequencer == null || sequencer.drainNow(realmId);
+        return sequencer.drainNow(realmId);
     }
 
     /** How checkpoints are signed, for the REST resource. */

@@ -15,6 +15,7 @@ import org.keycloak.services.ErrorResponseException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.audit.store.AuditChainStore;
+import dev.nhiguard.audit.store.StageOrder;
 
 /**
  * The records of one session's transaction, appended in the prepare phase of its commit.
@@ -30,16 +31,18 @@ final class PendingAppends implements KeycloakTransaction {
 
     private final KeycloakSession session;
     private final AuditConfig config;
+    private final StageOrder stageOrder;
     /** Drafts by realm id; realms are appended in id order so two sessions never lock crosswise. */
     private final Map<String, List<ObjectNode>> drafts = new TreeMap<>();
-    /** User-event drafts by realm id, staged without the head-row lock (token-events=batched). */
+    /** Drafts staged without the head-row lock (admin-events=staged, token-events=batched), by realm id, in arrival order. */
     private final Map<String, List<ObjectNode>> staged = new TreeMap<>();
     private boolean active;
     private boolean rollbackOnly;
 
-    PendingAppends(KeycloakSession session, AuditConfig config) {
+    PendingAppends(KeycloakSession session, AuditConfig config, StageOrder stageOrder) {
         this.session = session;
         this.config = config;
+        this.stageOrder = stageOrder;
     }
 
     void add(String realmId, ObjectNode draft) {
@@ -61,7 +64,7 @@ final class PendingAppends implements KeycloakTransaction {
         try {
             AuditChainStore store = new AuditChainStore(session, config.checkpoints(), config.sealing());
             for (Map.Entry<String, List<ObjectNode>> realm : staged.entrySet()) {
-                store.stage(realm.getKey(), realm.getValue(), config.maxRecordBytes());
+                store.stage(realm.getKey(), realm.getValue(), config.maxRecordBytes(), stageOrder);
             }
             for (Map.Entry<String, List<ObjectNode>> realm : drafts.entrySet()) {
                 store.append(realm.getKey(), realm.getValue(), config.maxRecordBytes());
@@ -91,7 +94,7 @@ final class PendingAppends implements KeycloakTransaction {
      */
     private void flushTheChange() {
         if (drafts.isEmpty()) {
-            // Staged records only (user events): nothing is flushed or locked here, so the commit
+            // Staged records only: nothing is flushed or locked here, so the commit
             // writes the change and the staged rows together and reports a refused change as
             // Keycloak would without the audit chain.
             return;

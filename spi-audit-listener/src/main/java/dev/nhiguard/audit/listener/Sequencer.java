@@ -17,6 +17,7 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 import dev.nhiguard.audit.store.AuditChainStore;
 import dev.nhiguard.audit.store.Checkpoints;
 import dev.nhiguard.audit.store.RecordSealing;
+import dev.nhiguard.audit.store.StageOrder;
 
 /**
  * Moves staged records (admin events, and user events) into their realms' chains, in batches of at most
@@ -39,11 +40,19 @@ final class Sequencer {
     /** A trigger arrived while the run was moving rows: gather and run once more. */
     private static final int AGAIN = 3;
 
-    /** Moves up to {@code batchSize} staged rows of a realm into its chain in one transaction; returns how many. */
+    /** Moves up to {@code batchSize} rows of a realm staged at or before {@code stagedUpTo} into its chain in one transaction; returns how many. */
     @FunctionalInterface
     interface BatchMover {
-        int move(String realmId, int batchSize);
+        int move(String realmId, int batchSize, long stagedUpTo);
     }
+
+    /** How long reads leave a realm's sequencing to the background after it failed for one of them. */
+    static final long READ_BACKOFF_MILLIS = 2000;
+    /**
+     * How far ahead of this node's clock a read still takes staged rows: rows another node staged
+     * before the read began carry that node's clock, which may run ahead of this one.
+     */
+    static final long CLOCK_SKEW_ALLOWANCE_MILLIS = 1000;
 
     private final BatchMover mover;
     private final Checkpoints checkpoints;
@@ -51,11 +60,14 @@ final class Sequencer {
     private final long gatherMillis;
     private final ScheduledExecutorService executor;
     private final ConcurrentMap<String, AtomicInteger> states = new ConcurrentHashMap<>();
+    /** Realms whose sequencing failed for a read, and until when (ms) reads do not try again. */
+    private final ConcurrentMap<String, Long> readBackoff = new ConcurrentHashMap<>();
+    private final StageOrder stageOrder = new StageOrder();
 
     Sequencer(KeycloakSessionFactory factory, Checkpoints checkpoints, RecordSealing sealing, int batchSize, long gatherMillis,
               int threads) {
-        this((realmId, max) -> KeycloakModelUtils.runJobInTransactionWithResult(factory,
-                s -> new AuditChainStore(s, checkpoints, sealing).sequenceStaged(realmId, max)), checkpoints, batchSize, gatherMillis,
+        this((realmId, max, upTo) -> KeycloakModelUtils.runJobInTransactionWithResult(factory,
+                s -> new AuditChainStore(s, checkpoints, sealing).sequenceStaged(realmId, max, upTo)), checkpoints, batchSize, gatherMillis,
                 threads);
     }
 
@@ -114,7 +126,7 @@ final class Sequencer {
     private void run(String realmId, AtomicInteger state) {
         state.set(RUNNING);
         try {
-            drain(realmId);
+            drain(realmId, Long.MAX_VALUE);
         } catch (RuntimeException e) {
             // The rows stay staged; the next trigger or the periodic sweep retries.
             LOG.warnf(e, "sequencing staged audit records of realm %s failed; they stay staged and are retried", realmId);
@@ -125,21 +137,41 @@ final class Sequencer {
         }
     }
 
-    /** Drains the realm's staged rows in the calling thread (a reader that must see them); false if that failed. */
+    /** Where this node's staged rows go in the order this sequencer moves them. */
+    StageOrder stageOrder() {
+        return stageOrder;
+    }
+
+    /**
+     * Moves, in the calling thread, the realm's rows staged up to now, give or take
+     * {@link #CLOCK_SKEW_ALLOWANCE_MILLIS} (a read that must show every change committed before it;
+     * rows staged later are left to the background, so a read ends under any load). Returns false
+     * when that failed, or failed for another read less than {@link #READ_BACKOFF_MILLIS} ago (then
+     * it is not tried again: reads do not queue for a head row that cannot move).
+     */
     boolean drainNow(String realmId) {
+        long now = System.currentTimeMillis();
+        Long until = readBackoff.get(realmId);
+        if (until != null && now < until) {
+            return false;
+        }
         try {
-            drain(realmId);
+            drain(realmId, Math.max(now, stageOrder.latest()) + CLOCK_SKEW_ALLOWANCE_MILLIS);
+            readBackoff.remove(realmId);
             return true;
         } catch (RuntimeException e) {
-            LOG.warnf(e, "sequencing staged audit records of realm %s before a read failed; they stay staged and are retried", realmId);
+            readBackoff.put(realmId, now + READ_BACKOFF_MILLIS);
+            LOG.warnf("sequencing the staged audit records of realm %s for a read failed (reads leave it to the background for %d ms): %s",
+                    realmId, READ_BACKOFF_MILLIS, e);
+            LOG.debug("sequencing failure", e);
             return false;
         }
     }
 
-    private void drain(String realmId) {
+    private void drain(String realmId, long stagedUpTo) {
         int moved;
         do {
-            moved = mover.move(realmId, batchSize);
+            moved = mover.move(realmId, batchSize, stagedUpTo);
         } while (moved == batchSize);
     }
 

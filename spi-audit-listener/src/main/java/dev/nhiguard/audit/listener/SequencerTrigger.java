@@ -6,7 +6,7 @@ import java.util.TreeSet;
 import org.keycloak.models.AbstractKeycloakTransaction;
 
 /**
- * Enlisted after completion of a transaction that staged user events: once that transaction
+ * Enlisted after completion of a transaction that staged records: once that transaction
  * committed, asks the sequencer to move the staged rows into their chains. A rolled-back
  * transaction staged nothing and triggers nothing.
  */

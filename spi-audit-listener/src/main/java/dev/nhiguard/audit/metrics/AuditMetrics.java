@@ -20,7 +20,7 @@ import io.micrometer.core.instrument.Tags;
 
 /**
  * The audit chain's meters. Sink delivery errors are counted on the node that tried; the
- * chain heads, staged user events and sink cursors are shared state, read with three bounded
+ * chain heads, staged records and sink cursors are shared state, read with three bounded
  * queries (one row per realm, per realm and sink) at scrape time, at most once per read
  * interval on this node. One instance per server, owned by the listener factory.
  */
@@ -33,7 +33,7 @@ public final class AuditMetrics {
     static final String SINK_ERRORS = "nhi.guard.audit.sink.delivery.errors";
     static final String READING_AGE = "nhi.guard.metrics.reading.age";
 
-    /** Staged user events of a realm: how many, and when the oldest was staged (ms, 0 if none). */
+    /** Staged records of a realm: how many, and when the oldest was staged (ms, 0 if none). */
     record Staged(long count, long oldestAt) {
     }
 
@@ -66,7 +66,7 @@ public final class AuditMetrics {
                 .description("Sequence number of the realm's last audit chain record (the number of records appended)")
                 .register(registry);
         staged = MultiGauge.builder(STAGED)
-                .description("User events of the realm staged and not yet sequenced into its chain")
+                .description("Records (admin and user events) of the realm staged and not yet sequenced into its chain")
                 .register(registry);
         stagedAge = MultiGauge.builder(STAGED_AGE).baseUnit("seconds")
                 .description("Age of the realm's oldest staged user event, 0 if none: the sequencer's lag")

@@ -262,7 +262,7 @@ public final class AuditChainResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode head() {
         auth.realm().requireViewEvents();
-        sequenceStaged();
+        sequenceStagedOrCount(); // the head reports what is still staged itself
         AuditChainStore store = new AuditChainStore(session, checkpoints);
         AuditHeadEntity head = store.head(realm.getId());
         ObjectNode n = F.objectNode();
@@ -421,12 +421,22 @@ public final class AuditChainResource {
     }
 
     /**
-     * Moves what is staged for the realm into its chain before a read, so the read sees every
-     * change committed before it. If that fails the read shows the chain as it is ({@code head}
-     * counts what is still staged).
+     * Moves what is staged for the realm into its chain before a read, so the read shows every
+     * change committed before it. When that fails and committed records are still staged, the
+     * read is refused (503 {@code audit_chain_behind}) rather than answered without them.
      */
     private void sequenceStaged() {
-        listener.sequenceStagedNow(realm.getId());
+        long staged = sequenceStagedOrCount();
+        if (staged > 0) {
+            throw new ErrorResponseException("audit_chain_behind", staged + " committed records of this realm could not be entered"
+                    + " into its audit chain yet, so the chain cannot be read complete. They stay staged and are retried; the server log"
+                    + " says why.", Response.Status.SERVICE_UNAVAILABLE);
+        }
+    }
+
+    /** Sequences what is staged for the realm; 0 when that worked, else how many records are still staged. */
+    private long sequenceStagedOrCount() {
+        return listener.sequenceStagedNow(realm.getId()) ? 0 : new AuditChainStore(session, checkpoints).stagedCount(realm.getId());
     }
 
     private record ExportLine(long seq, String json, boolean record) {

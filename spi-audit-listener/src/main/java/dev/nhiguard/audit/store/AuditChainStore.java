@@ -11,7 +11,6 @@ import jakarta.persistence.TypedQuery;
 import org.jboss.logging.Logger;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.common.util.Time;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -79,12 +78,11 @@ public final class AuditChainStore {
      * the chain when {@link #sequenceStaged} moves them. A draft whose sealed record could exceed
      * {@code maxRecordBytes} is refused here, so every staged row can be sequenced.
      */
-    public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes) {
-        long now = Time.currentTimeMillis();
+    public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes, StageOrder order) {
         SecretRedactor redactor = sealing.redactor(session, realmId);
-        // One random prefix for this call, then the draft's position: rows of one transaction
-        // share a staging time and keep their order in the sequencer's (staging time, id) order.
-        String prefix = KeycloakModelUtils.generateId().substring(0, 28);
+        // One position for this call, then the draft's index: rows of one transaction share a staging
+        // time and keep their order in the sequencer's (staging time, id) order.
+        StageOrder.Position position = order.next();
         List<AuditStagedEntity> rows = new ArrayList<>(drafts.size());
         for (ObjectNode draft : drafts) {
             ObjectNode d = redactor.redactRecord(draft);
@@ -96,37 +94,39 @@ public final class AuditChainStore {
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
             AuditStagedEntity e = new AuditStagedEntity();
-            e.setId(prefix + String.format("%08x", rows.size()));
+            e.setId(position.idPrefix() + String.format("%012x", rows.size()));
             e.setRealmId(realmId);
-            e.setStagedAt(now);
+            e.setStagedAt(position.stagedAt());
             e.setContent(content);
             ChainRecords.Columns columns = ChainRecords.Columns.of(d);
             e.setEventType(columns.type());
             e.setActorUserId(columns.actorUserId());
             e.setTarget(columns.target());
             e.setRecordedAt(columns.time());
+            e.setSealedWith(sealing.sealedWith());
             rows.add(e);
         }
         writeNow(writer -> writer.insertMultiple(rows));
     }
 
     /**
-     * Moves up to {@code batchSize} staged rows of the realm, oldest first, into its chain in
+     * Moves up to {@code batchSize} staged rows of the realm, oldest first and staged at or before
+     * {@code stagedUpTo} (the first rows of the order, as staged order puts the earlier ones first), into its chain in
      * the current transaction: one head-row lock for the batch, the staged rows deleted in the
      * same transaction. The rows are read after the lock is held, so two nodes sequencing the
      * same realm never take the same rows. Returns how many rows were moved.
      */
-    public int sequenceStaged(String realmId, int batchSize) {
-        if (em.createQuery("select s.id from AuditStagedEntity s where s.realmId = :realm", String.class)
-                .setParameter("realm", realmId).setMaxResults(1).getResultList().isEmpty()) {
+    public int sequenceStaged(String realmId, int batchSize, long stagedUpTo) {
+        if (em.createQuery("select s.id from AuditStagedEntity s where s.realmId = :realm and s.stagedAt <= :upTo", String.class)
+                .setParameter("realm", realmId).setParameter("upTo", stagedUpTo).setMaxResults(1).getResultList().isEmpty()) {
             return 0; // nothing to do: do not queue for the lock
         }
         SecretRedactor redactor = sealing.redactor(session, realmId);
         AuditHeadEntity head = lockHead(realmId);
         // Values, not managed entities: nothing to snapshot, and one delete for the batch.
-        List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt"
-                        + " from AuditStagedEntity s where s.realmId = :realm order by s.stagedAt, s.id", Object[].class)
-                .setParameter("realm", realmId).setMaxResults(batchSize).getResultList();
+        List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt, s.sealedWith"
+                        + " from AuditStagedEntity s where s.realmId = :realm and s.stagedAt <= :upTo order by s.stagedAt, s.id", Object[].class)
+                .setParameter("realm", realmId).setParameter("upTo", stagedUpTo).setMaxResults(batchSize).getResultList();
         if (rows.isEmpty()) {
             return 0;
         }
@@ -135,11 +135,11 @@ public final class AuditChainStore {
         for (Object[] row : rows) {
             ids.add((String) row[0]);
             String content = (String) row[1];
-            // A row staged by an earlier version (no columns) is read back and sealed again: its
-            // credentials may not have been sealed when it was staged.
+            // A row sealed otherwise when it was staged (another version, other redact-fields, or an
+            // earlier version without the columns) is read back and sealed as this node seals.
             Unsealed fromTree = (seq, prevHash) -> ChainRecords.seal(redactor.redactRecord((ObjectNode) ChainRecords.parse(content)),
                     seq, prevHash);
-            if (row[5] == null) {
+            if (row[5] == null || !sealing.sealedWith().equals(row[6])) {
                 unsealed.add(fromTree);
             } else {
                 ChainRecords.Columns columns = new ChainRecords.Columns((String) row[2], (String) row[3], (String) row[4], (Long) row[5]);
@@ -194,7 +194,7 @@ public final class AuditChainStore {
         return deleted;
     }
 
-    /** How many user events of the realm are staged and not yet in the chain. */
+    /** How many records of the realm are staged and not yet in the chain. */
     public long stagedCount(String realmId) {
         return em.createQuery("select count(s) from AuditStagedEntity s where s.realmId = :realm", Long.class)
                 .setParameter("realm", realmId).getSingleResult();

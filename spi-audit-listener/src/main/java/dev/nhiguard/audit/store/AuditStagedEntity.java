@@ -11,8 +11,9 @@ import jakarta.persistence.Table;
  * in staged order, by the sequencer under the realm's head-row lock, which deletes them in the
  * same transaction. {@code content} is the RFC 8785 canonical JSON of the record draft, its
  * credentials sealed: the record without {@code seq}, {@code prevHash} and {@code hash}. The
- * record row's columns (type, acting user, target, time) are kept with it; a row without them
- * ({@code recordedAt} null) was staged by an earlier version and is read back and sealed again.
+ * record row's columns (type, acting user, target, time) are kept with it, and what sealed it
+ * ({@link RecordSealing#sealedWith()}); a row sealed otherwise (another version, other
+ * {@code redact-fields}, or none: staged by an earlier version) is read back and sealed again.
  */
 @Entity
 @Table(name = "NHI_AUDIT_STAGED")
@@ -43,6 +44,9 @@ public class AuditStagedEntity {
     @Column(name = "RECORDED_AT")
     private Long recordedAt;
 
+    @Column(name = "SEALED_WITH", length = 16)
+    private String sealedWith;
+
     public String getId() { return id; }
     public void setId(String id) { this.id = id; }
     public String getRealmId() { return realmId; }
@@ -59,4 +63,6 @@ public class AuditStagedEntity {
     public void setTarget(String target) { this.target = target; }
     public Long getRecordedAt() { return recordedAt; }
     public void setRecordedAt(Long recordedAt) { this.recordedAt = recordedAt; }
+    public String getSealedWith() { return sealedWith; }
+    public void setSealedWith(String sealedWith) { this.sealedWith = sealedWith; }
 }

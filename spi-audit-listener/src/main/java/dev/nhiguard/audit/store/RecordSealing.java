@@ -38,6 +38,8 @@ public final class RecordSealing {
     private static final String REALM_KEY_LABEL = "nhi-guard/audit-seal/v1\n";
 
     private final Set<String> extraNames;
+    /** What sealed a staged row: this module's version and the operator's names (see {@link #sealedWith()}). */
+    private final String sealedWith;
     private final AtomicReference<byte[]> serverKey = new AtomicReference<>();
     /** Redactors by realm id: immutable, keyed by a pure function of the server key, so each is made once per node. */
     private final ConcurrentMap<String, SecretRedactor> redactors = new ConcurrentHashMap<>();
@@ -45,6 +47,19 @@ public final class RecordSealing {
     /** @param extraNames member names sealed on top of {@link SecretRedactor}'s list (option {@code redact-fields}) */
     public RecordSealing(Collection<String> extraNames) {
         this.extraNames = Set.copyOf(extraNames);
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        extraNames.forEach(n -> names.add(n.toLowerCase(java.util.Locale.ROOT)));
+        this.sealedWith = dev.nhiguard.audit.chain.Canonical.sha256Hex(dev.nhiguard.audit.ModuleVersion.get() + "\n" + String.join("\n", names))
+                .substring(0, 16);
+    }
+
+    /**
+     * Names the sealing a node applies (this module's version and {@code redact-fields}), kept with
+     * a staged row: the sequencer chains a row's staged text as it is only when it would seal it the
+     * same way; otherwise it seals the row again.
+     */
+    public String sealedWith() {
+        return sealedWith;
     }
 
     /** The redactor for the records of a realm. */

@@ -1,6 +1,7 @@
 package dev.nhiguard.audit.listener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -28,8 +29,16 @@ class SequencerTest {
             rows.computeIfAbsent(realm, k -> new AtomicInteger()).addAndGet(n);
         }
 
+        volatile RuntimeException failure;
+        volatile long lastUpTo;
+
         @Override
-        public int move(String realmId, int batchSize) {
+        public int move(String realmId, int batchSize, long stagedUpTo) {
+            lastUpTo = stagedUpTo;
+            if (failure != null) {
+                calls.incrementAndGet();
+                throw failure;
+            }
             calls.incrementAndGet();
             int now = inFlight.computeIfAbsent(realmId, k -> new AtomicInteger()).incrementAndGet();
             maxOverlap.accumulateAndGet(now, Math::max);
@@ -129,6 +138,33 @@ class SequencerTest {
             staged.stage("b", 5);
             seq.trigger(List.of("a", "b"));
             await(() -> staged.rows.get("a").get() == 0 && staged.rows.get("b").get() == 0);
+        } finally {
+            seq.close();
+        }
+    }
+
+    @Test
+    void aReadMovesWhatIsStagedUpToNowAndLeavesAFailedRealmToTheBackgroundForAWhile() throws Exception {
+        Staged staged = new Staged();
+        staged.stage("r", 1203);
+        Sequencer seq = new Sequencer(staged, null, 500, 0, 2);
+        try {
+            long before = System.currentTimeMillis();
+            assertTrue(seq.drainNow("r"));
+            assertEquals(0, staged.rows.get("r").get(), "every staged row moved, in batches");
+            assertEquals(List.of(500, 500, 203), staged.batches);
+            assertTrue(staged.lastUpTo >= before && staged.lastUpTo < Long.MAX_VALUE, "bounded by the read's time: " + staged.lastUpTo);
+
+            staged.failure = new IllegalStateException("head frozen");
+            int calls = staged.calls.get();
+            assertFalse(seq.drainNow("r"));
+            assertEquals(calls + 1, staged.calls.get());
+            assertFalse(seq.drainNow("r"), "within the back-off a read does not try again");
+            assertEquals(calls + 1, staged.calls.get());
+            staged.failure = null;
+            assertTrue(seq.drainNow("other"), "another realm is not held back");
+            Thread.sleep(Sequencer.READ_BACKOFF_MILLIS + 100);
+            assertTrue(seq.drainNow("r"), "after the back-off a read tries again");
         } finally {
             seq.close();
         }
