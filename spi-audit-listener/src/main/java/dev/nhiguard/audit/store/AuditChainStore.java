@@ -94,7 +94,7 @@ public final class AuditChainStore {
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
             AuditStagedEntity e = new AuditStagedEntity();
-            e.setId(position.idPrefix() + String.format("%012x", rows.size()));
+            e.setId(position.idPrefix() + StageOrder.hex12(rows.size()));
             e.setRealmId(realmId);
             e.setStagedAt(position.stagedAt());
             e.setContent(content);

@@ -30,6 +30,12 @@ public final class StageOrder {
         long at = lastMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
         long n = counter.incrementAndGet();
         // The counter, then random characters: ids of different nodes never meet.
-        return new Position(at, String.format("%012x", n) + KeycloakModelUtils.generateId().replace("-", "").substring(0, 12));
+        return new Position(at, hex12(n) + KeycloakModelUtils.generateId().replace("-", "").substring(0, 12));
+    }
+
+    /** {@code n} as 12 lower-case hex digits, zero-padded, as {@code %012x} gives it (no formatter on the token path). */
+    public static String hex12(long n) {
+        String hex = Long.toHexString(n);
+        return hex.length() >= 12 ? hex : "000000000000".substring(hex.length()) + hex;
     }
 }

@@ -30,7 +30,14 @@ class StageOrderTest {
     void theIdsOfOnePositionKeepTheirIndexOrder() {
         String prefix = new StageOrder().next().idPrefix();
         // As AuditChainStore.stage writes them: the prefix, then the draft's index in 12 hex digits.
-        assertTrue((prefix + String.format("%012x", 9)).compareTo(prefix + String.format("%012x", 10)) < 0);
-        assertEquals(36, (prefix + String.format("%012x", 0)).length());
+        assertTrue((prefix + StageOrder.hex12(9)).compareTo(prefix + StageOrder.hex12(10)) < 0);
+        assertEquals(36, (prefix + StageOrder.hex12(0)).length());
+    }
+
+    @Test
+    void hex12WritesWhatTheFormatterWrites() {
+        for (long n : new long[] {0, 1, 9, 10, 15, 16, 255, 4096, 0xabcdefL, 0xffffffffffL, 0xfffffffffffL, 0x1000000000000L, Long.MAX_VALUE}) {
+            assertEquals(String.format("%012x", n), StageOrder.hex12(n), "n = " + n);
+        }
     }
 }
