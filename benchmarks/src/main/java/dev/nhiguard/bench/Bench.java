@@ -12,6 +12,7 @@ import java.util.function.ToDoubleFunction;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.testing.DatabaseCpu;
 import dev.nhiguard.testing.DistributionKeycloak;
 import dev.nhiguard.testing.HttpAdmin;
 
@@ -23,9 +24,11 @@ import dev.nhiguard.testing.HttpAdmin;
  * the same direct write on plain Keycloak. Rounds alternate the order of the two servers so
  * drift of a shared machine hits both alike; each figure is the median over rounds. Clients
  * speak HTTP/1.1 with keep-alive; the bench realm stores user events, and the server with our
- * providers runs the agent security profile, as operators run them.
+ * providers runs the agent security profile, as operators run them. With {@code --db postgres}
+ * both servers keep their data in the local PostgreSQL instead of an in-memory H2, and the
+ * database's CPU per request (its processes', from {@code /proc}) is printed beside the server's.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard]</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres]</pre>
  */
 public final class Bench {
 
@@ -51,6 +54,7 @@ public final class Bench {
     private int requests = 1000;
     private int concurrency = 4;
     private final Set<String> only = new LinkedHashSet<>(List.of("admin", "tokens"));
+    private Servers.Database database = Servers.Database.H2;
 
     public static void main(String[] args) throws Exception {
         Bench bench = new Bench();
@@ -68,16 +72,21 @@ public final class Bench {
                     only.clear();
                     only.addAll(Arrays.asList(args[++i].split(",")));
                 }
+                case "--db" -> database = switch (args[++i]) {
+                    case "h2" -> Servers.Database.H2;
+                    case "postgres" -> Servers.Database.POSTGRES;
+                    default -> throw new IllegalArgumentException("--db is h2 or postgres, not " + args[i]);
+                };
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
     }
 
     private void run() throws Exception {
-        try (Servers servers = Servers.start(List.of(SECURITY_PROFILE))) {
+        try (Servers servers = Servers.start(List.of(SECURITY_PROFILE), database)) {
             Report report = new Report();
-            System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores%n",
-                    rounds, requests, concurrency, Runtime.getRuntime().availableProcessors());
+            System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores, database %s%n",
+                    rounds, requests, concurrency, Runtime.getRuntime().availableProcessors(), database);
             if (only.contains("admin")) {
                 adminLatency(servers, report);
             }
@@ -92,12 +101,16 @@ public final class Bench {
         }
     }
 
-    /** One measurement's result on one server; CPU is the server's, in milliseconds per request. */
-    private record Sample(Stats read, Stats write, double readCpuMillis, double writeCpuMillis) {
+    /**
+     * One measurement's result on one server; CPU is the server's and (PostgreSQL only) the
+     * database's, in milliseconds per request.
+     */
+    private record Sample(Stats read, Stats write, double readCpuMillis, double writeCpuMillis, double readDbCpuMillis,
+                          double writeDbCpuMillis) {
     }
 
-    /** Client-credentials throughput and the server's CPU per token, in milliseconds. */
-    private record Throughput(double tokensPerSecond, double cpuMillisPerToken) {
+    /** Client-credentials throughput and the server's and (PostgreSQL only) the database's CPU per token, in milliseconds. */
+    private record Throughput(double tokensPerSecond, double cpuMillisPerToken, double dbCpuMillisPerToken) {
     }
 
     private void adminLatency(Servers servers, Report report) {
@@ -127,6 +140,14 @@ public final class Bench {
                 median(guarded, Sample::readCpuMillis), "ms");
         report.add("server CPU per unguarded write", median(plain, Sample::writeCpuMillis),
                 median(guarded, Sample::writeCpuMillis), "ms");
+        if (servers.database == Servers.Database.POSTGRES) {
+            report.add("database CPU per admin read", median(plain, Sample::readDbCpuMillis),
+                    median(guarded, Sample::readDbCpuMillis), "ms");
+            report.add("database CPU per unguarded write", median(plain, Sample::writeDbCpuMillis),
+                    median(guarded, Sample::writeDbCpuMillis), "ms");
+            report.add("server + database CPU per unguarded write", median(plain, s -> s.writeCpuMillis() + s.writeDbCpuMillis()),
+                    median(guarded, s -> s.writeCpuMillis() + s.writeDbCpuMillis()), "ms");
+        }
     }
 
     /** Runs unmeasured admin rounds until the server's CPU per read and per write has settled. */
@@ -172,6 +193,7 @@ public final class Bench {
         long[] reads = new long[requests];
         long[] writes = new long[requests];
         double cpu0 = server.cpuSeconds();
+        double db0 = DatabaseCpu.seconds();
         for (int i = 0; i < requests; i++) {
             long t0 = System.nanoTime();
             HttpAdmin.Response r = http.get("/admin/realms/bench/clients?first=0&max=20", token);
@@ -179,6 +201,7 @@ public final class Bench {
             check(r, 200);
         }
         double cpu1 = server.cpuSeconds();
+        double db1 = DatabaseCpu.seconds();
         for (int i = 0; i < requests; i++) {
             user.put("firstName", "Bench" + i);
             long t0 = System.nanoTime();
@@ -187,7 +210,9 @@ public final class Bench {
             check(w, 204);
         }
         double cpu2 = server.cpuSeconds();
-        return new Sample(Stats.of(reads), Stats.of(writes), (cpu1 - cpu0) * 1000 / requests, (cpu2 - cpu1) * 1000 / requests);
+        double db2 = DatabaseCpu.seconds();
+        return new Sample(Stats.of(reads), Stats.of(writes), (cpu1 - cpu0) * 1000 / requests, (cpu2 - cpu1) * 1000 / requests,
+                (db1 - db0) * 1000 / requests, (db2 - db1) * 1000 / requests);
     }
 
     private void tokenThroughput(Servers servers, Report report) throws Exception {
@@ -208,6 +233,12 @@ public final class Bench {
                 median(guarded, Throughput::tokensPerSecond), "/s");
         report.add("server CPU per token", median(plain, Throughput::cpuMillisPerToken),
                 median(guarded, Throughput::cpuMillisPerToken), "ms");
+        if (servers.database == Servers.Database.POSTGRES) {
+            report.add("database CPU per token", median(plain, Throughput::dbCpuMillisPerToken),
+                    median(guarded, Throughput::dbCpuMillisPerToken), "ms");
+            report.add("server + database CPU per token", median(plain, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken()),
+                    median(guarded, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken()), "ms");
+        }
     }
 
     /** Runs unmeasured token rounds until the server's CPU per token has settled. */
@@ -227,6 +258,7 @@ public final class Bench {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             double cpu0 = server.cpuSeconds();
+            double db0 = DatabaseCpu.seconds();
             long t0 = System.nanoTime();
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
@@ -236,7 +268,9 @@ public final class Bench {
                 f.get();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            return new Throughput(requests / seconds, (server.cpuSeconds() - cpu0) * 1000 / requests);
+            double cpu1 = server.cpuSeconds();
+            double db1 = DatabaseCpu.seconds();
+            return new Throughput(requests / seconds, (cpu1 - cpu0) * 1000 / requests, (db1 - db0) * 1000 / requests);
         } finally {
             pool.shutdownNow();
         }

@@ -2,22 +2,38 @@ package dev.nhiguard.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.nhiguard.testing.DistributionKeycloak;
+import dev.nhiguard.testing.PostgresDatabase;
 
 /**
  * The two servers every benchmark compares: the same Keycloak distribution, once plain and
- * once with the NHI Guard providers, both started in this run on this machine.
+ * once with the NHI Guard providers, both started in this run on this machine, each on a
+ * database of its own: a fresh in-memory H2 inside its process ({@link Database#H2}), or a fresh
+ * schema of the local PostgreSQL ({@link Database#POSTGRES}, see {@link PostgresDatabase}).
  */
 final class Servers implements AutoCloseable {
 
+    /** Where the two servers keep their data. */
+    enum Database {
+        /** Keycloak's {@code dev-mem}: the database's work is done, and counted, in the server's process. */
+        H2,
+        /** The local PostgreSQL, as operators run Keycloak: the database's work is done in its own processes. */
+        POSTGRES
+    }
+
     final DistributionKeycloak plain;
     final DistributionKeycloak guarded;
+    final Database database;
+    private final List<PostgresDatabase> schemas;
 
-    private Servers(DistributionKeycloak plain, DistributionKeycloak guarded) {
+    private Servers(DistributionKeycloak plain, DistributionKeycloak guarded, Database database, List<PostgresDatabase> schemas) {
         this.plain = plain;
         this.guarded = guarded;
+        this.database = database;
+        this.schemas = schemas;
     }
 
     /** "plain" or "nhi-guard", for what the benchmark prints. */
@@ -25,25 +41,43 @@ final class Servers implements AutoCloseable {
         return server == plain ? "plain" : "nhi-guard";
     }
 
-    static Servers start(List<String> guardedExtraArgs) {
+    static Servers start(List<String> guardedExtraArgs, Database database) {
         Path realms = Path.of(required("nhi.realms.dir"));
         Path target = Path.of(required("nhi.bench.target"));
-        DistributionKeycloak plain = new DistributionKeycloak(new DistributionKeycloak.Settings(
+        DistributionKeycloak.Settings plainSettings = new DistributionKeycloak.Settings(
                 Path.of(required("nhi.keycloak.plain-home")), null, realms,
-                target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5)));
-        DistributionKeycloak guarded = new DistributionKeycloak(new DistributionKeycloak.Settings(
+                target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5));
+        DistributionKeycloak.Settings guardedSettings = new DistributionKeycloak.Settings(
                 Path.of(required("nhi.keycloak.home")), Path.of(required("nhi.providers.dir")), realms,
-                target.resolve("keycloak-nhi.log"), guardedExtraArgs, Duration.ofMinutes(5)));
-        System.out.println("starting plain Keycloak ...");
-        plain.start();
+                target.resolve("keycloak-nhi.log"), guardedExtraArgs, Duration.ofMinutes(5));
+        List<PostgresDatabase> schemas = new ArrayList<>();
+        DistributionKeycloak plain;
+        DistributionKeycloak guarded;
+        if (database == Database.POSTGRES) {
+            System.setProperty("nhi.require-services", "true"); // no PostgreSQL: fail, do not skip
+            schemas.add(PostgresDatabase.createSchema());
+            schemas.add(PostgresDatabase.createSchema());
+            plain = new DistributionKeycloak(plainSettings, schemas.get(0).keycloakOptions());
+            guarded = new DistributionKeycloak(guardedSettings, schemas.get(1).keycloakOptions());
+        } else {
+            plain = new DistributionKeycloak(plainSettings);
+            guarded = new DistributionKeycloak(guardedSettings);
+        }
+        System.out.println("starting plain Keycloak (" + database + ") ...");
         try {
-            System.out.println("starting Keycloak with NHI Guard ...");
-            guarded.start();
+            plain.start();
+            try {
+                System.out.println("starting Keycloak with NHI Guard (" + database + ") ...");
+                guarded.start();
+            } catch (RuntimeException e) {
+                plain.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            plain.close();
+            schemas.forEach(PostgresDatabase::close);
             throw e;
         }
-        return new Servers(plain, guarded);
+        return new Servers(plain, guarded, database, schemas);
     }
 
     private static String required(String property) {
@@ -58,5 +92,6 @@ final class Servers implements AutoCloseable {
     public void close() {
         guarded.close();
         plain.close();
+        schemas.forEach(PostgresDatabase::close);
     }
 }
