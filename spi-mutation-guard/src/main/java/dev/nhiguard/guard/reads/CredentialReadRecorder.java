@@ -23,8 +23,9 @@ import dev.nhiguard.guard.admission.AuthenticatedAdmin;
 /**
  * Writes the {@value #RESOURCE_TYPE} admin events of one successful credential read, in a
  * transaction of its own that commits before Keycloak's answer is written: the audit chain's
- * listener appends them in that transaction's prepare phase, Keycloak's event store (when the
- * realm stores admin events) stores them in it. The events name the reader (the admin Keycloak
+ * listener stages their records in that transaction (with {@code admin-events=inline}, appends
+ * them to the chain in it), Keycloak's event store (when the realm stores admin events) stores
+ * them in it. The events name the reader (the admin Keycloak
  * authenticated for the request; when its session does not say, the request's bearer token
  * authenticated again as Keycloak's admin API does), the client and the material, never a value.
  */
