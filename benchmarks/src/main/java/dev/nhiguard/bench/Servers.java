@@ -26,13 +26,11 @@ final class Servers implements AutoCloseable {
 
     final DistributionKeycloak plain;
     final DistributionKeycloak guarded;
-    final Database database;
     private final List<PostgresDatabase> schemas;
 
-    private Servers(DistributionKeycloak plain, DistributionKeycloak guarded, Database database, List<PostgresDatabase> schemas) {
+    private Servers(DistributionKeycloak plain, DistributionKeycloak guarded, List<PostgresDatabase> schemas) {
         this.plain = plain;
         this.guarded = guarded;
-        this.database = database;
         this.schemas = schemas;
     }
 
@@ -77,7 +75,7 @@ final class Servers implements AutoCloseable {
             schemas.forEach(PostgresDatabase::close);
             throw e;
         }
-        return new Servers(plain, guarded, database, schemas);
+        return new Servers(plain, guarded, schemas);
     }
 
     private static String required(String property) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A start is tried again only when Quarkus's build step failed with its intermittent NPE; any
  * other failure to start fails at once. Runs a stand-in {@code bin/kc.sh} that fails its first
- * starts with the output it is given and then serves {@code /health/ready} on the management port.
+ * starts with the output it is given and then answers 200 on the management port.
  */
 class DistributionKeycloakStartTest {
 
@@ -66,6 +66,17 @@ class DistributionKeycloakStartTest {
     private void standIn(int failures, String output) throws IOException {
         Files.writeString(home.resolve("failures"), Integer.toString(failures));
         Files.writeString(home.resolve("output"), output);
+        // Ready: the JDK's own HTTP server answers 200 on the management port (no tool beyond the JDK).
+        Files.writeString(home.resolve("Ready.java"), """
+                public class Ready {
+                    public static void main(String[] a) throws Exception {
+                        var server = com.sun.net.httpserver.HttpServer.create(
+                                new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(a[0])), 0);
+                        server.createContext("/", x -> { x.sendResponseHeaders(200, -1); x.close(); });
+                        server.start();
+                    }
+                }
+                """);
         Path kc = home.resolve("bin/kc.sh");
         Files.createDirectories(kc.getParent());
         Files.writeString(kc, """
@@ -75,9 +86,8 @@ class DistributionKeycloakStartTest {
                 for a in "$@"; do case "$a" in --http-management-port=*) port="${a#*=}";; esac; done
                 n=$(cat "$home/starts" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$home/starts"
                 if [ "$n" -le "$(cat "$home/failures")" ]; then cat "$home/output"; exit 1; fi
-                mkdir -p "$home/www/health" && echo ok > "$home/www/health/ready"
-                exec python3 -m http.server "$port" --bind 127.0.0.1 --directory "$home/www"
-                """);
+                exec "%s" "$home/Ready.java" "$port"
+                """.formatted(Path.of(System.getProperty("java.home"), "bin", "java")));
         Files.setPosixFilePermissions(kc, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 }
