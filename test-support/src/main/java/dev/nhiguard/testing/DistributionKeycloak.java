@@ -8,9 +8,13 @@ import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,6 +128,40 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         command.addAll(databaseArgs);
         command.add("--import-realm");
         return List.copyOf(command);
+    }
+
+    /**
+     * A copy of the distribution {@code from} at {@code to}, without its {@code data} directory, for
+     * a server of its own (other build options, its own augmentation). Made once: an existing copy
+     * is reused and keeps its augmentation between runs.
+     */
+    public static Path copyDistribution(Path from, Path to) {
+        if (Files.exists(to.resolve("bin/kc.sh"))) {
+            return to;
+        }
+        try {
+            Files.walkFileTree(from, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Path rel = from.relativize(dir);
+                    if (rel.startsWith("data")) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    Files.createDirectories(to.resolve(rel.toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES,
+                            LinkOption.NOFOLLOW_LINKS);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the distribution " + from + " to " + to, e);
+        }
+        return to;
     }
 
     public synchronized void start() {

@@ -2,13 +2,7 @@ package dev.nhiguard.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,7 +32,7 @@ public final class KeycloakCluster implements AutoCloseable {
         try {
             for (int i = 0; i < size; i++) {
                 Path home = workDir.resolve("node-" + i);
-                copyDistribution(template.home(), home);
+                DistributionKeycloak.copyDistribution(template.home(), home);
                 List<String> command = new ArrayList<>(List.of("start",
                         "--http-enabled=true", "--hostname-strict=false",
                         "--cache=ispn", "--cache-stack=jdbc-ping",
@@ -76,30 +70,6 @@ public final class KeycloakCluster implements AutoCloseable {
 
     public PostgresDatabase database() {
         return database;
-    }
-
-    private static void copyDistribution(Path from, Path to) throws IOException {
-        if (Files.exists(to.resolve("bin/kc.sh"))) {
-            return; // reused: the nodes keep their own augmentation between runs
-        }
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Path rel = from.relativize(dir);
-                if (rel.startsWith("data")) {
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                Files.createDirectories(to.resolve(rel));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.copy(file, to.resolve(from.relativize(file)), StandardCopyOption.COPY_ATTRIBUTES,
-                        LinkOption.NOFOLLOW_LINKS);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     @Override

@@ -2,16 +2,13 @@ package dev.nhiguard.it.audit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -142,27 +139,7 @@ public final class PostgresKeycloak implements ParameterResolver {
 
         /** A copy of the distribution beside it (made once), for a server of its own. */
         static Path copyOf(Path home, String suffix) {
-            Path copy = home.resolveSibling(home.getFileName() + suffix);
-            if (Files.isDirectory(copy)) {
-                return copy;
-            }
-            try (Stream<Path> all = Files.walk(home)) {
-                for (Path p : (Iterable<Path>) all::iterator) {
-                    Path rel = home.relativize(p);
-                    if (rel.startsWith("data")) {
-                        continue;
-                    }
-                    Path target = copy.resolve(rel.toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return copy;
+            return DistributionKeycloak.copyDistribution(home, home.resolveSibling(home.getFileName() + suffix));
         }
     }
 
