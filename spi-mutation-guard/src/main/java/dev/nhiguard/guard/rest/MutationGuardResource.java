@@ -74,22 +74,23 @@ public final class MutationGuardResource {
         auth.requireAnyAdminRole();
         ObjectNode o = JsonSerialization.mapper.createObjectNode();
         o.put("version", ModuleVersion.get());
-        o.put("enabled", factory.isEnabled());
+        // This resource exists only while the guard is on: switched off, Keycloak does not load its factory.
+        o.put("enabled", true);
         ObjectNode layers = o.putObject("admissionLayers");
         ObjectNode http = layers.putObject("httpAdmissionFilter");
         long seen = factory.filterLastSeen();
-        http.put("active", factory.isEnabled() && seen > 0);
+        http.put("active", seen > 0);
         if (seen > 0) {
             http.put("lastSeen", seen);
         }
         http.put("covers", "POST/PUT/DELETE/PATCH on /admin/realms/{realm}/**");
         ObjectNode backstop = layers.putObject("modelBackstop");
-        backstop.put("active", factory.isEnabled());
+        backstop.put("active", true);
         backstop.put("covers", "provider events (role grants, group joins, service-account client update/removal, "
                 + "IdP links of privileged users) from partial import, admin API v2 and dynamic client registration");
         try {
             GuardPolicy p = GuardService.policy(realm);
-            o.put("realmGuarded", !p.guardsNothing() && factory.isEnabled());
+            o.put("realmGuarded", !p.guardsNothing());
         } catch (RuntimeException e) {
             o.put("realmGuarded", true);
             o.put("policyError", e.getMessage());

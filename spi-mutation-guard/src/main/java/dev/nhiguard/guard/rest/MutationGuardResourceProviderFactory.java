@@ -31,8 +31,9 @@ import dev.nhiguard.guard.metrics.GuardMetrics;
 import io.micrometer.core.instrument.Metrics;
 
 /**
- * Mounts {@code /admin/realms/{realm}/mutation-guard} and holds the server-wide switch
- * ({@code --spi-admin-realm-restapi-extension--mutation-guard--enabled}).
+ * Mounts {@code /admin/realms/{realm}/mutation-guard}, registers the model backstop and schedules
+ * the guard's periodic tasks. Keycloak loads it only while the guard is on: the operator's switch
+ * is Keycloak's own provider switch (see {@link dev.nhiguard.guard.admission.GuardSwitch}).
  */
 public final class MutationGuardResourceProviderFactory implements AdminRealmResourceProviderFactory, ServerInfoAwareProviderFactory {
 
@@ -40,7 +41,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     private static final Logger LOG = Logger.getLogger(MutationGuardResourceProviderFactory.class);
 
-    private boolean enabled = true;
     private long expiryIntervalSeconds = 60;
     private long metricsReadIntervalSeconds = 10;
     private List<ApproverBootstrapTask.Appointment> bootstrapApprovers = List.of();
@@ -65,7 +65,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
 
     @Override
     public void init(Config.Scope config) {
-        enabled = config.getBoolean("enabled", true);
         expiryIntervalSeconds = config.getLong("expiry-interval-seconds", 60L);
         if (expiryIntervalSeconds < 1) {
             throw new IllegalArgumentException("expiry-interval-seconds must be at least 1");
@@ -99,18 +98,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
                 }
             }
         });
-        if (enabled) {
-            factory.register(new ModelBackstop());
-        }
-        if (!enabled) {
-            LOG.warn("NHI mutation guard is DISABLED server-wide (spi-admin-realm-restapi-extension--mutation-guard--enabled=false): "
-                    + "guarded admin writes are applied without approval in every realm");
-        } else {
-            LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/** writes, deny by "
-                    + "default (JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
-                    + "model-level backstop on provider events (role grants, group joins, client changes) for every path",
-                    "dev.nhiguard.guard.admission.AdmissionFilter");
-        }
+        factory.register(new ModelBackstop());
+        LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/** writes, deny by "
+                + "default (JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
+                + "model-level backstop on provider events (role grants, group joins, client changes) for every path",
+                "dev.nhiguard.guard.admission.AdmissionFilter");
     }
 
     @Override
@@ -127,9 +119,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         return metrics;
     }
 
-    public boolean isEnabled() {
-        return enabled;
-    }
 
     /** Called by the admission filter on every admin request it sees; logs the first one. */
     public void filterSeen() {
@@ -146,9 +135,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
     @Override
     public List<ProviderConfigProperty> getConfigMetadata() {
         return ProviderConfigurationBuilder.create()
-                .property().name("enabled").type("boolean").defaultValue(true)
-                .helpText("Turn the mutation guard off server-wide (logged as a warning). Guarded writes are then applied at once.")
-                .add()
                 .property().name("expiry-interval-seconds").type("int").defaultValue(60)
                 .helpText("How often (seconds) one node of the cluster marks change requests past their expiry as EXPIRED "
                         + "and applies cooled-down requests of realms with autoApply.")
@@ -168,7 +154,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
     public Map<String, String> getOperationalInfo() {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("version", ModuleVersion.get());
-        info.put("enabled", String.valueOf(enabled));
         return info;
     }
 }

@@ -11,10 +11,15 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ServerInfoAwareProviderFactory;
 
 import dev.nhiguard.guard.ModuleVersion;
+import dev.nhiguard.guard.admission.GuardSwitch;
 
-/** Registers the mutation guard's tables and their Liquibase changelog. */
+/**
+ * Registers the mutation guard's tables and their Liquibase changelog, and says at start-up when
+ * the operator switched the guard off ({@link GuardSwitch}).
+ */
 public final class GuardJpaEntityProviderFactory implements JpaEntityProviderFactory, ServerInfoAwareProviderFactory {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GuardJpaEntityProviderFactory.class);
     public static final String PROVIDER_ID = "nhi-guard-store";
     static final String CHANGELOG = "META-INF/nhi-guard-changelog.xml";
 
@@ -50,6 +55,10 @@ public final class GuardJpaEntityProviderFactory implements JpaEntityProviderFac
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        // Switched off, the guard's own factory is not loaded to say so; its tables are, so this says it.
+        if (GuardSwitch.switchedOff()) {
+            LOG.warn(GuardSwitch.WARNING);
+        }
     }
 
     @Override
