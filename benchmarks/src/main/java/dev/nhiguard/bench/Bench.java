@@ -27,8 +27,11 @@ import dev.nhiguard.testing.HttpAdmin;
  * providers runs the agent security profile, as operators run them. With {@code --db postgres}
  * both servers keep their data in the local PostgreSQL instead of an in-memory H2, and the
  * database's CPU per request (its processes', from {@code /proc}) is printed beside the server's.
+ * {@code --guarded-option} (repeatable) adds a Keycloak option to the server with our providers
+ * only, to measure a configuration (for example one module's work switched off) against plain
+ * Keycloak in the same run.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres]</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres] [--guarded-option OPTION]…</pre>
  */
 public final class Bench {
 
@@ -55,6 +58,8 @@ public final class Bench {
     private int concurrency = 4;
     private final Set<String> only = new LinkedHashSet<>(List.of("admin", "tokens"));
     private Servers.Database database = Servers.Database.H2;
+    /** Keycloak options of the server with our providers, after the security profile. */
+    private final List<String> guardedOptions = new ArrayList<>(List.of(SECURITY_PROFILE));
 
     public static void main(String[] args) throws Exception {
         Bench bench = new Bench();
@@ -77,16 +82,26 @@ public final class Bench {
                     case "postgres" -> Servers.Database.POSTGRES;
                     default -> throw new IllegalArgumentException("--db is h2 or postgres, not " + args[i]);
                 };
+                case "--guarded-option" -> {
+                    String option = args[++i];
+                    if (!option.startsWith("--")) {
+                        throw new IllegalArgumentException("--guarded-option takes a Keycloak option (--name=value), not " + option);
+                    }
+                    guardedOptions.add(option);
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
     }
 
     private void run() throws Exception {
-        try (Servers servers = Servers.start(List.of(SECURITY_PROFILE), database)) {
+        try (Servers servers = Servers.start(guardedOptions, database)) {
             Report report = new Report();
             System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores, database %s%n",
                     rounds, requests, concurrency, Runtime.getRuntime().availableProcessors(), database);
+            if (guardedOptions.size() > 1) {
+                System.out.println("NHI Guard's server also runs with " + String.join(" ", guardedOptions.subList(1, guardedOptions.size())));
+            }
             if (only.contains("admin")) {
                 adminLatency(servers, report);
             }
