@@ -56,6 +56,18 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     @Context
     ResourceInfo resourceInfo;
 
+    /** {@link GuardSwitch#switchedOff()}, read once: server configuration does not change while it runs. */
+    private volatile Boolean switchedOff;
+
+    private boolean switchedOff() {
+        Boolean off = switchedOff;
+        if (off == null) {
+            off = GuardSwitch.switchedOff();
+            switchedOff = off;
+        }
+        return off;
+    }
+
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
         String rawPath = rawPath(ctx.getUriInfo().getRequestUri(), ctx.getUriInfo().getBaseUri());
@@ -68,7 +80,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                         MutationGuardResourceProviderFactory.PROVIDER_ID);
         // Switched off by the operator, Keycloak loads none of the guard's factory: writes are read
         // strictly as always (our other modules' endpoints rely on it) and then go to Keycloak unheld.
-        boolean switchedOff = guard == null && sessionFactory != null && GuardSwitch.switchedOff();
+        boolean switchedOff = guard == null && sessionFactory != null && switchedOff();
         if (guard == null && !switchedOff) {
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                     "The mutation guard is not initialised; admin requests are refused", null));
