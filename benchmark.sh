@@ -3,7 +3,7 @@
 # same run on this machine, figures printed with their ratio.
 #
 #   ./benchmark.sh [overhead] [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens] [--db h2|postgres]
-#                  [--guarded-option OPTION]...
+#                  [--guarded-option OPTION]... [--plain-twice]
 #   ./benchmark.sh guard [--rounds N] [--requests N]
 #   ./benchmark.sh agents [-Dnhi.bench.requests=N -Dnhi.bench.accounts=N …]
 #   ./benchmark.sh audit [-Dbench.seconds=N -Dbench.threads=N]
@@ -14,7 +14,8 @@
 #              .ci/run sets up) instead of in-memory H2 and prints the database's CPU as well;
 #              --guarded-option (repeatable) adds a Keycloak option to the server with our
 #              providers only, e.g. --guarded-option --spi-events-listener--nhi-audit-chain--excluded-realms=bench
-#              measures it without the audit chain of the bench realm
+#              measures it without the audit chain of the bench realm; --plain-twice runs
+#              plain Keycloak against plain Keycloak (A/A): the ratios are the bench's own spread
 #   guard      a guarded change (service-account secret regeneration): time of create (202),
 #              approve and apply (p50, p99) against the same direct write on plain Keycloak;
 #              --requests is the number of changes per round (default 50, 3 rounds)
@@ -35,7 +36,7 @@ case "${1:-}" in
         exec mvn -B verify -pl integration-tests -am -Dit.test=AgentBindingBenchmark \
             -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false "$@" ;;
     audit) shift; exec spi-audit-listener/benchmark.sh "$@" ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 # Both servers run as an operator runs Keycloak: the full JIT and Keycloak's own heap sizing

@@ -29,9 +29,10 @@ import dev.nhiguard.testing.HttpAdmin;
  * database's CPU per request (its processes', from {@code /proc}) is printed beside the server's.
  * {@code --guarded-option} (repeatable) adds a Keycloak option to the server with our providers
  * only, to measure a configuration (for example one module's work switched off) against plain
- * Keycloak in the same run.
+ * Keycloak in the same run. {@code --plain-twice} makes the second server plain Keycloak too (an
+ * A/A run): its ratios show how far this machine's figures move with no difference at all.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres] [--guarded-option OPTION]…</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres] [--guarded-option OPTION]… [--plain-twice]</pre>
  */
 public final class Bench {
 
@@ -58,6 +59,8 @@ public final class Bench {
     private int concurrency = 4;
     private final Set<String> only = new LinkedHashSet<>(List.of("admin", "tokens"));
     private Servers.Database database = Servers.Database.H2;
+    /** A/A run: the second server is plain Keycloak too (see {@link Servers#start}). */
+    private boolean plainTwice;
     /** Keycloak options of the server with our providers, after the security profile. */
     private final List<String> guardedOptions = new ArrayList<>(List.of(SECURITY_PROFILE));
 
@@ -82,6 +85,7 @@ public final class Bench {
                     case "postgres" -> Servers.Database.POSTGRES;
                     default -> throw new IllegalArgumentException("--db is h2 or postgres, not " + args[i]);
                 };
+                case "--plain-twice" -> plainTwice = true;
                 case "--guarded-option" -> {
                     String option = args[++i];
                     if (!option.startsWith("--")) {
@@ -95,11 +99,16 @@ public final class Bench {
     }
 
     private void run() throws Exception {
-        try (Servers servers = Servers.start(guardedOptions, database)) {
+        if (plainTwice && only.contains("guard")) {
+            throw new IllegalArgumentException("--plain-twice measures admin and tokens; guard needs the server with our providers");
+        }
+        try (Servers servers = Servers.start(guardedOptions, database, plainTwice)) {
             Report report = new Report();
             System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores, database %s%n",
                     rounds, requests, concurrency, Runtime.getRuntime().availableProcessors(), database);
-            if (guardedOptions.size() > 1) {
+            if (plainTwice) {
+                System.out.println("A/A run: the column 'with NHI Guard' is a second plain Keycloak; the ratios are the benchmark's own spread");
+            } else if (guardedOptions.size() > 1) {
                 System.out.println("NHI Guard's server also runs with " + String.join(" ", guardedOptions.subList(1, guardedOptions.size())));
             }
             if (only.contains("admin")) {
@@ -143,25 +152,16 @@ public final class Bench {
                 plain.add(adminSample(servers.plain));
             }
         }
-        report.add("admin read p50 (GET clients)", median(plain, s -> s.read().percentileMillis(50)),
-                median(guarded, s -> s.read().percentileMillis(50)), "ms");
-        report.add("admin read p99", median(plain, s -> s.read().percentileMillis(99)),
-                median(guarded, s -> s.read().percentileMillis(99)), "ms");
-        report.add("unguarded write p50 (PUT user)", median(plain, s -> s.write().percentileMillis(50)),
-                median(guarded, s -> s.write().percentileMillis(50)), "ms");
-        report.add("unguarded write p99", median(plain, s -> s.write().percentileMillis(99)),
-                median(guarded, s -> s.write().percentileMillis(99)), "ms");
-        report.add("server CPU per admin read", median(plain, Sample::readCpuMillis),
-                median(guarded, Sample::readCpuMillis), "ms");
-        report.add("server CPU per unguarded write", median(plain, Sample::writeCpuMillis),
-                median(guarded, Sample::writeCpuMillis), "ms");
+        report.add("admin read p50 (GET clients)", plain, guarded, s -> s.read().percentileMillis(50), "ms");
+        report.add("admin read p99", plain, guarded, s -> s.read().percentileMillis(99), "ms");
+        report.add("unguarded write p50 (PUT user)", plain, guarded, s -> s.write().percentileMillis(50), "ms");
+        report.add("unguarded write p99", plain, guarded, s -> s.write().percentileMillis(99), "ms");
+        report.add("server CPU per admin read", plain, guarded, Sample::readCpuMillis, "ms");
+        report.add("server CPU per unguarded write", plain, guarded, Sample::writeCpuMillis, "ms");
         if (database == Servers.Database.POSTGRES) {
-            report.add("database CPU per admin read", median(plain, Sample::readDbCpuMillis),
-                    median(guarded, Sample::readDbCpuMillis), "ms");
-            report.add("database CPU per unguarded write", median(plain, Sample::writeDbCpuMillis),
-                    median(guarded, Sample::writeDbCpuMillis), "ms");
-            report.add("server + database CPU per unguarded write", median(plain, s -> s.writeCpuMillis() + s.writeDbCpuMillis()),
-                    median(guarded, s -> s.writeCpuMillis() + s.writeDbCpuMillis()), "ms");
+            report.add("database CPU per admin read", plain, guarded, Sample::readDbCpuMillis, "ms");
+            report.add("database CPU per unguarded write", plain, guarded, Sample::writeDbCpuMillis, "ms");
+            report.add("server + database CPU per unguarded write", plain, guarded, s -> s.writeCpuMillis() + s.writeDbCpuMillis(), "ms");
         }
     }
 
@@ -244,15 +244,11 @@ public final class Bench {
                 plain.add(tokensPerSecond(servers.plain));
             }
         }
-        report.add("client-credentials tokens/s", median(plain, Throughput::tokensPerSecond),
-                median(guarded, Throughput::tokensPerSecond), "/s");
-        report.add("server CPU per token", median(plain, Throughput::cpuMillisPerToken),
-                median(guarded, Throughput::cpuMillisPerToken), "ms");
+        report.add("client-credentials tokens/s", plain, guarded, Throughput::tokensPerSecond, "/s");
+        report.add("server CPU per token", plain, guarded, Throughput::cpuMillisPerToken, "ms");
         if (database == Servers.Database.POSTGRES) {
-            report.add("database CPU per token", median(plain, Throughput::dbCpuMillisPerToken),
-                    median(guarded, Throughput::dbCpuMillisPerToken), "ms");
-            report.add("server + database CPU per token", median(plain, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken()),
-                    median(guarded, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken()), "ms");
+            report.add("database CPU per token", plain, guarded, Throughput::dbCpuMillisPerToken, "ms");
+            report.add("server + database CPU per token", plain, guarded, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken(), "ms");
         }
     }
 

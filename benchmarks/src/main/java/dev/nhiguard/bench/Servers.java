@@ -39,15 +39,25 @@ final class Servers implements AutoCloseable {
         return server == plain ? "plain" : "nhi-guard";
     }
 
-    static Servers start(List<String> guardedExtraArgs, Database database) {
+    /**
+     * @param guardedExtraArgs Keycloak options of the server with our providers
+     * @param plainTwice       A/A: the second server is plain Keycloak as well (a copy of the same
+     *                         distribution, no providers, no options), so the ratios show the
+     *                         benchmark's own spread
+     */
+    static Servers start(List<String> guardedExtraArgs, Database database, boolean plainTwice) {
         Path realms = Path.of(required("nhi.realms.dir"));
         Path target = Path.of(required("nhi.bench.target"));
+        Path plainHome = Path.of(required("nhi.keycloak.plain-home"));
         DistributionKeycloak.Settings plainSettings = new DistributionKeycloak.Settings(
-                Path.of(required("nhi.keycloak.plain-home")), null, realms,
-                target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5));
-        DistributionKeycloak.Settings guardedSettings = new DistributionKeycloak.Settings(
-                Path.of(required("nhi.keycloak.home")), Path.of(required("nhi.providers.dir")), realms,
-                target.resolve("keycloak-nhi.log"), guardedExtraArgs, Duration.ofMinutes(5));
+                plainHome, null, realms, target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5));
+        DistributionKeycloak.Settings guardedSettings = plainTwice
+                ? new DistributionKeycloak.Settings(
+                        DistributionKeycloak.copyDistribution(plainHome, plainHome.resolveSibling(plainHome.getFileName() + "-second")),
+                        null, realms, target.resolve("keycloak-plain-second.log"), List.of(), Duration.ofMinutes(5))
+                : new DistributionKeycloak.Settings(
+                        Path.of(required("nhi.keycloak.home")), Path.of(required("nhi.providers.dir")), realms,
+                        target.resolve("keycloak-nhi.log"), guardedExtraArgs, Duration.ofMinutes(5));
         List<PostgresDatabase> schemas = new ArrayList<>();
         DistributionKeycloak plain;
         DistributionKeycloak guarded;
@@ -65,7 +75,8 @@ final class Servers implements AutoCloseable {
         try {
             plain.start();
             try {
-                System.out.println("starting Keycloak with NHI Guard (" + database + ") ...");
+                System.out.println((plainTwice ? "starting a second plain Keycloak (" : "starting Keycloak with NHI Guard (")
+                        + database + ") ...");
                 guarded.start();
             } catch (RuntimeException e) {
                 plain.close();
