@@ -147,4 +147,16 @@ public final class ServerChecks {
                 .filter(l -> !EXPECTED_ERROR.matcher(l).find()).toList();
         assertTrue(errors.isEmpty(), "Keycloak logged errors:\n" + String.join("\n", errors));
     }
+
+    /** For a test's own server: {@link #assertNoErrorsLogged} over its whole run, then stopped either way (null: nothing started). */
+    public static void assertNoErrorsLoggedAndStop(DistributionKeycloak keycloak) {
+        if (keycloak == null) {
+            return;
+        }
+        try {
+            assertNoErrorsLogged(keycloak);
+        } finally {
+            keycloak.close();
+        }
+    }
 }

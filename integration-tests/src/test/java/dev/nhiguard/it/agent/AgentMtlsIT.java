@@ -114,13 +114,7 @@ class AgentMtlsIT {
 
     @AfterAll
     void stop() {
-        if (keycloak != null) {
-            try {
-                ServerChecks.assertNoErrorsLogged(keycloak);
-            } finally {
-                keycloak.close();
-            }
-        }
+        ServerChecks.assertNoErrorsLoggedAndStop(keycloak);
     }
 
     @Test

@@ -57,13 +57,7 @@ class GuardSwitchedOffIT {
 
     @AfterAll
     void stop() {
-        if (keycloak != null) {
-            try {
-                ServerChecks.assertNoErrorsLogged(keycloak);
-            } finally {
-                keycloak.close();
-            }
-        }
+        ServerChecks.assertNoErrorsLoggedAndStop(keycloak);
     }
 
     @Test
