@@ -53,7 +53,7 @@ final class Servers implements AutoCloseable {
                 plainHome, null, realms, target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5));
         DistributionKeycloak.Settings guardedSettings = plainTwice
                 ? new DistributionKeycloak.Settings(
-                        DistributionKeycloak.copyDistribution(plainHome, plainHome.resolveSibling(plainHome.getFileName() + "-second")),
+                        DistributionKeycloak.copyBeside(plainHome, "-second"),
                         null, realms, target.resolve("keycloak-plain-second.log"), List.of(), Duration.ofMinutes(5))
                 : new DistributionKeycloak.Settings(
                         Path.of(required("nhi.keycloak.home")), Path.of(required("nhi.providers.dir")), realms,

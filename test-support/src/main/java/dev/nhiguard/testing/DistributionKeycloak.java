@@ -135,6 +135,11 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
      * a server of its own (other build options, its own augmentation). Made once: an existing copy
      * is reused and keeps its augmentation between runs.
      */
+    /** {@link #copyDistribution} beside the distribution: {@code home} with {@code suffix} appended to its name. */
+    public static Path copyBeside(Path home, String suffix) {
+        return copyDistribution(home, home.resolveSibling(home.getFileName() + suffix));
+    }
+
     public static Path copyDistribution(Path from, Path to) {
         if (Files.exists(to.resolve("bin/kc.sh"))) {
             return to;

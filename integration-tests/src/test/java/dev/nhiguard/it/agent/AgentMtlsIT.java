@@ -105,7 +105,7 @@ class AgentMtlsIT {
                 "--https-client-auth=request",
                 // the harness polls readiness over plain HTTP
                 "--http-management-scheme=http"));
-        DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(copyOf(shared.home()), shared.providers(), null,
+        DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(DistributionKeycloak.copyBeside(shared.home(), "-agent-mtls"), shared.providers(), null,
                 shared.logFile().resolveSibling("keycloak-agent-mtls.log"), args, shared.startTimeout());
         keycloak = new DistributionKeycloak(settings);
         keycloak.start();
@@ -235,7 +235,4 @@ class AgentMtlsIT {
     }
 
     /** A copy of the distribution, so this server's build and providers never touch the shared server's. */
-    private static Path copyOf(Path home) {
-        return DistributionKeycloak.copyDistribution(home, home.resolveSibling(home.getFileName() + "-agent-mtls"));
-    }
 }

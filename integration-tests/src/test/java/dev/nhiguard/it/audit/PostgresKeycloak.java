@@ -70,7 +70,7 @@ public final class PostgresKeycloak implements ParameterResolver {
                     "--spi-events-listener--nhi-audit-chain--log-sink=true",
                     "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort,
                     "--spi-events-listener--nhi-agent-inventory--index-check-interval-seconds=2"));
-            Path home = copyOf(shared.home(), "-audit-postgres");
+            Path home = DistributionKeycloak.copyBeside(shared.home(), "-audit-postgres");
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
                     shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
             keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
@@ -137,10 +137,6 @@ public final class PostgresKeycloak implements ParameterResolver {
             }
         }
 
-        /** A copy of the distribution beside it (made once), for a server of its own. */
-        static Path copyOf(Path home, String suffix) {
-            return DistributionKeycloak.copyDistribution(home, home.resolveSibling(home.getFileName() + suffix));
-        }
     }
 
     @Override

@@ -45,7 +45,7 @@ class GuardSwitchedOffIT {
         args.add(SWITCH);
         // Provider switches are build options: the server gets a distribution copy of its own.
         DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(
-                DistributionKeycloak.copyDistribution(shared.home(), shared.home().resolveSibling(shared.home().getFileName() + "-guard-off")),
+                DistributionKeycloak.copyBeside(shared.home(), "-guard-off"),
                 shared.providers(), null, shared.logFile().resolveSibling("keycloak-guard-off.log"), args, shared.startTimeout());
         keycloak = new DistributionKeycloak(settings);
         keycloak.start();

@@ -119,7 +119,6 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         return metrics;
     }
 
-
     /** Called by the admission filter on every admin request it sees; logs the first one. */
     public void filterSeen() {
         long now = System.currentTimeMillis();
