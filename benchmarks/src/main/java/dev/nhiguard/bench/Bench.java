@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -130,11 +132,15 @@ public final class Bench {
      * database's, in milliseconds per request.
      */
     private record Sample(Stats read, Stats write, double readCpuMillis, double writeCpuMillis, double readDbCpuMillis,
-                          double writeDbCpuMillis) {
+                          double writeDbCpuMillis, Map<String, Double> readCpuMillisByThread, Map<String, Double> writeCpuMillisByThread) {
     }
 
-    /** Client-credentials throughput and the server's and (PostgreSQL only) the database's CPU per token, in milliseconds. */
-    private record Throughput(double tokensPerSecond, double cpuMillisPerToken, double dbCpuMillisPerToken) {
+    /**
+     * Client-credentials throughput and the server's and (PostgreSQL only) the database's CPU per
+     * token, in milliseconds; the server's also by thread.
+     */
+    private record Throughput(double tokensPerSecond, double cpuMillisPerToken, double dbCpuMillisPerToken,
+                              Map<String, Double> cpuMillisByThread) {
     }
 
     private void adminLatency(Servers servers, Report report) {
@@ -158,6 +164,8 @@ public final class Bench {
         report.add("unguarded write p99", plain, guarded, s -> s.write().percentileMillis(99), "ms");
         report.add("server CPU per admin read", plain, guarded, Sample::readCpuMillis, "ms");
         report.add("server CPU per unguarded write", plain, guarded, Sample::writeCpuMillis, "ms");
+        report.addByThread("server CPU per admin read", plain, guarded, Sample::readCpuMillisByThread);
+        report.addByThread("server CPU per unguarded write", plain, guarded, Sample::writeCpuMillisByThread);
         if (database == Servers.Database.POSTGRES) {
             report.add("database CPU per admin read", plain, guarded, Sample::readDbCpuMillis, "ms");
             report.add("database CPU per unguarded write", plain, guarded, Sample::writeDbCpuMillis, "ms");
@@ -208,6 +216,7 @@ public final class Bench {
         long[] reads = new long[requests];
         long[] writes = new long[requests];
         double cpu0 = server.cpuSeconds();
+        Map<String, Double> threads0 = server.cpuSecondsByThread();
         double db0 = databaseCpuSeconds();
         for (int i = 0; i < requests; i++) {
             long t0 = System.nanoTime();
@@ -216,6 +225,7 @@ public final class Bench {
             check(r, 200);
         }
         double cpu1 = server.cpuSeconds();
+        Map<String, Double> threads1 = server.cpuSecondsByThread();
         double db1 = databaseCpuSeconds();
         for (int i = 0; i < requests; i++) {
             user.put("firstName", "Bench" + i);
@@ -225,9 +235,11 @@ public final class Bench {
             check(w, 204);
         }
         double cpu2 = server.cpuSeconds();
+        Map<String, Double> threads2 = server.cpuSecondsByThread();
         double db2 = databaseCpuSeconds();
         return new Sample(Stats.of(reads), Stats.of(writes), (cpu1 - cpu0) * 1000 / requests, (cpu2 - cpu1) * 1000 / requests,
-                (db1 - db0) * 1000 / requests, (db2 - db1) * 1000 / requests);
+                (db1 - db0) * 1000 / requests, (db2 - db1) * 1000 / requests,
+                millisPerRequest(threads0, threads1, requests), millisPerRequest(threads1, threads2, requests));
     }
 
     private void tokenThroughput(Servers servers, Report report) throws Exception {
@@ -246,6 +258,7 @@ public final class Bench {
         }
         report.add("client-credentials tokens/s", plain, guarded, Throughput::tokensPerSecond, "/s");
         report.add("server CPU per token", plain, guarded, Throughput::cpuMillisPerToken, "ms");
+        report.addByThread("server CPU per token", plain, guarded, Throughput::cpuMillisByThread);
         if (database == Servers.Database.POSTGRES) {
             report.add("database CPU per token", plain, guarded, Throughput::dbCpuMillisPerToken, "ms");
             report.add("server + database CPU per token", plain, guarded, t -> t.cpuMillisPerToken() + t.dbCpuMillisPerToken(), "ms");
@@ -269,6 +282,7 @@ public final class Bench {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             double cpu0 = server.cpuSeconds();
+            Map<String, Double> threads0 = server.cpuSecondsByThread();
             double db0 = databaseCpuSeconds();
             long t0 = System.nanoTime();
             List<Future<?>> futures = new ArrayList<>();
@@ -280,11 +294,20 @@ public final class Bench {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu1 = server.cpuSeconds();
+            Map<String, Double> threads1 = server.cpuSecondsByThread();
             double db1 = databaseCpuSeconds();
-            return new Throughput(requests / seconds, (cpu1 - cpu0) * 1000 / requests, (db1 - db0) * 1000 / requests);
+            return new Throughput(requests / seconds, (cpu1 - cpu0) * 1000 / requests, (db1 - db0) * 1000 / requests,
+                    millisPerRequest(threads0, threads1, requests));
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** CPU by thread group between two readings of {@link DistributionKeycloak#cpuSecondsByThread()}, in milliseconds per request. */
+    private static Map<String, Double> millisPerRequest(Map<String, Double> before, Map<String, Double> after, int requests) {
+        Map<String, Double> millis = new TreeMap<>();
+        after.forEach((name, seconds) -> millis.put(name, (seconds - before.getOrDefault(name, 0.0)) * 1000 / requests));
+        return millis;
     }
 
     /** The database's CPU seconds so far, when it runs in processes of its own (PostgreSQL); 0 on H2, whose work the server's CPU holds. */

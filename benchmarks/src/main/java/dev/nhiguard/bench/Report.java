@@ -1,17 +1,26 @@
 package dev.nhiguard.bench;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Rows of "figure: plain, with NHI Guard, ratio" printed as one table. A figure measured in
  * rounds also shows the range of its per-round ratios (round r of one server against round r of
- * the other): how far the ratio moved within the run.
+ * the other): how far the ratio moved within the run. A figure of CPU may also be split by the
+ * server's threads, printed as a table of its own below: where a difference in CPU is spent.
  */
 final class Report {
 
+    /** A thread group is shown on its own when it holds this share of plain Keycloak's CPU, or differs by half of it. */
+    private static final double SHOWN_SHARE = 0.02;
+
     private final List<String[]> rows = new ArrayList<>();
+    private final List<String> byThread = new ArrayList<>();
 
     void add(String figure, double plain, double guarded, String unit) {
         rows.add(new String[] {figure, fmt(plain) + " " + unit, fmt(guarded) + " " + unit,
@@ -33,6 +42,50 @@ final class Report {
                 min > max ? "" : String.format("%.2f–%.2f", min, max)});
     }
 
+    /**
+     * A figure of CPU split by thread group (milliseconds per request per group, one map per
+     * round): the medians over rounds of each group on each server and their difference, largest
+     * first; groups below {@link #SHOWN_SHARE} are summed as "other threads".
+     */
+    <T> void addByThread(String figure, List<T> plain, List<T> guarded, Function<T, Map<String, Double>> byThreadOf) {
+        TreeSet<String> names = new TreeSet<>();
+        plain.forEach(s -> names.addAll(byThreadOf.apply(s).keySet()));
+        guarded.forEach(s -> names.addAll(byThreadOf.apply(s).keySet()));
+        List<String> groups = new ArrayList<>();
+        List<double[]> values = new ArrayList<>();
+        for (String name : names) {
+            groups.add(name);
+            values.add(new double[] {Bench.median(plain, s -> byThreadOf.apply(s).getOrDefault(name, 0.0)),
+                    Bench.median(guarded, s -> byThreadOf.apply(s).getOrDefault(name, 0.0))});
+        }
+        double plainTotal = values.stream().mapToDouble(v -> v[0]).sum();
+        double guardedTotal = values.stream().mapToDouble(v -> v[1]).sum();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble(i -> -Math.max(values.get(i)[0], values.get(i)[1])));
+        StringBuilder out = new StringBuilder(String.format("%s by server thread (ms per request, medians over rounds; "
+                + "Linux keeps 15 characters of a thread's name):%n", figure));
+        String format = "  %-18s  %14s  %14s  %10s%n";
+        out.append(String.format(format, "thread", "plain Keycloak", "with NHI Guard", "difference"));
+        double otherPlain = 0;
+        double otherGuarded = 0;
+        for (int i : order) {
+            double p = values.get(i)[0];
+            double g = values.get(i)[1];
+            if (Math.max(p, g) >= SHOWN_SHARE * plainTotal || Math.abs(g - p) >= SHOWN_SHARE / 2 * plainTotal) {
+                out.append(String.format(format, groups.get(i), fmt3(p), fmt3(g), String.format("%+.3f", g - p)));
+            } else {
+                otherPlain += p;
+                otherGuarded += g;
+            }
+        }
+        out.append(String.format(format, "other threads", fmt3(otherPlain), fmt3(otherGuarded), String.format("%+.3f", otherGuarded - otherPlain)));
+        out.append(String.format(format, "sum", fmt3(plainTotal), fmt3(guardedTotal), String.format("%+.3f", guardedTotal - plainTotal)));
+        byThread.add(out.toString());
+    }
+
     void print() {
         String[] head = {"figure", "plain Keycloak", "with NHI Guard", "ratio (NHI/plain)", "per-round ratios"};
         int[] w = new int[head.length];
@@ -47,6 +100,14 @@ final class Report {
         for (String[] r : rows) {
             System.out.printf(format, (Object[]) r);
         }
+        for (String table : byThread) {
+            System.out.println();
+            System.out.print(table);
+        }
+    }
+
+    private static String fmt3(double v) {
+        return String.format("%.3f", v);
     }
 
     private static String fmt(double v) {

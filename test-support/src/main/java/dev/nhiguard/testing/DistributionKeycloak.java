@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -393,6 +394,36 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             ticks += ProcStat.cpuTicks(p.pid());
         }
         return ticks / ProcStat.TICKS_PER_SECOND;
+    }
+
+    /** Name of the group that holds, in {@link #cpuSecondsByThread()}, the time of threads that have exited. */
+    public static final String EXITED_THREADS = "(exited threads)";
+
+    /**
+     * {@link #cpuSeconds()} split by thread, summed by thread name without its trailing number
+     * ({@code executor-thread}, {@code C2 CompilerThre}, {@code GC Thread}, …; Linux keeps 15
+     * characters of a name), plus {@link #EXITED_THREADS}: what the processes used in threads no
+     * longer running. For benchmarks that ask where a difference in CPU is spent (the JIT, the
+     * garbage collector or the request threads).
+     */
+    public synchronized Map<String, Double> cpuSecondsByThread() {
+        if (process == null) {
+            throw new IllegalStateException("Keycloak is not running");
+        }
+        Map<String, Double> seconds = new TreeMap<>();
+        long exited = 0;
+        for (ProcessHandle p : Stream.concat(Stream.of(process.toHandle()),
+                process.descendants()).toList()) {
+            long total = ProcStat.cpuTicks(p.pid());
+            Map<String, Long> threads = ProcStat.cpuTicksByThreadName(p.pid());
+            for (Map.Entry<String, Long> t : threads.entrySet()) {
+                seconds.merge(t.getKey(), t.getValue() / ProcStat.TICKS_PER_SECOND, Double::sum);
+                total -= t.getValue();
+            }
+            exited += Math.max(0, total);
+        }
+        seconds.put(EXITED_THREADS, exited / ProcStat.TICKS_PER_SECOND);
+        return seconds;
     }
 
     /**
