@@ -20,7 +20,7 @@ import dev.nhiguard.testing.HttpAdmin;
 
 /**
  * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
- * run: latency and server CPU (from {@code /proc}) of unguarded admin reads and writes,
+ * run: latency and server CPU (from {@code /proc}, also split by the server's threads) of unguarded admin reads and writes,
  * client-credentials token throughput and server CPU per token, and
  * ({@code guard}) the time of a guarded change taken through create, approve and apply against
  * the same direct write on plain Keycloak. Rounds alternate the order of the two servers so
