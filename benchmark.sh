@@ -10,8 +10,9 @@
 #
 #   overhead   latency of unguarded admin reads and writes (p50, p99) and client-credentials
 #              token throughput, with each server's CPU per request, also split by thread
-#              (default); --db postgres puts both servers on the local PostgreSQL (nhi.postgres.url, default 127.0.0.1:5432/nhi_it as nhi/nhi, which
-#              .ci/run sets up) instead of in-memory H2 and prints the database's CPU as well;
+#              (default); --db postgres puts both servers on the local PostgreSQL
+#              (nhi.postgres.url, default 127.0.0.1:5432/nhi_it as nhi/nhi, which .ci/run
+#              sets up) instead of in-memory H2 and prints the database's CPU as well;
 #              --guarded-option (repeatable) adds a Keycloak option to the server with our
 #              providers only, e.g. --guarded-option --spi-events-listener--nhi-audit-chain--excluded-realms=bench
 #              measures it without the audit chain of the bench realm; --plain-twice runs
