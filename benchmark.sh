@@ -37,7 +37,7 @@ case "${1:-}" in
         exec mvn -B verify -pl integration-tests -am -Dit.test=AgentBindingBenchmark \
             -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false "$@" ;;
     audit) shift; exec spi-audit-listener/benchmark.sh "$@" ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 # Both servers run as an operator runs Keycloak: the full JIT and Keycloak's own heap sizing
