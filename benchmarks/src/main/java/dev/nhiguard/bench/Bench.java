@@ -20,8 +20,8 @@ import dev.nhiguard.testing.HttpAdmin;
 
 /**
  * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
- * run: latency and server CPU (from {@code /proc}, also split by the server's threads) of unguarded admin reads and writes,
- * client-credentials token throughput and server CPU per token, and
+ * run: latency and server CPU (from {@code /proc}, also split by the server's threads) of
+ * unguarded admin reads and writes, client-credentials token throughput and server CPU per token, and
  * ({@code guard}) the time of a guarded change taken through create, approve and apply against
  * the same direct write on plain Keycloak. Rounds alternate the order of the two servers so
  * drift of a shared machine hits both alike; each figure is the median over rounds. Clients

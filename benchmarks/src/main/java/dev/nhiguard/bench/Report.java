@@ -51,39 +51,43 @@ final class Report {
         TreeSet<String> names = new TreeSet<>();
         plain.forEach(s -> names.addAll(byThreadOf.apply(s).keySet()));
         guarded.forEach(s -> names.addAll(byThreadOf.apply(s).keySet()));
-        List<String> groups = new ArrayList<>();
-        List<double[]> values = new ArrayList<>();
+        List<ThreadGroup> groups = new ArrayList<>();
         for (String name : names) {
-            groups.add(name);
-            values.add(new double[] {Bench.median(plain, s -> byThreadOf.apply(s).getOrDefault(name, 0.0)),
-                    Bench.median(guarded, s -> byThreadOf.apply(s).getOrDefault(name, 0.0))});
+            groups.add(new ThreadGroup(name, Bench.median(plain, s -> byThreadOf.apply(s).getOrDefault(name, 0.0)),
+                    Bench.median(guarded, s -> byThreadOf.apply(s).getOrDefault(name, 0.0))));
         }
-        double plainTotal = values.stream().mapToDouble(v -> v[0]).sum();
-        double guardedTotal = values.stream().mapToDouble(v -> v[1]).sum();
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparingDouble(i -> -Math.max(values.get(i)[0], values.get(i)[1])));
+        groups.sort(Comparator.comparingDouble(g -> -Math.max(g.plain(), g.guarded())));
+        double plainTotal = groups.stream().mapToDouble(ThreadGroup::plain).sum();
         StringBuilder out = new StringBuilder(String.format("%s by server thread (ms per request, medians over rounds; "
                 + "Linux keeps 15 characters of a thread's name):%n", figure));
-        String format = "  %-18s  %14s  %14s  %10s%n";
-        out.append(String.format(format, "thread", "plain Keycloak", "with NHI Guard", "difference"));
-        double otherPlain = 0;
-        double otherGuarded = 0;
-        for (int i : order) {
-            double p = values.get(i)[0];
-            double g = values.get(i)[1];
-            if (Math.max(p, g) >= SHOWN_SHARE * plainTotal || Math.abs(g - p) >= SHOWN_SHARE / 2 * plainTotal) {
-                out.append(String.format(format, groups.get(i), fmt3(p), fmt3(g), String.format("%+.3f", g - p)));
+        out.append(String.format(THREAD_ROW, "thread", "plain Keycloak", "with NHI Guard", "difference"));
+        ThreadGroup other = new ThreadGroup("other threads", 0, 0);
+        ThreadGroup sum = new ThreadGroup("sum", 0, 0);
+        for (ThreadGroup g : groups) {
+            sum = sum.plus(g);
+            if (Math.max(g.plain(), g.guarded()) >= SHOWN_SHARE * plainTotal
+                    || Math.abs(g.guarded() - g.plain()) >= SHOWN_SHARE / 2 * plainTotal) {
+                out.append(g.row());
             } else {
-                otherPlain += p;
-                otherGuarded += g;
+                other = other.plus(g);
             }
         }
-        out.append(String.format(format, "other threads", fmt3(otherPlain), fmt3(otherGuarded), String.format("%+.3f", otherGuarded - otherPlain)));
-        out.append(String.format(format, "sum", fmt3(plainTotal), fmt3(guardedTotal), String.format("%+.3f", guardedTotal - plainTotal)));
-        byThread.add(out.toString());
+        byThread.add(out.append(other.row()).append(sum.row()).toString());
+    }
+
+    private static final String THREAD_ROW = "  %-18s  %14s  %14s  %10s%n";
+
+    /** One line of a split by thread: a group's CPU per request on each server, in milliseconds. */
+    private record ThreadGroup(String name, double plain, double guarded) {
+
+        ThreadGroup plus(ThreadGroup g) {
+            return new ThreadGroup(name, plain + g.plain, guarded + g.guarded);
+        }
+
+        String row() {
+            return String.format(THREAD_ROW, name, String.format("%.3f", plain), String.format("%.3f", guarded),
+                    String.format("%+.3f", guarded - plain));
+        }
     }
 
     void print() {
@@ -104,10 +108,6 @@ final class Report {
             System.out.println();
             System.out.print(table);
         }
-    }
-
-    private static String fmt3(double v) {
-        return String.format("%.3f", v);
     }
 
     private static String fmt(double v) {

@@ -136,11 +136,6 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
      * a server of its own (other build options, its own augmentation). Made once: an existing copy
      * is reused and keeps its augmentation between runs.
      */
-    /** {@link #copyDistribution} beside the distribution: {@code home} with {@code suffix} appended to its name. */
-    public static Path copyBeside(Path home, String suffix) {
-        return copyDistribution(home, home.resolveSibling(home.getFileName() + suffix));
-    }
-
     public static Path copyDistribution(Path from, Path to) {
         if (Files.exists(to.resolve("bin/kc.sh"))) {
             return to;
@@ -168,6 +163,11 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             throw new UncheckedIOException("cannot copy the distribution " + from + " to " + to, e);
         }
         return to;
+    }
+
+    /** {@link #copyDistribution} beside the distribution: {@code home} with {@code suffix} appended to its name. */
+    public static Path copyBeside(Path home, String suffix) {
+        return copyDistribution(home, home.resolveSibling(home.getFileName() + suffix));
     }
 
     public synchronized void start() {
@@ -389,11 +389,15 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             throw new IllegalStateException("Keycloak is not running");
         }
         double ticks = 0;
-        for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()),
-                process.descendants()).toList()) {
+        for (ProcessHandle p : processes()) {
             ticks += ProcStat.cpuTicks(p.pid());
         }
         return ticks / ProcStat.TICKS_PER_SECOND;
+    }
+
+    /** The server's processes: kc.sh and the JVM it starts. */
+    private List<ProcessHandle> processes() {
+        return Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
     }
 
     /** Name of the group that holds, in {@link #cpuSecondsByThread()}, the time of threads that have exited. */
@@ -412,8 +416,7 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         }
         Map<String, Double> seconds = new TreeMap<>();
         long exited = 0;
-        for (ProcessHandle p : Stream.concat(Stream.of(process.toHandle()),
-                process.descendants()).toList()) {
+        for (ProcessHandle p : processes()) {
             long total = ProcStat.cpuTicks(p.pid());
             Map<String, Long> threads = ProcStat.cpuTicksByThreadName(p.pid());
             for (Map.Entry<String, Long> t : threads.entrySet()) {

@@ -49,7 +49,7 @@ final class ProcStat {
                     continue; // the thread exited while the directory was listed
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceFirst("[#-]?\\d+$", "");
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                String[] f = afterName(stat);
                 ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
             }
         } catch (NoSuchFileException e) {
@@ -70,7 +70,12 @@ final class ProcStat {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/" + pid + "/stat", e);
         }
-        // The command name (field 2) is in parentheses and may contain spaces: count from its end.
+        return afterName(stat);
+    }
+
+    /** The fields of a {@code stat} file after the name (field 3 first). */
+    private static String[] afterName(String stat) {
+        // The name (field 2) is in parentheses and may contain spaces and ')': count from its last ')'.
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 }

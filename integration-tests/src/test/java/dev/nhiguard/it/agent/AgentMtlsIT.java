@@ -233,6 +233,4 @@ class AgentMtlsIT {
             throw new IllegalStateException("keytool " + String.join(" ", args) + " failed:\n" + output);
         }
     }
-
-    /** A copy of the distribution, so this server's build and providers never touch the shared server's. */
 }

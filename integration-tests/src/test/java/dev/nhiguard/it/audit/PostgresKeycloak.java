@@ -136,7 +136,6 @@ public final class PostgresKeycloak implements ParameterResolver {
                 throw new IllegalStateException("cannot drop schema " + schema, e);
             }
         }
-
     }
 
     @Override
