@@ -5,6 +5,7 @@
 #   ./benchmark.sh [overhead] [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens] [--db h2|postgres]
 #                  [--guarded-option OPTION]... [--plain-twice]
 #   ./benchmark.sh guard [--rounds N] [--requests N]
+#   ./benchmark.sh statements [--requests N] [--db h2|postgres] [--guarded-option OPTION]...
 #   ./benchmark.sh agents [-Dnhi.bench.requests=N -Dnhi.bench.accounts=N …]
 #   ./benchmark.sh audit [-Dbench.seconds=N -Dbench.threads=N]
 #
@@ -20,6 +21,11 @@
 #   guard      a guarded change (service-account secret regeneration): time of create (202),
 #              approve and apply (p50, p99) against the same direct write on plain Keycloak;
 #              --requests is the number of changes per round (default 50, 3 rounds)
+#   statements SQL statements per admin read, unguarded write and token on each server, by
+#              thread and kind (select, insert, …), counted in Hibernate's statement log
+#              (both servers start with org.hibernate.SQL at DEBUG, so it runs alone);
+#              --requests is the number of requests of each kind (default 200): exact where
+#              CPU figures move with the machine
 #   agents     agent binding: token throughput of agents vs plain clients, NHI inventory
 #              latency (AgentBindingBenchmark, see spi-agent-binding/README.md)
 #   audit      audit chain: append rate on H2 and PostgreSQL, token throughput with the chain
@@ -32,6 +38,7 @@ args=()
 case "${1:-}" in
     overhead) shift ;;
     guard) shift; args=(--only guard --rounds 3 --requests 50) ;;
+    statements) shift; args=(--only statements --requests 200) ;;
     agents)
         shift
         exec mvn -B verify -pl integration-tests -am -Dit.test=AgentBindingBenchmark \

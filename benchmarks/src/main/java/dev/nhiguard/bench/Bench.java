@@ -2,6 +2,7 @@ package dev.nhiguard.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nhiguard.testing.DatabaseCpu;
 import dev.nhiguard.testing.DistributionKeycloak;
 import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.SqlStatements;
 
 /**
  * Compares plain Keycloak with Keycloak running the NHI Guard providers, both started in this
@@ -33,8 +35,10 @@ import dev.nhiguard.testing.HttpAdmin;
  * only, to measure a configuration (for example one module's work switched off) against plain
  * Keycloak in the same run. {@code --plain-twice} makes the second server plain Keycloak too (an
  * A/A run): its ratios show how far this machine's figures move with no difference at all.
+ * {@code --only statements} (alone) counts the SQL statements of each kind of request on both
+ * servers instead of timing them.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard] [--db h2|postgres] [--guarded-option OPTION]… [--plain-twice]</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard|statements] [--db h2|postgres] [--guarded-option OPTION]… [--plain-twice]</pre>
  */
 public final class Bench {
 
@@ -104,10 +108,16 @@ public final class Bench {
         if (plainTwice && only.contains("guard")) {
             throw new IllegalArgumentException("--plain-twice measures admin and tokens; guard needs the server with our providers");
         }
-        try (Servers servers = Servers.start(guardedOptions, database, plainTwice)) {
+        boolean statements = only.contains("statements");
+        if (statements && only.size() > 1) {
+            throw new IllegalArgumentException("--only statements runs alone: the statement log it needs slows every other figure");
+        }
+        try (Servers servers = Servers.start(guardedOptions, database, plainTwice,
+                statements ? List.of(SqlStatements.LOG_OPTION) : List.of())) {
             Report report = new Report();
-            System.out.printf("rounds %d, requests per measurement %d, token concurrency %d, %d cores, database %s%n",
-                    rounds, requests, concurrency, Runtime.getRuntime().availableProcessors(), database);
+            System.out.printf("%s, requests per measurement %d, token concurrency %d, %d cores, database %s%n",
+                    statements ? "one counted pass" : "rounds " + rounds, requests, concurrency,
+                    Runtime.getRuntime().availableProcessors(), database);
             if (plainTwice) {
                 System.out.println("A/A run: the column 'with NHI Guard' is a second plain Keycloak; the ratios are the benchmark's own spread");
             } else if (guardedOptions.size() > 1) {
@@ -121,6 +131,9 @@ public final class Bench {
             }
             if (only.contains("guard")) {
                 new GuardBench(requests, rounds).run(servers, report);
+            }
+            if (statements) {
+                statementCounts(servers, report);
             }
             System.out.println();
             report.print();
@@ -207,12 +220,26 @@ public final class Bench {
         return b.toString();
     }
 
+    private static final String READ_PATH = "/admin/realms/bench/clients?first=0&max=20";
+
+    private static String adminToken(HttpAdmin http, DistributionKeycloak server) {
+        return http.adminToken(server.bootstrapAdminUsername(), server.bootstrapAdminPassword());
+    }
+
+    /** The bench realm's ordinary user, as the admin API shows it: the body of every unguarded write. */
+    private static ObjectNode benchUser(HttpAdmin http, String token) {
+        return (ObjectNode) http.get("/admin/realms/bench/users?username=bench-user&exact=true", token).json().get(0);
+    }
+
+    private static String userPath(ObjectNode user) {
+        return "/admin/realms/bench/users/" + user.get("id").asText();
+    }
+
     private Sample adminSample(DistributionKeycloak server) {
         HttpAdmin http = server.http().http1();
-        String token = http.adminToken(server.bootstrapAdminUsername(), server.bootstrapAdminPassword());
-        HttpAdmin.Response users = http.get("/admin/realms/bench/users?username=bench-user&exact=true", token);
-        ObjectNode user = (ObjectNode) users.json().get(0);
-        String userPath = "/admin/realms/bench/users/" + user.get("id").asText();
+        String token = adminToken(http, server);
+        ObjectNode user = benchUser(http, token);
+        String userPath = userPath(user);
         long[] reads = new long[requests];
         long[] writes = new long[requests];
         double cpu0 = server.cpuSeconds();
@@ -220,7 +247,7 @@ public final class Bench {
         double db0 = databaseCpuSeconds();
         for (int i = 0; i < requests; i++) {
             long t0 = System.nanoTime();
-            HttpAdmin.Response r = http.get("/admin/realms/bench/clients?first=0&max=20", token);
+            HttpAdmin.Response r = http.get(READ_PATH, token);
             reads[i] = System.nanoTime() - t0;
             check(r, 200);
         }
@@ -302,6 +329,64 @@ public final class Bench {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * SQL statements per request of each kind (admin read, unguarded write, token) on each
+     * server, by thread group and statement kind, counted in Hibernate's statement log: what our
+     * providers add to the database's work, exactly, where CPU figures move with the machine.
+     */
+    private void statementCounts(Servers servers, Report report) throws Exception {
+        Map<String, Map<String, Double>> plain = statementsPerRequest(servers.plain);
+        Map<String, Map<String, Double>> guarded = statementsPerRequest(servers.guarded);
+        for (String kind : plain.keySet()) {
+            report.addCounts("SQL statements per " + kind, plain.get(kind), guarded.get(kind));
+        }
+    }
+
+    /** One unmeasured pass of each kind (caches filled, first-use statements done), then one counted pass of each. */
+    private Map<String, Map<String, Double>> statementsPerRequest(DistributionKeycloak server) throws Exception {
+        HttpAdmin http = server.http().http1();
+        Map<String, Map<String, Double>> perKind = new LinkedHashMap<>();
+        for (boolean counted : new boolean[] {false, true}) {
+            String token = adminToken(http, server);
+            ObjectNode user = benchUser(http, token);
+            perKind.put("admin read (GET clients)", statementsPerRequest(server, () -> {
+                for (int i = 0; i < requests; i++) {
+                    check(http.get(READ_PATH, token), 200);
+                }
+            }));
+            perKind.put("unguarded write (PUT user)", statementsPerRequest(server, () -> {
+                for (int i = 0; i < requests; i++) {
+                    user.put("firstName", "Statements" + i);
+                    check(http.put(userPath(user), token, user.toString()), 204);
+                }
+            }));
+            perKind.put("token (client credentials)", statementsPerRequest(server, () -> tokensPerSecond(server)));
+            if (!counted) {
+                perKind.clear();
+            }
+        }
+        return perKind;
+    }
+
+    private interface Requests {
+        void run() throws Exception;
+    }
+
+    /** Statements the server logged while the requests ran and until its background work on them (the sequencer) was done. */
+    private Map<String, Double> statementsPerRequest(DistributionKeycloak server, Requests requestsToCount) throws Exception {
+        int before = server.logLines().size();
+        requestsToCount.run();
+        Thread.sleep(SEQUENCED_WITHIN_MILLIS);
+        List<String> lines = server.logLines();
+        Map<String, Double> perRequest = new TreeMap<>();
+        SqlStatements.byThreadAndKind(lines.subList(before, lines.size()))
+                .forEach((group, n) -> perRequest.put(group, n / (double) requests));
+        return perRequest;
+    }
+
+    /** Time after a pass for the sequencer to move its records into the chain (it gathers for milliseconds). */
+    private static final long SEQUENCED_WITHIN_MILLIS = 2000;
 
     /** CPU by thread group between two readings of {@link DistributionKeycloak#cpuSecondsByThread()}, in milliseconds per request. */
     private static Map<String, Double> millisPerRequest(Map<String, Double> before, Map<String, Double> after, int requests) {

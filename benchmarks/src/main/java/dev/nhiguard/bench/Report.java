@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
  * Rows of "figure: plain, with NHI Guard, ratio" printed as one table. A figure measured in
  * rounds also shows the range of its per-round ratios (round r of one server against round r of
  * the other): how far the ratio moved within the run. A figure of CPU may also be split by the
- * server's threads, printed as a table of its own below: where a difference in CPU is spent.
+ * server's threads, printed as a table of its own below: where a difference in CPU is spent; and
+ * a count per request (SQL statements) split by thread and kind.
  */
 final class Report {
 
@@ -56,26 +57,48 @@ final class Report {
             groups.add(new ThreadGroup(name, Bench.median(plain, s -> byThreadOf.apply(s).getOrDefault(name, 0.0)),
                     Bench.median(guarded, s -> byThreadOf.apply(s).getOrDefault(name, 0.0))));
         }
+        addSplit(String.format("%s by server thread (ms per request, medians over rounds; "
+                + "Linux keeps 15 characters of a thread's name):", figure), "thread", groups, true);
+    }
+
+    /**
+     * A count per request split by thread group and kind (SQL statements: "executor-thread
+     * insert"), one pass on each server: every group shown, with the sum.
+     */
+    void addCounts(String figure, Map<String, Double> plain, Map<String, Double> guarded) {
+        TreeSet<String> names = new TreeSet<>(plain.keySet());
+        names.addAll(guarded.keySet());
+        List<ThreadGroup> groups = new ArrayList<>();
+        for (String name : names) {
+            groups.add(new ThreadGroup(name, plain.getOrDefault(name, 0.0), guarded.getOrDefault(name, 0.0)));
+        }
+        addSplit(figure + " by thread and kind (from Hibernate's statement log):", "thread and statement", groups, false);
+    }
+
+    /** A table of groups, largest first, and their sum; with {@code foldSmall}, groups below {@link #SHOWN_SHARE} summed as "other threads". */
+    private void addSplit(String title, String groupHeader, List<ThreadGroup> groups, boolean foldSmall) {
         groups.sort(Comparator.comparingDouble(g -> -Math.max(g.plain(), g.guarded())));
         double plainTotal = groups.stream().mapToDouble(ThreadGroup::plain).sum();
-        StringBuilder out = new StringBuilder(String.format("%s by server thread (ms per request, medians over rounds; "
-                + "Linux keeps 15 characters of a thread's name):%n", figure));
-        out.append(String.format(THREAD_ROW, "thread", "plain Keycloak", "with NHI Guard", "difference"));
+        StringBuilder out = new StringBuilder(title).append(System.lineSeparator());
+        out.append(String.format(THREAD_ROW, groupHeader, "plain Keycloak", "with NHI Guard", "difference"));
         ThreadGroup other = new ThreadGroup("other threads", 0, 0);
         ThreadGroup sum = new ThreadGroup("sum", 0, 0);
         for (ThreadGroup g : groups) {
             sum = sum.plus(g);
-            if (Math.max(g.plain(), g.guarded()) >= SHOWN_SHARE * plainTotal
+            if (!foldSmall || Math.max(g.plain(), g.guarded()) >= SHOWN_SHARE * plainTotal
                     || Math.abs(g.guarded() - g.plain()) >= SHOWN_SHARE / 2 * plainTotal) {
                 out.append(g.row());
             } else {
                 other = other.plus(g);
             }
         }
-        byThread.add(out.append(other.row()).append(sum.row()).toString());
+        if (foldSmall) {
+            out.append(other.row());
+        }
+        byThread.add(out.append(sum.row()).toString());
     }
 
-    private static final String THREAD_ROW = "  %-18s  %14s  %14s  %10s%n";
+    private static final String THREAD_ROW = "  %-28s  %14s  %14s  %10s%n";
 
     /** One line of a split by thread: a group's CPU per request on each server, in milliseconds. */
     private record ThreadGroup(String name, double plain, double guarded) {
@@ -100,9 +123,11 @@ final class Report {
             }
         }
         String format = "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s  %" + w[4] + "s%n";
-        System.out.printf(format, (Object[]) head);
-        for (String[] r : rows) {
-            System.out.printf(format, (Object[]) r);
+        if (!rows.isEmpty()) {
+            System.out.printf(format, (Object[]) head);
+            for (String[] r : rows) {
+                System.out.printf(format, (Object[]) r);
+            }
         }
         for (String table : byThread) {
             System.out.println();

@@ -44,20 +44,21 @@ final class Servers implements AutoCloseable {
      * @param plainTwice       A/A: the second server is plain Keycloak as well (a copy of the same
      *                         distribution, no providers, no options), so the ratios show the
      *                         benchmark's own spread
+     * @param bothExtraArgs    Keycloak options of both servers (for example a log level)
      */
-    static Servers start(List<String> guardedExtraArgs, Database database, boolean plainTwice) {
+    static Servers start(List<String> guardedExtraArgs, Database database, boolean plainTwice, List<String> bothExtraArgs) {
         Path realms = Path.of(required("nhi.realms.dir"));
         Path target = Path.of(required("nhi.bench.target"));
         Path plainHome = Path.of(required("nhi.keycloak.plain-home"));
         DistributionKeycloak.Settings plainSettings = new DistributionKeycloak.Settings(
-                plainHome, null, realms, target.resolve("keycloak-plain.log"), List.of(), Duration.ofMinutes(5));
+                plainHome, null, realms, target.resolve("keycloak-plain.log"), bothExtraArgs, Duration.ofMinutes(5));
         DistributionKeycloak.Settings guardedSettings = plainTwice
                 ? new DistributionKeycloak.Settings(
                         DistributionKeycloak.copyBeside(plainHome, "-second"),
-                        null, realms, target.resolve("keycloak-plain-second.log"), List.of(), Duration.ofMinutes(5))
+                        null, realms, target.resolve("keycloak-plain-second.log"), bothExtraArgs, Duration.ofMinutes(5))
                 : new DistributionKeycloak.Settings(
                         Path.of(required("nhi.keycloak.home")), Path.of(required("nhi.providers.dir")), realms,
-                        target.resolve("keycloak-nhi.log"), guardedExtraArgs, Duration.ofMinutes(5));
+                        target.resolve("keycloak-nhi.log"), concat(bothExtraArgs, guardedExtraArgs), Duration.ofMinutes(5));
         List<PostgresDatabase> schemas = new ArrayList<>();
         DistributionKeycloak plain;
         DistributionKeycloak guarded;
@@ -87,6 +88,12 @@ final class Servers implements AutoCloseable {
             throw e;
         }
         return new Servers(plain, guarded, schemas);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String required(String property) {
