@@ -307,11 +307,48 @@ class CatalogueCoverageIT {
                             + "/scope-mappings/realm", x.realm().token("cara"), x.role("reporting"));
                     assertEquals(204, added.status(), added.body());
                 }, "application/json"));
+        // --- names a flow condition or a client policy resolves at login or token time: the disabled client
+        // policy cover-gates names cover-gates-app's roles cover-gate-* and the scope offline_access; gina is a
+        // realm admin holding them directly, through groups cover-gates-1..3 and through composite cover-bundle ---
+        c.add(new Case("gate-role-create", "POST", x -> A + "/clients/" + x.client(GATES_APP) + "/roles",
+                x -> "{\"name\":\"cover-gate-new\"}", x -> A + "/clients/" + x.client(GATES_APP) + "/roles",
+                Expect.HELD_THEN_APPLIED, (x, s) -> assertTrue(names(s, "name").contains("cover-gate-new"), s.toString())));
+        c.add(new Case("privileged-user-gate-role", "DELETE",
+                x -> A + "/users/" + x.user("gina") + "/role-mappings/clients/" + x.client(GATES_APP), x -> gateRole(x, "a"),
+                x -> A + "/users/" + x.user("gina") + "/role-mappings/clients/" + x.client(GATES_APP), Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertFalse(names(s, "name").contains("cover-gate-a"), s.toString())));
+        c.add(new Case("privileged-user-gate-group", "DELETE",
+                x -> A + "/users/" + x.user("gina") + "/groups/" + x.group("cover-gates-1"), x -> null,
+                x -> A + "/users/" + x.user("gina") + "/groups", Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertFalse(names(s, "name").contains("cover-gates-1"), s.toString())));
+        c.add(new Case("gate-group-role-revoke", "DELETE",
+                x -> A + "/groups/" + x.group("cover-gates-2") + "/role-mappings/clients/" + x.client(GATES_APP),
+                x -> gateRole(x, "c"), x -> A + "/groups/" + x.group("cover-gates-2") + "/role-mappings/clients/"
+                        + x.client(GATES_APP), Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertFalse(names(s, "name").contains("cover-gate-c"), s.toString())));
+        c.add(new Case("gate-group-delete", "DELETE", x -> A + "/groups/" + x.group("cover-gates-3"), x -> null,
+                x -> A + "/groups?exact=true&search=cover-gates-3", Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertEquals(0, s.size(), s.toString())));
+        c.add(new Case("gate-role-composite-remove", "DELETE", x -> A + "/roles/cover-bundle/composites",
+                x -> gateRole(x, "e"), x -> A + "/roles/cover-bundle/composites", Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertFalse(names(s, "name").contains("cover-gate-e"), s.toString())));
+        c.add(new Case("client-scope-policy-gate", "DELETE",
+                x -> A + "/clients/" + x.client(GATES_APP) + "/optional-client-scopes/" + x.scope("offline_access"), x -> null,
+                x -> A + "/clients/" + x.client(GATES_APP) + "/optional-client-scopes", Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertFalse(names(s, "name").contains("offline_access"), s.toString())));
         c.add(new Case("realm-default-remove", "DELETE",
                 x -> A + "/default-optional-client-scopes/" + x.scope("microprofile-jwt"), x -> null,
                 x -> A + "/default-optional-client-scopes", Expect.PASSES_RECORDED,
                 (x, s) -> assertFalse(names(s, "name").contains("microprofile-jwt"), s.toString())));
         return c;
+    }
+
+    /** The ordinary client whose roles and optional scope the disabled client policy {@code cover-gates} names. */
+    static final String GATES_APP = "cover-gates-app";
+
+    /** {@code [role]} of cover-gates-app's role {@code cover-gate-<letter>}, with its id. */
+    static String gateRole(Ctx x, String letter) {
+        return "[" + x.get(A + "/clients/" + x.client(GATES_APP) + "/roles/cover-gate-" + letter) + "]";
     }
 
     /** Creates an object through an unguarded write (an earlier run may have created it). */

@@ -103,10 +103,10 @@ public final class CoverageTable {
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
         put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
         put(t, KC + "ClientResource#regenerateRegistrationAccessToken", guarded("client-registration-access-token", "a new registration access token lets its holder change the client through client registration"));
-        put(t, KC + "ClientResource#addDefaultClientScope", catalogue("a scope added to a service-account client shapes its tokens", "client-default-scope-add"));
-        put(t, KC + "ClientResource#addOptionalClientScope", catalogue("a scope added to a service-account client shapes its tokens", "client-optional-scope-add"));
-        put(t, KC + "ClientResource#removeDefaultClientScope", catalogue("removal from a service-account client (privilege-reducing)", "client-default-scope-remove"));
-        put(t, KC + "ClientResource#removeOptionalClientScope", catalogue("removal from a service-account client (privilege-reducing)", "client-optional-scope-remove"));
+        put(t, KC + "ClientResource#addDefaultClientScope", catalogue("a scope added to a service-account client shapes its tokens; a scope a client policy names decides which policies apply (any client)", "client-default-scope-add", "client-scope-policy-gate"));
+        put(t, KC + "ClientResource#addOptionalClientScope", catalogue("a scope added to a service-account client shapes its tokens; a scope a client policy names decides which policies apply (any client)", "client-optional-scope-add", "client-scope-policy-gate"));
+        put(t, KC + "ClientResource#removeDefaultClientScope", catalogue("removal from a service-account client (privilege-reducing), or of a scope a client policy names (any client)", "client-default-scope-remove", "client-scope-policy-gate"));
+        put(t, KC + "ClientResource#removeOptionalClientScope", catalogue("removal from a service-account client (privilege-reducing), or of a scope a client policy names (any client)", "client-optional-scope-remove", "client-scope-policy-gate"));
         put(t, KC + "ClientResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the client"));
         put(t, KC + "ClientResource#pushRevocation", unguarded("pushes the client's existing not-before to its admin URL (outbound HTTP); stores nothing"));
         put(t, KC + "ClientResource#registerNode", unguarded("records a cluster node the client's admin callbacks go to; no credential, role or token content"));
@@ -130,35 +130,35 @@ public final class CoverageTable {
         put(t, KC + "ClientScopeResource#deleteClientScope", catalogue("a scope a service-account client uses or a realm default scope", "client-scope-config"));
 
         // --- roles ---
-        put(t, KC + "RoleContainerResource#createRole", unguarded("a new role is held by nobody; granting it (and composites of held roles) is classified"));
+        put(t, KC + "RoleContainerResource#createRole", catalogue("a new role is held by nobody (granting it, and composites of held roles, is classified), but a flow condition or a client policy may name it", "gate-role-create"));
         put(t, KC + "RoleContainerResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
         put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleContainerResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
-        put(t, KC + "RoleContainerResource#deleteComposites", reducing("holders of the role lose the composites"));
+        put(t, KC + "RoleContainerResource#deleteComposites", catalogue("holders of the role lose the composites (privilege-reducing), unless one is a role a flow condition or a client policy names", "gate-role-composite-remove"));
         put(t, KC + "RoleContainerResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
         put(t, KC + "RoleByIdResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
         put(t, KC + "RoleByIdResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleByIdResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
-        put(t, KC + "RoleByIdResource#deleteComposites", reducing("holders of the role lose the composites"));
+        put(t, KC + "RoleByIdResource#deleteComposites", catalogue("holders of the role lose the composites (privilege-reducing), unless one is a role a flow condition or a client policy names", "gate-role-composite-remove"));
         put(t, KC + "RoleByIdResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may map the role"));
-        put(t, KC + "RoleMapperResource#addRealmRoleMappings", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, the approver role, a role that makes an admin, or any group grant", "service-account-realm-role-grant", "approver-role-grant", "privileged-role-grant", "group-role-grant"));
-        put(t, KC + "ClientRoleMappingsResource#addClientRoleMapping", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, a role that makes an admin, or any group grant", "service-account-client-role-grant", "privileged-role-grant", "group-role-grant"));
-        put(t, KC + "RoleMapperResource#deleteRealmRoleMappings", catalogue("revoking the approver role (fewer approvers can reopen bootstrap) or a service account's roles", "approver-role-revoke", "service-account-realm-role-revoke"));
-        put(t, KC + "ClientRoleMappingsResource#deleteClientRoleMapping", catalogue("revoking a service account's client roles (privilege-reducing)", "service-account-client-role-revoke"));
+        put(t, KC + "RoleMapperResource#addRealmRoleMappings", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, the approver role, a role that makes an admin, or any group grant", "service-account-realm-role-grant", "approver-role-grant", "privileged-role-grant", "group-role-grant", "privileged-user-gate-role"));
+        put(t, KC + "ClientRoleMappingsResource#addClientRoleMapping", catalogue("shared by /users, /groups and /organizations/{o}/groups: a service-account user, a role that makes an admin, or any group grant", "service-account-client-role-grant", "privileged-role-grant", "group-role-grant", "privileged-user-gate-role"));
+        put(t, KC + "RoleMapperResource#deleteRealmRoleMappings", catalogue("revoking the approver role (fewer approvers can reopen bootstrap), a service account's roles, or a privileged user's role a flow condition names", "approver-role-revoke", "service-account-realm-role-revoke", "privileged-user-gate-role", "gate-group-role-revoke"));
+        put(t, KC + "ClientRoleMappingsResource#deleteClientRoleMapping", catalogue("revoking a service account's client roles (privilege-reducing), or a privileged user's client role a flow condition names", "service-account-client-role-revoke", "privileged-user-gate-role", "gate-group-role-revoke"));
 
         // --- groups ---
         put(t, KC + "GroupsResource#addTopLevelGroup", catalogue("creating a group passes; moving an existing group with guarded members decides", "group-move"));
         put(t, KC + "GroupResource#addChild", catalogue("creating a subgroup passes; moving an existing group under this one decides (members inherit its roles)", "group-move"));
         put(t, KC + "GroupResource#updateGroup", catalogue("a description passes; a rename or an attribute change of a group with guarded members decides (tokens carry group paths and attributes)", "group-update"));
-        put(t, KC + "GroupResource#deleteGroup", reducing("members lose the group's roles; subgroups go with it"));
+        put(t, KC + "GroupResource#deleteGroup", catalogue("members lose the group's roles (privilege-reducing), unless privileged or service-account members lose a role a flow condition or a client policy names", "gate-group-delete"));
         put(t, KC + "GroupResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the group's members"));
 
         // --- users ---
         put(t, KC + "UsersResource#createUser", catalogue("a new user in groups holding privileged roles decides; a plain new user passes", "user-create-privileged"));
         put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user; attributes of a service-account user", "privileged-user-update", "service-account-user-attributes"));
         put(t, KC + "UserResource#deleteUser", catalogue("deleting a privileged user (fewer approvers can reopen bootstrap) or a service-account user", "privileged-user-delete", "service-account-user-delete"));
-        put(t, KC + "UserResource#joinGroup", catalogue("a service-account user, or a group holding admin or approver roles", "service-account-group-join", "privileged-group-join"));
-        put(t, KC + "UserResource#removeMembership", catalogue("a service-account user leaving a group (privilege-reducing)", "service-account-group-leave"));
+        put(t, KC + "UserResource#joinGroup", catalogue("a service-account user, a group holding admin or approver roles, or a privileged user joining a group holding a role a flow condition names", "service-account-group-join", "privileged-group-join", "privileged-user-gate-group"));
+        put(t, KC + "UserResource#removeMembership", catalogue("a service-account user leaving a group (privilege-reducing), or a privileged user leaving a group holding a role a flow condition names", "service-account-group-leave", "privileged-user-gate-group"));
         put(t, KC + "UserResource#resetPassword", catalogue("a privileged user's password", "privileged-user-reset-password"));
         put(t, KC + "UserResource#executeActionsEmail", catalogue("actions mailed to a privileged user", "privileged-user-execute-actions-email"));
         put(t, KC + "UserResource#resetPasswordEmail", guarded("privileged-user-execute-actions-email", "deprecated UPDATE_PASSWORD mail under a path that operation's template does not match; held for every user"));

@@ -156,8 +156,10 @@ public final class Catalogue {
                 (v, b, f) -> changesFlowOverrides(b, v.containsKey("client") ? f.currentClient(v.get("client")) : null))
                 .alsoAt("PUT", "/clients/{client}"));
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
-                "Change a service-account or administration client beyond its name and description, or turn a service account on",
-                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))));
+                "Change a service-account or administration client beyond its name and description, turn a service "
+                        + "account on, or change the clientId of a client whose roles a flow condition names",
+                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))
+                        || clientIdChangeMovesAGate(f, v.get("client"), b)));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Delete a service-account or administration client, or a client whose roles gate a client scope a "
                         + "service account uses (without its gate the scope applies to everyone)",
@@ -269,6 +271,48 @@ public final class Catalogue {
                 TargetType.USER, "user", "Grant a role that makes its holder an administrator",
                 (v, b, f) -> f.rolesArePrivileged(b, v.get("client")))
                 .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}"));
+        // --- names Keycloak resolves at login or token time (flow conditions, client policies) ---
+        ops.add(op("privileged-user-gate-role", "POST", "/users/{user}/role-mappings/realm", RECOVERY, false,
+                TargetType.USER, "user", "Grant or revoke, to a privileged user, a role a flow condition names (it decides "
+                        + "whether the user is asked for a second factor)",
+                (v, b, f) -> f.isPrivilegedUser(v.get("user")) && f.rolesAreGates(b, v.get("client")))
+                .alsoAt("DELETE", "/users/{user}/role-mappings/realm")
+                .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}")
+                .alsoAt("DELETE", "/users/{user}/role-mappings/clients/{client}"));
+        ops.add(op("privileged-user-gate-group", "PUT", "/users/{user}/groups/{group}", RECOVERY, false,
+                TargetType.USER, "user", "Add a privileged user to, or remove one from, a group holding a role a flow "
+                        + "condition names",
+                (v, b, f) -> f.isPrivilegedUser(v.get("user")) && f.groupHoldsAGate(v.get("group")))
+                .alsoAt("DELETE", "/users/{user}/groups/{group}"));
+        ops.add(op("gate-group-role-revoke", "DELETE", "/groups/{group}/role-mappings/realm", RECOVERY, false,
+                TargetType.DEFINITION, null, "Remove from a group with privileged or service-account members a role a flow "
+                        + "condition or a client policy names",
+                (v, b, f) -> f.rolesAreGates(b, v.get("client")) && f.groupReachesGuarded(v.get("group")))
+                .alsoAt("DELETE", "/groups/{group}/role-mappings/clients/{client}")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/realm")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}"));
+        ops.add(op("gate-group-delete", "DELETE", "/groups/{group}", RECOVERY, false, TargetType.DEFINITION, null,
+                "Delete a group with privileged or service-account members that holds, or whose parents hold, a role a "
+                        + "flow condition or a client policy names (its members lose it)",
+                (v, b, f) -> f.groupHoldsAGate(v.get("group")) && f.groupReachesGuarded(v.get("group"))));
+        ops.add(op("gate-role-composite-remove", "DELETE", "/roles/{role}/composites", RECOVERY, false,
+                TargetType.DEFINITION, null, "Remove from a role a guarded subject holds a composite a flow condition or a "
+                        + "client policy names (default roles included: every user holds them)",
+                (v, b, f) -> { String id = roleOf(v, f); return id != null && f.rolesAreGates(b, null) && f.roleReachesGuarded(id); })
+                .alsoAt("DELETE", "/roles-by-id/{roleId}/composites")
+                .alsoAt("DELETE", "/clients/{client}/roles/{role}/composites"));
+        ops.add(op("gate-role-create", "POST", "/roles", RECOVERY, false, TargetType.DEFINITION, null,
+                "Create a role a flow condition or a client policy names (a negated condition, or one whose role did "
+                        + "not exist, then matches differently)",
+                (v, b, f) -> b != null && b.hasNonNull("name") && f.roleNameIsAGate(b.get("name").asText(), v.get("client")))
+                .alsoAt("POST", "/clients/{client}/roles"));
+        ops.add(op("client-scope-policy-gate", "PUT", "/clients/{client}/default-client-scopes/{scope}", CLIENT, false,
+                TargetType.CLIENT, "client", "Add a client scope a client policy's condition names to a client, or remove it "
+                        + "(the policies that apply to the client change)",
+                (v, b, f) -> f.scopeIsAGate(v.get("scope")))
+                .alsoAt("DELETE", "/clients/{client}/default-client-scopes/{scope}")
+                .alsoAt("PUT", "/clients/{client}/optional-client-scopes/{scope}")
+                .alsoAt("DELETE", "/clients/{client}/optional-client-scopes/{scope}"));
         ops.add(op("privileged-group-join", "PUT", "/users/{user}/groups/{group}", PRIVILEGE, false, TargetType.USER,
                 "user", "Add a user to a group whose roles make its members administrators",
                 (v, b, f) -> f.groupIsPrivileged(v.get("group"))));
@@ -285,8 +329,9 @@ public final class Catalogue {
                         + "through user-attribute mappers, group attributes)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Change the approver role, rename a role to the approver role's name, or rename a role a guarded "
-                        + "subject holds (tokens carry role names)",
+                "Change the approver role, rename a role to the approver role's name, rename a role a guarded "
+                        + "subject holds (tokens carry role names), or rename a role a flow condition or a client policy "
+                        + "names by its old or new name",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
                 .alsoAt("PUT", "/roles-by-id/{roleId}")
                 .alsoAt("PUT", "/clients/{client}/roles/{role}"));
@@ -458,6 +503,24 @@ public final class Catalogue {
             return false;
         }
         return changesOutside(body, current, CLIENT_HARMLESS_FIELDS, CLIENT_READ_ONLY_FIELDS, false, CLIENT_HARMLESS_ATTRIBUTES);
+    }
+
+    /**
+     * Whether the body changes the client's clientId while a flow condition names one of its roles
+     * ({@code clientId.role}) by the old clientId or by the new one: Keycloak resolves the name at
+     * login, so the rename makes the condition miss its role or find one.
+     */
+    static boolean clientIdChangeMovesAGate(Facts facts, String clientUuid, JsonNode body) {
+        if (body == null || !body.hasNonNull("clientId")) {
+            return false;
+        }
+        JsonNode current = facts.currentClient(clientUuid);
+        String now = current == null ? null : current.path("clientId").asText(null);
+        String proposed = body.get("clientId").asText();
+        if (now == null || now.equals(proposed)) {
+            return false;
+        }
+        return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed);
     }
 
     /** Whether the body changes the client's authentication-flow binding overrides (any client). */
@@ -646,6 +709,11 @@ public final class Catalogue {
         if (renames && body.get("name").asText().equals(facts.approverRole())) {
             // Renamed to the approver role's name (in a realm that has none yet, or for a client role):
             // its holders would hold the approver role directly. Who holds it now does not matter.
+            return true;
+        }
+        if (renames && (facts.roleIsAGate(roleId) || facts.roleNameIsAGate(body.get("name").asText(),
+                current.path("clientRole").asBoolean(false) ? current.path("containerId").asText(null) : null))) {
+            // A flow condition or a client policy names the role by its old or its new name.
             return true;
         }
         return renames && facts.roleReachesGuarded(roleId);

@@ -133,4 +133,38 @@ public interface Facts {
     default boolean clientRolesAreGates(String clientId) {
         return true;
     }
+
+    /**
+     * Whether a name Keycloak resolves at login or token time (a flow condition's role, a client
+     * policy's client role) names a role of this name: a realm role when {@code clientId} (internal
+     * id) is null, else a role of that client. Creating or renaming such a role changes whom the
+     * condition matches (a negated condition, or one on a role that did not resolve before).
+     */
+    default boolean roleNameIsAGate(String name, String clientId) {
+        return true;
+    }
+
+    /**
+     * Whether granting or revoking the roles (role representations, of the client with this
+     * internal id or of the realm) grants or revokes a role a gate names, directly or through
+     * their composites: a flow condition on it decides how the user logs in.
+     */
+    default boolean rolesAreGates(JsonNode roles, String clientId) {
+        return true;
+    }
+
+    /** Whether the group, or a parent, holds a role a gate names (directly or through composites): joining or leaving it grants or revokes it. */
+    default boolean groupHoldsAGate(String groupId) {
+        return true;
+    }
+
+    /** Whether a client policy's condition names the client scope: adding it to a client or removing it decides which policies apply. */
+    default boolean scopeIsAGate(String scopeId) {
+        return true;
+    }
+
+    /** Whether a flow condition names a role of a client by this clientId ({@code clientId.role}): renaming a client to it resolves the name. */
+    default boolean clientIdIsAGate(String clientId) {
+        return true;
+    }
 }

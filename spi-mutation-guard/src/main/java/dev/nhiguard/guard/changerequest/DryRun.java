@@ -73,6 +73,7 @@ final class DryRun {
             "service-account-realm-role-grant", "service-account-client-role-grant", "service-account-realm-role-revoke",
             "service-account-client-role-revoke", "service-account-group-join", "service-account-group-leave",
             "approver-role-grant", "approver-role-revoke", "privileged-role-grant", "privileged-group-join",
+            "privileged-user-gate-role", "privileged-user-gate-group", "client-scope-policy-gate",
             "realm-security-settings", "realm-guard-policy-attribute", "realm-events-config",
             // the audit module's realm sinks: validated, resolved and stored in a realm attribute, nothing else
             "audit-realm-sinks-update",

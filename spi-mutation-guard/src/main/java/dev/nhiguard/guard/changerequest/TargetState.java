@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import org.keycloak.Config;
+import org.keycloak.common.constants.ServiceAccountConstants;
 import org.keycloak.models.AdminRoles;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.GroupModel;
@@ -151,30 +152,85 @@ public final class TargetState implements Facts {
     /**
      * Whether removing the roles opens something they gate: a client scope a service account uses
      * with one of them as a role scope mapping (Keycloak applies such a scope only to their holders,
-     * one without any to everyone), or an authenticator config naming one of them (Keycloak's
-     * {@code conditional-user-role} reads a missing role as "condition not met", so a second
-     * factor demanded of the role's holders is no longer demanded).
+     * one without any to everyone), or a name Keycloak resolves at login or token time names one of
+     * them ({@link GateNames}: Keycloak's {@code conditional-user-role} reads a missing role as
+     * "condition not met", so a second factor demanded of the role's holders is no longer
+     * demanded; a client policy's {@code client-roles} condition no longer applies to the client).
      */
     private boolean gates(Set<RoleModel> roles) {
-        Set<String> ids = new java.util.HashSet<>();
-        Set<String> references = new java.util.HashSet<>();
+        GateNames names = gateNames();
         for (RoleModel r : roles) {
-            ids.add(r.getId());
-            if (r.isClientRole()) {
-                ClientModel owner = realm.getClientById(r.getContainerId());
-                if (owner != null) {
-                    references.add(owner.getClientId() + "." + r.getName());
-                }
-            } else {
-                references.add(r.getName());
+            if (names.namesRole(r, realm)) {
+                return true;
             }
         }
-        boolean authentication = realm.getAuthenticatorConfigsStream()
-                .anyMatch(cfg -> cfg.getConfig() != null && cfg.getConfig().values().stream()
-                        .anyMatch(v -> v != null && (references.contains(v.trim()) || ids.contains(v.trim()))));
-        return authentication || realm.getClientScopesStream()
+        Set<String> ids = new java.util.HashSet<>();
+        roles.forEach(r -> ids.add(r.getId()));
+        return realm.getClientScopesStream()
                 .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> ids.contains(r.getId()))
                         && clientScopeReachesServiceAccounts(cs.getId()));
+    }
+
+    /** The realm's gate names, read once per admission. */
+    private GateNames gateNames;
+
+    private GateNames gateNames() {
+        if (gateNames == null) {
+            gateNames = GateNames.of(realm);
+        }
+        return gateNames;
+    }
+
+    @Override
+    public boolean roleNameIsAGate(String name, String clientId) {
+        if (name == null) {
+            return false;
+        }
+        ClientModel container = clientId == null ? null : client(clientId);
+        return gateNames().namesRole(name, container == null ? null : container.getClientId());
+    }
+
+    @Override
+    public boolean rolesAreGates(JsonNode roles, String clientId) {
+        if (roles == null || !roles.isArray()) {
+            return false;
+        }
+        ClientModel container = clientId == null ? null : client(clientId);
+        Set<RoleModel> named = new java.util.HashSet<>();
+        for (JsonNode r : roles) {
+            // By id where the representation has one (composites name client roles too), else by name in the container.
+            String name = r.path("name").asText(null);
+            RoleModel role = r.hasNonNull("id") ? realm.getRoleById(r.get("id").asText()) : null;
+            if (role == null && name != null) {
+                role = container == null ? realm.getRole(name) : container.getRole(name);
+            }
+            if (role != null) {
+                named.add(role);
+            }
+        }
+        // A user holds what the role's composites hold: granting or revoking it grants or revokes them.
+        return !named.isEmpty() && gates(RoleUtils.expandCompositeRoles(named));
+    }
+
+    @Override
+    public boolean groupHoldsAGate(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        Set<RoleModel> held = new java.util.HashSet<>();
+        for (GroupModel x = g; x != null; x = x.getParent()) {
+            x.getRoleMappingsStream().forEach(held::add);
+        }
+        return !held.isEmpty() && gates(RoleUtils.expandCompositeRoles(held));
+    }
+
+    @Override
+    public boolean scopeIsAGate(String scopeId) {
+        org.keycloak.models.ClientScopeModel scope = scopeId == null ? null : realm.getClientScopeById(scopeId);
+        return scope != null && gateNames().namesScope(scope.getName());
+    }
+
+    @Override
+    public boolean clientIdIsAGate(String clientId) {
+        return clientId != null && gateNames().namesRolesOfClient(clientId);
     }
 
     /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
@@ -320,6 +376,11 @@ public final class TargetState implements Facts {
         }
         if (realm.getDefaultClientScopesStream(true).anyMatch(s -> s.getId().equals(scopeId))
                 || realm.getDefaultClientScopesStream(false).anyMatch(s -> s.getId().equals(scopeId))) {
+            return true;
+        }
+        if (ServiceAccountConstants.SERVICE_ACCOUNT_SCOPE.equals(scope.getName())) {
+            // Keycloak gives this scope, by name, to every client whose service account is turned on
+            // (ClientManager#enableServiceAccount): it shapes the tokens of every future service account.
             return true;
         }
         String name = scope.getName();

@@ -47,7 +47,7 @@ class CatalogueTest {
         @Override public JsonNode currentRole(String id) { return json("{\"name\":\"" + id.substring(3) + "\"}"); }
         @Override public boolean isApproverRole(String id) { return "id-nhi-approver".equals(id); }
         @Override public boolean roleReachesGuarded(String id) { return "id-held-by-sa".equals(id); }
-        @Override public boolean groupReachesGuarded(String id) { return "g-sa".equals(id); }
+        @Override public boolean groupReachesGuarded(String id) { return "g-sa".equals(id) || "g-gate".equals(id); }
         @Override public JsonNode currentGroup(String id) {
             return json("{\"name\":\"" + id + "\",\"attributes\":{\"tenant\":[\"a\"]}}");
         }
@@ -56,6 +56,54 @@ class CatalogueTest {
         @Override public boolean isAccountOwner(String id) { return "own".equals(id); }
         @Override public boolean roleIsAGate(String id) { return "id-gate".equals(id); }
         @Override public boolean clientRolesAreGates(String id) { return "gate-app".equals(id); }
+        @Override public boolean roleNameIsAGate(String name, String clientId) { return "gate".equals(name); }
+        @Override public boolean rolesAreGates(JsonNode roles, String clientId) { return roles.toString().contains("\"gate\""); }
+        @Override public boolean groupHoldsAGate(String id) { return "g-gate".equals(id); }
+        @Override public boolean scopeIsAGate(String id) { return "strict".equals(id); }
+        @Override public boolean clientIdIsAGate(String clientId) { return "gated-app".equals(clientId); }
+    }
+
+    /** Every operation the write matches, reducing ones included. */
+    static List<String> ids(String method, String path, String body) {
+        return Catalogue.get().classifyAll(method, path, body == null ? null : json(body), new FakeFacts(), op -> true).stream()
+                .map(m -> m.operation().id()).toList();
+    }
+
+    /** The operations of the write that exist because of login- or token-time names (the ones this test is about). */
+    static List<String> gateOps(String method, String path, String body) {
+        return ids(method, path, body).stream().filter(i -> i.contains("gate") || i.equals("client-update") || i.equals("role-update"))
+                .toList();
+    }
+
+    @Test
+    void namesALoginOrTokenTimeGateResolvesAreHeldWhereTheyChangeWhomItMatches() {
+        // a flow condition or client policy names the role: creating it changes a (negated) condition
+        assertTrue(ids("POST", "/roles", "{\"name\":\"gate\"}").contains("gate-role-create"), "gate-role-create");
+        assertTrue(ids("POST", "/clients/web/roles", "{\"name\":\"gate\"}").contains("gate-role-create"), "gate-role-create");
+        assertEquals(List.of(), gateOps("POST", "/roles", "{\"name\":\"reports-viewer\"}"));
+        // granting or revoking it, or a group holding it, to or from a privileged user
+        assertTrue(ids("DELETE", "/users/adm/role-mappings/realm", "[{\"name\":\"gate\"}]").contains("privileged-user-gate-role"), "privileged-user-gate-role");
+        assertTrue(ids("POST", "/users/adm/role-mappings/clients/web", "[{\"name\":\"gate\"}]").contains("privileged-user-gate-role"), "privileged-user-gate-role");
+        assertEquals(List.of(), gateOps("DELETE", "/users/u/role-mappings/realm", "[{\"name\":\"gate\"}]"));
+        assertEquals(List.of(), gateOps("DELETE", "/users/adm/role-mappings/realm", "[{\"name\":\"other\"}]"));
+        assertTrue(ids("DELETE", "/users/adm/groups/g-gate", null).contains("privileged-user-gate-group"), "privileged-user-gate-group");
+        assertTrue(ids("PUT", "/users/adm/groups/g-gate", null).contains("privileged-user-gate-group"), "privileged-user-gate-group");
+        assertEquals(List.of(), gateOps("DELETE", "/users/u/groups/g-gate", null));
+        // a group's gate role, a group holding one, or a composite that is one, taken from guarded members
+        assertTrue(ids("DELETE", "/groups/g-sa/role-mappings/realm", "[{\"name\":\"gate\"}]").contains("gate-group-role-revoke"), "gate-group-role-revoke");
+        assertEquals(List.of(), gateOps("DELETE", "/groups/g-plain/role-mappings/realm", "[{\"name\":\"gate\"}]"));
+        assertTrue(ids("DELETE", "/groups/g-gate", null).contains("gate-group-delete"), "gate-group-delete");
+        assertTrue(ids("DELETE", "/roles/held-by-sa/composites", "[{\"name\":\"gate\"}]").contains("gate-role-composite-remove"), "gate-role-composite-remove");
+        assertEquals(List.of(), gateOps("DELETE", "/roles/unheld/composites", "[{\"name\":\"gate\"}]"));
+        // a scope a client policy names, added to or removed from any client
+        assertTrue(ids("DELETE", "/clients/web/default-client-scopes/strict", null).contains("client-scope-policy-gate"), "client-scope-policy-gate");
+        assertTrue(ids("PUT", "/clients/web/optional-client-scopes/strict", null).contains("client-scope-policy-gate"), "client-scope-policy-gate");
+        assertEquals(List.of(), gateOps("DELETE", "/clients/web/default-client-scopes/profile", null));
+        // renaming a client to or from a clientId a flow condition names (clientId.role)
+        assertTrue(ids("PUT", "/clients/web", "{\"clientId\":\"gated-app\"}").contains("client-update"), "client-update");
+        assertEquals(List.of(), gateOps("PUT", "/clients/web", "{\"clientId\":\"web-2\"}"));
+        // renaming a role to a name a gate names
+        assertTrue(ids("PUT", "/roles/ordinary", "{\"name\":\"gate\"}").contains("role-update"), "role-update");
     }
 
     static JsonNode json(String s) {
