@@ -69,6 +69,10 @@ class AttackGatesIT {
                 mallory, "application/json", "[" + role + "]");
         HttpAdmin.Response leave = r.http.delete(r.admin + "/users/" + r.userId("ada2") + "/groups/"
                 + r.groupIdOrNull("factor-holders"), mallory);
+        JsonNode groupRole = r.realmRole("second-factor-group");
+        // The admin console's own unassign (ui-ext), which takes role ids.
+        HttpAdmin.Response unassign = r.http.post(r.admin + "/ui-ext/role-mapping-delete/groups/" + r.groupIdOrNull("factor-holders"),
+                mallory, "[{\"roleId\":\"" + groupRole.path("id").asText() + "\",\"roleName\":\"second-factor-group\"}]");
         String plainApp = r.clientUuid("plain-app");
         JsonNode client = r.read("/clients/" + plainApp);
         ((com.fasterxml.jackson.databind.node.ObjectNode) client).put("clientId", "plain-app-renamed");
@@ -76,6 +80,7 @@ class AttackGatesIT {
         assertAll(
                 () -> assertHeldAsChangeRequest(revoke, "revoking ada1's second-factor-required"),
                 () -> assertHeldAsChangeRequest(leave, "removing ada2 from factor-holders"),
+                () -> assertHeldAsChangeRequest(unassign, "unassigning second-factor-group from factor-holders (ui-ext)"),
                 () -> assertHeldAsChangeRequest(rename, "renaming plain-app (a condition names plain-app.required)"),
                 () -> assertTrue(r.effectiveRealmRoles(r.userId("ada1")).contains("second-factor-required"), "ada1's role was revoked"),
                 () -> assertEquals("plain-app", r.read("/clients/" + plainApp).path("clientId").asText(), "plain-app was renamed"),
@@ -97,13 +102,55 @@ class AttackGatesIT {
         String strict = scopeId(r, "strict");
         HttpAdmin.Response removed = r.http.delete(r.admin + "/clients/" + r.clientUuid("svc2") + "/default-client-scopes/"
                 + strict, mallory);
+        // Keycloak's client-scope update commits its transaction itself: the guard must not dry-run it.
+        HttpAdmin.Response saml = r.http.put(r.admin + "/client-scopes/" + strict, mallory,
+                "{\"id\":\"" + strict + "\",\"name\":\"strict\",\"protocol\":\"saml\"}");
         assertAll(
                 () -> assertHeldAsChangeRequest(deleted, "deleting svc's role frozen (policy frozen-clients names it)"),
                 () -> assertHeldAsChangeRequest(created, "creating svc3's role trusted (a negated condition names it)"),
                 () -> assertHeldAsChangeRequest(removed, "removing scope strict from svc2 (policy strict-scope names it)"),
+                () -> assertHeldAsChangeRequest(saml, "turning scope strict, which svc2 uses, into a SAML scope"),
+                () -> assertEquals("openid-connect", r.read("/client-scopes/" + strict).path("protocol").asText(),
+                        "the held scope update was applied before approval"),
                 () -> assertNotEquals(200, r.clientCredentialsStatus("svc", "svc-secret"), "svc escaped frozen-clients"),
                 () -> assertNotEquals(200, r.clientCredentialsStatus("svc2", "svc2-secret"), "svc2 escaped strict-scope"),
                 () -> assertNotEquals(200, r.clientCredentialsStatus("svc3", "svc3-secret"), "svc3 escaped untrusted-svc3"));
+    }
+
+    /**
+     * Client registration ({@code /realms/{realm}/clients-registrations}) with mallory's admin token
+     * is the admin API by another door, where nothing can be held: the model backstop refuses what
+     * the admin API would hold — a client bound to its own flows, an administration client's
+     * update, the deletion of a client whose roles a flow condition names.
+     */
+    @Test
+    void clientRegistrationIsNoDoorAroundTheGuard(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String dcr = "/realms/" + REALM + "/clients-registrations/default";
+        String directGrant = null;
+        for (JsonNode f : r.read("/authentication/flows")) {
+            if ("direct grant".equals(f.path("alias").asText())) {
+                directGrant = f.path("id").asText();
+            }
+        }
+        HttpAdmin.Response bound = r.http.post(dcr, mallory, "{\"clientId\":\"mallory-dcr\",\"publicClient\":true,"
+                + "\"directAccessGrantsEnabled\":true,\"standardFlowEnabled\":false,"
+                + "\"authenticationFlowBindingOverrides\":{\"direct_grant\":\"" + directGrant + "\"}}");
+        JsonNode console = r.read("/clients/" + r.clientUuid("security-admin-console"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) console).withArray("redirectUris").add("https://attacker.example/*");
+        HttpAdmin.Response consoleUpdate = r.http.put(dcr + "/security-admin-console", mallory, console.toString());
+        HttpAdmin.Response deleted = r.http.delete(dcr + "/plain-app", mallory);
+        assertAll(
+                () -> assertEquals(403, bound.status(), "a client bound to the built-in direct grant: " + bound.body()),
+                () -> assertEquals(null, r.clientUuidOrNull("mallory-dcr"), "mallory-dcr was registered"),
+                () -> assertEquals(403, consoleUpdate.status(), "security-admin-console's redirect URIs: " + consoleUpdate.body()),
+                () -> assertFalse(r.read("/clients/" + r.clientUuid("security-admin-console")).path("redirectUris").toString()
+                        .contains("attacker.example"), "the console's redirect URIs were changed"),
+                () -> assertEquals(403, deleted.status(), "deleting plain-app (a flow condition names plain-app.required): "
+                        + deleted.body()),
+                () -> assertTrue(r.clientUuidOrNull("plain-app") != null, "plain-app was deleted"),
+                () -> assertNotEquals(200, passwordGrant(r, "ada3"), "ada3 signs in with her password alone"));
     }
 
     @Test

@@ -213,10 +213,10 @@ public final class CoverageTable {
         // --- admin extensions of the distribution ---
         put(t, UI + "UIRealmResource#updateRealm", catalogue("the admin console's realm save (PUT /ui-ext): RealmAdminResource#updateRealm plus the user profile; names and themes pass", "realm-guard-policy-attribute", "realm-security-settings"));
         put(t, UI + "RoleMappingDeleteResource#deleteUserRoleMappings", guarded("approver-role-revoke", "the admin console's role unassign, by role id: can revoke the approver role (fewer approvers can reopen bootstrap)"));
-        put(t, UI + "RoleMappingDeleteResource#deleteGroupRoleMappings", reducing("the admin console's unassign from a group: members lose the roles"));
+        put(t, UI + "RoleMappingDeleteResource#deleteGroupRoleMappings", catalogue("the admin console's unassign from a group: members lose the roles (privilege-reducing), unless guarded members lose a role a flow condition or a client policy names", "gate-group-role-revoke"));
         put(t, UI + "RoleMappingDeleteResource#deleteClientRoleMappings", reducing("the admin console's removal of a client's scope mappings"));
         put(t, UI + "RoleMappingDeleteResource#deleteClientScopeRoleMappings", catalogue("the admin console's removal of a client scope's scope mappings: the last one removed opens a scope a service account uses to everyone", "client-scope-config"));
-        put(t, UI + "RoleMappingDeleteResource#deleteCompositeRoles", reducing("the admin console's removal of composites: holders lose them"));
+        put(t, UI + "RoleMappingDeleteResource#deleteCompositeRoles", catalogue("the admin console's removal of composites: holders lose them (privilege-reducing), unless a guarded subject loses a role a flow condition or a client policy names", "gate-role-composite-remove"));
         put(t, KC + "ClearRealmCacheResource#clearRealmCache", unguarded("drops cached realm data; the database is unchanged"));
         put(t, KC + "ClearUserCacheResource#clearUserCache", unguarded("drops cached users; the database is unchanged"));
         put(t, KC + "ClearKeysCacheResource#clearKeysCache", unguarded("drops cached external keys; they are fetched again"));

@@ -33,7 +33,10 @@ import dev.nhiguard.guard.replay.Replayer;
  * holds them, so one reaching the model means the filter missed it, and the backstop fails
  * closed. Client updates are ambiguous on the admin REST API (a description edit of a
  * service-account client is not guarded) and are refused only on the paths the filter does not
- * see (partial import, admin API v2, dynamic client registration). Start-up import and
+ * see (partial import, admin API v2, dynamic client registration): there the creation or update
+ * of a service-account client, of a client with flow binding overrides, of an administration
+ * client or of a client whose roles a flow condition or a client policy names is refused, as is
+ * the deletion of the last two. Start-up import and
  * scheduled work run outside HTTP requests and pass; so does realm creation
  * ({@code POST /admin/realms}), which changes no existing realm.
  */
@@ -62,13 +65,27 @@ public final class ModelBackstop implements ProviderEventListener {
             }
         } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
             ClientModel c = e.getUpdatedClient();
+            KeycloakSession session = e.getKeycloakSession();
             if (c.isServiceAccountsEnabled()) {
-                check(e.getKeycloakSession(), c.getRealm(), "client-update", true);
+                check(session, c.getRealm(), "client-update", true);
+            } else if (offTheAdminApi(session)) {
+                // Keycloak fires this event after a client's creation too (RepresentationToModel#createClient).
+                // Off the admin API the guard cannot compare with what was there before: a client bound to flows of
+                // its own, a client Keycloak's administration depends on, or one whose roles a flow condition or a
+                // client policy names (a clientId change moves the name) changes through the admin API only.
+                if (!c.getAuthenticationFlowBindingOverrides().isEmpty()) {
+                    check(session, c.getRealm(), "client-flow-override", true);
+                } else if (clientIsAdministrationOrGate(session, c)) {
+                    check(session, c.getRealm(), "client-update", true);
+                }
             }
         } else if (event instanceof ClientModel.ClientRemovedEvent e) {
             ClientModel c = e.getClient();
+            KeycloakSession session = e.getKeycloakSession();
             if (c.isServiceAccountsEnabled()) {
-                check(e.getKeycloakSession(), c.getRealm(), "client-delete", false);
+                check(session, c.getRealm(), "client-delete", false);
+            } else if (offTheAdminApi(session) && clientIsAdministrationOrGate(session, c)) {
+                check(session, c.getRealm(), "client-delete", true);
             }
         } else if (event instanceof FederatedIdentityModel.FederatedIdentityCreatedEvent e) {
             if (httpPath(e.getKeycloakSession(), false) != null) {
@@ -81,6 +98,19 @@ public final class ModelBackstop implements ProviderEventListener {
                 }
             }
         }
+    }
+
+    /** Whether the change comes from an HTTP request the admission filter does not classify (partial import, admin API v2, client registration). */
+    private static boolean offTheAdminApi(KeycloakSession session) {
+        return session.getAttribute(Replayer.BYPASS_ATTRIBUTE) == null && httpPath(session, true) != null;
+    }
+
+    /** A client Keycloak's administration depends on, or one whose roles a flow condition or a client policy names. */
+    private static boolean clientIsAdministrationOrGate(KeycloakSession session, ClientModel c) {
+        GuardPolicy policy = policyOrNull(c.getRealm());
+        TargetState target = new TargetState(session, c.getRealm(),
+                policy == null ? GuardPolicy.DEFAULT_APPROVER_ROLE : policy.approverRole());
+        return target.isAdminClient(c.getId()) || target.clientMayBeAGate(c);
     }
 
     private static RealmModel realmOf(RealmModel realm, KeycloakSession session) {

@@ -290,7 +290,8 @@ public final class Catalogue {
                 (v, b, f) -> f.rolesAreGates(b, v.get("client")) && f.groupReachesGuarded(v.get("group")))
                 .alsoAt("DELETE", "/groups/{group}/role-mappings/clients/{client}")
                 .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/realm")
-                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}"));
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/role-mappings/clients/{client}")
+                .alsoAt("POST", "/ui-ext/role-mapping-delete/groups/{group}"));
         ops.add(op("gate-group-delete", "DELETE", "/groups/{group}", RECOVERY, false, TargetType.DEFINITION, null,
                 "Delete a group with privileged or service-account members that holds, or whose parents hold, a role a "
                         + "flow condition or a client policy names (its members lose it)",
@@ -300,7 +301,8 @@ public final class Catalogue {
                         + "client policy names (default roles included: every user holds them)",
                 (v, b, f) -> { String id = roleOf(v, f); return id != null && f.rolesAreGates(b, null) && f.roleReachesGuarded(id); })
                 .alsoAt("DELETE", "/roles-by-id/{roleId}/composites")
-                .alsoAt("DELETE", "/clients/{client}/roles/{role}/composites"));
+                .alsoAt("DELETE", "/clients/{client}/roles/{role}/composites")
+                .alsoAt("POST", "/ui-ext/role-mapping-delete/roles/{roleId}"));
         ops.add(op("gate-role-create", "POST", "/roles", RECOVERY, false, TargetType.DEFINITION, null,
                 "Create a role a flow condition or a client policy names (a negated condition, or one whose role did "
                         + "not exist, then matches differently)",

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,6 +16,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.RealmAdminResource;
 import org.keycloak.util.JsonSerialization;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +24,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import dev.nhiguard.guard.admission.Endpoints;
+import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.canonical.CanonicalJson;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.catalogue.TargetType;
@@ -126,6 +130,37 @@ final class DryRun {
         return new ArrayList<>(out.values());
     }
 
+    /**
+     * Keycloak resource methods that commit the request's transaction themselves: run as a dry
+     * run they would apply the change at once (checked in the Keycloak 26.7 sources:
+     * {@code session.getTransactionManager().commit()}). An operation in {@link #SAFE} may reach
+     * one of them through one of its paths ({@code client-scope-config} through
+     * {@code PUT /client-scopes/{scope}}), so the resource method the request resolves to decides.
+     */
+    static final Set<String> COMMIT_THEMSELVES = Set.of(
+            "org.keycloak.services.resources.admin.ClientScopeResource#update",
+            "org.keycloak.services.resources.admin.UserResource#updateUser");
+
+    /** Why the request must not be dry-run because of the resource method it reaches, or null. */
+    private static String committingMethod(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String pathWithQuery) {
+        int query = pathWithQuery.indexOf('?');
+        RequestPath path;
+        try {
+            path = RequestPath.parse(query < 0 ? pathWithQuery : pathWithQuery.substring(0, query));
+        } catch (RequestPath.Refused e) {
+            return "the path cannot be read: " + e.getMessage();
+        }
+        Endpoints.Resolution resolution = Endpoints.resolve(
+                RealmAdminResource.class, path, 3, method.toUpperCase(Locale.ROOT),
+                new ExtensionLocator(s, realm, auth));
+        if (!(resolution instanceof Endpoints.Resolved resolved)) {
+            return "the path does not resolve to one resource method";
+        }
+        return COMMIT_THEMSELVES.contains(resolved.key())
+                ? "Keycloak's " + resolved.key() + " commits its transaction itself: a dry run would apply the change"
+                : null;
+    }
+
     /** Why the request is not dry-run, or null when it is. */
     static String whyNot(KeycloakSession s, RealmModel realm, List<Match> effects, List<Target> targets, String path) {
         for (Match m : effects) {
@@ -166,6 +201,10 @@ final class DryRun {
         String why = whyNot(s, realm, effects, targets, pathWithQuery);
         if (why != null) {
             return Outcome.skipped(why);
+        }
+        String committer = committingMethod(s, realm, auth, method, pathWithQuery);
+        if (committer != null) {
+            return Outcome.skipped(committer);
         }
         String prefix = "/admin/realms/" + realm.getName();
         if (!pathWithQuery.startsWith(prefix)) {

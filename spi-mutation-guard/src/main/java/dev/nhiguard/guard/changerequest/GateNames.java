@@ -120,6 +120,12 @@ final class GateNames {
         return authenticatorValues.stream().anyMatch(v -> v.startsWith(prefix));
     }
 
+    /** Whether a gate could name a client role of this name, whatever the client's clientId ({@code anyClient.name}, or the name in a client policy). */
+    boolean namesAClientRoleCalled(String roleName) {
+        String suffix = "." + roleName;
+        return policyNames(roleName) || authenticatorValues.stream().anyMatch(v -> v.endsWith(suffix));
+    }
+
     /** Whether a client policy names the client scope. */
     boolean namesScope(String scopeName) {
         return policyNames(scopeName);

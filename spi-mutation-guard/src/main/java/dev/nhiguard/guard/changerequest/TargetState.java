@@ -198,9 +198,11 @@ public final class TargetState implements Facts {
         ClientModel container = clientId == null ? null : client(clientId);
         Set<RoleModel> named = new java.util.HashSet<>();
         for (JsonNode r : roles) {
-            // By id where the representation has one (composites name client roles too), else by name in the container.
+            // By id where the representation has one (composites name client roles too; the admin console's
+            // unassign sends roleId), else by name in the container.
             String name = r.path("name").asText(null);
-            RoleModel role = r.hasNonNull("id") ? realm.getRoleById(r.get("id").asText()) : null;
+            String id = r.hasNonNull("id") ? r.get("id").asText() : r.path("roleId").asText(null);
+            RoleModel role = id != null ? realm.getRoleById(id) : null;
             if (role == null && name != null) {
                 role = container == null ? realm.getRole(name) : container.getRole(name);
             }
@@ -226,6 +228,17 @@ public final class TargetState implements Facts {
     public boolean scopeIsAGate(String scopeId) {
         org.keycloak.models.ClientScopeModel scope = scopeId == null ? null : realm.getClientScopeById(scopeId);
         return scope != null && gateNames().namesScope(scope.getName());
+    }
+
+    /**
+     * For changes the guard sees only after Keycloak made them (off the admin API), when the
+     * clientId before the change is unknown and a removed client's roles may be gone: whether a
+     * flow condition names a role of the client by its clientId, or a gate could name one of its
+     * roles by its name under any clientId.
+     */
+    public boolean clientMayBeAGate(ClientModel c) {
+        GateNames names = gateNames();
+        return names.namesRolesOfClient(c.getClientId()) || c.getRolesStream().anyMatch(r -> names.namesAClientRoleCalled(r.getName()));
     }
 
     @Override
