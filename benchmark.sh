@@ -3,7 +3,7 @@
 # same run on this machine, figures printed with their ratio.
 #
 #   ./benchmark.sh [overhead] [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens] [--db h2|postgres]
-#                  [--guarded-option OPTION]... [--plain-twice]
+#                  [--guarded-option OPTION]... [--plain-twice] [--profile]
 #   ./benchmark.sh guard [--rounds N] [--requests N]
 #   ./benchmark.sh statements [--requests N] [--db h2|postgres] [--guarded-option OPTION]...
 #   ./benchmark.sh agents [-Dnhi.bench.requests=N -Dnhi.bench.accounts=N …]
@@ -17,7 +17,12 @@
 #              --guarded-option (repeatable) adds a Keycloak option to the server with our
 #              providers only, e.g. --guarded-option --spi-events-listener--nhi-audit-chain--excluded-realms=bench
 #              measures it without the audit chain of the bench realm; --plain-twice runs
-#              plain Keycloak against plain Keycloak (A/A): the ratios are the bench's own spread
+#              plain Keycloak against plain Keycloak (A/A): the ratios are the bench's own spread;
+#              --profile starts both servers with a JFR recording and prints their request
+#              threads' stack samples during the measured rounds, per 1000 requests, by part of
+#              the code (ours: admission, audit record, credential-read record, listeners;
+#              Keycloak's handlers): where a difference in CPU is spent (every figure of the run
+#              is then taken with JFR on)
 #   guard      a guarded change (service-account secret regeneration): time of create (202),
 #              approve and apply (p50, p99) against the same direct write on plain Keycloak;
 #              --requests is the number of changes per round (default 50, 3 rounds)
@@ -50,6 +55,13 @@ esac
 # Both servers run as an operator runs Keycloak: the full JIT and Keycloak's own heap sizing
 # (the test harness defaults to C1 only and a small heap, for fast start-up of test servers).
 export JAVA_OPTS_APPEND="${JAVA_OPTS_APPEND:--XX:+TieredCompilation}"
+# --profile: both servers record with JFR from their start (DistributionKeycloak.RECORDING_OPTION); a
+# recording started later, in a warm JVM, makes the JIT recompile in the middle of the rounds.
+for a in "$@"; do
+    if [ "$a" = "--profile" ]; then
+        export JAVA_OPTS_APPEND="$JAVA_OPTS_APPEND -XX:StartFlightRecording=name=nhi-bench,settings=profile,maxage=2h"
+    fi
+done
 export JAVA_OPTS_KC_HEAP="${JAVA_OPTS_KC_HEAP:--XX:MaxRAMPercentage=70 -XX:MinRAMPercentage=70 -XX:InitialRAMPercentage=50}"
 
 # Later arguments win, so the user's --rounds/--requests override the mode's defaults.

@@ -1,5 +1,7 @@
 package dev.nhiguard.bench;
 
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.testing.DatabaseCpu;
 import dev.nhiguard.testing.DistributionKeycloak;
+import dev.nhiguard.testing.FlightRecording;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.SqlStatements;
 
@@ -36,9 +39,10 @@ import dev.nhiguard.testing.SqlStatements;
  * Keycloak in the same run. {@code --plain-twice} makes the second server plain Keycloak too (an
  * A/A run): its ratios show how far this machine's figures move with no difference at all.
  * {@code --only statements} (alone) counts the SQL statements of each kind of request on both
- * servers instead of timing them.
+ * servers instead of timing them. {@code --profile} counts both servers' request threads' stack
+ * samples (JFR, recording from their start) during the measured rounds, by part of the code.
  *
- * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard|statements] [--db h2|postgres] [--guarded-option OPTION]… [--plain-twice]</pre>
+ * <pre>./benchmark.sh [--rounds N] [--requests N] [--concurrency N] [--only admin,tokens,guard|statements] [--db h2|postgres] [--guarded-option OPTION]… [--plain-twice] [--profile]</pre>
  */
 public final class Bench {
 
@@ -67,6 +71,8 @@ public final class Bench {
     private Servers.Database database = Servers.Database.H2;
     /** A/A run: the second server is plain Keycloak too (see {@link Servers#start}). */
     private boolean plainTwice;
+    /** Record both servers with JFR during the measured rounds and count their request threads' samples by part of the code. */
+    private boolean profile;
     /** Keycloak options of the server with our providers, after the security profile. */
     private final List<String> guardedOptions = new ArrayList<>(List.of(SECURITY_PROFILE));
 
@@ -92,6 +98,7 @@ public final class Bench {
                     default -> throw new IllegalArgumentException("--db is h2 or postgres, not " + args[i]);
                 };
                 case "--plain-twice" -> plainTwice = true;
+                case "--profile" -> profile = true;
                 case "--guarded-option" -> {
                     String option = args[++i];
                     if (!option.startsWith("--")) {
@@ -105,6 +112,10 @@ public final class Bench {
     }
 
     private void run() throws Exception {
+        if (profile && !System.getenv().getOrDefault("JAVA_OPTS_APPEND", "").contains(DistributionKeycloak.RECORDING_OPTION)) {
+            throw new IllegalArgumentException("--profile needs both servers started with " + DistributionKeycloak.RECORDING_OPTION
+                    + " in JAVA_OPTS_APPEND; run it through ./benchmark.sh, which adds it");
+        }
         if (plainTwice && only.contains("guard")) {
             throw new IllegalArgumentException("--plain-twice measures admin and tokens; guard needs the server with our providers");
         }
@@ -156,11 +167,12 @@ public final class Bench {
                               Map<String, Double> cpuMillisByThread) {
     }
 
-    private void adminLatency(Servers servers, Report report) {
+    private void adminLatency(Servers servers, Report report) throws Exception {
         warmUp(servers, servers.plain);
         warmUp(servers, servers.guarded);
         List<Sample> plain = new ArrayList<>();
         List<Sample> guarded = new ArrayList<>();
+        Recordings recordings = startRecordings(servers, "admin");
         for (int r = 0; r < rounds; r++) {
             boolean plainFirst = r % 2 == 0;
             if (plainFirst) {
@@ -171,6 +183,7 @@ public final class Bench {
                 plain.add(adminSample(servers.plain));
             }
         }
+        stopRecordings(recordings, "admin requests (reads and writes)", 2 * rounds * requests, report);
         report.add("admin read p50 (GET clients)", plain, guarded, s -> s.read().percentileMillis(50), "ms");
         report.add("admin read p99", plain, guarded, s -> s.read().percentileMillis(99), "ms");
         report.add("unguarded write p50 (PUT user)", plain, guarded, s -> s.write().percentileMillis(50), "ms");
@@ -274,6 +287,7 @@ public final class Bench {
         warmUpTokens(servers, servers.guarded);
         List<Throughput> plain = new ArrayList<>();
         List<Throughput> guarded = new ArrayList<>();
+        Recordings recordings = startRecordings(servers, "tokens");
         for (int r = 0; r < rounds; r++) {
             if (r % 2 == 0) {
                 plain.add(tokensPerSecond(servers.plain));
@@ -283,6 +297,7 @@ public final class Bench {
                 plain.add(tokensPerSecond(servers.plain));
             }
         }
+        stopRecordings(recordings, "tokens", rounds * requests, report);
         report.add("client-credentials tokens/s", plain, guarded, Throughput::tokensPerSecond, "/s");
         report.add("server CPU per token", plain, guarded, Throughput::cpuMillisPerToken, "ms");
         report.addByThread("server CPU per token", plain, guarded, Throughput::cpuMillisByThread);
@@ -339,7 +354,8 @@ public final class Bench {
         Map<String, Map<String, Double>> plain = statementsPerRequest(servers.plain);
         Map<String, Map<String, Double>> guarded = statementsPerRequest(servers.guarded);
         for (String kind : plain.keySet()) {
-            report.addCounts("SQL statements per " + kind, plain.get(kind), guarded.get(kind));
+            report.addCounts("SQL statements per " + kind + " by thread and kind (from Hibernate's statement log):",
+                    "thread and statement", plain.get(kind), guarded.get(kind));
         }
     }
 
@@ -387,6 +403,65 @@ public final class Bench {
 
     /** Time after a pass for the sequencer to move its records into the chain (it gathers for milliseconds). */
     private static final long SEQUENCED_WITHIN_MILLIS = 2000;
+
+    /**
+     * Where the request threads' time goes, by part of the code (first match wins, in this
+     * order): ours first, then Keycloak's handlers of the bench's requests. A sample is 10 ms of a
+     * running Java thread, so two servers that ran the same requests compare by their counts.
+     * Keycloak's client list is written inside our credential-read filter on our server (it
+     * collects the lazy list to see which secrets it shows) and by RESTEasy on plain Keycloak:
+     * both count as "Keycloak: client list". The user-update predicate loads the user's required
+     * actions before Keycloak does, so that load counts as admission on our server and as
+     * Keycloak's user update on plain Keycloak.
+     */
+    static final List<FlightRecording.Part> CODE_PARTS = List.of(
+            new FlightRecording.Part("NHI Guard: admission", "dev.nhiguard.guard.admission.AdmissionFilter"),
+            new FlightRecording.Part("NHI Guard: audit record staged", "dev.nhiguard.audit.listener.PendingAppends",
+                    "dev.nhiguard.audit.store.AuditChainStore"),
+            new FlightRecording.Part("NHI Guard: credential-read record", "dev.nhiguard.guard.reads.CredentialReadRecorder"),
+            new FlightRecording.Part("NHI Guard: event listeners", "dev.nhiguard.audit.listener.AuditEventListenerProvider",
+                    "dev.nhiguard.agent"),
+            new FlightRecording.Part("Keycloak: client list", "ClientsResource", "ModelToRepresentation.toRepresentation"),
+            new FlightRecording.Part("NHI Guard: other", "dev.nhiguard"),
+            new FlightRecording.Part("Keycloak: user update", "org.keycloak.services.resources.admin.UserResource"),
+            new FlightRecording.Part("Keycloak: token endpoint", "org.keycloak.protocol.oidc.endpoints.TokenEndpoint"),
+            new FlightRecording.Part("Keycloak: admin authentication", "org.keycloak.services.resources.admin.AdminRoot"));
+
+    /**
+     * The measured rounds of one phase, whose samples {@code --profile} counts: both servers run
+     * the flight recording {@link DistributionKeycloak#RECORDING_OPTION} from their start
+     * (benchmark.sh adds it), and only the samples between {@code from} and the phase's end are
+     * counted; null without {@code --profile}.
+     */
+    private record Recordings(Servers servers, String phase, Instant from) {
+    }
+
+    private Recordings startRecordings(Servers servers, String phase) {
+        return profile ? new Recordings(servers, phase, Instant.now()) : null;
+    }
+
+    /** Writes both recordings out and reports their request threads' samples per 1000 requests of the rounds, by part. */
+    private static void stopRecordings(Recordings r, String request, int requestsPerServer, Report report) throws java.io.IOException {
+        if (r == null) {
+            return;
+        }
+        Instant to = Instant.now();
+        Path dir = Path.of(System.getProperty("nhi.bench.target", "target")).toAbsolutePath();
+        Path plain = dir.resolve("plain-" + r.phase() + ".jfr");
+        Path guarded = dir.resolve("nhi-guard-" + r.phase() + ".jfr");
+        r.servers().plain.dumpRecording(plain);
+        r.servers().guarded.dumpRecording(guarded);
+        report.addCounts("Request threads' stack samples (JFR, 10 ms each) per 1000 " + request + " of the rounds, by part of "
+                + "the code (" + plain.getFileName() + ", " + guarded.getFileName() + "):", "part of the code",
+                perThousand(plain, requestsPerServer, r.from(), to), perThousand(guarded, requestsPerServer, r.from(), to));
+    }
+
+    private static Map<String, Double> perThousand(Path recording, int requests, Instant from, Instant to) throws java.io.IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        FlightRecording.samplesByPart(recording, "executor-thread", CODE_PARTS, from, to)
+                .forEach((part, n) -> out.put(part, n * 1000.0 / requests));
+        return out;
+    }
 
     /** CPU by thread group between two readings of {@link DistributionKeycloak#cpuSecondsByThread()}, in milliseconds per request. */
     private static Map<String, Double> millisPerRequest(Map<String, Double> before, Map<String, Double> after, int requests) {

@@ -62,17 +62,18 @@ final class Report {
     }
 
     /**
-     * A count per request split by thread group and kind (SQL statements: "executor-thread
-     * insert"), one pass on each server: every group shown, with the sum.
+     * A count per request split into groups (SQL statements by thread and kind, "executor-thread
+     * insert"; stack samples by part of the code), one pass on each server: every group shown,
+     * with the sum, under {@code title}.
      */
-    void addCounts(String figure, Map<String, Double> plain, Map<String, Double> guarded) {
+    void addCounts(String title, String groupHeader, Map<String, Double> plain, Map<String, Double> guarded) {
         TreeSet<String> names = new TreeSet<>(plain.keySet());
         names.addAll(guarded.keySet());
         List<ThreadGroup> groups = new ArrayList<>();
         for (String name : names) {
             groups.add(new ThreadGroup(name, plain.getOrDefault(name, 0.0), guarded.getOrDefault(name, 0.0)));
         }
-        addSplit(figure + " by thread and kind (from Hibernate's statement log):", "thread and statement", groups, false);
+        addSplit(title, groupHeader, groups, false);
     }
 
     /** A table of groups, largest first, and their sum; with {@code foldSmall}, groups below {@link #SHOWN_SHARE} summed as "other threads". */
@@ -98,7 +99,7 @@ final class Report {
         byThread.add(out.append(sum.row()).toString());
     }
 
-    private static final String THREAD_ROW = "  %-28s  %14s  %14s  %10s%n";
+    private static final String THREAD_ROW = "  %-34s  %14s  %14s  %10s%n";
 
     /** One line of a split by thread: a group's CPU per request on each server, in milliseconds. */
     private record ThreadGroup(String name, double plain, double guarded) {

@@ -430,6 +430,45 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
     }
 
     /**
+     * The JVM option that starts the Java Flight Recording {@link #dumpRecording} writes out (JFR's
+     * {@code profile} settings: a stack sample of each running Java thread every 10 ms), for
+     * benchmarks that ask where a difference in CPU is spent. It must be given at start-up
+     * ({@code JAVA_OPTS_APPEND}): a recording started later, in a warm JVM, instruments JDK
+     * classes and makes the JIT recompile what depends on them, in the middle of the measurement.
+     */
+    public static final String RECORDING_OPTION = "-XX:StartFlightRecording=name=nhi-bench,settings=profile,maxage=2h";
+
+    /** Writes what the recording {@link #RECORDING_OPTION} started holds so far to {@code file}, through {@code jcmd}. */
+    public synchronized void dumpRecording(Path file) {
+        jcmd("Dumped recording", "JFR.dump", "name=nhi-bench", "filename=" + file.toAbsolutePath());
+    }
+
+    /** Runs a diagnostic command in the server's JVM; fails unless its answer contains {@code success}. */
+    private void jcmd(String success, String... command) {
+        if (process == null) {
+            throw new IllegalStateException("Keycloak is not running");
+        }
+        long jvm = processes().stream().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no JVM among the server's processes"));
+        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(jvm)));
+        args.addAll(List.of(command));
+        try {
+            Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 || !out.contains(success)) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Kills the server at once (SIGKILL to kc.sh and the JVM), as a crash would: nothing shuts
      * down, open transactions never commit. {@link #start()} starts it again on the same database.
      */
