@@ -18,24 +18,21 @@ class FlightRecordingTest {
 
     private static volatile long sink;
 
-    /** Busy for {@code millis} in a method of its own, so its samples can be told apart. */
+    /** Busy for {@code millis} below a method of its own, so its samples can be told apart by that frame. */
     private static void spinInAlpha(long millis) {
-        long end = System.nanoTime() + millis * 1_000_000;
-        long x = 1;
-        while (System.nanoTime() < end) {
-            for (int i = 0; i < 100_000; i++) {
-                x = x * 6364136223846793005L + Long.numberOfTrailingZeros(x);
-            }
-        }
-        sink = x;
+        spin(millis, Long::numberOfTrailingZeros);
     }
 
     private static void spinInBeta(long millis) {
+        spin(millis, Long::numberOfLeadingZeros);
+    }
+
+    private static void spin(long millis, java.util.function.LongToIntFunction step) {
         long end = System.nanoTime() + millis * 1_000_000;
         long x = 1;
         while (System.nanoTime() < end) {
             for (int i = 0; i < 100_000; i++) {
-                x = x * 6364136223846793005L + Long.numberOfLeadingZeros(x);
+                x = x * 6364136223846793005L + step.applyAsInt(x);
             }
         }
         sink = x;
