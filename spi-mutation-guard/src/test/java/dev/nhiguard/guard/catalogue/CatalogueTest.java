@@ -84,6 +84,8 @@ class CatalogueTest {
         // granting or revoking it, or a group holding it, to or from a privileged user
         assertTrue(ids("DELETE", "/users/adm/role-mappings/realm", "[{\"name\":\"gate\"}]").contains("privileged-user-gate-role"), "privileged-user-gate-role");
         assertTrue(ids("POST", "/users/adm/role-mappings/clients/web", "[{\"name\":\"gate\"}]").contains("privileged-user-gate-role"), "privileged-user-gate-role");
+        assertTrue(ids("DELETE", "/users/own/role-mappings/realm", "[{\"name\":\"gate\"}]").contains("privileged-user-gate-role"),
+                "an owner of a service account");
         assertEquals(List.of(), gateOps("DELETE", "/users/u/role-mappings/realm", "[{\"name\":\"gate\"}]"));
         assertEquals(List.of(), gateOps("DELETE", "/users/adm/role-mappings/realm", "[{\"name\":\"other\"}]"));
         assertTrue(ids("DELETE", "/users/adm/groups/g-gate", null).contains("privileged-user-gate-group"), "privileged-user-gate-group");
