@@ -141,6 +141,12 @@ class AttackGatesIT {
         ((com.fasterxml.jackson.databind.node.ObjectNode) console).withArray("redirectUris").add("https://attacker.example/*");
         HttpAdmin.Response consoleUpdate = r.http.put(dcr + "/security-admin-console", mallory, console.toString());
         HttpAdmin.Response deleted = r.http.delete(dcr + "/plain-app", mallory);
+        // Keycloak turns the service account on for authorization services after the client's last update event.
+        HttpAdmin.Response authz = r.http.post(dcr, mallory, "{\"clientId\":\"mallory-authz\",\"publicClient\":false,"
+                + "\"authorizationServicesEnabled\":true}");
+        // defaultRoles adds the new client's roles to the realm's default role, which every service account holds.
+        HttpAdmin.Response defaults = r.http.post(dcr, mallory, "{\"clientId\":\"mallory-defaults\",\"publicClient\":false,"
+                + "\"defaultRoles\":[\"boost\"]}");
         assertAll(
                 () -> assertEquals(403, bound.status(), "a client bound to the built-in direct grant: " + bound.body()),
                 () -> assertEquals(null, r.clientUuidOrNull("mallory-dcr"), "mallory-dcr was registered"),
@@ -150,7 +156,12 @@ class AttackGatesIT {
                 () -> assertEquals(403, deleted.status(), "deleting plain-app (a flow condition names plain-app.required): "
                         + deleted.body()),
                 () -> assertTrue(r.clientUuidOrNull("plain-app") != null, "plain-app was deleted"),
-                () -> assertNotEquals(200, passwordGrant(r, "ada3"), "ada3 signs in with her password alone"));
+                () -> assertNotEquals(200, passwordGrant(r, "ada3"), "ada3 signs in with her password alone"),
+                () -> assertEquals(403, authz.status(), "a client with authorization services (a service account): " + authz.body()),
+                () -> assertEquals(null, r.clientUuidOrNull("mallory-authz"), "mallory-authz was registered"),
+                () -> assertEquals(403, defaults.status(), "a client whose role joins the default roles: " + defaults.body()),
+                () -> assertFalse(r.read("/roles/default-roles-" + REALM + "/composites").toString().contains("boost"),
+                        "boost joined the default roles"));
     }
 
     @Test

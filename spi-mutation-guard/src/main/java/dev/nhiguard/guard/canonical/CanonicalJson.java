@@ -21,9 +21,18 @@ public final class CanonicalJson {
     private CanonicalJson() {
     }
 
-    /** The RFC 8785 form of a JSON text. */
+    /**
+     * The RFC 8785 form of a JSON text. The library reads only an object or an array at the top;
+     * a scalar (Keycloak takes a bare JSON string as the body of, for example, an organization's
+     * new member) is canonicalized as the one element of an array.
+     */
     public static String canonicalize(String json) {
         try {
+            String t = json.strip();
+            if (!t.startsWith("{") && !t.startsWith("[")) {
+                String wrapped = new JsonCanonicalizer("[" + t + "]").getEncodedString();
+                return wrapped.substring(1, wrapped.length() - 1);
+            }
             return new JsonCanonicalizer(json).getEncodedString();
         } catch (IOException e) {
             throw new IllegalArgumentException("not canonicalizable JSON: " + e.getMessage(), e);

@@ -276,7 +276,7 @@ public final class Catalogue {
                 TargetType.USER, "user", "Grant or revoke, to a privileged user or an owner of a service account, a role a "
                         + "flow condition names (it decides whether the user is asked for a second factor)",
                 (v, b, f) -> f.rolesAreGates(b, v.get("client"))
-                        && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user")))))
+                        && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
                 .alsoAt("DELETE", "/users/{user}/role-mappings/realm")
                 .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}")
                 .alsoAt("DELETE", "/users/{user}/role-mappings/clients/{client}"));
@@ -284,7 +284,7 @@ public final class Catalogue {
                 TargetType.USER, "user", "Add a privileged user or an owner of a service account to, or remove one from, a "
                         + "group holding a role a flow condition names",
                 (v, b, f) -> f.groupHoldsAGate(v.get("group"))
-                        && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user")))))
+                        && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
                 .alsoAt("DELETE", "/users/{user}/groups/{group}"));
         ops.add(op("gate-group-role-revoke", "DELETE", "/groups/{group}/role-mappings/realm", RECOVERY, false,
                 TargetType.DEFINITION, null, "Remove from a group with privileged or service-account members a role a flow "

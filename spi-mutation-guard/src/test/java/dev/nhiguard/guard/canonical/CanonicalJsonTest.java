@@ -18,6 +18,15 @@ class CanonicalJsonTest {
     }
 
     @Test
+    void aScalarBodyIsCanonicalToo() throws Exception {
+        // Keycloak takes a bare JSON string as some bodies (an organization's new member).
+        assertEquals("\"3f2c-user\"", CanonicalJson.canonicalize(" \"3f2c-user\" "));
+        assertEquals("1", CanonicalJson.canonicalize("1.0"));
+        assertEquals("true", CanonicalJson.canonicalize(JSON.readTree("true")));
+        assertEquals(64, CanonicalJson.digest("POST", "/admin/realms/r/organizations/o/members", JSON.readTree("\"u\"")).length());
+    }
+
+    @Test
     void digestIgnoresFormattingButNotContent() throws Exception {
         String a = CanonicalJson.digest("PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"enabled\":false,\"x\":1}"));
         String b = CanonicalJson.digest("PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,  \"enabled\":false}"));

@@ -1,0 +1,112 @@
+package dev.nhiguard.guard.admission;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+
+import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.utils.KeycloakSessionUtil;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.guard.catalogue.Catalogue;
+import dev.nhiguard.guard.changerequest.GuardErrors;
+import dev.nhiguard.guard.changerequest.KeycloakReading;
+import dev.nhiguard.guard.changerequest.Policies;
+import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.policy.PolicyException;
+
+/**
+ * Client registration ({@code POST|PUT /realms/{realm}/clients-registrations/default…}) takes a
+ * client representation whose effects no model event shows the backstop in time: with
+ * {@code authorizationServicesEnabled} Keycloak turns the client's service account on after the
+ * client's last update event, and {@code defaultRoles} adds the client's roles to the realm's
+ * default role, which every user and service account holds. Nothing can be held there (the guard
+ * replays only admin requests), so a registration carrying either is refused when the realm's
+ * policy guards the admin API's equivalent ({@code client-create-service-account},
+ * {@code role-composite-add}); make the change through the admin REST API. The body is read
+ * as Keycloak reads it; what Keycloak cannot read, it refuses itself.
+ */
+@Provider
+public final class ClientRegistrationFilter implements ContainerRequestFilter {
+
+    private static final Logger LOG = Logger.getLogger(ClientRegistrationFilter.class);
+
+    @Override
+    public void filter(ContainerRequestContext ctx) throws IOException {
+        String method = ctx.getMethod();
+        if (!"POST".equalsIgnoreCase(method) && !"PUT".equalsIgnoreCase(method)) {
+            return;
+        }
+        List<String> segments = ctx.getUriInfo().getPathSegments(true).stream().map(s -> s.getPath()).toList();
+        // realms / {realm} / clients-registrations / default [ / {clientId} ]
+        if (segments.size() < 4 || !segments.get(0).equals("realms") || !segments.get(2).equals("clients-registrations")
+                || !segments.get(3).equals("default")) {
+            return;
+        }
+        byte[] bytes = readBody(ctx);
+        String operation = refusedOperation(bytes);
+        if (operation == null) {
+            return;
+        }
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        if (realm == null) {
+            return; // Keycloak answers 404 itself
+        }
+        GuardPolicy policy;
+        try {
+            policy = Policies.of(realm);
+        } catch (PolicyException e) {
+            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
+            return;
+        }
+        if (!policy.guards(Catalogue.get().byId(operation).orElseThrow())) {
+            return;
+        }
+        LOG.warnf("Mutation guard refused a client registration in realm %s: %s", realm.getName(), operation);
+        ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation " + operation
+                + " cannot be made through client registration; make it through the admin REST API, where it is held for approval",
+                Map.of("operation", operation)));
+    }
+
+    /** The guarded operation the registration body would make, or null. */
+    static String refusedOperation(byte[] bytes) {
+        JsonNode rep;
+        try {
+            rep = KeycloakReading.read(KeycloakReading.mapper().readTree(bytes), ClientRepresentation.class);
+        } catch (IOException | KeycloakReading.Unreadable | RuntimeException e) {
+            return null; // Keycloak cannot read it either and refuses it
+        }
+        if (rep == null) {
+            return null;
+        }
+        if (rep.path("authorizationServicesEnabled").asBoolean(false) || rep.path("serviceAccountsEnabled").asBoolean(false)) {
+            return "client-create-service-account";
+        }
+        if (rep.path("defaultRoles").isArray() && !rep.path("defaultRoles").isEmpty()) {
+            return "role-composite-add";
+        }
+        return null;
+    }
+
+    /** The body's bytes, put back for Keycloak. */
+    private static byte[] readBody(ContainerRequestContext ctx) throws IOException {
+        InputStream in = ctx.getEntityStream();
+        if (in == null) {
+            return new byte[0];
+        }
+        byte[] bytes = in.readAllBytes();
+        ctx.setEntityStream(new java.io.ByteArrayInputStream(bytes));
+        return bytes;
+    }
+}
