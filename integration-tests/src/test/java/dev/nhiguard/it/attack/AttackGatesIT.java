@@ -164,6 +164,23 @@ class AttackGatesIT {
                         "boost joined the default roles"));
     }
 
+    /**
+     * Keycloak accepts a link to an identity-provider alias that does not exist yet, and its broker
+     * login then signs in the linked user without asking whether it is a service account: an
+     * interactive session, through any client, as the non-human identity.
+     */
+    @Test
+    void linkingAServiceAccountUserToAnIdentityProviderIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String sa = r.serviceAccountUserId("svc");
+        HttpAdmin.Response link = r.http.post(r.admin + "/users/" + sa + "/federated-identity/corp", r.token("mallory"),
+                "{\"identityProvider\":\"corp\",\"userId\":\"mallory-at-corp\",\"userName\":\"mallory\"}");
+        JsonNode links = r.read("/users/" + sa + "/federated-identity");
+        assertAll(
+                () -> assertHeldAsChangeRequest(link, "linking service-account-svc to identity provider corp"),
+                () -> assertEquals(0, links.size(), "service-account-svc was linked: " + links));
+    }
+
     @Test
     void aMapperOnTheServiceAccountScopeIsHeld(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, REALM);

@@ -93,7 +93,9 @@ public final class ModelBackstop implements ProviderEventListener {
                 String role = policy == null ? GuardPolicy.DEFAULT_APPROVER_ROLE : policy.approverRole();
                 TargetState target = new TargetState(e.getKeycloakSession(), e.getRealm(), role);
                 // The same users as the catalogue's operation: privileged users and owners of service accounts.
-                if (target.isPrivilegedUser(e.getUser().getId()) || target.isAccountOwner(e.getUser().getId())) {
+                // and service-account users: a broker login as one is an interactive session of the non-human identity.
+                if (e.getUser().getServiceAccountClientLink() != null || target.isPrivilegedUser(e.getUser().getId())
+                        || target.isAccountOwner(e.getUser().getId())) {
                     check(e.getKeycloakSession(), e.getRealm(), "privileged-user-idp-link", false);
                 }
             }

@@ -251,7 +251,9 @@ public final class Catalogue {
         ops.add(op("privileged-user-execute-actions-email", "PUT", "/users/{user}/execute-actions-email", RECOVERY,
                 false, TargetType.USER, "user", "Send an execute-actions email to a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-idp-link", "POST", "/users/{user}/federated-identity/{provider}", RECOVERY, false,
-                TargetType.USER, "user", "Link an identity-provider account to a privileged user", recoveryGuarded()));
+                TargetType.USER, "user", "Link an identity-provider account to a privileged user, or to a service-account "
+                        + "user (a broker login as it is an interactive session of the non-human identity)",
+                (v, b, f) -> f.isServiceAccountUser(v.get("user")) || recoveryGuarded().test(v, b, f)));
         ops.add(op("privileged-user-idp-unlink", "DELETE", "/users/{user}/federated-identity/{provider}", RECOVERY, true,
                 TargetType.USER, "user", "Unlink an identity-provider account of a privileged user", privileged()));
 
