@@ -7,6 +7,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -67,6 +68,16 @@ public final class Browser implements AutoCloseable {
         driver.get(url);
     }
 
+    /**
+     * A wait that polls again when the page re-rendered the element it was reading (pages replace
+     * their nodes as data arrives), instead of failing on a stale reference.
+     */
+    public WebDriverWait waiting(Duration timeout) {
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
+    }
+
     /** Waits up to 30 s for an element to be visible. */
     public WebElement await(By by) {
         return await(by, Duration.ofSeconds(30));
@@ -74,17 +85,24 @@ public final class Browser implements AutoCloseable {
 
     /** Waits for an element to be visible. */
     public WebElement await(By by, Duration timeout) {
-        return new WebDriverWait(driver, timeout).until(ExpectedConditions.visibilityOfElementLocated(by));
+        return waiting(timeout).until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
     /** Waits for an element to be clickable, then clicks it. */
     public void click(By by, Duration timeout) {
-        new WebDriverWait(driver, timeout).until(ExpectedConditions.elementToBeClickable(by)).click();
+        waiting(timeout).until(d -> {
+            WebElement element = ExpectedConditions.elementToBeClickable(by).apply(d);
+            if (element == null) {
+                return false;
+            }
+            element.click();
+            return true;
+        });
     }
 
     /** Waits until the page's text contains the given text, and returns the page's text. */
     public String awaitPageText(String text, Duration timeout) {
-        return new WebDriverWait(driver, timeout).until(d -> {
+        return waiting(timeout).until(d -> {
             String body = d.findElement(By.tagName("body")).getText();
             return body.contains(text) ? body : null;
         });
@@ -92,7 +110,7 @@ public final class Browser implements AutoCloseable {
 
     /** Waits up to 30 s until the element's text contains the given text. */
     public void awaitText(By by, String text) {
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
+        waiting(Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
     }
 
     /** Keycloak's login form: username and password, then the OTP page when {@code otp} is not null. */

@@ -72,7 +72,7 @@ class ApprovalsLoopIT {
     }
 
     static WebDriverWait waiting(Browser b, Duration d) {
-        return new WebDriverWait(b.driver(), d);
+        return b.waiting(d);
     }
 
     /** Waits until the element's text contains {@code text}; returns that text. */
