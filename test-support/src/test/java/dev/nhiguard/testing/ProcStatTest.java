@@ -16,8 +16,10 @@ class ProcStatTest {
         CountDownLatch spun = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread busy = new Thread(() -> {
-            long end = System.nanoTime() + 400_000_000L; // 0.4 s of CPU: 40 clock ticks
-            while (System.nanoTime() < end) {
+            // 0.4 s of this thread's own CPU time (40 clock ticks), however busy the machine is.
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long end = threads.getCurrentThreadCpuTime() + 400_000_000L;
+            while (threads.getCurrentThreadCpuTime() < end) {
                 Thread.onSpinWait();
             }
             spun.countDown();
