@@ -344,7 +344,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /** The body's bytes, put back for Keycloak; null when it exceeds the limit. */
-    private static byte[] readBody(ContainerRequestContext ctx) throws IOException {
+    static byte[] readBody(ContainerRequestContext ctx) throws IOException {
         // Not ctx.hasEntity(): it answers false for a body sent without Content-Type, which Keycloak still reads.
         InputStream in = ctx.getEntityStream();
         if (in == null) {

@@ -1,7 +1,6 @@
 package dev.nhiguard.guard.admission;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +21,7 @@ import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.KeycloakReading;
 import dev.nhiguard.guard.changerequest.Policies;
+import dev.nhiguard.guard.changerequest.RequestBody;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 
@@ -53,7 +53,12 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
                 || !segments.get(3).equals("default")) {
             return;
         }
-        byte[] bytes = readBody(ctx);
+        byte[] bytes = AdmissionFilter.readBody(ctx);
+        if (bytes == null) {
+            ctx.abortWith(GuardErrors.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request",
+                    "Request body larger than " + RequestBody.MAX_BYTES + " bytes", null));
+            return;
+        }
         String operation = refusedOperation(bytes);
         if (operation == null) {
             return;
@@ -97,16 +102,5 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
             return "role-composite-add";
         }
         return null;
-    }
-
-    /** The body's bytes, put back for Keycloak. */
-    private static byte[] readBody(ContainerRequestContext ctx) throws IOException {
-        InputStream in = ctx.getEntityStream();
-        if (in == null) {
-            return new byte[0];
-        }
-        byte[] bytes = in.readAllBytes();
-        ctx.setEntityStream(new java.io.ByteArrayInputStream(bytes));
-        return bytes;
     }
 }
