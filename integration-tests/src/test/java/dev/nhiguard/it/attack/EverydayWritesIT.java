@@ -88,6 +88,26 @@ class EverydayWritesIT {
                 r.http.put(r.admin + "/clients/" + target, mallory, AttackRealm.json(sa)),
                 () -> r.read("/clients/" + target).path("description").asText().equals("reads the nightly reports")));
 
+        // The console fetches an identity provider's metadata before it creates one: a read sent as POST, in two media types
+        // (JAX-RS picks the method by Content-Type). It stores nothing; creating the provider is what is held.
+        int providersBefore = r.read("/identity-provider/instances").size();
+        String discovery = keycloak.baseUri() + "/realms/" + REALM + "/.well-known/openid-configuration";
+        writes.add(new Write("fetch an identity provider's metadata (import-config, JSON)", r.http.post(r.admin
+                + "/identity-provider/import-config", mallory, "{\"providerId\":\"oidc\",\"fromUrl\":\"" + discovery + "\"}"),
+                () -> r.read("/identity-provider/instances").size() == providersBefore));
+        assertTrue(writes.get(writes.size() - 1).response().body().contains("/realms/" + REALM + "/protocol/openid-connect/auth"),
+                writes.get(writes.size() - 1).response().body());
+        String boundary = "nhi-everyday-boundary";
+        String metadata = r.http.get(discovery, null).body();
+        String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"providerId\"\r\n\r\noidc\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"metadata.json\"\r\n"
+                + "Content-Type: application/json\r\n\r\n" + metadata + "\r\n--" + boundary + "--\r\n";
+        writes.add(new Write("upload an identity provider's metadata (import-config, multipart)", r.http.send("POST", r.admin
+                + "/identity-provider/import-config", mallory, "multipart/form-data; boundary=" + boundary, multipart),
+                () -> r.read("/identity-provider/instances").size() == providersBefore));
+        assertTrue(writes.get(writes.size() - 1).response().body().contains("/realms/" + REALM + "/protocol/openid-connect/token"),
+                writes.get(writes.size() - 1).response().body());
+
         writes.add(new Write("delete an ordinary user", r.http.delete(r.admin + "/users/" + temp, mallory),
                 () -> r.get("/users/" + temp).status() == 404));
 

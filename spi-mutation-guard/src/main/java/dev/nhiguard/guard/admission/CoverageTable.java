@@ -85,7 +85,9 @@ public final class CoverageTable {
 
         // --- authentication, identity providers, components, user federation, client policies ---
         put(t, KC + "AuthenticationManagementResource#*", guarded("authentication-config", "flows, executions, authenticator configs and required actions decide how every user, privileged ones included, authenticates and recovers"));
-        put(t, KC + "IdentityProvidersResource#*", guarded("identity-provider-config", "identity providers (and fetching their metadata, as the console does before creating one) are a way to log in as a privileged user"));
+        put(t, KC + "IdentityProvidersResource#*", guarded("identity-provider-config", "identity providers are a way to log in as a privileged user"));
+        put(t, KC + "IdentityProvidersResource#importFrom", unguarded("a read sent as POST: parses an identity provider's metadata (uploaded, or fetched from a URL) into a config map and returns it, stores nothing; creating the provider is held"));
+        put(t, KC + "IdentityProvidersResource#uploadCertificate", unguarded("a read sent as POST: parses an uploaded certificate, key or JWKS and returns it, stores nothing"));
         put(t, KC + "IdentityProviderResource#*", guarded("identity-provider-config", "an identity provider and its mappers (hardcoded roles, claim-to-role): login and roles of brokered users"));
         put(t, KC + "IdentityProviderResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may exchange tokens through the identity provider"));
         put(t, KC + "ComponentResource#*", guarded("component-config", "components are realm keys, user storage and LDAP mappers, client-registration policies: keys, federation and registration rules"));

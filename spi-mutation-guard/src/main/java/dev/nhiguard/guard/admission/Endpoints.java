@@ -143,6 +143,17 @@ public final class Endpoints {
      * @param httpMethod upper-case HTTP method
      */
     public static Resolution resolve(Class<?> root, RequestPath path, int from, String httpMethod, LocatorHook hook) {
+        return resolve(root, path, from, httpMethod, hook, m -> true);
+    }
+
+    /**
+     * As {@link #resolve(Class, RequestPath, int, String, LocatorHook)}; where one template has
+     * several methods for the HTTP method (JAX-RS then selects by {@code @Consumes}, as for
+     * {@code import-config}'s JSON and multipart forms), the first that {@code consumes} accepts
+     * is the one resolved, else any of them (Keycloak then answers 415 itself).
+     */
+    public static Resolution resolve(Class<?> root, RequestPath path, int from, String httpMethod, LocatorHook hook,
+            java.util.function.Predicate<Method> consumes) {
         String remaining = path.join(from);
         Class<?> type = root;
         Map<String, String> params = new LinkedHashMap<>();
@@ -163,17 +174,23 @@ public final class Endpoints {
             matches.sort(Comparator.comparing(Match::c, ORDER));
             Match best = matches.get(0);
             if (!best.c.isLocator()) {
-                boolean sameTemplate = false;
+                Match chosen = null;
                 for (Match x : matches) {
-                    if (!x.c.isLocator() && x.c.template.equals(best.c.template)) {
-                        sameTemplate = true;
-                        if (x.c.httpMethod.equalsIgnoreCase(httpMethod)) {
-                            params.putAll(values(x));
-                            return new Resolved(x.c.method, params);
+                    if (!x.c.isLocator() && x.c.template.equals(best.c.template) && x.c.httpMethod.equalsIgnoreCase(httpMethod)) {
+                        if (consumes.test(x.c.method)) {
+                            chosen = x;
+                            break;
+                        }
+                        if (chosen == null) {
+                            chosen = x;
                         }
                     }
                 }
-                if (sameTemplate) {
+                if (chosen != null) {
+                    params.putAll(values(chosen));
+                    return new Resolved(chosen.c.method, params);
+                }
+                if (matches.stream().anyMatch(x -> !x.c.isLocator() && x.c.template.equals(best.c.template))) {
                     return new MethodNotAllowed();
                 }
             }

@@ -192,7 +192,7 @@ public final class Admission {
             return new Pass();
         }
         Endpoints.Resolution resolution = Endpoints.resolve(RealmAdminResource.class, rp, 3, method,
-                new ExtensionLocator(s, realm, auth));
+                new ExtensionLocator(s, realm, auth), m -> unsupportedMediaType(m, body) == null);
         if (policy.guardsNothing() && !(resolution instanceof Endpoints.Resolved)) {
             return new Pass();
         }

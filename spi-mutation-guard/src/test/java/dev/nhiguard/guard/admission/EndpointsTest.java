@@ -38,6 +38,18 @@ class EndpointsTest {
         assertEquals(ClientRepresentation.class, r.entityType());
     }
 
+    /** One template, one HTTP method, two media types: JAX-RS selects by {@code @Consumes}, and so does the guard. */
+    @Test
+    void methodsSharingATemplateAreSelectedByTheMediaTypeTheyConsume() throws Exception {
+        RequestPath path = RequestPath.parse("/admin/realms/r/identity-provider/import-config");
+        for (String type : new String[] {"application/json", "multipart/form-data"}) {
+            Endpoints.Resolved r = assertInstanceOf(Endpoints.Resolved.class, Endpoints.resolve(RealmAdminResource.class, path, 3,
+                    "POST", null, m -> java.util.Arrays.asList(m.getAnnotation(jakarta.ws.rs.Consumes.class).value()).contains(type)));
+            assertEquals("org.keycloak.services.resources.admin.IdentityProvidersResource#importFrom", r.key());
+            assertEquals(java.util.List.of(type), java.util.List.of(r.method().getAnnotation(jakarta.ws.rs.Consumes.class).value()));
+        }
+    }
+
     @Test
     void unknownPathsAndMethodsAreNamedAsKeycloakWouldAnswerThem() throws Exception {
         assertInstanceOf(Endpoints.MethodNotAllowed.class, resolve("PATCH", "/clients/abc"));
