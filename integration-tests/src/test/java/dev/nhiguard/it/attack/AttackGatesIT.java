@@ -26,7 +26,9 @@ import dev.nhiguard.testing.KeycloakTarget;
  * directly), {@code second-factor-group} (held by ada2 through group {@code factor-holders}) and
  * {@code plain-app.required} (a client role, held by ada3). ada1–3 are approvers. Keycloak's
  * {@code conditional-user-role} reads a role the user no longer holds, or a name that no longer
- * resolves, as "condition not met": the approver then signs in with the password alone.
+ * resolves, as "condition not met": the approver then signs in with the password alone. Two more
+ * sub-flows deny on a user attribute ({@code conditional-user-attribute}): ada4 by
+ * {@code second-factor=required}, ada5 by last name {@code Guarded}.
  *
  * <p><b>Client policies (class 4, what a service account's tokens are subject to).</b> Profile
  * {@code block} refuses every request. Policy {@code frozen-clients} applies it to clients with a
@@ -89,6 +91,44 @@ class AttackGatesIT {
                 () -> assertNotEquals(200, passwordGrant(r, "ada3"), "ada3 signs in with her password alone"));
     }
 
+    /**
+     * Keycloak's {@code conditional-user-attribute} reads the user's attributes at login, the last
+     * name among them: sub-flow {@code gate-d} denies users with {@code second-factor=required}
+     * (approver ada4), {@code gate-e} users whose last name is {@code Guarded} (approver ada5).
+     * Attributes and names are otherwise harmless edits of a privileged user; these are not.
+     */
+    @Test
+    void approversSecondFactorStaysWhenAnAttributeAConditionReadsIsChanged(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        for (String ada : new String[] {"ada4", "ada5"}) {
+            assertNotEquals(200, passwordGrant(r, ada), "fixture: the flow stops " + ada);
+        }
+        String mallory = r.token("mallory");
+        String ada4 = r.userId("ada4");
+        String ada5 = r.userId("ada5");
+        // The full GET-then-PUT round trip, as the console makes it, with the condition's attribute left out.
+        com.fasterxml.jackson.databind.node.ObjectNode four = (com.fasterxml.jackson.databind.node.ObjectNode) r.read("/users/" + ada4);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) four.get("attributes")).remove("second-factor");
+        HttpAdmin.Response dropped = r.http.put(r.admin + "/users/" + ada4, mallory, four.toString());
+        com.fasterxml.jackson.databind.node.ObjectNode five = (com.fasterxml.jackson.databind.node.ObjectNode) r.read("/users/" + ada5);
+        five.put("lastName", "Gates");
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/users/" + ada5, mallory, five.toString());
+        // An attribute no condition reads stays an everyday edit of a privileged user.
+        com.fasterxml.jackson.databind.node.ObjectNode team = (com.fasterxml.jackson.databind.node.ObjectNode) r.read("/users/" + ada4);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) team.get("attributes")).putArray("team").add("gates-2");
+        HttpAdmin.Response harmless = r.http.put(r.admin + "/users/" + ada4, mallory, team.toString());
+        assertAll(
+                () -> assertHeldAsChangeRequest(dropped, "removing ada4's second-factor attribute"),
+                () -> assertHeldAsChangeRequest(renamed, "changing ada5's last name (a condition reads it)"),
+                () -> assertEquals(204, harmless.status(), "ada4's team attribute: " + harmless.body()),
+                () -> assertEquals("gates-2", r.read("/users/" + ada4).path("attributes").path("team").path(0).asText(),
+                        "ada4's team attribute was not changed"),
+                () -> assertEquals("required", r.read("/users/" + ada4).path("attributes").path("second-factor").path(0).asText(),
+                        "ada4's second-factor attribute was removed"),
+                () -> assertNotEquals(200, passwordGrant(r, "ada4"), "ada4 signs in with her password alone"),
+                () -> assertNotEquals(200, passwordGrant(r, "ada5"), "ada5 signs in with her password alone"));
+    }
+
     @Test
     void clientPoliciesStayOnWhenTheRolesAndScopesTheyNameChange(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, REALM);
@@ -147,7 +187,12 @@ class AttackGatesIT {
         // defaultRoles adds the new client's roles to the realm's default role, which every service account holds.
         HttpAdmin.Response defaults = r.http.post(dcr, mallory, "{\"clientId\":\"mallory-defaults\",\"publicClient\":false,"
                 + "\"defaultRoles\":[\"boost\"]}");
+        // The registration is read under the same size limit as an admin write: an oversized body is refused unread.
+        HttpAdmin.Response oversized = r.http.post(dcr, mallory, "{\"clientId\":\"mallory-big\",\"description\":\""
+                + "x".repeat(1_100_000) + "\",\"authorizationServicesEnabled\":true}");
         assertAll(
+                () -> assertEquals(413, oversized.status(), "an oversized registration: " + oversized.body()),
+                () -> assertEquals(null, r.clientUuidOrNull("mallory-big"), "mallory-big was registered"),
                 () -> assertEquals(403, bound.status(), "a client bound to the built-in direct grant: " + bound.body()),
                 () -> assertEquals(null, r.clientUuidOrNull("mallory-dcr"), "mallory-dcr was registered"),
                 () -> assertEquals(403, consoleUpdate.status(), "security-admin-console's redirect URIs: " + consoleUpdate.body()),

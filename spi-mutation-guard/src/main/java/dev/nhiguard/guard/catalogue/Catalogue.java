@@ -221,7 +221,10 @@ public final class Catalogue {
                                 Set.of())
                         && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user"))))
                         || (changesOutside(b, f.currentUser(v.get("user")), OWNER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
-                                Set.of()) && f.isAccountOwner(v.get("user")))));
+                                Set.of()) && f.isAccountOwner(v.get("user")))
+                        // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
+                        || (changesGateAttributes(f, v.get("user"), b)
+                                && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))));
         ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",
                 "Change a service-account user's attributes (user-attribute mappers copy them into its tokens)",
                 (v, b, f) -> b != null && b.path("attributes").isObject() && f.isServiceAccountUser(v.get("user"))
@@ -394,7 +397,7 @@ public final class Catalogue {
                 .alsoAt("PUT", "/authentication/config/{config}")
                 .alsoAt("PUT", "/authentication/required-actions/{action}"));
         ops.add(op("identity-provider-config", "POST", "/identity-provider/instances", RECOVERY, false, TargetType.DEFINITION, null,
-                "Any write under /identity-provider: instances, mappers, import-config, management permissions", (v, b, f) -> true)
+                "Any write under /identity-provider: instances, mappers, management permissions (import-config and upload-certificate store nothing and pass)", (v, b, f) -> true)
                 .alsoAt("PUT", "/identity-provider/instances/{alias}")
                 .alsoAt("POST", "/identity-provider/instances/{alias}/mappers")
                 .alsoAt("PUT", "/identity-provider/instances/{alias}/mappers/{mapper}")
@@ -583,22 +586,53 @@ public final class Catalogue {
     }
 
     private static boolean attributesChange(JsonNode proposed, JsonNode now, boolean omittedRemoved, Set<String> harmless) {
+        return attributesChange(proposed, now, omittedRemoved, key -> !harmless.contains(key));
+    }
+
+    /** Whether an attribute whose name {@code counts} changes: set to another value, or (when {@code omittedRemoved}) left out. */
+    private static boolean attributesChange(JsonNode proposed, JsonNode now, boolean omittedRemoved,
+            java.util.function.Predicate<String> counts) {
         for (Iterator<String> it = proposed.fieldNames(); it.hasNext();) {
             String key = it.next();
-            if (!harmless.contains(key) && !equivalent(proposed.get(key), now == null ? null : now.get(key))) {
+            if (!equivalent(proposed.get(key), now == null ? null : now.get(key)) && counts.test(key)) {
                 return true;
             }
         }
         if (omittedRemoved && now != null && now.isObject()) {
             for (Iterator<String> it = now.fieldNames(); it.hasNext();) {
                 String key = it.next();
-                if (!harmless.contains(key) && !proposed.has(key) && !isEmpty(now.get(key))) {
+                if (!proposed.has(key) && !isEmpty(now.get(key)) && counts.test(key)) {
                     return true;
                 }
             }
         }
         return false;
     }
+
+    /**
+     * Whether a user update changes an attribute a flow condition names (Keycloak's
+     * {@code conditional-user-attribute} reads the user's attributes at login, the first and last
+     * name among them). A user update with an {@code attributes} map replaces the user's
+     * attributes: one it leaves out is removed.
+     */
+    static boolean changesGateAttributes(Facts facts, String userId, JsonNode body) {
+        if (userId == null || body == null || !body.isObject()) {
+            return false;
+        }
+        for (String field : USER_ROOT_ATTRIBUTE_FIELDS) {
+            if (body.has(field) && facts.attributeIsAGate(field)) {
+                JsonNode current = facts.currentUser(userId);
+                if (!equivalent(body.get(field), current == null ? null : current.get(field))) {
+                    return true;
+                }
+            }
+        }
+        return body.path("attributes").isObject()
+                && attributesChange(body.get("attributes"), facts.userAttributes(userId), true, facts::attributeIsAGate);
+    }
+
+    /** Fields of a user that are harmless by themselves and that Keycloak also shows a flow condition as attributes. */
+    private static final List<String> USER_ROOT_ATTRIBUTE_FIELDS = List.of("firstName", "lastName");
 
     /**
      * Whether two values are the same for Keycloak: empty and absent alike, scalars by their text,

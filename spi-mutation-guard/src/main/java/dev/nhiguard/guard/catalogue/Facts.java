@@ -163,6 +163,15 @@ public interface Facts {
         return true;
     }
 
+    /**
+     * Whether a flow condition names a user attribute of this name (Keycloak's user-attribute
+     * condition reads it at login): changing it on a privileged user decides whether the user is
+     * asked for a second factor.
+     */
+    default boolean attributeIsAGate(String attributeName) {
+        return true;
+    }
+
     /** Whether a flow condition names a role of a client by this clientId ({@code clientId.role}): renaming a client to it resolves the name. */
     default boolean clientIdIsAGate(String clientId) {
         return true;

@@ -10,7 +10,6 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Names Keycloak resolves only when someone logs in or a client asks for a token, so that
@@ -57,7 +56,7 @@ final class GateNames {
         }
         JsonNode policies;
         try {
-            policies = new ObjectMapper().readTree(json).path("policies");
+            policies = KeycloakReading.mapper().readTree(json).path("policies");
         } catch (java.io.IOException e) {
             return null;
         }
@@ -124,6 +123,11 @@ final class GateNames {
     boolean namesAClientRoleCalled(String roleName) {
         String suffix = "." + roleName;
         return policyNames(roleName) || authenticatorValues.stream().anyMatch(v -> v.endsWith(suffix));
+    }
+
+    /** Whether an authenticator config holds this value (a user-attribute condition names its attribute so). */
+    boolean namesValue(String value) {
+        return authenticatorValues.contains(value.trim());
     }
 
     /** Whether a client policy names the client scope. */

@@ -246,6 +246,11 @@ public final class TargetState implements Facts {
         return clientId != null && gateNames().namesRolesOfClient(clientId);
     }
 
+    @Override
+    public boolean attributeIsAGate(String attributeName) {
+        return attributeName != null && gateNames().namesValue(attributeName);
+    }
+
     /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
     static final int INSPECTION_LIMIT = 2000;
 

@@ -61,6 +61,7 @@ class CatalogueTest {
         @Override public boolean groupHoldsAGate(String id) { return "g-gate".equals(id); }
         @Override public boolean scopeIsAGate(String id) { return "strict".equals(id); }
         @Override public boolean clientIdIsAGate(String clientId) { return "gated-app".equals(clientId); }
+        @Override public boolean attributeIsAGate(String name) { return "otp-exempt".equals(name) || "lastName".equals(name); }
     }
 
     /** Every operation the write matches, reducing ones included. */
@@ -106,6 +107,19 @@ class CatalogueTest {
         assertEquals(List.of(), gateOps("PUT", "/clients/web", "{\"clientId\":\"web-2\"}"));
         // renaming a role to a name a gate names
         assertTrue(ids("PUT", "/roles/ordinary", "{\"name\":\"gate\"}").contains("role-update"), "role-update");
+        // a user attribute a flow condition reads, changed on a privileged user or an owner (attributes are otherwise harmless)
+        assertTrue(ids("PUT", "/users/adm", "{\"attributes\":{\"tenant\":[\"a\"],\"otp-exempt\":[\"true\"]}}")
+                .contains("privileged-user-update"), "a gate attribute set on an admin");
+        assertTrue(ids("PUT", "/users/own", "{\"attributes\":{\"tenant\":[\"a\"],\"otp-exempt\":[\"true\"]}}")
+                .contains("privileged-user-update"), "a gate attribute set on an owner");
+        assertFalse(ids("PUT", "/users/adm", "{\"attributes\":{\"tenant\":[\"b\"]}}").contains("privileged-user-update"),
+                "an attribute no condition reads");
+        assertFalse(ids("PUT", "/users/u", "{\"attributes\":{\"otp-exempt\":[\"true\"]}}").contains("privileged-user-update"),
+                "an ordinary user");
+        assertFalse(ids("PUT", "/users/adm", "{\"firstName\":\"B\"}").contains("privileged-user-update"),
+                "no attributes map: Keycloak keeps the attributes");
+        assertTrue(ids("PUT", "/users/adm", "{\"lastName\":\"Exempt\"}").contains("privileged-user-update"),
+                "a root field a condition reads as an attribute");
     }
 
     static JsonNode json(String s) {
