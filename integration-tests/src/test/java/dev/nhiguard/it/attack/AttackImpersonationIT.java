@@ -236,6 +236,49 @@ class AttackImpersonationIT {
         }
     }
 
+    /**
+     * A client of mallory's own is everyday work (not held), and Keycloak's admin API accepts a token
+     * of any client of the realm. With such a client's redirect URI an approver's live browser
+     * session hands mallory an authorization code for the approver (an authorization request with
+     * {@code prompt=none}); here the same kind of token, issued to mallory's client for ann, is had
+     * by ann's password. Judged by effect: it decides nothing, the request stays pending, while the
+     * same approver's token through admin-cli approves. The names of the clients decisions come
+     * through are not mallory's to take: creating {@code nhi-approvals} (absent in this realm) or
+     * renaming a client to it is held.
+     */
+    @Test
+    void aTokenOfAClientTheRequesterMadeDecidesNothing(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        HttpAdmin.Response created = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"mallory-portal\","
+                + "\"publicClient\":false,\"secret\":\"mallory-portal-secret\",\"standardFlowEnabled\":true,"
+                + "\"directAccessGrantsEnabled\":true,\"redirectUris\":[\"https://mallory.example/*\"]}");
+        assertEquals(201, created.status(), "an ordinary client is everyday work: " + created.body());
+        JsonNode request = r.heldSecretRegeneration(mallory);
+        String id = request.path("id").asText();
+        String digest = request.path("digest").asText();
+        String annThroughMallorysClient = r.passwordGrant("mallory-portal", "mallory-portal-secret", "ann", "ann-pass").json()
+                .path("access_token").asText();
+        HttpAdmin.Response throughMallory = r.approve(id, digest, annThroughMallorysClient);
+        String stateAfter = r.http.get(r.guard + "/change-requests/" + id, r.master()).json().path("state").asText();
+
+        HttpAdmin.Response approvals = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"nhi-approvals\","
+                + "\"publicClient\":true,\"redirectUris\":[\"https://mallory.example/*\"]}");
+        JsonNode portal = r.read("/clients/" + r.clientUuid("mallory-portal"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) portal).put("clientId", "nhi-approvals");
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/clients/" + r.clientUuid("mallory-portal"), mallory, portal.toString());
+
+        HttpAdmin.Response throughAdminCli = r.approve(id, digest, r.token("ann"));
+        assertAll(
+                () -> assertEquals(403, throughMallory.status(), "ann's token issued to mallory-portal: " + throughMallory.body()),
+                () -> assertTrue(throughMallory.body().contains("mallory-portal"), throughMallory.body()),
+                () -> assertEquals("PENDING", stateAfter, "the request after the approval through mallory-portal"),
+                () -> assertHeldOrRefused(approvals, "creating nhi-approvals"),
+                () -> assertEquals(null, r.clientUuidOrNull("nhi-approvals"), "nhi-approvals was created"),
+                () -> assertHeldOrRefused(renamed, "renaming mallory-portal to nhi-approvals"),
+                () -> assertEquals(200, throughAdminCli.status(), "ann's own admin-cli token approves: " + throughAdminCli.body()));
+    }
+
     private static List<String> componentNames(AttackRealm r) {
         List<String> names = new ArrayList<>();
         r.read("/components").forEach(c -> names.add(c.path("providerType").asText() + "/" + c.path("name").asText()));

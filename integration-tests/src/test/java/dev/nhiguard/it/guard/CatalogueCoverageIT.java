@@ -307,6 +307,13 @@ class CatalogueCoverageIT {
                             + "/scope-mappings/realm", x.realm().token("cara"), x.role("reporting"));
                     assertEquals(204, added.status(), added.body());
                 }, "application/json"));
+        // --- the approvals page's client, absent in this realm: whoever creates it chooses where approvers' codes go ---
+        c.add(new Case("admin-client-create", "POST", x -> A + "/clients",
+                x -> "{\"clientId\":\"nhi-approvals\",\"publicClient\":true,\"standardFlowEnabled\":true,"
+                        + "\"directAccessGrantsEnabled\":false,\"redirectUris\":[\"https://approvals.guard-cover.test/*\"]}",
+                x -> A + "/clients?clientId=nhi-approvals", Expect.HELD_THEN_APPLIED,
+                (x, s) -> assertEquals("[\"https://approvals.guard-cover.test/*\"]", s.path(0).path("redirectUris").toString(),
+                        s.toString())));
         // --- names a flow condition or a client policy resolves at login or token time: the disabled client
         // policy cover-gates names cover-gates-app's roles cover-gate-* and the scope offline_access; gina is a
         // realm admin holding them directly, through groups cover-gates-1..3 and through composite cover-bundle ---

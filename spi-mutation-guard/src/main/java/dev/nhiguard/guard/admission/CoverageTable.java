@@ -99,7 +99,7 @@ public final class CoverageTable {
         put(t, KC + "ClientInitialAccessResource#delete", reducing("revokes an initial access token"));
 
         // --- clients ---
-        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or a built-in admin client decide", "client-create-service-account", "client-flow-override"));
+        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or the clientId of an administration client decide", "client-create-service-account", "client-flow-override", "admin-client-create"));
         put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override"));
         put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses or a flow condition", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));

@@ -155,11 +155,17 @@ public final class Catalogue {
                         + "decides how users, approvers among them, log in through it",
                 (v, b, f) -> changesFlowOverrides(b, v.containsKey("client") ? f.currentClient(v.get("client")) : null))
                 .alsoAt("PUT", "/clients/{client}"));
+        ops.add(op("admin-client-create", "POST", "/clients", RECOVERY, false, TargetType.CLIENTS, null,
+                "Create a client under the clientId of an administration client or of a client approvers decide "
+                        + "through (nhi-approvals): its redirect URIs would receive approvers' authorization codes",
+                (v, b, f) -> adminClientCreateIsGuarded(f, b)));
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Change a service-account or administration client beyond its name and description, turn a service "
-                        + "account on, or change the clientId of a client whose roles a flow condition names",
+                        + "account on, rename a client to an administration client's clientId, or change the clientId "
+                        + "of a client whose roles a flow condition names",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))
-                        || clientIdChangeMovesAGate(f, v.get("client"), b)));
+                        || clientIdChangeMovesAGate(f, v.get("client"), b)
+                        || b != null && b.hasNonNull("clientId") && f.isAdminClientName(b.get("clientId").asText())));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Delete a service-account or administration client, or a client whose roles gate a client scope a "
                         + "service account uses (without its gate the scope applies to everyone)",
@@ -530,6 +536,34 @@ public final class Catalogue {
             return false;
         }
         return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed);
+    }
+
+    /**
+     * Whether creating this client is held: its clientId is an administration client's or one
+     * approvers decide through. One exception, so that an operator can create the approvals page's
+     * client as documented: {@code nhi-approvals} whose redirect URIs all lie below Keycloak's own
+     * {@code /resources/} (relative, with root URL {@code ${authBaseUrl}}), where an authorization
+     * code can only reach Keycloak's static theme files. A wider one ({@code /*}) would reach pages
+     * that redirect on, and a fragment carries the code along.
+     */
+    static boolean adminClientCreateIsGuarded(Facts facts, JsonNode body) {
+        if (body == null || !body.hasNonNull("clientId") || !facts.isAdminClientName(body.get("clientId").asText())) {
+            return false;
+        }
+        if (!body.get("clientId").asText().equals("nhi-approvals") || !"${authBaseUrl}".equals(body.path("rootUrl").asText(null))) {
+            return true;
+        }
+        JsonNode uris = body.path("redirectUris");
+        if (!uris.isArray() || uris.isEmpty()) {
+            return true;
+        }
+        for (JsonNode uri : uris) {
+            if (!uri.isTextual() || !uri.asText().startsWith("/resources/") || uri.asText().contains("..")
+                    || uri.asText().contains("\\")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the body changes the client's authentication-flow binding overrides (any client). */

@@ -46,10 +46,20 @@ public interface Facts {
     /**
      * Whether the client is one Keycloak's administration depends on (the admin console, admin-cli,
      * realm-management, broker, account clients, the fine-grained admin-permissions client, and in
-     * the master realm the {@code <realm>-realm} clients): changing it changes how admins log in or
-     * what they may do. Conservatively true in the default implementation.
+     * the master realm the {@code <realm>-realm} clients) or one approvers decide through (the
+     * approvals page's {@code nhi-approvals}): changing it changes how admins and approvers log in
+     * or what they may do. Conservatively true in the default implementation.
      */
     default boolean isAdminClient(String clientId) {
+        return true;
+    }
+
+    /**
+     * Whether a client by this clientId would be such a client (the names of
+     * {@link #isAdminClient(String)}, and the clients approvers decide through, e.g.
+     * {@code nhi-approvals}): creating a client under the name, or renaming one to it, makes it one.
+     */
+    default boolean isAdminClientName(String clientId) {
         return true;
     }
 

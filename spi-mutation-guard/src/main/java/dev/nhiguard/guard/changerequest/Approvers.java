@@ -56,6 +56,27 @@ public final class Approvers {
                 .count();
     }
 
+    /**
+     * The clients an approver decides through: the approvals page's {@code nhi-approvals}, the
+     * admin console and {@code admin-cli} (kcadm.sh). They are administration clients: creating one
+     * under these names, renaming a client to one, and changing or deleting one are held, so
+     * their redirect URIs and flows stay as approved. A token Keycloak issued to any other
+     * client of the approver realm (one a requester may create, with a redirect URI of their own,
+     * to collect an authorization code from an approver's browser session) decides nothing.
+     */
+    public static final java.util.Set<String> DECISION_CLIENTS = java.util.Set.of("nhi-approvals",
+            org.keycloak.models.Constants.ADMIN_CONSOLE_CLIENT_ID, org.keycloak.models.Constants.ADMIN_CLI_CLIENT_ID);
+
+    /** Why the token's client may not carry a decision, or null when it may. */
+    public static String decisionClientProblem(AdminAuth auth) {
+        String clientId = auth.getClient() == null ? null : auth.getClient().getClientId();
+        if (clientId != null && DECISION_CLIENTS.contains(clientId)) {
+            return null;
+        }
+        return "Decisions are taken with a token of the approvals page (nhi-approvals), the admin console or admin-cli; "
+                + "this token was issued to " + (clientId == null ? "an unknown client" : "client " + clientId);
+    }
+
     /** The requirement in words, for refusals. */
     public static String requirement(RealmModel guarded, GuardPolicy policy) {
         String realm = policy.approverRealm() == null ? guarded.getName() : policy.approverRealm();

@@ -136,6 +136,10 @@ public final class Containment {
         if (!Approvers.isApprover(auth, realm, policy)) {
             throw GuardErrors.forbidden("Reviewing a containment needs: " + Approvers.requirement(realm, policy));
         }
+        String wrongClient = Approvers.decisionClientProblem(auth);
+        if (wrongClient != null) {
+            throw GuardErrors.forbidden(wrongClient);
+        }
         AuthState as = AuthState.of(s, auth);
         String problem = as.stepUpProblem(policy);
         if (problem != null) {

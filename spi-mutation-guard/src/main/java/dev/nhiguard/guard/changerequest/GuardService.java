@@ -203,6 +203,10 @@ public final class GuardService {
         if (!Approvers.isApprover(auth, realm, policy)) {
             throw GuardErrors.forbidden(Approvers.requirement(realm, policy));
         }
+        String wrongClient = Approvers.decisionClientProblem(auth);
+        if (wrongClient != null) {
+            throw GuardErrors.forbidden(wrongClient);
+        }
         List<ApprovalEntity> approvals = store.approvals(cr.getId());
         if (approvals.stream().anyMatch(a -> a.getApproverUserId().equals(approver.getId()))) {
             throw GuardErrors.conflict("You have already approved this change request", cr.getState());
@@ -321,6 +325,10 @@ public final class GuardService {
         }
         if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(auth, realm, policy)) {
             throw GuardErrors.forbidden("Rejecting needs: " + Approvers.requirement(realm, policy));
+        }
+        String wrongClient = Approvers.decisionClientProblem(auth);
+        if (wrongClient != null) {
+            throw GuardErrors.forbidden(wrongClient);
         }
         cr.setDecisionReason(reasonNode.asText());
         store.transition(cr, State.REJECTED, auth.getUser().getId(), "REJECTED", reasonNode.asText());

@@ -254,10 +254,15 @@ public final class TargetState implements Facts {
     /** How many users or groups the guard inspects before it assumes a guarded subject is among them. */
     static final int INSPECTION_LIMIT = 2000;
 
-    /** Clients Keycloak's administration depends on; their change changes how admins log in or what they may do. */
-    private static final java.util.Set<String> ADMIN_CLIENTS = java.util.Set.of(Constants.ADMIN_CONSOLE_CLIENT_ID,
-            Constants.ADMIN_CLI_CLIENT_ID, Constants.REALM_MANAGEMENT_CLIENT_ID, Constants.BROKER_SERVICE_CLIENT_ID,
-            Constants.ACCOUNT_MANAGEMENT_CLIENT_ID, Constants.ACCOUNT_CONSOLE_CLIENT_ID, "admin-permissions");
+    /**
+     * Clients Keycloak's administration depends on, and the clients approvers decide through
+     * ({@link Approvers#DECISION_CLIENTS}); their change changes how admins and approvers log in or
+     * what they may do.
+     */
+    private static final java.util.Set<String> ADMIN_CLIENTS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
+            Constants.ADMIN_CONSOLE_CLIENT_ID, Constants.ADMIN_CLI_CLIENT_ID, Constants.REALM_MANAGEMENT_CLIENT_ID,
+            Constants.BROKER_SERVICE_CLIENT_ID, Constants.ACCOUNT_MANAGEMENT_CLIENT_ID, Constants.ACCOUNT_CONSOLE_CLIENT_ID,
+            "admin-permissions"), Approvers.DECISION_CLIENTS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     @Override
     public boolean isAdminClient(String clientId) {
@@ -265,10 +270,13 @@ public final class TargetState implements Facts {
         if (c == null) {
             return false;
         }
-        if (ADMIN_CLIENTS.contains(c.getClientId())) {
-            return true;
-        }
-        return Config.getAdminRealm().equals(realm.getName()) && c.getClientId().endsWith("-realm");
+        return isAdminClientName(c.getClientId());
+    }
+
+    @Override
+    public boolean isAdminClientName(String clientId) {
+        return clientId != null && (ADMIN_CLIENTS.contains(clientId)
+                || Config.getAdminRealm().equals(realm.getName()) && clientId.endsWith("-realm"));
     }
 
     @Override

@@ -39,6 +39,9 @@ class CatalogueTest {
         }
         @Override public String approverRole() { return "nhi-approver"; }
         @Override public boolean isAdminClient(String id) { return "console".equals(id); }
+        @Override public boolean isAdminClientName(String clientId) {
+            return Set.of("security-admin-console", "admin-cli", "nhi-approvals").contains(clientId);
+        }
         @Override public boolean rolesArePrivileged(JsonNode roles, String clientId) {
             return roles.toString().contains("realm-admin");
         }
@@ -191,6 +194,29 @@ class CatalogueTest {
         assertEquals("realm-security-settings", id("PUT", "", "{\"eventsListeners\":[\"jboss-logging\"]}"));
         assertEquals(null, id("PUT", "", "{\"eventsListeners\":[\"x\",\"jboss-logging\"],\"displayName\":\"Other\"}"));
         assertEquals("realm-guard-policy-attribute", id("PUT", "", "{\"attributes\":{\"nhi.guard.policy\":\"{}\"}}"));
+    }
+
+    /** A client approvers decide through (nhi-approvals) or an administration client, made under its name. */
+    @Test
+    void aClientUnderAnAdministrationClientsNameIsHeld() {
+        assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"redirectUris\":[\"https://evil/*\"]}")
+                .contains("admin-client-create"), "creating nhi-approvals");
+        assertFalse(ids("POST", "/clients", "{\"clientId\":\"reports-portal\"}").contains("admin-client-create"), "an ordinary client");
+        // the operator's documented creation: codes reach only Keycloak's theme files
+        assertFalse(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"${authBaseUrl}\","
+                + "\"redirectUris\":[\"/resources/*\"]}").contains("admin-client-create"), "nhi-approvals as the README creates it");
+        for (String uris : new String[] {"[\"/*\"]", "[\"/resources/*\",\"/realms/*\"]", "[\"//evil/*\"]", "[]",
+                "[\"/resources/../realms/*\"]"}) {
+            assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"${authBaseUrl}\","
+                    + "\"redirectUris\":" + uris + "}").contains("admin-client-create"), "nhi-approvals with redirect URIs " + uris);
+        }
+        assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"https://evil\","
+                + "\"redirectUris\":[\"/resources/*\"]}").contains("admin-client-create"), "nhi-approvals under another root");
+        assertTrue(ids("POST", "/clients", "{\"clientId\":\"admin-cli\"}").contains("admin-client-create"), "admin-cli");
+        assertTrue(ids("PUT", "/clients/web", "{\"clientId\":\"nhi-approvals\"}").contains("client-update"),
+                "renaming an ordinary client to nhi-approvals");
+        assertEquals(List.of(), ids("PUT", "/clients/web", "{\"clientId\":\"web\",\"redirectUris\":[\"https://evil/*\"]}"),
+                "an ordinary client's redirect URIs");
     }
 
     @Test
