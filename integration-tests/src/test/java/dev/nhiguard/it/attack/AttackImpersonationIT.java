@@ -279,6 +279,48 @@ class AttackImpersonationIT {
                 () -> assertEquals(200, throughAdminCli.status(), "ann's own admin-cli token approves: " + throughAdminCli.body()));
     }
 
+    /**
+     * The approvals page and the approval mails take their wording from the realm's message bundle,
+     * where realm localization texts override the theme: mallory relabelled Approve as Reject (and
+     * the confirmation and the result with it), in English and in a locale of his own sent by link,
+     * and ann approved while meaning to reject. Judged by effect: no override of a guard key is
+     * stored, and the bundle the page reads still says Approve; Keycloak's own texts stay everyday
+     * work.
+     */
+    @Test
+    void theApprovalsPageCannotBeRelabelled(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        HttpAdmin.Response one = r.http.send("PUT", r.admin + "/localization/en/nhiapApprove", mallory, "text/plain", "Reject");
+        HttpAdmin.Response subject = r.http.send("PUT", r.admin + "/localization/en/nhiGuardApprovalNeededSubject", mallory,
+                "text/plain", "Routine: {0} on {1} (safe to approve)");
+        HttpAdmin.Response map = r.http.post(r.admin + "/localization/zz", mallory,
+                "{\"nhiapApprove\":\"Reject\",\"nhiapReject\":\"Approve\"}");
+        String boundary = "nhi-texts";
+        HttpAdmin.Response file = r.http.send("POST", r.admin + "/localization/zz", mallory, "multipart/form-data; boundary=" + boundary,
+                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"zz.json\"\r\n"
+                        + "Content-Type: application/json\r\n\r\n{\"nhiapApprove\":\"Reject\"}\r\n--" + boundary + "--\r\n");
+        HttpAdmin.Response everyday = r.http.send("PUT", r.admin + "/localization/en/loginTitle", mallory, "text/plain",
+                "Sign in to the imp realm");
+        JsonNode bundle = r.http.get("/resources/" + REALM + "/common/en?theme=nhi-guard", null).json();
+        String approve = null;
+        for (JsonNode e : bundle) {
+            if (e.path("key").asText().equals("nhiapApprove")) {
+                approve = e.path("value").asText();
+            }
+        }
+        String shown = approve;
+        assertAll(
+                () -> assertEquals(403, one.status(), "nhiapApprove: " + one.body()),
+                () -> assertEquals(403, subject.status(), "the approval mail's subject: " + subject.body()),
+                () -> assertEquals(403, map.status(), "a map in locale zz: " + map.body()),
+                () -> assertEquals(403, file.status(), "a file upload: " + file.body()),
+                () -> assertEquals(404, r.get("/localization/en/nhiapApprove").status(), "an override of nhiapApprove is stored"),
+                () -> assertFalse(r.read("/localization/zz").has("nhiapApprove"), "an override in zz is stored"),
+                () -> assertEquals("Approve", shown, "the page's bundle says"),
+                () -> assertEquals(204, everyday.status(), "Keycloak's own login title: " + everyday.body()));
+    }
+
     private static List<String> componentNames(AttackRealm r) {
         List<String> names = new ArrayList<>();
         r.read("/components").forEach(c -> names.add(c.path("providerType").asText() + "/" + c.path("name").asText()));

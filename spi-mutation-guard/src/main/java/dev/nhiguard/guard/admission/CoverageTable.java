@@ -78,7 +78,7 @@ public final class CoverageTable {
         put(t, KC + "RealmAdminResource#logoutAll", reducing("sets the realm's not-before and ends every session; pushes logout to clients' admin URLs"));
         put(t, KC + "RealmAdminResource#pushRevocation", unguarded("pushes the existing not-before to clients' admin URLs (outbound HTTP); stores nothing"));
         put(t, KC + "RealmAdminResource#deleteSession", reducing("ends one user session"));
-        put(t, KC + "RealmLocalizationResource#*", unguarded("realm localization texts: wording of pages and mails, no identity, role, flow or setting"));
+        put(t, KC + "RealmLocalizationResource#*", unguarded("realm localization texts: wording of pages and mails, no identity, role, flow or setting; overrides of NHI Guard's own texts (nhi…) and file uploads are refused before this (Admission.guardTextsOverridden)"));
         put(t, KC + "AttackDetectionResource#clearBruteForceForUser", catalogue("unlocking a privileged user lets password guessing resume against it", "brute-force-clear"));
         put(t, KC + "AttackDetectionResource#clearAllBruteForce", catalogue("unlocking every user includes privileged ones", "brute-force-clear-all"));
         put(t, KC + "UserProfileResource#update", guarded("user-profile-config", "the user profile decides which attributes (email, username …) users and admins may set, and their validation"));

@@ -231,6 +231,10 @@ public final class Admission {
             if (sinksWrite != null) {
                 return refused(400, "invalid_request", sinksWrite);
             }
+            String texts = guardTextsOverridden(resolved.method(), resolved.pathParams(), normalized);
+            if (texts != null) {
+                return refused(403, "change_refused", texts);
+            }
             if (policy.guardsNothing()) {
                 return new Pass();
             }
@@ -286,6 +290,49 @@ public final class Admission {
                     + "the realm's sinks through PUT /admin/realms/" + realm.getName() + "/audit-chain/realm-sinks";
         }
         return null;
+    }
+
+    /** The prefix of every message key of NHI Guard's pages and mails (the themes' bundles). */
+    static final String GUARD_TEXT_PREFIX = "nhi";
+
+    /**
+     * Why a realm localization write must not pass, or null. The approvals page takes its buttons,
+     * dialogs and state names, and the approval mails their subjects, from the realm's message
+     * bundle, where realm overrides win over the theme: an override relabels Approve as Reject.
+     * So no override of a key of NHI Guard's ({@value #GUARD_TEXT_PREFIX}…) is written, in any
+     * locale, whoever asks; their wording is the {@code nhi-guard} theme's (deploy a theme to
+     * change it). A file upload the guard cannot read is refused too (send the texts as JSON).
+     * Deleting an override passes: the theme's text comes back.
+     */
+    static String guardTextsOverridden(java.lang.reflect.Method method, Map<String, String> pathParams, JsonNode body) {
+        if (!method.getDeclaringClass().getName().equals("org.keycloak.services.resources.admin.RealmLocalizationResource")) {
+            return null;
+        }
+        String refusal = "The texts of NHI Guard's pages and mails (keys " + GUARD_TEXT_PREFIX + "…) cannot be overridden in a "
+                + "realm's localization: they tell approvers what they decide. Change them in the nhi-guard theme";
+        switch (method.getName()) {
+            case "saveRealmLocalizationText":
+                String key = pathParams.get("key");
+                return key == null || key.startsWith(GUARD_TEXT_PREFIX) ? refusal : null;
+            case "createOrUpdateRealmLocalizationTexts":
+                if (body == null) {
+                    return null;
+                }
+                if (!body.isObject()) {
+                    return refusal;
+                }
+                for (var it = body.fieldNames(); it.hasNext(); ) {
+                    if (it.next().startsWith(GUARD_TEXT_PREFIX)) {
+                        return refusal;
+                    }
+                }
+                return null;
+            case "createOrUpdateRealmLocalizationTextsFromFile":
+                return "A realm's texts are uploaded as JSON (POST with Content-Type application/json), which the guard "
+                        + "reads to keep the texts of NHI Guard's pages and mails (keys " + GUARD_TEXT_PREFIX + "…) as the theme has them";
+            default:
+                return null;
+        }
     }
 
     private static boolean carriesClearSecret(JsonNode node) {

@@ -9,9 +9,10 @@
 // signs in again with the challenge's max_age / acr_values and repeats the same action.
 //
 // Texts: Keycloak's theme message bundles of the nhi-guard common theme
-// (theme/nhi-guard/common/messages/messages_<locale>.properties, realm localization texts on top),
-// read from GET /resources/{realm}/common/{locale}?theme=nhi-guard. Locale: #lang=, ?kc_locale=,
-// else the browser's language.
+// (theme/nhi-guard/common/messages/messages_<locale>.properties), read from
+// GET /resources/{realm}/common/{locale}?theme=nhi-guard&source=true. Realm localization texts are
+// left out: they would let a realm admin relabel Approve as Reject (the guard also refuses such
+// overrides). Locale: #lang=, ?kc_locale=, else the browser's language.
 
 const CLIENT_ID = 'nhi-approvals';
 const STATES = ['PENDING', 'APPROVED', 'COOLING_DOWN', 'APPLIED', 'FAILED', 'REJECTED', 'CANCELLED', 'EXPIRED',
@@ -39,10 +40,11 @@ function t(key, ...args) {
 
 async function bundle(forRealm, locale) {
   try {
-    const r = await fetch(`${base}/resources/${encodeURIComponent(forRealm)}/common/${encodeURIComponent(locale)}?theme=nhi-guard`);
+    const r = await fetch(`${base}/resources/${encodeURIComponent(forRealm)}/common/${encodeURIComponent(locale)}?theme=nhi-guard&source=true`);
     if (!r.ok) return {};
     const list = await r.json();
-    return Object.fromEntries(list.map((e) => [e.key, e.value]));
+    // The theme's own wording only: what an approver decides must not be worded by the realm's admins.
+    return Object.fromEntries(list.filter((e) => e.source !== 'REALM').map((e) => [e.key, e.value]));
   } catch (e) {
     return {};
   }
