@@ -236,7 +236,11 @@ class AttackParserIT {
                 new Case("path of 3,000 characters", 414, RawHttp.send(keycloak.baseUri(), "PUT", longPath, mallory,
                         "application/json", "{\"secret\":\"long\"}".getBytes(StandardCharsets.UTF_8))),
                 new Case("nesting 1,000 levels deep to a guarded endpoint", 400, r.http.put(r.admin + "/clients/" + sa, mallory, deep)),
-                new Case("nesting 1,000 levels deep to POST agents", 400, r.http.post(r.admin + "/agents", mallory, deep)));
+                new Case("nesting 1,000 levels deep to POST agents", 400, r.http.post(r.admin + "/agents", mallory, deep)),
+                // A value shaped like the guard's own sealed values (it would read as sealed at apply): refused, not 503.
+                new Case("a sealed-looking value in a held user-profile update", 400, r.http.put(r.admin + "/users/profile", mallory,
+                        "{\"attributes\":[{\"name\":\"username\",\"annotations\":{\"x\":{\"sealed\":\"AAAA\","
+                                + "\"fingerprint\":\"hmac-sha256:00\"}}}]}")));
 
         List<Executable> checks = new ArrayList<>();
         for (Case c : cases) {

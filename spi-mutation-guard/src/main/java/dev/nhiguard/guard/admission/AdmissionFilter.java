@@ -185,6 +185,17 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             } else if (outcome instanceof Admission.Refused refused) {
                 ctx.abortWith(refused.response());
             }
+        } catch (jakarta.ws.rs.WebApplicationException e) {
+            // A refusal raised while holding the write (e.g. 400 for a body the guard will not store): answered as
+            // raised when it is the client's (4xx); the job's transaction rolled back, so nothing was stored.
+            Response response = e.getResponse();
+            if (response == null || response.getStatus() >= 500) {
+                LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
+                ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
+                        "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
+            } else {
+                ctx.abortWith(response);
+            }
         } catch (RuntimeException e) {
             LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
