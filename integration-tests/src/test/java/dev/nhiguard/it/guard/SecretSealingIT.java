@@ -172,6 +172,55 @@ class SecretSealingIT {
         assertEquals(200, applied.status(), applied.body());
     }
 
+    /**
+     * What the audit chain would redact, the change request seals too (a red-team review found it
+     * in clear in the request, its diff and its admin event): a JSON Web Key's private members in
+     * a JSON string, a PEM private key, a secret in JSON inside a string, names beyond the guard's
+     * own list; and a keystore upload with its passwords, sealed whole. Read as the requester, an
+     * approver and a third admin; and after the request is cancelled.
+     */
+    @Test
+    void whatTheChainWouldRedactIsSealedInChangeRequestsToo(KeycloakTarget keycloak) {
+        SealRealm realm = new SealRealm(keycloak);
+        String cara = realm.token("cara");
+        String client = realm.client("sa-seal", realm.token("ann"));
+        String clientPath = A + "/clients/" + client;
+        String pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7SEALme\\n-----END PRIVATE KEY-----";
+        HttpAdmin.Response update = realm.http.put(clientPath, cara, "{\"clientId\":\"sa-seal\",\"attributes\":{"
+                + "\"jwks.string\":\"{\\\"keys\\\":[{\\\"kty\\\":\\\"RSA\\\",\\\"n\\\":\\\"AQAB\\\",\\\"e\\\":\\\"AQAB\\\","
+                + "\\\"d\\\":\\\"SEALme-jwk-d\\\"}]}\","
+                + "\"signing.key\":\"" + pem + "\","
+                + "\"nested.json\":\"{\\\"webhook\\\":{\\\"secret\\\":\\\"SEALme-nested\\\"}}\","
+                + "\"apiKey\":\"SEALme-apikey\",\"passphrase\":\"SEALme-passphrase\"}}");
+        assertEquals(202, update.status(), update.body());
+        String boundary = "nhi-seal";
+        HttpAdmin.Response upload = realm.http.send("POST", clientPath + "/certificates/jwt.credential/upload", cara,
+                "multipart/form-data; boundary=" + boundary, "--" + boundary + "\r\nContent-Disposition: form-data; name=\"keystoreFormat\"\r\n\r\n"
+                        + "PKCS12\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"keyPassword\"\r\n\r\nSEALme-keypass\r\n--"
+                        + boundary + "\r\nContent-Disposition: form-data; name=\"storePassword\"\r\n\r\nSEALme-storepass\r\n--" + boundary + "--\r\n");
+        assertEquals(202, upload.status(), upload.body());
+        String uploadCr = upload.json().path("id").asText();
+        String updateCr = update.json().path("id").asText();
+        String fay = realm.token("fay");
+        java.util.function.Consumer<String> clear = body -> {
+            for (String value : List.of("SEALme", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7SEALme")) {
+                assertFalse(body.contains(value), "in clear: " + value + " in " + body);
+            }
+            // the upload's passwords, as the base64 of the form would carry them
+            assertFalse(body.contains(java.util.Base64.getEncoder().encodeToString(("--" + boundary).substring(0, 9).getBytes())), body);
+        };
+        for (String token : List.of(cara, realm.token("ann"), fay)) {
+            clear.accept(realm.http.get(GUARD + "/change-requests/" + updateCr, token).body());
+            clear.accept(realm.http.get(GUARD + "/change-requests/" + uploadCr, token).body());
+            clear.accept(realm.http.get(GUARD + "/change-requests", token).body());
+        }
+        assertEquals("changed", realm.changeRequest(updateCr, fay).at("/body/attributes/apiKey/sealed").asText());
+        HttpAdmin.Response cancelled = realm.http.post(GUARD + "/change-requests/" + uploadCr + "/cancel", cara, null);
+        assertEquals(200, cancelled.status(), cancelled.body());
+        clear.accept(realm.http.get(GUARD + "/change-requests/" + uploadCr, fay).body());
+        assertEquals(200, realm.http.post(GUARD + "/change-requests/" + updateCr + "/cancel", cara, null).status());
+    }
+
     private static void assertSealed(HttpAdmin.Response r, String what) {
         assertEquals(200, r.status(), what + ": " + r.body());
         assertFalse(r.body().contains(NEW_SECRET), what + " shows the new secret: " + r.body());

@@ -8,7 +8,8 @@ import java.util.Set;
  * The one list of credential fields the guard seals in change requests, compared
  * case-insensitively at any depth (partial import nests client, user, identity-provider and
  * component representations). Held to the audit chain's {@code SecretRedactor} by
- * {@code SealedFieldsContractTest}: every name sealed here is redacted in the chain.
+ * {@code SealedFieldsContractTest}: every name sealed here is redacted in the chain. The
+ * {@link Sealer} also seals whatever the chain's redactor would change, by the chain's rules.
  */
 public final class SealedFields {
 

@@ -23,6 +23,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import dev.nhiguard.audit.chain.SecretRedactor;
+
 /**
  * Seals the credentials of a change request ({@link SealedFields}): a string or number becomes
  * {@code {"sealed":"<base64 nonce|ciphertext>","fingerprint":"hmac-sha256:<hex>"}} (AES-256-GCM,
@@ -70,12 +72,12 @@ public final class Sealer {
             throw new IllegalArgumentException("the body carries a value shaped like a sealed value at "
                     + fingerprints(body).keySet().iterator().next());
         }
-        return walk(body.deepCopy(), null, true);
+        return walk(body.deepCopy(), chainView(body), null, true);
     }
 
     /** A copy of a before-image with every credential replaced by its fingerprint only. */
     public JsonNode fingerprintOnly(JsonNode image) {
-        return image == null ? null : walk(image.deepCopy(), null, false);
+        return image == null ? null : walk(image.deepCopy(), chainView(image), null, false);
     }
 
     /** {@code hmac-sha256:<hex>} of the value (UTF-8). */
@@ -101,38 +103,64 @@ public final class Sealer {
         });
     }
 
-    private JsonNode walk(JsonNode node, String name, boolean withCiphertext) {
+    /**
+     * Seals, in place, every value the guard's own list names ({@link SealedFields}) and every
+     * value the audit chain's redactor would change ({@code chain}, the same node redacted by
+     * {@link SecretRedactor}): so a change request keeps in clear nothing the chain would not, by
+     * the chain's rules (names, JSON Web Keys' private members, PEM and DER private keys and
+     * keystores, compact JWS/JWE, JSON inside a string), and a form upload, which the guard
+     * cannot read, is sealed whole.
+     */
+    private JsonNode walk(JsonNode node, JsonNode chain, String name, boolean withCiphertext) {
         if (node instanceof ObjectNode o) {
             if (isSealed(o)) {
                 return o;
             }
             boolean credential = "credentials".equalsIgnoreCase(name) || o.has("temporary")
                     || (o.path("type").isTextual() && SealedFields.CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
+            boolean form = FORM.equals(name);
             List<String> fields = new ArrayList<>();
             o.fieldNames().forEachRemaining(fields::add);
             for (String f : fields) {
                 JsonNode v = o.get(f);
+                JsonNode redacted = chain == null ? null : chain.get(f);
                 boolean secret = SealedFields.isSecretName(f)
-                        || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)));
-                o.set(f, secret ? sealValue(v, withCiphertext) : walk(v, f, withCiphertext));
+                        || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)))
+                        || (form && f.equals(FORM_CONTENT))
+                        || (redacted != null && (v.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(v));
+                o.set(f, secret ? sealValue(v, withCiphertext) : walk(v, redacted, f, withCiphertext));
             }
             return o;
         }
         if (node instanceof ArrayNode a) {
             for (int i = 0; i < a.size(); i++) {
-                a.set(i, walk(a.get(i), name, withCiphertext));
+                JsonNode element = a.get(i);
+                JsonNode redacted = chain instanceof ArrayNode c && i < c.size() ? c.get(i) : null;
+                boolean secret = redacted != null && (element.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(element);
+                a.set(i, secret ? sealValue(element, withCiphertext) : walk(element, redacted, name, withCiphertext));
             }
         }
         return node;
     }
 
+    /** The member a form or text body is stored under ({@code {"_form":{"contentType":…,"base64":…}}}). */
+    private static final String FORM = "_form";
+    private static final String FORM_CONTENT = "base64";
+
+    /** The audit chain's redaction of the body: where it differs, the guard seals. The key only shapes its marks. */
+    private static JsonNode chainView(JsonNode body) {
+        return CHAIN_RULES.redact(body);
+    }
+
+    private static final SecretRedactor CHAIN_RULES = new SecretRedactor(new byte[32], List.of());
+
     private JsonNode sealValue(JsonNode v, boolean withCiphertext) {
-        if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber()) {
+        if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber() || v.isObject()) {
             ObjectNode s = JSON.createObjectNode();
             if (withCiphertext) {
                 s.put(SEALED, encrypt(v.toString()));
             }
-            s.put(FINGERPRINT, fingerprint(v.asText()));
+            s.put(FINGERPRINT, fingerprint(v.isObject() ? v.toString() : v.asText()));
             return s;
         }
         if (v instanceof ArrayNode a) {

@@ -58,6 +58,40 @@ class SealerTest {
         assertEquals(CanonicalJson.canonicalize(body), CanonicalJson.canonicalize(sealer.unseal(sealed)));
     }
 
+    /**
+     * What the audit chain redacts by its own rules, the guard seals too: names beyond the guard's
+     * list, a JSON Web Key's private members inside a JSON string, a PEM private key under any
+     * name, a secret in JSON inside a string, a bearer token; and a form upload whole. All of it
+     * comes back exactly for the replay.
+     */
+    @Test
+    void whatTheChainWouldRedactIsSealedAndUnsealsToTheExactBody() throws Exception {
+        String pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----";
+        String jws = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJlLWZvci10ZXN0";
+        JsonNode body = json("{'clientId':'c','attributes':{"
+                + "'jwks.string':'{\\'keys\\':[{\\'kty\\':\\'RSA\\',\\'n\\':\\'pub-n\\',\\'e\\':\\'AQAB\\',\\'d\\':\\'jwk-d-1\\',\\'p\\':\\'jwk-p-1\\'}]}',"
+                + "'signing.key':'" + pem + "',"
+                + "'nested':'{\\'password\\':\\'nested-json-1\\'}',"
+                + "'secretKey':'sk-1','passphrase':'pp-1','accessToken':'at-1','private_key':'prk-1','apiKey':'ak-1',"
+                + "'bearer':'" + jws + "','display':'plain words'}}");
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        JsonNode sealed = sealer.seal(body);
+        String text = sealed.toString();
+        for (String clear : new String[] {"jwk-d-1", "jwk-p-1", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "nested-json-1",
+                "sk-1", "pp-1", "at-1", "prk-1", "ak-1", "c2lnbmF0dXJlLWZvci10ZXN0"}) {
+            assertFalse(text.contains(clear), clear + " in clear: " + text);
+        }
+        assertEquals("plain words", sealed.at("/attributes/display").asText());
+        assertEquals(CanonicalJson.canonicalize(body), CanonicalJson.canonicalize(sealer.unseal(sealed)));
+        assertFalse(sealer.fingerprintOnly(body).toString().contains("jwk-d-1"), "before-images too");
+
+        JsonNode form = json("{'_form':{'contentType':'multipart/form-data; boundary=b','base64':'LS1iDQprZXlQYXNzd29yZD1TM0NSM1Q='}}");
+        JsonNode sealedForm = sealer.seal(form);
+        assertFalse(sealedForm.toString().contains("LS1iDQprZXlQYXNzd29yZD1TM0NSM1Q="), sealedForm.toString());
+        assertEquals("multipart/form-data; boundary=b", sealedForm.at("/_form/contentType").asText());
+        assertEquals(CanonicalJson.canonicalize(form), CanonicalJson.canonicalize(sealer.unseal(sealedForm)));
+    }
+
     @Test
     void aNumberUnderASecretNameIsSealedAndComesBackANumber() throws Exception {
         Sealer sealer = new Sealer(KEY, "realm-1");
