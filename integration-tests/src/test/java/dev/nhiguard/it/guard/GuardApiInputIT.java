@@ -56,6 +56,11 @@ class GuardApiInputIT {
                 new Call("PUT", G + "/policy", "application/json", "{\"approvalsRequired\":0}", 400),
                 new Call("PUT", G + "/policy", "application/json", "{\"guardedOperations\":[\"nope\"]}", 400),
                 new Call("PUT", G + "/policy", "application/json", "{broken", 400),
+                // the audit's prune, held by the guard: a garbage body is answered, never stored as a change request
+                new Call("POST", "/admin/realms/guard-table/audit-chain/prune", "application/json", "{}", 400),
+                new Call("POST", "/admin/realms/guard-table/audit-chain/prune", "application/json", "{\"below\":1}", 400),
+                new Call("POST", "/admin/realms/guard-table/audit-chain/prune", "application/json", "{\"below\":2.5}", 400),
+                new Call("POST", "/admin/realms/guard-table/audit-chain/prune", "application/json", "{\"below\":5,\"x\":1}", 400),
                 new Call("PUT", "/admin/realms/guard-table/clients/" + uuid, "application/json", "{broken", 400),
                 new Call("POST", "/admin/realms/guard-table/clients/" + uuid + "/client-secret", "application/json", "x".repeat(1_100_000), 413));
         for (Call c : calls) {

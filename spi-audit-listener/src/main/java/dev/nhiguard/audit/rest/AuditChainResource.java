@@ -119,6 +119,20 @@ public final class AuditChainResource {
         return n;
     }
 
+    /**
+     * Why a prune body is not {@code {"below": <seq of at least 2>}}, or null: the mutation guard
+     * asks before it holds a prune, so a garbage body is answered 400 and never stored as a
+     * change request.
+     */
+    public static String pruneBodyProblem(String body) {
+        try {
+            parseBelow(body);
+            return null;
+        } catch (ErrorResponseException e) {
+            return e.getErrorDescription();
+        }
+    }
+
     private static long parseBelow(String body) {
         JsonNode json;
         try {

@@ -58,9 +58,16 @@ public final class Admission {
     public record Refused(Response response) implements Outcome, Classification {
     }
 
-    /** A policy change is validated before it is held, so an invalid policy is never approved. */
-    private static String invalidPolicyBody(List<Match> effects, JsonNode body) {
+    /** A policy change or a prune is validated before it is held, so an invalid one is never stored or approved. */
+    private static String invalidBody(List<Match> effects, JsonNode body) {
         for (Match match : effects) {
+            if (match.operation().id().equals("audit-chain-prune")) {
+                String problem = dev.nhiguard.audit.rest.AuditChainResource.pruneBodyProblem(body == null ? null : body.toString());
+                if (problem != null) {
+                    return problem;
+                }
+                continue;
+            }
             String text = switch (match.operation().id()) {
                 case "guard-policy-update" -> body == null ? "" : body.toString();
                 case "realm-guard-policy-attribute" -> body.path("attributes").path(Catalogue.POLICY_ATTRIBUTE).asText("");
@@ -121,7 +128,7 @@ public final class Admission {
         List<Match> effects = guarded.effects();
         JsonNode normalized = guarded.normalized();
         TargetState state = guarded.state();
-        String invalid = invalidPolicyBody(effects, normalized);
+        String invalid = invalidBody(effects, normalized);
         if (invalid != null) {
             return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
         }
