@@ -96,6 +96,35 @@ class AttackDeciderIT {
                 () -> assertEquals(before, secret(r, "sa-target"), "approval alone changes nothing"));
     }
 
+    /**
+     * An approver who is also a realm admin reads a service account's secret (recorded, not
+     * prevented), makes a request as the service account and approves it herself: one person,
+     * requester and approver. Judged by effect: her approval is refused and not counted; an
+     * approver who never read the credential approves.
+     */
+    @Test
+    void anApproverWhoReadTheRequestingServiceAccountsCredentialDoesNotApprove(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String ann = r.token("ann");
+        HttpAdmin.Response read = r.http.get(r.admin + "/clients/" + r.clientUuid("sa-automation") + "/client-secret", ann);
+        assertEquals(200, read.status(), "ann reads sa-automation's secret: " + read.body());
+        String robot = r.http.clientCredentials(REALM, "sa-automation", read.json().path("value").asText())
+                .path("access_token").asText();
+        HttpAdmin.Response held = r.http.post(r.admin + "/users/" + r.serviceAccountUserId("sa-owned") + "/role-mappings/realm",
+                robot, "[" + r.realmRole("x") + "]");
+        assertHeld(held, "ann, as sa-automation, granting x to sa-owned");
+        String id = held.json().path("id").asText();
+        String digest = held.json().path("digest").asText();
+        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
+        JsonNode afterAnn = r.changeRequest(id);
+        HttpAdmin.Response byBen = r.approve(id, digest, r.token("ben"));
+        assertAll(
+                () -> assertEquals(403, byAnn.status(), "ann approving a request she could have made herself: " + byAnn.body()),
+                () -> assertEquals(0, afterAnn.path("approvals").size(), "ann's approval counted: " + afterAnn),
+                () -> assertEquals("PENDING", afterAnn.path("state").asText(), "after ann"),
+                () -> assertEquals(200, byBen.status(), "ben, who never read it, approves: " + byBen.body()));
+    }
+
     @Test
     void aFineGrainedAdminsChangesAreHeld(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, FGAP_REALM);

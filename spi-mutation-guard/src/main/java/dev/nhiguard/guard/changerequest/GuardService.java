@@ -200,6 +200,11 @@ public final class GuardService {
         if (ownsRequestingServiceAccount(s, cr, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
+        ClientModel requestingClient = requestingServiceAccountClient(s, cr);
+        if (requestingClient != null && CredentialReaders.hasRead(s, requestingClient.getId(), approver.getId())) {
+            throw GuardErrors.forbidden("You have read the credential of the requesting service account (client "
+                    + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
+        }
         if (!Approvers.isApprover(auth, realm, policy)) {
             throw GuardErrors.forbidden(Approvers.requirement(realm, policy));
         }
@@ -298,14 +303,18 @@ public final class GuardService {
      * approver belongs to.
      */
     private static boolean ownsRequestingServiceAccount(KeycloakSession s, ChangeRequestEntity cr, UserModel approver) {
+        ClientModel client = requestingServiceAccountClient(s, cr);
+        return client != null && OwnerAttributes.owns(s, client.getRealm(), client, approver);
+    }
+
+    /** The client of the service account that requested the change, or null when a person requested it. */
+    private static ClientModel requestingServiceAccountClient(KeycloakSession s, ChangeRequestEntity cr) {
         if (!cr.isRequesterServiceAccount()) {
-            return false;
+            return null;
         }
         RealmModel rr = s.realms().getRealm(cr.getRequesterRealmId());
         UserModel sa = rr == null ? null : s.users().getUserById(rr, cr.getRequesterUserId());
-        ClientModel client = sa == null || sa.getServiceAccountClientLink() == null ? null
-                : rr.getClientById(sa.getServiceAccountClientLink());
-        return client != null && OwnerAttributes.owns(s, rr, client, approver);
+        return sa == null || sa.getServiceAccountClientLink() == null ? null : rr.getClientById(sa.getServiceAccountClientLink());
     }
 
     public static Response reject(KeycloakSession s, RealmModel realm, AdminAuth auth, String id, JsonNode input) {

@@ -82,6 +82,7 @@ final class CredentialReadRecorder {
                     continue;
                 }
                 emit(s, realm, auth, match, httpMethod, relativePath, client, exposed);
+                dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, client, auth.getUser().getId());
                 recorded++;
             }
             return recorded;

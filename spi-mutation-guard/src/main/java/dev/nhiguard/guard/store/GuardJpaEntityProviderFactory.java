@@ -26,7 +26,8 @@ public final class GuardJpaEntityProviderFactory implements JpaEntityProviderFac
     private static final JpaEntityProvider PROVIDER = new JpaEntityProvider() {
         @Override
         public List<Class<?>> getEntities() {
-            return List.of(ChangeRequestEntity.class, ApprovalEntity.class, HistoryEntity.class, GuardSealKeyEntity.class);
+            return List.of(ChangeRequestEntity.class, ApprovalEntity.class, HistoryEntity.class, GuardSealKeyEntity.class,
+                    CredentialReadEntity.class);
         }
 
         @Override
