@@ -44,8 +44,11 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     static final Set<String> REQUESTER_TRANSITIONS = Set.of("APPROVED", "REJECTED", "APPLIED", "FAILED", "EXPIRED", "ROLLED_BACK");
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
-    /** One email to send: to whom (realm and user id), which template, with which attributes. */
-    record Mail(String realmId, String userId, String template, String subjectKey, List<Object> subjectArgs,
+    /**
+     * One email to send: through which realm's mail settings and theme ({@code realmId}), to whom
+     * (the user's realm and id), which template, with which attributes.
+     */
+    record Mail(String realmId, String userRealmId, String userId, String template, String subjectKey, List<Object> subjectArgs,
                 Map<String, Object> attributes) {
     }
 
@@ -86,26 +89,39 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         String target = targetName(realm, cr.path("target").asText(""));
         String requesterId = cr.path("requester").path("userId").asText(null);
         if ("CREATED".equals(transition)) {
-            for (UserModel approver : approvers(realm)) {
+            RealmModel approverRealm = approverRealm(realm);
+            for (UserModel approver : approvers(approverRealm, realm)) {
                 if (!approver.getId().equals(requesterId)) {
-                    queue(new Mail(realm.getId(), approver.getId(), "nhi-guard-approval-needed.ftl",
+                    // Through the guarded realm's mail settings: approvers of another realm (approverRealm) too.
+                    queue(new Mail(realm.getId(), approverRealm.getId(), approver.getId(), "nhi-guard-approval-needed.ftl",
                             "nhiGuardApprovalNeededSubject", List.of(operation, target), attributes));
                 }
             }
         } else if (REQUESTER_TRANSITIONS.contains(transition) && requesterId != null) {
             String requesterRealmId = cr.path("requester").path("realmId").asText(realm.getId());
-            queue(new Mail(requesterRealmId, requesterId, "nhi-guard-decision.ftl", "nhiGuardDecisionSubject",
+            queue(new Mail(requesterRealmId, requesterRealmId, requesterId, "nhi-guard-decision.ftl", "nhiGuardDecisionSubject",
                     List.of(operation, target, transition), attributes));
         }
     }
 
-    private List<UserModel> approvers(RealmModel realm) {
-        String roleName = approverRole(realm);
-        RoleModel role = roleName == null ? null : realm.getRole(roleName);
+    /** The realm whose users approve the guarded realm's changes (the policy's approverRealm); the guarded realm when unreadable. */
+    private RealmModel approverRealm(RealmModel guarded) {
+        try {
+            RealmModel r = dev.nhiguard.guard.changerequest.Approvers.approverRealm(session, guarded, Policies.of(guarded));
+            return r == null ? guarded : r;
+        } catch (PolicyException e) {
+            return guarded;
+        }
+    }
+
+    /** The approvers as the guard counts them: enabled users of the approver realm holding the role directly, with an email. */
+    private List<UserModel> approvers(RealmModel approverRealm, RealmModel guarded) {
+        String roleName = approverRole(guarded);
+        RoleModel role = roleName == null ? null : approverRealm.getRole(roleName);
         if (role == null) {
             return List.of();
         }
-        return session.users().getRoleMembersStream(realm, role)
+        return session.users().getRoleMembersStream(approverRealm, role)
                 .filter(UserModel::isEnabled)
                 .filter(u -> u.getEmail() != null && !u.getEmail().isBlank())
                 .filter(u -> u.getServiceAccountClientLink() == null)
@@ -228,8 +244,13 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         if (realm == null) {
             return;
         }
+        RealmModel userRealm = s.realms().getRealm(mail.userRealmId());
+        if (userRealm == null) {
+            return;
+        }
+        s.getContext().setRealm(userRealm);
+        UserModel user = s.users().getUserById(userRealm, mail.userId());
         s.getContext().setRealm(realm);
-        UserModel user = s.users().getUserById(realm, mail.userId());
         if (user == null || user.getEmail() == null || user.getEmail().isBlank()) {
             LOG.debugf("User %s of realm %s has no email; no change-request mail", mail.userId(), realm.getName());
             return;
