@@ -98,6 +98,41 @@ class AuditCaptureIT {
         assertEquals("erin.new@example.org", records.get(0).at("/representation/email").asText());
     }
 
+    /**
+     * Keycloak answers these admin writes 204 without an admin event (a red-team review changed the
+     * login page's texts and a credential's label without a trace); the chain records them as
+     * {@code ADMIN_WRITE_UNRECORDED}, with the admin and the path, no body.
+     */
+    @Test
+    void writesKeycloakRecordsNoEventForAreChainedToo(KeycloakTarget keycloak) {
+        AuditRealms a = new AuditRealms(keycloak);
+        String realm = a.createRealm("audit-unrecorded");
+        String erin = a.userId(realm, "erin");
+        assertEquals(204, a.http.put(a.base(realm) + "/users/" + erin + "/reset-password", a.token(),
+                "{\"type\":\"password\",\"value\":\"erin-label-pass\",\"temporary\":false}").status());
+        String credential = a.http.get(a.base(realm) + "/users/" + erin + "/credentials", a.token()).json().get(0).path("id").asText();
+        long before = a.headSeq(realm);
+
+        HttpAdmin.Response text = a.http.send("PUT", a.base(realm) + "/localization/en/loginTitle", a.token(), "text/plain",
+                "Sign in here (changed)");
+        HttpAdmin.Response label = a.http.send("PUT", a.base(realm) + "/users/" + erin + "/credentials/" + credential + "/userLabel",
+                a.token(), "text/plain", "erin's laptop");
+        assertEquals(204, text.status(), text.body());
+        assertEquals(204, label.status(), label.body());
+
+        List<JsonNode> records = a.recordsAfter(realm, before, "type=ADMIN_WRITE_UNRECORDED");
+        assertEquals(2, records.size(), a.recordsAfter(realm, before, null).toString());
+        assertEquals("localization/en/loginTitle", records.get(0).get("target").asText());
+        assertEquals("users/" + erin + "/credentials/" + credential + "/userLabel", records.get(1).get("target").asText());
+        for (JsonNode r : records) {
+            assertEquals("UPDATE", r.get("operation").asText(), r.toString());
+            assertEquals(a.adminUserId(), r.at("/actor/userId").asText(), r.toString());
+            assertEquals("PUT", r.at("/details/method").asText(), r.toString());
+        }
+        assertFalse(records.toString().contains("erin's laptop"), "no body in the record");
+        assertTrue(a.verify(realm).get("ok").asBoolean(), a.verify(realm).toString());
+    }
+
     @Test
     void clientCreateWhoseRecordCannotBeAppendedIsRefusedAndNotPersisted(KeycloakTarget keycloak) {
         AuditRealms a = new AuditRealms(keycloak);

@@ -45,7 +45,9 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "JWT_AUTHORIZATION_GRANT", "JWT_AUTHORIZATION_GRANT_ERROR",
             "CLIENT_REGISTER", "CLIENT_REGISTER_ERROR",
             "CLIENT_UPDATE", "CLIENT_UPDATE_ERROR",
-            "CLIENT_DELETE", "CLIENT_DELETE_ERROR");
+            "CLIENT_DELETE", "CLIENT_DELETE_ERROR",
+            // an admin signing in as a user: a session of someone else's, opened by the admin API
+            "IMPERSONATE", "IMPERSONATE_ERROR");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;

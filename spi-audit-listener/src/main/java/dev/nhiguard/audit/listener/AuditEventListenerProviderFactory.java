@@ -35,6 +35,11 @@ public final class AuditEventListenerProviderFactory implements EventListenerPro
     /** The audit chain's meters in Micrometer's global registry (exposed by Keycloak with --metrics-enabled). */
     private AuditMetrics metrics;
 
+    /** Whether the realm's events are chained (the include and exclude options). */
+    boolean chains(String realmId, String realmName) {
+        return config != null && config.realmIncluded(realmId, realmName);
+    }
+
     @Override
     public EventListenerProvider create(KeycloakSession session) {
         return new AuditEventListenerProvider(session, config, sequencer);

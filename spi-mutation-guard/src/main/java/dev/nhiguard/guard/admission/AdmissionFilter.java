@@ -32,6 +32,7 @@ import org.keycloak.utils.KeycloakSessionUtil;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.audit.rest.AuthenticatedAdmin;
 import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.RequestBody;

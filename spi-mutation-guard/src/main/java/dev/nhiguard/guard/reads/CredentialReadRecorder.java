@@ -18,7 +18,7 @@ import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.utils.KeycloakSessionUtil;
 
-import dev.nhiguard.guard.admission.AuthenticatedAdmin;
+import dev.nhiguard.audit.rest.AuthenticatedAdmin;
 
 /**
  * Writes the {@value #RESOURCE_TYPE} admin events of one successful credential read, in a

@@ -1,4 +1,4 @@
-package dev.nhiguard.guard.admission;
+package dev.nhiguard.audit.rest;
 
 import org.keycloak.common.util.Encode;
 import org.keycloak.models.ClientModel;
@@ -51,5 +51,25 @@ public final class AuthenticatedAdmin {
         }
         ClientModel client = realm.getClientByClientId(token.getIssuedFor());
         return client == null ? null : new AdminAuth(realm, token, user, client);
+    }
+
+    /**
+     * The admin of a token Keycloak verified for the request, in another session (one of its own,
+     * after the request's): realm by issuer, user by subject, client by {@code azp}; null when one
+     * of them no longer exists.
+     */
+    public static AdminAuth of(KeycloakSession session, AccessToken token) {
+        if (token.getIssuer() == null || token.getIssuedFor() == null || token.getSubject() == null) {
+            return null;
+        }
+        String issuer = token.getIssuer();
+        RealmModel realm = new RealmManager(session).getRealmByName(Encode.decodePath(issuer.substring(issuer.lastIndexOf('/') + 1)));
+        if (realm == null) {
+            return null;
+        }
+        session.getContext().setRealm(realm);
+        UserModel user = session.users().getUserById(realm, token.getSubject());
+        ClientModel client = realm.getClientByClientId(token.getIssuedFor());
+        return user == null || client == null ? null : new AdminAuth(realm, token, user, client);
     }
 }
