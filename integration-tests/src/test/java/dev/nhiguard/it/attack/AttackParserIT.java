@@ -237,6 +237,9 @@ class AttackParserIT {
                         "application/json", "{\"secret\":\"long\"}".getBytes(StandardCharsets.UTF_8))),
                 new Case("nesting 1,000 levels deep to a guarded endpoint", 400, r.http.put(r.admin + "/clients/" + sa, mallory, deep)),
                 new Case("nesting 1,000 levels deep to POST agents", 400, r.http.post(r.admin + "/agents", mallory, deep)),
+                // The stored path keeps its query, unsealed: a credential there is refused, not stored.
+                new Case("a secret in the query of a held write", 400, r.http.put(r.admin + "/clients/" + sa + "?secret=" + trailing,
+                        mallory, "{\"secret\":\"query-held\"}")),
                 // A value shaped like the guard's own sealed values (it would read as sealed at apply): refused, not 503.
                 new Case("a sealed-looking value in a held user-profile update", 400, r.http.put(r.admin + "/users/profile", mallory,
                         "{\"attributes\":[{\"name\":\"username\",\"annotations\":{\"x\":{\"sealed\":\"AAAA\","

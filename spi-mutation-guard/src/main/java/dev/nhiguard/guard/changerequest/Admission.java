@@ -85,6 +85,35 @@ public final class Admission {
         return null;
     }
 
+    /** The audit chain's rules for secret names; its fingerprint key plays no part in the answer. */
+    private static final dev.nhiguard.audit.chain.SecretRedactor SECRET_NAMES =
+            new dev.nhiguard.audit.chain.SecretRedactor(new byte[32], List.of());
+
+    /**
+     * Why a held write's query must not be stored, or null: the path is stored and shown with its
+     * query, which is never sealed, and no admin endpoint of Keycloak takes a credential there, so a
+     * query parameter with a secret's name ({@code ?secret=…}) is refused instead.
+     */
+    static String secretInQuery(String pathWithQuery) {
+        int q = pathWithQuery == null ? -1 : pathWithQuery.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : pathWithQuery.substring(q + 1).split("&")) {
+            String name = pair.split("=", 2)[0];
+            try {
+                name = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                // not percent-decodable: judged as sent
+            }
+            if (SECRET_NAMES.isSecretName(name)) {
+                return "Query parameter '" + name + "' would carry a credential into the stored request; Keycloak's admin API "
+                        + "takes none in the query";
+            }
+        }
+        return null;
+    }
+
     /** The path relative to {@code /admin/realms/{realm}}, or null when the path is not under it. */
     public static String relativePath(String path, String realmName) {
         String prefix = "/admin/realms/" + realmName;
@@ -129,6 +158,9 @@ public final class Admission {
         JsonNode normalized = guarded.normalized();
         TargetState state = guarded.state();
         String invalid = invalidBody(effects, normalized);
+        if (invalid == null) {
+            invalid = secretInQuery(pathWithQuery);
+        }
         if (invalid != null) {
             return new Refused(GuardErrors.response(Response.Status.BAD_REQUEST, "invalid_request", invalid, null));
         }
