@@ -134,7 +134,7 @@ class DenyByDefaultIT {
                 row("user-profile-config", "PUT", c -> "/users/profile", c -> "{}"),
                 row("client-registration-access-token", "POST",
                         c -> "/clients/" + c.client("sa-imp") + "/registration-access-token", c -> null),
-                row("audit-chain-prune", "POST", c -> "/audit-chain/prune", c -> "{}"),
+                row("audit-chain-prune", "POST", c -> "/audit-chain/prune", c -> "{\"below\":2}"),
                 row("audit-realm-sinks-update", "PUT", c -> "/audit-chain/realm-sinks", c -> "{\"sinks\":[]}"),
                 row("unclassified-write", "POST",
                         c -> "/clients/" + c.client("cover-authz") + "/authz/resource-server/policy/role",
