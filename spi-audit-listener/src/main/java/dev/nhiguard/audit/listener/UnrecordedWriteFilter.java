@@ -50,8 +50,9 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         int status = response.getStatus();
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)) {
-            return;
+        if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
+                || !request.getUriInfo().getRequestUri().getRawPath().contains("/admin/realms/")) {
+            return; // token requests and every other non-admin POST leave here, before any path decoding
         }
         List<PathSegment> segments = request.getUriInfo().getPathSegments(true);
         if (segments.size() < 3 || !segments.get(0).getPath().equals("admin") || !segments.get(1).getPath().equals("realms")
