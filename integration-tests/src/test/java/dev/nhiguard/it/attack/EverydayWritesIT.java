@@ -58,6 +58,14 @@ class EverydayWritesIT {
                 () -> r.read("/clients/" + portal).path("description").asText().equals("the staff portal, v2")
                         && r.read("/clients/" + portal).path("redirectUris").toString().contains("portal-v2")));
 
+        // An administration client's description, the full representation back with its own clientId (as the console sends it).
+        String console = r.clientUuid("security-admin-console");
+        ObjectNode consoleRep = (ObjectNode) r.read("/clients/" + console);
+        consoleRep.put("description", "the admin console of guard-attack");
+        writes.add(new Write("the admin console's description", r.http.put(r.admin + "/clients/" + console, mallory,
+                AttackRealm.json(consoleRep)),
+                () -> r.read("/clients/" + console).path("description").asText().equals("the admin console of guard-attack")));
+
         writes.add(new Write("create an ordinary user", r.http.post(r.admin + "/users", mallory, "{\"username\":\"temp-worker\","
                 + "\"enabled\":true,\"email\":\"temp-worker@guard-attack.test\",\"firstName\":\"Temp\",\"lastName\":\"Worker\"}"),
                 () -> r.read("/users?exact=true&username=temp-worker").size() == 1));

@@ -173,8 +173,13 @@ public final class SecretRedactor {
 
     /** Whether values of a member with this name are credentials (rule 1, with the operator's extra names). */
     public boolean isSecretName(String name) {
+        return isBuiltInSecretName(name) || extraNames.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether values of a member with this name are credentials by rule 1's list alone (no operator names). */
+    public static boolean isBuiltInSecretName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        if (SECRET_NAMES.contains(n) || extraNames.contains(n)) {
+        if (SECRET_NAMES.contains(n)) {
             return true;
         }
         for (String suffix : SECRET_SUFFIXES) {

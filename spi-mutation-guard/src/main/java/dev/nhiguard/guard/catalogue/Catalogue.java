@@ -165,7 +165,7 @@ public final class Catalogue {
                         + "of a client whose roles a flow condition names",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))
                         || clientIdChangeMovesAGate(f, v.get("client"), b)
-                        || b != null && b.hasNonNull("clientId") && f.isAdminClientName(b.get("clientId").asText())));
+                        || renamesToAnAdminClient(f, v.get("client"), b)));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Delete a service-account or administration client, or a client whose roles gate a client scope a "
                         + "service account uses (without its gate the scope applies to everyone)",
@@ -536,6 +536,19 @@ public final class Catalogue {
             return false;
         }
         return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed);
+    }
+
+    /**
+     * Whether the body renames the client to an administration client's clientId (one approvers
+     * decide through included): the renamed client would then be taken for it. A body that keeps
+     * the clientId (the console sends it with every edit) renames nothing.
+     */
+    static boolean renamesToAnAdminClient(Facts facts, String clientUuid, JsonNode body) {
+        if (body == null || !body.hasNonNull("clientId") || !facts.isAdminClientName(body.get("clientId").asText())) {
+            return false;
+        }
+        JsonNode current = facts.currentClient(clientUuid);
+        return current == null || !body.get("clientId").asText().equals(current.path("clientId").asText(null));
     }
 
     /**

@@ -85,10 +85,6 @@ public final class Admission {
         return null;
     }
 
-    /** The audit chain's rules for secret names; its fingerprint key plays no part in the answer. */
-    private static final dev.nhiguard.audit.chain.SecretRedactor SECRET_NAMES =
-            new dev.nhiguard.audit.chain.SecretRedactor(new byte[32], List.of());
-
     /**
      * Why a held write's query must not be stored, or null: the path is stored and shown with its
      * query, which is never sealed, and no admin endpoint of Keycloak takes a credential there, so a
@@ -106,7 +102,7 @@ public final class Admission {
             } catch (IllegalArgumentException e) {
                 // not percent-decodable: judged as sent
             }
-            if (SECRET_NAMES.isSecretName(name)) {
+            if (dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name)) {
                 return "Query parameter '" + name + "' would carry a credential into the stored request; Keycloak's admin API "
                         + "takes none in the query";
             }

@@ -197,10 +197,11 @@ public final class GuardService {
         if (as.impersonatorId() != null) {
             throw GuardErrors.forbidden("An impersonated session cannot approve change requests");
         }
-        if (ownsRequestingServiceAccount(s, cr, approver)) {
+        // The owner of the requesting service account (its owner attributes name the approver or a group of theirs).
+        ClientModel requestingClient = requestingServiceAccountClient(s, cr);
+        if (requestingClient != null && OwnerAttributes.owns(s, requestingClient.getRealm(), requestingClient, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
-        ClientModel requestingClient = requestingServiceAccountClient(s, cr);
         if (requestingClient != null && CredentialReaders.hasRead(s, requestingClient.getId(), approver.getId())) {
             throw GuardErrors.forbidden("You have read the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
@@ -297,15 +298,6 @@ public final class GuardService {
         }
     }
 
-    /**
-     * Whether the approver owns the requesting service account: the client's owner attributes
-     * ({@link OwnerAttributes}, written by the agent registry) name the approver, or a group the
-     * approver belongs to.
-     */
-    private static boolean ownsRequestingServiceAccount(KeycloakSession s, ChangeRequestEntity cr, UserModel approver) {
-        ClientModel client = requestingServiceAccountClient(s, cr);
-        return client != null && OwnerAttributes.owns(s, client.getRealm(), client, approver);
-    }
 
     /** The client of the service account that requested the change, or null when a person requested it. */
     private static ClientModel requestingServiceAccountClient(KeycloakSession s, ChangeRequestEntity cr) {

@@ -217,6 +217,8 @@ class CatalogueTest {
                 "renaming an ordinary client to nhi-approvals");
         assertEquals(List.of(), ids("PUT", "/clients/web", "{\"clientId\":\"web\",\"redirectUris\":[\"https://evil/*\"]}"),
                 "an ordinary client's redirect URIs");
+        assertEquals(List.of(), ids("PUT", "/clients/console", "{\"clientId\":\"security-admin-console\",\"description\":\"x\"}"),
+                "the console's description, sent with its own clientId as the console does");
     }
 
     @Test
