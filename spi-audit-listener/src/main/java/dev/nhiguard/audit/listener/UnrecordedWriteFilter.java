@@ -32,7 +32,8 @@ import dev.nhiguard.audit.rest.AuthenticatedAdmin;
  * chain records like any other. It is sent in the request's transaction while that is still
  * open, so it commits with the write; otherwise right after, in a transaction of its own. NHI
  * Guard's own endpoints record their writes themselves and are left out; so are answers of 202
- * (a write the guard held: the change request is recorded).
+ * (a write the guard held: the change request is recorded). A write through the client admin API v2
+ * ({@code /admin/api/{realm}/…}) is recorded so whether or not Keycloak sent an event for part of it.
  */
 @Provider
 public final class UnrecordedWriteFilter implements ContainerResponseFilter {
@@ -50,17 +51,24 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         int status = response.getStatus();
         String method = request.getMethod().toUpperCase(Locale.ROOT);
+        String rawPath = request.getUriInfo().getRequestUri().getRawPath();
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
-                || !request.getUriInfo().getRequestUri().getRawPath().contains("/admin/realms/")) {
+                || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/"))) {
             return; // token requests and every other non-admin POST leave here, before any path decoding
         }
         List<PathSegment> segments = request.getUriInfo().getPathSegments(true);
-        if (segments.size() < 3 || !segments.get(0).getPath().equals("admin") || !segments.get(1).getPath().equals("realms")
-                || (segments.size() > 3 && OWN_RESOURCES.contains(segments.get(3).getPath()))) {
+        if (segments.size() < 3 || !segments.get(0).getPath().equals("admin")) {
+            return;
+        }
+        // The client admin API v2 (/admin/api/{realm}/…) records admin events for part of a write at most (a
+        // client's roles, not the client): its writes are always recorded here.
+        boolean apiV2 = segments.get(1).getPath().equals("api");
+        if (!apiV2 && (!segments.get(1).getPath().equals("realms")
+                || (segments.size() > 3 && OWN_RESOURCES.contains(segments.get(3).getPath())))) {
             return;
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        if (session == null || session.getAttribute(PendingAppends.SESSION_KEY) != null) {
+        if (session == null || (!apiV2 && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
             return; // no session to tell, or the write's own admin event made its record
         }
         RealmModel realm = session.realms().getRealmByName(segments.get(2).getPath());
@@ -72,12 +80,16 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String path = String.join("/", segments.subList(3, segments.size()).stream().map(PathSegment::getPath).toList());
         try {
             if (session.getTransactionManager().isActive() && !session.getTransactionManager().getRollbackOnly()) {
-                send(session, realm, AuthenticatedAdmin.of(session), method, path, status);
+                AdminAuth admin = AuthenticatedAdmin.of(session);
+                if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
+                    admin = AuthenticatedAdmin.of(session, verified); // Keycloak verified it: the write answered 2xx
+                }
+                send(session, realm, admin, method, path, status, apiV2);
             } else {
                 AccessToken token = session.getContext().getBearerToken() instanceof AccessToken t ? t : null;
                 KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
                     RealmModel r = s.realms().getRealm(realm.getId());
-                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status);
+                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status, apiV2);
                 });
             }
         } catch (RuntimeException e) {
@@ -86,13 +98,14 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
     }
 
-    private static void send(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, int status) {
+    private static void send(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, int status,
+            boolean apiV2) {
         if (auth == null) {
             LOG.warnf("A %s of realm %s answered %d without a known admin; not recorded", method, realm.getName(), status);
             return;
         }
         s.getContext().setRealm(realm);
-        new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
+        AdminEventBuilder event = new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
                 .operation(switch (method) {
                     case "POST" -> OperationType.CREATE;
                     case "DELETE" -> OperationType.DELETE;
@@ -101,7 +114,10 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
                 .resource(RESOURCE_TYPE)
                 .resourcePath(path.isEmpty() ? new String[0] : path.split("/"))
                 .detail("method", method)
-                .detail("status", String.valueOf(status))
-                .success();
+                .detail("status", String.valueOf(status));
+        if (apiV2) {
+            event.detail("adminApi", "v2");
+        }
+        event.success();
     }
 }

@@ -1,10 +1,11 @@
 package dev.nhiguard.guard.changerequest;
 
+import java.util.List;
+
 import jakarta.persistence.EntityManager;
 
 import org.keycloak.common.util.Time;
 import org.keycloak.connections.jpa.JpaConnectionProvider;
-import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
@@ -21,18 +22,40 @@ import dev.nhiguard.guard.store.CredentialReadEntity;
  */
 public final class CredentialReaders {
 
+    private static final int IN_LIST_LIMIT = 500;
+
     private CredentialReaders() {
     }
 
-    /** Records that the user read the client's credential material (in the read record's transaction). */
-    public static void record(KeycloakSession s, RealmModel realm, ClientModel client, String userId) {
-        CredentialReadEntity e = new CredentialReadEntity();
-        e.setId(KeycloakModelUtils.generateId());
-        e.setRealmId(realm.getId());
-        e.setClientId(client.getId());
-        e.setUserId(userId);
-        e.setReadAt(Time.currentTimeMillis());
-        em(s).persist(e);
+    /**
+     * Records that the user read the credential material of these clients (in the read record's
+     * transaction). One row per client and reader: a reader already recorded for a client is not
+     * recorded again, so the admin console listing clients over and over adds nothing after its
+     * first list (two concurrent first reads may both insert; either row answers {@link #hasRead}).
+     */
+    public static void record(KeycloakSession s, RealmModel realm, java.util.Collection<String> clientUuids, String userId) {
+        if (clientUuids.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>(clientUuids);
+        List<String> asked = List.copyOf(missing);
+        for (int from = 0; from < asked.size(); from += IN_LIST_LIMIT) { // databases limit a statement's parameters
+            missing.removeAll(em(s).createQuery("select r.clientId from CredentialReadEntity r where r.userId = :user"
+                            + " and r.clientId in :clients", String.class)
+                    .setParameter("user", userId)
+                    .setParameter("clients", asked.subList(from, Math.min(asked.size(), from + IN_LIST_LIMIT)))
+                    .getResultList());
+        }
+        long now = Time.currentTimeMillis();
+        for (String clientUuid : missing) {
+            CredentialReadEntity e = new CredentialReadEntity();
+            e.setId(KeycloakModelUtils.generateId());
+            e.setRealmId(realm.getId());
+            e.setClientId(clientUuid);
+            e.setUserId(userId);
+            e.setReadAt(now);
+            em(s).persist(e);
+        }
     }
 
     /** Whether the user has read the client's credential material. */

@@ -1,5 +1,6 @@
 package dev.nhiguard.guard.reads;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,7 +32,11 @@ public enum CredentialEndpoint {
     /** {@code GET clients/{id}/certificates/{attr}}: the key info includes a stored private key. */
     CERTIFICATE(ClientAttributeCertificateResource.class, "getKeyInfo", "private-key"),
     /** {@code POST clients/{id}/certificates/{attr}/download}: a keystore with the stored private key. */
-    KEYSTORE(ClientAttributeCertificateResource.class, "getKeystore", "keystore");
+    KEYSTORE(ClientAttributeCertificateResource.class, "getKeystore", "keystore"),
+    /** {@code GET|PUT|PATCH /admin/api/{realm}/clients/v2/{clientId}} (client admin API v2): the answer's {@code auth.secret}. */
+    CLIENT_V2(null, "org.keycloak.admin.api.client.ClientApi#getClient", "client-representation"),
+    /** {@code GET|POST /admin/api/{realm}/clients/v2} (client admin API v2): each client's {@code auth.secret} in the answer. */
+    CLIENTS_V2(null, "org.keycloak.admin.api.client.ClientsApi#getClients", "client-representation");
 
     private final Class<?> resource;
     private final String method;
@@ -50,7 +55,7 @@ public enum CredentialEndpoint {
 
     /** {@code fully.qualified.Class#method} of the Keycloak resource method. */
     public String key() {
-        return resource.getName() + "#" + method;
+        return resource == null ? method : resource.getName() + "#" + method;
     }
 
     /** An endpoint with the path parameters Keycloak bound on the way (client-uuid, attr, providerId). */
@@ -69,6 +74,14 @@ public enum CredentialEndpoint {
      * @param httpMethod upper-case HTTP method
      */
     public static Optional<Match> classify(String httpMethod, RequestPath path) {
+        List<String> seg = path.segments();
+        if (!"DELETE".equals(httpMethod) && path.startsWith("admin", "api") && seg.size() >= 5 && seg.size() <= 6
+                && seg.get(3).equals("clients") && seg.get(4).equals("v2")) {
+            // The client admin API v2 answers a client (read, created, patched, replaced) or a list of them with
+            // its secret in auth.secret.
+            return Optional.of(seg.size() == 6 ? new Match(CLIENT_V2, Map.of("clientId", seg.get(5)))
+                    : new Match(CLIENTS_V2, Map.of()));
+        }
         if (!("GET".equals(httpMethod) || "POST".equals(httpMethod)) || path.segments().size() < 4
                 || !path.startsWith("admin", "realms") || !"clients".equals(path.segments().get(3))) {
             return Optional.empty();

@@ -50,7 +50,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             return;
         }
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        if (!method.equals("GET") && !method.equals("POST")) {
+        if (method.equals("DELETE") || method.equals("HEAD") || method.equals("OPTIONS")) {
             return;
         }
         String raw = AdmissionFilter.rawPath(request.getUriInfo().getRequestUri(), request.getUriInfo().getBaseUri());
@@ -73,14 +73,14 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             return;
         }
         CredentialEndpoint.Match match = found.get();
-        List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
-        if (exposures.isEmpty()) {
-            return;
-        }
         KeycloakSessionFactory factory = KeycloakApplication.getSessionFactory();
         String realm = path.segments().get(2);
         String relative = path.join(3).substring(1);
         try {
+            List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
+            if (exposures.isEmpty()) {
+                return;
+            }
             CredentialReadRecorder.record(factory, CredentialReadRecorder.Reader.ofRequest(), realm, match, method, relative,
                     exposures);
         } catch (RuntimeException e) {
@@ -121,6 +121,14 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                 }
             }
             case INSTALLATION, KEYSTORE -> out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), null));
+            case CLIENT_V2 -> addV2(out, entity);
+            case CLIENTS_V2 -> {
+                if (entity instanceof Collection<?> || entity instanceof Stream<?>) {
+                    materialised(response).forEach(item -> addV2(out, item));
+                } else {
+                    addV2(out, entity); // a created client
+                }
+            }
         }
         return out;
     }
@@ -129,6 +137,30 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         List<String> exposed = ClientCredentialMaterial.of(rep);
         if (!exposed.isEmpty() && rep.getId() != null) {
             out.add(new CredentialReadRecorder.Exposure(rep.getId(), exposed));
+        }
+    }
+
+    /**
+     * A client of the client admin API v2 ({@code auth.secret}), read through its JSON form: no
+     * compile-time tie to its classes. A projection ({@code ?fields=auth}) may leave out the
+     * {@code uuid}: then the client is found by {@code clientId}; an answer that carries a secret and
+     * names its client by neither is not sent (the filter answers 503).
+     */
+    private static void addV2(List<CredentialReadRecorder.Exposure> out, Object rep) {
+        if (rep == null || rep instanceof String || rep instanceof byte[]) {
+            return;
+        }
+        com.fasterxml.jackson.databind.JsonNode tree = JsonSerialization.mapper.valueToTree(rep);
+        com.fasterxml.jackson.databind.JsonNode secret = tree.path("auth").path("secret");
+        if (!secret.isTextual() || secret.textValue().isBlank()) {
+            return;
+        }
+        if (tree.path("uuid").isTextual()) {
+            out.add(new CredentialReadRecorder.Exposure(tree.path("uuid").textValue(), List.of("secret")));
+        } else if (tree.path("clientId").isTextual()) {
+            out.add(CredentialReadRecorder.Exposure.byClientId(tree.path("clientId").textValue(), List.of("secret")));
+        } else {
+            throw new IllegalStateException("a client admin API v2 answer carries a secret without naming its client");
         }
     }
 

@@ -42,10 +42,20 @@ final class CredentialReadRecorder {
     /**
      * One client whose credential material the answer exposes.
      *
-     * @param clientUuid internal id of the client
+     * @param clientUuid internal id of the client, or null when the answer names it by {@code clientId} only
      * @param exposed    what the answer carries (names), or null when only the stored client can say
+     * @param clientId   the client's clientId when its internal id is not known
      */
-    record Exposure(String clientUuid, List<String> exposed) {
+    record Exposure(String clientUuid, List<String> exposed, String clientId) {
+
+        Exposure(String clientUuid, List<String> exposed) {
+            this(clientUuid, exposed, null);
+        }
+
+        /** A client an answer names by its clientId only (the client admin API v2 with a projection without {@code uuid}). */
+        static Exposure byClientId(String clientId, List<String> exposed) {
+            return new Exposure(null, exposed, clientId);
+        }
     }
 
     /**
@@ -71,9 +81,10 @@ final class CredentialReadRecorder {
                 throw new IllegalStateException("realm " + realmName + " of a credential read not found");
             }
             s.getContext().setRealm(realm);
-            int recorded = 0;
+            List<String> read = new java.util.ArrayList<>(exposures.size());
             for (Exposure x : exposures) {
-                ClientModel client = realm.getClientById(x.clientUuid());
+                ClientModel client = x.clientUuid() != null ? realm.getClientById(x.clientUuid())
+                        : realm.getClientByClientId(x.clientId());
                 if (client == null) {
                     continue; // removed meanwhile: the answer carries nothing of it either
                 }
@@ -82,10 +93,10 @@ final class CredentialReadRecorder {
                     continue;
                 }
                 emit(s, realm, auth, match, httpMethod, relativePath, client, exposed);
-                dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, client, auth.getUser().getId());
-                recorded++;
+                read.add(client.getId());
             }
-            return recorded;
+            dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, read, auth.getUser().getId());
+            return read.size();
         });
     }
 
@@ -128,7 +139,7 @@ final class CredentialReadRecorder {
 
     private static void emit(KeycloakSession s, RealmModel realm, AdminAuth auth, CredentialEndpoint.Match match,
             String httpMethod, String relativePath, ClientModel client, List<String> exposed) {
-        boolean list = match.endpoint() == CredentialEndpoint.CLIENTS;
+        boolean list = match.endpoint() == CredentialEndpoint.CLIENTS || match.endpoint() == CredentialEndpoint.CLIENTS_V2;
         AdminEventBuilder b = new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
                 .operation(OperationType.ACTION).resource(RESOURCE_TYPE)
                 .detail("material", match.endpoint().material())
