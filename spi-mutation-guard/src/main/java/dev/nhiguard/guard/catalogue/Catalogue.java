@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The declarative catalogue of guarded admin operations. Paths are relative to
@@ -223,18 +224,26 @@ public final class Catalogue {
         ops.add(op("privileged-user-update", "PUT", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Change a privileged or service-account user beyond first name, last name and attributes",
                 // The body first: most user updates change only harmless fields, and that needs no role closure.
-                (v, b, f) -> (changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
-                                Set.of())
-                        && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user"))))
-                        || (changesOutside(b, f.currentUser(v.get("user")), OWNER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
-                                Set.of()) && f.isAccountOwner(v.get("user")))
-                        // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
-                        || (changesGateAttributes(f, v.get("user"), b)
-                                && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))));
+                (v, raw, f) -> {
+                    JsonNode b = asKeycloakApplies(raw);
+                    return (changesOutside(b, f.currentUser(v.get("user")), USER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                                    Set.of())
+                            && (f.isServiceAccountUser(v.get("user")) || f.isPrivilegedUser(v.get("user"))))
+                            || (changesOutside(b, f.currentUser(v.get("user")), OWNER_HARMLESS_FIELDS, USER_READ_ONLY_FIELDS, false,
+                                    Set.of()) && f.isAccountOwner(v.get("user")))
+                            // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
+                            || (changesGateAttributes(f, v.get("user"), b)
+                                    && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))));
+                }));
         ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",
-                "Change a service-account user's attributes (user-attribute mappers copy them into its tokens)",
-                (v, b, f) -> b != null && b.path("attributes").isObject() && f.isServiceAccountUser(v.get("user"))
-                        && attributesChange(b.get("attributes"), f.userAttributes(v.get("user")), true, Set.of())));
+                "Change a service-account user's attributes or name (attribute and profile mappers copy them into its tokens)",
+                (v, raw, f) -> {
+                    JsonNode b = asKeycloakApplies(raw);
+                    return b != null && f.isServiceAccountUser(v.get("user"))
+                            && ((b.path("attributes").isObject()
+                                    && attributesChange(b.get("attributes"), f.userAttributes(v.get("user")), true, Set.of()))
+                                || namesChange(b, f.currentUser(v.get("user"))));
+                }));
         ops.add(op("privileged-user-delete", "DELETE", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Delete a privileged user", privileged()));
         ops.add(op("service-account-user-delete", "DELETE", "/users/{user}", CLIENT, false, TargetType.USER, "user",
@@ -676,6 +685,63 @@ public final class Catalogue {
         }
         return body.path("attributes").isObject()
                 && attributesChange(body.get("attributes"), facts.userAttributes(userId), true, facts::attributeIsAGate);
+    }
+
+    /**
+     * The root fields of a user that Keycloak's user profile keeps as attributes. A user update
+     * that carries an {@code attributes} map replaces the user's attributes with it
+     * ({@code UserResource#updateUser}: {@code profile.update(rep.getAttributes() != null)}), so one
+     * of these fields the body leaves out (at the root and in the map) is removed, not kept.
+     */
+    static final List<String> PROFILE_ROOT_FIELDS = List.of("email", "firstName", "lastName");
+
+    /**
+     * A user update body as Keycloak applies it: with an {@code attributes} map, each profile root
+     * field the body does not set is what the map says, or removed (empty). Without a map the body
+     * is returned as it is (Keycloak keeps what it leaves out).
+     */
+    public static JsonNode asKeycloakApplies(JsonNode body) {
+        if (body == null || !body.isObject() || !body.path("attributes").isObject()) {
+            return body;
+        }
+        JsonNode attributes = body.get("attributes");
+        // Keycloak also takes the username from the map when the body has none at the root (a rename where allowed).
+        boolean usernameFromMap = !body.hasNonNull("username") && attributes.has("username");
+        if (!usernameFromMap && PROFILE_ROOT_FIELDS.stream().allMatch(body::hasNonNull)) {
+            return body;
+        }
+        ObjectNode out = body.deepCopy();
+        for (String field : PROFILE_ROOT_FIELDS) {
+            if (!body.hasNonNull(field)) {
+                String value = first(attributes.get(field));
+                out.put(field, value == null ? "" : value);
+            }
+        }
+        if (usernameFromMap) {
+            String value = first(attributes.get("username"));
+            if (value != null) {
+                out.put("username", value); // never a removal: Keycloak keeps the username a map leaves out
+            }
+        }
+        return out;
+    }
+
+    /** The first value of a user attribute as a body gives it (a list or a single value), or null. */
+    private static String first(JsonNode a) {
+        JsonNode first = a != null && a.isArray() ? a.path(0) : a;
+        return first == null || first.isMissingNode() || first.isNull() ? null : first.asText("");
+    }
+
+    /** Whether the body sets a user's first or last name to another value (removing one included). */
+    static boolean namesChange(JsonNode body, JsonNode current) {
+        for (String field : USER_ROOT_ATTRIBUTE_FIELDS) {
+            JsonNode proposed = body.get(field);
+            if (proposed != null && !proposed.isNull()
+                    && !equivalent(proposed, current == null ? null : current.get(field))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fields of a user that are harmless by themselves and that Keycloak also shows a flow condition as attributes. */

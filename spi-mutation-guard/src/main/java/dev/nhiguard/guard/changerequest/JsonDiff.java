@@ -29,7 +29,9 @@ public final class JsonDiff {
         }
         return switch (operationId) {
             case "client-update" -> mergeUnder(before, "client", body);
-            case "privileged-user-update" -> mergeUnder(before, "user", body);
+            // An attributes map removes the email and names it leaves out: the diff shows it.
+            case "privileged-user-update", "service-account-user-attributes" ->
+                    mergeUnder(before, "user", dev.nhiguard.guard.catalogue.Catalogue.asKeycloakApplies(body));
             // Keycloak's realm update removes the attributes a given attributes map leaves out.
             case "realm-security-settings" -> merge(before, body, true);
             case "realm-events-config" -> merge(before, body);

@@ -71,7 +71,7 @@ final class Rollbacks {
         String path = cr.getPath();
         return switch (cr.getOperation()) {
             case "client-update" -> new Inverse("PUT", path, clearAdded(clientRep(before), body));
-            case "privileged-user-update" -> new Inverse("PUT", path, fieldsOf(before.path("user"), body));
+            case "privileged-user-update", "service-account-user-attributes" -> new Inverse("PUT", path, userFieldsOf(before.path("user"), body));
             case "realm-security-settings" -> new Inverse("PUT", path, fieldsOf(before, body));
             case "realm-events-config" -> new Inverse("PUT", path, before);
             case "guard-policy-update", "realm-guard-policy-attribute" -> {
@@ -205,6 +205,22 @@ final class Rollbacks {
     private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {
         ArrayNode added = DefinitionRollbacks.addedByName(body, hadBefore);
         return added == null ? null : new Inverse("DELETE", path, added);
+    }
+
+    /**
+     * The before values of the fields a user update changed: with an attributes map, also the
+     * profile's root fields (email, names), which Keycloak removes when the map leaves them out.
+     */
+    private static JsonNode userFieldsOf(JsonNode before, JsonNode body) {
+        JsonNode out = fieldsOf(before, body);
+        if (body != null && body.path("attributes").isObject() && out instanceof ObjectNode o) {
+            for (String f : java.util.List.of("email", "firstName", "lastName")) {
+                if (!o.has(f) && before.hasNonNull(f)) {
+                    o.set(f, before.get(f));
+                }
+            }
+        }
+        return out;
     }
 
     /** The before values of exactly the fields the request changed. */

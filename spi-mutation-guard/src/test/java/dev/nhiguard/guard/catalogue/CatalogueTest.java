@@ -115,14 +115,43 @@ class CatalogueTest {
                 .contains("privileged-user-update"), "a gate attribute set on an admin");
         assertTrue(ids("PUT", "/users/own", "{\"attributes\":{\"tenant\":[\"a\"],\"otp-exempt\":[\"true\"]}}")
                 .contains("privileged-user-update"), "a gate attribute set on an owner");
-        assertFalse(ids("PUT", "/users/adm", "{\"attributes\":{\"tenant\":[\"b\"]}}").contains("privileged-user-update"),
-                "an attribute no condition reads");
+        assertFalse(ids("PUT", "/users/adm", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"tenant\":[\"b\"]}}")
+                .contains("privileged-user-update"), "an attribute no condition reads");
         assertFalse(ids("PUT", "/users/u", "{\"attributes\":{\"otp-exempt\":[\"true\"]}}").contains("privileged-user-update"),
                 "an ordinary user");
         assertFalse(ids("PUT", "/users/adm", "{\"firstName\":\"B\"}").contains("privileged-user-update"),
                 "no attributes map: Keycloak keeps the attributes");
         assertTrue(ids("PUT", "/users/adm", "{\"lastName\":\"Exempt\"}").contains("privileged-user-update"),
                 "a root field a condition reads as an attribute");
+    }
+
+    @Test
+    void anAttributesMapIsReadAsKeycloakAppliesIt() {
+        // Keycloak replaces the user's attributes with the map, the email and names among them.
+        assertTrue(ids("PUT", "/users/adm", "{\"attributes\":{\"tenant\":[\"a\"]}}").contains("privileged-user-update"),
+                "a map that leaves out an admin's email removes it");
+        assertTrue(ids("PUT", "/users/adm", "{\"attributes\":{\"email\":[\"m@evil\"]}}").contains("privileged-user-update"),
+                "an email in the map");
+        assertFalse(ids("PUT", "/users/adm", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{}}")
+                .contains("privileged-user-update"), "a map whose user keeps email and names");
+        assertFalse(ids("PUT", "/users/u", "{\"attributes\":{}}").contains("privileged-user-update"), "an ordinary user");
+        assertEquals("", Catalogue.asKeycloakApplies(json("{\"attributes\":{}}")).path("email").asText("x"));
+        assertEquals("m@evil", Catalogue.asKeycloakApplies(json("{\"attributes\":{\"email\":[\"m@evil\"]}}")).path("email").asText());
+        assertFalse(Catalogue.asKeycloakApplies(json("{\"email\":\"a@x\"}")).has("firstName"), "no map: Keycloak keeps what is left out");
+        assertTrue(ids("PUT", "/users/adm", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"username\":[\"root\"]}}")
+                .contains("privileged-user-update"), "a rename through the map");
+    }
+
+    @Test
+    void aServiceAccountUsersNamesAreHeldTheyReachItsTokens() {
+        assertTrue(ids("PUT", "/users/sau", "{\"firstName\":\"realm-admin\"}").contains("service-account-user-attributes"),
+                "a first name");
+        assertTrue(ids("PUT", "/users/sau", "{\"lastName\":\"approved\"}").contains("service-account-user-attributes"),
+                "a last name");
+        assertFalse(ids("PUT", "/users/sau", "{\"firstName\":\"A\"}").contains("service-account-user-attributes"),
+                "the same first name");
+        assertFalse(ids("PUT", "/users/u", "{\"firstName\":\"B\"}").contains("service-account-user-attributes"),
+                "an ordinary user's name");
     }
 
     static JsonNode json(String s) {
@@ -312,9 +341,10 @@ class CatalogueTest {
         assertEquals(null, id("PUT", "/groups/g-sa", "{\"name\":\"g-sa\",\"description\":\"d\",\"attributes\":{\"tenant\":[\"a\"]}}"));
         assertEquals(null, id("PUT", "/groups/g-plain", "{\"name\":\"renamed\",\"attributes\":{}}"));
         // a service-account user's attributes are held; an unchanged map and other users' attributes pass
-        assertEquals("service-account-user-attributes", id("PUT", "/users/sau", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
-        assertEquals("service-account-user-attributes", id("PUT", "/users/sau", "{\"attributes\":{}}"));
-        assertEquals(null, id("PUT", "/users/sau", "{\"firstName\":\"S\",\"attributes\":{\"tenant\":[\"a\"]}}"));
+        assertEquals("service-account-user-attributes", id("PUT", "/users/sau",
+                "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"tenant\":[\"b\"]}}"));
+        assertEquals("service-account-user-attributes", id("PUT", "/users/sau", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{}}"));
+        assertEquals(null, id("PUT", "/users/sau", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"tenant\":[\"a\"]}}"));
         assertEquals(null, id("PUT", "/users/u", "{\"attributes\":{\"tenant\":[\"b\"]}}"));
         assertEquals(null, id("DELETE", "/roles/plain", null));
         assertEquals("group-move", id("POST", "/groups/parent/children", "{\"id\":\"g-sa\",\"name\":\"x\"}"));
