@@ -82,7 +82,39 @@ public final class TargetState implements Facts {
                 ? realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm"))
                 : Stream.ofNullable(realm.getClientByClientId(Constants.REALM_MANAGEMENT_CLIENT_ID)))
                 .map(ClientModel::getId).collect(java.util.stream.Collectors.toSet());
-        return held.stream().anyMatch(r -> r.isClientRole() && adminClientIds.contains(r.getContainerId()));
+        if (held.stream().anyMatch(r -> r.isClientRole() && adminClientIds.contains(r.getContainerId()))) {
+            return true;
+        }
+        // Fine-grained admin permissions (v2) make administrators without any of those roles.
+        AdminPermissionSubjects fgap = adminPermissionSubjects();
+        if (fgap.isEmpty()) {
+            return false;
+        }
+        if (fgap.everyone() || fgap.namesUser(u.getId())
+                || fgap.roles(realm).stream().anyMatch(held::contains)) {
+            return true;
+        }
+        return u.getGroupsStream().anyMatch(this::groupOrAncestorNamedByAdminPermissions);
+    }
+
+    /** The subjects of the realm's fine-grained admin permissions, read once per admission. */
+    private AdminPermissionSubjects adminPermissionSubjects;
+
+    private AdminPermissionSubjects adminPermissionSubjects() {
+        if (adminPermissionSubjects == null) {
+            adminPermissionSubjects = AdminPermissionSubjects.of(session, realm);
+        }
+        return adminPermissionSubjects;
+    }
+
+    private boolean groupOrAncestorNamedByAdminPermissions(GroupModel g) {
+        AdminPermissionSubjects fgap = adminPermissionSubjects();
+        for (GroupModel x = g; x != null; x = x.getParent()) {
+            if (fgap.namesGroup(x.getId())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -374,7 +406,7 @@ public final class TargetState implements Facts {
     public boolean groupIsPrivileged(String groupId) {
         GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
         for (GroupModel x = g; x != null; x = x.getParent()) {
-            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole)) {
+            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole) || adminPermissionSubjects().namesGroup(x.getId())) {
                 return true;
             }
         }
@@ -425,8 +457,8 @@ public final class TargetState implements Facts {
 
     /**
      * Whether holding the role makes a user privileged: its composite closure contains the approver
-     * role, a role of realm-management (or, in the master realm, of a {@code <realm>-realm} client)
-     * or the master realm's {@code admin} role.
+     * role, a role of realm-management (or, in the master realm, of a {@code <realm>-realm} client),
+     * the master realm's {@code admin} role, or a role a fine-grained admin permission's policy names.
      */
     boolean isPrivilegedRole(RoleModel role) {
         RoleModel approver = realm.getRole(approverRole);
@@ -441,7 +473,11 @@ public final class TargetState implements Facts {
         Stream<ClientModel> adminClients = master
                 ? realm.getClientsStream().filter(c -> c.getClientId().endsWith("-realm"))
                 : Stream.ofNullable(realm.getClientByClientId(Constants.REALM_MANAGEMENT_CLIENT_ID));
-        return adminClients.flatMap(ClientModel::getRolesStream).anyMatch(role::hasRole);
+        if (adminClients.flatMap(ClientModel::getRolesStream).anyMatch(role::hasRole)) {
+            return true;
+        }
+        // A role a fine-grained admin permission's role policy names makes its holders administrators.
+        return adminPermissionSubjects().roles(realm).stream().anyMatch(role::hasRole);
     }
 
     /** Whether the user is a guarded subject: a service-account user or a privileged user. */
@@ -451,13 +487,24 @@ public final class TargetState implements Facts {
 
     @Override
     public JsonNode currentClient(String clientId) {
-        ClientModel c = client(clientId);
-        // Compared in memory with the proposed body, so the secret stays as it is (never stored from here).
-        return c == null ? null : JsonSerialization.mapper.valueToTree(ModelToRepresentation.toRepresentation(c, session));
+        // Several predicates of one write compare with it: built once per admission (read only, nothing changes meanwhile).
+        return currentClients.computeIfAbsent(String.valueOf(clientId), k -> {
+            ClientModel c = client(clientId);
+            // Compared in memory with the proposed body, so the secret stays as it is (never stored from here).
+            return c == null ? null : JsonSerialization.mapper.valueToTree(ModelToRepresentation.toRepresentation(c, session));
+        });
     }
+
+    /** Representations built for this admission, by id (predicates read them, none changes them). */
+    private final java.util.Map<String, JsonNode> currentClients = new java.util.HashMap<>();
+    private final java.util.Map<String, JsonNode> currentUsers = new java.util.HashMap<>();
 
     @Override
     public JsonNode currentUser(String userId) {
+        return currentUsers.computeIfAbsent(String.valueOf(userId), k -> userFields(userId));
+    }
+
+    private JsonNode userFields(String userId) {
         UserModel u = user(userId);
         if (u == null) {
             return null;

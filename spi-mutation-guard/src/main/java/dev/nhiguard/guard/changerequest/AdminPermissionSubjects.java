@@ -1,0 +1,145 @@
+package dev.nhiguard.guard.changerequest;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.keycloak.authorization.AuthorizationProvider;
+import org.keycloak.authorization.model.Policy;
+import org.keycloak.authorization.model.ResourceServer;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.util.JsonSerialization;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Who fine-grained admin permissions (FGAP v2) may make an administrator of a realm: the subjects
+ * the policies of the realm's {@code admin-permissions} client name. A user such a policy names,
+ * a member of a group it names, a holder of a role it names, is an administrator without any
+ * realm-management role, so the guard counts them as privileged users (their recovery, groups and
+ * roles are held like an admin's).
+ *
+ * <p>Read as an over-approximation, which fails closed: every policy of the resource server counts,
+ * whether or not a permission uses it and whatever its logic (a negative policy too), and a group
+ * counts with its subgroups. A policy whose subjects cannot be listed (regex, client scope, time,
+ * script, a client: whoever gets a token from it), or that reads its subjects from the admin's token
+ * (a group policy with {@code groupsClaim}, a role policy without {@code fetchRoles}: a protocol mapper
+ * of any ordinary client can put a group or role name into a token) may make anyone an
+ * administrator: then every user of the realm counts as privileged ({@link #everyone()}).
+ */
+final class AdminPermissionSubjects {
+
+    /** Policy types that only combine or grant on other policies, and name no subject themselves. */
+    private static final Set<String> NO_SUBJECTS = Set.of("aggregate", "resource", "scope", "uma");
+
+    private static final AdminPermissionSubjects NONE = new AdminPermissionSubjects(false, Set.of(), Set.of(), Set.of());
+
+    private final boolean everyone;
+    private final Set<String> userIds;
+    private final Set<String> groupIds;
+    private final Set<String> roleIds;
+
+    private AdminPermissionSubjects(boolean everyone, Set<String> userIds, Set<String> groupIds, Set<String> roleIds) {
+        this.everyone = everyone;
+        this.userIds = userIds;
+        this.groupIds = groupIds;
+        this.roleIds = roleIds;
+    }
+
+    /** The subjects of the realm's admin permissions; none when the realm does not use FGAP v2. */
+    static AdminPermissionSubjects of(KeycloakSession session, RealmModel realm) {
+        if (!realm.isAdminPermissionsEnabled()) {
+            return NONE;
+        }
+        ClientModel client = realm.getAdminPermissionsClient();
+        AuthorizationProvider authz = client == null ? null : session.getProvider(AuthorizationProvider.class);
+        ResourceServer server = authz == null ? null : authz.getStoreFactory().getResourceServerStore().findByClient(client);
+        if (server == null) {
+            return NONE; // no permission can be evaluated: Keycloak grants nothing through FGAP
+        }
+        boolean everyone = false;
+        Set<String> users = new HashSet<>();
+        Set<String> groups = new HashSet<>();
+        Set<String> roles = new HashSet<>();
+        for (Policy p : authz.getStoreFactory().getPolicyStore().findByResourceServer(server)) {
+            String type = p.getType() == null ? "" : p.getType();
+            if (NO_SUBJECTS.contains(type)) {
+                continue;
+            }
+            java.util.Map<String, String> config = p.getConfig() == null ? java.util.Map.of() : p.getConfig();
+            switch (type) {
+                case "user" -> ids(config.get("users"), null, users);
+                case "group" -> {
+                    // groupsClaim: the groups are read from a claim of the admin's token, which a mapper can write
+                    if (config.get("groupsClaim") != null && !config.get("groupsClaim").isBlank()) {
+                        everyone = true;
+                    }
+                    ids(config.get("groups"), "id", groups);
+                }
+                case "role" -> {
+                    // Without fetchRoles the roles are read from the admin's token by name, and a mapper of any
+                    // ordinary client can put any role name there.
+                    if (!"true".equals(config.get("fetchRoles"))) {
+                        everyone = true;
+                    }
+                    ids(config.get("roles"), "id", roles);
+                }
+                // client: whoever gets a token from the named client (its login flows are an ordinary client's setting)
+                default -> everyone = true; // client, regex, client-scope, time, js, a type of another extension
+            }
+        }
+        return new AdminPermissionSubjects(everyone, users, groups, roles);
+    }
+
+    /** Adds the ids a policy's JSON array names (strings, or objects with {@code field}); unreadable: nothing. */
+    private static void ids(String json, String field, java.util.Collection<String> into) {
+        if (json == null || json.isBlank()) {
+            return;
+        }
+        try {
+            JsonNode array = JsonSerialization.mapper.readTree(json);
+            for (JsonNode n : array) {
+                JsonNode id = field == null ? n : n.get(field);
+                if (id != null && id.isTextual()) {
+                    into.add(id.textValue());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Keycloak wrote the config; one it cannot read grants nothing either
+        }
+    }
+
+    /** Whether a policy may admit any user, whatever their id, groups or roles. */
+    boolean everyone() {
+        return everyone;
+    }
+
+    boolean namesUser(String userId) {
+        return userIds.contains(userId);
+    }
+
+    boolean namesGroup(String groupId) {
+        return groupIds.contains(groupId);
+    }
+
+    /** Ids of the roles policies name. */
+    Set<String> roleIds() {
+        return roleIds;
+    }
+
+    /** The roles policies name that exist in the realm, resolved once. */
+    List<org.keycloak.models.RoleModel> roles(RealmModel realm) {
+        if (resolvedRoles == null) {
+            resolvedRoles = roleIds.stream().map(realm::getRoleById).filter(java.util.Objects::nonNull).toList();
+        }
+        return resolvedRoles;
+    }
+
+    private List<org.keycloak.models.RoleModel> resolvedRoles;
+
+    boolean isEmpty() {
+        return !everyone && userIds.isEmpty() && groupIds.isEmpty() && roleIds.isEmpty();
+    }
+}
