@@ -162,7 +162,7 @@ class AttackDeciderIT {
      * permission on the {@code admin-permissions} client); each write held is approved by ben and
      * applied by ann (this realm's policy has no cooldowns).
      */
-    private static void grantFrankManageOfSaTarget(AttackRealm r, String frank, String target) {
+    static void grantFrankManageOfSaTarget(AttackRealm r, String frank, String target) {
         String permissions = r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
         String authz = r.admin + "/clients/" + permissions + "/authz/resource-server";
         if (r.read("/clients/" + permissions + "/authz/resource-server/permission?name=frank-manages-sa-target").size() > 0) {
@@ -177,7 +177,7 @@ class AttackDeciderIT {
                 + "\"resources\":[\"" + target + "\"],\"scopes\":[\"manage\",\"view\"],\"policies\":[\"" + policyId + "\"]}");
     }
 
-    private static void asAnnApprovedByBen(AttackRealm r, String path, String body) {
+    static void asAnnApprovedByBen(AttackRealm r, String path, String body) {
         HttpAdmin.Response created = r.http.post(path, r.token("ann"), body);
         if (created.status() == 202) {
             String id = created.json().path("id").asText();
