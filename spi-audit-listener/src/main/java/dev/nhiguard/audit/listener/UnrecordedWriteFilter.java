@@ -33,7 +33,9 @@ import dev.nhiguard.audit.rest.AuthenticatedAdmin;
  * open, so it commits with the write; otherwise right after, in a transaction of its own. NHI
  * Guard's own endpoints record their writes themselves and are left out; so are answers of 202
  * (a write the guard held: the change request is recorded). A write through the client admin API v2
- * ({@code /admin/api/{realm}/…}) is recorded so whether or not Keycloak sent an event for part of it.
+ * ({@code /admin/api/{realm}/…}) is recorded so whether or not Keycloak sent an event for part of it, and
+ * so is a client-registration write made with an admin's access token (Keycloak's own event names the
+ * client, not the admin), with the detail {@code via: client-registration}.
  */
 @Provider
 public final class UnrecordedWriteFilter implements ContainerResponseFilter {
@@ -53,43 +55,56 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         String rawPath = request.getUriInfo().getRequestUri().getRawPath();
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
-                || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/"))) {
+                || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/") || rawPath.contains("/clients-registrations/"))) {
             return; // token requests and every other non-admin POST leave here, before any path decoding
         }
         List<PathSegment> segments = request.getUriInfo().getPathSegments(true);
-        if (segments.size() < 3 || !segments.get(0).getPath().equals("admin")) {
+        if (segments.size() < 3) {
+            return;
+        }
+        // Client registration (/realms/{realm}/clients-registrations/…) with an admin's access token: Keycloak's own
+        // CLIENT_* user event names the client, not the admin; the write is recorded here naming the admin.
+        boolean registration = segments.get(0).getPath().equals("realms") && segments.get(2).getPath().equals("clients-registrations");
+        if (!registration && !segments.get(0).getPath().equals("admin")) {
             return;
         }
         // The client admin API v2 (/admin/api/{realm}/…) records admin events for part of a write at most (a
         // client's roles, not the client): its writes are always recorded here.
-        boolean apiV2 = segments.get(1).getPath().equals("api");
-        if (!apiV2 && (!segments.get(1).getPath().equals("realms")
+        boolean apiV2 = !registration && segments.get(1).getPath().equals("api");
+        if (!registration && !apiV2 && (!segments.get(1).getPath().equals("realms")
                 || (segments.size() > 3 && OWN_RESOURCES.contains(segments.get(3).getPath())))) {
             return;
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        if (session == null || (!apiV2 && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
+        if (session == null || (!apiV2 && !registration && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
             return; // no session to tell, or the write's own admin event made its record
         }
-        RealmModel realm = session.realms().getRealmByName(segments.get(2).getPath());
+        RealmModel realm = session.realms().getRealmByName(segments.get(registration ? 1 : 2).getPath());
         AuditEventListenerProviderFactory chain = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
                 .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
         if (realm == null || chain == null || !chain.chains(realm.getId(), realm.getName())) {
             return;
         }
-        String path = String.join("/", segments.subList(3, segments.size()).stream().map(PathSegment::getPath).toList());
+        String path = String.join("/", segments.subList(registration ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
+        String via = registration ? "client-registration" : apiV2 ? "v2" : null;
         try {
-            if (session.getTransactionManager().isActive() && !session.getTransactionManager().getRollbackOnly()) {
-                AdminAuth admin = AuthenticatedAdmin.of(session);
-                if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
-                    admin = AuthenticatedAdmin.of(session, verified); // Keycloak verified it: the write answered 2xx
+            AdminAuth admin = AuthenticatedAdmin.of(session);
+            if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
+                admin = AuthenticatedAdmin.of(session, verified); // Keycloak verified it: the write answered 2xx
+            }
+            if (admin == null && registration) {
+                admin = registrationAdmin(session);
+                if (admin == null) {
+                    return; // a registration or initial access token: the client's own registrant, recorded by Keycloak's event
                 }
-                send(session, realm, admin, method, path, status, apiV2);
+            }
+            if (session.getTransactionManager().isActive() && !session.getTransactionManager().getRollbackOnly()) {
+                send(session, realm, admin, method, path, status, via);
             } else {
-                AccessToken token = session.getContext().getBearerToken() instanceof AccessToken t ? t : null;
+                AccessToken token = admin == null ? null : admin.getToken();
                 KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
                     RealmModel r = s.realms().getRealm(realm.getId());
-                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status, apiV2);
+                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status, via);
                 });
             }
         } catch (RuntimeException e) {
@@ -98,8 +113,17 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
     }
 
+    /** The admin whose access token a client-registration request carries, or null for a registration or initial access token. */
+    private static AdminAuth registrationAdmin(KeycloakSession session) {
+        try {
+            return org.keycloak.services.resources.admin.AdminRoot.authenticateRealmAdminRequest(session);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void send(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, int status,
-            boolean apiV2) {
+            String via) {
         if (auth == null) {
             LOG.warnf("A %s of realm %s answered %d without a known admin; not recorded", method, realm.getName(), status);
             return;
@@ -115,8 +139,10 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
                 .resourcePath(path.isEmpty() ? new String[0] : path.split("/"))
                 .detail("method", method)
                 .detail("status", String.valueOf(status));
-        if (apiV2) {
+        if ("v2".equals(via)) {
             event.detail("adminApi", "v2");
+        } else if (via != null) {
+            event.detail("via", via);
         }
         event.success();
     }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
+import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.representations.idm.ClientRepresentation;
@@ -21,6 +22,7 @@ import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.KeycloakReading;
 import dev.nhiguard.guard.changerequest.Policies;
+import dev.nhiguard.guard.changerequest.TargetState;
 import dev.nhiguard.guard.changerequest.RequestBody;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
@@ -44,6 +46,10 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
         String method = ctx.getMethod();
+        if ("DELETE".equalsIgnoreCase(method)) {
+            refuseGuardedDeletion(ctx);
+            return;
+        }
         if (!"POST".equalsIgnoreCase(method) && !"PUT".equalsIgnoreCase(method)) {
             return;
         }
@@ -82,6 +88,45 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation " + operation
                 + " cannot be made through client registration; make it through the admin REST API, where it is held for approval",
                 Map.of("operation", operation)));
+    }
+
+    /**
+     * {@code DELETE /realms/{realm}/clients-registrations/{provider}/{clientId}}: a client whose
+     * deletion the admin API holds as {@code client-delete} (a service account, an administration
+     * client, a client whose roles gate a client scope of a service account or that a flow condition
+     * or client policy names) is refused here. The model sees the deletion only after the client's
+     * roles, and their scope mappings, are gone, so the backstop cannot tell a gate any more.
+     */
+    private static void refuseGuardedDeletion(ContainerRequestContext ctx) {
+        List<String> segments = ctx.getUriInfo().getPathSegments(true).stream().map(s -> s.getPath()).toList();
+        if (segments.size() != 5 || !segments.get(0).equals("realms") || !segments.get(2).equals("clients-registrations")) {
+            return;
+        }
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        ClientModel client = realm == null ? null : realm.getClientByClientId(segments.get(4));
+        if (client == null) {
+            return; // Keycloak answers itself
+        }
+        GuardPolicy policy;
+        try {
+            policy = Policies.of(realm);
+        } catch (PolicyException e) {
+            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
+            return;
+        }
+        if (!policy.guards(Catalogue.get().byId("client-delete").orElseThrow())) {
+            return;
+        }
+        TargetState state = new TargetState(session, realm, policy.approverRole());
+        if (client.isServiceAccountsEnabled() || state.isAdminClient(client.getId()) || state.clientRolesAreGates(client.getId())
+                || state.clientMayBeAGate(client)) {
+            LOG.warnf("Mutation guard refused deleting client %s of realm %s through client registration", client.getClientId(),
+                    realm.getName());
+            ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation client-delete "
+                    + "cannot be made through client registration; make it through the admin REST API, where it is held for approval",
+                    Map.of("operation", "client-delete")));
+        }
     }
 
     /** The guarded operation the registration body would make, or null. */

@@ -345,8 +345,10 @@ public final class Catalogue {
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
                         && f.groupsArePrivileged(b.get("groups"))));
         ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Move a group holding guarded members (service accounts, privileged users) under another parent",
-                (v, b, f) -> b != null && b.hasNonNull("id") && f.groupReachesGuarded(b.get("id").asText()))
+                "Move a group holding guarded members (service accounts, privileged users) under another parent, or any "
+                        + "group under a privileged parent (its members would inherit the parent's admin roles or permissions)",
+                (v, b, f) -> b != null && b.hasNonNull("id") && (f.groupReachesGuarded(b.get("id").asText())
+                        || (v.containsKey("group") && f.groupIsPrivileged(v.get("group")))))
                 .alsoAt("POST", "/groups/{group}/children"));
         ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Rename a group holding guarded members, or change its attributes (tokens carry group paths and, "

@@ -36,7 +36,13 @@ public enum CredentialEndpoint {
     /** {@code GET|PUT|PATCH /admin/api/{realm}/clients/v2/{clientId}} (client admin API v2): the answer's {@code auth.secret}. */
     CLIENT_V2(null, "org.keycloak.admin.api.client.ClientApi#getClient", "client-representation"),
     /** {@code GET|POST /admin/api/{realm}/clients/v2} (client admin API v2): each client's {@code auth.secret} in the answer. */
-    CLIENTS_V2(null, "org.keycloak.admin.api.client.ClientsApi#getClients", "client-representation");
+    CLIENTS_V2(null, "org.keycloak.admin.api.client.ClientsApi#getClients", "client-representation"),
+    /**
+     * {@code GET /realms/{realm}/clients-registrations/{provider}/{clientId}} with an admin's access
+     * token (Keycloak accepts one with {@code manage-clients}): the registration answer carries the
+     * secret (the registration access token's own reads are the client's, not an admin's).
+     */
+    REGISTRATION(null, "org.keycloak.services.clientregistration.ClientRegistrationService#provider", "client-registration");
 
     private final Class<?> resource;
     private final String method;
@@ -75,6 +81,9 @@ public enum CredentialEndpoint {
      */
     public static Optional<Match> classify(String httpMethod, RequestPath path) {
         List<String> seg = path.segments();
+        if ("GET".equals(httpMethod) && seg.size() == 5 && seg.get(0).equals("realms") && seg.get(2).equals("clients-registrations")) {
+            return Optional.of(new Match(REGISTRATION, Map.of("providerId", seg.get(3), "clientId", seg.get(4))));
+        }
         if (!"DELETE".equals(httpMethod) && path.startsWith("admin", "api") && seg.size() >= 5 && seg.size() <= 6
                 && seg.get(3).equals("clients") && seg.get(4).equals("v2")) {
             // The client admin API v2 answers a client (read, created, patched, replaced) or a list of them with

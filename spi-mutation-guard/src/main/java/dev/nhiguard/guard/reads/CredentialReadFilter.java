@@ -54,14 +54,18 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             return;
         }
         String raw = AdmissionFilter.rawPath(request.getUriInfo().getRequestUri(), request.getUriInfo().getBaseUri());
-        if (!AdmissionFilter.looksLikeAdmin(raw)) {
+        boolean registration = method.equals("GET") && reachesClientRegistration(request, raw);
+        if (!AdmissionFilter.looksLikeAdmin(raw) && !registration) {
             return;
+        }
+        if (registration && !byAdminToken(request)) {
+            return; // a registration access token reads its own client: the client's registrant, not an admin
         }
         RequestPath path;
         try {
             path = RequestPath.parse(raw);
         } catch (RequestPath.Refused e) {
-            if (AmbiguousClientPath.mayReachClients(raw)) {
+            if (registration || AmbiguousClientPath.mayReachClients(raw)) {
                 // Keycloak answered a path read two ways near the clients' credentials: not sent.
                 refuse(response, 400, "invalid_request", "Ambiguous admin path below clients: " + e.getMessage()
                         + "; credential reads must use a plain path to be recorded");
@@ -74,8 +78,8 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         }
         CredentialEndpoint.Match match = found.get();
         KeycloakSessionFactory factory = KeycloakApplication.getSessionFactory();
-        String realm = path.segments().get(2);
-        String relative = path.join(3).substring(1);
+        String realm = path.segments().get(registration ? 1 : 2);
+        String relative = path.join(registration ? 2 : 3).substring(1);
         try {
             List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
             if (exposures.isEmpty()) {
@@ -122,6 +126,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             }
             case INSTALLATION, KEYSTORE -> out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), null));
             case CLIENT_V2 -> addV2(out, entity);
+            case REGISTRATION -> out.add(CredentialReadRecorder.Exposure.byClientId(match.pathParams().get("clientId"), null));
             case CLIENTS_V2 -> {
                 if (entity instanceof Collection<?> || entity instanceof Stream<?>) {
                     materialised(response).forEach(item -> addV2(out, item));
@@ -137,6 +142,39 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         List<String> exposed = ClientCredentialMaterial.of(rep);
         if (!exposed.isEmpty() && rep.getId() != null) {
             out.add(new CredentialReadRecorder.Exposure(rep.getId(), exposed));
+        }
+    }
+
+    /**
+     * Whether the request reaches client registration ({@code /realms/{realm}/clients-registrations/…}),
+     * as JAX-RS matched it (decoded segments), with a string check first so other requests pay nothing.
+     */
+    private static boolean reachesClientRegistration(ContainerRequestContext request, String raw) {
+        if (!(raw.contains("/clients-registrations/") || raw.indexOf('%') >= 0 || raw.indexOf(';') >= 0)) {
+            return false;
+        }
+        List<jakarta.ws.rs.core.PathSegment> segments = request.getUriInfo().getPathSegments(true);
+        return segments.size() >= 3 && segments.get(0).getPath().equals("realms")
+                && segments.get(2).getPath().equals("clients-registrations");
+    }
+
+    /**
+     * Whether the request's bearer token is an access token ({@code typ} Bearer), which client
+     * registration accepts from an admin with {@code manage-clients}, rather than a registration
+     * or initial access token. Read without verifying: the answer was 2xx, so Keycloak verified it,
+     * and the record's transaction authenticates it again.
+     */
+    static boolean byAdminToken(ContainerRequestContext request) {
+        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        try {
+            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(7).trim())
+                    .readJsonContent(org.keycloak.representations.JsonWebToken.class);
+            return org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER.equals(jwt.getType());
+        } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -143,6 +143,16 @@ class CatalogueTest {
     }
 
     @Test
+    void movingAGroupUnderAPrivilegedParentIsHeld() {
+        assertTrue(ids("POST", "/groups/g-admin/children", "{\"id\":\"g-plain\",\"name\":\"crew\"}").contains("group-move"),
+                "its members would inherit the parent's admin roles");
+        assertFalse(ids("POST", "/groups/g-other/children", "{\"id\":\"g-plain\",\"name\":\"crew\"}").contains("group-move"),
+                "an ordinary group under an ordinary parent");
+        assertFalse(ids("POST", "/groups/g-admin/children", "{\"name\":\"new\"}").contains("group-move"),
+                "a new, empty subgroup (joining it is held)");
+    }
+
+    @Test
     void aServiceAccountUsersNamesAreHeldTheyReachItsTokens() {
         assertTrue(ids("PUT", "/users/sau", "{\"firstName\":\"realm-admin\"}").contains("service-account-user-attributes"),
                 "a first name");
