@@ -171,6 +171,77 @@ class AttackFourthReviewIT {
                 () -> assertEquals(403, r.http.get(r.admin + "/users", r.token("olive")).status(), "olive administers users"));
     }
 
+    /**
+     * Client registration takes an admin's access token (one with {@code manage-clients}) besides
+     * registration tokens: mallory deleted gate-app there (its role gates a scope of sa-target, which
+     * then reached sa-target's token), read sa-target's secret with no record, and her writes there
+     * were chained naming the client, not her.
+     */
+    @Test
+    void clientRegistrationWithAnAdminsTokenNeitherOpensAGateNorReadsASecretUnrecorded(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, AttackRedTeamIT.REALM);
+        String mallory = r.token("mallory");
+        String registrations = "/realms/" + AttackRedTeamIT.REALM + "/clients-registrations/default";
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+
+        HttpAdmin.Response deleted = r.http.delete(registrations + "/gate-app", mallory);
+        HttpAdmin.Response read = r.http.get(registrations + "/sa-target", mallory);
+        String app = "reg-app-" + System.nanoTime();
+        HttpAdmin.Response created = r.http.post(registrations, mallory, "{\"clientId\":\"" + app + "\",\"publicClient\":true}");
+
+        List<JsonNode> records = recordsAfter(r, before);
+        String malloryId = r.userId("mallory");
+        assertAll(
+                () -> assertHeldOrRefused(deleted, "deleting gate-app through client registration"),
+                () -> assertNotNull(r.clientUuidOrNull("gate-app"), "gate-app was deleted"),
+                () -> assertEquals(java.util.Set.of(), AttackRedTeamIT.gatedClaims(r), "gated scopes reached sa-target's token"),
+                () -> assertEquals(200, read.status(), "an admin reads a client through registration: " + read.body()),
+                () -> assertTrue(records.stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())
+                        && r.clientUuid("sa-target").equals(x.at("/details/clientUuid").asText())
+                        && malloryId.equals(x.at("/actor/userId").asText())),
+                        "mallory's read of sa-target's secret through registration is in the chain: " + records),
+                () -> assertEquals(201, created.status(), "an ordinary registration stays everyday work: " + created.body()),
+                () -> assertTrue(records.stream().anyMatch(x -> "ADMIN_WRITE_UNRECORDED".equals(x.path("type").asText())
+                        && "client-registration".equals(x.at("/details/via").asText())
+                        && malloryId.equals(x.at("/actor/userId").asText())),
+                        "the registration names mallory in the chain: " + records));
+    }
+
+    /**
+     * A group of ordinary users moved under a group holding an admin role: its members inherit the
+     * role (the move rule looked only at whether the moved group held guarded members).
+     */
+    @Test
+    void movingAGroupUnderAnAdminGroupIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, AttackRedTeamIT.REALM);
+        String mallory = r.token("mallory");
+        String admins = r.groupIdOrNull("user-viewers");
+        if (admins == null) {
+            assertEquals(201, r.http.post(r.admin + "/groups", mallory, "{\"name\":\"user-viewers\"}").status());
+            admins = r.groupIdOrNull("user-viewers");
+            String management = r.clientUuid("realm-management");
+            JsonNode viewUsers = r.read("/clients/" + management + "/roles/view-users");
+            HttpAdmin.Response granted = r.http.post(r.admin + "/groups/" + admins + "/role-mappings/clients/" + management,
+                    r.token("ann"), "[{\"id\":\"" + viewUsers.path("id").asText() + "\",\"name\":\"view-users\"}]");
+            assertEquals(202, granted.status(), "an admin role for a group is held: " + granted.body());
+            String id = granted.json().path("id").asText();
+            assertEquals(200, r.approve(id, granted.json().path("digest").asText(), r.token("ben")).status(), "setup approval");
+            assertEquals(200, r.apply(id, r.token("ann")).status(), "setup apply");
+        }
+        String crew = "crew-" + System.nanoTime();
+        assertEquals(201, r.http.post(r.admin + "/groups", mallory, "{\"name\":\"" + crew + "\"}").status());
+        String crewId = r.groupIdOrNull(crew);
+        String olive = r.userId("olive");
+        assertEquals(204, r.http.put(r.admin + "/users/" + olive + "/groups/" + crewId, mallory, null).status(),
+                "an ordinary user into an ordinary group");
+        HttpAdmin.Response moved = r.http.post(r.admin + "/groups/" + admins + "/children", mallory,
+                "{\"id\":\"" + crewId + "\",\"name\":\"" + crew + "\"}");
+        assertAll(
+                () -> assertHeldOrRefused(moved, "moving a group of ordinary users under a group holding view-users"),
+                () -> assertFalse(r.effectiveClientRoles(olive, "realm-management").contains("view-users"),
+                        "olive holds view-users"));
+    }
+
     /** Group {@code staff}, whose members a FGAP v2 group policy and permission let manage every user (set up with approval). */
     private static String staffGroupManagingUsers(AttackRealm r) {
         String staff = r.groupIdOrNull("staff");
