@@ -74,6 +74,16 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (realm == null) {
             return; // Keycloak answers 404 itself
         }
+        refuseIfGuarded(ctx, realm, operation, policy -> true);
+    }
+
+    /**
+     * Refuses the request when the realm's policy guards the operation and {@code applies} says the
+     * operation's predicate holds (given the policy: its approver role decides who is privileged);
+     * an unreadable policy refuses it with 503.
+     */
+    private static void refuseIfGuarded(ContainerRequestContext ctx, RealmModel realm, String operation,
+            java.util.function.Predicate<GuardPolicy> applies) {
         GuardPolicy policy;
         try {
             policy = Policies.of(realm);
@@ -81,7 +91,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
             return;
         }
-        if (!policy.guards(Catalogue.get().byId(operation).orElseThrow())) {
+        if (!policy.guards(Catalogue.get().byId(operation).orElseThrow()) || !applies.test(policy)) {
             return;
         }
         LOG.warnf("Mutation guard refused a client registration in realm %s: %s", realm.getName(), operation);
@@ -108,25 +118,11 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (client == null) {
             return; // Keycloak answers itself
         }
-        GuardPolicy policy;
-        try {
-            policy = Policies.of(realm);
-        } catch (PolicyException e) {
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
-            return;
-        }
-        if (!policy.guards(Catalogue.get().byId("client-delete").orElseThrow())) {
-            return;
-        }
-        TargetState state = new TargetState(session, realm, policy.approverRole());
-        if (client.isServiceAccountsEnabled() || state.isAdminClient(client.getId()) || state.clientRolesAreGates(client.getId())
-                || state.clientMayBeAGate(client)) {
-            LOG.warnf("Mutation guard refused deleting client %s of realm %s through client registration", client.getClientId(),
-                    realm.getName());
-            ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation client-delete "
-                    + "cannot be made through client registration; make it through the admin REST API, where it is held for approval",
-                    Map.of("operation", "client-delete")));
-        }
+        refuseIfGuarded(ctx, realm, "client-delete", policy -> {
+            TargetState state = new TargetState(session, realm, policy.approverRole());
+            return client.isServiceAccountsEnabled() || state.isAdminClient(client.getId())
+                    || state.clientRolesAreGates(client.getId()) || state.clientMayBeAGate(client);
+        });
     }
 
     /** The guarded operation the registration body would make, or null. */
