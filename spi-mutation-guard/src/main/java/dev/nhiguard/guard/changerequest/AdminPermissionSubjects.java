@@ -124,11 +124,6 @@ final class AdminPermissionSubjects {
         return groupIds.contains(groupId);
     }
 
-    /** Ids of the roles policies name. */
-    Set<String> roleIds() {
-        return roleIds;
-    }
-
     /** The roles policies name that exist in the realm, resolved once. */
     List<org.keycloak.models.RoleModel> roles(RealmModel realm) {
         if (resolvedRoles == null) {
