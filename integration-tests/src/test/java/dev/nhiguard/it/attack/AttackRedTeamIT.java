@@ -167,6 +167,31 @@ class AttackRedTeamIT {
     }
 
     @Test
+    void aMemberOfAnOwningGroupsSubgroupIsAnOwnerToo(KeycloakTarget keycloak) {
+        // sa-team is owned by group /owners; tess is in its subgroup /owners/owners-oncall, bea in
+        // /bystanders. Ownership is looked up by the client attribute's value, group by group up
+        // from the user's groups: tess's password is held, bea's is everyday work.
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        JsonNode owner = r.read("/clients/" + r.clientUuid("sa-team")).path("attributes");
+        assertEquals("group", owner.path("nhi.owner.type").asText(), "fixture: " + owner);
+        assertEquals(r.read("/groups/" + owner.path("nhi.owner.id").asText()).path("name").asText(), "owners",
+                "fixture: /owners owns sa-team");
+
+        HttpAdmin.Response tessReset = r.http.put(r.admin + "/users/" + r.userId("tess") + "/reset-password", mallory,
+                "{\"type\":\"password\",\"value\":\"mallory-knows-this-3\",\"temporary\":false}");
+        HttpAdmin.Response beaReset = r.http.put(r.admin + "/users/" + r.userId("bea") + "/reset-password", mallory,
+                "{\"type\":\"password\",\"value\":\"bea-new-pass\",\"temporary\":false}");
+        assertAll(
+                () -> assertHeldOrRefused(tessReset, "resetting the password of tess, in a subgroup of sa-team's owning group"),
+                () -> assertNotEquals(200, r.passwordGrant("admin-cli", null, "tess", "mallory-knows-this-3").status(),
+                        "mallory signs in as tess with the password she set"),
+                () -> assertEquals(200, r.passwordGrant("admin-cli", null, "tess", "tess-pass").status(), "tess's own password"),
+                () -> assertEquals(204, beaReset.status(), "bea owns nothing: " + beaReset.body()),
+                () -> assertEquals(200, r.passwordGrant("admin-cli", null, "bea", "bea-new-pass").status(), "bea's new password"));
+    }
+
+    @Test
     void anOrdinaryUsersPasswordIsStillEverydayWork(KeycloakTarget keycloak) {
         // olive owns nothing and holds no admin role: resetting her password stays unheld.
         AttackRealm r = new AttackRealm(keycloak, REALM);

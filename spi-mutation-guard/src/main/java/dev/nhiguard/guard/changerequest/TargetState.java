@@ -1,7 +1,10 @@
 package dev.nhiguard.guard.changerequest;
 
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -13,6 +16,7 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.GroupModel;
 import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.ModelException;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
@@ -123,35 +127,25 @@ public final class TargetState implements Facts {
         return u != null && ownsAServiceAccount(u);
     }
 
-    /** Owner references of the realm's clients ({@code user:<id>}, {@code group:<id>}), read once per admission. */
-    private Set<String> owners;
+    /** Owner references already looked up in this admission ({@code user:<id>}, {@code group:<id>} → named or not). */
+    private final Map<String, Boolean> namedAsOwner = new HashMap<>();
 
     /**
      * Whether the user owns a service account or agent: a client's owner attributes
      * ({@link OwnerAttributes}) name the user, or a group the user is in or below. An owner's
      * account decides over an identity (reviews, the owner's standing), so its recovery and
-     * authentication are as guarded as an admin's.
+     * authentication are as guarded as an admin's. Asked by attribute value (Keycloak's client
+     * attribute index), so the cost depends on the user's groups, not on the realm's clients.
      */
     private boolean ownsAServiceAccount(UserModel u) {
-        if (owners == null) {
-            Set<String> refs = new java.util.HashSet<>();
-            realm.getClientsStream().forEach(c -> {
-                ownerRef(c.getAttribute(OwnerAttributes.AGENT_OWNER_TYPE), c.getAttribute(OwnerAttributes.AGENT_OWNER_ID), refs);
-                ownerRef(c.getAttribute(OwnerAttributes.AGENT_OWNER2_TYPE), c.getAttribute(OwnerAttributes.AGENT_OWNER2_ID), refs);
-                ownerRef(c.getAttribute(OwnerAttributes.OWNER_TYPE), c.getAttribute(OwnerAttributes.OWNER_ID), refs);
-            });
-            owners = refs;
-        }
-        if (owners.isEmpty()) {
-            return false;
-        }
-        if (owners.contains(OwnerAttributes.USER + ":" + u.getId())) {
+        if (namedAsOwner(OwnerAttributes.USER, u.getId())) {
             return true;
         }
         // OwnerAttributes.owns counts members of the owning group and of its subgroups.
+        Set<String> seen = new HashSet<>();
         return u.getGroupsStream().anyMatch(g -> {
-            for (GroupModel x = g; x != null; x = x.getParent()) {
-                if (owners.contains(OwnerAttributes.GROUP + ":" + x.getId())) {
+            for (GroupModel x = g; x != null && seen.add(x.getId()); x = x.getParent()) {
+                if (namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
                     return true;
                 }
             }
@@ -159,10 +153,32 @@ public final class TargetState implements Facts {
         });
     }
 
-    private static void ownerRef(String type, String id, Set<String> refs) {
-        if (id != null && !id.isBlank()) {
-            refs.add((OwnerAttributes.GROUP.equals(type) ? OwnerAttributes.GROUP : OwnerAttributes.USER) + ":" + id);
+    private boolean namedAsOwner(String type, String id) {
+        return namedAsOwner.computeIfAbsent(type + ":" + id, k -> clientsNamingOwner(type, id));
+    }
+
+    /** Owner attribute pairs: the id attribute and the type attribute that says whether it names a user or a group. */
+    private static final List<Map.Entry<String, String>> OWNER_PAIRS = List.of(
+            Map.entry(OwnerAttributes.AGENT_OWNER_ID, OwnerAttributes.AGENT_OWNER_TYPE),
+            Map.entry(OwnerAttributes.AGENT_OWNER2_ID, OwnerAttributes.AGENT_OWNER2_TYPE),
+            Map.entry(OwnerAttributes.OWNER_ID, OwnerAttributes.OWNER_TYPE));
+
+    private boolean clientsNamingOwner(String type, String id) {
+        for (Map.Entry<String, String> pair : OWNER_PAIRS) {
+            Stream<ClientModel> named;
+            try {
+                named = session.clients().searchClientsByAttributes(realm, Map.of(pair.getKey(), id), null, null);
+            } catch (ModelException notSearchable) {
+                // The operator restricted the searchable client attributes (spi-client-jpa-searchable-attributes)
+                // and left ours out: read every client's attributes instead.
+                named = realm.getClientsStream().filter(c -> id.equals(c.getAttribute(pair.getKey())));
+            }
+            // A type other than "group" names a user, as the agent module reads it.
+            if (named.anyMatch(c -> OwnerAttributes.GROUP.equals(type) == OwnerAttributes.GROUP.equals(c.getAttribute(pair.getValue())))) {
+                return true;
+            }
         }
+        return false;
     }
 
     @Override
@@ -196,7 +212,7 @@ public final class TargetState implements Facts {
                 return true;
             }
         }
-        Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         roles.forEach(r -> ids.add(r.getId()));
         return realm.getClientScopesStream()
                 .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> ids.contains(r.getId()))
@@ -228,7 +244,7 @@ public final class TargetState implements Facts {
             return false;
         }
         ClientModel container = clientId == null ? null : client(clientId);
-        Set<RoleModel> named = new java.util.HashSet<>();
+        Set<RoleModel> named = new HashSet<>();
         for (JsonNode r : roles) {
             // By id where the representation has one (composites name client roles too; the admin console's
             // unassign sends roleId), else by name in the container.
@@ -249,7 +265,7 @@ public final class TargetState implements Facts {
     @Override
     public boolean groupHoldsAGate(String groupId) {
         GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
-        Set<RoleModel> held = new java.util.HashSet<>();
+        Set<RoleModel> held = new HashSet<>();
         for (GroupModel x = g; x != null; x = x.getParent()) {
             x.getRoleMappingsStream().forEach(held::add);
         }
@@ -350,7 +366,7 @@ public final class TargetState implements Facts {
         if (u == null) {
             return null;
         }
-        java.util.Map<String, List<String>> attrs = new java.util.HashMap<>(u.getAttributes());
+        Map<String, List<String>> attrs = new HashMap<>(u.getAttributes());
         ROOT_USER_ATTRIBUTES.forEach(attrs::remove);
         return attributes(attrs);
     }
@@ -359,7 +375,7 @@ public final class TargetState implements Facts {
     private static final java.util.Set<String> ROOT_USER_ATTRIBUTES = java.util.Set.of(UserModel.USERNAME, UserModel.EMAIL,
             UserModel.FIRST_NAME, UserModel.LAST_NAME, UserModel.EMAIL_VERIFIED, UserModel.ENABLED);
 
-    private static ObjectNode attributes(java.util.Map<String, List<String>> attrs) {
+    private static ObjectNode attributes(Map<String, List<String>> attrs) {
         ObjectNode o = JsonSerialization.mapper.createObjectNode();
         new TreeMap<>(attrs).forEach((k, v) -> {
             ArrayNode values = o.putArray(k);
@@ -496,8 +512,8 @@ public final class TargetState implements Facts {
     }
 
     /** Representations built for this admission, by id (predicates read them, none changes them). */
-    private final java.util.Map<String, JsonNode> currentClients = new java.util.HashMap<>();
-    private final java.util.Map<String, JsonNode> currentUsers = new java.util.HashMap<>();
+    private final Map<String, JsonNode> currentClients = new HashMap<>();
+    private final Map<String, JsonNode> currentUsers = new HashMap<>();
 
     @Override
     public JsonNode currentUser(String userId) {
