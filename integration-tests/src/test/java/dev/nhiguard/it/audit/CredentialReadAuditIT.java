@@ -56,7 +56,8 @@ class CredentialReadAuditIT {
         // 4. An adapter installation file.
         HttpAdmin.Response installation = ok(a.http.get(client + "/installation/providers/keycloak-oidc-keycloak-json", a.token()));
         assertTrue(installation.body().contains(secret), installation.body());
-        // 5. A keystore download of a stored private key (generated first: a write, recorded as Keycloak's own event).
+        // 5. A generated key pair (the answer carries the new private key: a read of its own, beside Keycloak's
+        //    own event of the write), then a keystore download of the stored private key.
         ok(a.http.post(client + "/certificates/jwt.credential/generate", a.token(), null));
         HttpAdmin.Response keystore = ok(a.http.post(client + "/certificates/jwt.credential/download", a.token(),
                 "{\"format\":\"PKCS12\",\"keyAlias\":\"robot\",\"keyPassword\":\"kp-cr-123456\",\"storePassword\":\"sp-cr-123456\","
@@ -85,6 +86,8 @@ class CredentialReadAuditIT {
                 "GET clients/" + robot + "|clients/" + robot + "|client-representation|secret",
                 "GET clients/" + robot + "/installation/providers/keycloak-oidc-keycloak-json|clients/" + robot
                         + "/installation/providers/keycloak-oidc-keycloak-json|installation|secret",
+                "POST clients/" + robot + "/certificates/jwt.credential/generate|clients/" + robot
+                        + "/certificates/jwt.credential/generate|private-key|jwt.credential.private.key",
                 "POST clients/" + robot + "/certificates/jwt.credential/download|clients/" + robot
                         + "/certificates/jwt.credential/download|keystore|jwt.credential.private.key"));
         for (String id : listedWithSecrets) {
@@ -95,7 +98,7 @@ class CredentialReadAuditIT {
         for (int i = 0; i < reads.size(); i++) {
             JsonNode r = reads.get(i);
             String exposed = r.at("/details/exposed").asText();
-            boolean other = i >= 5 && !r.at("/details/clientUuid").asText().equals(robot);
+            boolean other = i >= 6 && !r.at("/details/clientUuid").asText().equals(robot);
             actual.add(r.at("/details/endpoint").asText() + "|" + r.get("target").asText() + "|" + r.at("/details/material").asText()
                     + "|" + (other ? null : exposed));
             assertEquals("ACTION", r.get("operation").asText(), r.toString());

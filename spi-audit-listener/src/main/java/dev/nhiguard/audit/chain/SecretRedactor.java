@@ -90,6 +90,8 @@ public final class SecretRedactor {
             "subject_token", "actor_token", "client_assertion",
             // API keys
             "apikey", "api.key", "api_key",
+            // short spellings of passwords and PINs
+            "passwd", "pwd", "pin",
             // stored password hashes of older credential representations
             "hashedsaltedvalue",
             "passwordconfirm", "password-confirm");
@@ -100,7 +102,11 @@ public final class SecretRedactor {
      * {@code client_secret}, {@code authTokenClientSecret}…), private keys
      * ({@code saml.signing.private.key}, {@code jwt.credential.private.key}, {@code signingPrivateKey}).
      */
-    public static final List<String> SECRET_SUFFIXES = List.of("password", "secret", ".private.key", "privatekey", "private_key");
+    public static final List<String> SECRET_SUFFIXES = List.of("password", "secret", ".private.key", "privatekey", "private_key",
+            // keys and tokens under prefixed names (aws_secret_access_key, my.api.token, authToken, bearer_token); not
+            // every name ending in "token" or "key": Keycloak's own settings (use_refresh_token, key sizes) are not secret
+            "secretkey", "secret_key", "secret.key", "accesskey", "access_key", "access.key", "apikey", "api_key", "api.key",
+            "apitoken", "api_token", "api.token", "authtoken", "auth_token", "auth.token", "bearertoken", "bearer_token");
 
     /** Members that hold the credential itself inside a credential representation, lower case. */
     public static final Set<String> CREDENTIAL_VALUE_NAMES = Set.of("value", "salt");

@@ -19,6 +19,8 @@ public final class ClientCredentialMaterial {
     public static final String ROTATED_SECRET = "client.secret.rotated";
     /** Suffix of the attributes holding a stored private key ({@code CertificateInfoHelper.PRIVATE_KEY}). */
     public static final String PRIVATE_KEY_SUFFIX = ".private.key";
+    /** A client's registration access token, handed out when an admin regenerates it. */
+    public static final String REGISTRATION_ACCESS_TOKEN = "registration-access-token";
 
     private ClientCredentialMaterial() {
     }

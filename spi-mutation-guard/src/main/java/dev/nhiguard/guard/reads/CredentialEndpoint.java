@@ -33,14 +33,23 @@ public enum CredentialEndpoint {
     CERTIFICATE(ClientAttributeCertificateResource.class, "getKeyInfo", "private-key"),
     /** {@code POST clients/{id}/certificates/{attr}/download}: a keystore with the stored private key. */
     KEYSTORE(ClientAttributeCertificateResource.class, "getKeystore", "keystore"),
+    /** {@code POST clients/{id}/client-secret}: the new secret, in the answer to whoever regenerates it. */
+    REGENERATED_SECRET(ClientResource.class, "regenerateSecret", "secret"),
+    /** {@code POST clients/{id}/registration-access-token}: the client with its new registration access token (and secret). */
+    REGISTRATION_ACCESS_TOKEN(ClientResource.class, "regenerateRegistrationAccessToken", "registration-access-token"),
+    /** {@code POST clients/{id}/certificates/{attr}/generate}: the new key pair, private key included. */
+    GENERATED_KEY(ClientAttributeCertificateResource.class, "generate", "private-key"),
+    /** {@code POST clients/{id}/certificates/{attr}/generate-and-download}: a keystore with a new private key Keycloak keeps no copy of. */
+    GENERATED_KEYSTORE(ClientAttributeCertificateResource.class, "generateAndGetKeystore", "keystore"),
     /** {@code GET|PUT|PATCH /admin/api/{realm}/clients/v2/{clientId}} (client admin API v2): the answer's {@code auth.secret}. */
     CLIENT_V2(null, "org.keycloak.admin.api.client.ClientApi#getClient", "client-representation"),
     /** {@code GET|POST /admin/api/{realm}/clients/v2} (client admin API v2): each client's {@code auth.secret} in the answer. */
     CLIENTS_V2(null, "org.keycloak.admin.api.client.ClientsApi#getClients", "client-representation"),
     /**
-     * {@code GET /realms/{realm}/clients-registrations/{provider}/{clientId}} with an admin's access
-     * token (Keycloak accepts one with {@code manage-clients}): the registration answer carries the
-     * secret (the registration access token's own reads are the client's, not an admin's).
+     * {@code GET|PUT /realms/{realm}/clients-registrations/{provider}/{clientId}} and
+     * {@code POST /realms/{realm}/clients-registrations/{provider}} with an admin's access token
+     * (Keycloak accepts one with {@code manage-clients}): the registration answer carries the secret
+     * (the registration access token's own reads are the client's, not an admin's).
      */
     REGISTRATION(null, "org.keycloak.services.clientregistration.ClientRegistrationService#provider", "client-registration");
 
@@ -52,6 +61,14 @@ public enum CredentialEndpoint {
         this.resource = resource;
         this.method = method;
         this.material = material;
+    }
+
+    /**
+     * Whether the endpoint is a write whose answer hands out credential material it creates: held
+     * in a guarded realm, its answer reaches the requester at apply, who is then a reader.
+     */
+    public boolean createsMaterial() {
+        return this == REGENERATED_SECRET || this == REGISTRATION_ACCESS_TOKEN || this == GENERATED_KEY || this == GENERATED_KEYSTORE;
     }
 
     /** What is read, as recorded ({@code material} detail). */
@@ -81,8 +98,15 @@ public enum CredentialEndpoint {
      */
     public static Optional<Match> classify(String httpMethod, RequestPath path) {
         List<String> seg = path.segments();
-        if ("GET".equals(httpMethod) && seg.size() == 5 && seg.get(0).equals("realms") && seg.get(2).equals("clients-registrations")) {
-            return Optional.of(new Match(REGISTRATION, Map.of("providerId", seg.get(3), "clientId", seg.get(4))));
+        if (seg.size() >= 4 && seg.get(0).equals("realms") && seg.get(2).equals("clients-registrations")) {
+            // Read (GET), replaced (PUT) or created (POST, the client named in the answer): each answer carries the secret.
+            if (("GET".equals(httpMethod) || "PUT".equals(httpMethod)) && seg.size() == 5) {
+                return Optional.of(new Match(REGISTRATION, Map.of("providerId", seg.get(3), "clientId", seg.get(4))));
+            }
+            if ("POST".equals(httpMethod) && seg.size() == 4) {
+                return Optional.of(new Match(REGISTRATION, Map.of("providerId", seg.get(3))));
+            }
+            return Optional.empty();
         }
         if (!"DELETE".equals(httpMethod) && path.startsWith("admin", "api") && seg.size() >= 5 && seg.size() <= 6
                 && seg.get(3).equals("clients") && seg.get(4).equals("v2")) {

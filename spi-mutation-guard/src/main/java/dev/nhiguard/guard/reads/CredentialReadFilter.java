@@ -54,12 +54,12 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             return;
         }
         String raw = AdmissionFilter.rawPath(request.getUriInfo().getRequestUri(), request.getUriInfo().getBaseUri());
-        if (!method.equals("GET") && !method.equals("POST") && !raw.contains("/admin/api/")) {
-            // Only the client admin API v2 answers a PUT or PATCH with a secret (an encoded path never gets that far:
-            // admission refuses it with 400).
+        boolean registration = !method.equals("PATCH") && reachesClientRegistration(request, raw);
+        if (!method.equals("GET") && !method.equals("POST") && !raw.contains("/admin/api/") && !registration) {
+            // Only the client admin API v2 and client registration answer a PUT or PATCH with a secret (an encoded
+            // admin API v2 path never gets that far: admission refuses it with 400).
             return;
         }
-        boolean registration = method.equals("GET") && reachesClientRegistration(request, raw);
         if (!AdmissionFilter.looksLikeAdmin(raw) && !registration) {
             return;
         }
@@ -105,12 +105,24 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         Object entity = response.getEntity();
         List<CredentialReadRecorder.Exposure> out = new ArrayList<>();
         switch (match.endpoint()) {
-            case CLIENT_SECRET, ROTATED_SECRET -> {
+            case CLIENT_SECRET, ROTATED_SECRET, REGENERATED_SECRET -> {
                 if (entity instanceof CredentialRepresentation c && c.getValue() != null && !c.getValue().isBlank()) {
                     out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), List.of(
-                            match.endpoint() == CredentialEndpoint.CLIENT_SECRET ? "secret" : ClientCredentialMaterial.ROTATED_SECRET)));
+                            match.endpoint() == CredentialEndpoint.ROTATED_SECRET ? ClientCredentialMaterial.ROTATED_SECRET : "secret")));
                 }
             }
+            case REGISTRATION_ACCESS_TOKEN -> {
+                if (entity instanceof ClientRepresentation rep) {
+                    List<String> exposed = new ArrayList<>(ClientCredentialMaterial.of(rep));
+                    if (rep.getRegistrationAccessToken() != null && !rep.getRegistrationAccessToken().isBlank()) {
+                        exposed.add(ClientCredentialMaterial.REGISTRATION_ACCESS_TOKEN);
+                    }
+                    if (!exposed.isEmpty()) {
+                        out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), exposed));
+                    }
+                }
+            }
+            case GENERATED_KEY, GENERATED_KEYSTORE -> out.add(CredentialReadRecorder.Exposure.created(match));
             case CLIENT -> {
                 if (entity instanceof ClientRepresentation rep) {
                     add(out, rep);
@@ -131,7 +143,13 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             }
             case INSTALLATION, KEYSTORE -> out.add(new CredentialReadRecorder.Exposure(match.clientUuid(), null));
             case CLIENT_V2 -> addV2(out, entity);
-            case REGISTRATION -> out.add(CredentialReadRecorder.Exposure.byClientId(match.pathParams().get("clientId"), null));
+            case REGISTRATION -> {
+                String clientId = match.pathParams().get("clientId");
+                if (clientId == null) {
+                    clientId = createdClientId(entity); // a registration POST names the new client in its answer
+                }
+                out.add(CredentialReadRecorder.Exposure.byClientId(clientId, null));
+            }
             case CLIENTS_V2 -> {
                 if (entity instanceof Collection<?> || entity instanceof Stream<?>) {
                     materialised(response).forEach(item -> addV2(out, item));
@@ -167,20 +185,43 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
      * Whether the request's bearer token is an access token ({@code typ} Bearer), which client
      * registration accepts from an admin with {@code manage-clients}, rather than a registration
      * or initial access token. Read without verifying: the answer was 2xx, so Keycloak verified it,
-     * and the record's transaction authenticates it again.
+     * and the record's transaction authenticates it again. The header is taken as Keycloak's
+     * {@code ClientRegistrationAuth} takes it: the first {@code Authorization} header (JAX-RS joins
+     * repeated headers with a comma in {@code getHeaderString}, which no token parses), the token
+     * after the first space. A token that answered 2xx yet cannot be read counts as an admin's:
+     * recorded rather than let through.
      */
     static boolean byAdminToken(ContainerRequestContext request) {
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+        String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+        int space = header == null ? -1 : header.indexOf(' ');
+        if (space <= 0 || !header.substring(0, space).equalsIgnoreCase(org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER)) {
+            return false; // Keycloak's registration then knows no token either: an anonymous request
         }
         try {
-            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(7).trim())
+            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(space + 1))
                     .readJsonContent(org.keycloak.representations.JsonWebToken.class);
-            return org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER.equals(jwt.getType());
+            String type = jwt.getType();
+            return !(org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_INITIAL_ACCESS_TOKEN.equals(type)
+                    || org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_REGISTRATION_ACCESS_TOKEN.equals(type));
         } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
-            return false;
+            return true;
         }
+    }
+
+    /**
+     * The client a client-registration create answers with: {@code clientId} (Keycloak's own
+     * representation) or {@code client_id} (OpenID Connect), read through its JSON form.
+     */
+    private static String createdClientId(Object entity) {
+        if (entity == null || entity instanceof String || entity instanceof byte[]) {
+            throw new IllegalStateException("a client registration answer without a client representation");
+        }
+        com.fasterxml.jackson.databind.JsonNode tree = JsonSerialization.mapper.valueToTree(entity);
+        com.fasterxml.jackson.databind.JsonNode id = tree.has("clientId") ? tree.get("clientId") : tree.get("client_id");
+        if (id == null || !id.isTextual()) {
+            throw new IllegalStateException("a client registration answer that names no client");
+        }
+        return id.textValue();
     }
 
     /**

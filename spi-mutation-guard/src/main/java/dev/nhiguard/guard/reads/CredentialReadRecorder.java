@@ -52,6 +52,11 @@ final class CredentialReadRecorder {
             this(clientUuid, exposed, null);
         }
 
+        /** The private key a key-generating endpoint ({@code certificates/{attr}/generate…}) hands out. */
+        static Exposure created(CredentialEndpoint.Match match) {
+            return new Exposure(match.clientUuid(), List.of(match.pathParams().get("attr") + ClientCredentialMaterial.PRIVATE_KEY_SUFFIX));
+        }
+
         /** A client an answer names by its clientId only (the client admin API v2 with a projection without {@code uuid}). */
         static Exposure byClientId(String clientId, List<String> exposed) {
             return new Exposure(null, exposed, clientId);
@@ -80,24 +85,30 @@ final class CredentialReadRecorder {
             if (realm == null) {
                 throw new IllegalStateException("realm " + realmName + " of a credential read not found");
             }
-            s.getContext().setRealm(realm);
-            List<String> read = new java.util.ArrayList<>(exposures.size());
-            for (Exposure x : exposures) {
-                ClientModel client = x.clientUuid() != null ? realm.getClientById(x.clientUuid())
-                        : realm.getClientByClientId(x.clientId());
-                if (client == null) {
-                    continue; // removed meanwhile: the answer carries nothing of it either
-                }
-                List<String> exposed = x.exposed() != null ? x.exposed() : fromModel(client, match);
-                if (exposed.isEmpty()) {
-                    continue;
-                }
-                emit(s, realm, auth, match, httpMethod, relativePath, client, exposed);
-                read.add(client.getId());
-            }
-            dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, read, auth.getUser().getId());
-            return read.size();
+            return recordIn(s, realm, auth, match, httpMethod, relativePath, exposures);
         });
+    }
+
+    /** As {@link #record}, in the caller's session and transaction, for a reader already authenticated. */
+    static int recordIn(KeycloakSession s, RealmModel realm, AdminAuth auth, CredentialEndpoint.Match match,
+            String httpMethod, String relativePath, List<Exposure> exposures) {
+        s.getContext().setRealm(realm);
+        List<String> read = new java.util.ArrayList<>(exposures.size());
+        for (Exposure x : exposures) {
+            ClientModel client = x.clientUuid() != null ? realm.getClientById(x.clientUuid())
+                    : realm.getClientByClientId(x.clientId());
+            if (client == null) {
+                continue; // removed meanwhile: the answer carries nothing of it either
+            }
+            List<String> exposed = x.exposed() != null ? x.exposed() : fromModel(client, match);
+            if (exposed.isEmpty()) {
+                continue;
+            }
+            emit(s, realm, auth, match, httpMethod, relativePath, client, exposed);
+            read.add(client.getId());
+        }
+        dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, read, auth.getUser().getId());
+        return read.size();
     }
 
     /**

@@ -35,6 +35,14 @@ class CredentialEndpointTest {
         assertEquals(CredentialEndpoint.INSTALLATION, endpoint("GET", "/clients/abc/installation/providers/keycloak-oidc-keycloak-json"));
         assertEquals(CredentialEndpoint.CERTIFICATE, endpoint("GET", "/clients/abc/certificates/jwt.credential"));
         assertEquals(CredentialEndpoint.KEYSTORE, endpoint("POST", "/clients/abc/certificates/jwt.credential/download"));
+        // Writes whose answer hands out material they create: the regenerating admin (or, held, the requester) reads it.
+        assertEquals(CredentialEndpoint.REGENERATED_SECRET, endpoint("POST", "/clients/abc/client-secret"));
+        assertEquals(CredentialEndpoint.REGISTRATION_ACCESS_TOKEN, endpoint("POST", "/clients/abc/registration-access-token"));
+        assertEquals(CredentialEndpoint.GENERATED_KEY, endpoint("POST", "/clients/abc/certificates/jwt.credential/generate"));
+        assertEquals(CredentialEndpoint.GENERATED_KEYSTORE,
+                endpoint("POST", "/clients/abc/certificates/jwt.credential/generate-and-download"));
+        assertTrue(CredentialEndpoint.REGENERATED_SECRET.createsMaterial());
+        assertFalse(CredentialEndpoint.CLIENT_SECRET.createsMaterial());
         CredentialEndpoint.Match m = classify("POST", "/clients/abc/certificates/saml.signing/download").orElseThrow();
         assertEquals(Map.of("client-uuid", "abc", "attr", "saml.signing"), m.pathParams());
         assertEquals("abc", m.clientUuid());
@@ -45,14 +53,28 @@ class CredentialEndpointTest {
     @Test
     void writesAndOtherReadsAreNotCredentialReads() throws Exception {
         for (String[] r : List.of(new String[] {"GET", "/users"}, new String[] {"GET", "/clients/abc/roles"},
-                new String[] {"GET", "/clients/abc/service-account-user"}, new String[] {"POST", "/clients/abc/client-secret"},
+                new String[] {"GET", "/clients/abc/service-account-user"},
                 new String[] {"PUT", "/clients/abc"}, new String[] {"DELETE", "/clients/abc/client-secret/rotated"},
-                new String[] {"POST", "/clients/abc/certificates/jwt.credential/generate-and-download"},
+                new String[] {"POST", "/clients/abc/certificates/jwt.credential/upload"},
                 new String[] {"GET", "/clients-initial-access"}, new String[] {"GET", "/client-scopes"},
                 new String[] {"GET", "/clients/abc/no-such-thing"}, new String[] {"POST", "/partial-export"},
                 new String[] {"GET", ""})) {
             assertFalse(classify(r[0], r[1]).isPresent(), r[0] + " " + r[1]);
         }
+    }
+
+    @Test
+    void clientRegistrationReadsReplacementsAndCreationsAreCredentialAnswers() throws Exception {
+        CredentialEndpoint.Match read = CredentialEndpoint.classify("GET",
+                RequestPath.parse("/realms/r/clients-registrations/default/app")).orElseThrow();
+        assertEquals(Map.of("providerId", "default", "clientId", "app"), read.pathParams());
+        assertEquals(CredentialEndpoint.REGISTRATION, CredentialEndpoint.classify("PUT",
+                RequestPath.parse("/realms/r/clients-registrations/openid-connect/app")).orElseThrow().endpoint());
+        CredentialEndpoint.Match created = CredentialEndpoint.classify("POST",
+                RequestPath.parse("/realms/r/clients-registrations/default")).orElseThrow();
+        assertEquals(Map.of("providerId", "default"), created.pathParams());
+        assertFalse(CredentialEndpoint.classify("DELETE", RequestPath.parse("/realms/r/clients-registrations/default/app")).isPresent());
+        assertFalse(CredentialEndpoint.classify("POST", RequestPath.parse("/realms/r/clients-registrations/default/app")).isPresent());
     }
 
     @Test
