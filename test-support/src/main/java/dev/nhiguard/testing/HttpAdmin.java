@@ -153,6 +153,18 @@ public final class HttpAdmin {
         return send(b.method(method, bodyOf(body)));
     }
 
+    /**
+     * Any method with exactly the given headers (name, value, name, value …; a name may repeat, as
+     * two {@code Authorization} headers), no {@code Prefer}: for header-differential tests.
+     */
+    public Response sendWithHeaders(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.method(method, bodyOf(body)));
+    }
+
     private static HttpRequest.BodyPublisher bodyOf(String body) {
         return body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
     }

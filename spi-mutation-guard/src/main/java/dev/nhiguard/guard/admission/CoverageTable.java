@@ -58,7 +58,7 @@ public final class CoverageTable {
         Map<String, Coverage> t = new LinkedHashMap<>();
 
         // --- realm (/admin/realms, /admin/realms/{realm}) ---
-        put(t, KC + "RealmsAdminResource#importRealm", guarded("unclassified-write", "creates a realm with service accounts, admins and flows of its JSON, and gives its creator admin roles in master; wants its own operation (realm-create)"));
+        put(t, KC + "RealmsAdminResource#importRealm", unguarded("creates a new realm (master admins with create-realm only): no existing realm's guarded subjects change, its creator administers the new realm alone; a clear audit-sink secret in its attributes is refused (400)"));
         put(t, KC + "RealmAdminResource#updateRealm", catalogue("events, listeners, password/OTP policy, flows, brute force, client policies and the guard-policy attribute decide", "realm-security-settings", "realm-guard-policy-attribute"));
         put(t, KC + "RealmAdminResource#deleteRealm", guarded("realm-delete", "deletes every subject of the realm, the guard's records and policy with it"));
         put(t, KC + "RealmAdminResource#updateRealmEventsConfig", catalogue("events and admin-events settings and listeners", "realm-events-config"));

@@ -18,6 +18,7 @@ import org.keycloak.provider.ProviderEventListener;
 
 import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.GuardErrors;
+import dev.nhiguard.guard.changerequest.OwnerAttributes;
 import dev.nhiguard.guard.changerequest.Policies;
 import dev.nhiguard.guard.changerequest.TargetState;
 import dev.nhiguard.guard.policy.GuardPolicy;
@@ -34,7 +35,8 @@ import dev.nhiguard.guard.replay.Replayer;
  * closed. Client updates are ambiguous on the admin REST API (a description edit of a
  * service-account client is not guarded) and are refused only on the paths the filter does not
  * see (partial import, admin API v2, dynamic client registration): there the creation or update
- * of a service-account client, of a client with flow binding overrides, of an administration
+ * of a non-human identity's client (service account on, or a registered agent), the removal of a
+ * service-account user (turning the account off removes it), of a client with flow binding overrides, of an administration
  * client or of a client whose roles a flow condition or a client policy names is refused, as is
  * the deletion of the last two. Start-up import and
  * scheduled work run outside HTTP requests and pass; so does realm creation
@@ -59,6 +61,12 @@ public final class ModelBackstop implements ProviderEventListener {
                     check(e.getKeycloakSession(), realm, "approver-role-grant", false);
                 }
             }
+        } else if (event instanceof UserModel.UserRemovedEvent e) {
+            // Turning a service account off deletes its user (ClientManager#disableServiceAccount): the client's update
+            // event then shows an ordinary client. Off the admin API that is refused as the client update it is.
+            if (e.getUser().getServiceAccountClientLink() != null) {
+                check(e.getKeycloakSession(), realmOf(e.getRealm(), e.getKeycloakSession()), "client-update", true);
+            }
         } else if (event instanceof GroupModel.GroupMemberJoinEvent e) {
             if (e.getUser().getServiceAccountClientLink() != null) {
                 check(e.getKeycloakSession(), realmOf(e.getRealm(), e.getKeycloakSession()), "service-account-group-join", false);
@@ -66,7 +74,9 @@ public final class ModelBackstop implements ProviderEventListener {
         } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
             ClientModel c = e.getUpdatedClient();
             KeycloakSession session = e.getKeycloakSession();
-            if (c.isServiceAccountsEnabled()) {
+            // A non-human identity, also one whose service account this very update turned off (its service-account
+            // user stays, and comes back with its roles when the account is turned on again) and a registered agent.
+            if (OwnerAttributes.isNonHumanIdentity(session, c)) {
                 check(session, c.getRealm(), "client-update", true);
             } else if (offTheAdminApi(session)) {
                 // Keycloak fires this event after a client's creation too (RepresentationToModel#createClient).
@@ -82,7 +92,7 @@ public final class ModelBackstop implements ProviderEventListener {
         } else if (event instanceof ClientModel.ClientRemovedEvent e) {
             ClientModel c = e.getClient();
             KeycloakSession session = e.getKeycloakSession();
-            if (c.isServiceAccountsEnabled()) {
+            if (c.isServiceAccountsEnabled() || OwnerAttributes.isAgent(c)) {
                 check(session, c.getRealm(), "client-delete", false);
             } else if (offTheAdminApi(session) && clientIsAdministrationOrGate(session, c)) {
                 check(session, c.getRealm(), "client-delete", true);

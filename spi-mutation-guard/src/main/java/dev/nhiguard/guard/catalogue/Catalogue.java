@@ -150,7 +150,9 @@ public final class Catalogue {
 
         // --- service-account clients ---
         ops.add(op("client-create-service-account", "POST", "/clients", CLIENT, false, TargetType.CLIENTS, null,
-                "Create a client with a service account", (v, b, f) -> b != null && b.path("serviceAccountsEnabled").asBoolean(false)));
+                "Create a client with a service account, or one that carries the agent registry's attributes (nhi.agent*, "
+                        + "nhi.owner*: an agent, an owner)",
+                (v, b, f) -> b != null && (b.path("serviceAccountsEnabled").asBoolean(false) || changesRegistryAttributes(null, b))));
         ops.add(op("client-flow-override", "POST", "/clients", RECOVERY, false, TargetType.CLIENTS, null,
                 "Bind authentication flows to a client (authenticationFlowBindingOverrides): any client, since it "
                         + "decides how users, approvers among them, log in through it",
@@ -164,7 +166,8 @@ public final class Catalogue {
                 "Change a service-account or administration client beyond its name and description, turn a service "
                         + "account on, rename a client to an administration client's clientId, or change the clientId "
                         + "of a client whose roles a flow condition names",
-                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b, f.isAdminClient(v.get("client")))
+                (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b,
+                        f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client")))
                         || clientIdChangeMovesAGate(f, v.get("client"), b)
                         || renamesToAnAdminClient(f, v.get("client"), b)));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
@@ -516,20 +519,56 @@ public final class Catalogue {
         return false;
     }
 
-    static boolean clientUpdateIsGuarded(JsonNode current, JsonNode body, boolean adminClient) {
+    /**
+     * @param guardedClient the client is a non-human identity (service account on, a service-account
+     *                      user, an agent) or an administration client
+     */
+    static boolean clientUpdateIsGuarded(JsonNode current, JsonNode body, boolean guardedClient) {
         if (current == null) {
             return false; // Keycloak answers 404 itself
         }
         boolean sa = current.path("serviceAccountsEnabled").asBoolean(false);
         boolean turningOn = body != null && body.path("serviceAccountsEnabled").asBoolean(false) && !sa;
-        if (turningOn) {
+        if (turningOn || changesRegistryAttributes(current, body)) {
             return true;
         }
-        if (!sa && !adminClient) {
+        if (!guardedClient) {
             return false;
         }
         return changesOutside(body, current, CLIENT_HARMLESS_FIELDS, CLIENT_READ_ONLY_FIELDS, false, CLIENT_HARMLESS_ATTRIBUTES);
     }
+
+    /**
+     * Whether the body sets, changes or removes an attribute the agent registry or the inventory
+     * owns ({@code nhi.agent*}, {@code nhi.owner*}) on any client: they make a client an agent, name
+     * its owner, key binding, expiry and delegation, so only the registry's own (guarded) endpoints
+     * write them. Keycloak's client update sets the attributes a body carries (a null value removes
+     * one) and keeps the others.
+     */
+    static boolean changesRegistryAttributes(JsonNode current, JsonNode body) {
+        JsonNode proposed = body == null ? null : body.get("attributes");
+        if (proposed == null || !proposed.isObject()) {
+            return false;
+        }
+        JsonNode now = current == null ? null : current.get("attributes");
+        for (java.util.Iterator<String> it = proposed.fieldNames(); it.hasNext();) {
+            String name = it.next();
+            if (REGISTRY_ATTRIBUTE_PREFIXES.stream().noneMatch(name::startsWith)) {
+                continue;
+            }
+            JsonNode before = now == null ? null : now.get(name);
+            JsonNode after = proposed.get(name);
+            boolean absentBefore = before == null || before.isNull();
+            boolean absentAfter = after == null || after.isNull();
+            if (absentBefore != absentAfter || (!absentBefore && !before.asText().equals(after.asText()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Attribute prefixes the agent registry and the inventory own (the guard's OwnerAttributes names them too). */
+    static final List<String> REGISTRY_ATTRIBUTE_PREFIXES = List.of("nhi.agent", "nhi.owner");
 
     /**
      * Whether the body changes the client's clientId while a flow condition names one of its roles

@@ -115,7 +115,7 @@ public interface Facts {
         return true;
     }
 
-    /** Whether any of the groups (ids or paths) is privileged. */
+    /** Whether any of the groups (paths, as Keycloak's user create reads them) is privileged. */
     default boolean groupsArePrivileged(JsonNode groups) {
         return true;
     }

@@ -46,8 +46,12 @@ public final class Admission {
     }
 
     /** Guarded: these effects would be held under this policy ({@code normalized} is the body as Keycloak reads it). */
-    public record Guarded(GuardPolicy policy, List<Match> effects, JsonNode normalized, TargetState state)
-            implements Classification {
+    /**
+     * @param credentialBody the endpoint binds the body to Keycloak's credential representation
+     *                       ({@code reset-password}): its {@code value} is sealed whatever else it carries
+     */
+    public record Guarded(GuardPolicy policy, List<Match> effects, JsonNode normalized, TargetState state,
+            boolean credentialBody) implements Classification {
     }
 
     /** Held as a change request. */
@@ -168,7 +172,11 @@ public final class Admission {
         Match primary = primary(effects);
         dev.nhiguard.guard.store.ChangeRequestEntity cr;
         try {
-            cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, body, state, rollbackOf);
+            // A mapping delete without a list is held with the list Keycloak would delete (AbsentMappingLists):
+            // applied, it removes exactly the approved mappings, not whatever is mapped by then.
+            JsonNode stored = (body == null || body.isNull()) && normalized != null && normalized.isArray() ? normalized : body;
+            cr = GuardService.hold(s, realm, auth, as, policy, primary, effects, method, pathWithQuery, stored,
+                    guarded.credentialBody(), state, rollbackOf);
         } catch (GuardService.DryRunRefused e) {
             // Keycloak itself refuses the request: it would fail at apply, so it is not held.
             return new Refused(e.response());
@@ -259,8 +267,13 @@ public final class Admission {
             }
             try {
                 normalized = KeycloakReading.read(body, resolved.entityType());
+                normalized = AbsentMappingLists.expand(s, realm, resolved.method(), rp.segments().subList(3, rp.segments().size()),
+                        normalized);
             } catch (KeycloakReading.Unreadable e) {
                 return refused(400, "invalid_request", e.getMessage());
+            } catch (AbsentMappingLists.UnknownHolder e) {
+                List<Match> unknown = unclassified(policy, resolved.key() + " without a role list below " + e.getMessage());
+                return unknown.isEmpty() ? new Pass() : new Guarded(policy, unknown, normalized, state, false);
             }
             String sinksWrite = auditSinksWrittenOutsideTheirEndpoint(resolved.method(), normalized, realm);
             if (sinksWrite != null) {
@@ -291,7 +304,9 @@ public final class Admission {
         if (effects.isEmpty()) {
             return new Pass();
         }
-        return new Guarded(policy, effects, normalized, state);
+        boolean credentialBody = resolution instanceof Endpoints.Resolved r
+                && r.entityType() == org.keycloak.representations.idm.CredentialRepresentation.class;
+        return new Guarded(policy, effects, normalized, state, credentialBody);
     }
 
     /**
@@ -314,6 +329,26 @@ public final class Admission {
                 || (sent.isTextual() && sent.textValue().equals(realm.getAttribute(Catalogue.AUDIT_SINKS_ATTRIBUTE)))) {
             return null;
         }
+        return sinksProblem(sent, realm.getName());
+    }
+
+    /**
+     * The same rule for a realm created through {@code POST /admin/realms} (Keycloak's realm import
+     * stores the attributes as sent): a sinks attribute that carries a clear secret, or is not JSON,
+     * is refused (400); the new realm's sinks are set through its {@code audit-chain/realm-sinks}.
+     */
+    public static String newRealmAuditSinksProblem(JsonNode realmRepresentation) {
+        if (realmRepresentation == null || !realmRepresentation.isObject()) {
+            return null;
+        }
+        JsonNode sent = realmRepresentation.path("attributes").path(Catalogue.AUDIT_SINKS_ATTRIBUTE);
+        if (sent.isMissingNode() || sent.isNull()) {
+            return null;
+        }
+        return sinksProblem(sent, realmRepresentation.path("realm").asText("{realm}"));
+    }
+
+    private static String sinksProblem(JsonNode sent, String realmName) {
         JsonNode value;
         try {
             value = sent.isTextual() ? KeycloakReading.mapper().readTree(sent.textValue()) : null;
@@ -322,7 +357,7 @@ public final class Admission {
         }
         if (value == null || !value.isContainerNode() || carriesClearSecret(value)) {
             return "The realm attribute " + Catalogue.AUDIT_SINKS_ATTRIBUTE + " holds sink secrets only encrypted: set "
-                    + "the realm's sinks through PUT /admin/realms/" + realm.getName() + "/audit-chain/realm-sinks";
+                    + "the realm's sinks through PUT /admin/realms/" + realmName + "/audit-chain/realm-sinks";
         }
         return null;
     }

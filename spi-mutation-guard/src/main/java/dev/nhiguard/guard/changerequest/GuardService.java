@@ -77,7 +77,7 @@ public final class GuardService {
      */
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
             GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
-            TargetState state, String rollbackOf) {
+            boolean credentialBody, TargetState state, String rollbackOf) {
         // A definition operation's target is the definition its path names (a create has none).
         match = state.resolve(match, pathWithQuery, body);
         long now = Time.currentTimeMillis();
@@ -92,7 +92,7 @@ public final class GuardService {
         // Credentials sealed at rest; the digest covers their fingerprints, never the clear values.
         JsonNode sealed;
         try {
-            sealed = Sealing.sealer(s, realm.getId()).seal(body);
+            sealed = Sealing.sealer(s, realm.getId()).seal(body, credentialBody);
         } catch (IllegalArgumentException e) {
             throw GuardErrors.badRequest("The request body cannot be held: " + e.getMessage());
         }
@@ -199,6 +199,11 @@ public final class GuardService {
         }
         // The owner of the requesting service account (its owner attributes name the approver or a group of theirs).
         ClientModel requestingClient = requestingServiceAccountClient(s, cr);
+        if (requestingClient == null && cr.isRequesterServiceAccount()) {
+            // Its owners and credential readers can no longer be told: nobody may approve (fail closed).
+            throw GuardErrors.forbidden("The service account that made this request, or its client, no longer exists; "
+                    + "its owners and credential readers cannot be excluded, so the request cannot be approved");
+        }
         if (requestingClient != null && OwnerAttributes.owns(s, requestingClient.getRealm(), requestingClient, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
@@ -409,7 +414,7 @@ public final class GuardService {
         ChangeRequestEntity cr;
         try {
             cr = hold(s, realm, auth, as, policy, match.get(), List.of(match.get()), inverse.method(),
-                    inverse.path(), inverse.body(), state, original.getId());
+                    inverse.path(), inverse.body(), false, state, original.getId());
         } catch (DryRunRefused e) {
             throw new jakarta.ws.rs.WebApplicationException(e.response());
         }
@@ -593,6 +598,10 @@ public final class GuardService {
             emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);
         }
         emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
+        if (callerIsRequester) {
+            // The answer (a new secret, token or key) goes to the requester, who is from now on its reader.
+            dev.nhiguard.guard.reads.AppliedCredentialAnswer.record(s, realm, auth, cr.getMethod(), cr.getPath());
+        }
         String realmName = realm.getName();
         GuardMetrics.afterCommit(s, m -> m.applied(realmName));
         LOG.infof("Applied change request %s in realm %s (%s %s): %d", id, realm.getName(), cr.getMethod(), cr.getPath(),

@@ -22,10 +22,27 @@ public final class OwnerAttributes {
     public static final String AGENT_OWNER2_ID = "nhi.agent.owner2.id";
     public static final String OWNER_TYPE = "nhi.owner.type";
     public static final String OWNER_ID = "nhi.owner.id";
+    /** The marker of a registered agent's client ({@code "true"}). */
+    public static final String AGENT_MARKER = "nhi.agent";
     public static final String USER = "user";
     public static final String GROUP = "group";
 
     private OwnerAttributes() {
+    }
+
+    /** Whether the client is a registered agent's. */
+    public static boolean isAgent(ClientModel client) {
+        return "true".equals(client.getAttribute(AGENT_MARKER));
+    }
+
+    /**
+     * Whether the client is a guarded non-human identity: its service account is on, or it still
+     * has a service-account user, or it is a registered agent (an agent stays one whatever its
+     * service-account setting says).
+     */
+    public static boolean isNonHumanIdentity(KeycloakSession session, ClientModel client) {
+        return client.isServiceAccountsEnabled() || isAgent(client)
+                || session.users().getServiceAccount(client) != null;
     }
 
     /** Whether the user owns the client, directly or through membership of the owning group. */

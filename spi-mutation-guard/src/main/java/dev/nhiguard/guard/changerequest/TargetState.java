@@ -56,7 +56,7 @@ public final class TargetState implements Facts {
     @Override
     public boolean isServiceAccountClient(String clientId) {
         ClientModel c = client(clientId);
-        return c != null && c.isServiceAccountsEnabled();
+        return c != null && OwnerAttributes.isNonHumanIdentity(session, c);
     }
 
     @Override
@@ -433,8 +433,9 @@ public final class TargetState implements Facts {
     public boolean groupsArePrivileged(JsonNode groups) {
         for (JsonNode g : groups) {
             String ref = g.asText("");
-            GroupModel model = ref.startsWith("/") ? org.keycloak.models.utils.KeycloakModelUtils.findGroupByPath(session, realm, ref)
-                    : session.groups().getGroupById(realm, ref);
+            // As Keycloak's user create reads them (RepresentationToModel#createGroups): always a path,
+            // the leading "/" optional ("admins" is /admins).
+            GroupModel model = org.keycloak.models.utils.KeycloakModelUtils.findGroupByPath(session, realm, ref);
             if (model != null && groupIsPrivileged(model.getId())) {
                 return true;
             }

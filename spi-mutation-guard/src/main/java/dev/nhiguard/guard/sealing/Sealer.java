@@ -65,6 +65,15 @@ public final class Sealer {
      * @throws IllegalArgumentException when the body already carries something shaped like a sealed value
      */
     public JsonNode seal(JsonNode body) {
+        return seal(body, false);
+    }
+
+    /**
+     * As {@link #seal(JsonNode)}; {@code credentialBody}: the endpoint binds the body to a credential
+     * representation ({@code reset-password}), so its {@code value} is the credential whatever else
+     * the body carries (Keycloak applies {@code {"value":…}} alone).
+     */
+    public JsonNode seal(JsonNode body, boolean credentialBody) {
         if (body == null) {
             return null;
         }
@@ -72,8 +81,11 @@ public final class Sealer {
             throw new IllegalArgumentException("the body carries a value shaped like a sealed value at "
                     + fingerprints(body).keySet().iterator().next());
         }
-        return walk(body.deepCopy(), chainView(body), null, true);
+        return walk(body.deepCopy(), chainView(body), credentialBody ? CREDENTIAL_ROOT : null, true);
     }
+
+    /** The name the walk gives a body that is itself a credential representation. */
+    private static final String CREDENTIAL_ROOT = "credentials";
 
     /** A copy of a before-image with every credential replaced by its fingerprint only. */
     public JsonNode fingerprintOnly(JsonNode image) {

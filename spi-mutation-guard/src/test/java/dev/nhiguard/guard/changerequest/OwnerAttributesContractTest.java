@@ -21,6 +21,7 @@ class OwnerAttributesContractTest {
         assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_TYPE, OwnerAttributes.AGENT_OWNER2_TYPE);
         assertEquals(dev.nhiguard.agent.registry.AgentOwners.OWNER2_ID, OwnerAttributes.AGENT_OWNER2_ID);
         assertEquals(AgentRecord.OWNER_USER, OwnerAttributes.USER);
+        assertEquals(AgentRecord.MARKER, OwnerAttributes.AGENT_MARKER);
         assertEquals(AgentRecord.OWNER_GROUP, OwnerAttributes.GROUP);
         assertEquals(Inventory.OWNER_TYPE, OwnerAttributes.OWNER_TYPE);
         assertEquals(Inventory.OWNER_ID, OwnerAttributes.OWNER_ID);

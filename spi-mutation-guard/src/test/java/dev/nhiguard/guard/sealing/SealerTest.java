@@ -93,6 +93,18 @@ class SealerTest {
     }
 
     @Test
+    void aBodyBoundToACredentialRepresentationHasItsValueSealedWhateverElseItCarries() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        // reset-password: Keycloak applies {"value": …} alone, without type or temporary.
+        JsonNode body = json("{'value':'S3CR3T-reset-1','userLabel':'mine'}");
+        assertTrue(sealer.seal(body).toString().contains("S3CR3T-reset-1"), "without the endpoint's type the shape says nothing");
+        JsonNode sealed = sealer.seal(body, true);
+        assertFalse(sealed.toString().contains("S3CR3T-reset-1"), sealed.toString());
+        assertEquals("mine", sealed.path("userLabel").asText());
+        assertEquals(body, sealer.unseal(sealed));
+    }
+
+    @Test
     void aNumberUnderASecretNameIsSealedAndComesBackANumber() throws Exception {
         Sealer sealer = new Sealer(KEY, "realm-1");
         JsonNode body = json("{'smtpServer':{'password':918273,'port':'25'},'remember':{'secret':true}}");
