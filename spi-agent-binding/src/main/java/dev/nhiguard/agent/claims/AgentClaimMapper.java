@@ -132,7 +132,12 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         return null;
     }
 
-    /** The {@code act} claim of the subject token being exchanged, if any (already verified by Keycloak). */
+    /**
+     * The {@code act} claim of the subject token being exchanged (verified by Keycloak), kept only
+     * when an agent's own exchange made it: the token was issued to an agent ({@code azp}) and its
+     * {@code act} names that agent. Any client's protocol mapper can write an {@code act} claim; one
+     * an ordinary client's token carries is not an actor chain and is dropped.
+     */
     private static Object priorActor(KeycloakSession session) {
         MultivaluedMap<String, String> form = session.getContext().getHttpRequest().getDecodedFormParameters();
         String subjectToken = form == null ? null : form.getFirst(OAuth2Constants.SUBJECT_TOKEN);
@@ -145,7 +150,13 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         }
         try {
             Map<String, Object> claims = JSON.readValue(Base64.getUrlDecoder().decode(parts[1]), new TypeReference<Map<String, Object>>() { });
-            return claims.get("act");
+            Object act = claims.get("act");
+            Object azp = claims.get("azp");
+            if (!(act instanceof Map<?, ?> actor) || !(azp instanceof String issuedFor) || !issuedFor.equals(actor.get("client_id"))) {
+                return null;
+            }
+            org.keycloak.models.ClientModel agent = session.getContext().getRealm().getClientByClientId(issuedFor);
+            return agent != null && AgentRecord.isAgent(agent) ? act : null;
         } catch (Exception e) {
             LOG.debugf(e, "unreadable subject_token payload");
             return null;

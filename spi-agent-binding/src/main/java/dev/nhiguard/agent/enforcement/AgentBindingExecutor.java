@@ -74,9 +74,45 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                     narrowScopes(exchange, agent);
                 }
             }
-            default -> {
-                // not a token issuance: nothing to enforce
+            // Managing a client (registration), ending sessions and revoking tokens take nothing: an agent in any
+            // state may be fixed, logged out and revoked. Responses follow a request this executor already saw.
+            case REGISTER, REGISTERED, UPDATE, UPDATED, VIEW, UNREGISTER, LOGOUT_REQUEST, SAML_LOGOUT_REQUEST, TOKEN_REVOKE,
+                    TOKEN_REVOKE_RESPONSE, TOKEN_RESPONSE, SERVICE_ACCOUNT_TOKEN_RESPONSE, TOKEN_REFRESH_RESPONSE,
+                    BACKCHANNEL_TOKEN_RESPONSE, DEVICE_TOKEN_RESPONSE, RESOURCE_OWNER_PASSWORD_CREDENTIALS_RESPONSE,
+                    TOKEN_INTROSPECT -> {
+                // nothing to enforce
             }
+            // Grants that give an agent's client a user's token without token exchange (password, authorization code,
+            // device, CIBA, implicit) would skip the delegation check: an agent acts for a user only by token exchange.
+            case RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST, PRE_AUTHORIZATION_REQUEST, AUTHORIZATION_REQUEST,
+                    PUSHED_AUTHORIZATION_REQUEST, IMPLICIT_HYBRID_TOKEN_RESPONSE, PRE_TOKEN_REQUEST, TOKEN_REQUEST,
+                    DEVICE_AUTHORIZATION_REQUEST, DEVICE_TOKEN_REQUEST, BACKCHANNEL_AUTHENTICATION_REQUEST,
+                    BACKCHANNEL_TOKEN_REQUEST -> refuseUserGrant(session.getContext().getClient(), context.getEvent().name());
+            // Anything else (userinfo, identity brokering, SAML, events of a later Keycloak): an agent must be in good
+            // standing (deny by default).
+            default -> checkStanding(session.getContext().getClient());
+        }
+    }
+
+    /** Refuses a user-facing grant for an agent's client: its user tokens come from token exchange only. */
+    private void refuseUserGrant(ClientModel client, String event) throws ClientPolicyException {
+        if (client == null || !AgentRecord.isAgent(client)) {
+            return;
+        }
+        refuse(session.getContext().getRealm(), client, new AgentVerdict.Refusal("unauthorized_client", "grant_not_allowed",
+                "an agent acts for a user only through token exchange, where its delegation is checked (" + event + ")"));
+    }
+
+    /** An agent's status, purpose, expiry and owner, without the key binding (no client authentication here). */
+    private void checkStanding(ClientModel client) throws ClientPolicyException {
+        if (client == null || !AgentRecord.isAgent(client)) {
+            return;
+        }
+        RealmModel realm = session.getContext().getRealm();
+        AgentVerdict.Refusal refusal = AgentVerdict.standing(AgentRecord.of(client), AgentClock.now(session, realm),
+                ownerState(realm, client));
+        if (refusal != null) {
+            refuse(realm, client, refusal);
         }
     }
 
@@ -90,15 +126,19 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         Instant now = AgentClock.now(session, realm);
         AgentVerdict.Refusal refusal = AgentVerdict.evaluate(agent, now, ownerState(realm, client), evidence(client));
         if (refusal != null) {
-            LOG.infof("realm %s: token refused for agent client %s (%s): %s", realm.getName(), client.getClientId(),
-                    client.getId(), refusal.description());
-            AgentMetrics metrics = AgentMetrics.of(session.getKeycloakSessionFactory());
-            if (metrics != null) {
-                metrics.tokenRefused(realm.getName(), refusal.reason());
-            }
-            throw new ClientPolicyException(refusal.error(), refusal.description());
+            refuse(realm, client, refusal);
         }
         return agent;
+    }
+
+    private void refuse(RealmModel realm, ClientModel client, AgentVerdict.Refusal refusal) throws ClientPolicyException {
+        LOG.infof("realm %s: token refused for agent client %s (%s): %s", realm.getName(), client.getClientId(),
+                client.getId(), refusal.description());
+        AgentMetrics metrics = AgentMetrics.of(session.getKeycloakSessionFactory());
+        if (metrics != null) {
+            metrics.tokenRefused(realm.getName(), refusal.reason());
+        }
+        throw new ClientPolicyException(refusal.error(), refusal.description());
     }
 
     private AgentVerdict.OwnerState ownerState(RealmModel realm, ClientModel client) {
@@ -130,9 +170,11 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
     }
 
     /**
-     * The user the subject token names: its {@code sub}, or — for Keycloak's lightweight access
-     * tokens, which carry no {@code sub} — the user of the session its {@code sid} names, as
-     * Keycloak's token exchange resolves it.
+     * The user Keycloak's token exchange will act for, found as Keycloak finds it
+     * ({@code AuthenticationManager#verifyIdentityToken}): the user of the session the subject
+     * token's {@code sid} names, whatever its {@code sub} says (a protocol mapper may set
+     * {@code sub}; Keycloak does not compare it); for a token without a session, the user its
+     * {@code sub}, else its {@code preferred_username}, names ({@code TokenManager#lookupUserFromStatelessToken}).
      */
     private UserModel subjectOf(RealmModel realm, String token) {
         if (token == null) {
@@ -140,12 +182,15 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         }
         try {
             org.keycloak.representations.AccessToken jwt = new JWSInput(token).readJsonContent(org.keycloak.representations.AccessToken.class);
-            if (jwt.getSubject() != null) {
-                return session.users().getUserById(realm, jwt.getSubject());
-            }
             String sid = jwt.getSessionId();
-            UserSessionModel us = sid == null ? null : session.sessions().getUserSession(realm, sid);
-            return us == null ? null : us.getUser();
+            if (sid != null) {
+                UserSessionModel us = session.sessions().getUserSession(realm, sid);
+                if (us == null) {
+                    us = session.sessions().getOfflineUserSession(realm, sid);
+                }
+                return us == null ? null : us.getUser();
+            }
+            return org.keycloak.protocol.oidc.TokenManager.lookupUserFromStatelessToken(session, realm, jwt);
         } catch (JWSInputException | RuntimeException e) {
             return null;
         }

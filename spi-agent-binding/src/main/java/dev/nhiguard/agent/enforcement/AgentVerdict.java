@@ -43,6 +43,12 @@ final class AgentVerdict {
 
     /** Null when the token may be issued, otherwise why not. */
     static Refusal evaluate(AgentRecord agent, Instant now, OwnerState owner, Evidence evidence) {
+        Refusal standing = standing(agent, now, owner);
+        return standing != null ? standing : keyBinding(agent, evidence);
+    }
+
+    /** The agent's standing (status, purpose, expiry, owner): null when it may act, otherwise why not. */
+    static Refusal standing(AgentRecord agent, Instant now, OwnerState owner) {
         if (agent.status() == null) {
             return new Refusal("unauthorized_client", "agent_state_unreadable", "the agent's status is missing or unknown");
         }
@@ -66,7 +72,7 @@ final class AgentVerdict {
             return new Refusal("unauthorized_client", "agent_orphaned",
                     "the agent's owner " + agent.ownerType() + " " + agent.ownerId() + (owner == OwnerState.DISABLED ? " is disabled" : " no longer exists"));
         }
-        return keyBinding(agent, evidence);
+        return null;
     }
 
     private static Refusal keyBinding(AgentRecord agent, Evidence e) {

@@ -222,8 +222,9 @@ public final class NhiResource {
     @POST
     @Path("lifecycle/run")
     @Produces(MediaType.APPLICATION_JSON)
-    public LifecycleRun.Result runLifecycle() {
+    public LifecycleRun.Result runLifecycle(String body) {
         auth.clients().requireManage();
+        dev.nhiguard.agent.RequestBodies.requireNone(body);
         return new LifecycleRun(session, realm, adminEvent).run();
     }
 

@@ -12,6 +12,7 @@ import org.keycloak.crypto.KeyWrapper;
 import org.keycloak.crypto.SignatureProvider;
 import org.keycloak.jose.jwk.JSONWebKeySet;
 import org.keycloak.jose.jwk.JWK;
+import org.keycloak.common.util.Time;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.ClientScopeModel;
 import org.keycloak.models.GroupModel;
@@ -352,6 +353,13 @@ public final class AgentRegistry {
         dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         if (target == AgentRecord.Status.RETIRED) {
             client.setEnabled(false);
+        }
+        if (target != AgentRecord.Status.ACTIVE) {
+            // Tokens issued before now stop working at once: Keycloak refuses a bearer token older than its client's
+            // not-before (userinfo, introspection, and the UMA grant, which mints new tokens from a bearer token
+            // without any event this module's executor sees). Resuming does not revive them. Keycloak compares whole
+            // seconds (a token is stale when issued *before* not-before): a token of this very second is stale too.
+            client.setNotBefore(Time.currentTime() + 1);
         }
         LOG.infof("realm %s: agent %s (client %s) %s -> %s: %s", realm.getName(), client.getClientId(), client.getId(), from, target, reason);
     }

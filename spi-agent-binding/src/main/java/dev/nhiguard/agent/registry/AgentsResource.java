@@ -165,6 +165,7 @@ public final class AgentsResource {
         auth.clients().requireManage();
         ClientModel client = agent(id);
         auth.clients().requireManage(client);
+        dev.nhiguard.agent.RequestBodies.requireJsonIfPresent(session, body);
         String reason;
         try {
             reason = AgentInput.reason(body);

@@ -90,8 +90,9 @@ public final class ReviewsResource {
     @POST
     @Path("campaigns")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response start() {
+    public Response start(String body) {
         auth.clients().requireManage();
+        dev.nhiguard.agent.RequestBodies.requireNone(body);
         UserModel caller = auth.adminAuth().getUser();
         Campaigns.CampaignView view = campaigns().start(caller == null ? "unknown" : caller.getUsername());
         return Response.status(Response.Status.CREATED).entity(view).type(MediaType.APPLICATION_JSON)
