@@ -152,6 +152,12 @@ class AttackFifthReviewIT {
         AttackRealm r = new AttackRealm(keycloak, REALM);
         String automation = r.clientUuid("sa-automation");
         long before = r.read("/audit-chain/head").path("seq").asLong();
+        // A held key generation hands out nothing yet: admission's 202 is no credential read.
+        HttpAdmin.Response heldKey = r.http.post(r.admin + "/clients/" + automation + "/certificates/jwt.credential/generate",
+                r.token("ann"), null);
+        assertEquals(202, heldKey.status(), "a key generation for a service account is held: " + heldKey.body());
+        assertFalse(recordsAfter(r, before).stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())),
+                "a held key generation was recorded as a credential read");
         HttpAdmin.Response regenerate = r.http.post(r.admin + "/clients/" + automation + "/client-secret", r.token("ann"), null);
         assertEquals(202, regenerate.status(), "a secret regeneration is held: " + regenerate.body());
         String id = regenerate.json().path("id").asText();

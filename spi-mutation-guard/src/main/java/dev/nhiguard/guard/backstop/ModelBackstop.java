@@ -6,6 +6,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
 import org.keycloak.http.HttpRequest;
+import org.keycloak.authorization.fgap.AdminPermissionsSchema;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.FederatedIdentityModel;
 import org.keycloak.models.GroupModel;
@@ -74,11 +75,14 @@ public final class ModelBackstop implements ProviderEventListener {
         } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
             ClientModel c = e.getUpdatedClient();
             KeycloakSession session = e.getKeycloakSession();
-            // A non-human identity, also one whose service account this very update turned off (its service-account
-            // user stays, and comes back with its roles when the account is turned on again) and a registered agent.
+            // Ambiguous on the admin API (admission decides there): only the paths admission does not see are judged,
+            // and only then is the client looked at (a service-account user lookup per client update otherwise).
+            if (!offTheAdminApi(session)) {
+                return;
+            }
             if (OwnerAttributes.isNonHumanIdentity(session, c)) {
                 check(session, c.getRealm(), "client-update", true);
-            } else if (offTheAdminApi(session)) {
+            } else {
                 // Keycloak fires this event after a client's creation too (RepresentationToModel#createClient).
                 // Off the admin API the guard cannot compare with what was there before: a client bound to flows of
                 // its own, a client Keycloak's administration depends on, or one whose roles a flow condition or a
@@ -104,8 +108,11 @@ public final class ModelBackstop implements ProviderEventListener {
                 TargetState target = new TargetState(e.getKeycloakSession(), e.getRealm(), role);
                 // The same users as the catalogue's operation: privileged users and owners of service accounts.
                 // and service-account users: a broker login as one is an interactive session of the non-human identity.
-                if (e.getUser().getServiceAccountClientLink() != null || target.isPrivilegedUser(e.getUser().getId())
-                        || target.isAccountOwner(e.getUser().getId())) {
+                // Decided on every subject, not on what the admin at hand may see (fine-grained admin permissions).
+                boolean guardedUser = e.getUser().getServiceAccountClientLink() != null
+                        || AdminPermissionsSchema.runWithoutAuthorization(e.getKeycloakSession(),
+                                () -> target.isPrivilegedUser(e.getUser().getId()) || target.isAccountOwner(e.getUser().getId()));
+                if (guardedUser) {
                     check(e.getKeycloakSession(), e.getRealm(), "privileged-user-idp-link", false);
                 }
             }
@@ -122,7 +129,8 @@ public final class ModelBackstop implements ProviderEventListener {
         GuardPolicy policy = policyOrNull(c.getRealm());
         TargetState target = new TargetState(session, c.getRealm(),
                 policy == null ? GuardPolicy.DEFAULT_APPROVER_ROLE : policy.approverRole());
-        return target.isAdminClient(c.getId()) || target.clientMayBeAGate(c);
+        return AdminPermissionsSchema.runWithoutAuthorization(session,
+                () -> target.isAdminClient(c.getId()) || target.clientMayBeAGate(c));
     }
 
     private static RealmModel realmOf(RealmModel realm, KeycloakSession session) {

@@ -164,21 +164,29 @@ public final class TargetState implements Facts {
             Map.entry(OwnerAttributes.OWNER_ID, OwnerAttributes.OWNER_TYPE));
 
     private boolean clientsNamingOwner(String type, String id) {
-        for (Map.Entry<String, String> pair : OWNER_PAIRS) {
-            Stream<ClientModel> named;
-            try {
-                named = session.clients().searchClientsByAttributes(realm, Map.of(pair.getKey(), id), null, null);
-            } catch (ModelException notSearchable) {
-                // The operator restricted the searchable client attributes (spi-client-jpa-searchable-attributes)
-                // and left ours out: read every client's attributes instead.
-                named = realm.getClientsStream().filter(c -> id.equals(c.getAttribute(pair.getKey())));
+        // Keycloak filters a client search by what the calling admin may see (fine-grained admin permissions v2):
+        // a user admin without client roles would find no owned client. The guard decides for every admin alike
+        // (Admission#classify runs unfiltered already; the backstop asks here too).
+        return org.keycloak.authorization.fgap.AdminPermissionsSchema.runWithoutAuthorization(session, () -> {
+            for (Map.Entry<String, String> pair : OWNER_PAIRS) {
+                Stream<ClientModel> named;
+                try {
+                    named = session.clients().searchClientsByAttributes(realm, Map.of(pair.getKey(), id), null, null);
+                } catch (ModelException notSearchable) {
+                    // The operator restricted the searchable client attributes (spi-client-jpa-searchable-attributes)
+                    // and left ours out: read every client's attributes instead.
+                    named = realm.getClientsStream().filter(c -> id.equals(c.getAttribute(pair.getKey())));
+                }
+                // A type other than "group" names a user, as the agent module reads it.
+                try (Stream<ClientModel> clients = named) {
+                    if (clients.anyMatch(c -> OwnerAttributes.GROUP.equals(type)
+                            == OwnerAttributes.GROUP.equals(c.getAttribute(pair.getValue())))) {
+                        return true;
+                    }
+                }
             }
-            // A type other than "group" names a user, as the agent module reads it.
-            if (named.anyMatch(c -> OwnerAttributes.GROUP.equals(type) == OwnerAttributes.GROUP.equals(c.getAttribute(pair.getValue())))) {
-                return true;
-            }
-        }
-        return false;
+            return false;
+        });
     }
 
     @Override

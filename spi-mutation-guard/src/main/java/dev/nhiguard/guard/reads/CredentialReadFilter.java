@@ -94,8 +94,11 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                     exposures);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Credential read %s %s could not be recorded; the answer is withheld", method, raw);
-            refuse(response, 503, "credential_read_not_recorded",
-                    "The credential read could not be recorded in the audit record; its answer is withheld");
+            boolean write = !method.equals("GET") && match.endpoint() != CredentialEndpoint.KEYSTORE;
+            refuse(response, 503, "credential_read_not_recorded", write
+                    ? "The write was applied, but the credential its answer carries could not be recorded in the audit "
+                            + "record; the answer is withheld (read or regenerate the credential again)"
+                    : "The credential read could not be recorded in the audit record; its answer is withheld");
         }
     }
 
@@ -122,7 +125,17 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                     }
                 }
             }
-            case GENERATED_KEY, GENERATED_KEYSTORE -> out.add(CredentialReadRecorder.Exposure.created(match));
+            // Keycloak's own answer only (a held write is answered 202 by admission, with no key in it).
+            case GENERATED_KEY -> {
+                if (entity instanceof CertificateRepresentation c && c.getPrivateKey() != null && !c.getPrivateKey().isBlank()) {
+                    out.add(CredentialReadRecorder.Exposure.created(match));
+                }
+            }
+            case GENERATED_KEYSTORE -> {
+                if (entity instanceof byte[] keystore && keystore.length > 0) {
+                    out.add(CredentialReadRecorder.Exposure.created(match));
+                }
+            }
             case CLIENT -> {
                 if (entity instanceof ClientRepresentation rep) {
                     add(out, rep);
