@@ -90,8 +90,10 @@ public final class SecretRedactor {
             "subject_token", "actor_token", "client_assertion",
             // API keys
             "apikey", "api.key", "api_key",
-            // short spellings of passwords and PINs
-            "passwd", "pwd", "pin",
+            // short spellings of passwords and PINs; an HTTP Authorization header's value (a webhook's header map)
+            "passwd", "pwd", "pin", "authorization",
+            // hyphenated spellings (HTTP header names and the like)
+            "access-token", "refresh-token", "id-token", "private-key",
             // stored password hashes of older credential representations
             "hashedsaltedvalue",
             "passwordconfirm", "password-confirm");
@@ -106,7 +108,8 @@ public final class SecretRedactor {
             // keys and tokens under prefixed names (aws_secret_access_key, my.api.token, authToken, bearer_token); not
             // every name ending in "token" or "key": Keycloak's own settings (use_refresh_token, key sizes) are not secret
             "secretkey", "secret_key", "secret.key", "accesskey", "access_key", "access.key", "apikey", "api_key", "api.key",
-            "apitoken", "api_token", "api.token", "authtoken", "auth_token", "auth.token", "bearertoken", "bearer_token");
+            "apitoken", "api_token", "api.token", "authtoken", "auth_token", "auth.token", "bearertoken", "bearer_token",
+            "secret-key", "access-key", "api-key", "api-token", "auth-token", "bearer-token");
 
     /** Members that hold the credential itself inside a credential representation, lower case. */
     public static final Set<String> CREDENTIAL_VALUE_NAMES = Set.of("value", "salt");
