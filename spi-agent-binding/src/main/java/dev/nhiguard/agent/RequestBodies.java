@@ -32,9 +32,10 @@ public final class RequestBodies {
         }
     }
 
-    /** 400 when an endpoint that takes no input was sent a body. */
+    /** 400 when an endpoint that takes no input was sent one (an empty JSON object or {@code null} is no input). */
     public static void requireNone(String body) {
-        if (body != null && !body.isBlank()) {
+        String b = body == null ? "" : body.strip();
+        if (!b.isEmpty() && !b.equals("{}") && !b.equals("null")) {
             throw new ErrorResponseException("invalid_request", "This endpoint takes no request body",
                     Response.Status.BAD_REQUEST);
         }

@@ -65,11 +65,12 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
     @Override
     public void executeOnEvent(ClientPolicyContext context) throws ClientPolicyException {
         switch (context.getEvent()) {
-            case SERVICE_ACCOUNT_TOKEN_REQUEST, TOKEN_REFRESH, JWT_AUTHORIZATION_GRANT -> check(session.getContext().getClient());
+            case SERVICE_ACCOUNT_TOKEN_REQUEST, TOKEN_REFRESH -> check(session.getContext().getClient());
             case TOKEN_EXCHANGE_REQUEST -> {
                 TokenExchangeContext exchange = ((TokenExchangeRequestContext) context).getTokenExchangeContext();
                 AgentRecord agent = check(exchange.getClient());
                 if (agent != null) {
+                    checkInternalSubject(exchange);
                     checkDelegation(exchange);
                     narrowScopes(exchange, agent);
                 }
@@ -83,24 +84,73 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                 // nothing to enforce
             }
             // Grants that give an agent's client a user's token without token exchange (password, authorization code,
-            // device, CIBA, implicit) would skip the delegation check: an agent acts for a user only by token exchange.
+            // device, CIBA, implicit, the JWT authorization grant for a federated user) would skip the delegation
+            // check: an agent acts for a user only by token exchange.
             case RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST, PRE_AUTHORIZATION_REQUEST, AUTHORIZATION_REQUEST,
                     PUSHED_AUTHORIZATION_REQUEST, IMPLICIT_HYBRID_TOKEN_RESPONSE, PRE_TOKEN_REQUEST, TOKEN_REQUEST,
                     DEVICE_AUTHORIZATION_REQUEST, DEVICE_TOKEN_REQUEST, BACKCHANNEL_AUTHENTICATION_REQUEST,
-                    BACKCHANNEL_TOKEN_REQUEST -> refuseUserGrant(session.getContext().getClient(), context.getEvent().name());
+                    BACKCHANNEL_TOKEN_REQUEST, JWT_AUTHORIZATION_GRANT -> userGrant(context, session.getContext().getClient());
             // Anything else (userinfo, identity brokering, SAML, events of a later Keycloak): an agent must be in good
             // standing (deny by default).
             default -> checkStanding(session.getContext().getClient());
         }
     }
 
-    /** Refuses a user-facing grant for an agent's client: its user tokens come from token exchange only. */
-    private void refuseUserGrant(ClientModel client, String event) throws ClientPolicyException {
+    /**
+     * An agent exchanges this realm's access tokens only: for an external token ({@code subject_issuer},
+     * a JWT or ID token) Keycloak finds the user through an identity provider's link, not through the
+     * token's session, so the user the delegation would be checked for is not the one Keycloak acts for.
+     */
+    private void checkInternalSubject(TokenExchangeContext exchange) throws ClientPolicyException {
+        MultivaluedMap<String, String> form = exchange.getFormParams();
+        String type = exchange.getParams().getSubjectTokenType();
+        if ((form != null && form.getFirst(OAuth2Constants.SUBJECT_ISSUER) != null)
+                || (type != null && !OAuth2Constants.ACCESS_TOKEN_TYPE.equals(type))) {
+            refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
+                    "delegation_not_granted", "an agent exchanges this realm's access tokens only (subject_token_type "
+                            + type + (form != null && form.getFirst(OAuth2Constants.SUBJECT_ISSUER) != null ? ", subject_issuer" : "")
+                            + ")"));
+        }
+    }
+
+    /**
+     * A user-facing grant for an agent's client: refused, since its user tokens come from token
+     * exchange, where the delegation is checked. The one exception is the consent the delegation's
+     * {@code consented} grant counts: an agent whose delegation grants consenting users and whose
+     * client requires consent may take users through the authorization-code flow (that is where
+     * Keycloak records consent); the code is exchanged only for a user the delegation grants, with
+     * the agent's key.
+     */
+    private void userGrant(ClientPolicyContext context, ClientModel client) throws ClientPolicyException {
         if (client == null || !AgentRecord.isAgent(client)) {
             return;
         }
-        refuse(session.getContext().getRealm(), client, new AgentVerdict.Refusal("unauthorized_client", "grant_not_allowed",
-                "an agent acts for a user only through token exchange, where its delegation is checked (" + event + ")"));
+        RealmModel realm = session.getContext().getRealm();
+        boolean codeFlow = switch (context.getEvent()) {
+            case PRE_AUTHORIZATION_REQUEST, AUTHORIZATION_REQUEST, PUSHED_AUTHORIZATION_REQUEST, PRE_TOKEN_REQUEST,
+                    TOKEN_REQUEST -> true;
+            default -> false;
+        };
+        if (codeFlow && client.isConsentRequired() && dev.nhiguard.agent.registry.Delegation.of(client).consented()) {
+            if (context.getEvent() != org.keycloak.services.clientpolicy.ClientPolicyEvent.TOKEN_REQUEST) {
+                checkStanding(client);
+                return;
+            }
+            check(client); // the client authenticated at the token endpoint: its key binding too
+            var clientSession = ((org.keycloak.services.clientpolicy.context.TokenRequestContext) context).getClientSession();
+            UserModel user = clientSession == null || clientSession.getUserSession() == null ? null
+                    : clientSession.getUserSession().getUser();
+            DelegationDecision.Result result = DelegationDecision.decide(session, realm, client, user);
+            if (!result.granted()) {
+                refuse(realm, client, new AgentVerdict.Refusal("access_denied", "delegation_not_granted", "agent "
+                        + client.getClientId() + " may not act for " + (user == null ? "this user" : "user " + user.getUsername())
+                        + " (" + result.why() + ")"));
+            }
+            return;
+        }
+        refuse(realm, client, new AgentVerdict.Refusal("unauthorized_client", "grant_not_allowed",
+                "an agent acts for a user only through token exchange, where its delegation is checked ("
+                        + context.getEvent().name() + ")"));
     }
 
     /** An agent's status, purpose, expiry and owner, without the key binding (no client authentication here). */
