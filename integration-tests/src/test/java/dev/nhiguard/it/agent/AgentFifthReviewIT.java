@@ -51,16 +51,7 @@ class AgentFifthReviewIT {
         body.put("tokenExchange", true);
         api.registerOk(body);
         // An ordinary client whose tokens name the agent as audience and carry the owner's id as sub.
-        String portal = "portal-" + System.nanoTime();
-        HttpAdmin.Response client = api.http.post("/admin/realms/" + api.realm + "/clients", api.adminToken(), AgentApi.json(Map.of(
-                "clientId", portal, "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
-                "protocolMappers", List.of(
-                        Map.of("name", "aud", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
-                                "config", Map.of("included.custom.audience", "sub-bot", "access.token.claim", "true")),
-                        Map.of("name", "sub", "protocol", "openid-connect", "protocolMapper", "oidc-hardcoded-claim-mapper",
-                                "config", Map.of("claim.name", "sub", "claim.value", api.userId("olga"), "jsonType.label", "String",
-                                        "access.token.claim", "true"))))));
-        assertEquals(201, client.status(), client.body());
+        String portal = portalClaiming(api, "sub-bot", "sub", api.userId("olga"), "String");
         String ursula = api.http.passwordGrant(api.realm, portal, "ursula", "ursula-pass", null).path("access_token").asText();
         assertEquals(api.userId("olga"), AgentApi.claims(ursula).path("sub").asText(), "fixture: ursula's token says sub = olga");
 
@@ -131,17 +122,8 @@ class AgentFifthReviewIT {
         Map<String, Object> body = AgentApi.registration("act-bot", key, List.of());
         body.put("tokenExchange", true);
         api.registerOk(body);
-        String portal = "portal-" + System.nanoTime();
-        HttpAdmin.Response client = api.http.post("/admin/realms/" + api.realm + "/clients", api.adminToken(), AgentApi.json(Map.of(
-                "clientId", portal, "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
-                "protocolMappers", List.of(
-                        Map.of("name", "aud", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
-                                "config", Map.of("included.custom.audience", "act-bot", "access.token.claim", "true")),
-                        Map.of("name", "act", "protocol", "openid-connect", "protocolMapper", "oidc-hardcoded-claim-mapper",
-                                "config", Map.of("claim.name", "act", "claim.value",
-                                        "{\"sub\":\"trusted-payments-agent\",\"client_id\":\"payments-agent\"}", "jsonType.label", "JSON",
-                                        "access.token.claim", "true"))))));
-        assertEquals(201, client.status(), client.body());
+        String portal = portalClaiming(api, "act-bot", "act", "{\"sub\":\"trusted-payments-agent\",\"client_id\":\"payments-agent\"}",
+                "JSON");
         String olga = api.http.passwordGrant(api.realm, portal, "olga", "olga-pass", null).path("access_token").asText();
         assertEquals("payments-agent", AgentApi.claims(olga).at("/act/client_id").asText(), "fixture: the forged act claim");
 
@@ -168,6 +150,24 @@ class AgentFifthReviewIT {
                 () -> assertEquals(400, run.status(), run.body()),
                 () -> assertEquals(400, campaign.status(), campaign.body()),
                 () -> assertEquals("invalid_request", campaign.json().path("error").asText(), campaign.body()));
+    }
+
+    /**
+     * An ordinary public client (password grant) whose access tokens name the agent as audience and
+     * carry a claim its hardcoded mapper writes: what any realm admin can set up unheld.
+     */
+    private static String portalClaiming(AgentApi api, String agent, String claim, String value, String jsonType) {
+        String portal = "portal-" + System.nanoTime();
+        HttpAdmin.Response client = api.http.post("/admin/realms/" + api.realm + "/clients", api.adminToken(), AgentApi.json(Map.of(
+                "clientId", portal, "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
+                "protocolMappers", List.of(
+                        Map.of("name", "aud", "protocol", "openid-connect", "protocolMapper", "oidc-audience-mapper",
+                                "config", Map.of("included.custom.audience", agent, "access.token.claim", "true")),
+                        Map.of("name", claim, "protocol", "openid-connect", "protocolMapper", "oidc-hardcoded-claim-mapper",
+                                "config", Map.of("claim.name", claim, "claim.value", value, "jsonType.label", jsonType,
+                                        "access.token.claim", "true"))))));
+        assertEquals(201, client.status(), client.body());
+        return portal;
     }
 
     private static Map<String, String> withAssertion(AgentApi api, AgentKey key, String clientId, Map<String, String> form) {

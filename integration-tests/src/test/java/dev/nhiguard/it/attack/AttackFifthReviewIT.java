@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -135,7 +134,7 @@ class AttackFifthReviewIT {
         HttpAdmin.Response replaced = r.http.sendWithHeaders("PUT", registrations + "default/plain-app",
                 "{\"clientId\":\"plain-app\"}", "Authorization", "Bearer " + mallory, "Content-Type", "application/json");
 
-        List<JsonNode> records = recordsAfter(r, before);
+        List<JsonNode> records = r.recordsAfter(before);
         assertAll(
                 () -> assertEquals(200, twoHeaders.status(), "Keycloak takes the first header: " + twoHeaders.body()),
                 () -> assertTrue(twoHeaders.body().contains("sa-target-secret"), "the answer carries the secret"),
@@ -156,7 +155,7 @@ class AttackFifthReviewIT {
         HttpAdmin.Response heldKey = r.http.post(r.admin + "/clients/" + automation + "/certificates/jwt.credential/generate",
                 r.token("ann"), null);
         assertEquals(202, heldKey.status(), "a key generation for a service account is held: " + heldKey.body());
-        assertFalse(recordsAfter(r, before).stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())),
+        assertFalse(r.recordsAfter(before).stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())),
                 "a held key generation was recorded as a credential read");
         HttpAdmin.Response regenerate = r.http.post(r.admin + "/clients/" + automation + "/client-secret", r.token("ann"), null);
         assertEquals(202, regenerate.status(), "a secret regeneration is held: " + regenerate.body());
@@ -176,7 +175,7 @@ class AttackFifthReviewIT {
         assertEquals(202, request.status(), "sa-automation's mapper on sa-target is held: " + request.body());
         HttpAdmin.Response annApproves = r.approve(request.json().path("id").asText(), request.json().path("digest").asText(),
                 r.token("ann"));
-        List<JsonNode> records = recordsAfter(r, before);
+        List<JsonNode> records = r.recordsAfter(before);
         assertAll(
                 () -> assertNotEquals(200, annApproves.status(), "ann approves sa-automation's request: " + annApproves.body()),
                 () -> assertEquals("PENDING", r.changeRequest(request.json().path("id").asText()).path("state").asText()),
@@ -280,19 +279,5 @@ class AttackFifthReviewIT {
         String uuid = r.clientUuid(clientId);
         return records.stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())
                 && uuid.equals(x.at("/details/clientUuid").asText()) && userId.equals(x.at("/actor/userId").asText()));
-    }
-
-    private static List<JsonNode> recordsAfter(AttackRealm r, long after) {
-        r.read("/audit-chain/head"); // a read sequences what is staged
-        List<JsonNode> out = new ArrayList<>();
-        long cursor = after;
-        while (true) {
-            JsonNode page = r.read("/audit-chain/records?limit=50&after=" + cursor);
-            page.path("records").forEach(out::add);
-            if (page.path("next").isNull() || page.path("next").isMissingNode()) {
-                return out;
-            }
-            cursor = page.path("next").asLong();
-        }
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -70,7 +69,7 @@ class AttackFourthReviewIT {
         // A projection without uuid still names the client whose secret it shows.
         HttpAdmin.Response projected = r.http.get(V2.substring(0, V2.length() - 1) + "?fields=clientId,auth", mallory);
 
-        List<JsonNode> records = recordsAfter(r, before);
+        List<JsonNode> records = r.recordsAfter(before);
         assertAll(
                 () -> assertHeldOrRefused(deleted, "deleting gate-app (its role gates gated-e) through v2"),
                 () -> assertHeldOrRefused(rolesCleared, "removing gate-app-2's roles (gate-f gates gated-f) through v2"),
@@ -189,7 +188,7 @@ class AttackFourthReviewIT {
         String app = "reg-app-" + System.nanoTime();
         HttpAdmin.Response created = r.http.post(registrations, mallory, "{\"clientId\":\"" + app + "\",\"publicClient\":true}");
 
-        List<JsonNode> records = recordsAfter(r, before);
+        List<JsonNode> records = r.recordsAfter(before);
         String malloryId = r.userId("mallory");
         assertAll(
                 () -> assertHeldOrRefused(deleted, "deleting gate-app through client registration"),
@@ -261,19 +260,5 @@ class AttackFourthReviewIT {
                     + "\"resourceType\":\"Users\",\"scopes\":[\"view\",\"manage\"],\"policies\":[\"" + policyId + "\"]}");
         }
         return staff;
-    }
-
-    private static List<JsonNode> recordsAfter(AttackRealm r, long after) {
-        r.read("/audit-chain/head"); // a read sequences what is staged
-        List<JsonNode> out = new ArrayList<>();
-        long cursor = after;
-        while (true) {
-            JsonNode page = r.read("/audit-chain/records?limit=50&after=" + cursor);
-            page.path("records").forEach(out::add);
-            if (page.path("next").isNull() || page.path("next").isMissingNode()) {
-                return out;
-            }
-            cursor = page.path("next").asLong();
-        }
     }
 }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -224,6 +225,21 @@ final class AttackRealm {
         HttpAdmin.Response held = http.post(admin + "/clients/" + clientUuid("sa-target") + "/client-secret", requesterToken, null);
         assertEquals(202, held.status(), "a secret regeneration is held: " + held.body());
         return held.json();
+    }
+
+    /** The realm's audit-chain records after sequence number {@code after} (what is staged is sequenced first). */
+    List<JsonNode> recordsAfter(long after) {
+        read("/audit-chain/head"); // a read sequences what is staged
+        List<JsonNode> out = new java.util.ArrayList<>();
+        long cursor = after;
+        while (true) {
+            JsonNode page = read("/audit-chain/records?limit=50&after=" + cursor);
+            page.path("records").forEach(out::add);
+            if (page.path("next").isNull() || page.path("next").isMissingNode()) {
+                return out;
+            }
+            cursor = page.path("next").asLong();
+        }
     }
 
     HttpAdmin.Response approve(String id, String digest, String token) {

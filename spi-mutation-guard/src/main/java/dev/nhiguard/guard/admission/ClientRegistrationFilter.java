@@ -2,14 +2,12 @@ package dev.nhiguard.guard.admission;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
-import org.jboss.logging.Logger;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -18,14 +16,10 @@ import org.keycloak.utils.KeycloakSessionUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.KeycloakReading;
-import dev.nhiguard.guard.changerequest.Policies;
 import dev.nhiguard.guard.changerequest.TargetState;
 import dev.nhiguard.guard.changerequest.RequestBody;
-import dev.nhiguard.guard.policy.GuardPolicy;
-import dev.nhiguard.guard.policy.PolicyException;
 
 /**
  * Client registration ({@code POST|PUT /realms/{realm}/clients-registrations/default…}) takes a
@@ -41,7 +35,6 @@ import dev.nhiguard.guard.policy.PolicyException;
 @Provider
 public final class ClientRegistrationFilter implements ContainerRequestFilter {
 
-    private static final Logger LOG = Logger.getLogger(ClientRegistrationFilter.class);
 
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
@@ -74,30 +67,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (realm == null) {
             return; // Keycloak answers 404 itself
         }
-        refuseIfGuarded(ctx, realm, operation, policy -> true);
-    }
-
-    /**
-     * Refuses the request when the realm's policy guards the operation and {@code applies} says the
-     * operation's predicate holds (given the policy: its approver role decides who is privileged);
-     * an unreadable policy refuses it with 503.
-     */
-    private static void refuseIfGuarded(ContainerRequestContext ctx, RealmModel realm, String operation,
-            java.util.function.Predicate<GuardPolicy> applies) {
-        GuardPolicy policy;
-        try {
-            policy = Policies.of(realm);
-        } catch (PolicyException e) {
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
-            return;
-        }
-        if (!policy.guards(Catalogue.get().byId(operation).orElseThrow()) || !applies.test(policy)) {
-            return;
-        }
-        LOG.warnf("Mutation guard refused a client registration in realm %s: %s", realm.getName(), operation);
-        ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation " + operation
-                + " cannot be made through client registration; make it through the admin REST API, where it is held for approval",
-                Map.of("operation", operation)));
+        OffApiRefusal.refuseIfGuarded(ctx, realm, operation, "client registration", policy -> true);
     }
 
     /**
@@ -118,7 +88,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (client == null) {
             return; // Keycloak answers itself
         }
-        refuseIfGuarded(ctx, realm, "client-delete", policy -> {
+        OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
             TargetState state = new TargetState(session, realm, policy.approverRole());
             return client.isServiceAccountsEnabled() || state.isAdminClient(client.getId())
                     || state.clientRolesAreGates(client.getId()) || state.clientMayBeAGate(client);

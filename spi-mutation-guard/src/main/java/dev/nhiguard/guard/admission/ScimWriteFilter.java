@@ -3,25 +3,17 @@ package dev.nhiguard.guard.admission;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.PathSegment;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
-import org.jboss.logging.Logger;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.utils.KeycloakSessionUtil;
 
-import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.Admission;
-import dev.nhiguard.guard.changerequest.GuardErrors;
-import dev.nhiguard.guard.changerequest.Policies;
-import dev.nhiguard.guard.policy.GuardPolicy;
-import dev.nhiguard.guard.policy.PolicyException;
 
 /**
  * Keycloak's SCIM API ({@code /realms/{realm}/scim/v2/…}, preview feature {@code scim-api},
@@ -35,7 +27,6 @@ import dev.nhiguard.guard.policy.PolicyException;
 @Provider
 public final class ScimWriteFilter implements ContainerRequestFilter {
 
-    private static final Logger LOG = Logger.getLogger(ScimWriteFilter.class);
 
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
@@ -60,20 +51,7 @@ public final class ScimWriteFilter implements ContainerRequestFilter {
         if (realm == null) {
             return; // Keycloak answers 404 itself
         }
-        GuardPolicy policy;
-        try {
-            policy = Policies.of(realm);
-        } catch (PolicyException e) {
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
-            return;
-        }
-        if (!policy.guards(Catalogue.get().byId(Admission.UNCLASSIFIED).orElseThrow())) {
-            return;
-        }
-        LOG.warnf("Mutation guard refused a SCIM %s in realm %s", method, realm.getName());
-        ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused",
-                "SCIM writes are not classified by the mutation guard and cannot be held; make the change through the admin "
-                        + "REST API, where it is classified and held when guarded",
-                Map.of("operation", Admission.UNCLASSIFIED)));
+        OffApiRefusal.refuseIfGuarded(ctx, realm, Admission.UNCLASSIFIED, "SCIM (which the guard does not classify)",
+                policy -> true);
     }
 }
