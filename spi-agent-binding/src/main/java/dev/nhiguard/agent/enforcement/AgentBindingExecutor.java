@@ -27,8 +27,10 @@ import org.keycloak.protocol.oidc.TokenManager;
 import org.keycloak.representations.JsonWebToken;
 import org.keycloak.representations.idm.ClientPolicyExecutorConfigurationRepresentation;
 import org.keycloak.services.clientpolicy.ClientPolicyContext;
+import org.keycloak.services.clientpolicy.ClientPolicyEvent;
 import org.keycloak.services.clientpolicy.ClientPolicyException;
 import org.keycloak.services.clientpolicy.context.TokenExchangeRequestContext;
+import org.keycloak.services.clientpolicy.context.TokenRequestContext;
 import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProvider;
 import org.keycloak.services.x509.X509ClientCertificateLookup;
 
@@ -39,6 +41,7 @@ import dev.nhiguard.agent.metrics.AgentMetrics;
 import dev.nhiguard.agent.registry.AgentClock;
 import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
+import dev.nhiguard.agent.registry.Delegation;
 import dev.nhiguard.agent.registry.KeyThumbprints;
 
 /**
@@ -103,13 +106,12 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
      */
     private void checkInternalSubject(TokenExchangeContext exchange) throws ClientPolicyException {
         MultivaluedMap<String, String> form = exchange.getFormParams();
+        String issuer = form == null ? null : form.getFirst(OAuth2Constants.SUBJECT_ISSUER);
         String type = exchange.getParams().getSubjectTokenType();
-        if ((form != null && form.getFirst(OAuth2Constants.SUBJECT_ISSUER) != null)
-                || (type != null && !OAuth2Constants.ACCESS_TOKEN_TYPE.equals(type))) {
+        if (issuer != null || (type != null && !OAuth2Constants.ACCESS_TOKEN_TYPE.equals(type))) {
             refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
                     "delegation_not_granted", "an agent exchanges this realm's access tokens only (subject_token_type "
-                            + type + (form != null && form.getFirst(OAuth2Constants.SUBJECT_ISSUER) != null ? ", subject_issuer" : "")
-                            + ")"));
+                            + type + (issuer != null ? ", subject_issuer " + issuer : "") + ")"));
         }
     }
 
@@ -131,13 +133,13 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                     TOKEN_REQUEST -> true;
             default -> false;
         };
-        if (codeFlow && client.isConsentRequired() && dev.nhiguard.agent.registry.Delegation.of(client).consented()) {
-            if (context.getEvent() != org.keycloak.services.clientpolicy.ClientPolicyEvent.TOKEN_REQUEST) {
+        if (codeFlow && client.isConsentRequired() && Delegation.of(client).consented()) {
+            if (context.getEvent() != ClientPolicyEvent.TOKEN_REQUEST) {
                 checkStanding(client);
                 return;
             }
             check(client); // the client authenticated at the token endpoint: its key binding too
-            var clientSession = ((org.keycloak.services.clientpolicy.context.TokenRequestContext) context).getClientSession();
+            var clientSession = ((TokenRequestContext) context).getClientSession();
             UserModel user = clientSession == null || clientSession.getUserSession() == null ? null
                     : clientSession.getUserSession().getUser();
             DelegationDecision.Result result = DelegationDecision.decide(session, realm, client, user);

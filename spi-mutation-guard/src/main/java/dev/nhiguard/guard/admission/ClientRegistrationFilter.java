@@ -35,7 +35,6 @@ import dev.nhiguard.guard.changerequest.RequestBody;
 @Provider
 public final class ClientRegistrationFilter implements ContainerRequestFilter {
 
-
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
         String method = ctx.getMethod();

@@ -27,7 +27,6 @@ import dev.nhiguard.guard.changerequest.Admission;
 @Provider
 public final class ScimWriteFilter implements ContainerRequestFilter {
 
-
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
         String method = ctx.getMethod().toUpperCase(Locale.ROOT);
@@ -35,7 +34,7 @@ public final class ScimWriteFilter implements ContainerRequestFilter {
             return;
         }
         String raw = ctx.getUriInfo().getRequestUri().getRawPath();
-        if (raw == null || !(raw.contains("/scim") || raw.contains("/SCIM") || raw.indexOf('%') >= 0 || raw.indexOf(';') >= 0)) {
+        if (raw == null || !(raw.contains("/scim") || raw.indexOf('%') >= 0 || raw.indexOf(';') >= 0)) {
             return; // string check first: other requests pay nothing
         }
         // Decoded segments, as JAX-RS matched them: realms / {realm} / scim / …

@@ -35,11 +35,11 @@ import dev.nhiguard.guard.replay.Replayer;
  * holds them, so one reaching the model means the filter missed it, and the backstop fails
  * closed. Client updates are ambiguous on the admin REST API (a description edit of a
  * service-account client is not guarded) and are refused only on the paths the filter does not
- * see (partial import, admin API v2, dynamic client registration): there the creation or update
- * of a non-human identity's client (service account on, or a registered agent), the removal of a
- * service-account user (turning the account off removes it), of a client with flow binding overrides, of an administration
- * client or of a client whose roles a flow condition or a client policy names is refused, as is
- * the deletion of the last two. Start-up import and
+ * see (partial import, admin API v2, dynamic client registration): there the removal of a
+ * service-account user (which is how Keycloak turns a service account off) is refused, and so is
+ * the creation or update of a non-human identity's client (service account on, or a registered
+ * agent), of a client with flow binding overrides, of an administration client or of a client
+ * whose roles a flow condition or a client policy names, as is the deletion of the last two. Start-up import and
  * scheduled work run outside HTTP requests and pass; so does realm creation
  * ({@code POST /admin/realms}), which changes no existing realm.
  */
@@ -75,12 +75,11 @@ public final class ModelBackstop implements ProviderEventListener {
         } else if (event instanceof ClientModel.ClientUpdatedEvent e) {
             ClientModel c = e.getUpdatedClient();
             KeycloakSession session = e.getKeycloakSession();
-            // Ambiguous on the admin API (admission decides there): only the paths admission does not see are judged,
-            // and only then is the client looked at (a service-account user lookup per client update otherwise).
+            // Ambiguous on the admin API (admission decides there): only the paths admission does not see are judged.
             if (!offTheAdminApi(session)) {
                 return;
             }
-            if (OwnerAttributes.isNonHumanIdentity(session, c)) {
+            if (OwnerAttributes.isNonHumanIdentity(c)) {
                 check(session, c.getRealm(), "client-update", true);
             } else {
                 // Keycloak fires this event after a client's creation too (RepresentationToModel#createClient).

@@ -520,8 +520,8 @@ public final class Catalogue {
     }
 
     /**
-     * @param guardedClient the client is a non-human identity (service account on, a service-account
-     *                      user, an agent) or an administration client
+     * @param guardedClient the client is a non-human identity (service account on, or an agent) or an
+     *                      administration client
      */
     static boolean clientUpdateIsGuarded(JsonNode current, JsonNode body, boolean guardedClient) {
         if (current == null) {
@@ -567,7 +567,7 @@ public final class Catalogue {
         return false;
     }
 
-    /** Attribute prefixes the agent registry and the inventory own (the guard's OwnerAttributes names them too). */
+    /** Attribute prefixes the agent registry and the inventory own (OwnerAttributes names the ones the guard reads). */
     static final List<String> REGISTRY_ATTRIBUTE_PREFIXES = List.of("nhi.agent", "nhi.owner");
 
     /**

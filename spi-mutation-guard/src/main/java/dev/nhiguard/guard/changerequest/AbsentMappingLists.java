@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import org.keycloak.models.ClientModel;
-import org.keycloak.models.ClientScopeModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleMapperModel;
@@ -132,8 +131,7 @@ final class AbsentMappingLists {
             return realm.getClientById(container.get(1));
         }
         if (container.size() == 2 && "client-scopes".equals(container.get(0))) {
-            ClientScopeModel scope = s.clientScopes().getClientScopeById(realm, container.get(1));
-            return scope;
+            return s.clientScopes().getClientScopeById(realm, container.get(1));
         }
         throw new UnknownHolder(String.join("/", container));
     }

@@ -36,13 +36,12 @@ public final class OwnerAttributes {
     }
 
     /**
-     * Whether the client is a guarded non-human identity: its service account is on, or it still
-     * has a service-account user, or it is a registered agent (an agent stays one whatever its
-     * service-account setting says).
+     * Whether the client is a guarded non-human identity: its service account is on, or it is a
+     * registered agent (an agent stays one whatever its service-account setting says). Turning a
+     * service account off deletes its user; the backstop judges that removal.
      */
-    public static boolean isNonHumanIdentity(KeycloakSession session, ClientModel client) {
-        return client.isServiceAccountsEnabled() || isAgent(client)
-                || session.users().getServiceAccount(client) != null;
+    public static boolean isNonHumanIdentity(ClientModel client) {
+        return client.isServiceAccountsEnabled() || isAgent(client);
     }
 
     /** Whether the user owns the client, directly or through membership of the owning group. */

@@ -56,7 +56,7 @@ public final class TargetState implements Facts {
     @Override
     public boolean isServiceAccountClient(String clientId) {
         ClientModel c = client(clientId);
-        return c != null && OwnerAttributes.isNonHumanIdentity(session, c);
+        return c != null && OwnerAttributes.isNonHumanIdentity(c);
     }
 
     @Override

@@ -373,4 +373,16 @@ class CatalogueTest {
             assertTrue(op.template().isEmpty() || op.template().startsWith("/"), op.template());
         }
     }
+
+    @Test
+    void theAgentRegistrysAttributesAreAChangeWhenSetChangedOrRemovedNeverWhenSentBackUnchanged() {
+        JsonNode current = json("{\"attributes\":{\"nhi.owner.id\":\"u1\",\"logoUri\":\"x\"}}");
+        assertTrue(Catalogue.changesRegistryAttributes(null, json("{\"attributes\":{\"nhi.agent\":\"true\"}}")), "created as an agent");
+        assertTrue(Catalogue.changesRegistryAttributes(current, json("{\"attributes\":{\"nhi.owner.id\":\"u2\"}}")), "owner changed");
+        assertTrue(Catalogue.changesRegistryAttributes(current, json("{\"attributes\":{\"nhi.owner.id\":null}}")), "owner removed");
+        assertTrue(Catalogue.changesRegistryAttributes(current, json("{\"attributes\":{\"nhi.agent.expires\":\"2099\"}}")), "expiry set");
+        assertFalse(Catalogue.changesRegistryAttributes(current, json("{\"attributes\":{\"nhi.owner.id\":\"u1\",\"logoUri\":\"y\"}}")),
+                "the console sends the owner back unchanged with another edit");
+        assertFalse(Catalogue.changesRegistryAttributes(current, json("{\"description\":\"d\"}")), "no attributes sent");
+    }
 }
