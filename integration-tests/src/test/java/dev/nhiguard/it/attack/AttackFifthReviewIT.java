@@ -274,6 +274,76 @@ class AttackFifthReviewIT {
                 () -> assertEquals(204, described.status(), "describing an ordinary client: " + described.body()));
     }
 
+    /**
+     * The guessing oracle (open after the fifth review): a realm admin sends a guess at a service
+     * account's secret and reads the answer. A guess that equals the secret passed (204) where any
+     * other value was held (202), and a held request showed {@code "unchanged"}, fingerprints
+     * comparable with the before-image's, a rollback flag and a digest that told a right guess
+     * from a wrong one. Now a right guess that passes makes its sender a recorded reader, and two
+     * held requests, one with the right secret and one with a wrong one, look the same to her.
+     */
+    @Test
+    void aGuessAtAServiceAccountsSecretTellsTheGuesserNothingUnrecorded(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String target = r.clientUuid("sa-target");
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+
+        // Sent alone, the right secret changes nothing and passes; the answer confirms it, so mallory is its reader.
+        HttpAdmin.Response right = r.http.put(r.admin + "/clients/" + target, mallory,
+                "{\"clientId\":\"sa-target\",\"secret\":\"sa-target-secret\"}");
+        HttpAdmin.Response wrong = r.http.put(r.admin + "/clients/" + target, mallory,
+                "{\"clientId\":\"sa-target\",\"secret\":\"sa-target-guess\"}");
+        List<JsonNode> records = r.recordsAfter(before);
+
+        // With a guarded change beside it, a right guess and a wrong one are both held: they must look alike.
+        HttpAdmin.Response heldRight = r.http.put(r.admin + "/clients/" + target, mallory,
+                "{\"clientId\":\"sa-target\",\"secret\":\"sa-target-secret\",\"rootUrl\":\"https://guess.example\"}");
+        HttpAdmin.Response heldWrong = r.http.put(r.admin + "/clients/" + target, mallory,
+                "{\"clientId\":\"sa-target\",\"secret\":\"sa-target-guess\",\"rootUrl\":\"https://guess.example\"}");
+        // The same request again (as if repeating another admin's request with a guess): its own digest.
+        HttpAdmin.Response heldAgain = r.http.put(r.admin + "/clients/" + target, mallory,
+                "{\"clientId\":\"sa-target\",\"secret\":\"sa-target-secret\",\"rootUrl\":\"https://guess.example\"}");
+        assertEquals(202, heldRight.status(), heldRight.body());
+        assertEquals(202, heldWrong.status(), heldWrong.body());
+        assertEquals(202, heldAgain.status(), heldAgain.body());
+        String rightId = heldRight.json().path("id").asText();
+        String wrongId = heldWrong.json().path("id").asText();
+        JsonNode viewRight = r.http.get(r.guard + "/change-requests/" + rightId, mallory).json();
+        JsonNode viewWrong = r.http.get(r.guard + "/change-requests/" + wrongId, mallory).json();
+        List<JsonNode> created = r.recordsAfter(before).stream()
+                .filter(x -> "CHANGE_REQUEST".equals(x.path("type").asText())
+                        && "CREATED".equals(x.at("/details/transition").asText())
+                        && List.of(rightId, wrongId).contains(x.at("/details/changeRequestId").asText()))
+                .toList();
+        try {
+            assertAll(
+                    () -> assertEquals(204, right.status(), "the unchanged secret alone: " + right.body()),
+                    () -> assertEquals(202, wrong.status(), "another secret is held: " + wrong.body()),
+                    () -> assertTrue(read(records, "sa-target", r.userId("mallory"), r),
+                            "the pass that confirmed sa-target's secret records mallory as its reader: " + records),
+                    () -> assertEquals(viewRight.path("body"), viewWrong.path("body"), "the bodies as shown"),
+                    () -> assertEquals(viewRight.path("beforeImage"), viewWrong.path("beforeImage"), "the before-images"),
+                    () -> assertEquals(viewRight.path("diff"), viewWrong.path("diff"), "the diffs"),
+                    () -> assertEquals(viewRight.path("proposedAfter"), viewWrong.path("proposedAfter"), "the after-images"),
+                    () -> assertEquals(viewRight.path("rollbackRestoresSecret"), viewWrong.path("rollbackRestoresSecret"),
+                            "whether a rollback restores a secret"),
+                    () -> assertFalse(viewRight.toString().contains("hmac-sha256:") || viewWrong.toString().contains("hmac-sha256:"),
+                            "a fingerprint is shown: " + viewRight),
+                    () -> assertNotEquals(heldRight.json().path("digest"), heldAgain.json().path("digest"),
+                            "two requests with the same body share a digest"),
+                    () -> assertEquals(2, created.size(), "the two held requests' records: " + created),
+                    () -> assertEquals(created.get(0).at("/representation/diff"), created.get(1).at("/representation/diff"),
+                            "the diffs in the audit chain"));
+        } finally {
+            for (HttpAdmin.Response held : List.of(wrong, heldRight, heldWrong, heldAgain)) {
+                if (held.status() == 202) {
+                    r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", mallory, null);
+                }
+            }
+        }
+    }
+
     /** Whether the records hold a credential read of the client by the user. */
     private static boolean read(List<JsonNode> records, String clientId, String userId, AttackRealm r) {
         String uuid = r.clientUuid(clientId);

@@ -70,4 +70,15 @@ final class DryRealm {
         diff.forEach(d -> out.add(d.path("path").asText()));
         return out;
     }
+
+    /** The paths of the entries Keycloak's dry run produced (not those naming a credential the request supplies). */
+    static List<String> imagePaths(JsonNode diff) {
+        List<String> out = new ArrayList<>();
+        diff.forEach(d -> {
+            if (!"request".equals(d.path("source").asText())) {
+                out.add(d.path("path").asText());
+            }
+        });
+        return out;
+    }
 }

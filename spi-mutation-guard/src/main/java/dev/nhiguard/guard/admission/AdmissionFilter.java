@@ -37,6 +37,7 @@ import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.RequestBody;
 import dev.nhiguard.guard.notify.ApprovalsPage;
+import dev.nhiguard.guard.reads.ResentCredentials;
 import dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory;
 
 /**
@@ -159,7 +160,13 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             // Keycloak already authenticated for it, and store nothing. Only a guarded write opens a
             // transaction of its own, so its change request commits whatever Keycloak does next.
             Admission.Classification first = classifyInRequest(method, path, body, realmName, routedMethod());
-            if (first instanceof Admission.Pass) {
+            if (first instanceof Admission.Pass pass) {
+                if (pass.resent() != null) {
+                    // The pass confirms a credential the body sends back: its sender is a reader (the write's transaction).
+                    KeycloakSession s = KeycloakSessionUtil.getKeycloakSession();
+                    ResentCredentials.record(s, s.getContext().getRealm(), AuthenticatedAdmin.of(s), path.join(3).substring(1),
+                            pass.resent());
+                }
                 return;
             }
             if (first instanceof Admission.Refused refused) {
@@ -187,7 +194,12 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 signInRealm[0] = auth.getRealm().getName();
-                return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
+                Admission.Outcome admitted = Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
+                if (admitted instanceof Admission.Pass pass && pass.resent() != null) {
+                    // Recorded in this job's transaction, which commits before Keycloak's write runs.
+                    ResentCredentials.record(s, realm, auth, path.join(3).substring(1), pass.resent());
+                }
+                return admitted;
             });
             if (outcome instanceof Admission.Held held) {
                 ctx.abortWith(heldResponse(held, base, realmName, signInRealm[0], respondAsync(ctx.getHeaderString("Prefer"))));

@@ -76,18 +76,23 @@ public final class CanonicalJson {
         return node;
     }
 
-    /** The canonical {method, path, body} document a digest is taken over. */
-    public static String requestDocument(String method, String path, JsonNode body) {
+    /**
+     * The canonical {id, method, path, body} document a digest is taken over. The request's id
+     * makes each request's digest its own: two requests with the same body (one a guess at the
+     * other's credential, sealed to the same fingerprint) never share a digest.
+     */
+    public static String requestDocument(String id, String method, String path, JsonNode body) {
         ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
         o.put("method", method);
         o.put("path", path);
         o.set("body", body == null ? JSON.nullNode() : body);
         return canonicalize(o);
     }
 
-    /** Lower-case hex SHA-256 of the canonical {method, path, body}. */
-    public static String digest(String method, String path, JsonNode body) {
-        return sha256Hex(requestDocument(method, path, body));
+    /** Lower-case hex SHA-256 of the canonical {id, method, path, body}. */
+    public static String digest(String id, String method, String path, JsonNode body) {
+        return sha256Hex(requestDocument(id, method, path, body));
     }
 
     public static String sha256Hex(String text) {

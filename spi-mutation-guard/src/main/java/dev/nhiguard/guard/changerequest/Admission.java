@@ -24,6 +24,8 @@ import dev.nhiguard.guard.catalogue.TargetType;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
+import dev.nhiguard.guard.reads.CredentialEndpoint;
+import dev.nhiguard.guard.reads.ResentCredentials;
 
 /** Decides whether an admin write is guarded and, if so, holds it as a change request. */
 public final class Admission {
@@ -41,8 +43,16 @@ public final class Admission {
     public sealed interface Classification permits Pass, Refused, Guarded {
     }
 
-    /** Not guarded: let Keycloak handle it. */
-    public record Pass() implements Outcome, Classification {
+    /**
+     * Not guarded: let Keycloak handle it.
+     *
+     * @param resent a guarded client's credential the body sends back unchanged, or null: the caller
+     *               records the sender as its reader in the write's transaction ({@link ResentCredentials})
+     */
+    public record Pass(ResentCredentials.Confirmed resent) implements Outcome, Classification {
+        public Pass() {
+            this(null);
+        }
     }
 
     /** Guarded: these effects would be held under this policy ({@code normalized} is the body as Keycloak reads it). */
@@ -311,12 +321,31 @@ public final class Admission {
             }
         }
         if (effects.isEmpty()) {
-            return new Pass();
+            return new Pass(resentCredential(resolution, state, realm, normalized));
         }
         boolean credentialBody = resolution instanceof Endpoints.Resolved r
                 && r.entityType() == org.keycloak.representations.idm.CredentialRepresentation.class;
         return new Guarded(policy, effects, normalized, state, credentialBody);
     }
+
+    /**
+     * A credential of a guarded client (service account, agent, administration client) that a
+     * passing client update sends back unchanged, or null: a wrong value would have been held, so
+     * the pass confirms it ({@link ResentCredentials}).
+     */
+    private static ResentCredentials.Confirmed resentCredential(Endpoints.Resolution resolution, TargetState state,
+            RealmModel realm, JsonNode body) {
+        if (!(resolution instanceof Endpoints.Resolved r) || !RESENT_KEY.equals(r.key())) {
+            return null;
+        }
+        String uuid = r.pathParams().get("client-uuid");
+        if (uuid == null || !(state.isServiceAccountClient(uuid) || state.isAdminClient(uuid))) {
+            return null;
+        }
+        return ResentCredentials.of(realm.getClientById(uuid), body);
+    }
+
+    private static final String RESENT_KEY = CredentialEndpoint.RESENT.key();
 
     /**
      * Why a realm update must not set the realm's audit sinks attribute to the value it carries,

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.policy.GuardPolicy;
-import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.store.ApprovalEntity;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 import dev.nhiguard.guard.store.HistoryEntity;
@@ -87,30 +86,6 @@ public final class ChangeRequestView {
         return o;
     }
 
-    /**
-     * The body with each sealed value as {@code {"sealed":"changed"|"unchanged","fingerprint":…}}:
-     * unchanged when the before-image holds the same fingerprint at the same field (a pointer
-     * ending with the body's pointer, e.g. {@code /client/secret} for a client update's {@code /secret}).
-     */
-    static JsonNode annotated(JsonNode body, JsonNode before) {
-        if (body == null) {
-            return null;
-        }
-        java.util.Map<String, String> was = Sealer.fingerprints(before);
-        JsonNode out = body.deepCopy();
-        Sealer.fingerprints(out).forEach((pointer, fingerprint) -> {
-            boolean same = was.entrySet().stream()
-                    .anyMatch(e -> e.getValue().equals(fingerprint) && (e.getKey().equals(pointer) || e.getKey().endsWith(pointer)));
-            JsonNode at = out.at(pointer);
-            if (at instanceof ObjectNode sealed) {
-                sealed.removeAll();
-                sealed.put(Sealer.SEALED, same ? "unchanged" : "changed");
-                sealed.put(Sealer.FINGERPRINT, fingerprint);
-            }
-        });
-        return out;
-    }
-
     static ObjectNode needs(ChangeRequestEntity cr, int approvals, GuardPolicy policy) {
         ObjectNode n = JsonSerialization.mapper.createObjectNode();
         State s = State.valueOf(cr.getState());
@@ -153,23 +128,30 @@ public final class ChangeRequestView {
         if (dry != null && dry.path("targets").isArray() && !dry.path("targets").isEmpty()) {
             JsonNode targets = dry.get("targets");
             ArrayNode diff = JsonSerialization.mapper.createArrayNode();
+            // Credentials in the images are shown as present, never as changed or unchanged; the request's own
+            // credentials are named from its body (SealedView).
+            JsonNode shown;
             if (targets.size() == 1) {
                 JsonNode t = targets.get(0);
-                return new Proposed(DryRun.SOURCE_DRY_RUN, t.get("after"), JsonDiff.diff(t.get("before"), t.get("after")), null);
-            }
-            ObjectNode after = JsonSerialization.mapper.createObjectNode();
-            for (JsonNode t : targets) {
-                String name = t.path("target").asText();
-                after.set(name, t.get("after"));
-                for (JsonNode d : JsonDiff.diff(t.get("before"), t.get("after"))) {
-                    ((ObjectNode) d).put("target", name);
-                    diff.add(d);
+                shown = SealedView.image(t.get("after"));
+                diff.addAll(JsonDiff.diff(SealedView.image(t.get("before")), shown));
+            } else {
+                ObjectNode after = JsonSerialization.mapper.createObjectNode();
+                for (JsonNode t : targets) {
+                    String name = t.path("target").asText();
+                    after.set(name, SealedView.image(t.get("after")));
+                    for (JsonNode d : JsonDiff.diff(SealedView.image(t.get("before")), SealedView.image(t.get("after")))) {
+                        ((ObjectNode) d).put("target", name);
+                        diff.add(d);
+                    }
                 }
+                shown = after;
             }
-            return new Proposed(DryRun.SOURCE_DRY_RUN, after, diff, null);
+            SealedView.suppliedEntries(parse(cr.getBody())).forEach(diff::add);
+            return new Proposed(DryRun.SOURCE_DRY_RUN, shown, diff, null);
         }
-        JsonNode before = parse(cr.getBeforeImage());
-        JsonNode body = Sealer.publicForm(parse(cr.getBody()));
+        JsonNode before = SealedView.image(parse(cr.getBeforeImage()));
+        JsonNode body = SealedView.body(parse(cr.getBody()));
         JsonNode after = JsonDiff.proposedAfter(cr.getOperation(), before, body);
         return new Proposed(DryRun.SOURCE_MERGE, after, JsonDiff.diff(before, after),
                 "no dry run was made for this request (see the mutation guard README for the operations that are dry-run)");
@@ -179,11 +161,9 @@ public final class ChangeRequestView {
     public static ObjectNode full(ChangeRequestEntity cr, List<ApprovalEntity> approvals, List<HistoryEntity> history,
             GuardPolicy policy) {
         ObjectNode o = summary(cr, approvals.size(), policy);
-        // Never the ciphertext: sealed values are shown by fingerprint, as changed or unchanged.
-        JsonNode body = Sealer.publicForm(parse(cr.getBody()));
-        JsonNode before = parse(cr.getBeforeImage());
-        o.set("body", annotated(body, before));
-        o.set("beforeImage", before);
+        // Never the ciphertext, the clear value or a fingerprint: credentials are shown by where they are (SealedView).
+        o.set("body", SealedView.body(parse(cr.getBody())));
+        o.set("beforeImage", SealedView.image(parse(cr.getBeforeImage())));
         Proposed proposed = proposed(cr);
         o.set("proposedAfter", proposed.after());
         ObjectNode source = o.putObject("afterImage").put("source", proposed.source());

@@ -80,7 +80,7 @@ public final class Containment {
         cr.setMethod("POST");
         cr.setPath(path);
         cr.setBody(CanonicalJson.canonicalize(body));
-        cr.setDigest(CanonicalJson.digest("POST", path, body));
+        cr.setDigest(CanonicalJson.digest(cr.getId(), "POST", path, body));
         cr.setTarget("client:" + client.getId());
         cr.setTargetType(TargetType.CLIENT.name());
         cr.setTargetId(client.getId());

@@ -97,7 +97,7 @@ public final class GuardService {
             throw GuardErrors.badRequest("The request body cannot be held: " + e.getMessage());
         }
         cr.setBody(sealed == null ? null : CanonicalJson.canonicalize(sealed));
-        cr.setDigest(CanonicalJson.digest(method, pathWithQuery, Sealer.digestForm(sealed)));
+        cr.setDigest(CanonicalJson.digest(cr.getId(), method, pathWithQuery, Sealer.digestForm(sealed)));
         cr.setTarget(match.target());
         cr.setTargetType(match.targetType().name());
         cr.setTargetId(match.targetId());

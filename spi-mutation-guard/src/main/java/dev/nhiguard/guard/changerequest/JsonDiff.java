@@ -102,9 +102,10 @@ public final class JsonDiff {
     static final java.util.Set<String> IGNORED = java.util.Set.of("/client/access", "/client/id", "/user/access");
 
     /**
-     * Field-level differences as {op: add|remove|replace, path: JSON pointer, from, to}. Sealed
-     * values compare by fingerprint (the same credential is no change) and a changed one carries
-     * {@code "sealed":"changed"} and fingerprints only; arrays compare as sets (an order-only change
+     * Field-level differences as {op: add|remove|replace, path: JSON pointer, from, to}. Credentials
+     * are shown by where they are ({@link SealedView}), never compared by value: a credential the
+     * request supplies is {@code "sealed":"supplied"} whatever it equals, one the target keeps is no
+     * change, one removed is {@code "sealed":"removed"}; arrays compare as sets (an order-only change
      * is none); read-only members ({@link #IGNORED}) are left out.
      */
     public static ArrayNode diff(JsonNode before, JsonNode after) {
@@ -122,19 +123,20 @@ public final class JsonDiff {
         }
         boolean aMissing = a == null || a.isMissingNode();
         boolean bMissing = b == null || b.isMissingNode();
-        if (Sealer.isSealed(a) || Sealer.isSealed(b)) {
-            String fa = aMissing ? null : Sealer.fingerprintOf(a);
-            String fb = bMissing ? null : Sealer.fingerprintOf(b);
-            if (fa != null && fa.equals(fb)) {
+        if (Sealer.isSealed(a) || Sealer.isSealed(b) || SealedView.isShown(a) || SealedView.isShown(b)) {
+            // Credentials never compare by value here: what is shown is where one is (see SealedView).
+            JsonNode sa = aMissing ? null : Sealer.isSealed(a) ? SealedView.image(a) : a;
+            JsonNode sb = bMissing ? null : Sealer.isSealed(b) ? SealedView.image(b) : b;
+            if (sa != null && sa.equals(sb)) {
                 return;
             }
             ObjectNode o = out.addObject().put("op", aMissing ? "add" : bMissing ? "remove" : "replace").put("path", path)
-                    .put("sealed", "changed");
-            if (!aMissing) {
-                o.set("from", fa != null ? JSON.createObjectNode().put(Sealer.FINGERPRINT, fa) : a);
+                    .put("sealed", bMissing ? "removed" : SealedView.isShown(sb) ? sb.get(Sealer.SEALED).asText() : "replaced");
+            if (!aMissing && !SealedView.isShown(sa)) {
+                o.set("from", sa);
             }
-            if (!bMissing) {
-                o.set("to", fb != null ? JSON.createObjectNode().put(Sealer.FINGERPRINT, fb) : b);
+            if (!bMissing && !SealedView.isShown(sb)) {
+                o.set("to", sb);
             }
             return;
         }

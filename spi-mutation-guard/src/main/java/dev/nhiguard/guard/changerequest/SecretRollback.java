@@ -20,7 +20,7 @@ import dev.nhiguard.guard.store.ChangeRequestEntity;
 /**
  * The client secret a change request replaces, sealed at hold time (AES-256-GCM under the seal
  * key, like the body's credentials) so that rolling the applied request back can restore it:
- * {@code client-secret-regenerate}, and {@code client-update} whose body sets another secret.
+ * {@code client-secret-regenerate}, and {@code client-update} whose body supplies a secret (whatever it equals).
  * Never shown or emitted. Destroyed when the request ends other than APPLIED (rejected, cancelled,
  * expired, failed), when it is ROLLED_BACK, and by the expiry task once the policy's
  * {@code secretRollbackRetentionSeconds} after apply have passed. The rotated secret and user
@@ -53,9 +53,11 @@ final class SecretRollback {
         if (!regenerate) {
             JsonNode asked = body == null ? null : body.get("secret");
             if (asked == null || !asked.isTextual() || SealedFields.KEYCLOAK_MASK.equals(asked.asText())
-                    || asked.asText().isEmpty() || asked.asText().equals(current) || asked.asText().startsWith("${vault.")) {
+                    || asked.asText().isEmpty() || asked.asText().startsWith("${vault.")) {
                 return null; // the secret stays as it is
             }
+            // A supplied secret equal to the current one is kept too: whether a rollback restores a secret
+            // (shown as rollbackRestoresSecret) must not tell a right guess from a wrong one.
         }
         JsonNode sealed = Sealing.sealer(s, realm.getId())
                 .seal(JsonSerialization.mapper.createObjectNode().put("secret", current));

@@ -41,6 +41,12 @@ public enum CredentialEndpoint {
     GENERATED_KEY(ClientAttributeCertificateResource.class, "generate", "private-key"),
     /** {@code POST clients/{id}/certificates/{attr}/generate-and-download}: a keystore with a new private key Keycloak keeps no copy of. */
     GENERATED_KEYSTORE(ClientAttributeCertificateResource.class, "generateAndGetKeystore", "keystore"),
+    /**
+     * {@code PUT clients/{id}} of a guarded client whose body sends a credential the client holds
+     * (the round trip of a read representation): it passes where another value would be held, so
+     * its answer confirms the value ({@link ResentCredentials}). Never matched by {@link #classify}.
+     */
+    RESENT(ClientResource.class, "update", "resent-credential"),
     /** {@code GET|PUT|PATCH /admin/api/{realm}/clients/v2/{clientId}} (client admin API v2): the answer's {@code auth.secret}. */
     CLIENT_V2(null, "org.keycloak.admin.api.client.ClientApi#getClient", "client-representation"),
     /** {@code GET|POST /admin/api/{realm}/clients/v2} (client admin API v2): each client's {@code auth.secret} in the answer. */

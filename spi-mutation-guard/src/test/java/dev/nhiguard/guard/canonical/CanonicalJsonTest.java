@@ -23,19 +23,21 @@ class CanonicalJsonTest {
         assertEquals("\"3f2c-user\"", CanonicalJson.canonicalize(" \"3f2c-user\" "));
         assertEquals("1", CanonicalJson.canonicalize("1.0"));
         assertEquals("true", CanonicalJson.canonicalize(JSON.readTree("true")));
-        assertEquals(64, CanonicalJson.digest("POST", "/admin/realms/r/organizations/o/members", JSON.readTree("\"u\"")).length());
+        assertEquals(64, CanonicalJson.digest("cr-1", "POST", "/admin/realms/r/organizations/o/members", JSON.readTree("\"u\"")).length());
     }
 
     @Test
     void digestIgnoresFormattingButNotContent() throws Exception {
-        String a = CanonicalJson.digest("PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"enabled\":false,\"x\":1}"));
-        String b = CanonicalJson.digest("PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,  \"enabled\":false}"));
-        String c = CanonicalJson.digest("PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,\"enabled\":true}"));
-        String d = CanonicalJson.digest("POST", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,\"enabled\":false}"));
+        String a = CanonicalJson.digest("cr-1", "PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"enabled\":false,\"x\":1}"));
+        String b = CanonicalJson.digest("cr-1", "PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,  \"enabled\":false}"));
+        String c = CanonicalJson.digest("cr-1", "PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,\"enabled\":true}"));
+        String d = CanonicalJson.digest("cr-1", "POST", "/admin/realms/r/clients/1", JSON.readTree("{\"x\":1,\"enabled\":false}"));
         assertEquals(a, b);
         assertNotEquals(a, c);
         assertNotEquals(a, d);
         assertEquals(64, a.length());
+        // The same request under another change request's id: its own digest (no comparing digests across requests).
+        assertNotEquals(a, CanonicalJson.digest("cr-2", "PUT", "/admin/realms/r/clients/1", JSON.readTree("{\"enabled\":false,\"x\":1}")));
     }
 
     @Test

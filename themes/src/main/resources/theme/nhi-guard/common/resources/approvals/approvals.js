@@ -287,13 +287,20 @@ async function showList(state) {
 
 // ------------------------------------------------------------------ detail
 
+// A credential is never shown, not by value, not by fingerprint, and not as equal or unequal to another:
+// only where one is (present), that the request supplies one, or that one is removed.
+const SEALED_WORDS = { supplied: 'nhiapSealedSupplied', present: 'nhiapSealedPresent', removed: 'nhiapSealedRemoved' };
+
+function sealedText(word) {
+  return `•••• (${t(SEALED_WORDS[word] ?? 'nhiapSealedPresent')})`;
+}
+
 function cell(value, sealed, side) {
   const td = document.createElement('td');
   if (value === undefined) {
     td.textContent = '—';
-  } else if (sealed) {
-    // Sealed values are never shown, not even by fingerprint: only whether they change.
-    td.textContent = `•••• (${t(sealed === 'unchanged' ? 'nhiapSealedUnchanged' : 'nhiapSealedChanged')})`;
+  } else if (sealed && (value === null || isSealed(value))) {
+    td.textContent = sealedText(isSealed(value) ? value.sealed : sealed);
     td.className = 'sealed';
     td.dataset.side = side;
   } else {
@@ -302,19 +309,22 @@ function cell(value, sealed, side) {
   return td;
 }
 
-// A sealed value as the words the diff uses, without its fingerprint.
+function isSealed(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    && typeof value.sealed === 'string' && Object.keys(value).length === 1;
+}
+
+// A body or image with each credential as the words the diff uses.
 function sealedAsWords(value) {
   if (value === null || typeof value !== 'object') return value;
-  if (value.sealed !== undefined && value.fingerprint !== undefined) {
-    return `•••• (${t(value.sealed === 'unchanged' ? 'nhiapSealedUnchanged' : 'nhiapSealedChanged')})`;
-  }
+  if (isSealed(value)) return sealedText(value.sealed);
   if (Array.isArray(value)) return value.map(sealedAsWords);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sealedAsWords(v)]));
 }
 
 function flatten(value, prefix, out) {
   if (value !== null && typeof value === 'object') {
-    if (value.sealed !== undefined && value.fingerprint !== undefined) {
+    if (isSealed(value)) {
       out[prefix] = { $sealed: value.sealed };
       return out;
     }
@@ -331,7 +341,14 @@ function renderDiff(cr) {
   const rows = [];
   if (cr.proposedAfter !== undefined && cr.proposedAfter !== null && Array.isArray(cr.diff)) {
     for (const d of cr.diff) {
-      rows.push({ field: (d.target ? `${d.target}: ` : '') + d.path, from: d.from, to: d.to, sealed: d.sealed });
+      const field = (d.target ? `${d.target}: ` : '') + (d.source === 'request' ? `${t('nhiapDiffFromRequest')} ` : '') + d.path;
+      if (d.sealed) {
+        // A credential: the before side is the one the target holds (if any), the after side what the diff says.
+        rows.push({ field, from: d.op === 'add' || d.source === 'request' ? undefined : (d.from ?? null),
+          to: d.op === 'remove' ? undefined : (d.to ?? null), sealed: d.sealed });
+      } else {
+        rows.push({ field, from: d.from, to: d.to });
+      }
     }
   } else {
     // No after-image: the body's fields against the before-image, sealed values as the server marked them.
@@ -353,7 +370,7 @@ function renderDiff(cr) {
     const th = document.createElement('th');
     th.scope = 'row';
     th.textContent = row.field;
-    tr.append(th, cell(row.from, row.from === undefined ? null : row.sealed, 'before'), cell(row.to, row.to === undefined ? null : row.sealed, 'after'));
+    tr.append(th, cell(row.from, row.sealed ? 'present' : null, 'before'), cell(row.to, row.sealed ?? null, 'after'));
     diff.append(tr);
   }
   $('diff-empty').hidden = rows.length > 0;

@@ -1,0 +1,72 @@
+package dev.nhiguard.guard.reads;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.services.resources.admin.AdminAuth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A client update of a guarded client that sends back a credential the client holds passes
+ * (Keycloak changes nothing), while one sending any other value is held. The answer (204 or 202)
+ * therefore tells the sender whether the value was right: the sender is recorded as a reader of
+ * that client ({@code CREDENTIAL_READ}, and the reader row that keeps a reader from approving the
+ * client's own requests), as for a read of the client. Each guess is a request of its own, and
+ * a right one makes its sender a reader. Names only, never values.
+ */
+public final class ResentCredentials {
+
+    /** The client and the credential names (as {@link ClientCredentialMaterial} names them) the body sends unchanged. */
+    public record Confirmed(String clientUuid, List<String> names) {
+    }
+
+    private ResentCredentials() {
+    }
+
+    /** What the body of {@code PUT clients/{id}} sends back unchanged, or null when nothing. */
+    public static Confirmed of(ClientModel client, JsonNode body) {
+        if (client == null || body == null || !body.isObject()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        if (sameCredential(body.get("secret"), client.getSecret())) {
+            names.add("secret");
+        }
+        JsonNode attributes = body.get("attributes");
+        if (attributes != null && attributes.isObject()) {
+            Map<String, String> held = client.getAttributes();
+            for (Iterator<String> it = attributes.fieldNames(); it.hasNext();) {
+                String name = it.next();
+                boolean credential = name.equals(ClientCredentialMaterial.ROTATED_SECRET)
+                        || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX);
+                if (credential && sameCredential(attributes.get(name), held.get(name))) {
+                    names.add(name);
+                }
+            }
+        }
+        return names.isEmpty() ? null : new Confirmed(client.getId(), List.copyOf(names));
+    }
+
+    /** Records the confirmation in the session's transaction (the write's own). */
+    public static void record(KeycloakSession s, RealmModel realm, AdminAuth sender, String relativePath, Confirmed confirmed) {
+        CredentialEndpoint.Match match = new CredentialEndpoint.Match(CredentialEndpoint.RESENT,
+                Map.of("client-uuid", confirmed.clientUuid()));
+        CredentialReadRecorder.recordIn(s, realm, sender, match, "PUT", relativePath,
+                List.of(new CredentialReadRecorder.Exposure(confirmed.clientUuid(), confirmed.names())));
+    }
+
+    /** A value Keycloak would store as it is (not its mask, empty or a vault reference) equal to the held one. */
+    private static boolean sameCredential(JsonNode sent, String held) {
+        if (sent == null || !sent.isTextual() || held == null || held.isEmpty()) {
+            return false;
+        }
+        String v = sent.asText();
+        return !v.isEmpty() && !v.equals("**********") && !v.startsWith("${vault.") && v.equals(held);
+    }
+}
