@@ -158,23 +158,65 @@ class AttackDeciderIT {
     }
 
     /**
+     * Keycloak narrows a role's members to the users the calling fine-grained admin may see. frank
+     * may manage plain-app (an ordinary client) and no user: had the guard read the holders of
+     * plain-app's role {@code reader} with frank's view, it would have found none, and frank's
+     * composite would have given sa-target's service account {@code writer} unheld. The guard
+     * classifies on every holder (code review of the fifth red-team review's fixes).
+     */
+    @Test
+    void aFineGrainedAdminsCompositeReachesAServiceAccountHeSeesNot(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, FGAP_REALM);
+        String frank = r.userId("frank");
+        String plain = r.clientUuid("plain-app");
+        String sa = r.serviceAccountUserId("sa-target");
+        for (String role : java.util.List.of("reader", "writer")) {
+            if (r.get("/clients/" + plain + "/roles/" + role).status() == 404) {
+                asAnnApprovedByBen(r, r.admin + "/clients/" + plain + "/roles", "{\"name\":\"" + role + "\"}");
+            }
+        }
+        JsonNode reader = r.read("/clients/" + plain + "/roles/reader");
+        JsonNode writer = r.read("/clients/" + plain + "/roles/writer");
+        if (!r.effectiveClientRoles(sa, "plain-app").contains("reader")) {
+            asAnnApprovedByBen(r, r.admin + "/users/" + sa + "/role-mappings/clients/" + plain, "[" + AttackRealm.json(reader) + "]");
+        }
+        grantFrank(r, frank, "frank-composes-plain-app", plain, "[\"manage\",\"view\",\"map-roles-composite\"]");
+        assertEquals(403, r.http.get(r.admin + "/users/" + sa, r.token("frank")).status(),
+                "fixture: frank cannot see sa-target's service-account user");
+
+        HttpAdmin.Response composite = r.http.post(r.admin + "/clients/" + plain + "/roles/reader/composites", r.token("frank"),
+                "[" + AttackRealm.json(writer) + "]");
+        assertAll(
+                () -> assertHeld(composite, "frank (FGAP) adding writer to reader, which sa-target's service account holds"),
+                () -> assertFalse(r.effectiveClientRoles(sa, "plain-app").contains("writer"),
+                        "sa-target's service account holds writer"));
+    }
+
+    /** ann gives frank FGAP v2 permission with these scopes on one client (each held write approved by ben). */
+    static void grantFrank(AttackRealm r, String frank, String name, String client, String scopes) {
+        String permissions = r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
+        String authz = r.admin + "/clients/" + permissions + "/authz/resource-server";
+        if (r.read("/clients/" + permissions + "/authz/resource-server/permission?name=" + name).size() > 0) {
+            return;
+        }
+        if (r.read("/clients/" + permissions + "/authz/resource-server/policy?name=frank-is-frank").isEmpty()) {
+            asAnnApprovedByBen(r, authz + "/policy/user", "{\"name\":\"frank-is-frank\",\"users\":[\"" + frank + "\"]}");
+        }
+        String policyId = null;
+        for (JsonNode p : r.read("/clients/" + permissions + "/authz/resource-server/policy?name=frank-is-frank")) {
+            policyId = p.path("id").asText();
+        }
+        asAnnApprovedByBen(r, authz + "/permission/scope", "{\"name\":\"" + name + "\",\"resourceType\":\"Clients\","
+                + "\"resources\":[\"" + client + "\"],\"scopes\":" + scopes + ",\"policies\":[\"" + policyId + "\"]}");
+    }
+
+    /**
      * ann gives frank FGAP v2 permission to view and manage sa-target (a user policy and a scope
      * permission on the {@code admin-permissions} client); each write held is approved by ben and
      * applied by ann (this realm's policy has no cooldowns).
      */
     static void grantFrankManageOfSaTarget(AttackRealm r, String frank, String target) {
-        String permissions = r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
-        String authz = r.admin + "/clients/" + permissions + "/authz/resource-server";
-        if (r.read("/clients/" + permissions + "/authz/resource-server/permission?name=frank-manages-sa-target").size() > 0) {
-            return;
-        }
-        asAnnApprovedByBen(r, authz + "/policy/user", "{\"name\":\"frank-is-frank\",\"users\":[\"" + frank + "\"]}");
-        String policyId = null;
-        for (JsonNode p : r.read("/clients/" + permissions + "/authz/resource-server/policy?name=frank-is-frank")) {
-            policyId = p.path("id").asText();
-        }
-        asAnnApprovedByBen(r, authz + "/permission/scope", "{\"name\":\"frank-manages-sa-target\",\"resourceType\":\"Clients\","
-                + "\"resources\":[\"" + target + "\"],\"scopes\":[\"manage\",\"view\"],\"policies\":[\"" + policyId + "\"]}");
+        grantFrank(r, frank, "frank-manages-sa-target", target, "[\"manage\",\"view\"]");
     }
 
     static void asAnnApprovedByBen(AttackRealm r, String path, String body) {

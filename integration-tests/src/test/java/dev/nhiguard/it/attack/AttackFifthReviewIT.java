@@ -344,8 +344,35 @@ class AttackFifthReviewIT {
         }
     }
 
+    /**
+     * The audit chain's side of the oracle: its fingerprints were keyed per realm, so an admin who
+     * reads the chain could write a guess where the chain records it (an ordinary client's
+     * attribute) and compare its fingerprint with one of an earlier record. Now each record has its
+     * own key: the same value written twice gives two fingerprints.
+     */
+    @Test
+    void aValueWrittenIntoTheChainTwiceCarriesTwoFingerprints(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String plain = r.clientUuid("plain-app");
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+        for (int i = 0; i < 2; i++) {
+            HttpAdmin.Response written = r.http.put(r.admin + "/clients/" + plain, mallory,
+                    "{\"clientId\":\"plain-app\",\"attributes\":{\"my.api.token\":\"guess-" + before + "\"}}");
+            assertEquals(204, written.status(), "an ordinary client's attribute: " + written.body());
+        }
+        List<String> sealed = r.recordsAfter(before).stream()
+                .map(x -> x.at("/representation/attributes/my.api.token").asText())
+                .filter(v -> !v.isEmpty())
+                .toList();
+        assertEquals(2, sealed.size(), "both writes are recorded: " + sealed);
+        assertAll(
+                () -> assertTrue(sealed.get(0).startsWith("**sealed** hmac-sha256:"), sealed.toString()),
+                () -> assertNotEquals(sealed.get(0), sealed.get(1), "the same value in two records compares"));
+    }
+
     /** Whether the records hold a credential read of the client by the user. */
-    private static boolean read(List<JsonNode> records, String clientId, String userId, AttackRealm r) {
+    static boolean read(List<JsonNode> records, String clientId, String userId, AttackRealm r) {
         String uuid = r.clientUuid(clientId);
         return records.stream().anyMatch(x -> "CREDENTIAL_READ".equals(x.path("type").asText())
                 && uuid.equals(x.at("/details/clientUuid").asText()) && userId.equals(x.at("/actor/userId").asText()));

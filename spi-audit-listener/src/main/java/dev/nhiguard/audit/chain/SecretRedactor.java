@@ -29,9 +29,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
  *
  * <p>A credential value is replaced by the string {@code **sealed** hmac-sha256:<64 hex>}, the
  * HMAC-SHA256 of the value (UTF-8) under a fingerprint key the server keeps to itself (see
- * {@code dev.nhiguard.audit.store.RecordSealing}). The same value in the same realm gives the same
- * fingerprint, so an auditor can tell a changed credential from an unchanged one; without the
- * key a fingerprint cannot be tested against guesses, not even for a short password.
+ * {@code dev.nhiguard.audit.store.RecordSealing}), derived per record ({@link #forRecord}): the
+ * same value gives the same fingerprint within one record only. Without the key a fingerprint
+ * cannot be tested against guesses, not even for a short password, and no fingerprint can be
+ * compared with one of another record (a guess written into the chain tells nothing).
  *
  * <p><b>What is sealed</b> (the list, in this class only):
  * <ol>
@@ -151,8 +152,42 @@ public final class SecretRedactor {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    /** A copy of the record (or record draft) with every credential sealed; the structural members are kept. */
+    private SecretRedactor(byte[] key, Set<String> normalizedNames) {
+        this.key = key;
+        this.extraNames = normalizedNames;
+    }
+
+    /** What a record's fingerprint key is derived with (followed by the record's {@code eventId}). */
+    static final String RECORD_KEY_LABEL = "nhi-guard/audit-seal/record/v1\n";
+
+    /**
+     * The redactor of one record: its fingerprints are keyed by HMAC-SHA256(this key,
+     * {@value #RECORD_KEY_LABEL} + the record's {@code eventId}), so a value sealed in one record
+     * cannot be compared with the same value sealed in another. Otherwise anyone who can both read
+     * the chain and write a value that it records (an ordinary client's secret) could test a guess
+     * at any credential the chain holds, one write per guess.
+     */
+    public SecretRedactor forRecord(String eventId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return new SecretRedactor(mac.doFinal((RECORD_KEY_LABEL + (eventId == null ? "" : eventId)).getBytes(StandardCharsets.UTF_8)),
+                    extraNames);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /**
+     * A copy of the record (or record draft) with every credential sealed under the record's own key
+     * ({@link #forRecord}); the structural members are kept.
+     */
     public ObjectNode redactRecord(ObjectNode record) {
+        JsonNode eventId = record.get("eventId");
+        return forRecord(eventId != null && eventId.isTextual() ? eventId.asText() : null).redactMembers(record);
+    }
+
+    private ObjectNode redactMembers(ObjectNode record) {
         ObjectNode out = record.deepCopy();
         List<String> names = new ArrayList<>();
         out.fieldNames().forEachRemaining(names::add);

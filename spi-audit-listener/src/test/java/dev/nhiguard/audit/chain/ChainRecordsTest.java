@@ -2,6 +2,7 @@ package dev.nhiguard.audit.chain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,8 +59,10 @@ class ChainRecordsTest {
         assertEquals("mutation-guard/change-requests/42", n.get("target").asText());
         assertEquals("approved", n.at("/details/decision").asText());
         assertEquals("x", n.at("/representation/clientId").asText());
-        assertEquals(redactor.seal("s3cr3t"), n.at("/representation/secret").asText());
-        assertEquals(redactor.seal("p"), n.at("/representation/nested/0/password").asText());
+        SecretRedactor record = redactor.forRecord(n.get("eventId").asText());
+        assertEquals(record.seal("s3cr3t"), n.at("/representation/secret").asText(), "sealed under the record's own key");
+        assertEquals(record.seal("p"), n.at("/representation/nested/0/password").asText());
+        assertNotEquals(redactor.seal("s3cr3t"), n.at("/representation/secret").asText(), "not under the realm's key");
         assertFalse(s.content().contains("s3cr3t"));
         assertFalse(n.has("hash"));
         assertEquals(ChainRecords.GENESIS, n.get("prevHash").asText());

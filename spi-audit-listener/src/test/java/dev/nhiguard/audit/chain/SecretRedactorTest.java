@@ -328,6 +328,14 @@ class SecretRedactorTest {
         other[0] ^= 1;
         assertNotEquals(fp, new SecretRedactor(other, Set.of()).seal("hunter2"), "another key, another fingerprint");
         assertNotEquals(SecretRedactor.SEALED_PREFIX + Canonical.sha256Hex("hunter2"), fp, "not a plain hash a dictionary could test");
+        // In the chain each record has its own key: the same value in two records cannot be compared.
+        ObjectNode one = redactor.redactRecord((ObjectNode) json("{\"eventId\":\"e1\",\"representation\":{\"secret\":\"hunter2\","
+                + "\"attributes\":{\"x.secret\":\"hunter2\"}}}"));
+        ObjectNode two = redactor.redactRecord((ObjectNode) json("{\"eventId\":\"e2\",\"representation\":{\"secret\":\"hunter2\"}}"));
+        assertNotEquals(one.at("/representation/secret"), two.at("/representation/secret"), "two records, one fingerprint");
+        assertEquals(one.at("/representation/secret"), one.at("/representation/attributes/x.secret"), "one record, one key");
+        assertEquals(one, redactor.redactRecord((ObjectNode) json("{\"eventId\":\"e1\",\"representation\":{\"secret\":\"hunter2\","
+                + "\"attributes\":{\"x.secret\":\"hunter2\"}}}")), "deterministic: the sequencer seals a record again alike");
 
         JsonNode once = redact("{\"secret\":\"s\",\"credentials\":[{\"type\":\"password\",\"value\":\"v\"}],\"n\":\"" + RSA_PKCS8 + "\"}");
         assertEquals(once, redactor.redact(once), "sealing twice changes nothing");

@@ -162,7 +162,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             Admission.Classification first = classifyInRequest(method, path, body, realmName, routedMethod());
             if (first instanceof Admission.Pass pass) {
                 if (pass.resent() != null) {
-                    // The pass confirms a credential the body sends back: its sender is a reader (the write's transaction).
+                    // The pass confirms a credential the body sends back: its sender is a reader (recorded at once).
                     KeycloakSession s = KeycloakSessionUtil.getKeycloakSession();
                     ResentCredentials.record(s, s.getContext().getRealm(), AuthenticatedAdmin.of(s), path.join(3).substring(1),
                             pass.resent());
@@ -194,12 +194,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 signInRealm[0] = auth.getRealm().getName();
-                Admission.Outcome admitted = Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
-                if (admitted instanceof Admission.Pass pass && pass.resent() != null) {
-                    // Recorded in this job's transaction, which commits before Keycloak's write runs.
-                    ResentCredentials.record(s, realm, auth, path.join(3).substring(1), pass.resent());
-                }
-                return admitted;
+                return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
             });
             if (outcome instanceof Admission.Held held) {
                 ctx.abortWith(heldResponse(held, base, realmName, signInRealm[0], respondAsync(ctx.getHeaderString("Prefer"))));

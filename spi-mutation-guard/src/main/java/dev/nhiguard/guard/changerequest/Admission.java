@@ -157,6 +157,11 @@ public final class Admission {
             String pathWithQuery, JsonNode body, String rollbackOf) {
         Classification classification = classify(s, realm, auth, method, path, body);
         if (classification instanceof Pass pass) {
+            if (pass.resent() != null) {
+                // The pass confirms a credential the body sends back: its sender is a reader, whoever asks next.
+                String relative = relativePath(path, realm.getName());
+                ResentCredentials.record(s, realm, auth, relative == null ? "" : relative.replaceFirst("^/", ""), pass.resent());
+            }
             return pass;
         }
         if (classification instanceof Refused refused) {
@@ -321,7 +326,7 @@ public final class Admission {
             }
         }
         if (effects.isEmpty()) {
-            return new Pass(resentCredential(resolution, state, realm, normalized));
+            return new Pass(resentCredential(resolution, state, realm, policy, normalized));
         }
         boolean credentialBody = resolution instanceof Endpoints.Resolved r
                 && r.entityType() == org.keycloak.representations.idm.CredentialRepresentation.class;
@@ -334,9 +339,10 @@ public final class Admission {
      * the pass confirms it ({@link ResentCredentials}).
      */
     private static ResentCredentials.Confirmed resentCredential(Endpoints.Resolution resolution, TargetState state,
-            RealmModel realm, JsonNode body) {
-        if (!(resolution instanceof Endpoints.Resolved r) || !RESENT_KEY.equals(r.key())) {
-            return null;
+            RealmModel realm, GuardPolicy policy, JsonNode body) {
+        if (!(resolution instanceof Endpoints.Resolved r) || !RESENT_KEY.equals(r.key())
+                || !policy.guards(Catalogue.get().byId("client-update").orElseThrow())) {
+            return null; // where the policy holds no client update, any value passes: nothing is confirmed
         }
         String uuid = r.pathParams().get("client-uuid");
         if (uuid == null || !(state.isServiceAccountClient(uuid) || state.isAdminClient(uuid))) {

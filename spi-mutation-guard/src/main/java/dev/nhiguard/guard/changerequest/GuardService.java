@@ -89,7 +89,8 @@ public final class GuardService {
         cr.setOperationKind(match.operation().kind().jsonName());
         cr.setMethod(method);
         cr.setPath(pathWithQuery);
-        // Credentials sealed at rest; the digest covers their fingerprints, never the clear values.
+        // Credentials sealed at rest; the digest covers their ciphertexts (fresh nonces), never the clear values, and
+        // nobody can recompute it from a value or a fingerprint (a digest recomputable from a fingerprint would test guesses).
         JsonNode sealed;
         try {
             sealed = Sealing.sealer(s, realm.getId()).seal(body, credentialBody);
@@ -97,7 +98,7 @@ public final class GuardService {
             throw GuardErrors.badRequest("The request body cannot be held: " + e.getMessage());
         }
         cr.setBody(sealed == null ? null : CanonicalJson.canonicalize(sealed));
-        cr.setDigest(CanonicalJson.digest(cr.getId(), method, pathWithQuery, Sealer.digestForm(sealed)));
+        cr.setDigest(CanonicalJson.digest(cr.getId(), method, pathWithQuery, sealed));
         cr.setTarget(match.target());
         cr.setTargetType(match.targetType().name());
         cr.setTargetId(match.targetId());
@@ -526,7 +527,7 @@ public final class GuardService {
             store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "target changed since the request was made");
             return refusal(GuardErrors.response(Response.Status.CONFLICT, "target_changed",
                     "The target changed since the request was made; the request stays unapplied",
-                    Map.of("state", st.name(), "changes", JsonDiff.diff(was, now))));
+                    Map.of("state", st.name(), "changes", SealedView.changes(was, now))));
         }
         String prefix = "/admin/realms/" + realm.getName();
         if (!cr.getPath().startsWith(prefix)) {

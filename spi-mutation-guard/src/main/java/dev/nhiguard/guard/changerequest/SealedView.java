@@ -17,8 +17,8 @@ import dev.nhiguard.guard.sealing.Sealer;
  * saying a sent credential equals the current one, would let any admin who can send a request
  * test guesses (send a guess, read the mark). So a credential the request sends is
  * {@code {"sealed":"supplied"}} whatever it equals, one the target holds is
- * {@code {"sealed":"present"}}, and a fingerprint string (a component's secret fingerprints) is
- * {@code "sealed"}. Fingerprints stay in the stored request, where only the server compares them
+ * {@code {"sealed":"present"}}, and a fingerprint string in a component's {@code secretFingerprints}
+ * is {@code "sealed"}. Fingerprints stay in the stored request, where only the server compares them
  * (the apply-time re-check, the dry run's generated values).
  */
 final class SealedView {
@@ -65,31 +65,73 @@ final class SealedView {
         return out;
     }
 
+    /** Where the audit module keeps a realm sink's secret, sealed with a nonce derived from the secret (so comparable). */
+    static final String SECRET_REF = "secretRef";
+
+    /** Where a component's image keeps the fingerprints of the secrets Keycloak does not show ({@code [{key, fingerprints}]}). */
+    static final String SECRET_FINGERPRINTS = "secretFingerprints";
+
     private static JsonNode render(JsonNode stored, String word) {
         if (stored == null) {
             return null;
         }
-        return walk(stored.deepCopy(), word);
+        return walk(stored.deepCopy(), word, false);
     }
 
-    private static JsonNode walk(JsonNode n, String word) {
+    /** {@code fingerprints}: inside a {@value #SECRET_FINGERPRINTS} list, the only place a bare fingerprint string is one. */
+    private static JsonNode walk(JsonNode n, String word, boolean fingerprints) {
         if (Sealer.isSealed(n)) {
             return JSON.createObjectNode().put(Sealer.SEALED, word);
         }
-        if (n.isTextual() && n.asText().startsWith(Sealer.FINGERPRINT_PREFIX)) {
+        if (fingerprints && n.isTextual() && n.asText().startsWith(Sealer.FINGERPRINT_PREFIX)) {
             return TextNode.valueOf(FINGERPRINT_SHOWN);
         }
         if (n instanceof ObjectNode o) {
             List<String> fields = new ArrayList<>();
             o.fieldNames().forEachRemaining(fields::add);
             for (String f : fields) {
-                o.set(f, walk(o.get(f), word));
+                JsonNode v = o.get(f);
+                // An audit sink's secret, sealed by the audit module: the same secret gives the same text.
+                o.set(f, SECRET_REF.equals(f) && v.isTextual() && !v.asText().isEmpty() ? JSON.createObjectNode().put(Sealer.SEALED, word)
+                        : walk(v, word, fingerprints || SECRET_FINGERPRINTS.equals(f)));
             }
         } else if (n instanceof ArrayNode a) {
             for (int i = 0; i < a.size(); i++) {
-                a.set(i, walk(a.get(i), word));
+                a.set(i, walk(a.get(i), word, fingerprints));
             }
         }
         return n;
+    }
+
+    /**
+     * The differences between two stored images of one target (a before-image and the target as it
+     * is now), as shown: by {@link JsonDiff} on the shown images, and one entry per credential whose
+     * stored fingerprint differs ({@code "sealed":"changed"}; neither image is a value anyone chose).
+     */
+    static ArrayNode changes(JsonNode was, JsonNode now) {
+        ArrayNode out = JsonDiff.diff(image(was), image(now));
+        java.util.Map<String, String> before = Sealer.fingerprints(was);
+        java.util.Map<String, String> after = Sealer.fingerprints(now);
+        before.forEach((pointer, fingerprint) -> {
+            if (after.containsKey(pointer) && !after.get(pointer).equals(fingerprint)) {
+                out.addObject().put("op", "replace").put("path", pointer).put(Sealer.SEALED, "changed");
+            }
+        });
+        List<String> fingerprintsWas = stringsUnder(was);
+        List<String> fingerprintsNow = stringsUnder(now);
+        if (!fingerprintsWas.equals(fingerprintsNow)) {
+            out.addObject().put("op", "replace").put("path", "/" + SECRET_FINGERPRINTS).put(Sealer.SEALED, "changed");
+        }
+        return out;
+    }
+
+    /** The fingerprint strings under {@value #SECRET_FINGERPRINTS}, in document order. */
+    private static List<String> stringsUnder(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        if (n != null) {
+            n.findValues(SECRET_FINGERPRINTS).forEach(list -> list.findValues("fingerprints")
+                    .forEach(fs -> fs.forEach(f -> out.add(f.asText()))));
+        }
+        return out;
     }
 }

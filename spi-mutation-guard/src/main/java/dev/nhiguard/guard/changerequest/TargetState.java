@@ -562,6 +562,18 @@ public final class TargetState implements Facts {
     public JsonNode currentRealm() {
         if (realmRep == null) {
             ObjectNode r = JsonSerialization.mapper.valueToTree(ModelToRepresentation.toRepresentation(session, realm, false));
+            // The SMTP server's secrets as Keycloak's admin API shows them (its mask): a body that sends the stored
+            // password back is a change (held) like any other value, never "no change" (which would confirm a guess).
+            if (r.get("smtpServer") instanceof ObjectNode smtp) {
+                java.util.List<String> names = new java.util.ArrayList<>();
+                smtp.fieldNames().forEachRemaining(names::add);
+                for (String name : names) {
+                    if (dev.nhiguard.guard.sealing.SealedFields.isSecretName(name) && smtp.get(name).isTextual()
+                            && !smtp.get(name).asText().isEmpty()) {
+                        smtp.put(name, dev.nhiguard.guard.sealing.SealedFields.KEYCLOAK_MASK);
+                    }
+                }
+            }
             ObjectNode attrs = r.with("attributes");
             String policy = realm.getAttribute(Catalogue.POLICY_ATTRIBUTE);
             if (policy != null) {
@@ -580,7 +592,7 @@ public final class TargetState implements Facts {
     /** Role grants whose before-image also pins what the granted roles contain. */
     private static final java.util.Set<String> ROLE_GRANTS = java.util.Set.of("service-account-realm-role-grant",
             "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant", "role-composite-add",
-            "group-role-grant");
+            "group-role-grant", "client-scope-mapping-realm-add", "client-scope-mapping-client-add");
 
     /**
      * The match with its target resolved: a {@link TargetType#DEFINITION} operation targets the
@@ -641,11 +653,9 @@ public final class TargetState implements Facts {
         ObjectNode others = JsonSerialization.mapper.createObjectNode();
         for (Match effect : effects) {
             Match e = resolve(effect, path, body);
-            String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
-            if (group != null) {
-                // the group a join refers to: members gain its role mappings as they are at apply time
-                Match joined = new Match(e.operation(), e.pathVars(), TargetType.DEFINITION, Definitions.GROUP + ":" + group);
-                pin(others, joined, body);
+            for (String referred : referredDefinitions(e, path, body)) {
+                // a definition the request attaches by its id: the target gains it as it is at apply time
+                pin(others, new Match(e.operation(), e.pathVars(), TargetType.DEFINITION, referred), body);
             }
             if (e.targetType() == TargetType.CLIENTS || e.targetType() == TargetType.OTHER || covers(primary, e)) {
                 continue;
@@ -659,6 +669,83 @@ public final class TargetState implements Facts {
         out.set(EFFECT_TARGETS, others);
         return out;
     }
+
+    /**
+     * The definitions a request attaches to its target, whose content the target then gains as it is
+     * at apply time: by their id in the path (the group a user joins, the group new users join, the
+     * client scope a client or every new client gets, the identity provider a user is linked to) or by id
+     * or name in the body (the flows a
+     * client's or an identity provider's flow bindings or the realm's flow bindings name, the client
+     * scopes a new client names, the groups a new user joins). Pinned in the before-image, so that
+     * approvers see what is attached and a change of it between approval and apply is a changed
+     * target ({@code <kind>:<id>}).
+     */
+    List<String> referredDefinitions(Match e, String path, JsonNode body) {
+        List<String> out = new java.util.ArrayList<>();
+        String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
+        if (group != null) {
+            out.add(Definitions.GROUP + ":" + group);
+        }
+        List<String> seg;
+        try {
+            seg = RequestPath.parse(path.split("\\?", 2)[0]).segments();
+        } catch (RequestPath.Refused refused) {
+            return out; // admission refused such paths already
+        }
+        List<String> rel = seg.size() > 3 ? seg.subList(3, seg.size()) : List.of();
+        if (rel.size() == 4 && rel.get(0).equals("clients")
+                && (rel.get(2).equals("default-client-scopes") || rel.get(2).equals("optional-client-scopes"))) {
+            out.add(Definitions.CLIENT_SCOPE + ":" + rel.get(3));
+        }
+        if (rel.size() == 2 && (rel.get(0).equals("default-default-client-scopes") || rel.get(0).equals("default-optional-client-scopes"))) {
+            out.add(Definitions.CLIENT_SCOPE + ":" + rel.get(1));
+        }
+        if (rel.size() == 2 && rel.get(0).equals("default-groups")) {
+            out.add(Definitions.GROUP + ":" + rel.get(1));
+        }
+        if (rel.size() == 4 && rel.get(0).equals("users") && rel.get(2).equals("federated-identity")
+                && e.operation().method().equals("POST")) {
+            out.add(Definitions.IDENTITY_PROVIDER + ":" + rel.get(3)); // the user then signs in through it
+        }
+        if (body instanceof ObjectNode o) {
+            if (o.get("authenticationFlowBindingOverrides") instanceof ObjectNode overrides) {
+                overrides.elements().forEachRemaining(id -> {
+                    if (id.isTextual() && !id.asText().isEmpty()) {
+                        out.add(Definitions.FLOW + ":" + id.asText());
+                    }
+                });
+            }
+            for (String binding : FLOW_BINDINGS_BY_ALIAS) {
+                JsonNode alias = o.get(binding);
+                var flow = alias != null && alias.isTextual() ? realm.getFlowByAlias(alias.asText()) : null;
+                if (flow != null) {
+                    out.add(Definitions.FLOW + ":" + flow.getId());
+                }
+            }
+            if (rel.equals(List.of("clients"))) {
+                for (String list : List.of("defaultClientScopes", "optionalClientScopes")) {
+                    o.path(list).forEach(name -> realm.getClientScopesStream()
+                            .filter(cs -> cs.getName().equals(name.asText()))
+                            .forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId())));
+                }
+            }
+            if (rel.equals(List.of("users"))) {
+                o.path("groups").forEach(ref -> {
+                    GroupModel g = ref.isTextual()
+                            ? org.keycloak.models.utils.KeycloakModelUtils.findGroupByPath(session, realm, ref.asText()) : null;
+                    if (g != null) {
+                        out.add(Definitions.GROUP + ":" + g.getId());
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    /** Members of realm and identity-provider representations that bind a flow by its alias. */
+    private static final List<String> FLOW_BINDINGS_BY_ALIAS = List.of("browserFlow", "registrationFlow", "directGrantFlow",
+            "resetCredentialsFlow", "clientAuthenticationFlow", "dockerAuthenticationFlow", "firstBrokerLoginFlow",
+            "firstBrokerLoginFlowAlias", "postBrokerLoginFlowAlias");
 
     /** Group joins: the joined group is a definition the request refers to. */
     private static final java.util.Set<String> GROUP_JOINS = java.util.Set.of("service-account-group-join",
@@ -798,10 +885,12 @@ public final class TargetState implements Facts {
         });
         ArrayNode groups = o.putArray("groups");
         u.getGroupsStream().map(ModelToRepresentation::buildGroupPath).sorted().forEach(groups::add);
+        // A credential's creation time changes when Keycloak replaces its secret (a password reset keeps the id):
+        // a reset between approval and apply is a changed target.
         ArrayNode creds = o.putArray("credentials");
         u.credentialManager().getStoredCredentialsStream().sorted(Comparator.comparing(cr -> cr.getId()))
                 .forEach(cr -> creds.addObject().put("id", cr.getId()).put("type", cr.getType())
-                        .put("userLabel", cr.getUserLabel()));
+                        .put("userLabel", cr.getUserLabel()).put("createdDate", cr.getCreatedDate()));
         ArrayNode links = o.putArray("federatedIdentities");
         session.users().getFederatedIdentitiesStream(realm, u)
                 .sorted(Comparator.comparing(l -> l.getIdentityProvider()))

@@ -108,6 +108,11 @@ final class CredentialReadRecorder {
             read.add(client.getId());
         }
         dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, read, auth.getUser().getId());
+        // An impersonating admin learned what the impersonated user's answer carried: a reader too.
+        String impersonator = dev.nhiguard.guard.changerequest.AuthState.of(s, auth).impersonatorId();
+        if (impersonator != null && !impersonator.equals(auth.getUser().getId())) {
+            dev.nhiguard.guard.changerequest.CredentialReaders.record(s, realm, read, impersonator);
+        }
         return read.size();
     }
 

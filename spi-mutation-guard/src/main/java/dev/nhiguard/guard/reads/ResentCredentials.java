@@ -43,8 +43,11 @@ public final class ResentCredentials {
             Map<String, String> held = client.getAttributes();
             for (Iterator<String> it = attributes.fieldNames(); it.hasNext();) {
                 String name = it.next();
+                // every attribute the guard or the audit chain would seal (a wrong value of it is held)
                 boolean credential = name.equals(ClientCredentialMaterial.ROTATED_SECRET)
-                        || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX);
+                        || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)
+                        || dev.nhiguard.guard.sealing.SealedFields.isSecretName(name)
+                        || dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name);
                 if (credential && sameCredential(attributes.get(name), held.get(name))) {
                     names.add(name);
                 }
@@ -53,11 +56,19 @@ public final class ResentCredentials {
         return names.isEmpty() ? null : new Confirmed(client.getId(), List.copyOf(names));
     }
 
-    /** Records the confirmation in the session's transaction (the write's own). */
+    /**
+     * Records the confirmation in a transaction of its own, committed before the caller goes on:
+     * whatever Keycloak answers next (a 403 for an admin who may not configure the client rolls
+     * its own transaction back), the sender stays recorded as a reader.
+     *
+     * @throws RuntimeException when the record could not be written (the write must then be refused)
+     */
     public static void record(KeycloakSession s, RealmModel realm, AdminAuth sender, String relativePath, Confirmed confirmed) {
         CredentialEndpoint.Match match = new CredentialEndpoint.Match(CredentialEndpoint.RESENT,
                 Map.of("client-uuid", confirmed.clientUuid()));
-        CredentialReadRecorder.recordIn(s, realm, sender, match, "PUT", relativePath,
+        CredentialReadRecorder.Reader reader = new CredentialReadRecorder.Reader(sender.getToken(), sender.getRealm().getId(),
+                sender.getUser().getId(), sender.getClient() == null ? null : sender.getClient().getId());
+        CredentialReadRecorder.record(s.getKeycloakSessionFactory(), reader, realm.getName(), match, "PUT", relativePath,
                 List.of(new CredentialReadRecorder.Exposure(confirmed.clientUuid(), confirmed.names())));
     }
 

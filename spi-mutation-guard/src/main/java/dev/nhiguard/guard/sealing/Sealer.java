@@ -241,11 +241,6 @@ public final class Sealer {
         return isSealed(n) ? n.get(FINGERPRINT).asText() : null;
     }
 
-    /** What the digest is taken over: every sealed value replaced by its fingerprint (text). */
-    public static JsonNode digestForm(JsonNode sealed) {
-        return sealed == null ? null : replaceSealed(sealed.deepCopy(), o -> TextNode.valueOf(o.get(FINGERPRINT).asText()));
-    }
-
     /** What may be shown or compared: sealed values without their ciphertext, {@code {"fingerprint":…}}. */
     public static JsonNode publicForm(JsonNode sealed) {
         return sealed == null ? null : replaceSealed(sealed.deepCopy(), Sealer::fingerprintObject);

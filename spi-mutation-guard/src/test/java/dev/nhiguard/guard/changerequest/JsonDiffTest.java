@@ -100,6 +100,38 @@ class JsonDiffTest {
     }
 
     @Test
+    void onlyAComponentsSecretFingerprintsAreHiddenNotTextThatLooksLikeOne() throws Exception {
+        JsonNode shown = SealedView.image(json("{'role':{'name':'hmac-sha256:not-a-fingerprint'},"
+                + "'secretFingerprints':[{'key':'bindCredential','fingerprints':['hmac-sha256:ab']}]}"));
+        assertEquals("hmac-sha256:not-a-fingerprint", shown.at("/role/name").asText(), "a requester's value is shown as it is");
+        assertEquals("sealed", shown.at("/secretFingerprints/0/fingerprints/0").asText());
+    }
+
+    @Test
+    void anAuditSinksSealedSecretIsShownAsACredentialNotAsItsComparableText() throws Exception {
+        // The audit module seals a sink's secret with a nonce derived from it: the same secret, the same text.
+        JsonNode before = SealedView.image(json("{'sinks':[{'id':'s1','url':'https://siem.example','secretRef':'v1:abc'}]}"));
+        JsonNode same = SealedView.image(json("{'sinks':[{'id':'s1','url':'https://siem.example','secretRef':'v1:abc'}]}"));
+        JsonNode other = SealedView.image(json("{'sinks':[{'id':'s1','url':'https://siem.example','secretRef':'v1:xyz'}]}"));
+        assertEquals(json("{'sealed':'present'}"), before.at("/sinks/0/secretRef"));
+        assertEquals(JsonDiff.diff(before, same), JsonDiff.diff(before, other), "a right and a wrong secret read alike");
+    }
+
+    @Test
+    void aTargetChangedAnswerNamesACredentialThatChangedWithoutItsFingerprint() throws Exception {
+        JsonNode was = SEALER.fingerprintOnly(json("{'client':{'secret':'one','description':'a'},"
+                + "'secretFingerprints':[{'key':'privateKey','fingerprints':['" + SEALER.fingerprint("k1") + "']}]}"));
+        JsonNode now = SEALER.fingerprintOnly(json("{'client':{'secret':'two','description':'b'},"
+                + "'secretFingerprints':[{'key':'privateKey','fingerprints':['" + SEALER.fingerprint("k2") + "']}]}"));
+        JsonNode changes = SealedView.changes(was, now);
+        assertFalse(changes.toString().contains(Sealer.FINGERPRINT_PREFIX), changes.toString());
+        assertEquals(json("[{'op':'replace','path':'/client/description','from':'a','to':'b'},"
+                + "{'op':'replace','path':'/client/secret','sealed':'changed'},"
+                + "{'op':'replace','path':'/secretFingerprints','sealed':'changed'}]"), changes);
+        assertEquals(json("[]"), SealedView.changes(was, was));
+    }
+
+    @Test
     void everyCredentialTheBodySendsIsADiffEntryOfItsOwn() throws Exception {
         JsonNode body = SEALER.seal(json("{'secret':'s','attributes':{'jwt.credential.private.key':'k'},'name':'n'}"));
         assertEquals(json("[{'op':'replace','path':'/secret','sealed':'supplied','source':'request'},"
