@@ -19,14 +19,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** An agent's P-256 key pair generated in the test: its public JWK and RFC 7523 client assertions. */
-final class AgentKey {
+public final class AgentKey {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final KeyPair pair;
 
-    AgentKey() {
+    public AgentKey() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -37,7 +37,7 @@ final class AgentKey {
     }
 
     /** The public JWK, without kid (the registry sets kid to the thumbprint). */
-    Map<String, Object> publicJwk() {
+    public Map<String, Object> publicJwk() {
         ECPublicKey pub = (ECPublicKey) pair.getPublic();
         Map<String, Object> jwk = new LinkedHashMap<>();
         jwk.put("kty", "EC");

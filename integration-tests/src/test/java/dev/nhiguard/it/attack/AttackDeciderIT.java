@@ -158,42 +158,39 @@ class AttackDeciderIT {
     }
 
     /**
-     * Keycloak narrows a role's members to the users the calling fine-grained admin may see. frank
-     * may manage plain-app (an ordinary client) and no user: had the guard read the holders of
-     * plain-app's role {@code reader} with frank's view, it would have found none, and frank's
-     * composite would have given sa-target's service account {@code writer} unheld. The guard
-     * classifies on every holder (code review of the fifth red-team review's fixes).
+     * Keycloak narrows a group's members to the users the calling fine-grained admin may see. frank
+     * may view and manage the group {@code automation} but not see its members: had the guard read
+     * the members with frank's view, it would have found no service account in the group, and
+     * frank's rename (tokens carry group paths) would have passed unheld. The guard classifies on
+     * every member (code review of the fifth red-team review's fixes).
      */
     @Test
-    void aFineGrainedAdminsCompositeReachesAServiceAccountHeSeesNot(KeycloakTarget keycloak) {
+    void aFineGrainedAdminsGroupRenameReachesAServiceAccountHeSeesNot(KeycloakTarget keycloak) {
         AttackRealm r = new AttackRealm(keycloak, FGAP_REALM);
         String frank = r.userId("frank");
-        String plain = r.clientUuid("plain-app");
         String sa = r.serviceAccountUserId("sa-target");
-        for (String role : java.util.List.of("reader", "writer")) {
-            if (r.get("/clients/" + plain + "/roles/" + role).status() == 404) {
-                asAnnApprovedByBen(r, r.admin + "/clients/" + plain + "/roles", "{\"name\":\"" + role + "\"}");
-            }
+        String found = null;
+        for (JsonNode g : r.read("/groups?search=automation")) {
+            found = "automation".equals(g.path("name").asText()) ? g.path("id").asText() : found;
         }
-        JsonNode reader = r.read("/clients/" + plain + "/roles/reader");
-        JsonNode writer = r.read("/clients/" + plain + "/roles/writer");
-        if (!r.effectiveClientRoles(sa, "plain-app").contains("reader")) {
-            asAnnApprovedByBen(r, r.admin + "/users/" + sa + "/role-mappings/clients/" + plain, "[" + AttackRealm.json(reader) + "]");
-        }
-        grantFrank(r, frank, "frank-composes-plain-app", plain, "[\"manage\",\"view\",\"map-roles-composite\"]");
-        assertEquals(403, r.http.get(r.admin + "/users/" + sa, r.token("frank")).status(),
-                "fixture: frank cannot see sa-target's service-account user");
+        String group = found;
+        assertTrue(r.read("/users/" + sa + "/groups").toString().contains("automation"), "fixture: sa-target is in automation");
+        grantFrank(r, frank, "frank-manages-automation", "Groups", group, "[\"view\",\"manage\"]");
+        String frankToken = r.token("frank");
+        HttpAdmin.Response members = r.http.get(r.admin + "/groups/" + group + "/members", frankToken);
+        assertTrue(members.status() == 403 || !members.body().contains(sa),
+                "fixture: frank does not see sa-target's service account among the members: " + members.body());
 
-        HttpAdmin.Response composite = r.http.post(r.admin + "/clients/" + plain + "/roles/reader/composites", r.token("frank"),
-                "[" + AttackRealm.json(writer) + "]");
+        JsonNode rep = r.read("/groups/" + group);
+        ((ObjectNode) rep).put("name", "automation-renamed");
+        HttpAdmin.Response rename = r.http.put(r.admin + "/groups/" + group, frankToken, AttackRealm.json(rep));
         assertAll(
-                () -> assertHeld(composite, "frank (FGAP) adding writer to reader, which sa-target's service account holds"),
-                () -> assertFalse(r.effectiveClientRoles(sa, "plain-app").contains("writer"),
-                        "sa-target's service account holds writer"));
+                () -> assertHeld(rename, "frank (FGAP) renaming the group sa-target's service account is in"),
+                () -> assertEquals("automation", r.read("/groups/" + group).path("name").asText(), "the group's name"));
     }
 
-    /** ann gives frank FGAP v2 permission with these scopes on one client (each held write approved by ben). */
-    static void grantFrank(AttackRealm r, String frank, String name, String client, String scopes) {
+    /** ann gives frank FGAP v2 permission with these scopes on one resource of a type (each held write approved by ben). */
+    static void grantFrank(AttackRealm r, String frank, String name, String resourceType, String resource, String scopes) {
         String permissions = r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
         String authz = r.admin + "/clients/" + permissions + "/authz/resource-server";
         if (r.read("/clients/" + permissions + "/authz/resource-server/permission?name=" + name).size() > 0) {
@@ -206,8 +203,8 @@ class AttackDeciderIT {
         for (JsonNode p : r.read("/clients/" + permissions + "/authz/resource-server/policy?name=frank-is-frank")) {
             policyId = p.path("id").asText();
         }
-        asAnnApprovedByBen(r, authz + "/permission/scope", "{\"name\":\"" + name + "\",\"resourceType\":\"Clients\","
-                + "\"resources\":[\"" + client + "\"],\"scopes\":" + scopes + ",\"policies\":[\"" + policyId + "\"]}");
+        asAnnApprovedByBen(r, authz + "/permission/scope", "{\"name\":\"" + name + "\",\"resourceType\":\"" + resourceType + "\","
+                + "\"resources\":[\"" + resource + "\"],\"scopes\":" + scopes + ",\"policies\":[\"" + policyId + "\"]}");
     }
 
     /**
@@ -216,7 +213,7 @@ class AttackDeciderIT {
      * applied by ann (this realm's policy has no cooldowns).
      */
     static void grantFrankManageOfSaTarget(AttackRealm r, String frank, String target) {
-        grantFrank(r, frank, "frank-manages-sa-target", target, "[\"manage\",\"view\"]");
+        grantFrank(r, frank, "frank-manages-sa-target", "Clients", target, "[\"manage\",\"view\"]");
     }
 
     static void asAnnApprovedByBen(AttackRealm r, String path, String body) {

@@ -242,4 +242,255 @@ class AttackSixthReviewIT {
                 () -> assertTrue(AttackFifthReviewIT.read(records, "sa-target", r.userId("mallory"), r),
                         "the pass confirmed the attribute; mallory is recorded as a reader: " + records));
     }
+
+    /**
+     * A service account turned on for a client whose scope is filled after the approval (the
+     * client was no service account, so its scope was no guarded subject); and a new service
+     * account named with a scope that does not exist yet, created with mappers after the approval
+     * (Keycloak attaches a scope by name at creation). Code review of the sixth review's fixes.
+     */
+    @Test
+    void scopesAServiceAccountGetsByDefaultOrByNameArePinnedToo(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        // 1. An ordinary client with an empty default scope, then its service account turned on (held, approved).
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"reports-" + n + "\",\"publicClient\":false}").status());
+        String client = r.clientUuid("reports-" + n);
+        assertEquals(201, r.http.post(r.admin + "/client-scopes", mallory, "{\"name\":\"reports-x-" + n + "\",\"protocol\":\"openid-connect\"}").status());
+        String scope = scopeId(r, "reports-x-" + n);
+        assertEquals(204, r.http.put(r.admin + "/clients/" + client + "/default-client-scopes/" + scope, mallory, null).status());
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) r.read("/clients/" + client);
+        rep.put("serviceAccountsEnabled", true);
+        HttpAdmin.Response turnOn = r.http.put(r.admin + "/clients/" + client, mallory, AttackRealm.json(rep));
+        assertEquals(202, turnOn.status(), "turning a service account on is held: " + turnOn.body());
+        assertEquals(200, r.approve(turnOn.json().path("id").asText(), turnOn.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response filled = r.http.post(r.admin + "/client-scopes/" + scope + "/protocol-mappers/models", mallory, APPROVER_MAPPER);
+        HttpAdmin.Response appliedTurnOn = r.apply(turnOn.json().path("id").asText(), mallory);
+
+        // 2. A new service account naming a scope nobody has yet, which is created with mappers after the approval.
+        HttpAdmin.Response create = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"svc-" + n + "\",\"publicClient\":false,"
+                + "\"serviceAccountsEnabled\":true,\"defaultClientScopes\":[\"metrics-" + n + "\"]}");
+        assertEquals(202, create.status(), "a new service account is held: " + create.body());
+        assertEquals(200, r.approve(create.json().path("id").asText(), create.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response later = r.http.post(r.admin + "/client-scopes", mallory, "{\"name\":\"metrics-" + n + "\",\"protocol\":\"openid-connect\","
+                + "\"protocolMappers\":[" + APPROVER_MAPPER + "]}");
+        HttpAdmin.Response appliedCreate = r.apply(create.json().path("id").asText(), mallory);
+        try {
+            assertAll(
+                    () -> assertEquals(201, filled.status(), "fixture: the scope of a client without service account is everyday work"),
+                    () -> assertEquals(409, appliedTurnOn.status(), "turning the service account on after its scope changed: " + appliedTurnOn.body()),
+                    () -> assertEquals(201, later.status(), "fixture: a new client scope is everyday work: " + later.body()),
+                    () -> assertEquals(409, appliedCreate.status(), "creating the service account after its named scope appeared: " + appliedCreate.body()),
+                    () -> assertEquals(null, r.clientUuidOrNull("svc-" + n), "the service account was created"));
+        } finally {
+            for (HttpAdmin.Response held : List.of(turnOn, create)) {
+                r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", mallory, null);
+            }
+        }
+    }
+
+    /**
+     * A service account's group join approved, then (a second approval, whose own view shows a group
+     * without members) a role granted to the group's parent: members inherit it. The join pins what
+     * its members reach through the group and its ancestors.
+     */
+    @Test
+    void aGroupJoinPinsWhatItsMembersReachThroughTheParentGroup(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        assertEquals(201, r.http.post(r.admin + "/groups", mallory, "{\"name\":\"ops-" + n + "\"}").status());
+        String ops = groupId(r, "ops-" + n);
+        assertEquals(201, r.http.post(r.admin + "/groups/" + ops + "/children", mallory, "{\"name\":\"readers\"}").status());
+        String readers = r.read("/groups/" + ops + "/children").get(0).path("id").asText();
+        String sa = r.serviceAccountUserId("sa-target");
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + sa + "/groups/" + readers, mallory, null);
+        assertEquals(202, join.status(), "a service account joining a group is held: " + join.body());
+        String id = join.json().path("id").asText();
+        assertEquals(200, r.approve(id, join.json().path("digest").asText(), r.token("ann")).status());
+        // The parent gets a role; held or not, approved by ann: its own view shows a group nobody is in.
+        assertEquals(201, r.http.post(r.admin + "/roles", mallory, "{\"name\":\"ops-power-" + n + "\"}").status());
+        HttpAdmin.Response grant = r.http.post(r.admin + "/groups/" + ops + "/role-mappings/realm", mallory,
+                "[" + r.realmRole("ops-power-" + n) + "]");
+        if (grant.status() == 202) {
+            assertEquals(200, r.approve(grant.json().path("id").asText(), grant.json().path("digest").asText(), r.token("ann")).status());
+            assertEquals(200, r.apply(grant.json().path("id").asText(), mallory).status());
+        } else {
+            assertEquals(204, grant.status(), grant.body());
+        }
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        try {
+            assertAll(
+                    () -> assertEquals(409, applied.status(), "the join after the parent's roles changed: " + applied.body()),
+                    () -> assertFalse(r.effectiveRealmRoles(sa).contains("ops-power-" + n), "sa-target's service account holds the parent's role"));
+        } finally {
+            r.http.post(r.guard + "/change-requests/" + id + "/cancel", mallory, null);
+        }
+    }
+
+    static final String APPROVER_MAPPER = "{\"name\":\"approver\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-role-mapper\","
+            + "\"config\":{\"role\":\"nhi-approver\"}}";
+
+    private static String scopeId(AttackRealm r, String name) {
+        for (JsonNode s : r.read("/client-scopes")) {
+            if (name.equals(s.path("name").asText())) {
+                return s.path("id").asText();
+            }
+        }
+        throw new AssertionError("no client scope " + name);
+    }
+
+    private static String groupId(AttackRealm r, String name) {
+        for (JsonNode g : r.read("/groups?search=" + name)) {
+            if (name.equals(g.path("name").asText())) {
+                return g.path("id").asText();
+            }
+        }
+        throw new AssertionError("no group " + name);
+    }
+
+    /**
+     * Two approved requests applied in the order that makes the second's view wrong: a role granted
+     * to sa-target's service account (the role holds nothing yet), then a composite added to that
+     * role (its view shows a role nobody holds). Applied in that order, the composite reached the
+     * service account (seventh review). A definition's before-image now says whether a guarded
+     * subject holds it, so the second apply is refused once the first made it so.
+     */
+    @Test
+    void aCompositeApprovedForARoleNobodyHeldIsRefusedOnceAServiceAccountHoldsIt(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        assertEquals(201, r.http.post(r.admin + "/roles", mallory, "{\"name\":\"helper-" + n + "\"}").status());
+        assertEquals(201, r.http.post(r.admin + "/roles", mallory, "{\"name\":\"power-" + n + "\"}").status());
+        String sa = r.serviceAccountUserId("sa-target");
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + sa + "/role-mappings/realm", mallory, "[" + r.realmRole("helper-" + n) + "]");
+        HttpAdmin.Response composite = r.http.post(r.admin + "/roles/helper-" + n + "/composites", mallory, "[" + r.realmRole("power-" + n) + "]");
+        assertEquals(202, grant.status(), grant.body());
+        assertEquals(202, composite.status(), composite.body());
+        assertEquals(200, r.approve(grant.json().path("id").asText(), grant.json().path("digest").asText(), r.token("ann")).status());
+        assertEquals(200, r.approve(composite.json().path("id").asText(), composite.json().path("digest").asText(), r.token("ben")).status());
+        HttpAdmin.Response first = r.apply(grant.json().path("id").asText(), mallory);
+        HttpAdmin.Response second = r.apply(composite.json().path("id").asText(), mallory);
+        try {
+            assertAll(
+                    () -> assertEquals(200, first.status(), "the grant of an empty role: " + first.body()),
+                    () -> assertEquals(409, second.status(), "the composite, now reaching a service account: " + second.body()),
+                    () -> assertFalse(r.effectiveRealmRoles(sa).contains("power-" + n), "sa-target's service account holds power"));
+        } finally {
+            r.http.post(r.guard + "/change-requests/" + composite.json().path("id").asText() + "/cancel", mallory, null);
+        }
+    }
+
+    /**
+     * An ordinary client's roles held by sa-target's service account: renaming the client moves the
+     * service account's roles and audience under another clientId in its tokens (it would show up
+     * at another resource server as its admin). Such a rename is held (seventh review).
+     */
+    @Test
+    void renamingAClientWhoseRolesAServiceAccountHoldsIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"decoy-" + n + "\",\"publicClient\":false}").status());
+        String decoy = r.clientUuid("decoy-" + n);
+        assertEquals(201, r.http.post(r.admin + "/clients/" + decoy + "/roles", mallory, "{\"name\":\"admin\"}").status());
+        String sa = r.serviceAccountUserId("sa-target");
+        approvedAndApplied(r, r.http.post(r.admin + "/users/" + sa + "/role-mappings/clients/" + decoy, mallory,
+                "[" + AttackRealm.json(r.read("/clients/" + decoy + "/roles/admin")) + "]"), 204);
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) r.read("/clients/" + decoy);
+        rep.put("clientId", "payments-" + n);
+        HttpAdmin.Response rename = r.http.put(r.admin + "/clients/" + decoy, r.token("mallory"), AttackRealm.json(rep));
+        try {
+            assertAll(
+                    () -> assertEquals(202, rename.status(), "renaming a client whose role sa-target holds: " + rename.body()),
+                    () -> assertEquals("decoy-" + n, r.read("/clients/" + decoy).path("clientId").asText(), "the client's clientId"));
+        } finally {
+            if (rename.status() == 202) {
+                r.http.post(r.guard + "/change-requests/" + rename.json().path("id").asText() + "/cancel", r.token("mallory"), null);
+            }
+        }
+    }
+
+    /**
+     * An agent registered with an allowed scope by name, the scope filled with mappers after the
+     * approval (no service account used it yet): the agent's tokens carried the approver role
+     * (seventh review). An agent's allowed scopes are pinned like a new client's.
+     */
+    @Test
+    void anAgentsAllowedScopeFilledAfterApprovalIsAChangedTarget(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        assertEquals(201, r.http.post(r.admin + "/client-scopes", mallory, "{\"name\":\"invoices-" + n + "\",\"protocol\":\"openid-connect\"}").status());
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("name", "invoice-bot-" + n);
+        body.put("owner", java.util.Map.of("type", "user", "username", "olive"));
+        body.put("purpose", "reconciles invoices");
+        body.put("expiresAt", java.time.Instant.now().plus(java.time.Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        body.put("allowedScopes", List.of("invoices-" + n));
+        body.put("keyBinding", java.util.Map.of("type", "jwk", "jwk", new dev.nhiguard.it.agent.AgentKey().publicJwk()));
+        HttpAdmin.Response register = r.http.post(r.admin + "/agents", mallory, AttackRealm.json(body));
+        assertEquals(202, register.status(), "registering an agent is held: " + register.body());
+        String id = register.json().path("id").asText();
+        assertEquals(200, r.approve(id, register.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response mapper = r.http.post(r.admin + "/client-scopes/" + scopeId(r, "invoices-" + n) + "/protocol-mappers/models",
+                mallory, APPROVER_MAPPER);
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        try {
+            assertAll(
+                    () -> assertEquals(201, mapper.status(), "fixture: a scope nobody uses is everyday work: " + mapper.body()),
+                    () -> assertEquals(409, applied.status(), "the registration after its scope changed: " + applied.body()),
+                    () -> assertEquals(null, r.clientUuidOrNull("invoice-bot-" + n), "the agent was registered"));
+        } finally {
+            r.http.post(r.guard + "/change-requests/" + id + "/cancel", mallory, null);
+        }
+    }
+
+    /**
+     * A realm admin changes her own e-mail (her account's recovery) through the account API, which no
+     * admin endpoint sees: the audit chain records it (the user event types of self-service
+     * changes are chained by default; seventh review).
+     */
+    @Test
+    void aPrivilegedUsersSelfServiceProfileChangeIsInTheChain(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+        String n = String.valueOf(System.nanoTime());
+        HttpAdmin.Response changed = r.http.post("/realms/" + REALM + "/account/", r.token("mallory"),
+                "{\"username\":\"mallory\",\"email\":\"mallory-" + n + "@example.org\",\"firstName\":\"Mal\",\"lastName\":\"Lory\"}");
+        List<JsonNode> records = r.recordsAfter(before);
+        assertAll(
+                () -> assertEquals(204, changed.status(), "fixture: the account API takes the change: " + changed.body()),
+                () -> assertTrue(records.stream().anyMatch(x -> "UPDATE_PROFILE".equals(x.path("type").asText())
+                        && r.userId("mallory").equals(x.at("/actor/userId").asText())), "the change in the chain: " + records));
+    }
+
+    /**
+     * Authorization services' protection API: a resource server's own token creates a user-managed
+     * policy (an access grant) that Keycloak records no event for. It is in the chain, naming the
+     * resource server's service account (seventh review).
+     */
+    @Test
+    void aProtectionApiGrantIsInTheChain(KeycloakTarget keycloak) {
+        AttackRealm r = new AttackRealm(keycloak, REALM);
+        String mallory = r.token("mallory");
+        String n = String.valueOf(System.nanoTime());
+        approvedAndApplied(r, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"rs-" + n + "\",\"secret\":\"rs-secret-" + n + "\","
+                + "\"serviceAccountsEnabled\":true,\"authorizationServicesEnabled\":true,\"publicClient\":false,\"standardFlowEnabled\":false}"), 201);
+        String pat = r.http.clientCredentials(REALM, "rs-" + n, "rs-secret-" + n).path("access_token").asText();
+        HttpAdmin.Response resource = r.http.post("/realms/" + REALM + "/authz/protection/resource_set", pat,
+                "{\"name\":\"payroll\",\"uris\":[\"/payroll/*\"],\"resource_scopes\":[\"read\"],\"ownerManagedAccess\":true}");
+        assertEquals(201, resource.status(), resource.body());
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+        HttpAdmin.Response policy = r.http.post("/realms/" + REALM + "/authz/protection/uma-policy/" + resource.json().path("_id").asText(), pat,
+                "{\"name\":\"mallory-can-read\",\"scopes\":[\"read\"],\"users\":[\"mallory\"]}");
+        List<JsonNode> records = r.recordsAfter(before);
+        assertAll(
+                () -> assertEquals(200, policy.status(), "fixture: the resource server grants mallory read: " + policy.body()),
+                () -> assertTrue(records.stream().anyMatch(x -> x.path("target").asText().startsWith("authz/protection/uma-policy")
+                        && r.serviceAccountUserId("rs-" + n).equals(x.at("/actor/userId").asText())),
+                        "the grant in the chain, by the resource server's service account: " + records));
+    }
 }

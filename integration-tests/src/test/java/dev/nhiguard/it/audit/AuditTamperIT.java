@@ -65,6 +65,27 @@ class AuditTamperIT {
         assertTrue(before.get("ok").asBoolean(), "records before the edit still verify: " + before);
     }
 
+    /**
+     * The columns filtered record queries read ({@code records?type=…&target=…}) are not covered by
+     * the hash: a rewritten target would hide a record from them while every hash still matched.
+     * Verify compares them with the record's content.
+     */
+    @Test
+    void rewrittenColumnIsFound(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-column");
+        long m = f.first + 3;
+        try (Connection c = pg.jdbc(); PreparedStatement s = c.prepareStatement(
+                "UPDATE nhi_audit_record SET target = 'roles/elsewhere' WHERE realm_id = ? AND seq = ?")) {
+            s.setString(1, f.realmId);
+            s.setLong(2, m);
+            assertEquals(1, s.executeUpdate());
+        }
+        JsonNode v = f.a.verify(f.realm);
+        assertFalse(v.get("ok").asBoolean(), v.toString());
+        assertEquals(m, v.get("brokenSeq").asLong(), v.toString());
+        assertTrue(v.get("reason").asText().contains("columns"), v.toString());
+    }
+
     @Test
     void editedRecordWithRecomputedHashBreaksTheNextLink(PostgresKeycloak.Server pg) throws Exception {
         Fixture f = new Fixture(pg, "tamper-rehash");
@@ -79,7 +100,9 @@ class AuditTamperIT {
                     content = rs.getString(1).replace("role-2", "role-9");
                 }
             }
-            try (PreparedStatement s = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ? WHERE realm_id = ? AND seq = ?")) {
+            // the query columns rewritten alike (verify compares them with the content)
+            try (PreparedStatement s = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ?, "
+                    + "target = replace(target, 'role-2', 'role-9') WHERE realm_id = ? AND seq = ?")) {
                 s.setString(1, content);
                 s.setString(2, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8))));
                 s.setString(3, f.realmId);
@@ -255,7 +278,8 @@ class AuditTamperIT {
             String prevNew = null;
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             try (PreparedStatement q = c.prepareStatement("SELECT seq, content, hash FROM nhi_audit_record WHERE realm_id = ? AND seq >= ? ORDER BY seq");
-                 PreparedStatement u = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ?, prev_hash = ? WHERE realm_id = ? AND seq = ?")) {
+                 PreparedStatement u = c.prepareStatement("UPDATE nhi_audit_record SET content = ?, hash = ?, prev_hash = ?, "
+                         + "target = replace(target, 'role-1', 'role-8') WHERE realm_id = ? AND seq = ?")) {
                 q.setString(1, f.realmId);
                 q.setLong(2, from);
                 java.util.List<Object[]> rows = new java.util.ArrayList<>();

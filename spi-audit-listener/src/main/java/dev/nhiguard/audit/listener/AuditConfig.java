@@ -47,7 +47,11 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "CLIENT_UPDATE", "CLIENT_UPDATE_ERROR",
             "CLIENT_DELETE", "CLIENT_DELETE_ERROR",
             // an admin signing in as a user: a session of someone else's, opened by the admin API
-            "IMPERSONATE", "IMPERSONATE_ERROR");
+            "IMPERSONATE", "IMPERSONATE_ERROR",
+            // a user changing how they sign in or are recovered themselves (account console, required actions):
+            // the admin API holds these changes for privileged users, the account API does not ask an admin
+            "UPDATE_PROFILE", "UPDATE_EMAIL", "UPDATE_PASSWORD", "UPDATE_TOTP", "REMOVE_TOTP", "UPDATE_CREDENTIAL",
+            "REMOVE_CREDENTIAL", "RESET_PASSWORD", "FEDERATED_IDENTITY_LINK", "REMOVE_FEDERATED_IDENTITY");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;

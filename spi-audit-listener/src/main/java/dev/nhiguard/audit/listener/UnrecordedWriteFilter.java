@@ -35,7 +35,10 @@ import dev.nhiguard.audit.rest.AuthenticatedAdmin;
  * (a write the guard held: the change request is recorded). A write through the client admin API v2
  * ({@code /admin/api/{realm}/…}) is recorded so whether or not Keycloak sent an event for part of it, and
  * so is a client-registration write made with an admin's access token (Keycloak's own event names the
- * client, not the admin), with the detail {@code via: client-registration}.
+ * client, not the admin), with the detail {@code via: client-registration}, and a write through
+ * authorization services' protection API ({@code /realms/{realm}/authz/protection/…}: user-managed
+ * policies, permission tickets) that Keycloak records nothing for, naming the resource server's
+ * service account, with {@code via: authz-protection}.
  */
 @Provider
 public final class UnrecordedWriteFilter implements ContainerResponseFilter {
@@ -55,7 +58,8 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         String rawPath = request.getUriInfo().getRequestUri().getRawPath();
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
-                || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/") || rawPath.contains("/clients-registrations/"))) {
+                || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/") || rawPath.contains("/clients-registrations/")
+                        || rawPath.contains("/authz/protection/"))) {
             return; // token requests and every other non-admin POST leave here, before any path decoding
         }
         List<PathSegment> segments = request.getUriInfo().getPathSegments(true);
@@ -65,13 +69,17 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         // Client registration (/realms/{realm}/clients-registrations/…) with an admin's access token: Keycloak's own
         // CLIENT_* user event names the client, not the admin; the write is recorded here naming the admin.
         boolean registration = segments.get(0).getPath().equals("realms") && segments.get(2).getPath().equals("clients-registrations");
-        if (!registration && !segments.get(0).getPath().equals("admin")) {
+        // Authorization services' protection API (/realms/{realm}/authz/protection/…): a resource server's own token
+        // creates user-managed policies and permission tickets (access grants) that Keycloak records no event for.
+        boolean protection = segments.size() > 3 && segments.get(0).getPath().equals("realms")
+                && segments.get(2).getPath().equals("authz") && segments.get(3).getPath().equals("protection");
+        if (!registration && !protection && !segments.get(0).getPath().equals("admin")) {
             return;
         }
         // The client admin API v2 (/admin/api/{realm}/…) records admin events for part of a write at most (a
         // client's roles, not the client): its writes are always recorded here.
-        boolean apiV2 = !registration && segments.get(1).getPath().equals("api");
-        if (!registration && !apiV2 && (!segments.get(1).getPath().equals("realms")
+        boolean apiV2 = !registration && !protection && segments.get(1).getPath().equals("api");
+        if (!registration && !protection && !apiV2 && (!segments.get(1).getPath().equals("realms")
                 || (segments.size() > 3 && OWN_RESOURCES.contains(segments.get(3).getPath())))) {
             return;
         }
@@ -79,18 +87,22 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         if (session == null || (!apiV2 && !registration && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
             return; // no session to tell, or the write's own admin event made its record
         }
-        RealmModel realm = session.realms().getRealmByName(segments.get(registration ? 1 : 2).getPath());
+        boolean underRealms = registration || protection;
+        RealmModel realm = session.realms().getRealmByName(segments.get(underRealms ? 1 : 2).getPath());
         AuditEventListenerProviderFactory chain = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
                 .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
         if (realm == null || chain == null || !chain.chains(realm.getId(), realm.getName())) {
             return;
         }
-        String path = String.join("/", segments.subList(registration ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
-        String via = registration ? "client-registration" : apiV2 ? "v2" : null;
+        String path = String.join("/", segments.subList(underRealms ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
+        String via = registration ? "client-registration" : apiV2 ? "v2" : protection ? "authz-protection" : null;
         try {
             AdminAuth admin = AuthenticatedAdmin.of(session);
             if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
                 admin = AuthenticatedAdmin.of(session, verified); // Keycloak verified it: the write answered 2xx
+            }
+            if (admin == null && protection) {
+                admin = protectionCaller(session); // the resource server's service account, by its protection API token
             }
             if (admin == null && registration) {
                 admin = registrationAdmin(session);
@@ -110,6 +122,16 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         } catch (RuntimeException e) {
             LOG.errorf(e, "A %s %s in realm %s that Keycloak records no admin event for could not be recorded", method,
                     path, realm.getName());
+        }
+    }
+
+    /** The caller of a protection API request (its bearer token, as Keycloak authenticates it), or null. */
+    private static AdminAuth protectionCaller(KeycloakSession session) {
+        try {
+            var result = new org.keycloak.services.managers.AppAuthManager.BearerTokenAuthenticator(session).authenticate();
+            return result == null ? null : new AdminAuth(session.getContext().getRealm(), result.token(), result.user(), result.client());
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

@@ -63,6 +63,9 @@ public final class ChainVerification {
             List<AuditRecordEntity> batch = store.page(realmId, after, last, BATCH, null, null, null);
             for (AuditRecordEntity r : batch) {
                 String reason = verifier.next(r.getSeq(), r.getContent(), r.getHash());
+                if (reason == null) {
+                    reason = columnsProblem(r);
+                }
                 if (reason != null) {
                     return broken(from, last, verifier.checked(), headSeq, headHash,
                             Math.min(r.getSeq(), verifier.expectedSeq()), reason);
@@ -90,6 +93,25 @@ public final class ChainVerification {
             }
         }
         return checkpoints(store, realmId, from, last, verifier.checked(), headSeq, headHash);
+    }
+
+    /**
+     * Why a row's columns (type, acting user, target, time) differ from what its content says, or
+     * null. Filtered record queries ({@code records?type=…&actor=…&target=…}) read the columns, which
+     * the hash does not cover: a column rewritten in the database would hide a record from them.
+     */
+    static String columnsProblem(AuditRecordEntity r) {
+        dev.nhiguard.audit.chain.ChainRecords.Columns expected;
+        try {
+            expected = dev.nhiguard.audit.chain.ChainRecords.Columns.of(dev.nhiguard.audit.chain.ChainRecords.parse(r.getContent()));
+        } catch (RuntimeException e) {
+            return "record " + r.getSeq() + " cannot be read";
+        }
+        if (!java.util.Objects.equals(expected.type(), r.getEventType()) || !java.util.Objects.equals(expected.actorUserId(), r.getActorUserId())
+                || !java.util.Objects.equals(expected.target(), r.getTarget()) || expected.time() != r.getRecordedAt()) {
+            return "record " + r.getSeq() + "'s columns (type, actor, target, time) differ from its content";
+        }
+        return null;
     }
 
     /** Every checkpoint in range is signed by the realm's key and names the hash of its record. */

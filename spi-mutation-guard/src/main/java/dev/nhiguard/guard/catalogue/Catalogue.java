@@ -165,7 +165,7 @@ public final class Catalogue {
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Change a service-account or administration client beyond its name and description, turn a service "
                         + "account on, rename a client to an administration client's clientId, or change the clientId "
-                        + "of a client whose roles a flow condition names",
+                        + "of a client whose roles a flow condition names or a guarded subject holds",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b,
                         f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client")))
                         || clientIdChangeMovesAGate(f, v.get("client"), b)
@@ -585,7 +585,9 @@ public final class Catalogue {
         if (now == null || now.equals(proposed)) {
             return false;
         }
-        return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed);
+        // Tokens name a client's roles and audience by its clientId: renaming a client whose roles a guarded subject
+        // holds makes that subject another client's role holder (resource_access, aud).
+        return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed) || facts.clientRolesReachGuarded(clientUuid);
     }
 
     /**

@@ -139,6 +139,11 @@ public interface Facts {
         return true;
     }
 
+    /** Whether a guarded subject holds a role of the client (internal id), directly, through groups or composites. */
+    default boolean clientRolesReachGuarded(String clientId) {
+        return true;
+    }
+
     /** As {@link #roleIsAGate(String)} for any role of the client (internal id): deleting the client deletes them. */
     default boolean clientRolesAreGates(String clientId) {
         return true;

@@ -152,6 +152,12 @@ public final class Containment {
             if (client == null) {
                 throw GuardErrors.conflict("The contained client no longer exists", cr.getState());
             }
+            String status = client.getAttribute(AgentImage.STATUS);
+            if (status != null && !"ACTIVE".equals(status)) {
+                // Suspended or retired by the agent registry since: a revert must not enable it behind the registry's back.
+                throw GuardErrors.conflict("The agent is " + status + " now; reverting the containment would enable it. "
+                        + "Confirm the containment, or resume the agent through its registry", cr.getState());
+            }
             client.setEnabled(true);
             store.transition(cr, State.REVERTED, auth.getUser().getId(), "REVERTED", "client enabled again");
         }

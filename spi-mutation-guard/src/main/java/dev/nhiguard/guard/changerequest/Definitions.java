@@ -53,6 +53,14 @@ final class Definitions {
     static final String USER_PROFILE = "user-profile";
     static final String DEFAULT_CLIENT_SCOPES = "default-client-scopes";
     static final String DEFAULT_GROUPS = "default-groups";
+    /** What a member of a group effectively holds: the group's and its ancestors' roles, composites expanded. */
+    static final String GROUP_REACH = "group-reach";
+    /** What a holder of a role effectively holds: the role's composite closure. */
+    static final String ROLE_REACH = "role-reach";
+    /** A client scope named in a body, by its name: its image, or null while none has the name (the absence is pinned). */
+    static final String CLIENT_SCOPE_NAME = "client-scope-name";
+    /** A group named in a body by its path: its image and reach, or null while none has the path. */
+    static final String GROUP_PATH = "group-path";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -181,8 +189,44 @@ final class Definitions {
                         .forEach(g -> a.addObject().put("id", g.getId()).put("path", KeycloakModelUtils.buildGroupPath(g)));
                 yield o;
             }
+            case GROUP_REACH -> groupReach(session.groups().getGroupById(realm, id));
+            case ROLE_REACH -> roleReach(realm.getRoleById(id));
+            case CLIENT_SCOPE_NAME -> clientScope(realm.getClientScopesStream().filter(cs -> id.equals(cs.getName()))
+                    .findFirst().orElse(null));
+            case GROUP_PATH -> {
+                GroupModel g = KeycloakModelUtils.findGroupByPath(session, realm, id);
+                yield g == null ? null : object().put("id", g.getId()).<ObjectNode>set("group", group(g)).set("reach", groupReach(g));
+            }
             default -> null;
         };
+    }
+
+    /** The roles a member of the group holds through it (and its ancestors), composites expanded, by name. */
+    private JsonNode groupReach(GroupModel g) {
+        if (g == null) {
+            return null;
+        }
+        java.util.List<RoleModel> direct = new java.util.ArrayList<>();
+        for (GroupModel at = g; at != null; at = at.getParent()) {
+            at.getRoleMappingsStream().forEach(direct::add);
+        }
+        ObjectNode o = object().put("path", KeycloakModelUtils.buildGroupPath(g));
+        ArrayNode roles = o.putArray("effectiveRoles");
+        org.keycloak.models.utils.RoleUtils.expandCompositeRolesStream(direct.stream()).map(Definitions::roleName).distinct()
+                .sorted().forEach(roles::add);
+        return o;
+    }
+
+    /** The role's composite closure, by name. */
+    private JsonNode roleReach(RoleModel role) {
+        if (role == null) {
+            return null;
+        }
+        ObjectNode o = object().put("role", roleName(role));
+        ArrayNode roles = o.putArray("effectiveRoles");
+        org.keycloak.models.utils.RoleUtils.expandCompositeRolesStream(java.util.stream.Stream.of(role)).map(Definitions::roleName)
+                .distinct().sorted().forEach(roles::add);
+        return o;
     }
 
     private JsonNode role(RoleModel role) {

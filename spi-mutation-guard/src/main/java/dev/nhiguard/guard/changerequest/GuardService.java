@@ -739,6 +739,11 @@ public final class GuardService {
         }
         ChangeRequestView.Proposed proposed = ChangeRequestView.proposed(cr);
         rep.set("diff", proposed.diff());
+        if ("CREATED".equals(transition)) {
+            // The request as held (credentials shown only as supplied): what a later apply replays, also where Keycloak
+            // itself records nothing of it (a workflow's steps) or no diff can be taken.
+            rep.set("body", SealedView.body(ChangeRequestView.parse(cr.getBody())));
+        }
         rep.putObject("afterImage").put("source", proposed.source());
         AdminEventBuilder b = builder
                 .operation(op).resource(RESOURCE_TYPE)

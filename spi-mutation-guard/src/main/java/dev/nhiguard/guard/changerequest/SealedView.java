@@ -122,6 +122,9 @@ final class SealedView {
         if (!fingerprintsWas.equals(fingerprintsNow)) {
             out.addObject().put("op", "replace").put("path", "/" + SECRET_FINGERPRINTS).put(Sealer.SEALED, "changed");
         }
+        if (was != null && now != null && !was.findValuesAsText(SECRET_REF).equals(now.findValuesAsText(SECRET_REF))) {
+            out.addObject().put("op", "replace").put("path", "/" + SECRET_REF).put(Sealer.SEALED, "changed");
+        }
         return out;
     }
 

@@ -399,6 +399,12 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public boolean clientRolesReachGuarded(String clientId) {
+        ClientModel c = client(clientId);
+        return c != null && c.getRolesStream().anyMatch(r -> roleReachesGuarded(r.getId()));
+    }
+
+    @Override
     public boolean roleReachesGuarded(String roleId) {
         RoleModel role = roleId == null ? null : realm.getRoleById(roleId);
         return role != null && new Reach(session, realm, this).roleReachesGuarded(role);
@@ -623,6 +629,15 @@ public final class TargetState implements Facts {
      */
     public JsonNode beforeImage(TargetType type, String id, String operation, JsonNode body) {
         JsonNode image = beforeImage(type, id);
+        if (image instanceof ObjectNode definition && type == TargetType.DEFINITION && id != null) {
+            // Whether a guarded subject (a service account, a privileged user) holds the role, is in the group or uses
+            // the scope: a change approved while none did (its view shows nobody) must not apply once one does
+            // (another approved request, a grant or a join, applied in between).
+            Boolean reaches = reachesGuarded(id);
+            if (reaches != null) {
+                definition.put(REACHES_GUARDED, reaches);
+            }
+        }
         if (image instanceof ObjectNode o && ROLE_GRANTS.contains(operation) && body != null && body.isArray()) {
             ObjectNode closures = o.putObject("grantedRoleClosure");
             for (JsonNode rep : body) {
@@ -637,6 +652,26 @@ public final class TargetState implements Facts {
             }
         }
         return image;
+    }
+
+    /** Member of a definition's before-image: whether a guarded subject holds, is in or uses it. */
+    public static final String REACHES_GUARDED = "reachesGuardedSubjects";
+
+    /** For a role, group or client scope ({@code <kind>:<id>}): whether it reaches a guarded subject; otherwise null. */
+    private Boolean reachesGuarded(String target) {
+        int colon = target.indexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        String kind = target.substring(0, colon);
+        String id = target.substring(colon + 1);
+        // on every subject, whatever the admin asking may see (fine-grained admin permissions filter member queries)
+        return org.keycloak.authorization.fgap.AdminPermissionsSchema.runWithoutAuthorization(session, () -> switch (kind) {
+            case Definitions.ROLE -> roleReachesGuarded(id);
+            case Definitions.GROUP -> groupReachesGuarded(id);
+            case Definitions.CLIENT_SCOPE -> clientScopeReachesServiceAccounts(id);
+            default -> null;
+        });
     }
 
     /** Member of a before-image holding the images of the targets of a request's other effects, by target name. */
@@ -684,7 +719,7 @@ public final class TargetState implements Facts {
         List<String> out = new java.util.ArrayList<>();
         String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
         if (group != null) {
-            out.add(Definitions.GROUP + ":" + group);
+            groupById(out, group);
         }
         List<String> seg;
         try {
@@ -701,45 +736,144 @@ public final class TargetState implements Facts {
             out.add(Definitions.CLIENT_SCOPE + ":" + rel.get(1));
         }
         if (rel.size() == 2 && rel.get(0).equals("default-groups")) {
-            out.add(Definitions.GROUP + ":" + rel.get(1));
+            groupById(out, rel.get(1));
         }
         if (rel.size() == 4 && rel.get(0).equals("users") && rel.get(2).equals("federated-identity")
                 && e.operation().method().equals("POST")) {
             out.add(Definitions.IDENTITY_PROVIDER + ":" + rel.get(3)); // the user then signs in through it
         }
-        if (body instanceof ObjectNode o) {
-            if (o.get("authenticationFlowBindingOverrides") instanceof ObjectNode overrides) {
-                overrides.elements().forEachRemaining(id -> {
-                    if (id.isTextual() && !id.asText().isEmpty()) {
-                        out.add(Definitions.FLOW + ":" + id.asText());
-                    }
-                });
-            }
-            for (String binding : FLOW_BINDINGS_BY_ALIAS) {
-                JsonNode alias = o.get(binding);
-                var flow = alias != null && alias.isTextual() ? realm.getFlowByAlias(alias.asText()) : null;
-                if (flow != null) {
-                    out.add(Definitions.FLOW + ":" + flow.getId());
-                }
-            }
-            if (rel.equals(List.of("clients"))) {
-                for (String list : List.of("defaultClientScopes", "optionalClientScopes")) {
-                    o.path(list).forEach(name -> realm.getClientScopesStream()
-                            .filter(cs -> cs.getName().equals(name.asText()))
-                            .forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId())));
-                }
-            }
-            if (rel.equals(List.of("users"))) {
-                o.path("groups").forEach(ref -> {
-                    GroupModel g = ref.isTextual()
-                            ? org.keycloak.models.utils.KeycloakModelUtils.findGroupByPath(session, realm, ref.asText()) : null;
-                    if (g != null) {
-                        out.add(Definitions.GROUP + ":" + g.getId());
-                    }
-                });
+        if (!(body instanceof ObjectNode o)) {
+            return out;
+        }
+        ClientModel updated = rel.size() == 2 && rel.get(0).equals("clients") ? realm.getClientById(rel.get(1)) : null;
+        flowOverrides(out, o, updated);
+        realmFlowBindings(out, o, rel.isEmpty());
+        if (rel.equals(List.of("clients"))) {
+            newClient(out, o);
+        }
+        if (updated != null && o.path("serviceAccountsEnabled").asBoolean(false) && !updated.isServiceAccountsEnabled()) {
+            // The service account turned on gets the client's scopes, Keycloak's service_account scope and the default role.
+            updated.getClientScopes(true).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+            updated.getClientScopes(false).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+            newServiceAccount(out);
+        }
+        if (rel.equals(List.of("users"))) {
+            newUser(out, o);
+        }
+        if (!rel.isEmpty() && rel.get(0).equals("agents") && rel.size() <= 2) {
+            // An agent's allowed scopes, by name (absent ones too); a registered agent is a new service account.
+            o.path("allowedScopes").forEach(n -> out.add(Definitions.CLIENT_SCOPE_NAME + ":" + n.asText()));
+            if (rel.size() == 1) {
+                realm.getDefaultClientScopesStream(true).forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+                newServiceAccount(out);
             }
         }
-        return out;
+        if (rel.equals(List.of("partialImport"))) {
+            o.path("clients").forEach(c -> {
+                if (c instanceof ObjectNode client) {
+                    flowOverrides(out, client, null);
+                    newClient(out, client);
+                }
+            });
+            o.path("users").forEach(u -> {
+                if (u instanceof ObjectNode user) {
+                    newUser(out, user);
+                }
+            });
+            o.path("identityProviders").forEach(idp -> {
+                if (idp instanceof ObjectNode provider) {
+                    realmFlowBindings(out, provider, false);
+                }
+            });
+        }
+        return out.stream().distinct().toList();
+    }
+
+    private void groupById(List<String> out, String id) {
+        out.add(Definitions.GROUP + ":" + id);
+        out.add(Definitions.GROUP_REACH + ":" + id);
+    }
+
+    /** The flows a client body binds; for an update, only the bindings that differ from the client's current ones. */
+    private void flowOverrides(List<String> out, ObjectNode client, ClientModel current) {
+        if (!(client.get("authenticationFlowBindingOverrides") instanceof ObjectNode overrides)) {
+            return;
+        }
+        Map<String, String> now = current == null ? Map.of() : current.getAuthenticationFlowBindingOverrides();
+        overrides.fields().forEachRemaining(b -> {
+            if (b.getValue().isTextual() && !b.getValue().asText().isEmpty() && !b.getValue().asText().equals(now.get(b.getKey()))) {
+                out.add(Definitions.FLOW + ":" + b.getValue().asText());
+            }
+        });
+    }
+
+    /**
+     * The flows a realm or identity-provider body binds by alias; for a realm update only those that
+     * differ from the realm's current bindings (the console sends every binding with each save).
+     */
+    private void realmFlowBindings(List<String> out, ObjectNode o, boolean realmUpdate) {
+        for (String binding : FLOW_BINDINGS_BY_ALIAS) {
+            JsonNode alias = o.get(binding);
+            var flow = alias != null && alias.isTextual() ? realm.getFlowByAlias(alias.asText()) : null;
+            if (flow != null && !(realmUpdate && flow.equals(currentBinding(binding)))) {
+                out.add(Definitions.FLOW + ":" + flow.getId());
+            }
+        }
+    }
+
+    private org.keycloak.models.AuthenticationFlowModel currentBinding(String binding) {
+        return switch (binding) {
+            case "browserFlow" -> realm.getBrowserFlow();
+            case "registrationFlow" -> realm.getRegistrationFlow();
+            case "directGrantFlow" -> realm.getDirectGrantFlow();
+            case "resetCredentialsFlow" -> realm.getResetCredentialsFlow();
+            case "clientAuthenticationFlow" -> realm.getClientAuthenticationFlow();
+            case "dockerAuthenticationFlow" -> realm.getDockerAuthenticationFlow();
+            case "firstBrokerLoginFlow" -> realm.getFirstBrokerLoginFlow();
+            default -> null;
+        };
+    }
+
+    /**
+     * A client created: the scopes it names, by name (a name nobody has yet is pinned as absent: Keycloak
+     * attaches a scope created under it later), or the realm's default scopes when it names none; for a
+     * service account also Keycloak's service_account scope and the realm's default role.
+     */
+    private void newClient(List<String> out, ObjectNode client) {
+        boolean named = false;
+        for (String list : List.of("defaultClientScopes", "optionalClientScopes")) {
+            if (client.get(list) instanceof com.fasterxml.jackson.databind.node.ArrayNode names) {
+                named = true;
+                names.forEach(n -> out.add(Definitions.CLIENT_SCOPE_NAME + ":" + n.asText()));
+            }
+        }
+        if (!named) {
+            realm.getDefaultClientScopesStream(true).forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+            realm.getDefaultClientScopesStream(false).forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+        }
+        if (client.path("serviceAccountsEnabled").asBoolean(false)) {
+            newServiceAccount(out);
+        }
+    }
+
+    private void newServiceAccount(List<String> out) {
+        out.add(Definitions.CLIENT_SCOPE_NAME + ":" + ServiceAccountConstants.SERVICE_ACCOUNT_SCOPE);
+        if (realm.getDefaultRole() != null) {
+            out.add(Definitions.ROLE_REACH + ":" + realm.getDefaultRole().getId());
+        }
+    }
+
+    /** A user created: the groups it names by path (absent ones pinned as absent), the realm's default groups and role. */
+    private void newUser(List<String> out, ObjectNode user) {
+        user.path("groups").forEach(ref -> {
+            if (ref.isTextual()) {
+                out.add(Definitions.GROUP_PATH + ":" + (ref.asText().startsWith("/") ? ref.asText() : "/" + ref.asText()));
+            }
+        });
+        realm.getDefaultGroupsStream().forEach(g -> groupById(out, g.getId()));
+        if (realm.getDefaultRole() != null) {
+            out.add(Definitions.ROLE_REACH + ":" + realm.getDefaultRole().getId());
+        }
     }
 
     /** Members of realm and identity-provider representations that bind a flow by its alias. */

@@ -27,6 +27,7 @@ class CatalogueTest {
             return switch (id) {
                 case "sa" -> json("{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"d\",\"attributes\":{\"use.jwks.url\":\"false\",\"display.on.consent.screen\":\"false\"}}");
                 case "web" -> json("{\"clientId\":\"web\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
+                case "resource-server" -> json("{\"clientId\":\"resource-server\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
                 case "console" -> json("{\"clientId\":\"security-admin-console\",\"enabled\":true,\"redirectUris\":[\"/admin/r/console/*\"]}");
                 default -> null;
             };
@@ -59,6 +60,7 @@ class CatalogueTest {
         @Override public boolean isAccountOwner(String id) { return "own".equals(id); }
         @Override public boolean roleIsAGate(String id) { return "id-gate".equals(id); }
         @Override public boolean clientRolesAreGates(String id) { return "gate-app".equals(id); }
+        @Override public boolean clientRolesReachGuarded(String id) { return "resource-server".equals(id); }
         @Override public boolean roleNameIsAGate(String name, String clientId) { return "gate".equals(name); }
         @Override public boolean rolesAreGates(JsonNode roles, String clientId) { return roles.toString().contains("\"gate\""); }
         @Override public boolean groupHoldsAGate(String id) { return "g-gate".equals(id); }
@@ -108,6 +110,8 @@ class CatalogueTest {
         // renaming a client to or from a clientId a flow condition names (clientId.role)
         assertTrue(ids("PUT", "/clients/web", "{\"clientId\":\"gated-app\"}").contains("client-update"), "client-update");
         assertEquals(List.of(), gateOps("PUT", "/clients/web", "{\"clientId\":\"web-2\"}"));
+        // renaming a client whose roles a guarded subject holds (tokens name the roles and audience by clientId)
+        assertTrue(ids("PUT", "/clients/resource-server", "{\"clientId\":\"payments\"}").contains("client-update"), "client-update");
         // renaming a role to a name a gate names
         assertTrue(ids("PUT", "/roles/ordinary", "{\"name\":\"gate\"}").contains("role-update"), "role-update");
         // a user attribute a flow condition reads, changed on a privileged user or an owner (attributes are otherwise harmless)
