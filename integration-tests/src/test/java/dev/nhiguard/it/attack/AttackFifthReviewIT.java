@@ -336,11 +336,7 @@ class AttackFifthReviewIT {
                     () -> assertEquals(created.get(0).at("/representation/diff"), created.get(1).at("/representation/diff"),
                             "the diffs in the audit chain"));
         } finally {
-            for (HttpAdmin.Response held : List.of(wrong, heldRight, heldWrong, heldAgain)) {
-                if (held.status() == 202) {
-                    r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", mallory, null);
-                }
-            }
+            r.cancelHeld(mallory, wrong, heldRight, heldWrong, heldAgain);
         }
     }
 

@@ -250,6 +250,15 @@ final class AttackRealm {
         return http.post(guard + "/change-requests/" + id + "/apply", token, null);
     }
 
+    /** Cancels, as the requester, every change request these answers held (202); other answers are left alone. */
+    void cancelHeld(String token, HttpAdmin.Response... answers) {
+        for (HttpAdmin.Response held : answers) {
+            if (held.status() == 202) {
+                http.post(guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", token, null);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ verdicts
 
     /** The write was held or refused (one of {@link #HELD_OR_REFUSED}); the caller then checks the effect. */

@@ -210,11 +210,7 @@ class AttackSixthReviewIT {
                     () -> assertEquals(202, right.status(), "the stored SMTP password sent back: " + right.body()),
                     () -> assertEquals(202, wrong.status(), "another SMTP password: " + wrong.body()));
         } finally {
-            for (HttpAdmin.Response held : List.of(right, wrong)) {
-                if (held.status() == 202) {
-                    r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", mallory, null);
-                }
-            }
+            r.cancelHeld(mallory, right, wrong);
         }
     }
 
@@ -284,9 +280,7 @@ class AttackSixthReviewIT {
                     () -> assertEquals(409, appliedCreate.status(), "creating the service account after its named scope appeared: " + appliedCreate.body()),
                     () -> assertEquals(null, r.clientUuidOrNull("svc-" + n), "the service account was created"));
         } finally {
-            for (HttpAdmin.Response held : List.of(turnOn, create)) {
-                r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", mallory, null);
-            }
+            r.cancelHeld(mallory, turnOn, create);
         }
     }
 
@@ -379,7 +373,7 @@ class AttackSixthReviewIT {
                     () -> assertEquals(409, second.status(), "the composite, now reaching a service account: " + second.body()),
                     () -> assertFalse(r.effectiveRealmRoles(sa).contains("power-" + n), "sa-target's service account holds power"));
         } finally {
-            r.http.post(r.guard + "/change-requests/" + composite.json().path("id").asText() + "/cancel", mallory, null);
+            r.cancelHeld(mallory, composite);
         }
     }
 
@@ -407,9 +401,7 @@ class AttackSixthReviewIT {
                     () -> assertEquals(202, rename.status(), "renaming a client whose role sa-target holds: " + rename.body()),
                     () -> assertEquals("decoy-" + n, r.read("/clients/" + decoy).path("clientId").asText(), "the client's clientId"));
         } finally {
-            if (rename.status() == 202) {
-                r.http.post(r.guard + "/change-requests/" + rename.json().path("id").asText() + "/cancel", r.token("mallory"), null);
-            }
+            r.cancelHeld(r.token("mallory"), rename);
         }
     }
 
@@ -426,7 +418,7 @@ class AttackSixthReviewIT {
         assertEquals(201, r.http.post(r.admin + "/client-scopes", mallory, "{\"name\":\"invoices-" + n + "\",\"protocol\":\"openid-connect\"}").status());
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("name", "invoice-bot-" + n);
-        body.put("owner", java.util.Map.of("type", "user", "username", "olive"));
+        body.put("owner", java.util.Map.of("type", "user", "username", "ann")); // already privileged: olive stays ordinary for the other tests
         body.put("purpose", "reconciles invoices");
         body.put("expiresAt", java.time.Instant.now().plus(java.time.Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         body.put("allowedScopes", List.of("invoices-" + n));
@@ -434,7 +426,7 @@ class AttackSixthReviewIT {
         HttpAdmin.Response register = r.http.post(r.admin + "/agents", mallory, AttackRealm.json(body));
         assertEquals(202, register.status(), "registering an agent is held: " + register.body());
         String id = register.json().path("id").asText();
-        assertEquals(200, r.approve(id, register.json().path("digest").asText(), r.token("ann")).status());
+        assertEquals(200, r.approve(id, register.json().path("digest").asText(), r.token("ben")).status());
         HttpAdmin.Response mapper = r.http.post(r.admin + "/client-scopes/" + scopeId(r, "invoices-" + n) + "/protocol-mappers/models",
                 mallory, APPROVER_MAPPER);
         HttpAdmin.Response applied = r.apply(id, mallory);
