@@ -1,6 +1,7 @@
 package dev.nhiguard.audit.store;
 
 import java.util.List;
+import java.util.Objects;
 
 import dev.nhiguard.audit.chain.ChainRecords;
 import dev.nhiguard.audit.chain.ChainVerifier;
@@ -101,14 +102,14 @@ public final class ChainVerification {
      * the hash does not cover: a column rewritten in the database would hide a record from them.
      */
     static String columnsProblem(AuditRecordEntity r) {
-        dev.nhiguard.audit.chain.ChainRecords.Columns expected;
+        ChainRecords.Columns expected;
         try {
-            expected = dev.nhiguard.audit.chain.ChainRecords.Columns.of(dev.nhiguard.audit.chain.ChainRecords.parse(r.getContent()));
+            expected = ChainRecords.Columns.of(ChainRecords.parse(r.getContent()));
         } catch (RuntimeException e) {
             return "record " + r.getSeq() + " cannot be read";
         }
-        if (!java.util.Objects.equals(expected.type(), r.getEventType()) || !java.util.Objects.equals(expected.actorUserId(), r.getActorUserId())
-                || !java.util.Objects.equals(expected.target(), r.getTarget()) || expected.time() != r.getRecordedAt()) {
+        if (!Objects.equals(expected.type(), r.getEventType()) || !Objects.equals(expected.actorUserId(), r.getActorUserId())
+                || !Objects.equals(expected.target(), r.getTarget()) || expected.time() != r.getRecordedAt()) {
             return "record " + r.getSeq() + "'s columns (type, actor, target, time) differ from its content";
         }
         return null;

@@ -46,8 +46,8 @@ public final class Admission {
     /**
      * Not guarded: let Keycloak handle it.
      *
-     * @param resent a guarded client's credential the body sends back unchanged, or null: the caller
-     *               records the sender as its reader in the write's transaction ({@link ResentCredentials})
+     * @param resent a guarded client's credential the body sends back unchanged, or null: the sender is
+     *               recorded as its reader, in a transaction of its own ({@link ResentCredentials#record})
      */
     public record Pass(ResentCredentials.Confirmed resent) implements Outcome, Classification {
         public Pass() {

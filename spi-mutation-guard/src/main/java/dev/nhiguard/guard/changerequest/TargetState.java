@@ -688,14 +688,14 @@ public final class TargetState implements Facts {
         ObjectNode others = JsonSerialization.mapper.createObjectNode();
         for (Match effect : effects) {
             Match e = resolve(effect, path, body);
-            for (String referred : referredDefinitions(e, path, body)) {
-                // a definition the request attaches by its id: the target gains it as it is at apply time
-                pin(others, new Match(e.operation(), e.pathVars(), TargetType.DEFINITION, referred), body);
-            }
             if (e.targetType() == TargetType.CLIENTS || e.targetType() == TargetType.OTHER || covers(primary, e)) {
                 continue;
             }
             pin(others, e, body);
+        }
+        for (String referred : referredDefinitions(effects, path, body)) {
+            // what the request attaches or Keycloak resolves at apply: the target gains it as it is then
+            pin(others, new Match(primary.operation(), primary.pathVars(), TargetType.DEFINITION, referred), body);
         }
         if (others.isEmpty()) {
             return image;
@@ -708,18 +708,21 @@ public final class TargetState implements Facts {
     /**
      * The definitions a request attaches to its target, whose content the target then gains as it is
      * at apply time: by their id in the path (the group a user joins, the group new users join, the
-     * client scope a client or every new client gets, the identity provider a user is linked to) or by id
-     * or name in the body (the flows a
-     * client's or an identity provider's flow bindings or the realm's flow bindings name, the client
-     * scopes a new client names, the groups a new user joins). Pinned in the before-image, so that
-     * approvers see what is attached and a change of it between approval and apply is a changed
-     * target ({@code <kind>:<id>}).
+     * client scope a client or every new client gets, the identity provider a user is linked to) or
+     * by id or name in the body (the flows a client's, an identity provider's or the realm's flow
+     * bindings name, the client scopes a new client or an agent names, the groups a new user joins,
+     * the same inside a partial import), and what Keycloak gives a new or newly enabled service
+     * account or a new user by default. Pinned in the before-image, so that approvers see what is
+     * attached and a change of it between approval and apply is a changed target
+     * ({@code <kind>:<id>}). Taken once per request, from its path, body and effects.
      */
-    List<String> referredDefinitions(Match e, String path, JsonNode body) {
+    List<String> referredDefinitions(List<Match> effects, String path, JsonNode body) {
         List<String> out = new java.util.ArrayList<>();
-        String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
-        if (group != null) {
-            groupById(out, group);
+        for (Match e : effects) {
+            String group = GROUP_JOINS.contains(e.operation().id()) ? e.pathVars().get("group") : null;
+            if (group != null) {
+                groupById(out, group);
+            }
         }
         List<String> seg;
         try {
@@ -739,7 +742,7 @@ public final class TargetState implements Facts {
             groupById(out, rel.get(1));
         }
         if (rel.size() == 4 && rel.get(0).equals("users") && rel.get(2).equals("federated-identity")
-                && e.operation().method().equals("POST")) {
+                && effects.stream().anyMatch(e -> e.operation().id().equals("privileged-user-idp-link"))) {
             out.add(Definitions.IDENTITY_PROVIDER + ":" + rel.get(3)); // the user then signs in through it
         }
         if (!(body instanceof ObjectNode o)) {

@@ -12,6 +12,8 @@ import org.keycloak.services.resources.admin.AdminAuth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.guard.sealing.SealedFields;
+
 /**
  * A client update of a guarded client that sends back a credential the client holds passes
  * (Keycloak changes nothing), while one sending any other value is held. The answer (204 or 202)
@@ -46,7 +48,7 @@ public final class ResentCredentials {
                 // every attribute the guard or the audit chain would seal (a wrong value of it is held)
                 boolean credential = name.equals(ClientCredentialMaterial.ROTATED_SECRET)
                         || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)
-                        || dev.nhiguard.guard.sealing.SealedFields.isSecretName(name)
+                        || SealedFields.isSecretName(name)
                         || dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name);
                 if (credential && sameCredential(attributes.get(name), held.get(name))) {
                     names.add(name);
@@ -74,10 +76,6 @@ public final class ResentCredentials {
 
     /** A value Keycloak would store as it is (not its mask, empty or a vault reference) equal to the held one. */
     private static boolean sameCredential(JsonNode sent, String held) {
-        if (sent == null || !sent.isTextual() || held == null || held.isEmpty()) {
-            return false;
-        }
-        String v = sent.asText();
-        return !v.isEmpty() && !v.equals("**********") && !v.startsWith("${vault.") && v.equals(held);
+        return sent != null && sent.isTextual() && held != null && !SealedFields.kept(sent.asText()) && sent.asText().equals(held);
     }
 }

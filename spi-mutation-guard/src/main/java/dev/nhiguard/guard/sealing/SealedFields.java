@@ -48,8 +48,8 @@ public final class SealedFields {
         return NAMES.contains(n) || SUFFIXES.stream().anyMatch(n::endsWith);
     }
 
-    /** A value that is not sealed although it stands under a secret name. */
-    static boolean kept(String value) {
+    /** A value that is not sealed although it stands under a secret name: empty, Keycloak's mask, a vault reference. */
+    public static boolean kept(String value) {
         return value.isEmpty() || KEYCLOAK_MASK.equals(value) || value.matches("^\\$\\{vault\\.[^}]+}$");
     }
 }
