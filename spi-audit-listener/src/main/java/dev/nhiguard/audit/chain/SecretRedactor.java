@@ -136,7 +136,12 @@ public final class SecretRedactor {
     private static final Pattern JOSE_COMPACT = Pattern.compile("^[A-Za-z0-9_-]{8,}(?:\\.[A-Za-z0-9_-]*){2}(?:\\.[A-Za-z0-9_-]*){0,2}$");
     private static final int MIN_DER_BASE64 = 44; // a bare SEC1 P-256 key is 39 bytes, 52 characters
 
+    /** The fingerprint key of a realm's redactor; null for a record's redactor. */
     private final byte[] key;
+    /** A record's redactor: its key, derived from {@link #parentKey} when it first seals a value (most records seal nothing). */
+    private byte[] recordKey;
+    private final byte[] parentKey;
+    private final String recordKeyInput;
     private final Set<String> extraNames;
 
     /**
@@ -148,12 +153,16 @@ public final class SecretRedactor {
             throw new IllegalArgumentException("the fingerprint key must have at least 32 bytes");
         }
         this.key = fingerprintKey.clone();
+        this.parentKey = null;
+        this.recordKeyInput = null;
         this.extraNames = extraNames.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).filter(n -> !n.isEmpty())
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    private SecretRedactor(byte[] key, Set<String> normalizedNames) {
-        this.key = key;
+    private SecretRedactor(byte[] parentKey, String recordKeyInput, Set<String> normalizedNames) {
+        this.key = null;
+        this.parentKey = parentKey;
+        this.recordKeyInput = recordKeyInput;
         this.extraNames = normalizedNames;
     }
 
@@ -168,11 +177,25 @@ public final class SecretRedactor {
      * at any credential the chain holds, one write per guess.
      */
     public SecretRedactor forRecord(String eventId) {
+        return new SecretRedactor(key(), RECORD_KEY_LABEL + (eventId == null ? "" : eventId), extraNames);
+    }
+
+    /** The key fingerprints are made with (a record's redactor serves one thread, and derives its key on first use). */
+    private byte[] key() {
+        if (key != null) {
+            return key;
+        }
+        if (recordKey == null) {
+            recordKey = hmac(parentKey, recordKeyInput);
+        }
+        return recordKey;
+    }
+
+    private static byte[] hmac(byte[] key, String value) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return new SecretRedactor(mac.doFinal((RECORD_KEY_LABEL + (eventId == null ? "" : eventId)).getBytes(StandardCharsets.UTF_8)),
-                    extraNames);
+            return mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
@@ -206,13 +229,7 @@ public final class SecretRedactor {
 
     /** {@code **sealed** hmac-sha256:<hex>} of a value. */
     public String seal(String value) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return SEALED_PREFIX + HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return SEALED_PREFIX + HexFormat.of().formatHex(hmac(key(), value));
     }
 
     /** Whether values of a member with this name are credentials (rule 1, with the operator's extra names). */

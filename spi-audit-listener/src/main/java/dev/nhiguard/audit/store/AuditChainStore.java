@@ -83,7 +83,7 @@ public final class AuditChainStore {
         // One position for this call, then the draft's index: rows of one transaction share a staging
         // time and keep their order in the sequencer's (staging time, id) order.
         StageOrder.Position position = order.next();
-        List<AuditStagedEntity> rows = new ArrayList<>(drafts.size());
+        List<AuditRows.Staged> rows = new ArrayList<>(drafts.size());
         for (ObjectNode draft : drafts) {
             ObjectNode d = redactor.redactRecord(draft);
             d.remove(List.of("seq", "prevHash", "hash"));
@@ -93,20 +93,11 @@ public final class AuditChainStore {
                 throw new RecordTooLargeException("audit record of realm " + realmId + " would be up to " + bytes
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
-            AuditStagedEntity e = new AuditStagedEntity();
-            e.setId(position.idPrefix() + StageOrder.hex12(rows.size()));
-            e.setRealmId(realmId);
-            e.setStagedAt(position.stagedAt());
-            e.setContent(content);
             ChainRecords.Columns columns = ChainRecords.Columns.of(d);
-            e.setEventType(columns.type());
-            e.setActorUserId(columns.actorUserId());
-            e.setTarget(columns.target());
-            e.setRecordedAt(columns.time());
-            e.setSealedWith(sealing.sealedWith());
-            rows.add(e);
+            rows.add(new AuditRows.Staged(position.idPrefix() + StageOrder.hex12(rows.size()), realmId, position.stagedAt(), content,
+                    columns.type(), columns.actorUserId(), columns.target(), columns.time(), sealing.sealedWith()));
         }
-        writeNow(writer -> writer.insertMultiple(rows));
+        new AuditRows(em).insertStaged(rows);
     }
 
     /**
@@ -151,47 +142,13 @@ public final class AuditChainStore {
         }
         // The size limit was applied when the row was staged; a row accepted then is never refused here.
         appendLocked(realmId, head, unsealed, Integer.MAX_VALUE);
-        int deleted = deleteStaged(ids);
+        int deleted = new AuditRows(em).deleteStaged(ids);
         if (deleted != ids.size()) {
             // Rows are read under the head-row lock, so no other sequencer can have taken them.
             throw new IllegalStateException("sequenced " + ids.size() + " staged rows of realm " + realmId
                     + " but deleted " + deleted);
         }
         return rows.size();
-    }
-
-    /** Ids per delete statement: a fixed number, so every delete is the same statement. */
-    private static final int DELETE_CHUNK = 16;
-    private static final String DELETE_STAGED = deleteStatement(DELETE_CHUNK);
-
-    /** Native SQL: Hibernate translates a JPQL bulk delete anew on every execution. */
-    private static String deleteStatement(int n) {
-        // {h-schema}: Hibernate's placeholder for the schema Keycloak's persistence unit uses (--db-schema).
-        StringBuilder q = new StringBuilder("delete from {h-schema}NHI_AUDIT_STAGED where ID in (");
-        for (int i = 1; i <= n; i++) {
-            q.append(i == 1 ? "" : ", ").append('?').append(i);
-        }
-        return q.append(')').toString();
-    }
-
-    /**
-     * Deletes staged rows by id, {@link #DELETE_CHUNK} ids per statement (a short chunk repeats its
-     * first id): one statement text for every batch size, which the database parses from its cache.
-     */
-    private int deleteStaged(List<String> ids) {
-        int deleted = 0;
-        for (int from = 0; from < ids.size(); from += DELETE_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + DELETE_CHUNK));
-            jakarta.persistence.Query q = em.createNativeQuery(DELETE_STAGED)
-                    // Hibernate's hint naming what the statement touches: without it, a native statement
-                    // counts as touching every table (a flush and a cache clean-up of every entity).
-                    .setHint("org.hibernate.query.native.spaces", AuditStagedEntity.class);
-            for (int i = 0; i < DELETE_CHUNK; i++) {
-                q.setParameter(i + 1, chunk.get(i < chunk.size() ? i : 0));
-            }
-            deleted += q.executeUpdate();
-        }
-        return deleted;
     }
 
     /** How many records of the realm are staged and not yet in the chain. */
@@ -213,7 +170,7 @@ public final class AuditChainStore {
 
     private List<ChainRecords.Sealed> appendLocked(String realmId, AuditHeadEntity head, List<Unsealed> records, int maxRecordBytes) {
         List<ChainRecords.Sealed> sealed = new ArrayList<>(records.size());
-        List<AuditRecordEntity> rows = new ArrayList<>(records.size());
+        List<AuditRows.Chained> rows = new ArrayList<>(records.size());
         long seq = head.getSeq();
         String prev = head.getHash();
         for (Unsealed record : records) {
@@ -223,17 +180,9 @@ public final class AuditChainStore {
                 throw new RecordTooLargeException("audit record of realm " + realmId + " would be " + bytes
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
-            AuditRecordEntity e = new AuditRecordEntity();
-            e.setRealmId(realmId);
-            e.setSeq(s.seq());
-            e.setRecordedAt(s.time());
-            e.setEventType(truncate(s.type(), 64));
-            e.setActorUserId(s.actorUserId() != null && s.actorUserId().length() <= 36 ? s.actorUserId() : null);
-            e.setTarget(truncate(s.target(), 1024));
-            e.setContent(s.content());
-            e.setPrevHash(s.prevHash());
-            e.setHash(s.hash());
-            rows.add(e);
+            rows.add(new AuditRows.Chained(realmId, s.seq(), s.time(), truncate(s.type(), 64),
+                    s.actorUserId() != null && s.actorUserId().length() <= 36 ? s.actorUserId() : null, truncate(s.target(), 1024),
+                    s.content(), s.prevHash(), s.hash()));
             sealed.add(s);
             prev = s.hash();
         }
@@ -256,25 +205,13 @@ public final class AuditChainStore {
      * is written with it; the head then leaves the session (its row stays locked until the commit),
      * so nothing writes it twice and a later read in this transaction loads it anew.
      */
-    private void writeRecords(List<AuditRecordEntity> rows, AuditHeadEntity head, long seq, String hash) {
+    private void writeRecords(List<AuditRows.Chained> rows, AuditHeadEntity head, long seq, String hash) {
         em.detach(head);
         head.setSeq(seq);
         head.setHash(hash);
-        writeNow(writer -> {
-            writer.insertMultiple(rows); // one JDBC batch (a sequencer's batch holds many records)
-            writer.update(head);
-        });
-    }
-
-    /** Runs {@code work} on the transaction's own connection, through a stateless session: written at once, no flush. */
-    private void writeNow(java.util.function.Consumer<org.hibernate.StatelessSession> work) {
-        org.hibernate.Session hibernate = em.unwrap(org.hibernate.Session.class);
-        hibernate.doWork(connection -> {
-            try (org.hibernate.StatelessSession writer = hibernate.getSessionFactory().withStatelessOptions()
-                    .connection(connection).openStatelessSession()) {
-                work.accept(writer);
-            }
-        });
+        AuditRows writer = new AuditRows(em);
+        writer.insertRecords(rows); // one JDBC batch (a sequencer's batch holds many records)
+        writer.updateHead(head);
     }
 
     /** Writes a checkpoint at the realm's current head unless one exists there. */

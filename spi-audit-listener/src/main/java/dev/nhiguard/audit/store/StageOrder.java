@@ -20,6 +20,8 @@ public final class StageOrder {
 
     private final AtomicLong lastMillis = new AtomicLong();
     private final AtomicLong counter = new AtomicLong();
+    /** Random characters chosen when this node starts: ids of different nodes (and of one node's runs) never meet. */
+    private final String node = KeycloakModelUtils.generateId().replace("-", "").substring(0, 12);
 
     /** The latest staging time this node gave (0 before the first). */
     public long latest() {
@@ -29,8 +31,8 @@ public final class StageOrder {
     public Position next() {
         long at = lastMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
         long n = counter.incrementAndGet();
-        // The counter, then random characters: ids of different nodes never meet.
-        return new Position(at, hex12(n) + KeycloakModelUtils.generateId().replace("-", "").substring(0, 12));
+        // The counter, then this node's random characters (no random number drawn on the token path).
+        return new Position(at, hex12(n) + node);
     }
 
     /** {@code n} as 12 lower-case hex digits, zero-padded, as {@code %012x} gives it (no formatter on the token path). */
