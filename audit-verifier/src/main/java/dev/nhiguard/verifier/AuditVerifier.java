@@ -336,6 +336,7 @@ public final class AuditVerifier {
         long signedUpTo = 0;
         long anchorSeq = 0;
         String anchorHash = null;
+        String prunedAnchor = null; // "seq hash" named by the latest CHAIN_PRUNED record
         long firstSeq = 0;
         boolean first = true;
         Map<Long, String> seen = options.redeliveries() ? new HashMap<>() : null;
@@ -446,6 +447,9 @@ public final class AuditVerifier {
                         trustedChecked++;
                     }
                 }
+                if ("CHAIN_PRUNED".equals(obj.get("type")) && obj.get("details") instanceof Map<?, ?> d) {
+                    prunedAnchor = d.get("anchorSeq") + " " + d.get("anchorHash");
+                }
                 if (seen != null) {
                     seen.put(seq, hash);
                 }
@@ -480,6 +484,13 @@ public final class AuditVerifier {
                 return new Outcome(Status.TRUNCATED, head - anchorSeq, checkpoints, signedUpTo, head, prev, t.seq(), problem, anchorSeq, realmId,
                         trustedChecked);
             }
+        }
+        if (anchorSeq > 0 && !(anchorSeq + " " + anchorHash).equals(prunedAnchor)) {
+            // A prune appends CHAIN_PRUNED naming the anchor it leaves; records deleted in the database with the anchor
+            // moved by hand leave none (and writing one would change every later hash).
+            return bad(anchorSeq + 1, "the chain starts after record " + anchorSeq + " but " + (prunedAnchor == null
+                    ? "no CHAIN_PRUNED record says so" : "its latest CHAIN_PRUNED record names another anchor (" + prunedAnchor + ")")
+                    + ": records were removed without a prune", head, checkpoints, signedUpTo, prev);
         }
         return new Outcome(Status.OK, head - anchorSeq, checkpoints, signedUpTo, head, prev, 0, null, anchorSeq, realmId, trustedChecked);
     }

@@ -39,14 +39,23 @@ class AuditVerifierTest {
 
     /** Export lines: n records (members deliberately out of order, with spaces), a checkpoint after record 2. */
     List<String> export(int n) throws Exception {
+        return export(n, false);
+    }
+
+    /** With {@code pruneRecord}, record 3 is the CHAIN_PRUNED record of a prune below record 2 (naming record 1 as its anchor). */
+    List<String> export(int n, boolean pruneRecord) throws Exception {
         List<String> lines = new ArrayList<>();
         String prev = AuditVerifier.GENESIS;
+        String hash1 = null;
         for (int i = 1; i <= n; i++) {
-            String body = "{\"v\": 1, \"seq\": " + i + ", \"realmId\": \"r1\", \"type\": \"CLIENT\", \"time\": 1.7e12, "
+            String type = pruneRecord && i == 3
+                    ? "\"CHAIN_PRUNED\", \"details\": {\"anchorSeq\": \"1\", \"anchorHash\": \"" + hash1 + "\"}" : "\"CLIENT\"";
+            String body = "{\"v\": 1, \"seq\": " + i + ", \"realmId\": \"r1\", \"type\": " + type + ", \"time\": 1.7e12, "
                     + "\"representation\": {\"name\": \"caf\\u00e9\", \"hash\": \"nested-not-the-record-hash\"}, \"prevHash\": \"" + prev + "\"}";
             String hash = AuditVerifier.sha256Hex(new JsonCanonicalizer(body).getEncodedString().getBytes(StandardCharsets.UTF_8));
             lines.add(body.substring(0, body.length() - 1) + ", \"hash\": \"" + hash + "\"}");
             prev = hash;
+            hash1 = i == 1 ? hash : hash1;
             if (i == 2) {
                 String text = "nhi-guard/audit-chain/r1\n2\n" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hash)) + "\ntime 1\n";
                 Signature s = Signature.getInstance("Ed25519");
@@ -125,7 +134,7 @@ class AuditVerifierTest {
 
     /** The export of a chain pruned below record 2: the anchor line (record 1's hash), then records 2.. */
     List<String> prunedExport(int n) throws Exception {
-        List<String> l = export(n);
+        List<String> l = export(n, true);
         String hash1 = (String) ((java.util.Map<?, ?>) Json.parse(l.get(0))).get("hash");
         l.set(0, "{\"anchor\":{\"seq\":1,\"hash\":\"" + hash1 + "\"}}");
         return l;
@@ -139,6 +148,21 @@ class AuditVerifierTest {
         assertEquals(4, o.headSeq());
         assertEquals(1, o.checkpoints());
         assertTrue(o.message().contains("records up to 1 were pruned"), o.message());
+    }
+
+    /**
+     * Records deleted in the database with the anchor moved by hand: the records after the anchor link to it and a
+     * checkpoint covers them, but no CHAIN_PRUNED record names the anchor (a prune always appends one).
+     */
+    @Test
+    void anAnchorNoPruneRecordNamesIsBad() throws Exception {
+        List<String> l = export(4);
+        String hash1 = (String) ((java.util.Map<?, ?>) Json.parse(l.get(0))).get("hash");
+        l.set(0, "{\"anchor\":{\"seq\":1,\"hash\":\"" + hash1 + "\"}}");
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(false, o.ok(), o.message());
+        assertEquals(2, o.badSeq(), o.message());
+        assertTrue(o.message().contains("removed without a prune"), o.message());
     }
 
     @Test

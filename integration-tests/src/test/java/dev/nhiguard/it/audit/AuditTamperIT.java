@@ -145,6 +145,59 @@ class AuditTamperIT {
         assertEquals(last, v.get("brokenSeq").asLong(), v.toString());
     }
 
+    /**
+     * The chain's tail cut in the database after the file sink had delivered it, and a record appended since under a
+     * sequence number the sink had already received: the sink used to wait for the head to pass its old position, so
+     * the new record never went out and the sink showed no error. It now says the chain is below what it delivered
+     * and goes on from the head.
+     */
+    @Test
+    void aTailCutAfterDeliveryIsSaidByTheSinkAndLaterRecordsStillGoOut(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-rewind");
+        long head = f.a.headSeq(f.realm);
+        awaitFileSink(f, s -> s.path("deliveredSeq").asLong() >= head, "the file sink delivered the chain");
+        long kept = head - 2;
+        String keptHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + kept, f.a.token()).json().get("hash").asText();
+        try (Connection c = pg.jdbc();
+                PreparedStatement d = c.prepareStatement("DELETE FROM nhi_audit_record WHERE realm_id = ? AND seq > ?");
+                PreparedStatement k = c.prepareStatement("DELETE FROM nhi_audit_checkpoint WHERE realm_id = ? AND seq > ?");
+                PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET seq = ?, hash = ? WHERE realm_id = ?")) {
+            d.setString(1, f.realmId);
+            d.setLong(2, kept);
+            assertEquals(2, d.executeUpdate());
+            k.setString(1, f.realmId);
+            k.setLong(2, kept);
+            k.executeUpdate();
+            h.setLong(1, kept);
+            h.setString(2, keptHash);
+            h.setString(3, f.realmId);
+            assertEquals(1, h.executeUpdate());
+        }
+        assertEquals(201, f.a.http.post(f.a.base(f.realm) + "/roles", f.a.token(), "{\"name\":\"after-the-cut\"}").status());
+        JsonNode said = awaitFileSink(f, s -> s.path("lastError").asText("").contains("records were removed"), "the sink says so");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!java.nio.file.Files.readString(pg.cloudEventsFile).contains("after-the-cut") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(300);
+        }
+        assertTrue(java.nio.file.Files.readString(pg.cloudEventsFile).contains("after-the-cut"),
+                "the record appended after the cut reached the file sink; the sink: " + said);
+    }
+
+    private static JsonNode awaitFileSink(Fixture f, java.util.function.Predicate<JsonNode> done, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        JsonNode sinks;
+        do {
+            sinks = f.a.http.get(f.a.base(f.realm) + "/audit-chain/sinks", f.a.token()).json();
+            for (JsonNode s : sinks) {
+                if ("file".equals(s.path("sink").asText()) && done.test(s)) {
+                    return s;
+                }
+            }
+            Thread.sleep(300);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError(what + ": " + sinks);
+    }
+
     @Test
     void swappedPairIsFound(PostgresKeycloak.Server pg) throws Exception {
         Fixture f = new Fixture(pg, "tamper-swap");
@@ -337,7 +390,7 @@ class AuditTamperIT {
         assertEquals(head, f.a.headSeq(f.realm));
         assertEquals(200, f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/1", f.a.token()).status());
 
-        // What a prune leaves in the tables (records below gone, the anchor in the head row) verifies...
+        // What a prune leaves in the tables (records below gone, the anchor in the head row), done in the database...
         String anchorHash = f.a.http.get(f.a.base(f.realm) + "/audit-chain/records/" + (below - 1), f.a.token()).json().get("hash").asText();
         try (Connection c = pg.jdbc()) {
             try (PreparedStatement d = c.prepareStatement("DELETE FROM nhi_audit_record WHERE realm_id = ? AND seq < ?");
@@ -355,9 +408,11 @@ class AuditTamperIT {
                 assertEquals(1, h.executeUpdate());
             }
         }
+        // ...links, but no CHAIN_PRUNED record names that anchor: records were removed without a prune (a prune appends one).
         JsonNode pruned = f.a.verify(f.realm);
-        assertTrue(pruned.get("ok").asBoolean(), pruned.toString());
-        assertEquals(below, pruned.get("prunedBelow").asLong());
+        assertFalse(pruned.get("ok").asBoolean(), pruned.toString());
+        assertEquals(below, pruned.get("brokenSeq").asLong(), pruned.toString());
+        assertTrue(pruned.get("reason").asText().contains("removed without a prune"), pruned.toString());
 
         // ...a forged anchor does not.
         try (Connection c = pg.jdbc(); PreparedStatement h = c.prepareStatement("UPDATE nhi_audit_head SET anchor_hash = ? WHERE realm_id = ?")) {

@@ -41,17 +41,38 @@ public enum SinkFormat {
         return this == CLOUDEVENTS ? "application/cloudevents+json" : "application/json";
     }
 
-    /** The item as one line of JSON in this format. */
+    /**
+     * The item as one line of JSON in this format. Characters that some readers take for a line break inside a JSON
+     * string (U+0085, U+2028, U+2029; JSON lets them stand raw) are written as escapes: the same JSON value, so the
+     * record's hash is unchanged, and no reader splits a record that names them into two lines.
+     */
     public String render(SinkItem item) {
         if (this == NATIVE) {
-            return item.line();
+            return lineSafe(item.line());
         }
         try {
             JsonNode n = JSON.readTree(item.line());
-            return (this == CLOUDEVENTS ? cloudEvent(item, n) : ocsf(item, n)).toString();
+            return lineSafe((this == CLOUDEVENTS ? cloudEvent(item, n) : ocsf(item, n)).toString());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("sink item is not JSON", e);
         }
+    }
+
+    /** JSON text with U+0085, U+2028 and U+2029 escaped (they can occur only inside strings, where an escape means the same). */
+    static String lineSafe(String json) {
+        StringBuilder out = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                if (out == null) {
+                    out = new StringBuilder(json.length() + 16).append(json, 0, i);
+                }
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? json : out.toString();
     }
 
     private static ObjectNode cloudEvent(SinkItem item, JsonNode n) {

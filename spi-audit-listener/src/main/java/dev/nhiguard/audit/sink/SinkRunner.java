@@ -70,7 +70,7 @@ public final class SinkRunner {
             // Realms with records not yet delivered, or with a checkpoint made at the delivered
             // record after that record went out.
             List<String> realms = session.getProvider(JpaConnectionProvider.class).getEntityManager()
-                    .createQuery("select h.realmId from AuditHeadEntity h where h.seq > coalesce((select s.deliveredSeq from SinkStateEntity s "
+                    .createQuery("select h.realmId from AuditHeadEntity h where h.seq <> coalesce((select s.deliveredSeq from SinkStateEntity s "
                             + "where s.sinkId = :sink and s.realmId = h.realmId), 0) or exists (select c.seq from AuditCheckpointEntity c, "
                             + "SinkStateEntity s where s.sinkId = :sink and s.realmId = h.realmId and c.realmId = h.realmId "
                             + "and c.seq = s.deliveredSeq and c.seq > s.checkpointSeq)", String.class)
@@ -94,6 +94,21 @@ public final class SinkRunner {
         }
         AuditChainStore store = new AuditChainStore(session, checkpoints);
         AuditHeadEntity head = store.head(realmId);
+        if (head != null && state.getDeliveredSeq() > head.getSeq()) {
+            // The chain is shorter than what this sink has received: records were removed from the database after they
+            // went out, and records appended since may sit below the sink's position. Nothing here tells where the
+            // removal began (a checkpoint may already cover the new records), so delivery starts again at the start of
+            // the chain: the records appended since reach the sink, and a receiver holds two different records under
+            // one sequence number, the evidence (identical repeats are the at-least-once kind).
+            long from = head.getAnchorSeq();
+            String removed = "the chain's head (record " + head.getSeq() + ") is below what this sink delivered (record "
+                    + state.getDeliveredSeq() + "): records were removed from the database after delivery";
+            LOG.errorf("audit sink %s, realm %s: %s; delivering again after record %d", sink.id(), realmId, removed, from);
+            state.setDeliveredSeq(from);
+            state.setCheckpointSeq(Math.min(state.getCheckpointSeq(), from));
+            state.setLastError(removed);
+            failed.accept(sink.id());
+        }
         for (int i = 0; i < MAX_BATCHES_PER_RUN && head != null; i++) {
             List<SinkItem> items = batch(em, store, state, realmId, head.getSeq());
             if (items.isEmpty()) {
@@ -112,7 +127,9 @@ public final class SinkRunner {
                 }
                 state.setAttempts(0);
                 state.setNextAttemptAt(0);
-                state.setLastError(null);
+                if (state.getLastError() == null || !state.getLastError().contains("records were removed")) {
+                    state.setLastError(null); // a removal stays said: no later delivery makes it untrue
+                }
             } else {
                 int attempts = state.getAttempts() + 1;
                 long backoff = Math.min((long) maxBackoffSeconds, 1L << Math.min(attempts, 20));

@@ -20,6 +20,10 @@ import dev.nhiguard.audit.chain.CheckpointNotes;
  */
 public final class ChainPruning {
 
+    /** The type of the record a prune appends (its details name the anchor it leaves). */
+    public static final String RECORD_TYPE = "CHAIN_PRUNED";
+
+
     /** Why a prune was refused; nothing was changed. */
     public static final class Refused extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -130,7 +134,7 @@ public final class ChainPruning {
         head.setAnchorSeq(anchorSeq);
         head.setAnchorHash(anchorHash);
 
-        draft.put("type", "CHAIN_PRUNED");
+        draft.put("type", RECORD_TYPE);
         draft.put("operation", "DELETE");
         draft.put("target", "audit-chain/records");
         ObjectNode details = draft.putObject("details");

@@ -82,6 +82,12 @@ public final class ChainVerification {
             return broken(from, last, verifier.checked(), headSeq, headHash, verifier.expectedSeq(),
                     "record " + verifier.expectedSeq() + " is missing");
         }
+        if (from == firstSeq && firstSeq > 1) {
+            String unrecorded = pruneUnrecorded(store, realmId, head, headSeq);
+            if (unrecorded != null) {
+                return broken(from, last, verifier.checked(), headSeq, headHash, firstSeq, unrecorded);
+            }
+        }
         if (last == headSeq) {
             if (!verifier.lastHash().equals(headHash)) {
                 return broken(from, last, verifier.checked(), headSeq, headHash, headSeq,
@@ -94,6 +100,39 @@ public final class ChainVerification {
             }
         }
         return checkpoints(store, realmId, from, last, verifier.checked(), headSeq, headHash);
+    }
+
+    /**
+     * Why the records below a pruned chain's anchor are gone without a prune, or null. A prune appends a
+     * {@code CHAIN_PRUNED} record naming the anchor it leaves ({@code details.anchorSeq}, {@code details.anchorHash}); the
+     * latest one must name the head row's anchor. Records deleted in the database with the anchor moved by hand leave no
+     * such record, and writing one means rewriting every hash after it (which a checkpoint kept elsewhere shows).
+     */
+    static String pruneUnrecorded(AuditChainStore store, String realmId, AuditHeadEntity head, long headSeq) {
+        AuditRecordEntity latest = null;
+        long after = head.getAnchorSeq();
+        while (true) {
+            List<AuditRecordEntity> batch = store.page(realmId, after, headSeq, BATCH, ChainPruning.RECORD_TYPE, null, null);
+            if (!batch.isEmpty()) {
+                latest = batch.get(batch.size() - 1);
+                after = latest.getSeq();
+            }
+            store.clear();
+            if (batch.size() < BATCH) {
+                break;
+            }
+        }
+        String anchor = "record " + head.getAnchorSeq() + " (hash " + head.getAnchorHash() + ")";
+        if (latest == null) {
+            return "the chain starts after " + anchor + " but no " + ChainPruning.RECORD_TYPE + " record says so: records were removed without a prune";
+        }
+        com.fasterxml.jackson.databind.JsonNode details = ChainRecords.parse(latest.getContent()).path("details");
+        if (!Long.toString(head.getAnchorSeq()).equals(details.path("anchorSeq").asText())
+                || !head.getAnchorHash().equals(details.path("anchorHash").asText())) {
+            return "the chain starts after " + anchor + ", but its latest " + ChainPruning.RECORD_TYPE + " record (" + latest.getSeq()
+                    + ") names record " + details.path("anchorSeq").asText() + ": records were removed without a prune";
+        }
+        return null;
     }
 
     /**

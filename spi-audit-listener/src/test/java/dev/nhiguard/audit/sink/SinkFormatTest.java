@@ -28,6 +28,27 @@ class SinkFormatTest {
         return new SinkItem(SinkItem.Kind.RECORD, "r1", 7, 1700000000123L, line);
     }
 
+    /**
+     * A record whose text holds U+2028, U+2029 or U+0085 (a role description an admin chose): JSON lets them stand raw
+     * inside a string, and a receiver splitting lines on them broke the record in two. Every format writes them as
+     * escapes, which read back as the same value.
+     */
+    @Test
+    void lineSeparatorsInsideRecordsAreEscapedInEveryFormat() throws Exception {
+        String line = "{\"description\":\"a\u2028b\u2029c\u0085d\",\"realmId\":\"r1\",\"seq\":7,\"time\":1700000000123,"
+                + "\"type\":\"REALM_ROLE\",\"v\":1,\"hash\":\"" + H2 + "\"}";
+        SinkItem item = new SinkItem(SinkItem.Kind.RECORD, "r1", 7, 1700000000123L, line);
+        for (SinkFormat f : SinkFormat.values()) {
+            String out = f.render(item);
+            for (char c : new char[] {'\u2028', '\u2029', '\u0085'}) {
+                assertEquals(-1, out.indexOf(c), f + " writes U+" + Integer.toHexString(c) + " raw: " + out);
+            }
+            assertEquals(1, out.lines().count(), f + ": " + out);
+        }
+        assertEquals("a\u2028b\u2029c\u0085d", JSON.readTree(SinkFormat.NATIVE.render(item)).get("description").asText(),
+                "the escapes read back as the same text");
+    }
+
     @Test
     void cloudEventCarriesTheRecordAndTheChainFields() throws Exception {
         SinkItem item = record("ADMIN", "USER", "CREATE", null);
