@@ -300,8 +300,10 @@ class AttackImpersonationIT {
         HttpAdmin.Response file = r.http.send("POST", r.admin + "/localization/zz", mallory, "multipart/form-data; boundary=" + boundary,
                 "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"zz.json\"\r\n"
                         + "Content-Type: application/json\r\n\r\n{\"nhiapApprove\":\"Reject\"}\r\n--" + boundary + "--\r\n");
-        HttpAdmin.Response everyday = r.http.send("PUT", r.admin + "/localization/en/loginTitle", mallory, "text/plain",
-                "Sign in to the imp realm");
+        // Keycloak's own texts are no longer everyday work: a mail's or login page's text can carry a link of its author's
+        // (eighth review, AttackEighthReviewIT): as JSON they are held, one text as text/plain is refused.
+        HttpAdmin.Response keycloakText = r.http.post(r.admin + "/localization/en", mallory, "{\"loginTitle\":\"Sign in to the imp realm\"}");
+        r.cancelHeld(mallory, keycloakText);
         JsonNode bundle = r.http.get("/resources/" + REALM + "/common/en?theme=nhi-guard", null).json();
         String approve = null;
         for (JsonNode e : bundle) {
@@ -318,7 +320,7 @@ class AttackImpersonationIT {
                 () -> assertEquals(404, r.get("/localization/en/nhiapApprove").status(), "an override of nhiapApprove is stored"),
                 () -> assertFalse(r.read("/localization/zz").has("nhiapApprove"), "an override in zz is stored"),
                 () -> assertEquals("Approve", shown, "the page's bundle says"),
-                () -> assertEquals(204, everyday.status(), "Keycloak's own login title: " + everyday.body()));
+                () -> assertEquals(202, keycloakText.status(), "Keycloak's own login title: " + keycloakText.body()));
     }
 
     private static List<String> componentNames(AttackRealm r) {

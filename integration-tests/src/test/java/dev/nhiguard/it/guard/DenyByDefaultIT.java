@@ -148,6 +148,10 @@ class DenyByDefaultIT {
                 row("client-scope-config", "POST", c -> "/client-scopes/" + c.scope("roles") + "/protocol-mappers/models",
                         c -> "{\"name\":\"dd-claim\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-claim-mapper\","
                                 + "\"config\":{\"claim.name\":\"dd\",\"claim.value\":\"x\",\"access.token.claim\":\"true\"}}"),
+                row("identity-claim-mapper", "POST", c -> "/client-scopes/" + c.freshScope() + "/protocol-mappers/models",
+                        c -> "{\"name\":\"dd-azp\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-claim-mapper\","
+                                + "\"config\":{\"claim.name\":\"azp\",\"claim.value\":\"security-admin-console\",\"access.token.claim\":\"true\"}}"),
+                row("realm-localization-texts", "POST", c -> "/localization/en", c -> "{\"loginTitle\":\"dd\"}"),
                 row("client-flow-override", "POST", c -> "/clients",
                         c -> "{\"clientId\":\"dd-override\",\"authenticationFlowBindingOverrides\":{\"direct_grant\":\"x\"}}"),
                 row("privileged-user-delete", "DELETE", c -> "/users/" + c.user("priv-move1"), c -> null),

@@ -12,6 +12,7 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.util.JsonSerialization;
 import org.keycloak.utils.KeycloakSessionUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,12 +58,15 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
                     "Request body larger than " + RequestBody.MAX_BYTES + " bytes", null));
             return;
         }
-        String operation = refusedOperation(bytes);
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        // An update sends the client's mappers back: only those it does not have yet write anything new.
+        org.keycloak.models.ClientModel updated = realm == null || segments.size() < 5 ? null : realm.getClientByClientId(segments.get(4));
+        String operation = refusedOperation(bytes, updated == null ? null
+                : JsonSerialization.mapper.valueToTree(org.keycloak.models.utils.ModelToRepresentation.toRepresentation(updated, session)));
         if (operation == null) {
             return;
         }
-        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
         if (realm == null) {
             return; // Keycloak answers 404 itself
         }
@@ -96,6 +100,11 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
 
     /** The guarded operation the registration body would make, or null. */
     static String refusedOperation(byte[] bytes) {
+        return refusedOperation(bytes, null);
+    }
+
+    /** As {@link #refusedOperation(byte[])}, for an update of the client whose representation is {@code current}. */
+    static String refusedOperation(byte[] bytes, com.fasterxml.jackson.databind.JsonNode current) {
         JsonNode rep;
         try {
             rep = KeycloakReading.read(KeycloakReading.mapper().readTree(bytes), ClientRepresentation.class);
@@ -110,6 +119,9 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         if (rep.path("defaultRoles").isArray() && !rep.path("defaultRoles").isEmpty()) {
             return "role-composite-add";
+        }
+        if (dev.nhiguard.guard.catalogue.IdentityClaims.writtenAnew(rep, current)) {
+            return "identity-claim-mapper";
         }
         return null;
     }

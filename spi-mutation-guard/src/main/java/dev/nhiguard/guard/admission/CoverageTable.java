@@ -78,7 +78,10 @@ public final class CoverageTable {
         put(t, KC + "RealmAdminResource#logoutAll", reducing("sets the realm's not-before and ends every session; pushes logout to clients' admin URLs"));
         put(t, KC + "RealmAdminResource#pushRevocation", unguarded("pushes the existing not-before to clients' admin URLs (outbound HTTP); stores nothing"));
         put(t, KC + "RealmAdminResource#deleteSession", reducing("ends one user session"));
-        put(t, KC + "RealmLocalizationResource#*", unguarded("realm localization texts: wording of pages and mails, no identity, role, flow or setting; overrides of NHI Guard's own texts (nhi…) and file uploads are refused before this (Admission.guardTextsOverridden)"));
+        put(t, KC + "RealmLocalizationResource#*", unguarded("removes realm localization overrides: the theme's own texts apply again"));
+        put(t, KC + "RealmLocalizationResource#createOrUpdateRealmLocalizationTexts", catalogue("a mail's text can wrap an action link (a password reset of an approver) in another address; overrides of NHI Guard's own texts (nhi…) are refused before this (Admission.guardTextsOverridden)", "realm-localization-texts"));
+        put(t, KC + "RealmLocalizationResource#saveRealmLocalizationText", catalogue("one text as text/plain: refused where the texts are guarded (the guard could hold it but not show it), see createOrUpdateRealmLocalizationTexts", "realm-localization-texts"));
+        put(t, KC + "RealmLocalizationResource#createOrUpdateRealmLocalizationTextsFromFile", unguarded("refused before this (Admission.guardTextsOverridden): texts are sent as JSON"));
         put(t, KC + "AttackDetectionResource#clearBruteForceForUser", catalogue("unlocking a privileged user lets password guessing resume against it", "brute-force-clear"));
         put(t, KC + "AttackDetectionResource#clearAllBruteForce", catalogue("unlocking every user includes privileged ones", "brute-force-clear-all"));
         put(t, KC + "UserProfileResource#update", guarded("user-profile-config", "the user profile decides which attributes (email, username …) users and admins may set, and their validation"));
@@ -99,8 +102,8 @@ public final class CoverageTable {
         put(t, KC + "ClientInitialAccessResource#delete", reducing("revokes an initial access token"));
 
         // --- clients ---
-        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or the clientId of an administration client decide", "client-create-service-account", "client-flow-override", "admin-client-create"));
-        put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients decide", "client-update", "client-flow-override"));
+        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or the clientId of an administration client decide", "client-create-service-account", "client-flow-override", "admin-client-create", "identity-claim-mapper"));
+        put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients, mappers writing identity claims decide", "client-update", "client-flow-override", "identity-claim-mapper"));
         put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses or a flow condition", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
         put(t, KC + "ClientResource#invalidateRotatedSecret", catalogue("a service-account client's rotated secret", "client-secret-rotated-invalidate"));
@@ -118,8 +121,8 @@ public final class CoverageTable {
         put(t, KC + "ClientAttributeCertificateResource#uploadJks", catalogue("uploaded key of a service-account client", "client-certificate-upload"));
         put(t, KC + "ClientAttributeCertificateResource#uploadJksCertificate", catalogue("uploaded certificate of a service-account client", "client-certificate-upload-certificate"));
         put(t, KC + "ClientAttributeCertificateResource#getKeystore", unguarded("a read sent as POST: returns the stored key as a keystore (private key included), changes nothing"));
-        put(t, KC + "ProtocolMappersResource#createMapper", catalogue("mappers of a service-account client, or of a client scope one uses, shape its tokens", "client-protocol-mapper-create", "client-protocol-mappers-add", "client-scope-config"));
-        put(t, KC + "ProtocolMappersResource#update", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-update", "client-scope-config"));
+        put(t, KC + "ProtocolMappersResource#createMapper", catalogue("mappers of a service-account client, or of a client scope one uses, shape its tokens", "client-protocol-mapper-create", "client-protocol-mappers-add", "client-scope-config", "identity-claim-mapper"));
+        put(t, KC + "ProtocolMappersResource#update", catalogue("mappers of a service-account client, or of a client scope one uses, or a mapper writing an identity claim", "client-protocol-mapper-update", "client-scope-config", "identity-claim-mapper"));
         put(t, KC + "ProtocolMappersResource#delete", catalogue("mappers of a service-account client, or of a client scope one uses", "client-protocol-mapper-delete", "client-scope-config"));
         put(t, KC + "ScopeMappedResource#addRealmScopeMappings", catalogue("realm-role scope of a service-account client, or of a client scope one uses", "client-scope-mapping-realm-add", "client-scope-config"));
         put(t, KC + "ScopeMappedResource#deleteRealmScopeMappings", catalogue("realm-role scope removal: privilege-reducing on a client, but on a client scope a service account uses the last one removed opens the scope to everyone", "client-scope-mapping-realm-remove", "client-scope-config"));
@@ -127,7 +130,7 @@ public final class CoverageTable {
         put(t, KC + "ScopeMappedClientResource#deleteClientScopeMapping", catalogue("client-role scope removal: privilege-reducing on a client, but on a client scope a service account uses the last one removed opens the scope to everyone", "client-scope-mapping-client-remove", "client-scope-config"));
 
         // --- client scopes ---
-        put(t, KC + "ClientScopesResource#createClientScope", unguarded("a new client scope is used by no client until it is added to one (those adds are classified)"));
+        put(t, KC + "ClientScopesResource#createClientScope", catalogue("a new client scope is used by no client until it is added to one (those adds are classified); one created with a mapper writing an identity claim is held", "identity-claim-mapper"));
         put(t, KC + "ClientScopeResource#update", catalogue("a scope a service-account client uses or a realm default scope (name, protocol, attributes)", "client-scope-config"));
         put(t, KC + "ClientScopeResource#deleteClientScope", catalogue("a scope a service-account client uses or a realm default scope", "client-scope-config"));
 

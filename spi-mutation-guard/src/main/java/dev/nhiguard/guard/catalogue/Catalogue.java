@@ -42,8 +42,11 @@ public final class Catalogue {
     /** Representation fields Keycloak does not write on update (read-only views). */
     static final Set<String> CLIENT_READ_ONLY_FIELDS = Set.of("id", "access");
 
-    /** Realm fields whose change is not guarded (names and themes). Deny by default: every other field is. */
-    static final Set<String> REALM_HARMLESS_FIELDS = Set.of("displayName", "displayNameHtml", "loginTheme",
+    /**
+     * Realm fields whose change is not guarded (themes and locales). Deny by default: every other field is. The display
+     * names are not among them: mails put them, as HTML, before the link of a password reset or an action.
+     */
+    static final Set<String> REALM_HARMLESS_FIELDS = Set.of("loginTheme",
             "accountTheme", "adminTheme", "emailTheme", "internationalizationEnabled", "supportedLocales", "defaultLocale");
 
     /** Realm representation fields Keycloak does not write on update. */
@@ -398,6 +401,33 @@ public final class Catalogue {
                 .alsoAt("POST", "/client-templates/{scope}/scope-mappings/clients/{other}")
                 .alsoAt("DELETE", "/client-templates/{scope}/scope-mappings/realm")
                 .alsoAt("DELETE", "/client-templates/{scope}/scope-mappings/clients/{other}"));
+
+        ops.add(op("identity-claim-mapper", "POST", "/clients/{client}/protocol-mappers/models", RECOVERY, false, TargetType.OTHER,
+                null, "Add or change a protocol mapper, on any client or client scope, that writes a claim saying who a token is "
+                        + "for, through which client, how its user signed in or who acts (" + String.join(", ", new java.util.TreeSet<>(IdentityClaims.NAMES))
+                        + "): an ordinary client's tokens would pass for an approver's console token, a service account's or an agent's",
+                // A client's update sends its mappers back: only one that is new or changed writes anything.
+                (v, b, f) -> v.containsKey("client") && b != null && b.has("protocolMappers")
+                        ? IdentityClaims.writtenAnew(b, f.currentClient(v.get("client"))) : IdentityClaims.written(b))
+                .alsoAt("POST", "/clients/{client}/protocol-mappers/add-models")
+                .alsoAt("PUT", "/clients/{client}/protocol-mappers/models/{mapper}")
+                .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/models")
+                .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/add-models")
+                .alsoAt("PUT", "/client-scopes/{scope}/protocol-mappers/models/{mapper}")
+                .alsoAt("POST", "/client-templates/{scope}/protocol-mappers/models")
+                .alsoAt("POST", "/client-templates/{scope}/protocol-mappers/add-models")
+                .alsoAt("PUT", "/client-templates/{scope}/protocol-mappers/models/{mapper}")
+                // a client or client scope created or updated with its protocolMappers
+                .alsoAt("POST", "/clients")
+                .alsoAt("PUT", "/clients/{client}")
+                .alsoAt("POST", "/client-scopes")
+                .alsoAt("POST", "/client-templates"));
+
+        ops.add(op("realm-localization-texts", "POST", "/localization/{locale}", REALM_SETTINGS, false, TargetType.OTHER, null,
+                "Override texts of the realm's pages and mails: a mail's text can wrap the link of a password reset or an "
+                        + "action in an address its author chooses, a login page's text can send an approver elsewhere",
+                (v, b, f) -> true)
+                .alsoAt("PUT", "/localization/{locale}/{key}"));
 
         // --- the agent registry ---
         ops.add(op("agent-register", "POST", "/agents", AGENT, false, TargetType.AGENT, null,

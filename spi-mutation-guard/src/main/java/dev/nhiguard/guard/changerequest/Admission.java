@@ -22,6 +22,7 @@ import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.catalogue.Operation;
 import dev.nhiguard.guard.catalogue.TargetType;
 import dev.nhiguard.guard.catalogue.Match;
+import dev.nhiguard.guard.sealing.SealedFields;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.reads.CredentialEndpoint;
@@ -310,6 +311,16 @@ public final class Admission {
             if (policy.guardsNothing()) {
                 return new Pass();
             }
+            String smtp = storedSmtpSecretSentElsewhere(resolved.method(), normalized, realm);
+            if (smtp != null) {
+                return refused(403, "change_refused", smtp);
+            }
+            if (isSingleLocalizationText(resolved.method())
+                    && policy.guards(Catalogue.get().byId(LOCALIZATION_TEXTS).orElseThrow())) {
+                return refused(403, "change_refused", "A realm's texts are changed as JSON (POST /localization/{locale} with "
+                        + "{\"key\": \"text\"}), which is held for approval: a mail's or login page's text can wrap the link "
+                        + "of a password reset or an action in an address of its author's choosing");
+            }
             Optional<Coverage> coverage = CoverageTable.of(resolved.method().getDeclaringClass().getName(),
                     resolved.method().getName());
             if (coverage.isEmpty()) {
@@ -409,6 +420,56 @@ public final class Admission {
     /** The prefix of every message key of NHI Guard's pages and mails (the themes' bundles). */
     static final String GUARD_TEXT_PREFIX = "nhi";
 
+    /** Catalogue operation of realm localization texts. */
+    static final String LOCALIZATION_TEXTS = "realm-localization-texts";
+
+    /** {@code PUT /localization/{locale}/{key}}: one text as {@code text/plain}, which the guard can hold but not show. */
+    private static boolean isSingleLocalizationText(java.lang.reflect.Method method) {
+        return method.getDeclaringClass().getName().equals("org.keycloak.services.resources.admin.RealmLocalizationResource")
+                && method.getName().equals("saveRealmLocalizationText");
+    }
+
+    private static boolean storedSecret(JsonNode value) {
+        return value.isTextual() && (SealedFields.KEYCLOAK_MASK.equals(value.asText())
+                || value.asText().matches("^\\$\\{vault\\.[^}]+}$"));
+    }
+
+    /** SMTP settings a test must send with the stored password or token secret, or it would send them elsewhere. */
+    private static final Map<String, String> SMTP_ROUTE = Map.of("host", "", "port", "25", "user", "", "authType", "basic",
+            "authTokenUrl", "", "authTokenClientId", "", "authTokenScope", "", "ssl", "false", "starttls", "false");
+
+    /**
+     * Why an SMTP test must not run, or null. Sent with Keycloak's mask for the password or the token client secret,
+     * the test uses the stored one (with a vault reference, the vault's); Keycloak checks only host, port and user before it does, so the stored token
+     * secret would be posted to a token URL the caller names (and a password sent without TLS). The test reuses a
+     * stored secret only with every setting that routes it as stored.
+     */
+    static String storedSmtpSecretSentElsewhere(java.lang.reflect.Method method, JsonNode body, RealmModel realm) {
+        if (!method.getDeclaringClass().getName().equals("org.keycloak.services.resources.admin.RealmAdminResource")
+                || !method.getName().equals("testSMTPConnection") || body == null) {
+            return null;
+        }
+        if (!body.isObject() || body.has(RequestBody.FORM_MARKER)) {
+            // Keycloak's deprecated form overload (a JSON "config" field): read here, it would be a reading of our own.
+            return "An SMTP test is sent as JSON (Content-Type application/json) where the realm's settings are guarded";
+        }
+        // The mask stands for the stored secret; a vault reference for a secret Keycloak resolves from the vault.
+        boolean reuses = storedSecret(body.path("password")) || storedSecret(body.path("authTokenClientSecret"));
+        if (!reuses) {
+            return null;
+        }
+        Map<String, String> stored = realm.getSmtpConfig();
+        for (Map.Entry<String, String> e : SMTP_ROUTE.entrySet()) {
+            String sent = body.path(e.getKey()).isValueNode() && !body.path(e.getKey()).isNull() ? body.get(e.getKey()).asText() : e.getValue();
+            String kept = stored == null ? e.getValue() : stored.getOrDefault(e.getKey(), e.getValue());
+            if (!sent.equalsIgnoreCase(kept == null ? e.getValue() : kept)) {
+                return "This SMTP test would use the stored SMTP secret with a " + e.getKey() + " other than the stored one; "
+                        + "send the secret itself, or test the settings as they are stored";
+            }
+        }
+        return null;
+    }
+
     /**
      * Why a realm localization write must not pass, or null. The approvals page takes its buttons,
      * dialogs and state names, and the approval mails their subjects, from the realm's message
@@ -506,7 +567,7 @@ public final class Admission {
     }
 
     /** The effect whose target's before-image covers the others: the realm over its policy attribute. */
-    private static Match primary(List<Match> effects) {
+    static Match primary(List<Match> effects) {
         return effects.stream().filter(m -> m.targetType() == TargetType.REALM).findFirst().orElse(effects.get(0));
     }
 

@@ -77,6 +77,15 @@ public final class ChangeRequestStore {
         return query.setFirstResult(first).setMaxResults(max).getResultList();
     }
 
+    /** Requests on one target that a user made (or made while impersonating someone) and that were applied before {@code before}. */
+    public List<ChangeRequestEntity> appliedBefore(String realmId, String targetId, String userId, long before) {
+        return em.createQuery("select c from ChangeRequestEntity c where c.realmId = :realm and c.targetId = :target "
+                        + "and (c.requesterUserId = :user or c.requesterImpersonatorId = :user) and c.appliedAt is not null "
+                        + "and c.appliedAt < :before", ChangeRequestEntity.class)
+                .setParameter("realm", realmId).setParameter("target", targetId).setParameter("user", userId)
+                .setParameter("before", before).getResultList();
+    }
+
     /** Open requests past their expiry, any realm, oldest first, locked for update. */
     public List<ChangeRequestEntity> lockExpired(long now, int max) {
         return em.createQuery("select c from ChangeRequestEntity c where c.state in :open and c.expiresAt < :now order by c.expiresAt",

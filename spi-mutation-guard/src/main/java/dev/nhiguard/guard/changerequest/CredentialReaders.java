@@ -64,6 +64,17 @@ public final class CredentialReaders {
                 .setParameter("client", clientUuid).setParameter("user", userId).setMaxResults(1).getResultList().isEmpty();
     }
 
+    /**
+     * Whether the user read the client's credential material before {@code time} (epoch millis): then they may hold a
+     * secret the client had at that time. A reader's first read is kept; later reads add nothing.
+     */
+    public static boolean readBefore(KeycloakSession s, String clientUuid, String userId, long time) {
+        return !em(s).createQuery("select r.id from CredentialReadEntity r where r.clientId = :client and r.userId = :user"
+                        + " and r.readAt < :time", String.class)
+                .setParameter("client", clientUuid).setParameter("user", userId).setParameter("time", time)
+                .setMaxResults(1).getResultList().isEmpty();
+    }
+
     private static EntityManager em(KeycloakSession s) {
         return s.getProvider(JpaConnectionProvider.class).getEntityManager();
     }

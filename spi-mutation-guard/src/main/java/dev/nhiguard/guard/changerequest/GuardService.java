@@ -126,9 +126,21 @@ public final class GuardService {
         cr.setRequesterImpersonatorId(authState.impersonatorId());
         cr.setRequesterServiceAccount(authState.serviceAccount());
         cr.setApprovalsRequired(policy.approvalsRequired());
-        // The strictest cooldown of all its effects.
-        cr.setCooldownSeconds(effects.stream().mapToLong(e -> policy.cooldownSeconds(e.operation().kind())).max()
-                .orElse(policy.cooldownSeconds(match.operation().kind())));
+        // The strictest cooldown of all its effects, and of the credentials it supplies. A client's own secret sent back
+        // unchanged (a console or kcadm round trip) sets nothing; that the cooldown then says so confirms the value to
+        // its sender, who is recorded as a reader of it, as when such an update passes.
+        org.keycloak.models.ClientModel targetClient = match.targetType() == TargetType.CLIENT && match.targetId() != null
+                ? realm.getClientById(match.targetId()) : null;
+        dev.nhiguard.guard.reads.ResentCredentials.Confirmed resent = rollbackOf != null || targetClient == null ? null
+                : dev.nhiguard.guard.reads.ResentCredentials.of(targetClient, body);
+        if (resent != null) {
+            int q = pathWithQuery.indexOf('?');
+            String relative = Admission.relativePath(q < 0 ? pathWithQuery : pathWithQuery.substring(0, q), realm.getName());
+            dev.nhiguard.guard.reads.ResentCredentials.record(s, realm, auth, relative == null ? "" : relative.replaceFirst("^/", ""), resent);
+        }
+        cr.setCooldownSeconds(Math.max(effects.stream().mapToLong(e -> policy.cooldownSeconds(e.operation().kind())).max()
+                .orElse(policy.cooldownSeconds(match.operation().kind())),
+                suppliedCredentialCooldown(policy, sealed, targetClient, resent != null && resent.names().contains("secret"))));
         cr.setEffects(String.join(",", effects.stream().map(e -> e.operation().id()).toList()));
         cr.setCreatedAt(now);
         cr.setUpdatedAt(now);
@@ -145,6 +157,96 @@ public final class GuardService {
                 realm.getName(), cr.getId(), cr.getOperation(), auth.getUser().getId());
         emit(s, realm, auth, cr, "CREATED", OperationType.CREATE, null);
         return cr;
+    }
+
+    /**
+     * The cooldown a request waits for the credentials of identities its body supplies, whatever operation carries them:
+     * a client update sending a secret or a key to authenticate with, or a partial import with passwords or secrets,
+     * sets a credential as the credential and recovery operations do, and waits as long (a client's credential, or a
+     * user's sign-in credential as a recovery); 0 without any. Secrets of settings (a sink's, an identity provider's)
+     * follow their operation's kind.
+     */
+    static long suppliedCredentialCooldown(GuardPolicy policy, JsonNode sealedBody, org.keycloak.models.ClientModel target,
+            boolean secretUnchanged) {
+        java.util.Set<String> paths = dev.nhiguard.guard.sealing.Sealer.fingerprints(sealedBody).keySet();
+        long cooldown = 0;
+        boolean clientSecret = paths.stream().anyMatch(p -> (p.equals("/secret") && !secretUnchanged) || p.matches("^/clients/\\d+/secret$"));
+        boolean clientKey = setsClientAuthentication(sealedBody, target) || (sealedBody != null && sealedBody.path("clients").isArray()
+                && java.util.stream.StreamSupport.stream(sealedBody.get("clients").spliterator(), false)
+                        .anyMatch(c -> setsClientAuthentication(c, null)));
+        if (clientSecret || clientKey) {
+            cooldown = policy.cooldownSeconds(dev.nhiguard.guard.catalogue.OperationKind.CREDENTIAL);
+        }
+        if (paths.stream().anyMatch(p -> p.startsWith("/credentials/") || p.matches("^/users/\\d+/credentials/.*"))) {
+            cooldown = Math.max(cooldown, policy.cooldownSeconds(dev.nhiguard.guard.catalogue.OperationKind.RECOVERY));
+        }
+        return cooldown;
+    }
+
+    /**
+     * Whether the user may hold the secret a rollback of {@code replacing} restores: they read the client's credential,
+     * or set its secret through a change request of their own (requested or made while impersonating), before the
+     * request that replaced it was applied. Not known: a secret set by a write the guard did not hold (before the
+     * client was a service account, or before the guard was installed).
+     */
+    private static boolean heldTheRestoredSecret(KeycloakSession s, ChangeRequestEntity replacing, String userId) {
+        if (replacing.getTargetId() == null || replacing.getAppliedAt() == null
+                || CredentialReaders.readBefore(s, replacing.getTargetId(), userId, replacing.getAppliedAt())) {
+            return true;
+        }
+        for (ChangeRequestEntity earlier : new ChangeRequestStore(s).appliedBefore(replacing.getRealmId(), replacing.getTargetId(),
+                userId, replacing.getAppliedAt())) {
+            if (earlier.getBody() != null && dev.nhiguard.guard.sealing.Sealer.fingerprints(ChangeRequestView.parse(earlier.getBody()))
+                    .keySet().stream().anyMatch(p -> p.equals("/secret") || p.endsWith("/secret"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** As {@link #heldTheRestoredSecret(KeycloakSession, ChangeRequestEntity, String)}, for an admin and whoever impersonates them. */
+    private static boolean heldTheRestoredSecret(KeycloakSession s, ChangeRequestEntity replacing, AuthState as, String userId) {
+        return heldTheRestoredSecret(s, replacing, userId)
+                || (as.impersonatorId() != null && heldTheRestoredSecret(s, replacing, as.impersonatorId()));
+    }
+
+    /** Client attributes that name the key or certificate a client authenticates with (set to a value: a credential). */
+    private static final java.util.Set<String> CLIENT_AUTHENTICATION_ATTRIBUTES = java.util.Set.of("jwks.url", "jwks.string",
+            "jwt.credential.certificate", "jwt.credential.public.key", "jwt.credential.kid", "x509.subjectdn",
+            "x509.allow.regex.pattern.comparison");
+
+    /**
+     * Whether a client body sets how the client authenticates: another authenticator, or a key, certificate or subject it
+     * is checked against (installed this way, a key of one's own is a credential as a secret is). Compared with the
+     * client's current settings when it exists (none of them is secret); for a new client any value counts.
+     */
+    private static boolean setsClientAuthentication(JsonNode body, org.keycloak.models.ClientModel current) {
+        if (body == null || !body.isObject()) {
+            return false;
+        }
+        if (body.path("clientAuthenticatorType").isTextual()
+                && (current == null || !body.get("clientAuthenticatorType").asText().equals(current.getClientAuthenticatorType()))) {
+            return true;
+        }
+        JsonNode attributes = body.path("attributes");
+        for (String name : CLIENT_AUTHENTICATION_ATTRIBUTES) {
+            if (attributes.path(name).isTextual() && !attributes.path(name).asText().isBlank()
+                    && (current == null || !attributes.get(name).asText().equals(current.getAttribute(name)))) {
+                return true;
+            }
+        }
+        for (String name : java.util.List.of("use.jwks.url", "use.jwks.string")) {
+            if ("true".equals(attributes.path(name).asText()) && (current == null || !"true".equals(current.getAttribute(name)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the request is a rollback that restores a client's earlier secret (its body supplies one). */
+    private static boolean restoresSecret(ChangeRequestEntity cr) {
+        return cr.getRollbackOf() != null && cr.getTargetId() != null && TargetType.CLIENT.name().equals(cr.getTargetType())
+                && cr.getBody() != null && !dev.nhiguard.guard.sealing.Sealer.fingerprints(ChangeRequestView.parse(cr.getBody())).isEmpty();
     }
 
     /** Keycloak refused the held request in its dry run: answered with Keycloak's own status and error. */
@@ -211,6 +313,17 @@ public final class GuardService {
         if (requestingClient != null && CredentialReaders.hasRead(s, requestingClient.getId(), approver.getId())) {
             throw GuardErrors.forbidden("You have read the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
+        }
+        if (restoresSecret(cr)) {
+            ChangeRequestEntity original = store.find(realm.getId(), cr.getRollbackOf());
+            if (original == null) {
+                throw GuardErrors.forbidden("This rollback restores a secret, and the request it rolls back is gone: who held that "
+                        + "secret can no longer be told, so nobody may approve it");
+            }
+            if (heldTheRestoredSecret(s, original, approver.getId())) {
+                throw GuardErrors.forbidden("This rollback restores a secret of a client whose credential you read or set before it was "
+                        + "replaced (it may be the secret you hold); a second person must approve it");
+            }
         }
         if (!Approvers.isApprover(auth, realm, policy)) {
             throw GuardErrors.forbidden(Approvers.requirement(realm, policy));
@@ -390,7 +503,19 @@ public final class GuardService {
                     original.getState());
         }
         // A replaced client secret kept sealed with the request is restored; any other credential is kept as it is.
-        Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm, SecretRollback.restorable(s, realm, original, policy));
+        String restoredSecret = SecretRollback.restorable(s, realm, original, policy);
+        org.keycloak.models.ClientModel target = original.getTargetId() == null ? null : realm.getClientById(original.getTargetId());
+        if (restoredSecret != null && target != null && target.getSecret() != null && java.security.MessageDigest.isEqual(
+                restoredSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8), target.getSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            // The secret is the one the request found (a client update that sent it back unchanged): nothing to restore.
+            restoredSecret = null;
+        }
+        if (restoredSecret != null && heldTheRestoredSecret(s, original, AuthState.of(s, auth), auth.getUser().getId())) {
+            // The secret the rollback brings back may be the one this admin read: it would work for them again.
+            throw GuardErrors.forbidden("You read or set this client's credential before its secret was replaced, so the secret "
+                    + "this rollback restores may be one you hold; a second person must request the rollback");
+        }
+        Rollbacks.Inverse inverse = Rollbacks.inverse(original, realm, restoredSecret);
         if (inverse == null) {
             throw GuardErrors.error(422, "unsupported_request", "Operation " + original.getOperation()
                     + " cannot be rolled back from its before-image: " + Rollbacks.whyNot(original)
@@ -405,16 +530,18 @@ public final class GuardService {
         String plain = q < 0 ? inverse.path() : inverse.path().substring(0, q);
         String rel = Admission.relativePath(plain, realm.getName());
         TargetState state = new TargetState(s, realm, policy.approverRole());
-        var match = rel == null ? java.util.Optional.<Match>empty()
-                : dev.nhiguard.guard.catalogue.Catalogue.get().classify(inverse.method(), rel, inverse.body(), state, op -> true);
+        // Every effect of the restoring request, as admission finds them for a request sent by a client: its diff,
+        // before-image, re-check, pins and cooldown cover all of them (a realm update restores more than its policy).
+        List<Match> effects = rel == null ? List.of()
+                : dev.nhiguard.guard.catalogue.Catalogue.get().classifyAll(inverse.method(), rel, inverse.body(), state, op -> true);
         // Rollback bodies are built by the guard from before-images (Rollbacks), never sent by a client.
-        if (match.isEmpty()) {
+        if (effects.isEmpty()) {
             throw GuardErrors.error(422, "unsupported_request",
                     "The restoring request is not a catalogue operation");
         }
         ChangeRequestEntity cr;
         try {
-            cr = hold(s, realm, auth, as, policy, match.get(), List.of(match.get()), inverse.method(),
+            cr = hold(s, realm, auth, as, policy, Admission.primary(effects), effects, inverse.method(),
                     inverse.path(), inverse.body(), false, state, original.getId());
         } catch (DryRunRefused e) {
             throw new jakarta.ws.rs.WebApplicationException(e.response());

@@ -235,7 +235,9 @@ class CatalogueTest {
     void realmSettingsGuardedWhenSecurityFieldsChange() {
         assertEquals("realm-events-config", id("PUT", "/events/config", "{\"eventsListeners\":[\"jboss-logging\"]}"));
         assertEquals("realm-security-settings", id("PUT", "", "{\"eventsListeners\":[\"jboss-logging\"]}"));
-        assertEquals(null, id("PUT", "", "{\"eventsListeners\":[\"x\",\"jboss-logging\"],\"displayName\":\"Other\"}"));
+        assertEquals(null, id("PUT", "", "{\"eventsListeners\":[\"x\",\"jboss-logging\"],\"loginTheme\":\"other\"}"));
+        // Mails put the display name, as HTML, before the link of a password reset: it is no harmless name.
+        assertEquals("realm-security-settings", id("PUT", "", "{\"displayName\":\"<a href=https://x.example/ title=\\\"\"}"));
         assertEquals("realm-guard-policy-attribute", id("PUT", "", "{\"attributes\":{\"nhi.guard.policy\":\"{}\"}}"));
     }
 
@@ -321,7 +323,7 @@ class CatalogueTest {
         ids = Catalogue.get().classifyAll("PUT", "", json("{\"attributes\":{}}"), withPolicy, op -> true).stream()
                 .map(m -> m.operation().id()).toList();
         assertEquals(List.of("realm-guard-policy-attribute", "realm-security-settings"), ids);
-        assertEquals(null, id("PUT", "", "{\"displayName\":\"Other\",\"realm\":\"r\"}"));
+        assertEquals(null, id("PUT", "", "{\"loginTheme\":\"other\",\"realm\":\"r\"}"));
         assertEquals("realm-security-settings", id("PUT", "", "{\"adminEventsExpiration\":1}"));
     }
 

@@ -1,0 +1,86 @@
+package dev.nhiguard.guard.catalogue;
+
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The claims that say who a token is for, through which client, how its user signed in, or who acts: a protocol mapper
+ * that writes one, on any client or client scope, makes the tokens of an ordinary client name someone else. Keycloak
+ * lets a mapper set {@code sub}, {@code azp}, {@code acr} and {@code auth_time} on the token itself, and writes every
+ * other name as a claim. With a hardcoded {@code azp} of {@code security-admin-console}, an approver's token obtained
+ * through a client the requester made is taken for a console token; with {@code sub}, {@code client_id} and
+ * {@code preferred_username} a token reads as a service account's to a resource server that checks tokens itself.
+ */
+public final class IdentityClaims {
+
+    /** Top-level claim names no mapper writes unheld. */
+    public static final Set<String> NAMES = Set.of("sub", "azp", "client_id", "preferred_username", "sid", "acr", "auth_time",
+            "amr", "act", "may_act", "cnf", "agent");
+
+    private IdentityClaims() {
+    }
+
+    /**
+     * Whether the body writes one of {@link #NAMES}: a protocol mapper (an object with {@code config}), a list of them
+     * ({@code add-models}), or a client or client scope whose {@code protocolMappers} hold one.
+     */
+    public static boolean written(JsonNode body) {
+        if (body == null) {
+            return false;
+        }
+        if (body.isArray()) {
+            for (JsonNode m : body) {
+                if (written(m)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!body.isObject()) {
+            return false;
+        }
+        if (body.path("protocolMappers").isArray() && written(body.get("protocolMappers"))) {
+            return true;
+        }
+        JsonNode name = body.path("config").path("claim.name");
+        return name.isTextual() && NAMES.contains(topLevel(name.asText()));
+    }
+
+    /**
+     * As {@link #written}, for a client's update: a mapper in its {@code protocolMappers} that equals one the client has
+     * (the same name, protocol, type and configuration: Keycloak updates mappers by protocol and name) writes nothing new,
+     * so a client that already had such a mapper is not held for sending it back.
+     */
+    public static boolean writtenAnew(JsonNode body, JsonNode currentClient) {
+        if (body == null || !body.path("protocolMappers").isArray()) {
+            return written(body);
+        }
+        JsonNode existing = currentClient == null ? null : currentClient.path("protocolMappers");
+        for (JsonNode m : body.get("protocolMappers")) {
+            if (written(m) && !has(existing, m)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean has(JsonNode existing, JsonNode mapper) {
+        if (existing == null || !existing.isArray()) {
+            return false;
+        }
+        for (JsonNode e : existing) {
+            if (e.path("name").equals(mapper.path("name")) && e.path("protocol").equals(mapper.path("protocol"))
+                    && e.path("protocolMapper").equals(mapper.path("protocolMapper")) && e.path("config").equals(mapper.path("config"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first segment of a claim path, split by Keycloak's own code (a backslash escapes any character). */
+    static String topLevel(String claimPath) {
+        java.util.List<String> split = org.keycloak.utils.JsonUtils.splitClaimPath(claimPath);
+        return split.isEmpty() ? "" : split.get(0).trim();
+    }
+}
