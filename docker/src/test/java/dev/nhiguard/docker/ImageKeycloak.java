@@ -144,8 +144,8 @@ final class ImageKeycloak implements KeycloakTarget, AutoCloseable {
                     .withEnv("KC_DB_PASSWORD", DB_PASSWORD)
                     .withEnv("KC_HTTP_ENABLED", "true")
                     .withEnv("KC_HOSTNAME_STRICT", "false")
-                    // the same heap bounds and JIT setting as the child-process harness
-                    .withEnv("JAVA_OPTS_APPEND", "-Xms64m -Xmx768m -XX:TieredStopAtLevel=1")
+                    // the same heap bounds as the child-process harness (and its full JIT)
+                    .withEnv("JAVA_OPTS_APPEND", "-Xms64m -Xmx768m")
                     .withCreateContainerCmdModifier(ImageKeycloak::publishOnLoopbackOnly);
             for (Path realm : realmFiles()) {
                 container.withCopyFileToContainer(MountableFile.forHostPath(realm, 0644),

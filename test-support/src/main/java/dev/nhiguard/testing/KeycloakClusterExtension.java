@@ -29,8 +29,10 @@ public final class KeycloakClusterExtension implements ParameterResolver {
         final KeycloakCluster cluster;
 
         Shared() {
-            DistributionKeycloak.Settings template = DistributionKeycloak.Settings.fromSystemProperties();
             Path work = Path.of(System.getProperty("nhi.cluster.dir", "target/cluster"));
+            // The cluster's tests create their realms, except the guard's apply-once test (guard-table).
+            DistributionKeycloak.Settings template = DistributionKeycloak.Settings.fromSystemProperties()
+                    .withOnlyRealmImports(work.resolve("realm-import"), "guard-table-realm.json");
             cluster = KeycloakCluster.start(2, template, work);
         }
 

@@ -80,7 +80,7 @@ class AuditKafkaIT {
                 "--spi-events-listener--nhi-audit-chain--sink-interval-seconds=1",
                 "--spi-events-listener--nhi-audit-chain--sink-max-backoff-seconds=2"));
         keycloak = new DistributionKeycloak(new DistributionKeycloak.Settings(
-                DistributionKeycloak.copyBeside(shared.home(), "-audit-kafka"), shared.providers(), shared.realmImports(),
+                DistributionKeycloak.copyBeside(shared.home(), "-audit-kafka"), shared.providers(), null, // realms made here
                 shared.logFile().resolveSibling("keycloak-audit-kafka.log"), args, shared.startTimeout()));
         keycloak.start();
     }

@@ -71,8 +71,10 @@ public final class PostgresKeycloak implements ParameterResolver {
                     "--spi-events-listener--nhi-audit-chain--syslog-address=127.0.0.1:" + syslogPort,
                     "--spi-events-listener--nhi-agent-inventory--index-check-interval-seconds=2"));
             Path home = DistributionKeycloak.copyBeside(shared.home(), "-audit-postgres");
+            // The tests on this server create their realms, except the interrupted apply (guard-table).
             DistributionKeycloak.Settings settings = new DistributionKeycloak.Settings(home, shared.providers(), shared.realmImports(),
-                    shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout());
+                    shared.logFile().resolveSibling("keycloak-audit-postgres.log"), args, shared.startTimeout())
+                    .withOnlyRealmImports(home.resolveSibling("realm-import-postgres"), "guard-table-realm.json");
             keycloak = new DistributionKeycloak(settings, List.of("--db=postgres", "--db-url=" + url, "--db-username=" + user,
                     "--db-password=" + password, "--db-schema=" + schema));
             keycloak.start();
