@@ -27,10 +27,12 @@ class FlightRecordingTest {
         spin(millis, Long::numberOfLeadingZeros);
     }
 
+    /** Spins until this thread has had {@code millis} of CPU (not of wall time: on a loaded machine it may get little). */
     private static void spin(long millis, java.util.function.LongToIntFunction step) {
-        long end = System.nanoTime() + millis * 1_000_000;
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long end = threads.getCurrentThreadCpuTime() + millis * 1_000_000;
         long x = 1;
-        while (System.nanoTime() < end) {
+        while (threads.getCurrentThreadCpuTime() < end) {
             for (int i = 0; i < 100_000; i++) {
                 x = x * 6364136223846793005L + step.applyAsInt(x);
             }
