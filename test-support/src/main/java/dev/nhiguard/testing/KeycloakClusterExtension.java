@@ -30,9 +30,9 @@ public final class KeycloakClusterExtension implements ParameterResolver {
 
         Shared() {
             Path work = Path.of(System.getProperty("nhi.cluster.dir", "target/cluster"));
-            // The cluster's tests create their realms, except the guard's apply-once test (guard-table).
+            // The cluster's tests create their realms, except the guard's apply-once tests (guard-table, guard-short).
             DistributionKeycloak.Settings template = DistributionKeycloak.Settings.fromSystemProperties()
-                    .withOnlyRealmImports(work.resolve("realm-import"), "guard-table-realm.json");
+                    .withOnlyRealmImports(work.resolve("realm-import"), "guard-table-realm.json", "guard-short-realm.json");
             cluster = KeycloakCluster.start(2, template, work);
         }
 
