@@ -295,6 +295,9 @@ public final class AgentRegistry {
         if (in.keyBinding() != null) {
             applyBinding(client, in.keyBinding());
             client.setAttribute(BINDING_AT, AgentClock.now(session, realm).toString());
+            // A new key retires the tokens the old one obtained: a holder of the old key (a stolen one, the reason for
+            // a rotation) could otherwise keep renewing them through the UMA grant, which needs no client key.
+            client.setNotBefore(Time.currentTime() + 1);
         }
         if (in.tokenExchange() != null) {
             client.setAttribute("standard.token.exchange.enabled", Boolean.toString(in.tokenExchange()));
