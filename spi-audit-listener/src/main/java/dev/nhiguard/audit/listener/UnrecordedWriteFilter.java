@@ -104,9 +104,9 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
             if (admin == null && protection) {
                 admin = protectionCaller(session); // the resource server's service account, by its protection API token
             }
-            if (admin == null && registration) {
-                admin = registrationAdmin(session);
-                if (admin == null) {
+            if (admin == null && !protection) {
+                admin = keycloakAdmin(session); // as Keycloak's own admin authentication takes the request's token
+                if (admin == null && registration) {
                     return; // a registration or initial access token: the client's own registrant, recorded by Keycloak's event
                 }
             }
@@ -135,8 +135,11 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
     }
 
-    /** The admin whose access token a client-registration request carries, or null for a registration or initial access token. */
-    private static AdminAuth registrationAdmin(KeycloakSession session) {
+    /**
+     * The admin whose access token the request carries, as Keycloak's admin authentication takes it; null for a
+     * client registration's registration or initial access token.
+     */
+    private static AdminAuth keycloakAdmin(KeycloakSession session) {
         try {
             return org.keycloak.services.resources.admin.AdminRoot.authenticateRealmAdminRequest(session);
         } catch (RuntimeException e) {

@@ -45,8 +45,10 @@ public final class AuthenticatedAdmin {
         if (!sessionMatches) {
             return null;
         }
+        // The user is the session's, as Keycloak's own admin authentication takes it: a token's sub may say
+        // otherwise (a pairwise-subject mapper on the client it was issued to), and Keycloak does not compare them.
         UserModel user = userSession.getUser();
-        if (user == null || (token.getSubject() != null && !token.getSubject().equals(user.getId()))) {
+        if (user == null) {
             return null;
         }
         ClientModel client = realm.getClientByClientId(token.getIssuedFor());
@@ -55,11 +57,12 @@ public final class AuthenticatedAdmin {
 
     /**
      * The admin of a token Keycloak verified for the request, in another session (one of its own,
-     * after the request's): realm by issuer, user by subject, client by {@code azp}; null when one
-     * of them no longer exists.
+     * after the request's): realm by issuer, user as Keycloak took it (the user of the token's
+     * session; a token without one, by subject), client by {@code azp}; null when one of them no
+     * longer exists.
      */
     public static AdminAuth of(KeycloakSession session, AccessToken token) {
-        if (token.getIssuer() == null || token.getIssuedFor() == null || token.getSubject() == null) {
+        if (token.getIssuer() == null || token.getIssuedFor() == null) {
             return null;
         }
         String issuer = token.getIssuer();
@@ -68,7 +71,13 @@ public final class AuthenticatedAdmin {
             return null;
         }
         session.getContext().setRealm(realm);
-        UserModel user = session.users().getUserById(realm, token.getSubject());
+        UserSessionModel userSession = token.getSessionId() == null ? null
+                : session.sessions().getUserSession(realm, token.getSessionId());
+        if (userSession == null && token.getSessionId() != null) {
+            userSession = session.sessions().getOfflineUserSession(realm, token.getSessionId());
+        }
+        UserModel user = userSession != null ? userSession.getUser()
+                : token.getSubject() == null ? null : session.users().getUserById(realm, token.getSubject());
         ClientModel client = realm.getClientByClientId(token.getIssuedFor());
         return user == null || client == null ? null : new AdminAuth(realm, token, user, client);
     }
