@@ -136,6 +136,15 @@ class ApprovalsLoopIT {
         alice.driver().findElement(By.id("kc-login")).click();
     }
 
+    /** The page's public client in master, as the README tells operators to create it (not a guarded write). */
+    static void approvalsClientInMaster(HttpAdmin http, String admin) {
+        HttpAdmin.Response created = http.post("/admin/realms/master/clients", admin, "{\"clientId\":\"nhi-approvals\","
+                + "\"publicClient\":true,\"standardFlowEnabled\":true,\"directAccessGrantsEnabled\":false,"
+                + "\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],\"webOrigins\":[\"+\"],"
+                + "\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}");
+        assertTrue(created.status() == 201 || created.status() == 409, created.body());
+    }
+
     static String pageLink(KeycloakTarget keycloak, String hash) {
         return keycloak.baseUri() + PAGE + hash;
     }
@@ -242,16 +251,45 @@ class ApprovalsLoopIT {
         }
     }
 
+    /**
+     * Ninth review: a grant of a role whose name only looks like one the service account holds (U+2010 for the hyphen),
+     * a composite that brings another client's role. The grant's diff names the granted role alone; the page shows
+     * what the role brings and the name's unusual character as a code point.
+     */
+    @Test
+    void aRoleGrantShowsWhatTheRoleBringsAndALookAlikeNameAsCodePoints(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String admin = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+        approvalsClientInMaster(http, admin);
+        String uuid = http.get(A + "/clients?clientId=report-sync", admin).json().get(0).get("id").asText();
+        String saUser = http.get(A + "/clients/" + uuid + "/service-account-user", admin).json().path("id").asText();
+        JsonNode lookAlike = http.get(A + "/roles/" + java.net.URLEncoder.encode("reports\u2010reader",
+                java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"), admin).json();
+        HttpAdmin.Response held = http.synchronous().post(A + "/users/" + saUser + "/role-mappings/realm", admin,
+                "[" + lookAlike + "]");
+        assertEquals(409, held.status(), held.body());
+        String id = held.json().path("id").asText();
+        try (Browser master = Browser.start()) {
+            master.open(held.json().path("review").asText());
+            master.logIn(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword(), null);
+            awaitDetail(master, id);
+            waiting(master, LONG).until(d -> d.findElement(By.id("grants-section")).isDisplayed());
+            String grants = master.driver().findElement(By.id("grants")).getText();
+            assertTrue(grants.contains("reports\\u{2010}reader"), grants);
+            assertTrue(grants.contains("billing-sync/export-admin"), "the composite the role brings: " + grants);
+            assertTrue(master.driver().findElement(By.id("unusual-chars")).isDisplayed(), "the page says a name is unusual");
+            assertTrue(master.driver().findElement(By.id("diff")).getText().contains("reports\\u{2010}reader"),
+                    master.driver().findElement(By.id("diff")).getText());
+        } finally {
+            http.post(A + "/mutation-guard/change-requests/" + id + "/cancel", admin, null);
+        }
+    }
+
     @Test
     void masterAdminWorksTheRequestFromTheReviewLinkButIsNoApproverOfTheRealm(KeycloakTarget keycloak) throws Exception {
         HttpAdmin http = keycloak.http();
         String admin = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
-        // The page's public client in master, as the README tells operators to create it (not a guarded write).
-        HttpAdmin.Response created = http.post("/admin/realms/master/clients", admin, "{\"clientId\":\"nhi-approvals\","
-                + "\"publicClient\":true,\"standardFlowEnabled\":true,\"directAccessGrantsEnabled\":false,"
-                + "\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],\"webOrigins\":[\"+\"],"
-                + "\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}");
-        assertTrue(created.status() == 201 || created.status() == 409, created.body());
+        approvalsClientInMaster(http, admin);
 
         String uuid = http.get(A + "/clients?clientId=report-sync", admin).json().get(0).get("id").asText();
         String clientPath = A + "/clients/" + uuid;

@@ -295,6 +295,20 @@ function sealedText(word) {
   return `•••• (${t(SEALED_WORDS[word] ?? 'nhiapSealedPresent')})`;
 }
 
+// Text outside printable ASCII (look-alike letters, bidi controls, zero-width characters) shown as \u escapes,
+// so that a name that only looks like another is seen to differ; the page then says that it does.
+function plain(text) {
+  const s = String(text);
+  if (!/[^\x20-\x7e]/.test(s)) return s;
+  document.getElementById('unusual-chars').hidden = false;
+  return s.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0).toString(16).toUpperCase()}}`);
+}
+
+function plainCell(td, text) {
+  td.textContent = plain(text);
+  if (td.textContent !== String(text)) td.classList.add('unusual');
+}
+
 function cell(value, sealed, side) {
   const td = document.createElement('td');
   if (value === undefined) {
@@ -304,7 +318,7 @@ function cell(value, sealed, side) {
     td.className = 'sealed';
     td.dataset.side = side;
   } else {
-    td.textContent = JSON.stringify(value);
+    plainCell(td, JSON.stringify(value));
   }
   return td;
 }
@@ -369,12 +383,45 @@ function renderDiff(cr) {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = row.field;
+    plainCell(th, row.field);
     tr.append(th, cell(row.from, row.sealed ? 'present' : null, 'before'), cell(row.to, row.sealed ?? null, 'after'));
     diff.append(tr);
   }
   $('diff-empty').hidden = rows.length > 0;
   $('diff-source').textContent = cr.afterImage?.source ? t('nhiapDiffSource', cr.afterImage.source) : '';
+  renderGrants(cr);
+}
+
+// Facts the page words itself (times in the browser's locale may hold a narrow no-break space).
+const LOCAL_FACTS = ['nhiapFactCreated', 'nhiapFactExpires', 'nhiapFactApprovals', 'nhiapFactCooldownEnds',
+  'nhiapFactApplied', 'nhiapFactReachesGuarded'];
+
+// A role grant: every role each granted role brings through its composites, as pinned when the request was held
+// (the grant's diff names the granted roles only).
+function renderGrants(cr) {
+  const closure = cr.beforeImage?.grantedRoleClosure ?? {};
+  const grants = $('grants');
+  grants.replaceChildren();
+  for (const role of Object.keys(closure).sort()) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    plainCell(th, role);
+    const td = document.createElement('td');
+    plainCell(td, (closure[role] ?? []).join(', '));
+    tr.append(th, td);
+    grants.append(tr);
+  }
+  $('grants-section').hidden = grants.children.length === 0;
+}
+
+// The name of what a request changes, from its before-image (a role, a group, a client, a user, a provider).
+function targetName(image) {
+  if (!image || typeof image !== 'object') return null;
+  for (const k of ['name', 'clientId', 'username', 'alias']) {
+    if (typeof image[k] === 'string') return image[k];
+  }
+  return null;
 }
 
 function approverProblem() {
@@ -405,6 +452,7 @@ async function showDetail(id) {
   }
   const cr = r.json;
   show('detail');
+  $('unusual-chars').hidden = true;
   $('detail').dataset.id = cr.id;
   $('detail').dataset.digest = cr.digest;
   $('detail').dataset.state = cr.state;
@@ -412,6 +460,9 @@ async function showDetail(id) {
   const facts = $('detail-facts');
   facts.replaceChildren();
   for (const [k, v] of [['nhiapFactId', cr.id], ['nhiapFactRequest', `${cr.method} ${cr.path}`], ['nhiapFactTarget', cr.target],
+    ['nhiapFactTargetName', targetName(cr.beforeImage)],
+    ['nhiapFactReachesGuarded', typeof cr.beforeImage?.reachesGuardedSubjects === 'boolean'
+      ? t(cr.beforeImage.reachesGuardedSubjects ? 'nhiapYes' : 'nhiapNo') : null],
     ['nhiapFactRequester', cr.requester?.username || cr.requester?.userId], ['nhiapFactCreated', time(cr.createdAt)],
     ['nhiapFactExpires', OPEN.includes(cr.state) || cr.state === 'CONTAINED' ? time(cr.expiresAt) : null],
     ['nhiapFactApprovals', `${cr.approvalsGiven} / ${cr.approvalsRequired}`],
@@ -422,7 +473,8 @@ async function showDetail(id) {
     const dt = document.createElement('dt');
     dt.textContent = t(k);
     const dd = document.createElement('dd');
-    dd.textContent = v;
+    // Values from the request (names, paths, ids) as code points where unusual; the page's own (times, counts) as they are.
+    if (LOCAL_FACTS.includes(k)) dd.textContent = v; else plainCell(dd, v);
     if (k === 'nhiapFactRollbackOf') {
       dd.replaceChildren();
       const a = document.createElement('a');
