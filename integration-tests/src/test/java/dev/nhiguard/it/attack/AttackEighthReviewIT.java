@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -307,21 +305,7 @@ class AttackEighthReviewIT {
 
     /** A copy of {@code guard-attack-fifth} under a name of its own, changed by {@code change}, created by the master admin. */
     private static AttackRealm realmOfItsOwn(KeycloakTarget keycloak, String suffix, Consumer<ObjectNode> change) {
-        String name = "guard-attack-eighth-" + suffix + "-" + Long.toString(System.nanoTime(), 36);
-        ObjectNode rep;
-        try {
-            rep = (ObjectNode) AttackRealm.JSON.readTree(Files.readString(
-                    Path.of(System.getProperty("nhi.realms.dir"), "guard-attack-fifth-realm.json")));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        rep.put("realm", name);
-        rep.remove("id");
-        change.accept(rep);
-        AttackRealm r = new AttackRealm(keycloak, name);
-        HttpAdmin.Response created = r.http.post("/admin/realms", r.master(), rep.toString());
-        assertEquals(201, created.status(), "realm " + name + ": " + created.body());
-        return r;
+        return AttackRealm.copyOfFifth(keycloak, "guard-attack-eighth", suffix, change);
     }
 
     private static String mapper(String name, String claim, String value) {

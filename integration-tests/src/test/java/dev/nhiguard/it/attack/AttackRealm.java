@@ -56,6 +56,29 @@ final class AttackRealm {
         this.http = keycloak.http();
     }
 
+    /**
+     * A realm of its own for one test, a copy of {@code guard-attack-fifth} (ann and ben approve, mallory administers)
+     * named {@code prefix-<suffix>-<unique>}, {@code change} applied to its representation before it is created.
+     */
+    static AttackRealm copyOfFifth(KeycloakTarget keycloak, String prefix, String suffix,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) {
+        String name = prefix + "-" + suffix + "-" + Long.toString(System.nanoTime(), 36);
+        com.fasterxml.jackson.databind.node.ObjectNode rep;
+        try {
+            rep = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(java.nio.file.Files.readString(
+                    java.nio.file.Path.of(System.getProperty("nhi.realms.dir"), "guard-attack-fifth-realm.json")));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        rep.put("realm", name);
+        rep.remove("id");
+        change.accept(rep);
+        AttackRealm r = new AttackRealm(keycloak, name);
+        HttpAdmin.Response created = r.http.post("/admin/realms", r.master(), rep.toString());
+        assertEquals(201, created.status(), "realm " + name + ": " + created.body());
+        return r;
+    }
+
     // ------------------------------------------------------------------ who acts
 
     /** A fresh login (fresh authentication time, for step-up) of a person through admin-cli. */

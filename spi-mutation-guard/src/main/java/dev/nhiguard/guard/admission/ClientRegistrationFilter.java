@@ -120,7 +120,8 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (rep.path("defaultRoles").isArray() && !rep.path("defaultRoles").isEmpty()) {
             return "role-composite-add";
         }
-        if (dev.nhiguard.guard.catalogue.IdentityClaims.writtenAnew(rep, current)) {
+        if (dev.nhiguard.guard.catalogue.IdentityClaims.writtenAnew(rep, current)
+                || dev.nhiguard.guard.catalogue.IdentityClaims.mapsAcr(rep, current)) {
             return "identity-claim-mapper";
         }
         return null;

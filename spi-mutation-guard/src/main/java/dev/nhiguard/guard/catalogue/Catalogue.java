@@ -405,10 +405,12 @@ public final class Catalogue {
         ops.add(op("identity-claim-mapper", "POST", "/clients/{client}/protocol-mappers/models", RECOVERY, false, TargetType.OTHER,
                 null, "Add or change a protocol mapper, on any client or client scope, that writes a claim saying who a token is "
                         + "for, through which client, how its user signed in or who acts (" + String.join(", ", new java.util.TreeSet<>(IdentityClaims.NAMES))
-                        + "): an ordinary client's tokens would pass for an approver's console token, a service account's or an agent's",
+                        + "), or a client's map of authentication levels to acr values (acr.loa.map): an ordinary client's "
+                        + "tokens would pass for an approver's console token, a service account's or an agent's, or for a stronger sign-in",
                 // A client's update sends its mappers back: only one that is new or changed writes anything.
-                (v, b, f) -> v.containsKey("client") && b != null && b.has("protocolMappers")
+                (v, b, f) -> (v.containsKey("client") && b != null && b.has("protocolMappers")
                         ? IdentityClaims.writtenAnew(b, f.currentClient(v.get("client"))) : IdentityClaims.written(b))
+                        || IdentityClaims.mapsAcr(b, v.containsKey("client") ? f.currentClient(v.get("client")) : null))
                 .alsoAt("POST", "/clients/{client}/protocol-mappers/add-models")
                 .alsoAt("PUT", "/clients/{client}/protocol-mappers/models/{mapper}")
                 .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/models")
@@ -658,7 +660,70 @@ public final class Catalogue {
                 return true;
             }
         }
-        return false;
+        return !isDocumentedApprovalsClient(body);
+    }
+
+    /** Members a body creating {@code nhi-approvals} may have, beyond those checked by value below. */
+    private static final Set<String> APPROVALS_CLIENT_FIELDS = Set.of("clientId", "name", "description", "rootUrl",
+            "baseUrl", "redirectUris", "webOrigins", "publicClient", "standardFlowEnabled", "enabled", "protocol",
+            "frontchannelLogout", "alwaysDisplayInConsole", "implicitFlowEnabled", "directAccessGrantsEnabled",
+            "serviceAccountsEnabled", "consentRequired", "fullScopeAllowed", "attributes");
+
+    /** Attributes it may have; the flags among them only off. */
+    private static final Set<String> APPROVALS_CLIENT_ATTRIBUTES = Set.of("pkce.code.challenge.method",
+            "post.logout.redirect.uris", "standard.token.exchange.enabled", "oauth2.device.authorization.grant.enabled",
+            "oidc.ciba.grant.enabled");
+
+    /**
+     * Whether the body is the approvals page's client as the README creates it: a public client that signs users in
+     * through the browser and nothing else. A confidential one could exchange an approver's token from any other client
+     * into one of its own, and the device and CIBA grants sign an approver in for whoever started them: such tokens
+     * would carry decisions.
+     */
+    static boolean isDocumentedApprovalsClient(JsonNode body) {
+        for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            if (!APPROVALS_CLIENT_FIELDS.contains(names.next())) {
+                return false;
+            }
+        }
+        if (!body.path("publicClient").isBoolean() || !body.get("publicClient").asBoolean()) {
+            return false;
+        }
+        for (String off : List.of("implicitFlowEnabled", "directAccessGrantsEnabled", "serviceAccountsEnabled")) {
+            if (body.has(off) && !(body.get(off).isBoolean() && !body.get(off).asBoolean())) {
+                return false;
+            }
+        }
+        if (body.has("protocol") && !"openid-connect".equals(body.get("protocol").asText(null))) {
+            return false;
+        }
+        // Where else the page sends a browser or answers from: Keycloak's own origin and pages only.
+        if (body.has("webOrigins") && !(body.get("webOrigins").isArray() && body.get("webOrigins").size() <= 1
+                && (body.get("webOrigins").isEmpty() || "+".equals(body.get("webOrigins").get(0).asText())))) {
+            return false;
+        }
+        if (body.has("baseUrl") && !(body.get("baseUrl").isTextual() && body.get("baseUrl").asText().startsWith("/resources/")
+                && !body.get("baseUrl").asText().contains(".."))) {
+            return false;
+        }
+        JsonNode attributes = body.path("attributes");
+        if (body.has("attributes") && !attributes.isObject()) {
+            return false;
+        }
+        for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> a = attributes.fields(); a.hasNext(); ) {
+            java.util.Map.Entry<String, JsonNode> e = a.next();
+            if (!APPROVALS_CLIENT_ATTRIBUTES.contains(e.getKey())) {
+                return false;
+            }
+            boolean flag = e.getKey().endsWith(".enabled");
+            if (flag && !"false".equals(e.getValue().asText())) {
+                return false;
+            }
+            if (e.getKey().equals("post.logout.redirect.uris") && !"+".equals(e.getValue().asText())) {
+                return false; // "+": the redirect URIs, below /resources/
+            }
+        }
+        return true;
     }
 
     /** Whether the body changes the client's authentication-flow binding overrides (any client). */

@@ -15,8 +15,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class IdentityClaims {
 
     /** Top-level claim names no mapper writes unheld. */
-    public static final Set<String> NAMES = Set.of("sub", "azp", "client_id", "preferred_username", "sid", "acr", "auth_time",
-            "amr", "act", "may_act", "cnf", "agent");
+    public static final Set<String> NAMES = Set.of("sub", "azp", "client_id", "preferred_username", "username", "upn", "sid",
+            "acr", "auth_time", "amr", "act", "may_act", "cnf", "agent");
+
+    /**
+     * A client attribute that names {@code acr} values: Keycloak's acr mapper writes the client's name for the level the
+     * user reached, so a map of its own ({@code "gold": 0}) says any sign-in was the strong one.
+     */
+    public static final String ACR_LOA_MAP = "acr.loa.map";
+
+    /** Whether the body (a client's) sets {@link #ACR_LOA_MAP} to other than the current client's value (none: an empty map). */
+    public static boolean mapsAcr(JsonNode body, JsonNode currentClient) {
+        if (body == null || !body.path("attributes").isObject() || !body.get("attributes").has(ACR_LOA_MAP)) {
+            return false;
+        }
+        JsonNode proposed = body.get("attributes").get(ACR_LOA_MAP);
+        JsonNode now = currentClient == null ? null : currentClient.path("attributes").get(ACR_LOA_MAP);
+        if (now == null) {
+            return !(proposed.isNull() || proposed.asText().isBlank() || proposed.asText().strip().equals("{}"));
+        }
+        return !proposed.equals(now);
+    }
 
     private IdentityClaims() {
     }

@@ -69,13 +69,45 @@ public final class Approvers {
 
     /** Why the token's client may not carry a decision, or null when it may. */
     public static String decisionClientProblem(AdminAuth auth) {
-        String clientId = auth.getClient() == null ? null : auth.getClient().getClientId();
-        if (clientId != null && DECISION_CLIENTS.contains(clientId)) {
-            return null;
+        org.keycloak.models.ClientModel client = auth.getClient();
+        String clientId = client == null ? null : client.getClientId();
+        if (clientId == null || !DECISION_CLIENTS.contains(clientId)) {
+            return "Decisions are taken with a token of the approvals page (nhi-approvals), the admin console or admin-cli; "
+                    + "this token was issued to " + (clientId == null ? "an unknown client" : "client " + clientId);
         }
-        return "Decisions are taken with a token of the approvals page (nhi-approvals), the admin console or admin-cli; "
-                + "this token was issued to " + (clientId == null ? "an unknown client" : "client " + clientId);
+        String grant = tokenMintingGrant(client);
+        return grant == null ? null : "Decisions are taken with a token of a public client that gives tokens to users who "
+                + "sign in themselves; client " + clientId + " " + grant + ", so its tokens may have been obtained for an "
+                + "approver by someone else";
     }
+
+    /**
+     * Why a decision client's tokens may not come from the approver's own sign-in, or null: a confidential client can
+     * exchange any token of the approver's (Keycloak's standard token exchange keeps the session and names the
+     * exchanging client as {@code azp}); the device and CIBA grants sign the approver in for whoever started them, and
+     * a credential offer's pre-authorized code (OID4VCI) gives a token of its client to whoever holds it; a service
+     * account is no approver. The approvals page, the console and admin-cli are public clients without those.
+     */
+    static String tokenMintingGrant(org.keycloak.models.ClientModel client) {
+        if (!client.isPublicClient()) {
+            return "is confidential (it can exchange an approver's token obtained through another client)";
+        }
+        if (client.isServiceAccountsEnabled()) {
+            return "has a service account";
+        }
+        for (String flag : MINTING_FLAGS) {
+            if (Boolean.parseBoolean(client.getAttribute(flag))) {
+                return "has " + flag + " on";
+            }
+        }
+        return null;
+    }
+
+    /** Client attributes that let someone other than the signing-in user hold the tokens of a sign-in. */
+    static final java.util.List<String> MINTING_FLAGS = java.util.List.of("standard.token.exchange.enabled",
+            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled",
+            // a verifiable-credential offer's pre-authorized code gives a token of the client it was made through
+            "oid4vci.enabled");
 
     /** The requirement in words, for refusals. */
     public static String requirement(RealmModel guarded, GuardPolicy policy) {

@@ -684,6 +684,7 @@ public final class GuardService {
         progress.replayed = true;
         Replayer.Result result;
         try {
+            s.setAttribute(RealmRecordsCleanup.APPLYING, cr.getId());
             result = replay(s, realmId, cr, replayBody, baseUri, connection, relative, caller);
         } catch (RuntimeException e) {
             LOG.warnf(e, "Replay of change request %s failed", id);
@@ -721,6 +722,16 @@ public final class GuardService {
         ChangeRequestStore store = new ChangeRequestStore(s);
         ChangeRequestEntity cr = store.lock(realmId, id);
         cr.setResultStatus(outcome.status());
+        if (realm == null) {
+            // The request deleted its own realm: no realm to record events in or read a policy of, and the guard's
+            // other records of it went with it (RealmRecordsCleanup).
+            LOG.infof("Applied change request %s: realm %s deleted (%s %s): %d", id, realmId, cr.getMethod(), cr.getPath(),
+                    outcome.status());
+            ObjectNode view = JsonSerialization.mapper.createObjectNode().put("id", cr.getId()).put("state", cr.getState())
+                    .put("operation", cr.getOperation());
+            view.putObject("result").put("status", outcome.status());
+            return ok(view);
+        }
         AdminAuth auth = caller.load(s);
         if (rolledBackId != null) {
             emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);

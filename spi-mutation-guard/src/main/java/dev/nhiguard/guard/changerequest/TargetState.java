@@ -646,7 +646,10 @@ public final class TargetState implements Facts {
                 if (role == null) {
                     continue;
                 }
-                ArrayNode names = closures.putArray(roleName(role));
+                // A realm role may be named like a client role ("client/role"): a second role under a name already
+                // listed gets its id beside the name, so that neither closure hides the other.
+                String key = closures.has(roleName(role)) ? roleName(role) + " [" + role.getId() + "]" : roleName(role);
+                ArrayNode names = closures.putArray(key);
                 org.keycloak.models.utils.RoleUtils.expandCompositeRolesStream(Stream.of(role))
                         .map(TargetState::roleName).distinct().sorted().forEach(names::add);
             }

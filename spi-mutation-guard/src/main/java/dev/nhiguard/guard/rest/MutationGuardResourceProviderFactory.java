@@ -99,6 +99,7 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
             }
         });
         factory.register(new ModelBackstop());
+        factory.register(new dev.nhiguard.guard.changerequest.RealmRecordsCleanup());
         LOG.infof("NHI mutation guard enabled; admission layers: HTTP admission filter on /admin/** writes, deny by "
                 + "default (JAX-RS provider %s; active once it has seen a request, see GET /admin/realms/{realm}/mutation-guard/status); "
                 + "model-level backstop on provider events (role grants, group joins, client changes) for every path",

@@ -2,6 +2,7 @@ package dev.nhiguard.guard.catalogue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -248,11 +249,28 @@ class CatalogueTest {
                 .contains("admin-client-create"), "creating nhi-approvals");
         assertFalse(ids("POST", "/clients", "{\"clientId\":\"reports-portal\"}").contains("admin-client-create"), "an ordinary client");
         // the operator's documented creation: codes reach only Keycloak's theme files
-        assertFalse(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"${authBaseUrl}\","
-                + "\"redirectUris\":[\"/resources/*\"]}").contains("admin-client-create"), "nhi-approvals as the README creates it");
+        String documented = "{\"clientId\":\"nhi-approvals\",\"publicClient\":true,\"standardFlowEnabled\":true,"
+                + "\"directAccessGrantsEnabled\":false,\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],"
+                + "\"webOrigins\":[\"+\"],\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}";
+        assertFalse(ids("POST", "/clients", documented).contains("admin-client-create"), "nhi-approvals as the README creates it");
+        // Ninth review: a confidential one exchanges an approver's token from any client into one of its own; the
+        // device and CIBA grants sign an approver in for whoever started them.
+        for (String[] change : new String[][] {{"\"publicClient\":true", "\"publicClient\":false"},
+                {"\"publicClient\":true,", ""}, {"\"publicClient\":true", "\"publicClient\":true,\"secret\":\"s\""},
+                {"\"directAccessGrantsEnabled\":false", "\"directAccessGrantsEnabled\":true"},
+                {"\"post.logout.redirect.uris\":\"+\"", "\"post.logout.redirect.uris\":\"+\",\"standard.token.exchange.enabled\":\"true\""},
+                {"\"post.logout.redirect.uris\":\"+\"", "\"post.logout.redirect.uris\":\"+\",\"oauth2.device.authorization.grant.enabled\":\"true\""},
+                {"\"publicClient\":true", "\"publicClient\":true,\"serviceAccountsEnabled\":true"}}) {
+            String body = documented.replace(change[0], change[1]);
+            assertNotEquals(documented, body);
+            assertTrue(ids("POST", "/clients", body).contains("admin-client-create"), "nhi-approvals: " + body);
+        }
+        assertFalse(ids("POST", "/clients", documented.replace("\"post.logout.redirect.uris\":\"+\"",
+                "\"post.logout.redirect.uris\":\"+\",\"oauth2.device.authorization.grant.enabled\":\"false\"")).contains("admin-client-create"),
+                "a flag sent as off");
         for (String uris : new String[] {"[\"/*\"]", "[\"/resources/*\",\"/realms/*\"]", "[\"//evil/*\"]", "[]",
                 "[\"/resources/../realms/*\"]"}) {
-            assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"${authBaseUrl}\","
+            assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"publicClient\":true,\"rootUrl\":\"${authBaseUrl}\","
                     + "\"redirectUris\":" + uris + "}").contains("admin-client-create"), "nhi-approvals with redirect URIs " + uris);
         }
         assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"https://evil\","

@@ -48,4 +48,16 @@ class IdentityClaimsTest {
         assertTrue(IdentityClaims.writtenAnew(changed, current), "its value changed");
         assertTrue(IdentityClaims.writtenAnew(JSON.readTree("{\"protocolMappers\":[" + mapper("sub") + "]}"), current), "a new one");
     }
+
+    /** Ninth review: a client's own map of levels to acr values says any sign-in was the strong one. */
+    @Test
+    void anAcrMapOtherThanTheClientsIsAWrite() throws Exception {
+        JsonNode withMap = JSON.readTree("{\"clientId\":\"c\",\"attributes\":{\"acr.loa.map\":\"{\\\"gold\\\":0}\"}}");
+        assertTrue(IdentityClaims.mapsAcr(withMap, null), "a new client with a map");
+        assertFalse(IdentityClaims.mapsAcr(JSON.readTree("{\"attributes\":{\"acr.loa.map\":\"{}\"}}"), null), "an empty map");
+        assertFalse(IdentityClaims.mapsAcr(JSON.readTree("{\"attributes\":{\"other\":\"x\"}}"), null), "no map");
+        assertFalse(IdentityClaims.mapsAcr(withMap, withMap), "the client's own map sent back");
+        assertTrue(IdentityClaims.mapsAcr(withMap, JSON.readTree("{\"attributes\":{\"acr.loa.map\":\"{}\"}}")), "a changed map");
+        assertTrue(IdentityClaims.NAMES.contains("upn") && IdentityClaims.NAMES.contains("username"), "principal names");
+    }
 }
