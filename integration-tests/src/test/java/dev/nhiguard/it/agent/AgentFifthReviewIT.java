@@ -86,6 +86,11 @@ class AgentFifthReviewIT {
                 () -> assertEquals(200, own.status(), "the agent's own client-credentials token: " + own.body()));
     }
 
+    /**
+     * A suspended agent renewed its earlier token through the UMA grant. Suspension makes the agent's earlier tokens
+     * stale (its client's not-before); since the ninth review no agent gets UMA tokens at all ({@code AgentUmaIT}),
+     * so the grant refuses the active agent's token too, and the suspended agent's for both reasons.
+     */
     @Test
     void suspensionMakesTheAgentsEarlierTokensStaleForTheUmaGrant(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, AgentApi.unique("agent-uma"), "olga");
@@ -105,14 +110,17 @@ class AgentFifthReviewIT {
         HttpAdmin.Response issued = api.clientCredentialsWithKey("uma-bot", key, key.thumbprint(), null);
         assertEquals(200, issued.status(), issued.body());
         String before = issued.json().path("access_token").asText();
-        assertEquals(200, uma(api, before).status(), "fixture: the UMA grant gives the active agent a token");
+        HttpAdmin.Response active = uma(api, before);
 
         assertEquals(200, api.action(agent.path("id").asText(), "suspend", "stolen key").status());
         HttpAdmin.Response renewed = uma(api, before);
         HttpAdmin.Response own = api.clientCredentialsWithKey("uma-bot", key, key.thumbprint(), null);
+        long notBefore = api.client(agent.path("id").asText()).path("notBefore").asLong();
         assertAll(
+                () -> assertEquals(400, active.status(), "the active agent's token gets no UMA token: " + active.body()),
                 () -> assertNotEquals(200, renewed.status(), "a suspended agent's token renewed by the UMA grant: " + renewed.body()),
-                () -> assertNotEquals(200, own.status(), "a suspended agent's client-credentials token: " + own.body()));
+                () -> assertNotEquals(200, own.status(), "a suspended agent's client-credentials token: " + own.body()),
+                () -> assertTrue(notBefore > AgentApi.claims(before).path("iat").asLong(), "the earlier token is stale: " + notBefore));
     }
 
     @Test
