@@ -89,14 +89,11 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         }
 
         /**
-         * These settings importing only the named files of {@link #realmImports()} (none when no name
-         * is given): a server of its own pays for the realms it uses, not for the whole set (each
-         * imported realm costs seconds at start). The files are copied to {@code dir}.
+         * These settings importing only the named files of {@link #realmImports()}: a server of its
+         * own pays for the realms it uses, not for the whole set (each imported realm costs seconds at
+         * start). The files are copied to {@code dir}.
          */
         public Settings withOnlyRealmImports(Path dir, String... fileNames) {
-            if (fileNames.length == 0) {
-                return withRealmImports(null);
-            }
             try {
                 Files.createDirectories(dir);
                 try (Stream<Path> old = Files.list(dir)) {

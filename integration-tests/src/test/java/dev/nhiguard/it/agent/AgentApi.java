@@ -144,6 +144,22 @@ final class AgentApi {
     }
 
     /** RFC 8693 token exchange of a subject access token by an agent authenticating with its key. */
+    /**
+     * A UMA grant request ({@code urn:ietf:params:oauth:grant-type:uma-ticket}) for {@code audience}, with
+     * {@code bearer} as its Authorization header (none when null) and the further form parameters.
+     */
+    HttpAdmin.Response uma(String bearer, String audience, Map<String, String> more) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "urn:ietf:params:oauth:grant-type:uma-ticket");
+        form.put("audience", audience);
+        form.putAll(more);
+        String body = form.entrySet().stream()
+                .map(e -> e.getKey() + "=" + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining("&"));
+        return http.send("POST", "/realms/" + realm + "/protocol/openid-connect/token", bearer,
+                "application/x-www-form-urlencoded", body);
+    }
+
     HttpAdmin.Response exchange(String clientId, AgentKey key, String subjectToken, String scope) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");

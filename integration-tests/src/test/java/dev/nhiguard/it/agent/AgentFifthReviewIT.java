@@ -110,10 +110,10 @@ class AgentFifthReviewIT {
         HttpAdmin.Response issued = api.clientCredentialsWithKey("uma-bot", key, key.thumbprint(), null);
         assertEquals(200, issued.status(), issued.body());
         String before = issued.json().path("access_token").asText();
-        HttpAdmin.Response active = uma(api, before);
+        HttpAdmin.Response active = api.uma(before, "rs", Map.of());
 
         assertEquals(200, api.action(agent.path("id").asText(), "suspend", "stolen key").status());
-        HttpAdmin.Response renewed = uma(api, before);
+        HttpAdmin.Response renewed = api.uma(before, "rs", Map.of());
         HttpAdmin.Response own = api.clientCredentialsWithKey("uma-bot", key, key.thumbprint(), null);
         long notBefore = api.client(agent.path("id").asText()).path("notBefore").asLong();
         assertAll(
@@ -190,10 +190,4 @@ class AgentFifthReviewIT {
     }
 
     /** The UMA grant (RFC 8693 style, {@code uma-ticket}) with a bearer token, for resource server {@code rs}. */
-    private static HttpAdmin.Response uma(AgentApi api, String bearer) {
-        return api.http.sendWithHeaders("POST", "/realms/" + api.realm + "/protocol/openid-connect/token",
-                "grant_type=" + java.net.URLEncoder.encode("urn:ietf:params:oauth:grant-type:uma-ticket", java.nio.charset.StandardCharsets.UTF_8)
-                        + "&audience=rs",
-                "Authorization", "Bearer " + bearer, "Content-Type", "application/x-www-form-urlencoded");
-    }
 }

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,8 +24,6 @@ import dev.nhiguard.testing.KeycloakTarget;
  */
 @ExtendWith(KeycloakExtension.class)
 class AgentUmaIT {
-
-    private static final String UMA = "urn:ietf:params:oauth:grant-type:uma-ticket";
 
     @Test
     void theUmaGrantMintsNothingForAnAgentAndANewKeyRetiresTheOldKeysTokens(KeycloakTarget keycloak) {
@@ -55,11 +49,11 @@ class AgentUmaIT {
         String agentToken = api.clientCredentialsWithKey(name, key, key.thumbprint(), null).json().path("access_token").asText();
         String plainToken = api.http.clientCredentials(realm, "plain-caller", "plain-secret").path("access_token").asText();
 
-        HttpAdmin.Response plainRpt = uma(api, realm, plainToken, Map.of());
-        HttpAdmin.Response bearer = uma(api, realm, agentToken, Map.of());
-        HttpAdmin.Response asSubject = uma(api, realm, null, Map.of("client_id", "rs-api", "client_secret", "rs-secret",
+        HttpAdmin.Response plainRpt = api.uma(plainToken, "rs-api", Map.of());
+        HttpAdmin.Response bearer = api.uma(agentToken, "rs-api", Map.of());
+        HttpAdmin.Response asSubject = api.uma(null, "rs-api", Map.of("client_id", "rs-api", "client_secret", "rs-secret",
                 "subject_token", agentToken));
-        HttpAdmin.Response asAgent = uma(api, realm, null, Map.of("client_id", name, "client_assertion_type",
+        HttpAdmin.Response asAgent = api.uma(null, "rs-api", Map.of("client_id", name, "client_assertion_type",
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 "client_assertion", key.clientAssertion(name, api.issuer(), key.thumbprint())));
 
@@ -75,16 +69,5 @@ class AgentUmaIT {
                 () -> assertEquals(400, asAgent.status(), "the agent authenticating with its key: " + asAgent.body()),
                 () -> assertEquals(200, rotated.status(), rotated.body()),
                 () -> assertTrue(notBefore > issuedAt, "tokens of the old key are stale: not-before " + notBefore + ", iat " + issuedAt));
-    }
-
-    private static HttpAdmin.Response uma(AgentApi api, String realm, String bearer, Map<String, String> more) {
-        Map<String, String> form = new LinkedHashMap<>();
-        form.put("grant_type", UMA);
-        form.put("audience", "rs-api");
-        form.putAll(more);
-        String body = form.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        return api.http.send("POST", "/realms/" + realm + "/protocol/openid-connect/token", bearer,
-                "application/x-www-form-urlencoded", body);
     }
 }

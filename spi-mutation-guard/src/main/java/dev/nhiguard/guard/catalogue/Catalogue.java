@@ -669,16 +669,24 @@ public final class Catalogue {
             "frontchannelLogout", "alwaysDisplayInConsole", "implicitFlowEnabled", "directAccessGrantsEnabled",
             "serviceAccountsEnabled", "consentRequired", "fullScopeAllowed", "attributes");
 
-    /** Attributes it may have; the flags among them only off. */
+    /**
+     * Client attributes that let someone other than the signing-in user hold the tokens of a sign-in: standard token
+     * exchange (a token of the user's from another client, exchanged into one of this client's), the device and CIBA
+     * grants (they sign the user in for whoever started them), a verifiable-credential offer's pre-authorized code
+     * (OID4VCI: a token of the client the offer was made through). A decision client has none of them on.
+     */
+    public static final List<String> TOKEN_MINTING_FLAGS = List.of("standard.token.exchange.enabled",
+            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled", "oid4vci.enabled");
+
+    /** Attributes the approvals client may have besides {@link #TOKEN_MINTING_FLAGS}, which it may send only off. */
     private static final Set<String> APPROVALS_CLIENT_ATTRIBUTES = Set.of("pkce.code.challenge.method",
-            "post.logout.redirect.uris", "standard.token.exchange.enabled", "oauth2.device.authorization.grant.enabled",
-            "oidc.ciba.grant.enabled");
+            "post.logout.redirect.uris");
 
     /**
      * Whether the body is the approvals page's client as the README creates it: a public client that signs users in
      * through the browser and nothing else. A confidential one could exchange an approver's token from any other client
-     * into one of its own, and the device and CIBA grants sign an approver in for whoever started them: such tokens
-     * would carry decisions.
+     * into one of its own, and {@link #TOKEN_MINTING_FLAGS} give tokens of a sign-in to someone else: such tokens would
+     * carry decisions.
      */
     static boolean isDocumentedApprovalsClient(JsonNode body) {
         for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
@@ -712,11 +720,13 @@ public final class Catalogue {
         }
         for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> a = attributes.fields(); a.hasNext(); ) {
             java.util.Map.Entry<String, JsonNode> e = a.next();
-            if (!APPROVALS_CLIENT_ATTRIBUTES.contains(e.getKey())) {
-                return false;
+            if (TOKEN_MINTING_FLAGS.contains(e.getKey())) {
+                if (!"false".equals(e.getValue().asText())) {
+                    return false;
+                }
+                continue;
             }
-            boolean flag = e.getKey().endsWith(".enabled");
-            if (flag && !"false".equals(e.getValue().asText())) {
+            if (!APPROVALS_CLIENT_ATTRIBUTES.contains(e.getKey())) {
                 return false;
             }
             if (e.getKey().equals("post.logout.redirect.uris") && !"+".equals(e.getValue().asText())) {

@@ -6,6 +6,7 @@ import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.services.resources.admin.AdminAuth;
 
+import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.policy.GuardPolicy;
 
 /**
@@ -84,9 +85,8 @@ public final class Approvers {
     /**
      * Why a decision client's tokens may not come from the approver's own sign-in, or null: a confidential client can
      * exchange any token of the approver's (Keycloak's standard token exchange keeps the session and names the
-     * exchanging client as {@code azp}); the device and CIBA grants sign the approver in for whoever started them, and
-     * a credential offer's pre-authorized code (OID4VCI) gives a token of its client to whoever holds it; a service
-     * account is no approver. The approvals page, the console and admin-cli are public clients without those.
+     * exchanging client as {@code azp}); {@link Catalogue#TOKEN_MINTING_FLAGS} give a sign-in's tokens to someone else;
+     * a service account is no approver. The approvals page, the console and admin-cli are public clients without those.
      */
     static String tokenMintingGrant(org.keycloak.models.ClientModel client) {
         if (!client.isPublicClient()) {
@@ -95,19 +95,13 @@ public final class Approvers {
         if (client.isServiceAccountsEnabled()) {
             return "has a service account";
         }
-        for (String flag : MINTING_FLAGS) {
+        for (String flag : Catalogue.TOKEN_MINTING_FLAGS) {
             if (Boolean.parseBoolean(client.getAttribute(flag))) {
                 return "has " + flag + " on";
             }
         }
         return null;
     }
-
-    /** Client attributes that let someone other than the signing-in user hold the tokens of a sign-in. */
-    static final java.util.List<String> MINTING_FLAGS = java.util.List.of("standard.token.exchange.enabled",
-            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled",
-            // a verifiable-credential offer's pre-authorized code gives a token of the client it was made through
-            "oid4vci.enabled");
 
     /** The requirement in words, for refusals. */
     public static String requirement(RealmModel guarded, GuardPolicy policy) {
