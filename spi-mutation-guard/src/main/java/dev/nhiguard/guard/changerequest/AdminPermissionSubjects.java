@@ -116,6 +116,19 @@ final class AdminPermissionSubjects {
         return everyone;
     }
 
+    /** The ids of the users, groups and roles the policies name (the users by id as stored). */
+    Set<String> userIds() {
+        return userIds;
+    }
+
+    Set<String> groupIds() {
+        return groupIds;
+    }
+
+    Set<String> roleIds() {
+        return roleIds;
+    }
+
     boolean namesUser(String userId) {
         return userIds.contains(userId);
     }

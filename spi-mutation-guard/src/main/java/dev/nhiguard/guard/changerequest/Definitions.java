@@ -61,6 +61,11 @@ final class Definitions {
     static final String CLIENT_SCOPE_NAME = "client-scope-name";
     /** A group named in a body by its path: its image and reach, or null while none has the path. */
     static final String GROUP_PATH = "group-path";
+    /**
+     * Who the realm's fine-grained admin permissions reach, with the subjects a request's body names
+     * ({@link AdminPermissionAdministrators#references}) as the id.
+     */
+    static final String ADMIN_PERMISSION_ADMINISTRATORS = "admin-permission-administrators";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -197,6 +202,7 @@ final class Definitions {
                 GroupModel g = KeycloakModelUtils.findGroupByPath(session, realm, id);
                 yield g == null ? null : object().put("id", g.getId()).<ObjectNode>set("group", group(g)).set("reach", groupReach(g));
             }
+            case ADMIN_PERMISSION_ADMINISTRATORS -> new AdminPermissionAdministrators(session, realm).image(id);
             default -> null;
         };
     }

@@ -121,6 +121,14 @@ public final class TargetState implements Facts {
         return false;
     }
 
+    private boolean subgroupNamedByAdminPermissions(GroupModel g) {
+        AdminPermissionSubjects fgap = adminPermissionSubjects();
+        if (fgap.isEmpty()) {
+            return false;
+        }
+        return g.getSubGroupsStream().anyMatch(x -> fgap.namesGroup(x.getId()) || subgroupNamedByAdminPermissions(x));
+    }
+
     @Override
     public boolean isAccountOwner(String userId) {
         UserModel u = user(userId);
@@ -214,6 +222,9 @@ public final class TargetState implements Facts {
      * demanded; a client policy's {@code client-roles} condition no longer applies to the client).
      */
     private boolean gates(Set<RoleModel> roles) {
+        if (namedByAdminPermissions(roles)) {
+            return true;
+        }
         GateNames names = gateNames();
         for (RoleModel r : roles) {
             if (names.namesRole(r, realm)) {
@@ -225,6 +236,17 @@ public final class TargetState implements Facts {
         return realm.getClientScopesStream()
                 .anyMatch(cs -> cs.getScopeMappingsStream().anyMatch(r -> ids.contains(r.getId()))
                         && clientScopeReachesServiceAccounts(cs.getId()));
+    }
+
+    /**
+     * Whether a role policy of the realm's fine-grained admin permissions names one of the roles or of their
+     * composites. Such a role decides who is an administrator either way: granting it can make one, and taking it
+     * away can too (a negative policy, or a permission whose policies must all agree), so a change of who holds it is
+     * held like a flow condition's role.
+     */
+    private boolean namedByAdminPermissions(Set<RoleModel> roles) {
+        List<RoleModel> named = adminPermissionSubjects().roles(realm);
+        return !named.isEmpty() && !roles.isEmpty() && RoleUtils.expandCompositeRoles(roles).stream().anyMatch(named::contains);
     }
 
     /** The realm's gate names, read once per admission. */
@@ -273,6 +295,12 @@ public final class TargetState implements Facts {
     @Override
     public boolean groupHoldsAGate(String groupId) {
         GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        if (g != null && (groupOrAncestorNamedByAdminPermissions(g) || subgroupNamedByAdminPermissions(g))) {
+            // A group policy of the fine-grained admin permissions names it (with its subgroups) or a subgroup that
+            // goes with it when it is deleted: joining or leaving it, or deleting it, changes who is an administrator
+            // either way (a negative policy, or a permission whose policies must all agree).
+            return true;
+        }
         Set<RoleModel> held = new HashSet<>();
         for (GroupModel x = g; x != null; x = x.getParent()) {
             x.getRoleMappingsStream().forEach(held::add);
@@ -743,6 +771,12 @@ public final class TargetState implements Facts {
         }
         if (rel.size() == 2 && rel.get(0).equals("default-groups")) {
             groupById(out, rel.get(1));
+        }
+        ClientModel adminPermissions = realm.getAdminPermissionsClient();
+        if (rel.size() >= 3 && rel.get(0).equals("clients") && rel.get(2).equals("authz") && adminPermissions != null
+                && adminPermissions.getId().equals(rel.get(1))) {
+            // A write to the fine-grained admin permissions is approved for the administrators they make then.
+            out.add(Definitions.ADMIN_PERMISSION_ADMINISTRATORS + ":" + AdminPermissionAdministrators.references(body));
         }
         if (rel.size() == 4 && rel.get(0).equals("users") && rel.get(2).equals("federated-identity")
                 && effects.stream().anyMatch(e -> e.operation().id().equals("privileged-user-idp-link"))) {
