@@ -681,6 +681,17 @@ public final class GuardService {
             original = null;
         }
 
+        // The chain's APPLIED record goes into the change's own transaction, before the replay: some admin resources
+        // (user update) commit that transaction themselves, and a record written after it could be lost to a crash,
+        // leaving an APPLIED request the chain never says was applied. A replay that fails rolls the record back with
+        // it. A realm's own deletion is recorded after it (no realm is left to record in; see recordApplied).
+        boolean deletesItsRealm = relative.isEmpty() && "DELETE".equalsIgnoreCase(cr.getMethod());
+        if (!deletesItsRealm) {
+            if (original != null) {
+                emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
+            }
+            emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
+        }
         progress.replayed = true;
         Replayer.Result result;
         try {
@@ -701,21 +712,27 @@ public final class GuardService {
         }
         Replayer.Result applied = result;
         String originalId = original == null ? null : original.getId();
+        boolean recorded = !deletesItsRealm;
         if (s.getTransactionManager().isActive()) {
-            return new Attempt(recordApplied(s, realmId, id, originalId, caller, callerIsRequester, connection, applied), null);
+            return new Attempt(recordApplied(s, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded),
+                    null);
         }
-        // Some admin resources (user update) commit the transaction themselves: the mark committed with the change.
+        // Some admin resources (user update) commit the transaction themselves: the mark and its record committed with
+        // the change.
         return new Attempt(KeycloakModelUtils.runJobInTransactionWithResult(s.getKeycloakSessionFactory(),
-                t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied)), null);
+                t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded)), null);
     }
 
     private static Attempt refusal(Response response) {
         return new Attempt(response, null);
     }
 
-    /** The replay succeeded and the request is APPLIED: its outcome, the admin events, the answer. */
+    /**
+     * The replay succeeded and the request is APPLIED: its outcome, the admin events (unless they were recorded with
+     * the change, {@code recorded}), the answer.
+     */
     private static Response recordApplied(KeycloakSession s, String realmId, String id, String rolledBackId, Actor caller,
-            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome) {
+            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome, boolean recorded) {
         RealmModel realm = s.realms().getRealm(realmId);
         s.getContext().setRealm(realm);
         s.getContext().setConnection(connection);
@@ -733,10 +750,12 @@ public final class GuardService {
             return ok(view);
         }
         AdminAuth auth = caller.load(s);
-        if (rolledBackId != null) {
-            emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);
+        if (!recorded) {
+            if (rolledBackId != null) {
+                emit(s, realm, auth, store.find(realmId, rolledBackId), "ROLLED_BACK", OperationType.UPDATE, null);
+            }
+            emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
         }
-        emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
         if (callerIsRequester) {
             // The answer (a new secret, token or key) goes to the requester, who is from now on its reader.
             dev.nhiguard.guard.reads.AppliedCredentialAnswer.record(s, realm, auth, cr.getMethod(), cr.getPath());
