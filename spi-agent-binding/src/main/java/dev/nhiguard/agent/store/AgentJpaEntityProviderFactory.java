@@ -49,6 +49,7 @@ public final class AgentJpaEntityProviderFactory implements JpaEntityProviderFac
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        factory.register(new AgentRealmRecordsCleanup());
     }
 
     @Override
