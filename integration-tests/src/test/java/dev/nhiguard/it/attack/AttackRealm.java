@@ -62,11 +62,17 @@ final class AttackRealm {
      */
     static AttackRealm copyOfFifth(KeycloakTarget keycloak, String prefix, String suffix,
             java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) {
+        return copyOf(keycloak, "guard-attack-fifth-realm.json", prefix, suffix, change);
+    }
+
+    /** As {@link #copyOfFifth}, a copy of another test realm file ({@code guard-attack-fgap-realm.json}: FGAP v2 on). */
+    static AttackRealm copyOf(KeycloakTarget keycloak, String file, String prefix, String suffix,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) {
         String name = prefix + "-" + suffix + "-" + Long.toString(System.nanoTime(), 36);
         com.fasterxml.jackson.databind.node.ObjectNode rep;
         try {
             rep = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(java.nio.file.Files.readString(
-                    java.nio.file.Path.of(System.getProperty("nhi.realms.dir"), "guard-attack-fifth-realm.json")));
+                    java.nio.file.Path.of(System.getProperty("nhi.realms.dir"), file)));
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }

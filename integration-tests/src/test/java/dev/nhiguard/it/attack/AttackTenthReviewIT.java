@@ -1,0 +1,183 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Tenth red-team review: fine-grained admin permissions (v2) tried live, and an apply interrupted after Keycloak
+ * committed it. The FGAP tests work in realms of their own copied from {@code guard-attack-fgap} (ann and ben approve
+ * and administer, mallory administers, frank and olive hold no role), judged by what frank and olive may then do.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackTenthReviewIT {
+
+    /**
+     * A negative group policy takes frank's user administration away while he is in {@code suspended}; his joining it
+     * was held and approved. mallory then took him out of the group alone (204, no request), and frank administered
+     * users again (he reset olive's password). Leaving a group a permission's policy names changes who administers,
+     * as joining it does: held.
+     */
+    @Test
+    void leavingAGroupANegativeAdminPolicyNamesIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = fgapRealmOfItsOwn(keycloak, "negative");
+        String frank = r.userId("frank");
+        String olive = r.userId("olive");
+        String suspended = newGroup(r, "suspended");
+        String authz = authz(r);
+        AttackDeciderIT.asAnnApprovedByBen(r, authz + "/policy/user", "{\"name\":\"frank-policy\",\"users\":[\"" + frank + "\"]}");
+        AttackDeciderIT.asAnnApprovedByBen(r, authz + "/policy/group", "{\"name\":\"suspended-negative\",\"logic\":\"NEGATIVE\","
+                + "\"groups\":[{\"id\":\"" + suspended + "\",\"extendChildren\":true}]}");
+        AttackDeciderIT.asAnnApprovedByBen(r, authz + "/permission/scope", "{\"name\":\"frank-users\",\"resourceType\":\"Users\","
+                + "\"scopes\":[\"view\",\"manage\"],\"policies\":[\"frank-policy\",\"suspended-negative\"],\"decisionStrategy\":\"UNANIMOUS\"}");
+        assertEquals(200, r.http.get(r.admin + "/users/" + olive, r.token("frank")).status(), "fixture: frank administers users");
+        HttpAdmin.Response suspension = r.http.put(r.admin + "/users/" + frank + "/groups/" + suspended, r.token("ann"), null);
+        AttackRealm.assertHeld(suspension, "fixture: frank joining the suspending group");
+        String joinId = suspension.json().path("id").asText();
+        assertEquals(200, r.approve(joinId, suspension.json().path("digest").asText(), r.token("ben")).status());
+        assertEquals(200, r.apply(joinId, r.token("ann")).status(), "fixture: the suspension applies");
+        assertEquals(403, r.http.get(r.admin + "/users/" + olive, r.token("frank")).status(), "fixture: frank is suspended");
+
+        String mallory = r.token("mallory");
+        HttpAdmin.Response leave = r.http.delete(r.admin + "/users/" + frank + "/groups/" + suspended, mallory);
+        HttpAdmin.Response reset = r.http.put(r.admin + "/users/" + olive + "/reset-password", r.token("frank"),
+                "{\"type\":\"password\",\"value\":\"by-frank\",\"temporary\":false}");
+        try {
+            assertAll(
+                    () -> AttackRealm.assertHeld(leave, "mallory taking frank out of the suspending group"),
+                    () -> assertTrue(r.read("/users/" + frank + "/groups").toString().contains("suspended"), "frank's groups"),
+                    () -> assertEquals(403, r.http.get(r.admin + "/users/" + olive, r.token("frank")).status(),
+                            "frank reading olive"),
+                    () -> assertEquals(403, reset.status(), "frank resetting olive's password: " + reset.body()));
+        } finally {
+            r.cancelHeld(mallory, leave);
+        }
+    }
+
+    /**
+     * ann's group policy for {@code helpdesk} was approved while the group was empty. Before the apply, mallory put
+     * olive (whose password she had set) into the group, which no policy named yet, so nothing held it; the apply then
+     * made olive an administrator nobody had approved. A write to the admin permissions now pins who they reach: a
+     * member added since the approval is a changed target.
+     */
+    @Test
+    void anAdminPolicyApprovedForAnEmptyGroupDoesNotApplyOnceSomeoneJoined(KeycloakTarget keycloak) {
+        AttackRealm r = fgapRealmOfItsOwn(keycloak, "members");
+        String olive = r.userId("olive");
+        String helpdesk = newGroup(r, "helpdesk");
+        HttpAdmin.Response held = r.http.post(authz(r) + "/policy/group", r.token("ann"),
+                "{\"name\":\"helpdesk-policy\",\"groups\":[{\"id\":\"" + helpdesk + "\",\"extendChildren\":true}]}");
+        AttackRealm.assertHeld(held, "ann's group policy");
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ben")).status());
+
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + olive + "/groups/" + helpdesk, r.token("mallory"), null);
+        assertEquals(204, join.status(), "fixture: olive joins a group no policy names yet: " + join.body());
+        HttpAdmin.Response applied = r.apply(id, r.token("ann"));
+        JsonNode policies = r.read("/clients/" + permissionsClient(r) + "/authz/resource-server/policy?name=helpdesk-policy");
+        assertAll(
+                () -> assertEquals(409, applied.status(), "the apply: " + applied.body()),
+                () -> assertTrue(applied.body().contains("target_changed"), applied.body()),
+                () -> assertTrue(policies.isEmpty(), "the policy exists: " + policies),
+                () -> assertEquals("APPROVED", r.changeRequest(id).path("state").asText()));
+    }
+
+    /**
+     * Keycloak's user update commits its transaction itself, and the guard wrote the request's APPLIED record in a
+     * transaction after it: a crash in between left an APPLIED request the chain never said was applied. The record
+     * is now written in the change's own transaction, before Keycloak's record of the change.
+     */
+    @Test
+    void theAppliedRecordOfAUserUpdateIsWrittenWithTheChange(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "applied", rep -> { });
+        String sa = r.serviceAccountUserId("sa-target");
+        long head = r.read("/audit-chain/head").path("seq").asLong();
+        HttpAdmin.Response held = r.http.put(r.admin + "/users/" + sa, r.token("mallory"), "{\"firstName\":\"Renamed\"}");
+        AttackRealm.assertHeld(held, "renaming sa-target's service-account user");
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response applied = r.apply(id, r.token("mallory"));
+        assertEquals(200, applied.status(), applied.body());
+        assertEquals("Renamed", r.read("/users/" + sa).path("firstName").asText());
+
+        List<JsonNode> records = r.recordsAfter(head);
+        long appliedAt = -1;
+        long changeAt = -1;
+        for (JsonNode rec : records) {
+            JsonNode details = rec.path("details");
+            if (!id.equals(details.path("changeRequestId").asText())) {
+                continue;
+            }
+            if ("APPLIED".equals(details.path("transition").asText())) {
+                appliedAt = rec.path("seq").asLong();
+            } else if (!details.has("transition")) {
+                changeAt = rec.path("seq").asLong();
+            }
+        }
+        long appliedSeq = appliedAt;
+        long changeSeq = changeAt;
+        assertAll(
+                () -> assertTrue(appliedSeq > 0, "the chain's APPLIED record: " + records),
+                () -> assertTrue(changeSeq > 0, "Keycloak's record of the change: " + records),
+                () -> assertTrue(appliedSeq < changeSeq, "APPLIED (" + appliedSeq + ") is written with the change ("
+                        + changeSeq + "), in its transaction"));
+    }
+
+    /**
+     * The agent module's records of a realm (here an access-review campaign; narrowings, lifecycle actions and owner
+     * notices alike) stayed when the realm was deleted, and a realm created again from its export with the same id
+     * found them: an old campaign's deadline would act on the new realm's clients, an old narrowing could be
+     * revalidated there. They go with the realm.
+     */
+    @Test
+    void aRealmCreatedAgainWithItsIdStartsWithoutTheOldReviewCampaigns(KeycloakTarget keycloak) {
+        String id = java.util.UUID.randomUUID().toString();
+        com.fasterxml.jackson.databind.node.ObjectNode[] exported = new com.fasterxml.jackson.databind.node.ObjectNode[1];
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "reborn", rep -> {
+            rep.put("id", id);
+            exported[0] = rep.deepCopy();
+        });
+        HttpAdmin.Response campaign = r.http.post(r.admin + "/nhi/reviews/campaigns", r.master(), "{}");
+        assertEquals(201, campaign.status(), "fixture: a review campaign: " + campaign.body());
+        assertEquals(1, r.read("/nhi/reviews/campaigns").size(), "fixture: the campaign is listed");
+
+        HttpAdmin.Response deletion = r.http.delete(r.admin, r.master());
+        AttackRealm.assertHeld(deletion, "deleting the realm");
+        String deletionId = deletion.json().path("id").asText();
+        assertEquals(200, r.approve(deletionId, deletion.json().path("digest").asText(), r.token("ann")).status());
+        assertEquals(200, r.apply(deletionId, r.master()).status(), "the approved deletion applies");
+        assertEquals(201, r.http.post("/admin/realms", r.master(), exported[0].toString()).status(), "created again, same id");
+        JsonNode campaigns = r.read("/nhi/reviews/campaigns");
+        assertTrue(campaigns.isEmpty(), "the deleted realm's campaigns: " + campaigns);
+    }
+
+    private static AttackRealm fgapRealmOfItsOwn(KeycloakTarget keycloak, String suffix) {
+        return AttackRealm.copyOf(keycloak, "guard-attack-fgap-realm.json", "guard-attack-tenth", suffix, rep -> { });
+    }
+
+    private static String permissionsClient(AttackRealm r) {
+        return r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
+    }
+
+    private static String authz(AttackRealm r) {
+        return r.admin + "/clients/" + permissionsClient(r) + "/authz/resource-server";
+    }
+
+    /** A new top-level group, created by mallory (an ordinary write). */
+    private static String newGroup(AttackRealm r, String name) {
+        HttpAdmin.Response created = r.http.post(r.admin + "/groups", r.token("mallory"), "{\"name\":\"" + name + "\"}");
+        assertEquals(201, created.status(), "group " + name + ": " + created.body());
+        return r.groupIdOrNull(name);
+    }
+}
