@@ -15,7 +15,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.util.JsonSerialization;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,8 +49,13 @@ final class AdminPermissionAdministrators {
         this.realm = realm;
     }
 
-    /** The subjects a policy body names (typed fields, or a generic policy's {@code config}), as canonical JSON. */
-    static String references(JsonNode body) {
+    /**
+     * The subjects a policy body names (typed fields, or a generic policy's {@code config}), as canonical JSON, and
+     * whether the policy it writes may admit anyone ({@link AdminPermissionSubjects#admitsAnyone}).
+     *
+     * @param pathType the policy type the path names ({@code …/policy/role}), or null
+     */
+    static String references(String pathType, JsonNode body) {
         ObjectNode refs = JsonSerialization.mapper.createObjectNode();
         ArrayNode groups = refs.putArray("groups");
         ArrayNode roles = refs.putArray("roles");
@@ -60,11 +64,16 @@ final class AdminPermissionAdministrators {
             collect(o.get("groups"), groups);
             collect(o.get("roles"), roles);
             collect(o.get("users"), users);
-            if (o.get("config") instanceof ObjectNode config) {
-                collect(parsed(config.get("groups")), groups);
-                collect(parsed(config.get("roles")), roles);
-                collect(parsed(config.get("users")), users);
-            }
+            ObjectNode config = o.get("config") instanceof ObjectNode c ? c : JsonSerialization.mapper.createObjectNode();
+            collect(parsed(config.get("groups")), groups);
+            collect(parsed(config.get("roles")), roles);
+            collect(parsed(config.get("users")), users);
+            String type = o.hasNonNull("type") ? o.get("type").asText() : pathType;
+            String fetchRoles = o.hasNonNull("fetchRoles") ? o.get("fetchRoles").asText() : config.path("fetchRoles").asText(null);
+            String groupsClaim = o.hasNonNull("groupsClaim") ? o.get("groupsClaim").asText() : config.path("groupsClaim").asText(null);
+            boolean anyone = AdminPermissionSubjects.admitsAnyone(type, o.path("logic").asText(null), fetchRoles, groupsClaim);
+            // a body without a type (a permission's settings, an update by id) is judged by its logic alone
+            refs.put("anyone", type == null ? "NEGATIVE".equalsIgnoreCase(o.path("logic").asText("")) : anyone);
         }
         return CanonicalJson.canonicalize(refs);
     }
@@ -115,16 +124,24 @@ final class AdminPermissionAdministrators {
             Set<String> ids = new TreeSet<>();
             fgap.userIds().forEach(id -> user(id, ids));
             fgap.groupIds().forEach(id -> members(session.groups().getGroupById(realm, id), ids));
-            fgap.roleIds().forEach(id -> holders(realm.getRoleById(id), ids));
             refs.path("users").forEach(r -> user(r.path("id").asText(""), ids));
             refs.path("groups").forEach(r -> members(group(r), ids));
-            refs.path("roles").forEach(r -> holders(role(r.path("id").asText("")), ids));
+            Set<RoleModel> roles = new java.util.HashSet<>();
+            fgap.roleIds().stream().map(realm::getRoleById).filter(java.util.Objects::nonNull).forEach(roles::add);
+            refs.path("roles").forEach(r -> {
+                RoleModel role = role(r.path("id").asText(""));
+                if (role != null) {
+                    roles.add(role);
+                }
+            });
+            holders(roles, ids);
             ObjectNode o = JsonSerialization.mapper.createObjectNode();
             o.put("administrators", ids.size());
-            o.put("anyUser", fgap.everyone());
+            o.put("anyUser", fgap.everyone() || refs.path("anyone").asBoolean(false));
+            // the first users by id, by username: enough to recognise them; the count and the digest cover all
             ArrayNode names = o.putArray("usernames");
-            ids.stream().map(id -> session.users().getUserById(realm, id)).filter(java.util.Objects::nonNull)
-                    .map(UserModel::getUsername).sorted().limit(LISTED).forEach(names::add);
+            ids.stream().limit(LISTED).map(id -> session.users().getUserById(realm, id)).filter(java.util.Objects::nonNull)
+                    .map(UserModel::getUsername).sorted().forEach(names::add);
             o.put("digest", sha256(String.join("\n", ids)));
             return o;
         });
@@ -140,25 +157,48 @@ final class AdminPermissionAdministrators {
         }
     }
 
+    /**
+     * A group policy's group as Keycloak's group policy provider finds it: by its id when one is given (nothing else),
+     * otherwise by its path, one leading {@code /} dropped, each {@code /}-separated name looked up under the last.
+     */
     private GroupModel group(JsonNode ref) {
-        GroupModel g = ref.hasNonNull("id") ? session.groups().getGroupById(realm, ref.get("id").asText()) : null;
-        if (g == null && ref.hasNonNull("path")) {
-            g = KeycloakModelUtils.findGroupByPath(session, realm, ref.get("path").asText());
+        if (ref.hasNonNull("id")) {
+            return session.groups().getGroupById(realm, ref.get("id").asText());
+        }
+        if (!ref.hasNonNull("path")) {
+            return null;
+        }
+        String path = ref.get("path").asText();
+        GroupModel g = null;
+        for (String name : (path.startsWith("/") ? path.substring(1) : path).split("/")) {
+            g = session.groups().getGroupByName(realm, g, name);
+            if (g == null) {
+                return null;
+            }
         }
         return g;
     }
 
+    private static final java.util.regex.Pattern UUID = java.util.regex.Pattern.compile(
+            "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+
+    /**
+     * A role policy's role as Keycloak's role policy provider finds it: with a {@code /}, the role after the first one
+     * of the client before it (never a realm role of that name); otherwise a UUID by id, then by name, anything else
+     * by name, then by id.
+     */
     private RoleModel role(String ref) {
-        RoleModel r = ref.isEmpty() ? null : realm.getRoleById(ref);
-        if (r == null && !ref.isEmpty()) {
-            r = realm.getRole(ref);
-        }
         int slash = ref.indexOf('/');
-        if (r == null && slash > 0) {
+        if (slash >= 0) {
             ClientModel c = realm.getClientByClientId(ref.substring(0, slash));
-            r = c == null ? null : c.getRole(ref.substring(slash + 1));
+            return c == null ? null : c.getRole(ref.substring(slash + 1));
         }
-        return r;
+        if (ref.isEmpty()) {
+            return null;
+        }
+        boolean uuid = UUID.matcher(ref).matches();
+        RoleModel r = uuid ? realm.getRoleById(ref) : realm.getRole(ref);
+        return r != null ? r : uuid ? realm.getRole(ref) : realm.getRoleById(ref);
     }
 
     /** The group's members and its subgroups' members (a group policy may extend to children). */
@@ -170,13 +210,14 @@ final class AdminPermissionAdministrators {
         g.getSubGroupsStream().forEach(sub -> members(sub, into));
     }
 
-    /** Everyone who holds the role: directly, through a group, through a composite (default roles included). */
-    private void holders(RoleModel role, Set<String> into) {
-        if (role == null) {
+    /** Everyone who holds one of the roles: directly, through a group, through a composite (default roles included). */
+    private void holders(Set<RoleModel> roles, Set<String> into) {
+        if (roles.isEmpty()) {
             return;
         }
+        // one pass over the realm's roles: those that are, or contain, one of them
         Stream.concat(realm.getRolesStream(), realm.getClientsStream().flatMap(ClientModel::getRolesStream))
-                .filter(r -> r.hasRole(role))
+                .filter(r -> roles.stream().anyMatch(r::hasRole))
                 .forEach(r -> {
                     session.users().getRoleMembersStream(realm, r).forEach(u -> into.add(u.getId()));
                     session.groups().getGroupsByRoleStream(realm, r, -1, -1).forEach(g -> members(g, into));

@@ -65,32 +65,38 @@ final class AdminPermissionSubjects {
         Set<String> roles = new HashSet<>();
         for (Policy p : authz.getStoreFactory().getPolicyStore().findByResourceServer(server)) {
             String type = p.getType() == null ? "" : p.getType();
-            if (NO_SUBJECTS.contains(type)) {
-                continue;
-            }
             java.util.Map<String, String> config = p.getConfig() == null ? java.util.Map.of() : p.getConfig();
+            everyone |= admitsAnyone(type, p.getLogic() == null ? null : p.getLogic().name(), config.get("fetchRoles"),
+                    config.get("groupsClaim"));
             switch (type) {
                 case "user" -> ids(config.get("users"), null, users);
-                case "group" -> {
-                    // groupsClaim: the groups are read from a claim of the admin's token, which a mapper can write
-                    if (config.get("groupsClaim") != null && !config.get("groupsClaim").isBlank()) {
-                        everyone = true;
-                    }
-                    ids(config.get("groups"), "id", groups);
-                }
-                case "role" -> {
-                    // Without fetchRoles the roles are read from the admin's token by name, and a mapper of any
-                    // ordinary client can put any role name there.
-                    if (!"true".equals(config.get("fetchRoles"))) {
-                        everyone = true;
-                    }
-                    ids(config.get("roles"), "id", roles);
-                }
-                // client: whoever gets a token from the named client (its login flows are an ordinary client's setting)
-                default -> everyone = true; // client, regex, client-scope, time, js, a type of another extension
+                case "group" -> ids(config.get("groups"), "id", groups);
+                case "role" -> ids(config.get("roles"), "id", roles);
+                default -> { } // no subjects of its own, or admitsAnyone
             }
         }
         return new AdminPermissionSubjects(everyone, users, groups, roles);
+    }
+
+    /**
+     * Whether a policy (or permission) of this type, logic and configuration may admit a user whatever their id,
+     * groups or roles: negative logic admits everyone it does not name (a negative aggregate or permission inverts
+     * what it combines); a group policy with {@code groupsClaim} reads the groups from a claim of the admin's token,
+     * and a role policy without {@code fetchRoles} the roles, which a mapper of any ordinary client can write; a
+     * client, regex, client-scope, time or script policy, or a type of another extension, names no listable subjects
+     * (a client policy admits whoever gets a token from the client, whose login is an ordinary client's setting).
+     */
+    static boolean admitsAnyone(String type, String logic, String fetchRoles, String groupsClaim) {
+        if ("NEGATIVE".equalsIgnoreCase(logic)) {
+            return true;
+        }
+        String t = type == null ? "" : type;
+        return switch (t) {
+            case "user" -> false;
+            case "group" -> groupsClaim != null && !groupsClaim.isBlank();
+            case "role" -> !"true".equalsIgnoreCase(fetchRoles);
+            default -> !NO_SUBJECTS.contains(t);
+        };
     }
 
     /** Adds the ids a policy's JSON array names (strings, or objects with {@code field}); unreadable: nothing. */

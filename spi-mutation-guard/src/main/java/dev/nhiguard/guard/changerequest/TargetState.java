@@ -121,12 +121,17 @@ public final class TargetState implements Facts {
         return false;
     }
 
+    /** Whether a group the permissions name lies below this one (from each named group up: names × depth). */
     private boolean subgroupNamedByAdminPermissions(GroupModel g) {
-        AdminPermissionSubjects fgap = adminPermissionSubjects();
-        if (fgap.isEmpty()) {
-            return false;
+        for (String named : adminPermissionSubjects().groupIds()) {
+            GroupModel n = session.groups().getGroupById(realm, named);
+            for (GroupModel x = n == null ? null : n.getParent(); x != null; x = x.getParent()) {
+                if (x.getId().equals(g.getId())) {
+                    return true;
+                }
+            }
         }
-        return g.getSubGroupsStream().anyMatch(x -> fgap.namesGroup(x.getId()) || subgroupNamedByAdminPermissions(x));
+        return false;
     }
 
     @Override
@@ -776,7 +781,9 @@ public final class TargetState implements Facts {
         if (rel.size() >= 3 && rel.get(0).equals("clients") && rel.get(2).equals("authz") && adminPermissions != null
                 && adminPermissions.getId().equals(rel.get(1))) {
             // A write to the fine-grained admin permissions is approved for the administrators they make then.
-            out.add(Definitions.ADMIN_PERMISSION_ADMINISTRATORS + ":" + AdminPermissionAdministrators.references(body));
+            // …/policy/{type} names a type when Keycloak has a policy provider of that id, else a policy's id
+            String pathType = rel.size() >= 6 && rel.get(4).equals("policy") && POLICY_TYPES.contains(rel.get(5)) ? rel.get(5) : null;
+            out.add(Definitions.ADMIN_PERMISSION_ADMINISTRATORS + ":" + AdminPermissionAdministrators.references(pathType, body));
         }
         if (rel.size() == 4 && rel.get(0).equals("users") && rel.get(2).equals("federated-identity")
                 && effects.stream().anyMatch(e -> e.operation().id().equals("privileged-user-idp-link"))) {
@@ -828,6 +835,10 @@ public final class TargetState implements Facts {
         }
         return out.stream().distinct().toList();
     }
+
+    /** The policy types of Keycloak 26.7's authorization services (a path segment after {@code policy}). */
+    private static final Set<String> POLICY_TYPES = Set.of("user", "group", "role", "client", "regex", "time", "js",
+            "aggregate", "client-scope", "scope", "resource", "uma");
 
     private void groupById(List<String> out, String id) {
         out.add(Definitions.GROUP + ":" + id);

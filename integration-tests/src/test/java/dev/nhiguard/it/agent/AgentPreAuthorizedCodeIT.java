@@ -1,0 +1,151 @@
+package dev.nhiguard.it.agent;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.testing.DistributionKeycloak;
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.ServerChecks;
+
+/**
+ * OID4VCI's pre-authorized code grant ({@code urn:ietf:params:oauth:grant-type:pre-authorized_code}) gives a token of
+ * the client a credential offer names to whoever holds the offer's code: no client authentication, no client-policy
+ * event, and the client need only be enabled, which a suspended agent is. A red-team review (tenth, 2026-12-06) found
+ * an agent's offers redeemable without its key and after its suspension. The agent module replaces the grant type and
+ * refuses agents; an ordinary client's offer still gives a token. This class starts its own server: the features
+ * (off by default) are not on the shared one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentPreAuthorizedCodeIT {
+
+    static final String PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+    static final String FEATURES = "oid4vc-vci,oid4vc-vci-preauth-code,oid4vc-vci-rest-credential-offer";
+    static final String REALM = "agent-oid4vci";
+
+    private DistributionKeycloak keycloak;
+    private AgentApi api;
+
+    @BeforeAll
+    void start() {
+        DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
+        List<String> args = new ArrayList<>();
+        for (String a : shared.extraArgs()) {
+            if (a.contains("file-sink-path")) {
+                continue; // the shared server's sink file
+            }
+            args.add(a.startsWith("--features=") ? a + "," + FEATURES : a);
+        }
+        keycloak = new DistributionKeycloak(new DistributionKeycloak.Settings(
+                DistributionKeycloak.copyBeside(shared.home(), "-agent-oid4vci"), shared.providers(), null,
+                shared.logFile().resolveSibling("keycloak-agent-oid4vci.log"), args, shared.startTimeout()));
+        keycloak.start();
+        api = new AgentApi(keycloak, REALM);
+        HttpAdmin.Response realm = api.http.post("/admin/realms", api.adminToken(), AgentApi.json(Map.of("realm", REALM,
+                "enabled", true, "verifiableCredentialsEnabled", true,
+                "attributes", Map.of("nhi.guard.policy", "{\"guardedOperations\":[]}"),
+                // Keycloak creates the role offers to other users need only in realms created with the feature on
+                "roles", Map.of("realm", List.of(Map.of("name", "credential-offer-create"))),
+                "users", List.of(Map.of("username", "olga", "enabled", true, "email", "olga@example.org", "emailVerified", true,
+                        "firstName", "Olga", "lastName", "Owner",
+                        "credentials", List.of(Map.of("type", "password", "value", "olga-pass", "temporary", false)))))));
+        assertEquals(201, realm.status(), realm.body());
+        created(api.http.post(admin() + "/client-scopes", api.adminToken(), AgentApi.json(Map.of("name", "test-vc",
+                "protocol", "oid4vc", "attributes", Map.of("vc.credential_configuration_id", "test-vc-config",
+                        "vc.format", "dc+sd-jwt")))));
+        created(api.http.post(admin() + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "vc-wallet",
+                "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
+                "attributes", Map.of("oid4vci.enabled", "true"), "optionalClientScopes", List.of("test-vc")))));
+        HttpAdmin.Response credential = api.http.post(admin() + "/users/" + api.userId("olga") + "/vc/credentials",
+                api.adminToken(), "{\"credentialScopeName\":\"test-vc\"}");
+        assertTrue(credential.status() / 100 == 2, "olga's verifiable credential entry: " + credential.body());
+    }
+
+    @AfterAll
+    void stop() {
+        ServerChecks.assertNoErrorsLoggedAndStop(keycloak);
+    }
+
+    @Test
+    void anOrdinaryClientsOfferGivesAToken() {
+        String olga = api.http.passwordGrant(REALM, "vc-wallet", "olga", "olga-pass", null).get("access_token").asText();
+        HttpAdmin.Response token = redeem(offerCode(olga, null));
+        assertEquals(200, token.status(), "the pre-authorized code of vc-wallet's offer: " + token.body());
+        assertEquals("vc-wallet", AgentApi.claims(token.json().path("access_token").asText()).path("azp").asText());
+    }
+
+    @Test
+    void anAgentsOfferGivesNoTokenActiveOrSuspended() {
+        AgentKey key = new AgentKey();
+        JsonNode agent = api.registerOk(AgentApi.registration("vc-bot", key, List.of()));
+        String id = agent.path("id").asText();
+        ObjectNode client = (ObjectNode) api.client(id);
+        ((ObjectNode) client.path("attributes")).put("oid4vci.enabled", "true");
+        api.putClient(id, client);
+        String serviceAccount = api.http.get(admin() + "/clients/" + id + "/service-account-user", api.adminToken())
+                .json().path("id").asText();
+        JsonNode role = api.http.get(admin() + "/roles/credential-offer-create", api.adminToken()).json();
+        assertEquals(204, api.http.post(admin() + "/users/" + serviceAccount + "/role-mappings/realm", api.adminToken(),
+                "[" + role + "]").status());
+        HttpAdmin.Response own = api.clientCredentialsWithKey("vc-bot", key, key.thumbprint(), null);
+        assertEquals(200, own.status(), own.body());
+        String bearer = own.json().path("access_token").asText();
+        String beforeSuspension = offerCode(bearer, "olga");
+        String afterSuspension = offerCode(bearer, "olga");
+
+        HttpAdmin.Response active = redeem(beforeSuspension);
+        assertEquals(200, api.action(id, "suspend", "test").status());
+        HttpAdmin.Response suspended = redeem(afterSuspension);
+        assertAll(
+                () -> assertEquals(400, active.status(), "the active agent's code: " + active.body()),
+                () -> assertEquals("unauthorized_client", active.json().path("error").asText(), active.body()),
+                () -> assertFalse(active.body().contains("access_token"), active.body()),
+                () -> assertEquals(400, suspended.status(), "the suspended agent's code, made before: " + suspended.body()),
+                () -> assertEquals("unauthorized_client", suspended.json().path("error").asText(), suspended.body()));
+    }
+
+    private String admin() {
+        return "/admin/realms/" + REALM;
+    }
+
+    private static void created(HttpAdmin.Response r) {
+        assertEquals(201, r.status(), r.body());
+    }
+
+    /** A pre-authorized credential offer made with the bearer's token (for another user: {@code targetUser}), its code. */
+    private String offerCode(String bearer, String targetUser) {
+        HttpAdmin.Response offer = api.http.get("/realms/" + REALM + "/protocol/oid4vc/create-credential-offer"
+                + "?credential_configuration_id=test-vc-config&pre_authorized=true"
+                + (targetUser == null ? "" : "&target_user=" + targetUser), bearer);
+        assertEquals(200, offer.status(), "the credential offer: " + offer.body());
+        HttpAdmin.Response grants = api.http.get(offer.json().path("issuer").asText() + "/" + offer.json().path("nonce").asText(), null);
+        assertEquals(200, grants.status(), grants.body());
+        String code = grants.json().path("grants").path(PRE_AUTH).path("pre-authorized_code").asText("");
+        assertFalse(code.isEmpty(), "the offer's pre-authorized code: " + grants.body());
+        return code;
+    }
+
+    private HttpAdmin.Response redeem(String code) {
+        return api.http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", Map.of("grant_type", PRE_AUTH,
+                "pre-authorized_code", code));
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
