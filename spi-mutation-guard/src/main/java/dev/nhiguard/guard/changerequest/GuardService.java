@@ -30,6 +30,7 @@ import org.keycloak.util.JsonSerialization;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.canonical.CanonicalJson;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.catalogue.TargetType;
@@ -685,7 +686,7 @@ public final class GuardService {
         // (user update) commit that transaction themselves, and a record written after it could be lost to a crash,
         // leaving an APPLIED request the chain never says was applied. A replay that fails rolls the record back with
         // it. A realm's own deletion is recorded after it (no realm is left to record in; see recordApplied).
-        boolean deletesItsRealm = relative.isEmpty() && "DELETE".equalsIgnoreCase(cr.getMethod());
+        boolean deletesItsRealm = "DELETE".equalsIgnoreCase(cr.getMethod()) && namesTheRealmItself(cr.getPath());
         if (!deletesItsRealm) {
             if (original != null) {
                 emit(s, realm, auth, original, "ROLLED_BACK", OperationType.UPDATE, null);
@@ -703,6 +704,11 @@ public final class GuardService {
             result = new Replayer.Result(500, null, null);
         }
         if (!result.ok()) {
+            // Nothing of this transaction may commit: not the APPLIED mark, not the original's ROLLED_BACK, not their
+            // records (the replay refuses some requests before reaching Keycloak, e.g. a requester since disabled).
+            if (s.getTransactionManager().isActive()) {
+                s.getTransactionManager().setRollbackOnly();
+            }
             return new Attempt(null, result);
         }
         if (s.getTransactionManager().isActive() && s.getTransactionManager().getRollbackOnly()) {
@@ -721,6 +727,16 @@ public final class GuardService {
         // the change.
         return new Attempt(KeycloakModelUtils.runJobInTransactionWithResult(s.getKeycloakSessionFactory(),
                 t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded)), null);
+    }
+
+    /** Whether a stored request path is the realm's own resource ({@code /admin/realms/{realm}}, however written). */
+    private static boolean namesTheRealmItself(String path) {
+        String plain = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+        try {
+            return RequestPath.parse(plain).segments().size() == 3;
+        } catch (RequestPath.Refused e) {
+            return false; // admission refused such paths already
+        }
     }
 
     private static Attempt refusal(Response response) {
