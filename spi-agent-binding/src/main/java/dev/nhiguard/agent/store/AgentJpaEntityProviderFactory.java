@@ -49,7 +49,8 @@ public final class AgentJpaEntityProviderFactory implements JpaEntityProviderFac
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
-        factory.register(new AgentRealmRecordsCleanup());
+        factory.register(new AgentRealmRecordsCleanup(List.of("ClientUsageEntity", "LifecycleActionEntity",
+                "OwnerNoticeEntity", "AuthFailureEntity", "ClientNetworkEntity", "InventoryRealmEntity", "InventoryRowEntity")));
     }
 
     @Override

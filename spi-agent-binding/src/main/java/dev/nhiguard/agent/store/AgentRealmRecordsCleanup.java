@@ -1,5 +1,7 @@
 package dev.nhiguard.agent.store;
 
+import java.util.List;
+
 import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
@@ -19,10 +21,15 @@ import jakarta.persistence.EntityManager;
  */
 public final class AgentRealmRecordsCleanup implements ProviderEventListener {
 
-    /** Every entity of this module that holds a realm's records, children before what they refer to. */
-    private static final String[] ENTITIES = {"ReviewItemEntity", "ReviewUsageEntity", "NarrowingEntity",
-        "ReviewCampaignEntity", "ClientUsageEntity", "LifecycleActionEntity", "OwnerNoticeEntity", "AuthFailureEntity",
-        "ClientNetworkEntity", "InventoryRealmEntity", "InventoryRowEntity"};
+    private final List<String> entities;
+
+    /**
+     * @param entities the entities (by JPQL name, each with a {@code realmId}) of the one entity provider that
+     *                 registers this listener: a provider switched off takes its listener along
+     */
+    public AgentRealmRecordsCleanup(List<String> entities) {
+        this.entities = List.copyOf(entities);
+    }
 
     @Override
     public void onEvent(ProviderEvent event) {
@@ -33,9 +40,9 @@ public final class AgentRealmRecordsCleanup implements ProviderEventListener {
         }
     }
 
-    private static void delete(KeycloakSession session, String realmId) {
+    private void delete(KeycloakSession session, String realmId) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
-        for (String entity : ENTITIES) {
+        for (String entity : entities) {
             em.createQuery("delete from " + entity + " e where e.realmId = :realm").setParameter("realm", realmId).executeUpdate();
         }
     }

@@ -48,6 +48,8 @@ public final class ReviewJpaEntityProviderFactory implements JpaEntityProviderFa
 
     @Override
     public void postInit(KeycloakSessionFactory factory) {
+        factory.register(new dev.nhiguard.agent.store.AgentRealmRecordsCleanup(List.of("ReviewItemEntity",
+                "ReviewUsageEntity", "NarrowingEntity", "ReviewCampaignEntity")));
     }
 
     @Override
