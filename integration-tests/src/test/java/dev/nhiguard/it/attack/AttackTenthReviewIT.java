@@ -59,9 +59,12 @@ class AttackTenthReviewIT {
                     () -> assertTrue(r.read("/users/" + frank + "/groups").toString().contains("suspended"), "frank's groups"),
                     () -> assertEquals(403, r.http.get(r.admin + "/users/" + olive, r.token("frank")).status(),
                             "frank reading olive"),
-                    () -> assertEquals(403, reset.status(), "frank resetting olive's password: " + reset.body()));
+                    () -> AttackRealm.assertHeldOrRefused(reset, "frank resetting olive's password"),
+                    () -> assertEquals(200, r.passwordGrant("admin-cli", null, "olive", "olive-pass").status(),
+                            "olive's own password"));
         } finally {
             r.cancelHeld(mallory, leave);
+            r.cancelHeld(r.token("frank"), reset);
         }
     }
 
@@ -91,6 +94,69 @@ class AttackTenthReviewIT {
                 () -> assertTrue(applied.body().contains("target_changed"), applied.body()),
                 () -> assertTrue(policies.isEmpty(), "the policy exists: " + policies),
                 () -> assertEquals("APPROVED", r.changeRequest(id).path("state").asText()));
+    }
+
+    /**
+     * A role policy naming {@code c1/foo} means client {@code c1}'s role {@code foo} to Keycloak (it splits at the
+     * first slash and never looks for a realm role of that name); the guard looked up a decoy realm role
+     * {@code c1/foo} mallory had created, pinned its holders (nobody) and let the apply through after mallory granted
+     * the client role to frank. The role is read as Keycloak reads it: the approver sees its holders, and a grant
+     * between approval and apply is a changed target.
+     */
+    @Test
+    void aRolePolicyNamingClientSlashRoleIsReadAsKeycloakReadsIt(KeycloakTarget keycloak) {
+        AttackRealm r = fgapRealmOfItsOwn(keycloak, "decoy");
+        String mallory = r.token("mallory");
+        assertEquals(201, r.http.post(r.admin + "/roles", mallory, "{\"name\":\"c1/foo\"}").status(), "the decoy realm role");
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"c1\",\"publicClient\":true}").status());
+        String c1 = r.clientUuid("c1");
+        assertEquals(201, r.http.post(r.admin + "/clients/" + c1 + "/roles", mallory, "{\"name\":\"foo\"}").status());
+        JsonNode foo = r.read("/clients/" + c1 + "/roles/foo");
+        assertEquals(204, r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/clients/" + c1, mallory,
+                "[" + foo + "]").status(), "fixture: olive holds c1's foo, which no policy names yet");
+
+        HttpAdmin.Response held = r.http.post(authz(r) + "/policy/role", r.token("ann"),
+                "{\"name\":\"foo-holders\",\"fetchRoles\":true,\"roles\":[{\"id\":\"c1/foo\"}]}");
+        AttackRealm.assertHeld(held, "ann's role policy");
+        String id = held.json().path("id").asText();
+        JsonNode shown = r.changeRequest(id).path("beforeImage").path("effectTargets");
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ben")).status());
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + r.userId("frank") + "/role-mappings/clients/" + c1, mallory,
+                "[" + foo + "]");
+        HttpAdmin.Response applied = r.apply(id, r.token("ann"));
+        assertAll(
+                () -> assertTrue(shown.toString().contains("\"olive\""), "the approver sees who the policy reaches: " + shown),
+                () -> assertEquals(204, grant.status(), "fixture: frank gets c1's foo before the apply: " + grant.body()),
+                () -> assertEquals(409, applied.status(), "the apply: " + applied.body()),
+                () -> assertTrue(applied.body().contains("target_changed"), applied.body()),
+                () -> assertTrue(r.read("/clients/" + permissionsClient(r) + "/authz/resource-server/policy?name=foo-holders").isEmpty(),
+                        "the policy exists"));
+    }
+
+    /**
+     * A negative policy reaches everyone it does not name: with a negative role policy on {@code x} behind the users
+     * permission, frank and olive (who do not hold {@code x}) administered users, yet the guard counted neither as
+     * privileged, and olive reset frank's password unheld. Negative logic now makes every user count as privileged.
+     */
+    @Test
+    void aNegativePolicyMakesEveryoneItDoesNotNamePrivileged(KeycloakTarget keycloak) {
+        AttackRealm r = fgapRealmOfItsOwn(keycloak, "inverse");
+        String x = r.realmRole("x").path("id").asText();
+        AttackDeciderIT.asAnnApprovedByBen(r, authz(r) + "/policy/role", "{\"name\":\"not-x\",\"logic\":\"NEGATIVE\","
+                + "\"fetchRoles\":true,\"roles\":[{\"id\":\"" + x + "\"}]}");
+        AttackDeciderIT.asAnnApprovedByBen(r, authz(r) + "/permission/scope", "{\"name\":\"users-not-x\",\"resourceType\":\"Users\","
+                + "\"scopes\":[\"view\",\"manage\"],\"policies\":[\"not-x\"],\"decisionStrategy\":\"UNANIMOUS\"}");
+        String olive = r.token("olive");
+        assertEquals(200, r.http.get(r.admin + "/users?max=3", olive).status(), "fixture: olive administers users");
+        HttpAdmin.Response reset = r.http.put(r.admin + "/users/" + r.userId("frank") + "/reset-password", olive,
+                "{\"type\":\"password\",\"value\":\"by-olive\",\"temporary\":false}");
+        try {
+            assertAll(
+                    () -> AttackRealm.assertHeld(reset, "olive, a fine-grained admin by the negative policy, resetting frank's password"),
+                    () -> assertEquals(200, r.passwordGrant("admin-cli", null, "frank", "frank-pass").status(), "frank's own password"));
+        } finally {
+            r.cancelHeld(olive, reset);
+        }
     }
 
     /**
@@ -160,6 +226,34 @@ class AttackTenthReviewIT {
         assertEquals(201, r.http.post("/admin/realms", r.master(), exported[0].toString()).status(), "created again, same id");
         JsonNode campaigns = r.read("/nhi/reviews/campaigns");
         assertTrue(campaigns.isEmpty(), "the deleted realm's campaigns: " + campaigns);
+    }
+
+    /**
+     * The replay refuses a request whose requester (user or client) is gone or disabled before it reaches Keycloak,
+     * and that refusal did not roll the apply's transaction back: mallory deleted the client she had made the request
+     * through, ann's apply answered 403, and the request stayed APPLIED, with nothing applied (code review of this
+     * review's fixes, which now also write the APPLIED record before the replay).
+     */
+    @Test
+    void aRefusedReplayLeavesTheRequestUnapplied(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "gone", rep -> { });
+        String mallory = r.token("mallory");
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"x-cli\",\"publicClient\":true,"
+                + "\"directAccessGrantsEnabled\":true}").status(), "an ordinary client of mallory's");
+        String throughX = r.passwordGrant("x-cli", null, "mallory", "mallory-pass").json().path("access_token").asText();
+        String sa = r.serviceAccountUserId("sa-target");
+        HttpAdmin.Response held = r.http.put(r.admin + "/users/" + sa, throughX, "{\"firstName\":\"Gone\"}");
+        AttackRealm.assertHeld(held, "renaming sa-target's service-account user through x-cli");
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+        assertEquals(204, r.http.delete(r.admin + "/clients/" + r.clientUuid("x-cli"), mallory).status(), "x-cli deleted");
+
+        HttpAdmin.Response applied = r.apply(id, r.token("ann"));
+        JsonNode after = r.changeRequest(id);
+        assertAll(
+                () -> assertTrue(applied.status() >= 400, "the apply: " + applied.status() + " " + applied.body()),
+                () -> assertTrue(!"APPLIED".equals(after.path("state").asText()), "the request: " + after),
+                () -> assertTrue(!"Gone".equals(r.read("/users/" + sa).path("firstName").asText()), "sa-target's user"));
     }
 
     private static AttackRealm fgapRealmOfItsOwn(KeycloakTarget keycloak, String suffix) {
