@@ -256,6 +256,53 @@ class AttackTenthReviewIT {
                 () -> assertTrue(!"Gone".equals(r.read("/users/" + sa).path("firstName").asText()), "sa-target's user"));
     }
 
+    /**
+     * Without a configured hostname Keycloak builds its URLs from the request's {@code Host}, and so did the guard's
+     * mail: mallory sent her held write with {@code Host: evil.example}, the approvers' mail linked the approvals page
+     * on that host, and a copy of it there took an approver's password, one-time code and token. Mail links are built
+     * on the realm's frontend URL or Keycloak's configured hostname only; with neither, the mail has no link.
+     */
+    @Test
+    void theHostOfAHeldWriteDoesNotMoveTheApproversMailLink(KeycloakTarget keycloak) {
+        try (dev.nhiguard.testing.SmtpReceiver smtp = new dev.nhiguard.testing.SmtpReceiver()) {
+            String base = keycloak.baseUri().toString().replaceAll("/+$", "");
+            AttackRealm plain = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "host", rep ->
+                    rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig())));
+            AttackRealm fronted = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "fronted", rep -> {
+                rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig()));
+                rep.with("attributes").put("frontendUrl", base);
+            });
+            String evil = "evil.example:" + keycloak.baseUri().getPort();
+            String plainId = heldThroughHost(plain, evil);
+            String frontedId = heldThroughHost(fronted, evil);
+            dev.nhiguard.testing.SmtpReceiver.Message toAnn = smtp.await(m -> m.recipients().contains("ann@guard-attack-fifth.test")
+                    && m.text().contains(plainId), java.time.Duration.ofSeconds(30));
+            dev.nhiguard.testing.SmtpReceiver.Message toBen = smtp.await(m -> m.recipients().contains("ben@guard-attack-fifth.test")
+                    && m.text().contains(frontedId), java.time.Duration.ofSeconds(30));
+            assertAll(
+                    () -> assertTrue(!toAnn.text().contains("evil.example"), "a link to the requester's host: " + toAnn.text()),
+                    () -> assertTrue(!toAnn.text().contains("/approvals/index.html"), "no trusted base, no link: " + toAnn.text()),
+                    () -> assertTrue(!toBen.text().contains("evil.example"), "a link to the requester's host: " + toBen.text()),
+                    () -> assertTrue(toBen.text().contains(base + "/resources/") && toBen.text().contains("#realm=" + fronted.name
+                            + "&id=" + frontedId), "the link on the realm's frontend URL: " + toBen.text()));
+        }
+    }
+
+    /** mallory, talking to Keycloak under another {@code Host}, regenerates sa-target's secret: held; the request's id. */
+    private static String heldThroughHost(AttackRealm r, String host) {
+        java.net.URI server = r.keycloak.baseUri();
+        byte[] form = ("grant_type=password&client_id=admin-cli&username=mallory&password=mallory-pass")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpAdmin.Response token = RawHttp.send(server, "POST", "/realms/" + r.name + "/protocol/openid-connect/token",
+                java.util.Map.of("Host", host, "Content-Type", "application/x-www-form-urlencoded"), form);
+        assertEquals(200, token.status(), token.body());
+        HttpAdmin.Response held = RawHttp.send(server, "POST", r.admin + "/clients/" + r.clientUuid("sa-target") + "/client-secret",
+                java.util.Map.of("Host", host, "Authorization", "Bearer " + token.json().path("access_token").asText(),
+                        "Prefer", "respond-async"), null);
+        AttackRealm.assertHeld(held, "mallory's secret regeneration under Host " + host);
+        return held.json().path("id").asText();
+    }
+
     private static AttackRealm fgapRealmOfItsOwn(KeycloakTarget keycloak, String suffix) {
         return AttackRealm.copyOf(keycloak, "guard-attack-fgap-realm.json", "guard-attack-tenth", suffix, rep -> { });
     }

@@ -26,7 +26,8 @@ final class RawHttp {
 
     /**
      * @param rawTarget the request target exactly as sent, e.g. {@code /admin/realms/r//clients/x}
-     * @param headers   header lines besides Host, Connection and Content-Length; no Content-Type unless given
+     * @param headers   header lines besides Connection and Content-Length (a {@code Host} given replaces the server's
+     *                  own); no Content-Type unless given
      * @param body      the body's bytes, or null for none
      */
     static HttpAdmin.Response send(URI base, String method, String rawTarget, Map<String, String> headers, byte[] body) {
@@ -34,9 +35,14 @@ final class RawHttp {
             socket.setSoTimeout(60_000);
             StringBuilder head = new StringBuilder();
             head.append(method).append(' ').append(rawTarget).append(" HTTP/1.1\r\n");
-            head.append("Host: ").append(base.getHost()).append(':').append(base.getPort()).append("\r\n");
+            // the server's own host, unless the caller sends another (a Host header differential)
+            head.append("Host: ").append(headers.getOrDefault("Host", base.getHost() + ":" + base.getPort())).append("\r\n");
             head.append("Connection: close\r\n");
-            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            headers.forEach((k, v) -> {
+                if (!k.equals("Host")) {
+                    head.append(k).append(": ").append(v).append("\r\n");
+                }
+            });
             if (body != null) {
                 head.append("Content-Length: ").append(body.length).append("\r\n");
             }

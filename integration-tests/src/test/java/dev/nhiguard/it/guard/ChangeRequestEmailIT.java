@@ -35,7 +35,8 @@ class ChangeRequestEmailIT {
     void approversAreAskedAndTheRequesterHearsTheDecision(KeycloakTarget keycloak) {
         try (SmtpReceiver smtp = new SmtpReceiver()) {
             HttpAdmin http = keycloak.http();
-            GuardedRealmUpdate.smtp(http, REALM, smtp.smtpServerConfig(), u -> token(http, u), "cara", "ann");
+            // Links are built on the realm's frontend URL (the test server has no configured hostname)
+            GuardedRealmUpdate.smtp(http, REALM, smtp.smtpServerConfig(), frontendUrl(keycloak), u -> token(http, u), "cara", "ann");
             String cara = token(http, "cara");
             String uuid = http.get(ADMIN + "/clients?clientId=sa-mail", cara).json().get(0).get("id").asText();
             HttpAdmin.Response held = http.post(ADMIN + "/clients/" + uuid + "/client-secret", cara, null);
@@ -47,7 +48,8 @@ class ChangeRequestEmailIT {
                 SmtpReceiver.Message mail = smtp.await(m -> m.recipients().contains(approver + "@guard-mail.test"), WAIT);
                 assertEquals("Approval needed: client-secret-regenerate on sa-mail", mail.subject(), mail.text());
                 assertTrue(mail.text().contains(id), "the mail names the change request: " + mail.text());
-                assertTrue(mail.text().contains("/common/nhi-guard/approvals/index.html#realm=guard-mail&id=" + id),
+                assertTrue(mail.text().contains(frontendUrl(keycloak) + "/resources/")
+                        && mail.text().contains("/common/nhi-guard/approvals/index.html#realm=guard-mail&id=" + id),
                         "the mail links the approvals page: " + mail.text());
             }
             // (The mail-server change that made this receiver the realm's is a change request of its own.)
@@ -66,8 +68,13 @@ class ChangeRequestEmailIT {
                     "two approvers asked, one requester told: " + smtp.messages());
         } finally {
             HttpAdmin http = keycloak.http();
-            GuardedRealmUpdate.smtp(http, REALM, Map.of(), u -> token(http, u), "cara", "ann");
+            GuardedRealmUpdate.smtp(http, REALM, Map.of(), null, u -> token(http, u), "cara", "ann");
         }
+    }
+
+    /** The server's base URL without its trailing slash, as the realm's frontend URL. */
+    static String frontendUrl(KeycloakTarget keycloak) {
+        return keycloak.baseUri().toString().replaceAll("/+$", "");
     }
 
     @Test

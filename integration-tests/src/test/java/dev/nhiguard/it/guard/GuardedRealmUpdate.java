@@ -26,10 +26,24 @@ final class GuardedRealmUpdate {
     /** Points the realm's mail at {@code smtp} (empty: no mail server) through a held, approved and applied change. */
     static void smtp(HttpAdmin http, String realm, Map<String, String> smtp, Function<String, String> token,
             String requester, String approver) {
+        smtp(http, realm, smtp, null, token, requester, approver);
+    }
+
+    /**
+     * As {@link #smtp(HttpAdmin, String, Map, Function, String, String)}, also setting the realm's frontend URL (null:
+     * removed), the only base the guard's mail links are built on when the server has no configured hostname.
+     */
+    static void smtp(HttpAdmin http, String realm, Map<String, String> smtp, String frontendUrl, Function<String, String> token,
+            String requester, String approver) {
         String admin = "/admin/realms/" + realm;
         String requesterToken = token.apply(requester);
         ObjectNode rep = (ObjectNode) http.get(admin, requesterToken).json();
         rep.set("smtpServer", JSON.valueToTree(smtp));
+        if (frontendUrl == null) {
+            rep.with("attributes").remove("frontendUrl");
+        } else {
+            rep.with("attributes").put("frontendUrl", frontendUrl);
+        }
         HttpAdmin.Response held = http.put(admin, requesterToken, rep.toString());
         assertEquals(202, held.status(), "a mail-server change is held: " + held.body());
         String id = held.json().path("id").asText();

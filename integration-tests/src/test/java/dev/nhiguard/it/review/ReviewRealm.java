@@ -51,6 +51,8 @@ final class ReviewRealm {
         rep.put("attributes", attributes);
         if (smtp != null) {
             rep.put("smtpServer", smtp);
+            // mail links are built on the realm's frontend URL (the test server has no configured hostname)
+            attributes.put("frontendUrl", keycloak.baseUri().toString().replaceAll("/+$", ""));
         }
         HttpAdmin.Response r = http.post("/admin/realms", masterToken(), json(rep));
         assertEquals(201, r.status(), r.body());

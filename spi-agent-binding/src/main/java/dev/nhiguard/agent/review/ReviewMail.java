@@ -56,23 +56,27 @@ final class ReviewMail {
     }
 
     /**
-     * The reviews page of the {@code nhi-guard} theme opened on the campaign, under the request's
-     * base URI, or the realm's frontend URL for scheduled work; empty when neither is known.
+     * The reviews page of the {@code nhi-guard} theme opened on the campaign, under a base the requester of the
+     * mail cannot choose: the realm's frontend URL, else Keycloak's configured {@code hostname} (a URL, or a host
+     * with the request's scheme and port); empty when the server has neither. Never the request's own {@code Host}
+     * alone: whoever starts a campaign would choose where its reviewers are sent.
      */
     static String link(KeycloakSession session, RealmModel realm, String campaignId) {
-        URI base = null;
-        try {
-            if (session.getContext().getUri() != null) {
-                base = session.getContext().getUri().getBaseUri();
-            }
-        } catch (RuntimeException e) {
-            base = null;
+        String configured = realm.getAttribute("frontendUrl");
+        if (configured == null || configured.isBlank()) {
+            configured = org.keycloak.Config.scope("hostname", "v2").get("hostname");
         }
-        if (base == null && realm.getAttribute("frontendUrl") != null) {
-            base = URI.create(realm.getAttribute("frontendUrl").replaceAll("/+$", "") + "/");
-        }
-        if (base == null) {
+        URI base;
+        if (configured == null || configured.isBlank()) {
             return "";
+        } else if (configured.startsWith("http://") || configured.startsWith("https://")) {
+            base = URI.create(configured.replaceAll("/+$", "") + "/");
+        } else {
+            try {
+                base = session.getContext().getUri(org.keycloak.urls.UrlType.FRONTEND).getBaseUri();
+            } catch (RuntimeException e) {
+                return ""; // scheduled work: no request to take the scheme and port from
+            }
         }
         return base.resolve("resources/" + Version.RESOURCES_VERSION + "/common/nhi-guard/reviews/index.html")
                 + "#realm=" + URLEncoder.encode(realm.getName(), StandardCharsets.UTF_8) + "&campaign=" + campaignId;

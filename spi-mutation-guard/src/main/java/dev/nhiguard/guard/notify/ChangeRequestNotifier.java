@@ -200,13 +200,10 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         return requesterRealm == null ? realm.getName() : requesterRealm.getName();
     }
 
-    /** The approvals page of the nhi-guard theme, opened on this change request. */
+    /** The approvals page of the nhi-guard theme, opened on this change request; null without a trusted base. */
     private String approvalsPage(RealmModel realm, String id, String signInRealm) {
-        try {
-            return ApprovalsPage.link(session.getContext().getUri().getBaseUri(), realm.getName(), id, signInRealm);
-        } catch (RuntimeException e) {
-            return null; // no request (a background transition): the mail goes without a link
-        }
+        java.net.URI base = MailLinkBase.of(session, realm);
+        return base == null ? null : ApprovalsPage.link(base, realm.getName(), id, signInRealm);
     }
 
     private void queue(Mail mail) {
