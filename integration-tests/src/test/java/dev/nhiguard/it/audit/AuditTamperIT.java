@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -45,6 +46,38 @@ class AuditTamperIT {
             }
             assertTrue(a.verify(realm).get("ok").asBoolean());
         }
+    }
+
+    /**
+     * A database writer inserted a row into the staged table (a tenth red-team review: an approver deleting a user,
+     * from an address of the writer's choosing, an hour in the past). The sequencer chained it as a record like any
+     * other, the server signed a checkpoint over it and the sinks received it, and every verification passed. A
+     * staged row now carries an authentication of the server that staged it; one that does not verify is chained only
+     * inside a record saying so, never as the record it claims to be.
+     */
+    @Test
+    void aRowWrittenIntoTheStagedTableIsNotChainedAsARecord(PostgresKeycloak.Server pg) throws Exception {
+        Fixture f = new Fixture(pg, "tamper-staged");
+        long head = f.a.headSeq(f.realm);
+        String forged = "{\"actor\":{\"ipAddress\":\"10.1.2.3\",\"realmId\":\"" + f.realmId + "\",\"userId\":\"" + f.a.adminUserId()
+                + "\"},\"category\":\"ADMIN\",\"eventId\":\"0c0ffee0-0000-4000-8000-000000000001\",\"operation\":\"DELETE\","
+                + "\"realm\":\"" + f.realm + "\",\"realmId\":\"" + f.realmId + "\",\"target\":\"users/forged-victim\",\"time\":1,"
+                + "\"type\":\"USER\",\"v\":1}";
+        try (Connection c = pg.jdbc(); PreparedStatement s = c.prepareStatement(
+                "INSERT INTO nhi_audit_staged (id, realm_id, staged_at, content) VALUES (?, ?, 1, ?)")) {
+            s.setString(1, "forged-0001");
+            s.setString(2, f.realmId);
+            s.setString(3, forged);
+            assertEquals(1, s.executeUpdate());
+        }
+        List<JsonNode> after = f.a.recordsAfter(f.realm, head, "");
+        JsonNode v = f.a.verify(f.realm);
+        assertTrue(after.stream().noneMatch(r -> "users/forged-victim".equals(r.path("target").asText())),
+                "the forged row chained as a record: " + after);
+        JsonNode flagged = after.stream().filter(r -> "AUDIT_STAGED_ROW_UNVERIFIED".equals(r.path("type").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no record flags the forged row: " + after));
+        assertEquals("users/forged-victim", flagged.path("details").path("stagedContent").path("target").asText(), flagged.toString());
+        assertTrue(v.get("ok").asBoolean(), "the chain itself is intact: " + v);
     }
 
     @Test

@@ -80,6 +80,7 @@ public final class AuditChainStore {
      */
     public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes, StageOrder order) {
         SecretRedactor redactor = sealing.redactor(session, realmId);
+        byte[] macKey = stagedRowKey();
         // One position for this call, then the draft's index: rows of one transaction share a staging
         // time and keep their order in the sequencer's (staging time, id) order.
         StageOrder.Position position = order.next();
@@ -94,8 +95,9 @@ public final class AuditChainStore {
                         + " bytes, more than the limit of " + maxRecordBytes);
             }
             ChainRecords.Columns columns = ChainRecords.Columns.of(d);
-            rows.add(new AuditRows.Staged(position.idPrefix() + StageOrder.hex12(rows.size()), realmId, position.stagedAt(), content,
-                    columns.type(), columns.actorUserId(), columns.target(), columns.time(), sealing.sealedWith()));
+            String id = position.idPrefix() + StageOrder.hex12(rows.size());
+            rows.add(new AuditRows.Staged(id, realmId, position.stagedAt(), content, columns.type(), columns.actorUserId(),
+                    columns.target(), columns.time(), sealing.sealedWith(), stagedRowMac(macKey, realmId, id, position.stagedAt(), content)));
         }
         new AuditRows(em).insertStaged(rows);
     }
@@ -113,10 +115,12 @@ public final class AuditChainStore {
             return 0; // nothing to do: do not queue for the lock
         }
         SecretRedactor redactor = sealing.redactor(session, realmId);
+        byte[] macKey = stagedRowKey();
         AuditHeadEntity head = lockHead(realmId);
         // Values, not managed entities: nothing to snapshot, and one delete for the batch.
-        List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt, s.sealedWith"
-                        + " from AuditStagedEntity s where s.realmId = :realm and s.stagedAt <= :upTo order by s.stagedAt, s.id", Object[].class)
+        List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt, s.sealedWith,"
+                        + " s.stagedAt, s.mac from AuditStagedEntity s where s.realmId = :realm and s.stagedAt <= :upTo"
+                        + " order by s.stagedAt, s.id", Object[].class)
                 .setParameter("realm", realmId).setParameter("upTo", stagedUpTo).setMaxResults(batchSize).getResultList();
         if (rows.isEmpty()) {
             return 0;
@@ -126,6 +130,16 @@ public final class AuditChainStore {
         for (Object[] row : rows) {
             ids.add((String) row[0]);
             String content = (String) row[1];
+            if (!java.security.MessageDigest.isEqual(stagedRowMac(macKey, realmId, (String) row[0], (Long) row[7], content)
+                    .getBytes(StandardCharsets.US_ASCII), row[8] == null ? new byte[0] : ((String) row[8]).getBytes(StandardCharsets.US_ASCII))) {
+                // Not staged by a server of this chain (written into the table, or altered there): chained only inside a
+                // record that says so, never as the record it claims to be.
+                LOG.warnf("audit chain of realm %s: staged row %s does not verify (not written by this server); chained as %s",
+                        realmId, row[0], UNVERIFIED_STAGED_ROW);
+                ObjectNode wrapper = unverifiedStagedRow(realmId, (String) row[0], content);
+                unsealed.add((seq, prevHash) -> ChainRecords.seal(redactor.redactRecord(wrapper), seq, prevHash));
+                continue;
+            }
             // A row sealed otherwise when it was staged (another version, other redact-fields, or an
             // earlier version without the columns) is read back and sealed as this node seals.
             Unsealed fromTree = (seq, prevHash) -> ChainRecords.seal(redactor.redactRecord((ObjectNode) ChainRecords.parse(content)),
@@ -149,6 +163,67 @@ public final class AuditChainStore {
                     + " but deleted " + deleted);
         }
         return rows.size();
+    }
+
+    /** Record type of a staged row whose authentication does not verify; the row's content is in {@code details.stagedContent}. */
+    public static final String UNVERIFIED_STAGED_ROW = "AUDIT_STAGED_ROW_UNVERIFIED";
+
+    /**
+     * The key staged rows are authenticated with: from the operator's checkpoint key when one is configured (kept
+     * outside the database), else from the server key ({@link RecordSealing#stagedRowKey}).
+     */
+    private byte[] stagedRowKey() {
+        Checkpoints.SigningKey operator = checkpoints == null ? null : checkpoints.operatorKey();
+        return sealing.stagedRowKey(session, operator == null ? null : operator.privateKey());
+    }
+
+    /** HMAC-SHA256 (hex) of a staged row's realm, id, staging time and content. */
+    static String stagedRowMac(byte[] key, String realmId, String id, long stagedAt, String content) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            mac.update((realmId + "\n" + id + "\n" + stagedAt + "\n").getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** The record that chains an unverified staged row: what it held, marked as not vouched for by the server. */
+    private ObjectNode unverifiedStagedRow(String realmId, String id, String content) {
+        ObjectNode n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        n.put("v", ChainRecords.VERSION);
+        n.put("realmId", realmId);
+        org.keycloak.models.RealmModel realm = session.realms().getRealm(realmId);
+        if (realm != null) {
+            n.put("realm", realm.getName());
+        }
+        n.put("time", org.keycloak.common.util.Time.currentTimeMillis());
+        n.put("eventId", KeycloakModelUtils.generateId());
+        n.put("category", "ADMIN");
+        n.put("type", UNVERIFIED_STAGED_ROW);
+        n.put("target", "audit-chain/staged/" + id);
+        ObjectNode details = n.putObject("details");
+        details.put("reason", "the staged row's authentication does not verify: it was not staged by a server of this chain, "
+                + "or was altered after");
+        details.put("stagedContentSha256", sha256(content));
+        com.fasterxml.jackson.databind.JsonNode parsed;
+        try {
+            parsed = ChainRecords.parse(content);
+        } catch (RuntimeException e) {
+            parsed = com.fasterxml.jackson.databind.node.TextNode.valueOf(content);
+        }
+        details.set("stagedContent", parsed);
+        return n;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
     }
 
     /** How many records of the realm are staged and not yet in the chain. */

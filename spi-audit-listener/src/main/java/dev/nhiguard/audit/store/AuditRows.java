@@ -26,7 +26,7 @@ final class AuditRows {
 
     /** A row of {@code NHI_AUDIT_STAGED}. */
     record Staged(String id, String realmId, long stagedAt, String content, String eventType, String actorUserId, String target,
-            Long recordedAt, String sealedWith) {
+            Long recordedAt, String sealedWith, String mac) {
     }
 
     /** A row of {@code NHI_AUDIT_RECORD}. */
@@ -42,8 +42,8 @@ final class AuditRows {
 
     void insertStaged(List<Staged> rows) {
         String sql = "insert into " + table(AuditStagedEntity.class)
-                + " (ID, REALM_ID, STAGED_AT, CONTENT, EVENT_TYPE, ACTOR_USER_ID, TARGET, RECORDED_AT, SEALED_WITH)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + " (ID, REALM_ID, STAGED_AT, CONTENT, EVENT_TYPE, ACTOR_USER_ID, TARGET, RECORDED_AT, SEALED_WITH, MAC)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         run(connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 for (Staged r : rows) {
@@ -60,6 +60,7 @@ final class AuditRows {
                         ps.setLong(8, r.recordedAt());
                     }
                     string(ps, 9, r.sealedWith());
+                    string(ps, 10, r.mac());
                     execute(ps, rows.size());
                 }
                 finish(ps, rows.size());

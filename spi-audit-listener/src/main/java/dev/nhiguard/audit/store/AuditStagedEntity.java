@@ -47,6 +47,10 @@ public class AuditStagedEntity {
     @Column(name = "SEALED_WITH", length = 16)
     private String sealedWith;
 
+    /** HMAC-SHA256 (hex) of realm, id, staging time and content under the staged-row key ({@code AuditChainStore}). */
+    @Column(name = "MAC", length = 64)
+    private String mac;
+
     public String getId() { return id; }
     public void setId(String id) { this.id = id; }
     public String getRealmId() { return realmId; }
@@ -65,4 +69,6 @@ public class AuditStagedEntity {
     public void setRecordedAt(Long recordedAt) { this.recordedAt = recordedAt; }
     public String getSealedWith() { return sealedWith; }
     public void setSealedWith(String sealedWith) { this.sealedWith = sealedWith; }
+    public String getMac() { return mac; }
+    public void setMac(String mac) { this.mac = mac; }
 }

@@ -44,6 +44,11 @@ public final class Checkpoints {
         this.operatorKey = operatorKey;
     }
 
+    /** The operator's key for every realm (kept outside the database), or null when each realm has a stored key. */
+    public SigningKey operatorKey() {
+        return operatorKey;
+    }
+
     boolean due(long oldSeq, long newSeq) {
         return everyRecords > 0 && newSeq > oldSeq && oldSeq / everyRecords != newSeq / everyRecords;
     }

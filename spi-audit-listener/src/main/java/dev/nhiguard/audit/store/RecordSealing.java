@@ -84,6 +84,31 @@ public final class RecordSealing {
         }
     }
 
+    /**
+     * The key staged rows are authenticated with ({@code AuditChainStore}): derived from the operator's checkpoint
+     * private key when one is configured, which is kept outside the database, so that a database writer cannot stage a
+     * row the sequencer takes as the server's; otherwise from the server key, which is in the database (then a writer
+     * who reads it can, and only a naive insert is caught). Made once per node.
+     */
+    public byte[] stagedRowKey(KeycloakSession session, java.security.PrivateKey operatorKey) {
+        byte[] key = stagedRowKey.get();
+        if (key == null) {
+            byte[] base = operatorKey != null ? operatorKey.getEncoded() : serverKey(session);
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(base, "HmacSHA256"));
+                key = mac.doFinal(STAGED_ROW_KEY_LABEL.getBytes(StandardCharsets.UTF_8));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+            }
+            stagedRowKey.compareAndSet(null, key);
+        }
+        return key;
+    }
+
+    private static final String STAGED_ROW_KEY_LABEL = "nhi-guard/audit-staged-row/v1";
+    private final java.util.concurrent.atomic.AtomicReference<byte[]> stagedRowKey = new java.util.concurrent.atomic.AtomicReference<>();
+
     static byte[] realmKey(byte[] serverKey, String realmId) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
