@@ -685,7 +685,8 @@ public final class GuardService {
         // The chain's APPLIED record goes into the change's own transaction, before the replay: some admin resources
         // (user update) commit that transaction themselves, and a record written after it could be lost to a crash,
         // leaving an APPLIED request the chain never says was applied. A replay that fails rolls the record back with
-        // it. A realm's own deletion is recorded after it (no realm is left to record in; see recordApplied).
+        // it. A realm's own deletion is not: its chain goes with it, and the change request that deleted it is its record
+        // (recordApplied).
         boolean deletesItsRealm = "DELETE".equalsIgnoreCase(cr.getMethod()) && namesTheRealmItself(cr.getPath());
         if (!deletesItsRealm) {
             if (original != null) {
