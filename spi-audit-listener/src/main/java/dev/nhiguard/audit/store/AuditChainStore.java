@@ -80,7 +80,7 @@ public final class AuditChainStore {
      */
     public void stage(String realmId, List<ObjectNode> drafts, int maxRecordBytes, StageOrder order) {
         SecretRedactor redactor = sealing.redactor(session, realmId);
-        byte[] macKey = stagedRowKey();
+        javax.crypto.Mac mac = stagedRowMac(); // reset by each doFinal: one per call
         // One position for this call, then the draft's index: rows of one transaction share a staging
         // time and keep their order in the sequencer's (staging time, id) order.
         StageOrder.Position position = order.next();
@@ -97,7 +97,7 @@ public final class AuditChainStore {
             ChainRecords.Columns columns = ChainRecords.Columns.of(d);
             String id = position.idPrefix() + StageOrder.hex12(rows.size());
             rows.add(new AuditRows.Staged(id, realmId, position.stagedAt(), content, columns.type(), columns.actorUserId(),
-                    columns.target(), columns.time(), sealing.sealedWith(), stagedRowMac(macKey, realmId, id, position.stagedAt(), content)));
+                    columns.target(), columns.time(), sealing.sealedWith(), stagedRowMac(mac, realmId, id, position.stagedAt(), content)));
         }
         new AuditRows(em).insertStaged(rows);
     }
@@ -115,7 +115,7 @@ public final class AuditChainStore {
             return 0; // nothing to do: do not queue for the lock
         }
         SecretRedactor redactor = sealing.redactor(session, realmId);
-        byte[] macKey = stagedRowKey();
+        javax.crypto.Mac mac = stagedRowMac(); // reset by each doFinal: one per call
         AuditHeadEntity head = lockHead(realmId);
         // Values, not managed entities: nothing to snapshot, and one delete for the batch.
         List<Object[]> rows = em.createQuery("select s.id, s.content, s.eventType, s.actorUserId, s.target, s.recordedAt, s.sealedWith,"
@@ -130,7 +130,7 @@ public final class AuditChainStore {
         for (Object[] row : rows) {
             ids.add((String) row[0]);
             String content = (String) row[1];
-            if (!java.security.MessageDigest.isEqual(stagedRowMac(macKey, realmId, (String) row[0], (Long) row[7], content)
+            if (!java.security.MessageDigest.isEqual(stagedRowMac(mac, realmId, (String) row[0], (Long) row[7], content)
                     .getBytes(StandardCharsets.US_ASCII), row[8] == null ? new byte[0] : ((String) row[8]).getBytes(StandardCharsets.US_ASCII))) {
                 // Not staged by a server of this chain (written into the table, or altered there): chained only inside a
                 // record that says so, never as the record it claims to be.
@@ -172,21 +172,15 @@ public final class AuditChainStore {
      * The key staged rows are authenticated with: from the operator's checkpoint key when one is configured (kept
      * outside the database), else from the server key ({@link RecordSealing#stagedRowKey}).
      */
-    private byte[] stagedRowKey() {
+    private javax.crypto.Mac stagedRowMac() {
         Checkpoints.SigningKey operator = checkpoints == null ? null : checkpoints.operatorKey();
-        return sealing.stagedRowKey(session, operator == null ? null : operator.privateKey());
+        return sealing.stagedRowMac(session, operator == null ? null : operator.privateKey());
     }
 
-    /** HMAC-SHA256 (hex) of a staged row's realm, id, staging time and content. */
-    static String stagedRowMac(byte[] key, String realmId, String id, long stagedAt, String content) {
-        try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
-            mac.update((realmId + "\n" + id + "\n" + stagedAt + "\n").getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+    /** HMAC-SHA256 (hex) of a staged row's realm, id, staging time and content ({@code mac}: fresh, keyed, unused). */
+    static String stagedRowMac(javax.crypto.Mac mac, String realmId, String id, long stagedAt, String content) {
+        mac.update((realmId + "\n" + id + "\n" + stagedAt + "\n").getBytes(StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The record that chains an unverified staged row: what it held, marked as not vouched for by the server. */

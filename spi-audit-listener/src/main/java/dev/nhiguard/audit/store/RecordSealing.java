@@ -107,7 +107,34 @@ public final class RecordSealing {
     }
 
     private static final String STAGED_ROW_KEY_LABEL = "nhi-guard/audit-staged-row/v1";
-    private final java.util.concurrent.atomic.AtomicReference<byte[]> stagedRowKey = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<byte[]> stagedRowKey = new AtomicReference<>();
+    private final AtomicReference<Mac> stagedRowMac = new AtomicReference<>();
+
+    /**
+     * A fresh HMAC-SHA256 under {@link #stagedRowKey}, for one row: a clone of one initialised per node (every staged
+     * record, token events included, takes one; a clone costs less than a provider lookup and a key schedule).
+     */
+    public Mac stagedRowMac(KeycloakSession session, java.security.PrivateKey operatorKey) {
+        Mac prototype = stagedRowMac.get();
+        try {
+            if (prototype == null) {
+                prototype = Mac.getInstance("HmacSHA256");
+                prototype.init(new SecretKeySpec(stagedRowKey(session, operatorKey), "HmacSHA256"));
+                stagedRowMac.compareAndSet(null, prototype);
+            }
+            return (Mac) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(stagedRowKey(session, operatorKey), "HmacSHA256"));
+                return mac;
+            } catch (GeneralSecurityException failure) {
+                throw new IllegalStateException("HmacSHA256 unavailable", failure);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
 
     static byte[] realmKey(byte[] serverKey, String realmId) {
         try {
