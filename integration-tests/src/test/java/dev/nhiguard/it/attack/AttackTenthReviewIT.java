@@ -288,17 +288,68 @@ class AttackTenthReviewIT {
         }
     }
 
+    /**
+     * The replay of an approved request ran on the base URI of the apply request (of the held one for auto-apply):
+     * mallory applied ben's approval of "mail ann an UPDATE_PASSWORD link" under {@code Host: evil.example}, and
+     * Keycloak's mail carried ann's action token to that host; mallory set ann's password and approved her own grant
+     * as ann. The replay now runs on the realm's frontend URL or the configured hostname, and a request whose replay
+     * mails a link is not applied without one.
+     */
+    @Test
+    void anApprovedActionsMailIsNotSentToTheAppliersHost(KeycloakTarget keycloak) {
+        try (dev.nhiguard.testing.SmtpReceiver smtp = new dev.nhiguard.testing.SmtpReceiver()) {
+            String base = keycloak.baseUri().toString().replaceAll("/+$", "");
+            AttackRealm plain = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "mail", rep ->
+                    rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig())));
+            AttackRealm fronted = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "mailfront", rep -> {
+                rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig()));
+                rep.with("attributes").put("frontendUrl", base);
+            });
+            String evil = "evil.example:" + keycloak.baseUri().getPort();
+            HttpAdmin.Response refused = actionsMailAppliedThroughHost(plain, evil);
+            HttpAdmin.Response applied = actionsMailAppliedThroughHost(fronted, evil);
+            dev.nhiguard.testing.SmtpReceiver.Message reset = smtp.await(m -> m.recipients().contains("ann@guard-attack-fifth.test")
+                    && m.text().contains("action-token") && m.text().contains(fronted.name), java.time.Duration.ofSeconds(30));
+            assertAll(
+                    () -> assertEquals(409, refused.status(), "no trusted base: " + refused.body()),
+                    () -> assertTrue(refused.body().contains("no_trusted_hostname"), refused.body()),
+                    () -> assertTrue(smtp.messages().stream().noneMatch(m -> m.text().contains("action-token")
+                            && m.text().contains(plain.name)), "a reset mail went out without a trusted base"),
+                    () -> assertEquals(200, applied.status(), "with the realm's frontend URL: " + applied.body()),
+                    () -> assertTrue(!reset.text().contains("evil.example"), "the action link on the applier's host: " + reset.text()),
+                    () -> assertTrue(reset.text().contains(base + "/realms/" + fronted.name + "/login-actions/action-token"),
+                            "the action link on the realm's frontend URL: " + reset.text()));
+        }
+    }
+
+    /** mallory holds "mail ann an UPDATE_PASSWORD link", ben approves, mallory applies under {@code host}: the apply's answer. */
+    private static HttpAdmin.Response actionsMailAppliedThroughHost(AttackRealm r, String host) {
+        java.net.URI server = r.keycloak.baseUri();
+        String token = tokenThroughHost(r, host);
+        HttpAdmin.Response held = RawHttp.send(server, "PUT", r.admin + "/users/" + r.userId("ann") + "/execute-actions-email",
+                java.util.Map.of("Host", host, "Authorization", "Bearer " + token, "Prefer", "respond-async",
+                        "Content-Type", "application/json"), "[\"UPDATE_PASSWORD\"]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        AttackRealm.assertHeld(held, "mallory's actions mail to ann under Host " + host);
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ben")).status());
+        return RawHttp.send(server, "POST", r.guard + "/change-requests/" + id + "/apply",
+                java.util.Map.of("Host", host, "Authorization", "Bearer " + token), null);
+    }
+
+    private static String tokenThroughHost(AttackRealm r, String host) {
+        byte[] form = ("grant_type=password&client_id=admin-cli&username=mallory&password=mallory-pass")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpAdmin.Response token = RawHttp.send(r.keycloak.baseUri(), "POST", "/realms/" + r.name + "/protocol/openid-connect/token",
+                java.util.Map.of("Host", host, "Content-Type", "application/x-www-form-urlencoded"), form);
+        assertEquals(200, token.status(), token.body());
+        return token.json().path("access_token").asText();
+    }
+
     /** mallory, talking to Keycloak under another {@code Host}, regenerates sa-target's secret: held; the request's id. */
     private static String heldThroughHost(AttackRealm r, String host) {
         java.net.URI server = r.keycloak.baseUri();
-        byte[] form = ("grant_type=password&client_id=admin-cli&username=mallory&password=mallory-pass")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        HttpAdmin.Response token = RawHttp.send(server, "POST", "/realms/" + r.name + "/protocol/openid-connect/token",
-                java.util.Map.of("Host", host, "Content-Type", "application/x-www-form-urlencoded"), form);
-        assertEquals(200, token.status(), token.body());
         HttpAdmin.Response held = RawHttp.send(server, "POST", r.admin + "/clients/" + r.clientUuid("sa-target") + "/client-secret",
-                java.util.Map.of("Host", host, "Authorization", "Bearer " + token.json().path("access_token").asText(),
-                        "Prefer", "respond-async"), null);
+                java.util.Map.of("Host", host, "Authorization", "Bearer " + tokenThroughHost(r, host), "Prefer", "respond-async"), null);
         AttackRealm.assertHeld(held, "mallory's secret regeneration under Host " + host);
         return held.json().path("id").asText();
     }

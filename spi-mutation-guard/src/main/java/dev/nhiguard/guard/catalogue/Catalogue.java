@@ -344,7 +344,8 @@ public final class Catalogue {
                 .alsoAt("PUT", "/clients/{client}/optional-client-scopes/{scope}")
                 .alsoAt("DELETE", "/clients/{client}/optional-client-scopes/{scope}"));
         ops.add(op("privileged-group-join", "PUT", "/users/{user}/groups/{group}", PRIVILEGE, false, TargetType.USER,
-                "user", "Add a user to a group whose roles make its members administrators",
+                "user", "Add a user to a group whose roles or fine-grained admin permissions make its members administrators, "
+                        + "or that owns a service account or agent (its members are its owners and reviewers)",
                 (v, b, f) -> f.groupIsPrivileged(v.get("group"))));
         ops.add(op("user-create-privileged", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
                 "Create a user in groups whose roles make it an administrator",

@@ -110,7 +110,7 @@ public interface Facts {
         return true;
     }
 
-    /** Whether the group or one of its parents holds a role that makes its members privileged. */
+    /** Whether the group or one of its parents makes its members privileged (admin roles, FGAP policies) or owners. */
     default boolean groupIsPrivileged(String groupId) {
         return true;
     }

@@ -665,6 +665,21 @@ public final class GuardService {
         }
         String relative = cr.getPath().substring(prefix.length());
 
+        // Keycloak builds the links of the mail a replay sends (execute-actions-email) on the replay's base URI. The base
+        // of the apply request (or, for auto-apply, of the held one) is whatever Host its sender chose when no hostname is
+        // configured: an approved reset mail to an approver would carry its action token to the requester's host. So the
+        // replay runs on the trusted base (the realm's frontend URL, else the configured hostname), and a request whose
+        // replay mails a link is not applied without one.
+        URI trusted = dev.nhiguard.guard.notify.MailLinkBase.of(s, realm);
+        if (trusted == null && mailsALink(cr.getPath())) {
+            store.history(cr, caller.userId(), "APPLY_REFUSED", st.name(), st.name(), "no trusted base for the mail's links");
+            return refusal(GuardErrors.response(Response.Status.CONFLICT, "no_trusted_hostname",
+                    "This change makes Keycloak mail a link, and this server has no configured hostname and the realm no "
+                            + "frontend URL to build it on (the request's own Host is not trusted); configure one and apply again",
+                    Map.of("state", st.name())));
+        }
+        URI replayBase = trusted != null ? trusted : baseUri;
+
         // The exact approved body, unsealed only for the replay; the mark below destroys the ciphertexts.
         JsonNode clear = Sealing.sealer(s, realmId).unseal(body);
         String replayBody = clear == null ? null : CanonicalJson.canonicalize(clear);
@@ -698,7 +713,7 @@ public final class GuardService {
         Replayer.Result result;
         try {
             s.setAttribute(RealmRecordsCleanup.APPLYING, cr.getId());
-            result = replay(s, realmId, cr, replayBody, baseUri, connection, relative, caller);
+            result = replay(s, realmId, cr, replayBody, replayBase, connection, relative, caller);
         } catch (RuntimeException e) {
             LOG.warnf(e, "Replay of change request %s failed", id);
             s.getTransactionManager().setRollbackOnly();
@@ -728,6 +743,21 @@ public final class GuardService {
         // the change.
         return new Attempt(KeycloakModelUtils.runJobInTransactionWithResult(s.getKeycloakSessionFactory(),
                 t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded)), null);
+    }
+
+    /** The admin resources whose replay makes Keycloak mail a link built on the request's base URI. */
+    private static final java.util.Set<String> MAILING_RESOURCES = java.util.Set.of("execute-actions-email",
+            "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user");
+
+    /** Whether a stored request path ends in a resource that mails a link ({@link #MAILING_RESOURCES}). */
+    private static boolean mailsALink(String path) {
+        String plain = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+        try {
+            java.util.List<String> segments = RequestPath.parse(plain).segments();
+            return !segments.isEmpty() && MAILING_RESOURCES.contains(segments.get(segments.size() - 1));
+        } catch (RequestPath.Refused e) {
+            return true; // admission refused such paths already; fail closed
+        }
     }
 
     /** Whether a stored request path is the realm's own resource ({@code /admin/realms/{realm}}, however written). */

@@ -469,7 +469,10 @@ public final class TargetState implements Facts {
     public boolean groupIsPrivileged(String groupId) {
         GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
         for (GroupModel x = g; x != null; x = x.getParent()) {
-            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole) || adminPermissionSubjects().namesGroup(x.getId())) {
+            // its roles or an FGAP policy make members administrators; an owner attribute makes them owners of a service
+            // account or agent (its reviewers, its standing, excluded from approving it)
+            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole) || adminPermissionSubjects().namesGroup(x.getId())
+                    || namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
                 return true;
             }
         }
