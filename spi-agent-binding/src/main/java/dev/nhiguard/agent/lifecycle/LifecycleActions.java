@@ -73,7 +73,9 @@ public final class LifecycleActions {
         if (agent == null || agent.status() != AgentRecord.Status.ACTIVE) {
             return Outcome.NOT_APPLICABLE;
         }
-        Outcome gate = admit(client, SUSPEND, trigger);
+        // The agent is active: a suspension recorded earlier in the window was undone since (an approved resume), and a
+        // new reason to suspend (a second leak, a reviewer's retire) must not be dropped as done already.
+        Outcome gate = admit(client, SUSPEND, trigger, true);
         if (gate != Outcome.DONE) {
             return gate;
         }
@@ -83,7 +85,7 @@ public final class LifecycleActions {
         } catch (Exception e) {
             throw new IllegalStateException("agent " + client.getClientId() + " changed state concurrently", e);
         }
-        record(client, SUSPEND, trigger, recorded);
+        record(client, SUSPEND, trigger, recorded, nextWindow(client, SUSPEND, trigger));
         emit(client, "suspended", trigger, recorded);
         AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
         return Outcome.DONE;
@@ -210,17 +212,20 @@ public final class LifecycleActions {
     }
 
     private Outcome admit(ClientModel client, String action, String trigger) {
+        return admit(client, action, trigger, false);
+    }
+
+    /**
+     * @param undone the action's effect is gone (the agent was resumed since): an earlier action in the window does
+     *               not make this one done already; the hourly limit still applies
+     */
+    private Outcome admit(ClientModel client, String action, String trigger, boolean undone) {
         lockRealm();
         Instant now = AgentClock.now(session, realm);
-        String window = window(trigger, now);
-        EntityManager em = em();
-        Long same = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
-                        + " and a.action = :action and a.windowKey = :window", Long.class)
-                .setParameter("realm", realm.getId()).setParameter("client", client.getId())
-                .setParameter("action", action).setParameter("window", window).getSingleResult();
-        if (same > 0) {
+        if (sameInWindow(client, action, window(trigger, now)) > 0 && !undone) {
             return Outcome.ALREADY_DONE_TODAY;
         }
+        EntityManager em = em();
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
         Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since"
                         + " and a.windowKey not like 'manual@%' and a.windowKey not like 'owner@%' and a.windowKey not like 'latch@%'", Long.class)
@@ -231,6 +236,29 @@ public final class LifecycleActions {
             return Outcome.RATE_LIMITED;
         }
         return Outcome.DONE;
+    }
+
+    /** Actions of this kind on the client in the window: under its own key or a repeat's ({@code <window>#n}). */
+    private long sameInWindow(ClientModel client, String action, String window) {
+        return em().createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
+                        + " and a.action = :action and (a.windowKey = :window or a.windowKey like :repeat escape '!')", Long.class)
+                .setParameter("realm", realm.getId()).setParameter("client", client.getId()).setParameter("action", action)
+                .setParameter("window", window).setParameter("repeat", likeLiteral(window) + "#%").getSingleResult();
+    }
+
+    /** The window key of the next action of this kind: the window's own, then {@code <window>#2}, {@code #3} … (unique). */
+    private String nextWindow(ClientModel client, String action, String trigger) {
+        String window = window(trigger, AgentClock.now(session, realm));
+        long same = sameInWindow(client, action, window);
+        if (same == 0) {
+            return window;
+        }
+        String suffix = "#" + (same + 1);
+        return (window.length() + suffix.length() > 64 ? window.substring(0, 64 - suffix.length()) : window) + suffix;
+    }
+
+    private static String likeLiteral(String s) {
+        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
     }
 
     private void record(ClientModel client, String action, String trigger, String reason) {
