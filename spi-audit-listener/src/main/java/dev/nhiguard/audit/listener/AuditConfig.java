@@ -51,7 +51,9 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             // a user changing how they sign in or are recovered themselves (account console, required actions):
             // the admin API holds these changes for privileged users, the account API does not ask an admin
             "UPDATE_PROFILE", "UPDATE_EMAIL", "UPDATE_PASSWORD", "UPDATE_TOTP", "REMOVE_TOTP", "UPDATE_CREDENTIAL",
-            "REMOVE_CREDENTIAL", "RESET_PASSWORD", "FEDERATED_IDENTITY_LINK", "REMOVE_FEDERATED_IDENTITY");
+            "REMOVE_CREDENTIAL", "RESET_PASSWORD", "FEDERATED_IDENTITY_LINK", "REMOVE_FEDERATED_IDENTITY",
+            // a user granting a client access on their behalf (offline_access among the scopes), or taking it back
+            "GRANT_CONSENT", "UPDATE_CONSENT", "REVOKE_GRANT");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;

@@ -38,7 +38,9 @@ import dev.nhiguard.audit.rest.AuthenticatedAdmin;
  * client, not the admin), with the detail {@code via: client-registration}, and a write through
  * authorization services' protection API ({@code /realms/{realm}/authz/protection/…}: user-managed
  * policies, permission tickets) that Keycloak records nothing for, naming the resource server's
- * service account, with {@code via: authz-protection}.
+ * service account, with {@code via: authz-protection}, and a write through the account API
+ * ({@code /realms/{realm}/account/…}: resources shared with other users, credential labels) that made no record,
+ * naming the user, with {@code via: account}.
  */
 @Provider
 public final class UnrecordedWriteFilter implements ContainerResponseFilter {
@@ -59,7 +61,7 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String rawPath = request.getUriInfo().getRequestUri().getRawPath();
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
                 || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/") || rawPath.contains("/clients-registrations/")
-                        || rawPath.contains("/authz/protection/"))) {
+                        || rawPath.contains("/authz/protection/") || rawPath.contains("/account/"))) {
             return; // token requests and every other non-admin POST leave here, before any path decoding
         }
         List<PathSegment> segments = request.getUriInfo().getPathSegments(true);
@@ -73,6 +75,10 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         // creates user-managed policies and permission tickets (access grants) that Keycloak records no event for.
         boolean protection = segments.size() > 3 && segments.get(0).getPath().equals("realms")
                 && segments.get(2).getPath().equals("authz") && segments.get(3).getPath().equals("protection");
+        // The account API (/realms/{realm}/account/…): a user sharing a resource they own (permission tickets), a
+        // credential's label, a consent; Keycloak records no event, or one the chain does not take, for some of them.
+        boolean account = segments.get(0).getPath().equals("realms") && segments.get(2).getPath().equals("account");
+        protection |= account; // the caller is the bearer token's user, authenticated as for the protection API
         if (!registration && !protection && !segments.get(0).getPath().equals("admin")) {
             return;
         }
@@ -95,7 +101,7 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
             return;
         }
         String path = String.join("/", segments.subList(underRealms ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
-        String via = registration ? "client-registration" : apiV2 ? "v2" : protection ? "authz-protection" : null;
+        String via = registration ? "client-registration" : apiV2 ? "v2" : account ? "account" : protection ? "authz-protection" : null;
         try {
             AdminAuth admin = AuthenticatedAdmin.of(session);
             if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
