@@ -185,6 +185,32 @@ class AgentLifecycleIT {
         assertEquals(3, api.http.get(base + "/nhi/actions", api.adminToken()).json().size());
     }
 
+    /**
+     * The once-a-day rule dropped a second suspension: after an approved resume, a second leak reported the same day
+     * answered ALREADY_DONE_TODAY and the agent kept its tokens (a reviewer's second retire alike; tenth red-team
+     * review). An active agent is suspended again; the day's repeat is recorded under a key of its own.
+     */
+    @Test
+    void aSecondLeakAfterAResumeSuspendsAgain(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-life-again", "sina");
+        String base = "/admin/realms/" + api.realm;
+        AgentKey key = new AgentKey();
+        String agentId = api.registerOk(agentOf("twice-leaky", key, "sina")).get("id").asText();
+        String leak = "{\"type\":\"leaked-secret\",\"clientId\":\"twice-leaky\"}";
+        HttpAdmin.Response first = api.http.post(base + "/nhi/signals", api.adminToken(), leak);
+        assertEquals("DONE", first.json().path("outcome").asText(), first.body());
+        assertEquals(200, api.action(agentId, "resume", null).status());
+        assertEquals(200, api.clientCredentialsWithKey("twice-leaky", key, key.thumbprint(), null).status(), "resumed");
+
+        HttpAdmin.Response second = api.http.post(base + "/nhi/signals", api.adminToken(), leak);
+        assertEquals(200, second.status(), second.body());
+        assertEquals("DONE", second.json().path("outcome").asText(), second.body());
+        assertEquals("SUSPENDED", api.agent(agentId).path("status").asText());
+        assertEquals(400, api.clientCredentialsWithKey("twice-leaky", key, key.thumbprint(), null).status(), "suspended again");
+        HttpAdmin.Response third = api.http.post(base + "/nhi/signals", api.adminToken(), leak);
+        assertEquals("NOT_APPLICABLE", third.json().path("outcome").asText(), "already suspended: " + third.body());
+    }
+
     @Test
     void automaticActionsAreRateLimitedPerRealm(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-life-rate", "rita");

@@ -160,6 +160,93 @@ class AttackTenthReviewIT {
     }
 
     /**
+     * A group that owns a service account (or an agent) makes its members its owners: its reviewers, whose "keep"
+     * attests it, the owners whose standing keeps it running and for whom an agent acts by default. mallory joined an
+     * agent's owner group alone (204), then kept the agent in its review and had it act for her. Joining such a group
+     * is held like joining an administrators' group.
+     */
+    @Test
+    void joiningAnOwnerGroupIsHeld(KeycloakTarget keycloak) {
+        String owners = java.util.UUID.randomUUID().toString();
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "owners", rep -> {
+            rep.withArray("groups").addObject().put("id", owners).put("name", "bot-owners").put("path", "/bot-owners")
+                    .putArray("subGroups").addObject().put("name", "night-shift").put("path", "/bot-owners/night-shift");
+            for (com.fasterxml.jackson.databind.JsonNode c : rep.withArray("clients")) {
+                if ("sa-target".equals(c.path("clientId").asText())) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) c).with("attributes").put("nhi.owner.type", "group")
+                            .put("nhi.owner.id", owners);
+                }
+            }
+        });
+        String mallory = r.token("mallory");
+        String malloryId = r.userId("mallory");
+        String nightShift = r.read("/groups/" + owners + "/children").get(0).path("id").asText();
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + malloryId + "/groups/" + owners, mallory, null);
+        HttpAdmin.Response sub = r.http.put(r.admin + "/users/" + malloryId + "/groups/" + nightShift, mallory, null);
+        try {
+            assertAll(
+                    () -> AttackRealm.assertHeld(join, "mallory joining sa-target's owner group"),
+                    () -> AttackRealm.assertHeld(sub, "mallory joining a subgroup of sa-target's owner group"),
+                    () -> assertTrue(!r.read("/users/" + malloryId + "/groups").toString().contains("bot-owners"),
+                            "mallory's groups: " + r.read("/users/" + malloryId + "/groups")));
+        } finally {
+            r.cancelHeld(mallory, join, sub);
+        }
+    }
+
+    /**
+     * Writes through the account API that Keycloak records no event for, or one the chain did not take: a credential's
+     * label, a consent (offline_access among its scopes). They left no record. They are chained now: the label as a
+     * write {@code via: account} naming the user, the consent as Keycloak's GRANT_CONSENT event.
+     */
+    @Test
+    void accountApiWritesAreChained(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "account", rep -> {
+            // the copy's users hold its own default roles (the account API's roles among them), not the original's
+            for (JsonNode u : rep.withArray("users")) {
+                if (u.path("realmRoles") instanceof com.fasterxml.jackson.databind.node.ArrayNode roles) {
+                    for (int i = 0; i < roles.size(); i++) {
+                        if (roles.get(i).asText().startsWith("default-roles-")) {
+                            roles.set(i, com.fasterxml.jackson.databind.node.TextNode.valueOf("default-roles-" + rep.path("realm").asText()));
+                        }
+                    }
+                }
+            }
+        });
+        long head = r.read("/audit-chain/head").path("seq").asLong();
+        String olive = r.token("olive");
+        String oliveId = r.userId("olive");
+        String account = "/realms/" + r.name + "/account";
+        String[] asOlive = {"Authorization", "Bearer " + olive, "Accept", "application/json", "Content-Type", "application/json"};
+        JsonNode credentials = r.http.sendWithHeaders("GET", account + "/credentials", null, asOlive).json();
+        String credential = null;
+        for (JsonNode type : credentials) {
+            for (JsonNode metadata : type.path("userCredentialMetadatas")) {
+                credential = metadata.path("credential").path("id").asText(); // olive's password
+            }
+        }
+        assertTrue(credential != null, "olive's credentials: " + credentials);
+        HttpAdmin.Response label = r.http.sendWithHeaders("PUT", account + "/credentials/" + credential + "/label",
+                "\"changed-by-olive\"", asOlive);
+        assertEquals(204, label.status(), label.body());
+        String offline = null;
+        for (JsonNode scope : r.read("/client-scopes")) {
+            offline = "offline_access".equals(scope.path("name").asText()) ? scope.path("id").asText() : offline;
+        }
+        HttpAdmin.Response consent = r.http.sendWithHeaders("POST", account + "/applications/plain-app/consent",
+                "{\"grantedScopes\":[{\"id\":\"" + offline + "\",\"name\":\"offline_access\"}]}", asOlive);
+        assertEquals(200, consent.status(), consent.body());
+
+        List<JsonNode> records = r.recordsAfter(head);
+        assertAll(
+                () -> assertTrue(records.stream().anyMatch(rec -> "ADMIN_WRITE_UNRECORDED".equals(rec.path("type").asText())
+                        && rec.path("target").asText().endsWith("/label") && "account".equals(rec.path("details").path("via").asText())
+                        && oliveId.equals(rec.path("actor").path("userId").asText())), "the label change: " + records),
+                () -> assertTrue(records.stream().anyMatch(rec -> "GRANT_CONSENT".equals(rec.path("type").asText())
+                        && oliveId.equals(rec.path("actor").path("userId").asText())), "the consent: " + records));
+    }
+
+    /**
      * Keycloak's user update commits its transaction itself, and the guard wrote the request's APPLIED record in a
      * transaction after it: a crash in between left an APPLIED request the chain never said was applied. The record
      * is now written in the change's own transaction, before Keycloak's record of the change.
