@@ -353,12 +353,8 @@ class AttackTenthReviewIT {
     void theHostOfAHeldWriteDoesNotMoveTheApproversMailLink(KeycloakTarget keycloak) {
         try (dev.nhiguard.testing.SmtpReceiver smtp = new dev.nhiguard.testing.SmtpReceiver()) {
             String base = keycloak.baseUri().toString().replaceAll("/+$", "");
-            AttackRealm plain = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "host", rep ->
-                    rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig())));
-            AttackRealm fronted = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "fronted", rep -> {
-                rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig()));
-                rep.with("attributes").put("frontendUrl", base);
-            });
+            AttackRealm plain = mailRealm(keycloak, smtp, "host", null);
+            AttackRealm fronted = mailRealm(keycloak, smtp, "fronted", base);
             String evil = "evil.example:" + keycloak.baseUri().getPort();
             String plainId = heldThroughHost(plain, evil);
             String frontedId = heldThroughHost(fronted, evil);
@@ -386,12 +382,8 @@ class AttackTenthReviewIT {
     void anApprovedActionsMailIsNotSentToTheAppliersHost(KeycloakTarget keycloak) {
         try (dev.nhiguard.testing.SmtpReceiver smtp = new dev.nhiguard.testing.SmtpReceiver()) {
             String base = keycloak.baseUri().toString().replaceAll("/+$", "");
-            AttackRealm plain = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "mail", rep ->
-                    rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig())));
-            AttackRealm fronted = AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", "mailfront", rep -> {
-                rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig()));
-                rep.with("attributes").put("frontendUrl", base);
-            });
+            AttackRealm plain = mailRealm(keycloak, smtp, "mail", null);
+            AttackRealm fronted = mailRealm(keycloak, smtp, "mailfront", base);
             String evil = "evil.example:" + keycloak.baseUri().getPort();
             HttpAdmin.Response refused = actionsMailAppliedThroughHost(plain, evil);
             HttpAdmin.Response applied = actionsMailAppliedThroughHost(fronted, evil);
@@ -407,6 +399,17 @@ class AttackTenthReviewIT {
                     () -> assertTrue(reset.text().contains(base + "/realms/" + fronted.name + "/login-actions/action-token"),
                             "the action link on the realm's frontend URL: " + reset.text()));
         }
+    }
+
+    /** A copy of the fifth realm that mails through {@code smtp}, with the frontend URL given (null: none). */
+    private static AttackRealm mailRealm(KeycloakTarget keycloak, dev.nhiguard.testing.SmtpReceiver smtp, String suffix,
+            String frontendUrl) {
+        return AttackRealm.copyOfFifth(keycloak, "guard-attack-tenth", suffix, rep -> {
+            rep.set("smtpServer", AttackRealm.JSON.valueToTree(smtp.smtpServerConfig()));
+            if (frontendUrl != null) {
+                rep.with("attributes").put("frontendUrl", frontendUrl);
+            }
+        });
     }
 
     /** mallory holds "mail ann an UPDATE_PASSWORD link", ben approves, mallory applies under {@code host}: the apply's answer. */
