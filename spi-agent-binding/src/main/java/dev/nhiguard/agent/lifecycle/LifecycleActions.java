@@ -73,8 +73,9 @@ public final class LifecycleActions {
         if (agent == null || agent.status() != AgentRecord.Status.ACTIVE) {
             return Outcome.NOT_APPLICABLE;
         }
-        // The agent is active: a suspension recorded earlier in the window was undone since (an approved resume), and a
-        // new reason to suspend (a second leak, a reviewer's retire) must not be dropped as done already.
+        // A suspension recorded earlier in the window that an admin undid since (a resume, an owner reassigned, read from
+        // the recorded actions under the realm lock) does not make this one done already: a second leak or a reviewer's
+        // retire after a resume must suspend again. Two concurrent suspensions still act once.
         Outcome gate = admit(client, SUSPEND, trigger, true);
         if (gate != Outcome.DONE) {
             return gate;
@@ -216,13 +217,14 @@ public final class LifecycleActions {
     }
 
     /**
-     * @param undone the action's effect is gone (the agent was resumed since): an earlier action in the window does
-     *               not make this one done already; the hourly limit still applies
+     * @param undoable the action is one an admin can undo (a suspension, by a resume): an earlier one in the window
+     *                 that was undone since does not make this one done already; the hourly limit still applies
      */
-    private Outcome admit(ClientModel client, String action, String trigger, boolean undone) {
+    private Outcome admit(ClientModel client, String action, String trigger, boolean undoable) {
         lockRealm();
         Instant now = AgentClock.now(session, realm);
-        if (sameInWindow(client, action, window(trigger, now)) > 0 && !undone) {
+        Long last = lastInWindow(client, action, window(trigger, now));
+        if (last != null && !(undoable && undoneSince(client, last))) {
             return Outcome.ALREADY_DONE_TODAY;
         }
         EntityManager em = em();
@@ -238,23 +240,34 @@ public final class LifecycleActions {
         return Outcome.DONE;
     }
 
-    /** Actions of this kind on the client in the window: under its own key or a repeat's ({@code <window>#n}). */
-    private long sameInWindow(ClientModel client, String action, String window) {
-        return em().createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
+    /** Room a repeat's suffix ({@code #} and 8 hex digits) needs in a 64-character window key. */
+    private static final int REPEAT_BASE = 64 - 9;
+
+    /** When the latest action of this kind on the client in the window was recorded (its own key or a repeat's), or null. */
+    private Long lastInWindow(ClientModel client, String action, String window) {
+        return em().createQuery("select max(a.createdAt) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
                         + " and a.action = :action and (a.windowKey = :window or a.windowKey like :repeat escape '!')", Long.class)
                 .setParameter("realm", realm.getId()).setParameter("client", client.getId()).setParameter("action", action)
-                .setParameter("window", window).setParameter("repeat", likeLiteral(window) + "#%").getSingleResult();
+                .setParameter("window", window).setParameter("repeat", likeLiteral(repeatBase(window)) + "#%").getSingleResult();
     }
 
-    /** The window key of the next action of this kind: the window's own, then {@code <window>#2}, {@code #3} … (unique). */
+    /** Whether an admin resumed the agent or reassigned its owner after {@code since} (recorded as manual actions). */
+    private boolean undoneSince(ClientModel client, long since) {
+        return em().createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
+                        + " and a.action in (:undo) and a.createdAt >= :since", Long.class)
+                .setParameter("realm", realm.getId()).setParameter("client", client.getId())
+                .setParameter("undo", java.util.List.of(RESUME, OWNER_REASSIGNED)).setParameter("since", since).getSingleResult() > 0;
+    }
+
+    /** The window key of the next action of this kind: the window's own, then {@code <window>#<random>} (unique). */
     private String nextWindow(ClientModel client, String action, String trigger) {
         String window = window(trigger, AgentClock.now(session, realm));
-        long same = sameInWindow(client, action, window);
-        if (same == 0) {
-            return window;
-        }
-        String suffix = "#" + (same + 1);
-        return (window.length() + suffix.length() > 64 ? window.substring(0, 64 - suffix.length()) : window) + suffix;
+        return lastInWindow(client, action, window) == null ? window
+                : repeatBase(window) + "#" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String repeatBase(String window) {
+        return window.length() > REPEAT_BASE ? window.substring(0, REPEAT_BASE) : window;
     }
 
     private static String likeLiteral(String s) {

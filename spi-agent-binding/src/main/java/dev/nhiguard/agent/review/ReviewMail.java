@@ -63,14 +63,19 @@ final class ReviewMail {
      */
     static String link(KeycloakSession session, RealmModel realm, String campaignId) {
         String configured = realm.getAttribute("frontendUrl");
-        if (configured == null || configured.isBlank()) {
+        if (configured == null || !(configured.startsWith("http://") || configured.startsWith("https://"))) {
+            // none, or one Keycloak would not use either (it does not check the value when it is saved)
             configured = org.keycloak.Config.scope("hostname", "v2").get("hostname");
         }
         URI base;
         if (configured == null || configured.isBlank()) {
             return "";
         } else if (configured.startsWith("http://") || configured.startsWith("https://")) {
-            base = URI.create(configured.replaceAll("/+$", "") + "/");
+            try {
+                base = URI.create(configured.trim().replaceAll("/+$", "") + "/");
+            } catch (IllegalArgumentException e) {
+                return ""; // a frontend URL Keycloak would not use either
+            }
         } else {
             try {
                 base = session.getContext().getUri(org.keycloak.urls.UrlType.FRONTEND).getBaseUri();

@@ -97,7 +97,8 @@ public final class AuditChainStore {
             ChainRecords.Columns columns = ChainRecords.Columns.of(d);
             String id = position.idPrefix() + StageOrder.hex12(rows.size());
             rows.add(new AuditRows.Staged(id, realmId, position.stagedAt(), content, columns.type(), columns.actorUserId(),
-                    columns.target(), columns.time(), sealing.sealedWith(), stagedRowMac(mac, realmId, id, position.stagedAt(), content)));
+                    columns.target(), columns.time(), sealing.sealedWith(), stagedRowMac(mac, realmId, id, position.stagedAt(), content,
+                            columns.type(), columns.actorUserId(), columns.target(), columns.time(), sealing.sealedWith())));
         }
         new AuditRows(em).insertStaged(rows);
     }
@@ -130,7 +131,8 @@ public final class AuditChainStore {
         for (Object[] row : rows) {
             ids.add((String) row[0]);
             String content = (String) row[1];
-            if (!java.security.MessageDigest.isEqual(stagedRowMac(mac, realmId, (String) row[0], (Long) row[7], content)
+            if (!java.security.MessageDigest.isEqual(stagedRowMac(mac, realmId, (String) row[0], (Long) row[7], content,
+                            (String) row[2], (String) row[3], (String) row[4], (Long) row[5], (String) row[6])
                     .getBytes(StandardCharsets.US_ASCII), row[8] == null ? new byte[0] : ((String) row[8]).getBytes(StandardCharsets.US_ASCII))) {
                 // Not staged by a server of this chain (written into the table, or altered there): chained only inside a
                 // record that says so, never as the record it claims to be.
@@ -177,11 +179,21 @@ public final class AuditChainStore {
         return sealing.stagedRowMac(session, operator == null ? null : operator.privateKey());
     }
 
-    /** HMAC-SHA256 (hex) of a staged row's realm, id, staging time and content ({@code mac}: fresh, keyed, unused). */
-    static String stagedRowMac(javax.crypto.Mac mac, String realmId, String id, long stagedAt, String content) {
-        mac.update((realmId + "\n" + id + "\n" + stagedAt + "\n").getBytes(StandardCharsets.UTF_8));
+    /**
+     * HMAC-SHA256 (hex) of a staged row: its realm, id, staging time, the columns its chain record row takes without
+     * reading the content back (type, actor, target, time, how it was sealed), then its content ({@code mac}: keyed,
+     * reset after each use).
+     */
+    static String stagedRowMac(javax.crypto.Mac mac, String realmId, String id, long stagedAt, String content, String eventType,
+            String actorUserId, String target, Long recordedAt, String sealedWith) {
+        String head = String.join("\n", realmId, id, Long.toString(stagedAt), String.valueOf(eventType), String.valueOf(actorUserId),
+                String.valueOf(target), String.valueOf(recordedAt), String.valueOf(sealedWith)) + "\n";
+        mac.update(head.getBytes(StandardCharsets.UTF_8));
         return java.util.HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** The most of an unverified row's content its record carries (beyond it, only the hash). */
+    static final int UNVERIFIED_CONTENT_MAX_CHARS = 64 * 1024;
 
     /** The record that chains an unverified staged row: what it held, marked as not vouched for by the server. */
     private ObjectNode unverifiedStagedRow(String realmId, String id, String content) {
@@ -201,6 +213,11 @@ public final class AuditChainStore {
         details.put("reason", "the staged row's authentication does not verify: it was not staged by a server of this chain, "
                 + "or was altered after");
         details.put("stagedContentSha256", sha256(content));
+        if (content.length() > UNVERIFIED_CONTENT_MAX_CHARS) {
+            details.put("stagedContentOmitted", "longer than " + UNVERIFIED_CONTENT_MAX_CHARS + " characters: "
+                    + content.length());
+            return n;
+        }
         com.fasterxml.jackson.databind.JsonNode parsed;
         try {
             parsed = ChainRecords.parse(content);

@@ -348,7 +348,7 @@ public final class Catalogue {
                         + "or that owns a service account or agent (its members are its owners and reviewers)",
                 (v, b, f) -> f.groupIsPrivileged(v.get("group"))));
         ops.add(op("user-create-privileged", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
-                "Create a user in groups whose roles make it an administrator",
+                "Create a user in groups whose roles or permissions make it an administrator, or that own a service account",
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
                         && f.groupsArePrivileged(b.get("groups"))));
         ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,

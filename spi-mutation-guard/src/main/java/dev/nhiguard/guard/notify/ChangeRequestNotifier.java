@@ -200,9 +200,13 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         return requesterRealm == null ? realm.getName() : requesterRealm.getName();
     }
 
-    /** The approvals page of the nhi-guard theme, opened on this change request; null without a trusted base. */
+    /**
+     * The approvals page of the nhi-guard theme, opened on this change request; null without a trusted base. The base
+     * is the sign-in realm's: the page signs in there, and that realm's client accepts its own frontend's pages.
+     */
     private String approvalsPage(RealmModel realm, String id, String signInRealm) {
-        java.net.URI base = MailLinkBase.of(session, realm);
+        RealmModel signIn = signInRealm == null ? null : session.realms().getRealmByName(signInRealm);
+        java.net.URI base = MailLinkBase.of(session, signIn != null ? signIn : realm);
         return base == null ? null : ApprovalsPage.link(base, realm.getName(), id, signInRealm);
     }
 

@@ -19,18 +19,21 @@ public final class MailLinkBase {
     private MailLinkBase() {
     }
 
-    /** The trusted base (ending in {@code /}), or null when the server has none. */
+    /**
+     * The trusted base (ending in {@code /}), or null when the server has none. A frontend URL Keycloak would not use
+     * (not an absolute http(s) URL: Keycloak does not check it when it is saved) is passed over, as Keycloak does.
+     */
     public static URI of(KeycloakSession session, RealmModel realm) {
-        String frontend = realm.getAttribute("frontendUrl");
-        if (frontend != null && !frontend.isBlank()) {
-            return withSlash(frontend);
+        URI frontend = absoluteHttp(realm.getAttribute("frontendUrl"));
+        if (frontend != null) {
+            return frontend;
         }
         String hostname = Config.scope("hostname", "v2").get("hostname");
         if (hostname == null || hostname.isBlank()) {
             return null;
         }
         if (hostname.startsWith("http://") || hostname.startsWith("https://")) {
-            return withSlash(hostname);
+            return absoluteHttp(hostname);
         }
         try {
             // A bare host name: Keycloak keeps it and takes only the scheme and port from the request.
@@ -40,7 +43,16 @@ public final class MailLinkBase {
         }
     }
 
-    private static URI withSlash(String url) {
-        return URI.create(url.replaceAll("/+$", "") + "/");
+    private static URI absoluteHttp(String url) {
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        try {
+            URI u = URI.create(url.trim().replaceAll("/+$", "") + "/");
+            boolean http = "http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
+            return http && u.getHost() != null ? u : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }
