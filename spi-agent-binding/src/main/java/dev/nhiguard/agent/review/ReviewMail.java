@@ -17,7 +17,7 @@ import org.keycloak.models.RealmModel;
 import dev.nhiguard.agent.notify.OwnerMail;
 
 /** The emails of access reviews, sent through {@link OwnerMail.Outbox} after the transaction that caused them. */
-final class ReviewMail {
+public final class ReviewMail {
 
     static final String REQUESTED_TEMPLATE = "nhi-review-requested.ftl";
     static final String REQUESTED_SUBJECT = "nhiReviewRequestedSubject";
@@ -62,28 +62,51 @@ final class ReviewMail {
      * alone: whoever starts a campaign would choose where its reviewers are sent.
      */
     static String link(KeycloakSession session, RealmModel realm, String campaignId) {
-        String configured = realm.getAttribute("frontendUrl");
-        if (configured == null || !(configured.startsWith("http://") || configured.startsWith("https://"))) {
-            // none, or one Keycloak would not use either (it does not check the value when it is saved)
-            configured = org.keycloak.Config.scope("hostname", "v2").get("hostname");
-        }
-        URI base;
-        if (configured == null || configured.isBlank()) {
+        URI base = linkBase(realm.getAttribute("frontendUrl"), org.keycloak.Config.scope("hostname", "v2").get("hostname"),
+                () -> {
+                    try {
+                        return session.getContext().getUri(org.keycloak.urls.UrlType.FRONTEND).getBaseUri();
+                    } catch (RuntimeException e) {
+                        return null; // scheduled work: no request to take the scheme and port from
+                    }
+                });
+        if (base == null) {
             return "";
-        } else if (configured.startsWith("http://") || configured.startsWith("https://")) {
-            try {
-                base = URI.create(configured.trim().replaceAll("/+$", "") + "/");
-            } catch (IllegalArgumentException e) {
-                return ""; // a frontend URL Keycloak would not use either
-            }
-        } else {
-            try {
-                base = session.getContext().getUri(org.keycloak.urls.UrlType.FRONTEND).getBaseUri();
-            } catch (RuntimeException e) {
-                return ""; // scheduled work: no request to take the scheme and port from
-            }
         }
         return base.resolve("resources/" + Version.RESOURCES_VERSION + "/common/nhi-guard/reviews/index.html")
                 + "#realm=" + URLEncoder.encode(realm.getName(), StandardCharsets.UTF_8) + "&campaign=" + campaignId;
+    }
+
+    /**
+     * The base of the link (ending in {@code /}), or null: the frontend URL when Keycloak would use it (an absolute
+     * http(s) URL; Keycloak does not check the value when it is saved), else the configured hostname (a URL, or a bare
+     * host name Keycloak keeps while it takes the scheme and port from the request: {@code requestBase}). The guard's
+     * mail follows the same rule ({@code MailLinkBase}); a contract test in the guard's module holds the two to it.
+     */
+    public static URI linkBase(String frontendUrl, String hostname, java.util.function.Supplier<URI> requestBase) {
+        URI frontend = absoluteHttp(frontendUrl);
+        if (frontend != null) {
+            return frontend;
+        }
+        if (hostname == null || hostname.isBlank()) {
+            return null;
+        }
+        if (hostname.startsWith("http://") || hostname.startsWith("https://")) {
+            return absoluteHttp(hostname);
+        }
+        return requestBase.get();
+    }
+
+    private static URI absoluteHttp(String url) {
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        try {
+            URI u = URI.create(url.trim().replaceAll("/+$", "") + "/");
+            boolean http = "http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
+            return http && u.getHost() != null ? u : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -78,14 +78,15 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         // The account API (/realms/{realm}/account/…): a user sharing a resource they own (permission tickets), a
         // credential's label, a consent; Keycloak records no event, or one the chain does not take, for some of them.
         boolean account = segments.get(0).getPath().equals("realms") && segments.get(2).getPath().equals("account");
-        protection |= account; // the caller is the bearer token's user, authenticated as for the protection API
-        if (!registration && !protection && !segments.get(0).getPath().equals("admin")) {
+        // Both under /realms/{realm}/, with the caller authenticated by the request's bearer token, not as an admin.
+        boolean bearerApi = protection || account;
+        if (!registration && !bearerApi && !segments.get(0).getPath().equals("admin")) {
             return;
         }
         // The client admin API v2 (/admin/api/{realm}/…) records admin events for part of a write at most (a
         // client's roles, not the client): its writes are always recorded here.
-        boolean apiV2 = !registration && !protection && segments.get(1).getPath().equals("api");
-        if (!registration && !protection && !apiV2 && (!segments.get(1).getPath().equals("realms")
+        boolean apiV2 = !registration && !bearerApi && segments.get(1).getPath().equals("api");
+        if (!registration && !bearerApi && !apiV2 && (!segments.get(1).getPath().equals("realms")
                 || (segments.size() > 3 && OWN_RESOURCES.contains(segments.get(3).getPath())))) {
             return;
         }
@@ -93,7 +94,7 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         if (session == null || (!apiV2 && !registration && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
             return; // no session to tell, or the write's own admin event made its record
         }
-        boolean underRealms = registration || protection;
+        boolean underRealms = registration || bearerApi;
         RealmModel realm = session.realms().getRealmByName(segments.get(underRealms ? 1 : 2).getPath());
         AuditEventListenerProviderFactory chain = (AuditEventListenerProviderFactory) session.getKeycloakSessionFactory()
                 .getProviderFactory(EventListenerProvider.class, AuditEventListenerProviderFactory.PROVIDER_ID);
@@ -107,10 +108,10 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
             if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
                 admin = AuthenticatedAdmin.of(session, verified); // Keycloak verified it: the write answered 2xx
             }
-            if (admin == null && protection) {
-                admin = protectionCaller(session); // the resource server's service account, by its protection API token
+            if (admin == null && bearerApi) {
+                admin = bearerCaller(session); // the token's user: a resource server's service account, an account's owner
             }
-            if (admin == null && !protection) {
+            if (admin == null && !bearerApi) {
                 admin = keycloakAdmin(session); // as Keycloak's own admin authentication takes the request's token
                 if (admin == null && registration) {
                     return; // a registration or initial access token: the client's own registrant, recorded by Keycloak's event
@@ -131,8 +132,8 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
     }
 
-    /** The caller of a protection API request (its bearer token, as Keycloak authenticates it), or null. */
-    private static AdminAuth protectionCaller(KeycloakSession session) {
+    /** The caller of a protection or account API request (its bearer token, as Keycloak authenticates it), or null. */
+    private static AdminAuth bearerCaller(KeycloakSession session) {
         try {
             var result = new org.keycloak.services.managers.AppAuthManager.BearerTokenAuthenticator(session).authenticate();
             return result == null ? null : new AdminAuth(session.getContext().getRealm(), result.token(), result.user(), result.client());

@@ -172,7 +172,7 @@ public final class AuditChainStore {
 
     /**
      * The key staged rows are authenticated with: from the operator's checkpoint key when one is configured (kept
-     * outside the database), else from the server key ({@link RecordSealing#stagedRowKey}).
+     * outside the database), else from the server key ({@link RecordSealing#stagedRowMac}).
      */
     private javax.crypto.Mac stagedRowMac() {
         Checkpoints.SigningKey operator = checkpoints == null ? null : checkpoints.operatorKey();

@@ -84,54 +84,33 @@ public final class RecordSealing {
         }
     }
 
-    /**
-     * The key staged rows are authenticated with ({@code AuditChainStore}): derived from the operator's checkpoint
-     * private key when one is configured, which is kept outside the database, so that a database writer cannot stage a
-     * row the sequencer takes as the server's; otherwise from the server key, which is in the database (then a writer
-     * who reads it can, and only a naive insert is caught). Made once per node.
-     */
-    public byte[] stagedRowKey(KeycloakSession session, java.security.PrivateKey operatorKey) {
-        byte[] key = stagedRowKey.get();
-        if (key == null) {
-            byte[] base = operatorKey != null ? operatorKey.getEncoded() : serverKey(session);
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(base, "HmacSHA256"));
-                key = mac.doFinal(STAGED_ROW_KEY_LABEL.getBytes(StandardCharsets.UTF_8));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 unavailable", e);
-            }
-            stagedRowKey.compareAndSet(null, key);
-        }
-        return key;
-    }
-
     private static final String STAGED_ROW_KEY_LABEL = "nhi-guard/audit-staged-row/v1";
-    private final AtomicReference<byte[]> stagedRowKey = new AtomicReference<>();
+    /** An HMAC-SHA256 initialised once per node under the staged-row key; callers get clones of it. */
     private final AtomicReference<Mac> stagedRowMac = new AtomicReference<>();
 
     /**
-     * A fresh HMAC-SHA256 under {@link #stagedRowKey}, for one row: a clone of one initialised per node (every staged
-     * record, token events included, takes one; a clone costs less than a provider lookup and a key schedule).
+     * A fresh HMAC-SHA256 for one staged row ({@code AuditChainStore}). Its key is derived from the operator's
+     * checkpoint private key when one is configured, which is kept outside the database, so that a database writer
+     * cannot stage a row the sequencer takes as the server's; otherwise from the server key, which is in the database
+     * (then a writer who reads it can, and only a naive insert is caught). The key is derived once per node; each call
+     * clones the initialised MAC (every staged record, token events included, takes one, and a clone costs less than a
+     * provider lookup and a key schedule).
      */
     public Mac stagedRowMac(KeycloakSession session, java.security.PrivateKey operatorKey) {
-        Mac prototype = stagedRowMac.get();
         try {
+            Mac prototype = stagedRowMac.get();
             if (prototype == null) {
+                byte[] base = operatorKey != null ? operatorKey.getEncoded() : serverKey(session);
+                Mac derive = Mac.getInstance("HmacSHA256");
+                derive.init(new SecretKeySpec(base, "HmacSHA256"));
                 prototype = Mac.getInstance("HmacSHA256");
-                prototype.init(new SecretKeySpec(stagedRowKey(session, operatorKey), "HmacSHA256"));
+                prototype.init(new SecretKeySpec(derive.doFinal(STAGED_ROW_KEY_LABEL.getBytes(StandardCharsets.UTF_8)),
+                        "HmacSHA256"));
                 stagedRowMac.compareAndSet(null, prototype);
+                prototype = stagedRowMac.get();
             }
             return (Mac) prototype.clone();
-        } catch (CloneNotSupportedException e) {
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(stagedRowKey(session, operatorKey), "HmacSHA256"));
-                return mac;
-            } catch (GeneralSecurityException failure) {
-                throw new IllegalStateException("HmacSHA256 unavailable", failure);
-            }
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | CloneNotSupportedException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }

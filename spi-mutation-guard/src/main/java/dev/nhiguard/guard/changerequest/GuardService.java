@@ -751,22 +751,24 @@ public final class GuardService {
 
     /** Whether a stored request path ends in a resource that mails a link ({@link #MAILING_RESOURCES}). */
     private static boolean mailsALink(String path) {
-        String plain = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
-        try {
-            java.util.List<String> segments = RequestPath.parse(plain).segments();
-            return !segments.isEmpty() && MAILING_RESOURCES.contains(segments.get(segments.size() - 1));
-        } catch (RequestPath.Refused e) {
-            return true; // admission refused such paths already; fail closed
-        }
+        java.util.List<String> segments = storedSegments(path);
+        return segments == null // admission refused such paths already; fail closed
+                || !segments.isEmpty() && MAILING_RESOURCES.contains(segments.get(segments.size() - 1));
     }
 
     /** Whether a stored request path is the realm's own resource ({@code /admin/realms/{realm}}, however written). */
     private static boolean namesTheRealmItself(String path) {
-        String plain = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+        java.util.List<String> segments = storedSegments(path);
+        return segments != null && segments.size() == 3;
+    }
+
+    /** The decoded segments of a stored request path without its query; null for a path admission would refuse. */
+    private static java.util.List<String> storedSegments(String path) {
+        int query = path.indexOf('?');
         try {
-            return RequestPath.parse(plain).segments().size() == 3;
+            return RequestPath.parse(query < 0 ? path : path.substring(0, query)).segments();
         } catch (RequestPath.Refused e) {
-            return false; // admission refused such paths already
+            return null;
         }
     }
 

@@ -24,23 +24,32 @@ public final class MailLinkBase {
      * (not an absolute http(s) URL: Keycloak does not check it when it is saved) is passed over, as Keycloak does.
      */
     public static URI of(KeycloakSession session, RealmModel realm) {
-        URI frontend = absoluteHttp(realm.getAttribute("frontendUrl"));
+        return of(realm.getAttribute("frontendUrl"), Config.scope("hostname", "v2").get("hostname"), () -> {
+            try {
+                return session.getContext().getUri(UrlType.FRONTEND).getBaseUri();
+            } catch (RuntimeException e) {
+                return null; // no request (a background transition)
+            }
+        });
+    }
+
+    /**
+     * The rule itself: the frontend URL when Keycloak would use it, else the configured hostname (a URL, or a bare host
+     * name Keycloak keeps while it takes the scheme and port from the request: {@code requestBase}), else null. The
+     * agent module's review mail follows the same rule (held to it by a contract test).
+     */
+    public static URI of(String frontendUrl, String hostname, java.util.function.Supplier<URI> requestBase) {
+        URI frontend = absoluteHttp(frontendUrl);
         if (frontend != null) {
             return frontend;
         }
-        String hostname = Config.scope("hostname", "v2").get("hostname");
         if (hostname == null || hostname.isBlank()) {
             return null;
         }
         if (hostname.startsWith("http://") || hostname.startsWith("https://")) {
             return absoluteHttp(hostname);
         }
-        try {
-            // A bare host name: Keycloak keeps it and takes only the scheme and port from the request.
-            return session.getContext().getUri(UrlType.FRONTEND).getBaseUri();
-        } catch (RuntimeException e) {
-            return null; // no request (a background transition)
-        }
+        return requestBase.get();
     }
 
     private static URI absoluteHttp(String url) {
