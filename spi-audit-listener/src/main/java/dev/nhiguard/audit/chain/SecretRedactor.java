@@ -112,6 +112,10 @@ public final class SecretRedactor {
             "apitoken", "api_token", "api.token", "authtoken", "auth_token", "auth.token", "bearertoken", "bearer_token",
             "secret-key", "access-key", "api-key", "api-token", "auth-token", "bearer-token");
 
+    /** The last characters of {@link #SECRET_SUFFIXES}: a name ending otherwise has none of them. */
+    private static final String SUFFIX_LAST_CHARS = SECRET_SUFFIXES.stream().map(x -> x.substring(x.length() - 1)).distinct()
+            .collect(Collectors.joining());
+
     /** Members that hold the credential itself inside a credential representation, lower case. */
     public static final Set<String> CREDENTIAL_VALUE_NAMES = Set.of("value", "salt");
 
@@ -243,6 +247,9 @@ public final class SecretRedactor {
         if (SECRET_NAMES.contains(n)) {
             return true;
         }
+        if (n.isEmpty() || SUFFIX_LAST_CHARS.indexOf(n.charAt(n.length() - 1)) < 0) {
+            return false; // most member names: no suffix ends in their last character
+        }
         for (String suffix : SECRET_SUFFIXES) {
             if (n.endsWith(suffix)) {
                 return true;
@@ -365,7 +372,8 @@ public final class SecretRedactor {
     }
 
     private static boolean kept(String s) {
-        return s.startsWith(SEALED_PREFIX) || KEYCLOAK_MASK.equals(s) || LEGACY_REDACTED.equals(s) || VAULT_REFERENCE.matcher(s).matches();
+        return s.startsWith(SEALED_PREFIX) || KEYCLOAK_MASK.equals(s) || LEGACY_REDACTED.equals(s)
+                || (s.startsWith("${vault.") && VAULT_REFERENCE.matcher(s).matches());
     }
 
     // ---- structure ----------------------------------------------------------------------------
