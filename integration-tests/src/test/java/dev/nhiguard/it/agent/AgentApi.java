@@ -161,6 +161,11 @@ final class AgentApi {
     }
 
     HttpAdmin.Response exchange(String clientId, AgentKey key, String subjectToken, String scope) {
+        return exchange(clientId, key, subjectToken, scope, Map.of());
+    }
+
+    /** {@link #exchange(String, AgentKey, String, String)} with further form parameters. */
+    HttpAdmin.Response exchange(String clientId, AgentKey key, String subjectToken, String scope, Map<String, String> more) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
         form.put("client_id", clientId);
@@ -171,6 +176,7 @@ final class AgentApi {
         if (scope != null) {
             form.put("scope", scope);
         }
+        form.putAll(more);
         return http.postForm("/realms/" + realm + "/protocol/openid-connect/token", form);
     }
 

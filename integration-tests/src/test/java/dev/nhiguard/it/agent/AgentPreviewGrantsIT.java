@@ -24,18 +24,26 @@ import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.ServerChecks;
 
 /**
- * OID4VCI's pre-authorized code grant ({@code urn:ietf:params:oauth:grant-type:pre-authorized_code}) gives a token of
+ * Grants behind Keycloak features that are off by default, with an agent's credential. This class starts its own
+ * server: the features are not on the shared one.
+ *
+ * <p>OID4VCI's pre-authorized code grant ({@code urn:ietf:params:oauth:grant-type:pre-authorized_code}) gives a token of
  * the client a credential offer names to whoever holds the offer's code: no client authentication, no client-policy
  * event, and the client need only be enabled, which a suspended agent is. A red-team review (tenth, 2026-12-06) found
  * an agent's offers redeemable without its key and after its suspension. The agent module replaces the grant type and
- * refuses agents; an ordinary client's offer still gives a token. This class starts its own server: the features
- * (off by default) are not on the shared one.
+ * refuses agents; an ordinary client's offer still gives a token.
+ *
+ * <p>Keycloak's legacy token exchange ({@code token-exchange}): its provider serves every exchange the standard one
+ * does not, among them {@code requested_subject} (impersonation of any user the subject token's user may impersonate)
+ * and the exchanges of an agent whose standard exchange is off, and it issues tokens without {@code act}. The eleventh
+ * red-team review (2026-12-06) had an agent act for any user of its realm that way, with its owner's token. An agent
+ * exchanges by standard token exchange only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgentPreAuthorizedCodeIT {
+class AgentPreviewGrantsIT {
 
     static final String PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
-    static final String FEATURES = "oid4vc-vci,oid4vc-vci-preauth-code,oid4vc-vci-rest-credential-offer";
+    static final String FEATURES = "oid4vc-vci,oid4vc-vci-preauth-code,oid4vc-vci-rest-credential-offer,token-exchange";
     static final String REALM = "agent-oid4vci";
 
     private DistributionKeycloak keycloak;
@@ -63,7 +71,10 @@ class AgentPreAuthorizedCodeIT {
                 "roles", Map.of("realm", List.of(Map.of("name", "credential-offer-create"))),
                 "users", List.of(Map.of("username", "olga", "enabled", true, "email", "olga@example.org", "emailVerified", true,
                         "firstName", "Olga", "lastName", "Owner",
-                        "credentials", List.of(Map.of("type", "password", "value", "olga-pass", "temporary", false)))))));
+                        "credentials", List.of(Map.of("type", "password", "value", "olga-pass", "temporary", false))),
+                        Map.of("username", "ursula", "enabled", true, "email", "ursula@example.org", "emailVerified", true,
+                        "firstName", "Ursula", "lastName", "User",
+                        "credentials", List.of(Map.of("type", "password", "value", "ursula-pass", "temporary", false)))))));
         assertEquals(201, realm.status(), realm.body());
         created(api.http.post(admin() + "/client-scopes", api.adminToken(), AgentApi.json(Map.of("name", "test-vc",
                 "protocol", "oid4vc", "attributes", Map.of("vc.credential_configuration_id", "test-vc-config",
@@ -117,6 +128,44 @@ class AgentPreAuthorizedCodeIT {
                 () -> assertFalse(active.body().contains("access_token"), active.body()),
                 () -> assertEquals(400, suspended.status(), "the suspended agent's code, made before: " + suspended.body()),
                 () -> assertEquals("unauthorized_client", suspended.json().path("error").asText(), suspended.body()));
+    }
+
+    /**
+     * olga owns the agent and may impersonate (realm-management's {@code impersonation}, as every realm admin). With
+     * her token, the agent asked the legacy provider for ursula ({@code requested_subject}) and for olga with its
+     * standard exchange off: both gave tokens without {@code act}. Now refused; the standard exchange for olga still
+     * gives a token that names the agent in {@code act}.
+     */
+    @Test
+    void anAgentExchangesByStandardTokenExchangeOnly() {
+        String realmMgmt = api.http.get(admin() + "/clients?clientId=realm-management", api.adminToken()).json().get(0).get("id").asText();
+        JsonNode impersonation = api.http.get(admin() + "/clients/" + realmMgmt + "/roles/impersonation", api.adminToken()).json();
+        assertEquals(204, api.http.post(admin() + "/users/" + api.userId("olga") + "/role-mappings/clients/" + realmMgmt,
+                api.adminToken(), "[" + impersonation + "]").status());
+        AgentKey key = new AgentKey();
+        Map<String, Object> body = AgentApi.registration("legacy-bot", key, List.of());
+        body.put("tokenExchange", true);
+        JsonNode agent = api.registerOk(body);
+        api.audienceOnAdminCli("legacy-bot");
+        String olga = api.realmUserToken("olga");
+
+        HttpAdmin.Response standard = api.exchange("legacy-bot", key, olga, null);
+        HttpAdmin.Response impersonating = api.exchange("legacy-bot", key, olga, null, Map.of("requested_subject", "ursula"));
+        assertEquals(200, api.updateAgent(agent.path("id").asText(), Map.of("tokenExchange", false)).status());
+        HttpAdmin.Response standardOff = api.exchange("legacy-bot", key, olga, null);
+        assertAll(
+                () -> assertEquals(200, standard.status(), "the standard exchange for the owner: " + standard.body()),
+                () -> assertEquals(agent.path("serviceAccountUserId").asText(),
+                        AgentApi.claims(standard.json().path("access_token").asText()).at("/act/sub").asText(), standard.body()),
+                () -> assertRefusedAsNotStandard(impersonating, "ursula by requested_subject"),
+                () -> assertRefusedAsNotStandard(standardOff, "olga with the agent's standard exchange off"));
+    }
+
+    private static void assertRefusedAsNotStandard(HttpAdmin.Response r, String who) {
+        assertEquals(400, r.status(), who + ": " + r.body());
+        assertEquals("access_denied", r.json().path("error").asText(), who + ": " + r.body());
+        assertTrue(r.json().path("error_description").asText().contains("standard token exchange only"), who + ": " + r.body());
+        assertFalse(r.body().contains("access_token"), who + ": " + r.body());
     }
 
     private String admin() {

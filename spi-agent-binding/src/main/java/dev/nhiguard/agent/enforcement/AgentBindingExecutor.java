@@ -23,6 +23,7 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.UserSessionModel;
 import org.keycloak.protocol.oidc.TokenExchangeContext;
+import org.keycloak.protocol.oidc.TokenExchangeProvider;
 import org.keycloak.protocol.oidc.TokenManager;
 import org.keycloak.representations.JsonWebToken;
 import org.keycloak.representations.idm.ClientPolicyExecutorConfigurationRepresentation;
@@ -73,6 +74,7 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                 TokenExchangeContext exchange = ((TokenExchangeRequestContext) context).getTokenExchangeContext();
                 AgentRecord agent = check(exchange.getClient());
                 if (agent != null) {
+                    checkStandardExchange(exchange);
                     checkInternalSubject(exchange);
                     checkDelegation(exchange);
                     narrowScopes(exchange, agent);
@@ -98,6 +100,30 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             default -> checkStanding(session.getContext().getClient());
         }
     }
+
+    /**
+     * An agent exchanges tokens by standard token exchange only (RFC 8693: the subject token's user, an {@code act}
+     * claim naming the agent, the agent's scopes). With Keycloak's legacy token exchange enabled, its provider takes
+     * every request the standard one does not (a {@code requested_subject}, an agent whose standard exchange is off):
+     * it impersonates any user the subject token's user may impersonate and issues tokens without {@code act}. The
+     * provider is found as Keycloak finds it ({@code TokenExchangeGrantType}): the first by order that supports the
+     * request.
+     */
+    private void checkStandardExchange(TokenExchangeContext exchange) throws ClientPolicyException {
+        String provider = session.getKeycloakSessionFactory().getProviderFactoriesStream(TokenExchangeProvider.class)
+                .sorted((f1, f2) -> f2.order() - f1.order())
+                .filter(f -> session.getProvider(TokenExchangeProvider.class, f.getId()).supports(exchange))
+                .map(org.keycloak.provider.ProviderFactory::getId).findFirst().orElse(null);
+        if (!STANDARD_TOKEN_EXCHANGE.equals(provider)) {
+            refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
+                    "delegation_not_granted", "an agent exchanges tokens by standard token exchange only (this request "
+                            + "would be served by the " + provider + " token exchange provider: requested_subject, "
+                            + "requested_issuer or subject_issuer, or standard token exchange off for the agent)"));
+        }
+    }
+
+    /** The id of Keycloak's standard (RFC 8693) token exchange provider. */
+    static final String STANDARD_TOKEN_EXCHANGE = "standard";
 
     /**
      * An agent exchanges this realm's access tokens only: for an external token ({@code subject_issuer},
