@@ -53,7 +53,9 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "UPDATE_PROFILE", "UPDATE_EMAIL", "UPDATE_PASSWORD", "UPDATE_TOTP", "REMOVE_TOTP", "UPDATE_CREDENTIAL",
             "REMOVE_CREDENTIAL", "RESET_PASSWORD", "FEDERATED_IDENTITY_LINK", "REMOVE_FEDERATED_IDENTITY",
             // a user granting a client access on their behalf (offline_access among the scopes), or taking it back
-            "GRANT_CONSENT", "UPDATE_CONSENT", "REVOKE_GRANT");
+            "GRANT_CONSENT", "UPDATE_CONSENT", "REVOKE_GRANT",
+            // a user deleting their own account; a user joining an organization by its invitation's link
+            "DELETE_ACCOUNT", "INVITE_ORG");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;

@@ -43,7 +43,12 @@ final class AuditEventListenerProvider implements EventListenerProvider {
 
     @Override
     public void onEvent(AdminEvent event, boolean includeRepresentation) {
-        if (event.getRealmId() == null || !config.realmIncluded(event.getRealmId(), event.getRealmName())) {
+        if (event.getRealmId() == null) {
+            return;
+        }
+        // Keycloak's stored copy, in every realm (one left out of the chain too).
+        StoredAdminEventRedaction.apply(session, event, includeRepresentation, config.sealing().redactor(session, event.getRealmId()));
+        if (!config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
         ObjectNode draft = ChainRecords.draft(event, config.includeRepresentation());

@@ -58,7 +58,12 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         int status = response.getStatus();
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        String rawPath = request.getUriInfo().getRequestUri().getRawPath();
+        String rawPath;
+        try {
+            rawPath = request.getUriInfo().getRequestUri().getRawPath();
+        } catch (NullPointerException | IllegalArgumentException e) {
+            rawPath = request.getUriInfo().getPath(); // no absolute URI (HTTP/1.0 without Host): the decoded path
+        }
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)
                 || !(rawPath.contains("/admin/realms/") || rawPath.contains("/admin/api/") || rawPath.contains("/clients-registrations/")
                         || rawPath.contains("/authz/protection/") || rawPath.contains("/account/"))) {
