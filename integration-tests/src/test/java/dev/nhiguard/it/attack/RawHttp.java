@@ -31,12 +31,24 @@ final class RawHttp {
      * @param body      the body's bytes, or null for none
      */
     static HttpAdmin.Response send(URI base, String method, String rawTarget, Map<String, String> headers, byte[] body) {
+        return send(base, method, rawTarget, headers, body, true);
+    }
+
+    /** As {@link #send(URI, String, String, Map, byte[])}, as HTTP/1.0 without a {@code Host} header (none is required there). */
+    static HttpAdmin.Response sendWithoutHost(URI base, String method, String rawTarget, Map<String, String> headers, byte[] body) {
+        return send(base, method, rawTarget, headers, body, false);
+    }
+
+    private static HttpAdmin.Response send(URI base, String method, String rawTarget, Map<String, String> headers, byte[] body,
+            boolean withHost) {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(60_000);
             StringBuilder head = new StringBuilder();
-            head.append(method).append(' ').append(rawTarget).append(" HTTP/1.1\r\n");
+            head.append(method).append(' ').append(rawTarget).append(withHost ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
             // the server's own host, unless the caller sends another (a Host header differential)
-            head.append("Host: ").append(headers.getOrDefault("Host", base.getHost() + ":" + base.getPort())).append("\r\n");
+            if (withHost) {
+                head.append("Host: ").append(headers.getOrDefault("Host", base.getHost() + ":" + base.getPort())).append("\r\n");
+            }
             head.append("Connection: close\r\n");
             headers.forEach((k, v) -> {
                 if (!k.equals("Host")) {

@@ -16,7 +16,9 @@ import dev.nhiguard.guard.changerequest.GuardErrors;
  * matching (they look up the client, the user, the organization …), so an ambiguous or overlong
  * path is refused (400/414) before any of Keycloak's code reads it. Pure string work, no I/O:
  * pre-matching filters may run on the event loop. {@link AdmissionFilter} reads the path the same
- * way again after matching.
+ * way again after matching. A request without an absolute URI (HTTP/1.0 without a {@code Host} header) is refused
+ * when it writes or reaches the admin API or client registration (Quarkus cannot give its URI; plain Keycloak serves
+ * it).
  */
 @Provider
 @PreMatching
@@ -26,10 +28,21 @@ public final class AdminPathFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext ctx) {
-        if (!WRITES.contains(ctx.getMethod().toUpperCase(Locale.ROOT))) {
+        boolean write = WRITES.contains(ctx.getMethod().toUpperCase(Locale.ROOT));
+        java.net.URI requestUri = AdmissionFilter.requestUri(ctx);
+        if (requestUri == null) {
+            // No absolute request URI (an HTTP/1.0 request without a Host header): the guard's filters cannot read the
+            // path as Keycloak routes it. Reads outside the admin API and client registration pass, as on plain Keycloak.
+            String path = ctx.getUriInfo().getPath();
+            if (write || path.matches("(?i).*(^|/)(admin|clients-registrations)(/.*|$)")) {
+                ctx.abortWith(GuardErrors.response(400, "invalid_request", "This request needs a Host header", null));
+            }
             return;
         }
-        String raw = AdmissionFilter.rawPath(ctx.getUriInfo().getRequestUri(), ctx.getUriInfo().getBaseUri());
+        if (!write) {
+            return;
+        }
+        String raw = AdmissionFilter.rawPath(requestUri, ctx.getUriInfo().getBaseUri());
         if (!AdmissionFilter.looksLikeAdmin(raw)) {
             return;
         }

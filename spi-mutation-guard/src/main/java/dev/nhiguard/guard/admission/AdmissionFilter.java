@@ -70,9 +70,25 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         return off;
     }
 
+    /**
+     * The request's absolute URI, or null when it has none: Quarkus builds it from the {@code Host} header and throws
+     * without one (an HTTP/1.0 request). {@link AdminPathFilter} refuses such requests wherever the guard reads them.
+     */
+    public static URI requestUri(ContainerRequestContext ctx) {
+        try {
+            return ctx.getUriInfo().getRequestUri();
+        } catch (NullPointerException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     @Override
     public void filter(ContainerRequestContext ctx) throws IOException {
-        String rawPath = rawPath(ctx.getUriInfo().getRequestUri(), ctx.getUriInfo().getBaseUri());
+        URI requestUri = requestUri(ctx);
+        if (requestUri == null) {
+            return; // refused before matching where it matters (AdminPathFilter)
+        }
+        String rawPath = rawPath(requestUri, ctx.getUriInfo().getBaseUri());
         if (!looksLikeAdmin(rawPath)) {
             return;
         }
@@ -152,7 +168,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             return;
         }
         String realmName = path.segments().get(2);
-        String query = ctx.getUriInfo().getRequestUri().getRawQuery();
+        String query = requestUri(ctx).getRawQuery();
         String pathWithQuery = query == null ? path.raw() : path.raw() + "?" + query;
         URI base = ctx.getUriInfo().getBaseUri();
         try {

@@ -200,8 +200,8 @@ public final class CoverageTable {
         put(t, ORG + "OrganizationIdentityProvidersResource#delete", guarded("organization-identity-provider", "changes where the organization's members log in"));
         put(t, ORG + "OrganizationMemberResource#addMember", guarded("unclassified-write", "membership puts the organization claim in the user's tokens, a service-account user's too; wants its own operation (organization-membership)"));
         put(t, ORG + "OrganizationMemberResource#delete", guarded("unclassified-write", "removing a managed member deletes the user (an admin or approver among them); wants its own operation (organization-membership)"));
-        put(t, ORG + "OrganizationMemberResource#inviteUser", unguarded("mails an invitation or registration link (sent before commit); membership only when the invitee accepts"));
-        put(t, ORG + "OrganizationMemberResource#inviteExistingUser", unguarded("mails an invitation (sent before commit); membership only when the invitee accepts"));
+        put(t, ORG + "OrganizationMemberResource#inviteUser", guarded("unclassified-write", "to an existing user's email it is an invitation of that user: whoever holds the mailed link makes them a member with one click, no credentials asked (and without a configured hostname the link's host is the request's); as adding a member"));
+        put(t, ORG + "OrganizationMemberResource#inviteExistingUser", guarded("unclassified-write", "whoever holds the mailed link makes the user a member with one click, no credentials asked (and without a configured hostname the link's host is the request's); as adding a member"));
         put(t, ORG + "OrganizationInvitationResource#resendInvitation", unguarded("mails the invitation again (sent before commit)"));
         put(t, ORG + "OrganizationInvitationResource#deleteInvitation", reducing("withdraws an invitation"));
         put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", unguarded("creates an empty organization group, or moves one to the top (its members lose inherited roles)"));

@@ -33,7 +33,11 @@ public final class ScimWriteFilter implements ContainerRequestFilter {
         if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
             return;
         }
-        String raw = ctx.getUriInfo().getRequestUri().getRawPath();
+        java.net.URI requestUri = AdmissionFilter.requestUri(ctx);
+        if (requestUri == null) {
+            return; // a write: refused before matching (AdminPathFilter)
+        }
+        String raw = requestUri.getRawPath();
         if (raw == null || !(raw.contains("/scim") || raw.indexOf('%') >= 0 || raw.indexOf(';') >= 0)) {
             return; // string check first: other requests pay nothing
         }

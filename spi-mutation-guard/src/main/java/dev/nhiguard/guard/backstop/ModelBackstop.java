@@ -58,7 +58,8 @@ public final class ModelBackstop implements ProviderEventListener {
             }
             if (!e.getRole().isClientRole() && realm != null) {
                 GuardPolicy policy = policyOrNull(realm);
-                if (policy == null || policy.approverRole().equals(e.getRole().getName())) {
+                if (policy == null || dev.nhiguard.guard.changerequest.Approvers.approverRoleNames(e.getKeycloakSession(), realm,
+                        policy.approverRole()).contains(e.getRole().getName())) {
                     check(e.getKeycloakSession(), realm, "approver-role-grant", false);
                 }
             }

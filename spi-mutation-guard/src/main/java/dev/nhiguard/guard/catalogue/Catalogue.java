@@ -144,9 +144,9 @@ public final class Catalogue {
         ops.add(op("guard-policy-update", "PUT", "/mutation-guard/policy", GUARD_CONFIG, false,
                 TargetType.GUARD_POLICY, null, "Change the realm's guard policy", (v, b, f) -> true));
         ops.add(op("approver-role-grant", "POST", "/users/{user}/role-mappings/realm", GUARD_CONFIG, false,
-                TargetType.USER, "user", "Grant the approver role", (v, b, f) -> namesRole(b, f.approverRole())));
+                TargetType.USER, "user", "Grant the approver role", (v, b, f) -> f.approverRoleNames().stream().anyMatch(r -> namesRole(b, r))));
         ops.add(op("approver-role-revoke", "DELETE", "/users/{user}/role-mappings/realm", GUARD_CONFIG, false,
-                TargetType.USER, "user", "Revoke the approver role", (v, b, f) -> namesRole(b, f.approverRole())));
+                TargetType.USER, "user", "Revoke the approver role", (v, b, f) -> f.approverRoleNames().stream().anyMatch(r -> namesRole(b, r))));
         ops.add(op("realm-guard-policy-attribute", "PUT", "", GUARD_CONFIG, false, TargetType.GUARD_POLICY, null,
                 "Change the guard policy through the realm's attributes",
                 (v, b, f) -> policyAttributeChanges(b, f.currentRealm())).alsoAt("PUT", "/ui-ext"));
@@ -239,6 +239,12 @@ public final class Catalogue {
                                     Set.of()) && f.isAccountOwner(v.get("user")))
                             // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
                             || (changesGateAttributes(f, v.get("user"), b)
+                                    && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
+                            // "enabled": true on a user locked out for now makes Keycloak delete the user's login
+                            // failures (UserResource#updateUser): a brute-force clear (held as DELETE …/brute-force/users/{user} is),
+                            // though the field reads unchanged.
+                            || (b != null && b.path("enabled").isBoolean() && b.get("enabled").booleanValue()
+                                    && f.isTemporarilyLockedOut(v.get("user"))
                                     && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))));
                 }));
         ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",
@@ -1008,7 +1014,7 @@ public final class Catalogue {
         JsonNode current = facts.currentRole(roleId);
         boolean renames = body != null && body.hasNonNull("name") && current != null
                 && !body.get("name").asText().equals(current.path("name").asText());
-        if (renames && body.get("name").asText().equals(facts.approverRole())) {
+        if (renames && facts.approverRoleNames().contains(body.get("name").asText())) {
             // Renamed to the approver role's name (in a realm that has none yet, or for a client role):
             // its holders would hold the approver role directly. Who holds it now does not matter.
             return true;

@@ -28,6 +28,15 @@ public interface Facts {
         return true;
     }
 
+    /**
+     * Whether the user is locked out by brute-force detection for now (Keycloak's temporary lockout). An update whose
+     * body says {@code "enabled": true} then clears the user's login failures, which is a brute-force clear.
+     * Conservatively true in the default implementation.
+     */
+    default boolean isTemporarilyLockedOut(String userId) {
+        return true;
+    }
+
     /** The client's current representation, or null when it does not exist. */
     JsonNode currentClient(String clientId);
 
@@ -42,6 +51,15 @@ public interface Facts {
 
     /** Name of the approver realm role under the realm's policy. */
     String approverRole();
+
+    /**
+     * Names of the realm roles whose direct holders approve through this realm: its policy's approver role, and in the
+     * administration realm also the approver role of every realm whose policy takes its approvers from there
+     * ({@code approverRealm}).
+     */
+    default java.util.Set<String> approverRoleNames() {
+        return java.util.Set.of(approverRole());
+    }
 
     /**
      * Whether the client is one Keycloak's administration depends on (the admin console, admin-cli,

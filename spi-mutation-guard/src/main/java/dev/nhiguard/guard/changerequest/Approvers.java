@@ -27,6 +27,35 @@ public final class Approvers {
         return policy.approverRealm() == null ? guarded : s.realms().getRealmByName(policy.approverRealm());
     }
 
+    /**
+     * The realm role names whose direct holders approve through {@code realm}: {@code ownApproverRole} (its own
+     * policy's), and, in the administration realm, the approver role of every realm whose policy takes approvers from
+     * it. A guarded realm may name its own role there ({@code approverRole} with {@code approverRealm}); granting,
+     * revoking or renaming to that role in the administration realm is then an approver change like any other. Only
+     * the administration realm's users can call another realm's admin API, so no other realm approves for another.
+     */
+    public static java.util.Set<String> approverRoleNames(KeycloakSession s, RealmModel realm, String ownApproverRole) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        names.add(ownApproverRole);
+        if (org.keycloak.Config.getAdminRealm().equals(realm.getName())) {
+            s.realms().getRealmsStream().filter(r -> !r.getId().equals(realm.getId())).forEach(r -> {
+                String attribute = r.getAttribute(Catalogue.POLICY_ATTRIBUTE);
+                if (attribute == null) {
+                    return;
+                }
+                try {
+                    GuardPolicy policy = GuardPolicy.fromAttribute(attribute);
+                    if (realm.getName().equals(policy.approverRealm())) {
+                        names.add(policy.approverRole());
+                    }
+                } catch (dev.nhiguard.guard.policy.PolicyException e) {
+                    // an unreadable policy: the guard refuses that realm's guarded writes, nobody approves for it
+                }
+            });
+        }
+        return names;
+    }
+
     /** Whether the user holds the role by a direct mapping (not through groups, composites or default roles). */
     public static boolean holdsDirectly(UserModel user, RoleModel role) {
         return role != null && user.getRealmRoleMappingsStream().anyMatch(r -> r.getId().equals(role.getId()));

@@ -636,7 +636,7 @@ public final class GuardService {
                     "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())));
         }
         JsonNode body = ChangeRequestView.parse(cr.getBody());
-        if (body != null && body.has(RequestBody.FORM_MARKER)) {
+        if (body != null && body.has(RequestBody.FORM_MARKER) && !isUrlEncodedForm(body)) {
             return refusal(GuardErrors.response(422, "unsupported_request",
                     "This change request carries a form upload, which the guard cannot replay", Map.of("state", st.name())));
         }
@@ -748,6 +748,14 @@ public final class GuardService {
     /** The admin resources whose replay makes Keycloak mail a link built on the request's base URI. */
     private static final java.util.Set<String> MAILING_RESOURCES = java.util.Set.of("execute-actions-email",
             "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user");
+
+    private static boolean isUrlEncodedForm(JsonNode body) {
+        try {
+            return RequestBody.urlEncodedForm(body) != null;
+        } catch (RequestBody.MalformedBody e) {
+            return true; // the replay answers it as Keycloak would (400), recorded as FAILED
+        }
+    }
 
     /** Whether a stored request path ends in a resource that mails a link ({@link #MAILING_RESOURCES}). */
     private static boolean mailsALink(String path) {

@@ -6,14 +6,18 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -84,9 +88,50 @@ public final class RequestBody {
             ObjectNode f = o.putObject(FORM_MARKER);
             f.put("contentType", contentType);
             f.put("base64", Base64.getEncoder().encodeToString(bytes));
+            if (type.equals("application/x-www-form-urlencoded")) {
+                // What the approvers read (the bytes are sealed whole): the parameters as the replay will send them,
+                // sealed by name and content like any JSON body's members.
+                ObjectNode fields = f.putObject("fields");
+                formParameters(new String(bytes, StandardCharsets.UTF_8)).forEach((name, values) -> {
+                    com.fasterxml.jackson.databind.node.ArrayNode a = fields.putArray(name);
+                    values.forEach(a::add);
+                });
+            }
             return o;
         }
         throw new UnsupportedMediaType("Media type " + type + " is not accepted for admin writes");
+    }
+
+    /**
+     * The parameters of a stored {@code application/x-www-form-urlencoded} body, in order, decoded as JAX-RS decodes
+     * form parameters ({@code +} as space, percent escapes as UTF-8); null when the body is not such a form (none, JSON,
+     * multipart, text). A malformed escape is refused as the server refuses it.
+     */
+    public static Map<String, List<String>> urlEncodedForm(JsonNode stored) throws MalformedBody {
+        JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
+        if (form == null || !"application/x-www-form-urlencoded".equals(form.path("contentType").asText("")
+                .toLowerCase(Locale.ROOT).split(";", 2)[0].trim())) {
+            return null;
+        }
+        return formParameters(new String(Base64.getDecoder().decode(form.path("base64").asText("")), StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, List<String>> formParameters(String text) throws MalformedBody {
+        Map<String, List<String>> params = new java.util.LinkedHashMap<>();
+        try {
+            for (String pair : text.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new MalformedBody("Malformed form body: " + e.getMessage());
+        }
+        return params;
     }
 
     /** Strict JSON from bytes: UTF-8, one value, no duplicate names, bounded depth. */
@@ -109,10 +154,72 @@ public final class RequestBody {
         if (text.isBlank()) {
             return null;
         }
-        try {
-            return STRICT.readTree(text);
+        try (JsonParser parser = STRICT.getFactory().createParser(text)) {
+            JsonToken first = parser.nextToken();
+            JsonNode tree = first == null ? null : value(parser, first);
+            if (parser.nextToken() != null) {
+                throw new MalformedBody("Request body is not valid JSON: trailing data after the value");
+            }
+            return tree;
         } catch (JsonProcessingException e) {
             throw new MalformedBody("Request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new MalformedBody("Request body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+    /**
+     * The tree of one JSON value, its numbers kept as written: a number read into a string field reads as its text in
+     * Keycloak's binding (Jackson takes the token's text), and a tree holding {@code 1.0} for {@code 1.00000000000000001}
+     * or {@code 0} for {@code -0} would compare as a value it is not. A number whose text is not the one its value prints
+     * as ({@code 1e2}, {@code -0}, {@code 0.0000001}) is refused: Keycloak's representations hold no such number.
+     */
+    private static JsonNode value(JsonParser parser, JsonToken token) throws java.io.IOException, MalformedBody {
+        switch (token) {
+            case START_OBJECT: {
+                ObjectNode o = NODES.objectNode();
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
+                    String name = parser.currentName();
+                    o.set(name, value(parser, parser.nextToken()));
+                }
+                return o;
+            }
+            case START_ARRAY: {
+                com.fasterxml.jackson.databind.node.ArrayNode a = NODES.arrayNode();
+                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                    a.add(value(parser, t));
+                }
+                return a;
+            }
+            case VALUE_STRING:
+                return NODES.textNode(parser.getText());
+            case VALUE_NUMBER_INT: {
+                String written = parser.getText();
+                java.math.BigInteger v = parser.getBigIntegerValue();
+                if (!v.toString().equals(written)) {
+                    throw new MalformedBody("Request body is not accepted: the number " + written + " is not written as its value");
+                }
+                return v.bitLength() < 32 ? NODES.numberNode(v.intValue()) : v.bitLength() < 64 ? NODES.numberNode(v.longValue())
+                        : NODES.numberNode(v);
+            }
+            case VALUE_NUMBER_FLOAT: {
+                String written = parser.getText();
+                java.math.BigDecimal v = new java.math.BigDecimal(written);
+                if (!v.toString().equals(written)) {
+                    throw new MalformedBody("Request body is not accepted: the number " + written + " is not written as its value");
+                }
+                return NODES.numberNode(v);
+            }
+            case VALUE_TRUE:
+                return NODES.booleanNode(true);
+            case VALUE_FALSE:
+                return NODES.booleanNode(false);
+            case VALUE_NULL:
+                return NODES.nullNode();
+            default:
+                throw new MalformedBody("Request body is not valid JSON: unexpected " + token);
         }
     }
 

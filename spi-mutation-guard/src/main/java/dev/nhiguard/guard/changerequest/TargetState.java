@@ -73,8 +73,7 @@ public final class TargetState implements Facts {
         }
         // One closure of what the user holds (composites, groups, default roles), then set lookups.
         Set<RoleModel> held = RoleUtils.getDeepUserRoleMappings(u);
-        RoleModel approver = realm.getRole(approverRole);
-        if (approver != null && held.contains(approver)) {
+        if (approverRoles().stream().anyMatch(held::contains)) {
             return true;
         }
         boolean master = Config.getAdminRealm().equals(realm.getName());
@@ -132,6 +131,16 @@ public final class TargetState implements Facts {
             }
         }
         return false;
+    }
+
+    @Override
+    public boolean isTemporarilyLockedOut(String userId) {
+        if (!realm.isBruteForceProtected()) {
+            return false;
+        }
+        UserModel u = user(userId);
+        return u != null && session.getProvider(org.keycloak.services.managers.BruteForceProtector.class)
+                .isTemporarilyDisabled(session, realm, u);
     }
 
     @Override
@@ -427,8 +436,7 @@ public final class TargetState implements Facts {
 
     @Override
     public boolean isApproverRole(String roleId) {
-        RoleModel approver = realm.getRole(approverRole);
-        return approver != null && approver.getId().equals(roleId);
+        return approverRoles().stream().anyMatch(r -> r.getId().equals(roleId));
     }
 
     @Override
@@ -528,8 +536,7 @@ public final class TargetState implements Facts {
      * the master realm's {@code admin} role, or a role a fine-grained admin permission's policy names.
      */
     boolean isPrivilegedRole(RoleModel role) {
-        RoleModel approver = realm.getRole(approverRole);
-        if (approver != null && role.hasRole(approver)) {
+        if (approverRoles().stream().anyMatch(role::hasRole)) {
             return true;
         }
         boolean master = Config.getAdminRealm().equals(realm.getName());
@@ -629,6 +636,21 @@ public final class TargetState implements Facts {
     @Override
     public String approverRole() {
         return approverRole;
+    }
+
+    private Set<String> approverRoleNames;
+
+    @Override
+    public Set<String> approverRoleNames() {
+        if (approverRoleNames == null) {
+            approverRoleNames = Approvers.approverRoleNames(session, realm, approverRole);
+        }
+        return approverRoleNames;
+    }
+
+    /** The realm roles of {@link #approverRoleNames()} that exist. */
+    private List<RoleModel> approverRoles() {
+        return approverRoleNames().stream().map(realm::getRole).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Role grants whose before-image also pins what the granted roles contain. */

@@ -53,7 +53,11 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         if (method.equals("DELETE") || method.equals("HEAD") || method.equals("OPTIONS")) {
             return;
         }
-        String raw = AdmissionFilter.rawPath(request.getUriInfo().getRequestUri(), request.getUriInfo().getBaseUri());
+        java.net.URI requestUri = AdmissionFilter.requestUri(request);
+        if (requestUri == null) {
+            return; // refused before matching (AdminPathFilter): no credential was answered
+        }
+        String raw = AdmissionFilter.rawPath(requestUri, request.getUriInfo().getBaseUri());
         boolean registration = !method.equals("PATCH") && reachesClientRegistration(request, raw);
         if (!method.equals("GET") && !method.equals("POST") && !raw.contains("/admin/api/") && !registration) {
             // Only the client admin API v2 and client registration answer a PUT or PATCH with a secret (an encoded

@@ -39,6 +39,7 @@ import org.keycloak.util.JsonSerialization;
 
 import dev.nhiguard.guard.admission.Endpoints;
 import dev.nhiguard.guard.admission.RequestPath;
+import dev.nhiguard.guard.changerequest.RequestBody;
 
 /**
  * Performs a stored admin request through Keycloak's own admin resources: starts at
@@ -201,16 +202,20 @@ public final class Replayer {
     private static Result invokeResourceMethod(Object resource, Method method, Map<String, String> pathValues,
             Map<String, List<String>> query, String body) {
         Consumes consumes = method.getAnnotation(Consumes.class);
+        Map<String, List<String>> form = null;
         if (consumes != null) {
             for (String type : consumes.value()) {
-                if (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded")) {
-                    throw new InvocationFailure(422, "Form requests (" + type + ") cannot be replayed", null);
+                if (type.startsWith("multipart/")) {
+                    throw new InvocationFailure(422, "Form uploads (" + type + ") cannot be replayed", null);
+                }
+                if (type.startsWith("application/x-www-form-urlencoded")) {
+                    form = formOf(body);
                 }
             }
         }
         Object out;
         try {
-            out = method.invoke(resource, args(method, pathValues, query, body));
+            out = method.invoke(resource, form == null ? args(method, pathValues, query, body) : formArgs(method, pathValues, query, form));
         } catch (InvocationTargetException e) {
             return failureResponse(e.getCause());
         } catch (IllegalAccessException e) {
@@ -305,6 +310,41 @@ public final class Replayer {
                 args[i] = dv == null ? defaultFor(p.getType()) : convert(dv.value(), p);
             } else {
                 args[i] = entity(p, body);
+            }
+        }
+        return args;
+    }
+
+    /** The approved form's parameters; a body that is not a URL-encoded form cannot be replayed to a form method. */
+    private static Map<String, List<String>> formOf(String body) {
+        try {
+            Map<String, List<String>> form = RequestBody.urlEncodedForm(body == null ? null : JsonSerialization.mapper.readTree(body));
+            if (form == null) {
+                throw new InvocationFailure(422, "Only URL-encoded forms can be replayed to this method", null);
+            }
+            return form;
+        } catch (java.io.IOException | RequestBody.MalformedBody e) {
+            throw new InvocationFailure(400, "The approved form cannot be read: " + e.getMessage(), null);
+        }
+    }
+
+    /** Arguments of a form method: path and query parameters as for any method, {@code @FormParam}s from the form. */
+    private static Object[] formArgs(Method method, Map<String, String> pathValues, Map<String, List<String>> query,
+            Map<String, List<String>> form) {
+        Object[] args = args(method, pathValues, query, null);
+        Parameter[] params = method.getParameters();
+        for (int i = 0; i < params.length; i++) {
+            jakarta.ws.rs.FormParam fp = params[i].getAnnotation(jakarta.ws.rs.FormParam.class);
+            if (fp != null) {
+                List<String> values = form.get(fp.value());
+                if (List.class.isAssignableFrom(params[i].getType())) {
+                    args[i] = values == null ? new ArrayList<>() : new ArrayList<>(values);
+                } else {
+                    DefaultValue dv = params[i].getAnnotation(DefaultValue.class);
+                    args[i] = convert(values == null || values.isEmpty() ? (dv == null ? null : dv.value()) : values.get(0), params[i]);
+                }
+            } else if (!hasJaxRsAnnotation(params[i])) {
+                throw new InvocationFailure(422, "A form method with an entity parameter cannot be replayed", null);
             }
         }
         return args;

@@ -36,12 +36,44 @@ class StrictReadingTest {
         assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.of("application/json", overlong));
     }
 
+    /**
+     * A number bound to a string field reads as its text in Keycloak's binding; the tree keeps that text (an eleventh
+     * red-team review found {@code 1.00000000000000001} held as {@code 1.0}), and a number not written as its value
+     * prints is refused.
+     */
+    @Test
+    void keepsNumbersAsWrittenAndRefusesOnesThatPrintOtherwise() throws Exception {
+        JsonNode bound = KeycloakReading.read(RequestBody.json(
+                "{\"clientId\":\"x\",\"attributes\":{\"a\":1.00000000000000001,\"b\":1.50,\"c\":12345678901234567890123}}"),
+                ClientRepresentation.class);
+        assertEquals("1.00000000000000001", bound.at("/attributes/a").asText());
+        assertEquals("1.50", bound.at("/attributes/b").asText());
+        assertEquals("12345678901234567890123", bound.at("/attributes/c").asText());
+        assertEquals(7, RequestBody.json("{\"n\":7}").get("n").intValue());
+        for (String odd : List.of("1e2", "1.5E1", "-0", "0.0000001", "-0.0")) {
+            assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.json("{\"attributes\":{\"a\":" + odd + "}}"), odd);
+        }
+        assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.json("{\"a\":1,\"a\":2}"));
+        assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.json("[1] 2"));
+    }
+
     @Test
     void keepsFormsOpaqueAndJsonAsJson() throws Exception {
         JsonNode form = RequestBody.of("multipart/form-data; boundary=x", utf8("--x--"));
         assertTrue(form.has(RequestBody.FORM_MARKER));
         assertEquals("{\"a\":1}", RequestBody.of("application/json;charset=UTF-8", utf8("{\"a\":1}")).toString());
         assertEquals(null, RequestBody.of(null, new byte[0]));
+    }
+
+    /** A URL-encoded form keeps its bytes (replayed as sent) and shows its parameters decoded as JAX-RS decodes them. */
+    @Test
+    void aUrlEncodedFormShowsItsParametersAndReplaysItsBytes() throws Exception {
+        JsonNode form = RequestBody.of("application/x-www-form-urlencoded", utf8("email=ann%40example.org&firstName=Ann+Lee&x&x=2"));
+        assertEquals("{\"email\":[\"ann@example.org\"],\"firstName\":[\"Ann Lee\"],\"x\":[\"\",\"2\"]}",
+                form.at("/_form/fields").toString());
+        assertEquals(List.of("ann@example.org"), RequestBody.urlEncodedForm(form).get("email"));
+        assertEquals(null, RequestBody.urlEncodedForm(RequestBody.of("multipart/form-data; boundary=x", utf8("--x--"))));
+        assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.of("application/x-www-form-urlencoded", utf8("id=%zz")));
     }
 
     @Test
