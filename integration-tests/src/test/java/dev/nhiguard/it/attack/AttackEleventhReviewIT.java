@@ -66,6 +66,50 @@ class AttackEleventhReviewIT {
     }
 
     /**
+     * (Code review of the fix above.) Keycloak also clears a permanent lockout when an update enables the user, and for
+     * the owner of a service account, who is guarded like an admin, {@code enabled} is an ordinary field: owen, locked
+     * out for good by mallory's guesses, was enabled again unheld. Held now; an ordinary user's permanent lockout is
+     * still cleared that way.
+     */
+    @Test
+    void enablingAnOwnerLockedOutForGoodIsABruteForceClearAndHeld(KeycloakTarget keycloak) {
+        String owenId = java.util.UUID.randomUUID().toString();
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "eleventh", "permanent", rep -> {
+            rep.put("bruteForceProtected", true);
+            rep.put("permanentLockout", true);
+            rep.put("failureFactor", 2);
+            ObjectNode owen = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.path("users")).addObject();
+            owen.put("id", owenId);
+            owen.put("username", "owen");
+            owen.put("enabled", true);
+            owen.putArray("credentials").addObject().put("type", "password").put("value", "owen-pass").put("temporary", false);
+            ObjectNode client = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.path("clients")).addObject();
+            client.put("clientId", "owen-svc");
+            client.put("secret", "owen-svc-secret");
+            client.put("serviceAccountsEnabled", true);
+            client.put("publicClient", false);
+            client.putObject("attributes").put("nhi.owner.type", "user").put("nhi.owner.id", owenId);
+        });
+        String olive = r.userId("olive");
+        lockOut(r, "owen", owenId);
+        lockOut(r, "olive", olive);
+        String mallory = r.token("mallory");
+
+        HttpAdmin.Response owenEnabled = r.http.put(r.admin + "/users/" + owenId, mallory, "{\"enabled\":true}");
+        HttpAdmin.Response oliveEnabled = r.http.put(r.admin + "/users/" + olive, mallory, "{\"enabled\":true}");
+        try {
+            assertAll(
+                    () -> AttackRealm.assertHeld(owenEnabled, "mallory enabling owen, locked out for good"),
+                    () -> assertFalse(r.read("/users/" + owenId).path("enabled").asBoolean(), "owen stays disabled"),
+                    () -> assertTrue(lockedOut(r, owenId), "owen is still locked out"),
+                    () -> assertEquals(204, oliveEnabled.status(), "an ordinary user's lockout: " + oliveEnabled.body()),
+                    () -> assertFalse(lockedOut(r, olive), "olive's lockout is cleared"));
+        } finally {
+            r.cancelHeld(mallory, owenEnabled);
+        }
+    }
+
+    /**
      * Adding ann to an organization is held; inviting her was not. The invitation's link makes her a member when
      * anyone follows it, no credentials asked, and without a configured hostname its host is the request's own (the
      * review sent it to a host of its own and redeemed it). Held now, for an existing user by id or by email; approved

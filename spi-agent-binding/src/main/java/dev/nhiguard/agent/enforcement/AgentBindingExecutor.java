@@ -117,8 +117,9 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         if (!STANDARD_TOKEN_EXCHANGE.equals(provider)) {
             refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
                     "delegation_not_granted", "an agent exchanges tokens by standard token exchange only (this request "
-                            + "would be served by the " + provider + " token exchange provider: requested_subject, "
-                            + "requested_issuer or subject_issuer, or standard token exchange off for the agent)"));
+                            + (provider == null ? "is served by no token exchange provider" : "would be served by the "
+                                    + provider + " token exchange provider")
+                            + ": requested_subject, requested_issuer or subject_issuer, or standard token exchange off for the agent)"));
         }
     }
 

@@ -17,6 +17,8 @@ import dev.nhiguard.audit.store.AuditChainStore;
 /** Chains the session's admin events and selected user events into their realm's audit chain. */
 final class AuditEventListenerProvider implements EventListenerProvider {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AuditEventListenerProvider.class);
+
     private final KeycloakSession session;
     private final AuditConfig config;
     private final Sequencer sequencer;
@@ -46,8 +48,14 @@ final class AuditEventListenerProvider implements EventListenerProvider {
         if (event.getRealmId() == null) {
             return;
         }
-        // Keycloak's stored copy, in every realm (one left out of the chain too).
-        StoredAdminEventRedaction.apply(session, event, includeRepresentation, config.sealing().redactor(session, event.getRealmId()));
+        // Keycloak's stored copy, in every realm (one left out of the chain too). A failure there must not cost the
+        // change its record below: Keycloak swallows a listener's exception and commits the change.
+        try {
+            StoredAdminEventRedaction.apply(session, event, includeRepresentation, config.sealing().redactor(session, event.getRealmId()));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "The representation of admin event %s (realm %s) could not be sealed in Keycloak's event store",
+                    event.getId(), event.getRealmName());
+        }
         if (!config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }

@@ -61,7 +61,7 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String rawPath;
         try {
             rawPath = request.getUriInfo().getRequestUri().getRawPath();
-        } catch (NullPointerException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             rawPath = request.getUriInfo().getPath(); // no absolute URI (HTTP/1.0 without Host): the decoded path
         }
         if (status < 200 || status > 299 || status == 202 || !WRITES.contains(method)

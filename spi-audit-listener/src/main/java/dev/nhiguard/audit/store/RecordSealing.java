@@ -85,7 +85,9 @@ public final class RecordSealing {
     }
 
     private static final String STAGED_ROW_KEY_LABEL = "nhi-guard/audit-staged-row/v1";
-    /** An HMAC-SHA256 initialised once per node under the staged-row key; callers get clones of it. */
+    /** The staged-row key, derived once per node. */
+    private final AtomicReference<byte[]> stagedRowKey = new AtomicReference<>();
+    /** An HMAC-SHA256 initialised once per node under that key; callers get clones of it. */
     private final AtomicReference<Mac> stagedRowMac = new AtomicReference<>();
 
     /**
@@ -94,23 +96,32 @@ public final class RecordSealing {
      * cannot stage a row the sequencer takes as the server's; otherwise from the server key, which is in the database
      * (then a writer who reads it can, and only a naive insert is caught). The key is derived once per node; each call
      * clones the initialised MAC (every staged record, token events included, takes one, and a clone costs less than a
-     * provider lookup and a key schedule).
+     * provider lookup and a key schedule), or initialises one where the provider cannot clone (some FIPS providers).
      */
     public Mac stagedRowMac(KeycloakSession session, java.security.PrivateKey operatorKey) {
         try {
+            byte[] key = stagedRowKey.get();
+            if (key == null) {
+                Mac derive = Mac.getInstance("HmacSHA256");
+                derive.init(new SecretKeySpec(operatorKey != null ? operatorKey.getEncoded() : serverKey(session), "HmacSHA256"));
+                stagedRowKey.compareAndSet(null, derive.doFinal(STAGED_ROW_KEY_LABEL.getBytes(StandardCharsets.UTF_8)));
+                key = stagedRowKey.get();
+            }
             Mac prototype = stagedRowMac.get();
             if (prototype == null) {
-                byte[] base = operatorKey != null ? operatorKey.getEncoded() : serverKey(session);
-                Mac derive = Mac.getInstance("HmacSHA256");
-                derive.init(new SecretKeySpec(base, "HmacSHA256"));
                 prototype = Mac.getInstance("HmacSHA256");
-                prototype.init(new SecretKeySpec(derive.doFinal(STAGED_ROW_KEY_LABEL.getBytes(StandardCharsets.UTF_8)),
-                        "HmacSHA256"));
+                prototype.init(new SecretKeySpec(key, "HmacSHA256"));
                 stagedRowMac.compareAndSet(null, prototype);
                 prototype = stagedRowMac.get();
             }
-            return (Mac) prototype.clone();
-        } catch (GeneralSecurityException | CloneNotSupportedException e) {
+            try {
+                return (Mac) prototype.clone();
+            } catch (CloneNotSupportedException e) {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                return mac;
+            }
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }

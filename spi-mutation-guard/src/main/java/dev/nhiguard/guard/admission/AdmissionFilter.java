@@ -77,8 +77,8 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     public static URI requestUri(ContainerRequestContext ctx) {
         try {
             return ctx.getUriInfo().getRequestUri();
-        } catch (NullPointerException | IllegalArgumentException e) {
-            return null;
+        } catch (RuntimeException e) {
+            return null; // Quarkus's UriInfoImpl: a NullPointerException without a host, a RuntimeException for a URI it cannot parse
         }
     }
 

@@ -56,7 +56,9 @@ public final class ModelBackstop implements ProviderEventListener {
                 check(e.getKeycloakSession(), realm, e.getRole().isClientRole()
                         ? "service-account-client-role-grant" : "service-account-realm-role-grant", false);
             }
-            if (!e.getRole().isClientRole() && realm != null) {
+            // (the approver roles are looked up only where the backstop may refuse: every user creation grants a role)
+            if (!e.getRole().isClientRole() && realm != null && e.getKeycloakSession().getAttribute(Replayer.BYPASS_ATTRIBUTE) == null
+                    && httpPath(e.getKeycloakSession(), false) != null) {
                 GuardPolicy policy = policyOrNull(realm);
                 if (policy == null || dev.nhiguard.guard.changerequest.Approvers.approverRoleNames(e.getKeycloakSession(), realm,
                         policy.approverRole()).contains(e.getRole().getName())) {

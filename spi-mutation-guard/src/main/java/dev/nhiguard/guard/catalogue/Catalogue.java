@@ -240,11 +240,12 @@ public final class Catalogue {
                             // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
                             || (changesGateAttributes(f, v.get("user"), b)
                                     && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
-                            // "enabled": true on a user locked out for now makes Keycloak delete the user's login
-                            // failures (UserResource#updateUser): a brute-force clear (held as DELETE …/brute-force/users/{user} is),
-                            // though the field reads unchanged.
+                            // "enabled": true on a user locked out (or disabled with failures on record) makes Keycloak
+                            // delete the user's login failures and lockout (UserResource#updateUser): a brute-force clear,
+                            // held as DELETE …/brute-force/users/{user} is, though for an owner "enabled" is harmless and
+                            // for a temporary lockout it reads unchanged.
                             || (b != null && b.path("enabled").isBoolean() && b.get("enabled").booleanValue()
-                                    && f.isTemporarilyLockedOut(v.get("user"))
+                                    && f.enablingClearsLoginFailures(v.get("user"))
                                     && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))));
                 }));
         ops.add(op("service-account-user-attributes", "PUT", "/users/{user}", CLIENT, false, TargetType.USER, "user",

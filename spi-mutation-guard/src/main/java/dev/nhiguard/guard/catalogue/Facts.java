@@ -29,11 +29,11 @@ public interface Facts {
     }
 
     /**
-     * Whether the user is locked out by brute-force detection for now (Keycloak's temporary lockout). An update whose
-     * body says {@code "enabled": true} then clears the user's login failures, which is a brute-force clear.
-     * Conservatively true in the default implementation.
+     * Whether an update whose body says {@code "enabled": true} makes Keycloak clear the user's brute-force state
+     * ({@code UserResource#updateUser}): the user is disabled with login failures on record, locked out for now, or
+     * locked out for good. That update is a brute-force clear. Conservatively true in the default implementation.
      */
-    default boolean isTemporarilyLockedOut(String userId) {
+    default boolean enablingClearsLoginFailures(String userId) {
         return true;
     }
 

@@ -61,6 +61,16 @@ public final class Approvers {
         return role != null && user.getRealmRoleMappingsStream().anyMatch(r -> r.getId().equals(role.getId()));
     }
 
+    /**
+     * The realm role by this name that makes approvers, or null: none by that name, or the realm's default role, which
+     * Keycloak grants directly to every user it creates (a policy naming it is refused; this holds if it was renamed).
+     */
+    public static RoleModel approverRole(RealmModel realm, String name) {
+        RoleModel role = realm.getRole(name);
+        RoleModel defaults = realm.getDefaultRole();
+        return role == null || (defaults != null && defaults.getId().equals(role.getId())) ? null : role;
+    }
+
     public static boolean isApprover(AdminAuth auth, RealmModel guarded, GuardPolicy policy) {
         return isApprover(auth.getRealm(), auth.getUser(), guarded, policy);
     }
@@ -70,13 +80,13 @@ public final class Approvers {
         if (!userRealm.getName().equals(approverRealm) || user.getServiceAccountClientLink() != null || !user.isEnabled()) {
             return false;
         }
-        return holdsDirectly(user, userRealm.getRole(policy.approverRole()));
+        return holdsDirectly(user, approverRole(userRealm, policy.approverRole()));
     }
 
     /** Approvers other than {@code exceptUserId}, counted up to {@code approvalsRequired + 1}. */
     static long eligible(KeycloakSession s, RealmModel guarded, GuardPolicy policy, String exceptUserId) {
         RealmModel realm = approverRealm(s, guarded, policy);
-        RoleModel role = realm == null ? null : realm.getRole(policy.approverRole());
+        RoleModel role = realm == null ? null : approverRole(realm, policy.approverRole());
         if (role == null) {
             return 0;
         }

@@ -89,6 +89,9 @@ public final class RequestBody {
             f.put("contentType", contentType);
             f.put("base64", Base64.getEncoder().encodeToString(bytes));
             if (type.equals("application/x-www-form-urlencoded")) {
+                if (charset != null && !charset.equals("utf-8")) {
+                    throw new UnsupportedMediaType("Form bodies must be UTF-8 (charset=" + charset + " given)");
+                }
                 // What the approvers read (the bytes are sealed whole): the parameters as the replay will send them,
                 // sealed by name and content like any JSON body's members.
                 ObjectNode fields = f.putObject("fields");
@@ -116,6 +119,9 @@ public final class RequestBody {
         return formParameters(new String(Base64.getDecoder().decode(form.path("base64").asText("")), StandardCharsets.UTF_8));
     }
 
+    /** Keycloak's {@code quarkus.http.limits.max-form-attribute-size}: the server refuses a longer form parameter. */
+    private static final int MAX_FORM_ATTRIBUTE_BYTES = 131072;
+
     private static Map<String, List<String>> formParameters(String text) throws MalformedBody {
         Map<String, List<String>> params = new java.util.LinkedHashMap<>();
         try {
@@ -126,6 +132,10 @@ public final class RequestBody {
                 int eq = pair.indexOf('=');
                 String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
                 String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (value.getBytes(StandardCharsets.UTF_8).length > MAX_FORM_ATTRIBUTE_BYTES) {
+                    throw new MalformedBody("Form parameter " + name + " is longer than the server accepts ("
+                            + MAX_FORM_ATTRIBUTE_BYTES + " bytes)");
+                }
                 params.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
             }
         } catch (IllegalArgumentException e) {
@@ -170,11 +180,21 @@ public final class RequestBody {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
+    /** 2^53 − 1: the largest integer every JSON reader, and RFC 8785's canonical form, keeps exactly. */
+    private static final java.math.BigInteger MAX_SAFE_INTEGER = java.math.BigInteger.valueOf((1L << 53) - 1);
+
+    private static MalformedBody notCanonical(String written) {
+        return new MalformedBody("Request body is not accepted: the number " + written + " is not written in its canonical"
+                + " JSON form (RFC 8785: 100 not 1e2 or 100.0, 0.5 not .50; integers within ±(2^53 − 1))");
+    }
+
     /**
-     * The tree of one JSON value, its numbers kept as written: a number read into a string field reads as its text in
-     * Keycloak's binding (Jackson takes the token's text), and a tree holding {@code 1.0} for {@code 1.00000000000000001}
-     * or {@code 0} for {@code -0} would compare as a value it is not. A number whose text is not the one its value prints
-     * as ({@code 1e2}, {@code -0}, {@code 0.0000001}) is refused: Keycloak's representations hold no such number.
+     * The tree of one JSON value, its numbers kept as written. A number read into a string field reads as its text in
+     * Keycloak's binding (Jackson takes the token's text), and the approved request is stored and replayed in RFC 8785's
+     * canonical form, which writes every number as its double prints: so a number must already be written that way
+     * ({@code 1e2}, {@code 1.0}, {@code -0}, {@code 1.00000000000000001} and integers beyond 2^53 are refused), else
+     * the guard would classify, show and apply three different texts of it. Keycloak's representations hold no such
+     * number.
      */
     private static JsonNode value(JsonParser parser, JsonToken token) throws java.io.IOException, MalformedBody {
         switch (token) {
@@ -198,19 +218,18 @@ public final class RequestBody {
             case VALUE_NUMBER_INT: {
                 String written = parser.getText();
                 java.math.BigInteger v = parser.getBigIntegerValue();
-                if (!v.toString().equals(written)) {
-                    throw new MalformedBody("Request body is not accepted: the number " + written + " is not written as its value");
+                if (v.abs().compareTo(MAX_SAFE_INTEGER) > 0 || !v.toString().equals(written)) {
+                    throw notCanonical(written);
                 }
-                return v.bitLength() < 32 ? NODES.numberNode(v.intValue()) : v.bitLength() < 64 ? NODES.numberNode(v.longValue())
-                        : NODES.numberNode(v);
+                return v.bitLength() < 32 ? NODES.numberNode(v.intValue()) : NODES.numberNode(v.longValue());
             }
             case VALUE_NUMBER_FLOAT: {
                 String written = parser.getText();
-                java.math.BigDecimal v = new java.math.BigDecimal(written);
-                if (!v.toString().equals(written)) {
-                    throw new MalformedBody("Request body is not accepted: the number " + written + " is not written as its value");
+                double v = Double.parseDouble(written);
+                if (!Double.isFinite(v) || !org.erdtman.jcs.NumberToJSON.serializeNumber(v).equals(written)) {
+                    throw notCanonical(written);
                 }
-                return NODES.numberNode(v);
+                return NODES.numberNode(new java.math.BigDecimal(written));
             }
             case VALUE_TRUE:
                 return NODES.booleanNode(true);

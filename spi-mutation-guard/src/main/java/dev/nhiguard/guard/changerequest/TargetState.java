@@ -134,13 +134,17 @@ public final class TargetState implements Facts {
     }
 
     @Override
-    public boolean isTemporarilyLockedOut(String userId) {
-        if (!realm.isBruteForceProtected()) {
+    public boolean enablingClearsLoginFailures(String userId) {
+        UserModel u = user(userId);
+        if (u == null) {
             return false;
         }
-        UserModel u = user(userId);
-        return u != null && session.getProvider(org.keycloak.services.managers.BruteForceProtector.class)
-                .isTemporarilyDisabled(session, realm, u);
+        // Keycloak's own conditions, in its order (UserResource#updateUser), whether or not brute-force detection is on.
+        org.keycloak.services.managers.BruteForceProtector protector =
+                session.getProvider(org.keycloak.services.managers.BruteForceProtector.class);
+        return (!u.isEnabled() && session.loginFailures().getUserLoginFailure(realm, u.getId()) != null)
+                || protector.isTemporarilyDisabled(session, realm, u)
+                || protector.isPermanentlyLockedOut(session, realm, u);
     }
 
     @Override
@@ -650,7 +654,7 @@ public final class TargetState implements Facts {
 
     /** The realm roles of {@link #approverRoleNames()} that exist. */
     private List<RoleModel> approverRoles() {
-        return approverRoleNames().stream().map(realm::getRole).filter(java.util.Objects::nonNull).toList();
+        return approverRoleNames().stream().map(n -> Approvers.approverRole(realm, n)).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Role grants whose before-image also pins what the granted roles contain. */

@@ -28,6 +28,8 @@ public final class GuardPolicy {
 
     public static final int DEFAULT_APPROVALS = 1;
     public static final String DEFAULT_APPROVER_ROLE = "nhi-approver";
+    /** The name Keycloak gives a realm's default role ({@code default-roles-<realm>}). */
+    public static final String DEFAULT_ROLES_PREFIX = "default-roles-";
     public static final long DEFAULT_EXPIRY_SECONDS = 24 * 3600L;
     public static final long DEFAULT_STEP_UP_MAX_AGE_SECONDS = 300L;
     public static final long DEFAULT_SENSITIVE_COOLDOWN_SECONDS = 15 * 60L;
@@ -133,6 +135,10 @@ public final class GuardPolicy {
         if (r != null && !r.isNull()) {
             if (!r.isTextual() || r.asText().isBlank() || r.asText().length() > 255) {
                 throw new PolicyException("approverRole must be a non-empty role name of at most 255 characters");
+            }
+            if (r.asText().startsWith(DEFAULT_ROLES_PREFIX)) {
+                // Keycloak grants a realm's default role directly to every user it creates: all of them would approve.
+                throw new PolicyException("approverRole must not be a realm's default role (" + DEFAULT_ROLES_PREFIX + "…)");
             }
             role = r.asText();
         }

@@ -37,20 +37,22 @@ class StrictReadingTest {
     }
 
     /**
-     * A number bound to a string field reads as its text in Keycloak's binding; the tree keeps that text (an eleventh
-     * red-team review found {@code 1.00000000000000001} held as {@code 1.0}), and a number not written as its value
-     * prints is refused.
+     * A number bound to a string field reads as its text in Keycloak's binding, and the approved request is replayed in
+     * its canonical form (RFC 8785). An eleventh red-team review found {@code 1.00000000000000001} held as {@code 1.0}
+     * (and replayed as {@code 1}): numbers are kept as written, and one not written canonically is refused.
      */
     @Test
     void keepsNumbersAsWrittenAndRefusesOnesThatPrintOtherwise() throws Exception {
         JsonNode bound = KeycloakReading.read(RequestBody.json(
-                "{\"clientId\":\"x\",\"attributes\":{\"a\":1.00000000000000001,\"b\":1.50,\"c\":12345678901234567890123}}"),
+                "{\"clientId\":\"x\",\"attributes\":{\"a\":1.5,\"b\":0.1,\"c\":9007199254740991,\"d\":-3}}"),
                 ClientRepresentation.class);
-        assertEquals("1.00000000000000001", bound.at("/attributes/a").asText());
-        assertEquals("1.50", bound.at("/attributes/b").asText());
-        assertEquals("12345678901234567890123", bound.at("/attributes/c").asText());
+        assertEquals("1.5", bound.at("/attributes/a").asText());
+        assertEquals("0.1", bound.at("/attributes/b").asText());
+        assertEquals("9007199254740991", bound.at("/attributes/c").asText());
+        assertEquals("-3", bound.at("/attributes/d").asText());
         assertEquals(7, RequestBody.json("{\"n\":7}").get("n").intValue());
-        for (String odd : List.of("1e2", "1.5E1", "-0", "0.0000001", "-0.0")) {
+        for (String odd : List.of("1.00000000000000001", "1e2", "1.5E1", "1.0", "1.50", "-0", "0.0000001", "-0.0",
+                "9007199254740992", "1" + "0".repeat(400))) {
             assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.json("{\"attributes\":{\"a\":" + odd + "}}"), odd);
         }
         assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.json("{\"a\":1,\"a\":2}"));

@@ -55,6 +55,8 @@ class GuardPolicyTest {
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"cooldownSeconds\":{\"bogus\":1}}"));
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"cooldownSeconds\":{\"credential\":-1}}"));
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"approverRole\":\"\"}"));
+        // Keycloak grants a realm's default role directly to every user it creates: every one of them would approve.
+        assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"approverRealm\":\"master\",\"approverRole\":\"default-roles-master\"}"));
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"extra\":1}"));
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"stepUpMaxAgeSeconds\":1.5}"));
     }
