@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -250,6 +251,75 @@ class AttackEleventhReviewIT {
                 () -> assertEquals("invalid_request", write.json().path("error").asText(), write.body()),
                 () -> assertEquals(400, secret.status(), secret.body()),
                 () -> assertTrue(r.read("/clients/" + target).path("serviceAccountsEnabled").asBoolean(), "sa-target keeps its service account"));
+    }
+
+    /**
+     * (Red team, second round.) A write to the fine-grained admin permissions' policies went below a locator the guard
+     * cannot follow ({@code PolicyService#getResource} returns {@code Object}) and was held as {@code unclassified-write},
+     * not as the {@code admin-permissions} it is: in a realm whose policy guards {@code admin-permissions} and leaves
+     * unclassified writes out, mallory's user policy naming herself was stored unheld.
+     */
+    @Test
+    void aWriteBelowTheAdminPermissionsPoliciesIsHeldAsAdminPermissions(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOf(keycloak, "guard-attack-fgap-realm.json", "eleventh", "fgapop",
+                rep -> ((ObjectNode) rep.path("attributes")).put("nhi.guard.policy", "{\"guardedOperations\":[\"admin-permissions\"]}"));
+        String mallory = r.token("mallory");
+        HttpAdmin.Response policy = r.http.post(AttackTenthReviewIT.authz(r) + "/policy/user", mallory,
+                "{\"name\":\"mallory-policy\",\"users\":[\"" + r.userId("mallory") + "\"]}");
+        try {
+            assertAll(
+                    () -> AttackRealm.assertHeld(policy, "mallory's user policy in the admin permissions"),
+                    () -> assertEquals("admin-permissions", policy.json().path("operation").asText(), policy.body()),
+                    () -> assertFalse(r.get(AttackTenthReviewIT.authz(r).substring(r.admin.length()) + "/policy?name=mallory-policy")
+                            .body().contains("mallory-policy"), "no such policy is stored"));
+        } finally {
+            r.cancelHeld(mallory, policy);
+        }
+    }
+
+    /**
+     * (Red team, second round.) mallory impersonated olive (an ordinary user: not held). The chain's only record was
+     * Keycloak's {@code IMPERSONATE} user event, which names olive as its actor and mallory by username only: that
+     * record counted as the write's own, so no record named mallory by id. Now the write is recorded naming her.
+     */
+    @Test
+    void anImpersonationIsRecordedNamingTheAdmin(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "eleventh", "imp", rep -> { });
+        String mallory = r.userId("mallory");
+        long before = r.read("/audit-chain/head").path("seq").asLong();
+        HttpAdmin.Response impersonation = r.http.post(r.admin + "/users/" + r.userId("olive") + "/impersonation", r.token("mallory"), null);
+        assertEquals(200, impersonation.status(), impersonation.body());
+        List<JsonNode> records = r.recordsAfter(before);
+        assertTrue(records.stream().anyMatch(rec -> mallory.equals(rec.at("/actor/userId").asText())
+                && rec.path("target").asText().endsWith("/impersonation")), "a record names mallory: " + records);
+    }
+
+    /**
+     * (Red team, second round.) A realm created with its contents ({@code POST /admin/realms}: a user with a password,
+     * a confidential client, an identity provider) was recorded in the creator's realm with Keycloak's representation,
+     * which leaves them out, and the new realm's chain stayed empty. Now its first record names what came into being,
+     * and who made it, with no credential in it.
+     */
+    @Test
+    void aRealmCreatedWithContentsNamesThemInItsOwnChain(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "eleventh", "created", rep -> {
+            ObjectNode idp = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.withArray("identityProviders")).addObject();
+            idp.put("alias", "upstream");
+            idp.put("providerId", "oidc");
+            idp.putObject("config").put("clientId", "kc").put("clientSecret", "upstream-client-secret-value")
+                    .put("authorizationUrl", "https://idp.example/auth").put("tokenUrl", "https://idp.example/token");
+        });
+        List<JsonNode> records = r.recordsAfter(0);
+        JsonNode contents = records.stream().filter(rec -> "REALM_CONTENTS".equals(rec.path("type").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no REALM_CONTENTS record: " + records));
+        String text = contents.toString();
+        assertAll(
+                () -> assertFalse(contents.at("/actor/userId").asText().isEmpty(), "the creator is named: " + text),
+                () -> assertTrue(contents.at("/representation/users/usernames").toString().contains("ann"), text),
+                () -> assertTrue(contents.at("/representation/clients/items").toString().contains("sa-target"), text),
+                () -> assertTrue(contents.at("/representation/identityProviders").toString().contains("upstream"), text),
+                () -> assertFalse(text.contains("upstream-client-secret-value") || text.contains("sa-target-secret")
+                        || text.contains("ann-pass"), "no credential in it: " + text));
     }
 
     private static void lockOut(AttackRealm r, String username, String userId) {

@@ -452,7 +452,7 @@ class AttackTenthReviewIT {
         return r.realm().path("adminPermissionsClient").path("id").asText(r.clientUuid("admin-permissions"));
     }
 
-    private static String authz(AttackRealm r) {
+    static String authz(AttackRealm r) {
         return r.admin + "/clients/" + permissionsClient(r) + "/authz/resource-server";
     }
 

@@ -136,9 +136,9 @@ class DenyByDefaultIT {
                         c -> "/clients/" + c.client("sa-imp") + "/registration-access-token", c -> null),
                 row("audit-chain-prune", "POST", c -> "/audit-chain/prune", c -> "{\"below\":2}"),
                 row("audit-realm-sinks-update", "PUT", c -> "/audit-chain/realm-sinks", c -> "{\"sinks\":[]}"),
-                row("unclassified-write", "POST",
-                        c -> "/clients/" + c.client("cover-authz") + "/authz/resource-server/policy/role",
-                        c -> "{\"name\":\"dd-policy\"}"),
+                // (below authorization services' PolicyService#getResource the coverage table now decides: admin-permissions)
+                row("unclassified-write", "POST", c -> "/organizations/" + c.organization("cover-org") + "/members",
+                        c -> "\"" + c.saUser("sa-imp") + "\""),
                 row("group-update", "PUT", c -> "/groups/" + c.groupWithApprover(), c -> "{\"name\":\"dd-renamed\"}"),
                 row("service-account-user-attributes", "PUT", c -> "/users/" + c.saUser("sa-imp"),
                         c -> "{\"attributes\":{\"tenant\":[\"dd\"]}}"),

@@ -7,6 +7,7 @@ import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakTransactionManager;
+import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +19,9 @@ import dev.nhiguard.audit.store.AuditChainStore;
 final class AuditEventListenerProvider implements EventListenerProvider {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AuditEventListenerProvider.class);
+
+    /** Session attribute: an admin event of this session was chained (or staged). */
+    static final String ADMIN_EVENT_RECORDED = AuditEventListenerProvider.class.getName() + ".adminEventRecorded";
 
     private final KeycloakSession session;
     private final AuditConfig config;
@@ -56,14 +60,26 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             LOG.warnf(e, "The representation of admin event %s (realm %s) could not be sealed in Keycloak's event store",
                     event.getId(), event.getRealmName());
         }
+        if (CreatedRealmContents.isRealmCreation(event)) {
+            RealmModel created = CreatedRealmContents.created(session, event);
+            if (created != null && config.realmIncluded(created.getId(), created.getName())) {
+                chain(created.getId(), CreatedRealmContents.draft(session, event, created));
+            }
+        }
         if (!config.realmIncluded(event.getRealmId(), event.getRealmName())) {
             return;
         }
-        ObjectNode draft = ChainRecords.draft(event, config.includeRepresentation());
+        // The request's own admin event made its record: UnrecordedWriteFilter then adds none. A user event (an
+        // impersonation's IMPERSONATE, which names the impersonated user) does not count.
+        session.setAttribute(ADMIN_EVENT_RECORDED, Boolean.TRUE);
+        chain(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation()));
+    }
+
+    private void chain(String realmId, ObjectNode draft) {
         if (config.adminEventsStaged()) {
-            stage(event.getRealmId(), draft);
+            stage(realmId, draft);
         } else {
-            record(event.getRealmId(), draft);
+            record(realmId, draft);
         }
     }
 

@@ -96,8 +96,12 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
             return;
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        if (session == null || (!apiV2 && !registration && session.getAttribute(PendingAppends.SESSION_KEY) != null)) {
-            return; // no session to tell, or the write's own admin event made its record
+        // The write made its own record: on the admin API an admin event (a user event such as an impersonation's
+        // IMPERSONATE names another user than the admin), on the account and protection APIs the user's own event.
+        boolean recorded = session != null && session.getAttribute(bearerApi ? PendingAppends.SESSION_KEY
+                : AuditEventListenerProvider.ADMIN_EVENT_RECORDED) != null;
+        if (session == null || (!apiV2 && !registration && recorded)) {
+            return; // no session to tell, or the write made its record
         }
         boolean underRealms = registration || bearerApi;
         RealmModel realm = session.realms().getRealmByName(segments.get(underRealms ? 1 : 2).getPath());

@@ -684,7 +684,10 @@ public final class Catalogue {
      * (OID4VCI: a token of the client the offer was made through). A decision client has none of them on.
      */
     public static final List<String> TOKEN_MINTING_FLAGS = List.of("standard.token.exchange.enabled",
-            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled", "oid4vci.enabled");
+            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled", "oid4vci.enabled",
+            // RFC 7523's JWT authorization grant: a token of the user an identity provider's assertion names, without
+            // the realm's login or post-broker flows (its second factor)
+            "oauth2.jwt.authorization.grant.enabled");
 
     /** Attributes the approvals client may have besides {@link #TOKEN_MINTING_FLAGS}, which it may send only off. */
     private static final Set<String> APPROVALS_CLIENT_ATTRIBUTES = Set.of("pkce.code.challenge.method",

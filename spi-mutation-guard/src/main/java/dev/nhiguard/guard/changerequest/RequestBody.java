@@ -136,7 +136,11 @@ public final class RequestBody {
                     throw new MalformedBody("Form parameter " + name + " is longer than the server accepts ("
                             + MAX_FORM_ATTRIBUTE_BYTES + " bytes)");
                 }
-                params.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+                if (params.containsKey(name)) {
+                    // Keycloak's form parameters take the first value: an approver shown both would not know which
+                    throw new MalformedBody("Form parameter " + name + " is given more than once");
+                }
+                params.put(name, List.of(value));
             }
         } catch (IllegalArgumentException e) {
             throw new MalformedBody("Malformed form body: " + e.getMessage());
