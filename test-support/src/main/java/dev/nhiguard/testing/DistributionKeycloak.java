@@ -110,6 +110,15 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
             return withRealmImports(dir);
         }
 
+        /**
+         * These settings without the shared server's audit file sink: another process appending to the shared server's
+         * file mixes its records into the lines the file-sink tests read (seen with the cluster's nodes).
+         */
+        public Settings withoutSharedFileSink() {
+            return new Settings(home, providers, realmImports, logFile,
+                    extraArgs.stream().filter(a -> !a.contains("file-sink-path")).toList(), startTimeout, startCommand);
+        }
+
         public Settings withStartCommand(List<String> newStartCommand) {
             return new Settings(home, providers, realmImports, logFile, extraArgs, startTimeout, newStartCommand);
         }

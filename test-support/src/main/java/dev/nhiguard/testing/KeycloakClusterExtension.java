@@ -32,7 +32,8 @@ public final class KeycloakClusterExtension implements ParameterResolver {
             Path work = Path.of(System.getProperty("nhi.cluster.dir", "target/cluster"));
             // The cluster's tests create their realms, except the guard's apply-once tests (guard-table, guard-short).
             DistributionKeycloak.Settings template = DistributionKeycloak.Settings.fromSystemProperties()
-                    .withOnlyRealmImports(work.resolve("realm-import"), "guard-table-realm.json", "guard-short-realm.json");
+                    .withOnlyRealmImports(work.resolve("realm-import"), "guard-table-realm.json", "guard-short-realm.json")
+                    .withoutSharedFileSink();
             cluster = KeycloakCluster.start(2, template, work);
         }
 

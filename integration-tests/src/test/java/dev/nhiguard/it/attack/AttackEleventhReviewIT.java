@@ -45,25 +45,9 @@ class AttackEleventhReviewIT {
             rep.put("waitIncrementSeconds", 600);
             rep.put("maxFailureWaitSeconds", 900);
         });
-        String ann = r.userId("ann");
-        String olive = r.userId("olive");
-        lockOut(r, "ann", ann);
-        lockOut(r, "olive", olive);
-        String mallory = r.token("mallory");
-
-        HttpAdmin.Response annEnabled = r.http.put(r.admin + "/users/" + ann, mallory, "{\"enabled\":true}");
-        HttpAdmin.Response oliveEnabled = r.http.put(r.admin + "/users/" + olive, mallory, "{\"enabled\":true}");
-        try {
-            assertAll(
-                    () -> AttackRealm.assertHeld(annEnabled, "mallory enabling ann, who is locked out"),
-                    () -> assertTrue(lockedOut(r, ann), "ann is still locked out"),
-                    () -> assertTrue(r.passwordGrant("admin-cli", null, "ann", "ann-pass").status() != 200,
-                            "ann's own password is refused while she is locked out"),
-                    () -> assertEquals(204, oliveEnabled.status(), "an ordinary user's lockout: " + oliveEnabled.body()),
-                    () -> assertFalse(lockedOut(r, olive), "olive's lockout is cleared"));
-        } finally {
-            r.cancelHeld(mallory, annEnabled);
-        }
+        assertEnablingIsHeldAndOnlyOlivesLockoutCleared(r, "ann", r.userId("ann"),
+                () -> assertTrue(r.passwordGrant("admin-cli", null, "ann", "ann-pass").status() != 200,
+                        "ann's own password is refused while she is locked out"));
     }
 
     /**
@@ -91,22 +75,31 @@ class AttackEleventhReviewIT {
             client.put("publicClient", false);
             client.putObject("attributes").put("nhi.owner.type", "user").put("nhi.owner.id", owenId);
         });
+        assertEnablingIsHeldAndOnlyOlivesLockoutCleared(r, "owen", owenId,
+                () -> assertFalse(r.read("/users/" + owenId).path("enabled").asBoolean(), "owen stays disabled"));
+    }
+
+    /**
+     * Locks out {@code username} and olive by wrong passwords, then mallory enables both: held for the guarded user, who
+     * stays locked out; olive's lockout is cleared (204).
+     */
+    private static void assertEnablingIsHeldAndOnlyOlivesLockoutCleared(AttackRealm r, String username, String userId,
+            org.junit.jupiter.api.function.Executable more) {
         String olive = r.userId("olive");
-        lockOut(r, "owen", owenId);
+        lockOut(r, username, userId);
         lockOut(r, "olive", olive);
         String mallory = r.token("mallory");
-
-        HttpAdmin.Response owenEnabled = r.http.put(r.admin + "/users/" + owenId, mallory, "{\"enabled\":true}");
-        HttpAdmin.Response oliveEnabled = r.http.put(r.admin + "/users/" + olive, mallory, "{\"enabled\":true}");
+        HttpAdmin.Response guarded = r.http.put(r.admin + "/users/" + userId, mallory, "{\"enabled\":true}");
+        HttpAdmin.Response ordinary = r.http.put(r.admin + "/users/" + olive, mallory, "{\"enabled\":true}");
         try {
             assertAll(
-                    () -> AttackRealm.assertHeld(owenEnabled, "mallory enabling owen, locked out for good"),
-                    () -> assertFalse(r.read("/users/" + owenId).path("enabled").asBoolean(), "owen stays disabled"),
-                    () -> assertTrue(lockedOut(r, owenId), "owen is still locked out"),
-                    () -> assertEquals(204, oliveEnabled.status(), "an ordinary user's lockout: " + oliveEnabled.body()),
+                    () -> AttackRealm.assertHeld(guarded, "mallory enabling " + username + ", who is locked out"),
+                    () -> assertTrue(lockedOut(r, userId), username + " is still locked out"),
+                    more,
+                    () -> assertEquals(204, ordinary.status(), "an ordinary user's lockout: " + ordinary.body()),
                     () -> assertFalse(lockedOut(r, olive), "olive's lockout is cleared"));
         } finally {
-            r.cancelHeld(mallory, owenEnabled);
+            r.cancelHeld(mallory, guarded);
         }
     }
 
@@ -315,9 +308,9 @@ class AttackEleventhReviewIT {
         String text = contents.toString();
         assertAll(
                 () -> assertFalse(contents.at("/actor/userId").asText().isEmpty(), "the creator is named: " + text),
-                () -> assertTrue(contents.at("/representation/users/usernames").toString().contains("ann"), text),
-                () -> assertTrue(contents.at("/representation/clients/items").toString().contains("sa-target"), text),
-                () -> assertTrue(contents.at("/representation/identityProviders").toString().contains("upstream"), text),
+                () -> assertTrue(contents.at("/representation/users/listed").toString().contains("ann"), text),
+                () -> assertTrue(contents.at("/representation/clients/listed").toString().contains("sa-target"), text),
+                () -> assertTrue(contents.at("/representation/identityProviders/listed").toString().contains("upstream"), text),
                 () -> assertFalse(text.contains("upstream-client-secret-value") || text.contains("sa-target-secret")
                         || text.contains("ann-pass"), "no credential in it: " + text));
     }

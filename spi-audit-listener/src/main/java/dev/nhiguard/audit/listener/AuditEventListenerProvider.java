@@ -60,19 +60,27 @@ final class AuditEventListenerProvider implements EventListenerProvider {
             LOG.warnf(e, "The representation of admin event %s (realm %s) could not be sealed in Keycloak's event store",
                     event.getId(), event.getRealmName());
         }
+        if (config.realmIncluded(event.getRealmId(), event.getRealmName())) {
+            chain(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation()));
+            // The request's own admin event made its record: UnrecordedWriteFilter then adds none. A user event (an
+            // impersonation's IMPERSONATE, which names the impersonated user) does not count.
+            session.setAttribute(ADMIN_EVENT_RECORDED, Boolean.TRUE);
+        }
         if (CreatedRealmContents.isRealmCreation(event)) {
             RealmModel created = CreatedRealmContents.created(session, event);
             if (created != null && config.realmIncluded(created.getId(), created.getName())) {
-                chain(created.getId(), CreatedRealmContents.draft(session, event, created));
+                ObjectNode contents;
+                try {
+                    contents = CreatedRealmContents.draft(session, event, created, config.maxRecordBytes());
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "The contents of realm %s, created by an admin, could not be read for its first record",
+                            created.getName());
+                    contents = CreatedRealmContents.bare(event, created);
+                    contents.with("details").put("error", "the realm's contents could not be read: " + e.getClass().getSimpleName());
+                }
+                chain(created.getId(), contents);
             }
         }
-        if (!config.realmIncluded(event.getRealmId(), event.getRealmName())) {
-            return;
-        }
-        // The request's own admin event made its record: UnrecordedWriteFilter then adds none. A user event (an
-        // impersonation's IMPERSONATE, which names the impersonated user) does not count.
-        session.setAttribute(ADMIN_EVENT_RECORDED, Boolean.TRUE);
-        chain(event.getRealmId(), ChainRecords.draft(event, config.includeRepresentation()));
     }
 
     private void chain(String realmId, ObjectNode draft) {

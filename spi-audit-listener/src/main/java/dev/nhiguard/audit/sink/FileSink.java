@@ -27,17 +27,24 @@ public final class FileSink implements Sink {
         return "file";
     }
 
+    /** Deliveries of several realms run at once: one append at a time, or their lines interleave in the file. */
+    private final Object appending = new Object();
+
     @Override
     public String deliver(String realmId, long first, long last, List<SinkItem> items) {
-        try {
-            StringBuilder batch = new StringBuilder();
-            items.forEach(item -> batch.append(format.render(item)).append('\n'));
-            // One append of whole lines: a shipper tailing the file never sees a line cut between two writes of ours.
-            Files.write(path, batch.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-            return null;
-        } catch (IOException e) {
-            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        StringBuilder batch = new StringBuilder();
+        items.forEach(item -> batch.append(format.render(item)).append('\n'));
+        byte[] bytes = batch.toString().getBytes(StandardCharsets.UTF_8);
+        synchronized (appending) {
+            // Whole lines, appended while no other delivery of this node writes: a shipper tailing the file never sees
+            // a line cut or two lines mixed (a test run caught two realms' records interleaved within one line).
+            try {
+                Files.write(path, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE,
+                        StandardOpenOption.SYNC);
+                return null;
+            } catch (IOException e) {
+                return e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
         }
     }
 }
