@@ -315,6 +315,39 @@ class AttackEleventhReviewIT {
                         || text.contains("ann-pass"), "no credential in it: " + text));
     }
 
+    /**
+     * (Red team, second round.) A role held before a policy names it makes approvers the moment the policy changes,
+     * with no grant to review: the policy change showed only the policy. Now it shows who then approves (the approver
+     * role's direct holders), and one added between approval and apply is a changed target.
+     */
+    @Test
+    void aPolicyNamingAnotherApproverRoleShowsItsHoldersAndPinsThem(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "eleventh", "staged", rep -> { });
+        String admin = r.master();
+        assertEquals(201, r.http.post(r.admin + "/roles", admin, "{\"name\":\"staged\"}").status());
+        JsonNode staged = r.realmRole("staged");
+        assertEquals(204, r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", admin, "[" + staged + "]")
+                .status(), "fixture: olive holds a role no policy names");
+        HttpAdmin.Response held = r.http.put(r.guard + "/policy", r.token("ann"),
+                "{\"approverRole\":\"staged\",\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");
+        AttackRealm.assertHeld(held, "ann's policy change");
+        String id = held.json().path("id").asText();
+        String shown = r.changeRequest(id).toString();
+        assertAll(
+                () -> assertTrue(shown.contains("approver-role-holders"), shown),
+                () -> assertTrue(shown.contains("olive"), "the request shows who then approves: " + shown));
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ben")).status());
+        assertEquals(201, r.http.post(r.admin + "/users", admin, "{\"username\":\"oscar\",\"enabled\":true}").status());
+        assertEquals(204, r.http.post(r.admin + "/users/" + r.userId("oscar") + "/role-mappings/realm", admin, "[" + staged + "]")
+                .status(), "fixture: oscar is given the role after the approval");
+        HttpAdmin.Response applied = r.apply(id, r.token("ann"));
+        assertAll(
+                () -> assertEquals(409, applied.status(), "the apply: " + applied.body()),
+                () -> assertTrue(applied.body().contains("target_changed"), applied.body()),
+                () -> assertFalse(r.realm().path("attributes").path("nhi.guard.policy").asText("").contains("staged"),
+                        "the policy is unchanged"));
+    }
+
     private static void lockOut(AttackRealm r, String username, String userId) {
         for (int i = 0; i < 5 && !lockedOut(r, userId); i++) {
             r.passwordGrant("admin-cli", null, username, "wrong-" + i);
