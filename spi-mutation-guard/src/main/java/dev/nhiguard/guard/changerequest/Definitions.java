@@ -66,6 +66,11 @@ final class Definitions {
      * ({@link AdminPermissionAdministrators#references}) as the id.
      */
     static final String ADMIN_PERMISSION_ADMINISTRATORS = "admin-permission-administrators";
+    /**
+     * Who a policy change makes approvers: the direct holders of the approver role it names, in the realm it takes
+     * approvers from ({@code <realm name>/<role name>}).
+     */
+    static final String APPROVER_ROLE_HOLDERS = "approver-role-holders";
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -203,8 +208,42 @@ final class Definitions {
                 yield g == null ? null : object().put("id", g.getId()).<ObjectNode>set("group", group(g)).set("reach", groupReach(g));
             }
             case ADMIN_PERMISSION_ADMINISTRATORS -> new AdminPermissionAdministrators(session, realm).image(id);
+            case APPROVER_ROLE_HOLDERS -> approverRoleHolders(id);
             default -> null;
         };
+    }
+
+    /** Usernames listed in an {@link #APPROVER_ROLE_HOLDERS} image at most; its count and digest cover every holder. */
+    static final int LISTED_HOLDERS = 50;
+
+    /**
+     * The direct holders of a role in a realm ({@code <realm name>/<role name>}): the approvers a policy naming them
+     * makes. A role held before a policy named it (a master admin who granted herself a role no policy named yet)
+     * makes approvers the moment the policy changes, with no grant to review: the policy change shows them, and a
+     * holder added between approval and apply is a changed target.
+     */
+    private JsonNode approverRoleHolders(String id) {
+        int slash = id.indexOf('/');
+        RealmModel approverRealm = slash < 0 ? null : session.realms().getRealmByName(id.substring(0, slash));
+        ObjectNode o = object();
+        o.put("realm", slash < 0 ? id : id.substring(0, slash));
+        o.put("role", slash < 0 ? "" : id.substring(slash + 1));
+        RoleModel role = approverRealm == null ? null : Approvers.approverRole(approverRealm, id.substring(slash + 1));
+        List<org.keycloak.models.UserModel> holders = role == null ? List.of()
+                : session.users().getRoleMembersStream(approverRealm, role)
+                        .sorted(Comparator.comparing(org.keycloak.models.UserModel::getUsername)).toList();
+        o.put("count", holders.size());
+        ArrayNode listed = o.putArray("holders");
+        holders.stream().limit(LISTED_HOLDERS).forEach(u -> listed.add(u.getUsername()));
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        holders.forEach(u -> sha.update((u.getId() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        o.put("digest", java.util.HexFormat.of().formatHex(sha.digest()));
+        return o;
     }
 
     /** The roles a member of the group holds through it (and its ancestors), composites expanded, by name. */

@@ -657,6 +657,35 @@ public final class TargetState implements Facts {
         return approverRoleNames().stream().map(n -> Approvers.approverRole(realm, n)).filter(java.util.Objects::nonNull).toList();
     }
 
+    /**
+     * A change of the guard's policy (its own endpoint, or the realm's attribute in a realm update) that names another
+     * approver role or realm: who then approves ({@link Definitions#APPROVER_ROLE_HOLDERS}). An unreadable new policy
+     * names nobody (admission refuses it, or the guard then refuses writes).
+     */
+    private void approverRoleHolders(List<String> out, List<String> rel, JsonNode body) {
+        String policyText = null;
+        if (rel.equals(List.of("mutation-guard", "policy")) && body instanceof ObjectNode) {
+            policyText = body.toString();
+        } else if (rel.isEmpty() && body != null && body.path("attributes").path(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE).isTextual()) {
+            policyText = body.path("attributes").get(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE).asText();
+        }
+        if (policyText == null) {
+            return;
+        }
+        try {
+            dev.nhiguard.guard.policy.GuardPolicy next = dev.nhiguard.guard.policy.GuardPolicy.fromAttribute(policyText);
+            String approverRealm = next.approverRealm() == null ? realm.getName() : next.approverRealm();
+            String current = realm.getAttribute(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE);
+            dev.nhiguard.guard.policy.GuardPolicy now = dev.nhiguard.guard.policy.GuardPolicy.fromAttribute(current);
+            String nowRealm = now.approverRealm() == null ? realm.getName() : now.approverRealm();
+            if (!approverRealm.equals(nowRealm) || !next.approverRole().equals(now.approverRole())) {
+                out.add(Definitions.APPROVER_ROLE_HOLDERS + ":" + approverRealm + "/" + next.approverRole());
+            }
+        } catch (dev.nhiguard.guard.policy.PolicyException e) {
+            // an unreadable policy (new or current) names no holders here
+        }
+    }
+
     /** Role grants whose before-image also pins what the granted roles contain. */
     private static final java.util.Set<String> ROLE_GRANTS = java.util.Set.of("service-account-realm-role-grant",
             "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant", "role-composite-add",
@@ -806,6 +835,7 @@ public final class TargetState implements Facts {
         if (rel.size() == 2 && rel.get(0).equals("default-groups")) {
             groupById(out, rel.get(1));
         }
+        approverRoleHolders(out, rel, body);
         ClientModel adminPermissions = realm.getAdminPermissionsClient();
         if (rel.size() >= 3 && rel.get(0).equals("clients") && rel.get(2).equals("authz") && adminPermissions != null
                 && adminPermissions.getId().equals(rel.get(1))) {
