@@ -55,7 +55,7 @@ final class AuditEventListenerProvider implements EventListenerProvider {
         // Keycloak's stored copy, in every realm (one left out of the chain too). A failure there must not cost the
         // change its record below: Keycloak swallows a listener's exception and commits the change.
         try {
-            StoredAdminEventRedaction.apply(session, event, includeRepresentation, config.sealing().redactor(session, event.getRealmId()));
+            StoredAdminEventRedaction.apply(session, event, includeRepresentation, config.sealing());
         } catch (RuntimeException e) {
             LOG.warnf(e, "The representation of admin event %s (realm %s) could not be sealed in Keycloak's event store",
                     event.getId(), event.getRealmName());

@@ -7,11 +7,12 @@ import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.events.jpa.AdminEventEntity;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
 import org.keycloak.util.JsonSerialization;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.nhiguard.audit.chain.SecretRedactor;
+import dev.nhiguard.audit.store.RecordSealing;
 
 /**
  * Seals the credentials Keycloak leaves in the representation of an admin event it stores (with the realm's "include
@@ -30,10 +31,14 @@ final class StoredAdminEventRedaction {
     private StoredAdminEventRedaction() {
     }
 
-    static void apply(KeycloakSession session, AdminEvent event, boolean includeRepresentation, SecretRedactor realmRedactor) {
+    static void apply(KeycloakSession session, AdminEvent event, boolean includeRepresentation, RecordSealing sealing) {
         String representation = event.getRepresentation();
         if (!includeRepresentation || representation == null || representation.isEmpty() || event.getId() == null) {
             return;
+        }
+        RealmModel realm = session.realms().getRealm(event.getRealmId());
+        if (realm == null || !realm.isAdminEventsEnabled()) {
+            return; // Keycloak stores no admin event of the realm: nothing to seal
         }
         String sealed;
         try {
@@ -41,7 +46,7 @@ final class StoredAdminEventRedaction {
             if (parsed == null || !parsed.isContainerNode()) {
                 return;
             }
-            JsonNode redacted = realmRedactor.forRecord(event.getId()).redact(parsed);
+            JsonNode redacted = sealing.redactor(session, event.getRealmId()).forRecord(event.getId()).redact(parsed);
             if (redacted.equals(parsed)) {
                 return; // nothing sealed: the common case
             }

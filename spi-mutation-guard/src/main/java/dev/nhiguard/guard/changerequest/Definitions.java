@@ -235,14 +235,8 @@ final class Definitions {
         o.put("count", holders.size());
         ArrayNode listed = o.putArray("holders");
         holders.stream().limit(LISTED_HOLDERS).forEach(u -> listed.add(u.getUsername()));
-        java.security.MessageDigest sha;
-        try {
-            sha = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        holders.forEach(u -> sha.update((u.getId() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        o.put("digest", java.util.HexFormat.of().formatHex(sha.digest()));
+        o.put("digest", dev.nhiguard.guard.canonical.CanonicalJson.sha256Hex(
+                String.join("\n", holders.stream().map(org.keycloak.models.UserModel::getId).toList())));
         return o;
     }
 

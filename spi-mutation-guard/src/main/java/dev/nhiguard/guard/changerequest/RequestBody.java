@@ -6,7 +6,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -95,10 +94,7 @@ public final class RequestBody {
                 // What the approvers read (the bytes are sealed whole): the parameters as the replay will send them,
                 // sealed by name and content like any JSON body's members.
                 ObjectNode fields = f.putObject("fields");
-                formParameters(new String(bytes, StandardCharsets.UTF_8)).forEach((name, values) -> {
-                    com.fasterxml.jackson.databind.node.ArrayNode a = fields.putArray(name);
-                    values.forEach(a::add);
-                });
+                formParameters(new String(bytes, StandardCharsets.UTF_8)).forEach(fields::put);
             }
             return o;
         }
@@ -107,10 +103,11 @@ public final class RequestBody {
 
     /**
      * The parameters of a stored {@code application/x-www-form-urlencoded} body, in order, decoded as JAX-RS decodes
-     * form parameters ({@code +} as space, percent escapes as UTF-8); null when the body is not such a form (none, JSON,
-     * multipart, text). A malformed escape is refused as the server refuses it.
+     * form parameters ({@code +} as space, percent escapes as UTF-8), one value each (a repeated one is refused when the
+     * request is held); null when the body is not such a form (none, JSON, multipart, text). A malformed escape is
+     * refused as the server refuses it.
      */
-    public static Map<String, List<String>> urlEncodedForm(JsonNode stored) throws MalformedBody {
+    public static Map<String, String> urlEncodedForm(JsonNode stored) throws MalformedBody {
         JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
         if (form == null || !"application/x-www-form-urlencoded".equals(form.path("contentType").asText("")
                 .toLowerCase(Locale.ROOT).split(";", 2)[0].trim())) {
@@ -122,8 +119,8 @@ public final class RequestBody {
     /** Keycloak's {@code quarkus.http.limits.max-form-attribute-size}: the server refuses a longer form parameter. */
     private static final int MAX_FORM_ATTRIBUTE_BYTES = 131072;
 
-    private static Map<String, List<String>> formParameters(String text) throws MalformedBody {
-        Map<String, List<String>> params = new java.util.LinkedHashMap<>();
+    private static Map<String, String> formParameters(String text) throws MalformedBody {
+        Map<String, String> params = new java.util.LinkedHashMap<>();
         try {
             for (String pair : text.split("&")) {
                 if (pair.isEmpty()) {
@@ -140,7 +137,7 @@ public final class RequestBody {
                     // Keycloak's form parameters take the first value: an approver shown both would not know which
                     throw new MalformedBody("Form parameter " + name + " is given more than once");
                 }
-                params.put(name, List.of(value));
+                params.put(name, value);
             }
         } catch (IllegalArgumentException e) {
             throw new MalformedBody("Malformed form body: " + e.getMessage());

@@ -34,6 +34,8 @@ import dev.nhiguard.guard.admission.RequestPath;
 import dev.nhiguard.guard.catalogue.Facts;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.catalogue.TargetType;
+import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.sealing.Sealing;
 
 /**
@@ -666,22 +668,21 @@ public final class TargetState implements Facts {
         String policyText = null;
         if (rel.equals(List.of("mutation-guard", "policy")) && body instanceof ObjectNode) {
             policyText = body.toString();
-        } else if (rel.isEmpty() && body != null && body.path("attributes").path(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE).isTextual()) {
-            policyText = body.path("attributes").get(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE).asText();
+        } else if (rel.isEmpty() && body != null && body.path("attributes").path(Catalogue.POLICY_ATTRIBUTE).isTextual()) {
+            policyText = body.path("attributes").get(Catalogue.POLICY_ATTRIBUTE).asText();
         }
         if (policyText == null) {
             return;
         }
         try {
-            dev.nhiguard.guard.policy.GuardPolicy next = dev.nhiguard.guard.policy.GuardPolicy.fromAttribute(policyText);
+            GuardPolicy next = GuardPolicy.fromAttribute(policyText);
+            GuardPolicy now = Policies.of(realm);
             String approverRealm = next.approverRealm() == null ? realm.getName() : next.approverRealm();
-            String current = realm.getAttribute(dev.nhiguard.guard.catalogue.Catalogue.POLICY_ATTRIBUTE);
-            dev.nhiguard.guard.policy.GuardPolicy now = dev.nhiguard.guard.policy.GuardPolicy.fromAttribute(current);
             String nowRealm = now.approverRealm() == null ? realm.getName() : now.approverRealm();
             if (!approverRealm.equals(nowRealm) || !next.approverRole().equals(now.approverRole())) {
                 out.add(Definitions.APPROVER_ROLE_HOLDERS + ":" + approverRealm + "/" + next.approverRole());
             }
-        } catch (dev.nhiguard.guard.policy.PolicyException e) {
+        } catch (PolicyException e) {
             // an unreadable policy (new or current) names no holders here
         }
     }

@@ -202,7 +202,7 @@ public final class Replayer {
     private static Result invokeResourceMethod(Object resource, Method method, Map<String, String> pathValues,
             Map<String, List<String>> query, String body) {
         Consumes consumes = method.getAnnotation(Consumes.class);
-        Map<String, List<String>> form = null;
+        Map<String, String> form = null;
         if (consumes != null) {
             for (String type : consumes.value()) {
                 if (type.startsWith("multipart/")) {
@@ -316,9 +316,9 @@ public final class Replayer {
     }
 
     /** The approved form's parameters; a body that is not a URL-encoded form cannot be replayed to a form method. */
-    private static Map<String, List<String>> formOf(String body) {
+    private static Map<String, String> formOf(String body) {
         try {
-            Map<String, List<String>> form = RequestBody.urlEncodedForm(body == null ? null : JsonSerialization.mapper.readTree(body));
+            Map<String, String> form = RequestBody.urlEncodedForm(body == null ? null : JsonSerialization.mapper.readTree(body));
             if (form == null) {
                 throw new InvocationFailure(422, "Only URL-encoded forms can be replayed to this method", null);
             }
@@ -330,18 +330,18 @@ public final class Replayer {
 
     /** Arguments of a form method: path and query parameters as for any method, {@code @FormParam}s from the form. */
     private static Object[] formArgs(Method method, Map<String, String> pathValues, Map<String, List<String>> query,
-            Map<String, List<String>> form) {
+            Map<String, String> form) {
         Object[] args = args(method, pathValues, query, null);
         Parameter[] params = method.getParameters();
         for (int i = 0; i < params.length; i++) {
             jakarta.ws.rs.FormParam fp = params[i].getAnnotation(jakarta.ws.rs.FormParam.class);
             if (fp != null) {
-                List<String> values = form.get(fp.value());
+                String value = form.get(fp.value());
                 if (List.class.isAssignableFrom(params[i].getType())) {
-                    args[i] = values == null ? new ArrayList<>() : new ArrayList<>(values);
+                    args[i] = value == null ? new ArrayList<>() : new ArrayList<>(List.of(value));
                 } else {
                     DefaultValue dv = params[i].getAnnotation(DefaultValue.class);
-                    args[i] = convert(values == null || values.isEmpty() ? (dv == null ? null : dv.value()) : values.get(0), params[i]);
+                    args[i] = convert(value == null ? (dv == null ? null : dv.value()) : value, params[i]);
                 }
             } else if (!hasJaxRsAnnotation(params[i])) {
                 throw new InvocationFailure(422, "A form method with an entity parameter cannot be replayed", null);
