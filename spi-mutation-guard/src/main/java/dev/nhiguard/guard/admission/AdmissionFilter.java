@@ -38,6 +38,7 @@ import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.RequestBody;
 import dev.nhiguard.guard.notify.ApprovalsPage;
 import dev.nhiguard.guard.reads.ResentCredentials;
+import dev.nhiguard.guard.reads.WrittenCredentials;
 import dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory;
 
 /**
@@ -183,6 +184,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                     ResentCredentials.record(s, s.getContext().getRealm(), AuthenticatedAdmin.of(s), path.join(3).substring(1),
                             pass.resent());
                 }
+                WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, pass.written());
                 return;
             }
             if (first instanceof Admission.Refused refused) {
@@ -212,7 +214,9 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 signInRealm[0] = auth.getRealm().getName();
                 return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
             });
-            if (outcome instanceof Admission.Held held) {
+            if (outcome instanceof Admission.Pass pass) {
+                WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, pass.written());
+            } else if (outcome instanceof Admission.Held held) {
                 ctx.abortWith(heldResponse(held, base, realmName, signInRealm[0], respondAsync(ctx.getHeaderString("Prefer"))));
             } else if (outcome instanceof Admission.Refused refused) {
                 ctx.abortWith(refused.response());
@@ -336,6 +340,14 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             });
             if (refusal != null) {
                 ctx.abortWith(refusal);
+                return;
+            }
+            // A client created or changed with a secret or certificate of the writer's choosing: its writer holds it.
+            String named = clientId != null ? clientId
+                    : body != null && body.path("clientId").isTextual() ? body.get("clientId").asText() : null;
+            WrittenCredentials.Target written = WrittenCredentials.ofV2Client(named, body);
+            if (written != null) {
+                WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, java.util.List.of(written));
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "Mutation guard could not decide on %s through the client admin API v2; refusing the write", method);

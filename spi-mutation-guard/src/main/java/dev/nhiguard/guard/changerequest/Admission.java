@@ -27,6 +27,7 @@ import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.reads.CredentialEndpoint;
 import dev.nhiguard.guard.reads.ResentCredentials;
+import dev.nhiguard.guard.reads.WrittenCredentials;
 
 /** Decides whether an admin write is guarded and, if so, holds it as a change request. */
 public final class Admission {
@@ -47,12 +48,15 @@ public final class Admission {
     /**
      * Not guarded: let Keycloak handle it.
      *
-     * @param resent a guarded client's credential the body sends back unchanged, or null: the sender is
-     *               recorded as its reader, in a transaction of its own ({@link ResentCredentials#record})
+     * @param resent  a guarded client's credential the body sends back unchanged, or null: the sender is
+     *                recorded as its reader, in a transaction of its own ({@link ResentCredentials#record})
+     * @param written the clients whose credential the write sets: its writer is recorded as their holder when
+     *                the write commits ({@link WrittenCredentials#enlist})
      */
-    public record Pass(ResentCredentials.Confirmed resent) implements Outcome, Classification {
+    public record Pass(ResentCredentials.Confirmed resent, List<WrittenCredentials.Target> written)
+            implements Outcome, Classification {
         public Pass() {
-            this(null);
+            this(null, List.of());
         }
     }
 
@@ -346,11 +350,39 @@ public final class Admission {
             }
         }
         if (effects.isEmpty()) {
-            return new Pass(resentCredential(resolution, state, realm, policy, normalized));
+            return new Pass(resentCredential(resolution, state, realm, policy, normalized),
+                    resolution instanceof Endpoints.Resolved r ? WrittenCredentials.of(r, normalized, realm) : List.of());
         }
         boolean credentialBody = resolution instanceof Endpoints.Resolved r
                 && r.entityType() == org.keycloak.representations.idm.CredentialRepresentation.class;
         return new Guarded(policy, effects, normalized, state, credentialBody);
+    }
+
+    /**
+     * The clients a held write gives credential material ({@link WrittenCredentials}), resolved and
+     * read as admission resolved and read it; empty when it sets none.
+     *
+     * @param storedPath the stored request path ({@code /admin/realms/{realm}/…}, query allowed)
+     * @param clear      the stored body, unsealed
+     */
+    static List<WrittenCredentials.Target> writtenCredentials(KeycloakSession s, RealmModel realm, AdminAuth auth,
+            String method, String storedPath, JsonNode clear) {
+        RequestPath rp;
+        try {
+            rp = RequestPath.parse(storedPath.split("\\?", 2)[0]);
+        } catch (RequestPath.Refused e) {
+            return List.of(); // admission refuses such paths; nothing held has one
+        }
+        Endpoints.Resolution resolution = Endpoints.resolve(RealmAdminResource.class, rp, 3, method.toUpperCase(java.util.Locale.ROOT),
+                new ExtensionLocator(s, realm, auth), m -> unsupportedMediaType(m, clear) == null);
+        if (!(resolution instanceof Endpoints.Resolved resolved)) {
+            return List.of();
+        }
+        try {
+            return WrittenCredentials.of(resolved, KeycloakReading.read(clear, resolved.entityType()), realm);
+        } catch (KeycloakReading.Unreadable e) {
+            return List.of(); // admission read it; Keycloak refuses what it cannot read, and sets nothing
+        }
     }
 
     /**

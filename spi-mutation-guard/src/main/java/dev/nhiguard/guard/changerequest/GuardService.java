@@ -38,6 +38,7 @@ import dev.nhiguard.guard.metrics.GuardMetrics;
 import dev.nhiguard.guard.policy.GuardPolicy;
 import dev.nhiguard.guard.policy.PolicyException;
 import dev.nhiguard.guard.replay.Replayer;
+import dev.nhiguard.guard.reads.WrittenCredentials;
 import dev.nhiguard.guard.sealing.Sealer;
 import dev.nhiguard.guard.sealing.Sealing;
 import dev.nhiguard.guard.store.ApprovalEntity;
@@ -172,9 +173,9 @@ public final class GuardService {
         java.util.Set<String> paths = dev.nhiguard.guard.sealing.Sealer.fingerprints(sealedBody).keySet();
         long cooldown = 0;
         boolean clientSecret = paths.stream().anyMatch(p -> (p.equals("/secret") && !secretUnchanged) || p.matches("^/clients/\\d+/secret$"));
-        boolean clientKey = setsClientAuthentication(sealedBody, target) || (sealedBody != null && sealedBody.path("clients").isArray()
+        boolean clientKey = WrittenCredentials.setsAuthentication(sealedBody, target) || (sealedBody != null && sealedBody.path("clients").isArray()
                 && java.util.stream.StreamSupport.stream(sealedBody.get("clients").spliterator(), false)
-                        .anyMatch(c -> setsClientAuthentication(c, null)));
+                        .anyMatch(c -> WrittenCredentials.setsAuthentication(c, null)));
         if (clientSecret || clientKey) {
             cooldown = policy.cooldownSeconds(dev.nhiguard.guard.catalogue.OperationKind.CREDENTIAL);
         }
@@ -209,39 +210,6 @@ public final class GuardService {
     private static boolean heldTheRestoredSecret(KeycloakSession s, ChangeRequestEntity replacing, AuthState as, String userId) {
         return heldTheRestoredSecret(s, replacing, userId)
                 || (as.impersonatorId() != null && heldTheRestoredSecret(s, replacing, as.impersonatorId()));
-    }
-
-    /** Client attributes that name the key or certificate a client authenticates with (set to a value: a credential). */
-    private static final java.util.Set<String> CLIENT_AUTHENTICATION_ATTRIBUTES = java.util.Set.of("jwks.url", "jwks.string",
-            "jwt.credential.certificate", "jwt.credential.public.key", "jwt.credential.kid", "x509.subjectdn",
-            "x509.allow.regex.pattern.comparison");
-
-    /**
-     * Whether a client body sets how the client authenticates: another authenticator, or a key, certificate or subject it
-     * is checked against (installed this way, a key of one's own is a credential as a secret is). Compared with the
-     * client's current settings when it exists (none of them is secret); for a new client any value counts.
-     */
-    private static boolean setsClientAuthentication(JsonNode body, org.keycloak.models.ClientModel current) {
-        if (body == null || !body.isObject()) {
-            return false;
-        }
-        if (body.path("clientAuthenticatorType").isTextual()
-                && (current == null || !body.get("clientAuthenticatorType").asText().equals(current.getClientAuthenticatorType()))) {
-            return true;
-        }
-        JsonNode attributes = body.path("attributes");
-        for (String name : CLIENT_AUTHENTICATION_ATTRIBUTES) {
-            if (attributes.path(name).isTextual() && !attributes.path(name).asText().isBlank()
-                    && (current == null || !attributes.get(name).asText().equals(current.getAttribute(name)))) {
-                return true;
-            }
-        }
-        for (String name : java.util.List.of("use.jwks.url", "use.jwks.string")) {
-            if ("true".equals(attributes.path(name).asText()) && (current == null || !"true".equals(current.getAttribute(name)))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether the request is a rollback that restores a client's earlier secret (its body supplies one). */
@@ -312,7 +280,7 @@ public final class GuardService {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
         if (requestingClient != null && CredentialReaders.hasRead(s, requestingClient.getId(), approver.getId())) {
-            throw GuardErrors.forbidden("You have read the credential of the requesting service account (client "
+            throw GuardErrors.forbidden("You have read or set the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
         }
         if (restoresSecret(cr)) {
@@ -683,6 +651,8 @@ public final class GuardService {
         // The exact approved body, unsealed only for the replay; the mark below destroys the ciphertexts.
         JsonNode clear = Sealing.sealer(s, realmId).unseal(body);
         String replayBody = clear == null ? null : CanonicalJson.canonicalize(clear);
+        // A secret or key the requester chose: from the apply on, the requester holds that client's credential.
+        List<WrittenCredentials.Target> written = Admission.writtenCredentials(s, realm, auth, cr.getMethod(), cr.getPath(), clear);
 
         // The mark and everything that follows from it commit only together with the replayed change.
         if (st == State.COOLING_DOWN) {
@@ -736,13 +706,13 @@ public final class GuardService {
         String originalId = original == null ? null : original.getId();
         boolean recorded = !deletesItsRealm;
         if (s.getTransactionManager().isActive()) {
-            return new Attempt(recordApplied(s, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded),
+            return new Attempt(recordApplied(s, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded, written),
                     null);
         }
         // Some admin resources (user update) commit the transaction themselves: the mark and its record committed with
         // the change.
         return new Attempt(KeycloakModelUtils.runJobInTransactionWithResult(s.getKeycloakSessionFactory(),
-                t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded)), null);
+                t -> recordApplied(t, realmId, id, originalId, caller, callerIsRequester, connection, applied, recorded, written)), null);
     }
 
     /** The admin resources whose replay makes Keycloak mail a link built on the request's base URI. */
@@ -789,7 +759,8 @@ public final class GuardService {
      * the change, {@code recorded}), the answer.
      */
     private static Response recordApplied(KeycloakSession s, String realmId, String id, String rolledBackId, Actor caller,
-            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome, boolean recorded) {
+            boolean callerIsRequester, ClientConnection connection, Replayer.Result outcome, boolean recorded,
+            List<WrittenCredentials.Target> written) {
         RealmModel realm = s.realms().getRealm(realmId);
         s.getContext().setRealm(realm);
         s.getContext().setConnection(connection);
@@ -813,6 +784,7 @@ public final class GuardService {
             }
             emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
         }
+        WrittenCredentials.record(s, realm, written, cr.getRequesterUserId(), cr.getRequesterImpersonatorId());
         if (callerIsRequester) {
             // The answer (a new secret, token or key) goes to the requester, who is from now on its reader.
             dev.nhiguard.guard.reads.AppliedCredentialAnswer.record(s, realm, auth, cr.getMethod(), cr.getPath());

@@ -1,0 +1,175 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Twelfth red-team review (2026-12-06), the change-request lifecycle: an approver who sets a client's credential holds
+ * it, as one who reads it does. ann (approver and realm admin) created an ordinary client with a secret of her choosing
+ * ({@code POST /clients}, not guarded: no service account), asked for its service account (held; ben approved, seeing
+ * nothing of who held the secret), had it granted {@code manage-users} (held, ben approved), then used the service
+ * account to ask for olive to become an approver and approved that request herself: only a <em>read</em> of the
+ * credential kept an approver out, and a write was never recorded. Each test works in a realm of its own copied from
+ * {@code guard-attack-fifth} (ann and ben approve and administer, olive holds no role) and is judged by who holds the
+ * approver role in the end. ben, who never saw the secret, may still approve: the second person stays possible.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackTwelfthReviewIT {
+
+    private static final String SECRET = "ann-chose-this-secret-0123456789";
+
+    /** The review's path: the secret sent with an unguarded client create. */
+    @Test
+    void anApproverWhoCreatedAClientWithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "create", rep -> { });
+        HttpAdmin.Response created = r.http.post(r.admin + "/clients", r.token("ann"), "{\"clientId\":\"ann-bot\","
+                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + SECRET + "\"}");
+        assertEquals(201, created.status(), "an ordinary client is everyday work: " + created.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-bot");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-bot");
+    }
+
+    /** The same secret set later, on an ordinary client someone else created ({@code PUT /clients/{id}}, not guarded). */
+    @Test
+    void anApproverWhoSetAnOrdinaryClientsSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "update", rep -> { });
+        String master = r.master();
+        assertEquals(201, r.http.post(r.admin + "/clients", master, "{\"clientId\":\"shared-bot\",\"publicClient\":false,"
+                + "\"standardFlowEnabled\":false}").status());
+        HttpAdmin.Response set = r.http.put(r.admin + "/clients/" + r.clientUuid("shared-bot"), r.token("ann"),
+                "{\"secret\":\"" + SECRET + "\"}");
+        assertEquals(204, set.status(), "an ordinary client's secret is not guarded: " + set.body());
+        enableServiceAccountAndGrantManageUsers(r, "shared-bot");
+        assertHolderCannotMakeOliveAnApprover(r, "shared-bot");
+    }
+
+    /** Through the client admin API v2, whose create passes for a client without a service account. */
+    @Test
+    void anApproverWhoCreatedAClientThroughApiV2WithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "v2", rep -> { });
+        HttpAdmin.Response created = r.http.post("/admin/api/" + r.name + "/clients/v2", r.token("ann"),
+                "{\"clientId\":\"ann-v2-bot\",\"protocol\":\"openid-connect\",\"auth\":{\"method\":\"client-secret\","
+                        + "\"secret\":\"" + SECRET + "\"}}");
+        assertEquals(201, created.status(), "a v2 client without a service account passes: " + created.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-v2-bot");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-v2-bot");
+    }
+
+    /** Through a partial import of an ordinary client with a secret. */
+    @Test
+    void anApproverWhoImportedAClientWithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "import", rep -> { });
+        HttpAdmin.Response imported = r.http.post(r.admin + "/partialImport", r.token("ann"), "{\"ifResourceExists\":\"FAIL\","
+                + "\"clients\":[{\"clientId\":\"ann-imported\",\"publicClient\":false,\"standardFlowEnabled\":false,"
+                + "\"secret\":\"" + SECRET + "\"}]}");
+        assertEquals(200, imported.status(), "importing an ordinary client passes: " + imported.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-imported");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-imported");
+    }
+
+    /**
+     * Held, the create of a service account with a secret of ann's choosing is applied by ben, who approved it: the
+     * requester, who sent the secret, holds it, whoever applies.
+     */
+    @Test
+    void aRequesterWhoseHeldCreateSetTheSecretDoesNotApproveTheServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "held", rep -> { });
+        HttpAdmin.Response held = r.http.post(r.admin + "/clients", r.token("ann"), "{\"clientId\":\"ann-held-bot\","
+                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"serviceAccountsEnabled\":true,"
+                + "\"secret\":\"" + SECRET + "\"}");
+        AttackRealm.assertHeld(held, "ann creating a service-account client");
+        approveAndApplyAsBen(r, held);
+        grantManageUsers(r, "ann-held-bot");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-held-bot");
+    }
+
+    /**
+     * Not over-blocking: a client whose secret Keycloak generated and only mallory read; ann, who neither read nor set
+     * it, approves its service account's request.
+     */
+    @Test
+    void anApproverWhoNeverHeldTheCredentialStillApproves(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "other", rep -> { });
+        String mallory = r.token("mallory");
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"mallory-bot\",\"publicClient\":false,"
+                + "\"standardFlowEnabled\":false}").status());
+        String secret = r.http.get(r.admin + "/clients/" + r.clientUuid("mallory-bot") + "/client-secret", mallory).json()
+                .path("value").asText();
+        enableServiceAccountAndGrantManageUsers(r, "mallory-bot");
+        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, "mallory-bot", secret);
+        HttpAdmin.Response byAnn = r.approve(request.json().path("id").asText(), request.json().path("digest").asText(),
+                r.token("ann"));
+        assertEquals(200, byAnn.status(), "ann never held mallory-bot's credential: " + byAnn.body());
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    /** ann asks for the client's service account and for manage-users on it; ben approves and applies both. */
+    private static void enableServiceAccountAndGrantManageUsers(AttackRealm r, String clientId) {
+        HttpAdmin.Response enable = r.http.put(r.admin + "/clients/" + r.clientUuid(clientId), r.token("ann"),
+                "{\"serviceAccountsEnabled\":true}");
+        AttackRealm.assertHeld(enable, "ann turning on " + clientId + "'s service account");
+        approveAndApplyAsBen(r, enable);
+        grantManageUsers(r, clientId);
+    }
+
+    private static void grantManageUsers(AttackRealm r, String clientId) {
+        String management = r.clientUuid("realm-management");
+        JsonNode role = r.read("/clients/" + management + "/roles/manage-users");
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + r.serviceAccountUserId(clientId) + "/role-mappings/clients/"
+                + management, r.token("ann"), "[{\"id\":\"" + role.path("id").asText() + "\",\"name\":\"manage-users\"}]");
+        AttackRealm.assertHeld(grant, "ann granting manage-users to " + clientId);
+        approveAndApplyAsBen(r, grant);
+    }
+
+    private static void approveAndApplyAsBen(AttackRealm r, HttpAdmin.Response held) {
+        String id = held.json().path("id").asText();
+        String ben = r.token("ben");
+        HttpAdmin.Response approved = r.approve(id, held.json().path("digest").asText(), ben);
+        assertEquals(200, approved.status(), "ben approves: " + approved.body());
+        HttpAdmin.Response applied = r.apply(id, ben);
+        assertEquals(200, applied.status(), "ben applies: " + applied.body());
+        assertEquals("APPLIED", r.changeRequest(id).path("state").asText());
+    }
+
+    /** The service account, with its secret, asks for olive to hold the approver role: held. */
+    private static HttpAdmin.Response oliveAsApproverRequestedBy(AttackRealm r, String clientId, String secret) {
+        String token = r.http.clientCredentials(r.name, clientId, secret).path("access_token").asText();
+        assertFalse(token.isEmpty(), clientId + " gets a token with " + (SECRET.equals(secret) ? "ann's" : "its") + " secret");
+        JsonNode approver = r.realmRole("nhi-approver");
+        HttpAdmin.Response held = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", token,
+                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
+        AttackRealm.assertHeld(held, clientId + " making olive an approver");
+        return held;
+    }
+
+    /**
+     * ann, who set the secret, uses the service account to ask for olive as an approver and approves: refused, and olive
+     * holds no approver role. ben, who never held it, may approve (the second person).
+     */
+    private static void assertHolderCannotMakeOliveAnApprover(AttackRealm r, String clientId) {
+        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, clientId, SECRET);
+        String id = request.json().path("id").asText();
+        String digest = request.json().path("digest").asText();
+        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
+        HttpAdmin.Response appliedByAnn = r.apply(id, r.token("ann"));
+        assertAll(
+                () -> assertEquals(403, byAnn.status(), "ann set " + clientId + "'s secret: " + byAnn.body()),
+                () -> assertTrue(byAnn.body().contains("read or set the credential"), byAnn.body()),
+                () -> assertTrue(appliedByAnn.status() >= 400, "nothing approved, nothing applied: " + appliedByAnn.body()),
+                () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
+                () -> assertFalse(r.effectiveRealmRoles(r.userId("olive")).contains("nhi-approver"), "olive holds no approver role"),
+                () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+    }
+}
