@@ -59,21 +59,38 @@ class AttackTwelfthReviewIT {
     void anApproverWhoCreatedAClientThroughApiV2WithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "v2", rep -> { });
         HttpAdmin.Response created = r.http.post("/admin/api/" + r.name + "/clients/v2", r.token("ann"),
-                "{\"clientId\":\"ann-v2-bot\",\"protocol\":\"openid-connect\",\"auth\":{\"method\":\"client-secret\","
+                "{\"clientId\":\"ann-v2-bot\",\"protocol\":\"openid-connect\",\"enabled\":true,\"auth\":{\"method\":\"client-secret\","
                         + "\"secret\":\"" + SECRET + "\"}}");
         assertEquals(201, created.status(), "a v2 client without a service account passes: " + created.body());
+        assertEquals(SECRET, r.read("/clients/" + r.clientUuid("ann-v2-bot") + "/client-secret").path("value").asText(),
+                "Keycloak stored ann's secret");
+        // The client admin API v2 creates a client without the realm's default scopes and full scope: its token would
+        // carry no roles. ann gives it both (an ordinary client's scopes are not guarded).
+        String roles = null;
+        for (JsonNode scope : r.read("/client-scopes")) {
+            if ("roles".equals(scope.path("name").asText())) {
+                roles = scope.path("id").asText();
+            }
+        }
+        HttpAdmin.Response scoped = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-v2-bot") + "/default-client-scopes/" + roles,
+                r.token("ann"), null);
+        assertEquals(204, scoped.status(), "a default scope of an ordinary client: " + scoped.body());
+        HttpAdmin.Response fullScope = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-v2-bot"), r.token("ann"),
+                "{\"fullScopeAllowed\":true}");
+        assertEquals(204, fullScope.status(), "an ordinary client's scope: " + fullScope.body());
         enableServiceAccountAndGrantManageUsers(r, "ann-v2-bot");
         assertHolderCannotMakeOliveAnApprover(r, "ann-v2-bot");
     }
 
-    /** Through a partial import of an ordinary client with a secret. */
+    /** Through a partial import of an ordinary client with a secret: held, and applied by ben. */
     @Test
     void anApproverWhoImportedAClientWithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "import", rep -> { });
         HttpAdmin.Response imported = r.http.post(r.admin + "/partialImport", r.token("ann"), "{\"ifResourceExists\":\"FAIL\","
                 + "\"clients\":[{\"clientId\":\"ann-imported\",\"publicClient\":false,\"standardFlowEnabled\":false,"
                 + "\"secret\":\"" + SECRET + "\"}]}");
-        assertEquals(200, imported.status(), "importing an ordinary client passes: " + imported.body());
+        AttackRealm.assertHeld(imported, "ann importing a client with a secret");
+        approveAndApplyAsBen(r, imported);
         enableServiceAccountAndGrantManageUsers(r, "ann-imported");
         assertHolderCannotMakeOliveAnApprover(r, "ann-imported");
     }

@@ -1,0 +1,92 @@
+package dev.nhiguard.guard.reads;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.keycloak.services.resources.admin.RealmAdminResource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.nhiguard.guard.admission.Endpoints;
+import dev.nhiguard.guard.admission.RequestPath;
+
+/** Which client writes give a client credential material its writer then holds. */
+class WrittenCredentialsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode json(String text) throws Exception {
+        return JSON.readTree(text);
+    }
+
+    private static Endpoints.Resolved resolve(String method, String path) throws RequestPath.Refused {
+        return (Endpoints.Resolved) Endpoints.resolve(RealmAdminResource.class, RequestPath.parse("/admin/realms/r" + path), 3,
+                method, null);
+    }
+
+    @Test
+    void aSecretOrKeyTheWriterChoseIsSet() throws Exception {
+        assertEquals(List.of("secret"), WrittenCredentials.setBy(json("{\"secret\":\"mine\"}"), null));
+        assertEquals(List.of("secret"), WrittenCredentials.setBy(json("{\"secret\":12345}"), null), "Keycloak reads a number as text");
+        assertEquals(List.of("client.secret.rotated", "jwt.credential.private.key"), WrittenCredentials.setBy(json(
+                "{\"attributes\":{\"client.secret.rotated\":\"x\",\"jwt.credential.private.key\":\"k\",\"description\":\"d\"}}"), null));
+        assertEquals(List.of("clientAuthenticatorType", "jwks.url", "use.jwks.url"), WrittenCredentials.setBy(json(
+                "{\"clientAuthenticatorType\":\"client-jwt\",\"attributes\":{\"jwks.url\":\"https://mine/jwks\",\"use.jwks.url\":\"true\"}}"),
+                null));
+        assertEquals(List.of("jwt.credential.issuer", "jwt.credential.sub"), WrittenCredentials.setBy(json(
+                "{\"attributes\":{\"jwt.credential.issuer\":\"my-idp\",\"jwt.credential.sub\":\"me\"}}"), null), "a federated credential");
+        assertEquals(List.of("x509.subjectdn"), WrittenCredentials.setBy(json("{\"attributes\":{\"x509.subjectdn\":\"CN=me\"}}"), null));
+    }
+
+    @Test
+    void nothingTheWriterDidNotChooseIsSet() throws Exception {
+        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"**********\"}"), null).isEmpty(), "Keycloak's mask");
+        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"${vault.bot}\"}"), null).isEmpty(), "a vault reference");
+        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"\",\"description\":\"d\",\"redirectUris\":[\"https://x\"]}"), null)
+                .isEmpty());
+        assertTrue(WrittenCredentials.setBy(json("{\"attributes\":{\"use.jwks.url\":\"false\",\"jwks.url\":\"\"}}"), null).isEmpty());
+        assertTrue(WrittenCredentials.setBy(json("[{\"secret\":\"x\"}]"), null).isEmpty(), "not a client");
+    }
+
+    @Test
+    void aSealedValueInAStoredBodyIsOneTheRequesterChose() throws Exception {
+        JsonNode sealed = json("{\"secret\":{\"sealed\":\"abc\",\"fingerprint\":\"hmac-sha256:"
+                + "0".repeat(64) + "\"}}");
+        assertTrue(dev.nhiguard.guard.sealing.Sealer.isSealed(sealed.get("secret")), "fixture: a sealed value");
+        assertEquals(List.of("secret"), WrittenCredentials.setBy(sealed, null));
+        assertFalse(WrittenCredentials.setsAuthentication(json("{\"secret\":\"mine\"}"), null), "a secret is not how it authenticates");
+        assertTrue(WrittenCredentials.setsAuthentication(json("{\"attributes\":{\"jwks.string\":\"{}\"}}"), null));
+    }
+
+    @Test
+    void theWritesThatSetAClientsCredentialNameTheirClient() throws Exception {
+        JsonNode create = json("{\"clientId\":\"bot\",\"secret\":\"mine\"}");
+        assertEquals(List.of(new WrittenCredentials.Target(null, "bot", List.of("secret"))),
+                WrittenCredentials.of(resolve("POST", "/clients"), create, null));
+        assertEquals(List.of(new WrittenCredentials.Target("u1", "bot", List.of("secret"))),
+                WrittenCredentials.of(resolve("POST", "/clients"), json("{\"id\":\"u1\",\"clientId\":\"bot\",\"secret\":\"s\"}"), null));
+        assertTrue(WrittenCredentials.of(resolve("POST", "/clients"), json("{\"clientId\":\"bot\"}"), null).isEmpty(),
+                "Keycloak generates the secret: only its readers hold it");
+        assertEquals(List.of(new WrittenCredentials.Target("c1", null, List.of("certificate:jwt.credential"))),
+                WrittenCredentials.of(resolve("POST", "/clients/c1/certificates/jwt.credential/upload-certificate"), null, null));
+        assertEquals(List.of(new WrittenCredentials.Target(null, "b", List.of("secret"))),
+                WrittenCredentials.of(resolve("POST", "/partialImport"),
+                        json("{\"clients\":[{\"clientId\":\"a\"},{\"clientId\":\"b\",\"secret\":\"s\"}]}"), null));
+        assertTrue(WrittenCredentials.of(resolve("PUT", "/users/u1"), json("{\"secret\":\"x\"}"), null).isEmpty());
+    }
+
+    @Test
+    void aClientWrittenThroughApiV2NamesItsSecretAndCertificate() throws Exception {
+        assertEquals(new WrittenCredentials.Target(null, "bot", List.of("secret", "certificate")), WrittenCredentials.ofV2Client("bot",
+                json("{\"auth\":{\"method\":\"client-jwt\",\"secret\":\"s\",\"certificate\":\"MIIB\"}}")));
+        assertNull(WrittenCredentials.ofV2Client("bot", json("{\"auth\":{\"method\":\"client-secret\"}}")));
+        assertNull(WrittenCredentials.ofV2Client("bot", json("{\"description\":\"d\"}")));
+        assertNull(WrittenCredentials.ofV2Client(null, json("{\"auth\":{\"secret\":\"s\"}}")));
+    }
+}
