@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
@@ -112,6 +114,74 @@ class AttackTwelfthReviewIT {
     }
 
     /**
+     * (Code review of the fix.) Keycloak stores a client's secret as sent: its mask {@code **********} is no "unchanged"
+     * there, it becomes the secret. ann's client with that secret is hers as any other.
+     */
+    @Test
+    void aSecretThatLooksLikeKeycloaksMaskIsStillTheWritersSecret(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "mask", rep -> { });
+        String mask = "**********";
+        HttpAdmin.Response created = r.http.post(r.admin + "/clients", r.token("ann"), "{\"clientId\":\"ann-masked\","
+                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + mask + "\"}");
+        assertEquals(201, created.status(), created.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-masked");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-masked", mask);
+    }
+
+    /**
+     * (Code review of the fix.) A write made with a service account's token is recorded under the service account. ann
+     * holds sa-automation's secret (she read it) and, as sa-automation ({@code manage-clients}), created a client with
+     * a secret of her choosing: she holds that client's credential through sa-automation.
+     */
+    @Test
+    void aSecretSetThroughAServiceAccountOfHersIsHers(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "through", rep -> { });
+        String ann = r.token("ann");
+        String automationSecret = r.http.get(r.admin + "/clients/" + r.clientUuid("sa-automation") + "/client-secret", ann).json()
+                .path("value").asText();
+        String automation = r.http.clientCredentials(r.name, "sa-automation", automationSecret).path("access_token").asText();
+        HttpAdmin.Response created = r.http.post(r.admin + "/clients", automation, "{\"clientId\":\"ann-relayed\","
+                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + SECRET + "\"}");
+        assertEquals(201, created.status(), "sa-automation (manage-clients) creates an ordinary client: " + created.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-relayed");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-relayed");
+    }
+
+    /**
+     * (Code review of the fix.) A client authenticating by a federated assertion ({@code jwt.credential.issuer}) trusts
+     * whatever the named identity provider's keys sign: ann, who created that provider (held, approved and applied by
+     * ben), holds the credential of fed-bot, a service account naming it.
+     */
+    @Test
+    void whoConfiguresTheIdentityProviderOfAFederatedClientHoldsItsCredential(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "federated", rep -> {
+            ObjectNode client = ((ArrayNode) rep.path("clients")).addObject();
+            client.put("clientId", "fed-bot");
+            client.put("secret", "fed-bot-secret");
+            client.put("publicClient", false);
+            client.put("standardFlowEnabled", false);
+            client.put("serviceAccountsEnabled", true);
+            client.putObject("attributes").put("jwt.credential.issuer", "ann-idp").put("jwt.credential.sub", "fed-bot");
+            ObjectNode user = ((ArrayNode) rep.path("users")).addObject();
+            user.put("username", "service-account-fed-bot");
+            user.put("enabled", true);
+            user.put("serviceAccountClientId", "fed-bot");
+            user.putObject("clientRoles").putArray("realm-management").add("manage-users");
+        });
+        HttpAdmin.Response idp = r.http.post(r.admin + "/identity-provider/instances", r.token("ann"), "{\"alias\":\"ann-idp\","
+                + "\"providerId\":\"oidc\",\"enabled\":true,\"config\":{\"issuer\":\"https://ann.invalid\","
+                + "\"authorizationUrl\":\"https://ann.invalid/auth\",\"tokenUrl\":\"https://ann.invalid/token\","
+                + "\"clientId\":\"kc\",\"clientSecret\":\"kc-secret\",\"useJwksUrl\":\"true\","
+                + "\"jwksUrl\":\"https://ann.invalid/jwks\",\"supportsClientAssertions\":\"true\"}}");
+        if (idp.status() == 202) {
+            approveAndApplyAsBen(r, idp);
+        } else {
+            assertEquals(201, idp.status(), idp.body());
+        }
+        assertHolderCannotMakeOliveAnApprover(r, "fed-bot", "fed-bot-secret");
+    }
+
+    /**
      * Not over-blocking: a client whose secret Keycloak generated and only mallory read; ann, who neither read nor set
      * it, approves its service account's request.
      */
@@ -176,13 +246,17 @@ class AttackTwelfthReviewIT {
      * holds no approver role. ben, who never held it, may approve (the second person).
      */
     private static void assertHolderCannotMakeOliveAnApprover(AttackRealm r, String clientId) {
-        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, clientId, SECRET);
+        assertHolderCannotMakeOliveAnApprover(r, clientId, SECRET);
+    }
+
+    private static void assertHolderCannotMakeOliveAnApprover(AttackRealm r, String clientId, String secret) {
+        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, clientId, secret);
         String id = request.json().path("id").asText();
         String digest = request.json().path("digest").asText();
         HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
         HttpAdmin.Response appliedByAnn = r.apply(id, r.token("ann"));
         assertAll(
-                () -> assertEquals(403, byAnn.status(), "ann set " + clientId + "'s secret: " + byAnn.body()),
+                () -> assertEquals(403, byAnn.status(), "ann holds " + clientId + "'s credential: " + byAnn.body()),
                 () -> assertTrue(byAnn.body().contains("read or set the credential"), byAnn.body()),
                 () -> assertTrue(appliedByAnn.status() >= 400, "nothing approved, nothing applied: " + appliedByAnn.body()),
                 () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),

@@ -260,7 +260,8 @@ public final class Admission {
         }
         // A realm whose policy guards nothing still keeps sink secrets out of its attributes.
         boolean mayWriteAuditSinks = body != null && body.path("attributes").has(Catalogue.AUDIT_SINKS_ATTRIBUTE);
-        if (policy.guardsNothing() && !mayWriteAuditSinks) {
+        // And records who sets a client's credential, for the day it guards something.
+        if (policy.guardsNothing() && !mayWriteAuditSinks && !WrittenCredentials.mayWrite(rp.segments(), 3)) {
             return new Pass();
         }
         Endpoints.Resolution resolution = Endpoints.resolve(RealmAdminResource.class, rp, 3, method,
@@ -322,7 +323,7 @@ public final class Admission {
                 return refused(403, "change_refused", texts);
             }
             if (policy.guardsNothing()) {
-                return new Pass();
+                return new Pass(null, WrittenCredentials.of(s, resolved, normalized, realm));
             }
             String smtp = storedSmtpSecretSentElsewhere(resolved.method(), normalized, realm);
             if (smtp != null) {
@@ -351,7 +352,7 @@ public final class Admission {
         }
         if (effects.isEmpty()) {
             return new Pass(resentCredential(resolution, state, realm, policy, normalized),
-                    resolution instanceof Endpoints.Resolved r ? WrittenCredentials.of(r, normalized, realm) : List.of());
+                    resolution instanceof Endpoints.Resolved r ? WrittenCredentials.of(s, r, normalized, realm) : List.of());
         }
         boolean credentialBody = resolution instanceof Endpoints.Resolved r
                 && r.entityType() == org.keycloak.representations.idm.CredentialRepresentation.class;
@@ -379,7 +380,7 @@ public final class Admission {
             return List.of();
         }
         try {
-            return WrittenCredentials.of(resolved, KeycloakReading.read(clear, resolved.entityType()), realm);
+            return WrittenCredentials.of(s, resolved, KeycloakReading.read(clear, resolved.entityType()), realm);
         } catch (KeycloakReading.Unreadable e) {
             return List.of(); // admission read it; Keycloak refuses what it cannot read, and sets nothing
         }

@@ -31,7 +31,7 @@ public final class CredentialReaders {
      * Records that the user read the credential material of these clients (in the read record's
      * transaction). One row per client and reader: a reader already recorded for a client is not
      * recorded again, so the admin console listing clients over and over adds nothing after its
-     * first list (two concurrent first reads may both insert; either row answers {@link #hasRead}).
+     * first list (two concurrent first reads may both insert; either row answers {@link #holds}).
      */
     public static void record(KeycloakSession s, RealmModel realm, java.util.Collection<String> clientUuids, String userId) {
         if (clientUuids.isEmpty()) {
@@ -58,10 +58,48 @@ public final class CredentialReaders {
         }
     }
 
-    /** Whether the user has read the client's credential material. */
-    public static boolean hasRead(KeycloakSession s, String clientUuid, String userId) {
-        return !em(s).createQuery("select r.id from CredentialReadEntity r where r.clientId = :client and r.userId = :user", String.class)
-                .setParameter("client", clientUuid).setParameter("user", userId).setMaxResults(1).getResultList().isEmpty();
+    /** At most this many clients are followed from one client; beyond, the user is taken to hold it (fail closed). */
+    static final int MAX_CLIENTS_FOLLOWED = 1000;
+
+    /**
+     * Whether the user holds the client's credential material: read or set it, directly or through a service account
+     * whose credential they hold, to any depth. A read or write made with a service account's token is recorded under
+     * the service account's user, so a person who holds that service account's secret holds what it read or set too.
+     */
+    public static boolean holds(KeycloakSession s, RealmModel realm, String clientUuid, String userId) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Deque<String> clients = new java.util.ArrayDeque<>(List.of(clientUuid));
+        while (!clients.isEmpty()) {
+            String client = clients.poll();
+            if (!seen.add(client)) {
+                continue;
+            }
+            if (seen.size() > MAX_CLIENTS_FOLLOWED) {
+                return true;
+            }
+            List<String> holders = em(s).createQuery("select r.userId from CredentialReadEntity r where r.clientId = :client",
+                    String.class).setParameter("client", client).getResultList();
+            if (holders.contains(userId)) {
+                return true;
+            }
+            for (String holder : holders) {
+                String through = serviceAccountClient(s, realm, holder);
+                if (through != null) {
+                    clients.add(through);
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The client whose service account the user is (in the client's realm or the administration realm), or null. */
+    private static String serviceAccountClient(KeycloakSession s, RealmModel realm, String userId) {
+        org.keycloak.models.UserModel user = s.users().getUserById(realm, userId);
+        if (user == null) {
+            RealmModel admin = s.realms().getRealmByName(org.keycloak.Config.getAdminRealm());
+            user = admin == null || admin.equals(realm) ? null : s.users().getUserById(admin, userId);
+        }
+        return user == null ? null : user.getServiceAccountClientLink();
     }
 
     /**

@@ -279,7 +279,7 @@ public final class GuardService {
         if (requestingClient != null && OwnerAttributes.owns(s, requestingClient.getRealm(), requestingClient, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
-        if (requestingClient != null && CredentialReaders.hasRead(s, requestingClient.getId(), approver.getId())) {
+        if (requestingClient != null && CredentialReaders.holds(s, requestingClient.getRealm(), requestingClient.getId(), approver.getId())) {
             throw GuardErrors.forbidden("You have read or set the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
         }

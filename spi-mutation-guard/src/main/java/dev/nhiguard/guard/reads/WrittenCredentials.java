@@ -33,8 +33,8 @@ import dev.nhiguard.guard.sealing.SealedFields;
  * <p>
  * Recorded for writes that pass (in the write's own transaction, at its commit, so a write
  * Keycloak refuses records nothing and a record that fails rolls the write back) and for held
- * writes when they are applied (the requester, whoever applies). A vault reference or Keycloak's
- * mask is not a value the writer chose, and sets nothing.
+ * writes when they are applied (the requester, whoever applies). A partial import commits in a
+ * transaction of its own, before the record's.
  */
 public final class WrittenCredentials {
 
@@ -48,10 +48,20 @@ public final class WrittenCredentials {
     public record Target(String clientUuid, String clientId, List<String> names) {
     }
 
-    /** Client attributes that name the key, certificate or subject a client authenticates with (set to a value: a credential). */
+    /**
+     * The client attribute naming the identity provider whose keys sign a federated client assertion (Keycloak's
+     * {@code FederatedJWTClientAuthenticator.JWT_CREDENTIAL_ISSUER_KEY}): whoever configures that provider's keys
+     * holds the credential of every client naming it.
+     */
+    static final String FEDERATED_ISSUER = "jwt.credential.issuer";
+
+    /**
+     * Client attributes that name the key, certificate, subject or issuer a client authenticates with (changed: a
+     * credential; {@code x509.casubjectdn} cleared lets any trusted authority vouch for the subject).
+     */
     static final Set<String> AUTHENTICATION_ATTRIBUTES = Set.of("jwks.url", "jwks.string", "jwt.credential.certificate",
-            "jwt.credential.public.key", "jwt.credential.kid", "jwt.credential.issuer", "jwt.credential.sub", "x509.subjectdn",
-            "x509.allow.regex.pattern.comparison");
+            "jwt.credential.public.key", "jwt.credential.kid", FEDERATED_ISSUER, "jwt.credential.sub", "x509.subjectdn",
+            "x509.casubjectdn", "x509.allow.regex.pattern.comparison", "attester_trust_idps");
 
     /** Switches that make the client authenticate with the key its {@code jwks.url} or {@code jwks.string} names. */
     private static final List<String> AUTHENTICATION_SWITCHES = List.of("use.jwks.url", "use.jwks.string");
@@ -65,14 +75,18 @@ public final class WrittenCredentials {
      * The clients a write Keycloak resolves to this method gives credential material, in the body
      * as Keycloak reads it; empty for every other write.
      */
-    public static List<Target> of(Endpoints.Resolved resolved, JsonNode body, RealmModel realm) {
+    public static List<Target> of(KeycloakSession s, Endpoints.Resolved resolved, JsonNode body, RealmModel realm) {
         String key = resolved.key();
         Map<String, String> params = resolved.pathParams();
         switch (key) {
             case KC + "ClientsResource#createClient": {
-                Target t = ofNewClient(body);
+                Target t = ofNewClient(body, true);
                 return t == null ? List.of() : List.of(t);
             }
+            case KC + "IdentityProvidersResource#create":
+                return trusting(s, realm, java.util.stream.Stream.of(text(body, "alias")));
+            case KC + "IdentityProviderResource#update":
+                return trusting(s, realm, java.util.stream.Stream.of(params.get("alias"), text(body, "alias")));
             case KC + "ClientResource#update": {
                 String uuid = params.get("client-uuid");
                 List<String> names = setBy(body, uuid == null ? null : realm.getClientById(uuid));
@@ -89,17 +103,31 @@ public final class WrittenCredentials {
                 JsonNode clients = body == null ? null : body.get("clients");
                 if (clients != null && clients.isArray()) {
                     for (JsonNode c : clients) {
-                        Target t = ofNewClient(c);
+                        Target t = ofNewClient(c, false); // Keycloak's import gives each client an id of its own
                         if (t != null) {
                             out.add(t);
                         }
                     }
+                }
+                JsonNode providers = body == null ? null : body.get("identityProviders");
+                if (providers != null && providers.isArray()) {
+                    List<String> aliases = new ArrayList<>();
+                    providers.forEach(p -> aliases.add(text(p, "alias")));
+                    out.addAll(trusting(s, realm, aliases.stream()));
                 }
                 return out;
             }
             default:
                 return List.of();
         }
+    }
+
+    /**
+     * Whether a write below {@code segments[from…]} can reach one of the endpoints {@link #of} names (clients, partial
+     * import, identity providers): a cheap look at the first segment, before anything is resolved.
+     */
+    public static boolean mayWrite(List<String> segments, int from) {
+        return segments.size() > from && Set.of("clients", "partialImport", "identity-provider").contains(segments.get(from));
     }
 
     /**
@@ -121,7 +149,8 @@ public final class WrittenCredentials {
         return names.isEmpty() ? null : new Target(null, clientId, List.copyOf(names));
     }
 
-    private static Target ofNewClient(JsonNode client) {
+    /** A new client's credentials, named by the id Keycloak keeps ({@code keepsId}) and its clientId. */
+    private static Target ofNewClient(JsonNode client, boolean keepsId) {
         if (client == null || !client.isObject()) {
             return null;
         }
@@ -129,9 +158,26 @@ public final class WrittenCredentials {
         if (names.isEmpty()) {
             return null;
         }
-        String id = client.path("id").isTextual() && !client.get("id").asText().isBlank() ? client.get("id").asText() : null;
-        String clientId = client.path("clientId").isTextual() ? client.get("clientId").asText() : null;
+        String id = keepsId ? text(client, "id") : null;
+        String clientId = text(client, "clientId");
         return id == null && clientId == null ? null : new Target(id, clientId, names);
+    }
+
+    /**
+     * The clients authenticating by a federated assertion of one of these identity providers ({@value #FEDERATED_ISSUER}
+     * names its alias): whoever sets the provider's keys or issuer can sign their assertions.
+     */
+    private static List<Target> trusting(KeycloakSession s, RealmModel realm, java.util.stream.Stream<String> aliases) {
+        return aliases.filter(java.util.Objects::nonNull).distinct()
+                .flatMap(alias -> s.clients().searchClientsByAttributes(realm, Map.of(FEDERATED_ISSUER, alias), null, null))
+                .map(c -> new Target(c.getId(), c.getClientId(), List.of("identity-provider:" + c.getAttribute(FEDERATED_ISSUER))))
+                .distinct().toList();
+    }
+
+    /** A member's text, or null when absent, not text or blank. */
+    private static String text(JsonNode node, String member) {
+        JsonNode v = node == null ? null : node.get(member);
+        return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
     }
 
     /**
@@ -164,12 +210,13 @@ public final class WrittenCredentials {
                     names.add(name);
                 }
             } else if (AUTHENTICATION_ATTRIBUTES.contains(name)) {
-                if (value.isTextual() && !value.asText().isBlank()
-                        && (current == null || !value.asText().equals(current.getAttribute(name)))) {
+                String sent = value.isNull() ? "" : value.asText();
+                String now = current == null || current.getAttribute(name) == null ? "" : current.getAttribute(name);
+                if (current == null ? !sent.isBlank() : !sent.equals(now)) {
                     names.add(name);
                 }
             } else if (AUTHENTICATION_SWITCHES.contains(name)) {
-                if ("true".equals(value.asText()) && (current == null || !"true".equals(current.getAttribute(name)))) {
+                if (Boolean.parseBoolean(value.asText()) && (current == null || !Boolean.parseBoolean(current.getAttribute(name)))) {
                     names.add(name);
                 }
             }
@@ -188,17 +235,15 @@ public final class WrittenCredentials {
     }
 
     /**
-     * A value the writer chose: text that is not empty, Keycloak's mask or a vault reference, or a value the guard sealed in a
-     * stored body (only the requester saw it in clear).
+     * A value the writer sent: any text (Keycloak stores a client's secret as sent, its mask and a vault reference too, and
+     * a vault reference it cannot resolve reads as itself), a number or boolean (read into text), or a value the guard
+     * sealed in a stored body (only the requester saw it in clear).
      */
     private static boolean chosen(JsonNode value) {
-        if (value == null) {
+        if (value == null || value.isNull()) {
             return false;
         }
-        if (value.isValueNode() && !value.isNull()) { // Keycloak's mapper reads a number or boolean into a text field
-            return !value.asText().isBlank() && !SealedFields.kept(value.asText());
-        }
-        return dev.nhiguard.guard.sealing.Sealer.isSealed(value);
+        return value.isValueNode() || dev.nhiguard.guard.sealing.Sealer.isSealed(value);
     }
 
     /**

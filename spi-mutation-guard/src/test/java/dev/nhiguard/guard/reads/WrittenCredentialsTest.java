@@ -45,12 +45,23 @@ class WrittenCredentialsTest {
     }
 
     @Test
-    void nothingTheWriterDidNotChooseIsSet() throws Exception {
-        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"**********\"}"), null).isEmpty(), "Keycloak's mask");
-        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"${vault.bot}\"}"), null).isEmpty(), "a vault reference");
-        assertTrue(WrittenCredentials.setBy(json("{\"secret\":\"\",\"description\":\"d\",\"redirectUris\":[\"https://x\"]}"), null)
+    void keycloakStoresAClientSecretAsSentSoEveryTextIsOneTheWriterHolds() throws Exception {
+        // A client's secret has no mask: Keycloak stores "**********" as the secret, and an unresolvable vault reference
+        // reads as itself.
+        for (String sent : new String[] {"**********", "${vault.nope}", " ", ""}) {
+            assertEquals(List.of("secret"), WrittenCredentials.setBy(json("{\"secret\":" + JSON.writeValueAsString(sent) + "}"), null),
+                    sent);
+        }
+        assertEquals(List.of("use.jwks.url"), WrittenCredentials.setBy(json("{\"attributes\":{\"use.jwks.url\":\"TRUE\"}}"), null),
+                "read as Keycloak reads a boolean");
+    }
+
+    @Test
+    void nothingElseIsSet() throws Exception {
+        assertTrue(WrittenCredentials.setBy(json("{\"secret\":null,\"description\":\"d\",\"redirectUris\":[\"https://x\"]}"), null)
                 .isEmpty());
         assertTrue(WrittenCredentials.setBy(json("{\"attributes\":{\"use.jwks.url\":\"false\",\"jwks.url\":\"\"}}"), null).isEmpty());
+        assertTrue(WrittenCredentials.setBy(json("{\"attributes\":[\"secret\"]}"), null).isEmpty(), "attributes not an object");
         assertTrue(WrittenCredentials.setBy(json("[{\"secret\":\"x\"}]"), null).isEmpty(), "not a client");
     }
 
@@ -68,17 +79,18 @@ class WrittenCredentialsTest {
     void theWritesThatSetAClientsCredentialNameTheirClient() throws Exception {
         JsonNode create = json("{\"clientId\":\"bot\",\"secret\":\"mine\"}");
         assertEquals(List.of(new WrittenCredentials.Target(null, "bot", List.of("secret"))),
-                WrittenCredentials.of(resolve("POST", "/clients"), create, null));
+                WrittenCredentials.of(null, resolve("POST", "/clients"), create, null));
         assertEquals(List.of(new WrittenCredentials.Target("u1", "bot", List.of("secret"))),
-                WrittenCredentials.of(resolve("POST", "/clients"), json("{\"id\":\"u1\",\"clientId\":\"bot\",\"secret\":\"s\"}"), null));
-        assertTrue(WrittenCredentials.of(resolve("POST", "/clients"), json("{\"clientId\":\"bot\"}"), null).isEmpty(),
+                WrittenCredentials.of(null, resolve("POST", "/clients"), json("{\"id\":\"u1\",\"clientId\":\"bot\",\"secret\":\"s\"}"), null));
+        assertTrue(WrittenCredentials.of(null, resolve("POST", "/clients"), json("{\"clientId\":\"bot\"}"), null).isEmpty(),
                 "Keycloak generates the secret: only its readers hold it");
         assertEquals(List.of(new WrittenCredentials.Target("c1", null, List.of("certificate:jwt.credential"))),
-                WrittenCredentials.of(resolve("POST", "/clients/c1/certificates/jwt.credential/upload-certificate"), null, null));
+                WrittenCredentials.of(null, resolve("POST", "/clients/c1/certificates/jwt.credential/upload-certificate"), null, null));
         assertEquals(List.of(new WrittenCredentials.Target(null, "b", List.of("secret"))),
-                WrittenCredentials.of(resolve("POST", "/partialImport"),
-                        json("{\"clients\":[{\"clientId\":\"a\"},{\"clientId\":\"b\",\"secret\":\"s\"}]}"), null));
-        assertTrue(WrittenCredentials.of(resolve("PUT", "/users/u1"), json("{\"secret\":\"x\"}"), null).isEmpty());
+                WrittenCredentials.of(null, resolve("POST", "/partialImport"), json("{\"clients\":[{\"clientId\":\"a\"},"
+                        + "{\"id\":\"id-of-another-client\",\"clientId\":\"b\",\"secret\":\"s\"}]}"), null),
+                "Keycloak's import gives the client an id of its own: named by clientId only");
+        assertTrue(WrittenCredentials.of(null, resolve("PUT", "/users/u1"), json("{\"secret\":\"x\"}"), null).isEmpty());
     }
 
     @Test
