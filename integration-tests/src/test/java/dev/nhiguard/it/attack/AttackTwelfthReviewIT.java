@@ -35,8 +35,7 @@ class AttackTwelfthReviewIT {
     @Test
     void anApproverWhoCreatedAClientWithHerSecretDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "create", rep -> { });
-        HttpAdmin.Response created = r.http.post(r.admin + "/clients", r.token("ann"), "{\"clientId\":\"ann-bot\","
-                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + SECRET + "\"}");
+        HttpAdmin.Response created = createOrdinaryClient(r, r.token("ann"), "ann-bot", SECRET);
         assertEquals(201, created.status(), "an ordinary client is everyday work: " + created.body());
         enableServiceAccountAndGrantManageUsers(r, "ann-bot");
         assertHolderCannotMakeOliveAnApprover(r, "ann-bot");
@@ -121,8 +120,7 @@ class AttackTwelfthReviewIT {
     void aSecretThatLooksLikeKeycloaksMaskIsStillTheWritersSecret(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "mask", rep -> { });
         String mask = "**********";
-        HttpAdmin.Response created = r.http.post(r.admin + "/clients", r.token("ann"), "{\"clientId\":\"ann-masked\","
-                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + mask + "\"}");
+        HttpAdmin.Response created = createOrdinaryClient(r, r.token("ann"), "ann-masked", mask);
         assertEquals(201, created.status(), created.body());
         enableServiceAccountAndGrantManageUsers(r, "ann-masked");
         assertHolderCannotMakeOliveAnApprover(r, "ann-masked", mask);
@@ -140,8 +138,7 @@ class AttackTwelfthReviewIT {
         String automationSecret = r.http.get(r.admin + "/clients/" + r.clientUuid("sa-automation") + "/client-secret", ann).json()
                 .path("value").asText();
         String automation = r.http.clientCredentials(r.name, "sa-automation", automationSecret).path("access_token").asText();
-        HttpAdmin.Response created = r.http.post(r.admin + "/clients", automation, "{\"clientId\":\"ann-relayed\","
-                + "\"publicClient\":false,\"standardFlowEnabled\":false,\"secret\":\"" + SECRET + "\"}");
+        HttpAdmin.Response created = createOrdinaryClient(r, automation, "ann-relayed", SECRET);
         assertEquals(201, created.status(), "sa-automation (manage-clients) creates an ordinary client: " + created.body());
         enableServiceAccountAndGrantManageUsers(r, "ann-relayed");
         assertHolderCannotMakeOliveAnApprover(r, "ann-relayed");
@@ -182,6 +179,42 @@ class AttackTwelfthReviewIT {
     }
 
     /**
+     * (Second round, live.) The same trick with a person instead of a service account: ann created report-runner with a
+     * password of hers (an ordinary user: not guarded), asked for {@code manage-users} for it (held, ben approved), then
+     * signed in as report-runner, asked for olive as an approver and approved that herself. Whoever set how a user signs
+     * in (a password, an email address, a linked identity) holds that user, and does not approve its requests.
+     */
+    @Test
+    void anApproverWhoSetAUsersPasswordDoesNotApproveThatUsersRequests(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "puppet", rep -> { });
+        HttpAdmin.Response created = r.http.post(r.admin + "/users", r.token("ann"), "{\"username\":\"report-runner\","
+                + "\"enabled\":true,\"credentials\":[{\"type\":\"password\",\"value\":\"runner-pass\",\"temporary\":false}]}");
+        assertEquals(201, created.status(), "an ordinary user is everyday work: " + created.body());
+        String runner = r.userId("report-runner");
+        String management = r.clientUuid("realm-management");
+        JsonNode manageUsers = r.read("/clients/" + management + "/roles/manage-users");
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + runner + "/role-mappings/clients/" + management, r.token("ann"),
+                "[{\"id\":\"" + manageUsers.path("id").asText() + "\",\"name\":\"manage-users\"}]");
+        AttackRealm.assertHeld(grant, "ann granting manage-users to report-runner");
+        approveAndApplyAsBen(r, grant);
+
+        String asRunner = r.http.passwordGrant(r.name, "admin-cli", "report-runner", "runner-pass", null).path("access_token").asText();
+        JsonNode approver = r.realmRole("nhi-approver");
+        HttpAdmin.Response request = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", asRunner,
+                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
+        AttackRealm.assertHeld(request, "report-runner making olive an approver");
+        String id = request.json().path("id").asText();
+        String digest = request.json().path("digest").asText();
+        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
+        HttpAdmin.Response applied = r.apply(id, asRunner);
+        assertAll(
+                () -> assertEquals(403, byAnn.status(), "ann set report-runner's password: " + byAnn.body()),
+                () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
+                () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
+                () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+    }
+
+    /**
      * Not over-blocking: a client whose secret Keycloak generated and only mallory read; ann, who neither read nor set
      * it, approves its service account's request.
      */
@@ -201,6 +234,12 @@ class AttackTwelfthReviewIT {
     }
 
     // ------------------------------------------------------------------ steps
+
+    /** A confidential client without a service account (not guarded), with this secret. */
+    private static HttpAdmin.Response createOrdinaryClient(AttackRealm r, String token, String clientId, String secret) {
+        return r.http.post(r.admin + "/clients", token, "{\"clientId\":\"" + clientId + "\",\"publicClient\":false,"
+                + "\"standardFlowEnabled\":false,\"secret\":\"" + secret + "\"}");
+    }
 
     /** ann asks for the client's service account and for manage-users on it; ben approves and applies both. */
     private static void enableServiceAccountAndGrantManageUsers(AttackRealm r, String clientId) {

@@ -13,8 +13,10 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 import dev.nhiguard.guard.store.CredentialReadEntity;
 
 /**
- * Who has read a client's credential material through the admin API (secret, rotated secret,
- * a representation or installation carrying it, a stored private key or keystore). A reader of a
+ * Who holds a client's or a user's credential: who has read a client's credential material through the admin API
+ * (secret, rotated secret, a representation or installation carrying it, a stored private key or keystore), and who
+ * set it, or set how a user signs in ({@link dev.nhiguard.guard.reads.WrittenCredentials}); a row's client id is then
+ * the user's id. A reader of a
  * service account's credential can make requests as the service account, and so would be
  * requester and approver at once: such a reader does not approve the service account's change
  * requests. Reads are kept, not forgotten when the secret is regenerated, since a reader may also
@@ -62,13 +64,14 @@ public final class CredentialReaders {
     static final int MAX_CLIENTS_FOLLOWED = 1000;
 
     /**
-     * Whether the user holds the client's credential material: read or set it, directly or through a service account
-     * whose credential they hold, to any depth. A read or write made with a service account's token is recorded under
-     * the service account's user, so a person who holds that service account's secret holds what it read or set too.
+     * Whether the user holds the credential of a client or user ({@code subjectId}): read or set it, directly or through
+     * an identity whose credential they hold, to any depth. A read or write made with a service account's token is
+     * recorded under the service account's user, and one made by a person under that person, so whoever holds that
+     * service account's secret, or set that person's password, holds what it read or set too.
      */
-    public static boolean holds(KeycloakSession s, RealmModel realm, String clientUuid, String userId) {
+    public static boolean holds(KeycloakSession s, RealmModel realm, String subjectId, String userId) {
         java.util.Set<String> seen = new java.util.HashSet<>();
-        java.util.Deque<String> clients = new java.util.ArrayDeque<>(List.of(clientUuid));
+        java.util.Deque<String> clients = new java.util.ArrayDeque<>(List.of(subjectId));
         while (!clients.isEmpty()) {
             String client = clients.poll();
             if (!seen.add(client)) {
@@ -83,6 +86,7 @@ public final class CredentialReaders {
                 return true;
             }
             for (String holder : holders) {
+                clients.add(holder); // a person whose sign-in someone else set
                 String through = serviceAccountClient(s, realm, holder);
                 if (through != null) {
                     clients.add(through);

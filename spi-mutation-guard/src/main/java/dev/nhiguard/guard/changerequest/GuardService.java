@@ -279,6 +279,12 @@ public final class GuardService {
         if (requestingClient != null && OwnerAttributes.owns(s, requestingClient.getRealm(), requestingClient, approver)) {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
+        if (requestingClient == null && !cr.isRequesterServiceAccount()
+                && CredentialReaders.holds(s, realm, cr.getRequesterUserId(), approver.getId())) {
+            throw GuardErrors.forbidden("You set how the requester signs in (a password, an email address or a linked identity), "
+                    + "directly or through an identity you hold, so you could have made this request yourself; a second person "
+                    + "must approve it");
+        }
         if (requestingClient != null && CredentialReaders.holds(s, requestingClient.getRealm(), requestingClient.getId(), approver.getId())) {
             throw GuardErrors.forbidden("You have read or set the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");

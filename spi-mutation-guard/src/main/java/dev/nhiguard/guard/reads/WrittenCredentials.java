@@ -38,14 +38,24 @@ import dev.nhiguard.guard.sealing.SealedFields;
  */
 public final class WrittenCredentials {
 
+    /** What a write gives a credential: a client, or a user (a person signs in with what the writer set). */
+    public enum Kind {
+        CLIENT, USER
+    }
+
     /**
-     * A client a write gives credential material.
+     * A client or user a write gives credential material.
      *
-     * @param clientUuid the client's internal id, or null when the write names it by clientId only (a create)
-     * @param clientId   the client's clientId when its internal id is not known
-     * @param names      what the write sets (secret, attribute names, {@code certificate:<attr>}), names only
+     * @param id    the internal id, or null when the write names it by name only (a create)
+     * @param name  its clientId or username when its internal id is not known
+     * @param names what the write sets (secret, attribute names, {@code certificate:<attr>}, credentials, email), names only
      */
-    public record Target(String clientUuid, String clientId, List<String> names) {
+    public record Target(Kind kind, String id, String name, List<String> names) {
+
+        /** A client. */
+        public Target(String clientUuid, String clientId, List<String> names) {
+            this(Kind.CLIENT, clientUuid, clientId, names);
+        }
     }
 
     /**
@@ -92,6 +102,21 @@ public final class WrittenCredentials {
                 List<String> names = setBy(body, uuid == null ? null : realm.getClientById(uuid));
                 return names.isEmpty() || uuid == null ? List.of() : List.of(new Target(uuid, null, names));
             }
+            case KC + "UsersResource#createUser": {
+                Target t = ofNewUser(body);
+                return t == null ? List.of() : List.of(t);
+            }
+            case KC + "UserResource#updateUser": {
+                String id = params.get("user-id");
+                List<String> names = signInSetBy(body, id == null ? null : s.users().getUserById(realm, id));
+                return names.isEmpty() || id == null ? List.of() : List.of(new Target(Kind.USER, id, null, names));
+            }
+            case KC + "UserResource#resetPassword":
+            case KC + "UserResource#addFederatedIdentity": {
+                String id = params.get("user-id");
+                return id == null ? List.of()
+                        : List.of(new Target(Kind.USER, id, null, List.of(key.endsWith("resetPassword") ? "password" : "federatedIdentity")));
+            }
             case KC + "ClientAttributeCertificateResource#uploadJks":
             case KC + "ClientAttributeCertificateResource#uploadJksCertificate": {
                 // The uploader holds the key of what they upload (a keystore, or the certificate of a key of theirs).
@@ -104,6 +129,15 @@ public final class WrittenCredentials {
                 if (clients != null && clients.isArray()) {
                     for (JsonNode c : clients) {
                         Target t = ofNewClient(c, false); // Keycloak's import gives each client an id of its own
+                        if (t != null) {
+                            out.add(t);
+                        }
+                    }
+                }
+                JsonNode users = body == null ? null : body.get("users");
+                if (users != null && users.isArray()) {
+                    for (JsonNode u : users) {
+                        Target t = ofNewUser(u);
                         if (t != null) {
                             out.add(t);
                         }
@@ -123,11 +157,11 @@ public final class WrittenCredentials {
     }
 
     /**
-     * Whether a write below {@code segments[from…]} can reach one of the endpoints {@link #of} names (clients, partial
-     * import, identity providers): a cheap look at the first segment, before anything is resolved.
+     * Whether a write below {@code segments[from…]} can reach one of the endpoints {@link #of} names (clients, users,
+     * partial import, identity providers): a cheap look at the first segment, before anything is resolved.
      */
     public static boolean mayWrite(List<String> segments, int from) {
-        return segments.size() > from && Set.of("clients", "partialImport", "identity-provider").contains(segments.get(from));
+        return segments.size() > from && Set.of("clients", "users", "partialImport", "identity-provider").contains(segments.get(from));
     }
 
     /**
@@ -161,6 +195,41 @@ public final class WrittenCredentials {
         String id = keepsId ? text(client, "id") : null;
         String clientId = text(client, "clientId");
         return id == null && clientId == null ? null : new Target(id, clientId, names);
+    }
+
+    /** A new user the writer gave a way to sign in (credentials, an email to reset them by, a federated identity), by username. */
+    private static Target ofNewUser(JsonNode user) {
+        if (user == null || !user.isObject()) {
+            return null;
+        }
+        List<String> names = signInSetBy(user, null);
+        String username = text(user, "username");
+        return names.isEmpty() || username == null ? null : new Target(Kind.USER, null, username, names);
+    }
+
+    /**
+     * How a user body lets its writer sign in as the user: credentials (a password or OTP secret of the writer's choosing),
+     * an email address other than the user's current one (a reset link goes there), federated identities (a login
+     * elsewhere links in). Names only.
+     */
+    public static List<String> signInSetBy(JsonNode user, org.keycloak.models.UserModel current) {
+        List<String> names = new ArrayList<>();
+        if (user == null || !user.isObject()) {
+            return names;
+        }
+        JsonNode credentials = user.get("credentials");
+        if (credentials != null && credentials.isArray() && !credentials.isEmpty()) {
+            names.add("credentials");
+        }
+        String email = text(user, "email");
+        if (email != null && (current == null || !email.equalsIgnoreCase(current.getEmail()))) {
+            names.add("email");
+        }
+        JsonNode federated = user.get("federatedIdentities");
+        if (federated != null && federated.isArray() && !federated.isEmpty()) {
+            names.add("federatedIdentities");
+        }
+        return names;
     }
 
     /**
@@ -283,17 +352,30 @@ public final class WrittenCredentials {
     public static void record(KeycloakSession s, RealmModel realm, List<Target> written, String holderId, String impersonatorId) {
         List<String> uuids = new ArrayList<>();
         for (Target t : written) {
-            ClientModel client = t.clientUuid() != null ? realm.getClientById(t.clientUuid()) : null;
-            if (client == null && t.clientId() != null) {
-                client = realm.getClientByClientId(t.clientId());
-            }
-            if (client != null) {
-                uuids.add(client.getId());
+            String id = t.kind() == Kind.USER ? userId(s, realm, t) : clientUuid(realm, t);
+            if (id != null) {
+                uuids.add(id);
             }
         }
         CredentialReaders.record(s, realm, uuids, holderId);
         if (impersonatorId != null && !impersonatorId.equals(holderId)) {
             CredentialReaders.record(s, realm, uuids, impersonatorId);
         }
+    }
+
+    private static String clientUuid(RealmModel realm, Target t) {
+        ClientModel client = t.id() != null ? realm.getClientById(t.id()) : null;
+        if (client == null && t.name() != null) {
+            client = realm.getClientByClientId(t.name());
+        }
+        return client == null ? null : client.getId();
+    }
+
+    private static String userId(KeycloakSession s, RealmModel realm, Target t) {
+        org.keycloak.models.UserModel user = t.id() != null ? s.users().getUserById(realm, t.id()) : null;
+        if (user == null && t.name() != null) {
+            user = s.users().getUserByUsername(realm, t.name());
+        }
+        return user == null ? null : user.getId();
     }
 }

@@ -90,7 +90,24 @@ class WrittenCredentialsTest {
                 WrittenCredentials.of(null, resolve("POST", "/partialImport"), json("{\"clients\":[{\"clientId\":\"a\"},"
                         + "{\"id\":\"id-of-another-client\",\"clientId\":\"b\",\"secret\":\"s\"}]}"), null),
                 "Keycloak's import gives the client an id of its own: named by clientId only");
-        assertTrue(WrittenCredentials.of(null, resolve("PUT", "/users/u1"), json("{\"secret\":\"x\"}"), null).isEmpty());
+        assertTrue(WrittenCredentials.of(null, resolve("PUT", "/roles/r1"), json("{\"secret\":\"x\"}"), null).isEmpty());
+    }
+
+    @Test
+    void theWritesThatSetHowAUserSignsInNameTheUser() throws Exception {
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, null, "runner", List.of("credentials", "email"))),
+                WrittenCredentials.of(null, resolve("POST", "/users"), json("{\"username\":\"runner\",\"email\":\"r@x.test\","
+                        + "\"credentials\":[{\"type\":\"password\",\"value\":\"p\"}]}"), null));
+        assertTrue(WrittenCredentials.of(null, resolve("POST", "/users"), json("{\"username\":\"runner\",\"firstName\":\"R\"}"),
+                null).isEmpty(), "nobody can sign in as a user created without a way to");
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("password"))),
+                WrittenCredentials.of(null, resolve("PUT", "/users/u1/reset-password"), json("{\"value\":\"p\"}"), null));
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("federatedIdentity"))),
+                WrittenCredentials.of(null, resolve("POST", "/users/u1/federated-identity/idp"), json("{\"userId\":\"x\"}"), null));
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, null, "imported", List.of("federatedIdentities"))),
+                WrittenCredentials.of(null, resolve("POST", "/partialImport"), json("{\"users\":[{\"username\":\"plain\"},"
+                        + "{\"username\":\"imported\",\"federatedIdentities\":[{\"identityProvider\":\"idp\"}]}]}"), null));
+        assertEquals(List.of("credentials"), WrittenCredentials.signInSetBy(json("{\"credentials\":[{}],\"email\":\"\"}"), null));
     }
 
     @Test
