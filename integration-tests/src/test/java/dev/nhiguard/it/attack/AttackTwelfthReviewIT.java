@@ -188,6 +188,7 @@ class AttackTwelfthReviewIT {
     void anApproverWhoSetAUsersPasswordDoesNotApproveThatUsersRequests(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "puppet", rep -> { });
         HttpAdmin.Response created = r.http.post(r.admin + "/users", r.token("ann"), "{\"username\":\"report-runner\","
+                + "\"email\":\"runner@twelfth.test\",\"firstName\":\"Report\",\"lastName\":\"Runner\",\"emailVerified\":true,"
                 + "\"enabled\":true,\"credentials\":[{\"type\":\"password\",\"value\":\"runner-pass\",\"temporary\":false}]}");
         assertEquals(201, created.status(), "an ordinary user is everyday work: " + created.body());
         String runner = r.userId("report-runner");
@@ -212,6 +213,53 @@ class AttackTwelfthReviewIT {
                 () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
                 () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
                 () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+    }
+
+    /**
+     * (Second round, live.) Client registration with an initial access token: ann asked for the token (held, ben
+     * approved, ann applied and got it in the answer), registered a client with a secret of hers (the token names no
+     * person), had its service account turned on and granted {@code manage-users} (held, ben approved both), and
+     * approved what the service account then asked. The token's holder holds every client registered with it.
+     */
+    @Test
+    void theHolderOfAnInitialAccessTokenHoldsTheClientsRegisteredWithIt(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "dcr", rep -> { });
+        String ann = r.token("ann");
+        HttpAdmin.Response minted = r.http.post(r.admin + "/clients-initial-access", ann, "{\"count\":1,\"expiration\":600}");
+        AttackRealm.assertHeld(minted, "ann creating an initial access token");
+        String id = minted.json().path("id").asText();
+        assertEquals(200, r.approve(id, minted.json().path("digest").asText(), r.token("ben")).status());
+        HttpAdmin.Response applied = r.apply(id, ann);
+        assertEquals(200, applied.status(), applied.body());
+        JsonNode answer = applied.json().at("/result/body");
+        if (answer.isTextual()) {
+            answer = AttackRealm.JSON.readTree(answer.asText());
+        }
+        String initialAccess = answer.path("token").asText();
+        assertFalse(initialAccess.isEmpty(), "the apply's answer hands ann the token: " + applied.body());
+
+        HttpAdmin.Response registered = r.http.post("/realms/" + r.name + "/clients-registrations/default", initialAccess,
+                "{\"clientId\":\"ann-registered\",\"publicClient\":false,\"standardFlowEnabled\":false,"
+                        + "\"secret\":\"" + SECRET + "\"}");
+        assertEquals(201, registered.status(), "registration with the token: " + registered.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-registered");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-registered");
+    }
+
+    /**
+     * (Found while fixing the above.) Client registration with an admin's own access token was to record the new client's
+     * credential as read by the admin; the record looked for the client in a transaction of its own, before the
+     * registration had committed it, and silently found nothing. Recorded in the registration's transaction now.
+     */
+    @Test
+    void anApproverWhoRegisteredAClientWithHerAccessTokenDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "dcr-admin", rep -> { });
+        HttpAdmin.Response registered = r.http.post("/realms/" + r.name + "/clients-registrations/default", r.token("ann"),
+                "{\"clientId\":\"ann-self-registered\",\"publicClient\":false,\"standardFlowEnabled\":false,"
+                        + "\"secret\":\"" + SECRET + "\"}");
+        assertEquals(201, registered.status(), "registration with ann's access token: " + registered.body());
+        enableServiceAccountAndGrantManageUsers(r, "ann-self-registered");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-self-registered");
     }
 
     /**

@@ -791,6 +791,11 @@ public final class GuardService {
             emit(s, realm, auth, cr, "APPLIED", OperationType.UPDATE, null);
         }
         WrittenCredentials.record(s, realm, written, cr.getRequesterUserId(), cr.getRequesterImpersonatorId());
+        if ("client-registration-access-token".equals(cr.getOperation())) {
+            // The answer (the token) goes to the requester only, who holds every client registered with it.
+            dev.nhiguard.guard.reads.InitialAccessTokens.recordApplied(s, realm, outcome.body(), cr.getRequesterUserId(),
+                    cr.getRequesterImpersonatorId());
+        }
         if (callerIsRequester) {
             // The answer (a new secret, token or key) goes to the requester, who is from now on its reader.
             dev.nhiguard.guard.reads.AppliedCredentialAnswer.record(s, realm, auth, cr.getMethod(), cr.getPath());

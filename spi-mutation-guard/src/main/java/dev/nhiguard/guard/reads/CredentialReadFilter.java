@@ -15,12 +15,15 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.representations.idm.CertificateRepresentation;
+import org.keycloak.representations.idm.ClientInitialAccessPresentation;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.services.resources.KeycloakApplication;
 import org.keycloak.util.JsonSerialization;
+import org.keycloak.utils.KeycloakSessionUtil;
 
 import dev.nhiguard.guard.admission.AdmissionFilter;
 import dev.nhiguard.guard.admission.RequestPath;
@@ -68,7 +71,22 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             return;
         }
         if (registration && !byAdminToken(request)) {
-            return; // a registration access token reads its own client: the client's registrant, not an admin
+            // A registration access token reads its own client: the client's registrant, not an admin. A client registered
+            // with an initial access token is held by whoever holds that token.
+            String initialAccess = method.equals("POST") ? initialAccessTokenId(request) : null;
+            if (initialAccess != null) {
+                KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+                try {
+                    InitialAccessTokens.recordRegistered(session, request.getUriInfo().getPathSegments(true).get(1).getPath(),
+                            createdClientId(response.getEntity()), initialAccess);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Client registration %s with an initial access token could not be recorded; it is rolled back", raw);
+                    rollBack(session);
+                    refuse(response, 503, "credential_read_not_recorded", "Who holds the registered client's credential could "
+                            + "not be recorded; the registration was rolled back");
+                }
+            }
+            return;
         }
         RequestPath path;
         try {
@@ -81,6 +99,19 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             }
             return;
         }
+        if (method.equals("POST") && response.getEntity() instanceof ClientInitialAccessPresentation minted
+                && minted.getToken() != null && path.segments().size() > 2) {
+            // POST …/clients-initial-access: the admin receiving the token holds every client registered with it.
+            try {
+                InitialAccessTokens.recordMinted(KeycloakApplication.getSessionFactory(), CredentialReadRecorder.Reader.ofRequest(),
+                        path.segments().get(2), minted.getId());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Initial access token %s could not be recorded; the answer is withheld", raw);
+                refuse(response, 503, "credential_read_not_recorded", "The initial access token was created, but who holds "
+                        + "it could not be recorded; the answer is withheld (delete the token and create another)");
+            }
+            return;
+        }
         Optional<CredentialEndpoint.Match> found = CredentialEndpoint.classify(method, path);
         if (found.isEmpty()) {
             return;
@@ -89,14 +120,29 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         KeycloakSessionFactory factory = KeycloakApplication.getSessionFactory();
         String realm = path.segments().get(registration ? 1 : 2);
         String relative = path.join(registration ? 2 : 3).substring(1);
+        boolean registered = registration && method.equals("POST");
         try {
             List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
             if (exposures.isEmpty()) {
                 return;
             }
-            CredentialReadRecorder.record(factory, CredentialReadRecorder.Reader.ofRequest(), realm, match, method, relative,
-                    exposures);
+            if (registered) {
+                // The new client is not committed yet (Keycloak commits after the response filters): recorded in its
+                // transaction, which the recording's failure rolls back.
+                CredentialReadRecorder.recordInRequest(KeycloakSessionUtil.getKeycloakSession(), realm, match, method, relative,
+                        exposures);
+            } else {
+                CredentialReadRecorder.record(factory, CredentialReadRecorder.Reader.ofRequest(), realm, match, method, relative,
+                        exposures);
+            }
         } catch (RuntimeException e) {
+            if (registered) {
+                LOG.errorf(e, "Client registration %s could not be recorded; it is rolled back", raw);
+                rollBack(KeycloakSessionUtil.getKeycloakSession());
+                refuse(response, 503, "credential_read_not_recorded", "The registered client's credential could not be "
+                        + "recorded in the audit record; the registration was rolled back");
+                return;
+            }
             LOG.errorf(e, "Credential read %s %s could not be recorded; the answer is withheld", method, raw);
             boolean write = !method.equals("GET") && match.endpoint() != CredentialEndpoint.KEYSTORE;
             refuse(response, 503, "credential_read_not_recorded", write
@@ -222,6 +268,29 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                     || org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_REGISTRATION_ACCESS_TOKEN.equals(type));
         } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
             return true;
+        }
+    }
+
+    private static void rollBack(KeycloakSession session) {
+        if (session != null && session.getTransactionManager().isActive()) {
+            session.getTransactionManager().setRollbackOnly();
+        }
+    }
+
+    /** The id of the initial access token the request is authorized with ({@code jti}), or null for any other. */
+    static String initialAccessTokenId(ContainerRequestContext request) {
+        String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+        int space = header == null ? -1 : header.indexOf(' ');
+        if (space <= 0 || !header.substring(0, space).equalsIgnoreCase(org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER)) {
+            return null;
+        }
+        try {
+            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(space + 1))
+                    .readJsonContent(org.keycloak.representations.JsonWebToken.class);
+            return org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_INITIAL_ACCESS_TOKEN.equals(jwt.getType())
+                    ? jwt.getId() : null;
+        } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
+            return null; // Keycloak refused the request already
         }
     }
 

@@ -89,6 +89,28 @@ final class CredentialReadRecorder {
         });
     }
 
+    /**
+     * As {@link #record}, in the request's own session and transaction (still open while the response filters run), for
+     * what the request itself created and has not committed yet: a client registered through client registration.
+     *
+     * @throws RuntimeException when the events could not be recorded (the request's transaction must then roll back)
+     */
+    static int recordInRequest(KeycloakSession request, String realmName, CredentialEndpoint.Match match, String httpMethod,
+            String relativePath, List<Exposure> exposures) {
+        if (request == null || !request.getTransactionManager().isActive()) {
+            throw new IllegalStateException("a client registration answered 2xx without an open transaction to record it in");
+        }
+        AdminAuth auth = AuthenticatedAdmin.of(request);
+        if (auth == null) {
+            auth = AdminRoot.authenticateRealmAdminRequest(request);
+        }
+        RealmModel realm = request.realms().getRealmByName(realmName);
+        if (realm == null) {
+            throw new IllegalStateException("realm " + realmName + " of a client registration not found");
+        }
+        return recordIn(request, realm, auth, match, httpMethod, relativePath, exposures);
+    }
+
     /** As {@link #record}, in the caller's session and transaction, for a reader already authenticated. */
     static int recordIn(KeycloakSession s, RealmModel realm, AdminAuth auth, CredentialEndpoint.Match match,
             String httpMethod, String relativePath, List<Exposure> exposures) {
