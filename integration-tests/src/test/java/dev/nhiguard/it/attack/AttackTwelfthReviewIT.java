@@ -187,32 +187,10 @@ class AttackTwelfthReviewIT {
     @Test
     void anApproverWhoSetAUsersPasswordDoesNotApproveThatUsersRequests(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "puppet", rep -> { });
-        HttpAdmin.Response created = r.http.post(r.admin + "/users", r.token("ann"), "{\"username\":\"report-runner\","
-                + "\"email\":\"runner@twelfth.test\",\"firstName\":\"Report\",\"lastName\":\"Runner\",\"emailVerified\":true,"
-                + "\"enabled\":true,\"credentials\":[{\"type\":\"password\",\"value\":\"runner-pass\",\"temporary\":false}]}");
+        HttpAdmin.Response created = r.http.post(r.admin + "/users", r.token("ann"), person("report-runner"));
         assertEquals(201, created.status(), "an ordinary user is everyday work: " + created.body());
-        String runner = r.userId("report-runner");
-        String management = r.clientUuid("realm-management");
-        JsonNode manageUsers = r.read("/clients/" + management + "/roles/manage-users");
-        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + runner + "/role-mappings/clients/" + management, r.token("ann"),
-                "[{\"id\":\"" + manageUsers.path("id").asText() + "\",\"name\":\"manage-users\"}]");
-        AttackRealm.assertHeld(grant, "ann granting manage-users to report-runner");
-        approveAndApplyAsBen(r, grant);
-
-        String asRunner = r.http.passwordGrant(r.name, "admin-cli", "report-runner", "runner-pass", null).path("access_token").asText();
-        JsonNode approver = r.realmRole("nhi-approver");
-        HttpAdmin.Response request = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", asRunner,
-                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
-        AttackRealm.assertHeld(request, "report-runner making olive an approver");
-        String id = request.json().path("id").asText();
-        String digest = request.json().path("digest").asText();
-        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
-        HttpAdmin.Response applied = r.apply(id, asRunner);
-        assertAll(
-                () -> assertEquals(403, byAnn.status(), "ann set report-runner's password: " + byAnn.body()),
-                () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
-                () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
-                () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+        grantManageUsersToPerson(r, r.userId("report-runner"));
+        assertHolderCannotApproveWhatThePersonAsks(r, "report-runner");
     }
 
     /**
@@ -263,6 +241,43 @@ class AttackTwelfthReviewIT {
     }
 
     /**
+     * (Code review of the second round.) Impersonating an ordinary user passes unheld, and the impersonated session can
+     * set the user's password: ann, who impersonated imp-runner, holds it. (The test signs in as imp-runner with the
+     * password it was created with, standing for the one ann would have set in that session.)
+     */
+    @Test
+    void anApproverWhoImpersonatedAUserDoesNotApproveThatUsersRequests(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "impersonated", rep -> { });
+        assertEquals(201, r.http.post(r.admin + "/users", r.master(), person("imp-runner")).status());
+        String runner = r.userId("imp-runner");
+        HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + runner + "/impersonation", r.token("ann"), null);
+        assertEquals(200, impersonated.status(), "impersonating an ordinary user passes: " + impersonated.body());
+        grantManageUsersToPerson(r, runner);
+        assertHolderCannotApproveWhatThePersonAsks(r, "imp-runner");
+    }
+
+    /**
+     * (Code review of the second round.) ann's service account ann-bot created puppet with a password; then ann had
+     * ann-bot's service account turned off (held, ben approved: it looks like retiring a bot), which deletes its user,
+     * where the record of puppet's holder pointed. The record names ann-bot's client too: ann still holds puppet.
+     */
+    @Test
+    void aPersonSetUpThroughAServiceAccountStaysHeldAfterTheServiceAccountIsTurnedOff(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "retired", rep -> { });
+        assertEquals(201, createOrdinaryClient(r, r.token("ann"), "ann-bot", SECRET).status());
+        enableServiceAccountAndGrantManageUsers(r, "ann-bot");
+        String bot = r.http.clientCredentials(r.name, "ann-bot", SECRET).path("access_token").asText();
+        HttpAdmin.Response created = r.http.post(r.admin + "/users", bot, person("puppet"));
+        assertEquals(201, created.status(), "ann-bot (manage-users) creates an ordinary user: " + created.body());
+        HttpAdmin.Response retire = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-bot"), r.token("ann"),
+                "{\"serviceAccountsEnabled\":false}");
+        AttackRealm.assertHeld(retire, "ann turning ann-bot's service account off");
+        approveAndApplyAsBen(r, retire);
+        grantManageUsersToPerson(r, r.userId("puppet"));
+        assertHolderCannotApproveWhatThePersonAsks(r, "puppet");
+    }
+
+    /**
      * Not over-blocking: a client whose secret Keycloak generated and only mallory read; ann, who neither read nor set
      * it, approves its service account's request.
      */
@@ -282,6 +297,41 @@ class AttackTwelfthReviewIT {
     }
 
     // ------------------------------------------------------------------ steps
+
+    /** An ordinary user who can sign in with {@code <username>-pass}. */
+    private static String person(String username) {
+        return "{\"username\":\"" + username + "\",\"email\":\"" + username + "@twelfth.test\",\"firstName\":\"A\","
+                + "\"lastName\":\"B\",\"emailVerified\":true,\"enabled\":true,\"credentials\":[{\"type\":\"password\","
+                + "\"value\":\"" + username + "-pass\",\"temporary\":false}]}";
+    }
+
+    /** ann asks for manage-users for the person; ben approves and applies. */
+    private static void grantManageUsersToPerson(AttackRealm r, String userId) {
+        String management = r.clientUuid("realm-management");
+        JsonNode manageUsers = r.read("/clients/" + management + "/roles/manage-users");
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + userId + "/role-mappings/clients/" + management, r.token("ann"),
+                "[{\"id\":\"" + manageUsers.path("id").asText() + "\",\"name\":\"manage-users\"}]");
+        AttackRealm.assertHeld(grant, "ann granting manage-users to a person");
+        approveAndApplyAsBen(r, grant);
+    }
+
+    /** The person ({@code <username>-pass}) asks for olive as an approver; ann's approval is refused, ben's is not. */
+    private static void assertHolderCannotApproveWhatThePersonAsks(AttackRealm r, String username) {
+        String asPerson = r.http.passwordGrant(r.name, "admin-cli", username, username + "-pass", null).path("access_token").asText();
+        JsonNode approver = r.realmRole("nhi-approver");
+        HttpAdmin.Response request = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", asPerson,
+                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
+        AttackRealm.assertHeld(request, username + " making olive an approver");
+        String id = request.json().path("id").asText();
+        String digest = request.json().path("digest").asText();
+        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
+        HttpAdmin.Response applied = r.apply(id, asPerson);
+        assertAll(
+                () -> assertEquals(403, byAnn.status(), "ann holds " + username + ": " + byAnn.body()),
+                () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
+                () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
+                () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+    }
 
     /** A confidential client without a service account (not guarded), with this secret. */
     private static HttpAdmin.Response createOrdinaryClient(AttackRealm r, String token, String clientId, String secret) {

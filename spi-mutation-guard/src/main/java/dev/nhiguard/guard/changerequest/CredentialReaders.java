@@ -24,6 +24,7 @@ import dev.nhiguard.guard.store.CredentialReadEntity;
  */
 public final class CredentialReaders {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(CredentialReaders.class);
     private static final int IN_LIST_LIMIT = 500;
 
     private CredentialReaders() {
@@ -47,6 +48,12 @@ public final class CredentialReaders {
                     .setParameter("user", userId)
                     .setParameter("clients", asked.subList(from, Math.min(asked.size(), from + IN_LIST_LIMIT)))
                     .getResultList());
+        }
+        // A service account's reads and writes are its client's: whoever holds the client holds them, also once the
+        // service account is turned off and its user deleted.
+        String through = serviceAccountClient(s, realm, userId);
+        if (through != null && !through.equals(userId)) {
+            record(s, realm, clientUuids, through);
         }
         long now = Time.currentTimeMillis();
         for (String clientUuid : missing) {
@@ -78,6 +85,8 @@ public final class CredentialReaders {
                 continue;
             }
             if (seen.size() > MAX_CLIENTS_FOLLOWED) {
+                LOG.warnf("Holders of %s in realm %s: more than %d identities followed; %s is taken to hold it", subjectId,
+                        realm.getName(), MAX_CLIENTS_FOLLOWED, userId);
                 return true;
             }
             List<String> holders = em(s).createQuery("select r.userId from CredentialReadEntity r where r.clientId = :client",

@@ -280,7 +280,9 @@ public final class GuardService {
             throw GuardErrors.forbidden("The owner of the requesting service account cannot approve its change request");
         }
         if (requestingClient == null && !cr.isRequesterServiceAccount()
-                && CredentialReaders.holds(s, realm, cr.getRequesterUserId(), approver.getId())) {
+                && (CredentialReaders.holds(s, realm, cr.getRequesterUserId(), approver.getId())
+                        || (cr.getRequesterImpersonatorId() != null
+                                && CredentialReaders.holds(s, realm, cr.getRequesterImpersonatorId(), approver.getId())))) {
             throw GuardErrors.forbidden("You set how the requester signs in (a password, an email address or a linked identity), "
                     + "directly or through an identity you hold, so you could have made this request yourself; a second person "
                     + "must approve it");

@@ -34,7 +34,7 @@ import dev.nhiguard.guard.sealing.SealedFields;
  * Recorded for writes that pass (in the write's own transaction, at its commit, so a write
  * Keycloak refuses records nothing and a record that fails rolls the write back) and for held
  * writes when they are applied (the requester, whoever applies). A partial import commits in a
- * transaction of its own, before the record's.
+ * transaction of its own, before the record's, and so does Keycloak's user update, held or not.
  */
 public final class WrittenCredentials {
 
@@ -103,7 +103,7 @@ public final class WrittenCredentials {
                 return names.isEmpty() || uuid == null ? List.of() : List.of(new Target(uuid, null, names));
             }
             case KC + "UsersResource#createUser": {
-                Target t = ofNewUser(body);
+                Target t = ofNewUser(body, realm);
                 return t == null ? List.of() : List.of(t);
             }
             case KC + "UserResource#updateUser": {
@@ -112,10 +112,11 @@ public final class WrittenCredentials {
                 return names.isEmpty() || id == null ? List.of() : List.of(new Target(Kind.USER, id, null, names));
             }
             case KC + "UserResource#resetPassword":
-            case KC + "UserResource#addFederatedIdentity": {
+            case KC + "UserResource#addFederatedIdentity":
+            case KC + "UserResource#impersonate": {
+                // A password, a linked identity, or a session as the user (where its credentials can be set).
                 String id = params.get("user-id");
-                return id == null ? List.of()
-                        : List.of(new Target(Kind.USER, id, null, List.of(key.endsWith("resetPassword") ? "password" : "federatedIdentity")));
+                return id == null ? List.of() : List.of(new Target(Kind.USER, id, null, List.of(resolved.method().getName())));
             }
             case KC + "ClientAttributeCertificateResource#uploadJks":
             case KC + "ClientAttributeCertificateResource#uploadJksCertificate": {
@@ -137,7 +138,7 @@ public final class WrittenCredentials {
                 JsonNode users = body == null ? null : body.get("users");
                 if (users != null && users.isArray()) {
                     for (JsonNode u : users) {
-                        Target t = ofNewUser(u);
+                        Target t = ofNewUser(u, realm);
                         if (t != null) {
                             out.add(t);
                         }
@@ -197,13 +198,16 @@ public final class WrittenCredentials {
         return id == null && clientId == null ? null : new Target(id, clientId, names);
     }
 
-    /** A new user the writer gave a way to sign in (credentials, an email to reset them by, a federated identity), by username. */
-    private static Target ofNewUser(JsonNode user) {
+    /**
+     * A new user the writer gave a way to sign in (credentials, an email to reset them by, a federated identity), by the
+     * username Keycloak gives it: its email where the realm takes emails as usernames.
+     */
+    private static Target ofNewUser(JsonNode user, RealmModel realm) {
         if (user == null || !user.isObject()) {
             return null;
         }
         List<String> names = signInSetBy(user, null);
-        String username = text(user, "username");
+        String username = realm != null && realm.isRegistrationEmailAsUsername() ? text(user, "email") : text(user, "username");
         return names.isEmpty() || username == null ? null : new Target(Kind.USER, null, username, names);
     }
 
@@ -226,8 +230,18 @@ public final class WrittenCredentials {
             names.add("email");
         }
         JsonNode federated = user.get("federatedIdentities");
-        if (federated != null && federated.isArray() && !federated.isEmpty()) {
-            names.add("federatedIdentities");
+        if (current == null && federated != null && federated.isArray() && !federated.isEmpty()) {
+            names.add("federatedIdentities"); // read on creation only
+        }
+        // Another user storage checks the password of a user linked to it; another username is what a certificate's
+        // or Kerberos principal's name, or an identity provider linking by username, finds.
+        String link = text(user, "federationLink");
+        if (link != null && (current == null || !link.equals(current.getFederationLink()))) {
+            names.add("federationLink");
+        }
+        String username = text(user, "username");
+        if (current != null && username != null && !username.equalsIgnoreCase(current.getUsername())) {
+            names.add("username");
         }
         return names;
     }

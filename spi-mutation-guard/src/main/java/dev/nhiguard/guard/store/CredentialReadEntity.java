@@ -22,10 +22,10 @@ public class CredentialReadEntity {
     @Column(name = "REALM_ID", length = 36, nullable = false)
     private String realmId;
 
-    @Column(name = "CLIENT_ID", length = 36, nullable = false)
+    @Column(name = "CLIENT_ID", length = 255, nullable = false)
     private String clientId;
 
-    @Column(name = "USER_ID", length = 36, nullable = false)
+    @Column(name = "USER_ID", length = 255, nullable = false)
     private String userId;
 
     @Column(name = "READ_AT", nullable = false)

@@ -100,14 +100,17 @@ class WrittenCredentialsTest {
                         + "\"credentials\":[{\"type\":\"password\",\"value\":\"p\"}]}"), null));
         assertTrue(WrittenCredentials.of(null, resolve("POST", "/users"), json("{\"username\":\"runner\",\"firstName\":\"R\"}"),
                 null).isEmpty(), "nobody can sign in as a user created without a way to");
-        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("password"))),
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("resetPassword"))),
                 WrittenCredentials.of(null, resolve("PUT", "/users/u1/reset-password"), json("{\"value\":\"p\"}"), null));
-        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("federatedIdentity"))),
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("addFederatedIdentity"))),
                 WrittenCredentials.of(null, resolve("POST", "/users/u1/federated-identity/idp"), json("{\"userId\":\"x\"}"), null));
         assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, null, "imported", List.of("federatedIdentities"))),
                 WrittenCredentials.of(null, resolve("POST", "/partialImport"), json("{\"users\":[{\"username\":\"plain\"},"
                         + "{\"username\":\"imported\",\"federatedIdentities\":[{\"identityProvider\":\"idp\"}]}]}"), null));
+        assertEquals(List.of(new WrittenCredentials.Target(WrittenCredentials.Kind.USER, "u1", null, List.of("impersonate"))),
+                WrittenCredentials.of(null, resolve("POST", "/users/u1/impersonation"), null, null), "a session as the user");
         assertEquals(List.of("credentials"), WrittenCredentials.signInSetBy(json("{\"credentials\":[{}],\"email\":\"\"}"), null));
+        assertEquals(List.of("federationLink"), WrittenCredentials.signInSetBy(json("{\"federationLink\":\"ldap-1\"}"), null));
     }
 
     @Test
