@@ -189,7 +189,7 @@ class AttackTwelfthReviewIT {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "puppet", rep -> { });
         HttpAdmin.Response created = r.http.post(r.admin + "/users", r.token("ann"), person("report-runner"));
         assertEquals(201, created.status(), "an ordinary user is everyday work: " + created.body());
-        grantManageUsersToPerson(r, r.userId("report-runner"));
+        grantManageUsersToUser(r, r.userId("report-runner"));
         assertHolderCannotApproveWhatThePersonAsks(r, "report-runner");
     }
 
@@ -252,7 +252,7 @@ class AttackTwelfthReviewIT {
         String runner = r.userId("imp-runner");
         HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + runner + "/impersonation", r.token("ann"), null);
         assertEquals(200, impersonated.status(), "impersonating an ordinary user passes: " + impersonated.body());
-        grantManageUsersToPerson(r, runner);
+        grantManageUsersToUser(r, runner);
         assertHolderCannotApproveWhatThePersonAsks(r, "imp-runner");
     }
 
@@ -273,7 +273,7 @@ class AttackTwelfthReviewIT {
                 "{\"serviceAccountsEnabled\":false}");
         AttackRealm.assertHeld(retire, "ann turning ann-bot's service account off");
         approveAndApplyAsBen(r, retire);
-        grantManageUsersToPerson(r, r.userId("puppet"));
+        grantManageUsersToUser(r, r.userId("puppet"));
         assertHolderCannotApproveWhatThePersonAsks(r, "puppet");
     }
 
@@ -290,7 +290,7 @@ class AttackTwelfthReviewIT {
         String secret = r.http.get(r.admin + "/clients/" + r.clientUuid("mallory-bot") + "/client-secret", mallory).json()
                 .path("value").asText();
         enableServiceAccountAndGrantManageUsers(r, "mallory-bot");
-        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, "mallory-bot", secret);
+        HttpAdmin.Response request = oliveAsApproverRequestedWith(r, "mallory-bot", serviceAccountToken(r, "mallory-bot", secret));
         HttpAdmin.Response byAnn = r.approve(request.json().path("id").asText(), request.json().path("digest").asText(),
                 r.token("ann"));
         assertEquals(200, byAnn.status(), "ann never held mallory-bot's credential: " + byAnn.body());
@@ -305,32 +305,20 @@ class AttackTwelfthReviewIT {
                 + "\"value\":\"" + username + "-pass\",\"temporary\":false}]}";
     }
 
-    /** ann asks for manage-users for the person; ben approves and applies. */
-    private static void grantManageUsersToPerson(AttackRealm r, String userId) {
+    /** ann asks for manage-users for the user (a person or a service account's user); ben approves and applies. */
+    private static void grantManageUsersToUser(AttackRealm r, String userId) {
         String management = r.clientUuid("realm-management");
         JsonNode manageUsers = r.read("/clients/" + management + "/roles/manage-users");
         HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + userId + "/role-mappings/clients/" + management, r.token("ann"),
                 "[{\"id\":\"" + manageUsers.path("id").asText() + "\",\"name\":\"manage-users\"}]");
-        AttackRealm.assertHeld(grant, "ann granting manage-users to a person");
+        AttackRealm.assertHeld(grant, "ann granting manage-users to user " + userId);
         approveAndApplyAsBen(r, grant);
     }
 
     /** The person ({@code <username>-pass}) asks for olive as an approver; ann's approval is refused, ben's is not. */
     private static void assertHolderCannotApproveWhatThePersonAsks(AttackRealm r, String username) {
         String asPerson = r.http.passwordGrant(r.name, "admin-cli", username, username + "-pass", null).path("access_token").asText();
-        JsonNode approver = r.realmRole("nhi-approver");
-        HttpAdmin.Response request = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", asPerson,
-                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
-        AttackRealm.assertHeld(request, username + " making olive an approver");
-        String id = request.json().path("id").asText();
-        String digest = request.json().path("digest").asText();
-        HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
-        HttpAdmin.Response applied = r.apply(id, asPerson);
-        assertAll(
-                () -> assertEquals(403, byAnn.status(), "ann holds " + username + ": " + byAnn.body()),
-                () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
-                () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
-                () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
+        assertHolderCannotApprove(r, username, asPerson, "You set how the requester signs in");
     }
 
     /** A confidential client without a service account (not guarded), with this secret. */
@@ -349,12 +337,7 @@ class AttackTwelfthReviewIT {
     }
 
     private static void grantManageUsers(AttackRealm r, String clientId) {
-        String management = r.clientUuid("realm-management");
-        JsonNode role = r.read("/clients/" + management + "/roles/manage-users");
-        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + r.serviceAccountUserId(clientId) + "/role-mappings/clients/"
-                + management, r.token("ann"), "[{\"id\":\"" + role.path("id").asText() + "\",\"name\":\"manage-users\"}]");
-        AttackRealm.assertHeld(grant, "ann granting manage-users to " + clientId);
-        approveAndApplyAsBen(r, grant);
+        grantManageUsersToUser(r, r.serviceAccountUserId(clientId));
     }
 
     private static void approveAndApplyAsBen(AttackRealm r, HttpAdmin.Response held) {
@@ -367,35 +350,44 @@ class AttackTwelfthReviewIT {
         assertEquals("APPLIED", r.changeRequest(id).path("state").asText());
     }
 
-    /** The service account, with its secret, asks for olive to hold the approver role: held. */
-    private static HttpAdmin.Response oliveAsApproverRequestedBy(AttackRealm r, String clientId, String secret) {
-        String token = r.http.clientCredentials(r.name, clientId, secret).path("access_token").asText();
-        assertFalse(token.isEmpty(), clientId + " gets a token with " + (SECRET.equals(secret) ? "ann's" : "its") + " secret");
-        JsonNode approver = r.realmRole("nhi-approver");
-        HttpAdmin.Response held = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", token,
-                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
-        AttackRealm.assertHeld(held, clientId + " making olive an approver");
-        return held;
-    }
-
     /**
-     * ann, who set the secret, uses the service account to ask for olive as an approver and approves: refused, and olive
-     * holds no approver role. ben, who never held it, may approve (the second person).
+     * ann, who holds the client's credential, uses the service account to ask for olive as an approver and approves:
+     * refused, and olive holds no approver role. ben, who never held it, may approve (the second person).
      */
     private static void assertHolderCannotMakeOliveAnApprover(AttackRealm r, String clientId) {
         assertHolderCannotMakeOliveAnApprover(r, clientId, SECRET);
     }
 
     private static void assertHolderCannotMakeOliveAnApprover(AttackRealm r, String clientId, String secret) {
-        HttpAdmin.Response request = oliveAsApproverRequestedBy(r, clientId, secret);
+        assertHolderCannotApprove(r, clientId, serviceAccountToken(r, clientId, secret), "read or set the credential");
+    }
+
+    private static String serviceAccountToken(AttackRealm r, String clientId, String secret) {
+        String token = r.http.clientCredentials(r.name, clientId, secret).path("access_token").asText();
+        assertFalse(token.isEmpty(), clientId + " gets a token with " + (SECRET.equals(secret) ? "ann's" : "its") + " secret");
+        return token;
+    }
+
+    /** The requester ({@code token}) asks for olive to hold the approver role: held. */
+    private static HttpAdmin.Response oliveAsApproverRequestedWith(AttackRealm r, String who, String token) {
+        JsonNode approver = r.realmRole("nhi-approver");
+        HttpAdmin.Response held = r.http.post(r.admin + "/users/" + r.userId("olive") + "/role-mappings/realm", token,
+                "[{\"id\":\"" + approver.path("id").asText() + "\",\"name\":\"nhi-approver\"}]");
+        AttackRealm.assertHeld(held, who + " making olive an approver");
+        return held;
+    }
+
+    /** ann's approval of what the requester asks is refused with {@code why}; nothing applies; ben may approve. */
+    private static void assertHolderCannotApprove(AttackRealm r, String who, String token, String why) {
+        HttpAdmin.Response request = oliveAsApproverRequestedWith(r, who, token);
         String id = request.json().path("id").asText();
         String digest = request.json().path("digest").asText();
         HttpAdmin.Response byAnn = r.approve(id, digest, r.token("ann"));
-        HttpAdmin.Response appliedByAnn = r.apply(id, r.token("ann"));
+        HttpAdmin.Response applied = r.apply(id, token);
         assertAll(
-                () -> assertEquals(403, byAnn.status(), "ann holds " + clientId + "'s credential: " + byAnn.body()),
-                () -> assertTrue(byAnn.body().contains("read or set the credential"), byAnn.body()),
-                () -> assertTrue(appliedByAnn.status() >= 400, "nothing approved, nothing applied: " + appliedByAnn.body()),
+                () -> assertEquals(403, byAnn.status(), "ann holds " + who + ": " + byAnn.body()),
+                () -> assertTrue(byAnn.body().contains(why), byAnn.body()),
+                () -> assertTrue(applied.status() >= 400, "nothing approved, nothing applied: " + applied.body()),
                 () -> assertFalse(r.directHolders("nhi-approver").contains("olive"), "olive is no approver"),
                 () -> assertFalse(r.effectiveRealmRoles(r.userId("olive")).contains("nhi-approver"), "olive holds no approver role"),
                 () -> assertEquals(200, r.approve(id, digest, r.token("ben")).status(), "ben, who never held it, approves"));
