@@ -49,11 +49,14 @@ public final class CredentialReaders {
                     .setParameter("clients", asked.subList(from, Math.min(asked.size(), from + IN_LIST_LIMIT)))
                     .getResultList());
         }
+        if (missing.isEmpty()) {
+            return;
+        }
         // A service account's reads and writes are its client's: whoever holds the client holds them, also once the
         // service account is turned off and its user deleted.
         String through = serviceAccountClient(s, realm, userId);
         if (through != null && !through.equals(userId)) {
-            record(s, realm, clientUuids, through);
+            record(s, realm, missing, through);
         }
         long now = Time.currentTimeMillis();
         for (String clientUuid : missing) {
@@ -67,8 +70,8 @@ public final class CredentialReaders {
         }
     }
 
-    /** At most this many clients are followed from one client; beyond, the user is taken to hold it (fail closed). */
-    static final int MAX_CLIENTS_FOLLOWED = 1000;
+    /** At most this many identities are followed from one; beyond, the user is taken to hold it (fail closed). */
+    static final int MAX_FOLLOWED = 1000;
 
     /**
      * Whether the user holds the credential of a client or user ({@code subjectId}): read or set it, directly or through
@@ -78,27 +81,27 @@ public final class CredentialReaders {
      */
     public static boolean holds(KeycloakSession s, RealmModel realm, String subjectId, String userId) {
         java.util.Set<String> seen = new java.util.HashSet<>();
-        java.util.Deque<String> clients = new java.util.ArrayDeque<>(List.of(subjectId));
-        while (!clients.isEmpty()) {
-            String client = clients.poll();
-            if (!seen.add(client)) {
+        java.util.Deque<String> subjects = new java.util.ArrayDeque<>(List.of(subjectId));
+        while (!subjects.isEmpty()) {
+            String subject = subjects.poll();
+            if (!seen.add(subject)) {
                 continue;
             }
-            if (seen.size() > MAX_CLIENTS_FOLLOWED) {
+            if (seen.size() > MAX_FOLLOWED) {
                 LOG.warnf("Holders of %s in realm %s: more than %d identities followed; %s is taken to hold it", subjectId,
-                        realm.getName(), MAX_CLIENTS_FOLLOWED, userId);
+                        realm.getName(), MAX_FOLLOWED, userId);
                 return true;
             }
             List<String> holders = em(s).createQuery("select r.userId from CredentialReadEntity r where r.clientId = :client",
-                    String.class).setParameter("client", client).getResultList();
+                    String.class).setParameter("client", subject).getResultList();
             if (holders.contains(userId)) {
                 return true;
             }
             for (String holder : holders) {
-                clients.add(holder); // a person whose sign-in someone else set
+                subjects.add(holder); // a person whose sign-in someone else set
                 String through = serviceAccountClient(s, realm, holder);
                 if (through != null) {
-                    clients.add(through);
+                    subjects.add(through);
                 }
             }
         }

@@ -48,6 +48,16 @@ public final class ClientCredentialMaterial {
         return out;
     }
 
+    /**
+     * Whether a client attribute holds a secret: the rotated secret, a stored private key, or a name the guard's sealing
+     * or the audit chain's redaction treats as secret (a value of it is sealed, a wrong value of it is held).
+     */
+    public static boolean isSecretAttribute(String name) {
+        return name.equals(ROTATED_SECRET) || name.endsWith(PRIVATE_KEY_SUFFIX)
+                || dev.nhiguard.guard.sealing.SealedFields.isSecretName(name)
+                || dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name);
+    }
+
     /** Whether the client stores the private key of the certificate attribute prefix ({@code certificates/{attr}}). */
     public static boolean hasPrivateKey(ClientModel client, String attributePrefix) {
         return attributePrefix != null && notBlank(client.getAttribute(attributePrefix + PRIVATE_KEY_SUFFIX));

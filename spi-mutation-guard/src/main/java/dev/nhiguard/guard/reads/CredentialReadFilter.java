@@ -255,20 +255,31 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
      * recorded rather than let through.
      */
     static boolean byAdminToken(ContainerRequestContext request) {
-        String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-        int space = header == null ? -1 : header.indexOf(' ');
-        if (space <= 0 || !header.substring(0, space).equalsIgnoreCase(org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER)) {
-            return false; // Keycloak's registration then knows no token either: an anonymous request
-        }
         try {
-            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(space + 1))
-                    .readJsonContent(org.keycloak.representations.JsonWebToken.class);
+            org.keycloak.representations.JsonWebToken jwt = bearer(request);
+            if (jwt == null) {
+                return false; // Keycloak's registration then knows no token either: an anonymous request
+            }
             String type = jwt.getType();
             return !(org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_INITIAL_ACCESS_TOKEN.equals(type)
                     || org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_REGISTRATION_ACCESS_TOKEN.equals(type));
         } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
             return true;
         }
+    }
+
+    /**
+     * The request's bearer token as Keycloak takes it (the first {@code Authorization} header), read without verifying it
+     * (Keycloak verified it before answering 2xx); null without one.
+     */
+    private static org.keycloak.representations.JsonWebToken bearer(ContainerRequestContext request)
+            throws org.keycloak.jose.jws.JWSInputException {
+        String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+        int space = header == null ? -1 : header.indexOf(' ');
+        if (space <= 0 || !header.substring(0, space).equalsIgnoreCase(org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER)) {
+            return null;
+        }
+        return new org.keycloak.jose.jws.JWSInput(header.substring(space + 1)).readJsonContent(org.keycloak.representations.JsonWebToken.class);
     }
 
     private static void rollBack(KeycloakSession session) {
@@ -279,15 +290,10 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
 
     /** The id of the initial access token the request is authorized with ({@code jti}), or null for any other. */
     static String initialAccessTokenId(ContainerRequestContext request) {
-        String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-        int space = header == null ? -1 : header.indexOf(' ');
-        if (space <= 0 || !header.substring(0, space).equalsIgnoreCase(org.keycloak.util.TokenUtil.TOKEN_TYPE_BEARER)) {
-            return null;
-        }
         try {
-            org.keycloak.representations.JsonWebToken jwt = new org.keycloak.jose.jws.JWSInput(header.substring(space + 1))
-                    .readJsonContent(org.keycloak.representations.JsonWebToken.class);
-            return org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_INITIAL_ACCESS_TOKEN.equals(jwt.getType())
+            org.keycloak.representations.JsonWebToken jwt = bearer(request);
+            return jwt != null
+                    && org.keycloak.services.clientregistration.ClientRegistrationTokenUtils.TYPE_INITIAL_ACCESS_TOKEN.equals(jwt.getType())
                     ? jwt.getId() : null;
         } catch (org.keycloak.jose.jws.JWSInputException | RuntimeException e) {
             return null; // Keycloak refused the request already

@@ -45,12 +45,7 @@ public final class ResentCredentials {
             Map<String, String> held = client.getAttributes();
             for (Iterator<String> it = attributes.fieldNames(); it.hasNext();) {
                 String name = it.next();
-                // every attribute the guard or the audit chain would seal (a wrong value of it is held)
-                boolean credential = name.equals(ClientCredentialMaterial.ROTATED_SECRET)
-                        || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)
-                        || SealedFields.isSecretName(name)
-                        || dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name);
-                if (credential && sameCredential(attributes.get(name), held.get(name))) {
+                if (ClientCredentialMaterial.isSecretAttribute(name) && sameCredential(attributes.get(name), held.get(name))) {
                     names.add(name);
                 }
             }

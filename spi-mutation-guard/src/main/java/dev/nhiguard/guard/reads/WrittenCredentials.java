@@ -19,7 +19,6 @@ import dev.nhiguard.audit.rest.AuthenticatedAdmin;
 import dev.nhiguard.guard.admission.Endpoints;
 import dev.nhiguard.guard.changerequest.AuthState;
 import dev.nhiguard.guard.changerequest.CredentialReaders;
-import dev.nhiguard.guard.sealing.SealedFields;
 
 /**
  * Whoever sets a client's credential holds it, as whoever reads it does. A write that gives a
@@ -288,7 +287,7 @@ public final class WrittenCredentials {
         for (Iterator<String> it = attributes.fieldNames(); it.hasNext();) {
             String name = it.next();
             JsonNode value = attributes.get(name);
-            if (isSecretAttribute(name)) {
+            if (ClientCredentialMaterial.isSecretAttribute(name)) {
                 if (chosen(value)) {
                     names.add(name);
                 }
@@ -309,12 +308,7 @@ public final class WrittenCredentials {
 
     /** Whether a body of this client sets how it authenticates (a credential, as a secret is). */
     public static boolean setsAuthentication(JsonNode body, ClientModel current) {
-        return setBy(body, current).stream().anyMatch(n -> !n.equals("secret") && !isSecretAttribute(n));
-    }
-
-    private static boolean isSecretAttribute(String name) {
-        return name.equals(ClientCredentialMaterial.ROTATED_SECRET) || name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)
-                || SealedFields.isSecretName(name) || dev.nhiguard.audit.chain.SecretRedactor.isBuiltInSecretName(name);
+        return setBy(body, current).stream().anyMatch(n -> !n.equals("secret") && !ClientCredentialMaterial.isSecretAttribute(n));
     }
 
     /**
