@@ -31,8 +31,9 @@ final class KafkaBroker implements AutoCloseable {
 
     KafkaBroker(Path dir, int partitions) throws Exception {
         this.dir = dir;
-        this.port = freePort();
-        this.controllerPort = freePort();
+        int[] ports = freePorts(2); // two distinct ports: a port probed and released can be handed out again at once
+        this.port = ports[0];
+        this.controllerPort = ports[1];
         this.config = dir.resolve("server.properties");
         Files.writeString(config, String.join("\n",
                 "process.roles=broker,controller",
@@ -113,8 +114,25 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /** Distinct free loopback ports, held open together while they are chosen. */
+    static int[] freePorts(int count) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 }

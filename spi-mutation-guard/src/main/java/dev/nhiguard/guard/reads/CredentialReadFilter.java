@@ -102,13 +102,14 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         if (method.equals("POST") && response.getEntity() instanceof ClientInitialAccessPresentation minted
                 && minted.getToken() != null && path.segments().size() > 2) {
             // POST …/clients-initial-access: the admin receiving the token holds every client registered with it.
+            KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
             try {
-                InitialAccessTokens.recordMinted(KeycloakApplication.getSessionFactory(), CredentialReadRecorder.Reader.ofRequest(),
-                        path.segments().get(2), minted.getId());
+                InitialAccessTokens.recordMinted(session, path.segments().get(2), minted.getId());
             } catch (RuntimeException e) {
-                LOG.errorf(e, "Initial access token %s could not be recorded; the answer is withheld", raw);
-                refuse(response, 503, "credential_read_not_recorded", "The initial access token was created, but who holds "
-                        + "it could not be recorded; the answer is withheld (delete the token and create another)");
+                LOG.errorf(e, "Initial access token %s could not be recorded; it is rolled back", raw);
+                rollBack(session);
+                refuse(response, 503, "credential_read_not_recorded", "Who holds the initial access token could not be "
+                        + "recorded; its creation was rolled back");
             }
             return;
         }

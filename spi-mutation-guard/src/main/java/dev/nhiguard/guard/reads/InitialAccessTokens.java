@@ -4,13 +4,13 @@ import java.util.List;
 
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.utils.KeycloakModelUtils;
 import org.keycloak.services.resources.admin.AdminAuth;
+import org.keycloak.services.resources.admin.AdminRoot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.audit.rest.AuthenticatedAdmin;
 import dev.nhiguard.guard.changerequest.AuthState;
 import dev.nhiguard.guard.changerequest.CredentialReaders;
 
@@ -29,20 +29,18 @@ public final class InitialAccessTokens {
     }
 
     /**
-     * Records, in a transaction of its own, the admin of the request as holder of the token Keycloak's answer hands out.
+     * Records the admin of the request as holder of the token Keycloak's answer hands out, in the request's own
+     * transaction (still open while the response filters run), before the token is committed.
      *
-     * @throws RuntimeException when it could not be recorded (the answer must then not be sent)
+     * @throws RuntimeException when it could not be recorded (the token's creation must then roll back)
      */
-    static void recordMinted(KeycloakSessionFactory factory, CredentialReadRecorder.Reader reader, String realmName, String tokenId) {
-        KeycloakModelUtils.runJobInTransaction(factory, s -> {
-            AdminAuth auth = reader == null ? org.keycloak.services.resources.admin.AdminRoot.authenticateRealmAdminRequest(s)
-                    : reader.in(s);
-            RealmModel realm = s.realms().getRealmByName(realmName);
-            if (auth == null || realm == null) {
-                throw new IllegalStateException("an initial access token was minted for an admin or realm that cannot be found");
-            }
-            recordHolders(s, realm, tokenId, auth.getUser().getId(), AuthState.of(s, auth).impersonatorId());
-        });
+    static void recordMinted(KeycloakSession request, String realmName, String tokenId) {
+        RealmModel realm = openRealm(request, realmName);
+        AdminAuth auth = AuthenticatedAdmin.of(request);
+        if (auth == null) {
+            auth = AdminRoot.authenticateRealmAdminRequest(request);
+        }
+        recordHolders(request, realm, tokenId, auth.getUser().getId(), AuthState.of(request, auth).impersonatorId());
     }
 
     /**
@@ -52,11 +50,8 @@ public final class InitialAccessTokens {
      * @throws RuntimeException when it could not be recorded (the registration must then roll back)
      */
     static void recordRegistered(KeycloakSession request, String realmName, String clientId, String tokenId) {
-        if (request == null || !request.getTransactionManager().isActive()) {
-            throw new IllegalStateException("a client registration answered 2xx without an open transaction to record it in");
-        }
-        RealmModel realm = request.realms().getRealmByName(realmName);
-        ClientModel client = realm == null ? null : realm.getClientByClientId(clientId);
+        RealmModel realm = openRealm(request, realmName);
+        ClientModel client = realm.getClientByClientId(clientId);
         if (client == null) {
             throw new IllegalStateException("a client registered with an initial access token cannot be found");
         }
@@ -75,6 +70,18 @@ public final class InitialAccessTokens {
         if (tokenId != null) {
             recordHolders(s, realm, tokenId, requesterId, requesterImpersonatorId);
         }
+    }
+
+    /** The realm, in a request whose transaction is still open. */
+    private static RealmModel openRealm(KeycloakSession request, String realmName) {
+        if (request == null || !request.getTransactionManager().isActive()) {
+            throw new IllegalStateException("a request answered 2xx without an open transaction to record its holder in");
+        }
+        RealmModel realm = request.realms().getRealmByName(realmName);
+        if (realm == null) {
+            throw new IllegalStateException("realm " + realmName + " not found");
+        }
+        return realm;
     }
 
     private static void recordHolders(KeycloakSession s, RealmModel realm, String tokenId, String userId, String impersonatorId) {
