@@ -296,7 +296,53 @@ class AttackTwelfthReviewIT {
         assertEquals(200, byAnn.status(), "ann never held mallory-bot's credential: " + byAnn.body());
     }
 
+    /**
+     * The approver of a service-account turn-on sees who holds the client's credential ({@code credentialHolders} of the
+     * change request): ann, who chose the secret, is named, and marked as the requester. For a client whose secret
+     * Keycloak generated and mallory never read, mallory's request names neither her nor ann.
+     */
+    @Test
+    void theApproverOfAServiceAccountTurnOnSeesWhoHoldsItsCredential(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "view", rep -> { });
+        assertEquals(201, createOrdinaryClient(r, r.token("ann"), "ann-view-bot", SECRET).status());
+        HttpAdmin.Response byAnn = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-view-bot"), r.token("ann"),
+                "{\"serviceAccountsEnabled\":true}");
+        AttackRealm.assertHeld(byAnn, "ann turning on ann-view-bot's service account");
+        JsonNode annHolders = holdersSeenByBen(r, byAnn);
+        assertAll(
+                () -> assertTrue(holderNames(annHolders).contains("ann"), annHolders.toString()),
+                () -> assertTrue(annHolders.path("requesterHolds").asBoolean(), "ann holds it: " + annHolders),
+                () -> assertFalse(holderNames(annHolders).contains("ben"), annHolders.toString()));
+
+        assertEquals(201, r.http.post(r.admin + "/clients", r.master(), "{\"clientId\":\"quiet-bot\",\"publicClient\":false,"
+                + "\"standardFlowEnabled\":false}").status());
+        HttpAdmin.Response byMallory = r.http.put(r.admin + "/clients/" + r.clientUuid("quiet-bot"), r.token("mallory"),
+                "{\"serviceAccountsEnabled\":true}");
+        AttackRealm.assertHeld(byMallory, "mallory turning on quiet-bot's service account");
+        JsonNode quiet = holdersSeenByBen(r, byMallory);
+        assertAll(
+                () -> assertFalse(quiet.path("requesterHolds").asBoolean(true), "mallory never read or set it: " + quiet),
+                () -> assertFalse(holderNames(quiet).contains("mallory"), quiet.toString()),
+                () -> assertFalse(holderNames(quiet).contains("ann"), quiet.toString()));
+    }
+
     // ------------------------------------------------------------------ steps
+
+    /** The change request's {@code credentialHolders} as ben (an approver) reads it. */
+    private static JsonNode holdersSeenByBen(AttackRealm r, HttpAdmin.Response held) {
+        HttpAdmin.Response seen = r.http.get(r.guard + "/change-requests/"
+                + held.json().path("id").asText(), r.token("ben"));
+        assertEquals(200, seen.status(), seen.body());
+        JsonNode holders = seen.json().path("credentialHolders");
+        assertTrue(holders.path("holders").isArray(), "the view names the holders: " + seen.body());
+        return holders;
+    }
+
+    private static java.util.List<String> holderNames(JsonNode holders) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        holders.path("holders").forEach(h -> names.add(h.path("username").asText()));
+        return names;
+    }
 
     /** An ordinary user who can sign in with {@code <username>-pass}. */
     private static String person(String username) {

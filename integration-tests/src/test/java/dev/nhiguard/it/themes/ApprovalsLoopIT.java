@@ -185,6 +185,9 @@ class ApprovalsLoopIT {
             carol.open(review);
             awaitDetail(carol, id);
             awaitText(carol, By.id("detail-title"), "client-secret-regenerate");
+            // carol read the secret above: the page names her as holding the client's credential, and as the requester.
+            String holders = carol.driver().findElement(By.cssSelector("[data-fact='nhiapFactCredentialHolders']")).getText();
+            assertTrue(holders.contains("carol") && holders.contains("the requester holds this credential"), holders);
             assertFalse(carol.driver().findElement(By.id("approve")).isDisplayed(), "the requester is not offered Approve");
             assertTrue(carol.driver().findElement(By.id("cancel")).isDisplayed(), "the requester may cancel");
             assertFalse(carol.driver().getPageSource().contains(secretBefore), "no secret in clear on the page");

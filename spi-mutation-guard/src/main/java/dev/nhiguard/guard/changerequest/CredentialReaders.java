@@ -108,6 +108,17 @@ public final class CredentialReaders {
         return false;
     }
 
+    /**
+     * The identities recorded as holding the credential of a client or user ({@code subjectId}) directly, having read or
+     * set it: at most {@code limit} user ids, in the order of their first record; one more than {@code limit} tells the
+     * caller that there are more.
+     */
+    public static List<String> directHolders(KeycloakSession s, String subjectId, int limit) {
+        return em(s).createQuery("select r.userId from CredentialReadEntity r where r.clientId = :client order by r.readAt, r.id",
+                String.class).setParameter("client", subjectId).setMaxResults(limit + 1).getResultList()
+                .stream().distinct().toList();
+    }
+
     /** The client whose service account the user is (in the client's realm or the administration realm), or null. */
     private static String serviceAccountClient(KeycloakSession s, RealmModel realm, String userId) {
         org.keycloak.models.UserModel user = s.users().getUserById(realm, userId);

@@ -37,6 +37,7 @@ import dev.nhiguard.guard.catalogue.Catalogue;
 import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.ChangeRequestStore;
 import dev.nhiguard.guard.changerequest.ChangeRequestView;
+import dev.nhiguard.guard.changerequest.CredentialHoldersView;
 import dev.nhiguard.guard.changerequest.Containment;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.GuardService;
@@ -236,7 +237,13 @@ public final class MutationGuardResource {
         if (cr == null) {
             throw GuardErrors.notFound("Change request not found");
         }
-        return GuardService.ok(ChangeRequestView.full(cr, store.approvals(id), store.history(id), GuardService.policy(realm)));
+        com.fasterxml.jackson.databind.node.ObjectNode view = ChangeRequestView.full(cr, store.approvals(id), store.history(id),
+                GuardService.policy(realm));
+        com.fasterxml.jackson.databind.node.ObjectNode holders = CredentialHoldersView.of(session, realm, cr);
+        if (holders != null) {
+            view.set("credentialHolders", holders);
+        }
+        return GuardService.ok(view);
     }
 
     @POST

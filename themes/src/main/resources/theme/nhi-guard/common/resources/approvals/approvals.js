@@ -393,7 +393,7 @@ function renderDiff(cr) {
 }
 
 // Facts the page words itself (times in the browser's locale may hold a narrow no-break space).
-const LOCAL_FACTS = ['nhiapFactCreated', 'nhiapFactExpires', 'nhiapFactApprovals', 'nhiapFactCooldownEnds',
+const LOCAL_FACTS = ['nhiapFactCredentialHolders', 'nhiapFactCreated', 'nhiapFactExpires', 'nhiapFactApprovals', 'nhiapFactCooldownEnds',
   'nhiapFactApplied', 'nhiapFactReachesGuarded'];
 
 // A role grant: every role each granted role brings through its composites, as pinned when the request was held
@@ -433,6 +433,22 @@ function approverProblem() {
   return null;
 }
 
+// Who holds the target's credential (read or set it), and whether the requester does: whoever holds a service account's
+// credential can act as it once it is turned on or granted more. Names as code points where unusual (plain), the page's
+// own words as they are.
+function holdersText(ch) {
+  if (!ch) return null;
+  const names = (ch.holders ?? []).map((h) => {
+    if (h.username) return h.serviceAccountOf ? t('nhiapHolderServiceAccount', plain(h.username), plain(h.serviceAccountOf)) : plain(h.username);
+    if (h.serviceAccountOf) return t('nhiapHolderServiceAccount', plain(h.userId), plain(h.serviceAccountOf));
+    if (h.heldBy) return t('nhiapHolderAccessToken', h.heldBy.map(plain).join(', ') || '-');
+    return plain(h.userId);
+  });
+  let text = names.length ? names.join(', ') + (ch.more ? ', ...' : '') : t('nhiapHoldersNone');
+  if (ch.requesterHolds) text += '; ' + t('nhiapRequesterHolds');
+  return text;
+}
+
 async function showDetail(id) {
   const r = await guard('GET', `change-requests/${encodeURIComponent(id)}`);
   if (r.status === 401) {
@@ -463,7 +479,8 @@ async function showDetail(id) {
     ['nhiapFactTargetName', targetName(cr.beforeImage)],
     ['nhiapFactReachesGuarded', typeof cr.beforeImage?.reachesGuardedSubjects === 'boolean'
       ? t(cr.beforeImage.reachesGuardedSubjects ? 'nhiapYes' : 'nhiapNo') : null],
-    ['nhiapFactRequester', cr.requester?.username || cr.requester?.userId], ['nhiapFactCreated', time(cr.createdAt)],
+    ['nhiapFactRequester', cr.requester?.username || cr.requester?.userId],
+    ['nhiapFactCredentialHolders', holdersText(cr.credentialHolders)], ['nhiapFactCreated', time(cr.createdAt)],
     ['nhiapFactExpires', OPEN.includes(cr.state) || cr.state === 'CONTAINED' ? time(cr.expiresAt) : null],
     ['nhiapFactApprovals', `${cr.approvalsGiven} / ${cr.approvalsRequired}`],
     ['nhiapFactCooldownEnds', cr.state === 'COOLING_DOWN' ? time(cr.cooldownEndsAt) : null],
