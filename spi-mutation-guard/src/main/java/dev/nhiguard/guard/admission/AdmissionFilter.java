@@ -35,6 +35,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nhiguard.audit.rest.AuthenticatedAdmin;
 import dev.nhiguard.guard.changerequest.Admission;
 import dev.nhiguard.guard.changerequest.GuardErrors;
+import dev.nhiguard.guard.changerequest.RealmWriteLock;
 import dev.nhiguard.guard.changerequest.RequestBody;
 import dev.nhiguard.guard.notify.ApprovalsPage;
 import dev.nhiguard.guard.reads.ResentCredentials;
@@ -173,10 +174,24 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String pathWithQuery = query == null ? path.raw() : path.raw() + "?" + query;
         URI base = ctx.getUriInfo().getBaseUri();
         try {
+            // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
+            // commits it: an apply's re-check cannot fall between this write's classification and its commit.
+            java.lang.reflect.Method routed = routedMethod();
+            boolean appliedDuringRequest = false;
+            if (routed == null || !routed.getDeclaringClass().equals(dev.nhiguard.guard.rest.MutationGuardResource.class)) {
+                // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
+                // commits it: an apply's re-check cannot fall between this write's classification and its commit. (The
+                // guard's own endpoints change no identity in the request's transaction; an apply takes the lock
+                // exclusively in a transaction of its own, and would wait for its own request.)
+                appliedDuringRequest = appliedSince(lockRealm(realmName), ctx.getProperty(AdminPathFilter.STARTED_AT));
+            }
             // Most writes are not guarded: classify them in the request's own session, with the admin
             // Keycloak already authenticated for it, and store nothing. Only a guarded write opens a
-            // transaction of its own, so its change request commits whatever Keycloak does next.
-            Admission.Classification first = classifyInRequest(method, path, body, realmName, routedMethod());
+            // transaction of its own, so its change request commits whatever Keycloak does next. A write during whose
+            // routing a change request was applied is classified in a session of its own too: Keycloak loaded the
+            // request's client or user before the apply committed (RealmWriteLock).
+            Admission.Classification first = appliedDuringRequest ? null
+                    : classifyInRequest(method, path, body, realmName, routed);
             if (first instanceof Admission.Pass pass) {
                 if (pass.resent() != null) {
                     // The pass confirms a credential the body sends back: its sender is a reader (recorded at once).
@@ -237,6 +252,37 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                     "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
         }
+    }
+
+    /**
+     * Takes the realm's write lock shared in the request's transaction ({@link RealmWriteLock}), which Keycloak commits
+     * after the write; a realm that does not exist takes none (Keycloak answers 404).
+     *
+     * @return when the realm's last change request was applied, or null
+     * @throws IllegalStateException without a request session or transaction to hold it (the write is refused)
+     */
+    static Long lockRealm(String realmName) {
+        KeycloakSession request = KeycloakSessionUtil.getKeycloakSession();
+        if (request == null) {
+            throw new IllegalStateException("no request session to hold the realm's write lock in");
+        }
+        RealmModel realm = request.realms().getRealmByName(realmName);
+        return realm == null ? null : RealmWriteLock.shared(request, realm.getId());
+    }
+
+    /** Nodes' clocks may differ by this much: an apply noted this long before the request began counts as during it. */
+    static final long CLOCK_SKEW_MILLIS = 5_000;
+
+    /**
+     * Whether a change request may have been applied after the request began (and Keycloak loaded its target): an apply
+     * noted at {@code appliedAt} by its node's clock, the request started at {@code startedAt} by this node's (unknown:
+     * taken as yes).
+     */
+    static boolean appliedSince(Long appliedAt, Object startedAt) {
+        if (appliedAt == null) {
+            return false;
+        }
+        return !(startedAt instanceof Long started) || appliedAt >= started - CLOCK_SKEW_MILLIS;
     }
 
     /**
@@ -330,6 +376,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String realmName = seg.get(2);
         String clientId = seg.size() == 6 ? seg.get(5) : null;
         try {
+            lockRealm(realmName);
             Response refusal = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 try {
                     AdminRoot.authenticateRealmAdminRequest(s);

@@ -60,6 +60,9 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        if (realm != null && !lockedRealm(ctx, realm)) {
+            return;
+        }
         // An update sends the client's mappers back: only those it does not have yet write anything new.
         org.keycloak.models.ClientModel updated = realm == null || segments.size() < 5 ? null : realm.getClientByClientId(segments.get(4));
         String operation = refusedOperation(bytes, updated == null ? null
@@ -91,11 +94,28 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (client == null) {
             return; // Keycloak answers itself
         }
+        if (!lockedRealm(ctx, realm)) {
+            return;
+        }
         OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
             TargetState state = new TargetState(session, realm, policy.approverRole());
             return client.isServiceAccountsEnabled() || state.isAdminClient(client.getId())
                     || state.clientRolesAreGates(client.getId()) || state.clientMayBeAGate(client);
         });
+    }
+
+    /** Takes the realm's write lock, as admin writes do (ordered with applies); refuses the request (503) when it cannot. */
+    private static boolean lockedRealm(ContainerRequestContext ctx, RealmModel realm) {
+        try {
+            AdmissionFilter.lockRealm(realm.getName());
+            return true;
+        } catch (RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(ClientRegistrationFilter.class).warnf(e, "Client registration in realm %s: "
+                    + "the realm's write lock could not be taken; refused", realm.getName());
+            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
+                    "The realm's write lock could not be taken (a change is being applied); try again", null));
+            return false;
+        }
     }
 
     /** The guarded operation the registration body would make, or null. */

@@ -152,9 +152,9 @@ public final class CoverageTable {
         put(t, KC + "ClientRoleMappingsResource#deleteClientRoleMapping", catalogue("revoking a service account's client roles (privilege-reducing), or a privileged user's client role a flow condition names", "service-account-client-role-revoke", "privileged-user-gate-role", "gate-group-role-revoke"));
 
         // --- groups ---
-        put(t, KC + "GroupsResource#addTopLevelGroup", catalogue("creating a group passes; moving an existing group with guarded members decides", "group-move"));
+        put(t, KC + "GroupsResource#addTopLevelGroup", catalogue("creating a group passes; moving an existing group with guarded members, or a privileged one (group mappers find groups by path), decides", "group-move"));
         put(t, KC + "GroupResource#addChild", catalogue("creating a subgroup passes; moving an existing group under this one decides (members inherit its roles)", "group-move"));
-        put(t, KC + "GroupResource#updateGroup", catalogue("a description passes; a rename or an attribute change of a group with guarded members decides (tokens carry group paths and attributes)", "group-update"));
+        put(t, KC + "GroupResource#updateGroup", catalogue("a description passes; a rename of a privileged group (identity-provider and LDAP group mappers find groups by path at login), or a rename or an attribute change of a group with guarded members, decides (tokens carry group paths and attributes)", "group-update"));
         put(t, KC + "GroupResource#deleteGroup", catalogue("members lose the group's roles (privilege-reducing), unless privileged or service-account members lose a role a flow condition or a client policy names", "gate-group-delete"));
         put(t, KC + "GroupResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the group's members"));
 

@@ -359,14 +359,17 @@ public final class Catalogue {
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
                         && f.groupsArePrivileged(b.get("groups"))));
         ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Move a group holding guarded members (service accounts, privileged users) under another parent, or any "
-                        + "group under a privileged parent (its members would inherit the parent's admin roles or permissions)",
+                "Move a group holding guarded members (service accounts, privileged users) under another parent, a "
+                        + "privileged group (identity-provider and LDAP group mappers find groups by path), or any group under "
+                        + "a privileged parent (its members would inherit the parent's admin roles or permissions)",
                 (v, b, f) -> b != null && b.hasNonNull("id") && (f.groupReachesGuarded(b.get("id").asText())
+                        || f.groupTreeIsPrivileged(b.get("id").asText())
                         || (v.containsKey("group") && f.groupIsPrivileged(v.get("group")))))
                 .alsoAt("POST", "/groups/{group}/children"));
         ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Rename a group holding guarded members, or change its attributes (tokens carry group paths and, "
-                        + "through user-attribute mappers, group attributes)",
+                "Rename a group holding guarded members or a privileged group, or change its attributes (tokens carry "
+                        + "group paths and, through user-attribute mappers, group attributes; identity-provider and LDAP group "
+                        + "mappers find groups by path at each login)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change the approver role, rename a role to the approver role's name, rename a role a guarded "
@@ -1005,7 +1008,7 @@ public final class Catalogue {
         boolean renames = body.hasNonNull("name") && !body.get("name").asText().equals(current.path("name").asText());
         boolean attributes = body.path("attributes").isObject()
                 && attributesChange(body.get("attributes"), current.get("attributes"), true, Set.of());
-        return (renames || attributes) && facts.groupReachesGuarded(groupId);
+        return (renames && facts.groupTreeIsPrivileged(groupId)) || ((renames || attributes) && facts.groupReachesGuarded(groupId));
     }
 
     static boolean roleUpdateIsGuarded(Facts facts, String roleId, JsonNode body) {

@@ -133,6 +133,15 @@ public interface Facts {
         return true;
     }
 
+    /**
+     * Whether the group, one of its parents or one of its subgroups makes its members privileged or owners: renaming or
+     * moving it changes the path of a privileged group, and identity-provider and LDAP group mappers find groups by path
+     * at each login.
+     */
+    default boolean groupTreeIsPrivileged(String groupId) {
+        return true;
+    }
+
     /** Whether any of the groups (paths, as Keycloak's user create reads them) is privileged. */
     default boolean groupsArePrivileged(JsonNode groups) {
         return true;

@@ -287,6 +287,12 @@ public final class GuardService {
                     + "directly or through an identity you hold, so you could have made this request yourself; a second person "
                     + "must approve it");
         }
+        if (CredentialReaders.holds(s, realm, approver.getId(), cr.getRequesterUserId())
+                || (cr.getRequesterImpersonatorId() != null
+                        && CredentialReaders.holds(s, realm, approver.getId(), cr.getRequesterImpersonatorId()))) {
+            throw GuardErrors.forbidden("The requester set how you sign in (a password, an email address or a linked identity), "
+                    + "directly or through an identity they hold, so they could approve as you; a second person must approve it");
+        }
         if (requestingClient != null && CredentialReaders.holds(s, requestingClient.getRealm(), requestingClient.getId(), approver.getId())) {
             throw GuardErrors.forbidden("You have read or set the credential of the requesting service account (client "
                     + requestingClient.getClientId() + "), so you could have made this request yourself; a second person must approve it");
@@ -559,7 +565,9 @@ public final class GuardService {
         Progress progress = new Progress();
         Attempt attempt;
         try {
-            attempt = KeycloakModelUtils.runJobInTransactionWithResult(factory,
+            // Under the realm's write lock, held until this transaction has committed: writes admitted beside the apply,
+            // and other applies, are ordered with its re-check (RealmWriteLock).
+            attempt = RealmWriteLock.whileApplying(factory, realmId,
                     s -> attempt(s, realmId, id, caller, callerIsRequester, baseUri, connection, progress));
         } catch (RuntimeException e) {
             if (progress.replayed) {

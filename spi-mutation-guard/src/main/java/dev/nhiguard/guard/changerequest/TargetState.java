@@ -494,6 +494,32 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public boolean groupTreeIsPrivileged(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        if (g == null) {
+            return false;
+        }
+        if (groupIsPrivileged(groupId)) {
+            return true; // the group or a parent
+        }
+        java.util.Deque<GroupModel> todo = new java.util.ArrayDeque<>();
+        g.getSubGroupsStream().forEach(todo::add);
+        int inspected = 0;
+        while (!todo.isEmpty()) {
+            GroupModel x = todo.poll();
+            if (++inspected > INSPECTION_LIMIT) {
+                return true; // fail closed
+            }
+            if (x.getRoleMappingsStream().anyMatch(this::isPrivilegedRole) || adminPermissionSubjects().namesGroup(x.getId())
+                    || namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
+                return true;
+            }
+            x.getSubGroupsStream().forEach(todo::add);
+        }
+        return false;
+    }
+
+    @Override
     public boolean groupsArePrivileged(JsonNode groups) {
         for (JsonNode g : groups) {
             String ref = g.asText("");

@@ -29,4 +29,14 @@ class AdmissionFilterTest {
                 URI.create("http://h/kc/")));
         assertEquals("/admin/realms/r", AdmissionFilter.rawPath(URI.create("http://h/admin/realms/r"), URI.create("http://h/")));
     }
+
+    @Test
+    void aWriteDuringWhoseRoutingAChangeWasAppliedIsClassifiedAfresh() {
+        long started = 1_000_000L;
+        assertFalse(AdmissionFilter.appliedSince(null, started), "no apply ever");
+        assertFalse(AdmissionFilter.appliedSince(started - AdmissionFilter.CLOCK_SKEW_MILLIS - 1, started), "long before");
+        assertTrue(AdmissionFilter.appliedSince(started - AdmissionFilter.CLOCK_SKEW_MILLIS, started), "within the clocks' skew");
+        assertTrue(AdmissionFilter.appliedSince(started + 3, started), "during the request");
+        assertTrue(AdmissionFilter.appliedSince(started - 100_000, null), "start unknown: afresh");
+    }
 }

@@ -1,0 +1,97 @@
+package dev.nhiguard.guard.changerequest;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+
+import org.keycloak.common.util.Time;
+import org.keycloak.connections.jpa.JpaConnectionProvider;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.cache.CacheRealmProvider;
+import org.keycloak.models.cache.UserCache;
+import org.keycloak.models.utils.KeycloakModelUtils;
+
+import dev.nhiguard.guard.store.RealmWriteLockEntity;
+
+/**
+ * Orders a change request's apply against the admin writes admitted beside it, per realm, in the database (so across
+ * nodes). Without it, a write classified while its target was not guarded (a password reset of a user an approved grant
+ * is about to make an approver, a mapper on a client whose service account an approved change turns on) could commit
+ * after the apply's re-check, and two approved requests, each refused after the other, could apply together.
+ *
+ * <ul>
+ * <li>Every admin write to a realm takes the realm's lock row shared, in its own transaction, before it is classified,
+ * and keeps it until Keycloak commits the write ({@link #shared}).</li>
+ * <li>An apply takes it exclusively in a transaction that outlives the apply's own ({@link #whileApplying}): the apply
+ * re-checks and replays with the lock held, and the lock is released only once the apply has committed and Keycloak
+ * has dropped the cache entries it changed. The apply first drops Keycloak's realm and user caches, so its re-check
+ * reads what the writes before it committed, not a cached copy their commit has yet to drop.</li>
+ * <li>Keycloak loads the request's client or user while it routes the request, before any filter can take a lock: a
+ * write that got the lock after an apply committed during its own life ({@code appliedAt}, noted by the apply) is
+ * classified in a session of its own, which reads the applied state.</li>
+ * </ul>
+ *
+ * <p>A shared lock is {@code FOR SHARE} where the database has one (PostgreSQL, MySQL, MariaDB): admitted writes do not
+ * wait for each other, only for an apply. Where it has not (H2, Oracle), Hibernate locks for update, and a realm's admin
+ * writes run one at a time. The row is created at the realm's first write.
+ */
+public final class RealmWriteLock {
+
+    private RealmWriteLock() {
+    }
+
+    /**
+     * Takes the lock shared in the session's transaction, held until it ends.
+     *
+     * @return when the realm's last change request was applied (epoch millis), or null when none was
+     */
+    public static Long shared(KeycloakSession s, String realmId) {
+        return lock(s, realmId, LockModeType.PESSIMISTIC_READ).getAppliedAt();
+    }
+
+    /** The apply's work, run in a transaction of its own while another one holds the realm's lock exclusively. */
+    public static <T> T whileApplying(KeycloakSessionFactory factory, String realmId,
+            org.keycloak.models.KeycloakSessionTaskWithResult<T> apply) {
+        return KeycloakModelUtils.runJobInTransactionWithResult(factory, lockSession -> {
+            RealmWriteLockEntity row = lockSession.realms().getRealm(realmId) == null ? null
+                    : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE);
+            T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                // Writes committed before the lock was taken may not have dropped their cache entries yet.
+                s.getProvider(CacheRealmProvider.class).clear();
+                s.getProvider(UserCache.class).clear();
+                return apply.run(s);
+            });
+            if (row != null) {
+                row.setAppliedAt(Time.currentTimeMillis()); // commits with the lock's release, after the apply
+            }
+            return result;
+        });
+    }
+
+    private static RealmWriteLockEntity lock(KeycloakSession s, String realmId, LockModeType mode) {
+        if (!s.getTransactionManager().isActive()) {
+            throw new IllegalStateException("no transaction to hold the realm's write lock in");
+        }
+        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId, mode);
+        if (row != null) {
+            return row;
+        }
+        // The realm's first write: its row is created and committed on its own (two first writes may both try; the
+        // second insert fails on the key and finds the first one's row).
+        try {
+            KeycloakModelUtils.runJobInTransaction(s.getKeycloakSessionFactory(),
+                    t -> em(t).persist(new RealmWriteLockEntity(realmId)));
+        } catch (RuntimeException concurrentlyCreated) {
+            // found below, or the lock fails closed
+        }
+        row = em(s).find(RealmWriteLockEntity.class, realmId, mode);
+        if (row == null) {
+            throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
+        }
+        return row;
+    }
+
+    private static EntityManager em(KeycloakSession s) {
+        return s.getProvider(JpaConnectionProvider.class).getEntityManager();
+    }
+}
