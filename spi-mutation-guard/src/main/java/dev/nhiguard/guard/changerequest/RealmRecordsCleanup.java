@@ -26,10 +26,8 @@ public final class RealmRecordsCleanup implements ProviderEventListener {
         if (event instanceof RealmModel.RealmRemovedEvent removed) {
             KeycloakSession session = removed.getKeycloakSession();
             delete(session, removed.getRealm().getId(), session.getAttribute(APPLYING) instanceof String id ? id : "");
-            // The removal holds the realm's write lock (its own request's, or its apply's): the row goes with the realm.
-            session.getProvider(JpaConnectionProvider.class).getEntityManager()
-                    .createQuery("delete from RealmWriteLockEntity l where l.realmId = :realm")
-                    .setParameter("realm", removed.getRealm().getId()).executeUpdate();
+            // The realm's write lock row stays: an apply deleting its realm holds it from another transaction, which
+            // waits for this one (RealmWriteLock).
         } else if (event instanceof RealmModel.RealmPostCreateEvent created) {
             delete(created.getKeycloakSession(), created.getCreatedRealm().getId(), "");
         }

@@ -48,6 +48,7 @@ class CatalogueTest {
             return roles.toString().contains("realm-admin");
         }
         @Override public boolean groupIsPrivileged(String id) { return "g-admin".equals(id); }
+        @Override public boolean groupTreeIsPrivileged(String id) { return "g-admin".equals(id) || "g-admins-parent".equals(id); }
         @Override public String roleId(String clientId, String name) { return name == null ? null : "id-" + name; }
         @Override public JsonNode currentRole(String id) { return json("{\"name\":\"" + id.substring(3) + "\"}"); }
         @Override public boolean isApproverRole(String id) { return "id-nhi-approver".equals(id); }
@@ -155,6 +156,9 @@ class CatalogueTest {
                 "an ordinary group under an ordinary parent");
         assertFalse(ids("POST", "/groups/g-admin/children", "{\"name\":\"new\"}").contains("group-move"),
                 "a new, empty subgroup (joining it is held)");
+        // a privileged group, or one above it, moved anywhere: group mappers find groups by path at each login
+        assertTrue(ids("POST", "/groups/g-other/children", "{\"id\":\"g-admin\",\"name\":\"crew\"}").contains("group-move"));
+        assertTrue(ids("POST", "/groups", "{\"id\":\"g-admins-parent\",\"name\":\"crew\"}").contains("group-move"));
     }
 
     @Test
@@ -374,6 +378,8 @@ class CatalogueTest {
         assertEquals("group-update", id("PUT", "/groups/g-sa", "{\"attributes\":{}}"));
         assertEquals(null, id("PUT", "/groups/g-sa", "{\"name\":\"g-sa\",\"description\":\"d\",\"attributes\":{\"tenant\":[\"a\"]}}"));
         assertEquals(null, id("PUT", "/groups/g-plain", "{\"name\":\"renamed\",\"attributes\":{}}"));
+        // a privileged group without guarded members: renamed, held (identity-provider group mappers name it by path)
+        assertEquals("group-update", id("PUT", "/groups/g-admins-parent", "{\"name\":\"renamed\"}"));
         // a service-account user's attributes are held; an unchanged map and other users' attributes pass
         assertEquals("service-account-user-attributes", id("PUT", "/users/sau",
                 "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"tenant\":[\"b\"]}}"));
