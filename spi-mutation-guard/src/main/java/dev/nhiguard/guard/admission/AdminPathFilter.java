@@ -27,14 +27,17 @@ public final class AdminPathFilter implements ContainerRequestFilter {
     private static final Set<String> WRITES = Set.of("POST", "PUT", "DELETE", "PATCH");
 
     /**
-     * Request property: when this node began the write (epoch millis), before Keycloak routed it and loaded what it
-     * targets ({@link AdmissionFilter} compares it with the realm's last apply).
+     * Request property: when this node began a write (epoch millis), before Keycloak routed it and loaded what it
+     * targets ({@link AdmissionFilter} and {@link ClientRegistrationFilter} compare it with the realm's last apply).
      */
     static final String STARTED_AT = "nhi.guard.startedAt";
 
     @Override
     public void filter(ContainerRequestContext ctx) {
         boolean write = WRITES.contains(ctx.getMethod().toUpperCase(Locale.ROOT));
+        if (write) {
+            ctx.setProperty(STARTED_AT, org.keycloak.common.util.Time.currentTimeMillis());
+        }
         java.net.URI requestUri = AdmissionFilter.requestUri(ctx);
         if (requestUri == null) {
             // No absolute request URI (an HTTP/1.0 request without a Host header): the guard's filters cannot read the
@@ -48,7 +51,6 @@ public final class AdminPathFilter implements ContainerRequestFilter {
         if (!write) {
             return;
         }
-        ctx.setProperty(STARTED_AT, org.keycloak.common.util.Time.currentTimeMillis());
         String raw = AdmissionFilter.rawPath(requestUri, ctx.getUriInfo().getBaseUri());
         if (!AdmissionFilter.looksLikeAdmin(raw)) {
             return;

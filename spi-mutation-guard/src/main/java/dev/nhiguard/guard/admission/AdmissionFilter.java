@@ -177,21 +177,28 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
             // commits it: an apply's re-check cannot fall between this write's classification and its commit.
             java.lang.reflect.Method routed = routedMethod();
-            boolean appliedDuringRequest = false;
-            if (routed == null || !routed.getDeclaringClass().equals(dev.nhiguard.guard.rest.MutationGuardResource.class)) {
+            boolean mayBeStale = false;
+            if (!isApply(routed, path)) {
                 // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
-                // commits it: an apply's re-check cannot fall between this write's classification and its commit. (The
-                // guard's own endpoints change no identity in the request's transaction; an apply takes the lock
-                // exclusively in a transaction of its own, and would wait for its own request.)
-                appliedDuringRequest = appliedSince(lockRealm(realmName), ctx.getProperty(AdminPathFilter.STARTED_AT));
+                // commits it: an apply's re-check cannot fall between this write's classification and its commit. (An
+                // apply takes the lock exclusively in a transaction of its own, and would wait for its own request.)
+                Long appliedAt = lockRealm(realmName);
+                Object startedAt = ctx.getProperty(AdminPathFilter.STARTED_AT);
+                if (appliedDuring(appliedAt, startedAt)) {
+                    // Keycloak loaded what this write changes while routing it, before the apply committed: written
+                    // from those copies, it could undo what the apply changed.
+                    ctx.abortWith(GuardErrors.response(Response.Status.CONFLICT, "conflict", "A change request was applied "
+                            + "in this realm while this write was on its way; nothing was changed, send it again", null));
+                    return;
+                }
+                mayBeStale = appliedSince(appliedAt, startedAt);
             }
             // Most writes are not guarded: classify them in the request's own session, with the admin
             // Keycloak already authenticated for it, and store nothing. Only a guarded write opens a
-            // transaction of its own, so its change request commits whatever Keycloak does next. A write during whose
-            // routing a change request was applied is classified in a session of its own too: Keycloak loaded the
-            // request's client or user before the apply committed (RealmWriteLock).
-            Admission.Classification first = appliedDuringRequest ? null
-                    : classifyInRequest(method, path, body, realmName, routed);
+            // transaction of its own, so its change request commits whatever Keycloak does next. Just after an apply
+            // by another node, whose clock may differ, the write is classified in a session of its own too
+            // (RealmWriteLock).
+            Admission.Classification first = mayBeStale ? null : classifyInRequest(method, path, body, realmName, routed);
             if (first instanceof Admission.Pass pass) {
                 if (pass.resent() != null) {
                     // The pass confirms a credential the body sends back: its sender is a reader (recorded at once).
@@ -227,7 +234,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 signInRealm[0] = auth.getRealm().getName();
-                return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null);
+                return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null, routed);
             });
             if (outcome instanceof Admission.Pass pass) {
                 WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, pass.written());
@@ -248,6 +255,12 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 ctx.abortWith(response);
             }
         } catch (RuntimeException e) {
+            if (RealmWriteLock.isLockTimeout(e)) {
+                LOG.warnf("%s %s: the realm's write lock was not granted in time; refused", method, path.raw());
+                ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "realm_busy", "A change request is "
+                        + "being applied in this realm; nothing was changed, send the write again", null));
+                return;
+            }
             LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                     "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
@@ -268,6 +281,29 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         }
         RealmModel realm = request.realms().getRealmByName(realmName);
         return realm == null ? null : RealmWriteLock.shared(request, realm.getId());
+    }
+
+    /**
+     * Whether the request is the guard's own apply ({@code POST …/mutation-guard/change-requests/{id}/apply}), which
+     * takes the realm's write lock exclusively in a transaction of its own: by the method JAX-RS routed it to, else by
+     * its path.
+     */
+    static boolean isApply(java.lang.reflect.Method routed, RequestPath path) {
+        if (routed != null) {
+            return routed.getDeclaringClass().equals(dev.nhiguard.guard.rest.MutationGuardResource.class)
+                    && routed.getName().equals("apply");
+        }
+        java.util.List<String> seg = path.segments();
+        return seg.size() == 7 && seg.get(3).equals("mutation-guard") && seg.get(4).equals("change-requests")
+                && seg.get(6).equals("apply");
+    }
+
+    /**
+     * Whether a change request was applied after this node began the request (epoch millis; unknown: taken as no, the
+     * skewed check below then classifies afresh).
+     */
+    static boolean appliedDuring(Long appliedAt, Object startedAt) {
+        return appliedAt != null && startedAt instanceof Long started && appliedAt >= started;
     }
 
     /** Nodes' clocks may differ by this much: an apply noted this long before the request began counts as during it. */

@@ -90,12 +90,12 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
-        ClientModel client = realm == null ? null : realm.getClientByClientId(segments.get(4));
+        if (realm == null || !lockedRealm(ctx, realm)) {
+            return; // Keycloak answers 404 itself, or refused
+        }
+        ClientModel client = realm.getClientByClientId(segments.get(4));
         if (client == null) {
             return; // Keycloak answers itself
-        }
-        if (!lockedRealm(ctx, realm)) {
-            return;
         }
         OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
             TargetState state = new TargetState(session, realm, policy.approverRole());
@@ -104,10 +104,18 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         });
     }
 
-    /** Takes the realm's write lock, as admin writes do (ordered with applies); refuses the request (503) when it cannot. */
+    /**
+     * Takes the realm's write lock, as admin writes do (ordered with applies); refuses the request (503) when it cannot,
+     * and (409) when a change request was applied since the request began.
+     */
     private static boolean lockedRealm(ContainerRequestContext ctx, RealmModel realm) {
         try {
-            AdmissionFilter.lockRealm(realm.getName());
+            if (AdmissionFilter.appliedDuring(AdmissionFilter.lockRealm(realm.getName()), ctx.getProperty(AdminPathFilter.STARTED_AT))) {
+                // Keycloak loaded the client while routing this request, before the apply committed.
+                ctx.abortWith(GuardErrors.response(Response.Status.CONFLICT, "conflict", "A change request was applied in this "
+                        + "realm while this registration was on its way; nothing was changed, send it again", null));
+                return false;
+            }
             return true;
         } catch (RuntimeException e) {
             org.jboss.logging.Logger.getLogger(ClientRegistrationFilter.class).warnf(e, "Client registration in realm %s: "

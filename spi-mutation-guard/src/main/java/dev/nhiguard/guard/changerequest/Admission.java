@@ -160,7 +160,16 @@ public final class Admission {
      */
     public static Outcome admit(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
             String pathWithQuery, JsonNode body, String rollbackOf) {
-        Classification classification = classify(s, realm, auth, method, path, body);
+        return admit(s, realm, auth, method, path, pathWithQuery, body, rollbackOf, null);
+    }
+
+    /**
+     * As above, for a write JAX-RS routed to {@code routed} (null: none), which the guard's own resolution of the path
+     * must agree with.
+     */
+    public static Outcome admit(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path,
+            String pathWithQuery, JsonNode body, String rollbackOf, java.lang.reflect.Method routed) {
+        Classification classification = classify(s, realm, auth, method, path, body, routed);
         if (classification instanceof Pass pass) {
             if (pass.resent() != null) {
                 // The pass confirms a credential the body sends back: its sender is a reader, whoever asks next.

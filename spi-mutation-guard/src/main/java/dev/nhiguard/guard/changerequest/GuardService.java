@@ -568,7 +568,7 @@ public final class GuardService {
             // Under the realm's write lock, held until this transaction has committed: writes admitted beside the apply,
             // and other applies, are ordered with its re-check (RealmWriteLock).
             attempt = RealmWriteLock.whileApplying(factory, realmId,
-                    s -> attempt(s, realmId, id, caller, callerIsRequester, baseUri, connection, progress));
+                    s -> attempt(s, realmId, id, caller, callerIsRequester, baseUri, connection, progress), () -> progress.replayed);
         } catch (RuntimeException e) {
             if (progress.replayed) {
                 // The replay ran but its transaction did not commit (the audit append or the database refused it).
@@ -596,14 +596,18 @@ public final class GuardService {
 
     private static Attempt attempt(KeycloakSession s, String realmId, String id, Actor caller, boolean callerIsRequester,
             URI baseUri, ClientConnection connection, Progress progress) {
-        RealmModel realm = s.realms().getRealm(realmId);
-        s.getContext().setRealm(realm);
-        s.getContext().setConnection(connection);
         ChangeRequestStore store = new ChangeRequestStore(s);
         ChangeRequestEntity cr = store.lock(realmId, id);
         if (cr == null) {
             return refusal(GuardErrors.response(Response.Status.NOT_FOUND, "not_found", "Change request not found", null));
         }
+        if (State.valueOf(cr.getState()) == State.APPROVED || State.valueOf(cr.getState()) == State.COOLING_DOWN) {
+            // Before anything of Keycloak's is read for the re-check (RealmWriteLock); not for requests that cannot apply.
+            RealmWriteLock.beforeRecheck(s);
+        }
+        RealmModel realm = s.realms().getRealm(realmId);
+        s.getContext().setRealm(realm);
+        s.getContext().setConnection(connection);
         AdminAuth auth = caller.load(s);
         Response expired = expireIfDue(s, realm, auth, store, cr);
         if (expired != null) {

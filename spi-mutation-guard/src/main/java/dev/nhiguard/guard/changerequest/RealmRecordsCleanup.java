@@ -30,6 +30,7 @@ public final class RealmRecordsCleanup implements ProviderEventListener {
             // waits for this one (RealmWriteLock).
         } else if (event instanceof RealmModel.RealmPostCreateEvent created) {
             delete(created.getKeycloakSession(), created.getCreatedRealm().getId(), "");
+            RealmWriteLock.create(created.getKeycloakSession(), created.getCreatedRealm().getId());
         }
     }
 

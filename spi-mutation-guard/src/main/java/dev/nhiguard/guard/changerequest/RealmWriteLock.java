@@ -49,46 +49,79 @@ public final class RealmWriteLock {
         return lock(s, realmId, LockModeType.PESSIMISTIC_READ).getAppliedAt();
     }
 
-    /** The apply's work, run in a transaction of its own while another one holds the realm's lock exclusively. */
+    /**
+     * The apply's work, run in a transaction of its own while another one holds the realm's lock exclusively; that one
+     * commits after it, noting the time when {@code applied} says the work changed something.
+     */
     public static <T> T whileApplying(KeycloakSessionFactory factory, String realmId,
-            org.keycloak.models.KeycloakSessionTaskWithResult<T> apply) {
+            org.keycloak.models.KeycloakSessionTaskWithResult<T> apply, java.util.function.BooleanSupplier applied) {
         return KeycloakModelUtils.runJobInTransactionWithResult(factory, lockSession -> {
             RealmWriteLockEntity row = lockSession.realms().getRealm(realmId) == null ? null
                     : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE);
-            T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-                // Writes committed before the lock was taken may not have dropped their cache entries yet.
-                s.getProvider(CacheRealmProvider.class).clear();
-                s.getProvider(UserCache.class).clear();
-                return apply.run(s);
-            });
-            if (row != null) {
+            T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, apply);
+            if (row != null && applied.getAsBoolean()) {
                 row.setAppliedAt(Time.currentTimeMillis()); // commits with the lock's release, after the apply
             }
             return result;
         });
     }
 
+    /**
+     * Before an apply re-checks its target: drops Keycloak's realm and user caches, which writes committed before the
+     * apply took the lock may not have dropped their entries from yet (Keycloak drops them after its commit).
+     */
+    public static void beforeRecheck(KeycloakSession s) {
+        s.getProvider(CacheRealmProvider.class).clear();
+        s.getProvider(UserCache.class).clear();
+    }
+
+    /** Whether the exception says a lock was not granted in time (the database's lock timeout, or ours). */
+    public static boolean isLockTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.PessimisticLockException || t instanceof jakarta.persistence.LockTimeoutException
+                    || t instanceof org.hibernate.PessimisticLockException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How long a write or an apply waits for the lock, where the database lets Hibernate say (PostgreSQL waits forever). */
+    static final int LOCK_TIMEOUT_MILLIS = 30_000;
+
     private static RealmWriteLockEntity lock(KeycloakSession s, String realmId, LockModeType mode) {
         if (!s.getTransactionManager().isActive()) {
             throw new IllegalStateException("no transaction to hold the realm's write lock in");
         }
-        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId, mode);
+        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId, mode, TIMEOUT);
         if (row != null) {
             return row;
         }
-        // The realm's first write: its row is created and committed on its own (two first writes may both try; the
-        // second insert fails on the key and finds the first one's row).
+        // A realm created before the guard was installed: its row is created and committed on its own (two first writes
+        // may both try; the second insert fails on the key and finds the first one's row). Realms created since get
+        // theirs with the realm (RealmRecordsCleanup): on MySQL, MariaDB and SQL Server the locking read of a missing
+        // row above takes a gap lock that this creation, on another connection, waits for until the lock timeout.
         try {
             KeycloakModelUtils.runJobInTransaction(s.getKeycloakSessionFactory(),
                     t -> em(t).persist(new RealmWriteLockEntity(realmId)));
         } catch (RuntimeException concurrentlyCreated) {
             // found below, or the lock fails closed
         }
-        row = em(s).find(RealmWriteLockEntity.class, realmId, mode);
+        row = em(s).find(RealmWriteLockEntity.class, realmId, mode, TIMEOUT);
         if (row == null) {
             throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
         }
         return row;
+    }
+
+    private static final java.util.Map<String, Object> TIMEOUT = java.util.Map.of("jakarta.persistence.lock.timeout",
+            LOCK_TIMEOUT_MILLIS);
+
+    /** A new realm's lock row, in the transaction creating the realm. */
+    static void create(KeycloakSession s, String realmId) {
+        if (em(s).find(RealmWriteLockEntity.class, realmId) == null) {
+            em(s).persist(new RealmWriteLockEntity(realmId));
+        }
     }
 
     private static EntityManager em(KeycloakSession s) {

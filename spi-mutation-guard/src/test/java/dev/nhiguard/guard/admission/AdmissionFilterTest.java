@@ -38,5 +38,18 @@ class AdmissionFilterTest {
         assertTrue(AdmissionFilter.appliedSince(started - AdmissionFilter.CLOCK_SKEW_MILLIS, started), "within the clocks' skew");
         assertTrue(AdmissionFilter.appliedSince(started + 3, started), "during the request");
         assertTrue(AdmissionFilter.appliedSince(started - 100_000, null), "start unknown: afresh");
+        // refused (409) only when this node saw the apply after the request began
+        assertTrue(AdmissionFilter.appliedDuring(started, started));
+        assertFalse(AdmissionFilter.appliedDuring(started - 1, started));
+        assertFalse(AdmissionFilter.appliedDuring(null, started));
+        assertFalse(AdmissionFilter.appliedDuring(started, null));
+    }
+
+    @Test
+    void onlyTheGuardsApplyIsLeftToTakeTheLockItself() throws Exception {
+        assertTrue(AdmissionFilter.isApply(null, RequestPath.parse("/admin/realms/r/mutation-guard/change-requests/x/apply")));
+        assertFalse(AdmissionFilter.isApply(null, RequestPath.parse("/admin/realms/r/mutation-guard/change-requests/x/approve")));
+        assertFalse(AdmissionFilter.isApply(null, RequestPath.parse("/admin/realms/r/mutation-guard/containment")));
+        assertFalse(AdmissionFilter.isApply(null, RequestPath.parse("/admin/realms/r/users/x/apply")));
     }
 }
