@@ -221,6 +221,32 @@ class AttackThirteenthReviewIT {
         assertEquals("/approvers", r.read("/groups/" + admins).path("path").asText());
     }
 
+    /**
+     * (Live review of the write lock.) An admin write that only tests a connection takes no realm write lock: pointed at
+     * a server that never answers, it held the lock for its whole timeout, and every other admin write of the realm
+     * was refused (503) meanwhile. Now ann's ordinary write lands while mallory's LDAP test still waits.
+     */
+    @Test
+    void aConnectionTestWaitingOnASilentServerHoldsUpNoOtherWrite(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "thirteenth", "silent", rep -> { });
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            String mallory = r.token("mallory");
+            CompletableFuture<HttpAdmin.Response> test = CompletableFuture.supplyAsync(() -> r.http.post(r.admin
+                    + "/testLDAPConnection", mallory, "{\"action\":\"testAuthentication\",\"connectionUrl\":\"ldap://127.0.0.1:"
+                    + silent.getLocalPort() + "\",\"authType\":\"simple\",\"bindDn\":\"cn=x\",\"bindCredential\":\"x\","
+                    + "\"connectionTimeout\":\"20000\"}"));
+            java.net.Socket accepted = silent.accept(); // the test is connected and waits for an answer that never comes
+            try {
+                HttpAdmin.Response role = r.http.post(r.admin + "/roles", r.token("ann"), "{\"name\":\"while-ldap-waits\"}");
+                assertFalse(test.isDone(), "the LDAP test is still waiting");
+                assertEquals(201, role.status(), "ann's write is not held up by the LDAP test: " + role.body());
+            } finally {
+                accepted.close();
+            }
+            test.get();
+        }
+    }
+
     // ------------------------------------------------------------------ steps
 
     /** Sends both requests at the same moment and waits for both answers. */

@@ -82,6 +82,13 @@ public final class RealmWriteLock {
                     || t instanceof org.hibernate.PessimisticLockException) {
                 return true;
             }
+            // H2 (HYT00) and PostgreSQL (55P03) lock timeouts, as Keycloak's ModelException may wrap them
+            if (t instanceof java.sql.SQLException sql && ("HYT00".equals(sql.getSQLState()) || "55P03".equals(sql.getSQLState()))) {
+                return true;
+            }
+            if (t.getClass().getSimpleName().equals("MVStoreException") && String.valueOf(t.getMessage()).contains("is locked by")) {
+                return true;
+            }
         }
         return false;
     }

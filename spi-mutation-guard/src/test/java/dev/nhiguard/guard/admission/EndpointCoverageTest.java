@@ -451,4 +451,13 @@ class EndpointCoverageTest {
                     .map(x -> x.httpMethod() + " " + x.path()).distinct().collect(Collectors.joining(", "))));
         }
     }
+
+    /** The writes that take no realm write lock are unguarded entries of the table: they store nothing guarded. */
+    @org.junit.jupiter.api.Test
+    void writesTakingNoRealmLockAreUnguardedEntries() {
+        for (String key : CoverageTable.storesNothing()) {
+            org.junit.jupiter.api.Assertions.assertTrue(CoverageTable.entries().get(key) instanceof Coverage.Unguarded,
+                    key + " must be an unguarded entry: " + CoverageTable.entries().get(key));
+        }
+    }
 }
