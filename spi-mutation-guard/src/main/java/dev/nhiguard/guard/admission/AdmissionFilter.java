@@ -174,8 +174,6 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String pathWithQuery = query == null ? path.raw() : path.raw() + "?" + query;
         URI base = ctx.getUriInfo().getBaseUri();
         try {
-            // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
-            // commits it: an apply's re-check cannot fall between this write's classification and its commit.
             java.lang.reflect.Method routed = routedMethod();
             boolean mayBeStale = false;
             if (!isApply(routed, path) && !(routed != null

@@ -28,12 +28,13 @@ import dev.nhiguard.guard.store.RealmWriteLockEntity;
  * reads what the writes before it committed, not a cached copy their commit has yet to drop.</li>
  * <li>Keycloak loads the request's client or user while it routes the request, before any filter can take a lock: a
  * write that got the lock after an apply committed during its own life ({@code appliedAt}, noted by the apply) is
- * classified in a session of its own, which reads the applied state.</li>
+ * refused (409, AdmissionFilter); one that began just after an apply noted by another node, whose clock may differ,
+ * is classified in a session of its own, which reads the applied state.</li>
  * </ul>
  *
  * <p>A shared lock is {@code FOR SHARE} where the database has one (PostgreSQL, MySQL, MariaDB): admitted writes do not
  * wait for each other, only for an apply. Where it has not (H2, Oracle), Hibernate locks for update, and a realm's admin
- * writes run one at a time. The row is created at the realm's first write.
+ * writes run one at a time. The row is created with its realm, or at the first write of a realm older than the guard.
  */
 public final class RealmWriteLock {
 
