@@ -256,13 +256,10 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         } catch (RuntimeException e) {
             if (RealmWriteLock.isLockTimeout(e)) {
                 LOG.warnf("%s %s: the realm's write lock was not granted in time; refused", method, path.raw());
-                ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "realm_busy", "A change request is "
-                        + "being applied in this realm; nothing was changed, send the write again", null));
-                return;
+            } else {
+                LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
             }
-            LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
-                    "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
+            ctx.abortWith(RealmWriteLock.refusal(e));
         }
     }
 

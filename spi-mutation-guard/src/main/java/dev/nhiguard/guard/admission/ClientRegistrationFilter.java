@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.nhiguard.guard.changerequest.GuardErrors;
 import dev.nhiguard.guard.changerequest.KeycloakReading;
+import dev.nhiguard.guard.changerequest.RealmWriteLock;
 import dev.nhiguard.guard.changerequest.TargetState;
 import dev.nhiguard.guard.changerequest.RequestBody;
 
@@ -120,8 +121,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         } catch (RuntimeException e) {
             org.jboss.logging.Logger.getLogger(ClientRegistrationFilter.class).warnf(e, "Client registration in realm %s: "
                     + "the realm's write lock could not be taken; refused", realm.getName());
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
-                    "The realm's write lock could not be taken (a change is being applied); try again", null));
+            ctx.abortWith(RealmWriteLock.refusal(e));
             return false;
         }
     }

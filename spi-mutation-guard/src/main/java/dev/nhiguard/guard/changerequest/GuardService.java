@@ -575,8 +575,12 @@ public final class GuardService {
                 LOG.warnf(e, "Apply of change request %s did not commit", id);
                 attempt = new Attempt(null, new Replayer.Result(500,
                         "{\"error\":\"apply_failed\",\"error_description\":\"The change could not be committed\"}", null));
+            } else if (RealmWriteLock.isLockTimeout(e)) {
+                // The realm's write lock was not granted in time: another apply, or a long admin write, held it.
+                LOG.debugf(e, "Apply of change request %s: the realm's write lock was not granted in time", id);
+                return RealmWriteLock.refusal(e);
             } else {
-                // Another apply held the row lock longer than the database's lock timeout.
+                // Another apply held the request's row longer than the database's lock timeout.
                 LOG.debugf(e, "Apply of change request %s lost to a concurrent apply", id);
                 String state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
                     ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);

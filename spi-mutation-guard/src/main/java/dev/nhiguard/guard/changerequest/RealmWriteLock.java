@@ -56,15 +56,57 @@ public final class RealmWriteLock {
      */
     public static <T> T whileApplying(KeycloakSessionFactory factory, String realmId,
             org.keycloak.models.KeycloakSessionTaskWithResult<T> apply, java.util.function.BooleanSupplier applied) {
-        return KeycloakModelUtils.runJobInTransactionWithResult(factory, lockSession -> {
-            RealmWriteLockEntity row = lockSession.realms().getRealm(realmId) == null ? null
-                    : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE);
-            T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, apply);
-            if (row != null && applied.getAsBoolean()) {
-                row.setAppliedAt(Time.currentTimeMillis()); // commits with the lock's release, after the apply
+        java.util.concurrent.atomic.AtomicReference<T> committed = new java.util.concurrent.atomic.AtomicReference<>();
+        boolean[] applyCommitted = {false};
+        try {
+            return KeycloakModelUtils.runJobInTransactionWithResult(factory, lockSession -> {
+                RealmWriteLockEntity row = lockSession.realms().getRealm(realmId) == null ? null
+                        : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE);
+                T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, apply);
+                committed.set(result);
+                applyCommitted[0] = true;
+                if (row != null && applied.getAsBoolean()) {
+                    row.setAppliedAt(Time.currentTimeMillis()); // commits with the lock's release, after the apply
+                }
+                return result;
+            });
+        } catch (RuntimeException e) {
+            if (!applyCommitted[0]) {
+                throw e;
             }
-            return result;
-        });
+            // The apply committed; only the lock's transaction, which releases the lock and notes the time, failed (its
+            // rollback released the lock). The time is noted afresh, so that writes routed meanwhile are still refused.
+            LOG.warnf(e, "The realm write lock of realm %s failed to commit after an apply had committed", realmId);
+            if (applied.getAsBoolean()) {
+                try {
+                    KeycloakModelUtils.runJobInTransaction(factory, s -> {
+                        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId);
+                        if (row != null) {
+                            row.setAppliedAt(Time.currentTimeMillis());
+                        }
+                    });
+                } catch (RuntimeException again) {
+                    LOG.errorf(again, "The apply time of realm %s could not be noted", realmId);
+                }
+            }
+            return committed.get();
+        }
+    }
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RealmWriteLock.class);
+
+    /**
+     * The answer to a write that could not take the realm's lock: {@code 503 realm_busy} when the wait ran out (an apply
+     * held it), {@code 503 guard_unavailable} otherwise. Nothing was changed either way.
+     */
+    public static jakarta.ws.rs.core.Response refusal(RuntimeException e) {
+        if (isLockTimeout(e)) {
+            return GuardErrors.response(jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE, "realm_busy",
+                    "The realm is busy: a change request is being applied in it, or a write is holding it; nothing was "
+                    + "changed, send the request again", null);
+        }
+        return GuardErrors.response(jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
+                "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null);
     }
 
     /**
