@@ -65,22 +65,48 @@ class AttackTwelfthReviewIT {
         assertEquals(201, created.status(), "a v2 client without a service account passes: " + created.body());
         assertEquals(SECRET, r.read("/clients/" + r.clientUuid("ann-v2-bot") + "/client-secret").path("value").asText(),
                 "Keycloak stored ann's secret");
-        // The client admin API v2 creates a client without the realm's default scopes and full scope: its token would
-        // carry no roles. ann gives it both (an ordinary client's scopes are not guarded).
+        letV2ClientsTokensCarryRoles(r, "ann-v2-bot");
+        enableServiceAccountAndGrantManageUsers(r, "ann-v2-bot");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-v2-bot");
+    }
+
+    /**
+     * (Fourteenth review.) A v2 create without a secret: Keycloak generates one and answers it to ann. The answer was
+     * recorded in a transaction of its own, which could not see the client not yet committed, so nothing was recorded
+     * and ann later approved what she requested as the client's service account.
+     */
+    @Test
+    void anApproverWhoReceivedASecretApiV2GeneratedDoesNotApproveItsServiceAccount(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "v2gen", rep -> { });
+        HttpAdmin.Response created = r.http.post("/admin/api/" + r.name + "/clients/v2", r.token("ann"),
+                "{\"clientId\":\"ann-v2-gen\",\"protocol\":\"openid-connect\",\"enabled\":true,"
+                        + "\"auth\":{\"method\":\"client-secret\"}}");
+        assertEquals(201, created.status(), "a v2 client without a service account passes: " + created.body());
+        String generated = created.json().at("/auth/secret").asText();
+        assertFalse(generated.isBlank(), "Keycloak answers the secret it generated: " + created.body());
+        assertEquals(generated, r.read("/clients/" + r.clientUuid("ann-v2-gen") + "/client-secret").path("value").asText());
+        letV2ClientsTokensCarryRoles(r, "ann-v2-gen");
+        enableServiceAccountAndGrantManageUsers(r, "ann-v2-gen");
+        assertHolderCannotMakeOliveAnApprover(r, "ann-v2-gen", generated);
+    }
+
+    /**
+     * The client admin API v2 creates a client without the realm's default scopes and full scope: its token would carry
+     * no roles. ann gives it both (an ordinary client's scopes are not guarded).
+     */
+    private static void letV2ClientsTokensCarryRoles(AttackRealm r, String clientId) {
         String roles = null;
         for (JsonNode scope : r.read("/client-scopes")) {
             if ("roles".equals(scope.path("name").asText())) {
                 roles = scope.path("id").asText();
             }
         }
-        HttpAdmin.Response scoped = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-v2-bot") + "/default-client-scopes/" + roles,
+        HttpAdmin.Response scoped = r.http.put(r.admin + "/clients/" + r.clientUuid(clientId) + "/default-client-scopes/" + roles,
                 r.token("ann"), null);
         assertEquals(204, scoped.status(), "a default scope of an ordinary client: " + scoped.body());
-        HttpAdmin.Response fullScope = r.http.put(r.admin + "/clients/" + r.clientUuid("ann-v2-bot"), r.token("ann"),
+        HttpAdmin.Response fullScope = r.http.put(r.admin + "/clients/" + r.clientUuid(clientId), r.token("ann"),
                 "{\"fullScopeAllowed\":true}");
         assertEquals(204, fullScope.status(), "an ordinary client's scope: " + fullScope.body());
-        enableServiceAccountAndGrantManageUsers(r, "ann-v2-bot");
-        assertHolderCannotMakeOliveAnApprover(r, "ann-v2-bot");
     }
 
     /** Through a partial import of an ordinary client with a secret: held, and applied by ben. */

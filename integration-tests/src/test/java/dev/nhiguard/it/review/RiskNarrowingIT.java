@@ -1,5 +1,6 @@
 package dev.nhiguard.it.review;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,81 @@ class RiskNarrowingIT {
                 agentRecords.stream().map(x -> x.at("/details/action").asText()).toList(), agentRecords.toString());
         assertTrue(ReviewRealm.any(r.chain("CHANGE_REQUEST", null, 1), x -> x.toString().contains(crId)));
         r.assertChainVerifies();
+    }
+
+    /**
+     * (Fourteenth red-team review.) While a service account is narrowed it holds none of what was taken, so renaming a
+     * taken role, giving it a composite, or moving a taken group under one that maps a role reaches no guarded subject
+     * and is not held. The revalidation gave back by id whatever those had become: the account came back holding
+     * {@code x}, which no approver saw. It now gives back only what still gives what it gave when it was taken.
+     */
+    @Test
+    void aRevalidationGivesBackNothingThatChangedWhileTheAccountWasNarrowed(KeycloakTarget keycloak) {
+        ReviewRealm r = new ReviewRealm(keycloak, "review-pinned", "{\"narrowOnSignals\":[\"leaked-secret\"]}",
+                "{\"guardedOperations\":[\"unclassified-write\"]}", null);
+        for (String role : List.of("reports", "orders", "stable", "x", "nhi-approver")) {
+            r.realmRole(role);
+        }
+        String owen = r.user("owen", List.of(), Map.of("realm-management", List.of("view-clients")));
+        r.user("ann", List.of("nhi-approver"), Map.of("realm-management", List.of("realm-admin")));
+        String master = r.masterToken();
+        String ops = created(r.http.post(r.admin + "/groups", master, "{\"name\":\"ops\"}"));
+        String team = created(r.http.post(r.admin + "/groups", master, "{\"name\":\"team\"}"));
+        r.serviceAccount("svc-pinned", owen, List.of());
+        String sa = r.serviceAccountUser("svc-pinned");
+        for (String role : List.of("reports", "orders", "stable")) {
+            r.grantRealmRole(sa, role);
+        }
+        for (String group : List.of(ops, team)) {
+            assertEquals(204, r.http.put(r.admin + "/users/" + sa + "/groups/" + group, master, null).status());
+        }
+        HttpAdmin.Response signal = r.http.post(r.admin + "/nhi/signals", master, "{\"type\":\"leaked-secret\",\"clientId\":\"svc-pinned\"}");
+        assertEquals("DONE", signal.json().path("outcome").asText(), signal.body());
+        assertEquals(new TreeSet<>(), r.groups("svc-pinned"));
+
+        // While narrowed: reports renamed, orders given x as a composite, ops moved under a group that maps x.
+        JsonNode reports = ReviewRealm.ok(r.http.get(r.admin + "/roles/reports", master));
+        JsonNode x = ReviewRealm.ok(r.http.get(r.admin + "/roles/x", master));
+        assertEquals(204, r.http.put(r.admin + "/roles-by-id/" + reports.path("id").asText(), master,
+                "{\"name\":\"reports-admin\"}").status());
+        String orders = ReviewRealm.ok(r.http.get(r.admin + "/roles/orders", master)).path("id").asText();
+        assertEquals(204, r.http.post(r.admin + "/roles-by-id/" + orders + "/composites", master, "[" + x + "]").status());
+        String admins = created(r.http.post(r.admin + "/groups", master, "{\"name\":\"admins\"}"));
+        assertEquals(204, r.http.post(r.admin + "/groups/" + admins + "/role-mappings/realm", master, "[" + x + "]").status());
+        HttpAdmin.Response moved = r.http.post(r.admin + "/groups/" + admins + "/children", master,
+                "{\"id\":\"" + ops + "\",\"name\":\"ops\"}");
+        assertTrue(moved.status() == 201 || moved.status() == 204, moved.body());
+
+        HttpAdmin.Response proposed = r.http.post(r.admin + "/nhi/reviews/narrowings/" + r.clientUuid("svc-pinned") + "/revalidate",
+                r.token("owen"), "{\"comment\":\"false alarm\"}");
+        assertEquals(202, proposed.status(), proposed.body());
+        String crId = proposed.json().get("id").asText();
+        assertEquals(200, r.http.post(r.admin + "/mutation-guard/change-requests/" + crId + "/approve", r.token("ann"),
+                "{\"digest\":\"" + proposed.json().get("digest").asText() + "\"}").status());
+        HttpAdmin.Response applied = r.http.post(r.admin + "/mutation-guard/change-requests/" + crId + "/apply", r.token("owen"), null);
+        assertEquals(200, applied.status(), applied.body());
+
+        TreeSet<String> effective = new TreeSet<>();
+        ReviewRealm.ok(r.http.get(r.admin + "/users/" + sa + "/role-mappings/realm/composite", master))
+                .forEach(role -> effective.add(role.path("name").asText()));
+        JsonNode narrowing = ReviewRealm.ok(r.http.get(r.admin + "/nhi/reviews/narrowings?clientId=svc-pinned", master)).get(0);
+        // The revalidation's answer (Keycloak's, kept with the applied request) names what it did not give back.
+        String answer = applied.body();
+        assertAll(
+                () -> assertFalse(effective.contains("x"), "no x, through orders or ops: " + effective),
+                () -> assertFalse(effective.contains("reports-admin"), "the renamed role is not given back: " + effective),
+                () -> assertFalse(effective.contains("orders"), "the role given a composite is not given back: " + effective),
+                () -> assertTrue(effective.contains("stable"), "what did not change is given back: " + effective),
+                () -> assertEquals(new TreeSet<>(List.of("/team")), r.groups("svc-pinned"), "the moved group is not given back"),
+                () -> assertEquals("RESTORED", narrowing.path("state").asText(), narrowing.toString()),
+                () -> assertTrue(answer.contains("reports (changed since the narrowing)"), answer),
+                () -> assertTrue(answer.contains("orders (changed since the narrowing)"), answer),
+                () -> assertTrue(answer.contains("/ops (changed since the narrowing)"), answer));
+    }
+
+    private static String created(HttpAdmin.Response r) {
+        assertEquals(201, r.status(), r.body());
+        return r.header("Location").replaceAll(".*/", "");
     }
 
     @Test

@@ -43,8 +43,11 @@ public final class RiskNarrowing {
     static final String ACTIVE = "ACTIVE";
     static final String RESTORED = "RESTORED";
 
-    /** A role or group taken away, by id and name (realm role, {@code clientId/role}, or group path). */
-    public record Ref(String id, String name) {
+    /**
+     * A role or group taken away, by id and name (realm role, {@code clientId/role}, or group path), with the digest of
+     * what it gave ({@link NarrowingPins}).
+     */
+    public record Ref(String id, String name, String pin) {
     }
 
     /** Exactly what a narrowing took. */
@@ -94,12 +97,12 @@ public final class RiskNarrowing {
             List<Ref> takenRoles = new ArrayList<>();
             for (RoleModel r : roles) {
                 sa.deleteRoleMapping(r);
-                takenRoles.add(new Ref(r.getId(), Snapshots.name(r)));
+                takenRoles.add(new Ref(r.getId(), Snapshots.name(r), NarrowingPins.of(r)));
             }
             List<Ref> takenGroups = new ArrayList<>();
             for (GroupModel g : groups) {
                 sa.leaveGroup(g);
-                takenGroups.add(new Ref(g.getId(), KeycloakModelUtils.buildGroupPath(g)));
+                takenGroups.add(new Ref(g.getId(), KeycloakModelUtils.buildGroupPath(g), NarrowingPins.of(g)));
             }
             NarrowingEntity n = new NarrowingEntity();
             n.setId(UUID.randomUUID().toString());
@@ -116,10 +119,14 @@ public final class RiskNarrowing {
         });
     }
 
+    /** How {@code notRestored} names a role or group that no longer gives what it gave when it was taken. */
+    static final String CHANGED = " (changed since the narrowing)";
+
     /**
      * Restores exactly what the client's active narrowing took, as one of the client's reviewers
-     * (its owner; without an active owner, an approver). Roles or groups deleted since are listed
-     * as not restored.
+     * (its owner; without an active owner, an approver). Roles or groups deleted since, and those
+     * that give something else now (renamed, moved, given other roles: {@link NarrowingPins}), are
+     * listed as not restored; the account asks for them again as for any grant.
      */
     public View revalidate(ClientModel client, UserModel caller, String comment) {
         NarrowingEntity n = active(client.getId(), true);
@@ -142,6 +149,8 @@ public final class RiskNarrowing {
                         RoleModel role = session.roles().getRoleById(realm, r.id());
                         if (role == null || sa == null) {
                             notRestored.add(r.name());
+                        } else if (!NarrowingPins.of(role).equals(r.pin())) {
+                            notRestored.add(r.name() + CHANGED);
                         } else if (!sa.hasDirectRole(role)) {
                             sa.grantRole(role);
                         }
@@ -150,6 +159,8 @@ public final class RiskNarrowing {
                         GroupModel group = session.groups().getGroupById(realm, g.id());
                         if (group == null || sa == null) {
                             notRestored.add(g.name());
+                        } else if (!NarrowingPins.of(group).equals(g.pin())) {
+                            notRestored.add(g.name() + CHANGED);
                         } else if (!sa.isMemberOf(group)) {
                             sa.joinGroup(group);
                         }

@@ -121,15 +121,17 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         KeycloakSessionFactory factory = KeycloakApplication.getSessionFactory();
         String realm = path.segments().get(registration ? 1 : 2);
         String relative = path.join(registration ? 2 : 3).substring(1);
-        boolean registered = registration && method.equals("POST");
+        // A write's answer (a registration, a client created or changed through the client admin API v2) is recorded in
+        // the write's own transaction, which the recording's failure rolls back: the client it created is not committed
+        // yet (Keycloak commits after the response filters), so a transaction of its own would not find it.
+        boolean registered = !method.equals("GET") && (registration || match.endpoint() == CredentialEndpoint.CLIENTS_V2
+                || match.endpoint() == CredentialEndpoint.CLIENT_V2);
         try {
             List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
             if (exposures.isEmpty()) {
                 return;
             }
             if (registered) {
-                // The new client is not committed yet (Keycloak commits after the response filters): recorded in its
-                // transaction, which the recording's failure rolls back.
                 CredentialReadRecorder.recordInRequest(KeycloakSessionUtil.getKeycloakSession(), realm, match, method, relative,
                         exposures);
             } else {
@@ -138,10 +140,10 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
             }
         } catch (RuntimeException e) {
             if (registered) {
-                LOG.errorf(e, "Client registration %s could not be recorded; it is rolled back", raw);
+                LOG.errorf(e, "%s %s: the credential its answer carries could not be recorded; it is rolled back", method, raw);
                 rollBack(KeycloakSessionUtil.getKeycloakSession());
-                refuse(response, 503, "credential_read_not_recorded", "The registered client's credential could not be "
-                        + "recorded in the audit record; the registration was rolled back");
+                refuse(response, 503, "credential_read_not_recorded", "The client's credential this answer carries could not "
+                        + "be recorded in the audit record; the write was rolled back");
                 return;
             }
             LOG.errorf(e, "Credential read %s %s could not be recorded; the answer is withheld", method, raw);

@@ -91,14 +91,15 @@ final class CredentialReadRecorder {
 
     /**
      * As {@link #record}, in the request's own session and transaction (still open while the response filters run), for
-     * what the request itself created and has not committed yet: a client registered through client registration.
+     * what the request itself wrote and has not committed yet: a client registered through client registration, or
+     * created or changed through the client admin API v2.
      *
      * @throws RuntimeException when the events could not be recorded (the request's transaction must then roll back)
      */
     static int recordInRequest(KeycloakSession request, String realmName, CredentialEndpoint.Match match, String httpMethod,
             String relativePath, List<Exposure> exposures) {
         if (request == null || !request.getTransactionManager().isActive()) {
-            throw new IllegalStateException("a client registration answered 2xx without an open transaction to record it in");
+            throw new IllegalStateException("a write answered 2xx without an open transaction to record its answer in");
         }
         AdminAuth auth = AuthenticatedAdmin.of(request);
         if (auth == null) {
@@ -120,7 +121,10 @@ final class CredentialReadRecorder {
             ClientModel client = x.clientUuid() != null ? realm.getClientById(x.clientUuid())
                     : realm.getClientByClientId(x.clientId());
             if (client == null) {
-                continue; // removed meanwhile: the answer carries nothing of it either
+                // The answer carries material of a client this session cannot see (removed meanwhile, or created by a
+                // transaction not committed yet): unrecorded, it must not be sent.
+                throw new IllegalStateException("client " + (x.clientUuid() != null ? x.clientUuid() : x.clientId())
+                        + " of a credential read not found");
             }
             List<String> exposed = x.exposed() != null ? x.exposed() : fromModel(client, match);
             if (exposed.isEmpty()) {
