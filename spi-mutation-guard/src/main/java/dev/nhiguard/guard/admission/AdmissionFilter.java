@@ -178,10 +178,10 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             boolean mayBeStale = false;
             if (!isApply(routed, path) && !(routed != null
                     && CoverageTable.storesNothing(routed.getDeclaringClass().getName(), routed.getName()))) {
-                // Classified and written under the realm's write lock, held by the request's transaction until Keycloak
-                // commits it: an apply's re-check cannot fall between this write's classification and its commit. (An
-                // apply takes the lock exclusively in a transaction of its own, and would wait for its own request.)
-                Long appliedAt = lockRealm(realmName);
+                // Ordered with the realm's applies (RealmWriteLock): the write commits only if no apply was noted
+                // between this read and its commit, whose prepare phase takes the realm's lock shared, so an apply's
+                // re-check cannot fall between this write's classification and its commit.
+                Long appliedAt = orderWithApplies(realmName);
                 Object startedAt = ctx.getProperty(AdminPathFilter.STARTED_AT);
                 if (appliedDuring(appliedAt, startedAt)) {
                     // Keycloak loaded what this write changes while routing it, before the apply committed: written
@@ -264,19 +264,19 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /**
-     * Takes the realm's write lock shared in the request's transaction ({@link RealmWriteLock}), which Keycloak commits
-     * after the write; a realm that does not exist takes none (Keycloak answers 404).
+     * Orders the write with the realm's applies ({@link RealmWriteLock#ordered}): its commit takes the realm's lock shared
+     * and is refused if an apply was noted since now; a realm that does not exist is not ordered (Keycloak answers 404).
      *
      * @return when the realm's last change request was applied, or null
-     * @throws IllegalStateException without a request session or transaction to hold it (the write is refused)
+     * @throws IllegalStateException without a request session or transaction to order it in (the write is refused)
      */
-    static Long lockRealm(String realmName) {
+    static Long orderWithApplies(String realmName) {
         KeycloakSession request = KeycloakSessionUtil.getKeycloakSession();
         if (request == null) {
             throw new IllegalStateException("no request session to hold the realm's write lock in");
         }
         RealmModel realm = request.realms().getRealmByName(realmName);
-        return realm == null ? null : RealmWriteLock.shared(request, realm.getId());
+        return realm == null ? null : RealmWriteLock.ordered(request, realm.getId());
     }
 
     /**
@@ -408,7 +408,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String realmName = seg.get(2);
         String clientId = seg.size() == 6 ? seg.get(5) : null;
         try {
-            lockRealm(realmName);
+            orderWithApplies(realmName);
             Response refusal = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 try {
                     AdminRoot.authenticateRealmAdminRequest(s);

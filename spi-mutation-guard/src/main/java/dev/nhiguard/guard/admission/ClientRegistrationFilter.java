@@ -61,7 +61,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
-        if (realm != null && !lockedRealm(ctx, realm)) {
+        if (realm != null && !orderedWithApplies(ctx, realm)) {
             return;
         }
         // An update sends the client's mappers back: only those it does not have yet write anything new.
@@ -91,7 +91,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
-        if (realm == null || !lockedRealm(ctx, realm)) {
+        if (realm == null || !orderedWithApplies(ctx, realm)) {
             return; // Keycloak answers 404 itself, or refused
         }
         ClientModel client = realm.getClientByClientId(segments.get(4));
@@ -106,12 +106,12 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
     }
 
     /**
-     * Takes the realm's write lock, as admin writes do (ordered with applies); refuses the request (503) when it cannot,
+     * Orders the registration with the realm's applies, as admin writes are; refuses the request (503) when it cannot,
      * and (409) when a change request was applied since the request began.
      */
-    private static boolean lockedRealm(ContainerRequestContext ctx, RealmModel realm) {
+    private static boolean orderedWithApplies(ContainerRequestContext ctx, RealmModel realm) {
         try {
-            if (AdmissionFilter.appliedDuring(AdmissionFilter.lockRealm(realm.getName()), ctx.getProperty(AdminPathFilter.STARTED_AT))) {
+            if (AdmissionFilter.appliedDuring(AdmissionFilter.orderWithApplies(realm.getName()), ctx.getProperty(AdminPathFilter.STARTED_AT))) {
                 // Keycloak loaded the client while routing this request, before the apply committed.
                 ctx.abortWith(GuardErrors.response(Response.Status.CONFLICT, "conflict", "A change request was applied in this "
                         + "realm while this registration was on its way; nothing was changed, send it again", null));

@@ -20,21 +20,25 @@ import dev.nhiguard.guard.store.RealmWriteLockEntity;
  * after the apply's re-check, and two approved requests, each refused after the other, could apply together.
  *
  * <ul>
- * <li>Every admin write to a realm takes the realm's lock row shared, in its own transaction, before it is classified,
- * and keeps it until Keycloak commits the write ({@link #shared}).</li>
- * <li>An apply takes it exclusively in a transaction that outlives the apply's own ({@link #whileApplying}): the apply
- * re-checks and replays with the lock held, and the lock is released only once the apply has committed and Keycloak
- * has dropped the cache entries it changed. The apply first drops Keycloak's realm and user caches, so its re-check
- * reads what the writes before it committed, not a cached copy their commit has yet to drop.</li>
- * <li>Keycloak loads the request's client or user while it routes the request, before any filter can take a lock: a
- * write that got the lock after an apply committed during its own life ({@code appliedAt}, noted by the apply) is
- * refused (409, AdmissionFilter); one that began just after an apply noted by another node, whose clock may differ,
- * is classified in a session of its own, which reads the applied state.</li>
+ * <li>Every admin write to a realm reads, before it is classified, when the realm's last apply was noted; in its
+ * transaction's prepare phase it takes the realm's lock row shared, held until the commit, and is refused (409) if an
+ * apply was noted since ({@link #ordered}). Nothing is held while Keycloak runs the write: a write that waits on calls
+ * out (a back-channel logout to each client's URL) holds up no other write or apply.</li>
+ * <li>An apply takes the row exclusively in a transaction that outlives the apply's own ({@link #whileApplying}): the
+ * apply re-checks and replays with the lock held, so no write commits in between, and the lock is released only once
+ * the apply has committed and Keycloak has dropped the cache entries it changed. The apply first drops Keycloak's realm
+ * and user caches, so its re-check reads what the writes before it committed, not a cached copy their commit has yet
+ * to drop. It notes its time in the row, strictly later than the time noted before.</li>
+ * <li>Keycloak loads the request's client or user while it routes the request, before any filter runs: a write admitted
+ * after an apply committed during its own life ({@code appliedAt}) is refused (409, AdmissionFilter); one that began
+ * just after an apply noted by another node, whose clock may differ, is classified in a session of its own, which reads
+ * the applied state.</li>
  * </ul>
  *
- * <p>A shared lock is {@code FOR SHARE} where the database has one (PostgreSQL, MySQL, MariaDB): admitted writes do not
- * wait for each other, only for an apply. Where it has not (H2, Oracle), Hibernate locks for update, and a realm's admin
- * writes run one at a time. The row is created with its realm, or at the first write of a realm older than the guard.
+ * <p>A shared lock is {@code FOR SHARE} where the database has one (PostgreSQL, MySQL, MariaDB): the commits of admitted
+ * writes do not wait for each other, only for an apply. Where it has not (H2, Oracle), Hibernate locks for update, and a
+ * realm's commits run one at a time. The row is created with its realm, or at the first write of a realm older than the
+ * guard.
  */
 public final class RealmWriteLock {
 
@@ -42,12 +46,81 @@ public final class RealmWriteLock {
     }
 
     /**
-     * Takes the lock shared in the session's transaction, held until it ends.
+     * Orders a write, admitted in the session's transaction, with the realm's applies: reads when the realm's last
+     * change request was applied, and enlists {@link CommitCheck} in the transaction's prepare phase, which takes the
+     * lock shared until the commit and refuses the write (409) when an apply committed since this read. Nothing is held
+     * while Keycloak runs the write, which may wait on calls out (a back-channel logout of every session of a user,
+     * to each client's URL): only the commit waits for an apply, and an apply only for commits.
      *
      * @return when the realm's last change request was applied (epoch millis), or null when none was
      */
-    public static Long shared(KeycloakSession s, String realmId) {
-        return lock(s, realmId, LockModeType.PESSIMISTIC_READ).getAppliedAt();
+    public static Long ordered(KeycloakSession s, String realmId) {
+        if (!s.getTransactionManager().isActive()) {
+            throw new IllegalStateException("no transaction to order the write in");
+        }
+        Object[] row = read(s, realmId);
+        if (row == null) {
+            create(s.getKeycloakSessionFactory(), realmId);
+            row = read(s, realmId);
+            if (row == null) {
+                throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
+            }
+        }
+        Long appliedAt = (Long) row[1];
+        String key = CommitCheck.class.getName() + "." + realmId;
+        if (s.getAttribute(key) == null) {
+            s.setAttribute(key, Boolean.TRUE);
+            s.getTransactionManager().enlistPrepare(new CommitCheck(s, realmId, appliedAt));
+        }
+        return appliedAt;
+    }
+
+    /** The realm's row as {@code [realmId, appliedAt]}, read without a lock and without keeping it managed; or null. */
+    private static Object[] read(KeycloakSession s, String realmId) {
+        java.util.List<Object[]> found = em(s).createQuery("select r.realmId, r.appliedAt from RealmWriteLockEntity r"
+                + " where r.realmId = :id", Object[].class).setParameter("id", realmId)
+                .setFlushMode(jakarta.persistence.FlushModeType.COMMIT).getResultList();
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * The prepare phase of an admitted write's transaction: takes the realm's lock shared (held until the commit), and
+     * refuses the write when an apply was noted since it was admitted, or when the lock is not granted in time.
+     */
+    static final class CommitCheck extends org.keycloak.models.AbstractKeycloakTransaction {
+        private final KeycloakSession session;
+        private final String realmId;
+        private final Long admittedAfter;
+
+        CommitCheck(KeycloakSession session, String realmId, Long admittedAfter) {
+            this.session = session;
+            this.realmId = realmId;
+            this.admittedAfter = admittedAfter;
+        }
+
+        @Override
+        protected void commitImpl() {
+            Long appliedAt;
+            try {
+                appliedAt = lock(session, realmId, LockModeType.PESSIMISTIC_READ).getAppliedAt();
+            } catch (RuntimeException e) {
+                if (isLockTimeout(e)) {
+                    throw new org.keycloak.services.ErrorResponseException("realm_busy", BUSY,
+                            jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE);
+                }
+                throw e;
+            }
+            if (!java.util.Objects.equals(appliedAt, admittedAfter)) {
+                // Classified on what was there before the apply, and written beside it: not committed.
+                throw new org.keycloak.services.ErrorResponseException("conflict", "A change request was applied in this realm"
+                        + " while this write was on its way; nothing was changed, send it again",
+                        jakarta.ws.rs.core.Response.Status.CONFLICT);
+            }
+        }
+
+        @Override
+        protected void rollbackImpl() {
+        }
     }
 
     /**
@@ -66,7 +139,7 @@ public final class RealmWriteLock {
                 committed.set(result);
                 applyCommitted[0] = true;
                 if (row != null && applied.getAsBoolean()) {
-                    row.setAppliedAt(Time.currentTimeMillis()); // commits with the lock's release, after the apply
+                    row.setAppliedAt(next(row.getAppliedAt())); // commits with the lock's release, after the apply
                 }
                 return result;
             });
@@ -82,7 +155,7 @@ public final class RealmWriteLock {
                     KeycloakModelUtils.runJobInTransaction(factory, s -> {
                         RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId);
                         if (row != null) {
-                            row.setAppliedAt(Time.currentTimeMillis());
+                            row.setAppliedAt(next(row.getAppliedAt()));
                         }
                     });
                 } catch (RuntimeException again) {
@@ -93,6 +166,15 @@ public final class RealmWriteLock {
         }
     }
 
+    /** The apply's time, strictly later than the one noted before it (two applies in one millisecond differ). */
+    private static long next(Long previous) {
+        long now = Time.currentTimeMillis();
+        return previous == null || now > previous ? now : previous + 1;
+    }
+
+    private static final String BUSY = "The realm is busy: a change request is being applied in it; nothing was changed, "
+            + "send the request again";
+
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RealmWriteLock.class);
 
     /**
@@ -101,9 +183,7 @@ public final class RealmWriteLock {
      */
     public static jakarta.ws.rs.core.Response refusal(RuntimeException e) {
         if (isLockTimeout(e)) {
-            return GuardErrors.response(jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE, "realm_busy",
-                    "The realm is busy: a change request is being applied in it, or a write is holding it; nothing was "
-                    + "changed, send the request again", null);
+            return GuardErrors.response(jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE, "realm_busy", BUSY, null);
         }
         return GuardErrors.response(jakarta.ws.rs.core.Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
                 "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null);
@@ -151,12 +231,7 @@ public final class RealmWriteLock {
         // may both try; the second insert fails on the key and finds the first one's row). Realms created since get
         // theirs with the realm (RealmRecordsCleanup): on MySQL, MariaDB and SQL Server the locking read of a missing
         // row above takes a gap lock that this creation, on another connection, waits for until the lock timeout.
-        try {
-            KeycloakModelUtils.runJobInTransaction(s.getKeycloakSessionFactory(),
-                    t -> em(t).persist(new RealmWriteLockEntity(realmId)));
-        } catch (RuntimeException concurrentlyCreated) {
-            // found below, or the lock fails closed
-        }
+        create(s.getKeycloakSessionFactory(), realmId);
         row = em(s).find(RealmWriteLockEntity.class, realmId, mode, TIMEOUT);
         if (row == null) {
             throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
@@ -166,6 +241,15 @@ public final class RealmWriteLock {
 
     private static final java.util.Map<String, Object> TIMEOUT = java.util.Map.of("jakarta.persistence.lock.timeout",
             LOCK_TIMEOUT_MILLIS);
+
+    /** The row of a realm created before the guard, committed on its own (a concurrent creation wins; found after). */
+    private static void create(KeycloakSessionFactory factory, String realmId) {
+        try {
+            KeycloakModelUtils.runJobInTransaction(factory, t -> em(t).persist(new RealmWriteLockEntity(realmId)));
+        } catch (RuntimeException concurrentlyCreated) {
+            // found after, or the caller fails closed
+        }
+    }
 
     /** A new realm's lock row, in the transaction creating the realm. */
     static void create(KeycloakSession s, String realmId) {

@@ -1,0 +1,60 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Fourteenth red-team review (2026-12-06): what an admin or a service account with {@code manage-clients} and
+ * {@code manage-users} could do with the realm write lock and the agents around it. Each test runs in a realm copied
+ * from {@code guard-attack-fifth} and is judged by what Keycloak answers and stores.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackFourteenthReviewIT {
+
+    /**
+     * A user's logout calls every client the user has a session in at its back-channel logout URL, which any admin of an
+     * ordinary client sets. The realm's write lock was held from admission to commit: sa-automation pointed plain-app at
+     * a server that never answers, logged olive out, and every other write of the realm, every approval and every apply
+     * was refused ({@code 503 realm_busy}) for as long as the server kept the call open. The lock is now taken in the
+     * commit's prepare phase only.
+     */
+    @Test
+    void aLogoutWaitingOnASilentClientHoldsUpNoOtherWrite(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "fourteenth", "logout", rep -> { });
+        String automation = r.http.clientCredentials(r.name, "sa-automation", "sa-automation-secret").path("access_token").asText();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            HttpAdmin.Response pointed = r.http.put(r.admin + "/clients/" + r.clientUuid("plain-app"), automation,
+                    "{\"clientId\":\"plain-app\",\"directAccessGrantsEnabled\":true,\"frontchannelLogout\":false,"
+                            + "\"attributes\":{\"backchannel.logout.url\":\"http://127.0.0.1:" + silent.getLocalPort() + "/bc\"}}");
+            assertEquals(204, pointed.status(), "an ordinary client's logout URL is everyday work: " + pointed.body());
+            java.util.Map<String, String> form = new java.util.LinkedHashMap<>();
+            form.put("grant_type", "password");
+            form.put("client_id", "plain-app");
+            form.put("client_secret", "plain-app-secret");
+            form.put("username", "olive");
+            form.put("password", "olive-pass");
+            assertFalse(r.http.token(r.name, form).path("access_token").asText().isEmpty(), "olive has a session in plain-app");
+
+            CompletableFuture<HttpAdmin.Response> logout = CompletableFuture.supplyAsync(() -> r.http.post(r.admin + "/users/"
+                    + r.userId("olive") + "/logout", automation, null));
+            java.net.Socket accepted = silent.accept(); // Keycloak calls plain-app, which never answers
+            try {
+                HttpAdmin.Response role = r.http.post(r.admin + "/roles", r.token("ann"), "{\"name\":\"while-logout-waits\"}");
+                assertFalse(logout.isDone(), "the logout still waits on plain-app");
+                assertEquals(201, role.status(), "ann's write is not held up by the logout: " + role.body());
+            } finally {
+                accepted.close();
+            }
+            assertEquals(204, logout.get().status(), "the logout ends once plain-app hangs up");
+        }
+    }
+}
