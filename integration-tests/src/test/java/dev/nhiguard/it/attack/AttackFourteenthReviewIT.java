@@ -2,11 +2,14 @@ package dev.nhiguard.it.attack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
@@ -30,22 +33,9 @@ class AttackFourteenthReviewIT {
     @Test
     void aLogoutWaitingOnASilentClientHoldsUpNoOtherWrite(KeycloakTarget keycloak) throws Exception {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "fourteenth", "logout", rep -> { });
-        String automation = r.http.clientCredentials(r.name, "sa-automation", "sa-automation-secret").path("access_token").asText();
+        String automation = automation(r);
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
-            HttpAdmin.Response pointed = r.http.put(r.admin + "/clients/" + r.clientUuid("plain-app"), automation,
-                    "{\"clientId\":\"plain-app\",\"directAccessGrantsEnabled\":true,\"frontchannelLogout\":false,"
-                            + "\"attributes\":{\"backchannel.logout.url\":\"http://127.0.0.1:" + silent.getLocalPort() + "/bc\"}}");
-            assertEquals(204, pointed.status(), "an ordinary client's logout URL is everyday work: " + pointed.body());
-            java.util.Map<String, String> form = new java.util.LinkedHashMap<>();
-            form.put("grant_type", "password");
-            form.put("client_id", "plain-app");
-            form.put("client_secret", "plain-app-secret");
-            form.put("username", "olive");
-            form.put("password", "olive-pass");
-            assertFalse(r.http.token(r.name, form).path("access_token").asText().isEmpty(), "olive has a session in plain-app");
-
-            CompletableFuture<HttpAdmin.Response> logout = CompletableFuture.supplyAsync(() -> r.http.post(r.admin + "/users/"
-                    + r.userId("olive") + "/logout", automation, null));
+            CompletableFuture<HttpAdmin.Response> logout = oliveLoggedOutThrough(r, automation, silent);
             java.net.Socket accepted = silent.accept(); // Keycloak calls plain-app, which never answers
             try {
                 HttpAdmin.Response role = r.http.post(r.admin + "/roles", r.token("ann"), "{\"name\":\"while-logout-waits\"}");
@@ -56,5 +46,63 @@ class AttackFourteenthReviewIT {
             }
             assertEquals(204, logout.get().status(), "the logout ends once plain-app hangs up");
         }
+    }
+
+    /**
+     * The other side of the same order: an approved change request is applied while the logout waits (not held up), and
+     * the logout, admitted before the apply, is refused when it commits ({@code 409}): it was classified on what was
+     * there before the apply.
+     */
+    @Test
+    void aWriteAdmittedBeforeAnApplyIsRefusedWhenItCommitsAfterIt(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "fourteenth", "order", rep -> { });
+        String automation = automation(r);
+        JsonNode x = r.realmRole("x");
+        HttpAdmin.Response held = r.http.post(r.admin + "/users/" + r.userId("service-account-sa-target") + "/role-mappings/realm",
+                r.token("mallory"), "[{\"id\":\"" + x.path("id").asText() + "\",\"name\":\"x\"}]");
+        AttackRealm.assertHeld(held, "granting x to sa-target");
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ben")).status());
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<HttpAdmin.Response> logout = oliveLoggedOutThrough(r, automation, silent);
+            java.net.Socket accepted = silent.accept();
+            HttpAdmin.Response applied;
+            try {
+                applied = r.apply(id, r.token("mallory"));
+                assertFalse(logout.isDone(), "the logout still waits on plain-app");
+            } finally {
+                accepted.close();
+            }
+            HttpAdmin.Response loggedOut = logout.get();
+            assertEquals(200, applied.status(), "the apply is not held up by the logout: " + applied.body());
+            assertEquals(409, loggedOut.status(), "the logout was admitted before the apply: " + loggedOut.body());
+            assertTrue(loggedOut.body().contains("\"conflict\""), loggedOut.body());
+        }
+        assertTrue(r.effectiveRealmRoles(r.userId("service-account-sa-target")).contains("x"), "the apply landed");
+    }
+
+    private static String automation(AttackRealm r) {
+        return r.http.clientCredentials(r.name, "sa-automation", "sa-automation-secret").path("access_token").asText();
+    }
+
+    /**
+     * sa-automation points plain-app's back-channel logout at {@code silent}, olive signs in to plain-app, and
+     * sa-automation logs olive out: Keycloak then calls {@code silent}, which never answers.
+     */
+    private static CompletableFuture<HttpAdmin.Response> oliveLoggedOutThrough(AttackRealm r, String automation,
+            java.net.ServerSocket silent) {
+        HttpAdmin.Response pointed = r.http.put(r.admin + "/clients/" + r.clientUuid("plain-app"), automation,
+                "{\"clientId\":\"plain-app\",\"directAccessGrantsEnabled\":true,\"frontchannelLogout\":false,"
+                        + "\"attributes\":{\"backchannel.logout.url\":\"http://127.0.0.1:" + silent.getLocalPort() + "/bc\"}}");
+        assertEquals(204, pointed.status(), "an ordinary client's logout URL is everyday work: " + pointed.body());
+        java.util.Map<String, String> form = new java.util.LinkedHashMap<>();
+        form.put("grant_type", "password");
+        form.put("client_id", "plain-app");
+        form.put("client_secret", "plain-app-secret");
+        form.put("username", "olive");
+        form.put("password", "olive-pass");
+        assertFalse(r.http.token(r.name, form).path("access_token").asText().isEmpty(), "olive has a session in plain-app");
+        String olive = r.userId("olive");
+        return CompletableFuture.supplyAsync(() -> r.http.post(r.admin + "/users/" + olive + "/logout", automation, null));
     }
 }
