@@ -145,6 +145,42 @@ class AgentOwnerLatchIT {
         assertTrue(api.agent(twoBot.get("id").asText()).hasNonNull("ownerLatched"));
     }
 
+    /**
+     * (Fourteenth red-team review.) A group owns through its people. The owner group's last member deleted (no leave
+     * event), or a group that never had one: the agent kept getting tokens, the lifecycle pass suspended nothing and the
+     * inventory's {@code ORPHANED} filter listed neither, because a group that existed counted as an active owner.
+     */
+    @Test
+    void anOwnerGroupWithNoEnabledMemberOwnsNothing(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-latch-3", "gil", "nora");
+        String crew = api.createGroup("crew");
+        api.joinGroup(api.userId("gil"), crew);
+        api.createGroup("nobody");
+        AgentKey k1 = new AgentKey();
+        String crewBot = api.registerOk(agentOf("crew-bot", k1, Map.of("type", "group", "path", "/crew"))).get("id").asText();
+        AgentKey k2 = new AgentKey();
+        api.registerOk(agentOf("nobody-bot", k2, Map.of("type", "group", "path", "/nobody")));
+        assertEquals(200, api.clientCredentialsWithKey("crew-bot", k1, k1.thumbprint(), null).status(), "gil owns crew-bot");
+
+        assertEquals(204, api.http.delete("/admin/realms/" + api.realm + "/users/" + api.userId("gil"), api.adminToken()).status());
+        HttpAdmin.Response crewToken = api.clientCredentialsWithKey("crew-bot", k1, k1.thumbprint(), null);
+        HttpAdmin.Response nobodyToken = api.clientCredentialsWithKey("nobody-bot", k2, k2.thumbprint(), null);
+        assertEquals(400, crewToken.status(), crewToken.body());
+        assertTrue(crewToken.body().contains("has no enabled member"), crewToken.body());
+        assertEquals(400, nobodyToken.status(), nobodyToken.body());
+
+        JsonNode orphaned = api.http.get("/admin/realms/" + api.realm + "/nhi/inventory?flag=ORPHANED", api.adminToken()).json();
+        List<String> listed = new ArrayList<>();
+        orphaned.path("items").forEach(i -> listed.add(i.path("clientId").asText()));
+        assertTrue(listed.containsAll(List.of("crew-bot", "nobody-bot")), orphaned.toString());
+        assertEquals("disabled", orphaned.path("items").get(0).at("/owner/state").asText(), orphaned.toString());
+
+        HttpAdmin.Response run = api.http.post("/admin/realms/" + api.realm + "/nhi/lifecycle/run", api.adminToken(), null);
+        assertEquals(200, run.status(), run.body());
+        assertEquals("SUSPENDED", api.agent(crewBot).get("status").asText(), api.agent(crewBot).toString());
+        assertTrue(api.agent(crewBot).get("ownerLatched").asText().contains("/crew"), api.agent(crewBot).toString());
+    }
+
     @Test
     void theAgentClaimAndTheInventoryCarryTheExpiry(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-expiry", "olga");

@@ -70,7 +70,8 @@ final class AgentVerdict {
         }
         if (owner != OwnerState.ACTIVE) {
             return new Refusal("unauthorized_client", "agent_orphaned",
-                    "the agent's owner " + agent.ownerType() + " " + agent.ownerId() + (owner == OwnerState.DISABLED ? " is disabled" : " no longer exists"));
+                    "the agent's owner " + agent.ownerType() + " " + agent.ownerId() + (owner != OwnerState.DISABLED ? " no longer exists"
+                            : "group".equals(agent.ownerType()) ? " has no enabled member" : " is disabled"));
         }
         return null;
     }

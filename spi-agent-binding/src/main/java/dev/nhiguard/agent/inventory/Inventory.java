@@ -327,7 +327,7 @@ public final class Inventory {
             if ("group".equals(type)) {
                 GroupModel g = session.groups().getGroupById(realm, id);
                 return new InventoryEntry.Owner(type, id, g == null ? null : KeycloakModelUtils.buildGroupPath(g),
-                        g == null ? "missing" : "active");
+                        g == null ? "missing" : AgentOwners.hasActiveMember(session, realm, g) ? "active" : "disabled");
             }
             return new InventoryEntry.Owner(type, id, null, "missing");
         });

@@ -25,6 +25,8 @@ import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 
 import dev.nhiguard.agent.lifecycle.LifecyclePolicy;
+import dev.nhiguard.agent.registry.AgentOwners;
+import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.store.InventoryRealmEntity;
 import dev.nhiguard.agent.store.InventoryRowEntity;
 
@@ -385,9 +387,12 @@ public final class InventoryIndex {
         for (String flag : f.flags()) {
             switch (flag) {
                 case Inventory.FLAG_NO_OWNER -> w.append(" and (r.ownerType is null or r.ownerId is null)");
-                case Inventory.FLAG_ORPHANED -> w.append(" and r.ownerType is not null and r.ownerId is not null and not (")
-                        .append(active("r.ownerType", "r.ownerId", "o1")).append(") and not (r.agent = true and r.owner2Id is not null and (")
-                        .append(active("r.owner2Type", "r.owner2Id", "o2")).append("))");
+                case Inventory.FLAG_ORPHANED -> {
+                    w.append(" and r.ownerType is not null and r.ownerId is not null and not (")
+                            .append(active("r.ownerType", "r.ownerId", "o1")).append(") and not (r.agent = true and r.owner2Id is not null and (")
+                            .append(active("r.owner2Type", "r.owner2Id", "o2")).append("))");
+                    params.put("activeGroups", activeOwnerGroups());
+                }
                 case Inventory.FLAG_DORMANT -> {
                     w.append(walk ? " and r.lastActivity + 0 <= :dormant" : " and r.lastActivity <= :dormant");
                     params.put("dormant", now.minus(Duration.ofDays(policy.dormantDays())).toEpochMilli());
@@ -416,8 +421,33 @@ public final class InventoryIndex {
     /** An owner is active: an enabled user, or a group, of this realm (as {@link Inventory} decides it). */
     private static String active(String type, String id, String alias) {
         return "(" + type + " = 'user' and exists (select " + alias + "u.id from UserEntity " + alias + "u where " + alias + "u.id = " + id
-                + " and " + alias + "u.realmId = :realm and " + alias + "u.enabled = true)) or (" + type + " = 'group' and exists (select "
-                + alias + "g.id from GroupEntity " + alias + "g where " + alias + "g.id = " + id + " and " + alias + "g.realm = :realm))";
+                + " and " + alias + "u.realmId = :realm and " + alias + "u.enabled = true)) or (" + type + " = 'group' and " + id
+                + " in :activeGroups)";
+    }
+
+    /**
+     * The owner groups of the realm's rows that have an enabled person among their members or their subgroups' members
+     * ({@link AgentOwners#state}, as the token endpoint and the lifecycle pass decide): a group that exists but has none
+     * owns nothing. Never empty (an id no group has stands in), for the {@code in} list.
+     */
+    private List<String> activeOwnerGroups() {
+        EntityManager em = em(session);
+        Set<String> groups = new java.util.TreeSet<>();
+        for (String column : List.of("owner", "owner2")) {
+            groups.addAll(em.createQuery("select distinct r." + column + "Id from " + ROW + " r where r.realmId = :realm and r."
+                    + column + "Type = 'group' and r." + column + "Id is not null", String.class)
+                    .setParameter("realm", realm.getId()).setFlushMode(FlushModeType.COMMIT).getResultList());
+        }
+        List<String> active = new ArrayList<>();
+        for (String id : groups) {
+            if (AgentOwners.state(session, realm, new AgentOwners.Ref(AgentRecord.OWNER_GROUP, id)) == AgentOwners.State.ACTIVE) {
+                active.add(id);
+            }
+        }
+        if (active.isEmpty()) {
+            active.add("-");
+        }
+        return active;
     }
 
     /**

@@ -197,16 +197,7 @@ public final class LifecycleRun {
             if (!affected) {
                 continue;
             }
-            boolean someoneLeft = refs.stream().anyMatch(r -> {
-                if (AgentOwners.state(session, realm, r) != AgentOwners.State.ACTIVE) {
-                    return false;
-                }
-                if (AgentRecord.OWNER_USER.equals(r.type())) {
-                    return true;
-                }
-                GroupModel g = session.groups().getGroupById(realm, r.id());
-                return g != null && AgentOwners.hasActiveMember(session, realm, g);
-            });
+            boolean someoneLeft = refs.stream().anyMatch(r -> AgentOwners.state(session, realm, r) == AgentOwners.State.ACTIVE);
             if (!someoneLeft && actions.suspendOwnerLost(client, TRIGGER_ORPHANED,
                     "owner group " + KeycloakModelUtils.buildGroupPath(group) + " has no enabled member left") == LifecycleActions.Outcome.DONE) {
                 out.add(client.getClientId());
@@ -256,6 +247,9 @@ public final class LifecycleRun {
             } else if (AgentRecord.OWNER_USER.equals(r.type())) {
                 UserModel u = session.users().getUserById(realm, r.id());
                 why.add(u == null ? "owner user " + r.id() + " no longer exists" : "owner user " + u.getUsername() + " is disabled");
+            } else if (AgentRecord.OWNER_GROUP.equals(r.type()) && state == AgentOwners.State.DISABLED) {
+                GroupModel g = session.groups().getGroupById(realm, r.id());
+                why.add("owner group " + (g == null ? r.id() : KeycloakModelUtils.buildGroupPath(g)) + " has no enabled member left");
             } else {
                 why.add("owner " + r.type() + " " + r.id() + " no longer exists");
             }

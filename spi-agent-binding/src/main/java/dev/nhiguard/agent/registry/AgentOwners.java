@@ -58,7 +58,9 @@ public final class AgentOwners {
             return user.isEnabled() ? State.ACTIVE : State.DISABLED;
         }
         if (AgentRecord.OWNER_GROUP.equals(ref.type())) {
-            return session.groups().getGroupById(realm, ref.id()) == null ? State.MISSING : State.ACTIVE;
+            // A group owns through its people: one with no enabled person in it or below it owns nothing.
+            GroupModel group = session.groups().getGroupById(realm, ref.id());
+            return group == null ? State.MISSING : hasActiveMember(session, realm, group) ? State.ACTIVE : State.DISABLED;
         }
         return State.MISSING;
     }
