@@ -81,6 +81,24 @@ class AttackFourteenthReviewIT {
         assertTrue(r.effectiveRealmRoles(r.userId("service-account-sa-target")).contains("x"), "the apply landed");
     }
 
+    /**
+     * Client registration wrote the agent registry's attributes (an owner, an agent's status and delegation) that the
+     * admin API's client create holds: sa-automation registered a client naming ann its owner, which keeps ann from
+     * approving what the client's service account asks. Refused now, as a service account is.
+     */
+    @Test
+    void clientRegistrationDoesNotWriteTheRegistrysAttributes(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "fourteenth", "dcr", rep -> { });
+        HttpAdmin.Response registered = r.http.post("/realms/" + r.name + "/clients-registrations/default", automation(r),
+                "{\"clientId\":\"owned-by-ann\",\"attributes\":{\"nhi.owner.type\":\"user\",\"nhi.owner.id\":\""
+                        + r.userId("ann") + "\",\"nhi.agent.status\":\"ACTIVE\"}}");
+        assertEquals(403, registered.status(), registered.body());
+        assertEquals(null, r.clientUuidOrNull("owned-by-ann"), "nothing was registered");
+        HttpAdmin.Response plain = r.http.post("/realms/" + r.name + "/clients-registrations/default", automation(r),
+                "{\"clientId\":\"plain-registered\",\"attributes\":{\"pkce.code.challenge.method\":\"S256\"}}");
+        assertEquals(201, plain.status(), "an ordinary registration is everyday work: " + plain.body());
+    }
+
     private static String automation(AttackRealm r) {
         return r.http.clientCredentials(r.name, "sa-automation", "sa-automation-secret").path("access_token").asText();
     }

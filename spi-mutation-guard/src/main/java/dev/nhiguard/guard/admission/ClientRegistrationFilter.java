@@ -31,7 +31,8 @@ import dev.nhiguard.guard.changerequest.RequestBody;
  * default role, which every user and service account holds. Nothing can be held there (the guard
  * replays only admin requests), so a registration carrying either is refused when the realm's
  * policy guards the admin API's equivalent ({@code client-create-service-account},
- * {@code role-composite-add}); make the change through the admin REST API. The body is read
+ * {@code role-composite-add}); make the change through the admin REST API. The agent registry's attributes
+ * ({@code nhi.agent*}, {@code nhi.owner*}) are refused as a service account is. The body is read
  * as Keycloak reads it; what Keycloak cannot read, it refuses itself.
  */
 @Provider
@@ -142,7 +143,10 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         if (rep == null) {
             return null;
         }
-        if (rep.path("authorizationServicesEnabled").asBoolean(false) || rep.path("serviceAccountsEnabled").asBoolean(false)) {
+        if (rep.path("authorizationServicesEnabled").asBoolean(false) || rep.path("serviceAccountsEnabled").asBoolean(false)
+                || dev.nhiguard.guard.catalogue.Catalogue.changesRegistryAttributes(current, rep)) {
+            // The registry's attributes (nhi.agent*, nhi.owner*) name an agent's owner, binding, expiry and delegation:
+            // only its own guarded endpoints write them, as the admin API's client create and update are held for them.
             return "client-create-service-account";
         }
         if (rep.path("defaultRoles").isArray() && !rep.path("defaultRoles").isEmpty()) {

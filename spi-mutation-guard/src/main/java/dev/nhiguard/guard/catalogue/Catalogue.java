@@ -588,7 +588,7 @@ public final class Catalogue {
      * write them. Keycloak's client update sets the attributes a body carries (a null value removes
      * one) and keeps the others.
      */
-    static boolean changesRegistryAttributes(JsonNode current, JsonNode body) {
+    public static boolean changesRegistryAttributes(JsonNode current, JsonNode body) {
         JsonNode proposed = body == null ? null : body.get("attributes");
         if (proposed == null || !proposed.isObject()) {
             return false;
