@@ -181,6 +181,34 @@ class AgentOwnerLatchIT {
         assertTrue(api.agent(crewBot).get("ownerLatched").asText().contains("/crew"), api.agent(crewBot).toString());
     }
 
+    /** (Fourteenth red-team review.) A suspended agent's key read tokens' claims at the introspection endpoint. */
+    @Test
+    void aSuspendedAgentIntrospectsNothing(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-introspect", "olga");
+        AgentKey key = new AgentKey();
+        String id = api.registerOk(AgentApi.registration("peek-bot", key, List.of())).get("id").asText();
+        assertEquals(200, api.clientCredentialsWithKey("peek-bot", key, key.thumbprint(), null).status());
+        api.audienceOnAdminCli("peek-bot"); // the users' tokens name the agent: it may introspect them
+        String token = api.realmUserToken("olga");
+        HttpAdmin.Response before = introspect(api, "peek-bot", key, token);
+        assertEquals(200, before.status(), before.body());
+        assertTrue(before.json().path("active").asBoolean(), before.body());
+
+        assertEquals(200, api.action(id, "suspend", "investigating").status());
+        HttpAdmin.Response after = introspect(api, "peek-bot", key, api.realmUserToken("olga"));
+        assertTrue(after.status() >= 400, "refused: " + after.body());
+        assertFalse(after.body().contains("\"sub\""), after.body());
+    }
+
+    private static HttpAdmin.Response introspect(AgentApi api, String clientId, AgentKey key, String token) {
+        Map<String, String> form = new java.util.LinkedHashMap<>();
+        form.put("client_id", clientId);
+        form.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        form.put("client_assertion", key.clientAssertion(clientId, api.issuer(), key.thumbprint()));
+        form.put("token", token);
+        return api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token/introspect", form);
+    }
+
     @Test
     void theAgentClaimAndTheInventoryCarryTheExpiry(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-expiry", "olga");

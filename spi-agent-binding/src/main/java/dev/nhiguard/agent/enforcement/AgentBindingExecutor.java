@@ -84,10 +84,11 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             // state may be fixed, logged out and revoked. Responses follow a request this executor already saw.
             case REGISTER, REGISTERED, UPDATE, UPDATED, VIEW, UNREGISTER, LOGOUT_REQUEST, SAML_LOGOUT_REQUEST, TOKEN_REVOKE,
                     TOKEN_REVOKE_RESPONSE, TOKEN_RESPONSE, SERVICE_ACCOUNT_TOKEN_RESPONSE, TOKEN_REFRESH_RESPONSE,
-                    BACKCHANNEL_TOKEN_RESPONSE, DEVICE_TOKEN_RESPONSE, RESOURCE_OWNER_PASSWORD_CREDENTIALS_RESPONSE,
-                    TOKEN_INTROSPECT -> {
+                    BACKCHANNEL_TOKEN_RESPONSE, DEVICE_TOKEN_RESPONSE, RESOURCE_OWNER_PASSWORD_CREDENTIALS_RESPONSE -> {
                 // nothing to enforce
             }
+            // Introspection reads a token's claims with the agent's key: a suspended, expired or orphaned agent reads none.
+            case TOKEN_INTROSPECT -> checkStanding(session.getContext().getClient());
             // Grants that give an agent's client a user's token without token exchange (password, authorization code,
             // device, CIBA, implicit, the JWT authorization grant for a federated user) would skip the delegation
             // check: an agent acts for a user only by token exchange.
