@@ -43,7 +43,7 @@ public final class Canonical {
             return out.toString();
         }
         try {
-            return canonicalize(JSON.writeValueAsString(node));
+            return canonicalize(JSON.writeValueAsString(wellFormed(node)));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -133,8 +133,10 @@ public final class Canonical {
                 default -> {
                     if (c < 0x20) {
                         out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        return false; // a pair: the library writes it
                     } else if (Character.isSurrogate(c)) {
-                        return false;
+                        out.append(REPLACEMENT);
                     } else {
                         out.append(c);
                     }
@@ -143,6 +145,92 @@ public final class Canonical {
         }
         out.append('"');
         return true;
+    }
+
+    /**
+     * What an unpaired surrogate in a string (a {@code \\ud800} escape Keycloak stores as sent) is recorded as: U+FFFD, as
+     * UTF-8 encoding would replace it anyway. Recorded as the code unit, the hash (over UTF-8 bytes, which carry {@code ?}
+     * for it) and the exported text would differ from the records API's, and strict JSON readers refuse the record.
+     */
+    static final char REPLACEMENT = '\uFFFD';
+
+    /** {@code node}, or a copy of it whose strings and member names hold {@link #REPLACEMENT} for unpaired surrogates. */
+    static JsonNode wellFormed(JsonNode node) {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                com.fasterxml.jackson.databind.node.ObjectNode copy = null;
+                for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+                    java.util.Map.Entry<String, JsonNode> e = it.next();
+                    String name = wellFormed(e.getKey());
+                    JsonNode value = wellFormed(e.getValue());
+                    if (copy == null && (!name.equals(e.getKey()) || value != e.getValue())) {
+                        copy = JSON.createObjectNode();
+                        for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> before = node.fields(); before.hasNext();) {
+                            java.util.Map.Entry<String, JsonNode> b = before.next();
+                            if (b.getKey().equals(e.getKey())) {
+                                break;
+                            }
+                            copy.set(b.getKey(), b.getValue());
+                        }
+                    }
+                    if (copy != null) {
+                        copy.set(name, value);
+                    }
+                }
+                return copy == null ? node : copy;
+            }
+            case ARRAY -> {
+                com.fasterxml.jackson.databind.node.ArrayNode copy = null;
+                for (int i = 0; i < node.size(); i++) {
+                    JsonNode value = wellFormed(node.get(i));
+                    if (copy == null && value != node.get(i)) {
+                        copy = JSON.createArrayNode();
+                        for (int j = 0; j < i; j++) {
+                            copy.add(node.get(j));
+                        }
+                    }
+                    if (copy != null) {
+                        copy.add(value);
+                    }
+                }
+                return copy == null ? node : copy;
+            }
+            case STRING -> {
+                String text = node.textValue();
+                String fixed = wellFormed(text);
+                return fixed.equals(text) ? node : com.fasterxml.jackson.databind.node.TextNode.valueOf(fixed);
+            }
+            default -> {
+                return node;
+            }
+        }
+    }
+
+    private static String wellFormed(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean lone = false;
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    if (out != null) {
+                        out.append(c).append(s.charAt(i + 1));
+                    }
+                    i++;
+                    continue;
+                }
+                lone = true;
+            } else if (Character.isLowSurrogate(c)) {
+                lone = true;
+            }
+            if (lone && out == null) {
+                out = new StringBuilder(s.length()).append(s, 0, i);
+            }
+            if (out != null) {
+                out.append(lone ? REPLACEMENT : c);
+            }
+        }
+        return out == null ? s : out.toString();
     }
 
     /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code text}. */

@@ -65,6 +65,24 @@ class CanonicalTest {
         assertEquals("[" + expected + "]", Canonical.canonicalize("[" + d + "]"));
     }
 
+    /**
+     * (Fourteenth red-team review.) An unpaired surrogate, which Keycloak stores as sent, is recorded as U+FFFD: the
+     * record's text, its UTF-8 bytes (hashed, exported, streamed) and the records API then carry the same value.
+     */
+    @Test
+    void unpairedSurrogatesAreRecordedAsTheReplacementCharacter() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String lone = "{\"description\":\"x\\ud800y\\udfffz\"}";
+        assertEquals("{\"description\":\"x\ufffdy\ufffdz\"}", Canonical.canonicalize(json.readTree(lone)));
+        // beside a pair, which takes the library's path: the pair is kept, the unpaired one replaced, in values and names
+        String mixed = "{\"\\udc00k\":[\"\\ud83d\\ude00\",\"a\\ud800\"]}";
+        String canonical = Canonical.canonicalize(json.readTree(mixed));
+        assertEquals("{\"\ufffdk\":[\"\ud83d\ude00\",\"a\ufffd\"]}", canonical);
+        assertEquals(canonical, new String(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.UTF_8), "its UTF-8 bytes read back as the same text");
+        assertEquals(canonical, Canonical.canonicalize(canonical), "and canonicalise to themselves (the verifier's reading)");
+    }
+
     @Test
     void sha256OfUtf8Text() {
         // FIPS 180-2 test vector "abc"
