@@ -247,6 +247,67 @@ class AttackThirteenthReviewIT {
         }
     }
 
+    /**
+     * (Fourteenth red-team review.) Client registration's {@code openid-connect} provider was not ordered with applies
+     * (only {@code default} was): ann, who held plain-app-N's key, approved turning its service account on; mallory sent
+     * the apply and a registration update putting her own key on plain-app-N at the same moment, and both landed in 10
+     * of 15 rounds. A service account that signs in with mallory's key, which nobody approved.
+     */
+    @Test
+    void aRegistrationUpdateRacingTheApplyThatTurnsOnItsServiceAccountNeverLandsWithIt(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "thirteenth", "dcr", rep -> {
+            for (int i = 1; i <= ROUNDS; i++) {
+                rep.withArray("clients").addObject().put("clientId", "plain-app-" + i).put("publicClient", false)
+                        .put("standardFlowEnabled", true).put("secret", "plain-app-" + i + "-secret")
+                        .putArray("redirectUris").add("http://127.0.0.1/plain-app/*");
+            }
+        });
+        for (int i = 1; i <= ROUNDS; i++) {
+            String client = "plain-app-" + i;
+            HttpAdmin.Response annKey = r.http.put("/realms/" + r.name + "/clients-registrations/openid-connect/" + client,
+                    r.token("ann"), registration(client, "ann-" + i, 1));
+            assertEquals(200, annKey.status(), "ann puts her key on an ordinary client: " + annKey.body());
+            String mallory = r.token("mallory");
+            HttpAdmin.Response turnOn = r.http.put(r.admin + "/clients/" + r.clientUuid(client), mallory,
+                    "{\"serviceAccountsEnabled\":true}");
+            AttackRealm.assertHeld(turnOn, "turning " + client + "'s service account on");
+            assertEquals(200, r.approve(turnOn.json().path("id").asText(), turnOn.json().path("digest").asText(), r.token("ann")).status());
+            // A long body keeps the registration in flight while the apply commits.
+            String malloryKey = registration(client, "mallory-" + i, 400);
+            HttpAdmin.Response[] both = together(
+                    () -> r.apply(turnOn.json().path("id").asText(), mallory),
+                    () -> r.http.put("/realms/" + r.name + "/clients-registrations/openid-connect/" + client, mallory, malloryKey));
+            JsonNode now = r.read("/clients/" + r.clientUuid(client));
+            boolean serviceAccount = now.path("serviceAccountsEnabled").asBoolean();
+            boolean malloryHolds = ("mallory-" + i).equals(now.at("/attributes/jwt.credential.kid").asText())
+                    || now.path("attributes").toString().contains("mallory-" + i);
+            String round = "round " + i + ": apply " + both[0].status() + " " + AttackRealm.abbreviate(both[0].body())
+                    + "; registration " + both[1].status() + " " + AttackRealm.abbreviate(both[1].body());
+            assertFalse(serviceAccount && malloryHolds, "a service account with mallory's key: " + round);
+        }
+    }
+
+    /** OpenID Connect registration metadata for a private_key_jwt client with one RSA key ({@code kid}). */
+    private static String registration(String clientId, String kid, int redirectUris) throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        java.security.interfaces.RSAPublicKey key = (java.security.interfaces.RSAPublicKey) generator.generateKeyPair().getPublic();
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        StringBuilder uris = new StringBuilder();
+        for (int i = 0; i < redirectUris; i++) {
+            uris.append(i == 0 ? "" : ",").append("\"http://127.0.0.1/plain-app/r").append(i).append("/*\"");
+        }
+        return "{\"client_id\":\"" + clientId + "\",\"redirect_uris\":[" + uris + "],\"token_endpoint_auth_method\":\"private_key_jwt\","
+                + "\"grant_types\":[\"authorization_code\"],\"response_types\":[\"code\"],\"jwks\":{\"keys\":[{\"kty\":\"RSA\",\"kid\":\""
+                + kid + "\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"" + b64.encodeToString(unsigned(key.getModulus()))
+                + "\",\"e\":\"" + b64.encodeToString(unsigned(key.getPublicExponent())) + "\"}]}}";
+    }
+
+    private static byte[] unsigned(java.math.BigInteger n) {
+        byte[] b = n.toByteArray();
+        return b[0] == 0 ? java.util.Arrays.copyOfRange(b, 1, b.length) : b;
+    }
+
     // ------------------------------------------------------------------ steps
 
     /** Sends both requests at the same moment and waits for both answers. */

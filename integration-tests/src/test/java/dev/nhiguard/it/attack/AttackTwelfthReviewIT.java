@@ -84,6 +84,10 @@ class AttackTwelfthReviewIT {
         assertEquals(201, created.status(), "a v2 client without a service account passes: " + created.body());
         String generated = created.json().at("/auth/secret").asText();
         assertFalse(generated.isBlank(), "Keycloak answers the secret it generated: " + created.body());
+        // The chain names the client the create made (its path names none), and not its secret.
+        JsonNode chain = r.read("/audit-chain/records?type=ADMIN_WRITE_UNRECORDED");
+        assertTrue(chain.toString().contains("\"clientId\":\"ann-v2-gen\""), chain.toString());
+        assertFalse(chain.toString().contains(generated), "the secret is not in the chain");
         assertEquals(generated, r.read("/clients/" + r.clientUuid("ann-v2-gen") + "/client-secret").path("value").asText());
         letV2ClientsTokensCarryRoles(r, "ann-v2-gen");
         enableServiceAccountAndGrantManageUsers(r, "ann-v2-gen");

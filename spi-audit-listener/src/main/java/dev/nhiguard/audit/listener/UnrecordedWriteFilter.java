@@ -112,6 +112,8 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
         String path = String.join("/", segments.subList(underRealms ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
         String via = registration ? "client-registration" : apiV2 ? "v2" : account ? "account" : protection ? "authz-protection" : null;
+        // A v2 create's path names no client: the answer does.
+        String created = apiV2 && method.equals("POST") ? createdClientId(response.getEntity()) : null;
         try {
             AdminAuth admin = AuthenticatedAdmin.of(session);
             if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
@@ -127,12 +129,12 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
                 }
             }
             if (session.getTransactionManager().isActive() && !session.getTransactionManager().getRollbackOnly()) {
-                send(session, realm, admin, method, path, status, via);
+                send(session, realm, admin, method, path, status, via, created);
             } else {
                 AccessToken token = admin == null ? null : admin.getToken();
                 KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> {
                     RealmModel r = s.realms().getRealm(realm.getId());
-                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status, via);
+                    send(s, r, token == null ? null : AuthenticatedAdmin.of(s, token), method, path, status, via, created);
                 });
             }
         } catch (RuntimeException e) {
@@ -163,8 +165,22 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
     }
 
+    /** The clientId of the client a v2 create answers with (its representation), or null. */
+    static String createdClientId(Object entity) {
+        if (entity == null) {
+            return null;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode answer = org.keycloak.util.JsonSerialization.mapper.valueToTree(entity);
+            com.fasterxml.jackson.databind.JsonNode clientId = answer == null ? null : answer.get("clientId");
+            return clientId != null && clientId.isTextual() ? clientId.asText() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void send(KeycloakSession s, RealmModel realm, AdminAuth auth, String method, String path, int status,
-            String via) {
+            String via, String createdClientId) {
         if (auth == null) {
             LOG.warnf("A %s of realm %s answered %d without a known admin; not recorded", method, realm.getName(), status);
             return;
@@ -182,6 +198,9 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
                 .detail("status", String.valueOf(status));
         if ("v2".equals(via)) {
             event.detail("adminApi", "v2");
+            if (createdClientId != null) {
+                event.detail("clientId", createdClientId);
+            }
         } else if (via != null) {
             event.detail("via", via);
         }

@@ -49,20 +49,24 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
             return;
         }
         List<String> segments = ctx.getUriInfo().getPathSegments(true).stream().map(s -> s.getPath()).toList();
-        // realms / {realm} / clients-registrations / default [ / {clientId} ]
-        if (segments.size() < 4 || !segments.get(0).equals("realms") || !segments.get(2).equals("clients-registrations")
-                || !segments.get(3).equals("default")) {
+        // realms / {realm} / clients-registrations / {provider} [ / {clientId} ]
+        if (segments.size() < 4 || !segments.get(0).equals("realms") || !segments.get(2).equals("clients-registrations")) {
             return;
+        }
+        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
+        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        // Every provider's writes are ordered with the realm's applies (openid-connect's metadata, saml2's descriptor
+        // and the default representation alike): the backstop judges them on the client as the write loaded it.
+        if (realm != null && !orderedWithApplies(ctx, realm)) {
+            return;
+        }
+        if (!segments.get(3).equals("default")) {
+            return; // judged by the model backstop
         }
         byte[] bytes = AdmissionFilter.readBody(ctx);
         if (bytes == null) {
             ctx.abortWith(GuardErrors.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "invalid_request",
                     "Request body larger than " + RequestBody.MAX_BYTES + " bytes", null));
-            return;
-        }
-        KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
-        RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
-        if (realm != null && !orderedWithApplies(ctx, realm)) {
             return;
         }
         // An update sends the client's mappers back: only those it does not have yet write anything new.
