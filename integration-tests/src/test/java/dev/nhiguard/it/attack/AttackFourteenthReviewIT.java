@@ -99,6 +99,64 @@ class AttackFourteenthReviewIT {
         assertEquals(201, plain.status(), "an ordinary registration is everyday work: " + plain.body());
     }
 
+    /**
+     * An apply mails the requester after its commit, and that ran while the apply still held the realm's lock: with the
+     * realm's mail server slow to answer (any mail server may be), every write of the realm was refused for as long as
+     * the server took, Keycloak's 10 s mail timeout by default. The apply's mails now leave once the lock is released.
+     */
+    @Test
+    void anApplyWaitingOnASilentMailServerHoldsUpNoOtherWrite(KeycloakTarget keycloak) throws Exception {
+        try (java.net.ServerSocket smtp = new java.net.ServerSocket(0, 20, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicBoolean silent = new java.util.concurrent.atomic.AtomicBoolean(false);
+            java.util.List<java.net.Socket> held = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Thread server = new Thread(() -> {
+                while (!smtp.isClosed()) {
+                    try {
+                        java.net.Socket connection = smtp.accept();
+                        if (silent.get()) {
+                            held.add(connection); // connected, and no greeting ever comes
+                        } else {
+                            connection.close(); // refused at once: the mail fails fast
+                        }
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            AttackRealm r = AttackRealm.copyOfFifth(keycloak, "fourteenth", "mail", rep -> rep.putObject("smtpServer")
+                    .put("host", "127.0.0.1").put("port", String.valueOf(smtp.getLocalPort())).put("from", "guard@fourteenth.test"));
+            JsonNode x = r.realmRole("x");
+            String mallory = r.token("mallory");
+            HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + r.userId("service-account-sa-target")
+                    + "/role-mappings/realm", mallory, "[{\"id\":\"" + x.path("id").asText() + "\",\"name\":\"x\"}]");
+            AttackRealm.assertHeld(grant, "granting x to sa-target");
+            String id = grant.json().path("id").asText();
+            assertEquals(200, r.approve(id, grant.json().path("digest").asText(), r.token("ben")).status());
+            String ann = r.token("ann");
+
+            silent.set(true);
+            CompletableFuture<HttpAdmin.Response> apply = CompletableFuture.supplyAsync(() -> r.apply(id, mallory));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (held.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50); // until the apply's mail has connected
+            }
+            try {
+                assertFalse(held.isEmpty(), "the apply mails mallory through the realm's mail server");
+                HttpAdmin.Response role = r.http.post(r.admin + "/roles", ann, "{\"name\":\"while-the-mail-waits\"}");
+                assertEquals(201, role.status(), "ann's write is not held up by the apply's mail: " + role.body());
+            } finally {
+                silent.set(false);
+                for (java.net.Socket connection : held) {
+                    connection.close();
+                }
+            }
+            assertEquals(200, apply.get().status(), "the apply");
+            assertTrue(r.effectiveRealmRoles(r.userId("service-account-sa-target")).contains("x"), "the apply landed");
+        }
+    }
+
     private static String automation(AttackRealm r) {
         return r.http.clientCredentials(r.name, "sa-automation", "sa-automation-secret").path("access_token").asText();
     }

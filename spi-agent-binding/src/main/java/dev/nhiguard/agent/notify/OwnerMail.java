@@ -139,6 +139,12 @@ public final class OwnerMail {
      * mails whose cause was committed separately (a claimed once-only notice).
      */
     public static final class Outbox {
+        /**
+         * The session attribute a change request's apply sets (the mutation guard's {@code RealmWriteLock}): a
+         * {@code Consumer<Runnable>} that runs the mails once the realm's write lock is released.
+         */
+        public static final String AFTER_THE_LOCK = "nhi.guard.after-realm-lock";
+
         private final KeycloakSession session;
         private final List<Mail> onCommit = new ArrayList<>();
         private final List<Mail> always = new ArrayList<>();
@@ -172,14 +178,26 @@ public final class OwnerMail {
                     List<Mail> mails = new ArrayList<>(onCommit);
                     mails.addAll(always);
                     clear();
-                    sendAll(factory, mails);
+                    send(mails);
                 }
 
                 @Override
                 protected void rollbackImpl() {
                     List<Mail> mails = new ArrayList<>(always);
                     clear();
-                    sendAll(factory, mails);
+                    send(mails);
+                }
+
+                /** Now; or, in a change request's apply, once the realm's write lock is released (AFTER_THE_LOCK). */
+                private void send(List<Mail> mails) {
+                    @SuppressWarnings("unchecked")
+                    java.util.function.Consumer<Runnable> afterTheLock = session.getAttribute(AFTER_THE_LOCK,
+                            java.util.function.Consumer.class);
+                    if (afterTheLock != null) {
+                        afterTheLock.accept(() -> sendAll(factory, mails));
+                    } else {
+                        sendAll(factory, mails);
+                    }
                 }
             });
         }

@@ -125,9 +125,37 @@ public final class RealmWriteLock {
 
     /**
      * The apply's work, run in a transaction of its own while another one holds the realm's lock exclusively; that one
-     * commits after it, noting the time when {@code applied} says the work changed something.
+     * commits after it, noting the time when {@code applied} says the work changed something. Work the apply's session
+     * hands to {@link #AFTER_THE_LOCK} runs after both.
      */
     public static <T> T whileApplying(KeycloakSessionFactory factory, String realmId,
+            org.keycloak.models.KeycloakSessionTaskWithResult<T> apply, java.util.function.BooleanSupplier applied) {
+        java.util.List<Runnable> afterTheLock = new java.util.ArrayList<>();
+        try {
+            return locked(factory, realmId, s -> {
+                s.setAttribute(AFTER_THE_LOCK, (java.util.function.Consumer<Runnable>) afterTheLock::add);
+                return apply.run(s);
+            }, applied);
+        } finally {
+            for (Runnable task : afterTheLock) {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "Work an apply in realm %s left for after the realm's lock failed", realmId);
+                }
+            }
+        }
+    }
+
+    /**
+     * The session attribute an apply's session carries: a {@code java.util.function.Consumer<Runnable>} that takes work
+     * its after-commit phase would do while the realm's lock is still held (mails, which may wait on a mail server for
+     * as long as it likes) and runs it once the lock is released. The agent binding's owner mails use it too (the key is
+     * the modules' shared contract).
+     */
+    public static final String AFTER_THE_LOCK = "nhi.guard.after-realm-lock";
+
+    private static <T> T locked(KeycloakSessionFactory factory, String realmId,
             org.keycloak.models.KeycloakSessionTaskWithResult<T> apply, java.util.function.BooleanSupplier applied) {
         java.util.concurrent.atomic.AtomicReference<T> committed = new java.util.concurrent.atomic.AtomicReference<>();
         boolean[] applyCommitted = {false};

@@ -19,6 +19,7 @@ import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.models.AbstractKeycloakTransaction;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
@@ -231,9 +232,22 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     private void sendAll() {
         List<Mail> mails = List.copyOf(outbox);
         outbox.clear();
+        @SuppressWarnings("unchecked")
+        java.util.function.Consumer<Runnable> afterTheLock = session.getAttribute(
+                dev.nhiguard.guard.changerequest.RealmWriteLock.AFTER_THE_LOCK, java.util.function.Consumer.class);
+        if (afterTheLock != null) {
+            // An apply's mails: sent once the realm's lock is released, not while every write of the realm waits.
+            KeycloakSessionFactory factory = session.getKeycloakSessionFactory();
+            afterTheLock.accept(() -> sendAll(factory, mails));
+            return;
+        }
+        sendAll(session.getKeycloakSessionFactory(), mails);
+    }
+
+    private static void sendAll(KeycloakSessionFactory factory, List<Mail> mails) {
         for (Mail mail : mails) {
             try {
-                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> send(s, mail));
+                KeycloakModelUtils.runJobInTransaction(factory, s -> send(s, mail));
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Could not send %s to user %s of realm %s", mail.template(), mail.userId(), mail.realmId());
             }

@@ -26,4 +26,10 @@ class OwnerAttributesContractTest {
         assertEquals(Inventory.OWNER_TYPE, OwnerAttributes.OWNER_TYPE);
         assertEquals(Inventory.OWNER_ID, OwnerAttributes.OWNER_ID);
     }
+
+    /** An apply's owner mails wait for the realm's lock to be released through the session attribute the guard sets. */
+    @Test
+    void ownerMailsFindTheAttributeAnApplySets() {
+        assertEquals(RealmWriteLock.AFTER_THE_LOCK, dev.nhiguard.agent.notify.OwnerMail.Outbox.AFTER_THE_LOCK);
+    }
 }
