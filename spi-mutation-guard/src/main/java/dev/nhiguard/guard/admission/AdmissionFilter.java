@@ -176,12 +176,14 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         try {
             java.lang.reflect.Method routed = routedMethod();
             boolean mayBeStale = false;
+            RealmWriteLock.Admitted admitted = null;
             if (!isApply(routed, path) && !(routed != null
                     && CoverageTable.storesNothing(routed.getDeclaringClass().getName(), routed.getName()))) {
-                // Ordered with the realm's applies (RealmWriteLock): the write commits only if no apply was noted
-                // between this read and its commit, whose prepare phase takes the realm's lock shared, so an apply's
-                // re-check cannot fall between this write's classification and its commit.
-                Long appliedAt = orderWithApplies(realmName);
+                // Ordered with the realm's applies (RealmWriteLock): a write that passes commits only if no apply was
+                // noted between this read and its commit, whose prepare phase takes the realm's lock shared, so an
+                // apply's re-check cannot fall between this write's classification and its commit.
+                admitted = admitting(realmName);
+                Long appliedAt = admitted == null ? null : admitted.appliedAt();
                 Object startedAt = ctx.getProperty(AdminPathFilter.STARTED_AT);
                 if (appliedDuring(appliedAt, startedAt)) {
                     // Keycloak loaded what this write changes while routing it, before the apply committed: written
@@ -206,6 +208,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                             pass.resent());
                 }
                 WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, pass.written());
+                ordered(admitted);
                 return;
             }
             if (first instanceof Admission.Refused refused) {
@@ -237,6 +240,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             });
             if (outcome instanceof Admission.Pass pass) {
                 WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, pass.written());
+                ordered(admitted);
             } else if (outcome instanceof Admission.Held held) {
                 ctx.abortWith(heldResponse(held, base, realmName, signInRealm[0], respondAsync(ctx.getHeaderString("Prefer"))));
             } else if (outcome instanceof Admission.Refused refused) {
@@ -264,19 +268,28 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /**
-     * Orders the write with the realm's applies ({@link RealmWriteLock#ordered}): its commit takes the realm's lock shared
-     * and is refused if an apply was noted since now; a realm that does not exist is not ordered (Keycloak answers 404).
+     * Reads, for the write being admitted, when the realm's last change request was applied
+     * ({@link RealmWriteLock#admitting}); a realm that does not exist gives null (Keycloak answers 404).
      *
-     * @return when the realm's last change request was applied, or null
-     * @throws IllegalStateException without a request session or transaction to order it in (the write is refused)
+     * @throws IllegalStateException without a request session or transaction (the write is refused)
      */
-    static Long orderWithApplies(String realmName) {
+    static RealmWriteLock.Admitted admitting(String realmName) {
         KeycloakSession request = KeycloakSessionUtil.getKeycloakSession();
         if (request == null) {
-            throw new IllegalStateException("no request session to hold the realm's write lock in");
+            throw new IllegalStateException("no request session to order the write in");
         }
         RealmModel realm = request.realms().getRealmByName(realmName);
-        return realm == null ? null : RealmWriteLock.ordered(request, realm.getId());
+        return realm == null ? null : RealmWriteLock.admitting(request, realm.getId());
+    }
+
+    /**
+     * A write that passed admission commits only if no change request was applied in its realm since it was read
+     * ({@link RealmWriteLock.Admitted#ordered}); a held or refused one is not ordered (it writes nothing).
+     */
+    static void ordered(RealmWriteLock.Admitted admitted) {
+        if (admitted != null) {
+            admitted.ordered(KeycloakSessionUtil.getKeycloakSession());
+        }
     }
 
     /**
@@ -408,7 +421,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         String realmName = seg.get(2);
         String clientId = seg.size() == 6 ? seg.get(5) : null;
         try {
-            orderWithApplies(realmName);
+            RealmWriteLock.Admitted admitted = admitting(realmName);
             Response refusal = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                 try {
                     AdminRoot.authenticateRealmAdminRequest(s);
@@ -428,6 +441,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             if (written != null) {
                 WrittenCredentials.enlist(KeycloakSessionUtil.getKeycloakSession(), realmName, java.util.List.of(written));
             }
+            ordered(admitted);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Mutation guard could not decide on %s through the client admin API v2; refusing the write", method);
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",

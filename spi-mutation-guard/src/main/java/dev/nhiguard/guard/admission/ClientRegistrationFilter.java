@@ -55,13 +55,18 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
+        if (realm == null) {
+            return; // Keycloak answers 404 itself
+        }
         // Every provider's writes are ordered with the realm's applies (openid-connect's metadata, saml2's descriptor
         // and the default representation alike): the backstop judges them on the client as the write loaded it.
-        if (realm != null && !orderedWithApplies(ctx, realm)) {
-            return;
+        RealmWriteLock.Admitted admitted = admitting(ctx, realm);
+        if (admitted == null) {
+            return; // refused
         }
         if (!segments.get(3).equals("default")) {
-            return; // judged by the model backstop
+            admitted.ordered(session); // judged by the model backstop
+            return;
         }
         byte[] bytes = AdmissionFilter.readBody(ctx);
         if (bytes == null) {
@@ -70,16 +75,12 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
             return;
         }
         // An update sends the client's mappers back: only those it does not have yet write anything new.
-        org.keycloak.models.ClientModel updated = realm == null || segments.size() < 5 ? null : realm.getClientByClientId(segments.get(4));
+        org.keycloak.models.ClientModel updated = segments.size() < 5 ? null : realm.getClientByClientId(segments.get(4));
         String operation = refusedOperation(bytes, updated == null ? null
                 : JsonSerialization.mapper.valueToTree(org.keycloak.models.utils.ModelToRepresentation.toRepresentation(updated, session)));
-        if (operation == null) {
-            return;
+        if (operation == null || !OffApiRefusal.refuseIfGuarded(ctx, realm, operation, "client registration", policy -> true)) {
+            admitted.ordered(session);
         }
-        if (realm == null) {
-            return; // Keycloak answers 404 itself
-        }
-        OffApiRefusal.refuseIfGuarded(ctx, realm, operation, "client registration", policy -> true);
     }
 
     /**
@@ -96,38 +97,46 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         KeycloakSession session = KeycloakSessionUtil.getKeycloakSession();
         RealmModel realm = session == null ? null : session.realms().getRealmByName(segments.get(1));
-        if (realm == null || !orderedWithApplies(ctx, realm)) {
+        RealmWriteLock.Admitted admitted = realm == null ? null : admitting(ctx, realm);
+        if (admitted == null) {
             return; // Keycloak answers 404 itself, or refused
         }
         ClientModel client = realm.getClientByClientId(segments.get(4));
         if (client == null) {
             return; // Keycloak answers itself
         }
-        OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
+        boolean refused = OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
             TargetState state = new TargetState(session, realm, policy.approverRole());
             return client.isServiceAccountsEnabled() || state.isAdminClient(client.getId())
                     || state.clientRolesAreGates(client.getId()) || state.clientMayBeAGate(client);
         });
+        if (!refused) {
+            admitted.ordered(session);
+        }
     }
 
     /**
-     * Orders the registration with the realm's applies, as admin writes are; refuses the request (503) when it cannot,
-     * and (409) when a change request was applied since the request began.
+     * Reads the realm's last apply for the registration, as admin writes do (the registration is ordered with applies
+     * once it passes); refuses the request (503) when it cannot, and (409) when a change request was applied since the
+     * request began.
+     *
+     * @return the admitted write, or null when refused
      */
-    private static boolean orderedWithApplies(ContainerRequestContext ctx, RealmModel realm) {
+    private static RealmWriteLock.Admitted admitting(ContainerRequestContext ctx, RealmModel realm) {
         try {
-            if (AdmissionFilter.appliedDuring(AdmissionFilter.orderWithApplies(realm.getName()), ctx.getProperty(AdminPathFilter.STARTED_AT))) {
+            RealmWriteLock.Admitted admitted = AdmissionFilter.admitting(realm.getName());
+            if (AdmissionFilter.appliedDuring(admitted.appliedAt(), ctx.getProperty(AdminPathFilter.STARTED_AT))) {
                 // Keycloak loaded the client while routing this request, before the apply committed.
                 ctx.abortWith(GuardErrors.response(Response.Status.CONFLICT, "conflict", "A change request was applied in this "
                         + "realm while this registration was on its way; nothing was changed, send it again", null));
-                return false;
+                return null;
             }
-            return true;
+            return admitted;
         } catch (RuntimeException e) {
             org.jboss.logging.Logger.getLogger(ClientRegistrationFilter.class).warnf(e, "Client registration in realm %s: "
-                    + "the realm's write lock could not be taken; refused", realm.getName());
+                    + "its order with the realm's applies could not be read; refused", realm.getName());
             ctx.abortWith(RealmWriteLock.refusal(e));
-            return false;
+            return null;
         }
     }
 

@@ -30,22 +30,24 @@ final class OffApiRefusal {
     /**
      * @param through what the write went through, as the answer names it ("client registration", "SCIM")
      * @param applies whether the operation's predicate holds, given the policy (its approver role decides who is privileged)
+     * @return whether the write was refused
      */
-    static void refuseIfGuarded(ContainerRequestContext ctx, RealmModel realm, String operation, String through,
+    static boolean refuseIfGuarded(ContainerRequestContext ctx, RealmModel realm, String operation, String through,
             Predicate<GuardPolicy> applies) {
         GuardPolicy policy;
         try {
             policy = Policies.of(realm);
         } catch (PolicyException e) {
             ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable", e.getMessage(), null));
-            return;
+            return true;
         }
         if (!policy.guards(Catalogue.get().byId(operation).orElseThrow()) || !applies.test(policy)) {
-            return;
+            return false;
         }
         LOG.warnf("Mutation guard refused a write through %s in realm %s: %s", through, realm.getName(), operation);
         ctx.abortWith(GuardErrors.response(Response.Status.FORBIDDEN, "change_refused", "The guarded operation " + operation
                 + " cannot be made through " + through + "; make it through the admin REST API, where it is held for approval",
                 Map.of("operation", operation)));
+        return true;
     }
 }

@@ -22,7 +22,7 @@ import dev.nhiguard.guard.store.RealmWriteLockEntity;
  * <ul>
  * <li>Every admin write to a realm reads, before it is classified, when the realm's last apply was noted; in its
  * transaction's prepare phase it takes the realm's lock row shared, held until the commit, and is refused (409) if an
- * apply was noted since ({@link #ordered}). Nothing is held while Keycloak runs the write: a write that waits on calls
+ * apply was noted since ({@link Admitted#ordered}). Nothing is held while Keycloak runs the write: a write that waits on calls
  * out (a back-channel logout to each client's URL) holds up no other write or apply.</li>
  * <li>An apply takes the row exclusively in a transaction that outlives the apply's own ({@link #whileApplying}): the
  * apply re-checks and replays with the lock held, so no write commits in between, and the lock is released only once
@@ -46,15 +46,34 @@ public final class RealmWriteLock {
     }
 
     /**
-     * Orders a write, admitted in the session's transaction, with the realm's applies: reads when the realm's last
-     * change request was applied, and enlists {@link CommitCheck} in the transaction's prepare phase, which takes the
-     * lock shared until the commit and refuses the write (409) when an apply committed since this read. Nothing is held
-     * while Keycloak runs the write, which may wait on calls out (a back-channel logout of every session of a user,
-     * to each client's URL): only the commit waits for an apply, and an apply only for commits.
-     *
-     * @return when the realm's last change request was applied (epoch millis), or null when none was
+     * A write being admitted: when the realm's last apply was noted as the write was read for its classification. A write
+     * that passes admission is {@link #ordered}; one that is held or refused is not (it writes nothing, and its session's
+     * commit must not fail: Keycloak commits an aborted request where a failure answers 500).
      */
-    public static Long ordered(KeycloakSession s, String realmId) {
+    public record Admitted(String realmId, Long appliedAt) {
+
+        /**
+         * Orders the write with the realm's applies: enlists {@link CommitCheck} in its transaction's prepare phase, which
+         * takes the lock shared until the commit and refuses the write (409) when an apply was noted since it was read.
+         * Nothing is held while Keycloak runs the write, which may wait on calls out (a back-channel logout of every
+         * session of a user, to each client's URL): only the commit waits for an apply, and an apply only for commits.
+         */
+        public void ordered(KeycloakSession s) {
+            String key = CommitCheck.class.getName() + "." + realmId;
+            if (s.getAttribute(key) == null) {
+                s.setAttribute(key, Boolean.TRUE);
+                s.getTransactionManager().enlistPrepare(new CommitCheck(s, realmId, appliedAt));
+            }
+        }
+    }
+
+    /**
+     * Reads, in the session's transaction and without a lock, when the realm's last change request was applied (the row
+     * is created first for a realm older than the guard).
+     *
+     * @throws IllegalStateException without a transaction (the write is refused)
+     */
+    public static Admitted admitting(KeycloakSession s, String realmId) {
         if (!s.getTransactionManager().isActive()) {
             throw new IllegalStateException("no transaction to order the write in");
         }
@@ -66,13 +85,7 @@ public final class RealmWriteLock {
                 throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
             }
         }
-        Long appliedAt = (Long) row[1];
-        String key = CommitCheck.class.getName() + "." + realmId;
-        if (s.getAttribute(key) == null) {
-            s.setAttribute(key, Boolean.TRUE);
-            s.getTransactionManager().enlistPrepare(new CommitCheck(s, realmId, appliedAt));
-        }
-        return appliedAt;
+        return new Admitted(realmId, (Long) row[1]);
     }
 
     /** The realm's row as {@code [realmId, appliedAt]}, read without a lock and without keeping it managed; or null. */
