@@ -100,12 +100,32 @@ public final class AgentOwners {
         return false;
     }
 
-    /** Whether an enabled person (not a service account) is a member of the group or of one of its subgroups. */
+    /**
+     * Whether an enabled person (not a service account) is a member of the group or of one of its subgroups: one query
+     * over the stored memberships of the whole subtree (the token endpoint asks it for every token of a group-owned
+     * agent), then, in a realm with user federation, the members Keycloak lists for each group (an LDAP group mapper's
+     * members are not stored).
+     */
     public static boolean hasActiveMember(KeycloakSession session, RealmModel realm, GroupModel group) {
-        if (session.users().getGroupMembersStream(realm, group, 0, 200)
-                .anyMatch(u -> u.isEnabled() && u.getServiceAccountClientLink() == null)) {
+        List<GroupModel> subtree = new ArrayList<>();
+        collect(group, subtree);
+        List<String> ids = subtree.stream().map(GroupModel::getId).toList();
+        boolean stored = !session.getProvider(org.keycloak.connections.jpa.JpaConnectionProvider.class).getEntityManager()
+                .createQuery("select m.user.id from UserGroupMembershipEntity m where m.groupId in :groups"
+                        + " and m.user.enabled = true and m.user.serviceAccountClientLink is null", String.class)
+                .setParameter("groups", ids).setFlushMode(jakarta.persistence.FlushModeType.COMMIT).setMaxResults(1)
+                .getResultList().isEmpty();
+        if (stored) {
             return true;
         }
-        return group.getSubGroupsStream().anyMatch(g -> hasActiveMember(session, realm, g));
+        boolean federated = realm.getComponentsStream(realm.getId(), org.keycloak.storage.UserStorageProvider.class.getName())
+                .findAny().isPresent();
+        return federated && subtree.stream().anyMatch(g -> session.users().getGroupMembersStream(realm, g)
+                .anyMatch(u -> u.isEnabled() && u.getServiceAccountClientLink() == null));
+    }
+
+    private static void collect(GroupModel group, List<GroupModel> into) {
+        into.add(group);
+        group.getSubGroupsStream().forEach(g -> collect(g, into));
     }
 }

@@ -66,8 +66,8 @@ public final class Canonical {
                     if (i > 0) {
                         out.append(',');
                     }
-                    if (!string(names[i], out)) {
-                        return false;
+                    if (hasSurrogate(names[i]) || !string(names[i], out)) {
+                        return false; // a name's replaced surrogate changes its order: the library sorts the replaced names
                     }
                     out.append(':');
                     if (!write(node.get(names[i]), out)) {
@@ -154,7 +154,21 @@ public final class Canonical {
      */
     static final char REPLACEMENT = '\uFFFD';
 
-    /** {@code node}, or a copy of it whose strings and member names hold {@link #REPLACEMENT} for unpaired surrogates. */
+    private static boolean hasSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code node}, or a copy of it whose strings and member names hold {@link #REPLACEMENT} for unpaired surrogates.
+     *
+     * @throws IllegalArgumentException when two member names of one object differ only in unpaired surrogates: replaced,
+     *         they would be one name and a member would be lost; the record is refused (and the change with it)
+     */
     static JsonNode wellFormed(JsonNode node) {
         switch (node.getNodeType()) {
             case OBJECT -> {
@@ -174,6 +188,9 @@ public final class Canonical {
                         }
                     }
                     if (copy != null) {
+                        if (copy.has(name)) {
+                            throw new IllegalArgumentException("two member names differ only in unpaired surrogates");
+                        }
                         copy.set(name, value);
                     }
                 }

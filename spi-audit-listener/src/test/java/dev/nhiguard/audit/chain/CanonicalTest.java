@@ -81,6 +81,20 @@ class CanonicalTest {
         assertEquals(canonical, new String(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 java.nio.charset.StandardCharsets.UTF_8), "its UTF-8 bytes read back as the same text");
         assertEquals(canonical, Canonical.canonicalize(canonical), "and canonicalise to themselves (the verifier's reading)");
+        // A name's replacement sorts where U+FFFD sorts (after U+FF41), as the verifier's reading of the record does.
+        String sorted = Canonical.canonicalize(json.readTree("{\"a\\ud800\":1,\"a\\uff41\":2}"));
+        assertEquals("{\"a\uff41\":2,\"a\ufffd\":1}", sorted);
+        assertEquals(sorted, Canonical.canonicalize(sorted));
+    }
+
+    /** Two names that differ only in unpaired surrogates would become one: the record is refused, not a member lost. */
+    @Test
+    void namesThatWouldCollideAreRefused() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Canonical.canonicalize(json.readTree("{\"x\\ud800\":1,\"x\\udc00\":2}")));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Canonical.canonicalize(json.readTree("{\"x\\ufffd\":1,\"x\\ud800\":2,\"e\":\"\\ud83d\\ude00\"}")));
     }
 
     @Test

@@ -88,6 +88,15 @@ public final class RealmWriteLock {
         return new Admitted(realmId, (Long) row[1]);
     }
 
+    /**
+     * Holds the realm's lock shared from now until the session's transaction ends, for a write whose Keycloak code does
+     * what no commit can take back before it commits (a mail with a signed action link): an apply waits for it, instead
+     * of refusing it at its commit after the mail has left.
+     */
+    public static void holdUntilCommit(KeycloakSession s, String realmId) {
+        lock(s, realmId, LockModeType.PESSIMISTIC_READ, LOCK_TIMEOUT_MILLIS);
+    }
+
     /** The realm's row as {@code [realmId, appliedAt]}, read without a lock and without keeping it managed; or null. */
     private static Object[] read(KeycloakSession s, String realmId) {
         java.util.List<Object[]> found = em(s).createQuery("select r.realmId, r.appliedAt from RealmWriteLockEntity r"
@@ -115,7 +124,7 @@ public final class RealmWriteLock {
         protected void commitImpl() {
             Long appliedAt;
             try {
-                appliedAt = lock(session, realmId, LockModeType.PESSIMISTIC_READ).getAppliedAt();
+                appliedAt = lock(session, realmId, LockModeType.PESSIMISTIC_READ, COMMIT_WAIT_MILLIS).getAppliedAt();
             } catch (RuntimeException e) {
                 if (isLockTimeout(e)) {
                     throw new org.keycloak.services.ErrorResponseException("realm_busy", BUSY,
@@ -175,7 +184,7 @@ public final class RealmWriteLock {
         try {
             return KeycloakModelUtils.runJobInTransactionWithResult(factory, lockSession -> {
                 RealmWriteLockEntity row = lockSession.realms().getRealm(realmId) == null ? null
-                        : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE);
+                        : lock(lockSession, realmId, LockModeType.PESSIMISTIC_WRITE, LOCK_TIMEOUT_MILLIS);
                 T result = KeycloakModelUtils.runJobInTransactionWithResult(factory, apply);
                 committed.set(result);
                 applyCommitted[0] = true;
@@ -257,31 +266,39 @@ public final class RealmWriteLock {
         return false;
     }
 
-    /** How long a write or an apply waits for the lock, where the database lets Hibernate say (PostgreSQL waits forever). */
+    /**
+     * How long an apply waits for the lock (for the commits of writes beside it, each brief). Hibernate applies it as the
+     * database allows: on the statement (H2, Oracle), as the transaction's lock timeout (PostgreSQL, MySQL); H2's own
+     * lock timeout (2 s by default) may be shorter.
+     */
     static final int LOCK_TIMEOUT_MILLIS = 30_000;
 
-    private static RealmWriteLockEntity lock(KeycloakSession s, String realmId, LockModeType mode) {
+    /**
+     * How long a write's commit waits for an apply. Short: the write holds the rows it changed while it waits, and an
+     * apply that needs one of them waits for the write in turn (two connections the database cannot see as a deadlock),
+     * so the wait running out, the write refused (503 realm_busy) and its rows released is what lets the apply finish.
+     */
+    static final int COMMIT_WAIT_MILLIS = 5_000;
+
+    private static RealmWriteLockEntity lock(KeycloakSession s, String realmId, LockModeType mode, int waitMillis) {
         if (!s.getTransactionManager().isActive()) {
             throw new IllegalStateException("no transaction to hold the realm's write lock in");
         }
-        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId, mode, TIMEOUT);
+        java.util.Map<String, Object> wait = java.util.Map.of("jakarta.persistence.lock.timeout", waitMillis);
+        RealmWriteLockEntity row = em(s).find(RealmWriteLockEntity.class, realmId, mode, wait);
         if (row != null) {
             return row;
         }
         // A realm created before the guard was installed: its row is created and committed on its own (two first writes
-        // may both try; the second insert fails on the key and finds the first one's row). Realms created since get
-        // theirs with the realm (RealmRecordsCleanup): on MySQL, MariaDB and SQL Server the locking read of a missing
-        // row above takes a gap lock that this creation, on another connection, waits for until the lock timeout.
+        // may both try; the second insert fails on the key and finds the first one's row). Admission creates it before
+        // any locking read (admitting); realms created since get theirs with the realm (RealmRecordsCleanup).
         create(s.getKeycloakSessionFactory(), realmId);
-        row = em(s).find(RealmWriteLockEntity.class, realmId, mode, TIMEOUT);
+        row = em(s).find(RealmWriteLockEntity.class, realmId, mode, wait);
         if (row == null) {
             throw new IllegalStateException("the write lock of realm " + realmId + " could not be created");
         }
         return row;
     }
-
-    private static final java.util.Map<String, Object> TIMEOUT = java.util.Map.of("jakarta.persistence.lock.timeout",
-            LOCK_TIMEOUT_MILLIS);
 
     /** The row of a realm created before the guard, committed on its own (a concurrent creation wins; found after). */
     private static void create(KeycloakSessionFactory factory, String realmId) {
