@@ -450,8 +450,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             ordered(admitted);
         } catch (RuntimeException e) {
             LOG.errorf(e, "Mutation guard could not decide on %s through the client admin API v2; refusing the write", method);
-            ctx.abortWith(GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
-                    "The mutation guard could not decide on this write and refused it: " + e.getClass().getSimpleName(), null));
+            ctx.abortWith(RealmWriteLock.refusal(e));
         }
     }
 
