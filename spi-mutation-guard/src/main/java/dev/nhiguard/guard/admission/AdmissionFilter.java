@@ -183,12 +183,6 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 // noted between this read and its commit, whose prepare phase takes the realm's lock shared, so an
                 // apply's re-check cannot fall between this write's classification and its commit.
                 admitted = admitting(realmName);
-                if (admitted != null && routed != null
-                        && CoverageTable.sendsBeforeCommit(routed.getDeclaringClass().getName(), routed.getName())) {
-                    // A mail with an action link leaves before the commit: an apply waits for it instead.
-                    RealmWriteLock.holdUntilCommit(KeycloakSessionUtil.getKeycloakSession(), admitted.realmId());
-                    admitted = admitting(realmName); // read again under the lock
-                }
                 Long appliedAt = admitted == null ? null : admitted.appliedAt();
                 Object startedAt = ctx.getProperty(AdminPathFilter.STARTED_AT);
                 if (appliedDuring(appliedAt, startedAt)) {

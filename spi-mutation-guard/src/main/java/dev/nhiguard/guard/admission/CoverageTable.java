@@ -55,25 +55,6 @@ public final class CoverageTable {
         return STORE_NOTHING.contains(className + "#" + methodName);
     }
 
-    /**
-     * Write methods whose Keycloak code sends what its commit cannot take back before it commits: a mail with a signed
-     * action link. They hold the realm write lock shared from admission to commit (an apply waits for them) rather
-     * than being refused at their commit when an apply landed beside them, after the link has left. The mail server is
-     * the realm's (a guarded setting), so the wait is bounded by its timeout.
-     */
-    private static final java.util.Set<String> SEND_BEFORE_COMMIT = java.util.Set.of(
-            KC + "UserResource#executeActionsEmail", KC + "UserResource#sendVerifyEmail", KC + "UserResource#resetPasswordEmail");
-
-    /** Whether the write method sends before it commits (see {@link #SEND_BEFORE_COMMIT}). */
-    public static boolean sendsBeforeCommit(String className, String methodName) {
-        return SEND_BEFORE_COMMIT.contains(className + "#" + methodName);
-    }
-
-    /** The methods that send before they commit, for the coverage test. */
-    static java.util.Set<String> sendsBeforeCommit() {
-        return SEND_BEFORE_COMMIT;
-    }
-
     /** The methods that store nothing, for the coverage test. */
     static java.util.Set<String> storesNothing() {
         return STORE_NOTHING;

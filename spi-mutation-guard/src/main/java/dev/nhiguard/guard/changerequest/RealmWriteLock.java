@@ -88,15 +88,6 @@ public final class RealmWriteLock {
         return new Admitted(realmId, (Long) row[1]);
     }
 
-    /**
-     * Holds the realm's lock shared from now until the session's transaction ends, for a write whose Keycloak code does
-     * what no commit can take back before it commits (a mail with a signed action link): an apply waits for it, instead
-     * of refusing it at its commit after the mail has left.
-     */
-    public static void holdUntilCommit(KeycloakSession s, String realmId) {
-        lock(s, realmId, LockModeType.PESSIMISTIC_READ, LOCK_TIMEOUT_MILLIS);
-    }
-
     /** The realm's row as {@code [realmId, appliedAt]}, read without a lock and without keeping it managed; or null. */
     private static Object[] read(KeycloakSession s, String realmId) {
         java.util.List<Object[]> found = em(s).createQuery("select r.realmId, r.appliedAt from RealmWriteLockEntity r"

@@ -460,12 +460,4 @@ class EndpointCoverageTest {
                     key + " must be an unguarded entry: " + CoverageTable.entries().get(key));
         }
     }
-
-    /** The writes that hold the realm lock from admission are Keycloak write methods the table names. */
-    @org.junit.jupiter.api.Test
-    void writesSendingBeforeCommitAreWriteMethodsOfTheTable() {
-        for (String key : CoverageTable.sendsBeforeCommit()) {
-            org.junit.jupiter.api.Assertions.assertNotNull(CoverageTable.entries().get(key), key + " must be in the table");
-        }
-    }
 }
