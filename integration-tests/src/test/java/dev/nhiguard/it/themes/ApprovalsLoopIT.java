@@ -3,6 +3,7 @@ package dev.nhiguard.it.themes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -136,13 +137,36 @@ class ApprovalsLoopIT {
         alice.driver().findElement(By.id("kc-login")).click();
     }
 
-    /** The page's public client in master, as the README tells operators to create it (not a guarded write). */
-    static void approvalsClientInMaster(HttpAdmin http, String admin) {
-        HttpAdmin.Response created = http.post("/admin/realms/master/clients", admin, "{\"clientId\":\"nhi-approvals\","
-                + "\"publicClient\":true,\"standardFlowEnabled\":true,\"directAccessGrantsEnabled\":false,"
-                + "\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],\"webOrigins\":[\"+\"],"
-                + "\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}");
+    /**
+     * The page's public client in master, created with the JSON block the root README gives operators (not a guarded
+     * write).
+     */
+    static void approvalsClientInMaster(HttpAdmin http, String admin) throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        int from = readme.indexOf("{ \"clientId\": \"nhi-approvals\"");
+        assertTrue(from > 0, "the README's nhi-approvals client");
+        String documented = readme.substring(from, readme.indexOf("\n```", from));
+        HttpAdmin.Response created = http.post("/admin/realms/master/clients", admin, documented);
         assertTrue(created.status() == 201 || created.status() == 409, created.body());
+    }
+
+    /**
+     * The access token the page holds lists no realm's roles: a master admin's full token grows with every realm and,
+     * past about ninety, Keycloak refuses the requests carrying it (431).
+     */
+    static void assertLightweightToken(Browser b) {
+        String session = (String) ((JavascriptExecutor) b.driver()).executeScript("return sessionStorage.getItem('nhi.session');");
+        assertNotNull(session, "the page keeps its session");
+        String token;
+        try {
+            token = new com.fasterxml.jackson.databind.ObjectMapper().readTree(session).path("token").asText();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError(session, e);
+        }
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(payload.contains("resource_access"), payload);
+        assertTrue(token.length() < 4096, "token of " + token.length() + " characters");
     }
 
     static String pageLink(KeycloakTarget keycloak, String hash) {
@@ -276,6 +300,7 @@ class ApprovalsLoopIT {
             master.open(held.json().path("review").asText());
             master.logIn(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword(), null);
             awaitDetail(master, id);
+            assertLightweightToken(master);
             waiting(master, LONG).until(d -> d.findElement(By.id("grants-section")).isDisplayed());
             String grants = master.driver().findElement(By.id("grants")).getText();
             assertTrue(grants.contains("reports\\u{2010}reader"), grants);
@@ -310,7 +335,8 @@ class ApprovalsLoopIT {
             master.open(review);
             master.logIn(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword(), null);
             awaitDetail(master, id);
-            awaitText(master, By.id("who"), "realm master");
+            assertLightweightToken(master);
+            awaitText(master, By.id("who"), keycloak.bootstrapAdminUsername() + " signed in to realm master");
             // The page says why there is no Approve for this admin.
             awaitText(master, By.id("why-not"), "Approvers of realm " + REALM + " are users of realm " + REALM);
             assertFalse(master.driver().findElement(By.id("approve")).isDisplayed());

@@ -692,9 +692,14 @@ public final class Catalogue {
             // the realm's login or post-broker flows (its second factor)
             "oauth2.jwt.authorization.grant.enabled");
 
-    /** Attributes the approvals client may have besides {@link #TOKEN_MINTING_FLAGS}, which it may send only off. */
+    /**
+     * Attributes the approvals client may have besides {@link #TOKEN_MINTING_FLAGS}, which it may send only off.
+     * Lightweight access tokens (as Keycloak's own {@code admin-cli} and console have them) keep a master admin's token
+     * small: with full ones it lists every realm's administration roles, and past about ninety realms Keycloak refuses
+     * the request that carries it (431).
+     */
     private static final Set<String> APPROVALS_CLIENT_ATTRIBUTES = Set.of("pkce.code.challenge.method",
-            "post.logout.redirect.uris");
+            "post.logout.redirect.uris", "client.use.lightweight.access.token.enabled");
 
     /**
      * Whether the body is the approvals page's client as the README creates it: a public client that signs users in

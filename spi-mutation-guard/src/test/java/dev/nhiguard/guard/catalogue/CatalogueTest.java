@@ -255,8 +255,14 @@ class CatalogueTest {
         // the operator's documented creation: codes reach only Keycloak's theme files
         String documented = "{\"clientId\":\"nhi-approvals\",\"publicClient\":true,\"standardFlowEnabled\":true,"
                 + "\"directAccessGrantsEnabled\":false,\"rootUrl\":\"${authBaseUrl}\",\"redirectUris\":[\"/resources/*\"],"
-                + "\"webOrigins\":[\"+\"],\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\"}}";
+                + "\"webOrigins\":[\"+\"],\"attributes\":{\"pkce.code.challenge.method\":\"S256\",\"post.logout.redirect.uris\":\"+\","
+                + "\"client.use.lightweight.access.token.enabled\":\"true\"}}";
         assertFalse(ids("POST", "/clients", documented).contains("admin-client-create"), "nhi-approvals as the README creates it");
+        assertFalse(ids("POST", "/clients", documented.replace(",\"client.use.lightweight.access.token.enabled\":\"true\"", ""))
+                .contains("admin-client-create"), "nhi-approvals as earlier READMEs created it (full access tokens)");
+        assertTrue(ids("POST", "/clients", documented.replace("\"client.use.lightweight.access.token.enabled\"",
+                "\"client.use.lightweight.access.token.enabled\":\"true\",\"use.refresh.tokens\""))
+                .contains("admin-client-create"), "an attribute the README does not set");
         // Ninth review: a confidential one exchanges an approver's token from any client into one of its own; the
         // device and CIBA grants sign an approver in for whoever started them.
         for (String[] change : new String[][] {{"\"publicClient\":true", "\"publicClient\":false"},

@@ -27,6 +27,9 @@ let realm = null; // the realm whose change requests are shown
 let loginRealm = null; // the realm the admin signed in to
 let token = null;
 let refreshToken = null;
+// Who signed in: the ID token's claims. The access token may be a lightweight one (the documented client), which
+// carries neither `sub` nor `preferred_username`.
+let idToken = null;
 let lang = 'en';
 let texts = {};
 let policy = null; // effective guard policy of `realm`, once read
@@ -108,14 +111,15 @@ function show(section) {
 
 function claims() {
   try {
-    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    const jwt = idToken || token;
+    return JSON.parse(decodeURIComponent(escape(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')))));
   } catch (e) {
     return {};
   }
 }
 
 function saveSession() {
-  store.setItem('nhi.session', JSON.stringify({ login: loginRealm, token, refreshToken }));
+  store.setItem('nhi.session', JSON.stringify({ login: loginRealm, token, refreshToken, idToken }));
 }
 
 // ------------------------------------------------------------------ sign-in
@@ -168,6 +172,7 @@ async function tokenRequest(params) {
   if (response.ok) {
     token = body.access_token;
     refreshToken = body.refresh_token ?? null;
+    idToken = body.id_token ?? null;
     saveSession();
   }
   return { ok: response.ok, body };
@@ -666,6 +671,7 @@ async function route() {
     loginRealm = wantedLogin;
     if (session && session.login === wantedLogin) {
       ({ token, refreshToken } = session);
+      idToken = session.idToken ?? null;
     } else {
       token = null;
       return signIn();
