@@ -313,6 +313,43 @@ class ApprovalsLoopIT {
         }
     }
 
+    /**
+     * A full access token too large for Keycloak's request headers (as a master admin's becomes with many realms; here a
+     * user holding 3,000 roles, with the client as earlier READMEs created it) makes Keycloak refuse every call of the
+     * page (431). The page says so and what to change, instead of an unexplained HTTP status.
+     */
+    @Test
+    void anAccessTokenTooLargeForKeycloakIsExplained(KeycloakTarget keycloak) throws Exception {
+        HttpAdmin http = keycloak.http();
+        String admin = http.adminToken(keycloak.bootstrapAdminUsername(), keycloak.bootstrapAdminPassword());
+        String realm = "guard-page-big-token";
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode rep = json.createObjectNode().put("realm", realm).put("enabled", true);
+        com.fasterxml.jackson.databind.node.ArrayNode roles = rep.putObject("roles").putArray("realm");
+        com.fasterxml.jackson.databind.node.ObjectNode user = rep.putArray("users").addObject().put("username", "many")
+                .put("enabled", true).put("email", "many@example.org").put("emailVerified", true)
+                .put("firstName", "Many").put("lastName", "Roles");
+        user.putArray("credentials").addObject().put("type", "password").put("value", "many-roles-pass").put("temporary", false);
+        com.fasterxml.jackson.databind.node.ArrayNode held = user.putArray("realmRoles");
+        for (int i = 0; i < 3000; i++) {
+            String name = String.format("a-role-with-a-long-name-%04d", i);
+            roles.addObject().put("name", name);
+            held.add(name);
+        }
+        rep.putArray("clients").add(json.readTree("{\"clientId\":\"nhi-approvals\",\"publicClient\":true,"
+                + "\"standardFlowEnabled\":true,\"directAccessGrantsEnabled\":false,\"rootUrl\":\"${authBaseUrl}\","
+                + "\"redirectUris\":[\"/resources/*\"],\"webOrigins\":[\"+\"],"
+                + "\"attributes\":{\"pkce.code.challenge.method\":\"S256\"}}"));
+        HttpAdmin.Response created = http.post("/admin/realms", admin, rep.toString());
+        assertEquals(201, created.status(), created.body());
+        try (Browser many = Browser.start()) {
+            many.open(pageLink(keycloak, "#realm=" + realm));
+            many.logIn("many", "many-roles-pass", null);
+            String message = awaitText(many, By.id("message"), "HTTP 431");
+            assertTrue(message.contains("nhi-approvals of realm " + realm + " lightweight access tokens"), message);
+        }
+    }
+
     @Test
     void masterAdminWorksTheRequestFromTheReviewLinkButIsNoApproverOfTheRealm(KeycloakTarget keycloak) throws Exception {
         HttpAdmin http = keycloak.http();

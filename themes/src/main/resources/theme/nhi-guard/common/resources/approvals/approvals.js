@@ -235,6 +235,10 @@ function isStepUp(r) {
 }
 
 function errorText(r) {
+  if (r.status === 431) {
+    // Keycloak refuses a request whose headers are too large: a full access token listing many realms' roles.
+    return t('nhiapTokenTooLarge', loginRealm);
+  }
   return (r.json && (r.json.error_description || r.json.errorMessage || r.json.error)) || `HTTP ${r.status}`;
 }
 
