@@ -58,6 +58,47 @@ class AgentOwnerLatchIT {
         return out;
     }
 
+    /**
+     * Fifteenth review: reassigning an owner resumed a latched agent whatever else had suspended it. An agent suspended
+     * for a leaked key, whose owner was then disabled, became active again with the leaked key when an approved owner
+     * change was applied; so did one whose leak was reported while it was latched. Only an agent the latch alone
+     * suspended resumes with a new owner (the test above).
+     */
+    @Test
+    void aNewOwnerDoesNotResumeAnAgentSuspendedForALeakedKey(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-latch-leak", "olga", "otto", "uma");
+        String base = "/admin/realms/" + api.realm;
+        AgentKey key = new AgentKey();
+        String leakFirst = api.registerOk(AgentApi.registration("leak-first", key, List.of())).get("id").asText();
+        AgentKey key2 = new AgentKey();
+        Map<String, Object> second = agentOf("latch-first", key2, Map.of("type", "user", "username", "uma"));
+        String latchFirst = api.registerOk(second).get("id").asText();
+
+        // leak-first: the key leaks, then its owner is disabled
+        HttpAdmin.Response leak = api.http.post(base + "/nhi/signals", api.adminToken(), AgentApi.json(Map.of(
+                "type", "leaked-secret", "clientId", "leak-first", "detail", "key found in a public repository")));
+        assertEquals("DONE", leak.json().path("outcome").asText(), leak.body());
+        api.setUserEnabled(api.userId("olga"), false);
+        eventually(() -> api.agent(leakFirst).hasNonNull("ownerLatched"), "leak-first latched after olga was disabled");
+        // latch-first: its owner is disabled, then the key leaks
+        api.setUserEnabled(api.userId("uma"), false);
+        eventually(() -> "SUSPENDED".equals(api.agent(latchFirst).get("status").asText()), "latch-first suspended");
+        HttpAdmin.Response later = api.http.post(base + "/nhi/signals", api.adminToken(), AgentApi.json(Map.of(
+                "type", "leaked-secret", "clientId", "latch-first", "detail", "key pasted in a chat")));
+        assertEquals("DONE", later.json().path("outcome").asText(), later.body());
+
+        for (String[] agent : new String[][] {{leakFirst, "leak-first", "public repository"}, {latchFirst, "latch-first", "pasted in a chat"}}) {
+            HttpAdmin.Response reassigned = api.updateAgent(agent[0], Map.of("owner", Map.of("type", "user", "username", "otto")));
+            assertEquals(200, reassigned.status(), reassigned.body());
+            assertEquals("SUSPENDED", reassigned.json().get("status").asText(), agent[1] + ": " + reassigned.body());
+            assertTrue(reassigned.json().get("statusReason").asText().contains(agent[2]), reassigned.body());
+            assertFalse(reassigned.json().hasNonNull("ownerLatched"), reassigned.body());
+            AgentKey k = agent[1].equals("leak-first") ? key : key2;
+            HttpAdmin.Response token = api.clientCredentialsWithKey(agent[1], k, k.thumbprint(), null);
+            assertEquals(400, token.status(), agent[1] + " with its leaked key: " + token.body());
+        }
+    }
+
     @Test
     void aDisabledOwnerLatchesTheAgentUntilAnOwnerIsReassigned(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-latch", "olga", "otto", "sam");

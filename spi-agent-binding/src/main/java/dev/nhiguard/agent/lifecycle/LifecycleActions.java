@@ -70,7 +70,10 @@ public final class LifecycleActions {
     /** Suspends an active agent for a reason. */
     public Outcome suspend(ClientModel client, String trigger, String reason) {
         AgentRecord agent = AgentRecord.of(client);
-        if (agent == null || agent.status() != AgentRecord.Status.ACTIVE) {
+        if (agent == null || !(agent.status() == AgentRecord.Status.ACTIVE
+                || (agent.status() == AgentRecord.Status.SUSPENDED && AgentOwners.suspendedOnlyByLatch(client)))) {
+            // (an agent suspended only for having lost its owner is suspended for this reason too: a new owner must not
+            // resume it)
             return Outcome.NOT_APPLICABLE;
         }
         // A suspension recorded earlier in the window that an admin undid since (a resume, an owner reassigned, read from
@@ -114,6 +117,7 @@ public final class LifecycleActions {
             record(client, SUSPEND, trigger, recorded, "owner@" + UUID.randomUUID());
             emit(client, "suspended", trigger, recorded);
             AgentMetrics.suspendedAfterCommit(session, realm.getName(), trigger);
+            client.setAttribute(AgentOwners.LATCH_SUSPENDED, "true");
         }
         client.setAttribute(AgentOwners.LATCH, reason);
         String recorded = "owner lost, latched until an owner is reassigned (" + trigger + "): " + reason;

@@ -21,6 +21,12 @@ public final class AgentOwners {
     public static final String OWNER2_ID = "nhi.agent.owner2.id";
     /** Set (to why) while the agent is latched after losing its owner. */
     public static final String LATCH = "nhi.agent.owner.latched";
+    /**
+     * Set while the latch is the only reason the agent is suspended (the latch suspended an active agent, nothing has
+     * suspended it since): only then does reassigning an owner resume it. An agent suspended for a leaked key, a risk
+     * or by an admin stays suspended when it gets a new owner.
+     */
+    public static final String LATCH_SUSPENDED = "nhi.agent.owner.latch-suspended";
 
     /** State of one owner. */
     public enum State { ACTIVE, DISABLED, MISSING }
@@ -44,6 +50,11 @@ public final class AgentOwners {
 
     public static String latch(ClientModel client) {
         return client.getAttribute(LATCH);
+    }
+
+    /** Whether the agent is suspended for having lost its owner and for nothing else. */
+    public static boolean suspendedOnlyByLatch(ClientModel client) {
+        return latch(client) != null && client.getAttribute(LATCH_SUSPENDED) != null;
     }
 
     public static State state(KeycloakSession session, RealmModel realm, Ref ref) {

@@ -318,8 +318,10 @@ public final class AgentRegistry {
         dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         boolean reassigned = owner != null || second != null;
         if (reassigned && AgentOwners.latch(client) != null) {
+            boolean onlyByLatch = AgentOwners.suspendedOnlyByLatch(client);
             client.removeAttribute(AgentOwners.LATCH);
-            if (next.status() == AgentRecord.Status.SUSPENDED) {
+            client.removeAttribute(AgentOwners.LATCH_SUSPENDED);
+            if (next.status() == AgentRecord.Status.SUSPENDED && onlyByLatch) {
                 next.withStatus(AgentRecord.Status.ACTIVE, "owner reassigned", AgentClock.now(session, realm)).writeTo(client);
                 dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
             }
@@ -344,6 +346,15 @@ public final class AgentRegistry {
         AgentRecord.Status from = current.status();
         if (from == AgentRecord.Status.RETIRED) {
             throw new Conflict("agent " + client.getClientId() + " is retired");
+        }
+        if (from == target && target == AgentRecord.Status.SUSPENDED && AgentOwners.suspendedOnlyByLatch(client)) {
+            // Suspended for having lost its owner, now for this reason too: a new owner no longer resumes it.
+            client.removeAttribute(AgentOwners.LATCH_SUSPENDED);
+            current.withStatus(target, reason, AgentClock.now(session, realm)).writeTo(client);
+            dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
+            LOG.infof("realm %s: agent %s (client %s) stays SUSPENDED after an owner is reassigned: %s", realm.getName(),
+                    client.getClientId(), client.getId(), reason);
+            return;
         }
         if (from == target) {
             throw new Conflict("agent " + client.getClientId() + " is already " + target.name().toLowerCase(java.util.Locale.ROOT));
