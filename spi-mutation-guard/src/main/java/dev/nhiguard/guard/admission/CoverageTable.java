@@ -182,8 +182,8 @@ public final class CoverageTable {
         put(t, KC + "GroupResource#setManagementPermissionsEnabled", guarded("admin-permissions", "FGAP v1: turns on permissions deciding who may manage the group's members"));
 
         // --- users ---
-        put(t, KC + "UsersResource#createUser", catalogue("a new user in groups holding privileged roles decides; a plain new user passes", "user-create-privileged"));
-        put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user (an attributes map removes the email and names it leaves out); attributes or names of a service-account user", "privileged-user-update", "service-account-user-attributes"));
+        put(t, KC + "UsersResource#createUser", catalogue("a new user in groups holding privileged roles, or under a username the operator names a bootstrap approver of the realm, decides; a plain new user passes", "user-create-privileged", "user-create-bootstrap-approver"));
+        put(t, KC + "UserResource#updateUser", catalogue("email, required actions, enabled, credentials or IdP links of a privileged user (an attributes map removes the email and names it leaves out); attributes or names of a service-account user; or a rename to a username the operator names a bootstrap approver", "privileged-user-update", "service-account-user-attributes", "user-rename-bootstrap-approver"));
         put(t, KC + "UserResource#deleteUser", catalogue("deleting a privileged user (fewer approvers can reopen bootstrap) or a service-account user", "privileged-user-delete", "service-account-user-delete"));
         put(t, KC + "UserResource#joinGroup", catalogue("a service-account user, a group holding admin or approver roles, or a privileged user joining a group holding a role a flow condition names", "service-account-group-join", "privileged-group-join", "privileged-user-gate-group"));
         put(t, KC + "UserResource#removeMembership", catalogue("a service-account user leaving a group (privilege-reducing), or a privileged user leaving a group holding a role a flow condition names", "service-account-group-leave", "privileged-user-gate-group"));

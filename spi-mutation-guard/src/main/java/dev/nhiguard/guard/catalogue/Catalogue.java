@@ -358,6 +358,14 @@ public final class Catalogue {
                 "Create a user in groups whose roles or permissions make it an administrator, or that own a service account",
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
                         && f.groupsArePrivileged(b.get("groups"))));
+        ops.add(op("user-create-bootstrap-approver", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
+                "Create a user under a username the operator names a bootstrap approver of the realm (option "
+                        + "bootstrap-approvers): the guard makes that user an approver while the realm is short of approvers",
+                (v, b, f) -> b != null && b.path("username").isTextual() && f.isBootstrapApproverName(b.get("username").asText())));
+        ops.add(op("user-rename-bootstrap-approver", "PUT", "/users/{user}", PRIVILEGE, false, TargetType.USER, "user",
+                "Rename a user to a username the operator names a bootstrap approver of the realm (option bootstrap-approvers)",
+                (v, b, f) -> b != null && b.path("username").isTextual() && f.isBootstrapApproverName(b.get("username").asText())
+                        && !b.get("username").asText().equalsIgnoreCase(usernameOf(f.currentUser(v.get("user"))))));
         ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Move a group holding guarded members (service accounts, privileged users) under another parent, a "
                         + "privileged group (identity-provider and LDAP group mappers find groups by path), or any group under "
@@ -666,12 +674,39 @@ public final class Catalogue {
             return true;
         }
         for (JsonNode uri : uris) {
-            if (!uri.isTextual() || !uri.asText().startsWith("/resources/") || uri.asText().contains("..")
-                    || uri.asText().contains("\\")) {
+            if (!uri.isTextual() || !isThemeResourcePath(uri.asText(), true)) {
                 return true;
             }
         }
         return !isDocumentedApprovalsClient(body);
+    }
+
+    private static String usernameOf(JsonNode user) {
+        return user == null ? null : user.path("username").asText(null);
+    }
+
+    /**
+     * A path below Keycloak's {@code /resources/} as a browser resolves it: plain segments only. A browser decodes
+     * {@code %2e%2e} to a parent segment that Keycloak's exact redirect-URI match does not see (fifteenth review: a code
+     * sent to {@code /resources/%2e%2e/realms/…/auth?…} went on to a redirect of the attacker's choosing), so percent
+     * escapes, queries, fragments, backslashes, empty and dot segments are refused; a redirect URI may end in {@code *}.
+     */
+    public static boolean isThemeResourcePath(String path, boolean wildcardEnd) {
+        if (!path.startsWith("/resources/")) {
+            return false;
+        }
+        String[] segments = path.substring("/resources/".length()).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            boolean last = i == segments.length - 1;
+            if (last && wildcardEnd && segment.equals("*")) {
+                continue;
+            }
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !segment.matches("[A-Za-z0-9._~-]+")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Members a body creating {@code nhi-approvals} may have, beyond those checked by value below. */
@@ -729,8 +764,9 @@ public final class Catalogue {
                 && (body.get("webOrigins").isEmpty() || "+".equals(body.get("webOrigins").get(0).asText())))) {
             return false;
         }
-        if (body.has("baseUrl") && !(body.get("baseUrl").isTextual() && body.get("baseUrl").asText().startsWith("/resources/")
-                && !body.get("baseUrl").asText().contains(".."))) {
+        // The base URL may carry the page's own fragment (#realm=…); its path is a theme resource like the redirect URIs.
+        if (body.has("baseUrl") && !(body.get("baseUrl").isTextual()
+                && isThemeResourcePath(body.get("baseUrl").asText().split("#", 2)[0], false))) {
             return false;
         }
         JsonNode attributes = body.path("attributes");

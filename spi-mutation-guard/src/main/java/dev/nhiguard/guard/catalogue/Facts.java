@@ -142,6 +142,14 @@ public interface Facts {
         return true;
     }
 
+    /**
+     * Whether the operator names {@code username} a bootstrap approver of this realm (server option
+     * {@code bootstrap-approvers}): the guard makes a user of that name approver while the realm is short of approvers.
+     */
+    default boolean isBootstrapApproverName(String username) {
+        return true;
+    }
+
     /** Whether any of the groups (paths, as Keycloak's user create reads them) is privileged. */
     default boolean groupsArePrivileged(JsonNode groups) {
         return true;

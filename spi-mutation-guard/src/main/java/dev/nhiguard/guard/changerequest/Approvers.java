@@ -139,6 +139,18 @@ public final class Approvers {
                 return "has " + flag + " on";
             }
         }
+        if ("nhi-approvals".equals(client.getClientId())) {
+            // Where its codes go: Keycloak's theme files only, whoever created it and whenever (fifteenth review: a
+            // redirect URI through /resources/%2e%2e/ reached a page that sent the code on).
+            if (!"${authBaseUrl}".equals(client.getRootUrl())) {
+                return "sends its authorization codes below root URL " + client.getRootUrl() + ", not Keycloak's own";
+            }
+            for (String uri : client.getRedirectUris()) {
+                if (!Catalogue.isThemeResourcePath(uri, true)) {
+                    return "has the redirect URI " + uri + ", which is not a plain path below Keycloak's /resources/";
+                }
+            }
+        }
         return null;
     }
 

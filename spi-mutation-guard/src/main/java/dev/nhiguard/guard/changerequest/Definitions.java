@@ -61,6 +61,10 @@ final class Definitions {
     static final String CLIENT_SCOPE_NAME = "client-scope-name";
     /** A group named in a body by its path: its image and reach, or null while none has the path. */
     static final String GROUP_PATH = "group-path";
+    /** A user named in a body by username: which user has the name (id and username), or null while none has it. */
+    static final String USER_NAME = "user-name";
+    /** A user named in a body by id: its id and username, or null while none has the id. */
+    static final String USER_ID = "user-id";
     /**
      * Who the realm's fine-grained admin permissions reach, with the subjects a request's body names
      * ({@link AdminPermissionAdministrators#references}) as the id.
@@ -207,6 +211,8 @@ final class Definitions {
                 GroupModel g = KeycloakModelUtils.findGroupByPath(session, realm, id);
                 yield g == null ? null : object().put("id", g.getId()).<ObjectNode>set("group", group(g)).set("reach", groupReach(g));
             }
+            case USER_NAME -> user(session.users().getUserByUsername(realm, id));
+            case USER_ID -> user(session.users().getUserById(realm, id));
             case ADMIN_PERMISSION_ADMINISTRATORS -> new AdminPermissionAdministrators(session, realm).image(id);
             case APPROVER_ROLE_HOLDERS -> approverRoleHolders(id);
             default -> null;
@@ -238,6 +244,11 @@ final class Definitions {
         o.put("digest", dev.nhiguard.guard.canonical.CanonicalJson.sha256Hex(
                 String.join("\n", holders.stream().map(org.keycloak.models.UserModel::getId).toList())));
         return o;
+    }
+
+    /** Which user a name or id stands for: enough to tell another user (a deleted one re-created under the name). */
+    private JsonNode user(org.keycloak.models.UserModel user) {
+        return user == null ? null : object().put("id", user.getId()).put("username", user.getUsername());
     }
 
     /** The roles a member of the group holds through it (and its ancestors), composites expanded, by name. */

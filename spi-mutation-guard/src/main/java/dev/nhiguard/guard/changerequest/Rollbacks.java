@@ -117,7 +117,7 @@ final class Rollbacks {
             case "audit-chain-prune" -> "pruned audit records are not kept; restore them from an export";
             case "user-federation-action" -> "a sync, unlink or removal of federated users changes users the before-image does not hold";
             case "workflow-config", "admin-permissions", "organization-identity-provider", "unclassified-write",
-                    "brute-force-clear-all", "client-registration-access-token", "user-create-privileged",
+                    "brute-force-clear-all", "client-registration-access-token", "user-create-privileged", "user-create-bootstrap-approver",
                     "identity-claim-mapper", "realm-localization-texts" ->
                     "the guard takes no before-image of what this operation changes";
             default -> switch (method) {

@@ -520,6 +520,19 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public boolean isBootstrapApproverName(String username) {
+        Object factory = session.getKeycloakSessionFactory().getProviderFactory(
+                org.keycloak.services.resources.admin.ext.AdminRealmResourceProvider.class,
+                dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory.PROVIDER_ID);
+        if (!(factory instanceof dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory guard)) {
+            return true; // not known: held
+        }
+        String name = username.trim().toLowerCase(java.util.Locale.ROOT);
+        return guard.bootstrapApprovers().stream().anyMatch(a -> a.realm().equals(realm.getName())
+                && a.username().trim().toLowerCase(java.util.Locale.ROOT).equals(name));
+    }
+
+    @Override
     public boolean groupsArePrivileged(JsonNode groups) {
         for (JsonNode g : groups) {
             String ref = g.asText("");
@@ -896,6 +909,7 @@ public final class TargetState implements Facts {
         if (!rel.isEmpty() && rel.get(0).equals("agents") && rel.size() <= 2) {
             // An agent's allowed scopes, by name (absent ones too); a registered agent is a new service account.
             o.path("allowedScopes").forEach(n -> out.add(Definitions.CLIENT_SCOPE_NAME + ":" + n.asText()));
+            agentPeople(out, o);
             if (rel.size() == 1) {
                 realm.getDefaultClientScopesStream(true).forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
                 newServiceAccount(out);
@@ -920,6 +934,42 @@ public final class TargetState implements Facts {
             });
         }
         return out.stream().distinct().toList();
+    }
+
+    /**
+     * The owners and delegates an agent body names. The agent module resolves usernames and group paths when the request
+     * is applied: pinned, a name that stands for another user or group by then (a user deleted and re-created under the
+     * name, a group renamed and another renamed to its path) is a changed target, not the one the approver saw.
+     * Delegation values are an id or else a username, as the agent module reads them.
+     */
+    private static void agentPeople(List<String> out, ObjectNode o) {
+        for (String field : List.of("owner", "secondOwner")) {
+            JsonNode ref = o.get(field);
+            if (ref == null || !ref.isObject()) {
+                continue;
+            }
+            if (ref.path("username").isTextual()) {
+                out.add(Definitions.USER_NAME + ":" + ref.get("username").asText());
+            }
+            if (ref.path("type").asText("").equals("user") && ref.path("id").isTextual()) {
+                out.add(Definitions.USER_ID + ":" + ref.get("id").asText());
+            }
+            if (ref.path("path").isTextual()) {
+                out.add(Definitions.GROUP_PATH + ":" + ref.get("path").asText());
+            }
+        }
+        JsonNode delegation = o.path("delegation");
+        delegation.path("users").forEach(u -> {
+            if (u.isTextual()) {
+                out.add(Definitions.USER_ID + ":" + u.asText());
+                out.add(Definitions.USER_NAME + ":" + u.asText());
+            }
+        });
+        delegation.path("groups").forEach(g -> {
+            if (g.isTextual() && g.asText().startsWith("/")) {
+                out.add(Definitions.GROUP_PATH + ":" + g.asText());
+            }
+        });
     }
 
     /** The policy types of Keycloak 26.7's authorization services (a path segment after {@code policy}). */

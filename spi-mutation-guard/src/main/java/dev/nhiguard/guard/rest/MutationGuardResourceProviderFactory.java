@@ -63,6 +63,11 @@ public final class MutationGuardResourceProviderFactory implements AdminRealmRes
         };
     }
 
+    /** The operator's bootstrap appointments (server option {@code bootstrap-approvers}), as configured. */
+    public List<ApproverBootstrapTask.Appointment> bootstrapApprovers() {
+        return bootstrapApprovers;
+    }
+
     @Override
     public void init(Config.Scope config) {
         expiryIntervalSeconds = config.getLong("expiry-interval-seconds", 60L);

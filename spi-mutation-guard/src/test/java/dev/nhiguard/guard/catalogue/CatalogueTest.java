@@ -58,6 +58,7 @@ class CatalogueTest {
             return json("{\"name\":\"" + id + "\",\"attributes\":{\"tenant\":[\"a\"]}}");
         }
         @Override public JsonNode userAttributes(String id) { return json("{\"tenant\":[\"a\"]}"); }
+        @Override public boolean isBootstrapApproverName(String username) { return "eve".equalsIgnoreCase(username); }
         @Override public boolean clientScopeReachesServiceAccounts(String id) { return "roles".equals(id); }
         @Override public boolean isAccountOwner(String id) { return "own".equals(id); }
         @Override public boolean roleIsAGate(String id) { return "id-gate".equals(id); }
@@ -246,6 +247,20 @@ class CatalogueTest {
         assertEquals("realm-guard-policy-attribute", id("PUT", "", "{\"attributes\":{\"nhi.guard.policy\":\"{}\"}}"));
     }
 
+    /**
+     * Fifteenth review: the operator names {@code r:eve} a bootstrap approver and eve does not exist yet; a realm admin
+     * who creates eve (or renames a user to eve) makes her own approver, so both are held.
+     */
+    @Test
+    void aUserUnderABootstrapApproversNameIsHeld() {
+        assertTrue(ids("POST", "/users", "{\"username\":\"eve\",\"enabled\":true}").contains("user-create-bootstrap-approver"));
+        assertTrue(ids("POST", "/users", "{\"username\":\"EVE\"}").contains("user-create-bootstrap-approver"), "usernames are case-insensitive");
+        assertFalse(ids("POST", "/users", "{\"username\":\"dave\"}").contains("user-create-bootstrap-approver"));
+        assertTrue(ids("PUT", "/users/dave", "{\"username\":\"eve\"}").contains("user-rename-bootstrap-approver"));
+        assertFalse(ids("PUT", "/users/eve", "{\"username\":\"eve\",\"firstName\":\"Eve\"}").contains("user-rename-bootstrap-approver"),
+                "eve's own update keeps her name");
+    }
+
     /** A client approvers decide through (nhi-approvals) or an administration client, made under its name. */
     @Test
     void aClientUnderAnAdministrationClientsNameIsHeld() {
@@ -283,6 +298,18 @@ class CatalogueTest {
             assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"publicClient\":true,\"rootUrl\":\"${authBaseUrl}\","
                     + "\"redirectUris\":" + uris + "}").contains("admin-client-create"), "nhi-approvals with redirect URIs " + uris);
         }
+        // Fifteenth review: what a browser resolves above /resources/ though Keycloak matches the URI as written
+        for (String uri : new String[] {"/resources/%2e%2e/realms/r/protocol/openid-connect/auth?client_id=evil",
+                "/resources/.%2e/*", "/resources/%2E%2E/*", "/resources/./*", "/resources//evil/*", "/resources/x?a=b",
+                "/resources/x#y", "/resources/x/*/y", "/resources/*x", "/resources/"}) {
+            assertFalse(Catalogue.isThemeResourcePath(uri, true), uri);
+            assertTrue(ids("POST", "/clients", documented.replace("[\"/resources/*\"]", "[\"/resources/*\",\"" + uri + "\"]"))
+                    .contains("admin-client-create"), "nhi-approvals with the redirect URI " + uri);
+        }
+        assertTrue(Catalogue.isThemeResourcePath("/resources/nhiap/common/nhi-guard/approvals/index.html", false));
+        assertFalse(Catalogue.isThemeResourcePath("/resources/*", false), "a base URL is no pattern");
+        assertFalse(ids("POST", "/clients", documented.replace("[\"/resources/*\"]", "[\"/resources/nhiap/*\"]"))
+                .contains("admin-client-create"), "a narrower redirect URI below /resources/");
         assertTrue(ids("POST", "/clients", "{\"clientId\":\"nhi-approvals\",\"rootUrl\":\"https://evil\","
                 + "\"redirectUris\":[\"/resources/*\"]}").contains("admin-client-create"), "nhi-approvals under another root");
         assertTrue(ids("POST", "/clients", "{\"clientId\":\"admin-cli\"}").contains("admin-client-create"), "admin-cli");
