@@ -57,4 +57,25 @@ class ApproverBootstrapIT {
                 "finn is not an approver while the grant is held");
         http.post(A + "/mutation-guard/change-requests/" + grant.json().path("id").asText() + "/cancel", ann, null);
     }
+
+    /**
+     * Fifteenth review: the operator also names gwen, who does not exist. A realm admin who created gwen, with a password
+     * of her own, had her appointed approver by the bootstrap. Creating a user under that name is held.
+     */
+    @Test
+    void aUserTheOperatorNamesIsNotCreatedByAnAdminRequest(KeycloakTarget keycloak) {
+        HttpAdmin http = keycloak.http();
+        String ann = StepUpAndExpiryIT.token(http, "guard-short", "ann");
+        HttpAdmin.Response created = http.post(A + "/users", ann, "{\"username\":\"gwen\",\"enabled\":true,"
+                + "\"credentials\":[{\"type\":\"password\",\"value\":\"chosen-by-the-creator\",\"temporary\":false}]}");
+        try {
+            assertEquals(202, created.status(), "creating gwen is held: " + created.body());
+            assertEquals("user-create-bootstrap-approver", created.json().path("operation").asText(), created.body());
+            assertEquals(0, http.get(A + "/users?exact=true&username=gwen", ann).json().size(), "gwen exists");
+        } finally {
+            if (created.status() == 202) {
+                http.post(A + "/mutation-guard/change-requests/" + created.json().path("id").asText() + "/cancel", ann, null);
+            }
+        }
+    }
 }
