@@ -161,6 +161,9 @@ class DenyByDefaultIT {
                 row("brute-force-clear-all", "DELETE", c -> "/attack-detection/brute-force/users", c -> null),
                 row("user-create-privileged", "POST", c -> "/users",
                         c -> "{\"username\":\"dd-admin\",\"enabled\":true,\"groups\":[\"/cover-admins\"]}"),
+                // the test server's bootstrap-approvers names guard-cover:dd-bootstrap, who does not exist
+                row("user-create-bootstrap-approver", "POST", c -> "/users", c -> "{\"username\":\"dd-bootstrap\",\"enabled\":true}"),
+                row("user-rename-bootstrap-approver", "PUT", c -> "/users/" + c.plainUser(), c -> "{\"username\":\"dd-bootstrap\"}"),
                 row("privileged-group-join", "PUT", c -> "/users/" + c.plainUser() + "/groups/" + c.group("cover-admins"),
                         c -> null),
                 row("privileged-role-grant", "POST",
@@ -198,5 +201,6 @@ class DenyByDefaultIT {
         assertTrue(!realm.http.get(A + "/identity-provider/instances", ann).body().contains("dd-idp"));
         assertTrue(!realm.http.get(A + "/clients?clientId=dd-override", ann).body().contains("dd-override"));
         assertEquals(0, realm.http.get(A + "/users?exact=true&username=dd-admin", ann).json().size());
+        assertEquals(0, realm.http.get(A + "/users?exact=true&username=dd-bootstrap", ann).json().size());
     }
 }
