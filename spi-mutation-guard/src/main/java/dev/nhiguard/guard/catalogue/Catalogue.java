@@ -702,12 +702,15 @@ public final class Catalogue {
             if (last && wildcardEnd && segment.equals("*")) {
                 continue;
             }
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !segment.matches("[A-Za-z0-9._~-]+")) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !PLAIN_SEGMENT.matcher(segment).matches()) {
                 return false;
             }
         }
         return true;
     }
+
+    /** A path segment without escapes or separators: RFC 3986's unreserved characters. */
+    private static final java.util.regex.Pattern PLAIN_SEGMENT = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]+");
 
     /** Members a body creating {@code nhi-approvals} may have, beyond those checked by value below. */
     private static final Set<String> APPROVALS_CLIENT_FIELDS = Set.of("clientId", "name", "description", "rootUrl",

@@ -34,7 +34,10 @@ public final class ApproverBootstrapTask implements ScheduledTask {
 
     private static final Logger LOG = Logger.getLogger(ApproverBootstrapTask.class);
 
-    /** One {@code realm:username} pair of the option. */
+    /**
+     * One {@code realm:username} pair of the option, the username in lower case as Keycloak stores usernames and
+     * trimmed, so a request's username compares with it whatever its case or padding (padding only ever holds more).
+     */
     public record Appointment(String realm, String username) {
         /** Parses {@code realm:user,realm:user}; blank gives none. */
         public static List<Appointment> parse(String option) {
@@ -49,9 +52,19 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                     throw new IllegalArgumentException("bootstrap-approvers must be realm:username pairs separated by commas, got '"
                             + p + "'");
                 }
-                out.add(new Appointment(p.substring(0, colon), p.substring(colon + 1)));
+                out.add(new Appointment(p.substring(0, colon).trim(), storedUsername(p.substring(colon + 1))));
             }
             return List.copyOf(out);
+        }
+
+        /** Whether this appointment names the user Keycloak would store as {@code username} in the realm. */
+        public boolean names(String realmName, String username) {
+            return realm.equals(realmName) && this.username.equals(storedUsername(username));
+        }
+
+        /** In lower case as Keycloak stores a username ({@code KeycloakModelUtils.toLowerCaseSafe}), and trimmed. */
+        private static String storedUsername(String username) {
+            return username.trim().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -115,19 +115,21 @@ public final class Approvers {
             return "Decisions are taken with a token of the approvals page (nhi-approvals), the admin console or admin-cli; "
                     + "this token was issued to " + (clientId == null ? "an unknown client" : "client " + clientId);
         }
-        String grant = tokenMintingGrant(client);
-        return grant == null ? null : "Decisions are taken with a token of a public client that gives tokens to users who "
-                + "sign in themselves; client " + clientId + " " + grant + ", so its tokens may have been obtained for an "
+        String flaw = tokensNotOnlyFromOwnSignIn(client);
+        return flaw == null ? null : "Decisions are taken with a token of a public client that gives tokens to users who "
+                + "sign in themselves; client " + clientId + " " + flaw + ", so its tokens may have been obtained for an "
                 + "approver by someone else";
     }
 
     /**
-     * Why a decision client's tokens may not come from the approver's own sign-in, or null: a confidential client can
-     * exchange any token of the approver's (Keycloak's standard token exchange keeps the session and names the
-     * exchanging client as {@code azp}); {@link Catalogue#TOKEN_MINTING_FLAGS} give a sign-in's tokens to someone else;
-     * a service account is no approver. The approvals page, the console and admin-cli are public clients without those.
+     * Why a decision client's tokens may not come from the approver's own sign-in in the approver's own browser, or
+     * null: a confidential client can exchange any token of the approver's (Keycloak's standard token exchange keeps
+     * the session and names the exchanging client as {@code azp}); {@link Catalogue#TOKEN_MINTING_FLAGS} give a
+     * sign-in's tokens to someone else; a service account is no approver; and {@code nhi-approvals}' authorization
+     * codes must go to Keycloak's own theme files, not to a page that passes them on. The approvals page, the console
+     * and admin-cli are public clients without those.
      */
-    static String tokenMintingGrant(org.keycloak.models.ClientModel client) {
+    static String tokensNotOnlyFromOwnSignIn(org.keycloak.models.ClientModel client) {
         if (!client.isPublicClient()) {
             return "is confidential (it can exchange an approver's token obtained through another client)";
         }

@@ -527,9 +527,7 @@ public final class TargetState implements Facts {
         if (!(factory instanceof dev.nhiguard.guard.rest.MutationGuardResourceProviderFactory guard)) {
             return true; // not known: held
         }
-        String name = username.trim().toLowerCase(java.util.Locale.ROOT);
-        return guard.bootstrapApprovers().stream().anyMatch(a -> a.realm().equals(realm.getName())
-                && a.username().trim().toLowerCase(java.util.Locale.ROOT).equals(name));
+        return guard.bootstrapApprovers().stream().anyMatch(a -> a.names(realm.getName(), username));
     }
 
     @Override
