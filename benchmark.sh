@@ -28,7 +28,8 @@
 #              --requests is the number of changes per round (default 50, 3 rounds)
 #   statements SQL statements per admin read, unguarded write and token on each server, by
 #              thread and kind (select, insert, …), counted in Hibernate's statement log
-#              (both servers start with org.hibernate.SQL at DEBUG, so it runs alone);
+#              and in the audit chain's own (dev.nhiguard.audit.sql: the staged and chained rows it
+#              sends on the transaction's connection); both servers log at DEBUG, so it runs alone;
 #              --requests is the number of requests of each kind (default 200): exact where
 #              CPU figures move with the machine
 #   agents     agent binding: token throughput of agents vs plain clients, NHI inventory

@@ -18,11 +18,15 @@ class SqlStatementsTest {
                 "2026-12-05 07:19:05,103 DEBUG [org.hibernate.SQL] (nhi-audit-sequencer-2) update NHI_AUDIT_HEAD set SEQ=? where REALM_ID=?",
                 "2026-12-05 07:19:05,104 INFO  [org.keycloak.events] (executor-thread-1) type=CLIENT_LOGIN",
                 "2026-12-05 07:19:05,105 DEBUG [org.hibernate.SQL] (Timer-0) delete from NHI_AUDIT_STAGED where ID in (?)",
+                "2026-12-05 07:19:05,106 DEBUG [dev.nhiguard.audit.sql] (executor-thread-3) insert into NHI_AUDIT_STAGED (ID, REALM_ID) values (?, ?)",
+                "2026-12-05 07:19:05,107 DEBUG [dev.nhiguard.audit.sql] (nhi-audit-sequencer-1) insert into NHI_AUDIT_RECORD (REALM_ID) values (?)",
+                "2026-12-05 07:19:05,108 DEBUG [org.keycloak.sql] (executor-thread-1) insert into OTHER (ID) values (?)",
                 "not a log line");
         assertEquals(Map.of(
                 "executor-thread select", 2,
-                "executor-thread insert", 1,
+                "executor-thread insert", 2,
                 "nhi-audit-sequencer update", 1,
+                "nhi-audit-sequencer insert", 1,
                 "Timer delete", 1), SqlStatements.byThreadAndKind(log));
     }
 

@@ -44,6 +44,7 @@ final class AuditRows {
         String sql = "insert into " + table(AuditStagedEntity.class)
                 + " (ID, REALM_ID, STAGED_AT, CONTENT, EVENT_TYPE, ACTOR_USER_ID, TARGET, RECORDED_AT, SEALED_WITH, MAC)"
                 + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        logged(sql, rows.size());
         run(connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 for (Staged r : rows) {
@@ -72,6 +73,7 @@ final class AuditRows {
         String sql = "insert into " + table(AuditRecordEntity.class)
                 + " (REALM_ID, SEQ, RECORDED_AT, EVENT_TYPE, ACTOR_USER_ID, TARGET, CONTENT, PREV_HASH, HASH)"
                 + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        logged(sql, rows.size());
         run(connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 for (Chained r : rows) {
@@ -94,6 +96,7 @@ final class AuditRows {
     /** Writes every column of the head row (its sequence and hash, and the prune anchor this transaction may have moved). */
     void updateHead(AuditHeadEntity head) {
         String sql = "update " + table(AuditHeadEntity.class) + " set SEQ = ?, HASH = ?, ANCHOR_SEQ = ?, ANCHOR_HASH = ? where REALM_ID = ?";
+        logged(sql, 1);
         run(connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setLong(1, head.getSeq());
@@ -111,6 +114,7 @@ final class AuditRows {
     /** Deletes staged rows by id (one batch); returns how many went. */
     int deleteStaged(List<String> ids) {
         String sql = "delete from " + table(AuditStagedEntity.class) + " where ID = ?";
+        logged(sql, ids.size());
         int[] deleted = {0};
         run(connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -125,6 +129,23 @@ final class AuditRows {
             }
         });
         return deleted[0];
+    }
+
+    /**
+     * The statements this class sends beside Hibernate, logged at DEBUG as Hibernate logs its own under
+     * {@code org.hibernate.SQL} (one line per row of a batch), so that a statement count covers them too
+     * ({@code ./benchmark.sh statements}).
+     */
+    static final String SQL_LOG_CATEGORY = "dev.nhiguard.audit.sql";
+
+    private static final org.jboss.logging.Logger SQL_LOG = org.jboss.logging.Logger.getLogger(SQL_LOG_CATEGORY);
+
+    private static void logged(String sql, int rows) {
+        if (SQL_LOG.isDebugEnabled()) {
+            for (int i = 0; i < rows; i++) {
+                SQL_LOG.debug(sql);
+            }
+        }
     }
 
     private static void string(PreparedStatement ps, int index, String value) throws SQLException {
