@@ -110,6 +110,63 @@ class AgentDelegationIT {
         assertEquals(false, api.agent(id).at("/delegation/owner").asBoolean());
     }
 
+    /**
+     * A refresh token the agent obtained for a user renews that user's token only while the delegation grants the
+     * user, and every token it renews still says that the agent acts (sixteenth review: after the delegation was
+     * narrowed, a new exchange was refused but the refresh kept giving the user's tokens, without {@code act}).
+     */
+    @Test
+    void aRefreshTokenForAUserIsRenewedOnlyWhileTheDelegationGrantsThatUser(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-deleg-refresh", "olga", "ursula");
+        AgentKey key = new AgentKey();
+        Map<String, Object> body = AgentApi.registration("refresh-bot", key, List.of());
+        body.put("tokenExchange", true);
+        JsonNode agent = api.registerOk(body);
+        String id = agent.get("id").asText();
+        assertEquals(200, api.updateAgent(id, Map.of("delegation", Map.of("owner", true, "users", List.of("ursula")))).status());
+        api.audienceOnAdminCli("refresh-bot");
+        String uuid = api.http.get("/admin/realms/" + api.realm + "/clients?clientId=refresh-bot", api.adminToken()).json()
+                .get(0).get("id").asText();
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) api.client(uuid);
+        rep.with("attributes").put("standard.token.exchange.enableRefreshRequestedTokenType", "SAME_SESSION");
+        api.putClient(uuid, rep);
+
+        HttpAdmin.Response exchanged = api.exchange("refresh-bot", key, api.realmUserToken("ursula"), null,
+                Map.of("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token"));
+        assertEquals(200, exchanged.status(), exchanged.body());
+        String refreshToken = exchanged.json().path("refresh_token").asText(null);
+        assertTrue(refreshToken != null, "a refresh token: " + exchanged.body());
+        assertEquals("refresh-bot", AgentApi.claims(exchanged.json().get("access_token").asText()).at("/act/client_id").asText());
+
+        HttpAdmin.Response refreshed = refresh(api, "refresh-bot", key, refreshToken);
+        assertEquals(200, refreshed.status(), refreshed.body());
+        JsonNode claims = AgentApi.claims(refreshed.json().get("access_token").asText());
+        assertEquals(api.userId("ursula"), claims.get("sub").asText(), claims.toString());
+        assertEquals("refresh-bot", claims.at("/act/client_id").asText(), "a refreshed user token says the agent acts: " + claims);
+        assertEquals(agent.get("serviceAccountUserId").asText(), claims.at("/act/sub").asText(), claims.toString());
+
+        // the delegation no longer names ursula: neither a new exchange nor the refresh token gives her token
+        assertEquals(200, api.updateAgent(id, Map.of("delegation", Map.of("owner", true, "users", List.of()))).status());
+        assertRefused(api.exchange("refresh-bot", key, api.realmUserToken("ursula"), null), "ursula, no longer named");
+        String latest = refreshed.json().path("refresh_token").asText(refreshToken);
+        HttpAdmin.Response renewed = refresh(api, "refresh-bot", key, latest);
+        assertEquals(400, renewed.status(), renewed.body());
+        assertEquals("access_denied", renewed.json().path("error").asText(), renewed.body());
+        assertTrue(renewed.json().path("error_description").asText().startsWith("delegation_not_granted"), renewed.body());
+
+        // the agent's own tokens are not a user's: no act, and unaffected
+        HttpAdmin.Response own = api.clientCredentialsWithKey("refresh-bot", key, key.thumbprint(), null);
+        assertEquals(200, own.status(), own.body());
+        assertTrue(AgentApi.claims(own.json().get("access_token").asText()).path("act").isMissingNode(), own.body());
+    }
+
+    private static HttpAdmin.Response refresh(AgentApi api, String clientId, AgentKey key, String refreshToken) {
+        return api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token", Map.of(
+                "grant_type", "refresh_token", "client_id", clientId, "refresh_token", refreshToken,
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", key.clientAssertion(clientId, api.issuer(), key.thumbprint())));
+    }
+
     static void assertRefused(HttpAdmin.Response r, String who) {
         assertEquals(403, r.status(), who + ": " + r.body());
         assertEquals("access_denied", r.json().get("error").asText(), who + ": " + r.body());

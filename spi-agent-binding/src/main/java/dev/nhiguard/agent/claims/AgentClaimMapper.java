@@ -32,9 +32,11 @@ import dev.nhiguard.agent.ModuleVersion;
 import dev.nhiguard.agent.registry.AgentRecord;
 
 /**
- * Adds the {@code agent} claim (agent id, name, owner, purpose) to an agent's tokens and, when
- * the agent exchanged a user's token (RFC 8693), the {@code act} claim naming the agent as the
- * actor, nesting the subject token's own {@code act} for delegation chains.
+ * Adds the {@code agent} claim (agent id, name, owner, purpose) to an agent's tokens and, whenever
+ * the token is a user's rather than the agent's own service account's (the agent exchanged a user's
+ * token (RFC 8693), took a consenting user through sign-in, or refreshed either), the {@code act}
+ * claim naming the agent as the actor, nesting the subject token's own {@code act} for delegation
+ * chains (kept in the client session from the exchange for its refreshes).
  */
 public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         implements OIDCAccessTokenMapper, TokenIntrospectionTokenMapper, ServerInfoAwareProviderFactory {
@@ -68,7 +70,7 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
 
     @Override
     public String getHelpText() {
-        return "Adds the agent claim (id, owner, purpose) and, for token exchange, the RFC 8693 act claim.";
+        return "Adds the agent claim (id, owner, purpose) and, to a user's token the agent holds, the RFC 8693 act claim.";
     }
 
     @Override
@@ -102,17 +104,53 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         claim.put("exp", agent.expiresAt() == null ? null : agent.expiresAt().getEpochSecond());
         token.getOtherClaims().put("agent", claim);
 
-        String grantType = clientSessionCtx.getAttribute(Constants.GRANT_TYPE, String.class);
-        if (OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grantType)) {
-            UserModel serviceAccount = session.users().getServiceAccount(client);
+        UserModel serviceAccount = session.users().getServiceAccount(client);
+        UserModel user = userSession == null ? null : userSession.getUser();
+        if (user == null || serviceAccount == null || !serviceAccount.getId().equals(user.getId())) {
+            // The agent holds a user's token (an exchange, a consented sign-in, or a refresh of either): it acts.
             Map<String, Object> act = new LinkedHashMap<>();
             act.put("sub", serviceAccount == null ? client.getId() : serviceAccount.getId());
             act.put("client_id", client.getClientId());
-            Object prior = priorActor(session);
+            Object prior = priorActor(session, clientSessionCtx);
             if (prior != null) {
                 act.put("act", prior);
             }
             token.getOtherClaims().put("act", act);
+        }
+    }
+
+    /**
+     * The client-session note that keeps the actor chain an exchange found in its subject token, so that the tokens a
+     * refresh gives the agent later carry the same {@code act} (the refresh request has no subject token to read).
+     */
+    static final String PRIOR_ACTOR_NOTE = "nhi.agent.prior-act";
+
+    /** The subject token's actor chain at an exchange (noted in the client session), else the one noted at it. */
+    private static Object priorActor(KeycloakSession session, ClientSessionContext clientSessionCtx) {
+        var clientSession = clientSessionCtx.getClientSession();
+        String grantType = clientSessionCtx.getAttribute(Constants.GRANT_TYPE, String.class);
+        if (OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grantType)) {
+            Object prior = priorActor(session);
+            try {
+                if (prior == null) {
+                    clientSession.removeNote(PRIOR_ACTOR_NOTE);
+                } else {
+                    clientSession.setNote(PRIOR_ACTOR_NOTE, JSON.writeValueAsString(prior));
+                }
+            } catch (Exception e) {
+                LOG.debugf(e, "actor chain not noted");
+            }
+            return prior;
+        }
+        String noted = clientSession.getNote(PRIOR_ACTOR_NOTE);
+        if (noted == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(noted, new TypeReference<Map<String, Object>>() { });
+        } catch (Exception e) {
+            LOG.debugf(e, "unreadable noted actor chain");
+            return null;
         }
     }
 

@@ -31,6 +31,7 @@ import org.keycloak.services.clientpolicy.ClientPolicyContext;
 import org.keycloak.services.clientpolicy.ClientPolicyEvent;
 import org.keycloak.services.clientpolicy.ClientPolicyException;
 import org.keycloak.services.clientpolicy.context.TokenExchangeRequestContext;
+import org.keycloak.services.clientpolicy.context.TokenRefreshResponseContext;
 import org.keycloak.services.clientpolicy.context.TokenRequestContext;
 import org.keycloak.services.clientpolicy.executor.ClientPolicyExecutorProvider;
 import org.keycloak.services.x509.X509ClientCertificateLookup;
@@ -82,8 +83,11 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             }
             // Managing a client (registration), ending sessions and revoking tokens take nothing: an agent in any
             // state may be fixed, logged out and revoked. Responses follow a request this executor already saw.
+            // A refresh renews a user's token only for a user the delegation grants now (a delegation or owner changed
+            // since the exchange or the consented sign-in that gave the refresh token ends it there).
+            case TOKEN_REFRESH_RESPONSE -> checkRefreshedUser(((TokenRefreshResponseContext) context).getClientSession());
             case REGISTER, REGISTERED, UPDATE, UPDATED, VIEW, UNREGISTER, LOGOUT_REQUEST, SAML_LOGOUT_REQUEST, TOKEN_REVOKE,
-                    TOKEN_REVOKE_RESPONSE, TOKEN_RESPONSE, SERVICE_ACCOUNT_TOKEN_RESPONSE, TOKEN_REFRESH_RESPONSE,
+                    TOKEN_REVOKE_RESPONSE, TOKEN_RESPONSE, SERVICE_ACCOUNT_TOKEN_RESPONSE,
                     BACKCHANNEL_TOKEN_RESPONSE, DEVICE_TOKEN_RESPONSE, RESOURCE_OWNER_PASSWORD_CREDENTIALS_RESPONSE -> {
                 // nothing to enforce
             }
@@ -181,6 +185,30 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
         refuse(realm, client, new AgentVerdict.Refusal("unauthorized_client", "grant_not_allowed",
                 "an agent acts for a user only through token exchange, where its delegation is checked ("
                         + context.getEvent().name() + ")"));
+    }
+
+    /**
+     * A refreshed token of an agent's client is the user's, not the agent's own service account's: the delegation must
+     * grant that user now, as it had to at the exchange or consented sign-in that issued the refresh token.
+     */
+    private void checkRefreshedUser(org.keycloak.models.AuthenticatedClientSessionModel clientSession)
+            throws ClientPolicyException {
+        ClientModel client = clientSession == null ? null : clientSession.getClient();
+        if (client == null || !AgentRecord.isAgent(client)) {
+            return;
+        }
+        UserSessionModel userSession = clientSession.getUserSession();
+        UserModel user = userSession == null ? null : userSession.getUser();
+        if (user != null && client.getId().equals(user.getServiceAccountClientLink())) {
+            return; // the agent's own token
+        }
+        RealmModel realm = session.getContext().getRealm();
+        DelegationDecision.Result result = DelegationDecision.decide(session, realm, client, user);
+        if (!result.granted()) {
+            refuse(realm, client, new AgentVerdict.Refusal("access_denied", "delegation_not_granted", "agent "
+                    + client.getClientId() + " may no longer act for " + (user == null ? "this user" : "user " + user.getUsername())
+                    + " (" + result.why() + "); the refresh token is not renewed"));
+        }
     }
 
     /** An agent's status, purpose, expiry and owner, without the key binding (no client authentication here). */
