@@ -23,7 +23,7 @@ class AgentMetricsIT {
     void aSuspensionAndTheRefusedTokenAreCountedByReason(KeycloakTarget keycloak) throws Exception {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-metrics", "rhea");
         HttpAdmin.Response policy = api.http.put("/admin/realms/" + api.realm + "/nhi/policy", api.adminToken(),
-                "{\"authFailureThreshold\":2,\"authFailureWindowSeconds\":600}");
+                "{\"authFailureThreshold\":2,\"authFailureWindowSeconds\":600,\"authFailureAction\":\"suspend\"}");
         assertEquals(200, policy.status(), policy.body());
         AgentKey key = new AgentKey();
         api.registerOk(AgentLifecycleIT.agentOf("metrics-bot", key, "rhea"));

@@ -38,11 +38,11 @@ import dev.nhiguard.testing.KeycloakTarget;
 class AgentRiskDetectionIT {
 
     @Test
-    void aBurstOfFailedAuthenticationsSuspendsTheAgentOnceAndFlagsOtherServiceAccounts(KeycloakTarget keycloak) {
+    void aBurstOfFailedAuthenticationsSuspendsTheAgentOnceWhereThePolicySaysSoAndFlagsOtherServiceAccounts(KeycloakTarget keycloak) {
         AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-burst", "rhea");
         String base = "/admin/realms/" + api.realm;
         HttpAdmin.Response policy = api.http.put(base + "/nhi/policy", api.adminToken(),
-                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600}");
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600,\"authFailureAction\":\"suspend\"}");
         assertEquals(200, policy.status(), policy.body());
         AgentKey key = new AgentKey();
         String id = api.registerOk(AgentLifecycleIT.agentOf("burst-bot", key, "rhea")).get("id").asText();
@@ -92,6 +92,47 @@ class AgentRiskDetectionIT {
         assertEquals("REVIEW", review.get(0).get("action").asText());
         assertEquals("auth-failure-burst", review.get(0).get("trigger").asText());
         assertEquals(200, api.clientCredentialsWithSecret("burst-sync", "burst-sync-secret").status());
+    }
+
+    /**
+     * A burst needs no credential, only a client id: by default it flags an agent for review and leaves it running, and
+     * the actions such requests set off have an hourly budget of their own, so they cannot use up the one a reviewer's
+     * signal needs (sixteenth review: wrong secrets suspended any agent, and fifty bursts made a leaked-secret signal
+     * answer 429, leaving the leaked agent running).
+     */
+    @Test
+    void aBurstThatNeedsNoCredentialNeitherStopsTheAgentNorUsesUpTheBudgetOfSignals(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-anon", "rhea");
+        String base = "/admin/realms/" + api.realm;
+        HttpAdmin.Response policy = api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"authFailureThreshold\":2,\"authFailureWindowSeconds\":600,\"maxActionsPerHour\":1}");
+        assertEquals(200, policy.status(), policy.body());
+        AgentKey firstKey = new AgentKey();
+        AgentKey secondKey = new AgentKey();
+        String first = api.registerOk(AgentLifecycleIT.agentOf("anon-bot-1", firstKey, "rhea")).get("id").asText();
+        String second = api.registerOk(AgentLifecycleIT.agentOf("anon-bot-2", secondKey, "rhea")).get("id").asText();
+
+        for (String clientId : new String[] {"anon-bot-1", "anon-bot-2"}) {
+            for (int i = 1; i <= 2; i++) {
+                HttpAdmin.Response wrong = api.clientCredentialsWithSecret(clientId, "guess-" + i);
+                assertTrue(wrong.status() == 400 || wrong.status() == 401, wrong.body());
+            }
+        }
+        assertEquals("ACTIVE", agent(api, first).get("status").asText(), "a burst flags, it does not suspend by default");
+        assertEquals(200, api.clientCredentialsWithKey("anon-bot-1", firstKey, firstKey.thumbprint(), null).status());
+        JsonNode flagged = api.http.get(base + "/nhi/actions?clientId=anon-bot-1", api.adminToken()).json();
+        assertEquals(1, flagged.size(), flagged.toString());
+        assertEquals("REVIEW", flagged.get(0).get("action").asText(), flagged.toString());
+        assertEquals("auth-failure-burst", flagged.get(0).get("trigger").asText(), flagged.toString());
+        assertEquals(0, api.http.get(base + "/nhi/actions?clientId=anon-bot-2", api.adminToken()).json().size(),
+                "the second burst found the hourly budget of unauthenticated triggers used up");
+
+        HttpAdmin.Response leak = api.http.post(base + "/nhi/signals", api.adminToken(),
+                "{\"type\":\"leaked-secret\",\"clientId\":\"anon-bot-2\",\"detail\":\"key posted in a chat\"}");
+        assertEquals(200, leak.status(), leak.body());
+        assertEquals("DONE", leak.json().path("outcome").asText(), leak.body());
+        assertEquals("SUSPENDED", agent(api, second).get("status").asText());
+        assertEquals(400, api.clientCredentialsWithKey("anon-bot-2", secondKey, secondKey.thumbprint(), null).status());
     }
 
     @Test

@@ -26,6 +26,7 @@ import dev.nhiguard.agent.registry.AgentOwners;
 import dev.nhiguard.agent.registry.AgentRecord;
 import dev.nhiguard.agent.registry.AgentRegistry;
 import dev.nhiguard.agent.registry.AgentsResource;
+import dev.nhiguard.agent.risk.RiskDetector;
 import dev.nhiguard.agent.store.LifecycleActionEntity;
 
 /**
@@ -221,6 +222,13 @@ public final class LifecycleActions {
     }
 
     /**
+     * Triggers that need no credential: a failed client authentication names a client by id only, and a token request's
+     * source network is the requester's. Their actions count against an hourly budget of their own.
+     */
+    static final java.util.Set<String> UNAUTHENTICATED_TRIGGERS = java.util.Set.of(RiskDetector.TRIGGER_AUTH_FAILURES,
+            RiskDetector.TRIGGER_NEW_NETWORK);
+
+    /**
      * @param undoable the action is one an admin can undo (a suspension, by a resume): an earlier one in the window
      *                 that was undone since does not make this one done already; the hourly limit still applies
      */
@@ -233,12 +241,19 @@ public final class LifecycleActions {
         }
         EntityManager em = em();
         LifecyclePolicy policy = LifecyclePolicy.stored(realm.getAttribute(LifecyclePolicy.ATTRIBUTE));
+        // Two budgets: actions that anyone who reaches the token endpoint can set off, and the rest (signals, reviews,
+        // the scheduled pass), so that the first cannot use up the second (sixteenth review: fifty bursts of wrong
+        // secrets made a leaked-secret signal answer 429 and left the leaked agent running).
+        boolean unauthenticated = UNAUTHENTICATED_TRIGGERS.contains(trigger);
         Long lastHour = em.createQuery("select count(a) from LifecycleActionEntity a where a.realmId = :realm and a.createdAt > :since"
-                        + " and a.windowKey not like 'manual@%' and a.windowKey not like 'owner@%' and a.windowKey not like 'latch@%'", Long.class)
-                .setParameter("realm", realm.getId()).setParameter("since", now.minusSeconds(3600).toEpochMilli()).getSingleResult();
+                        + " and a.windowKey not like 'manual@%' and a.windowKey not like 'owner@%' and a.windowKey not like 'latch@%'"
+                        + " and a.trigger " + (unauthenticated ? "in" : "not in") + " :unauthenticated", Long.class)
+                .setParameter("realm", realm.getId()).setParameter("since", now.minusSeconds(3600).toEpochMilli())
+                .setParameter("unauthenticated", UNAUTHENTICATED_TRIGGERS).getSingleResult();
         if (lastHour >= policy.maxActionsPerHour()) {
-            LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d actions in the last hour, policy allows %d",
-                    realm.getName(), action, client.getClientId(), trigger, lastHour, policy.maxActionsPerHour());
+            LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d %s in the last hour, policy allows %d",
+                    realm.getName(), action, client.getClientId(), trigger, lastHour,
+                    unauthenticated ? "actions on failed or new-network token requests" : "actions", policy.maxActionsPerHour());
             return Outcome.RATE_LIMITED;
         }
         return Outcome.DONE;

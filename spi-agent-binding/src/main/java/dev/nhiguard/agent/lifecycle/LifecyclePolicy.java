@@ -21,27 +21,34 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param authFailureThreshold     this many client authentication failures of one service account within
  *                                 {@code authFailureWindowSeconds} are a burst; 0 = no detection
  * @param authFailureWindowSeconds the window of the burst
+ * @param authFailureAction        what a burst does to an agent: {@code review} (flagged; the default) or
+ *                                 {@code suspend}. Anyone who can reach the token endpoint and knows a client id can
+ *                                 cause a burst, so {@code suspend} hands them a way to stop the agent.
  * @param newNetworkAction         what a token request from a source network not seen before does:
  *                                 {@code review}, {@code suspend} (agents; others are reviewed) or {@code off}
  * @param networkLearningDays      networks seen in this many days after registration are learnt silently
  */
 public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspendDormant, boolean suspendOrphaned,
                               boolean suspendExpired, int maxActionsPerHour, int expiryWarningDays,
-                              int authFailureThreshold, int authFailureWindowSeconds, String newNetworkAction,
-                              int networkLearningDays) {
+                              int authFailureThreshold, int authFailureWindowSeconds, String authFailureAction,
+                              String newNetworkAction, int networkLearningDays) {
 
     public static final String NETWORK_REVIEW = "review";
     public static final String NETWORK_SUSPEND = "suspend";
     public static final String NETWORK_OFF = "off";
     private static final Set<String> NETWORK_ACTIONS = Set.of(NETWORK_REVIEW, NETWORK_SUSPEND, NETWORK_OFF);
+    public static final String AUTH_FAILURE_REVIEW = "review";
+    public static final String AUTH_FAILURE_SUSPEND = "suspend";
+    private static final Set<String> AUTH_FAILURE_ACTIONS = Set.of(AUTH_FAILURE_REVIEW, AUTH_FAILURE_SUSPEND);
 
     public static final String ATTRIBUTE = "nhi.lifecycle.policy";
-    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50, 7, 10, 300, NETWORK_REVIEW, 7);
+    public static final LifecyclePolicy DEFAULTS = new LifecyclePolicy(90, 90, true, true, true, 50, 7, 10, 300, AUTH_FAILURE_REVIEW,
+            NETWORK_REVIEW, 7);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("dormantDays", "rotationDays", "suspendDormant", "suspendOrphaned",
             "suspendExpired", "maxActionsPerHour", "expiryWarningDays", "authFailureThreshold", "authFailureWindowSeconds",
-            "newNetworkAction", "networkLearningDays");
+            "authFailureAction", "newNetworkAction", "networkLearningDays");
 
     /** The stored policy, or the defaults when absent or unreadable. */
     public static LifecyclePolicy stored(String json) {
@@ -82,7 +89,8 @@ public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspend
                 intField(root, "expiryWarningDays", DEFAULTS.expiryWarningDays, 0, 365),
                 intField(root, "authFailureThreshold", DEFAULTS.authFailureThreshold, 0, 1000),
                 intField(root, "authFailureWindowSeconds", DEFAULTS.authFailureWindowSeconds, 10, 86400),
-                networkAction(root),
+                oneOf(root, "authFailureAction", DEFAULTS.authFailureAction, AUTH_FAILURE_ACTIONS, "review, suspend"),
+                oneOf(root, "newNetworkAction", DEFAULTS.newNetworkAction, NETWORK_ACTIONS, "review, suspend, off"),
                 intField(root, "networkLearningDays", DEFAULTS.networkLearningDays, 0, 365));
     }
 
@@ -105,13 +113,13 @@ public record LifecyclePolicy(int dormantDays, int rotationDays, boolean suspend
         return v.intValue();
     }
 
-    private static String networkAction(JsonNode root) {
-        JsonNode v = root.get("newNetworkAction");
+    private static String oneOf(JsonNode root, String name, String dflt, Set<String> allowed, String inWords) {
+        JsonNode v = root.get(name);
         if (v == null || v.isNull()) {
-            return DEFAULTS.newNetworkAction;
+            return dflt;
         }
-        if (!v.isTextual() || !NETWORK_ACTIONS.contains(v.textValue())) {
-            throw new IllegalArgumentException("newNetworkAction must be one of review, suspend, off");
+        if (!v.isTextual() || !allowed.contains(v.textValue())) {
+            throw new IllegalArgumentException(name + " must be one of " + inWords);
         }
         return v.textValue();
     }

@@ -78,7 +78,8 @@ public final class RiskDetector {
         if (RiskNarrowing.appliesTo(realm, TRIGGER_AUTH_FAILURES)) {
             return new RiskNarrowing(session, realm, null).narrow(client, TRIGGER_AUTH_FAILURES, reason);
         }
-        return AgentRecord.isAgent(client)
+        // Suspended only where the policy asks for it: a burst needs no credential, only the client's id.
+        return AgentRecord.isAgent(client) && LifecyclePolicy.AUTH_FAILURE_SUSPEND.equals(policy.authFailureAction())
                 ? actions.suspend(client, TRIGGER_AUTH_FAILURES, reason)
                 : actions.review(client, TRIGGER_AUTH_FAILURES, reason);
     }
