@@ -227,11 +227,11 @@ public final class CoverageTable {
         put(t, ORG + "OrganizationMemberResource#inviteExistingUser", guarded("unclassified-write", "whoever holds the mailed link makes the user a member with one click, no credentials asked (and without a configured hostname the link's host is the request's); as adding a member"));
         put(t, ORG + "OrganizationInvitationResource#resendInvitation", unguarded("mails the invitation again (sent before commit)"));
         put(t, ORG + "OrganizationInvitationResource#deleteInvitation", reducing("withdraws an invitation"));
-        put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", unguarded("creates an empty organization group, or moves one to the top (its members lose inherited roles)"));
+        put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", catalogue("creating an empty organization group passes; moving one to the top decides as a group move (its path changes, and Keycloak rewrites the identity-provider mappers that name it)", "group-move"));
         put(t, ORG + "OrganizationGroupResource#addSubGroup", guarded("group-move", "moving an organization group under this one gives its members this group's roles; a subgroup create is held too"));
         put(t, ORG + "OrganizationGroupResource#joinGroup", guarded("privileged-group-join", "the member gains the organization group's role mappings (it can hold admin or approver roles)"));
         put(t, ORG + "OrganizationGroupResource#leaveGroup", reducing("the member loses the organization group's roles"));
-        put(t, ORG + "OrganizationGroupResource#updateGroup", unguarded("name, description and attributes of an organization group, as for groups"));
+        put(t, ORG + "OrganizationGroupResource#updateGroup", catalogue("name, description and attributes of an organization group, as for groups (a rename of one an identity-provider mapper names, of a privileged one, or a rename or attribute change of one with guarded members decides)", "group-update"));
         put(t, ORG + "OrganizationGroupResource#deleteGroup", reducing("members lose the organization group's roles"));
 
         // --- workflows ---

@@ -372,13 +372,16 @@ public final class Catalogue {
                         + "a privileged parent (its members would inherit the parent's admin roles or permissions)",
                 (v, b, f) -> b != null && b.hasNonNull("id") && (f.groupReachesGuarded(b.get("id").asText())
                         || f.groupTreeIsPrivileged(b.get("id").asText())
+                        || f.identityProviderMappersNameGroup(b.get("id").asText())
                         || (v.containsKey("group") && f.groupIsPrivileged(v.get("group")))))
-                .alsoAt("POST", "/groups/{group}/children"));
+                .alsoAt("POST", "/groups/{group}/children")
+                .alsoAt("POST", "/organizations/{org}/groups"));
         ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Rename a group holding guarded members or a privileged group, or change its attributes (tokens carry "
                         + "group paths and, through user-attribute mappers, group attributes; identity-provider and LDAP group "
                         + "mappers find groups by path at each login)",
-                (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b)));
+                (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b))
+                .alsoAt("PUT", "/organizations/{org}/groups/{group}"));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change the approver role, rename a role to the approver role's name, rename a role a guarded "
                         + "subject holds (tokens carry role names), or rename a role a flow condition or a client policy "
@@ -638,7 +641,8 @@ public final class Catalogue {
         }
         // Tokens name a client's roles and audience by its clientId: renaming a client whose roles a guarded subject
         // holds makes that subject another client's role holder (resource_access, aud).
-        return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed) || facts.clientRolesReachGuarded(clientUuid);
+        return facts.clientIdIsAGate(now) || facts.clientIdIsAGate(proposed) || facts.clientRolesReachGuarded(clientUuid)
+                || facts.identityProviderMappersNameClientRoles(clientUuid); // Keycloak rewrites those mappers
     }
 
     /**
@@ -1052,7 +1056,8 @@ public final class Catalogue {
         boolean renames = body.hasNonNull("name") && !body.get("name").asText().equals(current.path("name").asText());
         boolean attributes = body.path("attributes").isObject()
                 && attributesChange(body.get("attributes"), current.get("attributes"), true, Set.of());
-        return (renames && facts.groupTreeIsPrivileged(groupId)) || ((renames || attributes) && facts.groupReachesGuarded(groupId));
+        return (renames && (facts.groupTreeIsPrivileged(groupId) || facts.identityProviderMappersNameGroup(groupId)))
+                || ((renames || attributes) && facts.groupReachesGuarded(groupId));
     }
 
     static boolean roleUpdateIsGuarded(Facts facts, String roleId, JsonNode body) {
@@ -1075,6 +1080,6 @@ public final class Catalogue {
             // A flow condition or a client policy names the role by its old or its new name.
             return true;
         }
-        return renames && facts.roleReachesGuarded(roleId);
+        return renames && (facts.roleReachesGuarded(roleId) || facts.identityProviderMappersNameRole(roleId));
     }
 }

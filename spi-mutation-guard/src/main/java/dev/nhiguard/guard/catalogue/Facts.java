@@ -226,4 +226,28 @@ public interface Facts {
     default boolean clientIdIsAGate(String clientId) {
         return true;
     }
+
+    /**
+     * Whether an identity-provider mapper names the group by its path, or a group below it: Keycloak rewrites those
+     * mappers when the group's path changes (a rename or a move; {@code GroupConfigPropertyByPathSynchronizer}).
+     */
+    default boolean identityProviderMappersNameGroup(String groupId) {
+        return true;
+    }
+
+    /**
+     * Whether an identity-provider mapper names the role ({@code role} or {@code clientId.role}): Keycloak rewrites
+     * those mappers when the role is renamed ({@code RoleConfigPropertyByRoleNameSynchronizer}).
+     */
+    default boolean identityProviderMappersNameRole(String roleId) {
+        return true;
+    }
+
+    /**
+     * Whether an identity-provider mapper names a role of the client (internal id) by its clientId: Keycloak rewrites
+     * those mappers when the clientId changes ({@code RoleConfigPropertyByClientIdSynchronizer}).
+     */
+    default boolean identityProviderMappersNameClientRoles(String clientUuid) {
+        return true;
+    }
 }

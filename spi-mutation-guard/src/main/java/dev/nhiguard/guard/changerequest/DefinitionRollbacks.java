@@ -78,7 +78,8 @@ final class DefinitionRollbacks {
             }
             case "group-update" -> {
                 JsonNode g = before.path("group");
-                if (!g.path("id").isTextual() || !"PUT".equals(method)) {
+                if (!g.path("id").isTextual() || !"PUT".equals(method) || "organizations".equals(rel.get(0))) {
+                    // (an organization group's update also sets the description, which its image does not keep)
                     yield null;
                 }
                 // the prior name and attributes (Keycloak replaces the whole map); description is not guarded
@@ -88,7 +89,8 @@ final class DefinitionRollbacks {
             }
             case "group-move" -> {
                 JsonNode g = before.path("group");
-                if (!g.path("id").isTextual()) {
+                if (!g.path("id").isTextual() || "organizations".equals(rel.get(0))) {
+                    // (an organization group's former parent may be the organization's internal group, no path's)
                     yield null;
                 }
                 ObjectNode rep = JSON.createObjectNode().put("id", g.get("id").asText()).put("name", g.path("name").asText());

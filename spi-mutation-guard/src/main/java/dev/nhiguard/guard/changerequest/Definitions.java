@@ -124,8 +124,11 @@ final class Definitions {
                 yield g == null ? null : GROUP + ":" + g.getId();
             }
             case "organizations" -> {
-                // /organizations/{org}/groups/{group}/…: an organization's group
-                GroupModel g = "groups".equals(c) && rel.size() > 3 ? session.groups().getGroupById(realm, rel.get(3)) : null;
+                // /organizations/{org}/groups/{group}/…: an organization's group; /organizations/{org}/groups with an id
+                // moves that group to the organization's top
+                String id = !"groups".equals(c) ? null : rel.size() > 3 ? rel.get(3)
+                        : body != null && body.hasNonNull("id") ? body.get("id").asText() : null;
+                GroupModel g = id == null ? null : session.groups().getGroupById(realm, id);
                 yield g == null ? null : GROUP + ":" + g.getId();
             }
             case "client-policies" -> "policies".equals(b) || "profiles".equals(b) ? CLIENT_POLICIES + ":" + b : null;

@@ -350,6 +350,43 @@ public final class TargetState implements Facts {
         return clientId != null && gateNames().namesRolesOfClient(clientId);
     }
 
+    // The three below ask Keycloak for the mappers exactly as its synchronizers will (same config key, same value or
+    // pattern), so a rename is held when, and because, Keycloak will rewrite a mapper with it (sixteenth review: a decoy
+    // group "team/devs" renamed to "admins/" moved an approved mapper of /team/devs to /admins).
+
+    @Override
+    public boolean identityProviderMappersNameGroup(String groupId) {
+        GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
+        if (g == null) {
+            return false; // Keycloak answers 404 itself
+        }
+        String path = org.keycloak.models.utils.KeycloakModelUtils.buildGroupPath(g);
+        return identityProviderMapperWith(org.keycloak.broker.provider.ConfigConstants.GROUP, path)
+                || identityProviderMapperWith(org.keycloak.broker.provider.ConfigConstants.GROUP,
+                        path + org.keycloak.models.utils.KeycloakModelUtils.GROUP_PATH_SEPARATOR + "*");
+    }
+
+    @Override
+    public boolean identityProviderMappersNameRole(String roleId) {
+        RoleModel role = roleId == null ? null : realm.getRoleById(roleId);
+        if (role == null) {
+            return false; // Keycloak answers 404 itself
+        }
+        String clientId = role.isClientRole() ? ((ClientModel) role.getContainer()).getClientId() : null;
+        return identityProviderMapperWith(org.keycloak.broker.provider.ConfigConstants.ROLE,
+                org.keycloak.models.utils.KeycloakModelUtils.buildRoleQualifier(clientId, role.getName()));
+    }
+
+    @Override
+    public boolean identityProviderMappersNameClientRoles(String clientUuid) {
+        ClientModel c = clientUuid == null ? null : realm.getClientById(clientUuid);
+        return c != null && identityProviderMapperWith(org.keycloak.broker.provider.ConfigConstants.ROLE, c.getClientId() + ".*");
+    }
+
+    private boolean identityProviderMapperWith(String key, String value) {
+        return session.identityProviders().getMappersStream(java.util.Map.of(key, value), 0, 1).findAny().isPresent();
+    }
+
     @Override
     public boolean attributeIsAGate(String attributeName) {
         return attributeName != null && gateNames().namesValue(attributeName);

@@ -28,6 +28,7 @@ class CatalogueTest {
             return switch (id) {
                 case "sa" -> json("{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"d\",\"attributes\":{\"use.jwks.url\":\"false\",\"display.on.consent.screen\":\"false\"}}");
                 case "web" -> json("{\"clientId\":\"web\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
+                case "c-idp" -> json("{\"clientId\":\"plain-app\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
                 case "resource-server" -> json("{\"clientId\":\"resource-server\",\"enabled\":true,\"serviceAccountsEnabled\":false}");
                 case "console" -> json("{\"clientId\":\"security-admin-console\",\"enabled\":true,\"redirectUris\":[\"/admin/r/console/*\"]}");
                 default -> null;
@@ -69,6 +70,10 @@ class CatalogueTest {
         @Override public boolean groupHoldsAGate(String id) { return "g-gate".equals(id); }
         @Override public boolean scopeIsAGate(String id) { return "strict".equals(id); }
         @Override public boolean clientIdIsAGate(String clientId) { return "gated-app".equals(clientId); }
+        // identity-provider mappers name group g-idp by its path, role r-idp, and a role of client c-idp
+        @Override public boolean identityProviderMappersNameGroup(String id) { return "g-idp".equals(id); }
+        @Override public boolean identityProviderMappersNameRole(String id) { return "id-idp-named".equals(id); }
+        @Override public boolean identityProviderMappersNameClientRoles(String id) { return "c-idp".equals(id); }
         @Override public boolean attributeIsAGate(String name) { return "otp-exempt".equals(name) || "lastName".equals(name); }
     }
 
@@ -147,6 +152,26 @@ class CatalogueTest {
         assertFalse(Catalogue.asKeycloakApplies(json("{\"email\":\"a@x\"}")).has("firstName"), "no map: Keycloak keeps what is left out");
         assertTrue(ids("PUT", "/users/adm", "{\"email\":\"a@x\",\"firstName\":\"A\",\"attributes\":{\"username\":[\"root\"]}}")
                 .contains("privileged-user-update"), "a rename through the map");
+    }
+
+    /** Keycloak carries a group's new path, a role's or a client's new name into the identity-provider mappers naming them. */
+    @Test
+    void aRenameKeycloakWouldCarryIntoAnIdentityProviderMapperIsHeld() {
+        assertTrue(ids("PUT", "/groups/g-idp", "{\"name\":\"admins/\"}").contains("group-update"));
+        assertTrue(ids("PUT", "/organizations/o1/groups/g-idp", "{\"name\":\"admins\"}").contains("group-update"));
+        assertTrue(ids("POST", "/groups/g-other/children", "{\"id\":\"g-idp\",\"name\":\"g-idp\"}").contains("group-move"));
+        assertTrue(ids("POST", "/organizations/o1/groups", "{\"id\":\"g-idp\",\"name\":\"g-idp\"}").contains("group-move"));
+        assertTrue(ids("PUT", "/roles/idp-named", "{\"name\":\"realm-management.realm-admin\"}").contains("role-update"));
+        assertTrue(ids("PUT", "/clients/c-idp", "{\"clientId\":\"plain-app-2\"}").contains("client-update"));
+        // no rename, or nothing a mapper names: not held
+        assertFalse(ids("PUT", "/groups/g-idp", "{\"name\":\"g-idp\",\"description\":\"d\"}").contains("group-update"));
+        assertFalse(ids("PUT", "/groups/g-plain", "{\"name\":\"admins/\"}").contains("group-update"));
+        assertFalse(ids("PUT", "/organizations/o1/groups/g-plain", "{\"name\":\"other\"}").contains("group-update"));
+        assertFalse(ids("POST", "/organizations/o1/groups", "{\"name\":\"new\"}").contains("group-move"));
+        assertFalse(ids("PUT", "/roles/idp-named", "{\"name\":\"idp-named\",\"description\":\"d\"}").contains("role-update"));
+        assertFalse(ids("PUT", "/roles/plain", "{\"name\":\"realm-management.realm-admin\"}").contains("role-update"));
+        assertFalse(ids("PUT", "/clients/c-idp", "{\"clientId\":\"plain-app\",\"description\":\"d\"}").contains("client-update"));
+        assertFalse(ids("PUT", "/clients/web", "{\"clientId\":\"web-2\"}").contains("client-update"));
     }
 
     @Test

@@ -1,0 +1,127 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Sixteenth red-team review (2026-12-07): Keycloak rewrites every identity-provider mapper that names a group by its
+ * path, or a role by its name, when that path or name changes. The strings are not unique: a top-level group called
+ * {@code team/devs} has the path of subgroup {@code devs} of {@code /team}, an organization group {@code staff} the path
+ * {@code /staff}, a realm role {@code plain-app.viewer} the name of client {@code plain-app}'s role {@code viewer}. So
+ * mallory created such a decoy and renamed it ({@code admins/}, {@code realm-management.realm-admin}), unheld, and
+ * Keycloak moved the approved mappers onto the administrators' group and {@code realm-admin}: every user signing in
+ * through the provider became a realm admin. A rename or move that Keycloak would carry into an identity-provider
+ * mapper is now held; the mappers are read back unchanged. Each test runs in a copy of {@code guard-attack-fifth} with
+ * an OIDC provider {@code upstream} whose mappers were configured before mallory started.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackSixteenthReviewIT {
+
+    private static AttackRealm realmWithMappers(KeycloakTarget keycloak, String suffix) {
+        return AttackRealm.copyOfFifth(keycloak, "sixteenth", suffix, rep -> {
+            rep.put("organizationsEnabled", true);
+            ObjectNode team = rep.withArray("groups").addObject().put("name", "team");
+            team.withArray("subGroups").addObject().put("name", "devs");
+            rep.withArray("groups").addObject().put("name", "staff");
+            ObjectNode admins = rep.withArray("groups").addObject().put("name", "admins");
+            admins.with("clientRoles").withArray("realm-management").add("realm-admin");
+            rep.with("roles").with("client").withArray("plain-app").addObject().put("name", "viewer");
+            ObjectNode idp = rep.withArray("identityProviders").addObject().put("alias", "upstream").put("providerId", "oidc")
+                    .put("enabled", true);
+            idp.with("config").put("clientId", "nhi-test").put("clientSecret", "upstream-secret")
+                    .put("authorizationUrl", "http://127.0.0.1:9/auth").put("tokenUrl", "http://127.0.0.1:9/token")
+                    .put("clientAuthMethod", "client_secret_post").put("syncMode", "FORCE");
+            mapper(rep, "devs", "oidc-hardcoded-group-idp-mapper", "group", "/team/devs");
+            mapper(rep, "staff", "oidc-hardcoded-group-idp-mapper", "group", "/staff");
+            mapper(rep, "viewer", "oidc-hardcoded-role-idp-mapper", "role", "plain-app.viewer");
+        });
+    }
+
+    private static void mapper(ObjectNode rep, String name, String type, String key, String value) {
+        ObjectNode m = rep.withArray("identityProviderMappers").addObject().put("name", name)
+                .put("identityProviderAlias", "upstream").put("identityProviderMapper", type);
+        m.with("config").put(key, value).put("syncMode", "INHERIT");
+    }
+
+    /** The mappers' settings as Keycloak keeps them, by mapper name. */
+    private static Map<String, String> mappers(AttackRealm r) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (JsonNode m : r.read("/identity-provider/instances/upstream/mappers")) {
+            JsonNode config = m.path("config");
+            out.put(m.path("name").asText(), config.has("group") ? config.path("group").asText() : config.path("role").asText());
+        }
+        return out;
+    }
+
+    private static final Map<String, String> CONFIGURED = Map.of("devs", "/team/devs", "staff", "/staff",
+            "viewer", "plain-app.viewer");
+
+    @Test
+    void aDecoyGroupWhosePathAMapperNamesIsNotRenamedOntoTheAdministratorsGroup(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithMappers(keycloak, "group");
+        String mallory = r.token("mallory");
+        String decoy = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/groups", mallory, "{\"name\":\"team/devs\"}"),
+                "a top-level group team/devs");
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/groups/" + decoy, mallory, "{\"name\":\"admins/\"}");
+        // the same as a move: the decoy under another parent changes its path too
+        String parent = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/groups", mallory, "{\"name\":\"elsewhere\"}"),
+                "a group to move it under");
+        HttpAdmin.Response moved = r.http.post(r.admin + "/groups/" + parent + "/children", mallory,
+                "{\"id\":\"" + decoy + "\",\"name\":\"team/devs\"}");
+        // precision: a group no mapper names is renamed as before
+        String plain = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/groups", mallory, "{\"name\":\"readers\"}"),
+                "an ordinary group");
+        HttpAdmin.Response ordinary = r.http.put(r.admin + "/groups/" + plain, mallory, "{\"name\":\"readers-2\"}");
+        assertAll(
+                () -> AttackRealm.assertHeld(renamed, "renaming a group whose path an identity-provider mapper names"),
+                () -> AttackRealm.assertHeld(moved, "moving a group whose path an identity-provider mapper names"),
+                () -> assertEquals(204, ordinary.status(), "an ordinary group's rename: " + ordinary.body()),
+                () -> assertEquals(CONFIGURED, mappers(r), "the identity provider's mappers"));
+    }
+
+    @Test
+    void aDecoyRealmRoleNamedLikeAClientRoleIsNotRenamedOntoRealmAdmin(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithMappers(keycloak, "role");
+        String mallory = r.token("mallory");
+        HttpAdmin.Response created = r.http.post(r.admin + "/roles", mallory, "{\"name\":\"plain-app.viewer\"}");
+        assertEquals(201, created.status(), "fixture: a realm role plain-app.viewer: " + created.body());
+        String roleId = r.realmRole("plain-app.viewer").path("id").asText();
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/roles-by-id/" + roleId, mallory,
+                "{\"name\":\"realm-management.realm-admin\"}");
+        // renaming the client whose role the mapper names moves the mapper's reference as well
+        JsonNode plainApp = r.read("/clients/" + r.clientUuid("plain-app"));
+        HttpAdmin.Response clientRenamed = r.http.put(r.admin + "/clients/" + plainApp.path("id").asText(), mallory,
+                ((ObjectNode) plainApp).put("clientId", "plain-app-renamed").toString());
+        assertAll(
+                () -> AttackRealm.assertHeld(renamed, "renaming a role an identity-provider mapper names"),
+                () -> AttackRealm.assertHeld(clientRenamed, "renaming a client whose role an identity-provider mapper names"),
+                () -> assertEquals(CONFIGURED, mappers(r), "the identity provider's mappers"));
+    }
+
+    @Test
+    void anOrganizationGroupWhosePathAMapperNamesIsNotRenamedOntoTheAdministratorsGroup(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithMappers(keycloak, "org");
+        String mallory = r.token("mallory");
+        String org = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/organizations", mallory,
+                "{\"name\":\"o1\",\"alias\":\"o1\",\"domains\":[{\"name\":\"o1.example\"}]}"), "an organization");
+        String staff = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/organizations/" + org + "/groups", mallory,
+                "{\"name\":\"staff\"}"), "organization group staff (path /staff)");
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/organizations/" + org + "/groups/" + staff, mallory,
+                "{\"name\":\"admins\"}");
+        assertAll(
+                () -> AttackRealm.assertHeld(renamed, "renaming an organization group whose path an identity-provider mapper names"),
+                () -> assertEquals(CONFIGURED, mappers(r), "the identity provider's mappers"));
+    }
+}
