@@ -57,11 +57,12 @@ public final class AuditVerifier {
             "  --witness-policy FILE  C2SP tlog-policy: each --checkpoint must be cosigned by its quorum; its log line may replace the key",
             "  --realm ID             verify only this realm's lines (a sink copy holding several realms)",
             "  --redeliveries         accept repeated records and checkpoints (at-least-once sink copies); each is still verified",
-            "exit codes: 0 OK, 1 TAMPERED (BAD seq n), 2 usage or I/O error, 3 TRUNCATED, 4 FORKED, 5 UNTRUSTED checkpoint");
+            "exit codes: 0 OK, 1 TAMPERED (BAD seq n), 2 usage or I/O error, 3 TRUNCATED, 4 FORKED, 5 UNTRUSTED checkpoint, "
+            + "6 UNSIGNED (no signed checkpoint or trusted head covers any record)");
 
     /** How a run ended; the exit code of each. */
     enum Status {
-        OK(0), TAMPERED(1), TRUNCATED(3), FORKED(4), UNTRUSTED(5);
+        OK(0), TAMPERED(1), TRUNCATED(3), FORKED(4), UNTRUSTED(5), UNSIGNED(6);
 
         final int exit;
 
@@ -102,6 +103,8 @@ public final class AuditVerifier {
                     return "FORKED seq " + badSeq + ": " + reason;
                 case UNTRUSTED:
                     return "UNTRUSTED: " + reason;
+                case UNSIGNED:
+                    return "UNSIGNED: " + reason;
                 default:
                     break;
             }
@@ -491,6 +494,14 @@ public final class AuditVerifier {
             return bad(anchorSeq + 1, "the chain starts after record " + anchorSeq + " but " + (prunedAnchor == null
                     ? "no CHAIN_PRUNED record says so" : "its latest CHAIN_PRUNED record names another anchor (" + prunedAnchor + ")")
                     + ": records were removed without a prune", head, checkpoints, signedUpTo, prev);
+        }
+        if (head > anchorSeq && checkpoints == 0 && trustedChecked == 0) {
+            // Consistent, and nothing more: whoever can edit the export can rewrite any record and recompute every hash
+            // after it (sixteenth review: such an export verified OK with the realm's key).
+            return new Outcome(Status.UNSIGNED, head - anchorSeq, checkpoints, signedUpTo, head, prev, 0, (head - anchorSeq)
+                    + " records, head seq " + head + " hash " + prev + ", are internally consistent, but no checkpoint signed with"
+                    + " the given key and no trusted head covers any of them: anyone who could edit the export could have"
+                    + " rewritten it", anchorSeq, realmId, trustedChecked);
         }
         return new Outcome(Status.OK, head - anchorSeq, checkpoints, signedUpTo, head, prev, 0, null, anchorSeq, realmId, trustedChecked);
     }

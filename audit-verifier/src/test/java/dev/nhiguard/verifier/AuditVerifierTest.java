@@ -193,6 +193,17 @@ class AuditVerifierTest {
         assertTrue(o.reason().contains("checkpoint 2"), o.reason());
     }
 
+    /** An export stripped of its checkpoints can be rewritten by whoever holds it: not OK with a key (exit 6). */
+    @Test
+    void anExportWithoutAnySignedCheckpointIsUnsigned() throws Exception {
+        List<String> l = export(4);
+        l.removeIf(x -> x.contains("\"checkpoint\""));
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(AuditVerifier.Status.UNSIGNED, o.status(), o.message());
+        assertEquals(6, o.status().exit);
+        assertTrue(o.message().startsWith("UNSIGNED: 4 records"), o.message());
+    }
+
     @Test
     void prunedExportWithoutSignedCheckpointIsBad() throws Exception {
         List<String> l = prunedExport(4);

@@ -91,8 +91,11 @@ class TrustedHeadsTest {
         Run t = run("--checkpoint", cp.toString(), truncated.toString(), logKey.encoded());
         assertEquals(3, t.exit(), t.out());
         assertTrue(t.out().startsWith("TRUNCATED: the export ends at record 4, before the trusted head at seq 6"), t.out());
-        // Without the checkpoint the truncated export looks fine: this is what the trusted head adds.
-        assertEquals(0, run(truncated.toString(), logKey.encoded()).exit());
+        // Without the checkpoint the truncated export is merely consistent (UNSIGNED), the cut unseen: this is what the
+        // trusted head adds.
+        Run unsigned = run(truncated.toString(), logKey.encoded());
+        assertEquals(6, unsigned.exit(), unsigned.out());
+        assertTrue(unsigned.out().startsWith("UNSIGNED: 4 records"), unsigned.out());
 
         Path forked = dir.resolve("forked.jsonl");
         Files.write(forked, records(8, 3, "forged-"));
@@ -140,8 +143,13 @@ class TrustedHeadsTest {
     void theStateRemembersTheLastHead(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("state.json");
         Path five = dir.resolve("five.jsonl");
-        Files.write(five, records(5, 99, ""));
-        assertEquals(0, run("--state", state.toString(), five.toString(), logKey.encoded()).exit());
+        List<String> fiveRecords = records(5, 99, "");
+        Files.write(five, fiveRecords);
+        assertEquals(6, run("--state", state.toString(), five.toString(), logKey.encoded()).exit(), "nothing signed yet");
+        assertTrue(!Files.exists(state), "an unsigned export leaves no state");
+        Path cp5 = dir.resolve("cp5.note");
+        Files.writeString(cp5, note(5, hashOf(fiveRecords.get(4))));
+        assertEquals(0, run("--state", state.toString(), "--checkpoint", cp5.toString(), five.toString(), logKey.encoded()).exit());
         assertTrue(Files.readString(state).contains("\"seq\":5"), Files.readString(state));
 
         Path three = dir.resolve("three.jsonl");
