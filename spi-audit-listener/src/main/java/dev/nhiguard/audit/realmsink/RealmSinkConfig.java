@@ -273,6 +273,12 @@ public final class RealmSinkConfig {
         if (u.getRawFragment() != null) {
             throw new Invalid("'" + at + ".url' must not have a fragment");
         }
+        if (u.getRawQuery() != null) {
+            // The URL is stored, shown, chained and streamed as it is: a key in its query would be in clear everywhere
+            // (sixteenth review: ?api_key=… reached the change request, the chain, the admin events and the log).
+            throw new Invalid("'" + at + ".url' must not have a query (a key in it would be stored and shown in clear); "
+                    + "put the credential in 'secret'");
+        }
         return u;
     }
 

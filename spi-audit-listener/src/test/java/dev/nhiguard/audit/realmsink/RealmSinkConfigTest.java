@@ -64,6 +64,8 @@ class RealmSinkConfigTest {
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"kafka\",\"url\":\"https://x\",\"secret\":\"" + SECRET + "\"")).contains("not available as a realm sink"));
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"file:///etc/passwd\",\"secret\":\"" + SECRET + "\"")).contains("http or https"));
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https://u:p@x.example.com/\",\"secret\":\"" + SECRET + "\"")).contains("credentials"));
+        assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https://x.example.com/hook?api_key=LEAKMARK\",\"secret\":\"" + SECRET + "\""))
+                .contains("must not have a query"), "a key in the query would be stored and shown in clear");
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"ht tp://x\",\"secret\":\"" + SECRET + "\"")).contains("not a valid URL"));
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https:/x\",\"secret\":\"" + SECRET + "\"")).contains("with a host"));
         assertTrue(refused(sink("\"id\":\"a\",\"type\":\"webhook\",\"url\":\"https://x.example.com\"")).contains("'sinks[0].secret' is required"));
