@@ -168,7 +168,8 @@ public final class Catalogue {
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Change a service-account or administration client beyond its name and description, turn a service "
                         + "account on, rename a client to an administration client's clientId, or change the clientId "
-                        + "of a client whose roles a flow condition names or a guarded subject holds",
+                        + "of a client whose roles a flow condition or an identity-provider mapper names or a guarded subject "
+                        + "holds",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b,
                         f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client")))
                         || clientIdChangeMovesAGate(f, v.get("client"), b)
@@ -368,7 +369,8 @@ public final class Catalogue {
                         && !b.get("username").asText().equalsIgnoreCase(usernameOf(f.currentUser(v.get("user"))))));
         ops.add(op("group-move", "POST", "/groups", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Move a group holding guarded members (service accounts, privileged users) under another parent, a "
-                        + "privileged group (identity-provider and LDAP group mappers find groups by path), or any group under "
+                        + "privileged group (identity-provider and LDAP group mappers find groups by path), a group an "
+                        + "identity-provider mapper names (Keycloak rewrites the mapper to the new path), or any group under "
                         + "a privileged parent (its members would inherit the parent's admin roles or permissions)",
                 (v, b, f) -> b != null && b.hasNonNull("id") && (f.groupReachesGuarded(b.get("id").asText())
                         || f.groupTreeIsPrivileged(b.get("id").asText())
@@ -377,15 +379,17 @@ public final class Catalogue {
                 .alsoAt("POST", "/groups/{group}/children")
                 .alsoAt("POST", "/organizations/{org}/groups"));
         ops.add(op("group-update", "PUT", "/groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Rename a group holding guarded members or a privileged group, or change its attributes (tokens carry "
+                "Rename a group holding guarded members, a privileged group or one an identity-provider mapper names "
+                        + "(Keycloak rewrites the mapper to the new path), or change its attributes (tokens carry "
                         + "group paths and, through user-attribute mappers, group attributes; identity-provider and LDAP group "
                         + "mappers find groups by path at each login)",
                 (v, b, f) -> groupUpdateIsGuarded(f, v.get("group"), b))
                 .alsoAt("PUT", "/organizations/{org}/groups/{group}"));
         ops.add(op("role-update", "PUT", "/roles/{role}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change the approver role, rename a role to the approver role's name, rename a role a guarded "
-                        + "subject holds (tokens carry role names), or rename a role a flow condition or a client policy "
-                        + "names by its old or new name",
+                        + "subject holds (tokens carry role names) or an identity-provider mapper names (Keycloak rewrites "
+                        + "the mapper to the new name), or rename a role a flow condition or a client policy names by its old "
+                        + "or new name",
                 (v, b, f) -> roleUpdateIsGuarded(f, roleOf(v, f), b))
                 .alsoAt("PUT", "/roles-by-id/{roleId}")
                 .alsoAt("PUT", "/clients/{client}/roles/{role}"));
