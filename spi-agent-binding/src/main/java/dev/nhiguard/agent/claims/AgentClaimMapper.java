@@ -106,7 +106,7 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
 
         UserModel serviceAccount = session.users().getServiceAccount(client);
         UserModel user = userSession == null ? null : userSession.getUser();
-        if (user == null || serviceAccount == null || !serviceAccount.getId().equals(user.getId())) {
+        if (user != null && (serviceAccount == null || !serviceAccount.getId().equals(user.getId()))) {
             // The agent holds a user's token (an exchange, a consented sign-in, or a refresh of either): it acts.
             Map<String, Object> act = new LinkedHashMap<>();
             act.put("sub", serviceAccount == null ? client.getId() : serviceAccount.getId());
