@@ -110,6 +110,83 @@ class AttackSixteenthReviewIT {
                 () -> assertEquals(CONFIGURED, mappers(r), "the identity provider's mappers"));
     }
 
+    /**
+     * Second round. Keycloak resolves {@code a.b} client-first: a flow condition's realm role {@code mfa.required}
+     * becomes client {@code mfa}'s (missing) role {@code required} once a client {@code mfa} exists, and the condition
+     * stops matching (the approvers' second factor was skipped); a new client role with composites is what an
+     * identity-provider mapper's {@code ops.viewer} then gives (brokered users became realm admins). And a user-attribute
+     * condition with {@code include_group_attributes} reads group attributes: leaving, deleting or joining such a group
+     * switched an approver's deny step off.
+     */
+    private static AttackRealm realmWithConditions(KeycloakTarget keycloak, String suffix) {
+        return AttackRealm.copyOfFifth(keycloak, "sixteenth", suffix, rep -> {
+            config(rep, "mfa-role", "condUserRole", "mfa.required", null);
+            config(rep, "level-high", "attribute_name", "level", "high");
+            config(rep, "exempt", "attribute_name", "mfa_exempt", "true");
+            rep.withArray("groups").addObject().put("name", "hi").with("attributes").withArray("level").add("high");
+            for (JsonNode u : rep.withArray("users")) {
+                if ("ann".equals(u.path("username").asText())) {
+                    ((ObjectNode) u).withArray("groups").add("/hi");
+                }
+            }
+        });
+    }
+
+    private static void config(ObjectNode rep, String alias, String key, String value, String expected) {
+        ObjectNode c = rep.withArray("authenticatorConfig").addObject().put("alias", alias);
+        c.with("config").put(key, value);
+        if (expected != null) {
+            c.with("config").put("attribute_expected_value", expected).put("include_group_attributes", "true");
+        }
+    }
+
+    @Test
+    void aClientOrACompositeRoleANameResolvedAtLoginWouldFindIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithConditions(keycloak, "decoy-client");
+        String mallory = r.token("mallory");
+        String automation = r.serviceAccountToken("sa-automation");
+        HttpAdmin.Response mfa = r.http.post(r.admin + "/clients", automation, "{\"clientId\":\"mfa\",\"publicClient\":true}");
+        HttpAdmin.Response ordinary = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"ordinary-app\",\"publicClient\":true}");
+        String plainApp = r.clientUuid("plain-app");
+        HttpAdmin.Response composite = r.http.post(r.admin + "/clients/" + plainApp + "/roles", mallory,
+                "{\"name\":\"viewer\",\"composite\":true,\"composites\":{\"client\":{\"realm-management\":[\"realm-admin\"]}}}");
+        HttpAdmin.Response plainRole = r.http.post(r.admin + "/roles", mallory, "{\"name\":\"plain-role\"}");
+        assertAll(
+                () -> AttackRealm.assertHeld(mfa, "a client under the clientId a flow condition's role name starts with"),
+                () -> assertEquals(null, r.clientUuidOrNull("mfa"), "client mfa was created"),
+                () -> assertEquals(201, ordinary.status(), "an ordinary client: " + ordinary.body()),
+                () -> AttackRealm.assertHeld(composite, "a role created with composites"),
+                () -> assertEquals(404, r.get("/clients/" + plainApp + "/roles/viewer").status(), "the composite role was created"),
+                () -> assertEquals(201, plainRole.status(), "an ordinary role: " + plainRole.body()));
+    }
+
+    @Test
+    void aGroupWhoseAttributeAFlowConditionReadsIsNotLeftDeletedOrJoinedByAnApprover(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithConditions(keycloak, "group-attribute");
+        String mallory = r.token("mallory");
+        String ann = r.userId("ann");
+        String hi = r.groupIdOrNull("hi");
+        HttpAdmin.Response left = r.http.delete(r.admin + "/users/" + ann + "/groups/" + hi, mallory);
+        HttpAdmin.Response deleted = r.http.delete(r.admin + "/groups/" + hi, mallory);
+        String exempt = AttackFifteenthReviewIT.createdId(r.http.post(r.admin + "/groups", mallory,
+                "{\"name\":\"ex\",\"attributes\":{\"mfa_exempt\":[\"true\"]}}"), "a group carrying mfa_exempt");
+        HttpAdmin.Response joined = r.http.put(r.admin + "/users/" + ann + "/groups/" + exempt, mallory, null);
+        // precision: an ordinary user joins it as before
+        HttpAdmin.Response olive = r.http.put(r.admin + "/users/" + r.userId("olive") + "/groups/" + exempt, mallory, null);
+        assertAll(
+                () -> AttackRealm.assertHeld(left, "an approver leaving a group whose attribute a condition reads"),
+                () -> AttackRealm.assertHeld(deleted, "deleting a group whose attribute a condition reads, an approver in it"),
+                () -> AttackRealm.assertHeld(joined, "an approver joining a group whose attribute a condition reads"),
+                () -> assertEquals(204, olive.status(), "an ordinary user's join: " + olive.body()),
+                () -> assertEquals(java.util.List.of("/hi"), groupsOf(r, ann), "ann's groups"));
+    }
+
+    private static java.util.List<String> groupsOf(AttackRealm r, String userId) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        r.read("/users/" + userId + "/groups").forEach(g -> out.add(g.path("path").asText()));
+        return out;
+    }
+
     @Test
     void anOrganizationGroupWhosePathAMapperNamesIsNotRenamedOntoTheAdministratorsGroup(KeycloakTarget keycloak) {
         AttackRealm r = realmWithMappers(keycloak, "org");

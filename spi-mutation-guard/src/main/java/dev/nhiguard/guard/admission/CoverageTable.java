@@ -125,7 +125,7 @@ public final class CoverageTable {
         put(t, KC + "ClientInitialAccessResource#delete", reducing("revokes an initial access token"));
 
         // --- clients ---
-        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides or the clientId of an administration client decide", "client-create-service-account", "client-flow-override", "admin-client-create", "identity-claim-mapper"));
+        put(t, KC + "ClientsResource#createClient", catalogue("a service account, flow overrides, the clientId of an administration client or a clientId a flow condition's role name starts with decide", "client-create-service-account", "client-flow-override", "admin-client-create", "identity-claim-mapper"));
         put(t, KC + "ClientResource#update", catalogue("security fields of a service-account client, flow overrides, built-in admin clients, mappers writing identity claims decide", "client-update", "client-flow-override", "identity-claim-mapper"));
         put(t, KC + "ClientResource#deleteClient", catalogue("deleting a service-account or administration client, or one whose roles gate a client scope a service account uses or a flow condition", "client-delete"));
         put(t, KC + "ClientResource#regenerateSecret", catalogue("a service-account client's secret", "client-secret-regenerate"));
@@ -158,7 +158,7 @@ public final class CoverageTable {
         put(t, KC + "ClientScopeResource#deleteClientScope", catalogue("a scope a service-account client uses or a realm default scope", "client-scope-config"));
 
         // --- roles ---
-        put(t, KC + "RoleContainerResource#createRole", catalogue("a new role is held by nobody (granting it, and composites of held roles, is classified), but a flow condition or a client policy may name it", "gate-role-create"));
+        put(t, KC + "RoleContainerResource#createRole", catalogue("a new role is held by nobody (granting it, and composites of held roles, is classified), but a flow condition or a client policy may name it, and one created with composites may be what a name Keycloak resolves at login stands for", "gate-role-create", "role-composite-add"));
         put(t, KC + "RoleContainerResource#updateRole", catalogue("renaming a role, or touching the approver role", "role-update"));
         put(t, KC + "RoleContainerResource#deleteRole", catalogue("deleting the approver role, or a role gating a client scope a service account uses or named by an authenticator config (a flow condition)", "role-delete"));
         put(t, KC + "RoleContainerResource#addComposites", guarded("role-composite-add", "every holder of the role, direct or through groups and default roles, gains the composites"));
@@ -230,9 +230,9 @@ public final class CoverageTable {
         put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", catalogue("creating an empty organization group passes; moving one to the top decides as a group move (its path changes, and Keycloak rewrites the identity-provider mappers that name it)", "group-move"));
         put(t, ORG + "OrganizationGroupResource#addSubGroup", guarded("group-move", "moving an organization group under this one gives its members this group's roles; a subgroup create is held too"));
         put(t, ORG + "OrganizationGroupResource#joinGroup", guarded("privileged-group-join", "the member gains the organization group's role mappings (it can hold admin or approver roles)"));
-        put(t, ORG + "OrganizationGroupResource#leaveGroup", reducing("the member loses the organization group's roles"));
+        put(t, ORG + "OrganizationGroupResource#leaveGroup", catalogue("the member loses the organization group's roles, unless a privileged member leaves a group holding a role a flow condition names or carrying an attribute one reads", "privileged-user-gate-group"));
         put(t, ORG + "OrganizationGroupResource#updateGroup", catalogue("name, description and attributes of an organization group, as for groups (a rename of one an identity-provider mapper names, of a privileged one, or a rename or attribute change of one with guarded members decides)", "group-update"));
-        put(t, ORG + "OrganizationGroupResource#deleteGroup", reducing("members lose the organization group's roles"));
+        put(t, ORG + "OrganizationGroupResource#deleteGroup", catalogue("members lose the organization group's roles, unless privileged members lose a role a flow condition names or an attribute one reads", "gate-group-delete"));
 
         // --- workflows ---
         put(t, WF + "WorkflowsResource#*", guarded("workflow-config", "workflows act on users later without an admin (grant roles, join groups, disable, delete)"));

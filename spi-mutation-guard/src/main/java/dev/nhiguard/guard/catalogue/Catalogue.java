@@ -163,8 +163,11 @@ public final class Catalogue {
                 .alsoAt("PUT", "/clients/{client}"));
         ops.add(op("admin-client-create", "POST", "/clients", RECOVERY, false, TargetType.CLIENTS, null,
                 "Create a client under the clientId of an administration client or of a client approvers decide "
-                        + "through (nhi-approvals): its redirect URIs would receive approvers' authorization codes",
-                (v, b, f) -> adminClientCreateIsGuarded(f, b)));
+                        + "through (nhi-approvals): its redirect URIs would receive approvers' authorization codes; or under a "
+                        + "clientId a flow condition's role name starts with (clientId.role: Keycloak then resolves "
+                        + "the name to a role of the new client, and the condition stops matching)",
+                (v, b, f) -> adminClientCreateIsGuarded(f, b)
+                        || (b != null && b.path("clientId").isTextual() && f.clientIdIsAGate(b.get("clientId").asText()))));
         ops.add(op("client-update", "PUT", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Change a service-account or administration client beyond its name and description, turn a service "
                         + "account on, rename a client to an administration client's clientId, or change the clientId "
@@ -319,7 +322,8 @@ public final class Catalogue {
                         + "group holding a role a flow condition names",
                 (v, b, f) -> f.groupHoldsAGate(v.get("group"))
                         && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
-                .alsoAt("DELETE", "/users/{user}/groups/{group}"));
+                .alsoAt("DELETE", "/users/{user}/groups/{group}")
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}/members/{user}"));
         ops.add(op("gate-group-role-revoke", "DELETE", "/groups/{group}/role-mappings/realm", RECOVERY, false,
                 TargetType.DEFINITION, null, "Remove from a group with privileged or service-account members a role a flow "
                         + "condition or a client policy names",
@@ -330,8 +334,9 @@ public final class Catalogue {
                 .alsoAt("POST", "/ui-ext/role-mapping-delete/groups/{group}"));
         ops.add(op("gate-group-delete", "DELETE", "/groups/{group}", RECOVERY, false, TargetType.DEFINITION, null,
                 "Delete a group with privileged or service-account members that holds, or whose parents hold, a role a "
-                        + "flow condition or a client policy names (its members lose it)",
-                (v, b, f) -> f.groupHoldsAGate(v.get("group")) && f.groupReachesGuarded(v.get("group"))));
+                        + "flow condition or a client policy names, or an attribute a flow condition reads (its members lose it)",
+                (v, b, f) -> f.groupHoldsAGate(v.get("group")) && f.groupReachesGuarded(v.get("group")))
+                .alsoAt("DELETE", "/organizations/{org}/groups/{group}"));
         ops.add(op("gate-role-composite-remove", "DELETE", "/roles/{role}/composites", RECOVERY, false,
                 TargetType.DEFINITION, null, "Remove from a role a guarded subject holds a composite a flow condition or a "
                         + "client policy names (default roles included: every user holds them)",
@@ -493,7 +498,11 @@ public final class Catalogue {
         ops.add(op("realm-default-group", "PUT", "/default-groups/{group}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Add a default group (new users join it)", (v, b, f) -> true));
         ops.add(op("role-composite-add", "POST", "/roles/{role}/composites", PRIVILEGE, false, TargetType.DEFINITION, null,
-                "Add composites to a realm or client role, by name or by id", (v, b, f) -> true));
+                "Add composites to a realm or client role, by name or by id, or create a role with composites (a name "
+                        + "Keycloak resolves at login, an identity-provider mapper's, may then stand for it)",
+                (v, b, f) -> v.containsKey("role") || v.containsKey("roleId") || createsComposites(b))
+                .alsoAt("POST", "/roles")
+                .alsoAt("POST", "/clients/{client}/roles"));
         ops.add(op("group-role-grant", "POST", "/groups/{group}/role-mappings/realm", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Add realm or client role mappings to a group", (v, b, f) -> true)
                 .alsoAt("POST", "/groups/{group}/role-mappings/clients/{client}")
@@ -670,6 +679,30 @@ public final class Catalogue {
      * code can only reach Keycloak's static theme files. A wider one ({@code /*}) would reach pages
      * that redirect on, and a fragment carries the code along.
      */
+    /**
+     * Whether a role create's body gives the new role composites (Keycloak's {@code createRole} adds them when
+     * {@code composite} is true; sixteenth review: a new client role {@code ops.viewer} composed of realm-admin was what
+     * an approved identity-provider mapper's {@code ops.viewer}, a realm role until client {@code ops} existed, then gave).
+     */
+    static boolean createsComposites(JsonNode body) {
+        if (body == null || !body.path("composite").asBoolean(false)) {
+            return false;
+        }
+        JsonNode c = body.path("composites");
+        if (!c.isObject()) {
+            return false;
+        }
+        if (c.path("realm").isArray() && !c.path("realm").isEmpty()) {
+            return true;
+        }
+        for (JsonNode roles : c.path("client")) {
+            if (roles.isArray() && !roles.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean adminClientCreateIsGuarded(Facts facts, JsonNode body) {
         if (body == null || !body.hasNonNull("clientId") || !facts.isAdminClientName(body.get("clientId").asText())) {
             return false;

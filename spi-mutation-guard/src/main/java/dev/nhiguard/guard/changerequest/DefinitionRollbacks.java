@@ -53,6 +53,9 @@ final class DefinitionRollbacks {
                             JSON.createObjectNode().put("reason", "rollback of a resume"))
                     : null;
             case "role-composite-add" -> {
+                if (!"composites".equals(last)) {
+                    yield null; // a role created with composites: deleting the role is a request of its own
+                }
                 ArrayNode added = notIn(body, before.path("composites"), rel, lookup);
                 yield added == null ? null : new Rollbacks.Inverse("DELETE", path, added);
             }

@@ -324,6 +324,11 @@ public final class TargetState implements Facts {
         Set<RoleModel> held = new HashSet<>();
         for (GroupModel x = g; x != null; x = x.getParent()) {
             x.getRoleMappingsStream().forEach(held::add);
+            // A user-attribute condition with include_group_attributes reads the group's and its parents' attributes
+            // (sixteenth review: leaving, deleting or joining such a group switched an approver's second factor off).
+            if (x.getAttributes().keySet().stream().anyMatch(this::attributeIsAGate)) {
+                return true;
+            }
         }
         return !held.isEmpty() && gates(RoleUtils.expandCompositeRoles(held));
     }

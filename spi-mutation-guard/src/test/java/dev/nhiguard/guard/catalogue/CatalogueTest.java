@@ -174,6 +174,21 @@ class CatalogueTest {
         assertFalse(ids("PUT", "/clients/web", "{\"clientId\":\"web-2\"}").contains("client-update"));
     }
 
+    /** Names Keycloak resolves client-first (clientId.role): a new client, or a new role with composites, captures them. */
+    @Test
+    void aClientOrACompositeRoleThatANameResolvedAtLoginWouldFindIsHeld() {
+        assertTrue(ids("POST", "/clients", "{\"clientId\":\"gated-app\",\"publicClient\":true}").contains("admin-client-create"),
+                "a flow condition names a role gated-app.<role>: the new client would take the name");
+        assertFalse(ids("POST", "/clients", "{\"clientId\":\"ordinary-app\",\"publicClient\":true}").contains("admin-client-create"));
+        assertTrue(ids("POST", "/clients/web/roles", "{\"name\":\"viewer\",\"composite\":true,"
+                + "\"composites\":{\"client\":{\"realm-management\":[\"realm-admin\"]}}}").contains("role-composite-add"));
+        assertTrue(ids("POST", "/roles", "{\"name\":\"boss\",\"composite\":true,\"composites\":{\"realm\":[\"admin\"]}}")
+                .contains("role-composite-add"));
+        assertFalse(ids("POST", "/roles", "{\"name\":\"plain\"}").contains("role-composite-add"));
+        assertFalse(ids("POST", "/roles", "{\"name\":\"plain\",\"composite\":false,\"composites\":{\"realm\":[\"admin\"]}}")
+                .contains("role-composite-add"), "Keycloak adds composites only to a role created composite");
+    }
+
     @Test
     void movingAGroupUnderAPrivilegedParentIsHeld() {
         assertTrue(ids("POST", "/groups/g-admin/children", "{\"id\":\"g-plain\",\"name\":\"crew\"}").contains("group-move"),
