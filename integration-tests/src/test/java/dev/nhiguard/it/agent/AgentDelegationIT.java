@@ -158,6 +158,15 @@ class AgentDelegationIT {
         HttpAdmin.Response own = api.clientCredentialsWithKey("refresh-bot", key, key.thumbprint(), null);
         assertEquals(200, own.status(), own.body());
         assertTrue(AgentApi.claims(own.json().get("access_token").asText()).path("act").isMissingNode(), own.body());
+
+        // a lightweight access token still says which agent it is (the mapper is included in lightweight tokens)
+        com.fasterxml.jackson.databind.node.ObjectNode light = (com.fasterxml.jackson.databind.node.ObjectNode) api.client(uuid);
+        light.with("attributes").put("client.use.lightweight.access.token.enabled", "true");
+        api.putClient(uuid, light);
+        HttpAdmin.Response lightweight = api.clientCredentialsWithKey("refresh-bot", key, key.thumbprint(), null);
+        assertEquals(200, lightweight.status(), lightweight.body());
+        assertEquals("refresh-bot", AgentApi.claims(lightweight.json().get("access_token").asText()).at("/agent/name").asText(),
+                lightweight.body());
     }
 
     private static HttpAdmin.Response refresh(AgentApi api, String clientId, AgentKey key, String refreshToken) {

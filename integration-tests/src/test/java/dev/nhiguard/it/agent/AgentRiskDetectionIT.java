@@ -184,6 +184,69 @@ class AgentRiskDetectionIT {
         }
     }
 
+    /**
+     * A new network whose action the hourly limit deferred is not learnt: its next token request is new again and acted
+     * on once there is room (sixteenth review: the deferred network was known, and silent, from then on). A new network
+     * is seen on an issued token, so its actions share the budget signals use, not the failed authentications' one.
+     */
+    @Test
+    void aNewNetworkWhoseActionTheHourlyLimitDeferredIsNotLearnt(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-deferred", "nora");
+        String base = "/admin/realms/" + api.realm;
+        assertEquals(200, api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"networkLearningDays\":0,\"newNetworkAction\":\"review\",\"maxActionsPerHour\":1}").status());
+        AgentKey key = new AgentKey();
+        api.registerOk(AgentLifecycleIT.agentOf("deferred-bot", key, "nora"));
+        assertEquals(200, api.clientCredentialsWithKey("deferred-bot", key, key.thumbprint(), null).status(), "its first network");
+        Thread.sleep(1000);
+        HttpAdmin.Response signal = api.http.post(base + "/nhi/signals", api.adminToken(),
+                "{\"type\":\"new-source-network\",\"clientId\":\"deferred-bot\",\"detail\":\"seen by the SIEM\"}");
+        assertEquals(200, signal.status(), signal.body());
+        assertEquals("DONE", signal.json().path("outcome").asText(), "the hour's one action: " + signal.body());
+
+        assertEquals(200, tokenFrom("127.0.3.2", api, "deferred-bot", key).status());
+        Thread.sleep(1000); // the sighting is written after the token request committed
+        assertEquals(1, api.http.get(base + "/nhi/actions?clientId=deferred-bot", api.adminToken()).json().size(),
+                "the network's review was deferred");
+
+        assertEquals(200, api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"networkLearningDays\":0,\"newNetworkAction\":\"review\",\"maxActionsPerHour\":10}").status());
+        assertEquals(200, tokenFrom("127.0.3.3", api, "deferred-bot", key).status());
+        Thread.sleep(1000);
+        JsonNode actions = api.http.get(base + "/nhi/actions?clientId=deferred-bot", api.adminToken()).json();
+        assertEquals(2, actions.size(), "the deferred network is still new: " + actions);
+        assertEquals("new-source-network", actions.get(0).get("trigger").asText(), actions.toString());
+        assertTrue(actions.get(0).get("reason").asText().contains("127.0.3.0/24"), actions.toString());
+    }
+
+    /** Failed authentications sent together amount to a burst as surely as ones sent one by one. */
+    @Test
+    void failuresSentTogetherStillAmountToABurst(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-parallel", "rhea");
+        String base = "/admin/realms/" + api.realm;
+        assertEquals(200, api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600}").status());
+        api.registerOk(AgentLifecycleIT.agentOf("parallel-bot", new AgentKey(), "rhea"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<HttpAdmin.Response>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int n = i;
+                sent.add(pool.submit(() -> api.clientCredentialsWithSecret("parallel-bot", "guess-" + n)));
+            }
+            for (java.util.concurrent.Future<HttpAdmin.Response> f : sent) {
+                assertTrue(f.get().status() == 400 || f.get().status() == 401, f.get().body());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        api.clientCredentialsWithSecret("parallel-bot", "guess-last");
+        JsonNode actions = api.http.get(base + "/nhi/actions?clientId=parallel-bot", api.adminToken()).json();
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals("REVIEW", actions.get(0).get("action").asText(), actions.toString());
+        assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText(), actions.toString());
+    }
+
     static JsonNode agent(AgentApi api, String id) {
         HttpAdmin.Response r = api.http.get("/admin/realms/" + api.realm + "/agents/" + id, api.adminToken());
         assertEquals(200, r.status(), r.body());

@@ -35,8 +35,8 @@ import dev.nhiguard.agent.registry.AgentRecord;
  * Adds the {@code agent} claim (agent id, name, owner, purpose) to an agent's tokens and, whenever
  * the token is a user's rather than the agent's own service account's (the agent exchanged a user's
  * token (RFC 8693), took a consenting user through sign-in, or refreshed either), the {@code act}
- * claim naming the agent as the actor, nesting the subject token's own {@code act} for delegation
- * chains (kept in the client session from the exchange for its refreshes).
+ * claim naming the agent as the actor; the token an exchange issues nests the subject token's own
+ * {@code act} for delegation chains.
  */
 public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
         implements OIDCAccessTokenMapper, TokenIntrospectionTokenMapper, ServerInfoAwareProviderFactory {
@@ -120,38 +120,15 @@ public final class AgentClaimMapper extends AbstractOIDCProtocolMapper
     }
 
     /**
-     * The client-session note that keeps the actor chain an exchange found in its subject token, so that the tokens a
-     * refresh gives the agent later carry the same {@code act} (the refresh request has no subject token to read).
+     * The subject token's actor chain, for the token an exchange issues only. Its refreshes (and introspection, which
+     * runs the mappers again on a token's bare claims) name the agent alone: they have no subject token, and anything
+     * kept per client session is shared by every exchange the agent makes in the user's session (sixteenth review: a
+     * chain kept there was overwritten by the agent's next exchange, so a refresh showed an actor that never took part,
+     * or lost one that had).
      */
-    static final String PRIOR_ACTOR_NOTE = "nhi.agent.prior-act";
-
-    /** The subject token's actor chain at an exchange (noted in the client session), else the one noted at it. */
     private static Object priorActor(KeycloakSession session, ClientSessionContext clientSessionCtx) {
-        var clientSession = clientSessionCtx.getClientSession();
         String grantType = clientSessionCtx.getAttribute(Constants.GRANT_TYPE, String.class);
-        if (OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grantType)) {
-            Object prior = priorActor(session);
-            try {
-                if (prior == null) {
-                    clientSession.removeNote(PRIOR_ACTOR_NOTE);
-                } else {
-                    clientSession.setNote(PRIOR_ACTOR_NOTE, JSON.writeValueAsString(prior));
-                }
-            } catch (Exception e) {
-                LOG.debugf(e, "actor chain not noted");
-            }
-            return prior;
-        }
-        String noted = clientSession.getNote(PRIOR_ACTOR_NOTE);
-        if (noted == null) {
-            return null;
-        }
-        try {
-            return JSON.readValue(noted, new TypeReference<Map<String, Object>>() { });
-        } catch (Exception e) {
-            LOG.debugf(e, "unreadable noted actor chain");
-            return null;
-        }
+        return OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grantType) ? priorActor(session) : null;
     }
 
     /** The owner's username or group path, null if it no longer exists. */

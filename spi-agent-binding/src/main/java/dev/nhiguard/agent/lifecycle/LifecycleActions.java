@@ -222,11 +222,11 @@ public final class LifecycleActions {
     }
 
     /**
-     * Triggers that need no credential: a failed client authentication names a client by id only, and a token request's
-     * source network is the requester's. Their actions count against an hourly budget of their own.
+     * Triggers that need no credential: a failed client authentication names a client by id only. Their actions count
+     * against an hourly budget of their own. (A new source network is seen on a token that was issued, so with a
+     * credential: it shares the budget signals use, and bursts cannot use it up.)
      */
-    static final java.util.Set<String> UNAUTHENTICATED_TRIGGERS = java.util.Set.of(RiskDetector.TRIGGER_AUTH_FAILURES,
-            RiskDetector.TRIGGER_NEW_NETWORK);
+    static final java.util.Set<String> UNAUTHENTICATED_TRIGGERS = java.util.Set.of(RiskDetector.TRIGGER_AUTH_FAILURES);
 
     /**
      * @param undoable the action is one an admin can undo (a suspension, by a resume): an earlier one in the window
@@ -253,7 +253,7 @@ public final class LifecycleActions {
         if (lastHour >= policy.maxActionsPerHour()) {
             LOG.warnf("realm %s: automatic %s of client %s (%s) deferred: %d %s in the last hour, policy allows %d",
                     realm.getName(), action, client.getClientId(), trigger, lastHour,
-                    unauthenticated ? "actions on failed or new-network token requests" : "actions", policy.maxActionsPerHour());
+                    unauthenticated ? "actions on failed client authentications" : "actions", policy.maxActionsPerHour());
             return Outcome.RATE_LIMITED;
         }
         return Outcome.DONE;

@@ -446,6 +446,8 @@ public final class AgentRegistry {
         m.setProtocolMapper(AgentClaimMapper.PROVIDER_ID);
         m.setConfig(new HashMap<>(Map.of(
                 "access.token.claim", "true",
+                // also in a lightweight access token (the client attribute client.use.lightweight.access.token.enabled)
+                "lightweight.claim", "true",
                 "introspection.token.claim", "true",
                 "id.token.claim", "false",
                 "userinfo.token.claim", "false")));

@@ -60,17 +60,24 @@ public final class RiskDetector {
                 .setParameter("client", client.getId()).setParameter("since", since).executeUpdate();
         long recent = em.createQuery("select count(f) from AuthFailureEntity f where f.clientId = :client and f.failedAt >= :since", Long.class)
                 .setParameter("client", client.getId()).setParameter("since", since).getSingleResult();
-        if (recent >= threshold) {
-            return LifecycleActions.Outcome.ALREADY_DONE_TODAY; // this burst was acted on when it reached the threshold
+        if (recent < threshold) {
+            // At most the threshold's rows are kept: later failures in the window add none.
+            AuthFailureEntity f = new AuthFailureEntity();
+            f.setId(UUID.randomUUID().toString());
+            f.setRealmId(realm.getId());
+            f.setClientId(client.getId());
+            f.setFailedAt(now.toEpochMilli());
+            em.persist(f);
         }
-        AuthFailureEntity f = new AuthFailureEntity();
-        f.setId(UUID.randomUUID().toString());
-        f.setRealmId(realm.getId());
-        f.setClientId(client.getId());
-        f.setFailedAt(now.toEpochMilli());
-        em.persist(f);
         if (recent + 1 < threshold) {
             return LifecycleActions.Outcome.NOT_APPLICABLE;
+        }
+        // At or past the threshold: acted on unless done already in this window. Concurrent failures each count the rows
+        // committed before them, so none of them may see exactly threshold - 1 (sixteenth review: 34 failures in a few
+        // seconds, sent in parallel, set nothing off); the action's own once-per-window rule, under the realm's lock,
+        // keeps it to one.
+        if (recent >= threshold && actedInWindow(client, since)) {
+            return LifecycleActions.Outcome.ALREADY_DONE_TODAY;
         }
         String reason = (recent + 1) + " failed client authentications within " + policy.authFailureWindowSeconds()
                 + " s (policy threshold " + threshold + "), last error " + error;
@@ -86,22 +93,24 @@ public final class RiskDetector {
 
     /**
      * Records the source network of a successful token request. A network not seen before,
-     * after the learning period, is acted on as the policy says. Returns whether the network
-     * was new.
+     * after the learning period, is acted on as the policy says. Returns whether the sighting is
+     * settled (the network known now, or detection off): false when the network was new but its
+     * action was deferred by the hourly limit, so it is not learnt and its next token request
+     * counts as new again.
      */
     public boolean tokenIssued(ClientModel client, String ipAddress) {
         String prefix = SourceNetworks.prefixOf(ipAddress);
         if (prefix == null || LifecyclePolicy.NETWORK_OFF.equals(policy.newNetworkAction())) {
-            return false;
+            return true; // nothing to learn or act on
         }
         Instant now = AgentClock.now(session, realm);
         if (touch(client, prefix, now)) {
-            return false;
+            return true;
         }
         LifecycleActions actions = new LifecycleActions(session, realm, null);
         actions.lockRealm(); // one node at a time adds networks, so two first sightings cannot collide
         if (touch(client, prefix, now)) {
-            return false;
+            return true;
         }
         EntityManager em = em();
         List<ClientNetworkEntity> known = em.createQuery("select n from ClientNetworkEntity n where n.clientId = :client order by n.lastSeen desc",
@@ -121,19 +130,35 @@ public final class RiskDetector {
         learningEnds = learningEnds == null ? null : learningEnds.plus(Duration.ofDays(policy.networkLearningDays()));
         if (known.isEmpty() || learningEnds == null || now.isBefore(learningEnds)) {
             LOG.debugf("realm %s: client %s learnt source network %s", realm.getName(), client.getClientId(), prefix);
-            return false;
+            return true;
         }
         String reason = "token request from " + ipAddress + " in network " + prefix + ", not seen before (known: "
                 + String.join(", ", known.stream().limit(5).map(ClientNetworkEntity::getPrefix).toList())
                 + (known.size() > 5 ? ", …" : "") + ")";
+        LifecycleActions.Outcome outcome;
         if (RiskNarrowing.appliesTo(realm, TRIGGER_NEW_NETWORK)) {
-            new RiskNarrowing(session, realm, null).narrow(client, TRIGGER_NEW_NETWORK, reason);
+            outcome = new RiskNarrowing(session, realm, null).narrow(client, TRIGGER_NEW_NETWORK, reason);
         } else if (LifecyclePolicy.NETWORK_SUSPEND.equals(policy.newNetworkAction()) && AgentRecord.isAgent(client)) {
-            actions.suspend(client, TRIGGER_NEW_NETWORK, reason);
+            outcome = actions.suspend(client, TRIGGER_NEW_NETWORK, reason);
         } else {
-            actions.review(client, TRIGGER_NEW_NETWORK, reason);
+            outcome = actions.review(client, TRIGGER_NEW_NETWORK, reason);
+        }
+        if (outcome == LifecycleActions.Outcome.RATE_LIMITED) {
+            // Not acted on: the network is not learnt, so its next token request is new again (sixteenth review: a
+            // network whose action the hourly limit deferred was known, and silent, from then on).
+            em.remove(n);
+            return false;
         }
         return true;
+    }
+
+    /** Whether a burst of this client was acted on (any action, trigger auth-failure-burst) since the window began. */
+    private boolean actedInWindow(ClientModel client, long since) {
+        return !em().createQuery("select a.id from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
+                        + " and a.trigger = :trigger and a.createdAt >= :since", String.class)
+                .setParameter("realm", realm.getId()).setParameter("client", client.getId())
+                .setParameter("trigger", TRIGGER_AUTH_FAILURES).setParameter("since", since).setMaxResults(1)
+                .getResultList().isEmpty();
     }
 
     /** Updates the last sighting of a known network; false if the network is not known. */

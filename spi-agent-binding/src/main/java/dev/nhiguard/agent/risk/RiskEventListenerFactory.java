@@ -111,15 +111,18 @@ public final class RiskEventListenerFactory implements EventListenerProviderFact
             @Override
             protected void commitImpl() {
                 try {
-                    KeycloakModelUtils.runJobInTransaction(sessionFactory, s -> {
+                    boolean settled = KeycloakModelUtils.runJobInTransactionWithResult(sessionFactory, s -> {
                         RealmModel realm = s.realms().getRealm(realmId);
                         ClientModel c = realm == null ? null : realm.getClientById(clientUuid);
                         if (c == null) {
-                            return;
+                            return false;
                         }
                         s.getContext().setRealm(realm);
-                        new RiskDetector(s, realm).tokenIssued(c, ip);
+                        return new RiskDetector(s, realm).tokenIssued(c, ip);
                     });
+                    if (!settled) {
+                        return; // not learnt (its action deferred): checked again at its next token
+                    }
                     if (seen.size() >= MAX_REMEMBERED) {
                         seen.clear();
                     }
