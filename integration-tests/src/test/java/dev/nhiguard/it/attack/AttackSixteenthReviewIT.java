@@ -181,6 +181,84 @@ class AttackSixteenthReviewIT {
                 () -> assertEquals(java.util.List.of("/hi"), groupsOf(r, ann), "ann's groups"));
     }
 
+    /**
+     * Third round. A {@code conditional-client-scope} condition finds its scope by name, else a client of that clientId,
+     * else nothing (and then does not match, negated or not): creating a scope called {@code admin-cli}, deleting the
+     * scope a negated condition asks for, or renaming the client it names switched a deny step off. And Keycloak writes a
+     * user-profile attribute's default value into a user who has none on any update, a map-less one too: an update of
+     * ann's first name gave her the {@code auth_level} a condition read.
+     */
+    private static AttackRealm realmWithScopeConditionsAndAProfileDefault(KeycloakTarget keycloak, String suffix) {
+        return AttackRealm.copyOfFifth(keycloak, "sixteenth", suffix, rep -> {
+            config(rep, "scope-admin-cli", "client_scope", "admin-cli", null);
+            config(rep, "scope-mfa-ok", "client_scope", "mfa-ok", null);
+            config(rep, "scope-ops-cli", "client_scope", "ops-cli", null);
+            config(rep, "auth-level", "attribute_name", "auth_level", null);
+            rep.withArray("clientScopes").addObject().put("name", "mfa-ok").put("protocol", "openid-connect");
+            rep.withArray("clients").addObject().put("clientId", "ops-cli").put("publicClient", true)
+                    .put("directAccessGrantsEnabled", true);
+            String profile = "{\"unmanagedAttributePolicy\":\"ENABLED\",\"attributes\":["
+                    + "{\"name\":\"username\",\"permissions\":{\"view\":[\"admin\",\"user\"],\"edit\":[\"admin\"]}},"
+                    + "{\"name\":\"email\",\"permissions\":{\"view\":[\"admin\",\"user\"],\"edit\":[\"admin\"]}},"
+                    + "{\"name\":\"firstName\",\"permissions\":{\"view\":[\"admin\",\"user\"],\"edit\":[\"admin\"]}},"
+                    + "{\"name\":\"lastName\",\"permissions\":{\"view\":[\"admin\",\"user\"],\"edit\":[\"admin\"]}},"
+                    + "{\"name\":\"auth_level\",\"defaultValue\":\"password\",\"permissions\":{\"view\":[\"admin\"],\"edit\":[\"admin\"]}}]}";
+            ObjectNode component = rep.with("components").putArray("org.keycloak.userprofile.UserProfileProvider").addObject()
+                    .put("providerId", "declarative-user-profile");
+            component.putObject("subComponents");
+            component.with("config").putArray("kc.user.profile.config").add(profile);
+        });
+    }
+
+    @Test
+    void aClientScopeOrClientAConditionNamesIsNotCreatedRenamedOrDeletedUnheld(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithScopeConditionsAndAProfileDefault(keycloak, "scope-condition");
+        String mallory = r.token("mallory");
+        String automation = r.serviceAccountToken("sa-automation");
+        HttpAdmin.Response created = r.http.post(r.admin + "/client-scopes", automation,
+                "{\"name\":\"admin-cli\",\"protocol\":\"openid-connect\"}");
+        String mfaOk = null;
+        for (JsonNode scope : r.read("/client-scopes")) {
+            if ("mfa-ok".equals(scope.path("name").asText())) {
+                mfaOk = scope.path("id").asText();
+            }
+        }
+        HttpAdmin.Response deleted = r.http.delete(r.admin + "/client-scopes/" + mfaOk, mallory);
+        JsonNode opsCli = r.read("/clients/" + r.clientUuid("ops-cli"));
+        HttpAdmin.Response renamed = r.http.put(r.admin + "/clients/" + opsCli.path("id").asText(), mallory,
+                ((ObjectNode) opsCli).put("clientId", "ops-cli2").toString());
+        HttpAdmin.Response ordinary = r.http.post(r.admin + "/client-scopes", mallory,
+                "{\"name\":\"ordinary-scope\",\"protocol\":\"openid-connect\"}");
+        java.util.Set<String> scopes = new java.util.HashSet<>();
+        r.read("/client-scopes").forEach(sc -> scopes.add(sc.path("name").asText()));
+        assertAll(
+                () -> AttackRealm.assertHeld(created, "a client scope under the name a condition reads"),
+                () -> AttackRealm.assertHeld(deleted, "deleting the client scope a condition reads"),
+                () -> AttackRealm.assertHeld(renamed, "renaming the client a condition reads (no scope has its name)"),
+                () -> assertEquals(201, ordinary.status(), "an ordinary client scope: " + ordinary.body()),
+                () -> assertEquals(false, scopes.contains("admin-cli"), "a scope admin-cli was created"),
+                () -> assertEquals(true, scopes.contains("mfa-ok"), "mfa-ok was deleted"),
+                () -> assertEquals(null, r.clientUuidOrNull("ops-cli2"), "ops-cli was renamed"));
+    }
+
+    @Test
+    void anUpdateThatMakesKeycloakWriteAProfileDefaultAConditionReadsIsHeld(KeycloakTarget keycloak) {
+        AttackRealm r = realmWithScopeConditionsAndAProfileDefault(keycloak, "profile-default");
+        String mallory = r.token("mallory");
+        String automation = r.serviceAccountToken("sa-automation");
+        String ann = r.userId("ann");
+        HttpAdmin.Response annUpdate = r.http.put(r.admin + "/users/" + ann, mallory, "{\"firstName\":\"Ann-renamed\"}");
+        HttpAdmin.Response saUpdate = r.http.put(r.admin + "/users/" + r.serviceAccountUserId("sa-target"), automation, "{}");
+        HttpAdmin.Response olive = r.http.put(r.admin + "/users/" + r.userId("olive"), mallory, "{\"firstName\":\"Olive\"}");
+        assertAll(
+                () -> AttackRealm.assertHeld(annUpdate, "an approver's update that writes the default of an attribute a condition reads"),
+                () -> AttackRealm.assertHeld(saUpdate, "a service account's update that writes a profile default (mappers copy attributes)"),
+                () -> assertEquals(204, olive.status(), "an ordinary user's update: " + olive.body()),
+                // (the user's representation shows a profile default whether stored or not: the held update is the effect)
+                () -> assertEquals(false, "Ann-renamed".equals(r.read("/users/" + ann).path("firstName").asText()),
+                        "ann's update was applied"));
+    }
+
     private static java.util.List<String> groupsOf(AttackRealm r, String userId) {
         java.util.List<String> out = new java.util.ArrayList<>();
         r.read("/users/" + userId + "/groups").forEach(g -> out.add(g.path("path").asText()));

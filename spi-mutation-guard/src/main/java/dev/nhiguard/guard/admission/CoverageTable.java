@@ -153,7 +153,7 @@ public final class CoverageTable {
         put(t, KC + "ScopeMappedClientResource#deleteClientScopeMapping", catalogue("client-role scope removal: privilege-reducing on a client, but on a client scope a service account uses the last one removed opens the scope to everyone", "client-scope-mapping-client-remove", "client-scope-config"));
 
         // --- client scopes ---
-        put(t, KC + "ClientScopesResource#createClientScope", catalogue("a new client scope is used by no client until it is added to one (those adds are classified); one created with a mapper writing an identity claim is held", "identity-claim-mapper"));
+        put(t, KC + "ClientScopesResource#createClientScope", catalogue("a new client scope is used by no client until it is added to one (those adds are classified); one created with a mapper writing an identity claim, or under a name a flow condition or a client policy names, is held", "identity-claim-mapper", "client-scope-config"));
         put(t, KC + "ClientScopeResource#update", catalogue("a scope a service-account client uses or a realm default scope (name, protocol, attributes)", "client-scope-config"));
         put(t, KC + "ClientScopeResource#deleteClientScope", catalogue("a scope a service-account client uses or a realm default scope", "client-scope-config"));
 

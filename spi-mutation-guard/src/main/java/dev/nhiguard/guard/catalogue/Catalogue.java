@@ -244,6 +244,10 @@ public final class Catalogue {
                             // Attributes are harmless unless a flow condition reads one (it may decide on the second factor).
                             || (changesGateAttributes(f, v.get("user"), b)
                                     && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
+                            // Keycloak writes the user profile's default values into attributes the user has none for,
+                            // on any update (sixteenth review: a map-less update switched a condition on auth_level off)
+                            || (f.profileDefaultsWritten(v.get("user")).stream().anyMatch(f::attributeIsAGate)
+                                    && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
                             // "enabled": true on a user locked out (or disabled with failures on record) makes Keycloak
                             // delete the user's login failures and lockout (UserResource#updateUser): a brute-force clear,
                             // held as DELETE …/brute-force/users/{user} is, though for an owner "enabled" is harmless and
@@ -259,7 +263,9 @@ public final class Catalogue {
                     return b != null && f.isServiceAccountUser(v.get("user"))
                             && ((b.path("attributes").isObject()
                                     && attributesChange(b.get("attributes"), f.userAttributes(v.get("user")), true, Set.of()))
-                                || namesChange(b, f.currentUser(v.get("user"))));
+                                || namesChange(b, f.currentUser(v.get("user")))
+                                // the profile's default values Keycloak writes on any update, a map or not
+                                || !f.profileDefaultsWritten(v.get("user")).isEmpty());
                 }));
         ops.add(op("privileged-user-delete", "DELETE", "/users/{user}", RECOVERY, false, TargetType.USER, "user",
                 "Delete a privileged user", privileged()));
@@ -407,8 +413,14 @@ public final class Catalogue {
                 .alsoAt("DELETE", "/clients/{client}/roles/{role}"));
         ops.add(op("client-scope-config", "PUT", "/client-scopes/{scope}", PRIVILEGE, false, TargetType.DEFINITION, null,
                 "Change a client scope, its protocol mappers or its scope mappings while a service account uses it "
-                        + "or the realm gives it to new clients",
-                (v, b, f) -> f.clientScopeReachesServiceAccounts(v.get("scope")))
+                        + "or the realm gives it to new clients; create, rename or delete a client scope a flow condition or "
+                        + "a client policy names (conditional-client-scope then finds another scope, a client of that "
+                        + "clientId, or nothing)",
+                (v, b, f) -> (v.containsKey("scope") && f.clientScopeReachesServiceAccounts(v.get("scope")))
+                        || (isClientScopeItself(v, b) && ((v.containsKey("scope") && f.scopeIsAGate(v.get("scope")))
+                                || (b != null && b.path("name").isTextual() && f.scopeNameIsAGate(b.get("name").asText())))))
+                .alsoAt("POST", "/client-scopes")
+                .alsoAt("POST", "/client-templates")
                 .alsoAt("DELETE", "/client-scopes/{scope}")
                 .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/models")
                 .alsoAt("POST", "/client-scopes/{scope}/protocol-mappers/add-models")
@@ -679,6 +691,16 @@ public final class Catalogue {
      * code can only reach Keycloak's static theme files. A wider one ({@code /*}) would reach pages
      * that redirect on, and a fragment carries the code along.
      */
+    /**
+     * Whether the write is to a client scope itself (its create, update or delete), not to its protocol mappers or scope
+     * mappings: no path variable beyond the scope's, and no body or a scope's (a mapper's names its
+     * {@code protocolMapper}; mappings are arrays).
+     */
+    static boolean isClientScopeItself(Map<String, String> vars, JsonNode body) {
+        return vars.size() <= 1 && (vars.isEmpty() || vars.containsKey("scope"))
+                && (body == null || (body.isObject() && !body.has("protocolMapper")));
+    }
+
     /**
      * Whether a role create's body gives the new role composites (Keycloak's {@code createRole} adds them when
      * {@code composite} is true; sixteenth review: a new client role {@code ops.viewer} composed of realm-admin was what

@@ -250,4 +250,20 @@ public interface Facts {
     default boolean identityProviderMappersNameClientRoles(String clientUuid) {
         return true;
     }
+
+    /**
+     * Whether a flow condition or a client policy names a client scope of this name (one created, or renamed to it, is
+     * what the condition then finds).
+     */
+    default boolean scopeNameIsAGate(String scopeName) {
+        return true;
+    }
+
+    /**
+     * The user-profile attributes Keycloak writes into the user on any update: those with a default value the user has
+     * no value for ({@code DefaultAttributes} fills them in even when the update has no attributes map).
+     */
+    default java.util.Set<String> profileDefaultsWritten(String userId) {
+        return java.util.Set.of();
+    }
 }

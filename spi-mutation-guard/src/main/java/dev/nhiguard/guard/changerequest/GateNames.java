@@ -113,10 +113,14 @@ final class GateNames {
         return authenticatorValues.contains(clientId + "." + name) || policyNames(name);
     }
 
-    /** Whether an authenticator config names a role of the client with this clientId ({@code clientId.role}). */
+    /**
+     * Whether an authenticator config names a role of the client with this clientId ({@code clientId.role}), or the
+     * client itself: a {@code conditional-client-scope} condition whose scope name no scope has reads the client of
+     * that clientId ({@code KeycloakModelUtils.getClientScopeByName}).
+     */
     boolean namesRolesOfClient(String clientId) {
         String prefix = clientId + ".";
-        return authenticatorValues.stream().anyMatch(v -> v.startsWith(prefix));
+        return authenticatorValues.contains(clientId) || authenticatorValues.stream().anyMatch(v -> v.startsWith(prefix));
     }
 
     /** Whether a gate could name a client role of this name, whatever the client's clientId ({@code anyClient.name}, or the name in a client policy). */
@@ -130,8 +134,8 @@ final class GateNames {
         return authenticatorValues.contains(value.trim());
     }
 
-    /** Whether a client policy names the client scope. */
+    /** Whether a client policy or an authenticator config ({@code conditional-client-scope}) names the client scope. */
     boolean namesScope(String scopeName) {
-        return policyNames(scopeName);
+        return policyNames(scopeName) || authenticatorValues.contains(scopeName.trim());
     }
 }

@@ -393,6 +393,37 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public boolean scopeNameIsAGate(String scopeName) {
+        return scopeName != null && gateNames().namesScope(scopeName);
+    }
+
+    @Override
+    public java.util.Set<String> profileDefaultsWritten(String userId) {
+        org.keycloak.userprofile.UserProfileProvider profiles = session.getProvider(org.keycloak.userprofile.UserProfileProvider.class);
+        if (profiles == null) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        UserModel u = null;
+        for (org.keycloak.representations.userprofile.config.UPAttribute a : profiles.getConfiguration().getAttributes()) {
+            if (a.getDefaultValue() == null) {
+                continue;
+            }
+            if (u == null) {
+                u = user(userId);
+                if (u == null) {
+                    return java.util.Set.of();
+                }
+            }
+            String stored = u.getFirstAttribute(a.getName());
+            if (stored == null || stored.isEmpty()) {
+                out.add(a.getName());
+            }
+        }
+        return out;
+    }
+
+    @Override
     public boolean attributeIsAGate(String attributeName) {
         return attributeName != null && gateNames().namesValue(attributeName);
     }

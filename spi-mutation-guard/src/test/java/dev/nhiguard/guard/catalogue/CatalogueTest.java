@@ -22,8 +22,8 @@ class CatalogueTest {
     /** A realm with one SA client "sa", one plain client "web", SA user "sau", admin "adm", user "u". */
     static class FakeFacts implements Facts {
         @Override public boolean isServiceAccountClient(String id) { return "sa".equals(id); }
-        @Override public boolean isServiceAccountUser(String id) { return "sau".equals(id); }
-        @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id); }
+        @Override public boolean isServiceAccountUser(String id) { return "sau".equals(id) || "sau-default".equals(id); }
+        @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id) || "adm-default".equals(id); }
         @Override public JsonNode currentClient(String id) {
             return switch (id) {
                 case "sa" -> json("{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"d\",\"attributes\":{\"use.jwks.url\":\"false\",\"display.on.consent.screen\":\"false\"}}");
@@ -75,6 +75,14 @@ class CatalogueTest {
         @Override public boolean identityProviderMappersNameRole(String id) { return "id-idp-named".equals(id); }
         @Override public boolean identityProviderMappersNameClientRoles(String id) { return "c-idp".equals(id); }
         @Override public boolean attributeIsAGate(String name) { return "otp-exempt".equals(name) || "lastName".equals(name); }
+        @Override public boolean scopeNameIsAGate(String name) { return "strict".equals(name); }
+        @Override public Set<String> profileDefaultsWritten(String id) {
+            return switch (id) {
+                case "adm-default" -> Set.of("otp-exempt");
+                case "sau-default" -> Set.of("tenant");
+                default -> Set.of();
+            };
+        }
     }
 
     /** Every operation the write matches, reducing ones included. */
@@ -187,6 +195,30 @@ class CatalogueTest {
         assertFalse(ids("POST", "/roles", "{\"name\":\"plain\"}").contains("role-composite-add"));
         assertFalse(ids("POST", "/roles", "{\"name\":\"plain\",\"composite\":false,\"composites\":{\"realm\":[\"admin\"]}}")
                 .contains("role-composite-add"), "Keycloak adds composites only to a role created composite");
+    }
+
+    /** A conditional-client-scope condition finds a scope by name (or a client of that clientId, or nothing). */
+    @Test
+    void aClientScopeAConditionNamesIsNotCreatedRenamedOrDeletedUnheld() {
+        assertTrue(ids("POST", "/client-scopes", "{\"name\":\"strict\",\"protocol\":\"openid-connect\"}").contains("client-scope-config"));
+        assertFalse(ids("POST", "/client-scopes", "{\"name\":\"other\",\"protocol\":\"openid-connect\"}").contains("client-scope-config"));
+        assertTrue(ids("PUT", "/client-scopes/strict", "{\"name\":\"strict-retired\"}").contains("client-scope-config"));
+        assertTrue(ids("DELETE", "/client-scopes/strict", null).contains("client-scope-config"));
+        assertTrue(ids("PUT", "/client-scopes/plain", "{\"name\":\"strict\"}").contains("client-scope-config"), "renamed to it");
+        assertFalse(ids("PUT", "/client-scopes/plain", "{\"name\":\"plain\",\"description\":\"d\"}").contains("client-scope-config"));
+        assertFalse(ids("POST", "/client-scopes/strict/protocol-mappers/models",
+                "{\"name\":\"strict\",\"protocolMapper\":\"oidc-audience-mapper\"}").contains("client-scope-config"),
+                "a mapper of the scope changes no name a condition reads");
+    }
+
+    /** Keycloak writes the profile's default values into empty attributes on any user update, with or without a map. */
+    @Test
+    void anUpdateThatMakesKeycloakWriteAProfileDefaultIsJudgedByIt() {
+        assertTrue(ids("PUT", "/users/adm-default", "{\"firstName\":\"A\"}").contains("privileged-user-update"),
+                "the default of a condition's attribute is written");
+        assertTrue(ids("PUT", "/users/sau-default", "{}").contains("service-account-user-attributes"), "a mapper may copy it");
+        assertFalse(ids("PUT", "/users/adm", "{\"firstName\":\"A\"}").contains("privileged-user-update"), "no default to write");
+        assertFalse(ids("PUT", "/users/plain", "{\"firstName\":\"B\"}").contains("privileged-user-update"));
     }
 
     @Test
