@@ -31,15 +31,37 @@ public final class RealmSinkDelivery {
         this.runner = runner;
     }
 
+    /**
+     * How long a round may start deliveries: realm admins run these receivers, and the round runs on the thread that also
+     * runs the checkpoints, the operator's sinks and the guard's expiry. A delivery under way finishes (within the
+     * webhook's own timeouts); the sinks not reached go first next round.
+     */
+    static final long ROUND_BUDGET_MILLIS = 3_000;
+
+    /** Where the next round starts in the list of realm sinks, so that a slow one early in it starves none after it. */
+    private final java.util.concurrent.atomic.AtomicInteger nextStart = new java.util.concurrent.atomic.AtomicInteger();
+
     public void deliverAll(KeycloakSession session, Checkpoints checkpoints, Consumer<String> failed) {
+        long deadline = System.currentTimeMillis() + ROUND_BUDGET_MILLIS;
         Set<String> used = new HashSet<>();
         List<RealmModel> realms = session.realms().getRealmsStream()
                 .filter(r -> r.getAttribute(RealmSinkConfig.ATTRIBUTE) != null).toList();
+        List<Map.Entry<String, Sink>> all = new java.util.ArrayList<>();
         for (RealmModel realm : realms) {
             for (Sink sink : realmSinks.deliverable(session, realm, cache, used)) {
-                runner.deliverOne(session, checkpoints, sink, realm.getId(), failed);
+                all.add(Map.entry(realm.getId(), sink));
             }
         }
         cache.keySet().retainAll(used);
+        int start = all.isEmpty() ? 0 : Math.floorMod(nextStart.get(), all.size());
+        for (int i = 0; i < all.size(); i++) {
+            int at = (start + i) % all.size();
+            if (i > 0 && System.currentTimeMillis() >= deadline) {
+                nextStart.set(at); // the rest first next round
+                return;
+            }
+            runner.deliverOne(session, checkpoints, all.get(at).getValue(), all.get(at).getKey(), failed, deadline);
+        }
+        nextStart.set(start + 1);
     }
 }

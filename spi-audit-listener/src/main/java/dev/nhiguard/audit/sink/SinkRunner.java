@@ -81,12 +81,28 @@ public final class SinkRunner {
         }
     }
 
-    /** Delivers what the sink has not yet received of one realm's chain, in a transaction of its own (a realm's own sink). */
-    public void deliverOne(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
-        KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId, failed));
+    /**
+     * Delivers what a realm's own sink has not yet received of the realm's chain, in a transaction of its own, paced: no
+     * batch starts after {@code deadline}, and a sink whose answer took longer than {@link #SLOW_ANSWER_MILLIS} waits
+     * twice that before its next batch, so a receiver a realm admin runs slowly gets at most a third of the thread that
+     * also runs the checkpoints and the operator's sinks (sixteenth review: five slow realm sinks held that thread for
+     * ten minutes, and every realm's checkpoints and streaming with it).
+     */
+    public void deliverOne(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed,
+            long deadline) {
+        KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(),
+                s -> deliver(s, checkpoints, sink, realmId, failed, deadline, true));
     }
 
+    /** An answer slower than this paces the realm sink that gave it. */
+    static final long SLOW_ANSWER_MILLIS = 1_000;
+
     private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
+        deliver(session, checkpoints, sink, realmId, failed, Long.MAX_VALUE, false);
+    }
+
+    private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed,
+            long deadline, boolean paced) {
         EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
         SinkStateEntity state = lockState(session, em, sink.id(), realmId);
         if (state.getNextAttemptAt() > System.currentTimeMillis()) {
@@ -109,14 +125,16 @@ public final class SinkRunner {
             state.setLastError(removed);
             failed.accept(sink.id());
         }
-        for (int i = 0; i < MAX_BATCHES_PER_RUN && head != null; i++) {
+        for (int i = 0; i < MAX_BATCHES_PER_RUN && head != null && System.currentTimeMillis() < deadline; i++) {
             List<SinkItem> items = batch(em, store, state, realmId, head.getSeq());
             if (items.isEmpty()) {
                 return;
             }
             long first = items.get(0).seq();
             long last = items.get(items.size() - 1).seq();
+            long started = System.currentTimeMillis();
             String failure = sink.deliver(realmId, first, last, items);
+            long took = System.currentTimeMillis() - started;
             if (failure == null) {
                 for (SinkItem item : items) {
                     if (item.checkpoint()) {
@@ -129,6 +147,10 @@ public final class SinkRunner {
                 state.setNextAttemptAt(0);
                 if (state.getLastError() == null || !state.getLastError().contains("records were removed")) {
                     state.setLastError(null); // a removal stays said: no later delivery makes it untrue
+                }
+                if (paced && took > SLOW_ANSWER_MILLIS) {
+                    state.setNextAttemptAt(System.currentTimeMillis() + 2 * took);
+                    return;
                 }
             } else {
                 int attempts = state.getAttempts() + 1;
