@@ -76,7 +76,7 @@ public final class RiskDetector {
         // committed before them, so none of them may see exactly threshold - 1 (sixteenth review: 34 failures in a few
         // seconds, sent in parallel, set nothing off); the action's own once-per-window rule, under the realm's lock,
         // keeps it to one.
-        if (recent >= threshold && actedInWindow(client, since)) {
+        if (recent >= threshold && actedInWindow(client, Math.min(since, startOfDay(now)))) {
             return LifecycleActions.Outcome.ALREADY_DONE_TODAY;
         }
         String reason = (recent + 1) + " failed client authentications within " + policy.authFailureWindowSeconds()
@@ -152,7 +152,15 @@ public final class RiskDetector {
         return true;
     }
 
-    /** Whether a burst of this client was acted on (any action, trigger auth-failure-burst) since the window began. */
+    /**
+     * The start of the UTC day: a burst's action is done once a day ({@code LifecycleActions}' window), so failures past
+     * the threshold after today's action do not ask again, each under the realm's lock.
+     */
+    private static long startOfDay(Instant now) {
+        return now.atZone(java.time.ZoneOffset.UTC).toLocalDate().atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+
+    /** Whether a burst of this client was acted on (any action, trigger auth-failure-burst) since the given time. */
     private boolean actedInWindow(ClientModel client, long since) {
         return !em().createQuery("select a.id from LifecycleActionEntity a where a.realmId = :realm and a.clientId = :client"
                         + " and a.trigger = :trigger and a.createdAt >= :since", String.class)

@@ -76,7 +76,8 @@ public final class SinkRunner {
                             + "and c.seq = s.deliveredSeq and c.seq > s.checkpointSeq)", String.class)
                     .setParameter("sink", sink.id()).getResultList();
             for (String realmId : realms) {
-                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId, failed));
+                KeycloakModelUtils.runJobInTransaction(session.getKeycloakSessionFactory(), s -> deliver(s, checkpoints, sink, realmId, failed,
+                        Long.MAX_VALUE, false));
             }
         }
     }
@@ -96,10 +97,6 @@ public final class SinkRunner {
 
     /** An answer slower than this paces the realm sink that gave it. */
     static final long SLOW_ANSWER_MILLIS = 1_000;
-
-    private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed) {
-        deliver(session, checkpoints, sink, realmId, failed, Long.MAX_VALUE, false);
-    }
 
     private void deliver(KeycloakSession session, Checkpoints checkpoints, Sink sink, String realmId, Consumer<String> failed,
             long deadline, boolean paced) {
