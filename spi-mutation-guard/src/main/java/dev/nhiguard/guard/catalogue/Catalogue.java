@@ -366,6 +366,18 @@ public final class Catalogue {
                 "user", "Add a user to a group whose roles or fine-grained admin permissions make its members administrators, "
                         + "or that owns a service account or agent (its members are its owners and reviewers)",
                 (v, b, f) -> f.groupIsPrivileged(v.get("group"))));
+        ops.add(op("directory-membership-write", "POST", "/users/{user}/role-mappings/realm", PRIVILEGE, false,
+                TargetType.USER, "user", "Grant a role to, or add to a group, a user whose memberships a user-storage "
+                        + "provider keeps (an LDAP directory written by a role or group mapper in LDAP_ONLY mode): the "
+                        + "provider's mappers read the directory back, as roles and groups the request does not name",
+                (v, b, f) -> f.membershipsReachADirectory(v.get("user")))
+                .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}")
+                .alsoAt("PUT", "/users/{user}/groups/{group}"));
+        ops.add(op("directory-user-create-in-groups", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
+                "Create a user in groups while an LDAP provider synchronizes new users into a directory that keeps "
+                        + "memberships (the joins are written there and read back by its mappers)",
+                (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()
+                        && f.newUsersReachADirectory()));
         ops.add(op("user-create-privileged", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
                 "Create a user in groups whose roles or permissions make it an administrator, or that own a service account",
                 (v, b, f) -> b != null && b.path("groups").isArray() && !b.path("groups").isEmpty()

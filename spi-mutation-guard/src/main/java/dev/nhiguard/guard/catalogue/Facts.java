@@ -150,6 +150,20 @@ public interface Facts {
         return true;
     }
 
+    /**
+     * Whether a role grant or group join of the user is written into a user-storage provider (an LDAP directory that
+     * takes memberships, or a provider the guard does not know) instead of Keycloak's database: what the provider's
+     * mappers read back from it is out of the guard's sight.
+     */
+    default boolean membershipsReachADirectory(String userId) {
+        return true;
+    }
+
+    /** Whether a new user's groups are joined in such a directory (an LDAP provider synchronizing registrations). */
+    default boolean newUsersReachADirectory() {
+        return true;
+    }
+
     /** Whether any of the groups (paths, as Keycloak's user create reads them) is privileged. */
     default boolean groupsArePrivileged(JsonNode groups) {
         return true;

@@ -100,7 +100,13 @@ public final class ApproverBootstrapTask implements ScheduledTask {
             if (role == null) {
                 role = realm.addRole(policy.approverRole());
             }
-            if (Approvers.holdsDirectly(user, role)) {
+            if (Approvers.holdsDirectly(session, realm, user, role)) {
+                continue;
+            }
+            if (DirectoryMemberships.reachesADirectory(realm, user)) {
+                // the grant would go to the directory, where it does not make an approver (Approvers#holdsDirectly)
+                LOG.warnf("Approver bootstrap skipped for %s in realm %s: a user-storage provider keeps the user's role "
+                        + "mappings; name a user of Keycloak's own database", user.getUsername(), realm.getName());
                 continue;
             }
             user.grantRole(role);

@@ -56,9 +56,26 @@ public final class Approvers {
         return names;
     }
 
-    /** Whether the user holds the role by a direct mapping (not through groups, composites or default roles). */
-    public static boolean holdsDirectly(UserModel user, RoleModel role) {
-        return role != null && user.getRealmRoleMappingsStream().anyMatch(r -> r.getId().equals(role.getId()));
+    /**
+     * Whether the user holds the role by a direct mapping stored in Keycloak's own database: not through groups,
+     * composites or default roles, nor through a user-storage provider's mappers (an LDAP role mapper presents the
+     * directory's memberships as role mappings, and a realm admin can write the directory through Keycloak: seventeenth
+     * review). A user a provider keeps without importing (no row in Keycloak's database) holds no role this way.
+     */
+    public static boolean holdsDirectly(KeycloakSession s, RealmModel realm, UserModel user, RoleModel role) {
+        if (role == null || !org.keycloak.storage.StorageId.isLocalStorage(user.getId())) {
+            return false;
+        }
+        UserModel stored = s.getProvider(org.keycloak.models.UserProvider.class).getUserById(realm, user.getId());
+        return stored != null && stored.getRealmRoleMappingsStream().anyMatch(r -> r.getId().equals(role.getId()));
+    }
+
+    /**
+     * The users holding the role by a mapping stored in Keycloak's database ({@link #holdsDirectly}): the approvers,
+     * counted, listed and notified the way they are checked.
+     */
+    public static java.util.stream.Stream<UserModel> directHolders(KeycloakSession s, RealmModel realm, RoleModel role) {
+        return s.getProvider(org.keycloak.models.UserProvider.class).getRoleMembersStream(realm, role);
     }
 
     /**
@@ -71,16 +88,16 @@ public final class Approvers {
         return role == null || (defaults != null && defaults.getId().equals(role.getId())) ? null : role;
     }
 
-    public static boolean isApprover(AdminAuth auth, RealmModel guarded, GuardPolicy policy) {
-        return isApprover(auth.getRealm(), auth.getUser(), guarded, policy);
+    public static boolean isApprover(KeycloakSession s, AdminAuth auth, RealmModel guarded, GuardPolicy policy) {
+        return isApprover(s, auth.getRealm(), auth.getUser(), guarded, policy);
     }
 
-    static boolean isApprover(RealmModel userRealm, UserModel user, RealmModel guarded, GuardPolicy policy) {
+    static boolean isApprover(KeycloakSession s, RealmModel userRealm, UserModel user, RealmModel guarded, GuardPolicy policy) {
         String approverRealm = policy.approverRealm() == null ? guarded.getName() : policy.approverRealm();
         if (!userRealm.getName().equals(approverRealm) || user.getServiceAccountClientLink() != null || !user.isEnabled()) {
             return false;
         }
-        return holdsDirectly(user, approverRole(userRealm, policy.approverRole()));
+        return holdsDirectly(s, userRealm, user, approverRole(userRealm, policy.approverRole()));
     }
 
     /** Approvers other than {@code exceptUserId}, counted up to {@code approvalsRequired + 1}. */
@@ -90,7 +107,7 @@ public final class Approvers {
         if (role == null) {
             return 0;
         }
-        return s.users().getRoleMembersStream(realm, role)
+        return directHolders(s, realm, role)
                 .filter(u -> u.isEnabled() && u.getServiceAccountClientLink() == null && !u.getId().equals(exceptUserId))
                 .limit(policy.approvalsRequired() + 1L)
                 .count();

@@ -133,7 +133,7 @@ public final class Containment {
             throw GuardErrors.forbidden("A second admin must review the containment");
         }
         // The approver rule, as for approvals: the approver realm's role held directly, not through a group or composite.
-        if (!Approvers.isApprover(auth, realm, policy)) {
+        if (!Approvers.isApprover(s, auth, realm, policy)) {
             throw GuardErrors.forbidden("Reviewing a containment needs: " + Approvers.requirement(realm, policy));
         }
         String wrongClient = Approvers.decisionClientProblem(auth);

@@ -239,7 +239,7 @@ final class Definitions {
         o.put("role", slash < 0 ? "" : id.substring(slash + 1));
         RoleModel role = approverRealm == null ? null : Approvers.approverRole(approverRealm, id.substring(slash + 1));
         List<org.keycloak.models.UserModel> holders = role == null ? List.of()
-                : session.users().getRoleMembersStream(approverRealm, role)
+                : Approvers.directHolders(session, approverRealm, role)
                         .sorted(Comparator.comparing(org.keycloak.models.UserModel::getUsername)).toList();
         o.put("count", holders.size());
         ArrayNode listed = o.putArray("holders");

@@ -308,7 +308,7 @@ public final class GuardService {
                         + "replaced (it may be the secret you hold); a second person must approve it");
             }
         }
-        if (!Approvers.isApprover(auth, realm, policy)) {
+        if (!Approvers.isApprover(s, auth, realm, policy)) {
             throw GuardErrors.forbidden(Approvers.requirement(realm, policy));
         }
         String wrongClient = Approvers.decisionClientProblem(auth);
@@ -426,7 +426,7 @@ public final class GuardService {
         if (expired != null) {
             return expired;
         }
-        if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(auth, realm, policy)) {
+        if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(s, auth, realm, policy)) {
             throw GuardErrors.forbidden("Rejecting needs: " + Approvers.requirement(realm, policy));
         }
         String wrongClient = Approvers.decisionClientProblem(auth);

@@ -553,6 +553,16 @@ public final class TargetState implements Facts {
     }
 
     @Override
+    public boolean membershipsReachADirectory(String userId) {
+        return DirectoryMemberships.reachesADirectory(realm, user(userId));
+    }
+
+    @Override
+    public boolean newUsersReachADirectory() {
+        return DirectoryMemberships.newUsersReachADirectory(realm);
+    }
+
+    @Override
     public boolean groupIsPrivileged(String groupId) {
         GroupModel g = groupId == null ? null : session.groups().getGroupById(realm, groupId);
         for (GroupModel x = g; x != null; x = x.getParent()) {

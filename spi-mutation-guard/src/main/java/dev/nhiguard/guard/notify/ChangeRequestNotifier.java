@@ -122,7 +122,7 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         if (role == null) {
             return List.of();
         }
-        return session.users().getRoleMembersStream(approverRealm, role)
+        return dev.nhiguard.guard.changerequest.Approvers.directHolders(session, approverRealm, role)
                 .filter(UserModel::isEnabled)
                 .filter(u -> u.getEmail() != null && !u.getEmail().isBlank())
                 .filter(u -> u.getServiceAccountClientLink() == null)

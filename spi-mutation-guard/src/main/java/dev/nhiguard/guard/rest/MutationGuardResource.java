@@ -282,7 +282,7 @@ public final class MutationGuardResource {
         }
         boolean requester = a.getUser().getId().equals(cr.getRequesterUserId());
         GuardPolicy policy = GuardService.policy(realm);
-        if (!requester && !dev.nhiguard.guard.changerequest.Approvers.isApprover(a, realm, policy)) {
+        if (!requester && !dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)) {
             throw GuardErrors.forbidden("Only the requester or an approver can apply a change request");
         }
         return GuardService.apply(session.getKeycloakSessionFactory(), realm.getId(), id, GuardService.Actor.of(a), requester,

@@ -49,6 +49,8 @@ class CatalogueTest {
             return roles.toString().contains("realm-admin");
         }
         @Override public boolean groupIsPrivileged(String id) { return "g-admin".equals(id); }
+        @Override public boolean membershipsReachADirectory(String id) { return "ldap-user".equals(id); }
+        @Override public boolean newUsersReachADirectory() { return false; }
         @Override public boolean groupTreeIsPrivileged(String id) { return "g-admin".equals(id) || "g-admins-parent".equals(id); }
         @Override public String roleId(String clientId, String name) { return name == null ? null : "id-" + name; }
         @Override public JsonNode currentRole(String id) { return json("{\"name\":\"" + id.substring(3) + "\"}"); }
@@ -452,6 +454,17 @@ class CatalogueTest {
         assertEquals(List.of("realm-guard-policy-attribute", "realm-security-settings"), ids);
         assertEquals(null, id("PUT", "", "{\"loginTheme\":\"other\",\"realm\":\"r\"}"));
         assertEquals("realm-security-settings", id("PUT", "", "{\"adminEventsExpiration\":1}"));
+    }
+
+    @Test
+    void membershipWritesThatADirectoryKeepsAreHeldWhateverTheyName() {
+        assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
+        assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/clients/c1", "[{\"name\":\"x\"}]"));
+        assertEquals("directory-membership-write", id("PUT", "/users/ldap-user/groups/g-plain", null));
+        // leaving and revoking take away; a local user's plain grant passes as before
+        assertEquals(null, id("DELETE", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
+        assertEquals(null, id("DELETE", "/users/ldap-user/groups/g-plain", null));
+        assertEquals(null, id("PUT", "/users/u/groups/g-plain", null));
     }
 
     @Test

@@ -1,0 +1,195 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.sdk.Entry;
+import com.unboundid.ldap.sdk.LDAPException;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Seventeenth red-team review (2026-12-07): LDAP user federation, live. The operator federated the realm with a
+ * directory in {@code WRITABLE} edit mode, with a role mapper and a group mapper in {@code LDAP_ONLY} mode that read the
+ * same branch ({@code ou=groups}): Keycloak sends a role grant or group join of a directory user to the directory as a
+ * group membership, and both mappers read it back. mallory (realm admin, not an approver) granted her directory account
+ * a harmless role, or joined it to a new group under the mapped path, unheld: the directory wrote it, and the other
+ * mapper presented it as a privileged group, or as the approver role, which then counted as held directly; the account
+ * approved her own change requests. Now a grant or join that a directory keeps is held whatever it names, and only a
+ * role mapping stored in Keycloak's own database makes an approver. The directory is an in-memory LDAP server (UnboundID)
+ * on loopback; each test federates a copy of {@code guard-attack-fifth} with it.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackSeventeenthReviewIT {
+
+    static final String BASE = "dc=example,dc=org";
+    static final String PEOPLE = "ou=people," + BASE;
+    static final String GROUPS = "ou=groups," + BASE;
+
+    private static InMemoryDirectoryServer directory;
+
+    @BeforeAll
+    static void startDirectory() throws Exception {
+        InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(BASE);
+        config.addAdditionalBindCredentials("cn=admin," + BASE, "directory-admin-pass");
+        config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("ldap", InetAddress.getLoopbackAddress(), 0, null));
+        directory = new InMemoryDirectoryServer(config);
+        directory.add(new Entry(BASE, new com.unboundid.ldap.sdk.Attribute("objectClass", "top", "domain"),
+                new com.unboundid.ldap.sdk.Attribute("dc", "example")));
+        directory.add("dn: " + PEOPLE, "objectClass: organizationalUnit", "ou: people");
+        directory.add("dn: " + GROUPS, "objectClass: organizationalUnit", "ou: groups");
+        for (String person : List.of("lex", "lara")) {
+            directory.add("dn: uid=" + person + "," + PEOPLE, "objectClass: inetOrgPerson", "uid: " + person,
+                    "cn: " + person, "givenName: " + person, "sn: Directory", "mail: " + person + "@example.org", "userPassword: " + person + "-pass");
+        }
+        // the operator's directory makes lara a member of a group called like the approver role
+        directory.add("dn: cn=nhi-approver," + GROUPS, "objectClass: groupOfNames", "cn: nhi-approver",
+                "member: uid=lara," + PEOPLE);
+        directory.startListening();
+    }
+
+    @AfterAll
+    static void stopDirectory() {
+        if (directory != null) {
+            directory.shutDown(true);
+        }
+    }
+
+    /** A copy of guard-attack-fifth federated with the directory: WRITABLE, role and group mappers in LDAP_ONLY mode. */
+    private static AttackRealm federatedRealm(KeycloakTarget keycloak, String suffix) {
+        return AttackRealm.copyOfFifth(keycloak, "seventeenth", suffix, rep -> {
+            rep.withArray("groups").addObject().put("name", "ldap");
+            ObjectNode provider = rep.with("components").withArray("org.keycloak.storage.UserStorageProvider").addObject()
+                    .put("name", "corp-ldap").put("providerId", "ldap");
+            ObjectNode c = provider.with("config");
+            config(c, "vendor", "other");
+            config(c, "connectionUrl", "ldap://127.0.0.1:" + directory.getListenPort());
+            config(c, "bindDn", "cn=admin," + BASE);
+            config(c, "bindCredential", "directory-admin-pass");
+            config(c, "usersDn", PEOPLE);
+            config(c, "usernameLDAPAttribute", "uid");
+            config(c, "rdnLDAPAttribute", "uid");
+            config(c, "uuidLDAPAttribute", "entryUUID");
+            config(c, "userObjectClasses", "inetOrgPerson, organizationalPerson");
+            config(c, "editMode", "WRITABLE");
+            config(c, "importEnabled", "true");
+            config(c, "syncRegistrations", "false");
+            config(c, "searchScope", "1");
+            config(c, "authType", "simple");
+            config(c, "enabled", "true");
+            config(c, "pagination", "false");
+            config(c, "fullSyncPeriod", "-1");
+            config(c, "changedSyncPeriod", "-1");
+            config(c, "cachePolicy", "NO_CACHE");
+            ArrayNode mappers = provider.with("subComponents").withArray("org.keycloak.storage.ldap.mappers.LDAPStorageMapper");
+            attributeMapper(mappers, "username", "uid", "username", true);
+            attributeMapper(mappers, "email", "mail", "email", false);
+            attributeMapper(mappers, "first name", "givenName", "firstName", false);
+            attributeMapper(mappers, "last name", "sn", "lastName", true);
+            ObjectNode roles = mappers.addObject().put("name", "ldap-roles").put("providerId", "role-ldap-mapper").with("config");
+            config(roles, "roles.dn", GROUPS);
+            config(roles, "role.name.ldap.attribute", "cn");
+            config(roles, "role.object.classes", "groupOfNames");
+            config(roles, "membership.ldap.attribute", "member");
+            config(roles, "membership.attribute.type", "DN");
+            config(roles, "membership.user.ldap.attribute", "uid");
+            config(roles, "mode", "LDAP_ONLY");
+            config(roles, "use.realm.roles.mapping", "true");
+            config(roles, "user.roles.retrieve.strategy", "LOAD_ROLES_BY_MEMBER_ATTRIBUTE");
+            ObjectNode groups = mappers.addObject().put("name", "ldap-groups").put("providerId", "group-ldap-mapper").with("config");
+            config(groups, "groups.dn", GROUPS);
+            config(groups, "group.name.ldap.attribute", "cn");
+            config(groups, "group.object.classes", "groupOfNames");
+            config(groups, "preserve.group.inheritance", "false");
+            config(groups, "ignore.missing.groups", "false");
+            config(groups, "membership.ldap.attribute", "member");
+            config(groups, "membership.attribute.type", "DN");
+            config(groups, "membership.user.ldap.attribute", "uid");
+            config(groups, "mode", "LDAP_ONLY");
+            config(groups, "user.roles.retrieve.strategy", "LOAD_GROUPS_BY_MEMBER_ATTRIBUTE");
+            config(groups, "groups.path", "/ldap");
+        });
+    }
+
+    private static void config(ObjectNode config, String key, String value) {
+        config.putArray(key).add(value);
+    }
+
+    private static void attributeMapper(ArrayNode mappers, String name, String ldapAttribute, String userAttribute, boolean mandatory) {
+        ObjectNode c = mappers.addObject().put("name", name).put("providerId", "user-attribute-ldap-mapper").with("config");
+        config(c, "ldap.attribute", ldapAttribute);
+        config(c, "user.model.attribute", userAttribute);
+        config(c, "read.only", "false");
+        config(c, "always.read.value.from.ldap", "false");
+        config(c, "is.mandatory.in.ldap", mandatory ? "true" : "false");
+    }
+
+    /** A directory user as Keycloak imports it on lookup (an admin's user search), by id. */
+    private static String importedUser(AttackRealm r, String token, String username) {
+        JsonNode found = r.http.get(r.admin + "/users?exact=true&username=" + username, token).json();
+        assertEquals(1, found.size(), "the directory user " + username + " is found: " + found);
+        return found.get(0).get("id").asText();
+    }
+
+    private static boolean directoryGroupHasMember(String group, String username) throws LDAPException {
+        Entry entry = directory.getEntry("cn=" + group + "," + GROUPS);
+        return entry != null && entry.hasAttributeValue("member", "uid=" + username + "," + PEOPLE);
+    }
+
+    @Test
+    void aGroupJoinOrRoleGrantTheDirectoryKeepsIsHeldWhateverItNames(KeycloakTarget keycloak) throws LDAPException {
+        AttackRealm r = federatedRealm(keycloak, "join");
+        String mallory = r.token("mallory");
+        String lex = importedUser(r, mallory, "lex");
+        // a new group under the mapped path is an empty directory group (creating it passes: nobody is in it)
+        HttpAdmin.Response created = r.http.post(r.admin + "/groups/" + r.groupIdOrNull("ldap") + "/children", mallory,
+                "{\"name\":\"ops\"}");
+        assertEquals(201, created.status(), created.body());
+        String ops = created.header("location").replaceAll(".*/", "");
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + lex + "/groups/" + ops, mallory, null);
+        AttackRealm.assertHeld(join, "mallory joins her directory account to a group the directory keeps");
+        assertEquals("directory-membership-write", join.json().path("operation").asText(), join.body());
+        HttpAdmin.Response role = r.http.post(r.admin + "/roles", mallory, "{\"name\":\"helpdesk\"}");
+        assertEquals(201, role.status(), role.body());
+        HttpAdmin.Response grant = r.http.post(r.admin + "/users/" + lex + "/role-mappings/realm", mallory,
+                "[" + r.realmRole("helpdesk") + "]");
+        AttackRealm.assertHeld(grant, "mallory grants a harmless role that the role mapper writes into the directory");
+        // judged by the effect: nothing reached the directory, and Keycloak shows lex with neither
+        assertFalse(directoryGroupHasMember("ops", "lex"), "the join is not written into the directory");
+        assertFalse(directoryGroupHasMember("helpdesk", "lex"), "the grant is not written into the directory");
+        assertFalse(r.effectiveRealmRoles(lex).contains("helpdesk"), "lex does not hold the role");
+        r.cancelHeld(mallory, join, grant);
+    }
+
+    @Test
+    void aRoleTheDirectoryPresentsDoesNotMakeAnApprover(KeycloakTarget keycloak) {
+        AttackRealm r = federatedRealm(keycloak, "approver");
+        String mallory = r.token("mallory");
+        String lara = importedUser(r, mallory, "lara");
+        // the role mapper presents the directory group as the approver role, held "directly" as Keycloak sees it
+        assertTrue(r.http.get(r.admin + "/users/" + lara + "/role-mappings/realm", r.master()).body().contains("nhi-approver"),
+                "precondition: Keycloak shows lara holding nhi-approver through the directory");
+        JsonNode held = r.heldSecretRegeneration(mallory);
+        HttpAdmin.Response approved = r.approve(held.path("id").asText(), held.path("digest").asText(), r.token("lara"));
+        assertEquals(403, approved.status(), "an approver role the directory presents does not approve: " + approved.body());
+        assertEquals("PENDING", r.changeRequest(held.path("id").asText()).path("state").asText());
+        r.http.post(r.guard + "/change-requests/" + held.path("id").asText() + "/cancel", mallory, null);
+    }
+}
