@@ -59,8 +59,11 @@ class AttackSeventeenthReviewIT {
             directory.add("dn: uid=" + person + "," + PEOPLE, "objectClass: inetOrgPerson", "uid: " + person,
                     "cn: " + person, "givenName: " + person, "sn: Directory", "mail: " + person + "@example.org", "userPassword: " + person + "-pass");
         }
-        // the operator's directory makes lara a member of a group called like the approver role
+        // the operator's directory makes lara a member of a group called like the approver role, and of the helpdesk
+        // (whose Keycloak group gives query-users: an admin role, as approving through the admin API needs)
         directory.add("dn: cn=nhi-approver," + GROUPS, "objectClass: groupOfNames", "cn: nhi-approver",
+                "member: uid=lara," + PEOPLE);
+        directory.add("dn: cn=helpdesk-staff," + GROUPS, "objectClass: groupOfNames", "cn: helpdesk-staff",
                 "member: uid=lara," + PEOPLE);
         directory.startListening();
     }
@@ -75,7 +78,9 @@ class AttackSeventeenthReviewIT {
     /** A copy of guard-attack-fifth federated with the directory: WRITABLE, role and group mappers in LDAP_ONLY mode. */
     private static AttackRealm federatedRealm(KeycloakTarget keycloak, String suffix) {
         return AttackRealm.copyOfFifth(keycloak, "seventeenth", suffix, rep -> {
-            rep.withArray("groups").addObject().put("name", "ldap");
+            ObjectNode ldap = rep.withArray("groups").addObject().put("name", "ldap");
+            ldap.withArray("subGroups").addObject().put("name", "helpdesk-staff").with("clientRoles")
+                    .withArray("realm-management").add("query-users");
             ObjectNode provider = rep.with("components").withArray("org.keycloak.storage.UserStorageProvider").addObject()
                     .put("name", "corp-ldap").put("providerId", "ldap");
             ObjectNode c = provider.with("config");
@@ -189,6 +194,7 @@ class AttackSeventeenthReviewIT {
         JsonNode held = r.heldSecretRegeneration(mallory);
         HttpAdmin.Response approved = r.approve(held.path("id").asText(), held.path("digest").asText(), r.token("lara"));
         assertEquals(403, approved.status(), "an approver role the directory presents does not approve: " + approved.body());
+        assertTrue(approved.body().contains("nhi-approver"), "refused for the approver rule: " + approved.body());
         assertEquals("PENDING", r.changeRequest(held.path("id").asText()).path("state").asText());
         r.http.post(r.guard + "/change-requests/" + held.path("id").asText() + "/cancel", mallory, null);
     }

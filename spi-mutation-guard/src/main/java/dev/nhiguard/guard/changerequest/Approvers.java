@@ -176,7 +176,8 @@ public final class Approvers {
     /** The requirement in words, for refusals. */
     public static String requirement(RealmModel guarded, GuardPolicy policy) {
         String realm = policy.approverRealm() == null ? guarded.getName() : policy.approverRealm();
-        return "Approving needs the realm role '" + policy.approverRole() + "' held directly (not through a group, a "
-                + "composite role or the default roles) by an enabled user of realm " + realm;
+        return "Approving needs the realm role '" + policy.approverRole() + "' held directly (a role mapping in Keycloak's "
+                + "own database, not through a group, a composite role, the default roles or a user-storage provider such "
+                + "as LDAP) by an enabled user of realm " + realm;
     }
 }
