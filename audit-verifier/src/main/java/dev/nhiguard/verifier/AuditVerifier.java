@@ -346,8 +346,11 @@ public final class AuditVerifier {
         List<TrustedHead> trusted = new ArrayList<>(options.trusted());
         trusted.sort((x, y) -> Long.compare(x.seq(), y.seq()));
         int trustedChecked = 0;
+        long lastCheckpointSeq = -1; // the seq of the last checkpoint counted
+        long lineNo = 0;
         String line;
         while ((line = lines.readLine()) != null) {
+            lineNo++;
             if (line.isBlank()) {
                 continue;
             }
@@ -355,9 +358,14 @@ public final class AuditVerifier {
             try {
                 objs = nativeLines(Json.parse(line));
             } catch (IllegalArgumentException e) {
-                return bad(expected, e.getMessage(), expected - 1, checkpoints, signedUpTo, prev);
+                return bad(expected, "line " + lineNo + ": " + e.getMessage(), expected - 1, checkpoints, signedUpTo, prev);
             }
             for (Map<String, Object> obj : objs) {
+                String shape = LineShape.problem(obj);
+                if (shape != null) {
+                    // Checked before the realm filter: a line the verifier does not hash must not carry anything else.
+                    return bad(expected, "line " + lineNo + ": " + shape, expected - 1, checkpoints, signedUpTo, prev);
+                }
                 String lineRealm = realmOf(obj);
                 if (options.realm() != null && lineRealm != null && !options.realm().equals(lineRealm)) {
                     continue;
@@ -395,13 +403,18 @@ public final class AuditVerifier {
                             hashThere = seen.get(stated);
                         }
                     }
+                    if (seq == lastCheckpointSeq && seen == null) {
+                        return bad(seq, "line " + lineNo + ": checkpoint " + seq + " appears again (a sink copy delivered at least once"
+                                + " needs --redeliveries)", seq, checkpoints, signedUpTo, prev);
+                    }
                     String problem = checkpoint(obj.get("checkpoint"), seq, hashThere, realmId, key);
                     if (problem != null) {
                         return bad(seq, problem, seq, checkpoints, signedUpTo, prev);
                     }
-                    if (seq == expected - 1) {
-                        checkpoints++;
+                    if (seq == expected - 1 && seq != lastCheckpointSeq) {
+                        checkpoints++; // a redelivered copy is verified, and counted once
                         signedUpTo = seq;
+                        lastCheckpointSeq = seq;
                     }
                     continue;
                 }

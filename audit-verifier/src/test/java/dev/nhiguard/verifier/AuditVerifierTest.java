@@ -222,4 +222,60 @@ class AuditVerifierTest {
         assertEquals(false, o.ok());
         assertTrue(o.reason().contains("anchor"), o.reason());
     }
+
+    AuditVerifier.Outcome verifyRedeliveries(List<String> lines) throws Exception {
+        return AuditVerifier.verify(new BufferedReader(new StringReader(String.join("\n", lines))), AuditVerifier.readKey(vkey),
+                new AuditVerifier.Options(null, List.of(), true));
+    }
+
+    /**
+     * A whole forged record riding on a checkpoint line: the verifier checked only the note, jq read the record
+     * (seventeenth review, v_piggy). Any member beside {@code checkpoint} is refused, naming the line.
+     */
+    @Test
+    void aCheckpointLineCarryingOtherMembersIsBad() throws Exception {
+        List<String> l = export(4);
+        String cp = l.get(2);
+        l.add(3, cp.substring(0, cp.length() - 1) + ",\"seq\":2,\"realmId\":\"r1\",\"type\":\"USER\",\"operation\":\"DELETE\","
+                + "\"target\":\"users/framed\",\"hash\":\"" + "ab".repeat(32) + "\"}");
+        AuditVerifier.Outcome o = verifyRedeliveries(l);
+        assertEquals(AuditVerifier.Status.TAMPERED, o.status(), o.message());
+        assertTrue(o.reason().startsWith("line 4: checkpoint line has other members (hash, operation, realmId, seq, target, type)"),
+                o.message());
+
+        List<String> inner = export(4);
+        inner.set(2, inner.get(2).replace("{\"seq\":2,", "{\"seq\":2,\"target\":\"users/framed\","));
+        AuditVerifier.Outcome o2 = verify(inner);
+        assertEquals(AuditVerifier.Status.TAMPERED, o2.status(), o2.message());
+        assertTrue(o2.reason().startsWith("line 3: checkpoint line is malformed"), o2.message());
+    }
+
+    @Test
+    void anAnchorLineCarryingOtherMembersIsBad() throws Exception {
+        List<String> l = prunedExport(4);
+        l.set(0, l.get(0).substring(0, l.get(0).length() - 1) + ",\"type\":\"USER\"}");
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(AuditVerifier.Status.TAMPERED, o.status(), o.message());
+        assertTrue(o.reason().startsWith("line 1: anchor line has other members (type)"), o.message());
+
+        List<String> inner = prunedExport(4);
+        inner.set(0, inner.get(0).replace("{\"seq\":1,", "{\"seq\":1,\"note\":\"x\","));
+        AuditVerifier.Outcome o2 = verify(inner);
+        assertEquals(AuditVerifier.Status.TAMPERED, o2.status(), o2.message());
+        assertTrue(o2.reason().startsWith("line 1: anchor line is malformed"), o2.message());
+    }
+
+    /** The server writes one checkpoint per seq: a repeat is refused unless the input is an at-least-once sink copy. */
+    @Test
+    void aRepeatedCheckpointNeedsRedeliveriesAndCountsOnce() throws Exception {
+        List<String> l = export(4);
+        l.add(3, l.get(2));
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(AuditVerifier.Status.TAMPERED, o.status(), o.message());
+        assertTrue(o.message().startsWith("BAD seq 2: line 4: checkpoint 2 appears again"), o.message());
+
+        AuditVerifier.Outcome r = verifyRedeliveries(l);
+        assertTrue(r.ok(), r.message());
+        assertEquals(1, r.checkpoints(), r.message());
+    }
 }
