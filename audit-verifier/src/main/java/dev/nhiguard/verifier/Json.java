@@ -113,7 +113,7 @@ final class Json {
         while (true) {
             char c = next();
             if (c == '"') {
-                return b.toString();
+                return pairedSurrogates(b.toString());
             }
             if (c < 0x20) {
                 throw error("control character in string");
@@ -133,8 +133,8 @@ final class Json {
                 case 'r': b.append('\r'); break;
                 case 't': b.append('\t'); break;
                 case 'u':
-                    if (i + 4 > s.length()) {
-                        throw error("bad escape");
+                    if (i + 4 > s.length() || !s.substring(i, i + 4).matches("[0-9a-fA-F]{4}")) {
+                        throw error("bad escape: \\u needs four hex digits");
                     }
                     b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
                     i += 4;
@@ -142,6 +142,22 @@ final class Json {
                 default: throw error("bad escape");
             }
         }
+    }
+
+    /**
+     * The string, if every surrogate in it (raw or escaped) is half of a pair. The server never
+     * writes a lone one, and UTF-8 cannot encode it: the hash input would hold '?' in its place.
+     */
+    private String pairedSurrogates(String str) {
+        for (int k = 0; k < str.length(); k++) {
+            char c = str.charAt(k);
+            if (Character.isHighSurrogate(c) && k + 1 < str.length() && Character.isLowSurrogate(str.charAt(k + 1))) {
+                k++;
+            } else if (Character.isSurrogate(c)) {
+                throw error("unpaired surrogate U+" + String.format("%04X", (int) c) + " in string");
+            }
+        }
+        return str;
     }
 
     private Num number() {

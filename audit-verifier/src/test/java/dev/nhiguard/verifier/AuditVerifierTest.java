@@ -51,7 +51,7 @@ class AuditVerifierTest {
             String type = pruneRecord && i == 3
                     ? "\"CHAIN_PRUNED\", \"details\": {\"anchorSeq\": \"1\", \"anchorHash\": \"" + hash1 + "\"}" : "\"CLIENT\"";
             String body = "{\"v\": 1, \"seq\": " + i + ", \"realmId\": \"r1\", \"type\": " + type + ", \"time\": 1.7e12, "
-                    + "\"representation\": {\"name\": \"caf\\u00e9\", \"hash\": \"nested-not-the-record-hash\"}, \"prevHash\": \"" + prev + "\"}";
+                    + "\"representation\": {\"name\": \"caf\\u00e9?\", \"hash\": \"nested-not-the-record-hash\"}, \"prevHash\": \"" + prev + "\"}";
             String hash = AuditVerifier.sha256Hex(new JsonCanonicalizer(body).getEncodedString().getBytes(StandardCharsets.UTF_8));
             lines.add(body.substring(0, body.length() - 1) + ", \"hash\": \"" + hash + "\"}");
             prev = hash;
@@ -277,5 +277,32 @@ class AuditVerifierTest {
         AuditVerifier.Outcome r = verifyRedeliveries(l);
         assertTrue(r.ok(), r.message());
         assertEquals(1, r.checkpoints(), r.message());
+    }
+
+    /** {@code \\u+063} is not an escape (Integer.parseInt took the sign: seventeenth review, v_plusesc). */
+    @Test
+    void anEscapeWithoutFourHexDigitsIsBad() throws Exception {
+        List<String> l = export(4);
+        l.set(1, l.get(1).replace("\"type\"", "\"\\u+074ype\""));
+        AuditVerifier.Outcome o = verify(l);
+        assertEquals(AuditVerifier.Status.TAMPERED, o.status(), o.message());
+        assertTrue(o.reason().startsWith("line 2: invalid JSON at offset"), o.message());
+        assertTrue(o.reason().contains("four hex digits"), o.message());
+    }
+
+    /** A lone surrogate became '?' in the UTF-8 hash input, so any '?' could be swapped for one (v_surr). */
+    @Test
+    void anUnpairedSurrogateIsBad() throws Exception {
+        for (String lone : List.of("\\ud800", "\\udc00", "\ud800", "\\ud800\\u0041")) {
+            List<String> l = export(4);
+            l.set(1, l.get(1).replace("?\"", lone + "\""));
+            AuditVerifier.Outcome o = verify(l);
+            assertEquals(AuditVerifier.Status.TAMPERED, o.status(), lone + ": " + o.message());
+            assertTrue(o.reason().contains("unpaired surrogate"), o.message());
+        }
+        List<String> paired = export(4);
+        paired.set(1, paired.get(1).replace("?\"", "?\\ud83d\\ude00\""));
+        assertEquals(2, verify(paired).badSeq(), "a pair is a character: the edit is a hash mismatch, not bad JSON");
+        assertTrue(verify(paired).reason().startsWith("hash mismatch"), verify(paired).message());
     }
 }
