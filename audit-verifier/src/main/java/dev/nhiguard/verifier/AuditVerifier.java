@@ -38,7 +38,8 @@ import org.erdtman.jcs.JsonCanonicalizer;
  * when the export ends before such a head or lacks it, or forks from it. See {@link #USAGE}.
  *
  * Exit codes: 0 OK, 1 tampered (the first bad seq is printed), 2 usage or I/O error,
- * 3 truncated, 4 forked, 5 a given checkpoint is not trusted (signature, witness policy).
+ * 3 truncated, 4 forked, 5 a given checkpoint is not trusted (signature, witness policy), 6 unsigned (no
+ * signed checkpoint or trusted head covers any record), 7 empty (no record, or none of the given realm).
  */
 public final class AuditVerifier {
 
@@ -58,11 +59,11 @@ public final class AuditVerifier {
             "  --realm ID             verify only this realm's lines (a sink copy holding several realms)",
             "  --redeliveries         accept repeated records and checkpoints (at-least-once sink copies); each is still verified",
             "exit codes: 0 OK, 1 TAMPERED (BAD seq n), 2 usage or I/O error, 3 TRUNCATED, 4 FORKED, 5 UNTRUSTED checkpoint, "
-            + "6 UNSIGNED (no signed checkpoint or trusted head covers any record)");
+            + "6 UNSIGNED (no signed checkpoint or trusted head covers any record), 7 EMPTY (no record of the realm)");
 
     /** How a run ended; the exit code of each. */
     enum Status {
-        OK(0), TAMPERED(1), TRUNCATED(3), FORKED(4), UNTRUSTED(5), UNSIGNED(6);
+        OK(0), TAMPERED(1), TRUNCATED(3), FORKED(4), UNTRUSTED(5), UNSIGNED(6), EMPTY(7);
 
         final int exit;
 
@@ -105,6 +106,8 @@ public final class AuditVerifier {
                     return "UNTRUSTED: " + reason;
                 case UNSIGNED:
                     return "UNSIGNED: " + reason;
+                case EMPTY:
+                    return "EMPTY: " + reason;
                 default:
                     break;
             }
@@ -508,7 +511,13 @@ public final class AuditVerifier {
                     ? "no CHAIN_PRUNED record says so" : "its latest CHAIN_PRUNED record names another anchor (" + prunedAnchor + ")")
                     + ": records were removed without a prune", head, checkpoints, signedUpTo, prev);
         }
-        if (head > anchorSeq && checkpoints == 0 && trustedChecked == 0) {
+        if (firstSeq == 0) {
+            // Nothing was verified: an empty file, the wrong --realm, or every record removed (seventeenth review: OK 0 records, exit 0).
+            return new Outcome(Status.EMPTY, 0, checkpoints, signedUpTo, head, prev, 0, "the input holds no record"
+                    + (options.realm() != null ? " of realm " + options.realm() : "") + ": nothing was verified", anchorSeq, realmId,
+                    trustedChecked);
+        }
+        if (checkpoints == 0 && trustedChecked == 0) {
             // Consistent, and nothing more: whoever can edit the export can rewrite any record and recompute every hash
             // after it (sixteenth review: such an export verified OK with the realm's key).
             return new Outcome(Status.UNSIGNED, head - anchorSeq, checkpoints, signedUpTo, head, prev, 0, (head - anchorSeq)

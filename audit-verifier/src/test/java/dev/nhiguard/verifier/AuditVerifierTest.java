@@ -305,4 +305,21 @@ class AuditVerifierTest {
         assertEquals(2, verify(paired).badSeq(), "a pair is a character: the edit is a hash mismatch, not bad JSON");
         assertTrue(verify(paired).reason().startsWith("hash mismatch"), verify(paired).message());
     }
+
+    /** Nothing verified is not OK: an empty file, or a sink copy without a line of the --realm (v_empty, v_sink_noA). */
+    @Test
+    void anInputWithoutARecordOfTheRealmIsEmpty(@TempDir Path dir) throws Exception {
+        Path empty = dir.resolve("empty.jsonl");
+        Files.write(empty, List.of());
+        Path copy = dir.resolve("copy.jsonl");
+        Files.write(copy, export(4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertEquals(7, AuditVerifier.run(new String[] {empty.toString(), vkey}, ps, ps));
+        assertEquals(7, AuditVerifier.run(new String[] {"--realm", "r2", "--redeliveries", copy.toString(), vkey}, ps, ps));
+        assertEquals(0, AuditVerifier.run(new String[] {"--realm", "r1", "--redeliveries", copy.toString(), vkey}, ps, ps));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.startsWith("EMPTY: the input holds no record: nothing was verified\n"
+                + "EMPTY: the input holds no record of realm r2: nothing was verified\nOK 4 records"), printed);
+    }
 }
