@@ -267,58 +267,6 @@ public final class AuditVerifier {
         return verify(lines, key, Options.NONE);
     }
 
-    /**
-     * The native lines of one input line: the line itself; a CloudEvent of ours (its data: the
-     * record, or the checkpoint as {@code {"checkpoint":…}}); an OCSF event of ours (its
-     * {@code raw_data}, the native line); a JSON array of such (a CloudEvents batch).
-     */
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> nativeLines(Object parsed) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        if (parsed instanceof List<?> list) {
-            for (Object o : list) {
-                if (o instanceof List) {
-                    throw new IllegalArgumentException("nested JSON array");
-                }
-                out.addAll(nativeLines(o));
-            }
-            return out;
-        }
-        if (!(parsed instanceof Map)) {
-            throw new IllegalArgumentException("line is not a JSON object");
-        }
-        Map<String, Object> obj = (Map<String, Object>) parsed;
-        if (obj.containsKey("specversion")) {
-            Object type = obj.get("type");
-            if (!(obj.get("data") instanceof Map<?, ?> data)) {
-                throw new IllegalArgumentException("CloudEvent without a JSON object as data");
-            }
-            if (CE_RECORD_TYPE.equals(type)) {
-                out.add((Map<String, Object>) data);
-            } else if (CE_CHECKPOINT_TYPE.equals(type)) {
-                Map<String, Object> cp = new LinkedHashMap<>();
-                cp.put("checkpoint", data);
-                out.add(cp);
-            } else {
-                throw new IllegalArgumentException("CloudEvent of unknown type " + type);
-            }
-            return out;
-        }
-        if (obj.containsKey("class_uid")) {
-            if (!(obj.get("raw_data") instanceof String raw)) {
-                throw new IllegalArgumentException("OCSF event without raw_data");
-            }
-            Object inner = Json.parse(raw);
-            if (!(inner instanceof Map)) {
-                throw new IllegalArgumentException("OCSF raw_data is not a JSON object");
-            }
-            out.add((Map<String, Object>) inner);
-            return out;
-        }
-        out.add(obj);
-        return out;
-    }
-
     /** The realm a native line belongs to, or null when it does not say (an anchor line). */
     private static String realmOf(Map<String, Object> obj) {
         if (obj.get("checkpoint") instanceof Map<?, ?> cp) {
@@ -351,6 +299,7 @@ public final class AuditVerifier {
         int trustedChecked = 0;
         long lastCheckpointSeq = -1; // the seq of the last checkpoint counted
         long lineNo = 0;
+        SinkEnvelope.Format format = null; // the first line's
         String line;
         while ((line = lines.readLine()) != null) {
             lineNo++;
@@ -359,7 +308,16 @@ public final class AuditVerifier {
             }
             List<Map<String, Object>> objs;
             try {
-                objs = nativeLines(Json.parse(line));
+                Object parsed = Json.parse(line);
+                SinkEnvelope.Format lineFormat = SinkEnvelope.format(parsed);
+                if (format == null) {
+                    format = lineFormat;
+                } else if (lineFormat != format) {
+                    // A sink writes one format and the export is native: a CloudEvent among native lines is not a copy of ours.
+                    throw new IllegalArgumentException("a " + lineFormat + " line in an input whose first line is " + format
+                            + " (verify each format's copy on its own)");
+                }
+                objs = SinkEnvelope.nativeLines(parsed);
             } catch (IllegalArgumentException e) {
                 return bad(expected, "line " + lineNo + ": " + e.getMessage(), expected - 1, checkpoints, signedUpTo, prev);
             }

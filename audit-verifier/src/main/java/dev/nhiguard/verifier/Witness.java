@@ -208,7 +208,7 @@ final class Witness {
             if (line.isBlank()) {
                 continue;
             }
-            for (Map<String, Object> obj : AuditVerifier.nativeLines(Json.parse(line))) {
+            for (Map<String, Object> obj : SinkEnvelope.nativeLines(Json.parse(line))) {
                 if (obj.containsKey("checkpoint") || obj.containsKey("anchor") || !realmId.equals(obj.get("realmId"))) {
                     continue;
                 }

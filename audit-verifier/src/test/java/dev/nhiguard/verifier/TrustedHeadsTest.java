@@ -13,6 +13,7 @@ import java.security.KeyPairGenerator;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -238,12 +239,11 @@ class TrustedHeadsTest {
         List<String> ce = new ArrayList<>();
         List<String> ocsf = new ArrayList<>();
         for (int i = 0; i < full.size(); i++) {
-            ce.add("{\"specversion\":\"1.0\",\"id\":\"r1/" + (i + 1) + "\",\"type\":\"" + AuditVerifier.CE_RECORD_TYPE + "\",\"source\":\"/x\",\"data\":" + full.get(i) + "}");
-            ocsf.add("{\"class_uid\":6003,\"raw_data\":" + Json.write(full.get(i)) + "}");
+            ce.add(cloudEvent(full.get(i)));
+            ocsf.add(ocsf(full.get(i)));
             if (i == 1) {
-                ce.add("{\"specversion\":\"1.0\",\"id\":\"r1/checkpoint/2\",\"type\":\"" + AuditVerifier.CE_CHECKPOINT_TYPE
-                        + "\",\"source\":\"/x\",\"data\":{\"realmId\":\"r1\",\"seq\":2,\"note\":" + Json.write(cpNote) + "}}");
-                ocsf.add("{\"class_uid\":6003,\"raw_data\":" + Json.write(checkpointLine(2, cpNote)) + "}");
+                ce.add(cloudEvent(sinkCheckpointLine(2, cpNote)));
+                ocsf.add(ocsf(sinkCheckpointLine(2, cpNote)));
             }
         }
         Path ceFile = dir.resolve("ce.jsonl");
@@ -267,6 +267,125 @@ class TrustedHeadsTest {
         changedRepeat.add(ce.get(0).replace("clients/1", "clients/9"));
         Files.write(dup, changedRepeat);
         assertEquals(1, run("--redeliveries", dup.toString(), logKey.encoded()).exit(), "a changed repeat is tampering");
+    }
+
+    /** A checkpoint line as a sink writes it (with realmId). */
+    static String sinkCheckpointLine(long seq, String note) {
+        return "{\"checkpoint\":{\"realmId\":\"r1\",\"seq\":" + seq + ",\"note\":" + Json.write(note) + "}}";
+    }
+
+    /** A native line as the server's CloudEvents sink format writes it (SinkFormat#cloudEvent). */
+    @SuppressWarnings("unchecked")
+    static String cloudEvent(String nativeLine) {
+        Map<String, Object> n = (Map<String, Object>) Json.parse(nativeLine);
+        Map<String, Object> ce = new LinkedHashMap<>();
+        ce.put("specversion", "1.0");
+        ce.put("source", "/nhi-guard/audit-chain/r1");
+        if (n.get("checkpoint") instanceof Map<?, ?> cp) {
+            ce.put("id", "r1/checkpoint/" + ((Json.Num) cp.get("seq")).text());
+            ce.put("type", AuditVerifier.CE_CHECKPOINT_TYPE);
+            ce.put("time", "2023-11-14T22:13:21Z");
+            ce.put("subject", "audit-chain/checkpoints/" + ((Json.Num) cp.get("seq")).text());
+            ce.put("datacontenttype", "application/json");
+            ce.put("nhirealmid", "r1");
+            ce.put("nhiseq", cp.get("seq"));
+            ce.put("data", cp);
+            return Json.write(ce);
+        }
+        ce.put("id", "r1/" + ((Json.Num) n.get("seq")).text());
+        ce.put("type", AuditVerifier.CE_RECORD_TYPE);
+        ce.put("time", java.time.Instant.ofEpochMilli(Long.parseLong(((Json.Num) n.get("time")).text())).toString());
+        ce.put("subject", n.get("target"));
+        ce.put("datacontenttype", "application/json");
+        ce.put("nhirealmid", "r1");
+        ce.put("nhiseq", n.get("seq"));
+        ce.put("nhiprevhash", n.get("prevHash"));
+        ce.put("nhihash", n.get("hash"));
+        ce.put("data", n);
+        return Json.write(ce);
+    }
+
+    /** A native line as the server's OCSF sink format writes it (SinkFormat#ocsf; the fields derived for OCSF left out but actor). */
+    @SuppressWarnings("unchecked")
+    static String ocsf(String nativeLine) {
+        Map<String, Object> n = (Map<String, Object>) Json.parse(nativeLine);
+        boolean checkpoint = n.get("checkpoint") instanceof Map;
+        Map<String, Object> inner = checkpoint ? (Map<String, Object>) n.get("checkpoint") : n;
+        Map<String, Object> o = new LinkedHashMap<>();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        Map<String, Object> nhi = new LinkedHashMap<>();
+        o.put("class_uid", new Json.Num("6003"));
+        meta.put("version", "1.3.0");
+        meta.put("log_name", "nhi-guard/audit-chain/r1");
+        meta.put("sequence", inner.get("seq"));
+        nhi.put("realmId", "r1");
+        nhi.put("seq", inner.get("seq"));
+        if (checkpoint) {
+            o.put("time", new Json.Num("1700000001000"));
+            meta.put("uid", "r1/checkpoint/" + ((Json.Num) inner.get("seq")).text());
+            nhi.put("kind", "checkpoint");
+            nhi.put("note", inner.get("note"));
+        } else {
+            o.put("time", n.get("time"));
+            meta.put("uid", "r1/" + ((Json.Num) n.get("seq")).text());
+            o.put("actor", Map.of("user", Map.of("uid", "derived-not-compared")));
+            nhi.put("kind", "record");
+            nhi.put("prevHash", n.get("prevHash"));
+            nhi.put("hash", n.get("hash"));
+        }
+        o.put("metadata", meta);
+        o.put("unmapped", Map.of("nhi", nhi));
+        o.put("raw_data", nativeLine);
+        return Json.write(o);
+    }
+
+    /**
+     * The envelope restates the chain fields a SIEM indexes; only the record in it is hashed. Each restatement must
+     * say what the record says (seventeenth review, v_ce, v_ocsf: a forged nhihash, subject or unmapped.nhi verified
+     * OK), and a CloudEvent among native lines is not a copy of ours (v_cewrap).
+     */
+    @Test
+    void sinkEnvelopesMustRestateWhatTheyCarry(@TempDir Path dir) throws Exception {
+        List<String> full = records(4, 99, "");
+        String cpNote = note(2, hashOf(full.get(1)));
+        List<String> ce = new ArrayList<>(List.of(cloudEvent(full.get(0)), cloudEvent(full.get(1)), cloudEvent(sinkCheckpointLine(2, cpNote)),
+                cloudEvent(full.get(2)), cloudEvent(full.get(3))));
+        List<String> ocsf = new ArrayList<>(List.of(ocsf(full.get(0)), ocsf(full.get(1)), ocsf(sinkCheckpointLine(2, cpNote)),
+                ocsf(full.get(2)), ocsf(full.get(3))));
+        String zeros = "0".repeat(64);
+        Map<String, List<String>> forged = new LinkedHashMap<>();
+        forged.put("CloudEvent nhihash", with(ce, 3, ce.get(3).replace("\"nhihash\":\"" + hashOf(full.get(2)), "\"nhihash\":\"" + zeros)));
+        forged.put("CloudEvent nhiseq", with(ce, 3, ce.get(3).replace("\"nhiseq\":3", "\"nhiseq\":4")));
+        forged.put("CloudEvent id", with(ce, 3, ce.get(3).replace("\"id\":\"r1/3\"", "\"id\":\"r1/4\"")));
+        forged.put("CloudEvent subject", with(ce, 3, ce.get(3).replace("\"subject\":\"clients/3\"", "\"subject\":\"users/framed\"")));
+        forged.put("CloudEvent nhirealmid", with(ce, 3, ce.get(3).replace("\"nhirealmid\":\"r1\"", "\"nhirealmid\":\"r2\"")));
+        forged.put("CloudEvent source", with(ce, 3, ce.get(3).replace("audit-chain/r1\"", "audit-chain/r2\"")));
+        forged.put("a checkpoint CloudEvent states a record hash", with(ce, 2, ce.get(2).replace("\"nhiseq\":2,", "\"nhiseq\":2,\"nhihash\":\"" + zeros + "\",")));
+        forged.put("OCSF unmapped.nhi hash", with(ocsf, 3, ocsf.get(3).replace("\"hash\":\"" + hashOf(full.get(2)) + "\"}", "\"hash\":\"" + zeros + "\"}")));
+        forged.put("OCSF metadata uid", with(ocsf, 3, ocsf.get(3).replace("\"uid\":\"r1/3\"", "\"uid\":\"r1/4\"")));
+        forged.put("OCSF unmapped.nhi seq", with(ocsf, 2, ocsf.get(2).replace("\"seq\":2,\"kind\"", "\"seq\":3,\"kind\"")));
+        List<String> wrapped = new ArrayList<>(full);
+        wrapped.add(2, sinkCheckpointLine(2, cpNote));
+        forged.put("a CLOUDEVENTS line in an input whose first line is NATIVE", with(wrapped, 3, cloudEvent(full.get(2))));
+
+        Path file = dir.resolve("copy.jsonl");
+        Files.write(file, ce);
+        assertEquals(0, run(file.toString(), logKey.encoded()).exit(), run(file.toString(), logKey.encoded()).out());
+        Files.write(file, ocsf);
+        assertEquals(0, run(file.toString(), logKey.encoded()).exit(), run(file.toString(), logKey.encoded()).out());
+        for (Map.Entry<String, List<String>> e : forged.entrySet()) {
+            assertTrue(!e.getValue().equals(ce) && !e.getValue().equals(ocsf), "the forgery changed nothing: " + e.getKey());
+            Files.write(file, e.getValue());
+            Run r = run(file.toString(), logKey.encoded());
+            assertEquals(1, r.exit(), e.getKey() + ": " + r.out());
+            assertTrue(r.out().contains(e.getKey()), e.getKey() + ": " + r.out());
+        }
+    }
+
+    static List<String> with(List<String> lines, int index, String line) {
+        List<String> out = new ArrayList<>(lines);
+        out.set(index, line);
+        return out;
     }
 
     static String[] concat(String[] a, String... b) {
