@@ -1,16 +1,13 @@
 package dev.nhiguard.agent.risk;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
-import org.keycloak.events.Details;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
-import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.models.AbstractKeycloakTransaction;
 import org.keycloak.models.ClientModel;
@@ -24,16 +21,14 @@ import dev.nhiguard.agent.ModuleVersion;
 
 /**
  * Global event listener {@value #PROVIDER_ID}: detects risk from Keycloak's own events of
- * service-account clients. {@code CLIENT_LOGIN_ERROR} (a failed client authentication; refusals
- * by the binding executor do not count) is counted in the database within Keycloak's error-event
- * transaction; {@code CLIENT_LOGIN} is checked for a new source network after the token request
- * committed, in its own transaction.
+ * service-account clients. A failed client authentication at any endpoint ({@link RiskEvents#isFailedClientAuthentication};
+ * refusals by the binding executor do not count) is counted in the database within Keycloak's error-event
+ * transaction; a token issued to the client ({@link RiskEvents#isTokenIssued}: client credentials, token exchange,
+ * refresh) is checked for a new source network after the token request committed, in its own transaction.
  */
 public final class RiskEventListenerFactory implements EventListenerProviderFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "nhi-agent-risk";
-    /** Errors that are not failed authentications of an existing, enabled client. */
-    static final Set<String> NOT_AUTH_FAILURES = Set.of("client_not_found", "client_disabled", "invalid_client_policy");
     /** Per-node memory of (client, network) pairs already in the database; only saves queries. */
     static final int MAX_REMEMBERED = 100_000;
     static final long REMEMBER_MILLIS = 3_600_000L;
@@ -48,9 +43,9 @@ public final class RiskEventListenerFactory implements EventListenerProviderFact
         return new EventListenerProvider() {
             @Override
             public void onEvent(Event event) {
-                if (event.getType() == EventType.CLIENT_LOGIN_ERROR) {
+                if (RiskEvents.isFailedClientAuthentication(event)) {
                     failed(session, event);
-                } else if (event.getType() == EventType.CLIENT_LOGIN && event.getError() == null) {
+                } else if (RiskEvents.isTokenIssued(event)) {
                     issued(session, event);
                 }
             }
@@ -75,10 +70,6 @@ public final class RiskEventListenerFactory implements EventListenerProviderFact
     }
 
     private static void failed(KeycloakSession session, Event event) {
-        if (event.getError() == null || NOT_AUTH_FAILURES.contains(event.getError())
-                || (event.getDetails() != null && "client_policy_error".equals(event.getDetails().get(Details.REASON)))) {
-            return;
-        }
         ClientModel client = serviceAccountClient(session, event);
         if (client == null) {
             return;

@@ -1,0 +1,57 @@
+package dev.nhiguard.agent.risk;
+
+import java.util.Map;
+import java.util.Set;
+
+import org.keycloak.events.Details;
+import org.keycloak.events.Errors;
+import org.keycloak.events.Event;
+import org.keycloak.events.EventType;
+
+/**
+ * Which of Keycloak's events the risk listener reads: a failed client authentication (counted towards a burst) and a
+ * token issued to the client that asked for it (checked for a new source network). Decides from the event alone.
+ */
+public final class RiskEvents {
+
+    /** Errors of {@code CLIENT_LOGIN_ERROR} that are not failed authentications of an existing, enabled client. */
+    static final Set<String> NOT_AUTH_FAILURES = Set.of(Errors.CLIENT_NOT_FOUND, Errors.CLIENT_DISABLED, "invalid_client_policy");
+    /**
+     * The errors Keycloak's client authentication records at every endpoint that authenticates a client
+     * ({@code AuthenticationProcessor#handleClientAuthException}, {@code ClientAuthenticationFlow}): token (every
+     * grant), introspection, revocation, pushed authorization, device and CIBA requests, logout with a refresh token.
+     */
+    static final Set<String> CLIENT_AUTH_ERRORS = Set.of(Errors.INVALID_CLIENT_CREDENTIALS, Errors.INVALID_CLIENT);
+    /** Successful events whose client is the one that authenticated and got the token. */
+    static final Set<EventType> TOKEN_ISSUED = Set.of(EventType.CLIENT_LOGIN, EventType.TOKEN_EXCHANGE, EventType.REFRESH_TOKEN);
+
+    private RiskEvents() {
+    }
+
+    /**
+     * A failed client authentication: any error of {@code CLIENT_LOGIN_ERROR} (client credentials) but an unknown or
+     * disabled client, and a client authentication error of any other error event (token exchange, refresh,
+     * introspection, revocation, …; until the seventeenth red-team review only client credentials counted, so keys
+     * could be tried at the other endpoints without a burst). Refusals by the binding executor
+     * ({@code reason=client_policy_error}) never count: the client authenticated.
+     */
+    public static boolean isFailedClientAuthentication(Event event) {
+        String error = event.getError();
+        if (error == null || event.getType() == null || !event.getType().name().endsWith("_ERROR")) {
+            return false;
+        }
+        Map<String, String> details = event.getDetails();
+        if (details != null && Details.CLIENT_POLICY_ERROR.equals(details.get(Details.REASON))) {
+            return false;
+        }
+        return event.getType() == EventType.CLIENT_LOGIN_ERROR ? !NOT_AUTH_FAILURES.contains(error) : CLIENT_AUTH_ERRORS.contains(error);
+    }
+
+    /**
+     * A token issued to the client that authenticated for it: client credentials, token exchange and refresh (the
+     * event's client is the requesting client in all three; the exchange's target is only its audience detail).
+     */
+    public static boolean isTokenIssued(Event event) {
+        return event.getError() == null && TOKEN_ISSUED.contains(event.getType());
+    }
+}
