@@ -77,6 +77,7 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                 if (agent != null) {
                     checkStandardExchange(exchange);
                     checkInternalSubject(exchange);
+                    checkRequestedTokenType(exchange);
                     checkDelegation(exchange);
                     narrowScopes(exchange, agent);
                 }
@@ -144,6 +145,24 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
                     "delegation_not_granted", "an agent exchanges this realm's access tokens only (subject_token_type "
                             + type + (issuer != null ? ", subject_issuer " + issuer : "") + ")"));
+        }
+    }
+
+    /** What an agent's token exchange may ask for: an access token (the default), or a refresh token to renew it. */
+    static final Set<String> REQUESTED_TOKEN_TYPES = Set.of(OAuth2Constants.ACCESS_TOKEN_TYPE, OAuth2Constants.REFRESH_TOKEN_TYPE);
+
+    /**
+     * An agent exchanges for an access token (or a refresh token) only: an ID token (or a SAML assertion) carries no
+     * {@code act} or {@code agent} claim, reads as the user's own, and names the user's session, so that with it as
+     * {@code id_token_hint} the agent ended the user's whole session, even after its suspension (seventeenth red-team
+     * review).
+     */
+    private void checkRequestedTokenType(TokenExchangeContext exchange) throws ClientPolicyException {
+        String requested = exchange.getParams().getRequestedTokenType();
+        if (requested != null && !REQUESTED_TOKEN_TYPES.contains(requested)) {
+            refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("invalid_request",
+                    "requested_token_type_not_allowed", "an agent exchanges for an access token or a refresh token only"
+                            + " (requested_token_type " + requested + ")"));
         }
     }
 
