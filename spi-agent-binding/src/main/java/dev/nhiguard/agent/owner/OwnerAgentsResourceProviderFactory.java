@@ -31,11 +31,14 @@ import dev.nhiguard.agent.registry.AgentRepresentation;
 
 /**
  * {@code GET /realms/{realm}/nhi-owner/agents}: with a user's bearer token, the agents that user
- * owns, directly or through a group they belong to (including parent groups).
+ * owns, directly or through a group they belong to (including parent groups). A token carrying {@code act}
+ * (an agent acting for the owner) is refused with 403: an owner lists their agents in person.
  */
 public final class OwnerAgentsResourceProviderFactory implements RealmResourceProviderFactory, ServerInfoAwareProviderFactory {
 
     public static final String PROVIDER_ID = "nhi-owner";
+    /** RFC 8693's actor claim: the token is held by someone acting for its subject. */
+    static final String ACT_CLAIM = "act";
 
     @Override
     public RealmResourceProvider create(KeycloakSession session) {
@@ -67,6 +70,11 @@ public final class OwnerAgentsResourceProviderFactory implements RealmResourcePr
             if (auth == null || auth.user() == null) {
                 throw new ErrorResponseException("invalid_token", "a valid bearer token of a user of this realm is required",
                         Response.Status.UNAUTHORIZED);
+            }
+            if (auth.token() != null && auth.token().getOtherClaims().containsKey(ACT_CLAIM)) {
+                // An owner acts in person: a token an agent holds for its owner (token exchange) lists nothing.
+                throw new ErrorResponseException("invalid_token", "a token that names an actor (act) is not the owner's own",
+                        Response.Status.FORBIDDEN);
             }
             RealmModel realm = session.getContext().getRealm();
             UserModel user = auth.user();
