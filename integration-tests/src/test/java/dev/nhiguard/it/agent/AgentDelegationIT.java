@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -167,6 +168,41 @@ class AgentDelegationIT {
         assertEquals(200, lightweight.status(), lightweight.body());
         assertEquals("refresh-bot", AgentApi.claims(lightweight.json().get("access_token").asText()).at("/agent/name").asText(),
                 lightweight.body());
+    }
+
+    /**
+     * An agent exchanges a user's token for an access token (or a refresh token) only. An ID token carries no {@code act}
+     * or {@code agent} claim and names the user's session: as an {@code id_token_hint} it let a suspended agent end its
+     * owner's whole session (seventeenth red-team review).
+     */
+    @Test
+    void anAgentExchangesForAnAccessOrRefreshTokenOnly(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-deleg-types", "olga");
+        AgentKey key = new AgentKey();
+        Map<String, Object> body = AgentApi.registration("typed-bot", key, List.of());
+        body.put("tokenExchange", true);
+        api.registerOk(body);
+        api.audienceOnAdminCli("typed-bot");
+
+        for (String type : List.of("urn:ietf:params:oauth:token-type:id_token", "urn:ietf:params:oauth:token-type:saml2",
+                "urn:ietf:params:oauth:token-type:jwt")) {
+            HttpAdmin.Response refused = api.exchange("typed-bot", key, api.realmUserToken("olga"), null,
+                    Map.of("requested_token_type", type));
+            assertEquals(400, refused.status(), type + ": " + refused.body());
+            assertEquals("invalid_request", refused.json().path("error").asText(), type + ": " + refused.body());
+            assertTrue(refused.json().path("error_description").asText().startsWith("requested_token_type_not_allowed"),
+                    type + ": " + refused.body());
+            assertTrue(refused.json().path("id_token").isMissingNode() && refused.json().path("access_token").isMissingNode(),
+                    refused.body());
+        }
+        HttpAdmin.Response access = api.exchange("typed-bot", key, api.realmUserToken("olga"), null,
+                Map.of("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"));
+        assertEquals(200, access.status(), access.body());
+        assertEquals("typed-bot", AgentApi.claims(access.json().get("access_token").asText()).at("/act/client_id").asText());
+        JsonNode refusals = api.events("TOKEN_EXCHANGE_ERROR");
+        assertTrue(StreamSupport.stream(refusals.spliterator(), false).anyMatch(e ->
+                        e.path("details").path("client_policy_error_detail").asText().startsWith("requested_token_type_not_allowed")),
+                "the refusal is recorded: " + refusals);
     }
 
     private static HttpAdmin.Response refresh(AgentApi api, String clientId, AgentKey key, String refreshToken) {

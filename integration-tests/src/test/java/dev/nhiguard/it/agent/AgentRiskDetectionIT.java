@@ -247,6 +247,107 @@ class AgentRiskDetectionIT {
         assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText(), actions.toString());
     }
 
+    /**
+     * An agent's key used only for token exchange or refresh is checked for a new source network too (seventeenth
+     * red-team review: an exchange from a new network left the agent active; only client credentials were checked).
+     */
+    @Test
+    void anExchangeOrARefreshFromANewNetworkIsDetectedAsWellAsClientCredentials(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-exchange", "nora");
+        String base = "/admin/realms/" + api.realm;
+        assertEquals(200, api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"networkLearningDays\":1,\"newNetworkAction\":\"suspend\"}").status());
+        AgentKey key = new AgentKey();
+        Map<String, Object> body = AgentLifecycleIT.agentOf("proxy-bot", key, "nora");
+        body.put("tokenExchange", true);
+        String id = api.registerOk(body).get("id").asText();
+        api.audienceOnAdminCli("proxy-bot");
+        String uuid = api.http.get(base + "/clients?clientId=proxy-bot", api.adminToken()).json().get(0).get("id").asText();
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) api.client(uuid);
+        rep.with("attributes").put("standard.token.exchange.enableRefreshRequestedTokenType", "SAME_SESSION");
+        api.putClient(uuid, rep);
+        try {
+            assertEquals(200, api.clientCredentialsWithKey("proxy-bot", key, key.thumbprint(), null).status(), "its first network");
+            Thread.sleep(1000);
+            api.setClockOffset(2L * 86400);
+
+            // a refresh from a new network: the refresh token came from the known one
+            HttpAdmin.Response exchanged = api.exchange("proxy-bot", key, api.realmUserToken("nora"), null,
+                    Map.of("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token"));
+            assertEquals(200, exchanged.status(), exchanged.body());
+            Thread.sleep(1000);
+            assertEquals("ACTIVE", agent(api, id).get("status").asText(), "an exchange from the known network is fine");
+            HttpAdmin.Response refreshed = tokenRequestFrom("127.0.5.2", api, withKey("proxy-bot", key, api, Map.of(
+                    "grant_type", "refresh_token", "refresh_token", exchanged.json().get("refresh_token").asText())));
+            assertEquals(200, refreshed.status(), refreshed.body());
+            JsonNode byRefresh = awaitStatus(api, id, "SUSPENDED");
+            assertTrue(byRefresh.get("statusReason").asText().contains("(new-source-network)"), byRefresh.toString());
+            assertTrue(byRefresh.get("statusReason").asText().contains("127.0.5.0/24"), byRefresh.toString());
+            assertEquals(200, api.action(id, "resume", "the refresh came from the new worker pool").status());
+
+            // a token exchange from another new network
+            HttpAdmin.Response fromNew = tokenRequestFrom("127.0.4.2", api, withKey("proxy-bot", key, api, Map.of(
+                    "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+                    "subject_token", api.realmUserToken("nora"),
+                    "subject_token_type", "urn:ietf:params:oauth:token-type:access_token")));
+            assertEquals(200, fromNew.status(), fromNew.body());
+            JsonNode byExchange = awaitStatus(api, id, "SUSPENDED");
+            assertTrue(byExchange.get("statusReason").asText().contains("127.0.4.0/24"), byExchange.toString());
+            HttpAdmin.Response refused = api.exchange("proxy-bot", key, api.realmUserToken("nora"), null);
+            assertEquals(400, refused.status(), refused.body());
+            assertTrue(refused.json().get("error_description").asText().startsWith("agent_suspended"), refused.body());
+
+            JsonNode actions = api.http.get(base + "/nhi/actions?clientId=proxy-bot", api.adminToken()).json();
+            assertEquals(3, actions.size(), "suspended, resumed, suspended: " + actions);
+            assertEquals("new-source-network", actions.get(0).get("trigger").asText(), actions.toString());
+            assertEquals("new-source-network", actions.get(2).get("trigger").asText(), actions.toString());
+        } finally {
+            api.setClockOffset(0);
+        }
+    }
+
+    /**
+     * Wrong keys tried at token exchange, refresh and introspection count towards a burst as wrong keys at client
+     * credentials do (seventeenth red-team review: only CLIENT_LOGIN_ERROR was counted, so a thief could try keys at
+     * the other endpoints without limit).
+     */
+    @Test
+    void wrongKeysAtExchangeRefreshAndIntrospectionAmountToABurst(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-risk-endpoints", "rhea");
+        String base = "/admin/realms/" + api.realm;
+        assertEquals(200, api.http.put(base + "/nhi/policy", api.adminToken(),
+                "{\"authFailureThreshold\":3,\"authFailureWindowSeconds\":600,\"authFailureAction\":\"suspend\"}").status());
+        AgentKey key = new AgentKey();
+        AgentKey stolenGuess = new AgentKey();
+        Map<String, Object> body = AgentLifecycleIT.agentOf("guessed-bot", key, "rhea");
+        body.put("tokenExchange", true);
+        String id = api.registerOk(body).get("id").asText();
+        api.audienceOnAdminCli("guessed-bot");
+        String userToken = api.realmUserToken("rhea");
+
+        HttpAdmin.Response exchange = api.exchange("guessed-bot", stolenGuess, userToken, null);
+        assertTrue(exchange.status() == 400 || exchange.status() == 401, exchange.body());
+        HttpAdmin.Response refresh = api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token",
+                withKey("guessed-bot", stolenGuess, api, Map.of("grant_type", "refresh_token", "refresh_token", "not-a-refresh-token")));
+        assertTrue(refresh.status() == 400 || refresh.status() == 401, refresh.body());
+        assertEquals("ACTIVE", agent(api, id).get("status").asText(), "below the threshold nothing happens");
+        HttpAdmin.Response introspect = api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token/introspect",
+                withKey("guessed-bot", stolenGuess, api, Map.of("token", userToken)));
+        assertTrue(introspect.status() == 400 || introspect.status() == 401, introspect.body());
+
+        JsonNode suspended = agent(api, id);
+        assertEquals("SUSPENDED", suspended.get("status").asText(), suspended.toString());
+        assertTrue(suspended.get("statusReason").asText().contains("(auth-failure-burst)"), suspended.toString());
+        assertTrue(suspended.get("statusReason").asText().contains("3 failed client authentications"), suspended.toString());
+        HttpAdmin.Response refused = api.exchange("guessed-bot", key, userToken, null);
+        assertEquals(400, refused.status(), refused.body());
+        assertTrue(refused.json().get("error_description").asText().startsWith("agent_suspended"), refused.body());
+        // the executor's own refusal just now is no failed authentication: still the one action
+        JsonNode actions = api.http.get(base + "/nhi/actions?clientId=guessed-bot", api.adminToken()).json();
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals("auth-failure-burst", actions.get(0).get("trigger").asText(), actions.toString());
+    }
+
     static JsonNode agent(AgentApi api, String id) {
         HttpAdmin.Response r = api.http.get("/admin/realms/" + api.realm + "/agents/" + id, api.adminToken());
         assertEquals(200, r.status(), r.body());
@@ -266,11 +367,20 @@ class AgentRiskDetectionIT {
 
     /** A client-credentials request with the agent's key, sent from a socket bound to the given loopback address. */
     static HttpAdmin.Response tokenFrom(String localAddress, AgentApi api, String clientId, AgentKey key) {
-        Map<String, String> form = new LinkedHashMap<>();
-        form.put("grant_type", "client_credentials");
+        return tokenRequestFrom(localAddress, api, withKey(clientId, key, api, Map.of("grant_type", "client_credentials")));
+    }
+
+    /** A token request's form: the given parameters, then the agent's client id and an assertion signed with its key. */
+    static Map<String, String> withKey(String clientId, AgentKey key, AgentApi api, Map<String, String> params) {
+        Map<String, String> form = new LinkedHashMap<>(params);
         form.put("client_id", clientId);
         form.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         form.put("client_assertion", key.clientAssertion(clientId, api.issuer(), key.thumbprint()));
+        return form;
+    }
+
+    /** A form POST to the realm's token endpoint, sent from a socket bound to the given loopback address. */
+    static HttpAdmin.Response tokenRequestFrom(String localAddress, AgentApi api, Map<String, String> form) {
         String body = form.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));

@@ -39,6 +39,30 @@ class OwnerAgentsIT {
         assertEquals(401, garbage.status(), garbage.body());
     }
 
+    /**
+     * An owner lists their agents in person: a token an agent got for its owner by token exchange (it carries
+     * {@code act}) lists nothing (seventeenth red-team review: the agent listed its owner's other agents with it).
+     */
+    @Test
+    void anAgentActingForItsOwnerDoesNotListTheOwnersAgents(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-owners-act", "omar");
+        AgentKey key = new AgentKey();
+        Map<String, Object> body = with(AgentApi.registration("acting-bot", key, List.of()), Map.of("type", "user", "username", "omar"));
+        body.put("tokenExchange", true);
+        api.registerOk(body);
+        api.registerOk(with(AgentApi.registration("other-bot", new AgentKey(), List.of()), Map.of("type", "user", "username", "omar")));
+        api.audienceOnAdminCli("acting-bot");
+        assertEquals(List.of("acting-bot", "other-bot"), mine(api, "omar"), "the owner in person");
+
+        HttpAdmin.Response exchanged = api.exchange("acting-bot", key, api.realmUserToken("omar"), null);
+        assertEquals(200, exchanged.status(), exchanged.body());
+        String forOwner = exchanged.json().get("access_token").asText();
+        assertEquals("acting-bot", AgentApi.claims(forOwner).at("/act/client_id").asText(), exchanged.body());
+        HttpAdmin.Response listed = api.http.get("/realms/" + api.realm + "/nhi-owner/agents", forOwner);
+        assertEquals(403, listed.status(), listed.body());
+        assertEquals("invalid_token", listed.json().path("error").asText(), listed.body());
+    }
+
     static List<String> mine(AgentApi api, String user) {
         String token = api.realmUserToken(user);
         HttpAdmin.Response r = api.http.get("/realms/" + api.realm + "/nhi-owner/agents", token);
