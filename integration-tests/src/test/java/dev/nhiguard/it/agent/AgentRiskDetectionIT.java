@@ -307,8 +307,8 @@ class AgentRiskDetectionIT {
     }
 
     /**
-     * Wrong keys tried at token exchange, refresh and introspection count towards a burst as wrong keys at client
-     * credentials do (seventeenth red-team review: only CLIENT_LOGIN_ERROR was counted, so a thief could try keys at
+     * Wrong keys tried at token exchange, refresh and introspection (a made-up key's kid, or the bound key's kid with
+     * another key's signature) count towards a burst as wrong keys at client credentials do (seventeenth red-team review: only CLIENT_LOGIN_ERROR was counted, so a thief could try keys at
      * the other endpoints without limit).
      */
     @Test
@@ -331,8 +331,11 @@ class AgentRiskDetectionIT {
                 withKey("guessed-bot", stolenGuess, api, Map.of("grant_type", "refresh_token", "refresh_token", "not-a-refresh-token")));
         assertTrue(refresh.status() == 400 || refresh.status() == 401, refresh.body());
         assertEquals("ACTIVE", agent(api, id).get("status").asText(), "below the threshold nothing happens");
+        // the bound key's kid (public: the agent's usage shows it) with another key's signature
+        Map<String, String> wrongSignature = withKey("guessed-bot", stolenGuess, api, Map.of("token", userToken));
+        wrongSignature.put("client_assertion", stolenGuess.clientAssertion("guessed-bot", api.issuer(), key.thumbprint()));
         HttpAdmin.Response introspect = api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token/introspect",
-                withKey("guessed-bot", stolenGuess, api, Map.of("token", userToken)));
+                wrongSignature);
         assertTrue(introspect.status() == 400 || introspect.status() == 401, introspect.body());
 
         JsonNode suspended = agent(api, id);

@@ -3,6 +3,7 @@ package dev.nhiguard.agent.risk;
 import java.util.Map;
 import java.util.Set;
 
+import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.events.Details;
 import org.keycloak.events.Errors;
 import org.keycloak.events.Event;
@@ -20,8 +21,11 @@ public final class RiskEvents {
      * The errors Keycloak's client authentication records at every endpoint that authenticates a client
      * ({@code AuthenticationProcessor#handleClientAuthException}, {@code ClientAuthenticationFlow}): token (every
      * grant), introspection, revocation, pushed authorization, device and CIBA requests, logout with a refresh token.
+     * {@code client_credentials_setup_required} is what an assertion whose {@code kid} names no registered key gets
+     * ({@code JWTClientAuthenticator}: "Unable to load public key"), i.e. a key the thief made up.
      */
-    static final Set<String> CLIENT_AUTH_ERRORS = Set.of(Errors.INVALID_CLIENT_CREDENTIALS, Errors.INVALID_CLIENT);
+    static final Set<String> CLIENT_AUTH_ERRORS = Set.of(Errors.INVALID_CLIENT_CREDENTIALS, Errors.INVALID_CLIENT,
+            AuthenticationFlowError.CLIENT_CREDENTIALS_SETUP_REQUIRED.name().toLowerCase(java.util.Locale.ROOT));
     /** Successful events whose client is the one that authenticated and got the token. */
     static final Set<EventType> TOKEN_ISSUED = Set.of(EventType.CLIENT_LOGIN, EventType.TOKEN_EXCHANGE, EventType.REFRESH_TOKEN);
 

@@ -25,6 +25,7 @@ class RiskEventsTest {
                 EventType.INTROSPECT_TOKEN_ERROR, EventType.REVOKE_GRANT_ERROR, EventType.PUSHED_AUTHORIZATION_REQUEST_ERROR}) {
             assertTrue(RiskEvents.isFailedClientAuthentication(event(type, "invalid_client_credentials", null)), type.name());
             assertTrue(RiskEvents.isFailedClientAuthentication(event(type, "invalid_client", null)), type.name());
+            assertTrue(RiskEvents.isFailedClientAuthentication(event(type, "client_credentials_setup_required", null)), type.name());
             assertFalse(RiskEvents.isFailedClientAuthentication(event(type, "invalid_token", null)), type.name());
             assertFalse(RiskEvents.isFailedClientAuthentication(event(type, "client_not_found", null)), type.name());
         }
