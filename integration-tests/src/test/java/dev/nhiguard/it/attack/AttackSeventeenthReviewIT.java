@@ -198,4 +198,50 @@ class AttackSeventeenthReviewIT {
         assertEquals("PENDING", r.changeRequest(held.path("id").asText()).path("state").asText());
         r.http.post(r.guard + "/change-requests/" + held.path("id").asText() + "/cancel", mallory, null);
     }
+
+    /**
+     * The client admin API v2 creates a client on a {@code PUT} of a clientId that does not exist (an upsert, answered
+     * 201). The chain recorded it as an {@code UPDATE} without the client's name, so a search for creations missed it.
+     */
+    @Test
+    void aClientApiV2PutThatCreatesAClientIsRecordedAsACreation(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "seventeenth", "v2put", rep -> { });
+        HttpAdmin.Response created = r.http.put("/admin/api/" + r.name + "/clients/v2/v2-upsert", r.token("mallory"),
+                "{\"clientId\":\"v2-upsert\",\"protocol\":\"openid-connect\",\"enabled\":true}");
+        assertEquals(201, created.status(), "a v2 PUT of a new clientId creates it: " + created.body());
+        List<JsonNode> records = new java.util.ArrayList<>();
+        r.recordsAfter(0).stream().filter(x -> "ADMIN_WRITE_UNRECORDED".equals(x.path("type").asText())).forEach(records::add);
+        assertEquals(1, records.size(), records.toString());
+        assertEquals("CREATE", records.get(0).path("operation").asText(), records.get(0).toString());
+        assertEquals("v2-upsert", records.get(0).at("/details/clientId").asText(), records.get(0).toString());
+    }
+
+    /**
+     * A component update that gives a config key an empty list makes Keycloak remove the key, and its provider falls
+     * back to the default: an empty {@code enabled} turns a disabled signing key back on. The change request showed
+     * no diff (the approvals page then compared the body with the wrapped before-image and showed only unchanged
+     * fields), and ann approved it. Now the diff shows each key the update removes.
+     */
+    @Test
+    void aComponentUpdateThatEmptiesAConfigKeyShowsTheRemoval(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "seventeenth", "component", rep -> { });
+        JsonNode hmac = null;
+        for (JsonNode c : r.read("/components?type=org.keycloak.keys.KeyProvider")) {
+            if ("hmac-generated".equals(c.path("providerId").asText())) {
+                hmac = c;
+            }
+        }
+        assertTrue(hmac != null && hmac.at("/config/algorithm/0").isTextual(), "the realm's HMAC key provider: " + hmac);
+        ObjectNode body = hmac.deepCopy();
+        body.with("config").putArray("algorithm");
+        HttpAdmin.Response held = r.http.put(r.admin + "/components/" + hmac.path("id").asText(), r.token("mallory"), body.toString());
+        AttackRealm.assertHeld(held, "a key provider's update");
+        JsonNode shown = r.changeRequest(held.json().path("id").asText());
+        boolean removal = false;
+        for (JsonNode d : shown.path("diff")) {
+            removal |= "/component/config/algorithm".equals(d.path("path").asText()) && "remove".equals(d.path("op").asText());
+        }
+        assertTrue(removal, "the diff shows the algorithm removed: " + shown.path("diff"));
+        r.http.post(r.guard + "/change-requests/" + held.json().path("id").asText() + "/cancel", r.token("mallory"), null);
+    }
 }

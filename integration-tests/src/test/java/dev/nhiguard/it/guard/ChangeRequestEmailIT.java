@@ -77,6 +77,37 @@ class ChangeRequestEmailIT {
         return keycloak.baseUri().toString().replaceAll("/+$", "");
     }
 
+    /**
+     * Seventeenth review: Keycloak takes line breaks in a clientId, and the mail wrote the name as it is, so the
+     * approvers' genuine mail carried lines of the client creator's choosing ("Pre-approved by ben; confirm:
+     * http://evil.example/…"). Values from the request are shown with such characters as code points.
+     */
+    @Test
+    void aClientIdWritesNoLinesOfItsOwnIntoTheApproversMail(KeycloakTarget keycloak) {
+        try (SmtpReceiver smtp = new SmtpReceiver()) {
+            HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, smtp.smtpServerConfig(), frontendUrl(keycloak), u -> token(http, u), "cara", "ann");
+            String cara = token(http, "cara");
+            String forged = "report-exporter\\n\\nPre-approved by ben; confirm: http://evil.example/approvals\\n"; // JSON escapes
+            HttpAdmin.Response created = http.post(ADMIN + "/clients", cara, "{\"clientId\":\"" + forged
+                    + "\",\"publicClient\":false}");
+            assertEquals(201, created.status(), created.body());
+            String uuid = created.header("location").replaceAll(".*/", "");
+            HttpAdmin.Response held = http.put(ADMIN + "/clients/" + uuid, cara, "{\"serviceAccountsEnabled\":true}");
+            assertEquals(202, held.status(), held.body());
+            String id = held.json().get("id").asText();
+            SmtpReceiver.Message mail = smtp.await(m -> m.recipients().contains("ann@guard-mail.test") && m.text().contains(id), WAIT);
+            assertTrue(mail.text().contains("report-exporter\\u{A}\\u{A}Pre-approved by ben"), mail.text());
+            assertFalse(mail.text().lines().anyMatch(l -> l.startsWith("Pre-approved")), "no line of the clientId's own: " + mail.text());
+            assertFalse(mail.subject().contains("\n"), mail.subject());
+            http.post(ADMIN + "/mutation-guard/change-requests/" + id + "/cancel", cara, null);
+            http.delete(ADMIN + "/clients/" + uuid, cara);
+        } finally {
+            HttpAdmin http = keycloak.http();
+            GuardedRealmUpdate.smtp(http, REALM, Map.of(), null, u -> token(http, u), "cara", "ann");
+        }
+    }
+
     @Test
     void aRejectionCarriesItsReason(KeycloakTarget keycloak) {
         try (SmtpReceiver smtp = new SmtpReceiver()) {

@@ -113,7 +113,8 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         String path = String.join("/", segments.subList(underRealms ? 2 : 3, segments.size()).stream().map(PathSegment::getPath).toList());
         String via = registration ? "client-registration" : apiV2 ? "v2" : account ? "account" : protection ? "authz-protection" : null;
         // A v2 create's path names no client: the answer does.
-        String created = apiV2 && method.equals("POST") ? createdClientId(response.getEntity()) : null;
+        // a v2 PUT of a clientId that does not exist creates the client (an upsert): 201, as a POST answers
+        String created = apiV2 && (method.equals("POST") || status == 201) ? createdClientId(response.getEntity()) : null;
         try {
             AdminAuth admin = AuthenticatedAdmin.of(session);
             if (admin == null && session.getContext().getBearerToken() instanceof AccessToken verified) {
@@ -187,7 +188,7 @@ public final class UnrecordedWriteFilter implements ContainerResponseFilter {
         }
         s.getContext().setRealm(realm);
         AdminEventBuilder event = new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
-                .operation(switch (method) {
+                .operation(status == 201 ? OperationType.CREATE : switch (method) {
                     case "POST" -> OperationType.CREATE;
                     case "DELETE" -> OperationType.DELETE;
                     default -> OperationType.UPDATE;

@@ -43,6 +43,8 @@ public final class JsonDiff {
             // The agent API's update sets exactly the fields it is given (owner, purpose, expiry, key binding …).
             case "agent-update" -> merge(before, body);
             case "agent-resume" -> before.isObject() ? ((ObjectNode) before.deepCopy()).put("status", "ACTIVE") : null;
+            case "component-config" -> before.path("component").isObject() && body.isObject()
+                    ? ((ObjectNode) before.deepCopy()).set("component", component(before.get("component"), body)) : null;
             default -> null;
         };
     }
@@ -78,6 +80,47 @@ public final class JsonDiff {
         }
         return out;
     }
+
+    /**
+     * A component after Keycloak's update ({@code RepresentationToModel#updateComponent}): the names given replace
+     * theirs; a config key given an empty list, or a first value that is blank, is removed (its provider then falls
+     * back to its default: an empty {@code enabled} turns a disabled key back on, seventeenth review); other values
+     * replace the key's, without the blank ones and Keycloak's secret mask (a list of only those keeps the key as it
+     * is); keys the body leaves out stay.
+     */
+    static JsonNode component(JsonNode before, JsonNode body) {
+        ObjectNode out = ((ObjectNode) before).deepCopy();
+        for (String f : java.util.List.of("name", "parentId", "providerType", "providerId", "subType")) {
+            if (body.hasNonNull(f)) {
+                out.set(f, body.get(f));
+            }
+        }
+        if (!body.path("config").isObject()) {
+            return out;
+        }
+        ObjectNode config = out.path("config").isObject() ? (ObjectNode) out.get("config") : out.putObject("config");
+        body.get("config").fields().forEachRemaining(e -> {
+            // Keycloak reads a single value as a list of one (KeycloakReading), and null as no list
+            JsonNode values = e.getValue().isArray() || e.getValue().isNull() ? e.getValue() : JSON.createArrayNode().add(e.getValue());
+            JsonNode first = values.isArray() && !values.isEmpty() ? values.get(0) : null;
+            if (first == null || first.isNull() || first.asText().trim().isEmpty()) {
+                config.remove(e.getKey());
+                return;
+            }
+            ArrayNode kept = JSON.createArrayNode();
+            values.forEach(v -> {
+                if (!v.isNull() && !v.asText().trim().isEmpty() && !SECRET_MASK.equals(v.asText())) {
+                    kept.add(v);
+                }
+            });
+            if (!kept.isEmpty()) {
+                config.set(e.getKey(), kept);
+            }
+        });
+        return out;
+    }
+
+    private static final String SECRET_MASK = "**********";
 
     private static JsonNode roles(JsonNode before, JsonNode body, boolean add) {
         ObjectNode copy = before.deepCopy();

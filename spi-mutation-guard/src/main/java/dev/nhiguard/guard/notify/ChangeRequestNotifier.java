@@ -86,8 +86,8 @@ final class ChangeRequestNotifier implements EventListenerProvider {
             transition = cr.path("transition").asText(null);
         }
         Map<String, Object> attributes = attributes(realm, cr, transition);
-        String operation = cr.path("operation").asText();
-        String target = targetName(realm, cr.path("target").asText(""));
+        String operation = operationLabel(cr);
+        String target = shown(targetName(realm, cr.path("target").asText("")));
         String requesterId = cr.path("requester").path("userId").asText(null);
         if ("CREATED".equals(transition)) {
             RealmModel approverRealm = approverRealm(realm);
@@ -138,6 +138,42 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         }
     }
 
+    /** Longest value from a request that a mail shows in full. */
+    static final int SHOWN_LENGTH = 200;
+
+    /**
+     * A value from the request (a clientId, a username, a path, a reason) as a mail shows it: characters outside
+     * printable ASCII as code point escapes (a backslash, {@code u} and the hexadecimal code point in braces), as the approvals page shows them, and at most
+     * {@value #SHOWN_LENGTH} characters. A line break in a clientId wrote lines of its creator's choosing, a link
+     * among them, into the approvers' mails (seventeenth review); a bidi control would reorder what they read.
+     */
+    static String shown(String value) {
+        if (value == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        value.codePoints().forEach(c -> {
+            if (c >= 0x20 && c <= 0x7e) {
+                out.append((char) c);
+            } else {
+                out.append("\\u{").append(Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)).append('}');
+            }
+        });
+        return out.length() > SHOWN_LENGTH ? out.substring(0, SHOWN_LENGTH) + "..." : out.toString();
+    }
+
+    /** Every effect of the request, its operation (the strictest) first, as the approvals page names them. */
+    static String operationLabel(JsonNode cr) {
+        String operation = cr.path("operation").asText();
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(operation));
+        cr.path("effects").forEach(e -> {
+            if (!e.asText().equals(operation)) {
+                all.add(e.asText());
+            }
+        });
+        return String.join(" + ", all);
+    }
+
     /** What a person recognises: a client's clientId, a user's username, else the target as stored. */
     private String targetName(RealmModel realm, String target) {
         int colon = target.indexOf(':');
@@ -165,14 +201,14 @@ final class ChangeRequestNotifier implements EventListenerProvider {
     private Map<String, Object> attributes(RealmModel realm, JsonNode cr, String transition) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("id", cr.path("id").asText());
-        c.put("operation", cr.path("operation").asText());
-        c.put("target", targetName(realm, cr.path("target").asText("")));
-        c.put("request", cr.path("method").asText() + " " + cr.path("path").asText());
+        c.put("operation", operationLabel(cr));
+        c.put("target", shown(targetName(realm, cr.path("target").asText(""))));
+        c.put("request", shown(cr.path("method").asText() + " " + cr.path("path").asText()));
         c.put("state", cr.path("state").asText());
         c.put("transition", transition);
-        c.put("requester", cr.path("requester").path("username").asText(cr.path("requester").path("userId").asText()));
+        c.put("requester", shown(cr.path("requester").path("username").asText(cr.path("requester").path("userId").asText())));
         c.put("digest", cr.path("digest").asText());
-        c.put("decision", cr.path("decision").asText(""));
+        c.put("decision", shown(cr.path("decision").asText("")));
         c.put("expiresAt", cr.hasNonNull("expiresAt") ? UTC.format(Instant.ofEpochMilli(cr.get("expiresAt").asLong())) : "");
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("changeRequest", c);

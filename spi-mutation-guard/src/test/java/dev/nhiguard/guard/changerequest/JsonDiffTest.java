@@ -36,6 +36,24 @@ class JsonDiffTest {
     static final String CLIENT = "{'client':{'id':'u1','clientId':'c','secret':'old-secret','defaultClientScopes':['a','b','c'],"
             + "'attributes':{'x':'1'}},'realmScopeMappings':[]}";
 
+    /**
+     * A component update as Keycloak applies it: an empty list removes the key (a disabled key provider's
+     * {@code enabled} and {@code active} then default to true), the mask keeps a secret, left-out keys stay. The
+     * approvals page showed such a request as seven unchanged fields (seventeenth review).
+     */
+    @Test
+    void aComponentUpdateShowsTheConfigKeysItRemoves() throws Exception {
+        JsonNode d = diff("component-config", "{'component':{'id':'k1','name':'rsa-retired','providerId':'rsa-generated',"
+                + "'config':{'priority':['10'],'keySize':['2048'],'enabled':['false'],'active':['false'],'secret':['**********']}}}",
+                "{'id':'k1','name':'rsa-retired','providerId':'rsa-generated','config':{'priority':['10'],'keySize':['2048'],"
+                        + "'enabled':[],'active':[''],'secret':['**********']}}");
+        assertEquals(2, d.size(), d.toString());
+        assertEquals("/component/config/active", d.get(0).path("path").asText(), d.toString());
+        assertEquals("remove", d.get(0).path("op").asText(), d.toString());
+        assertEquals("/component/config/enabled", d.get(1).path("path").asText(), d.toString());
+        assertEquals("remove", d.get(1).path("op").asText(), d.toString());
+    }
+
     @Test
     void aSuppliedSecretIsShownAsSuppliedWhetherOrNotItEqualsTheCurrentOne() throws Exception {
         // kcadm's round trip sends the current secret back; a guess sends another value. Both read the same:

@@ -277,12 +277,16 @@ async function showList(state) {
     const a = document.createElement('a');
     a.href = href;
     a.className = 'open';
-    a.textContent = cr.operation;
-    a.setAttribute('aria-label', t('nhiapOpenRow', cr.operation, cr.target ?? '', stateLabel(cr.state)));
+    a.textContent = plain(operationLabel(cr));
+    a.setAttribute('aria-label', t('nhiapOpenRow', operationLabel(cr), cr.target ?? '', stateLabel(cr.state)));
     first.append(a);
     tr.append(first);
-    for (const value of [cr.target, cr.requester?.username || cr.requester?.userId, time(cr.createdAt),
-      `${cr.approvalsGiven} / ${cr.approvalsRequired}`, stateLabel(cr.state)]) {
+    for (const value of [cr.target, cr.requester?.username || cr.requester?.userId]) {
+      const td = document.createElement('td');
+      plainCell(td, value ?? '');
+      tr.append(td);
+    }
+    for (const value of [time(cr.createdAt), `${cr.approvalsGiven} / ${cr.approvalsRequired}`, stateLabel(cr.state)]) {
       const td = document.createElement('td');
       td.textContent = value ?? '';
       tr.append(td);
@@ -351,7 +355,12 @@ function flatten(value, prefix, out) {
       out[prefix] = { $sealed: value.sealed };
       return out;
     }
-    for (const [k, v] of Object.entries(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0 && prefix) {
+      out[prefix] = value; // an empty list or map is a value: an empty list removes a component's config key
+      return out;
+    }
+    for (const [k, v] of entries) {
       flatten(v, prefix ? `${prefix}.${k}` : k, out);
     }
   } else {
@@ -375,14 +384,17 @@ function renderDiff(cr) {
     }
   } else {
     // No after-image: the body's fields against the before-image, sealed values as the server marked them.
-    const before = flatten(cr.beforeImage ?? {}, '', {});
+    // The before-image holds the target's representation under its kind (client, component …), as the body is.
+    const subject = subjectOf(cr.beforeImage ?? {});
+    const before = flatten(subject, '', {});
     const after = flatten(cr.body ?? {}, '', {});
     for (const field of Object.keys(after).sort()) {
       const a = after[field];
+      const b = before[field] !== undefined ? before[field] : valueAt(subject, field);
       if (a && a.$sealed) {
-        rows.push({ field, from: before[field] === undefined ? undefined : null, to: null, sealed: a.$sealed });
-      } else if (JSON.stringify(before[field]) !== JSON.stringify(a)) {
-        rows.push({ field, from: before[field], to: a });
+        rows.push({ field, from: b === undefined ? undefined : null, to: null, sealed: a.$sealed });
+      } else if (JSON.stringify(b) !== JSON.stringify(a)) {
+        rows.push({ field, from: b, to: a });
       }
     }
   }
@@ -424,8 +436,37 @@ function renderGrants(cr) {
   $('grants-section').hidden = grants.children.length === 0;
 }
 
+// Kinds under which a before-image holds its target's representation, beside facts about it.
+const IMAGE_KINDS = ['client', 'user', 'group', 'component', 'clientScope', 'identityProvider', 'role'];
+
+function subjectOf(image) {
+  if (!image || typeof image !== 'object') return image;
+  for (const k of IMAGE_KINDS) {
+    if (image[k] && typeof image[k] === 'object' && !Array.isArray(image[k])) return image[k];
+  }
+  return image;
+}
+
+// The value at a dotted field of flatten's, where flatten gave none (a list or map the body empties).
+function valueAt(value, field) {
+  let v = value;
+  for (const k of field.split('.')) {
+    if (v === null || typeof v !== 'object' || !(k in v)) return undefined;
+    v = v[k];
+  }
+  return v;
+}
+
+// Every effect of a request, the operation (the strictest) first: a realm update that also changes the guard policy
+// says so in the title, the list and the history.
+function operationLabel(cr) {
+  const others = (cr.effects ?? []).filter((e) => e !== cr.operation);
+  return [cr.operation, ...others].join(' + ');
+}
+
 // The name of what a request changes, from its before-image (a role, a group, a client, a user, a provider).
 function targetName(image) {
+  image = subjectOf(image);
   if (!image || typeof image !== 'object') return null;
   for (const k of ['name', 'clientId', 'username', 'alias']) {
     if (typeof image[k] === 'string') return image[k];
@@ -481,7 +522,7 @@ async function showDetail(id) {
   $('detail').dataset.id = cr.id;
   $('detail').dataset.digest = cr.digest;
   $('detail').dataset.state = cr.state;
-  $('detail-title').textContent = `${cr.operation} — ${stateLabel(cr.state)}`;
+  $('detail-title').textContent = `${plain(operationLabel(cr))} — ${stateLabel(cr.state)}`;
   const facts = $('detail-facts');
   facts.replaceChildren();
   for (const [k, v] of [['nhiapFactId', cr.id], ['nhiapFactRequest', `${cr.method} ${cr.path}`], ['nhiapFactTarget', cr.target],
@@ -512,20 +553,22 @@ async function showDetail(id) {
     facts.append(dt, dd);
   }
   renderDiff(cr);
-  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: sealedAsWords(cr.body) }, null, 2);
+  // line by line: the layout's line breaks stay, a value's bidi or zero-width characters show as code points
+  $('raw').textContent = JSON.stringify({ method: cr.method, path: cr.path, body: sealedAsWords(cr.body) }, null, 2)
+    .split('\n').map(plain).join('\n');
 
   const approvals = $('approvals');
   approvals.replaceChildren();
   for (const a of cr.approvals ?? []) {
     const li = document.createElement('li');
-    li.textContent = t('nhiapApprovedBy', a.username || a.userId, time(a.approvedAt));
+    li.textContent = t('nhiapApprovedBy', plain(a.username || a.userId), time(a.approvedAt));
     approvals.append(li);
   }
   const history = $('history');
   history.replaceChildren();
   for (const h of cr.history ?? []) {
     const tr = document.createElement('tr');
-    for (const v of [time(h.at), h.step, h.from ? stateLabel(h.from) : '', h.to ? stateLabel(h.to) : '', h.detail]) {
+    for (const v of [time(h.at), h.step, h.from ? stateLabel(h.from) : '', h.to ? stateLabel(h.to) : '', h.detail == null ? '' : plain(h.detail)]) {
       const td = document.createElement('td');
       td.textContent = v ?? '';
       tr.append(td);
