@@ -180,7 +180,13 @@ class AttackSeventeenthReviewIT {
         assertFalse(directoryGroupHasMember("ops", "lex"), "the join is not written into the directory");
         assertFalse(directoryGroupHasMember("helpdesk", "lex"), "the grant is not written into the directory");
         assertFalse(r.effectiveRealmRoles(lex).contains("helpdesk"), "lex does not hold the role");
-        r.cancelHeld(mallory, join, grant);
+        // approved by a second person, the join is applied once, into the directory
+        HttpAdmin.Response approved = r.approve(join.json().path("id").asText(), join.json().path("digest").asText(), r.token("ann"));
+        assertEquals(200, approved.status(), approved.body());
+        HttpAdmin.Response applied = r.apply(join.json().path("id").asText(), r.token("mallory"));
+        assertEquals(200, applied.status(), applied.body());
+        assertTrue(directoryGroupHasMember("ops", "lex"), "the approved join is written into the directory");
+        r.cancelHeld(mallory, grant);
     }
 
     @Test

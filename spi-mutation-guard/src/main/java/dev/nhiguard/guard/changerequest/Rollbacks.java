@@ -94,12 +94,11 @@ final class Rollbacks {
             }
             case "service-account-realm-role-grant", "approver-role-grant" ->
                     rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
-            case "service-account-client-role-grant" -> {
-                ClientModel client = body != null && body.size() > 0
-                        ? realm.getClientById(body.get(0).path("containerId").asText("")) : null;
-                Set<String> had = client == null ? Set.of() : DefinitionRollbacks.names(before.path("clientRoles").path(client.getClientId()));
-                yield rolesAdded(path, body, had);
-            }
+            // a grant or join a directory keeps: its inverse goes to the directory as well (the role or group only)
+            case "directory-membership-write" -> path.contains("/groups/") ? new Inverse("DELETE", path, null)
+                    : path.contains("/role-mappings/clients/") ? clientRolesAdded(realm, path, body, before)
+                    : rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
+            case "service-account-client-role-grant" -> clientRolesAdded(realm, path, body, before);
             case "approver-role-revoke" -> new Inverse("POST", path, body);
             case "client-scope-mapping-realm-add", "client-scope-mapping-client-add" -> new Inverse("DELETE", path, body);
             case "service-account-group-join", "client-default-scope-add", "client-optional-scope-add" ->
@@ -201,6 +200,14 @@ final class Rollbacks {
             });
         }
         return rep;
+    }
+
+    /** A client-role grant's inverse: the roles of the body's client the user did not hold before. */
+    private static Inverse clientRolesAdded(RealmModel realm, String path, JsonNode body, JsonNode before) {
+        ClientModel client = body != null && body.size() > 0
+                ? realm.getClientById(body.get(0).path("containerId").asText("")) : null;
+        Set<String> had = client == null ? Set.of() : DefinitionRollbacks.names(before.path("clientRoles").path(client.getClientId()));
+        return rolesAdded(path, body, had);
     }
 
     private static Inverse rolesAdded(String path, JsonNode body, Set<String> hadBefore) {

@@ -810,7 +810,7 @@ public final class TargetState implements Facts {
     /** Role grants whose before-image also pins what the granted roles contain. */
     private static final java.util.Set<String> ROLE_GRANTS = java.util.Set.of("service-account-realm-role-grant",
             "service-account-client-role-grant", "approver-role-grant", "privileged-role-grant", "role-composite-add",
-            "group-role-grant", "client-scope-mapping-realm-add", "client-scope-mapping-client-add");
+            "group-role-grant", "client-scope-mapping-realm-add", "client-scope-mapping-client-add", "directory-membership-write");
 
     /**
      * The match with its target resolved: a {@link TargetType#DEFINITION} operation targets the
@@ -1151,7 +1151,7 @@ public final class TargetState implements Facts {
 
     /** Group joins: the joined group is a definition the request refers to. */
     private static final java.util.Set<String> GROUP_JOINS = java.util.Set.of("service-account-group-join",
-            "privileged-group-join");
+            "privileged-group-join", "directory-membership-write");
 
     private void pin(ObjectNode others, Match e, JsonNode body) {
         if (!others.has(e.target())) {
