@@ -77,6 +77,11 @@ class AttackSeventeenthReviewIT {
 
     /** A copy of guard-attack-fifth federated with the directory: WRITABLE, role and group mappers in LDAP_ONLY mode. */
     private static AttackRealm federatedRealm(KeycloakTarget keycloak, String suffix) {
+        return federatedRealm(keycloak, suffix, "WRITABLE", "LDAP_ONLY");
+    }
+
+    /** The same with the provider's edit mode and the membership mappers' mode given. */
+    private static AttackRealm federatedRealm(KeycloakTarget keycloak, String suffix, String editMode, String mapperMode) {
         return AttackRealm.copyOfFifth(keycloak, "seventeenth", suffix, rep -> {
             ObjectNode ldap = rep.withArray("groups").addObject().put("name", "ldap");
             ldap.withArray("subGroups").addObject().put("name", "helpdesk-staff").with("clientRoles")
@@ -93,7 +98,7 @@ class AttackSeventeenthReviewIT {
             config(c, "rdnLDAPAttribute", "uid");
             config(c, "uuidLDAPAttribute", "entryUUID");
             config(c, "userObjectClasses", "inetOrgPerson, organizationalPerson");
-            config(c, "editMode", "WRITABLE");
+            config(c, "editMode", editMode);
             config(c, "importEnabled", "true");
             config(c, "syncRegistrations", "false");
             config(c, "searchScope", "1");
@@ -115,7 +120,7 @@ class AttackSeventeenthReviewIT {
             config(roles, "membership.ldap.attribute", "member");
             config(roles, "membership.attribute.type", "DN");
             config(roles, "membership.user.ldap.attribute", "uid");
-            config(roles, "mode", "LDAP_ONLY");
+            config(roles, "mode", mapperMode);
             config(roles, "use.realm.roles.mapping", "true");
             config(roles, "user.roles.retrieve.strategy", "LOAD_ROLES_BY_MEMBER_ATTRIBUTE");
             ObjectNode groups = mappers.addObject().put("name", "ldap-groups").put("providerId", "group-ldap-mapper").with("config");
@@ -127,7 +132,7 @@ class AttackSeventeenthReviewIT {
             config(groups, "membership.ldap.attribute", "member");
             config(groups, "membership.attribute.type", "DN");
             config(groups, "membership.user.ldap.attribute", "uid");
-            config(groups, "mode", "LDAP_ONLY");
+            config(groups, "mode", mapperMode);
             config(groups, "user.roles.retrieve.strategy", "LOAD_GROUPS_BY_MEMBER_ATTRIBUTE");
             config(groups, "groups.path", "/ldap");
         });
@@ -187,6 +192,28 @@ class AttackSeventeenthReviewIT {
         assertEquals(200, applied.status(), applied.body());
         assertTrue(directoryGroupHasMember("ops", "lex"), "the approved join is written into the directory");
         r.cancelHeld(mallory, grant);
+    }
+
+    /**
+     * A mapper in LDAP_ONLY mode writes the directory whatever the provider's edit mode (the mappers' proxies wrap the
+     * provider's read-only one), and Keycloak reads the mode case-blind: an UNSYNCED provider with {@code ldap_only}
+     * mappers takes the join into the directory just the same (found reviewing the fix).
+     */
+    @Test
+    void aJoinIsHeldWhateverTheProvidersEditModeAndTheModesCase(KeycloakTarget keycloak) throws LDAPException {
+        AttackRealm r = federatedRealm(keycloak, "unsynced", "UNSYNCED", "ldap_only");
+        String mallory = r.token("mallory");
+        String lex = importedUser(r, mallory, "lex");
+        HttpAdmin.Response created = r.http.post(r.admin + "/groups/" + r.groupIdOrNull("ldap") + "/children", mallory,
+                "{\"name\":\"night-shift\"}");
+        assertEquals(201, created.status(), created.body());
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + lex + "/groups/" + created.header("location").replaceAll(".*/", ""),
+                mallory, null);
+        AttackRealm.assertHeld(join, "a join an UNSYNCED provider's ldap_only mapper keeps");
+        assertFalse(directoryGroupHasMember("night-shift", "lex"), "nothing reached the directory");
+        assertEquals(200, r.approve(join.json().path("id").asText(), join.json().path("digest").asText(), r.token("ann")).status());
+        assertEquals(200, r.apply(join.json().path("id").asText(), mallory).status());
+        assertTrue(directoryGroupHasMember("night-shift", "lex"), "applied, the join is in the directory: the mode writes it");
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.nhiguard.guard.changerequest;
 
-import java.util.Set;
-
 import org.keycloak.component.ComponentModel;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
@@ -10,8 +8,8 @@ import org.keycloak.storage.UserStorageProvider;
 
 /**
  * Whether a role grant or group join of a user is written into a user-storage provider rather than
- * Keycloak's database. An LDAP provider in {@code WRITABLE} edit mode with a role or group mapper in
- * {@code LDAP_ONLY} mode sends a grant or join to the directory as a group membership, and every
+ * Keycloak's database. An LDAP provider with a role or group mapper in {@code LDAP_ONLY} mode (in any
+ * edit mode: the mapper writes the directory itself) sends a grant or join to the directory as a group membership, and every
  * mapper of the provider then reads the directory back: two mappers reading the same branch turn a
  * harmless role into a privileged group, or a group named after the approver role into that role
  * (seventeenth review). The guard cannot see what a directory makes of a write, so such writes are
@@ -47,8 +45,10 @@ final class DirectoryMemberships {
      * groups of a new user are then joined there.
      */
     static boolean newUsersReachADirectory(RealmModel realm) {
+        // Keycloak hands a new user to every enabled provider that takes registrations; for LDAP, syncRegistrations
+        // says whether it does. Another provider may take them: it counts.
         return realm.getComponentsStream(realm.getId(), UserStorageProvider.class.getName())
-                .filter(p -> Boolean.parseBoolean(p.get("syncRegistrations")))
+                .filter(p -> !LDAP.equals(p.getProviderId()) || Boolean.parseBoolean(p.get("syncRegistrations")))
                 .anyMatch(p -> writesMemberships(realm, p));
     }
 
@@ -59,13 +59,12 @@ final class DirectoryMemberships {
         if (!LDAP.equals(provider.getProviderId())) {
             return true;
         }
-        if (!"WRITABLE".equals(provider.get("editMode"))) {
-            return false; // a READ_ONLY or UNSYNCED directory is not written
-        }
+        // Whatever the provider's edit mode: a mapper in LDAP_ONLY mode writes a grant or join into the directory itself
+        // (the provider's read-only wrapper is inside the mappers' proxies), and Keycloak reads the mode case-blind.
         return realm.getComponentsStream(provider.getId(), LDAP_MAPPER_TYPE)
-                .anyMatch(m -> MEMBERSHIP_WRITING_MODES.contains(String.valueOf(m.get("mode"))));
+                .anyMatch(m -> LDAP_ONLY.equalsIgnoreCase(String.valueOf(m.get("mode")).trim()));
     }
 
-    /** The mapper modes in which a role or group mapper writes grants and joins to the directory. */
-    private static final Set<String> MEMBERSHIP_WRITING_MODES = Set.of("LDAP_ONLY");
+    /** The mapper mode in which a role or group mapper writes grants and joins to the directory. */
+    private static final String LDAP_ONLY = "LDAP_ONLY";
 }

@@ -44,7 +44,8 @@ public final class JsonDiff {
             case "agent-update" -> merge(before, body);
             case "agent-resume" -> before.isObject() ? ((ObjectNode) before.deepCopy()).put("status", "ACTIVE") : null;
             case "component-config" -> before.path("component").isObject() && body.isObject()
-                    ? ((ObjectNode) before.deepCopy()).set("component", component(before.get("component"), body)) : null;
+                    ? ((ObjectNode) before.deepCopy()).set("component",
+                            component(before.get("component"), body, before.get(DECLARED_CONFIG))) : null;
             default -> null;
         };
     }
@@ -86,9 +87,18 @@ public final class JsonDiff {
      * theirs; a config key given an empty list, or a first value that is blank, is removed (its provider then falls
      * back to its default: an empty {@code enabled} turns a disabled key back on, seventeenth review); other values
      * replace the key's, without the blank ones and Keycloak's secret mask (a list of only those keeps the key as it
-     * is); keys the body leaves out stay.
+     * is); keys the body leaves out stay, and so do keys the provider does not declare ({@code declaredConfig} of the
+     * before-image, where known).
      */
-    static JsonNode component(JsonNode before, JsonNode body) {
+    static JsonNode component(JsonNode before, JsonNode body, JsonNode declaredConfig) {
+        java.util.Set<String> declared = null;
+        if (declaredConfig != null && declaredConfig.isArray()) {
+            declared = new java.util.HashSet<>();
+            for (JsonNode k : declaredConfig) {
+                declared.add(k.asText());
+            }
+        }
+        java.util.Set<String> known = declared;
         ObjectNode out = ((ObjectNode) before).deepCopy();
         for (String f : java.util.List.of("name", "parentId", "providerType", "providerId", "subType")) {
             if (body.hasNonNull(f)) {
@@ -100,6 +110,9 @@ public final class JsonDiff {
         }
         ObjectNode config = out.path("config").isObject() ? (ObjectNode) out.get("config") : out.putObject("config");
         body.get("config").fields().forEachRemaining(e -> {
+            if (known != null && !known.contains(e.getKey())) {
+                return; // not a key of the provider's: Keycloak's update skips it
+            }
             // Keycloak reads a single value as a list of one (KeycloakReading), and null as no list
             JsonNode values = e.getValue().isArray() || e.getValue().isNull() ? e.getValue() : JSON.createArrayNode().add(e.getValue());
             JsonNode first = values.isArray() && !values.isEmpty() ? values.get(0) : null;
@@ -121,6 +134,9 @@ public final class JsonDiff {
     }
 
     private static final String SECRET_MASK = "**********";
+
+    /** The member of a component's before-image listing the config keys its provider declares. */
+    static final String DECLARED_CONFIG = "declaredConfig";
 
     private static JsonNode roles(JsonNode before, JsonNode body, boolean add) {
         ObjectNode copy = before.deepCopy();

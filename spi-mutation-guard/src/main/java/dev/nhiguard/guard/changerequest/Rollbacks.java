@@ -95,14 +95,14 @@ final class Rollbacks {
             case "service-account-realm-role-grant", "approver-role-grant" ->
                     rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
             // a grant or join a directory keeps: its inverse goes to the directory as well (the role or group only)
-            case "directory-membership-write" -> path.contains("/groups/") ? new Inverse("DELETE", path, null)
-                    : path.contains("/role-mappings/clients/") ? clientRolesAdded(realm, path, body, before)
+            case "directory-membership-write" -> GROUP_JOIN.matcher(path).matches() ? groupJoined(realm, path, before)
+                    : CLIENT_ROLE_GRANT.matcher(path).matches() ? clientRolesAdded(realm, path, body, before)
                     : rolesAdded(path, body, DefinitionRollbacks.names(before.path("realmRoles")));
             case "service-account-client-role-grant" -> clientRolesAdded(realm, path, body, before);
             case "approver-role-revoke" -> new Inverse("POST", path, body);
             case "client-scope-mapping-realm-add", "client-scope-mapping-client-add" -> new Inverse("DELETE", path, body);
-            case "service-account-group-join", "client-default-scope-add", "client-optional-scope-add" ->
-                    new Inverse("DELETE", path, null);
+            case "service-account-group-join" -> groupJoined(realm, path, before);
+            case "client-default-scope-add", "client-optional-scope-add" -> new Inverse("DELETE", path, null);
             default -> definition(cr, realm, before, body);
         };
     }
@@ -202,10 +202,29 @@ final class Rollbacks {
         return rep;
     }
 
-    /** A client-role grant's inverse: the roles of the body's client the user did not hold before. */
+    /** {@code …/users/{user}/groups/{group}}, matched at the path's end (a realm may be called {@code groups}). */
+    private static final java.util.regex.Pattern GROUP_JOIN = java.util.regex.Pattern.compile(".*/users/[^/]+/groups/([^/?]+)");
+    /** {@code …/role-mappings/clients/{client}}: Keycloak finds the granted roles in the path's client, by name. */
+    private static final java.util.regex.Pattern CLIENT_ROLE_GRANT = java.util.regex.Pattern.compile(".*/role-mappings/clients/([^/?]+)");
+
+    /**
+     * A group join's inverse: leave the group, unless the user was in it before (Keycloak's join then changed nothing,
+     * and leaving would take away a membership the change did not give).
+     */
+    private static Inverse groupJoined(RealmModel realm, String path, JsonNode before) {
+        java.util.regex.Matcher m = GROUP_JOIN.matcher(path);
+        org.keycloak.models.GroupModel group = m.matches() ? realm.getGroupById(m.group(1)) : null;
+        if (group != null && DefinitionRollbacks.names(before.path("groups"))
+                .contains(org.keycloak.models.utils.ModelToRepresentation.buildGroupPath(group))) {
+            return null;
+        }
+        return new Inverse("DELETE", path, null);
+    }
+
+    /** A client-role grant's inverse: the roles of the path's client the user did not hold before. */
     private static Inverse clientRolesAdded(RealmModel realm, String path, JsonNode body, JsonNode before) {
-        ClientModel client = body != null && body.size() > 0
-                ? realm.getClientById(body.get(0).path("containerId").asText("")) : null;
+        java.util.regex.Matcher m = CLIENT_ROLE_GRANT.matcher(path);
+        ClientModel client = m.matches() ? realm.getClientById(m.group(1)) : null;
         Set<String> had = client == null ? Set.of() : DefinitionRollbacks.names(before.path("clientRoles").path(client.getClientId()));
         return rolesAdded(path, body, had);
     }

@@ -212,7 +212,7 @@ final class ChangeRequestNotifier implements EventListenerProvider {
         c.put("expiresAt", cr.hasNonNull("expiresAt") ? UTC.format(Instant.ofEpochMilli(cr.get("expiresAt").asLong())) : "");
         Map<String, Object> attributes = new HashMap<>();
         attributes.put("changeRequest", c);
-        attributes.put("targetRealm", realm.getName());
+        attributes.put("targetRealm", shown(realm.getName())); // a realm admin renames the realm unheld
         String link = approvalsPage(realm, c.get("id").toString(), signInRealm(realm, cr, transition));
         if (link != null) {
             attributes.put("link", link);

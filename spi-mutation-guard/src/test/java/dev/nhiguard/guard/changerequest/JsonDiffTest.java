@@ -54,6 +54,16 @@ class JsonDiffTest {
         assertEquals("remove", d.get(1).path("op").asText(), d.toString());
     }
 
+    /** Keycloak's update skips config keys the provider does not declare: the diff does not show them. */
+    @Test
+    void aComponentUpdateShowsNoConfigKeyItsProviderIgnores() throws Exception {
+        JsonNode d = diff("component-config", "{'component':{'id':'k1','config':{'priority':['10']}},"
+                + "'declaredConfig':['active','enabled','priority']}",
+                "{'id':'k1','config':{'priority':['20'],'bogus':['x'],'enabled':[]}}");
+        assertEquals(1, d.size(), d.toString());
+        assertEquals("/component/config/priority/0", d.get(0).path("path").asText(), d.toString());
+    }
+
     @Test
     void aSuppliedSecretIsShownAsSuppliedWhetherOrNotItEqualsTheCurrentOne() throws Exception {
         // kcadm's round trip sends the current secret back; a guess sends another value. Both read the same:
