@@ -23,7 +23,7 @@ class CatalogueTest {
     static class FakeFacts implements Facts {
         @Override public boolean isServiceAccountClient(String id) { return "sa".equals(id); }
         @Override public boolean isServiceAccountUser(String id) { return "sau".equals(id) || "sau-default".equals(id); }
-        @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id) || "adm-default".equals(id); }
+        @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id) || "adm-default".equals(id) || "ldap-adm".equals(id); }
         @Override public JsonNode currentClient(String id) {
             return switch (id) {
                 case "sa" -> json("{\"clientId\":\"sa\",\"enabled\":true,\"serviceAccountsEnabled\":true,\"description\":\"d\",\"attributes\":{\"use.jwks.url\":\"false\",\"display.on.consent.screen\":\"false\"}}");
@@ -49,7 +49,7 @@ class CatalogueTest {
             return roles.toString().contains("realm-admin");
         }
         @Override public boolean groupIsPrivileged(String id) { return "g-admin".equals(id); }
-        @Override public boolean membershipsReachADirectory(String id) { return "ldap-user".equals(id); }
+        @Override public boolean membershipsReachADirectory(String id) { return "ldap-user".equals(id) || "ldap-adm".equals(id); }
         @Override public boolean newUsersReachADirectory() { return false; }
         @Override public boolean groupTreeIsPrivileged(String id) { return "g-admin".equals(id) || "g-admins-parent".equals(id); }
         @Override public String roleId(String clientId, String name) { return name == null ? null : "id-" + name; }
@@ -461,9 +461,12 @@ class CatalogueTest {
         assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/clients/c1", "[{\"name\":\"x\"}]"));
         assertEquals("directory-membership-write", id("PUT", "/users/ldap-user/groups/g-plain", null));
-        // leaving and revoking take away; a local user's plain grant passes as before
+        // leaving and revoking take away, unless the user is privileged (the directory membership deleted may be another
+        // mapper's gate); a local user's plain grant passes as before
         assertEquals(null, id("DELETE", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals(null, id("DELETE", "/users/ldap-user/groups/g-plain", null));
+        assertEquals("directory-membership-remove", id("DELETE", "/users/ldap-adm/groups/g-plain", null));
+        assertEquals("directory-membership-remove", id("DELETE", "/users/ldap-adm/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals(null, id("PUT", "/users/u/groups/g-plain", null));
     }
 
