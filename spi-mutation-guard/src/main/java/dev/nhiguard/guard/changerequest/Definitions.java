@@ -346,7 +346,7 @@ final class Definitions {
         // the config keys its provider declares: Keycloak's update skips the others, so the diff does too
         try {
             ArrayNode declared = o.putArray(JsonDiff.DECLARED_CONFIG);
-            org.keycloak.component.ComponentUtil.getComponentConfigProperties(session, component).keySet().stream().sorted()
+            org.keycloak.models.utils.ComponentUtil.getComponentConfigProperties(session, component).keySet().stream().sorted()
                     .forEach(declared::add);
         } catch (RuntimeException e) {
             o.remove(JsonDiff.DECLARED_CONFIG); // a provider Keycloak does not know: the diff shows every key given

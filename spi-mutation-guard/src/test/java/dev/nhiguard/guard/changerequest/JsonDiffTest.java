@@ -61,7 +61,7 @@ class JsonDiffTest {
                 + "'declaredConfig':['active','enabled','priority']}",
                 "{'id':'k1','config':{'priority':['20'],'bogus':['x'],'enabled':[]}}");
         assertEquals(1, d.size(), d.toString());
-        assertEquals("/component/config/priority/0", d.get(0).path("path").asText(), d.toString());
+        assertEquals("/component/config/priority", d.get(0).path("path").asText(), d.toString());
     }
 
     @Test
