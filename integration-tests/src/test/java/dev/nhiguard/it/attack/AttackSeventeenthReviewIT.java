@@ -37,11 +37,18 @@ import dev.nhiguard.testing.KeycloakTarget;
  * on loopback; each test federates a copy of {@code guard-attack-fifth} with it.
  */
 @ExtendWith(KeycloakExtension.class)
-class AttackSeventeenthReviewIT {
+public class AttackSeventeenthReviewIT {
 
     static final String BASE = "dc=example,dc=org";
     static final String PEOPLE = "ou=people," + BASE;
     static final String GROUPS = "ou=groups," + BASE;
+
+    /**
+     * The catalogue entries these tests hold against a live directory (each needs a federated user or provider, which
+     * the cover realm has not): {@code CatalogueCoverageIT} counts them as covered here.
+     */
+    public static final List<String> CATALOGUE_ROWS = List.of("directory-membership-write", "directory-membership-remove",
+            "directory-user-create-in-groups");
 
     private static InMemoryDirectoryServer directory;
 
@@ -100,7 +107,7 @@ class AttackSeventeenthReviewIT {
             config(c, "userObjectClasses", "inetOrgPerson, organizationalPerson");
             config(c, "editMode", editMode);
             config(c, "importEnabled", "true");
-            config(c, "syncRegistrations", "false");
+            config(c, "syncRegistrations", "true");
             config(c, "searchScope", "1");
             config(c, "authType", "simple");
             config(c, "enabled", "true");
@@ -214,6 +221,35 @@ class AttackSeventeenthReviewIT {
         assertEquals(200, r.approve(join.json().path("id").asText(), join.json().path("digest").asText(), r.token("ann")).status());
         assertEquals(200, r.apply(join.json().path("id").asText(), mallory).status());
         assertTrue(directoryGroupHasMember("night-shift", "lex"), "applied, the join is in the directory: the mode writes it");
+    }
+
+    /**
+     * Leaving a group, or losing a role, that the directory keeps deletes a directory membership another mapper may read
+     * as a different group or role (a re-attack of the fix: a revoke moved a user out of a same-named group). For a
+     * privileged user it is held; and a user created in groups is created in the directory, joins and all.
+     */
+    @Test
+    void aPrivilegedDirectoryUsersLeaveAndANewUserInGroupsAreHeld(KeycloakTarget keycloak) throws LDAPException {
+        AttackRealm r = federatedRealm(keycloak, "leave");
+        String mallory = r.token("mallory");
+        String lara = importedUser(r, mallory, "lara");
+        String helpdesk = null;
+        for (JsonNode g : r.http.get(r.admin + "/users/" + lara + "/groups", mallory).json()) {
+            if ("helpdesk-staff".equals(g.path("name").asText())) {
+                helpdesk = g.path("id").asText();
+            }
+        }
+        assertTrue(helpdesk != null, "precondition: lara is in /ldap/helpdesk-staff through the directory");
+        HttpAdmin.Response leave = r.http.delete(r.admin + "/users/" + lara + "/groups/" + helpdesk, mallory);
+        AttackRealm.assertHeld(leave, "a privileged directory user leaving a group the directory keeps");
+        assertEquals("directory-membership-remove", leave.json().path("operation").asText(), leave.body());
+        assertTrue(directoryGroupHasMember("helpdesk-staff", "lara"), "the directory membership is still there");
+        HttpAdmin.Response created = r.http.post(r.admin + "/users", mallory, "{\"username\":\"newbie\",\"enabled\":true,"
+                + "\"firstName\":\"New\",\"lastName\":\"Directory\",\"email\":\"newbie@example.org\",\"groups\":[\"/ldap\"]}");
+        AttackRealm.assertHeld(created, "a user created in groups while the directory takes registrations");
+        assertEquals("directory-user-create-in-groups", created.json().path("operation").asText(), created.body());
+        assertEquals(0, r.http.get(r.admin + "/users?exact=true&username=newbie", mallory).json().size(), "no user newbie");
+        r.cancelHeld(mallory, leave, created);
     }
 
     @Test
