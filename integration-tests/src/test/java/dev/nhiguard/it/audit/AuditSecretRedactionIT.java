@@ -177,6 +177,19 @@ class AuditSecretRedactionIT {
         HttpAdmin.Response rsa = a.http.post(base + "/components", a.token(), component.toString());
         assertEquals(201, rsa.status(), rsa.body());
 
+        // Keys an ordinary client's attributes carry under a header no strict reader accepts, and as base64 inside prose
+        // (seventeenth review: the first stayed in clear in the chain).
+        String malformed = "-----BEGIN RSA  PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(rsa().getPrivate().getEncoded()) + "\n-----END RSA  PRIVATE KEY-----";
+        String inProse = "the old key was " + Base64.getEncoder().encodeToString(rsa().getPrivate().getEncoded()) + ", rotate it";
+        secrets.put("a key under a malformed header in a client attribute (tail)", tail(malformed));
+        secrets.put("a key's base64 inside prose in a client attribute (tail)", tail(inProse.substring(0, inProse.length() - 11)));
+        ObjectNode notes = AuditRealms.JSON.createObjectNode();
+        notes.put("clientId", "notes-app");
+        notes.put("publicClient", true);
+        notes.putObject("attributes").put("note.malformed", malformed).put("note.prose", inProse);
+        assertEquals(201, a.http.post(base + "/clients", a.token(), notes.toString()).status());
+
         long head = a.headSeq(realm);
 
         // Every surface: the records API (paged and one by one), the export, the file sink.

@@ -134,7 +134,11 @@ public final class SecretRedactor {
     public static final Set<String> RECORD_STRUCTURE = Set.of("v", "realmId", "realm", "seq", "time", "eventId", "category",
             "type", "operation", "actor", "target", "prevHash", "hash");
 
-    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile("-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----");
+    /**
+     * A PEM private key's header, read loosely (any case, any run of dashes and spaces, any words between): a header
+     * that a strict reader would reject still announces a key, and the key is in the lines below it.
+     */
+    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile("(?i)-{2,}\\s*BEGIN\\b[^\\r\\n]{0,80}?PRIVATE\\s*KEY");
     private static final Pattern VAULT_REFERENCE = Pattern.compile("^\\$\\{vault\\.[^}]+}$");
     private static final Pattern BASE64 = Pattern.compile("^[A-Za-z0-9+/_-]+={0,2}$");
     private static final Pattern JOSE_COMPACT = Pattern.compile("^[A-Za-z0-9_-]{8,}(?:\\.[A-Za-z0-9_-]*){2}(?:\\.[A-Za-z0-9_-]*){0,2}$");
@@ -378,14 +382,30 @@ public final class SecretRedactor {
 
     // ---- structure ----------------------------------------------------------------------------
 
-    /** A PEM private key anywhere in the text, or the whole text a base64 DER private key or keystore. */
+    /**
+     * A PEM private key anywhere in the text (by its header, read loosely), OpenSSH or PuTTY key material, the whole
+     * text a base64 DER private key or keystore, or such a key's base64 anywhere in the text (under a header no reader
+     * recognises, between words, wrapped in lines).
+     */
     static boolean isPrivateKeyOrKeystore(String s) {
-        if (s.contains("PRIVATE KEY") && PEM_PRIVATE_KEY.matcher(s).find()) {
+        if (s.length() < MIN_DER_BASE64 && s.indexOf('-') < 0) {
+            return false;
+        }
+        if ((s.contains("--") && PEM_PRIVATE_KEY.matcher(s).find())
+                || s.contains("b3BlbnNzaC1rZXktdjE") || s.contains("PuTTY-User-Key-File") || s.contains("Private-Lines:")) {
             return true;
         }
         if (s.length() < MIN_DER_BASE64) {
             return false;
         }
+        if (wholeIsPrivateKeyOrKeystore(s)) {
+            return true;
+        }
+        return EmbeddedDer.find(s);
+    }
+
+    /** The whole text (whitespace aside) is base64 of a DER private key or keystore. */
+    private static boolean wholeIsPrivateKeyOrKeystore(String s) {
         String b = s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf(' ') >= 0 ? s.replaceAll("\\s", "") : s;
         if (b.length() < MIN_DER_BASE64 || !BASE64.matcher(b).matches()) {
             return false;
@@ -414,6 +434,108 @@ public final class SecretRedactor {
         } catch (IOException | IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /**
+     * Base64 of a DER private key or keystore inside a longer text. A candidate starts at the text's start or after a
+     * character outside the base64 alphabets (a space, a line break, a colon, the dashes of a header) with the base64
+     * of a DER SEQUENCE ({@code M}) or of a JKS/JCEKS magic number; its first four characters give the DER length, so
+     * only that many characters are decoded (line breaks and spaces inside skipped), and the decoded bytes are judged
+     * by {@link Der#isPrivateKeyOrKeystore}. Linear in the text apart from the keys it decodes.
+     */
+    static final class EmbeddedDer {
+
+        private EmbeddedDer() {
+        }
+
+        static boolean find(String s) {
+            int n = s.length();
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                boolean boundary = i == 0 || !isAlphabet(s.charAt(i - 1)) || s.charAt(i - 1) == '-' && c != '-';
+                if (!boundary || (c != 'M' && c != '/' && c != '_' && c != 'z')) {
+                    continue;
+                }
+                if (keyAt(s, i)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean keyAt(String s, int start) {
+            byte[] head = decode(s, start, 8);
+            if (head == null || head.length < 4) {
+                return false;
+            }
+            int magic = ((head[0] & 0xFF) << 24) | ((head[1] & 0xFF) << 16) | ((head[2] & 0xFF) << 8) | (head[3] & 0xFF);
+            if (magic == Der.JKS_MAGIC || magic == Der.JCEKS_MAGIC) {
+                return true;
+            }
+            if ((head[0] & 0xFF) != Der.SEQUENCE) {
+                return false;
+            }
+            int len = head[1] & 0xFF;
+            int total;
+            if (len < 0x80) {
+                total = 2 + len;
+            } else {
+                int k = len & 0x7F;
+                if (k == 0 || k > 3 || head.length < 2 + k) {
+                    return false;
+                }
+                int l = 0;
+                for (int j = 0; j < k; j++) {
+                    l = (l << 8) | (head[2 + j] & 0xFF);
+                }
+                total = 2 + k + l;
+            }
+            if (total < 32 || total > MAX_EMBEDDED_DER) {
+                return false;
+            }
+            byte[] der = decode(s, start, (total + 2) / 3 * 4);
+            if (der == null || der.length < total) {
+                return false;
+            }
+            return Der.isPrivateKeyOrKeystore(der.length == total ? der : java.util.Arrays.copyOf(der, total));
+        }
+
+        /**
+         * Up to {@code chars} base64 characters from {@code start}, whitespace inside skipped, decoded (standard or URL
+         * alphabet, padding optional); null when the text ends or leaves the alphabet first in a way no decoder takes.
+         */
+        private static byte[] decode(String s, int start, int chars) {
+            StringBuilder b = new StringBuilder(Math.min(chars, s.length() - start));
+            for (int i = start; i < s.length() && b.length() < chars; i++) {
+                char c = s.charAt(i);
+                if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                    continue;
+                }
+                if (c == '=' || !isAlphabet(c)) {
+                    break;
+                }
+                b.append(c);
+            }
+            // the last unit may lack its padding (Java's decoders take that); a lone character is no unit
+            int usable = b.length() % 4 == 1 ? b.length() - 1 : b.length();
+            if (usable < 4) {
+                return null;
+            }
+            String t = b.substring(0, usable);
+            try {
+                return t.indexOf('-') >= 0 || t.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(t) : Base64.getDecoder().decode(t);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+
+        private static boolean isAlphabet(char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
+                    || c == '-' || c == '_';
+        }
+
+        /** Larger DER is not a key we look for (a keystore of many entries is still found by its magic number). */
+        private static final int MAX_EMBEDDED_DER = 1 << 20;
     }
 
     /** Just enough DER to recognise private keys and keystores; certificates and public keys do not match. */

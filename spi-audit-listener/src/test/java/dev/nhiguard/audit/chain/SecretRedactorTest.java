@@ -261,6 +261,47 @@ class SecretRedactorTest {
         }
     }
 
+    /**
+     * A key is a key whatever its wrapping: a header no strict reader accepts (two spaces, lower case, other dashes), no
+     * header at all, its base64 between words or wrapped in lines inside prose (seventeenth review: a PKCS#1 key under
+     * {@code -----BEGIN RSA  PRIVATE KEY-----} in a client attribute stayed in clear in the chain).
+     */
+    @Test
+    void privateKeysAreRecognisedUnderMalformedHeadersAndInsideText() throws Exception {
+        byte[] rsa = RSA.getPrivate().getEncoded();
+        byte[] pkcs1 = innerKey(rsa);
+        byte[] ec = EC.getPrivate().getEncoded();
+        String rsaLines = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs1);
+        List<String> keys = List.of(
+                pem("RSA  PRIVATE KEY", pkcs1),
+                "-----begin rsa private key-----\n" + rsaLines + "\n-----end rsa private key-----",
+                "----BEGIN PRIVATE  KEY----\n" + rsaLines + "\n----END PRIVATE KEY----",
+                "-----BEGIN-RSA-PRIVATE-KEY-----" + rsaLines.replace("\n", "") + "-----END-RSA-PRIVATE-KEY-----",
+                "-----BEGIN KEY-----\n" + rsaLines + "\n-----END KEY-----",
+                "the old key was " + Base64.getEncoder().encodeToString(ec) + ", rotate it",
+                "key:" + Base64.getUrlEncoder().withoutPadding().encodeToString(rsa),
+                "pasted:\n" + rsaLines + "\nthanks",
+                "(" + Base64.getEncoder().encodeToString(keystore("PKCS12")) + ")",
+                "ssh: " + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ");
+        for (String k : keys) {
+            JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
+            assertTrue(sealed(r.get("attributes").get("note")), k);
+        }
+        String certificateLines = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(Base64.getDecoder().decode(CERTIFICATE));
+        List<String> notKeys = List.of(
+                "the certificate is " + CERTIFICATE + ", trusted since May",
+                "-----BEGIN CERTIFICATE-----\n" + certificateLines + "\n-----END CERTIFICATE-----",
+                "public: " + Base64.getEncoder().encodeToString(RSA.getPublic().getEncoded()),
+                "Most Machine Mappers Move Many Messages; Maybe More Monday. " + "M".repeat(80),
+                "id " + java.util.UUID.randomUUID() + " -- see --help for MIIB options",
+                "data:" + Base64.getEncoder().encodeToString(new byte[300]));
+        for (String k : notKeys) {
+            JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
+            assertEquals(k, r.get("attributes").get("note").asText(), k);
+        }
+    }
+
     static byte[] keystore(String type) throws Exception {
         KeyStore ks = KeyStore.getInstance(type);
         ks.load(null, null);
