@@ -91,6 +91,13 @@ class AgentRiskDetectionIT {
         assertEquals(1, review.size(), review.toString());
         assertEquals("REVIEW", review.get(0).get("action").asText());
         assertEquals("auth-failure-burst", review.get(0).get("trigger").asText());
+        // recorded where Keycloak records that client: a CLIENT event on clients/<id> (it is no agent, agents/<id> is none)
+        String legacyId = api.http.get(base + "/clients?clientId=burst-sync", api.adminToken()).json().get(0).get("id").asText();
+        assertTrue(AgentLifecycleIT.adminEvents(api).stream().anyMatch(e -> "CLIENT".equals(e.path("resourceType").asText())
+                && ("clients/" + legacyId).equals(e.path("resourcePath").asText())
+                && "auth-failure-burst".equals(e.path("details").path("trigger").asText())), "no CLIENT admin event for the review");
+        assertTrue(AgentLifecycleIT.adminEvents(api).stream().noneMatch(e -> ("agents/" + legacyId).equals(e.path("resourcePath").asText())),
+                "a plain service account recorded as an agent");
         assertEquals(200, api.clientCredentialsWithSecret("burst-sync", "burst-sync-secret").status());
     }
 

@@ -312,8 +312,15 @@ public final class LifecycleActions {
         LOG.infof("realm %s: %s client %s (%s): %s", realm.getName(), action, client.getClientId(), client.getId(), reason);
     }
 
+    /**
+     * The action's admin event: an agent's is an {@code AGENT} event on {@code agents/<id>}; a plain service account's a
+     * {@code CLIENT} event on {@code clients/<id>}, where Keycloak's own events about that client are (it has no
+     * {@code agents/} resource).
+     */
     private void emit(ClientModel client, String action, String trigger, String reason) {
-        events.resource(AgentsResource.RESOURCE_TYPE).operation(OperationType.ACTION).resourcePath("agents", client.getId())
+        boolean agent = AgentRecord.isAgent(client);
+        (agent ? events.resource(AgentsResource.RESOURCE_TYPE) : events.resource(org.keycloak.events.admin.ResourceType.CLIENT))
+                .operation(OperationType.ACTION).resourcePath(agent ? "agents" : "clients", client.getId())
                 .representation(new Recorded(client.getId(), client.getClientId(), action, trigger, reason))
                 .detail("action", action).detail("trigger", trigger).detail("clientId", client.getClientId())
                 .detail("reason", reason).success();
