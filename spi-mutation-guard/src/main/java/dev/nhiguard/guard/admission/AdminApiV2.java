@@ -76,7 +76,8 @@ final class AdminApiV2 {
 
     /** The catalogue operation a v2 write is refused as, or null when it passes. */
     static String operation(TargetState state, RealmModel realm, String clientId, String method, JsonNode body) {
-        boolean asksServiceAccount = asksServiceAccount(body);
+        // a client that exchanges others' tokens shapes service accounts' tokens as a service account's own client does
+        boolean asksServiceAccount = asksServiceAccount(body) || asksTokenExchange(body);
         ClientModel client = clientId == null ? null : realm.getClientByClientId(clientId);
         if (client == null) {
             // POST creates a client; so does PUT of a clientId that does not exist (createOrUpdate). Other methods
@@ -91,12 +92,26 @@ final class AdminApiV2 {
             return client.isServiceAccountsEnabled() || adminClient || state.clientRolesAreGates(client.getId())
                     ? "client-delete" : Admission.UNCLASSIFIED;
         }
-        if (client.isServiceAccountsEnabled() || adminClient || asksServiceAccount) {
+        if (dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || adminClient || asksServiceAccount) {
             return "client-update";
         }
         boolean presentationOnly = "PATCH".equals(method) && body != null && body.isObject() && body.size() > 0
                 && iterable(body.fieldNames()).allMatch(PRESENTATION::contains);
         return presentationOnly ? null : Admission.UNCLASSIFIED;
+    }
+
+    /** Whether the body's login flows name standard token exchange ({@code TOKEN_EXCHANGE}, any case Keycloak's enum takes). */
+    static boolean asksTokenExchange(JsonNode body) {
+        JsonNode flows = body == null || !body.isObject() ? null : body.get("loginFlows");
+        if (flows == null || !flows.isArray()) {
+            return false;
+        }
+        for (JsonNode f : flows) {
+            if (f.isTextual() && f.textValue().equalsIgnoreCase("TOKEN_EXCHANGE")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The login flows of the v2 OIDC representation that are not the service account, as Keycloak's enum names them. */

@@ -157,6 +157,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
             return null;
         }
         if (rep.path("authorizationServicesEnabled").asBoolean(false) || rep.path("serviceAccountsEnabled").asBoolean(false)
+                || dev.nhiguard.guard.catalogue.Catalogue.turnsTokenExchangeOn(current, rep)
                 || dev.nhiguard.guard.catalogue.Catalogue.changesRegistryAttributes(current, rep)) {
             // The registry's attributes (nhi.agent*, nhi.owner*) name an agent's owner, binding, expiry and delegation:
             // only its own guarded endpoints write them, as the admin API's client create and update are held for them.

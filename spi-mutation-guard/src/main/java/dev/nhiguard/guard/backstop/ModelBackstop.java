@@ -82,7 +82,9 @@ public final class ModelBackstop implements ProviderEventListener {
             if (!offTheAdminApi(session)) {
                 return;
             }
-            if (OwnerAttributes.isNonHumanIdentity(c)) {
+            // (a client that exchanges others' tokens shapes the tokens of service accounts: OIDC registration turns
+            // standard token exchange on from its grant_types)
+            if (OwnerAttributes.shapesNonHumanTokens(c)) {
                 check(session, c.getRealm(), "client-update", true);
             } else {
                 // Keycloak fires this event after a client's creation too (RepresentationToModel#createClient).

@@ -153,9 +153,11 @@ public final class Catalogue {
 
         // --- service-account clients ---
         ops.add(op("client-create-service-account", "POST", "/clients", CLIENT, false, TargetType.CLIENTS, null,
-                "Create a client with a service account, or one that carries the agent registry's attributes (nhi.agent*, "
-                        + "nhi.owner*: an agent, an owner)",
-                (v, b, f) -> b != null && (b.path("serviceAccountsEnabled").asBoolean(false) || changesRegistryAttributes(null, b))));
+                "Create a client with a service account, one that exchanges others' tokens (standard token exchange: its "
+                        + "tokens for a service account's token carry that identity with this client's settings), or one "
+                        + "that carries the agent registry's attributes (nhi.agent*, nhi.owner*: an agent, an owner)",
+                (v, b, f) -> b != null && (b.path("serviceAccountsEnabled").asBoolean(false) || turnsTokenExchangeOn(null, b)
+                        || changesRegistryAttributes(null, b))));
         ops.add(op("client-flow-override", "POST", "/clients", RECOVERY, false, TargetType.CLIENTS, null,
                 "Bind authentication flows to a client (authenticationFlowBindingOverrides): any client, since it "
                         + "decides how users, approvers among them, log in through it",
@@ -174,13 +176,13 @@ public final class Catalogue {
                         + "of a client whose roles a flow condition or an identity-provider mapper names or a guarded subject "
                         + "holds",
                 (v, b, f) -> clientUpdateIsGuarded(f.currentClient(v.get("client")), b,
-                        f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client")))
+                        f.shapesServiceAccountTokens(v.get("client")) || f.isAdminClient(v.get("client")))
                         || clientIdChangeMovesAGate(f, v.get("client"), b)
                         || renamesToAnAdminClient(f, v.get("client"), b)));
         ops.add(op("client-delete", "DELETE", "/clients/{client}", CLIENT, false, TargetType.CLIENT, "client",
                 "Delete a service-account or administration client, or a client whose roles gate a client scope a "
                         + "service account uses (without its gate the scope applies to everyone)",
-                (v, b, f) -> f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client"))
+                (v, b, f) -> f.shapesServiceAccountTokens(v.get("client")) || f.isAdminClient(v.get("client"))
                         || f.clientRolesAreGates(v.get("client"))));
         ops.add(op("client-secret-regenerate", "POST", "/clients/{client}/client-secret", CREDENTIAL, false,
                 TargetType.CLIENT, "client", "Regenerate a service-account client's secret", saClient()));
@@ -581,7 +583,7 @@ public final class Catalogue {
 
     /** A service-account client or a client Keycloak's administration depends on. */
     private static Operation.Predicate saClient() {
-        return (v, b, f) -> f.isServiceAccountClient(v.get("client")) || f.isAdminClient(v.get("client"));
+        return (v, b, f) -> f.shapesServiceAccountTokens(v.get("client")) || f.isAdminClient(v.get("client"));
     }
 
     private static Operation.Predicate saUser() {
@@ -620,13 +622,31 @@ public final class Catalogue {
         }
         boolean sa = current.path("serviceAccountsEnabled").asBoolean(false);
         boolean turningOn = body != null && body.path("serviceAccountsEnabled").asBoolean(false) && !sa;
-        if (turningOn || changesRegistryAttributes(current, body)) {
+        if (turningOn || turnsTokenExchangeOn(current, body) || changesRegistryAttributes(current, body)) {
             return true;
         }
         if (!guardedClient) {
             return false;
         }
         return changesOutside(body, current, CLIENT_HARMLESS_FIELDS, CLIENT_READ_ONLY_FIELDS, false, CLIENT_HARMLESS_ATTRIBUTES);
+    }
+
+    /** The client attribute that turns Keycloak's standard token exchange (RFC 8693) on ({@code OIDCConfigAttributes}). */
+    public static final String STANDARD_TOKEN_EXCHANGE = "standard.token.exchange.enabled";
+
+    /**
+     * Whether the body turns standard token exchange on for a client that has it off (or for a new client, {@code current}
+     * null), read as Keycloak reads the attribute ({@code Boolean.parseBoolean}; a client update sets the attributes a
+     * body carries and keeps the others). A client that exchanges tokens shapes the tokens of every service account whose
+     * tokens name it in their audience (dev.nhiguard.guard.changerequest.OwnerAttributes#exchangesTokens).
+     */
+    public static boolean turnsTokenExchangeOn(JsonNode current, JsonNode body) {
+        JsonNode proposed = body == null ? null : body.path("attributes").get(STANDARD_TOKEN_EXCHANGE);
+        if (proposed == null || !proposed.isValueNode() || !Boolean.parseBoolean(proposed.asText())) {
+            return false;
+        }
+        JsonNode now = current == null ? null : current.path("attributes").get(STANDARD_TOKEN_EXCHANGE);
+        return now == null || !Boolean.parseBoolean(now.asText());
     }
 
     /**

@@ -8,8 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public interface Facts {
 
-    /** Whether the client (internal id) exists and has a service account. */
-    boolean isServiceAccountClient(String clientId);
+    /**
+     * Whether the client (internal id) exists and its settings shape a non-human identity's tokens: it has a service
+     * account or is an agent, or it exchanges others' tokens (standard token exchange on: a token it gets for a service
+     * account's token carries the service account's identity and roles with this client's mappers, scope and lifetime).
+     */
+    boolean shapesServiceAccountTokens(String clientId);
 
     /** Whether the user (id) is the service-account user of a client. */
     boolean isServiceAccountUser(String userId);

@@ -407,7 +407,7 @@ public final class Admission {
             return null; // where the policy holds no client update, any value passes: nothing is confirmed
         }
         String uuid = r.pathParams().get("client-uuid");
-        if (uuid == null || !(state.isServiceAccountClient(uuid) || state.isAdminClient(uuid))) {
+        if (uuid == null || !(state.shapesServiceAccountTokens(uuid) || state.isAdminClient(uuid))) {
             return null;
         }
         return ResentCredentials.of(realm.getClientById(uuid), body);

@@ -44,6 +44,24 @@ public final class OwnerAttributes {
         return client.isServiceAccountsEnabled() || isAgent(client);
     }
 
+    /**
+     * Whether the client exchanges other clients' tokens (standard token exchange on, read as Keycloak reads it:
+     * {@code Boolean.parseBoolean}, {@code OIDCAdvancedConfigWrapper#isStandardTokenExchangeEnabled}). A token it
+     * gets for a service account's token names that service account as its subject and carries the service account's
+     * roles, with this client's mappers, scope, audience and lifetime: its settings shape the service account's tokens.
+     */
+    public static boolean exchangesTokens(ClientModel client) {
+        return Boolean.parseBoolean(client.getAttribute(dev.nhiguard.guard.catalogue.Catalogue.STANDARD_TOKEN_EXCHANGE));
+    }
+
+    /**
+     * Whether the client's settings shape what a non-human identity's tokens carry: it is one ({@link
+     * #isNonHumanIdentity}), or it exchanges others' tokens ({@link #exchangesTokens}).
+     */
+    public static boolean shapesNonHumanTokens(ClientModel client) {
+        return isNonHumanIdentity(client) || exchangesTokens(client);
+    }
+
     /** Whether the user owns the client, directly or through membership of the owning group. */
     public static boolean owns(KeycloakSession session, RealmModel realm, ClientModel client, UserModel user) {
         return owns(session, realm, client.getAttribute(AGENT_OWNER_TYPE), client.getAttribute(AGENT_OWNER_ID), user)

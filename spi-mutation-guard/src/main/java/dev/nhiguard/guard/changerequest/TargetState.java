@@ -56,9 +56,9 @@ public final class TargetState implements Facts {
     }
 
     @Override
-    public boolean isServiceAccountClient(String clientId) {
+    public boolean shapesServiceAccountTokens(String clientId) {
         ClientModel c = client(clientId);
-        return c != null && OwnerAttributes.isNonHumanIdentity(c);
+        return c != null && OwnerAttributes.shapesNonHumanTokens(c);
     }
 
     @Override
@@ -645,7 +645,7 @@ public final class TargetState implements Facts {
         String name = scope.getName();
         int inspected = 0;
         for (ClientModel c : (Iterable<ClientModel>) realm.getClientsStream()
-                .filter(c -> c.isServiceAccountsEnabled() || ADMIN_CLIENTS.contains(c.getClientId()))::iterator) {
+                .filter(c -> OwnerAttributes.shapesNonHumanTokens(c) || ADMIN_CLIENTS.contains(c.getClientId()))::iterator) {
             if (++inspected > INSPECTION_LIMIT) {
                 return true; // past the limit the guard holds rather than guesses
             }

@@ -21,7 +21,7 @@ class CatalogueTest {
 
     /** A realm with one SA client "sa", one plain client "web", SA user "sau", admin "adm", user "u". */
     static class FakeFacts implements Facts {
-        @Override public boolean isServiceAccountClient(String id) { return "sa".equals(id); }
+        @Override public boolean shapesServiceAccountTokens(String id) { return "sa".equals(id); }
         @Override public boolean isServiceAccountUser(String id) { return "sau".equals(id) || "sau-default".equals(id); }
         @Override public boolean isPrivilegedUser(String id) { return "adm".equals(id) || "adm-default".equals(id) || "ldap-adm".equals(id); }
         @Override public JsonNode currentClient(String id) {
@@ -268,6 +268,26 @@ class CatalogueTest {
     void serviceAccountClientCreationIsGuardedPlainClientIsNot() {
         assertEquals("client-create-service-account", id("POST", "/clients", "{\"clientId\":\"n\",\"serviceAccountsEnabled\":true}"));
         assertEquals(null, id("POST", "/clients", "{\"clientId\":\"n\"}"));
+    }
+
+    /**
+     * Eighteenth review: a client that exchanges others' tokens (standard token exchange) gets, for a service account's
+     * token, a token of that service account's identity and roles with its own mappers, scope and lifetime. Turning the
+     * exchange on is held wherever a service account would be, read as Keycloak reads the attribute (parseBoolean).
+     */
+    @Test
+    void turningStandardTokenExchangeOnIsHeldAsAServiceAccountIs() {
+        assertEquals("client-create-service-account", id("POST", "/clients",
+                "{\"clientId\":\"rs\",\"attributes\":{\"standard.token.exchange.enabled\":\"true\"}}"));
+        assertEquals("client-create-service-account", id("POST", "/clients",
+                "{\"clientId\":\"rs\",\"attributes\":{\"standard.token.exchange.enabled\":\"TRUE\"}}"));
+        assertEquals(null, id("POST", "/clients", "{\"clientId\":\"rs\",\"attributes\":{\"standard.token.exchange.enabled\":\"yes\"}}"),
+                "Keycloak reads 'yes' as off");
+        assertEquals("client-update", id("PUT", "/clients/web", "{\"attributes\":{\"standard.token.exchange.enabled\":\"true\"}}"));
+        assertEquals(null, id("PUT", "/clients/web", "{\"attributes\":{\"standard.token.exchange.enabled\":\"false\"}}"));
+        assertTrue(Catalogue.turnsTokenExchangeOn(null, json("{\"attributes\":{\"standard.token.exchange.enabled\":true}}")));
+        assertFalse(Catalogue.turnsTokenExchangeOn(json("{\"attributes\":{\"standard.token.exchange.enabled\":\"True\"}}"),
+                json("{\"attributes\":{\"standard.token.exchange.enabled\":\"true\"}}")), "already on: judged as the guarded client it is");
     }
 
     @Test
