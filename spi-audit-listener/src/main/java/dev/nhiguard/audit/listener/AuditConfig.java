@@ -55,7 +55,10 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             // a user granting a client access on their behalf (offline_access among the scopes), or taking it back
             "GRANT_CONSENT", "UPDATE_CONSENT", "REVOKE_GRANT",
             // a user deleting their own account; a user joining an organization by its invitation's link
-            "DELETE_ACCOUNT", "INVITE_ORG");
+            "DELETE_ACCOUNT", "INVITE_ORG",
+            // a user who signed up (by the registration page or an invitation's link), and one disabled by anyone's wrong
+            // passwords (a permanent lockout): who exists, and why an approver cannot sign in, is on the record
+            "REGISTER", "USER_DISABLED_BY_PERMANENT_LOCKOUT");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;

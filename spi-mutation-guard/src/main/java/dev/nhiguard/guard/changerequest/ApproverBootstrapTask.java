@@ -18,6 +18,7 @@ import org.keycloak.util.JsonSerialization;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.policy.GuardPolicy;
+import dev.nhiguard.guard.store.BootstrapSightEntity;
 import dev.nhiguard.guard.policy.PolicyException;
 
 /**
@@ -29,6 +30,13 @@ import dev.nhiguard.guard.policy.PolicyException;
  * WARN and recorded as an admin event of resource type {@code GUARD_BOOTSTRAP} (so it lands in
  * the audit chain). Runs through Keycloak's cluster-aware task runner, so it also picks up users
  * of realms imported after start-up.
+ *
+ * <p>Only users that existed when the task first saw the realm are appointed ({@link BootstrapSightEntity}): a user
+ * created later under a listed name, by whatever path (self-registration, an organization invitation's link, a first
+ * login through an identity provider, an approved admin create), is not: the operator's option names people the
+ * operator put there, not a name anyone may take. Approvers disabled by a permanent brute-force lockout still count
+ * as present ({@link Approvers#appointed}): anyone who knows their username can lock them out, and that must not open
+ * the bootstrap.
  */
 public final class ApproverBootstrapTask implements ScheduledTask {
 
@@ -70,6 +78,9 @@ public final class ApproverBootstrapTask implements ScheduledTask {
 
     private final List<Appointment> appointments;
 
+    /** Users this node has already logged as skipped (the task runs every few seconds; one warning each is enough). */
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public ApproverBootstrapTask(List<Appointment> appointments) {
         this.appointments = List.copyOf(appointments);
     }
@@ -82,6 +93,7 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                 continue; // not imported yet
             }
             session.getContext().setRealm(realm);
+            long firstSeen = firstSight(session, realm.getId());
             GuardPolicy policy;
             try {
                 policy = Policies.of(realm);
@@ -89,11 +101,19 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                 LOG.warnf("Approver bootstrap skipped in realm %s: %s", realm.getName(), e.getMessage());
                 continue;
             }
-            if (policy.approverRealm() != null || Approvers.eligible(session, realm, policy, null) >= policy.approvalsRequired() + 1) {
+            if (policy.approverRealm() != null || Approvers.appointed(session, realm, policy) >= policy.approvalsRequired() + 1) {
                 continue;
             }
             UserModel user = session.users().getUserByUsername(realm, a.username());
             if (user == null || user.getServiceAccountClientLink() != null) {
+                continue;
+            }
+            if (user.getCreatedTimestamp() == null || user.getCreatedTimestamp() > firstSeen) {
+                if (warned.add(realm.getId() + "/" + user.getId())) {
+                    LOG.warnf("Approver bootstrap skipped for %s in realm %s: the user was created after the bootstrap first "
+                            + "saw the realm (by registration, an invitation, an identity provider or an admin); the option "
+                            + "appoints only users that were there (import them with the realm)", user.getUsername(), realm.getName());
+                }
                 continue;
             }
             RoleModel role = realm.getRole(policy.approverRole());
@@ -114,6 +134,18 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                     user.getUsername(), user.getId(), realm.getName());
             record(session, realm, user, policy);
         }
+    }
+
+    /** When the task first saw the realm: read, or noted now (its first sight). */
+    private static long firstSight(KeycloakSession session, String realmId) {
+        jakarta.persistence.EntityManager em = session.getProvider(org.keycloak.connections.jpa.JpaConnectionProvider.class)
+                .getEntityManager();
+        BootstrapSightEntity seen = em.find(BootstrapSightEntity.class, realmId);
+        if (seen == null) {
+            seen = new BootstrapSightEntity(realmId, org.keycloak.common.util.Time.currentTimeMillis());
+            em.persist(seen);
+        }
+        return seen.getSeenAt();
     }
 
     private static void record(KeycloakSession s, RealmModel realm, UserModel user, GuardPolicy policy) {

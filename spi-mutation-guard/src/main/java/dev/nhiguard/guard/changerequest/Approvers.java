@@ -114,6 +114,25 @@ public final class Approvers {
     }
 
     /**
+     * The realm's approvers as the operator's bootstrap counts them, up to {@code approvalsRequired + 1}: direct holders
+     * that are enabled, or disabled only by a permanent brute-force lockout (Keycloak's {@code disabledReason}
+     * {@code permanentLockout}: anyone who knows the username can cause it, so it must not make room for the bootstrap).
+     */
+    static long appointed(KeycloakSession s, RealmModel guarded, GuardPolicy policy) {
+        RealmModel realm = approverRealm(s, guarded, policy);
+        RoleModel role = realm == null ? null : approverRole(realm, policy.approverRole());
+        if (role == null) {
+            return 0;
+        }
+        return directHolders(s, realm, role)
+                .filter(u -> u.getServiceAccountClientLink() == null && (u.isEnabled()
+                        || org.keycloak.services.managers.BruteForceProtector.DISABLED_BY_PERMANENT_LOCKOUT
+                                .equals(u.getFirstAttribute(UserModel.DISABLED_REASON))))
+                .limit(policy.approvalsRequired() + 1L)
+                .count();
+    }
+
+    /**
      * The clients an approver decides through: the approvals page's {@code nhi-approvals}, the
      * admin console and {@code admin-cli} (kcadm.sh). They are administration clients: creating one
      * under these names, renaming a client to one, and changing or deleting one are held, so

@@ -45,5 +45,8 @@ public final class RealmRecordsCleanup implements ProviderEventListener {
                 .setParameter("realm", realmId).setParameter("keep", keep).executeUpdate();
         em.createQuery("delete from CredentialReadEntity r where r.realmId = :realm")
                 .setParameter("realm", realmId).executeUpdate();
+        // a realm created again under the same id is seen afresh by the approver bootstrap
+        em.createQuery("delete from BootstrapSightEntity b where b.realmId = :realm")
+                .setParameter("realm", realmId).executeUpdate();
     }
 }

@@ -27,7 +27,7 @@ public final class GuardJpaEntityProviderFactory implements JpaEntityProviderFac
         @Override
         public List<Class<?>> getEntities() {
             return List.of(ChangeRequestEntity.class, ApprovalEntity.class, HistoryEntity.class, GuardSealKeyEntity.class,
-                    CredentialReadEntity.class, RealmWriteLockEntity.class);
+                    CredentialReadEntity.class, RealmWriteLockEntity.class, BootstrapSightEntity.class);
         }
 
         @Override
