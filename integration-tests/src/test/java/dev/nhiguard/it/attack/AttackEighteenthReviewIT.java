@@ -107,26 +107,18 @@ class AttackEighteenthReviewIT {
     @Test
     void theExchangeIsNotTurnedOnAroundTheAdminApi(KeycloakTarget keycloak) throws Exception {
         AttackRealm r = realmWithAResourceServer(keycloak, "registration");
-        String mallory = r.token("mallory");
+        HttpAdmin.Response v2 = r.http.post("/admin/api/" + r.name + "/clients/v2", r.token("mallory"),
+                "{\"clientId\":\"reports-api\",\"protocol\":\"openid-connect\",\"enabled\":true,\"loginFlows\":[\"TOKEN_EXCHANGE\"],"
+                        + "\"auth\":{\"method\":\"client-secret\",\"secret\":\"mallorys-secret\"}}");
         // an initial access token of mallory's (its creation is held: ann approves it, as she would for a team's automation)
-        HttpAdmin.Response minted = r.http.post(r.admin + "/clients-initial-access", mallory, "{\"count\":2,\"expiration\":600}");
-        AttackRealm.assertHeld(minted, "an initial access token");
-        String id = minted.json().path("id").asText();
-        assertEquals(200, r.approve(id, minted.json().path("digest").asText(), r.token("ann")).status());
-        HttpAdmin.Response applied = r.apply(id, mallory);
-        assertEquals(200, applied.status(), applied.body());
-        JsonNode answer = applied.json().at("/result/body");
-        if (answer.isTextual()) {
-            answer = AttackRealm.JSON.readTree(answer.asText());
-        }
-        String initial = answer.path("token").asText();
-        assertFalse(initial.isEmpty(), applied.body());
+        String initial = r.approvedInitialAccessToken("mallory", "ann");
         HttpAdmin.Response registered = r.http.post("/realms/" + r.name + "/clients-registrations/default", initial,
                 "{\"clientId\":\"reports-api\",\"publicClient\":false,\"attributes\":{\"standard.token.exchange.enabled\":\"true\"}}");
         HttpAdmin.Response oidc = r.http.post("/realms/" + r.name + "/clients-registrations/openid-connect", initial,
                 "{\"client_name\":\"reports-api-2\",\"grant_types\":[\"urn:ietf:params:oauth:grant-type:token-exchange\"],"
                         + "\"token_endpoint_auth_method\":\"client_secret_basic\"}");
         assertAll(
+                () -> AttackRealm.assertHeldOrRefused(v2, "a v2 client with the token-exchange flow"),
                 () -> AttackRealm.assertHeldOrRefused(registered, "client registration of a client with the exchange on"),
                 () -> AttackRealm.assertHeldOrRefused(oidc, "OIDC registration of a client with the token-exchange grant"),
                 () -> assertNull(r.clientUuidOrNull("reports-api"), "reports-api was registered"),

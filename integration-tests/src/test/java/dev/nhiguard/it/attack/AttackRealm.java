@@ -1,6 +1,7 @@
 package dev.nhiguard.it.attack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
@@ -277,6 +278,26 @@ final class AttackRealm {
 
     HttpAdmin.Response apply(String id, String token) {
         return http.post(guard + "/change-requests/" + id + "/apply", token, null);
+    }
+
+    /**
+     * An initial access token for client registration, as its requester gets it: the creation is held, {@code approver}
+     * approves it, the requester applies it and reads the token from the apply's answer (it is shown to no one else).
+     */
+    String approvedInitialAccessToken(String requester, String approver) throws java.io.IOException {
+        HttpAdmin.Response minted = http.post(admin + "/clients-initial-access", token(requester), "{\"count\":2,\"expiration\":600}");
+        assertHeld(minted, requester + " creating an initial access token");
+        String id = minted.json().path("id").asText();
+        assertEquals(200, approve(id, minted.json().path("digest").asText(), token(approver)).status());
+        HttpAdmin.Response applied = apply(id, token(requester));
+        assertEquals(200, applied.status(), applied.body());
+        JsonNode answer = applied.json().at("/result/body");
+        if (answer.isTextual()) {
+            answer = JSON.readTree(answer.asText());
+        }
+        String initialAccess = answer.path("token").asText();
+        assertFalse(initialAccess.isEmpty(), "the apply's answer hands the requester the token: " + applied.body());
+        return initialAccess;
     }
 
     /** Cancels, as the requester, every change request these answers held (202); other answers are left alone. */

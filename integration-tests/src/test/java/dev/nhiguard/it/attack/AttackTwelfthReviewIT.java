@@ -232,19 +232,7 @@ class AttackTwelfthReviewIT {
     @Test
     void theHolderOfAnInitialAccessTokenHoldsTheClientsRegisteredWithIt(KeycloakTarget keycloak) throws Exception {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twelfth", "dcr", rep -> { });
-        String ann = r.token("ann");
-        HttpAdmin.Response minted = r.http.post(r.admin + "/clients-initial-access", ann, "{\"count\":1,\"expiration\":600}");
-        AttackRealm.assertHeld(minted, "ann creating an initial access token");
-        String id = minted.json().path("id").asText();
-        assertEquals(200, r.approve(id, minted.json().path("digest").asText(), r.token("ben")).status());
-        HttpAdmin.Response applied = r.apply(id, ann);
-        assertEquals(200, applied.status(), applied.body());
-        JsonNode answer = applied.json().at("/result/body");
-        if (answer.isTextual()) {
-            answer = AttackRealm.JSON.readTree(answer.asText());
-        }
-        String initialAccess = answer.path("token").asText();
-        assertFalse(initialAccess.isEmpty(), "the apply's answer hands ann the token: " + applied.body());
+        String initialAccess = r.approvedInitialAccessToken("ann", "ben");
 
         HttpAdmin.Response registered = r.http.post("/realms/" + r.name + "/clients-registrations/default", initialAccess,
                 "{\"clientId\":\"ann-registered\",\"publicClient\":false,\"standardFlowEnabled\":false,"
