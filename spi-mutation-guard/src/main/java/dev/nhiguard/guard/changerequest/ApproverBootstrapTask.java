@@ -31,7 +31,7 @@ import dev.nhiguard.guard.policy.PolicyException;
  * the audit chain). Runs through Keycloak's cluster-aware task runner, so it also picks up users
  * of realms imported after start-up.
  *
- * <p>Only users that existed when the task first saw the realm are appointed ({@link BootstrapSightEntity}): a user
+ * <p>Only users of Keycloak's own database that existed when the task first saw the realm are appointed ({@link BootstrapSightEntity}): a user
  * created later under a listed name, by whatever path (self-registration, an organization invitation's link, a first
  * login through an identity provider, an approved admin create), is not: the operator's option names people the
  * operator put there, not a name anyone may take. Approvers disabled by a permanent brute-force lockout still count
@@ -108,11 +108,14 @@ public final class ApproverBootstrapTask implements ScheduledTask {
             if (user == null || user.getServiceAccountClientLink() != null) {
                 continue;
             }
-            if (user.getCreatedTimestamp() == null || user.getCreatedTimestamp() > firstSeen) {
+            // A user a user-storage provider keeps has the creation time the directory reports (its createTimestamp
+            // mapper), not Keycloak's: only users of Keycloak's own database are appointed.
+            if (user.getFederationLink() != null || user.getCreatedTimestamp() == null || user.getCreatedTimestamp() > firstSeen) {
                 if (warned.add(realm.getId() + "/" + user.getId())) {
-                    LOG.warnf("Approver bootstrap skipped for %s in realm %s: the user was created after the bootstrap first "
-                            + "saw the realm (by registration, an invitation, an identity provider or an admin); the option "
-                            + "appoints only users that were there (import them with the realm)", user.getUsername(), realm.getName());
+                    LOG.warnf("Approver bootstrap skipped for %s in realm %s: the user comes from a user-storage provider, or "
+                            + "was created after the bootstrap first saw the realm (by registration, an invitation, an identity "
+                            + "provider or an admin); the option appoints only users of Keycloak's own database that were there "
+                            + "(import them with the realm)", user.getUsername(), realm.getName());
                 }
                 continue;
             }
