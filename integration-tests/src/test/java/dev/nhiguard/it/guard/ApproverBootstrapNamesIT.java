@@ -44,7 +44,7 @@ class ApproverBootstrapNamesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The bootstrap task's interval in the test server (the expiry interval): 2 s. Several of them pass. */
-    private static final Duration SEVERAL_RUNS = Duration.ofSeconds(8);
+    private static final Duration SEVERAL_RUNS = Duration.ofSeconds(5);
 
     private static ObjectNode realm(String name) {
         ObjectNode rep = JSON.createObjectNode().put("realm", name).put("enabled", true).put("sslRequired", "none")
