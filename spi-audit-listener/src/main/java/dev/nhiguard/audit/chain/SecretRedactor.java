@@ -135,10 +135,11 @@ public final class SecretRedactor {
             "type", "operation", "actor", "target", "prevHash", "hash");
 
     /**
-     * A PEM private key's header, read loosely (any case, any run of dashes and spaces, any words between): a header
-     * that a strict reader would reject still announces a key, and the key is in the lines below it.
+     * A PEM private key's header as PEM writes it. A key under any other header (two spaces, lower case, other dashes)
+     * is found by its DER ({@link EmbeddedDer}): a loose header alone would let any value that mentions one be sealed,
+     * and so hidden from the approver of the change that carries it.
      */
-    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile("(?i)-{2,}\\s*BEGIN\\b[^\\r\\n]{0,80}?PRIVATE\\s*KEY");
+    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile("-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----");
     private static final Pattern VAULT_REFERENCE = Pattern.compile("^\\$\\{vault\\.[^}]+}$");
     private static final Pattern BASE64 = Pattern.compile("^[A-Za-z0-9+/_-]+={0,2}$");
     private static final Pattern JOSE_COMPACT = Pattern.compile("^[A-Za-z0-9_-]{8,}(?:\\.[A-Za-z0-9_-]*){2}(?:\\.[A-Za-z0-9_-]*){0,2}$");
@@ -391,7 +392,7 @@ public final class SecretRedactor {
         if (s.length() < MIN_DER_BASE64 && s.indexOf('-') < 0) {
             return false;
         }
-        if ((s.contains("--") && PEM_PRIVATE_KEY.matcher(s).find())
+        if ((s.contains("PRIVATE KEY") && PEM_PRIVATE_KEY.matcher(s).find())
                 || s.contains("b3BlbnNzaC1rZXktdjE") || s.contains("PuTTY-User-Key-File") || s.contains("Private-Lines:")) {
             return true;
         }
@@ -401,7 +402,29 @@ public final class SecretRedactor {
         if (wholeIsPrivateKeyOrKeystore(s)) {
             return true;
         }
-        return EmbeddedDer.find(s);
+        return EmbeddedDer.find(s) || pemInBase64(s);
+    }
+
+    /**
+     * A PEM file written as base64 (as Kubernetes secrets and many configuration formats hold them: {@code LS0tLS1CRUdJTi…}
+     * is {@code -----BEGIN…}), anywhere in the text: decoded and judged as text.
+     */
+    private static boolean pemInBase64(String s) {
+        for (int i = s.indexOf("LS0tLS1CRUdJTi"); i >= 0; i = s.indexOf("LS0tLS1CRUdJTi", i + 1)) {
+            int end = i;
+            while (end < s.length() && (EmbeddedDer.isAlphabet(s.charAt(end)) || s.charAt(end) == '=')) {
+                end++;
+            }
+            try {
+                String pem = new String(Base64.getMimeDecoder().decode(s.substring(i, end)), java.nio.charset.StandardCharsets.ISO_8859_1);
+                if ((pem.contains("PRIVATE KEY") && PEM_PRIVATE_KEY.matcher(pem).find()) || EmbeddedDer.find(pem)) {
+                    return true;
+                }
+            } catch (IllegalArgumentException e) {
+                // not base64 after all
+            }
+        }
+        return false;
     }
 
     /** The whole text (whitespace aside) is base64 of a DER private key or keystore. */
@@ -452,7 +475,9 @@ public final class SecretRedactor {
             int n = s.length();
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
-                boolean boundary = i == 0 || !isAlphabet(s.charAt(i - 1)) || s.charAt(i - 1) == '-' && c != '-';
+                boolean boundary = i == 0 || !isAlphabet(s.charAt(i - 1)) || s.charAt(i - 1) == '-' && c != '-'
+                        // a key glued to a word: most keys' DER begins with a long SEQUENCE, MII… in base64
+                        || c == 'M' && s.startsWith("MII", i);
                 if (!boundary || (c != 'M' && c != '/' && c != '_' && c != 'z')) {
                     continue;
                 }
@@ -511,6 +536,10 @@ public final class SecretRedactor {
                 if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
                     continue;
                 }
+                if (c == '\\' && i + 1 < s.length() && (s.charAt(i + 1) == 'n' || s.charAt(i + 1) == 'r')) {
+                    i++; // a line break written as the two characters of an escape (a key pasted from a JSON or shell string)
+                    continue;
+                }
                 if (c == '=' || !isAlphabet(c)) {
                     break;
                 }
@@ -529,7 +558,7 @@ public final class SecretRedactor {
             }
         }
 
-        private static boolean isAlphabet(char c) {
+        static boolean isAlphabet(char c) {
             return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
                     || c == '-' || c == '_';
         }

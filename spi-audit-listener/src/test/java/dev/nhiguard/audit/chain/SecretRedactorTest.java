@@ -282,7 +282,11 @@ class SecretRedactorTest {
                 "key:" + Base64.getUrlEncoder().withoutPadding().encodeToString(rsa),
                 "pasted:\n" + rsaLines + "\nthanks",
                 "(" + Base64.getEncoder().encodeToString(keystore("PKCS12")) + ")",
-                "ssh: " + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ");
+                "ssh: " + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+                // (code review) a PEM file as base64, line breaks written as escapes, a key glued to a word
+                "tls.key: " + Base64.getEncoder().encodeToString(pem("PRIVATE KEY", rsa).getBytes(StandardCharsets.US_ASCII)),
+                rsaLines.replace("\n", "\\n"),
+                "key" + Base64.getEncoder().encodeToString(rsa));
         for (String k : keys) {
             JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
             assertTrue(sealed(r.get("attributes").get("note")), k);
@@ -295,7 +299,12 @@ class SecretRedactorTest {
                 "public: " + Base64.getEncoder().encodeToString(RSA.getPublic().getEncoded()),
                 "Most Machine Mappers Move Many Messages; Maybe More Monday. " + "M".repeat(80),
                 "id " + java.util.UUID.randomUUID() + " -- see --help for MIIB options",
-                "data:" + Base64.getEncoder().encodeToString(new byte[300]));
+                "data:" + Base64.getEncoder().encodeToString(new byte[300]),
+                // (code review) words about a key are no key: sealing them would hide a value from the approver
+                "{\"groups\":[\"payments-admin\"],\"n\":\"--begin private key\"}",
+                "rotation -- begin by generating a private key",
+                "tls.crt: " + Base64.getEncoder().encodeToString(("-----BEGIN CERTIFICATE-----\n" + certificateLines
+                        + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII)));
         for (String k : notKeys) {
             JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
             assertEquals(k, r.get("attributes").get("note").asText(), k);

@@ -89,7 +89,8 @@ final class AdminApiV2 {
         if ("DELETE".equals(method)) {
             // As the classic API's client-delete: a service account, an administration client, or a client whose roles
             // gate something (a deleted role reads as "condition not met", a scope's role gate opens).
-            return client.isServiceAccountsEnabled() || adminClient || state.clientRolesAreGates(client.getId())
+            return dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || adminClient
+                    || state.clientRolesAreGates(client.getId())
                     ? "client-delete" : Admission.UNCLASSIFIED;
         }
         if (dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || adminClient || asksServiceAccount) {

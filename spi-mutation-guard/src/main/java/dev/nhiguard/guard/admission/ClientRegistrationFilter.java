@@ -107,7 +107,7 @@ public final class ClientRegistrationFilter implements ContainerRequestFilter {
         }
         boolean refused = OffApiRefusal.refuseIfGuarded(ctx, realm, "client-delete", "client registration", policy -> {
             TargetState state = new TargetState(session, realm, policy.approverRole());
-            return client.isServiceAccountsEnabled() || state.isAdminClient(client.getId())
+            return dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || state.isAdminClient(client.getId())
                     || state.clientRolesAreGates(client.getId()) || state.clientMayBeAGate(client);
         });
         if (!refused) {

@@ -100,7 +100,7 @@ public final class ModelBackstop implements ProviderEventListener {
         } else if (event instanceof ClientModel.ClientRemovedEvent e) {
             ClientModel c = e.getClient();
             KeycloakSession session = e.getKeycloakSession();
-            if (c.isServiceAccountsEnabled() || OwnerAttributes.isAgent(c)) {
+            if (OwnerAttributes.shapesNonHumanTokens(c)) {
                 check(session, c.getRealm(), "client-delete", false);
             } else if (offTheAdminApi(session) && clientIsAdministrationOrGate(session, c)) {
                 check(session, c.getRealm(), "client-delete", true);

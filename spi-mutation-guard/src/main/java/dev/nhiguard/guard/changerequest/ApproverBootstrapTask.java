@@ -31,10 +31,11 @@ import dev.nhiguard.guard.policy.PolicyException;
  * the audit chain). Runs through Keycloak's cluster-aware task runner, so it also picks up users
  * of realms imported after start-up.
  *
- * <p>Only users of Keycloak's own database that existed when the task first saw the realm are appointed ({@link BootstrapSightEntity}): a user
- * created later under a listed name, by whatever path (self-registration, an organization invitation's link, a first
- * login through an identity provider, an approved admin create), is not: the operator's option names people the
- * operator put there, not a name anyone may take. Approvers disabled by a permanent brute-force lockout still count
+ * <p>Only the user who held a listed name when the task first looked for it in the realm is appointed under it (by id,
+ * {@link BootstrapSightEntity}), and only a user of Keycloak's own database: a user who takes the name later, by
+ * whatever path (self-registration, an organization invitation's link, a first login through an identity provider, a
+ * rename by a provider's mapper or a directory, an approved admin create), is not. The operator's option names people
+ * the operator put there, not a name anyone may take. Approvers disabled by a permanent brute-force lockout still count
  * as present ({@link Approvers#appointed}): anyone who knows their username can lock them out, and that must not open
  * the bootstrap.
  */
@@ -93,7 +94,9 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                 continue; // not imported yet
             }
             session.getContext().setRealm(realm);
-            long firstSeen = firstSight(session, realm.getId());
+            // Looked for on every run, short of approvers or not: the first look pins who holds the name.
+            UserModel user = session.users().getUserByUsername(realm, a.username());
+            String heldAtFirstSight = firstSight(session, realm.getId(), a.username(), user);
             GuardPolicy policy;
             try {
                 policy = Policies.of(realm);
@@ -104,18 +107,17 @@ public final class ApproverBootstrapTask implements ScheduledTask {
             if (policy.approverRealm() != null || Approvers.appointed(session, realm, policy) >= policy.approvalsRequired() + 1) {
                 continue;
             }
-            UserModel user = session.users().getUserByUsername(realm, a.username());
             if (user == null || user.getServiceAccountClientLink() != null) {
                 continue;
             }
-            // A user a user-storage provider keeps has the creation time the directory reports (its createTimestamp
-            // mapper), not Keycloak's: only users of Keycloak's own database are appointed.
-            if (user.getFederationLink() != null || user.getCreatedTimestamp() == null || user.getCreatedTimestamp() > firstSeen) {
+            // Only the holder at first sight, and only a user of Keycloak's own database (a user-storage provider's user
+            // is whoever the directory says, under whatever name it gives).
+            if (user.getFederationLink() != null || !user.getId().equals(heldAtFirstSight)) {
                 if (warned.add(realm.getId() + "/" + user.getId())) {
                     LOG.warnf("Approver bootstrap skipped for %s in realm %s: the user comes from a user-storage provider, or "
-                            + "was created after the bootstrap first saw the realm (by registration, an invitation, an identity "
-                            + "provider or an admin); the option appoints only users of Keycloak's own database that were there "
-                            + "(import them with the realm)", user.getUsername(), realm.getName());
+                            + "is not the user who held the name when the bootstrap first looked for it (signed up, renamed or "
+                            + "created since); the option appoints only users of Keycloak's own database that held the name "
+                            + "then (import them with the realm)", user.getUsername(), realm.getName());
                 }
                 continue;
             }
@@ -139,16 +141,20 @@ public final class ApproverBootstrapTask implements ScheduledTask {
         }
     }
 
-    /** When the task first saw the realm: read, or noted now (its first sight). */
-    private static long firstSight(KeycloakSession session, String realmId) {
+    /**
+     * The id of the user who held the name when the task first looked for it in the realm (null: nobody), read, or noted
+     * now from {@code holder} (this is the first look).
+     */
+    private static String firstSight(KeycloakSession session, String realmId, String username, UserModel holder) {
         jakarta.persistence.EntityManager em = session.getProvider(org.keycloak.connections.jpa.JpaConnectionProvider.class)
                 .getEntityManager();
-        BootstrapSightEntity seen = em.find(BootstrapSightEntity.class, realmId);
+        BootstrapSightEntity seen = em.find(BootstrapSightEntity.class, BootstrapSightEntity.key(realmId, username));
         if (seen == null) {
-            seen = new BootstrapSightEntity(realmId, org.keycloak.common.util.Time.currentTimeMillis());
+            seen = new BootstrapSightEntity(realmId, username, holder == null ? null : holder.getId(),
+                    org.keycloak.common.util.Time.currentTimeMillis());
             em.persist(seen);
         }
-        return seen.getSeenAt();
+        return seen.getUserId();
     }
 
     private static void record(KeycloakSession s, RealmModel realm, UserModel user, GuardPolicy policy) {

@@ -978,10 +978,18 @@ public final class TargetState implements Facts {
         if (rel.equals(List.of("clients"))) {
             newClient(out, o);
         }
-        if (updated != null && o.path("serviceAccountsEnabled").asBoolean(false) && !updated.isServiceAccountsEnabled()) {
-            // The service account turned on gets the client's scopes, Keycloak's service_account scope and the default role.
+        boolean turnsServiceAccountOn = updated != null && o.path("serviceAccountsEnabled").asBoolean(false)
+                && !updated.isServiceAccountsEnabled();
+        boolean turnsExchangeOn = updated != null && !OwnerAttributes.exchangesTokens(updated)
+                && dev.nhiguard.guard.catalogue.Catalogue.turnsTokenExchangeOn(null, o);
+        if (turnsServiceAccountOn || turnsExchangeOn) {
+            // The client's scopes then shape a service account's tokens (its own, or those it exchanges): a scope changed
+            // between approval and apply, while the client did not yet count as shaping any, is a changed target.
             updated.getClientScopes(true).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
             updated.getClientScopes(false).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+        }
+        if (turnsServiceAccountOn) {
+            // The service account turned on also gets Keycloak's service_account scope and the default role.
             newServiceAccount(out);
         }
         if (rel.equals(List.of("users"))) {
