@@ -47,7 +47,8 @@ public class AttackSeventeenthReviewIT {
      * The catalogue entries these tests hold against a live directory (each needs a federated user or provider, which
      * the cover realm has not): {@code CatalogueCoverageIT} counts them as covered here.
      */
-    public static final List<String> CATALOGUE_ROWS = List.of("directory-membership-write", "directory-user-create-in-groups");
+    public static final List<String> CATALOGUE_ROWS = List.of("directory-membership-write", "directory-membership-remove",
+            "directory-user-create-in-groups");
 
     private static InMemoryDirectoryServer directory;
 
@@ -222,17 +223,33 @@ public class AttackSeventeenthReviewIT {
         assertTrue(directoryGroupHasMember("night-shift", "lex"), "applied, the join is in the directory: the mode writes it");
     }
 
-    /** A user created in groups while the directory takes registrations is created in the directory, joins and all. */
+    /**
+     * Leaving a group, or losing a role, that the directory keeps deletes a directory membership another mapper may read
+     * as a different group or role (a re-attack of the fix: a revoke moved a user out of a same-named group). For a
+     * privileged user it is held; and a user created in groups is created in the directory, joins and all.
+     */
     @Test
-    void aNewUserInGroupsIsHeldWhileTheDirectoryTakesRegistrations(KeycloakTarget keycloak) {
-        AttackRealm r = federatedRealm(keycloak, "create");
+    void aPrivilegedDirectoryUsersLeaveAndANewUserInGroupsAreHeld(KeycloakTarget keycloak) throws LDAPException {
+        AttackRealm r = federatedRealm(keycloak, "leave");
         String mallory = r.token("mallory");
+        String lara = importedUser(r, mallory, "lara");
+        String helpdesk = null;
+        for (JsonNode g : r.http.get(r.admin + "/users/" + lara + "/groups", mallory).json()) {
+            if ("helpdesk-staff".equals(g.path("name").asText())) {
+                helpdesk = g.path("id").asText();
+            }
+        }
+        assertTrue(helpdesk != null, "precondition: lara is in /ldap/helpdesk-staff through the directory");
+        HttpAdmin.Response leave = r.http.delete(r.admin + "/users/" + lara + "/groups/" + helpdesk, mallory);
+        AttackRealm.assertHeld(leave, "a privileged directory user leaving a group the directory keeps");
+        assertEquals("directory-membership-remove", leave.json().path("operation").asText(), leave.body());
+        assertTrue(directoryGroupHasMember("helpdesk-staff", "lara"), "the directory membership is still there");
         HttpAdmin.Response created = r.http.post(r.admin + "/users", mallory, "{\"username\":\"newbie\",\"enabled\":true,"
                 + "\"firstName\":\"New\",\"lastName\":\"Directory\",\"email\":\"newbie@example.org\",\"groups\":[\"/ldap\"]}");
         AttackRealm.assertHeld(created, "a user created in groups while the directory takes registrations");
         assertEquals("directory-user-create-in-groups", created.json().path("operation").asText(), created.body());
         assertEquals(0, r.http.get(r.admin + "/users?exact=true&username=newbie", mallory).json().size(), "no user newbie");
-        r.cancelHeld(mallory, created);
+        r.cancelHeld(mallory, leave, created);
     }
 
     @Test

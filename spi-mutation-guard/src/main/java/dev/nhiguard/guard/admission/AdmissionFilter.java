@@ -260,6 +260,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         } catch (RuntimeException e) {
             if (RealmWriteLock.isLockTimeout(e)) {
                 LOG.warnf("%s %s: the realm's write lock was not granted in time; refused", method, path.raw());
+                LOG.debugf(e, "%s %s: the lock timeout", method, path.raw());
             } else {
                 LOG.errorf(e, "Mutation guard could not decide on %s %s; refusing the write", method, path.raw());
             }
@@ -344,6 +345,14 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         RealmModel realm = s.getContext().getRealm();
         AdminAuth auth = AuthenticatedAdmin.of(s);
         if (auth == null || realm == null || !realm.getName().equals(realmName)) {
+            return null;
+        }
+        if (Admission.classifyingMayWrite(realm)) {
+            // A user-storage provider's reads write (an LDAP role mapper in LDAP_ONLY mode creates the realm roles a
+            // directory user's groups name when the guard reads the user's roles): left uncommitted in the request's
+            // transaction, the same rows inserted again while the change request is classified and stored in a
+            // transaction of its own wait on them until the database's lock timeout (503 realm_busy). Classified only
+            // there, they commit with it.
             return null;
         }
         // Keycloak's realm locator has already refused an admin of another realm (403).

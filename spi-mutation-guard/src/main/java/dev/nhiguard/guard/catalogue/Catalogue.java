@@ -375,6 +375,14 @@ public final class Catalogue {
                 (v, b, f) -> f.membershipsReachADirectory(v.get("user")))
                 .alsoAt("POST", "/users/{user}/role-mappings/clients/{client}")
                 .alsoAt("PUT", "/users/{user}/groups/{group}"));
+        ops.add(op("directory-membership-remove", "DELETE", "/users/{user}/role-mappings/realm", RECOVERY, false,
+                TargetType.USER, "user", "Revoke a role of, or remove from a group, a privileged user or an owner of a service "
+                        + "account whose memberships a directory keeps: the directory membership it deletes may be another "
+                        + "mapper's group or role, one a flow condition names",
+                (v, b, f) -> f.membershipsReachADirectory(v.get("user"))
+                        && (f.isPrivilegedUser(v.get("user")) || f.isAccountOwner(v.get("user"))))
+                .alsoAt("DELETE", "/users/{user}/role-mappings/clients/{client}")
+                .alsoAt("DELETE", "/users/{user}/groups/{group}"));
         ops.add(op("directory-user-create-in-groups", "POST", "/users", PRIVILEGE, false, TargetType.OTHER, null,
                 "Create a user in groups while an LDAP provider synchronizes new users into a directory that keeps "
                         + "memberships (the joins are written there and read back by its mappers)",

@@ -225,6 +225,15 @@ public final class Admission {
     }
 
     /**
+     * Whether classifying a write of this realm may write Keycloak's database (a user-storage provider's reads import
+     * users and create the roles and groups a directory names): such a write is not classified in the request's session,
+     * whose transaction stays open while a held write's change request is stored in a transaction of its own.
+     */
+    public static boolean classifyingMayWrite(RealmModel realm) {
+        return DirectoryMemberships.readsMayWrite(realm);
+    }
+
+    /**
      * Classifies an admin write the way Keycloak will read it, storing nothing: {@link Pass},
      * {@link Refused} (unreadable, unroutable, or the policy is broken) or {@link Guarded} with every
      * effect. Reads only, so it may run in the request's own session.

@@ -52,6 +52,17 @@ final class DirectoryMemberships {
                 .anyMatch(p -> writesMemberships(realm, p));
     }
 
+    /**
+     * Whether reading this realm's users may write Keycloak's database: a user-storage provider imports the users a
+     * lookup or search finds, and an LDAP role or group mapper creates, on a user's first read, the realm roles and groups
+     * the directory's memberships name ({@code RoleLDAPStorageMapper#getLDAPRoleMappingsConverted},
+     * {@code GroupLDAPStorageMapper#findKcGroupOrSyncFromLDAP}). Such a read leaves rows in its transaction until that
+     * commits: a second transaction that reads the same user inserts the same role, group or user and waits on them.
+     */
+    static boolean readsMayWrite(RealmModel realm) {
+        return realm.getComponentsStream(realm.getId(), UserStorageProvider.class.getName()).findAny().isPresent();
+    }
+
     private static boolean writesMemberships(RealmModel realm, ComponentModel provider) {
         if (KERBEROS.equals(provider.getProviderId())) {
             return false; // Kerberos maps no roles or groups: grants stay in Keycloak's database

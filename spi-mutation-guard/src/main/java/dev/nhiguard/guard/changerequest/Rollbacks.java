@@ -102,6 +102,10 @@ final class Rollbacks {
             case "approver-role-revoke" -> new Inverse("POST", path, body);
             case "client-scope-mapping-realm-add", "client-scope-mapping-client-add" -> new Inverse("DELETE", path, body);
             case "service-account-group-join" -> groupJoined(realm, path, before);
+            // a revoke or leave a directory keeps: back into the directory, what the user held before only
+            case "directory-membership-remove" -> GROUP_JOIN.matcher(path).matches() ? new Inverse("PUT", path, null)
+                    : rolesRemoved(path, body, CLIENT_ROLE_GRANT.matcher(path).matches()
+                            ? clientRolesHeld(realm, path, before) : DefinitionRollbacks.names(before.path("realmRoles")));
             case "client-default-scope-add", "client-optional-scope-add" -> new Inverse("DELETE", path, null);
             default -> definition(cr, realm, before, body);
         };
@@ -219,6 +223,26 @@ final class Rollbacks {
             return null;
         }
         return new Inverse("DELETE", path, null);
+    }
+
+    /** The roles of the path's client the user held before. */
+    private static Set<String> clientRolesHeld(RealmModel realm, String path, JsonNode before) {
+        java.util.regex.Matcher m = CLIENT_ROLE_GRANT.matcher(path);
+        ClientModel client = m.matches() ? realm.getClientById(m.group(1)) : null;
+        return client == null ? Set.of() : DefinitionRollbacks.names(before.path("clientRoles").path(client.getClientId()));
+    }
+
+    /** A revoke's inverse: grant again the roles of the body the user held before (a revoke of one not held did nothing). */
+    private static Inverse rolesRemoved(String path, JsonNode body, Set<String> heldBefore) {
+        ArrayNode back = JSON.createArrayNode();
+        if (body != null) {
+            body.forEach(r -> {
+                if (heldBefore.contains(r.path("name").asText(""))) {
+                    back.add(r);
+                }
+            });
+        }
+        return back.isEmpty() ? null : new Inverse("POST", path, back);
     }
 
     /** A client-role grant's inverse: the roles of the path's client the user did not hold before. */

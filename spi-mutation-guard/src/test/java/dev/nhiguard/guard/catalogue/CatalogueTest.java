@@ -481,10 +481,12 @@ class CatalogueTest {
         assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals("directory-membership-write", id("POST", "/users/ldap-user/role-mappings/clients/c1", "[{\"name\":\"x\"}]"));
         assertEquals("directory-membership-write", id("PUT", "/users/ldap-user/groups/g-plain", null));
-        // leaving and revoking take away; a local user's plain grant passes as before
+        // leaving and revoking take away, unless the user is privileged (the directory membership deleted may be another
+        // mapper's gate); a local user's plain grant passes as before
         assertEquals(null, id("DELETE", "/users/ldap-user/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals(null, id("DELETE", "/users/ldap-user/groups/g-plain", null));
-
+        assertEquals("directory-membership-remove", id("DELETE", "/users/ldap-adm/groups/g-plain", null));
+        assertEquals("directory-membership-remove", id("DELETE", "/users/ldap-adm/role-mappings/realm", "[{\"name\":\"x\"}]"));
         assertEquals(null, id("PUT", "/users/u/groups/g-plain", null));
     }
 
