@@ -33,8 +33,8 @@ import dev.nhiguard.testing.KeycloakTarget;
  * approvers while a realm has too few. A name nobody held yet could be taken by whoever signed up under it first (an
  * organization invitation's link let mallory register {@code gwen2} with a password of hers; the bootstrap then
  * appointed that account, which approved mallory's own request), and anyone could make a realm "short" by locking an
- * approver out with wrong passwords (a permanent lockout disables the user). The bootstrap now appoints only users that
- * existed when it first saw the realm, and counts approvers disabled by a permanent lockout as present. The test
+ * approver out with wrong passwords (a permanent lockout disables the user). The bootstrap now appoints under a name only the
+ * user who held it when the bootstrap first looked for it (nobody, for hal), and counts approvers disabled by a permanent lockout as present. The test
  * server's option names {@code guard-bootstrap-late:hal} and {@code guard-bootstrap-lockout:ivy}; both realms are created
  * here by the master admin (as an operator would import them), each one approver short or about to be.
  */
@@ -72,7 +72,7 @@ class ApproverBootstrapNamesIT {
         return http.get("/admin/realms/" + realm + "/users/" + id + "/role-mappings/realm", master).body().contains("nhi-approver");
     }
 
-    /** hal signs up through the realm's registration page after the bootstrap first saw the realm: not appointed. */
+    /** hal signs up through the realm's registration page after the bootstrap first looked for the name: not appointed. */
     @Test
     void aUserWhoSignsUpUnderAListedNameIsNotAppointed(KeycloakTarget keycloak) throws Exception {
         HttpAdmin http = keycloak.http();

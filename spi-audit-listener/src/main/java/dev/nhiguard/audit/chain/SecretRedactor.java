@@ -384,14 +384,11 @@ public final class SecretRedactor {
     // ---- structure ----------------------------------------------------------------------------
 
     /**
-     * A PEM private key anywhere in the text (by its header, read loosely), OpenSSH or PuTTY key material, the whole
-     * text a base64 DER private key or keystore, or such a key's base64 anywhere in the text (under a header no reader
-     * recognises, between words, wrapped in lines).
+     * A PEM private key header anywhere in the text, OpenSSH or PuTTY key material, the whole text a base64 DER private
+     * key or keystore, or such a key's base64 anywhere in the text (under any header or none, between words, wrapped in
+     * lines, inside base64 of a PEM file).
      */
     static boolean isPrivateKeyOrKeystore(String s) {
-        if (s.length() < MIN_DER_BASE64 && s.indexOf('-') < 0) {
-            return false;
-        }
         if ((s.contains("PRIVATE KEY") && PEM_PRIVATE_KEY.matcher(s).find())
                 || s.contains("b3BlbnNzaC1rZXktdjE") || s.contains("PuTTY-User-Key-File") || s.contains("Private-Lines:")) {
             return true;

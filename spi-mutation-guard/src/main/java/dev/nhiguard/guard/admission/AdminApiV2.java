@@ -77,13 +77,13 @@ final class AdminApiV2 {
     /** The catalogue operation a v2 write is refused as, or null when it passes. */
     static String operation(TargetState state, RealmModel realm, String clientId, String method, JsonNode body) {
         // a client that exchanges others' tokens shapes service accounts' tokens as a service account's own client does
-        boolean asksServiceAccount = asksServiceAccount(body) || asksTokenExchange(body);
+        boolean asksGuardedClient = asksServiceAccount(body) || asksTokenExchange(body);
         ClientModel client = clientId == null ? null : realm.getClientByClientId(clientId);
         if (client == null) {
             // POST creates a client; so does PUT of a clientId that does not exist (createOrUpdate). Other methods
             // on a missing client: Keycloak answers 404/405.
             boolean creates = "POST".equals(method) && clientId == null || "PUT".equals(method) && clientId != null;
-            return creates && asksServiceAccount ? "client-create-service-account" : null;
+            return creates && asksGuardedClient ? "client-create-service-account" : null;
         }
         boolean adminClient = state.isAdminClientName(client.getClientId());
         if ("DELETE".equals(method)) {
@@ -93,7 +93,7 @@ final class AdminApiV2 {
                     || state.clientRolesAreGates(client.getId())
                     ? "client-delete" : Admission.UNCLASSIFIED;
         }
-        if (dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || adminClient || asksServiceAccount) {
+        if (dev.nhiguard.guard.changerequest.OwnerAttributes.shapesNonHumanTokens(client) || adminClient || asksGuardedClient) {
             return "client-update";
         }
         boolean presentationOnly = "PATCH".equals(method) && body != null && body.isObject() && body.size() > 0

@@ -18,8 +18,8 @@ import org.keycloak.util.JsonSerialization;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.nhiguard.guard.policy.GuardPolicy;
-import dev.nhiguard.guard.store.BootstrapSightEntity;
 import dev.nhiguard.guard.policy.PolicyException;
+import dev.nhiguard.guard.store.BootstrapSightEntity;
 
 /**
  * The operator's appointment of approvers ({@code --spi-admin-realm-restapi-extension--mutation-guard--bootstrap-approvers=realm:user,…}):
@@ -110,9 +110,11 @@ public final class ApproverBootstrapTask implements ScheduledTask {
             if (user == null || user.getServiceAccountClientLink() != null) {
                 continue;
             }
-            // Only the holder at first sight, and only a user of Keycloak's own database (a user-storage provider's user
-            // is whoever the directory says, under whatever name it gives).
-            if (user.getFederationLink() != null || !user.getId().equals(heldAtFirstSight)) {
+            // Only the holder at first sight, and only a user of Keycloak's own database: a user-storage provider's user
+            // is whoever the directory says, under whatever name it gives, and a grant to it may go to the directory,
+            // where it makes no approver (Approvers#holdsDirectly).
+            boolean local = user.getFederationLink() == null && org.keycloak.storage.StorageId.isLocalStorage(user.getId());
+            if (!local || !user.getId().equals(heldAtFirstSight)) {
                 if (warned.add(realm.getId() + "/" + user.getId())) {
                     LOG.warnf("Approver bootstrap skipped for %s in realm %s: the user comes from a user-storage provider, or "
                             + "is not the user who held the name when the bootstrap first looked for it (signed up, renamed or "
@@ -126,12 +128,6 @@ public final class ApproverBootstrapTask implements ScheduledTask {
                 role = realm.addRole(policy.approverRole());
             }
             if (Approvers.holdsDirectly(session, realm, user, role)) {
-                continue;
-            }
-            if (DirectoryMemberships.reachesADirectory(realm, user)) {
-                // the grant would go to the directory, where it does not make an approver (Approvers#holdsDirectly)
-                LOG.warnf("Approver bootstrap skipped for %s in realm %s: a user-storage provider keeps the user's role "
-                        + "mappings; name a user of Keycloak's own database", user.getUsername(), realm.getName());
                 continue;
             }
             user.grantRole(role);

@@ -28,7 +28,7 @@ public class BootstrapSightEntity {
     @Column(name = "USER_ID", length = 36)
     private String userId;
 
-    /** Epoch millis of the first sight. */
+    /** Epoch millis of the first sight (for whoever reads the table: the guard compares ids only). */
     @Column(name = "SEEN_AT", nullable = false)
     private long seenAt;
 
@@ -46,7 +46,5 @@ public class BootstrapSightEntity {
         return realmId + "/" + username;
     }
 
-    public String getRealmId() { return realmId; }
     public String getUserId() { return userId; }
-    public long getSeenAt() { return seenAt; }
 }
