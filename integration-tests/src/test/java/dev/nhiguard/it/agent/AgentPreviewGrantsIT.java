@@ -131,6 +131,103 @@ class AgentPreviewGrantsIT {
     }
 
     /**
+     * Nineteenth red-team review (2026-12-07): a realm admin granted herself {@code credential-offer-create} and made
+     * pre-authorized offers for an approver and for a service account's user (each with a verifiable-credential entry,
+     * an unheld write): each code gave, with no password and no client authentication, an access token of that user with
+     * its roles ({@code nhi-approver}, realm-admin; the service account's roles without its secret). In a realm the guard
+     * guards, such offers are refused when they are made; an ordinary user's offer still gives a token. Judged by the
+     * token endpoint's answer.
+     */
+    @Test
+    void aPreAuthorizedOfferForAGuardedSubjectIsRefusedWhenMade() {
+        String realm = "vc-guarded";
+        HttpAdmin.Response created = api.http.post("/admin/realms", api.adminToken(), AgentApi.json(Map.of("realm", realm,
+                "enabled", true, "verifiableCredentialsEnabled", true,
+                "roles", Map.of("realm", List.of(Map.of("name", "credential-offer-create"), Map.of("name", "nhi-approver"))),
+                "users", List.of(user("ann", List.of("nhi-approver")), user("mallory", List.of("credential-offer-create")),
+                        user("ursula", List.of())),
+                "clients", List.of(Map.of("clientId", "sa-x", "publicClient", false, "secret", "sa-x-secret",
+                        "serviceAccountsEnabled", true, "standardFlowEnabled", false)))));
+        assertEquals(201, created.status(), created.body());
+        AgentApi guarded = new AgentApi(keycloak, realm);
+        String admin = "/admin/realms/" + realm;
+        created(guarded.http.post(admin + "/client-scopes", api.adminToken(), AgentApi.json(Map.of("name", "test-vc",
+                "protocol", "oid4vc", "attributes", Map.of("vc.credential_configuration_id", "test-vc-config",
+                        "vc.format", "dc+sd-jwt")))));
+        created(guarded.http.post(admin + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "vc-wallet",
+                "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
+                "attributes", Map.of("oid4vci.enabled", "true"), "optionalClientScopes", List.of("test-vc")))));
+        String serviceAccount = "service-account-sa-x";
+        for (String username : List.of("ann", "ursula", serviceAccount)) {
+            HttpAdmin.Response entry = guarded.http.post(admin + "/users/" + guarded.userId(username) + "/vc/credentials",
+                    api.adminToken(), "{\"credentialScopeName\":\"test-vc\"}");
+            assertTrue(entry.status() / 100 == 2, username + "'s verifiable credential entry: " + entry.body());
+        }
+        String mallory = guarded.http.passwordGrant(realm, "vc-wallet", "mallory", "mallory-pass", null)
+                .get("access_token").asText();
+
+        HttpAdmin.Response forAnn = offer(realm, mallory, "ann");
+        HttpAdmin.Response forServiceAccount = offer(realm, mallory, serviceAccount);
+        HttpAdmin.Response forUrsula = offer(realm, mallory, "ursula");
+        assertAll(
+                () -> assertRefusedOffer(forAnn, "the approver ann"),
+                () -> assertRefusedOffer(forServiceAccount, "sa-x's service account"),
+                () -> assertEquals(200, forUrsula.status(), "an ordinary user's offer: " + forUrsula.body()));
+        HttpAdmin.Response token = redeem(realm, preAuthorizedCode(forUrsula));
+        assertEquals(200, token.status(), "ursula's code: " + token.body());
+        assertEquals(guarded.userId("ursula"), AgentApi.claims(token.json().path("access_token").asText()).path("sub").asText());
+    }
+
+    /**
+     * The agent module's grant refuses a service account's code as well (an offer made where the guard does not refuse
+     * it: here a realm whose policy guards nothing), after Keycloak has checked the code and before any token is made.
+     */
+    @Test
+    void aServiceAccountsPreAuthorizedCodeGivesNoToken() {
+        created(api.http.post(admin() + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "sa-vc",
+                "publicClient", false, "secret", "sa-vc-secret", "serviceAccountsEnabled", true, "standardFlowEnabled", false))));
+        String serviceAccount = api.userId("service-account-sa-vc");
+        HttpAdmin.Response entry = api.http.post(admin() + "/users/" + serviceAccount + "/vc/credentials", api.adminToken(),
+                "{\"credentialScopeName\":\"test-vc\"}");
+        assertTrue(entry.status() / 100 == 2, "the service account's verifiable credential entry: " + entry.body());
+        JsonNode role = api.http.get(admin() + "/roles/credential-offer-create", api.adminToken()).json();
+        assertEquals(204, api.http.post(admin() + "/users/" + api.userId("ursula") + "/role-mappings/realm", api.adminToken(),
+                "[" + role + "]").status());
+        String ursula = api.http.passwordGrant(REALM, "vc-wallet", "ursula", "ursula-pass", null).get("access_token").asText();
+
+        HttpAdmin.Response token = redeem(REALM, offerCode(ursula, "service-account-sa-vc"));
+        assertAll(
+                () -> assertEquals(400, token.status(), "the service account's code: " + token.body()),
+                () -> assertEquals("unauthorized_client", token.json().path("error").asText(), token.body()),
+                () -> assertFalse(token.body().contains("access_token"), token.body()));
+    }
+
+    private static Map<String, Object> user(String username, List<String> roles) {
+        return Map.of("username", username, "enabled", true, "email", username + "@example.org", "emailVerified", true,
+                "firstName", username, "lastName", "Test", "realmRoles", roles,
+                "credentials", List.of(Map.of("type", "password", "value", username + "-pass", "temporary", false)));
+    }
+
+    private HttpAdmin.Response offer(String realm, String bearer, String targetUser) {
+        return api.http.get("/realms/" + realm + "/protocol/oid4vc/create-credential-offer"
+                + "?credential_configuration_id=test-vc-config&pre_authorized=true&target_user=" + enc(targetUser), bearer);
+    }
+
+    private static void assertRefusedOffer(HttpAdmin.Response r, String who) {
+        assertEquals(400, r.status(), "the offer for " + who + ": " + r.body());
+        assertTrue(r.json().path("error_description").asText().contains("NHI Guard"), "the offer for " + who + ": " + r.body());
+        assertFalse(r.body().contains("nonce"), r.body());
+    }
+
+    private String preAuthorizedCode(HttpAdmin.Response offer) {
+        HttpAdmin.Response grants = api.http.get(offer.json().path("issuer").asText() + "/" + offer.json().path("nonce").asText(), null);
+        assertEquals(200, grants.status(), grants.body());
+        String code = grants.json().path("grants").path(PRE_AUTH).path("pre-authorized_code").asText("");
+        assertFalse(code.isEmpty(), "the offer's pre-authorized code: " + grants.body());
+        return code;
+    }
+
+    /**
      * olga owns the agent and may impersonate (realm-management's {@code impersonation}, as every realm admin). With
      * her token, the agent asked the legacy provider for ursula ({@code requested_subject}) and for olga with its
      * standard exchange off: both gave tokens without {@code act}. Now refused; the standard exchange for olga still
@@ -182,15 +279,15 @@ class AgentPreviewGrantsIT {
                 + "?credential_configuration_id=test-vc-config&pre_authorized=true"
                 + (targetUser == null ? "" : "&target_user=" + targetUser), bearer);
         assertEquals(200, offer.status(), "the credential offer: " + offer.body());
-        HttpAdmin.Response grants = api.http.get(offer.json().path("issuer").asText() + "/" + offer.json().path("nonce").asText(), null);
-        assertEquals(200, grants.status(), grants.body());
-        String code = grants.json().path("grants").path(PRE_AUTH).path("pre-authorized_code").asText("");
-        assertFalse(code.isEmpty(), "the offer's pre-authorized code: " + grants.body());
-        return code;
+        return preAuthorizedCode(offer);
     }
 
     private HttpAdmin.Response redeem(String code) {
-        return api.http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", Map.of("grant_type", PRE_AUTH,
+        return redeem(REALM, code);
+    }
+
+    private HttpAdmin.Response redeem(String realm, String code) {
+        return api.http.postForm("/realms/" + realm + "/protocol/openid-connect/token", Map.of("grant_type", PRE_AUTH,
                 "pre-authorized_code", code));
     }
 

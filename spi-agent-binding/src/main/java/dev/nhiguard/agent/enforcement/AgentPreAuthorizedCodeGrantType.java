@@ -16,7 +16,8 @@ import dev.nhiguard.agent.registry.AgentRecord;
 import jakarta.ws.rs.core.Response;
 
 /**
- * Keycloak's OID4VCI pre-authorized code grant, refused for agents. It gives a token of the client a credential offer
+ * Keycloak's OID4VCI pre-authorized code grant, refused for agents and for offers whose user is a service account's.
+ * It gives a token of the client a credential offer
  * names, for the offer's user, to whoever holds the offer's code: no client authentication (so no agent key), no
  * client-policy event (so this module's executor never sees it), and the client only has to be enabled, which a
  * suspended agent is. An agent acts for a user only through token exchange, where its key, standing and delegation
@@ -32,6 +33,17 @@ public final class AgentPreAuthorizedCodeGrantType extends PreAuthorizedCodeGran
         if (client != null && AgentRecord.isAgent(client)) {
             String reason = "an agent acts for a user only through token exchange, where its key and delegation are checked"
                     + " (pre-authorized code for agent " + client.getClientId() + ")";
+            event.detail(Details.REASON, reason);
+            event.error(Errors.NOT_ALLOWED);
+            throw new CorsErrorResponseException(cors, OAuthErrorException.UNAUTHORIZED_CLIENT, reason,
+                    Response.Status.BAD_REQUEST);
+        }
+        org.keycloak.models.UserModel user = userSession.getUser();
+        if (user != null && user.getServiceAccountClientLink() != null) {
+            // The code would give a token of the service account without its client's credential (the guard refuses
+            // such offers when they are made; this covers offers made before, or with the guard switched off).
+            String reason = "a service account's user gets tokens only by its client's own credentials"
+                    + " (pre-authorized code for " + user.getUsername() + ")";
             event.detail(Details.REASON, reason);
             event.error(Errors.NOT_ALLOWED);
             throw new CorsErrorResponseException(cors, OAuthErrorException.UNAUTHORIZED_CLIENT, reason,

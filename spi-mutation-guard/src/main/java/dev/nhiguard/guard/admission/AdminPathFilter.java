@@ -18,7 +18,8 @@ import dev.nhiguard.guard.changerequest.GuardErrors;
  * pre-matching filters may run on the event loop. {@link AdmissionFilter} reads the path the same
  * way again after matching. A request without an absolute URI (HTTP/1.0 without a {@code Host} header) is refused
  * when it writes or reaches the admin API or client registration (Quarkus cannot give its URI; plain Keycloak serves
- * it).
+ * it); so is every request whose target carries a raw {@code #}, which the URI the guard reads and the path Keycloak
+ * routes on end in different places.
  */
 @Provider
 @PreMatching
@@ -46,6 +47,14 @@ public final class AdminPathFilter implements ContainerRequestFilter {
             if (write || path.matches("(?i).*(^|/)(admin|clients-registrations)(/.*|$)")) {
                 ctx.abortWith(GuardErrors.response(400, "invalid_request", "This request needs a Host header", null));
             }
+            return;
+        }
+        if (requestUri.getRawFragment() != null) {
+            // A raw '#' in the request target: java.net.URI (so UriInfo's request URI, which the guard's filters read)
+            // ends the path there, Vert.x and JAX-RS route on the whole of it ("clients/x#1" is client "x#1"). A request
+            // target has no fragment (RFC 9112); every request that carries one is refused, reads included.
+            ctx.abortWith(GuardErrors.response(400, "invalid_request",
+                    "The request target contains '#'; send it percent-encoded (%23)", null));
             return;
         }
         if (!write) {
