@@ -184,10 +184,17 @@ class AuditSecretRedactionIT {
         String inProse = "the old key was " + Base64.getEncoder().encodeToString(rsa().getPrivate().getEncoded()) + ", rotate it";
         secrets.put("a key under a malformed header in a client attribute (tail)", tail(malformed));
         secrets.put("a key's base64 inside prose in a client attribute (tail)", tail(inProse.substring(0, inProse.length() - 11)));
+        // ... and in encodings keys get pasted in (nineteenth review: both stayed in clear).
+        String hex = java.util.HexFormat.of().formatHex(rsa().getPrivate().getEncoded());
+        String percent = java.net.URLEncoder.encode("-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(rsa().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----", java.nio.charset.StandardCharsets.UTF_8);
+        secrets.put("a key's DER as hex in a client attribute (tail)", hex.substring(hex.length() - 40));
+        secrets.put("a percent-encoded PEM key in a client attribute (middle)", percent.substring(percent.length() / 2, percent.length() / 2 + 40));
         ObjectNode notes = AuditRealms.JSON.createObjectNode();
         notes.put("clientId", "notes-app");
         notes.put("publicClient", true);
-        notes.putObject("attributes").put("note.malformed", malformed).put("note.prose", inProse);
+        notes.putObject("attributes").put("note.malformed", malformed).put("note.prose", inProse).put("note.hex", hex)
+                .put("note.percent", percent);
         assertEquals(201, a.http.post(base + "/clients", a.token(), notes.toString()).status());
 
         long head = a.headSeq(realm);

@@ -283,6 +283,9 @@ public final class SecretRedactor {
         }
         if (node.isArray()) {
             ArrayNode a = (ArrayNode) node;
+            if (linesHoldAKey(a)) {
+                return sealAll(a); // a key written as a list of its lines (a multi-valued attribute or config entry)
+            }
             for (int i = 0; i < a.size(); i++) {
                 a.set(i, walk(a.get(i), credentialsElement));
             }
@@ -294,10 +297,25 @@ public final class SecretRedactor {
         return node;
     }
 
+    /** Two or more strings that, joined as lines, are or hold a private key (each line alone may not). */
+    private static boolean linesHoldAKey(ArrayNode a) {
+        if (a.size() < 2) {
+            return false;
+        }
+        StringBuilder joined = new StringBuilder();
+        for (JsonNode e : a) {
+            if (!e.isTextual()) {
+                return false;
+            }
+            joined.append(e.asText()).append('\n');
+        }
+        return joined.length() >= MIN_DER_BASE64 && isPrivateKeyOrKeystore(joined.toString());
+    }
+
     private void redactObject(ObjectNode o, boolean credentialsElement) {
         boolean credential = credentialsElement || o.has("temporary")
                 || (o.path("type").isTextual() && CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
-        boolean jwk = o.path("kty").isTextual();
+        boolean jwk = isJsonWebKey(o);
         Set<String> diffValues = Set.of();
         if (o.path("path").isTextual() && o.get("path").asText().startsWith("/") && pointerIsSecret(o.get("path").asText())) {
             String op = o.path("op").asText("");
@@ -308,6 +326,25 @@ public final class SecretRedactor {
         for (String name : names) {
             o.set(name, member(name, o.get(name), credential, jwk, diffValues.contains(name)));
         }
+    }
+
+    /**
+     * A JSON Web Key: an object with {@code kty} (in any case), or one without it that has a private exponent or scalar
+     * {@code d} beside the public members of an RSA or EC key ({@code n}, {@code e}, {@code x}, {@code y}, {@code crv})
+     * or the primes {@code p}, {@code q}.
+     */
+    static boolean isJsonWebKey(ObjectNode o) {
+        if (o.path("kty").isTextual()) {
+            return true;
+        }
+        java.util.Iterator<String> names = o.fieldNames();
+        while (names.hasNext()) {
+            if (names.next().equalsIgnoreCase("kty")) {
+                return true;
+            }
+        }
+        return o.path("d").isTextual() && (o.has("n") || o.has("e") || o.has("x") || o.has("y") || o.has("crv")
+                || o.has("p") || o.has("q"));
     }
 
     /** Whether a JSON Pointer leads into a credential: a secret name on the way, or a credential value under {@code credentials}. */
@@ -360,7 +397,7 @@ public final class SecretRedactor {
             try {
                 parsed = Canonical.JSON.readTree(t);
             } catch (IOException e) {
-                return node; // not JSON: nothing more to look at
+                parsed = null; // not JSON as a whole: judged below like any text
             }
             if (parsed != null && parsed.isContainerNode()) {
                 JsonNode redacted = walk(parsed.deepCopy(), false);
@@ -371,9 +408,71 @@ public final class SecretRedactor {
                         return TextNode.valueOf(seal(s)); // cannot write it back: seal it whole
                     }
                 }
+                return node;
             }
         }
-        return node;
+        return hiddenSecret(s, 0) ? TextNode.valueOf(seal(s)) : node;
+    }
+
+    /** Layers of encoding a text is judged through ({@link EncodedViews}): percent-encoded base64 of a PEM file is two. */
+    private static final int MAX_DECODING_DEPTH = 2;
+    /** Places in one text where JSON is tried (each '{' or '[' up to this many). */
+    private static final int MAX_JSON_STARTS = 8;
+
+    /**
+     * Whether a text holds a secret in a form the structural checks do not read as it stands: JSON after other text or
+     * encoded as a JSON string, a key's base64 broken by separators other than whitespace ({@code .}, {@code |},
+     * quote marks, a shell's line continuations), or a key or such JSON under layers of encoding ({@link EncodedViews}).
+     * Sealed whole: the secret's place in the text cannot be rewritten without decoding it.
+     */
+    private boolean hiddenSecret(String s, int depth) {
+        if (jsonHoldsSecret(s) || (s.length() >= MIN_DER_BASE64 && EmbeddedDer.findAcrossSeparators(s))) {
+            return true;
+        }
+        if (depth >= MAX_DECODING_DEPTH) {
+            return false;
+        }
+        for (String view : EncodedViews.of(s)) {
+            if (isPrivateKeyOrKeystore(view) || isJoseCompact(view.strip()) || hiddenSecret(view, depth + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** JSON inside a text (from a '{' or '[' after its start, or the text a JSON string) in which a rule seals something. */
+    private boolean jsonHoldsSecret(String s) {
+        int tried = 0;
+        for (int i = nextJsonStart(s, 0); i >= 0 && tried < MAX_JSON_STARTS; i = nextJsonStart(s, i + 1), tried++) {
+            JsonNode parsed = firstJsonValue(s.substring(i));
+            if (parsed != null && parsed.isContainerNode() && !walk(parsed.deepCopy(), false).equals(parsed)) {
+                return true;
+            }
+        }
+        String t = s.strip();
+        if (t.length() > 2 && t.startsWith("\"")) {
+            JsonNode inner = firstJsonValue(t);
+            if (inner != null && inner.isTextual() && !inner.asText().equals(s)) {
+                String x = inner.asText();
+                return !text(TextNode.valueOf(x)).asText().equals(x);
+            }
+        }
+        return false;
+    }
+
+    private static int nextJsonStart(String s, int from) {
+        int brace = s.indexOf('{', from);
+        int bracket = s.indexOf('[', from);
+        return brace < 0 ? bracket : bracket < 0 ? brace : Math.min(brace, bracket);
+    }
+
+    /** The first JSON value of a text (what follows it is ignored), or null. */
+    private static JsonNode firstJsonValue(String s) {
+        try (com.fasterxml.jackson.core.JsonParser p = Canonical.JSON.getFactory().createParser(s)) {
+            return p.nextToken() == null ? null : Canonical.JSON.readTree(p);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static boolean kept(String s) {
@@ -469,6 +568,19 @@ public final class SecretRedactor {
         }
 
         static boolean find(String s) {
+            return find(s, false);
+        }
+
+        /**
+         * As {@link #find(String)}, but a key's base64 may be broken by any characters outside the alphabet (dots, bars,
+         * quote marks, backslash-newlines): the DER length its first characters give says how many alphabet characters
+         * to take, and the structure check refuses whatever else would be read in.
+         */
+        static boolean findAcrossSeparators(String s) {
+            return find(s, true);
+        }
+
+        private static boolean find(String s, boolean acrossSeparators) {
             int n = s.length();
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
@@ -478,15 +590,15 @@ public final class SecretRedactor {
                 if (!boundary || (c != 'M' && c != '/' && c != '_' && c != 'z')) {
                     continue;
                 }
-                if (keyAt(s, i)) {
+                if (keyAt(s, i, acrossSeparators)) {
                     return true;
                 }
             }
             return false;
         }
 
-        private static boolean keyAt(String s, int start) {
-            byte[] head = decode(s, start, 8);
+        private static boolean keyAt(String s, int start, boolean acrossSeparators) {
+            byte[] head = decode(s, start, 8, acrossSeparators);
             if (head == null || head.length < 4) {
                 return false;
             }
@@ -515,7 +627,7 @@ public final class SecretRedactor {
             if (total < 32 || total > MAX_EMBEDDED_DER) {
                 return false;
             }
-            byte[] der = decode(s, start, (total + 2) / 3 * 4);
+            byte[] der = decode(s, start, (total + 2) / 3 * 4, acrossSeparators);
             if (der == null || der.length < total) {
                 return false;
             }
@@ -526,7 +638,7 @@ public final class SecretRedactor {
          * Up to {@code chars} base64 characters from {@code start}, whitespace inside skipped, decoded (standard or URL
          * alphabet, padding optional); null when the text ends or leaves the alphabet first in a way no decoder takes.
          */
-        private static byte[] decode(String s, int start, int chars) {
+        private static byte[] decode(String s, int start, int chars, boolean acrossSeparators) {
             StringBuilder b = new StringBuilder(Math.min(chars, s.length() - start));
             for (int i = start; i < s.length() && b.length() < chars; i++) {
                 char c = s.charAt(i);
@@ -538,6 +650,9 @@ public final class SecretRedactor {
                     continue;
                 }
                 if (c == '=' || !isAlphabet(c)) {
+                    if (acrossSeparators) {
+                        continue;
+                    }
                     break;
                 }
                 b.append(c);

@@ -20,6 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 class SecretRedactorTest {
@@ -305,6 +306,71 @@ class SecretRedactorTest {
                 "rotation -- begin by generating a private key",
                 "tls.crt: " + Base64.getEncoder().encodeToString(("-----BEGIN CERTIFICATE-----\n" + certificateLines
                         + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII)));
+        for (String k : notKeys) {
+            JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
+            assertEquals(k, r.get("attributes").get("note").asText(), k);
+        }
+    }
+
+    /**
+     * Nineteenth red-team review (2026-12-07): keys pasted in encodings the structural checks did not read (hex DER,
+     * a percent-encoded PEM, base64 of base64, base64 broken by dots, bars, character references, quote prefixes or
+     * shell continuations, a PEM as a list of its lines, JSON Web Keys after other text, encoded twice, without
+     * {@code kty}, or as base64url) stayed in clear in the chain, the admin events and change requests.
+     */
+    @Test
+    void privateKeysUnderCommonEncodingsAreSealed() {
+        byte[] rsa = RSA.getPrivate().getEncoded();
+        byte[] pkcs1 = innerKey(rsa);
+        byte[] sec1 = innerKey(EC.getPrivate().getEncoded());
+        String pem = pem("PRIVATE KEY", rsa);
+        String b64 = Base64.getEncoder().encodeToString(rsa);
+        String lines = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(rsa);
+        java.security.interfaces.RSAPrivateCrtKey crt = (java.security.interfaces.RSAPrivateCrtKey) RSA.getPrivate();
+        Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
+        String jwk = "{\"n\":\"" + url.encodeToString(crt.getModulus().toByteArray()) + "\",\"e\":\"AQAB\",\"d\":\""
+                + url.encodeToString(crt.getPrivateExponent().toByteArray()) + "\"}";
+        String jwkWithType = "{\"kty\":\"RSA\"," + jwk.substring(1);
+        List<String> keys = List.of(
+                java.util.HexFormat.of().formatHex(pkcs1),
+                "ec: " + java.util.HexFormat.ofDelimiter(":").formatHex(sec1),
+                java.net.URLEncoder.encode(pem, StandardCharsets.UTF_8).replace("+", "%20"),
+                Base64.getEncoder().encodeToString(b64.getBytes(StandardCharsets.US_ASCII)),
+                lines.replace("\n", "."),
+                lines.replace("\n", "|"),
+                lines.replace("\n", "&#10;"),
+                lines.replace("\n", "&#xA;"),
+                "> " + lines.replace("\n", "\n> "),
+                lines.replace("\n", "\\\n"),
+                "key=" + jwkWithType,
+                "cfg: {\"key\":\"" + b64.replace("/", "\\u002F") + "\"}",
+                AuditJson.quote(jwkWithType),
+                url.encodeToString(jwkWithType.getBytes(StandardCharsets.UTF_8)));
+        for (String k : keys) {
+            JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
+            assertTrue(sealed(r.get("attributes").get("note")), k);
+        }
+        String privateExponent = url.encodeToString(crt.getPrivateExponent().toByteArray());
+        JsonNode asText = redactor.redact(json("{\"note\":" + AuditJson.quote(jwk) + "}"));
+        assertFalse(asText.get("note").asText().contains(privateExponent), asText.toString());
+        JsonNode withoutType = redactor.redact(json("{\"key\":" + jwk + "}"));
+        assertTrue(sealed(withoutType.at("/key/d")), withoutType.toString());
+        assertEquals("AQAB", withoutType.at("/key/e").asText());
+        ArrayNode pemLines = Canonical.JSON.createArrayNode();
+        pem.lines().forEach(pemLines::add);
+        JsonNode listed = redactor.redact(json("{\"config\":{\"note\":" + pemLines + "}}"));
+        listed.at("/config/note").forEach(e -> assertTrue(sealed(e), listed.toString()));
+
+        String certificateHex = java.util.HexFormat.of().formatHex(Base64.getDecoder().decode(CERTIFICATE));
+        List<String> notKeys = List.of(
+                "sha-256 " + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "certificate " + certificateHex,
+                "https://example.org/cb?state=a%20b&next=%2Fhome%3Fx%3D1",
+                "Tom &amp; Jerry &#8212; &lt;b&gt;bold&lt;/b&gt;",
+                "see {the manual} and [1], then {\"retries\":3}",
+                AuditJson.quote("{\"groups\":[\"payments-admin\"]}"),
+                "path C:\\temp\\new and \\u00e9t\\u00e9",
+                "{\"d\":\"2026-12-07\",\"note\":\"a date, no key\"}");
         for (String k : notKeys) {
             JsonNode r = redactor.redact(json("{\"attributes\":{\"note\":" + AuditJson.quote(k) + "}}"));
             assertEquals(k, r.get("attributes").get("note").asText(), k);
