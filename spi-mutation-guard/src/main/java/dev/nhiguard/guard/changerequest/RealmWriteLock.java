@@ -232,11 +232,19 @@ public final class RealmWriteLock {
 
     /**
      * Before an apply re-checks its target: drops Keycloak's realm and user caches, which writes committed before the
-     * apply took the lock may not have dropped their entries from yet (Keycloak drops them after its commit).
+     * apply took the lock may not have dropped their entries from yet (Keycloak drops them after its commit). A cache
+     * Keycloak runs without has nothing to drop: the {@code stateless} feature turns the user cache off (and either cache
+     * can be switched off by its SPI option), and Keycloak then reads users, or realms, from the database.
      */
     public static void beforeRecheck(KeycloakSession s) {
-        s.getProvider(CacheRealmProvider.class).clear();
-        s.getProvider(UserCache.class).clear();
+        CacheRealmProvider realms = s.getProvider(CacheRealmProvider.class);
+        if (realms != null) {
+            realms.clear();
+        }
+        UserCache users = s.getProvider(UserCache.class);
+        if (users != null) {
+            users.clear();
+        }
     }
 
     /** Whether the exception says a lock was not granted in time (the database's lock timeout, or ours). */
