@@ -575,19 +575,41 @@ public final class GuardService {
                 LOG.warnf(e, "Apply of change request %s did not commit", id);
                 attempt = new Attempt(null, new Replayer.Result(500,
                         "{\"error\":\"apply_failed\",\"error_description\":\"The change could not be committed\"}", null));
-            } else if (RealmWriteLock.isLockTimeout(e)) {
-                // The realm's write lock was not granted in time: another apply, or a long admin write, held it.
-                LOG.debugf(e, "Apply of change request %s: the realm's write lock was not granted in time", id);
-                return RealmWriteLock.refusal(e);
             } else {
-                // Another apply held the request's row longer than the database's lock timeout.
-                LOG.debugf(e, "Apply of change request %s lost to a concurrent apply", id);
-                String state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
-                    ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
-                    return cr == null ? null : cr.getState();
-                });
-                return GuardErrors.response(Response.Status.CONFLICT, "conflict",
-                        "Change request is being applied by a concurrent request", state == null ? null : Map.of("state", state));
+                ApplyFailure failure = ApplyFailure.of(e);
+                switch (failure) {
+                    case LOCK_TIMEOUT -> {
+                        // The realm's write lock was not granted in time: another apply, or a long admin write, held it.
+                        LOG.debugf(e, "Apply of change request %s: the realm's write lock was not granted in time", id);
+                        return RealmWriteLock.refusal(e);
+                    }
+                    case ANSWER -> {
+                        LOG.debugf(e, "Apply of change request %s refused before its replay", id);
+                        return ((jakarta.ws.rs.WebApplicationException) e).getResponse();
+                    }
+                    case CONCURRENT -> LOG.debugf(e, "Apply of change request %s lost to a concurrent apply", id);
+                    default -> LOG.errorf(e, "Apply of change request %s failed before its replay; nothing was changed", id);
+                }
+                String state;
+                try {
+                    state = KeycloakModelUtils.runJobInTransactionWithResult(factory, s -> {
+                        ChangeRequestEntity cr = new ChangeRequestStore(s).find(realmId, id);
+                        return cr == null ? null : cr.getState();
+                    });
+                } catch (RuntimeException unread) {
+                    LOG.warnf(unread, "Apply of change request %s: its state could not be read", id);
+                    state = null;
+                }
+                Map<String, ?> extra = state == null ? null : Map.of("state", state);
+                if (failure == ApplyFailure.CONCURRENT) {
+                    // Another apply held the request's row longer than the database's lock timeout, or changed it.
+                    return GuardErrors.response(Response.Status.CONFLICT, "conflict",
+                            "Change request is being applied by a concurrent request", extra);
+                }
+                // A fault, not a race: not a misleading "concurrent request" (the server log has the cause).
+                return GuardErrors.response(Response.Status.SERVICE_UNAVAILABLE, "guard_unavailable",
+                        "The change request could not be applied: " + e.getClass().getSimpleName()
+                                + " (nothing was changed; the server log has the cause)", extra);
             }
         }
         if (attempt.response() != null) {
