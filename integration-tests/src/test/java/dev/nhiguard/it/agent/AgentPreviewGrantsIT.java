@@ -176,6 +176,16 @@ class AgentPreviewGrantsIT {
         HttpAdmin.Response token = redeem(realm, preAuthorizedCode(forUrsula));
         assertEquals(200, token.status(), "ursula's code: " + token.body());
         assertEquals(guarded.userId("ursula"), AgentApi.claims(token.json().path("access_token").asText()).path("sub").asText());
+        // On the record: the two refused offers, the one made, and the token given for its code.
+        api.http.get(admin + "/audit-chain/head", api.adminToken()); // a read sequences what is staged
+        HttpAdmin.Response records = api.http.get(admin + "/audit-chain/records?limit=200&after=0", api.adminToken());
+        assertEquals(200, records.status(), records.body());
+        Map<String, Integer> types = new java.util.HashMap<>();
+        records.json().path("records").forEach(rec -> types.merge(rec.path("type").asText(), 1, Integer::sum));
+        assertAll(
+                () -> assertEquals(2, types.getOrDefault("VERIFIABLE_CREDENTIAL_CREATE_OFFER_ERROR", 0), types.toString()),
+                () -> assertEquals(1, types.getOrDefault("VERIFIABLE_CREDENTIAL_CREATE_OFFER", 0), types.toString()),
+                () -> assertEquals(1, types.getOrDefault("VERIFIABLE_CREDENTIAL_PRE_AUTHORIZED_GRANT", 0), types.toString()));
     }
 
     /**

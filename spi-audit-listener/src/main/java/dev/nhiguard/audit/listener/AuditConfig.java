@@ -58,7 +58,11 @@ record AuditConfig(Set<String> userEventTypes, Set<String> includedRealms, Set<S
             "DELETE_ACCOUNT", "INVITE_ORG",
             // a user who signed up (by the registration page or an invitation's link), and one disabled by anyone's wrong
             // passwords (a permanent lockout): who exists, and why an approver cannot sign in, is on the record
-            "REGISTER", "USER_DISABLED_BY_PERMANENT_LOCKOUT");
+            "REGISTER", "USER_DISABLED_BY_PERMANENT_LOCKOUT",
+            // an OID4VCI credential offer (its pre-authorized code signs its user in for whoever holds it), and the token
+            // given for such a code
+            "VERIFIABLE_CREDENTIAL_CREATE_OFFER", "VERIFIABLE_CREDENTIAL_CREATE_OFFER_ERROR",
+            "VERIFIABLE_CREDENTIAL_PRE_AUTHORIZED_GRANT", "VERIFIABLE_CREDENTIAL_PRE_AUTHORIZED_GRANT_ERROR");
     static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
     static final int DEFAULT_CHECKPOINT_EVERY = 1000;
     static final int DEFAULT_CHECKPOINT_INTERVAL = 5;
