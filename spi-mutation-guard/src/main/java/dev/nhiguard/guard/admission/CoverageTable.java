@@ -201,7 +201,7 @@ public final class CoverageTable {
         put(t, KC + "UserResource#impersonate", catalogue("impersonating a privileged user", "privileged-user-impersonation"));
         put(t, KC + "UserResource#logout", reducing("ends the user's sessions"));
         put(t, KC + "UserResource#revokeConsent", reducing("revokes a consent and its offline tokens"));
-        put(t, VC + "UserVerifiableCredentialResource#createCredential", unguarded("OID4VCI: lets the user fetch a wallet credential of their own attributes; not a login credential of this realm"));
+        put(t, VC + "UserVerifiableCredentialResource#createCredential", unguarded("OID4VCI: lets the user fetch a wallet credential of their own attributes; a pre-authorized offer for a guarded user is refused when made (GuardedCredentialOffers)"));
         put(t, VC + "UserVerifiableCredentialResource#updateCredential", unguarded("OID4VCI: refreshes the attribute snapshot of a wallet credential"));
         put(t, VC + "UserVerifiableCredentialResource#sendCredentialOffer", unguarded("OID4VCI: mails the user a credential offer (sent before commit)"));
         put(t, VC + "UserVerifiableCredentialResource#revokeCredential", reducing("OID4VCI: revokes a wallet credential type"));
