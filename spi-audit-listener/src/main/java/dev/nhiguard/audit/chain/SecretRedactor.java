@@ -506,7 +506,11 @@ public final class SecretRedactor {
      * is {@code -----BEGIN…}), anywhere in the text: decoded and judged as text.
      */
     private static boolean pemInBase64(String s) {
+        int seen = 0;
         for (int i = s.indexOf("LS0tLS1CRUdJTi"); i >= 0; i = s.indexOf("LS0tLS1CRUdJTi", i + 1)) {
+            if (++seen > MAX_PEM_IN_BASE64) {
+                return true; // more than any real text carries, each decoded to the end of its run: sealed, not judged
+            }
             int end = i;
             while (end < s.length() && (EmbeddedDer.isAlphabet(s.charAt(end)) || s.charAt(end) == '=')) {
                 end++;
@@ -522,6 +526,9 @@ public final class SecretRedactor {
         }
         return false;
     }
+
+    /** PEM files as base64 one text is judged for; beyond that it is sealed (each is decoded to its run's end). */
+    private static final int MAX_PEM_IN_BASE64 = 16;
 
     /** The whole text (whitespace aside) is base64 of a DER private key or keystore. */
     private static boolean wholeIsPrivateKeyOrKeystore(String s) {
@@ -582,6 +589,9 @@ public final class SecretRedactor {
 
         private static boolean find(String s, boolean acrossSeparators) {
             int n = s.length();
+            // Characters all candidates together may read: a text that would take more (many candidates whose DER
+            // length is long) is sealed rather than judged at a quadratic cost; a real key is read once.
+            int[] budget = {4 * n + 4096};
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
                 boolean boundary = i == 0 || !isAlphabet(s.charAt(i - 1)) || s.charAt(i - 1) == '-' && c != '-'
@@ -590,15 +600,15 @@ public final class SecretRedactor {
                 if (!boundary || (c != 'M' && c != '/' && c != '_' && c != 'z')) {
                     continue;
                 }
-                if (keyAt(s, i, acrossSeparators)) {
+                if (keyAt(s, i, acrossSeparators, budget) || budget[0] < 0) {
                     return true;
                 }
             }
             return false;
         }
 
-        private static boolean keyAt(String s, int start, boolean acrossSeparators) {
-            byte[] head = decode(s, start, 8, acrossSeparators);
+        private static boolean keyAt(String s, int start, boolean acrossSeparators, int[] budget) {
+            byte[] head = decode(s, start, 8, acrossSeparators, budget);
             if (head == null || head.length < 4) {
                 return false;
             }
@@ -627,7 +637,7 @@ public final class SecretRedactor {
             if (total < 32 || total > MAX_EMBEDDED_DER) {
                 return false;
             }
-            byte[] der = decode(s, start, (total + 2) / 3 * 4, acrossSeparators);
+            byte[] der = decode(s, start, (total + 2) / 3 * 4, acrossSeparators, budget);
             if (der == null || der.length < total) {
                 return false;
             }
@@ -638,9 +648,11 @@ public final class SecretRedactor {
          * Up to {@code chars} base64 characters from {@code start}, whitespace inside skipped, decoded (standard or URL
          * alphabet, padding optional); null when the text ends or leaves the alphabet first in a way no decoder takes.
          */
-        private static byte[] decode(String s, int start, int chars, boolean acrossSeparators) {
+        private static byte[] decode(String s, int start, int chars, boolean acrossSeparators, int[] budget) {
             StringBuilder b = new StringBuilder(Math.min(chars, s.length() - start));
-            for (int i = start; i < s.length() && b.length() < chars; i++) {
+            int i = start;
+            int run = 0; // alphabet characters since the last separator
+            for (; i < s.length() && b.length() < chars && i - start <= budget[0]; i++) {
                 char c = s.charAt(i);
                 if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
                     continue;
@@ -650,13 +662,16 @@ public final class SecretRedactor {
                     continue;
                 }
                 if (c == '=' || !isAlphabet(c)) {
-                    if (acrossSeparators) {
-                        continue;
+                    if (acrossSeparators && (run == 0 || run >= MIN_RUN_BETWEEN_SEPARATORS)) {
+                        run = 0;
+                        continue; // a separator after a line's worth of base64 (words between short runs are no key)
                     }
                     break;
                 }
                 b.append(c);
+                run++;
             }
+            budget[0] -= i - start;
             // the last unit may lack its padding (Java's decoders take that); a lone character is no unit
             int usable = b.length() % 4 == 1 ? b.length() - 1 : b.length();
             if (usable < 4) {
@@ -674,6 +689,9 @@ public final class SecretRedactor {
             return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'
                     || c == '-' || c == '_';
         }
+
+        /** Base64 broken by separators other than whitespace is read on only where each piece is at least this long. */
+        private static final int MIN_RUN_BETWEEN_SEPARATORS = 16;
 
         /** Larger DER is not a key we look for (a keystore of many entries is still found by its magic number). */
         private static final int MAX_EMBEDDED_DER = 1 << 20;

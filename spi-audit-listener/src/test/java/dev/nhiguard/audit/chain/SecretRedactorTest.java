@@ -377,6 +377,24 @@ class SecretRedactorTest {
         }
     }
 
+    /**
+     * A text whose judging would cost more than a few passes (many candidates whose DER length header is long: each
+     * decoded to its claimed end) is sealed rather than judged at a quadratic cost; a long ordinary text is not.
+     */
+    @Test
+    void aTextTooCostlyToJudgeIsSealedAndOrdinaryLongTextIsNot() {
+        String candidates = ("MIIEvQ" + "A".repeat(10) + " ").repeat(20_000); // each claims 1,213 bytes of DER
+        long started = System.nanoTime();
+        JsonNode r = redactor.redact(json("{\"note\":" + AuditJson.quote(candidates) + "}"));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(sealed(r.get("note")), "sealed, not judged");
+        assertTrue(millis < 5_000, "judged within a few passes, took " + millis + " ms");
+        String prose = "Lorem ipsum dolor sit amet, Maecenas MIIB mauris. ".repeat(20_000);
+        assertEquals(prose, redactor.redact(json("{\"note\":" + AuditJson.quote(prose) + "}")).get("note").asText());
+        String pems = "LS0tLS1CRUdJTiBDRVJU ".repeat(40);
+        assertTrue(sealed(redactor.redact(json("{\"note\":" + AuditJson.quote(pems) + "}")).get("note")));
+    }
+
     static byte[] keystore(String type) throws Exception {
         KeyStore ks = KeyStore.getInstance(type);
         ks.load(null, null);
