@@ -31,24 +31,23 @@ public final class AgentPreAuthorizedCodeGrantType extends PreAuthorizedCodeGran
             ClientSessionContext clientSessionCtx) {
         ClientModel client = clientSessionCtx.getClientSession().getClient();
         if (client != null && AgentRecord.isAgent(client)) {
-            String reason = "an agent acts for a user only through token exchange, where its key and delegation are checked"
-                    + " (pre-authorized code for agent " + client.getClientId() + ")";
-            event.detail(Details.REASON, reason);
-            event.error(Errors.NOT_ALLOWED);
-            throw new CorsErrorResponseException(cors, OAuthErrorException.UNAUTHORIZED_CLIENT, reason,
-                    Response.Status.BAD_REQUEST);
+            throw refused("an agent acts for a user only through token exchange, where its key and delegation are checked"
+                    + " (pre-authorized code for agent " + client.getClientId() + ")");
         }
         org.keycloak.models.UserModel user = userSession.getUser();
         if (user != null && user.getServiceAccountClientLink() != null) {
             // The code would give a token of the service account without its client's credential (the guard refuses
             // such offers when they are made; this covers offers made before, or with the guard switched off).
-            String reason = "a service account's user gets tokens only by its client's own credentials"
-                    + " (pre-authorized code for " + user.getUsername() + ")";
-            event.detail(Details.REASON, reason);
-            event.error(Errors.NOT_ALLOWED);
-            throw new CorsErrorResponseException(cors, OAuthErrorException.UNAUTHORIZED_CLIENT, reason,
-                    Response.Status.BAD_REQUEST);
+            throw refused("a service account's user gets tokens only by its client's own credentials"
+                    + " (pre-authorized code for " + user.getUsername() + ")");
         }
         return super.processAuthorizationDetails(userSession, clientSessionCtx);
+    }
+
+    /** The refusal, recorded on the grant's event: 400 {@code unauthorized_client}. */
+    private CorsErrorResponseException refused(String reason) {
+        event.detail(Details.REASON, reason);
+        event.error(Errors.NOT_ALLOWED);
+        return new CorsErrorResponseException(cors, OAuthErrorException.UNAUTHORIZED_CLIENT, reason, Response.Status.BAD_REQUEST);
     }
 }
