@@ -41,11 +41,12 @@ public final class AdminPathFilter implements ContainerRequestFilter {
         }
         java.net.URI requestUri = AdmissionFilter.requestUri(ctx);
         if (requestUri == null) {
-            // No absolute request URI (an HTTP/1.0 request without a Host header): the guard's filters cannot read the
-            // path as Keycloak routes it. Reads outside the admin API and client registration pass, as on plain Keycloak.
+            // No absolute request URI (an HTTP/1.0 request without a Host header, or a target java.net.URI cannot parse):
+            // the guard's filters cannot read the path as Keycloak routes it. Reads outside the admin API and client registration pass, as on plain Keycloak.
             String path = ctx.getUriInfo().getPath();
             if (write || path.matches("(?i).*(^|/)(admin|clients-registrations)(/.*|$)")) {
-                ctx.abortWith(GuardErrors.response(400, "invalid_request", "This request needs a Host header", null));
+                ctx.abortWith(GuardErrors.response(400, "invalid_request",
+                        "The request target cannot be read as a URI (it needs a Host header and only characters a URI allows)", null));
             }
             return;
         }
