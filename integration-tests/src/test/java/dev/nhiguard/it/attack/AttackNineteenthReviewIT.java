@@ -26,6 +26,45 @@ import dev.nhiguard.testing.KeycloakTarget;
 @ExtendWith(KeycloakExtension.class)
 class AttackNineteenthReviewIT {
 
+    /**
+     * A code review of the fix (the same day): a target with a scheme Vert.x does not take for absolute-form
+     * ({@code x://h/admin/…}, {@code HTTP://h/…}, {@code ftp://a:1/…}) is appended to the server's own URI, and
+     * java.net.URI reads {@code 127.0.0.1:8080x:} as the authority and {@code /h/admin/…} as the path, while Vert.x routes
+     * on {@code /admin/…}: the guard's filters took it for no admin request at all. mallory regenerated sa-target's
+     * secret, reset an approver's password and approved her own request as that approver, switched the realm's policy
+     * off, and read a secret without a record. Every request whose path the guard reads differently from the one JAX-RS
+     * routes on is refused before routing.
+     */
+    @Test
+    void aTargetWithASchemeIsRefusedBeforeKeycloakRoutesIt(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "nineteenth", "scheme", rep -> { });
+        String mallory = r.token("mallory");
+        String sa = r.clientUuid("sa-target");
+        String secretBefore = r.read("/clients/" + sa + "/client-secret").path("value").asText();
+        String ann = r.userId("ann");
+
+        HttpAdmin.Response regenerate = RawHttp.send(keycloak.baseUri(), "POST", "x://h" + r.admin + "/clients/" + sa
+                + "/client-secret", mallory, "application/json", new byte[0]);
+        HttpAdmin.Response reset = RawHttp.send(keycloak.baseUri(), "PUT", "ftp://a:1" + r.admin + "/users/" + ann
+                + "/reset-password", mallory, "application/json",
+                "{\"type\":\"password\",\"value\":\"pwned-by-mallory\",\"temporary\":false}".getBytes(StandardCharsets.UTF_8));
+        HttpAdmin.Response policyOff = RawHttp.send(keycloak.baseUri(), "PUT", "HTTP://h" + r.admin, mallory, "application/json",
+                "{\"attributes\":{\"nhi.guard.policy\":\"{\\\"guardedOperations\\\":[]}\"}}".getBytes(StandardCharsets.UTF_8));
+        HttpAdmin.Response read = RawHttp.send(keycloak.baseUri(), "GET", "HTTPS://h" + r.admin + "/clients/" + sa
+                + "/client-secret", r.master(), null, null);
+        assertAll(
+                () -> assertEquals(400, regenerate.status(), "the secret regeneration: " + regenerate.body()),
+                () -> assertEquals(400, reset.status(), "the approver's password reset: " + reset.body()),
+                () -> assertEquals(400, policyOff.status(), "the policy switched off: " + policyOff.body()),
+                () -> assertEquals(400, read.status(), "the secret read: " + read.body()),
+                () -> assertFalse(read.body().contains(secretBefore), "no secret in the answer"),
+                () -> assertEquals(secretBefore, r.read("/clients/" + sa + "/client-secret").path("value").asText(),
+                        "sa-target's secret is unchanged"),
+                () -> assertFalse(r.token("ann").isEmpty(), "ann still signs in with her own password"),
+                () -> assertFalse(r.read("").path("attributes").path("nhi.guard.policy").asText("").contains("[]"),
+                        "the realm's policy is unchanged"));
+    }
+
     @Test
     void aRawHashInTheRequestTargetIsRefusedBeforeKeycloakRoutesIt(KeycloakTarget keycloak) {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "nineteenth", "hash", rep -> { });

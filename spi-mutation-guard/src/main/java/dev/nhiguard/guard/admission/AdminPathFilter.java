@@ -42,7 +42,8 @@ public final class AdminPathFilter implements ContainerRequestFilter {
         java.net.URI requestUri = AdmissionFilter.requestUri(ctx);
         if (requestUri == null) {
             // No absolute request URI (an HTTP/1.0 request without a Host header, or a target java.net.URI cannot parse):
-            // the guard's filters cannot read the path as Keycloak routes it. Reads outside the admin API and client registration pass, as on plain Keycloak.
+            // the guard's filters cannot read the path as Keycloak routes it. Reads outside the admin API and client
+            // registration pass, as on plain Keycloak.
             String path = ctx.getUriInfo().getPath();
             if (write || path.matches("(?i).*(^|/)(admin|clients-registrations)(/.*|$)")) {
                 ctx.abortWith(GuardErrors.response(400, "invalid_request",
@@ -56,6 +57,14 @@ public final class AdminPathFilter implements ContainerRequestFilter {
             // target has no fragment (RFC 9112); every request that carries one is refused, reads included.
             ctx.abortWith(GuardErrors.response(400, "invalid_request",
                     "The request target contains '#'; send it percent-encoded (%23)", null));
+            return;
+        }
+        if (!AdmissionFilter.readAsRouted(requestUri, ctx)) {
+            // The path the guard's filters read (java.net.URI of the absolute URI Quarkus builds) is not the one JAX-RS
+            // routes on: a target with a scheme Vert.x does not take for absolute-form ("x://h/admin/…", "HTTP://…")
+            // is appended to the server's own URI, whose authority then swallows the scheme and the next segment.
+            ctx.abortWith(GuardErrors.response(400, "invalid_request",
+                    "The request target is not read as Keycloak routes it; send a path starting with '/'", null));
             return;
         }
         if (!write) {

@@ -399,6 +399,35 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         return path.startsWith("/") ? path : "/" + path;
     }
 
+    /**
+     * Whether the path the guard's filters read from the request URI, decoded, is the path JAX-RS routes the request on
+     * ({@code UriInfo#getPath()}), both relative to the application's base. Every request is checked before it is routed
+     * ({@link AdminPathFilter}): where the two differ, the guard would judge another request than the one Keycloak runs.
+     */
+    static boolean readAsRouted(URI request, ContainerRequestContext ctx) {
+        String routed;
+        URI base;
+        try {
+            routed = ctx.getUriInfo().getPath();
+            base = ctx.getUriInfo().getBaseUri();
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (request.isOpaque() || request.getPath() == null || routed == null) {
+            return false;
+        }
+        String path = request.getPath();
+        String root = base == null || base.getPath() == null ? "/" : base.getPath();
+        if (!root.endsWith("/")) {
+            root = root + "/";
+        }
+        if (path.startsWith(root)) {
+            path = path.substring(root.length() - 1);
+        }
+        String read = path.startsWith("/") ? path : "/" + path;
+        return read.equals(routed.startsWith("/") ? routed : "/" + routed);
+    }
+
     /** Whether the raw path's first segment, decoded leniently, is {@code admin} (so the strict reading applies). */
     public static boolean looksLikeAdmin(String rawPath) {
         int end = rawPath.indexOf('/', 1);
