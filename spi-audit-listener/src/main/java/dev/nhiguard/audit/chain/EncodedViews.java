@@ -34,8 +34,41 @@ final class EncodedViews {
             add(views, s, escapesDecoded(s));
         }
         hexRuns(s, views);
+        String dump = hexDumpJoined(s);
+        if (dump != null) {
+            hexRuns(dump, views);
+        }
         base64Runs(s, views);
         return views;
+    }
+
+    /**
+     * A hex dump's bytes joined into one run: line breaks, spaces, commas and colons between pairs and {@code 0x}
+     * prefixes removed ({@code xxd -p}, {@code xxd -i}, {@code od -An -tx1}); null when there is nothing to join or too
+     * few hex digits for a key. Dumps with offsets and a text column ({@code xxd}, {@code hexdump -C}) are not read.
+     */
+    static String hexDumpJoined(String s) {
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            digits += hex(s.charAt(i)) >= 0 ? 1 : 0;
+        }
+        if (digits < MIN_HEX_RUN) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c) || c == ',' || c == ':') {
+                continue;
+            }
+            if (c == '0' && i + 3 < s.length() && (s.charAt(i + 1) == 'x' || s.charAt(i + 1) == 'X')
+                    && hex(s.charAt(i + 2)) >= 0 && hex(s.charAt(i + 3)) >= 0) {
+                i++; // "0x" before a pair
+                continue;
+            }
+            b.append(c);
+        }
+        return b.length() == s.length() ? null : b.toString();
     }
 
     private static void add(List<String> views, String s, String view) {

@@ -220,12 +220,13 @@ public final class SecretRedactor {
     }
 
     private ObjectNode redactMembers(ObjectNode record) {
+        Work work = new Work();
         ObjectNode out = record.deepCopy();
         List<String> names = new ArrayList<>();
         out.fieldNames().forEachRemaining(names::add);
         for (String name : names) {
             if (!RECORD_STRUCTURE.contains(name)) {
-                out.set(name, member(name, out.get(name), false, false, false));
+                out.set(name, member(name, out.get(name), false, false, false, work));
             }
         }
         return out;
@@ -233,7 +234,7 @@ public final class SecretRedactor {
 
     /** A redacted copy of any JSON value. */
     public JsonNode redact(JsonNode node) {
-        return walk(node.deepCopy(), false);
+        return walk(node.deepCopy(), false, new Work());
     }
 
     /** {@code **sealed** hmac-sha256:<hex>} of a value. */
@@ -266,19 +267,19 @@ public final class SecretRedactor {
     // ---- the walk ---------------------------------------------------------------------------
 
     /** The value to store for a member, given its name and the object it is in. */
-    private JsonNode member(String name, JsonNode value, boolean inCredential, boolean inJwk, boolean diffValue) {
+    private JsonNode member(String name, JsonNode value, boolean inCredential, boolean inJwk, boolean diffValue, Work work) {
         if (diffValue || isSecretName(name)
                 || (inCredential && CREDENTIAL_VALUE_NAMES.contains(name.toLowerCase(Locale.ROOT)))
                 || (inJwk && JWK_PRIVATE_MEMBERS.contains(name))) {
             return sealAll(value);
         }
-        return walk(value, "credentials".equalsIgnoreCase(name));
+        return walk(value, "credentials".equalsIgnoreCase(name), work);
     }
 
     /** Redacts a node in place where it can; returns the node to put in its place. */
-    private JsonNode walk(JsonNode node, boolean credentialsElement) {
+    private JsonNode walk(JsonNode node, boolean credentialsElement, Work work) {
         if (node.isObject()) {
-            redactObject((ObjectNode) node, credentialsElement);
+            redactObject((ObjectNode) node, credentialsElement, work);
             return node;
         }
         if (node.isArray()) {
@@ -287,12 +288,12 @@ public final class SecretRedactor {
                 return sealAll(a); // a key written as a list of its lines (a multi-valued attribute or config entry)
             }
             for (int i = 0; i < a.size(); i++) {
-                a.set(i, walk(a.get(i), credentialsElement));
+                a.set(i, walk(a.get(i), credentialsElement, work));
             }
             return a;
         }
         if (node.isTextual()) {
-            return text(node);
+            return text(node, work);
         }
         return node;
     }
@@ -312,7 +313,7 @@ public final class SecretRedactor {
         return joined.length() >= MIN_DER_BASE64 && isPrivateKeyOrKeystore(joined.toString());
     }
 
-    private void redactObject(ObjectNode o, boolean credentialsElement) {
+    private void redactObject(ObjectNode o, boolean credentialsElement, Work work) {
         boolean credential = credentialsElement || o.has("temporary")
                 || (o.path("type").isTextual() && CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
         boolean jwk = isJsonWebKey(o);
@@ -324,7 +325,7 @@ public final class SecretRedactor {
         List<String> names = new ArrayList<>();
         o.fieldNames().forEachRemaining(names::add);
         for (String name : names) {
-            o.set(name, member(name, o.get(name), credential, jwk, diffValues.contains(name)));
+            o.set(name, member(name, o.get(name), credential, jwk, diffValues.contains(name), work));
         }
     }
 
@@ -383,7 +384,7 @@ public final class SecretRedactor {
     }
 
     /** A string anywhere: sealed when it is a key, keystore or token by its structure; JSON in it is redacted. */
-    private JsonNode text(JsonNode node) {
+    private JsonNode text(JsonNode node, Work work) {
         String s = node.asText();
         if (s.isEmpty() || kept(s)) {
             return node;
@@ -400,7 +401,16 @@ public final class SecretRedactor {
                 parsed = null; // not JSON as a whole: judged below like any text
             }
             if (parsed != null && parsed.isContainerNode()) {
-                JsonNode redacted = walk(parsed.deepCopy(), false);
+                if (work.nesting >= MAX_TEXT_NESTING) {
+                    return TextNode.valueOf(seal(s)); // JSON in text nested deeper than data has: sealed, not judged
+                }
+                JsonNode redacted;
+                work.nesting++;
+                try {
+                    redacted = walk(parsed.deepCopy(), false, work);
+                } finally {
+                    work.nesting--;
+                }
                 if (!redacted.equals(parsed)) {
                     try {
                         return TextNode.valueOf(Canonical.JSON.writeValueAsString(redacted));
@@ -411,7 +421,26 @@ public final class SecretRedactor {
                 return node;
             }
         }
-        return hiddenSecret(s, 0) ? TextNode.valueOf(seal(s)) : node;
+        return hiddenSecret(s, 0, work) ? TextNode.valueOf(seal(s)) : node;
+    }
+
+    /** JSON in text in JSON…: a string this many levels down that holds JSON again is sealed, not parsed. */
+    private static final int MAX_TEXT_NESTING = 4;
+    /** Characters the deep checks of one redaction may read in all ({@link #hiddenSecret}); past it, texts are sealed. */
+    private static final long WORK_BUDGET = 32_000_000;
+
+    /**
+     * One redaction's shared state: the verdicts already reached (a text met again, at another start of the same JSON
+     * or in another view, is judged once), how deep JSON in text is open, and what the deep checks may still read. Without
+     * it a text nesting JSON and encodings in each other cost exponential time in its length.
+     */
+    private static final class Work {
+        final java.util.Map<Judged, Boolean> verdicts = new java.util.HashMap<>();
+        int nesting;
+        long budget = WORK_BUDGET;
+    }
+
+    private record Judged(String text, int depth, int nesting) {
     }
 
     /** Layers of encoding a text is judged through ({@link EncodedViews}): percent-encoded base64 of a PEM file is two. */
@@ -425,15 +454,27 @@ public final class SecretRedactor {
      * quote marks, a shell's line continuations), or a key or such JSON under layers of encoding ({@link EncodedViews}).
      * Sealed whole: the secret's place in the text cannot be rewritten without decoding it.
      */
-    private boolean hiddenSecret(String s, int depth) {
-        if (jsonHoldsSecret(s) || (s.length() >= MIN_DER_BASE64 && EmbeddedDer.findAcrossSeparators(s))) {
+    private boolean hiddenSecret(String s, int depth, Work work) {
+        Judged key = new Judged(s, depth, work.nesting);
+        Boolean known = work.verdicts.get(key);
+        if (known != null) {
+            return known;
+        }
+        work.budget -= s.length();
+        boolean hidden = work.budget < 0 || judgeHidden(s, depth, work); // past the budget: sealed, not judged
+        work.verdicts.put(key, hidden);
+        return hidden;
+    }
+
+    private boolean judgeHidden(String s, int depth, Work work) {
+        if (jsonHoldsSecret(s, work) || (s.length() >= MIN_DER_BASE64 && EmbeddedDer.findAcrossSeparators(s))) {
             return true;
         }
         if (depth >= MAX_DECODING_DEPTH) {
             return false;
         }
         for (String view : EncodedViews.of(s)) {
-            if (isPrivateKeyOrKeystore(view) || isJoseCompact(view.strip()) || hiddenSecret(view, depth + 1)) {
+            if (isPrivateKeyOrKeystore(view) || isJoseCompact(view.strip()) || hiddenSecret(view, depth + 1, work)) {
                 return true;
             }
         }
@@ -441,12 +482,23 @@ public final class SecretRedactor {
     }
 
     /** JSON inside a text (from a '{' or '[' after its start, or the text a JSON string) in which a rule seals something. */
-    private boolean jsonHoldsSecret(String s) {
+    private boolean jsonHoldsSecret(String s, Work work) {
         int tried = 0;
         for (int i = nextJsonStart(s, 0); i >= 0 && tried < MAX_JSON_STARTS; i = nextJsonStart(s, i + 1), tried++) {
-            JsonNode parsed = firstJsonValue(s.substring(i));
-            if (parsed != null && parsed.isContainerNode() && !walk(parsed.deepCopy(), false).equals(parsed)) {
-                return true;
+            work.budget -= s.length() - i;
+            JsonNode parsed = work.budget < 0 ? null : firstJsonValue(s.substring(i));
+            if (parsed != null && parsed.isContainerNode()) {
+                if (work.nesting >= MAX_TEXT_NESTING) {
+                    return true; // JSON in text nested deeper than data has: sealed, not judged
+                }
+                work.nesting++;
+                try {
+                    if (!walk(parsed.deepCopy(), false, work).equals(parsed)) {
+                        return true;
+                    }
+                } finally {
+                    work.nesting--;
+                }
             }
         }
         String t = s.strip();
@@ -454,7 +506,12 @@ public final class SecretRedactor {
             JsonNode inner = firstJsonValue(t);
             if (inner != null && inner.isTextual() && !inner.asText().equals(s)) {
                 String x = inner.asText();
-                return !text(TextNode.valueOf(x)).asText().equals(x);
+                work.nesting++;
+                try {
+                    return work.nesting > MAX_TEXT_NESTING || !text(TextNode.valueOf(x), work).asText().equals(x);
+                } finally {
+                    work.nesting--;
+                }
             }
         }
         return false;
