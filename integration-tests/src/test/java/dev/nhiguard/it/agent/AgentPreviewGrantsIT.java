@@ -141,28 +141,9 @@ class AgentPreviewGrantsIT {
     @Test
     void aPreAuthorizedOfferForAGuardedSubjectIsRefusedWhenMade() {
         String realm = "vc-guarded";
-        HttpAdmin.Response created = api.http.post("/admin/realms", api.adminToken(), AgentApi.json(Map.of("realm", realm,
-                "enabled", true, "verifiableCredentialsEnabled", true,
-                "roles", Map.of("realm", List.of(Map.of("name", "credential-offer-create"), Map.of("name", "nhi-approver"))),
-                "users", List.of(user("ann", List.of("nhi-approver")), user("mallory", List.of("credential-offer-create")),
-                        user("ursula", List.of())),
-                "clients", List.of(Map.of("clientId", "sa-x", "publicClient", false, "secret", "sa-x-secret",
-                        "serviceAccountsEnabled", true, "standardFlowEnabled", false)))));
-        assertEquals(201, created.status(), created.body());
-        AgentApi guarded = new AgentApi(keycloak, realm);
+        AgentApi guarded = vcRealm(realm, Map.of());
         String admin = "/admin/realms/" + realm;
-        created(guarded.http.post(admin + "/client-scopes", api.adminToken(), AgentApi.json(Map.of("name", "test-vc",
-                "protocol", "oid4vc", "attributes", Map.of("vc.credential_configuration_id", "test-vc-config",
-                        "vc.format", "dc+sd-jwt")))));
-        created(guarded.http.post(admin + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "vc-wallet",
-                "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
-                "attributes", Map.of("oid4vci.enabled", "true"), "optionalClientScopes", List.of("test-vc")))));
         String serviceAccount = "service-account-sa-x";
-        for (String username : List.of("ann", "ursula", serviceAccount)) {
-            HttpAdmin.Response entry = guarded.http.post(admin + "/users/" + guarded.userId(username) + "/vc/credentials",
-                    api.adminToken(), "{\"credentialScopeName\":\"test-vc\"}");
-            assertTrue(entry.status() / 100 == 2, username + "'s verifiable credential entry: " + entry.body());
-        }
         String mallory = guarded.http.passwordGrant(realm, "vc-wallet", "mallory", "mallory-pass", null)
                 .get("access_token").asText();
 
@@ -186,6 +167,62 @@ class AgentPreviewGrantsIT {
                 () -> assertEquals(2, types.getOrDefault("VERIFIABLE_CREDENTIAL_CREATE_OFFER_ERROR", 0), types.toString()),
                 () -> assertEquals(1, types.getOrDefault("VERIFIABLE_CREDENTIAL_CREATE_OFFER", 0), types.toString()),
                 () -> assertEquals(1, types.getOrDefault("VERIFIABLE_CREDENTIAL_PRE_AUTHORIZED_GRANT", 0), types.toString()));
+    }
+
+    /**
+     * A realm with verifiable credentials on: ann (approver), mallory (may make offers for others), ursula, the service
+     * account of {@code sa-x}, each with a verifiable-credential entry, and the wallet client {@code vc-wallet}.
+     */
+    private AgentApi vcRealm(String realm, Map<String, Object> attributes) {
+        HttpAdmin.Response created = api.http.post("/admin/realms", api.adminToken(), AgentApi.json(Map.of("realm", realm,
+                "enabled", true, "verifiableCredentialsEnabled", true, "attributes", attributes,
+                "roles", Map.of("realm", List.of(Map.of("name", "credential-offer-create"), Map.of("name", "nhi-approver"))),
+                "users", List.of(user("ann", List.of("nhi-approver")), user("mallory", List.of("credential-offer-create")),
+                        user("ursula", List.of())),
+                "clients", List.of(Map.of("clientId", "sa-x", "publicClient", false, "secret", "sa-x-secret",
+                        "serviceAccountsEnabled", true, "standardFlowEnabled", false)))));
+        assertEquals(201, created.status(), created.body());
+        AgentApi vc = new AgentApi(keycloak, realm);
+        String admin = "/admin/realms/" + realm;
+        created(vc.http.post(admin + "/client-scopes", api.adminToken(), AgentApi.json(Map.of("name", "test-vc",
+                "protocol", "oid4vc", "attributes", Map.of("vc.credential_configuration_id", "test-vc-config",
+                        "vc.format", "dc+sd-jwt")))));
+        created(vc.http.post(admin + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "vc-wallet",
+                "publicClient", true, "directAccessGrantsEnabled", true, "standardFlowEnabled", false,
+                "attributes", Map.of("oid4vci.enabled", "true"), "optionalClientScopes", List.of("test-vc")))));
+        for (String username : List.of("ann", "ursula", "service-account-sa-x")) {
+            HttpAdmin.Response entry = vc.http.post(admin + "/users/" + vc.userId(username) + "/vc/credentials",
+                    api.adminToken(), "{\"credentialScopeName\":\"test-vc\"}");
+            assertTrue(entry.status() / 100 == 2, username + "'s verifiable credential entry: " + entry.body());
+        }
+        return vc;
+    }
+
+    /**
+     * A code review of the fix: a code made while its user was not guarded (an offer of thirty days, the user promoted
+     * to approver since) still gave a token. The code is judged again when it is redeemed; here the offers are made while
+     * the realm's policy guards nothing, and redeemed once it guards.
+     */
+    @Test
+    void aPreAuthorizedCodeWhoseUserIsGuardedByNowGivesNoToken() {
+        String realm = "vc-later";
+        AgentApi later = vcRealm(realm, Map.of("nhi.guard.policy", "{\"guardedOperations\":[]}"));
+        String mallory = later.http.passwordGrant(realm, "vc-wallet", "mallory", "mallory-pass", null).get("access_token").asText();
+        HttpAdmin.Response forAnn = offer(realm, mallory, "ann");
+        HttpAdmin.Response forServiceAccount = offer(realm, mallory, "service-account-sa-x");
+        assertEquals(200, forAnn.status(), "made while the realm guards nothing: " + forAnn.body());
+        assertEquals(200, forServiceAccount.status(), forServiceAccount.body());
+        String annsCode = preAuthorizedCode(forAnn);
+        JsonNode rep = later.http.get("/admin/realms/" + realm, api.adminToken()).json();
+        ((ObjectNode) rep.with("attributes")).remove("nhi.guard.policy");
+        assertEquals(204, later.http.put("/admin/realms/" + realm, api.adminToken(),
+                "{\"attributes\":" + rep.get("attributes") + "}").status(), "the default policy from now on");
+
+        HttpAdmin.Response token = redeem(realm, annsCode);
+        assertAll(
+                () -> assertEquals(400, token.status(), "ann's code: " + token.body()),
+                () -> assertEquals("unauthorized_client", token.json().path("error").asText(), token.body()),
+                () -> assertFalse(token.body().contains("access_token"), token.body()));
     }
 
     /**
