@@ -5,9 +5,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferProvider;
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferProviderFactory;
-import org.keycloak.provider.ProviderFactory;
-
-import dev.nhiguard.guard.admission.GuardSwitch;
 
 /**
  * Keycloak's OID4VCI credential-offer provider with the guard's refusal in front ({@link GuardedCredentialOffers}). Its
@@ -23,13 +20,8 @@ public final class GuardedCredentialOffersFactory implements CredentialOfferProv
 
     @Override
     public CredentialOfferProvider create(KeycloakSession session) {
-        ProviderFactory<CredentialOfferProvider> keycloaks = session.getKeycloakSessionFactory()
-                .getProviderFactory(CredentialOfferProvider.class, KEYCLOAKS);
-        if (keycloaks == null) {
-            throw new IllegalStateException("Keycloak's credential-offer provider '" + KEYCLOAKS + "' is not deployed");
-        }
-        CredentialOfferProvider offers = keycloaks.create(session);
-        return GuardSwitch.switchedOff() ? offers : new GuardedCredentialOffers(session, offers);
+        return KeycloaksProvider.behindTheGuard(session, CredentialOfferProvider.class, KEYCLOAKS,
+                p -> new GuardedCredentialOffers(session, p));
     }
 
     @Override

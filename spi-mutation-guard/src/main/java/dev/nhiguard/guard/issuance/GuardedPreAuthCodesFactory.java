@@ -5,9 +5,6 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.preauth.PreAuthCodeHandler;
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.preauth.PreAuthCodeHandlerFactory;
-import org.keycloak.provider.ProviderFactory;
-
-import dev.nhiguard.guard.admission.GuardSwitch;
 
 /**
  * Keycloak's OID4VCI pre-authorized code handler with the guard's refusal at redemption ({@link GuardedPreAuthCodes}).
@@ -23,13 +20,8 @@ public final class GuardedPreAuthCodesFactory implements PreAuthCodeHandlerFacto
 
     @Override
     public PreAuthCodeHandler create(KeycloakSession session) {
-        ProviderFactory<PreAuthCodeHandler> keycloaks = session.getKeycloakSessionFactory()
-                .getProviderFactory(PreAuthCodeHandler.class, KEYCLOAKS);
-        if (keycloaks == null) {
-            throw new IllegalStateException("Keycloak's pre-authorized code handler '" + KEYCLOAKS + "' is not deployed");
-        }
-        PreAuthCodeHandler codes = keycloaks.create(session);
-        return GuardSwitch.switchedOff() ? codes : new GuardedPreAuthCodes(session, codes);
+        return KeycloaksProvider.behindTheGuard(session, PreAuthCodeHandler.class, KEYCLOAKS,
+                p -> new GuardedPreAuthCodes(session, p));
     }
 
     @Override
