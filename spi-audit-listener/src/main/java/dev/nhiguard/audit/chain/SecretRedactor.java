@@ -389,6 +389,11 @@ public final class SecretRedactor {
         if (s.isEmpty() || kept(s)) {
             return node;
         }
+        if (work.nesting == 0) {
+            // Each value of the record is judged within a budget of its own, in proportion to its length: a value too
+            // costly to judge is sealed, and only that one (the approver still sees every other).
+            work.budget = BUDGET_PER_CHARACTER * s.length() + BUDGET_BASE;
+        }
         if (isPrivateKeyOrKeystore(s) || isJoseCompact(s)) {
             return TextNode.valueOf(seal(s));
         }
@@ -426,18 +431,19 @@ public final class SecretRedactor {
 
     /** JSON in text in JSON…: a string this many levels down that holds JSON again is sealed, not parsed. */
     private static final int MAX_TEXT_NESTING = 4;
-    /** Characters the deep checks of one redaction may read in all ({@link #hiddenSecret}); past it, texts are sealed. */
-    private static final long WORK_BUDGET = 32_000_000;
+    /** Characters the deep checks ({@link #hiddenSecret}) may read for one value of a record: past it, the value is sealed. */
+    private static final long BUDGET_PER_CHARACTER = 64;
+    private static final long BUDGET_BASE = 1_000_000;
 
     /**
      * One redaction's shared state: the verdicts already reached (a text met again, at another start of the same JSON
-     * or in another view, is judged once), how deep JSON in text is open, and what the deep checks may still read. Without
-     * it a text nesting JSON and encodings in each other cost exponential time in its length.
+     * or in another view, is judged once), how deep JSON in text is open, and what the deep checks may still read for the
+     * value being judged. Without it a text nesting JSON and encodings in each other cost exponential time in its length.
      */
     private static final class Work {
         final java.util.Map<Judged, Boolean> verdicts = new java.util.HashMap<>();
         int nesting;
-        long budget = WORK_BUDGET;
+        long budget = BUDGET_BASE;
     }
 
     private record Judged(String text, int depth, int nesting) {

@@ -116,7 +116,8 @@ final class PendingAppends implements KeycloakTransaction {
     }
 
     private static boolean constraintViolation(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        int causes = 0;
+        for (Throwable c = t; c != null && causes < 32; c = c.getCause(), causes++) { // a cause chain may loop
             if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
                 return true;
             }

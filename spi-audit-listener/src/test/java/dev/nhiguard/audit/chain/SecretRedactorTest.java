@@ -405,6 +405,11 @@ class SecretRedactorTest {
             nested = "x[[[[[[[[\"" + Base64.getEncoder().encodeToString(nested.getBytes(StandardCharsets.UTF_8)) + "\"]]]]]]]]";
             quoted = "x[[[[[[[[" + AuditJson.quote(quoted) + "]]]]]]]]";
         }
+        // (code review) a value too costly to judge is sealed alone: the record's other values stay readable
+        String costly = "[[[[[[[[" + "%20&#32;\\u0020".repeat(60_000);
+        JsonNode both = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> redactor.redact(
+                json("{\"description\":" + AuditJson.quote(costly) + ",\"redirectUris\":[\"https://app.example.org/cb\"]}")));
+        assertEquals("https://app.example.org/cb", both.at("/redirectUris/0").asText(), both.toString().substring(0, 200));
         for (String deep : List.of(nested, quoted)) {
             assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
                     () -> redactor.redact(json("{\"description\":" + AuditJson.quote(deep) + "}")), deep.length() + " characters");

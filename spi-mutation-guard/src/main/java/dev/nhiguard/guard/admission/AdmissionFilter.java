@@ -423,6 +423,8 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         }
         if (path.startsWith(root)) {
             path = path.substring(root.length() - 1);
+        } else if ((path + "/").equals(root)) {
+            path = "/"; // the application's root without its slash ("/auth"), as JAX-RS gives it
         }
         String read = path.startsWith("/") ? path : "/" + path;
         return read.equals(routed.startsWith("/") ? routed : "/" + routed);

@@ -114,7 +114,7 @@ public final class Admission {
         if (q < 0) {
             return null;
         }
-        for (String pair : pathWithQuery.substring(q + 1).split("&")) {
+        for (String pair : pathWithQuery.substring(q + 1).split("[&;]")) { // ';' too, as Netty's decoder splits
             String name = pair.split("=", 2)[0];
             try {
                 name = java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);

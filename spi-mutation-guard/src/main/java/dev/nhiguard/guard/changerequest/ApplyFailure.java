@@ -9,9 +9,9 @@ import jakarta.ws.rs.WebApplicationException;
 enum ApplyFailure {
     /** The realm's write lock, or the request's row, was not granted in time: 503 realm_busy. */
     LOCK_TIMEOUT,
-    /** Another transaction changed or held the request's row (its row-lock conflict, a stale version, a deadlock): 409. */
+    /** Another transaction changed the request's row meanwhile (a stale version, a deadlock): 409. */
     CONCURRENT,
-    /** A deliberate answer thrown on the way (a WebApplicationException other than a conflict): answered as it is. */
+    /** A deliberate answer thrown on the way (a WebApplicationException: a row-lock conflict, a state): answered as it is. */
     ANSWER,
     /** Anything else is a fault, not a race: logged with its cause and answered 503 guard_unavailable. */
     UNEXPECTED;
@@ -20,10 +20,13 @@ enum ApplyFailure {
         if (RealmWriteLock.isLockTimeout(e)) {
             return LOCK_TIMEOUT;
         }
-        if (e instanceof WebApplicationException w) {
-            return ofAnswer(w.getResponse() == null ? 500 : w.getResponse().getStatus());
+        if (e instanceof WebApplicationException) {
+            // A deliberate answer thrown on the way, answered as it is: ChangeRequestStore.lock's 409 says the request
+            // is being changed by a concurrent request, its transition's 409 which state it is in.
+            return ANSWER;
         }
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        int causes = 0;
+        for (Throwable t = e; t != null && causes < MAX_CAUSES; t = t.getCause(), causes++) {
             if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof org.hibernate.StaleStateException) {
                 return CONCURRENT;
             }
@@ -31,15 +34,10 @@ enum ApplyFailure {
             if (t instanceof java.sql.SQLException sql && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState()))) {
                 return CONCURRENT;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return UNEXPECTED;
     }
 
-    /** A deliberate answer thrown on the way: ChangeRequestStore.lock answers a row-lock conflict 409. */
-    static ApplyFailure ofAnswer(int status) {
-        return status == 409 ? CONCURRENT : ANSWER;
-    }
+    /** Causes looked through (a cause chain may loop). */
+    private static final int MAX_CAUSES = 32;
 }

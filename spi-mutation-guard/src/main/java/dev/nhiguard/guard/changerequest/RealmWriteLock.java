@@ -249,7 +249,8 @@ public final class RealmWriteLock {
 
     /** Whether the exception says a lock was not granted in time (the database's lock timeout, or ours). */
     public static boolean isLockTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        int causes = 0;
+        for (Throwable t = e; t != null && causes < 32; t = t.getCause(), causes++) { // a cause chain may loop
             if (t instanceof jakarta.persistence.PessimisticLockException || t instanceof jakarta.persistence.LockTimeoutException
                     || t instanceof org.hibernate.PessimisticLockException) {
                 return true;

@@ -6,6 +6,8 @@ import org.keycloak.OAuthErrorException;
 import org.keycloak.common.VerificationException;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
+import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferState;
+import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferStorage;
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.preauth.PreAuthCodeHandler;
 import org.keycloak.protocol.oid4vc.model.PreAuthCodeCtx;
 import org.keycloak.services.ErrorResponseException;
@@ -34,9 +36,17 @@ final class GuardedPreAuthCodes implements PreAuthCodeHandler {
     public PreAuthCodeCtx verifyPreAuthCode(String preAuthCode) throws VerificationException {
         PreAuthCodeCtx ctx = keycloaks.verifyPreAuthCode(preAuthCode);
         RealmModel realm = session.getContext().getRealm();
-        String userId = ctx == null ? null : ctx.getTargetUserId();
-        String refusal = userId == null || realm == null ? null
-                : PreAuthorizedSubjects.refusal(session, realm, session.users().getUserById(realm, userId));
+        // The user the code names, and the one Keycloak signs in: the stored offer's (the same for codes it makes).
+        CredentialOfferStorage offers = session.getProvider(CredentialOfferStorage.class);
+        CredentialOfferState offer = ctx == null || offers == null || ctx.getCredentialsOfferId() == null ? null
+                : offers.getOfferStateById(ctx.getCredentialsOfferId());
+        String refusal = null;
+        for (String userId : java.util.Arrays.asList(ctx == null ? null : ctx.getTargetUserId(),
+                offer == null ? null : offer.getTargetUserId())) {
+            if (refusal == null && userId != null && realm != null) {
+                refusal = PreAuthorizedSubjects.refusal(session, realm, session.users().getUserById(realm, userId));
+            }
+        }
         if (refusal != null) {
             // Refused as an answer, not as a failed verification (which Keycloak logs as an error with its stack).
             throw new ErrorResponseException(OAuthErrorException.UNAUTHORIZED_CLIENT, refusal, Response.Status.BAD_REQUEST);

@@ -425,7 +425,7 @@ public final class Replayer {
         if (raw == null) {
             return out;
         }
-        for (String pair : raw.split("&")) {
+        for (String pair : raw.split("[&;]")) { // ';' separates too, as in Netty's decoder, which Keycloak reads queries with
             if (pair.isEmpty()) {
                 continue;
             }
