@@ -18,8 +18,8 @@ import dev.nhiguard.guard.changerequest.GuardErrors;
  * pre-matching filters may run on the event loop. {@link AdmissionFilter} reads the path the same
  * way again after matching. A request without an absolute URI (HTTP/1.0 without a {@code Host} header) is refused
  * when it writes or reaches the admin API or client registration (Quarkus cannot give its URI; plain Keycloak serves
- * it); so is every request whose target carries a raw {@code #}, which the URI the guard reads and the path Keycloak
- * routes on end in different places.
+ * it); so is every request whose path, as the guard reads it, is not the path Keycloak routes on (a raw {@code #}, a
+ * scheme in the target).
  */
 @Provider
 @PreMatching
@@ -51,20 +51,13 @@ public final class AdminPathFilter implements ContainerRequestFilter {
             }
             return;
         }
-        if (requestUri.getRawFragment() != null) {
-            // A raw '#' in the request target: java.net.URI (so UriInfo's request URI, which the guard's filters read)
-            // ends the path there, Vert.x and JAX-RS route on the whole of it ("clients/x#1" is client "x#1"). A request
-            // target has no fragment (RFC 9112); every request that carries one is refused, reads included.
-            ctx.abortWith(GuardErrors.response(400, "invalid_request",
-                    "The request target contains '#'; send it percent-encoded (%23)", null));
-            return;
-        }
         if (!AdmissionFilter.readAsRouted(requestUri, ctx)) {
             // The path the guard's filters read (java.net.URI of the absolute URI Quarkus builds) is not the one JAX-RS
-            // routes on: a target with a scheme Vert.x does not take for absolute-form ("x://h/admin/…", "HTTP://…")
-            // is appended to the server's own URI, whose authority then swallows the scheme and the next segment.
-            ctx.abortWith(GuardErrors.response(400, "invalid_request",
-                    "The request target is not read as Keycloak routes it; send a path starting with '/'", null));
+            // routes on: java.net.URI ends the path at a raw '#' ("clients/x#1" is client "x#1" to JAX-RS), and a target
+            // with a scheme Vert.x does not take for absolute-form ("x://h/admin/…", "HTTP://…") is appended to the
+            // server's own URI, whose authority then swallows the scheme and the next segment. Reads are refused too.
+            ctx.abortWith(GuardErrors.response(400, "invalid_request", "The request target is not read as Keycloak routes"
+                    + " it; send a path starting with '/', with '#' percent-encoded (%23)", null));
             return;
         }
         if (!write) {

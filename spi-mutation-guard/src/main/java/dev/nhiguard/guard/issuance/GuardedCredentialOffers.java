@@ -11,7 +11,6 @@ import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferProv
 import org.keycloak.protocol.oid4vc.issuance.credentialoffer.CredentialOfferState;
 import org.keycloak.protocol.oid4vc.model.PreAuthorizedCodeGrant;
 
-
 /**
  * Keycloak's OID4VCI credential offers, with one refusal: a pre-authorized offer for a guarded subject of the realm
  * ({@link PreAuthorizedSubjects}), whoever makes it. Its code is a login credential: made by anyone holding a
