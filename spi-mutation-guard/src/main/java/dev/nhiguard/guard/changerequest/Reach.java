@@ -18,7 +18,7 @@ import org.keycloak.models.UserModel;
  * Who effectively holds a role or belongs to a group, as far as the guard needs to know: whether
  * a guarded subject (service-account user or privileged user) is among them. Follows Keycloak's
  * own routes to a role: direct mappings, composites, group mappings inherited by subgroups, and
- * the realm's default role (held by every user). When more than
+ * the realm's default role and default groups (every user created gets them). When more than
  * {@link TargetState#INSPECTION_LIMIT} users or groups would have to be inspected, the answer is
  * "yes": the guard holds rather than guesses.
  */
@@ -56,12 +56,18 @@ final class Reach {
                 .anyMatch(this::groupReachesGuarded);
     }
 
+    /**
+     * Whether a guarded subject is a member of the group or of a subgroup. A default group (itself or below) counts as
+     * reaching one: Keycloak puts every user it creates in the default groups, service accounts' and agents' too.
+     */
     boolean groupReachesGuarded(GroupModel group) {
+        Set<String> defaultGroups = new HashSet<>();
+        realm.getDefaultGroupsStream().forEach(g -> defaultGroups.add(g.getId()));
         Deque<GroupModel> todo = new ArrayDeque<>();
         todo.add(group);
         while (!todo.isEmpty()) {
             GroupModel g = todo.poll();
-            if (++inspected > TargetState.INSPECTION_LIMIT) {
+            if (++inspected > TargetState.INSPECTION_LIMIT || defaultGroups.contains(g.getId())) {
                 return true;
             }
             if (usersReachGuarded(session.users().getGroupMembersStream(realm, g, 0, TargetState.INSPECTION_LIMIT + 1))) {

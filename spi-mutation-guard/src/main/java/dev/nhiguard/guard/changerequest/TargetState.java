@@ -1112,10 +1112,15 @@ public final class TargetState implements Facts {
 
     /**
      * A client created: the scopes it names, by name (a name nobody has yet is pinned as absent: Keycloak
-     * attaches a scope created under it later), or the realm's default scopes when it names none; for a
-     * service account also Keycloak's service_account scope and the realm's default role.
+     * attaches a scope created under it later), or the realm's default scopes when it names none; the scope its
+     * deprecated {@code clientTemplate} names (Keycloak attaches it as a default scope, by name, besides either);
+     * for a service account also Keycloak's service_account scope, the realm's default role and default groups.
      */
     private void newClient(List<String> out, ObjectNode client) {
+        if (client.get("clientTemplate") instanceof com.fasterxml.jackson.databind.node.TextNode template) {
+            out.add(Definitions.CLIENT_SCOPE_NAME + ":"
+                    + org.keycloak.models.utils.KeycloakModelUtils.convertClientScopeName(template.asText()));
+        }
         boolean named = false;
         for (String list : List.of("defaultClientScopes", "optionalClientScopes")) {
             if (client.get(list) instanceof com.fasterxml.jackson.databind.node.ArrayNode names) {
@@ -1132,11 +1137,13 @@ public final class TargetState implements Facts {
         }
     }
 
+    /** A service account created: Keycloak gives its user the service_account scope, the default role and default groups. */
     private void newServiceAccount(List<String> out) {
         out.add(Definitions.CLIENT_SCOPE_NAME + ":" + ServiceAccountConstants.SERVICE_ACCOUNT_SCOPE);
         if (realm.getDefaultRole() != null) {
             out.add(Definitions.ROLE_REACH + ":" + realm.getDefaultRole().getId());
         }
+        realm.getDefaultGroupsStream().forEach(g -> groupById(out, g.getId()));
     }
 
     /** A user created: the groups it names by path (absent ones pinned as absent), the realm's default groups and role. */

@@ -1,0 +1,136 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Twentieth red-team review (2026-12-07): effects that arrive later. mallory's write is ordinary when she makes it (it
+ * reaches no guarded subject yet); the privilege reaches a new service account when an approver's approved creation of
+ * it is applied, and the change request the approver read did not show it. Judged by what the new service account's
+ * token and effective roles carry. Each test runs in a copy of {@code guard-attack-fifth}.
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackTwentiethReviewIT {
+
+    /**
+     * A client created with the deprecated {@code clientTemplate} gets the client scope of that name as a default scope
+     * (Keycloak attaches it by name at creation, besides the realm's defaults). The guard pinned only the scopes named in
+     * {@code defaultClientScopes}/{@code optionalClientScopes}: after ann approved {@code sa-batch}, mallory created the
+     * scope {@code batch-defaults} (no client used it: not held) with a hardcoded {@code nhi-approver} role mapper, and the
+     * apply made sa-batch's tokens carry it. The scope the template names is now pinned (absent too) and shown.
+     */
+    @Test
+    void aScopeNamedByClientTemplateIsPinnedAndShown(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "template", rep -> { });
+        HttpAdmin.Response held = r.http.post(r.admin + "/clients", r.token("mallory"), "{\"clientId\":\"sa-batch\","
+                + "\"serviceAccountsEnabled\":true,\"publicClient\":false,\"standardFlowEnabled\":false,"
+                + "\"secret\":\"sa-batch-secret\",\"clientTemplate\":\"batch defaults\"}");
+        AttackRealm.assertHeld(held, "a service-account client created");
+        String id = held.json().path("id").asText();
+        assertTrue(r.changeRequest(id).toString().contains("batch_defaults"),
+                "the approver is shown the scope the template names (Keycloak's name for it): " + r.changeRequest(id));
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+
+        // after the approval: the scope, and a mapper in it (no client has it yet)
+        String mallory = r.token("mallory");
+        HttpAdmin.Response scope = r.http.post(r.admin + "/client-scopes", mallory,
+                "{\"name\":\"batch_defaults\",\"protocol\":\"openid-connect\"}");
+        assertEquals(201, scope.status(), "a client scope nobody uses: " + scope.body());
+        String scopeId = scope.header("location").replaceAll(".*/", "");
+        HttpAdmin.Response mapper = r.http.post(r.admin + "/client-scopes/" + scopeId + "/protocol-mappers/models", mallory,
+                "{\"name\":\"r1\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-role-mapper\","
+                        + "\"config\":{\"role\":\"nhi-approver\"}}");
+        assertEquals(201, mapper.status(), "a mapper in it: " + mapper.body());
+
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        assertAll(
+                () -> assertEquals(409, applied.status(), "the scope the template names changed since approval: " + applied.body()),
+                () -> assertNull(r.clientUuidOrNull("sa-batch"), "no client sa-batch was created"));
+    }
+
+    /**
+     * Keycloak puts every user it creates in the realm's default groups, a service account's too. The guard pinned a new
+     * service account's default role but not its default groups, and counted a default group as reaching nobody while no
+     * guarded subject was in it: after ann approved {@code sa-new}, mallory moved the (empty) default group {@code staff}
+     * under {@code reporting}, which holds {@code reports-writer}, unheld, and the apply made sa-new hold it. A default
+     * group now reaches every user to come, and a new service account's default groups are pinned and shown.
+     */
+    @Test
+    void aNewServiceAccountsDefaultGroupsArePinnedAndGuarded(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "groups", rep -> {
+            ObjectNode role = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.path("roles").path("realm")).addObject();
+            role.put("name", "reports-writer");
+            var groups = (com.fasterxml.jackson.databind.node.ArrayNode) rep.get("groups");
+            groups.addObject().put("name", "reporting").put("path", "/reporting").putArray("realmRoles").add("reports-writer");
+            groups.addObject().put("name", "staff").put("path", "/staff");
+            rep.putArray("defaultGroups").add("/staff");
+        });
+        String staff = r.groupIdOrNull("staff");
+        String reporting = r.groupIdOrNull("reporting");
+        HttpAdmin.Response held = r.http.post(r.admin + "/clients", r.token("mallory"), "{\"clientId\":\"sa-new\","
+                + "\"serviceAccountsEnabled\":true,\"publicClient\":false,\"standardFlowEnabled\":false,"
+                + "\"secret\":\"sa-new-secret\"}");
+        AttackRealm.assertHeld(held, "a service-account client created");
+        String id = held.json().path("id").asText();
+        assertTrue(r.changeRequest(id).toString().contains("/staff"),
+                "the approver is shown the default group the service account joins: " + r.changeRequest(id));
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+
+        String mallory = r.token("mallory");
+        HttpAdmin.Response move = r.http.post(r.admin + "/groups/" + reporting + "/children", mallory,
+                "{\"id\":\"" + staff + "\",\"name\":\"staff\"}");
+        AttackRealm.assertHeld(move, "moving a default group under a group holding a role");
+        r.cancelHeld(mallory, move);
+        HttpAdmin.Response rename = r.http.put(r.admin + "/groups/" + staff, mallory, "{\"name\":\"staff-2\"}");
+        AttackRealm.assertHeld(rename, "renaming a default group (group mappers find groups by path)");
+        r.cancelHeld(mallory, rename);
+
+        // a move approved between approval and apply (here by the operator's hand in the database's stead: the master
+        // admin's move is held alike, so the fixture moves it through a second approved request)
+        HttpAdmin.Response heldMove = r.http.post(r.admin + "/groups/" + reporting + "/children", r.token("ben"),
+                "{\"id\":\"" + staff + "\",\"name\":\"staff\"}");
+        AttackRealm.assertHeld(heldMove, "ben's move of the default group");
+        assertEquals(200, r.approve(heldMove.json().path("id").asText(), heldMove.json().path("digest").asText(),
+                r.token("ann")).status());
+        HttpAdmin.Response moved = r.apply(heldMove.json().path("id").asText(), r.token("ben"));
+        assertEquals(200, moved.status(), "ben's move applied: " + moved.body());
+
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        assertAll(
+                () -> assertEquals(409, applied.status(), "the default group the service account joins changed: " + applied.body()),
+                () -> assertNull(r.clientUuidOrNull("sa-new"), "no client sa-new was created"));
+    }
+
+    /** Ordinary work stays ordinary: a new service account held and applied as approved joins the default groups shown. */
+    @Test
+    void aServiceAccountApprovedWithItsDefaultGroupsIsCreatedAsShown(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "plain", rep -> {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) rep.get("groups")).addObject().put("name", "staff").put("path", "/staff");
+            rep.putArray("defaultGroups").add("/staff");
+        });
+        HttpAdmin.Response held = r.http.post(r.admin + "/clients", r.token("mallory"), "{\"clientId\":\"sa-plain\","
+                + "\"serviceAccountsEnabled\":true,\"publicClient\":false,\"standardFlowEnabled\":false,"
+                + "\"secret\":\"sa-plain-secret\"}");
+        AttackRealm.assertHeld(held, "a service-account client created");
+        String id = held.json().path("id").asText();
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response applied = r.apply(id, r.token("mallory"));
+        assertEquals(200, applied.status(), applied.body());
+        JsonNode groups = r.read("/users/" + r.serviceAccountUserId("sa-plain") + "/groups");
+        assertEquals("/staff", groups.path(0).path("path").asText(), groups.toString());
+        assertFalse(r.clientUuid("sa-plain").isEmpty());
+    }
+}
