@@ -133,4 +133,103 @@ class AttackTwentiethReviewIT {
         assertEquals("/staff", groups.path(0).path("path").asText(), groups.toString());
         assertFalse(r.clientUuid("sa-plain").isEmpty());
     }
+    /**
+     * A value the guard would have to hide outside a credential's place (a JSON Web Key's members in the guard's policy,
+     * percent-encoded JSON in a redirect URI, JSON in a hardcoded claim's value) was held sealed: the approver saw
+     * {@code {"sealed":"supplied"}} and the apply wrote the policy {@code guardedOperations: []}, a redirect URI that sent
+     * an approver's code to mallory, or {@code realm_access} with {@code nhi-approver} into sa-target's token. Such a
+     * request is now refused (400, nothing held): a change request is shown to its approvers.
+     */
+    @Test
+    void aValueTheGuardWouldHaveToHideIsRefusedNotHeld(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "hidden", rep -> { });
+        String mallory = r.token("mallory");
+        int before = r.changeRequestCount();
+        ObjectNode jwk = AttackRealm.JSON.createObjectNode().put("kty", "EC").put("crv", "P-256")
+                .put("x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU").put("y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")
+                .put("d", "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI");
+        ObjectNode attributes = r.realm().path("attributes").deepCopy();
+        attributes.put("nhi.guard.policy", AttackRealm.JSON.createObjectNode().<ObjectNode>set("guardedOperations",
+                AttackRealm.JSON.createArrayNode()).put("approverRole", jwk.toString()).toString());
+        HttpAdmin.Response policy = r.http.put(r.admin, mallory,
+                AttackRealm.JSON.createObjectNode().set("attributes", attributes).toString());
+        String console = r.clientUuid("security-admin-console");
+        HttpAdmin.Response redirect = r.http.put(r.admin + "/clients/" + console, mallory, "{\"redirectUris\":[\"/admin/"
+                + r.name + "/console/*\",\"http://evil.example:8080/cb?s=%7B%22pwd%22%3A%22x%22%7D\"]}");
+        ObjectNode claimValue = jwk.deepCopy();
+        claimValue.putArray("roles").add("nhi-approver");
+        ObjectNode mapper = AttackRealm.JSON.createObjectNode().put("name", "ra").put("protocol", "openid-connect")
+                .put("protocolMapper", "oidc-hardcoded-claim-mapper");
+        mapper.putObject("config").put("claim.name", "realm_access").put("jsonType.label", "JSON")
+                .put("access.token.claim", "true").put("claim.value", claimValue.toString());
+        HttpAdmin.Response claim = r.http.post(r.admin + "/clients/" + r.clientUuid("sa-target") + "/protocol-mappers/models",
+                mallory, mapper.toString());
+        assertAll(
+                () -> assertEquals(400, policy.status(), "the policy with a key in it: " + policy.body()),
+                () -> assertEquals(400, redirect.status(), "the console's redirect URI: " + redirect.body()),
+                () -> assertEquals(400, claim.status(), "the hardcoded claim: " + claim.body()),
+                () -> assertTrue(claim.body().contains("approvers could not be shown it"), claim.body()),
+                () -> assertEquals(before, r.changeRequestCount(), "nothing held"),
+                () -> assertFalse(r.tokenRealmRoles("sa-target").contains("nhi-approver"), "sa-target's token"),
+                () -> assertFalse(r.read("/clients/" + console).path("redirectUris").toString().contains("evil.example")),
+                () -> assertFalse(r.realm().path("attributes").path("nhi.guard.policy").asText("").contains("guardedOperations"),
+                        "the realm's policy is unchanged"));
+    }
+
+    /**
+     * A partial import hid whole role definitions and grants under a client id the guard took for a credential's name
+     * ({@code authorization}, names ending in {@code secret}): the approver saw {@code [{"sealed":"supplied"}]} where a
+     * role composite of {@code realm-admin} was defined. A map keyed by client id is now read as ids, shown in full, and
+     * the roles the import names by name are pinned with their closure.
+     */
+    @Test
+    void aPartialImportShowsTheRolesItDefinesAndGrantsUnderAnyClientId(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "clientid", rep -> { });
+        HttpAdmin.Response held = r.http.post(r.admin + "/partialImport", r.token("mallory"), "{\"ifResourceExists\":\"SKIP\","
+                + "\"clients\":[{\"clientId\":\"authorization\",\"bearerOnly\":true,\"publicClient\":false}],"
+                + "\"roles\":{\"client\":{\"authorization\":[{\"name\":\"reader\",\"composite\":true,"
+                + "\"composites\":{\"client\":{\"realm-management\":[\"realm-admin\"]}}}]}},"
+                + "\"users\":[{\"username\":\"imported-one\",\"enabled\":true,\"clientRoles\":{\"authorization\":[\"reader\"]}}]}");
+        AttackRealm.assertHeld(held, "a partial import");
+        JsonNode cr = r.changeRequest(held.json().path("id").asText());
+        assertAll(
+                () -> assertFalse(cr.path("body").toString().contains("sealed"), "nothing sealed: " + cr.path("body")),
+                () -> assertEquals("realm-admin", cr.at("/body/roles/client/authorization/0/composites/client/realm-management/0").asText(),
+                        cr.path("body").toString()),
+                () -> assertTrue(cr.path("beforeImage").path("effectTargets").has("definition:role-name:client:realm-management:realm-admin"),
+                        "the role a composite names is pinned with its closure: " + cr.path("beforeImage").path("effectTargets").fieldNames()));
+    }
+
+    /**
+     * The roles a partial import grants by name were resolved when it was applied, and neither shown nor pinned: after
+     * ann approved sa-target's {@code report-viewer}, mallory renamed it and renamed {@code payments-transfer} to
+     * {@code report-viewer} (neither reached a guarded subject: unheld), and the apply gave sa-target the other role.
+     */
+    @Test
+    void aRoleAPartialImportGrantsByNameIsTheRoleApproved(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "rolename", rep -> {
+            var roles = (com.fasterxml.jackson.databind.node.ArrayNode) rep.path("roles").path("realm");
+            roles.addObject().put("name", "report-viewer");
+            roles.addObject().put("name", "payments-transfer");
+        });
+        String sa = r.serviceAccountUserId("sa-target");
+        HttpAdmin.Response held = r.http.post(r.admin + "/partialImport", r.token("mallory"), "{\"ifResourceExists\":\"OVERWRITE\","
+                + "\"users\":[{\"username\":\"service-account-sa-target\",\"serviceAccountClientId\":\"sa-target\",\"enabled\":true,"
+                + "\"realmRoles\":[\"reports-reader\",\"default-roles-" + r.name + "\",\"report-viewer\"]}]}");
+        AttackRealm.assertHeld(held, "a partial import granting sa-target a role");
+        String id = held.json().path("id").asText();
+        JsonNode pinned = r.changeRequest(id).at("/beforeImage/effectTargets/definition:role-name:realm:report-viewer/image");
+        assertEquals(r.realmRole("report-viewer").path("id").asText(), pinned.path("id").asText(), "shown: " + pinned);
+        assertEquals(200, r.approve(id, held.json().path("digest").asText(), r.token("ann")).status());
+
+        String mallory = r.token("mallory");
+        assertEquals(204, r.http.put(r.admin + "/roles/report-viewer", mallory, "{\"name\":\"rv-old\"}").status());
+        assertEquals(204, r.http.put(r.admin + "/roles/payments-transfer", mallory, "{\"name\":\"report-viewer\"}").status());
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        assertAll(
+                () -> assertEquals(409, applied.status(), "the name stands for another role now: " + applied.body()),
+                () -> assertFalse(r.effectiveRealmRoles(r.serviceAccountUserId("sa-target")).contains("report-viewer"),
+                        "sa-target holds no role named report-viewer"),
+                () -> assertEquals(sa, r.serviceAccountUserId("sa-target"), "sa-target's user is the one it was"));
+    }
 }

@@ -59,6 +59,12 @@ final class Definitions {
     static final String ROLE_REACH = "role-reach";
     /** A client scope named in a body, by its name: its image, or null while none has the name (the absence is pinned). */
     static final String CLIENT_SCOPE_NAME = "client-scope-name";
+    /**
+     * A role named in a body by name ({@code realm:<name>}, {@code client:<URL-encoded client id>:<name>}), as Keycloak
+     * resolves it when the request is applied: which role has the name (id) and its composite closure, or null while
+     * none has it. A name that stands for another role by then (renamed, re-created) is a changed target.
+     */
+    static final String ROLE_NAME = "role-name";
     /** A group named in a body by its path: its image and reach, or null while none has the path. */
     static final String GROUP_PATH = "group-path";
     /** A user named in a body by username: which user has the name (id and username), or null while none has it. */
@@ -208,6 +214,7 @@ final class Definitions {
             }
             case GROUP_REACH -> groupReach(session.groups().getGroupById(realm, id));
             case ROLE_REACH -> roleReach(realm.getRoleById(id));
+            case ROLE_NAME -> roleByName(id);
             case CLIENT_SCOPE_NAME -> clientScope(realm.getClientScopesStream().filter(cs -> id.equals(cs.getName()))
                     .findFirst().orElse(null));
             case GROUP_PATH -> {
@@ -268,6 +275,31 @@ final class Definitions {
         org.keycloak.models.utils.RoleUtils.expandCompositeRolesStream(direct.stream()).map(Definitions::roleName).distinct()
                 .sorted().forEach(roles::add);
         return o;
+    }
+
+    /** The role a {@link #ROLE_NAME} key names: its id and closure, or null. */
+    private JsonNode roleByName(String key) {
+        RoleModel role = null;
+        if (key.startsWith("realm:")) {
+            role = realm.getRole(key.substring("realm:".length()));
+        } else if (key.startsWith("client:") && key.indexOf(':', "client:".length()) > 0) {
+            int colon = key.indexOf(':', "client:".length());
+            ClientModel client = realm.getClientByClientId(
+                    java.net.URLDecoder.decode(key.substring("client:".length(), colon), java.nio.charset.StandardCharsets.UTF_8));
+            role = client == null ? null : client.getRole(key.substring(colon + 1));
+        }
+        if (role == null) {
+            return null;
+        }
+        ObjectNode o = (ObjectNode) roleReach(role);
+        o.put("id", role.getId());
+        return o;
+    }
+
+    /** The key of a {@link #ROLE_NAME} definition: a realm role's name, or a client role's client id and name. */
+    static String roleNameKey(String clientId, String role) {
+        return ROLE_NAME + ":" + (clientId == null ? "realm:" + role
+                : "client:" + java.net.URLEncoder.encode(clientId, java.nio.charset.StandardCharsets.UTF_8) + ":" + role);
     }
 
     /** The role's composite closure, by name. */

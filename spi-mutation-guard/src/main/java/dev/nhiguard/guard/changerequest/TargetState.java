@@ -1005,6 +1005,7 @@ public final class TargetState implements Facts {
             }
         }
         if (rel.equals(List.of("partialImport"))) {
+            importedRoleNames(out, o);
             o.path("clients").forEach(c -> {
                 if (c instanceof ObjectNode client) {
                     flowOverrides(out, client, null);
@@ -1014,6 +1015,10 @@ public final class TargetState implements Facts {
             o.path("users").forEach(u -> {
                 if (u instanceof ObjectNode user) {
                     newUser(out, user);
+                    if (user.path("username").isTextual()) {
+                        // whether the user exists decides what ifResourceExists does with it (skip, overwrite, fail)
+                        out.add(Definitions.USER_NAME + ":" + user.get("username").asText());
+                    }
                 }
             });
             o.path("identityProviders").forEach(idp -> {
@@ -1144,6 +1149,34 @@ public final class TargetState implements Facts {
             out.add(Definitions.ROLE_REACH + ":" + realm.getDefaultRole().getId());
         }
         realm.getDefaultGroupsStream().forEach(g -> groupById(out, g.getId()));
+    }
+
+    /**
+     * The roles a partial import names (users' and groups' role mappings, subgroups included, and the composites of the
+     * roles it defines), by name as Keycloak resolves them when it is applied: each pinned with the role it is now and
+     * that role's closure (or its absence), shown to the approver and re-checked at apply.
+     */
+    private static void importedRoleNames(List<String> out, ObjectNode partialImport) {
+        java.util.function.Consumer<JsonNode> mappings = holder -> {
+            holder.path("realmRoles").forEach(r -> out.add(Definitions.roleNameKey(null, r.asText())));
+            holder.path("clientRoles").fields().forEachRemaining(c -> c.getValue()
+                    .forEach(r -> out.add(Definitions.roleNameKey(c.getKey(), r.asText()))));
+        };
+        partialImport.path("users").forEach(mappings);
+        java.util.Deque<JsonNode> groups = new java.util.ArrayDeque<>();
+        partialImport.path("groups").forEach(groups::add);
+        while (!groups.isEmpty()) {
+            JsonNode g = groups.poll();
+            mappings.accept(g);
+            g.path("subGroups").forEach(groups::add);
+        }
+        java.util.function.Consumer<JsonNode> composites = role -> {
+            role.path("composites").path("realm").forEach(r -> out.add(Definitions.roleNameKey(null, r.asText())));
+            role.path("composites").path("client").fields().forEachRemaining(c -> c.getValue()
+                    .forEach(r -> out.add(Definitions.roleNameKey(c.getKey(), r.asText()))));
+        };
+        partialImport.path("roles").path("realm").forEach(composites);
+        partialImport.path("roles").path("client").fields().forEachRemaining(c -> c.getValue().forEach(composites));
     }
 
     /** A user created: the groups it names by path (absent ones pinned as absent), the realm's default groups and role. */

@@ -81,7 +81,7 @@ public final class Sealer {
             throw new IllegalArgumentException("the body carries a value shaped like a sealed value at "
                     + fingerprints(body).keySet().iterator().next());
         }
-        return walk(body.deepCopy(), chainView(body), credentialBody ? CREDENTIAL_ROOT : null, true);
+        return walk(body.deepCopy(), chainView(body), credentialBody ? CREDENTIAL_ROOT : null, null, "", true);
     }
 
     /** The name the walk gives a body that is itself a credential representation. */
@@ -89,7 +89,7 @@ public final class Sealer {
 
     /** A copy of a before-image with every credential replaced by its fingerprint only. */
     public JsonNode fingerprintOnly(JsonNode image) {
-        return image == null ? null : walk(image.deepCopy(), chainView(image), null, false);
+        return image == null ? null : walk(image.deepCopy(), chainView(image), null, null, "", false);
     }
 
     /** {@code hmac-sha256:<hex>} of the value (UTF-8). */
@@ -116,14 +116,21 @@ public final class Sealer {
     }
 
     /**
-     * Seals, in place, every value the guard's own list names ({@link SealedFields}) and every
-     * value the audit chain's redactor would change ({@code chain}, the same node redacted by
-     * {@link SecretRedactor}): so a change request keeps in clear nothing the chain would not, by
-     * the chain's rules (names, JSON Web Keys' private members, PEM and DER private keys and
-     * keystores, compact JWS/JWE, JSON inside a string), and a form upload, which the guard
-     * cannot read, is sealed whole.
+     * Seals, in place, the credentials of a body: the values at the places credentials are kept (members named as
+     * credentials by {@link SealedFields} or the chain's {@link SecretRedactor#isBuiltInSecretName}, a credential
+     * representation's value, a form upload, which the guard cannot read). Everything else the audit chain's redactor
+     * would change ({@code chain}, the same node redacted by {@link SecretRedactor}: JSON Web Keys' private members, PEM
+     * and DER private keys and keystores, compact JWS/JWE, JSON inside a string, encoded forms, a value too costly to
+     * judge) is sealed in an image
+     * ({@code forRequest} false: the state as it is), and refused in a request's body: a change request is shown to its
+     * approvers, and a value it would have to hide outside a credential's place could be anything (a claim value, a
+     * redirect URI, the guard's policy), so it cannot be approved knowingly. Only scalar values are sealed in a request:
+     * an object or array under a credential's name (whole role definitions under a client id that ends in "secret") is
+     * refused too. The keys of maps keyed by client id ({@link #CLIENT_ID_MAPS}) are ids, not member names.
+     *
+     * @throws IllegalArgumentException a request body with a value it would have to hide outside a credential's place
      */
-    private JsonNode walk(JsonNode node, JsonNode chain, String name, boolean withCiphertext) {
+    private JsonNode walk(JsonNode node, JsonNode chain, String name, String parent, String pointer, boolean forRequest) {
         if (node instanceof ObjectNode o) {
             if (isSealed(o)) {
                 return o;
@@ -131,16 +138,27 @@ public final class Sealer {
             boolean credential = "credentials".equalsIgnoreCase(name) || o.has("temporary")
                     || (o.path("type").isTextual() && SealedFields.CREDENTIAL_TYPES.contains(o.get("type").asText().toLowerCase(Locale.ROOT)));
             boolean form = FORM.equals(name);
+            boolean keyedByClientId = name != null && (CLIENT_ID_MAPS.contains(name)
+                    || (("client".equals(name) || "application".equals(name)) && ("roles".equals(parent) || "composites".equals(parent))));
             List<String> fields = new ArrayList<>();
             o.fieldNames().forEachRemaining(fields::add);
             for (String f : fields) {
                 JsonNode v = o.get(f);
-                JsonNode redacted = chain == null ? null : chain.get(f);
-                boolean secret = SealedFields.isSecretName(f)
+                // Under a client id the chain's view is its view of the value alone: the id is not a member's name.
+                JsonNode redacted = keyedByClientId ? CHAIN_RULES.redact(v) : chain == null ? null : chain.get(f);
+                String at = pointer + "/" + f.replace("~", "~0").replace("/", "~1");
+                boolean credentialPlace = (!keyedByClientId
+                                && (SealedFields.isSecretName(f) || SecretRedactor.isBuiltInSecretName(f)))
                         || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)))
-                        || (form && f.equals(FORM_CONTENT))
-                        || (redacted != null && (v.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(v));
-                o.set(f, secret ? sealValue(v, withCiphertext) : walk(v, redacted, f, withCiphertext));
+                        || (form && f.equals(FORM_CONTENT));
+                boolean chainHides = redacted != null && (v.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(v);
+                if (credentialPlace) {
+                    o.set(f, sealValue(v, at, forRequest));
+                } else if (chainHides) {
+                    o.set(f, hidden(v, at, forRequest));
+                } else {
+                    o.set(f, walk(v, redacted, f, name, at, forRequest));
+                }
             }
             return o;
         }
@@ -148,11 +166,30 @@ public final class Sealer {
             for (int i = 0; i < a.size(); i++) {
                 JsonNode element = a.get(i);
                 JsonNode redacted = chain instanceof ArrayNode c && i < c.size() ? c.get(i) : null;
-                boolean secret = redacted != null && (element.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(element);
-                a.set(i, secret ? sealValue(element, withCiphertext) : walk(element, redacted, name, withCiphertext));
+                boolean chainHides = redacted != null && (element.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(element);
+                String at = pointer + "/" + i;
+                a.set(i, chainHides ? hidden(element, at, forRequest) : walk(element, redacted, name, parent, at, forRequest));
             }
         }
         return node;
+    }
+
+    /**
+     * Maps keyed by client id in Keycloak's representations (a user's or group's {@code clientRoles}, scope mappings by
+     * client; and {@code client}/{@code application} under {@code roles} or {@code composites}): a key there names a
+     * client, not a credential.
+     */
+    private static final java.util.Set<String> CLIENT_ID_MAPS = java.util.Set.of("clientRoles", "applicationRoles",
+            "clientScopeMappings", "applicationScopeMappings", "clientMappings");
+
+    /** A value the chain would hide outside a credential's place: sealed in an image, refused in a request. */
+    private JsonNode hidden(JsonNode v, String at, boolean forRequest) {
+        if (forRequest) {
+            throw new IllegalArgumentException("the value at " + at + " looks like a credential (a private key, a token, "
+                    + "a secret inside JSON or encoded text) or is too costly to read, outside a place where Keycloak keeps "
+                    + "credentials; approvers could not be shown it. Put credentials in credential fields");
+        }
+        return sealValue(v, at, false);
     }
 
     /** The member a form or text body is stored under ({@code {"_form":{"contentType":…,"base64":…}}}). */
@@ -166,10 +203,19 @@ public final class Sealer {
 
     private static final SecretRedactor CHAIN_RULES = new SecretRedactor(new byte[32], List.of());
 
-    private JsonNode sealValue(JsonNode v, boolean withCiphertext) {
+    /**
+     * A credential's value sealed: a string or number (with its ciphertext in a request, its fingerprint only in an
+     * image), each element of an array. An object (or an object in an array) is sealed whole in an image and refused in
+     * a request, where Keycloak keeps no credential as an object and the approver would be shown nothing of what it is.
+     */
+    private JsonNode sealValue(JsonNode v, String at, boolean forRequest) {
+        if (v.isObject() && forRequest) {
+            throw new IllegalArgumentException("the value at " + at + " stands under a credential's name but is an object: "
+                    + "approvers could not be shown it. Keycloak keeps credentials as text");
+        }
         if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber() || v.isObject()) {
             ObjectNode s = JSON.createObjectNode();
-            if (withCiphertext) {
+            if (forRequest) {
                 s.put(SEALED, encrypt(v.toString()));
             }
             s.put(FINGERPRINT, fingerprint(v.isObject() ? v.toString() : v.asText()));
@@ -177,7 +223,7 @@ public final class Sealer {
         }
         if (v instanceof ArrayNode a) {
             for (int i = 0; i < a.size(); i++) {
-                a.set(i, sealValue(a.get(i), withCiphertext));
+                a.set(i, sealValue(a.get(i), at + "/" + i, forRequest));
             }
         }
         return v;

@@ -59,37 +59,76 @@ class SealerTest {
     }
 
     /**
-     * What the audit chain redacts by its own rules, the guard seals too: names beyond the guard's
-     * list, a JSON Web Key's private members inside a JSON string, a PEM private key under any
-     * name, a secret in JSON inside a string, a bearer token; and a form upload whole. All of it
-     * comes back exactly for the replay.
+     * Names the audit chain takes for credentials beyond the guard's list are sealed too, and a form upload whole; all
+     * of it comes back exactly for the replay.
      */
     @Test
-    void whatTheChainWouldRedactIsSealedAndUnsealsToTheExactBody() throws Exception {
-        String pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----";
-        String jws = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJlLWZvci10ZXN0";
+    void credentialsUnderTheChainsNamesAreSealedAndUnsealToTheExactBody() throws Exception {
         JsonNode body = json("{'clientId':'c','attributes':{"
-                + "'jwks.string':'{\\'keys\\':[{\\'kty\\':\\'RSA\\',\\'n\\':\\'pub-n\\',\\'e\\':\\'AQAB\\',\\'d\\':\\'jwk-d-1\\',\\'p\\':\\'jwk-p-1\\'}]}',"
-                + "'signing.key':'" + pem + "',"
-                + "'nested':'{\\'password\\':\\'nested-json-1\\'}',"
                 + "'secretKey':'sk-1','passphrase':'pp-1','accessToken':'at-1','private_key':'prk-1','apiKey':'ak-1',"
-                + "'bearer':'" + jws + "','display':'plain words'}}");
+                + "'display':'plain words'}}");
         Sealer sealer = new Sealer(KEY, "realm-1");
         JsonNode sealed = sealer.seal(body);
         String text = sealed.toString();
-        for (String clear : new String[] {"jwk-d-1", "jwk-p-1", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "nested-json-1",
-                "sk-1", "pp-1", "at-1", "prk-1", "ak-1", "c2lnbmF0dXJlLWZvci10ZXN0"}) {
+        for (String clear : new String[] {"sk-1", "pp-1", "at-1", "prk-1", "ak-1"}) {
             assertFalse(text.contains(clear), clear + " in clear: " + text);
         }
         assertEquals("plain words", sealed.at("/attributes/display").asText());
         assertEquals(CanonicalJson.canonicalize(body), CanonicalJson.canonicalize(sealer.unseal(sealed)));
-        assertFalse(sealer.fingerprintOnly(body).toString().contains("jwk-d-1"), "before-images too");
 
         JsonNode form = json("{'_form':{'contentType':'multipart/form-data; boundary=b','base64':'LS1iDQprZXlQYXNzd29yZD1TM0NSM1Q='}}");
         JsonNode sealedForm = sealer.seal(form);
         assertFalse(sealedForm.toString().contains("LS1iDQprZXlQYXNzd29yZD1TM0NSM1Q="), sealedForm.toString());
         assertEquals("multipart/form-data; boundary=b", sealedForm.at("/_form/contentType").asText());
         assertEquals(CanonicalJson.canonicalize(form), CanonicalJson.canonicalize(sealer.unseal(sealedForm)));
+    }
+
+    /**
+     * What the chain hides by its content outside a credential's place (a JSON Web Key's private members inside a JSON
+     * string, a PEM private key, a secret in JSON inside a string, a bearer token, percent-encoded JSON in a redirect
+     * URI) is refused in a request body: the approver would be shown nothing of a value that could be a claim, a URI or
+     * the guard's policy (twentieth red-team review). In an image, the state as it is, it is sealed.
+     */
+    @Test
+    void whatTheChainHidesOutsideACredentialsPlaceIsRefusedInARequestAndSealedInAnImage() throws Exception {
+        String pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----";
+        String jws = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJlLWZvci10ZXN0";
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        for (String hidden : new String[] {
+                "{'attributes':{'jwks.string':'{\\'keys\\':[{\\'kty\\':\\'RSA\\',\\'n\\':\\'pub-n\\',\\'e\\':\\'AQAB\\',\\'d\\':\\'jwk-d-1\\'}]}'}}",
+                "{'attributes':{'signing.key':'" + pem + "'}}",
+                "{'config':{'claim.value':'{\\'password\\':\\'nested-json-1\\',\\'roles\\':[\\'admin\\']}'}}",
+                "{'attributes':{'bearer':'" + jws + "'}}",
+                "{'redirectUris':['/ok/*','http://evil.example/cb?s=%7B%22pwd%22%3A%22x%22%7D']}"}) {
+            JsonNode body = json(hidden);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> sealer.seal(body), hidden);
+            assertTrue(refused.getMessage().contains("approvers could not be shown it"), refused.getMessage());
+            for (String clear : new String[] {"jwk-d-1", "MIIEvQIBADANBgkq", "nested-json-1", "c2lnbmF0dXJlLWZvci10ZXN0"}) {
+                assertFalse(refused.getMessage().contains(clear), "the refusal names the place, not the value");
+                assertFalse(sealer.fingerprintOnly(body).toString().contains(clear), "an image seals it: " + clear);
+            }
+        }
+    }
+
+    /**
+     * A map keyed by client id is not a credential's place: a partial import's client {@code vault-secret} (or
+     * {@code authorization}) with role definitions and grants was sealed whole, showing the approver nothing of the roles
+     * it defined and granted (twentieth red-team review). An object under a credential's name is refused.
+     */
+    @Test
+    void clientIdKeysAreNotCredentialNamesAndObjectsUnderACredentialsNameAreRefused() throws Exception {
+        Sealer sealer = new Sealer(KEY, "realm-1");
+        for (String shown : new String[] {
+                "{'roles':{'client':{'vault-secret':[{'name':'reader','composites':{'client':{'realm-management':['realm-admin']}}}]}}}",
+                "{'roles':{'client':{'authorization':[{'name':'reader'}]}}}",
+                "{'users':[{'username':'u','clientRoles':{'vault-secret':['reader'],'authorization':['reader']}}]}",
+                "{'clientScopeMappings':{'api-token':[{'client':'c','roles':['r']}]}}"}) {
+            assertEquals(json(shown), sealer.seal(json(shown)), "shown as it is: " + shown);
+        }
+        assertThrows(IllegalArgumentException.class, () -> sealer.seal(json("{'secret':{'roles':['admin']}}")));
+        assertThrows(IllegalArgumentException.class, () -> sealer.seal(json("{'clientSecret':[{'roles':['admin']}]}")));
+        assertTrue(sealer.fingerprintOnly(json("{'client':{'secret':'s-1'}}")).at("/client/secret/fingerprint").isTextual(),
+                "a client's image under \"client\" keeps its secret sealed");
     }
 
     @Test
