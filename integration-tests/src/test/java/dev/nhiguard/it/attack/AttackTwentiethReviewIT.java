@@ -232,4 +232,35 @@ class AttackTwentiethReviewIT {
                         "sa-target holds no role named report-viewer"),
                 () -> assertEquals(sa, r.serviceAccountUserId("sa-target"), "sa-target's user is the one it was"));
     }
+    /**
+     * Any admin role read every change request whole: a {@code query-groups} holder, who may not view sa-target or ann
+     * in Keycloak, read their representations in the before-images and who holds sa-target's credential. Only the
+     * requester, an approver, or an admin who may view the realm, its users and its clients reads a request whole; other
+     * admins read its summary.
+     */
+    @Test
+    void anAdminWhoMayNotViewTheTargetReadsOnlyTheSummary(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentieth", "reads", rep -> {
+            ObjectNode quinn = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.get("users")).addObject()
+                    .put("username", "quinn").put("enabled", true).put("firstName", "Quinn").put("lastName", "Query")
+                    .put("email", "quinn@twentieth.test").put("emailVerified", true);
+            quinn.putArray("credentials").addObject().put("type", "password").put("value", "quinn-pass").put("temporary", false);
+            quinn.putObject("clientRoles").putArray("realm-management").add("query-groups");
+        });
+        String id = r.heldSecretRegeneration(r.token("mallory")).path("id").asText();
+        String path = r.guard + "/change-requests/" + id;
+        HttpAdmin.Response byQuinn = r.http.get(path, r.token("quinn"));
+        HttpAdmin.Response byAnn = r.http.get(path, r.token("ann"));
+        HttpAdmin.Response byMallory = r.http.get(path, r.token("mallory"));
+        assertAll(
+                () -> assertEquals(403, r.http.get(r.admin + "/clients/" + r.clientUuid("sa-target"), r.token("quinn")).status(),
+                        "quinn may not view sa-target in Keycloak"),
+                () -> assertEquals(200, byQuinn.status(), byQuinn.body()),
+                () -> assertEquals("summary", byQuinn.json().path("view").asText(), byQuinn.body()),
+                () -> assertTrue(byQuinn.json().path("beforeImage").isMissingNode(), byQuinn.body()),
+                () -> assertTrue(byQuinn.json().path("credentialHolders").isMissingNode(), byQuinn.body()),
+                () -> assertFalse(byQuinn.body().contains("\"serviceAccountsEnabled\""), byQuinn.body()),
+                () -> assertTrue(byAnn.json().has("beforeImage"), "an approver reads it whole: " + byAnn.body()),
+                () -> assertTrue(byMallory.json().has("beforeImage"), "its requester reads it whole: " + byMallory.body()));
+    }
 }

@@ -237,13 +237,30 @@ public final class MutationGuardResource {
         if (cr == null) {
             throw GuardErrors.notFound("Change request not found");
         }
+        GuardPolicy policy = GuardService.policy(realm);
+        if (!mayReadWhole(cr, policy)) {
+            // Its images show users and clients (and who holds their credentials) this admin may not view in Keycloak.
+            return GuardService.ok(ChangeRequestView.summary(cr, store.approvals(id).size(), policy).put("view", "summary"));
+        }
         com.fasterxml.jackson.databind.node.ObjectNode view = ChangeRequestView.full(cr, store.approvals(id), store.history(id),
-                GuardService.policy(realm));
+                policy);
         com.fasterxml.jackson.databind.node.ObjectNode holders = CredentialHoldersView.of(session, realm, cr);
         if (holders != null) {
             view.set("credentialHolders", holders);
         }
         return GuardService.ok(view);
+    }
+
+    /**
+     * Whether the caller may read a change request whole (body, before- and after-images, diff, history, who holds the
+     * target's credential): its requester, an approver of the realm, or an admin who may view the realm, its users and
+     * its clients in Keycloak. Other admins (a {@code query-groups} or {@code manage-events} holder) see its summary.
+     */
+    private boolean mayReadWhole(ChangeRequestEntity cr, GuardPolicy policy) {
+        AdminAuth a = auth.adminAuth();
+        return a.getUser().getId().equals(cr.getRequesterUserId())
+                || dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)
+                || (auth.realm().canViewRealm() && auth.users().canView() && auth.clients().canView());
     }
 
     @POST
