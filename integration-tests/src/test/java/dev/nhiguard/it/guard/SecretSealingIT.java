@@ -173,24 +173,32 @@ class SecretSealingIT {
     }
 
     /**
-     * What the audit chain would redact, the change request seals too (a red-team review found it
-     * in clear in the request, its diff and its admin event): a JSON Web Key's private members in
-     * a JSON string, a PEM private key, a secret in JSON inside a string, names beyond the guard's
-     * own list; and a keystore upload with its passwords, sealed whole. Read as the requester, an
-     * approver and a third admin; and after the request is cancelled.
+     * What the audit chain would redact never shows in a change request (a red-team review found it in clear in the
+     * request, its diff and its admin event): names beyond the guard's own list and a keystore upload with its passwords
+     * are sealed; a JSON Web Key's private members in a JSON string, a PEM private key or a secret in JSON inside a string
+     * outside a credential's place are refused (400), since the approver could not be shown them (twentieth red-team
+     * review), and the refusal does not echo them. Read as the requester, an approver and a third admin; and after the
+     * request is cancelled.
      */
     @Test
-    void whatTheChainWouldRedactIsSealedInChangeRequestsToo(KeycloakTarget keycloak) {
+    void whatTheChainWouldRedactIsSealedInChangeRequestsOrRefused(KeycloakTarget keycloak) {
         SealRealm realm = new SealRealm(keycloak);
         String cara = realm.token("cara");
         String client = realm.client("sa-seal", realm.token("ann"));
         String clientPath = A + "/clients/" + client;
         String pem = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7SEALme\\n-----END PRIVATE KEY-----";
+        // Outside a credential's place, what the chain would hide is refused: the approver could not be shown it.
+        for (String hidden : List.of(
+                "\"jwks.string\":\"{\\\"keys\\\":[{\\\"kty\\\":\\\"RSA\\\",\\\"n\\\":\\\"AQAB\\\",\\\"e\\\":\\\"AQAB\\\","
+                        + "\\\"d\\\":\\\"SEALme-jwk-d\\\"}]}\"",
+                "\"signing.key\":\"" + pem + "\"",
+                "\"nested.json\":\"{\\\"webhook\\\":{\\\"secret\\\":\\\"SEALme-nested\\\"}}\"")) {
+            HttpAdmin.Response refused = realm.http.put(clientPath, cara, "{\"clientId\":\"sa-seal\",\"attributes\":{" + hidden + "}}");
+            assertEquals(400, refused.status(), hidden + ": " + refused.body());
+            assertFalse(refused.body().contains("SEALme") || refused.body().contains("MIIEvQIBADANBgkq"), refused.body());
+        }
+        // At a credential's place (names the chain knows), it is sealed.
         HttpAdmin.Response update = realm.http.put(clientPath, cara, "{\"clientId\":\"sa-seal\",\"attributes\":{"
-                + "\"jwks.string\":\"{\\\"keys\\\":[{\\\"kty\\\":\\\"RSA\\\",\\\"n\\\":\\\"AQAB\\\",\\\"e\\\":\\\"AQAB\\\","
-                + "\\\"d\\\":\\\"SEALme-jwk-d\\\"}]}\","
-                + "\"signing.key\":\"" + pem + "\","
-                + "\"nested.json\":\"{\\\"webhook\\\":{\\\"secret\\\":\\\"SEALme-nested\\\"}}\","
                 + "\"apiKey\":\"SEALme-apikey\",\"passphrase\":\"SEALme-passphrase\"}}");
         assertEquals(202, update.status(), update.body());
         String boundary = "nhi-seal";

@@ -69,6 +69,13 @@ final class Definitions {
     static final String GROUP_PATH = "group-path";
     /** A user named in a body by username: which user has the name (id and username), or null while none has it. */
     static final String USER_NAME = "user-name";
+    /**
+     * A user a body names by email (a partial import finds an existing user by email when none has the username, and
+     * overwriting removes it): its id and username, or null while none has the email.
+     */
+    static final String USER_EMAIL = "user-email";
+    /** A client named in a body by client id: its id and client id, or null while none has it. */
+    static final String CLIENT_ID = "client-id";
     /** A user named in a body by id: its id and username, or null while none has the id. */
     static final String USER_ID = "user-id";
     /**
@@ -223,6 +230,12 @@ final class Definitions {
             }
             case USER_NAME -> user(session.users().getUserByUsername(realm, id));
             case USER_ID -> user(session.users().getUserById(realm, id));
+            case USER_EMAIL -> userByEmail(id);
+            case CLIENT_ID -> {
+                ClientModel c = realm.getClientByClientId(id);
+                yield c == null ? null : object().put("id", c.getId()).put("clientId", c.getClientId())
+                        .put("serviceAccountsEnabled", c.isServiceAccountsEnabled());
+            }
             case ADMIN_PERMISSION_ADMINISTRATORS -> new AdminPermissionAdministrators(session, realm).image(id);
             case APPROVER_ROLE_HOLDERS -> approverRoleHolders(id);
             default -> null;
@@ -257,6 +270,14 @@ final class Definitions {
     }
 
     /** Which user a name or id stands for: enough to tell another user (a deleted one re-created under the name). */
+    private JsonNode userByEmail(String email) {
+        try {
+            return user(session.users().getUserByEmail(realm, email));
+        } catch (org.keycloak.models.ModelDuplicateException e) {
+            return object().put("several", true); // a realm with duplicate emails allowed: several users have it
+        }
+    }
+
     private JsonNode user(org.keycloak.models.UserModel user) {
         return user == null ? null : object().put("id", user.getId()).put("username", user.getUsername());
     }

@@ -1006,6 +1006,7 @@ public final class TargetState implements Facts {
         }
         if (rel.equals(List.of("partialImport"))) {
             importedRoleNames(out, o);
+            importedNames(out, o);
             o.path("clients").forEach(c -> {
                 if (c instanceof ObjectNode client) {
                     flowOverrides(out, client, null);
@@ -1015,9 +1016,13 @@ public final class TargetState implements Facts {
             o.path("users").forEach(u -> {
                 if (u instanceof ObjectNode user) {
                     newUser(out, user);
+                    // whether the user exists, by username or else by email, decides what ifResourceExists does with it:
+                    // skip, fail, or overwrite (which removes the user found)
                     if (user.path("username").isTextual()) {
-                        // whether the user exists decides what ifResourceExists does with it (skip, overwrite, fail)
                         out.add(Definitions.USER_NAME + ":" + user.get("username").asText());
+                    }
+                    if (user.path("email").isTextual() && !user.get("email").asText().isEmpty()) {
+                        out.add(Definitions.USER_EMAIL + ":" + user.get("email").asText());
                     }
                 }
             });
@@ -1157,10 +1162,11 @@ public final class TargetState implements Facts {
      * that role's closure (or its absence), shown to the approver and re-checked at apply.
      */
     private static void importedRoleNames(List<String> out, ObjectNode partialImport) {
+        // role mappings: Keycloak looks the names up trimmed
         java.util.function.Consumer<JsonNode> mappings = holder -> {
-            holder.path("realmRoles").forEach(r -> out.add(Definitions.roleNameKey(null, r.asText())));
+            holder.path("realmRoles").forEach(r -> out.add(Definitions.roleNameKey(null, r.asText().trim())));
             holder.path("clientRoles").fields().forEachRemaining(c -> c.getValue()
-                    .forEach(r -> out.add(Definitions.roleNameKey(c.getKey(), r.asText()))));
+                    .forEach(r -> out.add(Definitions.roleNameKey(c.getKey(), r.asText().trim()))));
         };
         partialImport.path("users").forEach(mappings);
         java.util.Deque<JsonNode> groups = new java.util.ArrayDeque<>();
@@ -1177,6 +1183,45 @@ public final class TargetState implements Facts {
         };
         partialImport.path("roles").path("realm").forEach(composites);
         partialImport.path("roles").path("client").fields().forEachRemaining(c -> c.getValue().forEach(composites));
+    }
+
+    /**
+     * What a partial import finds existing, by the names Keycloak looks them up with (client id, role name, group path,
+     * identity-provider alias): ifResourceExists then skips it, fails, or overwrites it, removing the client, role,
+     * group or provider found (with what it gated). Pinned, so the approver is shown what exists under each name and a
+     * name that stands for another resource at apply (a client renamed to an imported client id) is a changed target.
+     */
+    private static void importedNames(List<String> out, ObjectNode partialImport) {
+        partialImport.path("clients").forEach(c -> {
+            if (c.path("clientId").isTextual()) {
+                out.add(Definitions.CLIENT_ID + ":" + c.get("clientId").asText());
+            }
+        });
+        partialImport.path("roles").path("realm").forEach(r -> {
+            if (r.path("name").isTextual()) {
+                out.add(Definitions.roleNameKey(null, r.get("name").asText()));
+            }
+        });
+        partialImport.path("roles").path("client").fields().forEachRemaining(c -> {
+            out.add(Definitions.CLIENT_ID + ":" + c.getKey());
+            c.getValue().forEach(r -> {
+                if (r.path("name").isTextual()) {
+                    out.add(Definitions.roleNameKey(c.getKey(), r.get("name").asText()));
+                }
+            });
+        });
+        partialImport.path("groups").forEach(g -> {
+            String path = g.path("path").isTextual() ? g.get("path").asText()
+                    : g.path("name").isTextual() ? "/" + g.get("name").asText() : null;
+            if (path != null) {
+                out.add(Definitions.GROUP_PATH + ":" + path);
+            }
+        });
+        partialImport.path("identityProviders").forEach(idp -> {
+            if (idp.path("alias").isTextual()) {
+                out.add(Definitions.IDENTITY_PROVIDER + ":" + idp.get("alias").asText());
+            }
+        });
     }
 
     /** A user created: the groups it names by path (absent ones pinned as absent), the realm's default groups and role. */

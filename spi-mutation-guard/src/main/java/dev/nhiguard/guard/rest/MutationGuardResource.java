@@ -238,7 +238,7 @@ public final class MutationGuardResource {
             throw GuardErrors.notFound("Change request not found");
         }
         GuardPolicy policy = GuardService.policy(realm);
-        if (!mayReadWhole(cr, policy)) {
+        if (!mayReadWhole(policy)) {
             // Its images show users and clients (and who holds their credentials) this admin may not view in Keycloak.
             return GuardService.ok(ChangeRequestView.summary(cr, store.approvals(id).size(), policy).put("view", "summary"));
         }
@@ -253,13 +253,13 @@ public final class MutationGuardResource {
 
     /**
      * Whether the caller may read a change request whole (body, before- and after-images, diff, history, who holds the
-     * target's credential): its requester, an approver of the realm, or an admin who may view the realm, its users and
-     * its clients in Keycloak. Other admins (a {@code query-groups} or {@code manage-events} holder) see its summary.
+     * target's credential): an approver of the realm, or an admin who may view the realm, its users and its clients in
+     * Keycloak. Other admins (a {@code query-groups} or {@code manage-events} holder) see its summary, their own requests
+     * too: a write is held before Keycloak checks the requester's permissions (its replay does, at apply), so holding a
+     * request on a user or client is no proof its requester may view them.
      */
-    private boolean mayReadWhole(ChangeRequestEntity cr, GuardPolicy policy) {
-        AdminAuth a = auth.adminAuth();
-        return a.getUser().getId().equals(cr.getRequesterUserId())
-                || dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)
+    private boolean mayReadWhole(GuardPolicy policy) {
+        return dev.nhiguard.guard.changerequest.Approvers.isApprover(session, auth.adminAuth(), realm, policy)
                 || (auth.realm().canViewRealm() && auth.users().canView() && auth.clients().canView());
     }
 

@@ -415,7 +415,7 @@ function renderDiff(cr) {
 
 // Facts the page words itself (times in the browser's locale may hold a narrow no-break space).
 const LOCAL_FACTS = ['nhiapFactCredentialHolders', 'nhiapFactCreated', 'nhiapFactExpires', 'nhiapFactApprovals', 'nhiapFactCooldownEnds',
-  'nhiapFactApplied', 'nhiapFactReachesGuarded'];
+  'nhiapFactApplied', 'nhiapFactReachesGuarded', 'nhiapFactView'];
 
 // A role grant: every role each granted role brings through its composites, as pinned when the request was held
 // (the grant's diff names the granted roles only).
@@ -526,6 +526,7 @@ async function showDetail(id) {
   const facts = $('detail-facts');
   facts.replaceChildren();
   for (const [k, v] of [['nhiapFactId', cr.id], ['nhiapFactRequest', `${cr.method} ${cr.path}`], ['nhiapFactTarget', cr.target],
+    ['nhiapFactView', cr.view === 'summary' ? t('nhiapSummaryOnly') : null],
     ['nhiapFactTargetName', targetName(cr.beforeImage)],
     ['nhiapFactReachesGuarded', typeof cr.beforeImage?.reachesGuardedSubjects === 'boolean'
       ? t(cr.beforeImage.reachesGuardedSubjects ? 'nhiapYes' : 'nhiapNo') : null],
