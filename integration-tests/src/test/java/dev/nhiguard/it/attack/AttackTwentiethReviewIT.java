@@ -80,8 +80,9 @@ class AttackTwentiethReviewIT {
         });
         String staff = r.groupIdOrNull("staff");
         String reporting = r.groupIdOrNull("reporting");
+        // "TRUE": Keycloak binds it as true (a code review found the pins read the text as sent, and made none)
         HttpAdmin.Response held = r.http.post(r.admin + "/clients", r.token("mallory"), "{\"clientId\":\"sa-new\","
-                + "\"serviceAccountsEnabled\":true,\"publicClient\":false,\"standardFlowEnabled\":false,"
+                + "\"serviceAccountsEnabled\":\"TRUE\",\"publicClient\":false,\"standardFlowEnabled\":false,"
                 + "\"secret\":\"sa-new-secret\"}");
         AttackRealm.assertHeld(held, "a service-account client created");
         String id = held.json().path("id").asText();

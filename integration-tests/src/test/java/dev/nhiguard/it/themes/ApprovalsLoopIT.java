@@ -50,10 +50,6 @@ class ApprovalsLoopIT {
     /** An OTP code is single-use: the last one used per secret, so the next sign-in waits for a fresh one. */
     private static final java.util.Map<String, String> LAST_OTP = new java.util.HashMap<>();
 
-    static String freshOtp() throws InterruptedException {
-        return freshOtp(OTP_SECRET);
-    }
-
     static synchronized String freshOtp(String secret) throws InterruptedException {
         String code = Totp.now(secret);
         while (code.equals(LAST_OTP.get(secret))) {
@@ -62,6 +58,25 @@ class ApprovalsLoopIT {
         }
         LAST_OTP.put(secret, code);
         return code;
+    }
+
+    /**
+     * Types a fresh one-time code into Keycloak's OTP form and submits it; when Keycloak asks again (a code it refused,
+     * as one typed while a slow page was still loading), types the next code, up to three times.
+     */
+    static void submitOtp(Browser b, String secret) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            b.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
+            b.driver().findElement(By.id("kc-login")).click();
+            try {
+                waiting(b, Duration.ofSeconds(20)).until(d -> d.findElements(By.id("otp")).isEmpty());
+                return;
+            } catch (org.openqa.selenium.TimeoutException asksAgain) {
+                if (attempt == 3) {
+                    throw asksAgain;
+                }
+            }
+        }
     }
 
     static String carol(HttpAdmin http) {
@@ -122,8 +137,7 @@ class ApprovalsLoopIT {
             b.driver().findElement(By.id("password")).sendKeys(password);
             b.driver().findElement(By.id("kc-login")).click();
             if (otp) {
-                b.await(By.id("otp"), LONG).sendKeys(freshOtp());
-                b.driver().findElement(By.id("kc-login")).click();
+                submitOtp(b, OTP_SECRET);
             }
         }
     }
@@ -133,8 +147,7 @@ class ApprovalsLoopIT {
         alice.await(By.id("username"), LONG).sendKeys("alice");
         alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
         alice.driver().findElement(By.id("kc-login")).click();
-        alice.await(By.id("otp"), LONG).sendKeys(freshOtp());
-        alice.driver().findElement(By.id("kc-login")).click();
+        submitOtp(alice, OTP_SECRET);
     }
 
     /**
@@ -500,8 +513,7 @@ class ApprovalsLoopIT {
             alice.await(By.id("username"), LONG).sendKeys("alice");
             alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
             alice.driver().findElement(By.id("kc-login")).click();
-            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
-            alice.driver().findElement(By.id("kc-login")).click();
+            submitOtp(alice, secret);
             awaitDetail(alice, id);
             Thread.sleep(22_000); // past the policy's step-up age
             long stale = System.currentTimeMillis() / 1000;
@@ -514,8 +526,7 @@ class ApprovalsLoopIT {
             }
             alice.driver().findElement(By.id("password")).sendKeys("alice-page-pass");
             alice.driver().findElement(By.id("kc-login")).click();
-            alice.await(By.id("otp"), LONG).sendKeys(freshOtp(secret));
-            alice.driver().findElement(By.id("kc-login")).click();
+            submitOtp(alice, secret);
             awaitText(alice, By.id("message"), "Approved:");
             JsonNode approved = http.get(a + "/mutation-guard/change-requests/" + id, carol).json();
             assertEquals("APPROVED", approved.path("state").asText(), approved.toString());

@@ -74,7 +74,7 @@ final class Definitions {
      * overwriting removes it): its id and username, or null while none has the email.
      */
     static final String USER_EMAIL = "user-email";
-    /** A client named in a body by client id: its id and client id, or null while none has it. */
+    /** A client named in a body by client id: its id, client id and whether it has a service account, or null while none has it. */
     static final String CLIENT_ID = "client-id";
     /** A user named in a body by id: its id and username, or null while none has the id. */
     static final String USER_ID = "user-id";
@@ -269,7 +269,7 @@ final class Definitions {
         return o;
     }
 
-    /** Which user a name or id stands for: enough to tell another user (a deleted one re-created under the name). */
+    /** The user an email stands for (or that several do, where the realm allows duplicate emails). */
     private JsonNode userByEmail(String email) {
         try {
             return user(session.users().getUserByEmail(realm, email));
@@ -278,6 +278,7 @@ final class Definitions {
         }
     }
 
+    /** Which user a name or id stands for: enough to tell another user (a deleted one re-created under the name). */
     private JsonNode user(org.keycloak.models.UserModel user) {
         return user == null ? null : object().put("id", user.getId()).put("username", user.getUsername());
     }
@@ -304,7 +305,7 @@ final class Definitions {
         if (key.startsWith("realm:")) {
             role = realm.getRole(key.substring("realm:".length()));
         } else if (key.startsWith("client:") && key.indexOf(':', "client:".length()) > 0) {
-            int colon = key.indexOf(':', "client:".length());
+            int colon = key.indexOf(':', "client:".length()); // the client id is URL-encoded: its first ':' ends it
             ClientModel client = realm.getClientByClientId(
                     java.net.URLDecoder.decode(key.substring("client:".length(), colon), java.nio.charset.StandardCharsets.UTF_8));
             role = client == null ? null : client.getRole(key.substring(colon + 1));

@@ -28,6 +28,7 @@ final class Reach {
     private final RealmModel realm;
     private final TargetState state;
     private int inspected;
+    private Set<String> defaultGroups;
 
     Reach(KeycloakSession session, RealmModel realm, TargetState state) {
         this.session = session;
@@ -57,12 +58,15 @@ final class Reach {
     }
 
     /**
-     * Whether a guarded subject is a member of the group or of a subgroup. A default group (itself or below) counts as
-     * reaching one: Keycloak puts every user it creates in the default groups, service accounts' and agents' too.
+     * Whether a guarded subject is a member of the group or of a subgroup. A group that is, or has below it, a default
+     * group counts as reaching one: Keycloak puts every user it creates in the default groups, service accounts' and
+     * agents' too.
      */
     boolean groupReachesGuarded(GroupModel group) {
-        Set<String> defaultGroups = new HashSet<>();
-        realm.getDefaultGroupsStream().forEach(g -> defaultGroups.add(g.getId()));
+        if (defaultGroups == null) {
+            defaultGroups = new HashSet<>();
+            realm.getDefaultGroupsStream().forEach(g -> defaultGroups.add(g.getId()));
+        }
         Deque<GroupModel> todo = new ArrayDeque<>();
         todo.add(group);
         while (!todo.isEmpty()) {

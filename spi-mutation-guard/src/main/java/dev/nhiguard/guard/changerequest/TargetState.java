@@ -969,7 +969,7 @@ public final class TargetState implements Facts {
                 && effects.stream().anyMatch(e -> e.operation().id().equals("privileged-user-idp-link"))) {
             out.add(Definitions.IDENTITY_PROVIDER + ":" + rel.get(3)); // the user then signs in through it
         }
-        if (!(body instanceof ObjectNode o)) {
+        if (!(asKeycloakBinds(rel, body) instanceof ObjectNode o)) {
             return out;
         }
         ClientModel updated = rel.size() == 2 && rel.get(0).equals("clients") ? realm.getClientById(rel.get(1)) : null;
@@ -1016,14 +1016,6 @@ public final class TargetState implements Facts {
             o.path("users").forEach(u -> {
                 if (u instanceof ObjectNode user) {
                     newUser(out, user);
-                    // whether the user exists, by username or else by email, decides what ifResourceExists does with it:
-                    // skip, fail, or overwrite (which removes the user found)
-                    if (user.path("username").isTextual()) {
-                        out.add(Definitions.USER_NAME + ":" + user.get("username").asText());
-                    }
-                    if (user.path("email").isTextual() && !user.get("email").asText().isEmpty()) {
-                        out.add(Definitions.USER_EMAIL + ":" + user.get("email").asText());
-                    }
                 }
             });
             o.path("identityProviders").forEach(idp -> {
@@ -1157,12 +1149,35 @@ public final class TargetState implements Facts {
     }
 
     /**
+     * The body as Keycloak binds it for the writes whose names are pinned here ({@code "TRUE"} a boolean, a number a
+     * string): what is pinned follows what Keycloak will read, not the text sent ({@code "serviceAccountsEnabled":"TRUE"}
+     * or {@code "clientTemplate":7} would otherwise pin nothing). A partial import, which Keycloak reads from the stream
+     * itself, is bound to its representation here; a body Keycloak cannot bind is taken as sent (its dry run refuses it).
+     */
+    private static JsonNode asKeycloakBinds(List<String> rel, JsonNode body) {
+        Class<?> type = rel.isEmpty() ? org.keycloak.representations.idm.RealmRepresentation.class
+                : rel.equals(List.of("clients")) || (rel.size() == 2 && rel.get(0).equals("clients"))
+                        ? org.keycloak.representations.idm.ClientRepresentation.class
+                : rel.equals(List.of("users")) ? org.keycloak.representations.idm.UserRepresentation.class
+                : rel.equals(List.of("partialImport")) ? org.keycloak.representations.idm.PartialImportRepresentation.class
+                : null;
+        if (type == null || !(body instanceof ObjectNode)) {
+            return body;
+        }
+        try {
+            return KeycloakReading.read(body, type);
+        } catch (KeycloakReading.Unreadable e) {
+            return body;
+        }
+    }
+
+    /**
      * The roles a partial import names (users' and groups' role mappings, subgroups included, and the composites of the
      * roles it defines), by name as Keycloak resolves them when it is applied: each pinned with the role it is now and
      * that role's closure (or its absence), shown to the approver and re-checked at apply.
      */
     private static void importedRoleNames(List<String> out, ObjectNode partialImport) {
-        // role mappings: Keycloak looks the names up trimmed
+        // role mappings: Keycloak looks the names up trimmed (the names of roles defined or made composite it does not trim)
         java.util.function.Consumer<JsonNode> mappings = holder -> {
             holder.path("realmRoles").forEach(r -> out.add(Definitions.roleNameKey(null, r.asText().trim())));
             holder.path("clientRoles").fields().forEachRemaining(c -> c.getValue()
@@ -1220,6 +1235,15 @@ public final class TargetState implements Facts {
         partialImport.path("identityProviders").forEach(idp -> {
             if (idp.path("alias").isTextual()) {
                 out.add(Definitions.IDENTITY_PROVIDER + ":" + idp.get("alias").asText());
+            }
+        });
+        // a user by username, or else by email (overwriting removes the user found)
+        partialImport.path("users").forEach(user -> {
+            if (user.path("username").isTextual()) {
+                out.add(Definitions.USER_NAME + ":" + user.get("username").asText());
+            }
+            if (user.path("email").isTextual() && !user.get("email").asText().isEmpty()) {
+                out.add(Definitions.USER_EMAIL + ":" + user.get("email").asText());
             }
         });
     }

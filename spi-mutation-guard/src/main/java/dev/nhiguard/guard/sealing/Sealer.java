@@ -144,11 +144,12 @@ public final class Sealer {
             o.fieldNames().forEachRemaining(fields::add);
             for (String f : fields) {
                 JsonNode v = o.get(f);
-                // Under a client id the chain's view is its view of the value alone: the id is not a member's name.
-                JsonNode redacted = keyedByClientId ? CHAIN_RULES.redact(v) : chain == null ? null : chain.get(f);
+                boolean credentialName = SealedFields.isSecretName(f) || SecretRedactor.isBuiltInSecretName(f);
+                // Under a client id named like a credential the chain hid the value for its key: its view of the value
+                // alone is what counts, the id being no member's name.
+                JsonNode redacted = keyedByClientId && credentialName ? CHAIN_RULES.redact(v) : chain == null ? null : chain.get(f);
                 String at = pointer + "/" + f.replace("~", "~0").replace("/", "~1");
-                boolean credentialPlace = (!keyedByClientId
-                                && (SealedFields.isSecretName(f) || SecretRedactor.isBuiltInSecretName(f)))
+                boolean credentialPlace = (!keyedByClientId && credentialName)
                         || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)))
                         || (form && f.equals(FORM_CONTENT));
                 boolean chainHides = redacted != null && (v.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(v);
