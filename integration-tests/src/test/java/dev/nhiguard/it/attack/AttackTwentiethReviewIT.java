@@ -234,11 +234,12 @@ class AttackTwentiethReviewIT {
                         "sa-target holds no role named report-viewer"),
                 () -> assertEquals(sa, r.serviceAccountUserId("sa-target"), "sa-target's user is the one it was"));
     }
+
     /**
      * Any admin role read every change request whole: a {@code query-groups} holder, who may not view sa-target or ann
-     * in Keycloak, read their representations in the before-images and who holds sa-target's credential. Only the
-     * requester, an approver, or an admin who may view the realm, its users and its clients reads a request whole; other
-     * admins read its summary.
+     * in Keycloak, read their representations in the before-images and who holds sa-target's credential. Only an
+     * approver, or an admin who may view the realm, its users and its clients reads a request whole; other admins read
+     * its summary, their own requests too (a code review: held before Keycloak checks the requester's permissions).
      */
     @Test
     void anAdminWhoMayNotViewTheTargetReadsOnlyTheSummary(KeycloakTarget keycloak) {
