@@ -121,12 +121,12 @@ public final class Sealer {
      * representation's value, a form upload, which the guard cannot read). Everything else the audit chain's redactor
      * would change ({@code chain}, the same node redacted by {@link SecretRedactor}: JSON Web Keys' private members, PEM
      * and DER private keys and keystores, compact JWS/JWE, JSON inside a string, encoded forms, a value too costly to
-     * judge) is sealed in an image
-     * ({@code forRequest} false: the state as it is), and refused in a request's body: a change request is shown to its
-     * approvers, and a value it would have to hide outside a credential's place could be anything (a claim value, a
-     * redirect URI, the guard's policy), so it cannot be approved knowingly. Only scalar values are sealed in a request:
-     * an object or array under a credential's name (whole role definitions under a client id that ends in "secret") is
-     * refused too. The keys of maps keyed by client id ({@link #CLIENT_ID_MAPS}) are ids, not member names.
+     * judge) is sealed in an image ({@code forRequest} false: the state as it is), and refused in a request's body: a
+     * change request is shown to its approvers, and a value it would have to hide outside a credential's place could be
+     * anything (a claim value, a redirect URI, the guard's policy), so it cannot be approved knowingly. Only scalar
+     * values are sealed in a request: an object or array under a credential's name (whole role definitions under a
+     * client id that ends in "secret") is refused too. The keys of maps keyed by client id ({@link #CLIENT_ID_MAPS})
+     * are ids, not member names.
      *
      * @throws IllegalArgumentException a request body with a value it would have to hide outside a credential's place
      */
@@ -148,7 +148,7 @@ public final class Sealer {
                 // Under a client id named like a credential the chain hid the value for its key: its view of the value
                 // alone is what counts, the id being no member's name.
                 JsonNode redacted = keyedByClientId && credentialName ? CHAIN_RULES.redact(v) : chain == null ? null : chain.get(f);
-                String at = pointer + "/" + f.replace("~", "~0").replace("/", "~1");
+                String at = child(pointer, f);
                 boolean credentialPlace = (!keyedByClientId && credentialName)
                         || (credential && SealedFields.CREDENTIAL_VALUE_NAMES.contains(f.toLowerCase(Locale.ROOT)))
                         || (form && f.equals(FORM_CONTENT));
@@ -324,12 +324,17 @@ public final class Sealer {
         if (isSealed(n)) {
             out.put(path, n.get(FINGERPRINT).asText());
         } else if (n.isObject()) {
-            n.fields().forEachRemaining(e -> collect(path + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), e.getValue(), out));
+            n.fields().forEachRemaining(e -> collect(child(path, e.getKey()), e.getValue(), out));
         } else if (n.isArray()) {
             for (int i = 0; i < n.size(); i++) {
                 collect(path + "/" + i, n.get(i), out);
             }
         }
+    }
+
+    /** The JSON Pointer (RFC 6901) of member {@code name} of the node at {@code pointer}. */
+    private static String child(String pointer, String name) {
+        return pointer + "/" + name.replace("~", "~0").replace("/", "~1");
     }
 
     static ObjectNode fingerprintObject(ObjectNode sealed) {
