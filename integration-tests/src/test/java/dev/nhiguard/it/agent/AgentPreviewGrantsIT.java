@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,17 +14,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.nhiguard.it.OffByDefaultFeaturesExtension;
+import dev.nhiguard.it.OffByDefaultFeaturesExtension.OffByDefaultFeatures;
 import dev.nhiguard.testing.DistributionKeycloak;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.ServerChecks;
 
 /**
- * Grants behind Keycloak features that are off by default, with an agent's credential. This class starts its own
- * server: the features are not on the shared one.
+ * Grants behind Keycloak features that are off by default, with an agent's credential, on the run's server with those
+ * features on ({@link OffByDefaultFeaturesExtension}): they are not on the shared one.
  *
  * <p>OID4VCI's pre-authorized code grant ({@code urn:ietf:params:oauth:grant-type:pre-authorized_code}) gives a token of
  * the client a credential offer names to whoever holds the offer's code: no client authentication, no client-policy
@@ -40,29 +42,18 @@ import dev.nhiguard.testing.ServerChecks;
  * exchanges by standard token exchange only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(OffByDefaultFeaturesExtension.class)
 class AgentPreviewGrantsIT {
 
     static final String PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
-    static final String FEATURES = "oid4vc-vci,oid4vc-vci-preauth-code,oid4vc-vci-rest-credential-offer,token-exchange";
     static final String REALM = "agent-oid4vci";
 
     private DistributionKeycloak keycloak;
     private AgentApi api;
 
     @BeforeAll
-    void start() {
-        DistributionKeycloak.Settings shared = DistributionKeycloak.Settings.fromSystemProperties();
-        List<String> args = new ArrayList<>();
-        for (String a : shared.extraArgs()) {
-            if (a.contains("file-sink-path")) {
-                continue; // the shared server's sink file
-            }
-            args.add(a.startsWith("--features=") ? a + "," + FEATURES : a);
-        }
-        keycloak = new DistributionKeycloak(new DistributionKeycloak.Settings(
-                DistributionKeycloak.copyBeside(shared.home(), "-agent-oid4vci"), shared.providers(), null,
-                shared.logFile().resolveSibling("keycloak-agent-oid4vci.log"), args, shared.startTimeout()));
-        keycloak.start();
+    void start(OffByDefaultFeatures server) {
+        keycloak = server.keycloak();
         api = new AgentApi(keycloak, REALM);
         HttpAdmin.Response realm = api.http.post("/admin/realms", api.adminToken(), AgentApi.json(Map.of("realm", REALM,
                 "enabled", true, "verifiableCredentialsEnabled", true,
@@ -88,8 +79,8 @@ class AgentPreviewGrantsIT {
     }
 
     @AfterAll
-    void stop() {
-        ServerChecks.assertNoErrorsLoggedAndStop(keycloak);
+    void noErrors() {
+        ServerChecks.assertNoErrorsLogged(keycloak);
     }
 
     @Test

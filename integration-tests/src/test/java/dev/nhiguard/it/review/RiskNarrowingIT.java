@@ -34,7 +34,8 @@ class RiskNarrowingIT {
                 "{\"guardedOperations\":[\"unclassified-write\"]}", null);
         r.realmRole("orders-read");
         r.realmRole("nhi-approver");
-        String owen = r.user("owen", List.of(), Map.of("realm-management", List.of("view-clients")));
+        // an owner is an ordinary user: no admin role (a red-team review found an owner's guarded decisions passed unheld then)
+        String owen = r.user("owen", List.of(), Map.of());
         r.user("rita", List.of(), Map.of("realm-management", List.of("realm-admin")));
         r.user("ann", List.of("nhi-approver"), Map.of("realm-management", List.of("realm-admin")));
         HttpAdmin.Response group = r.http.post(r.admin + "/groups", r.masterToken(), "{\"name\":\"ops\"}");
@@ -134,7 +135,8 @@ class RiskNarrowingIT {
         for (String role : List.of("reports", "orders", "stable", "x", "nhi-approver")) {
             r.realmRole(role);
         }
-        String owen = r.user("owen", List.of(), Map.of("realm-management", List.of("view-clients")));
+        // an owner is an ordinary user: no admin role (a red-team review found an owner's guarded decisions passed unheld then)
+        String owen = r.user("owen", List.of(), Map.of());
         r.user("ann", List.of("nhi-approver"), Map.of("realm-management", List.of("realm-admin")));
         String master = r.masterToken();
         String ops = created(r.http.post(r.admin + "/groups", master, "{\"name\":\"ops\"}"));

@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
+import org.keycloak.common.Profile;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
@@ -232,7 +233,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 s.getContext().setRealm(realm);
-                if (!mayAdminister(s, realm, auth)) {
+                if (!mayAdminister(s, realm, auth, routed)) {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
                 signInRealm[0] = auth.getRealm().getName();
@@ -357,7 +358,7 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         }
         // Keycloak's realm locator has already refused an admin of another realm (403).
         Admission.Classification c = Admission.classify(s, realm, auth, method, path.raw(), body, routed);
-        if (c instanceof Admission.Guarded && !mayAdminister(s, realm, auth)) {
+        if (c instanceof Admission.Guarded && !mayAdminister(s, realm, auth, routed)) {
             return new Admission.Pass(); // Keycloak answers 403 itself; nothing to store for someone who may not write
         }
         return c;
@@ -373,18 +374,28 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /**
-     * Whether the admin may reach the realm's admin API at all: any admin role, or, in a realm with
-     * fine-grained admin permissions (v2), possibly permissions without any role. Everyone else is
-     * refused by Keycloak itself, so classifying their writes would only store noise.
+     * Whether Keycloak's own checks may let the caller write at all, so that a guarded write of theirs is held: any
+     * admin role; in a realm with fine-grained admin permissions (v2), or on a server with their first version
+     * ({@code admin-fine-grained-authz:v1}, whose permissions admit users without any admin role to the users, groups,
+     * clients and roles they name), anyone; and on this project's own endpoints, which admit people without admin roles
+     * by their own rules (a reviewer's narrowing, an owner's revalidation), anyone too, as on a write the filter cannot
+     * name the resource method of. Only the rest, a write Keycloak refuses with 403 for want of any admin role, passes
+     * on to that refusal: classifying it would only store noise.
      */
-    private static boolean mayAdminister(KeycloakSession s, RealmModel realm, AdminAuth auth) {
+    private static boolean mayAdminister(KeycloakSession s, RealmModel realm, AdminAuth auth, java.lang.reflect.Method routed) {
         try {
             AdminPermissions.evaluator(s, realm, auth).requireAnyAdminRole();
             return true;
         } catch (ForbiddenException e) {
-            return realm.isAdminPermissionsEnabled();
+            return realm.isAdminPermissionsEnabled()
+                    || Profile.isFeatureEnabled(Profile.Feature.ADMIN_FINE_GRAINED_AUTHZ)
+                    || routed == null
+                    || routed.getDeclaringClass().getName().startsWith(OWN_PACKAGES);
         }
     }
+
+    /** The packages of this project's resources (the guard's, the agents', the audit's). */
+    private static final String OWN_PACKAGES = "dev.nhiguard.";
 
     /** The raw (still percent-encoded) request path relative to the application's base, starting with '/'. */
     public static String rawPath(URI request, URI base) {

@@ -4,10 +4,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.keycloak.Config;
 import org.keycloak.authorization.AuthorizationProvider;
 import org.keycloak.authorization.model.Policy;
 import org.keycloak.authorization.model.ResourceServer;
+import org.keycloak.common.Profile;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.Constants;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.util.JsonSerialization;
@@ -15,10 +18,11 @@ import org.keycloak.util.JsonSerialization;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Who fine-grained admin permissions (FGAP v2) may make an administrator of a realm: the subjects
- * the policies of the realm's {@code admin-permissions} client name. A user such a policy names,
- * a member of a group it names, a holder of a role it names, is an administrator without any
- * realm-management role, so the guard counts them as privileged users (their recovery, groups and
+ * Who fine-grained admin permissions may make an administrator of a realm: the subjects the policies
+ * of the realm's {@code admin-permissions} client name (FGAP v2), and on a server running
+ * {@code admin-fine-grained-authz:v1}, those of the realm's management client (FGAP v1). A user such a
+ * policy names, a member of a group it names, a holder of a role it names, is an administrator without
+ * any realm-management role, so the guard counts them as privileged users (their recovery, groups and
  * roles are held like an admin's).
  *
  * <p>Read as an over-approximation, which fails closed: every policy of the resource server counts,
@@ -48,34 +52,53 @@ final class AdminPermissionSubjects {
         this.roleIds = roleIds;
     }
 
-    /** The subjects of the realm's admin permissions; none when the realm does not use FGAP v2. */
+    /**
+     * The subjects of the realm's admin permissions: those of FGAP v2 (the realm's {@code admin-permissions} client)
+     * when the realm uses it, and those of FGAP v1 (the resource server of the realm's management client,
+     * {@code realm-management}, or {@code master-realm} in the administration realm) when the server runs
+     * {@code admin-fine-grained-authz:v1}; none otherwise.
+     */
     static AdminPermissionSubjects of(KeycloakSession session, RealmModel realm) {
-        if (!realm.isAdminPermissionsEnabled()) {
+        java.util.List<ClientModel> holders = new java.util.ArrayList<>(2);
+        if (realm.isAdminPermissionsEnabled() && realm.getAdminPermissionsClient() != null) {
+            holders.add(realm.getAdminPermissionsClient());
+        }
+        if (Profile.isFeatureEnabled(Profile.Feature.ADMIN_FINE_GRAINED_AUTHZ)) {
+            ClientModel management = realm.getClientByClientId(Config.getAdminRealm().equals(realm.getName())
+                    ? Config.getAdminRealm() + "-realm" : Constants.REALM_MANAGEMENT_CLIENT_ID);
+            if (management != null) {
+                holders.add(management);
+            }
+        }
+        AuthorizationProvider authz = holders.isEmpty() ? null : session.getProvider(AuthorizationProvider.class);
+        if (authz == null) {
             return NONE;
         }
-        ClientModel client = realm.getAdminPermissionsClient();
-        AuthorizationProvider authz = client == null ? null : session.getProvider(AuthorizationProvider.class);
-        ResourceServer server = authz == null ? null : authz.getStoreFactory().getResourceServerStore().findByClient(client);
-        if (server == null) {
-            return NONE; // no permission can be evaluated: Keycloak grants nothing through FGAP
-        }
         boolean everyone = false;
+        boolean any = false;
         Set<String> users = new HashSet<>();
         Set<String> groups = new HashSet<>();
         Set<String> roles = new HashSet<>();
-        for (Policy p : authz.getStoreFactory().getPolicyStore().findByResourceServer(server)) {
-            String type = p.getType() == null ? "" : p.getType();
-            java.util.Map<String, String> config = p.getConfig() == null ? java.util.Map.of() : p.getConfig();
-            everyone |= admitsAnyone(type, p.getLogic() == null ? null : p.getLogic().name(), config.get("fetchRoles"),
-                    config.get("groupsClaim"));
-            switch (type) {
-                case "user" -> ids(config.get("users"), null, users);
-                case "group" -> ids(config.get("groups"), "id", groups);
-                case "role" -> ids(config.get("roles"), "id", roles);
-                default -> { } // no subjects of its own, or admitsAnyone
+        for (ClientModel holder : holders) {
+            ResourceServer server = authz.getStoreFactory().getResourceServerStore().findByClient(holder);
+            if (server == null) {
+                continue; // no permission can be evaluated there: Keycloak grants nothing through it
+            }
+            any = true;
+            for (Policy p : authz.getStoreFactory().getPolicyStore().findByResourceServer(server)) {
+                String type = p.getType() == null ? "" : p.getType();
+                java.util.Map<String, String> config = p.getConfig() == null ? java.util.Map.of() : p.getConfig();
+                everyone |= admitsAnyone(type, p.getLogic() == null ? null : p.getLogic().name(), config.get("fetchRoles"),
+                        config.get("groupsClaim"));
+                switch (type) {
+                    case "user" -> ids(config.get("users"), null, users);
+                    case "group" -> ids(config.get("groups"), "id", groups);
+                    case "role" -> ids(config.get("roles"), "id", roles);
+                    default -> { } // no subjects of its own, or admitsAnyone
+                }
             }
         }
-        return new AdminPermissionSubjects(everyone, users, groups, roles);
+        return any ? new AdminPermissionSubjects(everyone, users, groups, roles) : NONE;
     }
 
     /**

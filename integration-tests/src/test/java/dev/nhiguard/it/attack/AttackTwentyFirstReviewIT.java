@@ -1,0 +1,86 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.nhiguard.it.OffByDefaultFeaturesExtension;
+import dev.nhiguard.it.OffByDefaultFeaturesExtension.OffByDefaultFeatures;
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+
+/**
+ * Twenty-first red-team review (2026-12-07): where admission failed open. Each test runs in a copy of
+ * {@code guard-attack-fifth} (ann and ben approve, mallory administers).
+ */
+@ExtendWith({KeycloakExtension.class, OffByDefaultFeaturesExtension.class})
+class AttackTwentyFirstReviewIT {
+
+    /**
+     * Fine-grained admin permissions, first version ({@code admin-fine-grained-authz:v1}): an approved permission lets
+     * the group {@code helpdesk} manage users. The filter passed every guarded write of a caller without any admin role
+     * ("Keycloak answers 403 itself"), and counted only v2's permission subjects as privileged: mallory put an account of
+     * hers in {@code helpdesk} unheld, and with it reset ann's password (204), signed in as ann and approved her own
+     * request. A v1 delegate's guarded writes are now held, and the users, groups and roles v1's policies name are
+     * privileged (joining {@code helpdesk}, a delegate's recovery: held). Judged by ann's password and helpdesk's members.
+     */
+    @Test
+    void aFineGrainedV1DelegateIsPrivilegedAndHerGuardedWritesAreHeld(OffByDefaultFeatures server) {
+        AttackRealm r = AttackRealm.copyOfFifth(server.keycloak(), "twentyfirst", "v1", rep -> {
+            ((ArrayNode) rep.get("groups")).addObject().put("name", "helpdesk").put("path", "/helpdesk");
+            ObjectNode helen = ((ArrayNode) rep.get("users")).addObject().put("username", "helen").put("enabled", true)
+                    .put("firstName", "Helen").put("lastName", "Helpdesk").put("email", "helen@v1.test").put("emailVerified", true);
+            helen.putArray("credentials").addObject().put("type", "password").put("value", "helen-pass").put("temporary", false);
+            helen.putArray("groups").add("/helpdesk");
+            // the fixture sets the permission up while the realm guards nothing, then puts the guard's policy back
+            ((ObjectNode) rep.get("attributes")).put("nhi.guard.policy", "{\"guardedOperations\":[]}");
+        });
+        String master = r.master();
+        String helpdesk = r.groupIdOrNull("helpdesk");
+        assertEquals(200, r.http.put(r.admin + "/users-management-permissions", master, "{\"enabled\":true}").status());
+        String rm = r.clientUuid("realm-management");
+        String authz = r.admin + "/clients/" + rm + "/authz/resource-server";
+        HttpAdmin.Response policy = r.http.post(authz + "/policy/group", master,
+                "{\"name\":\"helpdesk-policy\",\"logic\":\"POSITIVE\",\"groups\":[{\"id\":\"" + helpdesk + "\"}]}");
+        assertEquals(201, policy.status(), policy.body());
+        String manage = r.read("/users-management-permissions").path("scopePermissions").path("manage").asText();
+        ObjectNode permission = (ObjectNode) r.read("/clients/" + rm + "/authz/resource-server/permission/scope/" + manage);
+        permission.putArray("policies").add(policy.json().path("id").asText());
+        HttpAdmin.Response permitted = r.http.put(authz + "/permission/scope/" + manage, master, permission.toString());
+        assertEquals(2, permitted.status() / 100, permitted.body());
+        HttpAdmin.Response guarded = r.http.put(r.guard + "/policy", master, "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");
+        assertEquals(2, guarded.status() / 100, guarded.body());
+        JsonNode effective = r.read("/mutation-guard/policy").path("effective");
+        assertTrue(effective.path("guardedOperations").size() > 0, "the guard's policy is back: " + effective);
+
+        // helen, in helpdesk, holds no admin role: Keycloak lets her manage users through the permission
+        String helen = r.token("helen");
+        String ann = r.userId("ann");
+        HttpAdmin.Response reset = r.http.put(r.admin + "/users/" + ann + "/reset-password", helen,
+                "{\"type\":\"password\",\"value\":\"Taken-by-helen-2026\",\"temporary\":false}");
+        // mallory puts an account of hers in helpdesk, and resets helen's password
+        String mallory = r.token("mallory");
+        HttpAdmin.Response mx = r.http.post(r.admin + "/users", mallory,
+                "{\"username\":\"mx1\",\"enabled\":true,\"firstName\":\"M\",\"lastName\":\"X\",\"email\":\"mx1@v1.test\"}");
+        assertEquals(201, mx.status(), mx.body());
+        String mx1 = r.userId("mx1");
+        HttpAdmin.Response join = r.http.put(r.admin + "/users/" + mx1 + "/groups/" + helpdesk, mallory, null);
+        HttpAdmin.Response helensReset = r.http.put(r.admin + "/users/" + r.userId("helen") + "/reset-password", mallory,
+                "{\"type\":\"password\",\"value\":\"Taken-by-mallory-2026\",\"temporary\":false}");
+        JsonNode members = r.read("/groups/" + helpdesk + "/members");
+        assertAll(
+                () -> AttackRealm.assertHeld(reset, "a v1 delegate's reset of an approver's password"),
+                () -> assertEquals(200, r.passwordGrant("admin-cli", null, "ann", "ann-pass").status(), "ann's password unchanged"),
+                () -> AttackRealm.assertHeld(join, "joining a group a v1 admin permission names"),
+                () -> assertEquals(1, members.size(), "helen alone in helpdesk: " + members),
+                () -> AttackRealm.assertHeld(helensReset, "a v1 delegate's recovery"),
+                () -> assertEquals(200, r.passwordGrant("admin-cli", null, "helen", "helen-pass").status(), "helen's password unchanged"));
+    }
+}
