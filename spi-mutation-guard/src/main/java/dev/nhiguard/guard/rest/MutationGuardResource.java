@@ -231,12 +231,8 @@ public final class MutationGuardResource {
     @Path("change-requests/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response get(@PathParam("id") String id) {
-        auth.requireAnyAdminRole();
         ChangeRequestStore store = new ChangeRequestStore(session);
-        ChangeRequestEntity cr = store.find(realm.getId(), id);
-        if (cr == null) {
-            throw GuardErrors.notFound("Change request not found");
-        }
+        ChangeRequestEntity cr = adminsOrRequesters(store, id);
         GuardPolicy policy = GuardService.policy(realm);
         if (!mayReadWhole(policy)) {
             // Its images show users and clients (and who holds their credentials) this admin may not view in Keycloak.
@@ -249,6 +245,24 @@ public final class MutationGuardResource {
             view.set("credentialHolders", holders);
         }
         return GuardService.ok(view);
+    }
+
+    /**
+     * The change request, for a caller with any admin role or for its requester: a write of someone Keycloak or this
+     * project's endpoints admit without an admin role (a delegate of fine-grained admin permissions v1, an owner deciding
+     * a review) is held too, and its requester reads (the summary), cancels and applies it; the apply replays it under
+     * the requester's permissions. Anyone else: 403, found or not.
+     */
+    private ChangeRequestEntity adminsOrRequesters(ChangeRequestStore store, String id) {
+        ChangeRequestEntity cr = store.find(realm.getId(), id);
+        boolean requester = cr != null && auth.adminAuth().getUser().getId().equals(cr.getRequesterUserId());
+        if (!requester) {
+            auth.requireAnyAdminRole();
+        }
+        if (cr == null) {
+            throw GuardErrors.notFound("Change request not found");
+        }
+        return cr;
     }
 
     /**
@@ -283,7 +297,7 @@ public final class MutationGuardResource {
     @Path("change-requests/{id}/cancel")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {
-        auth.requireAnyAdminRole();
+        adminsOrRequesters(new ChangeRequestStore(session), id);
         return GuardService.cancel(session, realm, auth.adminAuth(), id);
     }
 
@@ -291,12 +305,8 @@ public final class MutationGuardResource {
     @Path("change-requests/{id}/apply")
     @Produces(MediaType.APPLICATION_JSON)
     public Response apply(@PathParam("id") String id) {
-        auth.requireAnyAdminRole();
         AdminAuth a = auth.adminAuth();
-        ChangeRequestEntity cr = new ChangeRequestStore(session).find(realm.getId(), id);
-        if (cr == null) {
-            throw GuardErrors.notFound("Change request not found");
-        }
+        ChangeRequestEntity cr = adminsOrRequesters(new ChangeRequestStore(session), id);
         boolean requester = a.getUser().getId().equals(cr.getRequesterUserId());
         GuardPolicy policy = GuardService.policy(realm);
         if (!requester && !dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)) {
