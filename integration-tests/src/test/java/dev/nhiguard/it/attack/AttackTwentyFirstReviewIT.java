@@ -2,6 +2,7 @@ package dev.nhiguard.it.attack;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import dev.nhiguard.it.OffByDefaultFeaturesExtension;
 import dev.nhiguard.it.OffByDefaultFeaturesExtension.OffByDefaultFeatures;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
 
 /**
  * Twenty-first red-team review (2026-12-07): where admission failed open. Each test runs in a copy of
@@ -82,5 +84,46 @@ class AttackTwentyFirstReviewIT {
                 () -> assertEquals(1, members.size(), "helen alone in helpdesk: " + members),
                 () -> AttackRealm.assertHeld(helensReset, "a v1 delegate's recovery"),
                 () -> assertEquals(200, r.passwordGrant("admin-cli", null, "helen", "helen-pass").status(), "helen's password unchanged"));
+    }
+
+    /**
+     * A value the guard would have to hide outside a credential's place, stored while nothing guarded used it: mallory
+     * created a client scope (and an ordinary client) with a hardcoded {@code realm_access} claim whose JSON value
+     * carries a JSON Web Key's private member, then asked for the scope as sa-target's default (and for the client's
+     * service account). The twentieth review's rule refused such a value in a request's body, but the images sealed it:
+     * the approver saw {@code claim.value: {"sealed":"present"}}, and the apply put {@code nhi-approver} in the service
+     * account's token. A change request whose images hold such a value is now refused (400, the place named, nothing
+     * held) until the value is rewritten or removed. Judged by the answers and the change requests stored.
+     */
+    @Test
+    void aValueTheImagesWouldHideIsRefusedNotHeld(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentyfirst", "hidden", rep -> { });
+        String mallory = r.token("mallory");
+        String mapper = "{\"name\":\"ra\",\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-hardcoded-claim-mapper\","
+                + "\"config\":{\"claim.name\":\"realm_access\",\"jsonType.label\":\"JSON\",\"access.token.claim\":\"true\","
+                + "\"claim.value\":\"{\\\"roles\\\":[\\\"nhi-approver\\\"],\\\"jwk\\\":{\\\"kty\\\":\\\"oct\\\","
+                + "\\\"k\\\":\\\"c2VjcmV0LXNpZ25pbmcta2V5LTIwMjYtYWJjZGVm\\\"}}\"}}";
+        HttpAdmin.Response scope = r.http.post(r.admin + "/client-scopes", mallory,
+                "{\"name\":\"extra-claims\",\"protocol\":\"openid-connect\"}");
+        assertEquals(201, scope.status(), "a client scope nobody uses: " + scope.body());
+        String scopeId = scope.header("location").replaceAll(".*/", "");
+        HttpAdmin.Response planted = r.http.post(r.admin + "/client-scopes/" + scopeId + "/protocol-mappers/models", mallory, mapper);
+        assertEquals(201, planted.status(), "its mapper: " + planted.body());
+        HttpAdmin.Response client = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"svc-x\",\"publicClient\":false,"
+                + "\"standardFlowEnabled\":false,\"protocolMappers\":[" + mapper + "]}");
+        assertEquals(201, client.status(), "an ordinary client with the mapper: " + client.body());
+        String svcX = r.clientUuid("svc-x");
+        int before = r.changeRequestCount();
+
+        HttpAdmin.Response asDefault = r.http.put(r.admin + "/clients/" + r.clientUuid("sa-target") + "/default-client-scopes/"
+                + scopeId, mallory, null);
+        HttpAdmin.Response serviceAccount = r.http.put(r.admin + "/clients/" + svcX, mallory, "{\"serviceAccountsEnabled\":true}");
+        assertAll(
+                () -> assertEquals(400, asDefault.status(), "the scope as sa-target's default: " + asDefault.body()),
+                () -> assertTrue(asDefault.body().contains("claim.value"), "the place is named: " + asDefault.body()),
+                () -> assertFalse(asDefault.body().contains("c2VjcmV0"), "never the value: " + asDefault.body()),
+                () -> assertEquals(400, serviceAccount.status(), "svc-x's service account: " + serviceAccount.body()),
+                () -> assertEquals(before, r.changeRequestCount(), "nothing held"),
+                () -> assertFalse(r.read("/clients/" + svcX).path("serviceAccountsEnabled").asBoolean(), "svc-x unchanged"));
     }
 }

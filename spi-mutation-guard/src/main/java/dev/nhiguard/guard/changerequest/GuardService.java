@@ -114,6 +114,14 @@ public final class GuardService {
         if (dry.refused() != null) {
             throw new DryRunRefused(dry.refused());
         }
+        if (!state.hiddenInImages().isEmpty()) {
+            // A value the state holds where an approver would see only its fingerprint (stored unheld, on an object no
+            // guarded subject used yet) cannot be approved knowingly, as in a request's body.
+            throw GuardErrors.badRequest("The request cannot be held: the current state of " + state.hiddenInImages().get(0)
+                    + " holds a value that looks like a credential (a private key, a token, a secret inside JSON or encoded "
+                    + "text) or is too costly to read, outside a place where Keycloak keeps credentials; approvers could not "
+                    + "be shown it. Rewrite or remove it first");
+        }
         cr.setDryRun(dry.stored() == null ? null : CanonicalJson.canonicalize(dry.stored()));
         if (dry.stored() == null) {
             LOG.debugf("No dry run of %s %s in realm %s: %s", method, pathWithQuery, realm.getName(), dry.reason());

@@ -1318,7 +1318,20 @@ public final class TargetState implements Facts {
      */
     public JsonNode beforeImage(TargetType type, String id) {
         JsonNode image = unsealedImage(type, id);
-        return image == null ? null : Sealing.sealer(session, realm.getId()).fingerprintOnly(image);
+        return image == null ? null : Sealing.sealer(session, realm.getId()).fingerprintOnly(image,
+                at -> hiddenInImages.add(type.name().toLowerCase(java.util.Locale.ROOT) + " " + id + " at " + at));
+    }
+
+    /** Where the images read so far sealed a value outside a credential's place (target and JSON Pointer). */
+    private final List<String> hiddenInImages = new java.util.ArrayList<>();
+
+    /**
+     * The places, in the images this state has read, of values sealed outside a credential's place: an approver would
+     * be shown nothing of them (a claim value that is JSON with a private key's members, a token in an attribute), so a
+     * change request whose images hold one is not held (the value is rewritten or removed first).
+     */
+    public List<String> hiddenInImages() {
+        return List.copyOf(hiddenInImages);
     }
 
     private JsonNode unsealedImage(TargetType type, String id) {

@@ -81,7 +81,7 @@ public final class Sealer {
             throw new IllegalArgumentException("the body carries a value shaped like a sealed value at "
                     + fingerprints(body).keySet().iterator().next());
         }
-        return walk(body.deepCopy(), chainView(body), credentialBody ? CREDENTIAL_ROOT : null, null, "", true);
+        return walk(body.deepCopy(), chainView(body), credentialBody ? CREDENTIAL_ROOT : null, null, "", Mode.REQUEST);
     }
 
     /** The name the walk gives a body that is itself a credential representation. */
@@ -89,7 +89,21 @@ public final class Sealer {
 
     /** A copy of a before-image with every credential replaced by its fingerprint only. */
     public JsonNode fingerprintOnly(JsonNode image) {
-        return image == null ? null : walk(image.deepCopy(), chainView(image), null, null, "", false);
+        return fingerprintOnly(image, at -> { });
+    }
+
+    /**
+     * As {@link #fingerprintOnly(JsonNode)}, telling {@code hiddenAt} the JSON Pointer of each value sealed outside a
+     * credential's place (what the audit chain would hide there: a private key, a token, a secret inside JSON or
+     * encoded text, a value too costly to read). An approver is shown nothing of such a value.
+     */
+    public JsonNode fingerprintOnly(JsonNode image, java.util.function.Consumer<String> hiddenAt) {
+        return image == null ? null : walk(image.deepCopy(), chainView(image), null, null, "", new Mode(false, hiddenAt));
+    }
+
+    /** How the walk treats what it must hide: refuses it (a request's body) or seals it and says where (an image). */
+    private record Mode(boolean forRequest, java.util.function.Consumer<String> hiddenAt) {
+        static final Mode REQUEST = new Mode(true, at -> { });
     }
 
     /** {@code hmac-sha256:<hex>} of the value (UTF-8). */
@@ -121,7 +135,7 @@ public final class Sealer {
      * representation's value, a form upload, which the guard cannot read). Everything else the audit chain's redactor
      * would change ({@code chain}, the same node redacted by {@link SecretRedactor}: JSON Web Keys' private members, PEM
      * and DER private keys and keystores, compact JWS/JWE, JSON inside a string, encoded forms, a value too costly to
-     * judge) is sealed in an image ({@code forRequest} false: the state as it is), and refused in a request's body: a
+     * judge) is sealed in an image (the state as it is; the mode is told where), and refused in a request's body: a
      * change request is shown to its approvers, and a value it would have to hide outside a credential's place could be
      * anything (a claim value, a redirect URI, the guard's policy), so it cannot be approved knowingly. Only scalar
      * values are sealed in a request: an object or array under a credential's name (whole role definitions under a
@@ -130,7 +144,7 @@ public final class Sealer {
      *
      * @throws IllegalArgumentException a request body with a value it would have to hide outside a credential's place
      */
-    private JsonNode walk(JsonNode node, JsonNode chain, String name, String parent, String pointer, boolean forRequest) {
+    private JsonNode walk(JsonNode node, JsonNode chain, String name, String parent, String pointer, Mode mode) {
         if (node instanceof ObjectNode o) {
             if (isSealed(o)) {
                 return o;
@@ -154,11 +168,11 @@ public final class Sealer {
                         || (form && f.equals(FORM_CONTENT));
                 boolean chainHides = redacted != null && (v.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(v);
                 if (credentialPlace) {
-                    o.set(f, sealValue(v, at, forRequest));
+                    o.set(f, sealValue(v, at, mode.forRequest()));
                 } else if (chainHides) {
-                    o.set(f, hidden(v, at, forRequest));
+                    o.set(f, hidden(v, at, mode));
                 } else {
-                    o.set(f, walk(v, redacted, f, name, at, forRequest));
+                    o.set(f, walk(v, redacted, f, name, at, mode));
                 }
             }
             return o;
@@ -169,7 +183,7 @@ public final class Sealer {
                 JsonNode redacted = chain instanceof ArrayNode c && i < c.size() ? c.get(i) : null;
                 boolean chainHides = redacted != null && (element.isValueNode() || !redacted.isContainerNode()) && !redacted.equals(element);
                 String at = pointer + "/" + i;
-                a.set(i, chainHides ? hidden(element, at, forRequest) : walk(element, redacted, name, parent, at, forRequest));
+                a.set(i, chainHides ? hidden(element, at, mode) : walk(element, redacted, name, parent, at, mode));
             }
         }
         return node;
@@ -184,12 +198,13 @@ public final class Sealer {
             "clientScopeMappings", "applicationScopeMappings", "clientMappings");
 
     /** A value the chain would hide outside a credential's place: sealed in an image, refused in a request. */
-    private JsonNode hidden(JsonNode v, String at, boolean forRequest) {
-        if (forRequest) {
+    private JsonNode hidden(JsonNode v, String at, Mode mode) {
+        if (mode.forRequest()) {
             throw new IllegalArgumentException("the value at " + at + " looks like a credential (a private key, a token, "
                     + "a secret inside JSON or encoded text) or is too costly to read, outside a place where Keycloak keeps "
                     + "credentials; approvers could not be shown it. Put credentials in credential fields");
         }
+        mode.hiddenAt().accept(at);
         return sealValue(v, at, false);
     }
 

@@ -107,7 +107,15 @@ class SealerTest {
                 assertFalse(refused.getMessage().contains(clear), "the refusal names the place, not the value");
                 assertFalse(sealer.fingerprintOnly(body).toString().contains(clear), "an image seals it: " + clear);
             }
+            java.util.List<String> hiddenAt = new java.util.ArrayList<>();
+            sealer.fingerprintOnly(body, hiddenAt::add);
+            assertEquals(1, hiddenAt.size(), "an image says where it hid the value: " + hiddenAt);
+            assertTrue(refused.getMessage().contains(hiddenAt.get(0)), "the place a request names: " + hiddenAt);
         }
+        // A credential at its place is sealed in an image without being reported.
+        java.util.List<String> none = new java.util.ArrayList<>();
+        sealer.fingerprintOnly(json("{'secret':'" + jws + "','attributes':{'client.secret.creation.time':'1'}}"), none::add);
+        assertTrue(none.isEmpty(), none.toString());
     }
 
     /**
