@@ -238,4 +238,52 @@ class AgentLifecycleIT {
     static List<String> texts(JsonNode array) {
         return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
     }
+
+    /**
+     * Twenty-first red-team review (2026-12-07): the rotation a leaked secret sets off replaced the secret but left the
+     * tokens it had obtained working, and a suspension or a disable stopped the identity's own tokens but not those
+     * another client had exchanged them for: a gateway that exchanges the service account's tokens ({@code gw}) renewed
+     * its exchanged token without end (and the UMA grant renewed the thief's token with no secret). Every token issued
+     * so far, and every exchange of one, now stops working: Keycloak checks the service-account user's not-before for a
+     * token naming that user whichever client holds it. Judged by the token endpoint and introspection.
+     */
+    @Test
+    void aRotationForALeakRevokesWhatTheSecretObtainedAndItsExchanges(KeycloakTarget keycloak) {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-life-revoke", "sina");
+        String base = "/admin/realms/" + api.realm;
+        assertEquals(201, api.http.post(base + "/clients", api.adminToken(), AgentApi.json(Map.of(
+                "clientId", "gw", "publicClient", false, "secret", "gw-secret", "standardFlowEnabled", false,
+                "attributes", Map.of("standard.token.exchange.enabled", "true")))).status());
+        HttpAdmin.Response sync = api.http.post(base + "/clients", api.adminToken(), AgentApi.json(Map.of(
+                "clientId", "leaky-sync", "publicClient", false, "secret", "leaky-sync-secret", "serviceAccountsEnabled", true,
+                "standardFlowEnabled", false, "protocolMappers", List.of(Map.of("name", "gw audience", "protocol", "openid-connect",
+                        "protocolMapper", "oidc-audience-mapper", "config", Map.of("included.client.audience", "gw",
+                                "access.token.claim", "true"))))));
+        assertEquals(201, sync.status(), sync.body());
+        String stolen = api.http.clientCredentials(api.realm, "leaky-sync", "leaky-sync-secret").path("access_token").asText();
+        HttpAdmin.Response exchanged = gatewayExchange(api, stolen);
+        assertEquals(200, exchanged.status(), "the gateway exchanges the service account's token: " + exchanged.body());
+        HttpAdmin.Response renewed = gatewayExchange(api, exchanged.json().path("access_token").asText());
+        assertEquals(200, renewed.status(), "and renews its exchange: " + renewed.body());
+        String gwToken = renewed.json().path("access_token").asText();
+
+        HttpAdmin.Response rotate = api.http.post(base + "/nhi/signals", api.adminToken(), AgentApi.json(Map.of(
+                "type", "leaked-secret", "clientId", "leaky-sync")));
+        assertEquals("ROTATE_SECRET", rotate.json().path("action").asText(), rotate.body());
+        assertEquals("DONE", rotate.json().path("outcome").asText(), rotate.body());
+
+        HttpAdmin.Response fromStolen = gatewayExchange(api, stolen);
+        HttpAdmin.Response fromExchanged = gatewayExchange(api, gwToken);
+        JsonNode introspected = api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token/introspect",
+                Map.of("client_id", "gw", "client_secret", "gw-secret", "token", gwToken)).json();
+        assertEquals(400, fromStolen.status(), "the leaked secret's token: " + fromStolen.body());
+        assertEquals(400, fromExchanged.status(), "the gateway's exchange of it: " + fromExchanged.body());
+        assertFalse(introspected.path("active").asBoolean(), introspected.toString());
+    }
+
+    private static HttpAdmin.Response gatewayExchange(AgentApi api, String subjectToken) {
+        return api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token", Map.of(
+                "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "client_id", "gw", "client_secret", "gw-secret",
+                "subject_token", subjectToken, "subject_token_type", "urn:ietf:params:oauth:token-type:access_token"));
+    }
 }

@@ -137,7 +137,7 @@ public final class LifecycleActions {
         record(client, action, trigger.length() > 64 ? trigger.substring(0, 64) : trigger, reason, "manual@" + UUID.randomUUID());
     }
 
-    /** Regenerates a client secret at once; the old one stops working. */
+    /** Regenerates a client secret at once; the old one, and every token issued so far, stop working. */
     public Outcome rotateSecret(ClientModel client, String trigger, String reason) {
         if (!"client-secret".equals(client.getClientAuthenticatorType()) && !"client-secret-jwt".equals(client.getClientAuthenticatorType())) {
             return Outcome.NOT_APPLICABLE;
@@ -147,6 +147,8 @@ public final class LifecycleActions {
             return gate;
         }
         KeycloakModelUtils.generateSecret(client);
+        // The secret leaked: what it obtained goes too (the UMA grant renews a token with no secret).
+        dev.nhiguard.agent.IssuedTokens.revoke(session, realm, client);
         client.updateClient();
         dev.nhiguard.agent.inventory.InventoryIndex.touch(session, realm.getId(), client.getId());
         String recorded = "secret rotated automatically (" + trigger + "): " + reason;
@@ -173,7 +175,11 @@ public final class LifecycleActions {
             return Outcome.NOT_APPLICABLE;
         }
         return act(client, DISABLE, "disabled", trigger, "disabled automatically (" + trigger + "): " + reason,
-                () -> client.setEnabled(false));
+                () -> {
+                    client.setEnabled(false);
+                    // A disabled client gets no new token; those it or another client holds (an exchange) go too.
+                    dev.nhiguard.agent.IssuedTokens.revoke(session, realm, client);
+                });
     }
 
     /**

@@ -12,7 +12,6 @@ import org.keycloak.crypto.KeyWrapper;
 import org.keycloak.crypto.SignatureProvider;
 import org.keycloak.jose.jwk.JSONWebKeySet;
 import org.keycloak.jose.jwk.JWK;
-import org.keycloak.common.util.Time;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.ClientScopeModel;
 import org.keycloak.models.GroupModel;
@@ -297,7 +296,7 @@ public final class AgentRegistry {
             client.setAttribute(BINDING_AT, AgentClock.now(session, realm).toString());
             // A new key retires the tokens the old one obtained: a holder of the old key (a stolen one, the reason for
             // a rotation) could otherwise keep renewing them through the UMA grant, which needs no client key.
-            client.setNotBefore(Time.currentTime() + 1);
+            dev.nhiguard.agent.IssuedTokens.revoke(session, realm, client);
         }
         if (in.tokenExchange() != null) {
             client.setAttribute("standard.token.exchange.enabled", Boolean.toString(in.tokenExchange()));
@@ -369,11 +368,9 @@ public final class AgentRegistry {
             client.setEnabled(false);
         }
         if (target != AgentRecord.Status.ACTIVE) {
-            // Tokens issued before now stop working at once: Keycloak refuses a bearer token older than its client's
-            // not-before (userinfo, introspection, and the UMA grant, which mints new tokens from a bearer token
-            // without any event this module's executor sees). Resuming does not revive them. Keycloak compares whole
-            // seconds (a token is stale when issued *before* not-before): a token of this very second is stale too.
-            client.setNotBefore(Time.currentTime() + 1);
+            // Tokens issued before now stop working at once, the agent's own and another client's exchanges of them
+            // (a gateway renewing an exchanged token without end); resuming does not revive them.
+            dev.nhiguard.agent.IssuedTokens.revoke(session, realm, client);
         }
         LOG.infof("realm %s: agent %s (client %s) %s -> %s: %s", realm.getName(), client.getClientId(), client.getId(), from, target, reason);
     }

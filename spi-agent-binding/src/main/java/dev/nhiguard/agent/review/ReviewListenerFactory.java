@@ -3,7 +3,6 @@ package dev.nhiguard.agent.review;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
@@ -12,7 +11,6 @@ import org.keycloak.events.Details;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
-import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.models.AbstractKeycloakTransaction;
 import org.keycloak.models.ClientModel;
@@ -42,7 +40,6 @@ public final class ReviewListenerFactory implements EventListenerProviderFactory
     static final String INTERVAL = "interval-seconds";
     static final String USAGE_INTERVAL = "usage-interval-seconds";
     static final int MAX_TRACKED = 100_000;
-    static final Set<EventType> TOKEN_EVENTS = Set.of(EventType.CLIENT_LOGIN, EventType.TOKEN_EXCHANGE, EventType.REFRESH_TOKEN);
 
     private static final Logger LOG = Logger.getLogger(ReviewListenerFactory.class);
 
@@ -57,7 +54,7 @@ public final class ReviewListenerFactory implements EventListenerProviderFactory
         return new EventListenerProvider() {
             @Override
             public void onEvent(Event event) {
-                if (event.getType() == null || !TOKEN_EVENTS.contains(event.getType()) || event.getError() != null
+                if (event.getType() == null || !dev.nhiguard.agent.IssuedTokens.EVENTS.contains(event.getType()) || event.getError() != null
                         || event.getClientId() == null || event.getRealmId() == null || event.getDetails() == null) {
                     return;
                 }

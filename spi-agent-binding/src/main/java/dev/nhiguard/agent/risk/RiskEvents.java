@@ -26,8 +26,6 @@ public final class RiskEvents {
      */
     static final Set<String> CLIENT_AUTH_ERRORS = Set.of(Errors.INVALID_CLIENT_CREDENTIALS, Errors.INVALID_CLIENT,
             AuthenticationFlowError.CLIENT_CREDENTIALS_SETUP_REQUIRED.name().toLowerCase(java.util.Locale.ROOT));
-    /** Successful events whose client is the one that authenticated and got the token. */
-    static final Set<EventType> TOKEN_ISSUED = Set.of(EventType.CLIENT_LOGIN, EventType.TOKEN_EXCHANGE, EventType.REFRESH_TOKEN);
 
     private RiskEvents() {
     }
@@ -56,6 +54,6 @@ public final class RiskEvents {
      * event's client is the requesting client in all three; the exchange's target is only its audience detail).
      */
     public static boolean isTokenIssued(Event event) {
-        return event.getError() == null && TOKEN_ISSUED.contains(event.getType());
+        return event.getError() == null && dev.nhiguard.agent.IssuedTokens.EVENTS.contains(event.getType());
     }
 }

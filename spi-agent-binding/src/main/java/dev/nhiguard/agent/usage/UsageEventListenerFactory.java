@@ -2,14 +2,12 @@ package dev.nhiguard.agent.usage;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.keycloak.Config;
 import org.keycloak.events.Event;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
-import org.keycloak.events.EventType;
 import org.keycloak.events.admin.AdminEvent;
 import org.keycloak.models.AbstractKeycloakTransaction;
 import org.keycloak.models.ClientModel;
@@ -33,7 +31,6 @@ public final class UsageEventListenerFactory implements EventListenerProviderFac
     public static final String PROVIDER_ID = "nhi-agent-usage";
     static final String INTERVAL = "interval-seconds";
     static final int MAX_TRACKED = 100_000;
-    static final Set<EventType> TOKEN_EVENTS = Set.of(EventType.CLIENT_LOGIN, EventType.TOKEN_EXCHANGE, EventType.REFRESH_TOKEN);
 
     private long intervalMillis;
     /** Per-node write throttle only; the database row is the shared truth. */
@@ -45,7 +42,7 @@ public final class UsageEventListenerFactory implements EventListenerProviderFac
         return new EventListenerProvider() {
             @Override
             public void onEvent(Event event) {
-                if (event.getType() == null || !TOKEN_EVENTS.contains(event.getType()) || event.getError() != null
+                if (event.getType() == null || !dev.nhiguard.agent.IssuedTokens.EVENTS.contains(event.getType()) || event.getError() != null
                         || event.getClientId() == null || event.getRealmId() == null) {
                     return;
                 }

@@ -65,6 +65,15 @@ public final class Containment {
         TargetState state = new TargetState(s, realm, policy.approverRole());
         JsonNode before = state.beforeImage(TargetType.CLIENT, client.getId());
         client.setEnabled(false);
+        // The tokens it holds stop working too, and those naming its service account that another client holds (an
+        // exchange of them, which that client could renew without end): Keycloak checks the client's not-before and the
+        // user's. Reverting the containment does not revive them.
+        int notBefore = Time.currentTime() + 1;
+        client.setNotBefore(notBefore);
+        org.keycloak.models.UserModel serviceAccount = s.users().getServiceAccount(client);
+        if (serviceAccount != null) {
+            s.users().setNotBeforeForUser(realm, serviceAccount, notBefore);
+        }
 
         long now = Time.currentTimeMillis();
         ObjectNode body = JsonSerialization.mapper.createObjectNode();
