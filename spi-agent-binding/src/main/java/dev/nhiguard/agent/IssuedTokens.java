@@ -28,8 +28,10 @@ public final class IssuedTokens {
      * which Keycloak checks for tokens the client holds, and the service-account user's, which it checks for a token
      * naming that user whichever client holds it (another client's exchange of it, that client's renewals of the
      * exchange, the UMA grant, introspection, userinfo, the admin API). Keycloak compares whole seconds and a token
-     * is stale when issued before not-before: one of this very second is stale too. Enabling or resuming the client
-     * later does not revive them.
+     * is stale when issued before not-before: one of this very second is stale too. The user sessions the client
+     * took part in (a person's sign-in through it, tokens another client exchanged from those) end, online and
+     * offline: a person's token exchanged by a gateway names the person, not the client, and lives as long as its
+     * session. Enabling or resuming the client later revives none of them.
      */
     public static void revoke(KeycloakSession session, RealmModel realm, ClientModel client) {
         int notBefore = Time.currentTime() + 1;
@@ -38,5 +40,9 @@ public final class IssuedTokens {
         if (serviceAccount != null) {
             session.users().setNotBeforeForUser(realm, serviceAccount, notBefore);
         }
+        session.sessions().getUserSessionsStream(realm, client).toList()
+                .forEach(s -> session.sessions().removeUserSession(realm, s));
+        session.sessions().getOfflineUserSessionsStream(realm, client, null, null).toList()
+                .forEach(s -> session.sessions().removeOfflineUserSession(realm, s));
     }
 }

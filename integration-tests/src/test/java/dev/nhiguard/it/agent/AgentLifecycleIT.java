@@ -256,7 +256,7 @@ class AgentLifecycleIT {
                 "attributes", Map.of("standard.token.exchange.enabled", "true")))).status());
         HttpAdmin.Response sync = api.http.post(base + "/clients", api.adminToken(), AgentApi.json(Map.of(
                 "clientId", "leaky-sync", "publicClient", false, "secret", "leaky-sync-secret", "serviceAccountsEnabled", true,
-                "standardFlowEnabled", false, "protocolMappers", List.of(Map.of("name", "gw audience", "protocol", "openid-connect",
+                "standardFlowEnabled", false, "directAccessGrantsEnabled", true, "protocolMappers", List.of(Map.of("name", "gw audience", "protocol", "openid-connect",
                         "protocolMapper", "oidc-audience-mapper", "config", Map.of("included.client.audience", "gw",
                                 "access.token.claim", "true"))))));
         assertEquals(201, sync.status(), sync.body());
@@ -266,6 +266,12 @@ class AgentLifecycleIT {
         HttpAdmin.Response renewed = gatewayExchange(api, exchanged.json().path("access_token").asText());
         assertEquals(200, renewed.status(), "and renews its exchange: " + renewed.body());
         String gwToken = renewed.json().path("access_token").asText();
+        // a person's sign-in through the client (sina), exchanged by the gateway: that token names sina, not the client
+        String sinas = api.http.token(api.realm, Map.of("grant_type", "password", "client_id", "leaky-sync",
+                "client_secret", "leaky-sync-secret", "username", "sina", "password", "sina-pass")).path("access_token").asText();
+        HttpAdmin.Response sinaExchanged = gatewayExchange(api, sinas);
+        assertEquals(200, sinaExchanged.status(), "the gateway exchanges sina's token: " + sinaExchanged.body());
+        String gwSina = sinaExchanged.json().path("access_token").asText();
 
         HttpAdmin.Response rotate = api.http.post(base + "/nhi/signals", api.adminToken(), AgentApi.json(Map.of(
                 "type", "leaked-secret", "clientId", "leaky-sync")));
@@ -276,6 +282,8 @@ class AgentLifecycleIT {
         HttpAdmin.Response fromExchanged = gatewayExchange(api, gwToken);
         JsonNode introspected = api.http.postForm("/realms/" + api.realm + "/protocol/openid-connect/token/introspect",
                 Map.of("client_id", "gw", "client_secret", "gw-secret", "token", gwToken)).json();
+        HttpAdmin.Response fromSina = gatewayExchange(api, gwSina);
+        assertEquals(400, fromSina.status(), "the gateway's exchange of sina's sign-in through the client: " + fromSina.body());
         assertEquals(400, fromStolen.status(), "the leaked secret's token: " + fromStolen.body());
         assertEquals(400, fromExchanged.status(), "the gateway's exchange of it: " + fromExchanged.body());
         assertFalse(introspected.path("active").asBoolean(), introspected.toString());

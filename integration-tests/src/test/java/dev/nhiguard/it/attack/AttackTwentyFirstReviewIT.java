@@ -126,4 +126,60 @@ class AttackTwentyFirstReviewIT {
                 () -> assertEquals(before, r.changeRequestCount(), "nothing held"),
                 () -> assertFalse(r.read("/clients/" + svcX).path("serviceAccountsEnabled").asBoolean(), "svc-x unchanged"));
     }
+
+    /**
+     * A value that looks like a token, written unheld into a field no guarded change reads for privilege (sa-target's
+     * description): with the images rule above, every guarded change to sa-target (its secret's rotation, its disable)
+     * was refused, a denial of service on incident response (fourth helper of this review). What the guard lets anyone
+     * write on a guarded subject grants nothing, so it no longer blocks that subject's changes; the approver sees its
+     * fingerprint. Judged by the answer to a secret rotation.
+     */
+    @Test
+    void aTokenLikeValueInADescriptionDoesNotBlockAGuardedSubjectsChanges(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentyfirst", "planted", rep -> { });
+        String mallory = r.token("mallory");
+        String saTarget = r.clientUuid("sa-target");
+        HttpAdmin.Response planted = r.http.put(r.admin + "/clients/" + saTarget, mallory,
+                "{\"description\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ\"}");
+        assertEquals(204, planted.status(), "a description is no guarded field: " + planted.body());
+        HttpAdmin.Response rotation = r.http.post(r.admin + "/clients/" + saTarget + "/client-secret", r.token("ann"), null);
+        AttackRealm.assertHeld(rotation, "ann's rotation of sa-target's secret");
+    }
+
+    /**
+     * Anyone with a token of the realm could fill the approvers' list and inboxes: the filter held guarded writes of
+     * callers without an admin role on every endpoint of this project (an ordinary user made 388 change requests a
+     * minute, 776 mails to the approvers, with {@code PUT …/mutation-guard/policy}). Only the endpoints that admit
+     * people without an admin role (a reviewer's narrowing, an owner's revalidation) hold such a caller's write now;
+     * the others answer 403 as Keycloak would. And no requester may have more open requests than the policy's
+     * {@code maxOpenPerRequester} (here 3): the next write that would be held answers 429.
+     */
+    @Test
+    void anOrdinaryUserCannotFillTheApproversListAndNoRequesterOpensMoreThanThePolicyAllows(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentyfirst", "flood", rep -> ((ObjectNode) rep.get("attributes"))
+                .put("nhi.guard.policy", "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0},\"maxOpenPerRequester\":3}"));
+        String olive = r.token("olive");
+        HttpAdmin.Response policy = r.http.put(r.guard + "/policy", olive, "{\"cooldownSeconds\":{\"credential\":5}}");
+        HttpAdmin.Response lifecycle = r.http.put(r.admin + "/nhi/policy", olive, "{}");
+        HttpAdmin.Response agent = r.http.post(r.admin + "/agents", olive, "{\"name\":\"olive-bot\"}");
+        assertAll(
+                () -> assertEquals(403, policy.status(), "olive's policy change: " + policy.body()),
+                () -> assertEquals(403, lifecycle.status(), "olive's lifecycle policy: " + lifecycle.body()),
+                () -> assertEquals(403, agent.status(), "olive's agent: " + agent.body()),
+                () -> assertEquals(0, r.changeRequestCount(), "nothing held for olive"));
+
+        String mallory = r.token("mallory");
+        java.util.List<HttpAdmin.Response> held = new java.util.ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            held.add(r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":" + i + "}}"));
+            AttackRealm.assertHeld(held.get(i - 1), "mallory's request " + i);
+        }
+        HttpAdmin.Response fourth = r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":4}}");
+        assertEquals(429, fourth.status(), fourth.body());
+        assertEquals("too_many_requests", fourth.json().path("error").asText(), fourth.body());
+        assertEquals(3, r.changeRequestCount());
+        r.cancelHeld(mallory, held.get(0));
+        AttackRealm.assertHeld(r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":5}}"),
+                "after one is cancelled");
+    }
 }

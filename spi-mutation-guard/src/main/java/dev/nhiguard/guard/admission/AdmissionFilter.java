@@ -377,10 +377,11 @@ public final class AdmissionFilter implements ContainerRequestFilter {
      * Whether Keycloak's own checks may let the caller write at all, so that a guarded write of theirs is held: any
      * admin role; in a realm with fine-grained admin permissions (v2), or on a server with their first version
      * ({@code admin-fine-grained-authz:v1}, whose permissions admit users without any admin role to the users, groups,
-     * clients and roles they name), anyone; and on this project's own endpoints, which admit people without admin roles
-     * by their own rules (a reviewer's narrowing, an owner's revalidation), anyone too, as on a write the filter cannot
-     * name the resource method of. Only the rest, a write Keycloak refuses with 403 for want of any admin role, passes
-     * on to that refusal: classifying it would only store noise.
+     * clients and roles they name), anyone; on the endpoints of this project that admit people without an admin role
+     * by their own rules (a reviewer's narrowing, an owner's revalidation), anyone; and on a write the filter cannot
+     * name the resource method of. Only the rest, a write Keycloak or this project's other endpoints refuse with 403
+     * for want of any admin role, passes on to that refusal: holding it would let anyone with a token of the realm
+     * fill the approvers' list and inboxes.
      */
     private static boolean mayAdminister(KeycloakSession s, RealmModel realm, AdminAuth auth, java.lang.reflect.Method routed) {
         try {
@@ -390,12 +391,13 @@ public final class AdmissionFilter implements ContainerRequestFilter {
             return realm.isAdminPermissionsEnabled()
                     || Profile.isFeatureEnabled(Profile.Feature.ADMIN_FINE_GRAINED_AUTHZ)
                     || routed == null
-                    || routed.getDeclaringClass().getName().startsWith(OWN_PACKAGES);
+                    || WRITES_WITHOUT_ADMIN_ROLES.contains(routed.getDeclaringClass().getName() + "#" + routed.getName());
         }
     }
 
-    /** The packages of this project's resources (the guard's, the agents', the audit's). */
-    private static final String OWN_PACKAGES = "dev.nhiguard.";
+    /** This project's guarded writes that their endpoints admit without an admin role (reviewers, owners). */
+    private static final Set<String> WRITES_WITHOUT_ADMIN_ROLES = Set.of(
+            "dev.nhiguard.agent.review.ReviewsResource#narrow", "dev.nhiguard.agent.review.ReviewsResource#revalidate");
 
     /** The raw (still percent-encoded) request path relative to the application's base, starting with '/'. */
     public static String rawPath(URI request, URI base) {

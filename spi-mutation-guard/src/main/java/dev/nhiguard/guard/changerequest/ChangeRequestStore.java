@@ -86,6 +86,15 @@ public final class ChangeRequestStore {
                 .setParameter("before", before).getResultList();
     }
 
+    /** How many open requests (pending, approved, cooling down) the user has made in the realm. */
+    public long countOpen(String realmId, String requesterUserId) {
+        return em.createQuery("select count(c) from ChangeRequestEntity c where c.realmId = :realm and c.state in :open "
+                + "and c.requesterUserId = :requester", Long.class)
+                .setParameter("realm", realmId).setParameter("requester", requesterUserId)
+                .setParameter("open", List.of(State.PENDING.name(), State.APPROVED.name(), State.COOLING_DOWN.name()))
+                .getSingleResult();
+    }
+
     /** Open requests past their expiry, any realm, oldest first, locked for update. */
     public List<ChangeRequestEntity> lockExpired(long now, int max) {
         return em.createQuery("select c from ChangeRequestEntity c where c.state in :open and c.expiresAt < :now order by c.expiresAt",

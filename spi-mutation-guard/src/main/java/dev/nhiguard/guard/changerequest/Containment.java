@@ -67,13 +67,17 @@ public final class Containment {
         client.setEnabled(false);
         // The tokens it holds stop working too, and those naming its service account that another client holds (an
         // exchange of them, which that client could renew without end): Keycloak checks the client's not-before and the
-        // user's. Reverting the containment does not revive them.
+        // user's. Reverting the containment does not revive them. (The agent module's IssuedTokens does the same.)
         int notBefore = Time.currentTime() + 1;
         client.setNotBefore(notBefore);
         org.keycloak.models.UserModel serviceAccount = s.users().getServiceAccount(client);
         if (serviceAccount != null) {
             s.users().setNotBeforeForUser(realm, serviceAccount, notBefore);
         }
+        // And the user sessions it took part in: a person's token a gateway exchanged from one names the person.
+        s.sessions().getUserSessionsStream(realm, client).toList().forEach(us -> s.sessions().removeUserSession(realm, us));
+        s.sessions().getOfflineUserSessionsStream(realm, client, null, null).toList()
+                .forEach(us -> s.sessions().removeOfflineUserSession(realm, us));
 
         long now = Time.currentTimeMillis();
         ObjectNode body = JsonSerialization.mapper.createObjectNode();

@@ -80,6 +80,11 @@ public final class GuardService {
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
             GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
             boolean credentialBody, TargetState state, String rollbackOf) {
+        long open = new ChangeRequestStore(s).countOpen(realm.getId(), auth.getUser().getId());
+        if (open >= policy.maxOpenPerRequester()) {
+            throw GuardErrors.error(429, "too_many_requests", "You have " + open + " open change requests in this realm, "
+                    + "the most its policy allows one requester (maxOpenPerRequester); cancel some or wait for their decision");
+        }
         // A definition operation's target is the definition its path names (a create has none).
         match = state.resolve(match, pathWithQuery, body);
         long now = Time.currentTimeMillis();
@@ -114,10 +119,11 @@ public final class GuardService {
         if (dry.refused() != null) {
             throw new DryRunRefused(dry.refused());
         }
-        if (!state.hiddenInImages().isEmpty()) {
+        List<TargetState.Hidden> hidden = state.hiddenInImages(match.targetType(), match.targetId());
+        if (!hidden.isEmpty()) {
             // A value the state holds where an approver would see only its fingerprint (stored unheld, on an object no
             // guarded subject used yet) cannot be approved knowingly, as in a request's body.
-            throw GuardErrors.badRequest("The request cannot be held: the current state of " + state.hiddenInImages().get(0)
+            throw GuardErrors.badRequest("The request cannot be held: the current state of " + hidden.get(0)
                     + " holds a value that looks like a credential (a private key, a token, a secret inside JSON or encoded "
                     + "text) or is too costly to read, outside a place where Keycloak keeps credentials; approvers could not "
                     + "be shown it. Rewrite or remove it first");

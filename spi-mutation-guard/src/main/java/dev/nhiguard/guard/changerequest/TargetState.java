@@ -1319,19 +1319,38 @@ public final class TargetState implements Facts {
     public JsonNode beforeImage(TargetType type, String id) {
         JsonNode image = unsealedImage(type, id);
         return image == null ? null : Sealing.sealer(session, realm.getId()).fingerprintOnly(image,
-                at -> hiddenInImages.add(type.name().toLowerCase(java.util.Locale.ROOT) + " " + id + " at " + at));
+                at -> hiddenInImages.add(new Hidden(type, id, at)));
     }
 
-    /** Where the images read so far sealed a value outside a credential's place (target and JSON Pointer). */
-    private final List<String> hiddenInImages = new java.util.ArrayList<>();
+    /** A value an image sealed outside a credential's place: the image's target and the value's JSON Pointer in it. */
+    public record Hidden(TargetType type, String id, String pointer) {
+        @Override
+        public String toString() {
+            return type.name().toLowerCase(java.util.Locale.ROOT) + " " + id + " at " + pointer;
+        }
+    }
+
+    /** Where the images read so far sealed a value outside a credential's place. */
+    private final List<Hidden> hiddenInImages = new java.util.ArrayList<>();
 
     /**
-     * The places, in the images this state has read, of values sealed outside a credential's place: an approver would
-     * be shown nothing of them (a claim value that is JSON with a private key's members, a token in an attribute), so a
-     * change request whose images hold one is not held (the value is rewritten or removed first).
+     * The values sealed outside a credential's place in the images this state has read, except in the image of
+     * {@code primary} when it already is a guarded subject (a service-account client or agent, a privileged or
+     * service-account user): whatever was written there unheld, the guard classified as no privilege, so what it hides
+     * grants nothing, and refusing would let anyone who may write such a field (a description, a first name) block
+     * every guarded change to that subject (a rotation, a disable, an approver's revocation). Anywhere else (a client
+     * scope, role or group the change attaches, a client becoming a service account) an approver would be shown
+     * nothing of a value that may carry privilege, so a change request whose images hold one is not held.
      */
-    public List<String> hiddenInImages() {
-        return List.copyOf(hiddenInImages);
+    public List<Hidden> hiddenInImages(TargetType primaryType, String primaryId) {
+        boolean guardedPrimary = primaryId != null && switch (primaryType) {
+            case CLIENT -> shapesServiceAccountTokens(primaryId);
+            case USER -> isServiceAccountUser(primaryId) || isPrivilegedUser(primaryId) || isAccountOwner(primaryId);
+            default -> false;
+        };
+        return hiddenInImages.stream()
+                .filter(h -> !(guardedPrimary && h.type() == primaryType && primaryId.equals(h.id())))
+                .toList();
     }
 
     private JsonNode unsealedImage(TargetType type, String id) {

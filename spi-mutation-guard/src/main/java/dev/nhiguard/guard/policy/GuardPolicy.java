@@ -36,10 +36,12 @@ public final class GuardPolicy {
 
     private static final Set<String> KEYS = Set.of("guardedOperations", "approvalsRequired", "approverRole",
             "expirySeconds", "cooldownSeconds", "stepUpMaxAgeSeconds", "stepUpMinimumLevel", "stepUpAcr",
-            "containmentReviewSeconds", "autoApply", "approverRealm", "secretRollbackRetentionSeconds");
+            "containmentReviewSeconds", "autoApply", "approverRealm", "secretRollbackRetentionSeconds", "maxOpenPerRequester");
     public static final long DEFAULT_CONTAINMENT_REVIEW_SECONDS = 3600L;
     /** How long after apply the replaced client secret is kept (sealed) so a rollback can restore it. */
     public static final long DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS = 7 * 24 * 3600L;
+    /** How many open change requests (pending, approved, cooling down) one requester may have in a realm. */
+    public static final int DEFAULT_MAX_OPEN_PER_REQUESTER = 100;
 
     private final Set<String> guardedOperations; // null = defaults
     private final int approvalsRequired;
@@ -53,10 +55,12 @@ public final class GuardPolicy {
     private final boolean autoApply;
     private final String approverRealm;
     private final long secretRollbackRetentionSeconds;
+    private final int maxOpenPerRequester;
 
     private GuardPolicy(Set<String> guardedOperations, int approvalsRequired, String approverRole, long expirySeconds,
             Map<OperationKind, Long> cooldownSeconds, long stepUpMaxAgeSeconds, int stepUpMinimumLevel, String stepUpAcr,
-            long containmentReviewSeconds, boolean autoApply, String approverRealm, long secretRollbackRetentionSeconds) {
+            long containmentReviewSeconds, boolean autoApply, String approverRealm, long secretRollbackRetentionSeconds,
+            int maxOpenPerRequester) {
         this.guardedOperations = guardedOperations == null ? null : Collections.unmodifiableSet(guardedOperations);
         this.approvalsRequired = approvalsRequired;
         this.approverRole = approverRole;
@@ -69,12 +73,13 @@ public final class GuardPolicy {
         this.autoApply = autoApply;
         this.approverRealm = approverRealm;
         this.secretRollbackRetentionSeconds = secretRollbackRetentionSeconds;
+        this.maxOpenPerRequester = maxOpenPerRequester;
     }
 
     public static GuardPolicy defaults() {
         return new GuardPolicy(null, DEFAULT_APPROVALS, DEFAULT_APPROVER_ROLE, DEFAULT_EXPIRY_SECONDS,
                 defaultCooldowns(), DEFAULT_STEP_UP_MAX_AGE_SECONDS, 0, null, DEFAULT_CONTAINMENT_REVIEW_SECONDS, false,
-                null, DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS);
+                null, DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS, DEFAULT_MAX_OPEN_PER_REQUESTER);
     }
 
     private static Map<OperationKind, Long> defaultCooldowns() {
@@ -191,8 +196,9 @@ public final class GuardPolicy {
         }
         long retention = integer(root, "secretRollbackRetentionSeconds", DEFAULT_SECRET_ROLLBACK_RETENTION_SECONDS, 0,
                 90L * 24 * 3600);
+        int maxOpen = (int) integer(root, "maxOpenPerRequester", DEFAULT_MAX_OPEN_PER_REQUESTER, 1, 100_000);
         return new GuardPolicy(guarded, approvals, role, expiry, cooldowns, maxAge, minLevel, acr, review, autoApply,
-                approverRealm, retention);
+                approverRealm, retention, maxOpen);
     }
 
     private static long integer(JsonNode root, String field, long dflt, long min, long max) throws PolicyException {
@@ -242,6 +248,12 @@ public final class GuardPolicy {
      * rollback can restore it; 0 keeps none (a rollback then keeps the current secret).
      */
     public long secretRollbackRetentionSeconds() { return secretRollbackRetentionSeconds; }
+    /**
+     * How many open change requests one requester may have in the realm: beyond it a write that would be held answers
+     * 429, so that no one (a reviewer without an admin role, a script, a stolen token) fills the approvers' list and
+     * inboxes.
+     */
+    public int maxOpenPerRequester() { return maxOpenPerRequester; }
 
     /** The effective policy as JSON, defaults spelled out. */
     public ObjectNode toJson() {
@@ -264,6 +276,7 @@ public final class GuardPolicy {
             o.put("approverRealm", approverRealm);
         }
         o.put("secretRollbackRetentionSeconds", secretRollbackRetentionSeconds);
+        o.put("maxOpenPerRequester", maxOpenPerRequester);
         return o;
     }
 }

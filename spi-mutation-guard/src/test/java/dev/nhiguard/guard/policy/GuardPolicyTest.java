@@ -73,6 +73,9 @@ class GuardPolicyTest {
         assertEquals(7 * 24 * 3600, GuardPolicy.fromAttribute(null).secretRollbackRetentionSeconds());
         assertEquals(0, GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":0}").secretRollbackRetentionSeconds());
         assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":-1}"));
+        assertEquals(100, GuardPolicy.fromAttribute(null).maxOpenPerRequester());
+        assertEquals(3, GuardPolicy.parse("{\"maxOpenPerRequester\":3}").maxOpenPerRequester());
+        assertThrows(PolicyException.class, () -> GuardPolicy.parse("{\"maxOpenPerRequester\":0}"));
         assertEquals(3600, GuardPolicy.parse("{\"secretRollbackRetentionSeconds\":3600}").toJson()
                 .path("secretRollbackRetentionSeconds").asLong());
     }
