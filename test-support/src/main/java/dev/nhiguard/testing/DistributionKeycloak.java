@@ -251,28 +251,44 @@ public final class DistributionKeycloak implements KeycloakTarget, AutoCloseable
         }
     }
 
+    /**
+     * Puts exactly the provider JARs of {@link Settings#providers()} into the server's
+     * {@code providers} directory. A JAR already there with the same size and modification time is
+     * left alone and copies keep the source's modification time: Keycloak persists each provider's
+     * last-modified time with its build, so an unchanged set of JARs lets a restart (or a copy of an
+     * already built distribution with the same build options) skip the augmentation step.
+     */
     private void installProviders() throws IOException {
         Path target = settings.home().resolve("providers");
         Files.createDirectories(target);
+        Map<String, Path> wanted = new TreeMap<>();
+        if (settings.providers() != null) {
+            try (Stream<Path> jars = Files.list(settings.providers())) {
+                jars.filter(p -> p.getFileName().toString().endsWith(".jar")).forEach(p -> wanted.put(p.getFileName().toString(), p));
+            }
+            if (wanted.isEmpty()) {
+                throw new IllegalStateException("no provider JARs in " + settings.providers() + "; run mvn package first");
+            }
+        } // else plain Keycloak, for comparisons
         try (Stream<Path> old = Files.list(target)) {
             for (Path p : (Iterable<Path>) old::iterator) {
-                if (p.getFileName().toString().endsWith(".jar")) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".jar") && !sameFile(wanted.get(name), p)) {
                     Files.delete(p);
                 }
             }
         }
-        if (settings.providers() == null) {
-            return; // plain Keycloak, for comparisons
-        }
-        try (Stream<Path> jars = Files.list(settings.providers())) {
-            List<Path> list = jars.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
-            if (list.isEmpty()) {
-                throw new IllegalStateException("no provider JARs in " + settings.providers() + "; run mvn package first");
-            }
-            for (Path jar : list) {
-                Files.copy(jar, target.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        for (Path jar : wanted.values()) {
+            Path installed = target.resolve(jar.getFileName().toString());
+            if (!Files.exists(installed)) {
+                Files.copy(jar, installed, StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
+    }
+
+    private static boolean sameFile(Path source, Path installed) throws IOException {
+        return source != null && Files.size(source) == Files.size(installed)
+                && Files.getLastModifiedTime(source).equals(Files.getLastModifiedTime(installed));
     }
 
     private void installRealmImports() throws IOException {
