@@ -204,8 +204,10 @@ class SecretSealingIT {
         String boundary = "nhi-seal";
         HttpAdmin.Response upload = realm.http.send("POST", clientPath + "/certificates/jwt.credential/upload", cara,
                 "multipart/form-data; boundary=" + boundary, "--" + boundary + "\r\nContent-Disposition: form-data; name=\"keystoreFormat\"\r\n\r\n"
-                        + "PKCS12\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"keyPassword\"\r\n\r\nSEALme-keypass\r\n--"
-                        + boundary + "\r\nContent-Disposition: form-data; name=\"storePassword\"\r\n\r\nSEALme-storepass\r\n--" + boundary + "--\r\n");
+                        + "Certificate PEM\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"keyPassword\"\r\n\r\nSEALme-keypass\r\n--"
+                        + boundary + "\r\nContent-Disposition: form-data; name=\"storePassword\"\r\n\r\nSEALme-storepass\r\n--"
+                        + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pem\"\r\n\r\n"
+                        + CatalogueHoldIT.UPLOADED_CERTIFICATE_PEM + "\r\n--" + boundary + "--\r\n");
         assertEquals(202, upload.status(), upload.body());
         String uploadCr = upload.json().path("id").asText();
         String updateCr = update.json().path("id").asText();

@@ -86,11 +86,15 @@ public final class ChangeRequestStore {
                 .setParameter("before", before).getResultList();
     }
 
-    /** How many open requests (pending, approved, cooling down) the user has made in the realm. */
-    public long countOpen(String realmId, String requesterUserId) {
+    /**
+     * How many open requests (pending, approved, cooling down) the person acting made in the realm: their own, and
+     * those they made impersonating someone else (which do not count against the one impersonated).
+     */
+    public long countOpen(String realmId, String actorUserId) {
         return em.createQuery("select count(c) from ChangeRequestEntity c where c.realmId = :realm and c.state in :open "
-                + "and c.requesterUserId = :requester", Long.class)
-                .setParameter("realm", realmId).setParameter("requester", requesterUserId)
+                + "and ((c.requesterUserId = :actor and c.requesterImpersonatorId is null) or c.requesterImpersonatorId = :actor)",
+                Long.class)
+                .setParameter("realm", realmId).setParameter("actor", actorUserId)
                 .setParameter("open", List.of(State.PENDING.name(), State.APPROVED.name(), State.COOLING_DOWN.name()))
                 .getSingleResult();
     }

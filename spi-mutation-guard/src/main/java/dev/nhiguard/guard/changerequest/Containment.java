@@ -154,6 +154,9 @@ public final class Containment {
             throw GuardErrors.forbidden(wrongClient);
         }
         AuthState as = AuthState.of(s, auth);
+        if (as.impersonatorId() != null) {
+            throw GuardErrors.forbidden("An impersonated session cannot review a containment");
+        }
         String problem = as.stepUpProblem(policy);
         if (problem != null) {
             throw AuthState.challengeException(policy, problem);

@@ -70,6 +70,8 @@ final class DryRun {
      */
     static final Set<String> SAFE = Set.of(
             "client-update", "client-flow-override", "client-secret-regenerate", "client-secret-rotated-invalidate",
+            // a certificate or keystore upload: parsed from the approved form's parts, written as client attributes
+            "client-certificate-upload", "client-certificate-upload-certificate",
             "client-protocol-mapper-create", "client-protocol-mappers-add", "client-protocol-mapper-update",
             "client-protocol-mapper-delete", "client-scope-mapping-realm-add", "client-scope-mapping-client-add",
             "client-scope-mapping-realm-remove", "client-scope-mapping-client-remove", "client-default-scope-add",

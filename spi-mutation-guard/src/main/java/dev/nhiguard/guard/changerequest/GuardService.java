@@ -80,7 +80,8 @@ public final class GuardService {
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
             GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
             boolean credentialBody, TargetState state, String rollbackOf) {
-        long open = new ChangeRequestStore(s).countOpen(realm.getId(), auth.getUser().getId());
+        String acting = authState.impersonatorId() != null ? authState.impersonatorId() : auth.getUser().getId();
+        long open = new ChangeRequestStore(s).countOpen(realm.getId(), acting);
         if (open >= policy.maxOpenPerRequester()) {
             throw GuardErrors.error(429, "too_many_requests", "You have " + open + " open change requests in this realm, "
                     + "the most its policy allows one requester (maxOpenPerRequester); cancel some or wait for their decision");
@@ -443,6 +444,10 @@ public final class GuardService {
         if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(s, auth, realm, policy)) {
             throw GuardErrors.forbidden("Rejecting needs: " + Approvers.requirement(realm, policy));
         }
+        if (AuthState.of(s, auth).impersonatorId() != null) {
+            // A decision is the approver's own: an admin who impersonates one decides nothing in their name.
+            throw GuardErrors.forbidden("An impersonated session cannot reject change requests");
+        }
         String wrongClient = Approvers.decisionClientProblem(auth);
         if (wrongClient != null) {
             throw GuardErrors.forbidden(wrongClient);
@@ -664,9 +669,9 @@ public final class GuardService {
                     "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())));
         }
         JsonNode body = ChangeRequestView.parse(cr.getBody());
-        if (body != null && body.has(RequestBody.FORM_MARKER) && !isUrlEncodedForm(body)) {
+        if (body != null && body.has(RequestBody.FORM_MARKER) && !isReplayableForm(body)) {
             return refusal(GuardErrors.response(422, "unsupported_request",
-                    "This change request carries a form upload, which the guard cannot replay", Map.of("state", st.name())));
+                    "This change request carries a text body, which the guard cannot replay", Map.of("state", st.name())));
         }
         GuardPolicy policy;
         try {
@@ -779,9 +784,10 @@ public final class GuardService {
     private static final java.util.Set<String> MAILING_RESOURCES = java.util.Set.of("execute-actions-email",
             "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user");
 
-    private static boolean isUrlEncodedForm(JsonNode body) {
+    /** A URL-encoded or multipart form: the replay hands its fields to Keycloak's resource as Keycloak would. */
+    private static boolean isReplayableForm(JsonNode body) {
         try {
-            return RequestBody.urlEncodedForm(body) != null;
+            return RequestBody.urlEncodedForm(body) != null || RequestBody.multipartForm(body) != null;
         } catch (RequestBody.MalformedBody e) {
             return true; // the replay answers it as Keycloak would (400), recorded as FAILED
         }

@@ -24,8 +24,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * ({@code application/json} or a {@code +json} type, charset UTF-8 if given), be valid UTF-8
  * without a byte-order mark, hold exactly one JSON value, no duplicate member names and at most
  * {@link #MAX_DEPTH} levels of nesting. Form uploads ({@code multipart/form-data},
- * {@code application/x-www-form-urlencoded}) and {@code text/plain} are kept as opaque bytes:
- * {@code {"_form": {"contentType", "base64"}}}, so the digest covers them. Any other media
+ * {@code application/x-www-form-urlencoded}) and {@code text/plain} are kept as their bytes:
+ * {@code {"_form": {"contentType", "base64"}}}, so the digest covers them; the fields of a form are read strictly
+ * ({@link MultipartForm}, URL-encoded parameters) and shown beside them. Any other media
  * type, and a body without a {@code Content-Type}, is refused: a reader that guesses can read
  * a request differently from Keycloak.
  */
@@ -96,6 +97,22 @@ public final class RequestBody {
                 ObjectNode fields = f.putObject("fields");
                 formParameters(new String(bytes, StandardCharsets.UTF_8)).forEach(fields::put);
             }
+            if (type.equals("multipart/form-data")) {
+                // What the approvers read (the bytes are sealed whole), as the apply hands the parts to Keycloak: short
+                // text fields with their values (sealed by name and content like JSON members), files by name and size.
+                ObjectNode fields = f.putObject("fields");
+                ObjectNode files = f.putObject("files");
+                for (MultipartForm.Part part : MultipartForm.parse(contentType, bytes)) {
+                    String text = part.shownText();
+                    if (text != null) {
+                        fields.put(part.name(), text);
+                    } else {
+                        ObjectNode file = files.putObject(part.name());
+                        file.put("filename", part.filename() == null ? "" : part.filename());
+                        file.put("bytes", part.content().length);
+                    }
+                }
+            }
             return o;
         }
         throw new UnsupportedMediaType("Media type " + type + " is not accepted for admin writes");
@@ -114,6 +131,16 @@ public final class RequestBody {
             return null;
         }
         return formParameters(new String(Base64.getDecoder().decode(form.path("base64").asText("")), StandardCharsets.UTF_8));
+    }
+
+    /** The parts of a stored {@code multipart/form-data} body, as its approvers were shown them; null when it is none. */
+    public static java.util.List<MultipartForm.Part> multipartForm(JsonNode stored) throws MalformedBody {
+        JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
+        String contentType = form == null ? null : form.path("contentType").asText("");
+        if (!MultipartForm.isMultipart(contentType)) {
+            return null;
+        }
+        return MultipartForm.parse(contentType, Base64.getDecoder().decode(form.path("base64").asText("")));
     }
 
     /** Keycloak's {@code quarkus.http.limits.max-form-attribute-size}: the server refuses a longer form parameter. */

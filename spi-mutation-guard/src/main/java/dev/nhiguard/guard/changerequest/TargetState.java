@@ -1335,7 +1335,7 @@ public final class TargetState implements Facts {
 
     /**
      * The values sealed outside a credential's place in the images this state has read, except in the image of
-     * {@code primary} when it already is a guarded subject (a service-account client or agent, a privileged or
+     * {@code primary} when it already is a guarded subject (a service-account client, an agent, a privileged or
      * service-account user): whatever was written there unheld, the guard classified as no privilege, so what it hides
      * grants nothing, and refusing would let anyone who may write such a field (a description, a first name) block
      * every guarded change to that subject (a rotation, a disable, an approver's revocation). Anywhere else (a client
@@ -1346,6 +1346,8 @@ public final class TargetState implements Facts {
         boolean guardedPrimary = primaryId != null && switch (primaryType) {
             case CLIENT -> shapesServiceAccountTokens(primaryId);
             case USER -> isServiceAccountUser(primaryId) || isPrivilegedUser(primaryId) || isAccountOwner(primaryId);
+            // an agent is a guarded subject whenever it exists (a suspension's reason, written unheld, is in its image)
+            case AGENT -> client(primaryId) != null;
             default -> false;
         };
         return hiddenInImages.stream()

@@ -39,6 +39,7 @@ import org.keycloak.util.JsonSerialization;
 
 import dev.nhiguard.guard.admission.Endpoints;
 import dev.nhiguard.guard.admission.RequestPath;
+import dev.nhiguard.guard.changerequest.MultipartForm;
 import dev.nhiguard.guard.changerequest.RequestBody;
 
 /**
@@ -102,7 +103,13 @@ public final class Replayer {
     private static Result replay(KeycloakSession session, RealmModel targetRealm, AdminAuth requester, ClientConnection connection,
             URI baseUri, String method, String fullPathWithQuery, String relativePath, String body, String changeRequestId,
             Map<String, String> eventDetails, boolean silent) {
-        session.getContext().setHttpRequest(new SyntheticRequest(method, baseUri, fullPathWithQuery));
+        List<MultipartForm.Part> parts;
+        try {
+            parts = RequestBody.multipartForm(body == null ? null : JsonSerialization.mapper.readTree(body));
+        } catch (java.io.IOException | RequestBody.MalformedBody e) {
+            return fail(session, 400, "The approved form cannot be read: " + e.getMessage());
+        }
+        session.getContext().setHttpRequest(new SyntheticRequest(method, baseUri, fullPathWithQuery, parts));
         session.getContext().setConnection(connection);
         session.setAttribute(BYPASS_ATTRIBUTE, changeRequestId);
         try {
@@ -203,19 +210,24 @@ public final class Replayer {
             Map<String, List<String>> query, String body) {
         Consumes consumes = method.getAnnotation(Consumes.class);
         Map<String, String> form = null;
+        boolean multipart = false;
         if (consumes != null) {
             for (String type : consumes.value()) {
                 if (type.startsWith("multipart/")) {
-                    throw new InvocationFailure(422, "Form uploads (" + type + ") cannot be replayed", null);
+                    multipart = true; // the resource reads the approved parts from the request (SyntheticRequest)
                 }
                 if (type.startsWith("application/x-www-form-urlencoded")) {
                     form = formOf(body);
                 }
             }
         }
+        if (multipart && !isMultipart(body)) {
+            throw new InvocationFailure(422, "Only multipart forms can be replayed to this method", null);
+        }
         Object out;
         try {
-            out = method.invoke(resource, form == null ? args(method, pathValues, query, body) : formArgs(method, pathValues, query, form));
+            out = method.invoke(resource, form != null ? formArgs(method, pathValues, query, form)
+                    : args(method, pathValues, query, multipart ? null : body));
         } catch (InvocationTargetException e) {
             return failureResponse(e.getCause());
         } catch (IllegalAccessException e) {
@@ -313,6 +325,14 @@ public final class Replayer {
             }
         }
         return args;
+    }
+
+    private static boolean isMultipart(String body) {
+        try {
+            return RequestBody.multipartForm(body == null ? null : JsonSerialization.mapper.readTree(body)) != null;
+        } catch (java.io.IOException | RequestBody.MalformedBody e) {
+            return false;
+        }
     }
 
     /** The approved form's parameters; a body that is not a URL-encoded form cannot be replayed to a form method. */

@@ -1,5 +1,7 @@
 package dev.nhiguard.guard.replay;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -21,26 +23,45 @@ import jakarta.ws.rs.core.UriInfo;
 import org.keycloak.http.FormPartValue;
 import org.keycloak.http.HttpRequest;
 
+import dev.nhiguard.guard.changerequest.MultipartForm;
+
 /**
  * The held request as Keycloak's admin resources see it during a replay: the stored method,
- * path and query, JSON content type, and no Authorization header (the approver's token must
- * not leak into the requester's replay).
+ * path and query, JSON content type (or the approved multipart form's type and parts), and no
+ * Authorization header (the approver's token must not leak into the requester's replay).
  */
 final class SyntheticRequest implements HttpRequest {
 
     private final String method;
     private final UriInfo uri;
     private final HttpHeaders headers;
+    private final MultivaluedMap<String, FormPartValue> parts = new MultivaluedHashMap<>();
 
     SyntheticRequest(String method, URI baseUri, String pathWithQuery) {
+        this(method, baseUri, pathWithQuery, null);
+    }
+
+    /** With the parts of an approved {@code multipart/form-data} body ({@code form} null: a JSON request). */
+    SyntheticRequest(String method, URI baseUri, String pathWithQuery, List<MultipartForm.Part> form) {
         this.method = method;
         this.uri = new Uri(baseUri, pathWithQuery);
-        this.headers = new Headers();
+        this.headers = new Headers(form == null ? MediaType.APPLICATION_JSON_TYPE : MediaType.MULTIPART_FORM_DATA_TYPE);
+        if (form != null) {
+            for (MultipartForm.Part part : form) {
+                parts.add(part.name(), new Part(part));
+            }
+        }
+    }
+
+    /** A part as Keycloak's resources read it: its text (UTF-8) or its bytes. */
+    private record Part(MultipartForm.Part part) implements FormPartValue {
+        @Override public String asString() { return part.text(); }
+        @Override public InputStream asInputStream() { return new ByteArrayInputStream(part.content()); }
     }
 
     @Override public String getHttpMethod() { return method; }
     @Override public MultivaluedMap<String, String> getDecodedFormParameters() { return new MultivaluedHashMap<>(); }
-    @Override public MultivaluedMap<String, FormPartValue> getMultiPartFormParameters() { return new MultivaluedHashMap<>(); }
+    @Override public MultivaluedMap<String, FormPartValue> getMultiPartFormParameters() { return parts; }
     @Override public HttpHeaders getHttpHeaders() { return headers; }
     @Override public X509Certificate[] getClientCertificateChain() { return null; }
     @Override public UriInfo getUri() { return uri; }
@@ -48,9 +69,11 @@ final class SyntheticRequest implements HttpRequest {
 
     private static final class Headers implements HttpHeaders {
         private final MultivaluedMap<String, String> map = new MultivaluedHashMap<>();
+        private final MediaType type;
 
-        Headers() {
-            map.putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+        Headers(MediaType type) {
+            this.type = type;
+            map.putSingle(HttpHeaders.CONTENT_TYPE, type.toString());
             map.putSingle(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON);
         }
 
@@ -62,7 +85,7 @@ final class SyntheticRequest implements HttpRequest {
         @Override public MultivaluedMap<String, String> getRequestHeaders() { return map; }
         @Override public List<MediaType> getAcceptableMediaTypes() { return List.of(MediaType.APPLICATION_JSON_TYPE); }
         @Override public List<Locale> getAcceptableLanguages() { return List.of(Locale.ENGLISH); }
-        @Override public MediaType getMediaType() { return MediaType.APPLICATION_JSON_TYPE; }
+        @Override public MediaType getMediaType() { return type; }
         @Override public Locale getLanguage() { return null; }
         @Override public Map<String, Cookie> getCookies() { return Collections.emptyMap(); }
         @Override public Date getDate() { return null; }

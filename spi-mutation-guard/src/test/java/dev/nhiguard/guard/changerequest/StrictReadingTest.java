@@ -82,6 +82,43 @@ class StrictReadingTest {
         assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.of("application/x-www-form-urlencoded", utf8("id=%zz")));
     }
 
+    /**
+     * A multipart upload keeps its bytes, shows its short text fields and its files by name and size, and is read into
+     * the parts the apply hands to Keycloak's resource; a form two readers could read differently is refused.
+     */
+    @Test
+    void aMultipartFormShowsItsFieldsAndIsReadStrictly() throws Exception {
+        String ct = "multipart/form-data; boundary=\"XB\"";
+        String body = "preamble\r\n--XB\r\nContent-Disposition: form-data; name=\"keystoreFormat\"\r\n\r\nJKS\r\n"
+                + "--XB\r\nContent-Disposition: form-data; name=\"storePassword\"\r\n\r\nst\u00f6re\r\n"
+                + "--XB \r\nContent-Disposition: form-data; name=\"file\"; filename=\"k.jks\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n\u0000\u0001--XB\r\n--XB--\r\n";
+        JsonNode form = RequestBody.of(ct, utf8(body));
+        assertEquals("{\"keystoreFormat\":\"JKS\",\"storePassword\":\"st\u00f6re\"}", form.at("/_form/fields").toString());
+        assertEquals("{\"file\":{\"filename\":\"k.jks\",\"bytes\":6}}", form.at("/_form/files").toString());
+        List<MultipartForm.Part> parts = RequestBody.multipartForm(form);
+        assertEquals(List.of("keystoreFormat", "storePassword", "file"), parts.stream().map(MultipartForm.Part::name).toList());
+        assertEquals("st\u00f6re", parts.get(1).text());
+        assertEquals("\u0000\u0001--XB", parts.get(2).text(), "a boundary not at a line's start is content");
+        assertEquals(null, RequestBody.multipartForm(RequestBody.of("application/x-www-form-urlencoded", utf8("a=b"))));
+
+        String part = "--XB\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n";
+        for (String[] bad : new String[][] {
+                {"multipart/form-data", part + "--XB--"},                                     // no boundary
+                {"multipart/form-data; boundary=XB; boundary=YB", part + "--XB--"},          // two boundaries
+                {ct, part + part + "--XB--"},                                                // a name twice
+                {ct, part},                                                                  // never closed
+                {ct, part + "--XB--\r\ntrailing"},                                          // data after the close
+                {ct, "--XB\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nv\r\n--XB--"},
+                {ct, "--XB\r\nContent-Disposition: form-data; name=\"a\"; name*=utf-8''b\r\n\r\nv\r\n--XB--"},
+                {ct, "--XB\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Transfer-Encoding: base64\r\n\r\ndg==\r\n--XB--"},
+                {ct, "--XB\r\nContent-Type: text/plain\r\n\r\nv\r\n--XB--"},               // no name
+                {ct, "--XB\nContent-Disposition: form-data; name=\"a\"\n\nv\n--XB--"},          // bare line feeds
+        }) {
+            assertThrows(RequestBody.MalformedBody.class, () -> RequestBody.of(bad[0], utf8(bad[1])), bad[0] + " " + bad[1]);
+        }
+    }
+
     @Test
     void classifiesWhatKeycloakBinds() throws Exception {
         JsonNode raw = RequestBody.json("{\"serviceAccountsEnabled\":\"TRUE\",\"clientId\":\"x\",\"attributes\":{\"a\":1}}");

@@ -1,0 +1,148 @@
+package dev.nhiguard.it.attack;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.nhiguard.testing.HttpAdmin;
+import dev.nhiguard.testing.KeycloakExtension;
+import dev.nhiguard.testing.KeycloakTarget;
+
+/**
+ * Twenty-second red-team review (2026-12-07): a token that carries only {@code impersonation}, and decisions taken in an
+ * impersonated session. Each test runs in a copy of {@code guard-attack-fifth} (ann and ben approve, mallory
+ * administers).
+ */
+@ExtendWith(KeycloakExtension.class)
+class AttackTwentySecondReviewIT {
+
+    /**
+     * The filter passed a guarded write of a caller without an admin role on to "Keycloak's own 403", counting the roles
+     * {@code requireAnyAdminRole} counts, which leave out {@code impersonation}; Keycloak impersonates on that role alone.
+     * mallory gave a client of hers a scope mapping to {@code realm-management/impersonation} (ordinary clients are not
+     * guarded), signed in through it and impersonated ann (200, ann's SSO cookies), where her full token is held. A token
+     * carrying any role of the realm's management client now counts: the impersonation is held and opens no session.
+     */
+    @Test
+    void aTokenCarryingOnlyImpersonationIsHeldLikeAnAdmins(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentysecond", "imp", rep -> { });
+        String mallory = r.token("mallory");
+        assertEquals(201, r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"mal-imp\",\"publicClient\":true,"
+                + "\"directAccessGrantsEnabled\":true,\"standardFlowEnabled\":false,\"fullScopeAllowed\":false}").status());
+        String rm = r.clientUuid("realm-management");
+        JsonNode impersonation = r.read("/clients/" + rm + "/roles/impersonation");
+        HttpAdmin.Response mapped = r.http.post(r.admin + "/clients/" + r.clientUuid("mal-imp") + "/scope-mappings/clients/" + rm,
+                mallory, "[" + impersonation + "]");
+        assertEquals(204, mapped.status(), "a scope mapping of an ordinary client passes: " + mapped.body());
+        HttpAdmin.Response signIn = r.passwordGrant("mal-imp", null, "mallory", "mallory-pass");
+        assertEquals(200, signIn.status(), signIn.body());
+        String narrow = signIn.json().path("access_token").asText();
+        JsonNode claims = AttackRealm.claims(narrow);
+        assertEquals("[\"impersonation\"]", claims.path("resource_access").path("realm-management").path("roles").toString(),
+                "the token carries impersonation and no other admin role: " + claims);
+        int sessionsBefore = r.read("/users/" + r.userId("ann") + "/sessions").size();
+
+        HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + r.userId("ann") + "/impersonation", narrow, null);
+        String cookies = impersonated.header("set-cookie");
+        assertAll(
+                () -> AttackRealm.assertHeld(impersonated, "impersonating ann with a token carrying only impersonation"),
+                () -> assertTrue(impersonated.body().contains("privileged-user-impersonation"), impersonated.body()),
+                () -> assertTrue(cookies == null || !cookies.contains("KEYCLOAK_IDENTITY="), "an SSO cookie for ann: " + cookies),
+                () -> assertEquals(sessionsBefore, r.read("/users/" + r.userId("ann") + "/sessions").size(), "a session of ann"));
+        r.cancelHeld(narrow, impersonated);
+    }
+
+    /**
+     * An impersonated session decides nothing: approving refused it, rejecting and a containment's review did not (the
+     * review found ann's impersonated console session reverting ben's containment of sa-target and rejecting ben's
+     * request). The fixture lets the master admin impersonate ann while the realm guards nothing, then puts the guard's
+     * policy back; ann's console token from that session rejects, reverts and approves nothing.
+     */
+    @Test
+    void anImpersonatedApproverRejectsAndReviewsNothing(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentysecond", "decide", rep ->
+                ((ObjectNode) rep.get("attributes")).put("nhi.guard.policy", "{\"guardedOperations\":[]}"));
+        HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + r.userId("ann") + "/impersonation", r.master(), null);
+        assertEquals(200, impersonated.status(), impersonated.body());
+        HttpAdmin.Response guarded = r.http.put(r.guard + "/policy", r.master(), "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");
+        assertEquals(2, guarded.status() / 100, guarded.body());
+        assertTrue(r.read("/mutation-guard/policy").path("effective").path("guardedOperations").size() > 0, "the policy is back");
+        JsonNode console = consoleTokens(r, impersonated.header("set-cookie"));
+        String asAnn = console.path("access_token").asText();
+        assertEquals(r.userId("ann"), AttackRealm.claims(console.path("id_token").asText()).path("sub").asText(),
+                "the console's tokens of ann's session");
+
+        JsonNode held = r.heldSecretRegeneration(r.token("ben"));
+        String id = held.path("id").asText();
+        HttpAdmin.Response contained = r.http.post(r.guard + "/containment", r.token("ben"),
+                "{\"clientId\":\"" + r.clientUuid("sa-target") + "\",\"reason\":\"a leaked secret\"}");
+        assertEquals(201, contained.status(), contained.body());
+        String containment = contained.json().path("id").asText();
+
+        HttpAdmin.Response reject = r.http.post(r.guard + "/change-requests/" + id + "/reject", asAnn, "{\"reason\":\"not needed\"}");
+        HttpAdmin.Response revert = r.http.post(r.guard + "/change-requests/" + containment + "/revert", asAnn, null);
+        HttpAdmin.Response confirm = r.http.post(r.guard + "/change-requests/" + containment + "/confirm", asAnn, null);
+        HttpAdmin.Response approve = r.approve(id, held.path("digest").asText(), asAnn);
+        assertAll(
+                () -> assertEquals(403, reject.status(), reject.body()),
+                () -> assertTrue(reject.body().contains("impersonated session"), reject.body()),
+                () -> assertEquals(403, revert.status(), revert.body()),
+                () -> assertTrue(revert.body().contains("impersonated session"), revert.body()),
+                () -> assertEquals(403, confirm.status(), confirm.body()),
+                () -> assertEquals(403, approve.status(), approve.body()),
+                () -> assertEquals("PENDING", r.changeRequest(id).path("state").asText()),
+                () -> assertEquals("CONTAINED", r.changeRequest(containment).path("state").asText()),
+                () -> assertEquals(false, r.read("/clients/" + r.clientUuid("sa-target")).path("enabled").asBoolean(),
+                        "sa-target stays contained"));
+    }
+
+    private static final Pattern SSO_COOKIE = Pattern.compile("(KEYCLOAK_IDENTITY|KEYCLOAK_SESSION)=([^;,\\s]+)");
+
+    /** The admin console's tokens of the session the SSO cookies name: its code flow with PKCE, as a browser runs it. */
+    static JsonNode consoleTokens(AttackRealm r, String setCookie) throws Exception {
+        List<String> cookies = new ArrayList<>();
+        Matcher m = SSO_COOKIE.matcher(setCookie == null ? "" : setCookie);
+        while (m.find()) {
+            cookies.add(m.group(1) + "=" + m.group(2));
+        }
+        assertTrue(cookies.size() >= 1, "SSO cookies of the impersonation: " + setCookie);
+        String verifier = UUID.randomUUID() + "-" + UUID.randomUUID();
+        String challenge = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        String redirect = r.keycloak.baseUri().resolve("/admin/" + r.name + "/console/").toString();
+        HttpAdmin.Response auth = r.http.sendWithHeaders("GET", "/realms/" + r.name + "/protocol/openid-connect/auth?client_id="
+                + "security-admin-console&response_type=code&scope=openid&state=s&nonce=n&code_challenge_method=S256"
+                + "&code_challenge=" + challenge + "&redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8), null,
+                "Cookie", String.join("; ", cookies));
+        String location = auth.header("location");
+        assertTrue(auth.status() == 302 && location != null && location.contains("code="), "a code for the session: "
+                + auth.status() + " " + location);
+        String code = URLDecoder.decode(location.replaceAll(".*[?&]code=([^&]+).*", "$1"), StandardCharsets.UTF_8);
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "authorization_code");
+        form.put("client_id", "security-admin-console");
+        form.put("code", code);
+        form.put("redirect_uri", redirect);
+        form.put("code_verifier", verifier);
+        return r.http.token(r.name, form);
+    }
+}
