@@ -151,6 +151,13 @@ class AttackEleventhReviewIT {
                     () -> assertEquals("ann@guard-attack-fifth.test", invitations.path(0).path("email").asText(), invitations.toString()),
                     () -> assertTrue(invitation.text().contains(frontend + "/realms/" + r.name + "/login-actions/action-token"),
                             "the link is on the frontend URL: " + invitation.text()));
+
+            // (Twenty-second red-team review, code reading) Resending deletes the invitation and invites the address
+            // again: to an existing user's address, the invitation held above. Held as it is.
+            HttpAdmin.Response resend = r.http.post(r.admin + "/organizations/" + org + "/invitations/"
+                    + invitations.path(0).path("id").asText() + "/resend", mallory, null);
+            AttackRealm.assertHeld(resend, "mallory resending ann's invitation");
+            r.cancelHeld(mallory, resend);
         }
     }
 

@@ -115,6 +115,35 @@ class AttackTwentySecondReviewIT {
                         "sa-target stays contained"));
     }
 
+    /**
+     * Keycloak's partial export masks the clients' secrets but not their stored private keys: ann exported
+     * {@code keyed-bot}'s {@code jwt.credential.private.key} (the review signed a client assertion with such a key and got
+     * the service account's token), and nothing recorded her as holding it, so she was not named to the approver of a
+     * change that hands the client a service account. Now the export records a credential read of every client whose
+     * key it carries.
+     */
+    @Test
+    void aPartialExportOfAStoredPrivateKeyIsRecordedAsItsRead(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentysecond", "export", rep -> {
+            ObjectNode keyed = ((com.fasterxml.jackson.databind.node.ArrayNode) rep.get("clients")).addObject()
+                    .put("clientId", "keyed-bot").put("publicClient", false).put("standardFlowEnabled", false);
+            keyed.putObject("attributes").put("jwt.credential.private.key", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ");
+        });
+        HttpAdmin.Response export = r.http.post(r.admin + "/partial-export?exportClients=true&exportGroupsAndRoles=false",
+                r.token("ann"), null);
+        assertEquals(200, export.status(), export.body());
+        assertTrue(export.body().contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ"), "Keycloak exports the key");
+
+        HttpAdmin.Response turnOn = r.http.put(r.admin + "/clients/" + r.clientUuid("keyed-bot"), r.token("mallory"),
+                "{\"serviceAccountsEnabled\":true}");
+        AttackRealm.assertHeld(turnOn, "mallory turning on keyed-bot's service account");
+        HttpAdmin.Response seen = r.http.get(r.guard + "/change-requests/" + turnOn.json().path("id").asText(), r.token("ben"));
+        List<String> holders = new ArrayList<>();
+        seen.json().path("credentialHolders").path("holders").forEach(h -> holders.add(h.path("username").asText()));
+        assertTrue(holders.contains("ann"), "ann, who exported the key, holds it: " + seen.body());
+        r.cancelHeld(r.token("mallory"), turnOn);
+    }
+
     private static final Pattern SSO_COOKIE = Pattern.compile("(KEYCLOAK_IDENTITY|KEYCLOAK_SESSION)=([^;,\\s]+)");
 
     /** The admin console's tokens of the session the SSO cookies name: its code flow with PKCE, as a browser runs it. */

@@ -127,13 +127,22 @@ class CredentialReadAuditIT {
         HttpAdmin.Response forbidden = a.http.get(client + "/client-secret", peeker);
         assertEquals(403, forbidden.status(), forbidden.body());
         assertEquals(403, a.http.get(client, peeker).status());
-        HttpAdmin.Response export = ok(a.http.post(base + "/partial-export?exportClients=true", a.token(), null));
-        assertTrue(export.body().contains("cr-robot") && !export.body().contains(secret), "partial export masks the secret");
         HttpAdmin.Response ambiguous = a.http.get(base + "/clients/" + robot + ";v=1/client-secret", a.token());
         assertFalse(ambiguous.body().contains(secret), "an ambiguous path hands out no unrecorded secret: " + ambiguous.status()
                 + " " + ambiguous.body());
         assertNotEquals(200, ambiguous.status(), ambiguous.body());
         assertEquals(List.of(), a.recordsAfter(realm, before, "type=" + TYPE), "no record for reads of nothing secret");
+
+        // A partial export masks the secret but carries the stored private key (twenty-second red-team review): one
+        // record for cr-robot, naming the key only.
+        long beforeExport = a.headSeq(realm);
+        HttpAdmin.Response export = ok(a.http.post(base + "/partial-export?exportClients=true", a.token(), null));
+        assertTrue(export.body().contains("cr-robot") && !export.body().contains(secret), "partial export masks the secret");
+        assertTrue(export.body().contains("jwt.credential.private.key"), "and carries the private key");
+        List<String> exported = new ArrayList<>();
+        a.recordsAfter(realm, beforeExport, "type=" + TYPE).forEach(r -> exported.add(r.get("target").asText() + "|"
+                + r.at("/details/material").asText() + "|" + r.at("/details/exposed").asText()));
+        assertEquals(List.of("clients/" + robot + "|realm-export|jwt.credential.private.key"), exported);
 
         // The secret appears nowhere we keep: the records, the export, Keycloak's admin events.
         Map<String, String> surfaces = new LinkedHashMap<>();

@@ -88,7 +88,7 @@ public final class CoverageTable {
         put(t, KC + "RealmAdminResource#clearEvents", guarded("events-delete", "deletes the realm's login events (the record)"));
         put(t, KC + "RealmAdminResource#clearAdminEvents", guarded("events-delete", "deletes the realm's admin events (the record)"));
         put(t, KC + "RealmAdminResource#partialImport", catalogue("clients, users, groups, roles or identity providers in the import decide", "realm-partial-import"));
-        put(t, KC + "RealmAdminResource#partialExport", unguarded("a read sent as POST: exports the realm (secrets masked), changes nothing"));
+        put(t, KC + "RealmAdminResource#partialExport", unguarded("a read sent as POST: exports the realm (secrets masked; stored private keys are not, and are recorded as credential reads of their clients), changes nothing"));
         put(t, KC + "RealmAdminResource#convertClientDescription", unguarded("a read sent as POST: parses a client description into a representation, stores nothing"));
         put(t, KC + "RealmAdminResource#testSMTPConnection", unguarded("a test sent as POST: mails the calling admin; stored SMTP credentials are reused only for the same host, port and user"));
         put(t, KC + "RealmAdminResource#addDefaultDefaultClientScope", guarded("realm-default-client-scope", "every new client, service-account clients included, gets the scope's mappers and scope mappings"));
@@ -190,7 +190,7 @@ public final class CoverageTable {
         put(t, KC + "UserResource#resetPassword", catalogue("a privileged user's password", "privileged-user-reset-password"));
         put(t, KC + "UserResource#executeActionsEmail", catalogue("actions mailed to a privileged user", "privileged-user-execute-actions-email"));
         put(t, KC + "UserResource#resetPasswordEmail", guarded("privileged-user-execute-actions-email", "deprecated UPDATE_PASSWORD mail under a path that operation's template does not match; held for every user"));
-        put(t, KC + "UserResource#sendVerifyEmail", unguarded("mails a verification link to the user's current address (sent before commit); changes nothing until the user acts"));
+        put(t, KC + "UserResource#sendVerifyEmail", catalogue("verification mail to a privileged user: whoever holds its link verifies the address and runs the user's pending required actions (a password update), and without a configured hostname the link is built on the request's Host", "privileged-user-send-verify-email"));
         put(t, KC + "UserResource#removeCredential", catalogue("a privileged user's credential", "privileged-user-credential-delete"));
         put(t, KC + "UserResource#moveCredentialToFirst", catalogue("credential order of a privileged user", "privileged-user-credential-move-first"));
         put(t, KC + "UserResource#moveCredentialAfter", catalogue("credential order of a privileged user", "privileged-user-credential-move-after"));
@@ -225,7 +225,7 @@ public final class CoverageTable {
         put(t, ORG + "OrganizationMemberResource#delete", guarded("unclassified-write", "removing a managed member deletes the user (an admin or approver among them); wants its own operation (organization-membership)"));
         put(t, ORG + "OrganizationMemberResource#inviteUser", guarded("unclassified-write", "to an existing user's email it is an invitation of that user: whoever holds the mailed link makes them a member with one click, no credentials asked (and without a configured hostname the link's host is the request's); as adding a member"));
         put(t, ORG + "OrganizationMemberResource#inviteExistingUser", guarded("unclassified-write", "whoever holds the mailed link makes the user a member with one click, no credentials asked (and without a configured hostname the link's host is the request's); as adding a member"));
-        put(t, ORG + "OrganizationInvitationResource#resendInvitation", unguarded("mails the invitation again (sent before commit)"));
+        put(t, ORG + "OrganizationInvitationResource#resendInvitation", guarded("unclassified-write", "not only a second mail: Keycloak deletes the invitation and invites the address again, so to an address an existing user holds now it is the one-click invitation of that user (held as inviteUser is), its link built on the request's Host without a configured hostname"));
         put(t, ORG + "OrganizationInvitationResource#deleteInvitation", reducing("withdraws an invitation"));
         put(t, ORG + "OrganizationGroupsResource#addTopLevelGroup", catalogue("creating an empty organization group passes; moving one to the top decides as a group move (its path changes, and Keycloak rewrites the identity-provider mappers that name it)", "group-move"));
         put(t, ORG + "OrganizationGroupResource#addSubGroup", guarded("group-move", "moving an organization group under this one gives its members this group's roles; a subgroup create is held too"));

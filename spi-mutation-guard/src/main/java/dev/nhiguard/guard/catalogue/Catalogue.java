@@ -293,6 +293,9 @@ public final class Catalogue {
                 TargetType.USER, "user", "Reset the password of a privileged user", recoveryGuarded()));
         ops.add(op("privileged-user-execute-actions-email", "PUT", "/users/{user}/execute-actions-email", RECOVERY,
                 false, TargetType.USER, "user", "Send an execute-actions email to a privileged user", recoveryGuarded()));
+        ops.add(op("privileged-user-send-verify-email", "PUT", "/users/{user}/send-verify-email", RECOVERY,
+                false, TargetType.USER, "user", "Send a verification email to a privileged user (its link also runs the "
+                        + "user's pending required actions for whoever holds it)", recoveryGuarded()));
         ops.add(op("privileged-user-idp-link", "POST", "/users/{user}/federated-identity/{provider}", RECOVERY, false,
                 TargetType.USER, "user", "Link an identity-provider account to a privileged user, or to a service-account "
                         + "user (a broker login as it is an interactive session of the non-human identity)",

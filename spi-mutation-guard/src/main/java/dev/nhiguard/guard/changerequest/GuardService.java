@@ -782,7 +782,8 @@ public final class GuardService {
 
     /** The admin resources whose replay makes Keycloak mail a link built on the request's base URI. */
     private static final java.util.Set<String> MAILING_RESOURCES = java.util.Set.of("execute-actions-email",
-            "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user");
+            "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user",
+            "resend"); // an organization invitation's …/invitations/{id}/resend
 
     /** A URL-encoded or multipart form: the replay hands its fields to Keycloak's resource as Keycloak would. */
     private static boolean isReplayableForm(JsonNode body) {

@@ -77,7 +77,8 @@ public final class ClientCredentialMaterial {
         return out;
     }
 
+    /** A value that exposes something: not blank, and not Keycloak's mask (a partial export's masked secret). */
     private static boolean notBlank(String s) {
-        return s != null && !s.isBlank();
+        return s != null && !s.isBlank() && !dev.nhiguard.guard.sealing.SealedFields.KEYCLOAK_MASK.equals(s);
     }
 }

@@ -33,6 +33,11 @@ public enum CredentialEndpoint {
     CERTIFICATE(ClientAttributeCertificateResource.class, "getKeyInfo", "private-key"),
     /** {@code POST clients/{id}/certificates/{attr}/download}: a keystore with the stored private key. */
     KEYSTORE(ClientAttributeCertificateResource.class, "getKeystore", "keystore"),
+    /**
+     * {@code POST partial-export?exportClients=true}: Keycloak masks the clients' secrets but not their stored private keys
+     * ({@code jwt.credential.private.key}), which the export carries in clear.
+     */
+    PARTIAL_EXPORT(RealmAdminResource.class, "partialExport", "realm-export"),
     /** {@code POST clients/{id}/client-secret}: the new secret, in the answer to whoever regenerates it. */
     REGENERATED_SECRET(ClientResource.class, "regenerateSecret", "secret"),
     /** {@code POST clients/{id}/registration-access-token}: the client with its new registration access token (and secret). */
@@ -98,7 +103,8 @@ public enum CredentialEndpoint {
     /**
      * The credential endpoint an admin request reaches, if any. Every one of them lies below
      * Keycloak's {@code clients} locator of the realm resource
-     * ({@code /admin/realms/{realm}/clients…}), so any other path is answered without matching.
+     * ({@code /admin/realms/{realm}/clients…}) or is the realm's partial export, so any other path is answered
+     * without matching.
      *
      * @param httpMethod upper-case HTTP method
      */
@@ -122,7 +128,8 @@ public enum CredentialEndpoint {
                     : new Match(CLIENTS_V2, Map.of()));
         }
         if (!("GET".equals(httpMethod) || "POST".equals(httpMethod)) || path.segments().size() < 4
-                || !path.startsWith("admin", "realms") || !"clients".equals(path.segments().get(3))) {
+                || !path.startsWith("admin", "realms")
+                || !("clients".equals(path.segments().get(3)) || "partial-export".equals(path.segments().get(3)))) {
             return Optional.empty();
         }
         if (!(Endpoints.resolve(RealmAdminResource.class, path, 3, httpMethod, null) instanceof Endpoints.Resolved resolved)) {

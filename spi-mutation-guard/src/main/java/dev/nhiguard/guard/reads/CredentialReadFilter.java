@@ -17,6 +17,7 @@ import jakarta.ws.rs.ext.Provider;
 import org.jboss.logging.Logger;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.models.RealmModel;
 import org.keycloak.representations.idm.CertificateRepresentation;
 import org.keycloak.representations.idm.ClientInitialAccessPresentation;
 import org.keycloak.representations.idm.ClientRepresentation;
@@ -127,7 +128,8 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         boolean registered = !method.equals("GET") && (registration || match.endpoint() == CredentialEndpoint.CLIENTS_V2
                 || match.endpoint() == CredentialEndpoint.CLIENT_V2);
         try {
-            List<CredentialReadRecorder.Exposure> exposures = exposures(match, response);
+            List<CredentialReadRecorder.Exposure> exposures = match.endpoint() == CredentialEndpoint.PARTIAL_EXPORT
+                    ? exportedKeys(request, realm) : exposures(match, response);
             if (exposures.isEmpty()) {
                 return;
             }
@@ -201,6 +203,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                     }
                 }
             }
+            case PARTIAL_EXPORT -> { } // streamed after the filters: exportedKeys reads what it carries from the clients
             case CERTIFICATE -> {
                 if (entity instanceof CertificateRepresentation c && c.getPrivateKey() != null && !c.getPrivateKey().isBlank()) {
                     out.add(new CredentialReadRecorder.Exposure(match.clientUuid(),
@@ -223,6 +226,29 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
                     addV2(out, entity); // a created client
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * The stored private keys a partial export with its clients carries ({@code exportClients=true}, read as JAX-RS reads
+     * a Boolean), one exposure per client that stores one: Keycloak streams the export after the response filters and
+     * masks the clients' secrets, not their private keys.
+     */
+    static List<CredentialReadRecorder.Exposure> exportedKeys(ContainerRequestContext request, String realmName) {
+        if (!"true".equalsIgnoreCase(request.getUriInfo().getQueryParameters().getFirst("exportClients"))) {
+            return List.of();
+        }
+        RealmModel realm = KeycloakSessionUtil.getKeycloakSession().realms().getRealmByName(realmName);
+        List<CredentialReadRecorder.Exposure> out = new ArrayList<>();
+        if (realm != null) {
+            realm.getClientsStream().forEach(client -> {
+                List<String> keys = ClientCredentialMaterial.of(client).stream()
+                        .filter(name -> name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)).toList();
+                if (!keys.isEmpty()) {
+                    out.add(new CredentialReadRecorder.Exposure(client.getId(), keys));
+                }
+            });
         }
         return out;
     }

@@ -181,7 +181,8 @@ final class CredentialReadRecorder {
 
     private static void emit(KeycloakSession s, RealmModel realm, AdminAuth auth, CredentialEndpoint.Match match,
             String httpMethod, String relativePath, ClientModel client, List<String> exposed) {
-        boolean list = match.endpoint() == CredentialEndpoint.CLIENTS || match.endpoint() == CredentialEndpoint.CLIENTS_V2;
+        boolean list = match.endpoint() == CredentialEndpoint.CLIENTS || match.endpoint() == CredentialEndpoint.CLIENTS_V2
+                || match.endpoint() == CredentialEndpoint.PARTIAL_EXPORT;
         AdminEventBuilder b = new AdminEventBuilder(realm, auth, s, s.getContext().getConnection())
                 .operation(OperationType.ACTION).resource(RESOURCE_TYPE)
                 .detail("material", match.endpoint().material())

@@ -35,6 +35,8 @@ class CredentialEndpointTest {
         assertEquals(CredentialEndpoint.INSTALLATION, endpoint("GET", "/clients/abc/installation/providers/keycloak-oidc-keycloak-json"));
         assertEquals(CredentialEndpoint.CERTIFICATE, endpoint("GET", "/clients/abc/certificates/jwt.credential"));
         assertEquals(CredentialEndpoint.KEYSTORE, endpoint("POST", "/clients/abc/certificates/jwt.credential/download"));
+        // Keycloak masks the exported clients' secrets, not their stored private keys.
+        assertEquals(CredentialEndpoint.PARTIAL_EXPORT, endpoint("POST", "/partial-export"));
         // Writes whose answer hands out material they create: the regenerating admin (or, held, the requester) reads it.
         assertEquals(CredentialEndpoint.REGENERATED_SECRET, endpoint("POST", "/clients/abc/client-secret"));
         assertEquals(CredentialEndpoint.REGISTRATION_ACCESS_TOKEN, endpoint("POST", "/clients/abc/registration-access-token"));
@@ -57,7 +59,7 @@ class CredentialEndpointTest {
                 new String[] {"PUT", "/clients/abc"}, new String[] {"DELETE", "/clients/abc/client-secret/rotated"},
                 new String[] {"POST", "/clients/abc/certificates/jwt.credential/upload"},
                 new String[] {"GET", "/clients-initial-access"}, new String[] {"GET", "/client-scopes"},
-                new String[] {"GET", "/clients/abc/no-such-thing"}, new String[] {"POST", "/partial-export"},
+                new String[] {"GET", "/clients/abc/no-such-thing"}, new String[] {"GET", "/partial-export"},
                 new String[] {"GET", ""})) {
             assertFalse(classify(r[0], r[1]).isPresent(), r[0] + " " + r[1]);
         }
