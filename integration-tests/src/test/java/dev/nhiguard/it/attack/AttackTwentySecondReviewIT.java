@@ -23,6 +23,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.nhiguard.it.OffByDefaultFeaturesExtension;
+import dev.nhiguard.it.OffByDefaultFeaturesExtension.OffByDefaultFeatures;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
 import dev.nhiguard.testing.KeycloakTarget;
@@ -32,7 +34,7 @@ import dev.nhiguard.testing.KeycloakTarget;
  * impersonated session. Each test runs in a copy of {@code guard-attack-fifth} (ann and ben approve, mallory
  * administers).
  */
-@ExtendWith(KeycloakExtension.class)
+@ExtendWith({KeycloakExtension.class, OffByDefaultFeaturesExtension.class})
 class AttackTwentySecondReviewIT {
 
     /**
@@ -74,7 +76,7 @@ class AttackTwentySecondReviewIT {
     /**
      * An impersonated session decides nothing: approving refused it, rejecting and a containment's review did not (the
      * review found ann's impersonated console session reverting ben's containment of sa-target and rejecting ben's
-     * request). The fixture lets the master admin impersonate ann while the realm guards nothing, then puts the guard's
+     * request), nor applying another person's approved request (recorded as ann's, a code review of the fixes). The fixture lets the master admin impersonate ann while the realm guards nothing, then puts the guard's
      * policy back; ann's console token from that session rejects, reverts and approves nothing.
      */
     @Test
@@ -93,6 +95,9 @@ class AttackTwentySecondReviewIT {
 
         JsonNode held = r.heldSecretRegeneration(r.token("ben"));
         String id = held.path("id").asText();
+        JsonNode approvedByBen = r.heldSecretRegeneration(r.token("mallory"));
+        String approvedId = approvedByBen.path("id").asText();
+        assertEquals(200, r.approve(approvedId, approvedByBen.path("digest").asText(), r.token("ben")).status());
         HttpAdmin.Response contained = r.http.post(r.guard + "/containment", r.token("ben"),
                 "{\"clientId\":\"" + r.clientUuid("sa-target") + "\",\"reason\":\"a leaked secret\"}");
         assertEquals(201, contained.status(), contained.body());
@@ -102,6 +107,7 @@ class AttackTwentySecondReviewIT {
         HttpAdmin.Response revert = r.http.post(r.guard + "/change-requests/" + containment + "/revert", asAnn, null);
         HttpAdmin.Response confirm = r.http.post(r.guard + "/change-requests/" + containment + "/confirm", asAnn, null);
         HttpAdmin.Response approve = r.approve(id, held.path("digest").asText(), asAnn);
+        HttpAdmin.Response apply = r.apply(approvedId, asAnn);
         assertAll(
                 () -> assertEquals(403, reject.status(), reject.body()),
                 () -> assertTrue(reject.body().contains("impersonated session"), reject.body()),
@@ -109,10 +115,30 @@ class AttackTwentySecondReviewIT {
                 () -> assertTrue(revert.body().contains("impersonated session"), revert.body()),
                 () -> assertEquals(403, confirm.status(), confirm.body()),
                 () -> assertEquals(403, approve.status(), approve.body()),
+                () -> assertEquals(403, apply.status(), "an approved request applied in ann's name: " + apply.body()),
+                () -> assertEquals("APPROVED", r.changeRequest(approvedId).path("state").asText()),
                 () -> assertEquals("PENDING", r.changeRequest(id).path("state").asText()),
                 () -> assertEquals("CONTAINED", r.changeRequest(containment).path("state").asText()),
                 () -> assertEquals(false, r.read("/clients/" + r.clientUuid("sa-target")).path("enabled").asBoolean(),
                         "sa-target stays contained"));
+    }
+
+    /**
+     * (Code review of this review's fixes) Keycloak's OID4VCI credential offer mail is the verification mail's twin: its
+     * link marks the address verified and runs the user's pending required actions for whoever holds it, built on the
+     * request's Host without a configured hostname. Held like an execute-actions mail (for every user: it is a preview
+     * feature's mail, and its path is not that operation's template), applied on a trusted base only.
+     */
+    @Test
+    void aCredentialOfferMailIsHeldLikeAnExecuteActionsMail(OffByDefaultFeatures server) {
+        AttackRealm r = AttackRealm.copyOfFifth(server.keycloak(), "twentysecond", "offer", rep ->
+                rep.put("verifiableCredentialsEnabled", true));
+        String mallory = r.token("mallory");
+        HttpAdmin.Response offer = r.http.put(r.admin + "/users/" + r.userId("ben") + "/vc/credentials/send-credential-offer"
+                + "?lifespan=31536000", mallory, "{\"credentialConfigurationId\":\"any-config\"}");
+        AttackRealm.assertHeld(offer, "mallory mailing ben a credential offer");
+        assertTrue(offer.body().contains("privileged-user-execute-actions-email"), offer.body());
+        r.cancelHeld(mallory, offer);
     }
 
     /**

@@ -22,9 +22,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.keycloak.events.admin.OperationType;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.ImpersonationSessionNote;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.UserSessionModel;
 import org.keycloak.services.ErrorResponseException;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
@@ -233,6 +235,7 @@ public final class ReviewsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public RiskNarrowing.View revalidate(@PathParam("client") String clientUuid, String body) {
+        refuseImpersonated();
         JsonNode root = object(body, Set.of("comment"));
         String comment = text(root, "comment");
         ClientModel client = realm.getClientById(clientUuid);
@@ -245,6 +248,7 @@ public final class ReviewsResource {
     // ------------------------------------------------------------ helpers
 
     private Campaigns.ItemView decide(String campaign, String item, String decision, String body, boolean narrowing) {
+        refuseImpersonated();
         JsonNode root = object(body, narrowing ? Set.of("digest", "comment", "roles", "scopes") : Set.of("digest", "comment"));
         Campaigns.DecisionInput input = new Campaigns.DecisionInput(text(root, "digest"), text(root, "comment"),
                 names(root, "roles"), names(root, "scopes"));
@@ -252,6 +256,19 @@ public final class ReviewsResource {
             throw bad("comment must be at most 500 characters");
         }
         return call(() -> campaigns().decide(campaign, item, decision, input, auth.adminAuth().getUser()));
+    }
+
+    /**
+     * A decision or attestation is the reviewer's own: an admin who impersonates one decides nothing in their name (the
+     * record would name the reviewer and nobody else; twenty-second red-team review).
+     */
+    private void refuseImpersonated() {
+        org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
+        String sid = token == null ? null : token.getSessionId();
+        UserSessionModel us = sid == null ? null : session.sessions().getUserSession(auth.adminAuth().getRealm(), sid);
+        if (us != null && us.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
+            throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
+        }
     }
 
     private Campaigns campaigns() {

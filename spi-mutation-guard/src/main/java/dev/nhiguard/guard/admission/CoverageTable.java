@@ -203,7 +203,7 @@ public final class CoverageTable {
         put(t, KC + "UserResource#revokeConsent", reducing("revokes a consent and its offline tokens"));
         put(t, VC + "UserVerifiableCredentialResource#createCredential", unguarded("OID4VCI: lets the user fetch a wallet credential of their own attributes; a pre-authorized offer for a guarded user is refused when made (GuardedCredentialOffers)"));
         put(t, VC + "UserVerifiableCredentialResource#updateCredential", unguarded("OID4VCI: refreshes the attribute snapshot of a wallet credential"));
-        put(t, VC + "UserVerifiableCredentialResource#sendCredentialOffer", unguarded("OID4VCI: mails the user a credential offer (sent before commit)"));
+        put(t, VC + "UserVerifiableCredentialResource#sendCredentialOffer", guarded("privileged-user-execute-actions-email", "OID4VCI credential offer mail: following its link verifies the user's address and runs their pending required actions (a password update) for whoever holds it, and without a configured hostname the link is built on the request's Host; held for every user (that operation's template does not match this path)"));
         put(t, VC + "UserVerifiableCredentialResource#revokeCredential", reducing("OID4VCI: revokes a wallet credential type"));
         put(t, VC + "UserVerifiableCredentialResource#revokeIssuedCredential", reducing("OID4VCI: revokes an issued wallet credential"));
 

@@ -80,6 +80,10 @@ public final class GuardService {
     public static ChangeRequestEntity hold(KeycloakSession s, RealmModel realm, AdminAuth auth, AuthState authState,
             GuardPolicy policy, Match match, List<Match> effects, String method, String pathWithQuery, JsonNode body,
             boolean credentialBody, TargetState state, String rollbackOf) {
+        String unholdable = RequestBody.unholdable(body);
+        if (unholdable != null) {
+            throw GuardErrors.badRequest("The upload cannot be held: " + unholdable);
+        }
         String acting = authState.impersonatorId() != null ? authState.impersonatorId() : auth.getUser().getId();
         long open = new ChangeRequestStore(s).countOpen(realm.getId(), acting);
         if (open >= policy.maxOpenPerRequester()) {
@@ -128,6 +132,11 @@ public final class GuardService {
                     + " holds a value that looks like a credential (a private key, a token, a secret inside JSON or encoded "
                     + "text) or is too costly to read, outside a place where Keycloak keeps credentials; approvers could not "
                     + "be shown it. Rewrite or remove it first");
+        }
+        if (dry.stored() == null && RequestBody.isMultipart(body)) {
+            // An upload's content is shown by name and size only: its approvers see what it sets in the dry run's images.
+            throw GuardErrors.badRequest("The upload cannot be held: the guard could not show its effect (" + dry.reason()
+                    + "); Keycloak would not accept it as sent");
         }
         cr.setDryRun(dry.stored() == null ? null : CanonicalJson.canonicalize(dry.stored()));
         if (dry.stored() == null) {
@@ -669,7 +678,7 @@ public final class GuardService {
                     "Change request is " + st + "; only approved requests can be applied", Map.of("state", st.name())));
         }
         JsonNode body = ChangeRequestView.parse(cr.getBody());
-        if (body != null && body.has(RequestBody.FORM_MARKER) && !isReplayableForm(body)) {
+        if (body != null && body.has(RequestBody.FORM_MARKER) && !RequestBody.isReplayableForm(body)) {
             return refusal(GuardErrors.response(422, "unsupported_request",
                     "This change request carries a text body, which the guard cannot replay", Map.of("state", st.name())));
         }
@@ -783,16 +792,8 @@ public final class GuardService {
     /** The admin resources whose replay makes Keycloak mail a link built on the request's base URI. */
     private static final java.util.Set<String> MAILING_RESOURCES = java.util.Set.of("execute-actions-email",
             "reset-password-email", "send-verify-email", "invite-user", "invite-existing-user",
+            "send-credential-offer", // OID4VCI: …/users/{id}/vc/credentials/send-credential-offer
             "resend"); // an organization invitation's …/invitations/{id}/resend
-
-    /** A URL-encoded or multipart form: the replay hands its fields to Keycloak's resource as Keycloak would. */
-    private static boolean isReplayableForm(JsonNode body) {
-        try {
-            return RequestBody.urlEncodedForm(body) != null || RequestBody.multipartForm(body) != null;
-        } catch (RequestBody.MalformedBody e) {
-            return true; // the replay answers it as Keycloak would (400), recorded as FAILED
-        }
-    }
 
     /** Whether a stored request path ends in a resource that mails a link ({@link #MAILING_RESOURCES}). */
     private static boolean mailsALink(String path) {

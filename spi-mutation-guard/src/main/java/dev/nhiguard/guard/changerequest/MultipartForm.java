@@ -150,7 +150,7 @@ public final class MultipartForm {
                     if (name != null) {
                         throw malformed("a part has two Content-Disposition headers");
                     }
-                    String[] fields = value.split(";");
+                    String[] fields = splitParameters(value);
                     if (!fields[0].trim().equalsIgnoreCase("form-data")) {
                         throw malformed("a part is not form-data");
                     }
@@ -185,6 +185,24 @@ public final class MultipartForm {
             throw malformed("a part has no Content-Disposition");
         }
         return new Part(name, filename, type, content);
+    }
+
+    /** A header value split at the semicolons outside quoted strings. */
+    private static String[] splitParameters(String value) {
+        List<String> out = new ArrayList<>();
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ';' && !quoted) {
+                out.add(value.substring(start, i));
+                start = i + 1;
+            }
+        }
+        out.add(value.substring(start));
+        return out.toArray(String[]::new);
     }
 
     private static String unquote(String v) throws RequestBody.MalformedBody {

@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -34,6 +35,9 @@ public final class RequestBody {
 
     /** Field marking a stored non-JSON body. */
     public static final String FORM_MARKER = "_form";
+
+    /** Member of a stored form saying why the guard cannot read it strictly (it is then never held). */
+    static final String UNREADABLE = "unreadable";
 
     /** Largest body the guard accepts (bytes). */
     public static final int MAX_BYTES = 1_000_000;
@@ -100,9 +104,18 @@ public final class RequestBody {
             if (type.equals("multipart/form-data")) {
                 // What the approvers read (the bytes are sealed whole), as the apply hands the parts to Keycloak: short
                 // text fields with their values (sealed by name and content like JSON members), files by name and size.
+                // A form the guard cannot read strictly passes on to Keycloak where nothing holds it (an identity
+                // provider's metadata import, a server with the guard switched off) and cannot be held.
+                List<MultipartForm.Part> parts;
+                try {
+                    parts = MultipartForm.parse(contentType, bytes);
+                } catch (MalformedBody e) {
+                    f.put(UNREADABLE, e.getMessage());
+                    return o;
+                }
                 ObjectNode fields = f.putObject("fields");
                 ObjectNode files = f.putObject("files");
-                for (MultipartForm.Part part : MultipartForm.parse(contentType, bytes)) {
+                for (MultipartForm.Part part : parts) {
                     String text = part.shownText();
                     if (text != null) {
                         fields.put(part.name(), text);
@@ -133,8 +146,27 @@ public final class RequestBody {
         return formParameters(new String(Base64.getDecoder().decode(form.path("base64").asText("")), StandardCharsets.UTF_8));
     }
 
+    /** Why a stored form cannot be held (the guard could not read it strictly), or null. */
+    public static String unholdable(JsonNode stored) {
+        JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
+        return form == null || !form.has(UNREADABLE) ? null : form.get(UNREADABLE).asText();
+    }
+
+    /** Whether a stored body is a form the replay hands to Keycloak's resource: URL-encoded or multipart. */
+    public static boolean isReplayableForm(JsonNode stored) {
+        JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
+        String type = form == null ? "" : form.path("contentType").asText("").toLowerCase(Locale.ROOT).split(";", 2)[0].trim();
+        return type.equals("application/x-www-form-urlencoded") || type.equals("multipart/form-data");
+    }
+
+    /** Whether a stored body is a multipart form. */
+    public static boolean isMultipart(JsonNode stored) {
+        JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
+        return form != null && MultipartForm.isMultipart(form.path("contentType").asText(""));
+    }
+
     /** The parts of a stored {@code multipart/form-data} body, as its approvers were shown them; null when it is none. */
-    public static java.util.List<MultipartForm.Part> multipartForm(JsonNode stored) throws MalformedBody {
+    public static List<MultipartForm.Part> multipartForm(JsonNode stored) throws MalformedBody {
         JsonNode form = stored == null ? null : stored.get(FORM_MARKER);
         String contentType = form == null ? null : form.path("contentType").asText("");
         if (!MultipartForm.isMultipart(contentType)) {

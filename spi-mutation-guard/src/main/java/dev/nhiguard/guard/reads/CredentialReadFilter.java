@@ -37,10 +37,11 @@ import dev.nhiguard.guard.admission.RequestPath;
  * {@code 503 credential_read_not_recorded}: no credential leaves unrecorded.
  *
  * <p>Cost stays off other requests: anything that is not a 2xx GET/POST under
- * {@code /admin/realms/{realm}/clients} is let through after string checks, and the endpoint is
- * resolved from the path alone (no database). Answers whose body Keycloak built from a
- * representation (client, client list, secret, key info) are recorded for exactly what they
- * carry; installation files and keystores for what the stored client holds.
+ * {@code /admin/realms/{realm}/clients} (or the realm's partial export) is let through after string
+ * checks, and the endpoint is resolved from the path alone (no database). Answers whose body Keycloak
+ * built from a representation (client, client list, secret, key info) are recorded for exactly what
+ * they carry; installation files and keystores for what the stored client holds; a partial export,
+ * streamed after this filter, for the private keys its clients store.
  */
 @Provider
 public final class CredentialReadFilter implements ContainerResponseFilter {

@@ -327,10 +327,11 @@ public final class Replayer {
         return args;
     }
 
+    /** Whether the approved body is a multipart form (its parts, read in {@link #replay}, are the synthetic request's). */
     private static boolean isMultipart(String body) {
         try {
-            return RequestBody.multipartForm(body == null ? null : JsonSerialization.mapper.readTree(body)) != null;
-        } catch (java.io.IOException | RequestBody.MalformedBody e) {
+            return RequestBody.isMultipart(body == null ? null : JsonSerialization.mapper.readTree(body));
+        } catch (java.io.IOException e) {
             return false;
         }
     }

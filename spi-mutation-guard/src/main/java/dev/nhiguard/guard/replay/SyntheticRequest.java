@@ -37,10 +37,6 @@ final class SyntheticRequest implements HttpRequest {
     private final HttpHeaders headers;
     private final MultivaluedMap<String, FormPartValue> parts = new MultivaluedHashMap<>();
 
-    SyntheticRequest(String method, URI baseUri, String pathWithQuery) {
-        this(method, baseUri, pathWithQuery, null);
-    }
-
     /** With the parts of an approved {@code multipart/form-data} body ({@code form} null: a JSON request). */
     SyntheticRequest(String method, URI baseUri, String pathWithQuery, List<MultipartForm.Part> form) {
         this.method = method;

@@ -312,6 +312,10 @@ public final class MutationGuardResource {
         if (!requester && !dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)) {
             throw GuardErrors.forbidden("Only the requester or an approver can apply a change request");
         }
+        if (!requester && dev.nhiguard.guard.changerequest.AuthState.of(session, a).impersonatorId() != null) {
+            // The apply would be recorded as the impersonated approver's.
+            throw GuardErrors.forbidden("An impersonated session cannot apply another person's change request");
+        }
         return GuardService.apply(session.getKeycloakSessionFactory(), realm.getId(), id, GuardService.Actor.of(a), requester,
                 session.getContext().getUri().getBaseUri(), session.getContext().getConnection());
     }
