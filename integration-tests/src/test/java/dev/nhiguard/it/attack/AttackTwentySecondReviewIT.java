@@ -4,18 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.nhiguard.it.ConsoleSignIn;
 import dev.nhiguard.it.OffByDefaultFeaturesExtension;
 import dev.nhiguard.it.OffByDefaultFeaturesExtension.OffByDefaultFeatures;
 import dev.nhiguard.testing.HttpAdmin;
@@ -88,7 +79,7 @@ class AttackTwentySecondReviewIT {
         HttpAdmin.Response guarded = r.http.put(r.guard + "/policy", r.master(), "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");
         assertEquals(2, guarded.status() / 100, guarded.body());
         assertTrue(r.read("/mutation-guard/policy").path("effective").path("guardedOperations").size() > 0, "the policy is back");
-        JsonNode console = consoleTokens(r, impersonated.header("set-cookie"));
+        JsonNode console = ConsoleSignIn.tokens(r.http, r.keycloak.baseUri(), r.name, impersonated.header("set-cookie"));
         String asAnn = console.path("access_token").asText();
         assertEquals(r.userId("ann"), AttackRealm.claims(console.path("id_token").asText()).path("sub").asText(),
                 "the console's tokens of ann's session");
@@ -168,36 +159,5 @@ class AttackTwentySecondReviewIT {
         seen.json().path("credentialHolders").path("holders").forEach(h -> holders.add(h.path("username").asText()));
         assertTrue(holders.contains("ann"), "ann, who exported the key, holds it: " + seen.body());
         r.cancelHeld(r.token("mallory"), turnOn);
-    }
-
-    private static final Pattern SSO_COOKIE = Pattern.compile("(KEYCLOAK_IDENTITY|KEYCLOAK_SESSION)=([^;,\\s]+)");
-
-    /** The admin console's tokens of the session the SSO cookies name: its code flow with PKCE, as a browser runs it. */
-    static JsonNode consoleTokens(AttackRealm r, String setCookie) throws Exception {
-        List<String> cookies = new ArrayList<>();
-        Matcher m = SSO_COOKIE.matcher(setCookie == null ? "" : setCookie);
-        while (m.find()) {
-            cookies.add(m.group(1) + "=" + m.group(2));
-        }
-        assertTrue(cookies.size() >= 1, "SSO cookies of the impersonation: " + setCookie);
-        String verifier = UUID.randomUUID() + "-" + UUID.randomUUID();
-        String challenge = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-        String redirect = r.keycloak.baseUri().resolve("/admin/" + r.name + "/console/").toString();
-        HttpAdmin.Response auth = r.http.sendWithHeaders("GET", "/realms/" + r.name + "/protocol/openid-connect/auth?client_id="
-                + "security-admin-console&response_type=code&scope=openid&state=s&nonce=n&code_challenge_method=S256"
-                + "&code_challenge=" + challenge + "&redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8), null,
-                "Cookie", String.join("; ", cookies));
-        String location = auth.header("location");
-        assertTrue(auth.status() == 302 && location != null && location.contains("code="), "a code for the session: "
-                + auth.status() + " " + location);
-        String code = URLDecoder.decode(location.replaceAll(".*[?&]code=([^&]+).*", "$1"), StandardCharsets.UTF_8);
-        Map<String, String> form = new LinkedHashMap<>();
-        form.put("grant_type", "authorization_code");
-        form.put("client_id", "security-admin-console");
-        form.put("code", code);
-        form.put("redirect_uri", redirect);
-        form.put("code_verifier", verifier);
-        return r.http.token(r.name, form);
     }
 }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.nhiguard.it.ConsoleSignIn;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
 import dev.nhiguard.testing.KeycloakTarget;
@@ -118,6 +119,15 @@ class AccessReviewIT {
             HttpAdmin.Response noDigest = r.decide(keep, "keep", r.token("owen"), Map.of("comment", "x"));
             assertEquals(400, noDigest.status(), noDigest.body());
             assertEquals("invalid_request", noDigest.json().get("error").asText());
+
+            // An admin impersonating the owner decides nothing in his name (the record would name owen alone).
+            HttpAdmin.Response impersonation = r.http.post(r.admin + "/users/" + owen + "/impersonation", r.masterToken(), null);
+            assertEquals(200, impersonation.status(), impersonation.body());
+            String asOwen = ConsoleSignIn.tokens(r.http, r.keycloak.baseUri(), r.realm, impersonation.header("set-cookie"))
+                    .path("access_token").asText();
+            HttpAdmin.Response impersonated = r.decide(keep, "keep", asOwen, Map.of("digest", keepDigest));
+            assertEquals(403, impersonated.status(), impersonated.body());
+            assertTrue(impersonated.body().contains("impersonated session"), impersonated.body());
 
             // keep
             HttpAdmin.Response kept = r.decide(keep, "keep", r.token("owen"), Map.of("digest", keepDigest, "comment", "still needed"));
