@@ -135,8 +135,8 @@ public final class GuardService {
         }
         if (dry.stored() == null && RequestBody.isMultipart(body)) {
             // An upload's content is shown by name and size only: its approvers see what it sets in the dry run's images.
-            throw GuardErrors.badRequest("The upload cannot be held: the guard could not show its effect (" + dry.reason()
-                    + "); Keycloak would not accept it as sent");
+            throw GuardErrors.badRequest("The upload cannot be held: the guard could not show its approvers its effect ("
+                    + dry.reason() + ")");
         }
         cr.setDryRun(dry.stored() == null ? null : CanonicalJson.canonicalize(dry.stored()));
         if (dry.stored() == null) {

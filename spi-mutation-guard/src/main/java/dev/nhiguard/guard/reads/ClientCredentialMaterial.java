@@ -28,7 +28,7 @@ public final class ClientCredentialMaterial {
     /** What a client representation, as Keycloak is about to send it, carries: e.g. [secret, client.secret.rotated]. */
     public static List<String> of(ClientRepresentation rep) {
         List<String> out = new ArrayList<>();
-        if (notBlank(rep.getSecret())) {
+        if (exposes(rep.getSecret())) {
             out.add("secret");
         }
         out.addAll(attributes(rep.getAttributes()));
@@ -41,7 +41,7 @@ public final class ClientCredentialMaterial {
      */
     public static List<String> of(ClientModel client) {
         List<String> out = new ArrayList<>();
-        if (!client.isPublicClient() && notBlank(client.getSecret())) {
+        if (!client.isPublicClient() && exposes(client.getSecret())) {
             out.add("secret");
         }
         out.addAll(attributes(client.getAttributes()));
@@ -60,7 +60,7 @@ public final class ClientCredentialMaterial {
 
     /** Whether the client stores the private key of the certificate attribute prefix ({@code certificates/{attr}}). */
     public static boolean hasPrivateKey(ClientModel client, String attributePrefix) {
-        return attributePrefix != null && notBlank(client.getAttribute(attributePrefix + PRIVATE_KEY_SUFFIX));
+        return attributePrefix != null && exposes(client.getAttribute(attributePrefix + PRIVATE_KEY_SUFFIX));
     }
 
     private static List<String> attributes(Map<String, String> attributes) {
@@ -69,7 +69,7 @@ public final class ClientCredentialMaterial {
             return out;
         }
         attributes.forEach((name, value) -> {
-            if (notBlank(value) && (name.equals(ROTATED_SECRET) || name.endsWith(PRIVATE_KEY_SUFFIX))) {
+            if (exposes(value) && (name.equals(ROTATED_SECRET) || name.endsWith(PRIVATE_KEY_SUFFIX))) {
                 out.add(name);
             }
         });
@@ -78,7 +78,7 @@ public final class ClientCredentialMaterial {
     }
 
     /** A value that exposes something: not blank, and not Keycloak's mask (a partial export's masked secret). */
-    private static boolean notBlank(String s) {
+    private static boolean exposes(String s) {
         return s != null && !s.isBlank() && !dev.nhiguard.guard.sealing.SealedFields.KEYCLOAK_MASK.equals(s);
     }
 }
