@@ -253,6 +253,85 @@ class NhiInventoryIndexIT {
     }
 
     /**
+     * Fine-grained admin permissions (v2) make a service account an administrator without any admin role: a policy of
+     * the realm's {@code admin-permissions} client that names its user, a group above one of its groups, or a role in
+     * its closure. Each is flagged, in the index (its own count, before any page's self-check) and in the entries; a
+     * policy whose subjects cannot be listed flags every service account; the realm's switch takes them all back.
+     */
+    @Test
+    void fineGrainedAdminPermissionsMakeAServiceAccountOverPrivileged(KeycloakTarget keycloak) throws Exception {
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-inv-fgap");
+        String base = "/admin/realms/" + api.realm;
+        String token = api.adminToken();
+        check(api.http.post(base + "/clients", token, AgentApi.json(Map.of("clientId", "fg-user", "publicClient", false,
+                "secret", "fg-user-secret", "serviceAccountsEnabled", true, "standardFlowEnabled", false))), 201);
+        String byUser = api.http.get(base + "/clients?clientId=fg-user", token).json().get(0).get("id").asText();
+        String byGroup = createClient(api, "fg-group", Map.of());
+        String byRole = createClient(api, "fg-role", Map.of());
+        createClient(api, "fg-bystander", Map.of());
+        String parent = api.createGroup("fg-admins");
+        HttpAdmin.Response child = api.http.post(base + "/groups/" + parent + "/children", token, AgentApi.json(Map.of("name", "fg-sub")));
+        check(child, 201);
+        api.joinGroup(serviceAccount(api, byGroup), child.header("Location").substring(child.header("Location").lastIndexOf('/') + 1));
+        check(api.http.post(base + "/roles", token, AgentApi.json(Map.of("name", "fg-delegate"))), 201);
+        check(api.http.post(base + "/roles", token, AgentApi.json(Map.of("name", "fg-outer"))), 201);
+        JsonNode delegate = api.http.get(base + "/roles/fg-delegate", token).json();
+        check(api.http.post(base + "/roles/fg-outer/composites", token, "[" + delegate + "]"), 204);
+        check(api.http.post(base + "/users/" + serviceAccount(api, byRole) + "/role-mappings/realm", token,
+                "[" + api.http.get(base + "/roles/fg-outer", token).body() + "]"), 204);
+        assertEquals(Set.of(), ids(api, "flag=OVER_PRIVILEGED"));
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 0);
+
+        adminPermissions(api, true);
+        String permissions = api.http.get(base, token).json().path("adminPermissionsClient").path("id").asText();
+        assertFalse(permissions.isEmpty(), "the realm has its admin-permissions client");
+        String authz = base + "/clients/" + permissions + "/authz/resource-server";
+
+        // A user policy naming fg-user's service account, and a permission that uses it: the account reads the realm's users.
+        HttpAdmin.Response userPolicy = api.http.post(authz + "/policy/user", token,
+                AgentApi.json(Map.of("name", "fg-users", "users", List.of(serviceAccount(api, byUser)))));
+        check(userPolicy, 201);
+        check(api.http.post(authz + "/permission/scope", token, AgentApi.json(Map.of("name", "fg-view-users", "resourceType", "Users",
+                "scopes", List.of("view"), "policies", List.of(userPolicy.json().get("id").asText())))), 201);
+        String saToken = api.clientCredentialsWithSecret("fg-user", "fg-user-secret").json().get("access_token").asText();
+        assertEquals(200, api.http.get(base + "/users?max=1", saToken).status(), "fixture: the permission makes fg-user an administrator");
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 1);
+        assertEquals(Set.of("fg-user"), ids(api, "flag=OVER_PRIVILEGED"));
+
+        // A group policy on the parent group reaches the subgroup's member; a role policy reaches a composite's holder.
+        check(api.http.post(authz + "/policy/group", token, AgentApi.json(Map.of("name", "fg-groups",
+                "groups", List.of(Map.of("id", parent, "extendChildren", true))))), 201);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 2);
+        check(api.http.post(authz + "/policy/role", token, AgentApi.json(Map.of("name", "fg-roles", "fetchRoles", true,
+                "roles", List.of(Map.of("id", delegate.get("id").asText(), "required", false))))), 201);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 3);
+        assertEquals(Set.of("fg-user", "fg-group", "fg-role"), ids(api, "flag=OVER_PRIVILEGED"));
+        consistent(api);
+
+        // A client policy admits whoever gets a token from its client: its subjects cannot be listed, so every account counts.
+        HttpAdmin.Response clientPolicy = api.http.post(authz + "/policy/client", token,
+                AgentApi.json(Map.of("name", "fg-client", "clients", List.of(byRole))));
+        check(clientPolicy, 201);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 4);
+        consistent(api);
+        check(api.http.delete(authz + "/policy/" + clientPolicy.json().get("id").asText(), token), 204);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 3);
+
+        // The realm's switch off: the permissions grant nothing, and nothing is flagged.
+        adminPermissions(api, false);
+        indexCount(keycloak, api, "OVER_PRIVILEGED", 0);
+        assertEquals(Set.of(), ids(api, "flag=OVER_PRIVILEGED"));
+        consistent(api);
+    }
+
+    private static void adminPermissions(AgentApi api, boolean enabled) {
+        String path = "/admin/realms/" + api.realm;
+        com.fasterxml.jackson.databind.node.ObjectNode rep = (com.fasterxml.jackson.databind.node.ObjectNode) api.http.get(path, api.adminToken()).json();
+        rep.put("adminPermissionsEnabled", enabled);
+        check(api.http.put(path, api.adminToken(), rep.toString()), 204);
+    }
+
+    /**
      * Service accounts appear on the next page whatever created them: dynamic client registration
      * (no admin event), a client whose service account is enabled later; and the unfiltered page's
      * total (the realm's row count, kept by the index's writers, not counted by the page) follows

@@ -68,6 +68,7 @@ public final class Inventory {
     private final Map<String, InventoryEntry.Owner> owners = new HashMap<>();
     private final Map<String, String> serviceAccountUserIds = new HashMap<>();
     private Set<String> narrowed = Set.of();
+    private FineGrainedAdministrators fineGrained;
 
     public Inventory(KeycloakSession session, RealmModel realm) {
         this.session = session;
@@ -261,12 +262,14 @@ public final class Inventory {
         for (RoleModel r : direct) {
             effective.addAll(expand(r));
         }
+        Set<String> groupsAndAncestors = new HashSet<>();
         for (String gid : groups) {
-            for (GroupModel g = session.groups().getGroupById(realm, gid); g != null; g = g.getParent()) {
+            for (GroupModel g = session.groups().getGroupById(realm, gid); g != null && groupsAndAncestors.add(g.getId()); g = g.getParent()) {
                 g.getRoleMappingsStream().forEach(r -> effective.addAll(expand(r)));
             }
         }
-        if (effective.stream().anyMatch(this::isAdminRole)) {
+        if (effective.stream().anyMatch(this::isAdminRole) || fineGrained().reach(serviceAccountUserIds.get(client.getId()),
+                groupsAndAncestors, effective.stream().map(RoleModel::getId).toList())) {
             flags.add(FLAG_OVER_PRIVILEGED);
         }
 
@@ -331,6 +334,14 @@ public final class Inventory {
             }
             return new InventoryEntry.Owner(type, id, null, "missing");
         });
+    }
+
+    /** Whom the realm's fine-grained admin permissions make an administrator, read once per inventory. */
+    private FineGrainedAdministrators fineGrained() {
+        if (fineGrained == null) {
+            fineGrained = FineGrainedAdministrators.of(session, realm);
+        }
+        return fineGrained;
     }
 
     private Set<RoleModel> expand(RoleModel role) {

@@ -548,7 +548,7 @@ public final class InventoryIndex {
         if (privileges) {
             step(factory, realmId, (s, em, realm, state) -> {
                 if (state.getStale() > 0) {
-                    syncPrivileges(em, realm);
+                    syncPrivileges(s, em, realm);
                     state.setStale(0);
                 }
                 return false;
@@ -640,9 +640,9 @@ public final class InventoryIndex {
      * Sets {@code OVER_PRIVILEGED} on the realm's rows from {@link PrivilegedAccounts}: reads and
      * writes only the rows that are or become over-privileged, not the realm's.
      */
-    private static void syncPrivileges(EntityManager em, RealmModel realm) {
+    private static void syncPrivileges(KeycloakSession session, EntityManager em, RealmModel realm) {
         long start = System.nanoTime();
-        Set<String> privileged = PrivilegedAccounts.of(em, realm);
+        Set<String> privileged = PrivilegedAccounts.of(session, em, realm);
         Set<String> flagged = new HashSet<>(em.createQuery("select r.clientUuid from " + ROW + " r where r.realmId = :realm"
                 + " and r.overPrivileged = true", String.class).setParameter("realm", realm.getId()).getResultList());
         Set<String> raise = new HashSet<>(privileged);

@@ -101,8 +101,15 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
     /** Null when the change cannot affect the index (or failed, or was a read). */
     static Scope scope(AdminEvent event) {
         String path = event.getResourcePath();
-        if (path == null || event.getError() != null || event.getRealmId() == null
-                || CREDENTIAL_READ.equals(event.getResourceTypeAsString())) {
+        if (event.getError() != null || event.getRealmId() == null || CREDENTIAL_READ.equals(event.getResourceTypeAsString())) {
+            return null;
+        }
+        if (event.getResourceType() == org.keycloak.events.admin.ResourceType.REALM
+                && event.getOperationType() == org.keycloak.events.admin.OperationType.UPDATE) {
+            // the realm's own settings: fine-grained admin permissions switched on or off
+            return new Scope(null, true);
+        }
+        if (path == null) {
             return null;
         }
         String[] p = path.split("/");
@@ -111,8 +118,9 @@ public final class InventoryListenerFactory implements EventListenerProviderFact
                 if (p.length < 2) {
                     return null;
                 }
-                // a client's roles and their composites may sit in any service account's closure
-                return new Scope(p[1], p.length >= 3 && "roles".equals(p[2]));
+                // a client's roles and their composites may sit in any service account's closure; its authorization
+                // policies may be fine-grained admin permissions (the admin-permissions client, or v1's management client)
+                return new Scope(p[1], p.length >= 3 && ("roles".equals(p[2]) || "authz".equals(p[2])));
             case "agents":
                 return p.length < 2 ? null : new Scope(p[1], false);
             case "roles":

@@ -11,6 +11,7 @@ import jakarta.persistence.FlushModeType;
 
 import org.keycloak.models.AdminRoles;
 import org.keycloak.models.Constants;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 
 /**
@@ -22,7 +23,11 @@ import org.keycloak.models.RealmModel;
  * the roles, groups and privileged accounts involved, not with the realm's service accounts;
  * nothing is loaded through the models. Same rule as {@link Inventory}'s entries (any role of
  * {@code realm-management}; in the admin realm also the {@code *-realm} clients' roles and
- * {@code admin}), so the two agree (the index IT compares them).
+ * {@code admin}), so the two agree (the index IT compares them). Fine-grained admin permissions
+ * count as in {@link Inventory} ({@link FineGrainedAdministrators}): the roles their policies name
+ * join the admin roles before the composites are followed upwards, the groups join the mapped
+ * groups before the subgroups are followed, the users count directly; a policy that may admit
+ * anyone makes every service account of the realm over-privileged.
  */
 final class PrivilegedAccounts {
 
@@ -33,8 +38,14 @@ final class PrivilegedAccounts {
     }
 
     /** Client UUIDs of the realm's over-privileged service accounts. */
-    static Set<String> of(EntityManager em, RealmModel realm) {
+    static Set<String> of(KeycloakSession session, EntityManager em, RealmModel realm) {
         String realmId = realm.getId();
+        FineGrainedAdministrators fineGrained = FineGrainedAdministrators.of(session, realm);
+        if (fineGrained.anyone()) {
+            return new HashSet<>(em.createQuery("select u.serviceAccountClientLink from UserEntity u where u.realmId = :realm"
+                    + " and u.serviceAccountClientLink is not null", String.class).setFlushMode(FlushModeType.COMMIT)
+                    .setParameter("realm", realmId).getResultList());
+        }
         boolean adminRealm = org.keycloak.Config.getAdminRealm().equals(realm.getName());
 
         // The admin clients by name (exact match re-checked here: a database collation may compare case-insensitively).
@@ -61,6 +72,7 @@ final class PrivilegedAccounts {
                 }
             }
         }
+        roles.addAll(fineGrained.roleIds());
         // Upwards through composites: every role whose closure contains one found so far.
         Collection<String> frontier = new ArrayList<>(roles);
         while (!frontier.isEmpty()) {
@@ -81,6 +93,7 @@ final class PrivilegedAccounts {
             groups.addAll(em.createQuery("select m.group.id from GroupRoleMappingEntity m where m.roleId in :ids", String.class)
                     .setFlushMode(FlushModeType.COMMIT).setParameter("ids", ids).getResultList());
         }
+        groups.addAll(fineGrained.groupIds());
         frontier = new ArrayList<>(groups);
         while (!frontier.isEmpty()) {
             List<String> next = new ArrayList<>();
@@ -95,6 +108,11 @@ final class PrivilegedAccounts {
             frontier = next;
         }
         Set<String> accounts = new HashSet<>();
+        for (List<String> ids : chunks(fineGrained.userIds())) {
+            accounts.addAll(em.createQuery("select u.serviceAccountClientLink from UserEntity u where u.id in :ids"
+                    + " and u.realmId = :realm and u.serviceAccountClientLink is not null", String.class)
+                    .setFlushMode(FlushModeType.COMMIT).setParameter("ids", ids).setParameter("realm", realmId).getResultList());
+        }
         for (List<String> ids : chunks(roles)) {
             accounts.addAll(em.createQuery("select m.user.serviceAccountClientLink from UserRoleMappingEntity m where m.roleId in :ids"
                     + " and m.user.realmId = :realm and m.user.serviceAccountClientLink is not null", String.class)

@@ -17,6 +17,14 @@ class InventoryListenerScopeTest {
         assertEquals(new InventoryListenerFactory.Scope(null, true), InventoryListenerFactory.scope(event("roles-by-id/x/composites")));
         assertEquals(new InventoryListenerFactory.Scope(null, true), InventoryListenerFactory.scope(event("groups/g/role-mappings/realm")));
         assertEquals(new InventoryListenerFactory.Scope(null, true, true), InventoryListenerFactory.scope(event("partialImport")));
+        // fine-grained admin permissions: a client's authorization policies, the realm's switch
+        assertEquals(new InventoryListenerFactory.Scope("p1", true),
+                InventoryListenerFactory.scope(event("clients/p1/authz/resource-server/policy/user")));
+        AdminEvent realmUpdate = event(null);
+        realmUpdate.setResourceType(org.keycloak.events.admin.ResourceType.REALM);
+        realmUpdate.setOperationType(org.keycloak.events.admin.OperationType.UPDATE);
+        assertEquals(new InventoryListenerFactory.Scope(null, true), InventoryListenerFactory.scope(realmUpdate));
+        assertNull(InventoryListenerFactory.scope(event(null)));
         assertNull(InventoryListenerFactory.scope(event("client-scopes/s")));
         assertNull(InventoryListenerFactory.scope(event("clients")));
         AdminEvent read = event("clients/c1");
