@@ -152,7 +152,8 @@ class AttackTwentyFirstReviewIT {
      * minute, 776 mails to the approvers, with {@code PUT …/mutation-guard/policy}). Only the endpoints that admit
      * people without an admin role (a reviewer's narrowing, an owner's revalidation) hold such a caller's write now;
      * the others answer 403 as Keycloak would. And no requester may have more open requests than the policy's
-     * {@code maxOpenPerRequester} (here 3): the next write that would be held answers 429.
+     * {@code maxOpenPerRequester} (here 3): the next write that would be held answers 429, also after a cancellation
+     * (a cancelled request counts for an hour: a make-and-cancel loop mailed the approvers without end).
      */
     @Test
     void anOrdinaryUserCannotFillTheApproversListAndNoRequesterOpensMoreThanThePolicyAllows(KeycloakTarget keycloak) {
@@ -178,8 +179,14 @@ class AttackTwentyFirstReviewIT {
         assertEquals(429, fourth.status(), fourth.body());
         assertEquals("too_many_requests", fourth.json().path("error").asText(), fourth.body());
         assertEquals(3, r.changeRequestCount());
+        // A cancelled request mailed the approvers when it was made: it counts for an hour, so a loop of requests made
+        // and cancelled (each mailing every approver) stops at the cap too.
         r.cancelHeld(mallory, held.get(0));
-        AttackRealm.assertHeld(r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":5}}"),
-                "after one is cancelled");
+        HttpAdmin.Response afterCancel = r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":5}}");
+        assertEquals(429, afterCancel.status(), "after one is cancelled: " + afterCancel.body());
+        assertEquals(3, r.changeRequestCount());
+        // Another requester's cap is their own.
+        AttackRealm.assertHeld(r.http.put(r.guard + "/policy", r.token("ann"), "{\"cooldownSeconds\":{\"credential\":6}}"),
+                "ann's request");
     }
 }

@@ -80,6 +80,8 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
                     checkRequestedTokenType(exchange);
                     checkDelegation(exchange);
                     narrowScopes(exchange, agent);
+                } else {
+                    checkLegacyAudience(exchange);
                 }
             }
             // Managing a client (registration), ending sessions and revoking tokens take nothing: an agent in any
@@ -116,16 +118,46 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
      * request.
      */
     private void checkStandardExchange(TokenExchangeContext exchange) throws ClientPolicyException {
-        String provider = session.getKeycloakSessionFactory().getProviderFactoriesStream(TokenExchangeProvider.class)
-                .sorted((f1, f2) -> f2.order() - f1.order())
-                .filter(f -> session.getProvider(TokenExchangeProvider.class, f.getId()).supports(exchange))
-                .map(org.keycloak.provider.ProviderFactory::getId).findFirst().orElse(null);
+        String provider = exchangeProvider(exchange);
         if (!STANDARD_TOKEN_EXCHANGE.equals(provider)) {
             refuse(session.getContext().getRealm(), exchange.getClient(), new AgentVerdict.Refusal("access_denied",
                     "delegation_not_granted", "an agent exchanges tokens by standard token exchange only (this request "
                             + (provider == null ? "is served by no token exchange provider" : "would be served by the "
                                     + provider + " token exchange provider")
                             + ": requested_subject, requested_issuer or subject_issuer, or standard token exchange off for the agent)"));
+        }
+    }
+
+    /** The token exchange provider that will serve the request, found as Keycloak finds it; null when none supports it. */
+    private String exchangeProvider(TokenExchangeContext exchange) {
+        return session.getKeycloakSessionFactory().getProviderFactoriesStream(TokenExchangeProvider.class)
+                .sorted((f1, f2) -> f2.order() - f1.order())
+                .filter(f -> session.getProvider(TokenExchangeProvider.class, f.getId()).supports(exchange))
+                .map(org.keycloak.provider.ProviderFactory::getId).findFirst().orElse(null);
+    }
+
+    /**
+     * Another client's exchange whose audience is an agent, when a provider other than the standard one serves it
+     * (Keycloak's legacy token exchange): that provider builds the token in the audience client's session, so the
+     * agent's claim mapper wrote {@code agent} and {@code act} naming the agent as acting for the subject token's user,
+     * into a token the requester holds, for users the agent's delegation does not grant and while the agent was
+     * suspended (twenty-third red-team review). Standard token exchange builds the requester's own token, with the agent
+     * only in {@code aud}: a client may still exchange for a token to call an agent.
+     */
+    private void checkLegacyAudience(TokenExchangeContext exchange) throws ClientPolicyException {
+        java.util.List<String> audience = exchange.getParams().getAudience();
+        if (audience == null || audience.isEmpty()) {
+            return;
+        }
+        RealmModel realm = session.getContext().getRealm();
+        for (String clientId : audience) {
+            ClientModel target = clientId == null ? null : realm.getClientByClientId(clientId);
+            if (target != null && AgentRecord.isAgent(target) && !STANDARD_TOKEN_EXCHANGE.equals(exchangeProvider(exchange))) {
+                refuse(realm, exchange.getClient(), new AgentVerdict.Refusal("access_denied", "delegation_not_granted",
+                        "client " + exchange.getClient().getClientId() + " may not exchange a token into agent " + clientId
+                                + "'s session (the legacy token exchange would write the agent's claims into it); use "
+                                + "standard token exchange, which names the agent in the audience only"));
+            }
         }
     }
 

@@ -63,8 +63,22 @@ public final class IdentityClaims {
             return true;
         }
         JsonNode name = body.path("config").path("claim.name");
-        return name.isTextual() && NAMES.contains(topLevel(name.asText()));
+        if (!name.isTextual()) {
+            return false;
+        }
+        String top = topLevel(name.asText());
+        return NAMES.contains(top) || top.contains(CLIENT_ID_TEMPLATE);
     }
+
+    /**
+     * What Keycloak's client-role mappers replace with the clientId of each role's client in a claim name
+     * ({@code resource_access.${client_id}.roles}). In the first segment it names a top-level claim after any client, one
+     * called {@code azp}, {@code sid} or {@code agent} included: a twenty-third red-team review wrote a second {@code azp}
+     * and {@code sid} into a token of her own client, which Keycloak read (the last one wins) as an approver's console
+     * session, and approved as that approver. Dots in the clientId are escaped, so the template in a later segment
+     * stays inside its parent claim.
+     */
+    static final String CLIENT_ID_TEMPLATE = "${client_id}";
 
     /**
      * As {@link #written}, for a client's update: a mapper in its {@code protocolMappers} that equals one the client has

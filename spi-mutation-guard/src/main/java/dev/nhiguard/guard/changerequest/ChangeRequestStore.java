@@ -87,15 +87,19 @@ public final class ChangeRequestStore {
     }
 
     /**
-     * How many open requests (pending, approved, cooling down) the person acting made in the realm: their own, and
-     * those they made impersonating someone else (which do not count against the one impersonated).
+     * How many requests count against the person acting's cap in the realm: the open ones (pending, approved, cooling
+     * down), and those cancelled that were made since {@code cancelledSince} (each mailed the approvers when it was
+     * made: a loop that makes and cancels requests would otherwise mail them without end). Their own, and those they
+     * made impersonating someone else (which do not count against the one impersonated).
      */
-    public long countOpen(String realmId, String actorUserId) {
-        return em.createQuery("select count(c) from ChangeRequestEntity c where c.realmId = :realm and c.state in :open "
+    public long countAgainstCap(String realmId, String actorUserId, long cancelledSince) {
+        return em.createQuery("select count(c) from ChangeRequestEntity c where c.realmId = :realm "
+                + "and (c.state in :open or (c.state = :cancelled and c.createdAt >= :since)) "
                 + "and ((c.requesterUserId = :actor and c.requesterImpersonatorId is null) or c.requesterImpersonatorId = :actor)",
                 Long.class)
                 .setParameter("realm", realmId).setParameter("actor", actorUserId)
                 .setParameter("open", List.of(State.PENDING.name(), State.APPROVED.name(), State.COOLING_DOWN.name()))
+                .setParameter("cancelled", State.CANCELLED.name()).setParameter("since", cancelledSince)
                 .getSingleResult();
     }
 

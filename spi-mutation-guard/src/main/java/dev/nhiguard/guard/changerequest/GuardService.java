@@ -73,6 +73,12 @@ public final class GuardService {
     // ------------------------------------------------------------------ hold
 
     /**
+     * How long a cancelled request counts against its requester's cap ({@code maxOpenPerRequester}): it mailed the
+     * approvers when it was made, and a loop that makes and cancels requests would otherwise mail them without end.
+     */
+    static final long CANCELLED_COUNT_MILLIS = 3_600_000L;
+
+    /**
      * Stores a held request (PENDING) in the session's transaction and records the admin event.
      *
      * @param body the parsed JSON body (null when none); stored in RFC 8785 form
@@ -85,10 +91,12 @@ public final class GuardService {
             throw GuardErrors.badRequest("The upload cannot be held: " + unholdable);
         }
         String acting = authState.impersonatorId() != null ? authState.impersonatorId() : auth.getUser().getId();
-        long open = new ChangeRequestStore(s).countOpen(realm.getId(), acting);
-        if (open >= policy.maxOpenPerRequester()) {
-            throw GuardErrors.error(429, "too_many_requests", "You have " + open + " open change requests in this realm, "
-                    + "the most its policy allows one requester (maxOpenPerRequester); cancel some or wait for their decision");
+        long counted = new ChangeRequestStore(s).countAgainstCap(realm.getId(), acting,
+                Time.currentTimeMillis() - CANCELLED_COUNT_MILLIS);
+        if (counted >= policy.maxOpenPerRequester()) {
+            throw GuardErrors.error(429, "too_many_requests", "You have " + counted + " open change requests in this realm, "
+                    + "or cancelled in the last hour, the most its policy allows one requester (maxOpenPerRequester); wait "
+                    + "for their decision, or an hour after a cancellation");
         }
         // A definition operation's target is the definition its path names (a create has none).
         match = state.resolve(match, pathWithQuery, body);

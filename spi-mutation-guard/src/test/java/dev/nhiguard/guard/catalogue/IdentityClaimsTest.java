@@ -30,6 +30,15 @@ class IdentityClaimsTest {
         assertEquals("a.b", IdentityClaims.topLevel("a\\.b.c"));
     }
 
+    /** Twenty-third review: a client-role mapper names a top-level claim after each role's client (one called azp). */
+    @Test
+    void theRoleClientsIdAsATopLevelClaimNameIsAnIdentityClaim() throws Exception {
+        assertTrue(IdentityClaims.written(mapper("${client_id}")));
+        assertTrue(IdentityClaims.written(mapper("${client_id}.name")), "agent.name through a client called agent");
+        assertTrue(IdentityClaims.written(mapper("x${client_id}")));
+        assertFalse(IdentityClaims.written(mapper("resource_access.${client_id}.roles")), "Keycloak's own: inside resource_access");
+    }
+
     @Test
     void mappersAreFoundInListsClientsAndScopes() throws Exception {
         assertTrue(IdentityClaims.written(JSON.readTree("[" + mapper("team") + "," + mapper("sub") + "]")));
