@@ -296,6 +296,52 @@ class AgentPreviewGrantsIT {
                 () -> assertRefusedAsNotStandard(standardOff, "olga with the agent's standard exchange off"));
     }
 
+    /**
+     * Twenty-third red-team review: another client's legacy exchange with an agent as its {@code audience} (a v1
+     * {@code token-exchange} permission on the agent's client lets it) was built in the agent's client session, so the
+     * agent's mapper wrote {@code agent} and {@code act} naming the agent as acting for the subject token's user, into
+     * the requester's token: for a user the agent's delegation does not grant, while the agent was suspended. Refused
+     * now; the same client's exchange for itself still works and carries no agent claim.
+     */
+    @Test
+    void anotherClientsLegacyExchangeIntoAnAgentIsRefused() {
+        AgentKey key = new AgentKey();
+        JsonNode agent = api.registerOk(AgentApi.registration("exchanged-into-bot", key, List.of()));
+        created(api.http.post(admin() + "/clients", api.adminToken(), AgentApi.json(Map.of("clientId", "gw-legacy",
+                "publicClient", false, "secret", "gw-legacy-secret", "standardFlowEnabled", false))));
+        String gw = api.http.get(admin() + "/clients?clientId=gw-legacy", api.adminToken()).json().get(0).get("id").asText();
+        String realmMgmt = api.http.get(admin() + "/clients?clientId=realm-management", api.adminToken()).json().get(0).get("id").asText();
+        HttpAdmin.Response permissions = api.http.put(admin() + "/clients/" + agent.path("id").asText() + "/management/permissions",
+                api.adminToken(), "{\"enabled\":true}");
+        assertEquals(200, permissions.status(), permissions.body());
+        String exchangePermission = permissions.json().path("scopePermissions").path("token-exchange").asText();
+        String authz = admin() + "/clients/" + realmMgmt + "/authz/resource-server";
+        HttpAdmin.Response policy = api.http.post(authz + "/policy/client", api.adminToken(),
+                AgentApi.json(Map.of("name", "gw-legacy-may-exchange", "clients", List.of(gw))));
+        created(policy);
+        com.fasterxml.jackson.databind.node.ObjectNode permission = (com.fasterxml.jackson.databind.node.ObjectNode)
+                api.http.get(authz + "/permission/scope/" + exchangePermission, api.adminToken()).json();
+        permission.putArray("policies").add(policy.json().path("id").asText());
+        assertEquals(201, api.http.put(authz + "/permission/scope/" + exchangePermission, api.adminToken(), permission.toString()).status());
+        api.audienceOnAdminCli("gw-legacy");
+        String ursula = api.realmUserToken("ursula");
+
+        HttpAdmin.Response intoAgent = api.http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", Map.of(
+                "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "client_id", "gw-legacy",
+                "client_secret", "gw-legacy-secret", "subject_token", ursula,
+                "subject_token_type", "urn:ietf:params:oauth:token-type:access_token", "audience", "exchanged-into-bot"));
+        HttpAdmin.Response forItself = api.http.postForm("/realms/" + REALM + "/protocol/openid-connect/token", Map.of(
+                "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange", "client_id", "gw-legacy",
+                "client_secret", "gw-legacy-secret", "subject_token", ursula,
+                "subject_token_type", "urn:ietf:params:oauth:token-type:access_token"));
+        assertAll(
+                () -> assertEquals(400, intoAgent.status(), "into the agent's session: " + intoAgent.body()),
+                () -> assertEquals("access_denied", intoAgent.json().path("error").asText(), intoAgent.body()),
+                () -> assertFalse(intoAgent.body().contains("access_token"), intoAgent.body()),
+                () -> assertEquals(200, forItself.status(), "the client's exchange for itself: " + forItself.body()),
+                () -> assertFalse(AgentApi.claims(forItself.json().path("access_token").asText()).has("agent"), forItself.body()));
+    }
+
     private static void assertRefusedAsNotStandard(HttpAdmin.Response r, String who) {
         assertEquals(400, r.status(), who + ": " + r.body());
         assertEquals("access_denied", r.json().path("error").asText(), who + ": " + r.body());
