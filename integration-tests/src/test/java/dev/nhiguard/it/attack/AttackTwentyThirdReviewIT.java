@@ -87,11 +87,14 @@ class AttackTwentyThirdReviewIT {
         String id = grant.json().path("id").asText();
         HttpAdmin.Response approve = r.approve(id, grant.json().path("digest").asText(), forged);
         HttpAdmin.Response readAsAnn = r.http.get(r.admin + "/users/" + r.userId("ann") + "/sessions", forged);
+        HttpAdmin.Response userinfo = r.http.get("/realms/" + r.name + "/protocol/openid-connect/userinfo", forged);
         JsonNode cr = r.changeRequest(id);
         assertAll(
                 () -> assertEquals(401, approve.status(), "the forged token approves nothing: " + approve.body()),
                 () -> assertEquals("invalid_token", approve.json().path("error").asText(), approve.body()),
                 () -> assertEquals(401, readAsAnn.status(), "nor reads as anyone: " + readAsAnn.body()),
+                () -> assertEquals(401, userinfo.status(), "userinfo: " + userinfo.body()),
+                () -> assertTrue(userinfo.body().contains("claim twice"), "refused as ambiguous: " + userinfo.body()),
                 () -> assertEquals("PENDING", cr.path("state").asText(), cr.toString()),
                 () -> assertEquals(0, cr.path("approvals").size(), cr.toString()),
                 () -> assertTrue(!r.effectiveClientRoles(r.serviceAccountUserId("sa-automation"), "realm-management").contains("realm-admin"),
