@@ -30,6 +30,11 @@ public final class ConsoleSignIn {
 
     /** The console's tokens (access, refresh, ID) of the session the {@code Set-Cookie} value names: code flow with PKCE. */
     public static JsonNode tokens(HttpAdmin http, URI base, String realm, String setCookie) throws Exception {
+        return tokens(http, base, realm, setCookie, "openid");
+    }
+
+    /** As {@link #tokens(HttpAdmin, URI, String, String)}, asking for these scopes ({@code openid offline_access}). */
+    public static JsonNode tokens(HttpAdmin http, URI base, String realm, String setCookie, String scope) throws Exception {
         List<String> cookies = new ArrayList<>();
         Matcher m = SSO_COOKIE.matcher(setCookie == null ? "" : setCookie);
         while (m.find()) {
@@ -41,7 +46,7 @@ public final class ConsoleSignIn {
                 MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
         String redirect = base.resolve("/admin/" + realm + "/console/").toString();
         HttpAdmin.Response auth = http.sendWithHeaders("GET", "/realms/" + realm + "/protocol/openid-connect/auth?client_id="
-                + "security-admin-console&response_type=code&scope=openid&state=s&nonce=n&code_challenge_method=S256"
+                + "security-admin-console&response_type=code&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8) + "&state=s&nonce=n&code_challenge_method=S256"
                 + "&code_challenge=" + challenge + "&redirect_uri=" + URLEncoder.encode(redirect, StandardCharsets.UTF_8), null,
                 "Cookie", String.join("; ", cookies));
         String location = auth.header("location");

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.nhiguard.it.ConsoleSignIn;
 import dev.nhiguard.testing.HttpAdmin;
 import dev.nhiguard.testing.KeycloakExtension;
 import dev.nhiguard.testing.KeycloakTarget;
@@ -101,6 +102,54 @@ class AttackTwentyThirdReviewIT {
                         "sa-automation holds no realm-admin"));
         // mallory's ordinary token still works (the filter refuses only the ambiguous one)
         assertEquals(200, r.http.get(r.admin + "/users?max=1", mallory).status());
+    }
+
+    /**
+     * An impersonated approver's session decided nothing (twenty-second review), but an offline token the console took in
+     * it did, once the online session was ended: the guard read the impersonation from the online session only, and
+     * the offline session's token passed as ann's own. A person's token whose session is not a live sign-in now
+     * rejects, applies for others, cancels and approves nothing.
+     */
+    @Test
+    void anOfflineTokenOfAnImpersonatedSessionDecidesNothing(KeycloakTarget keycloak) throws Exception {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentythird", "offline", rep ->
+                ((ObjectNode) rep.get("attributes")).put("nhi.guard.policy", "{\"guardedOperations\":[]}"));
+        HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + r.userId("ann") + "/impersonation", r.master(), null);
+        assertEquals(200, impersonated.status(), impersonated.body());
+        HttpAdmin.Response guarded = r.http.put(r.guard + "/policy", r.master(), "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");
+        assertEquals(2, guarded.status() / 100, guarded.body());
+        JsonNode console = ConsoleSignIn.tokens(r.http, r.keycloak.baseUri(), r.name, impersonated.header("set-cookie"),
+                "openid offline_access");
+        String offlineRefresh = console.path("refresh_token").asText();
+        assertEquals("Offline", AttackRealm.claims(offlineRefresh).path("typ").asText(), "fixture: an offline token");
+        for (JsonNode session : r.read("/users/" + r.userId("ann") + "/sessions")) {
+            assertEquals(204, r.http.delete(r.admin + "/sessions/" + session.path("id").asText(), r.master()).status());
+        }
+        HttpAdmin.Response refreshed = r.http.postForm("/realms/" + r.name + "/protocol/openid-connect/token", Map.of(
+                "grant_type", "refresh_token", "client_id", "security-admin-console", "refresh_token", offlineRefresh));
+        assertEquals(200, refreshed.status(), "the offline session outlives the impersonation: " + refreshed.body());
+        String asAnn = refreshed.json().path("access_token").asText();
+        assertEquals(200, r.http.get(r.admin + "/users?max=1", asAnn).status(), "fixture: Keycloak takes it for ann's");
+
+        JsonNode held = r.heldSecretRegeneration(r.token("ben"));
+        JsonNode approvedByBen = r.heldSecretRegeneration(r.token("mallory"));
+        String approvedId = approvedByBen.path("id").asText();
+        assertEquals(200, r.approve(approvedId, approvedByBen.path("digest").asText(), r.token("ben")).status());
+        JsonNode annsOwn = r.heldSecretRegeneration(r.token("ann"));
+
+        HttpAdmin.Response reject = r.http.post(r.guard + "/change-requests/" + held.path("id").asText() + "/reject", asAnn,
+                "{\"reason\":\"rejected in ann's name\"}");
+        HttpAdmin.Response apply = r.apply(approvedId, asAnn);
+        HttpAdmin.Response cancel = r.http.post(r.guard + "/change-requests/" + annsOwn.path("id").asText() + "/cancel", asAnn, null);
+        assertAll(
+                () -> assertEquals(403, reject.status(), reject.body()),
+                () -> assertTrue(reject.body().contains("offline or unknown session") || reject.body().contains("impersonated session"),
+                        reject.body()),
+                () -> assertEquals(403, apply.status(), "an approved request applied in ann's name: " + apply.body()),
+                () -> assertEquals(403, cancel.status(), "ann's own request cancelled in her name: " + cancel.body()),
+                () -> assertEquals("PENDING", r.changeRequest(held.path("id").asText()).path("state").asText()),
+                () -> assertEquals("APPROVED", r.changeRequest(approvedId).path("state").asText()),
+                () -> assertEquals("PENDING", r.changeRequest(annsOwn.path("id").asText()).path("state").asText()));
     }
 
     private static String clientRoleMapper(String name, String clientId, String claim) {

@@ -260,14 +260,23 @@ public final class ReviewsResource {
 
     /**
      * A decision or attestation is the reviewer's own: an admin who impersonates one decides nothing in their name (the
-     * record would name the reviewer and nobody else; twenty-second red-team review).
+     * record would name the reviewer and nobody else; twenty-second red-team review), and neither does a person's token
+     * whose session is not a live sign-in: an offline token taken in an impersonated session decided after the
+     * impersonation ended, and the offline session need not say it was one (twenty-third review).
      */
     private void refuseImpersonated() {
         org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
         String sid = token == null ? null : token.getSessionId();
-        UserSessionModel us = sid == null ? null : session.sessions().getUserSession(auth.adminAuth().getRealm(), sid);
-        if (us != null && us.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
+        org.keycloak.models.RealmModel tokenRealm = auth.adminAuth().getRealm();
+        UserSessionModel us = sid == null ? null : session.sessions().getUserSession(tokenRealm, sid);
+        UserSessionModel offline = us != null || sid == null ? null : session.sessions().getOfflineUserSession(tokenRealm, sid);
+        UserSessionModel found = us != null ? us : offline;
+        if (found != null && found.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
+        }
+        if (us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
+            throw new ErrorResponseException("forbidden", "A token of an offline or unknown session cannot decide reviews; sign in",
+                    Response.Status.FORBIDDEN);
         }
     }
 

@@ -26,10 +26,11 @@ import dev.nhiguard.guard.policy.GuardPolicy;
  *
  * @param authTime       seconds since the epoch of the last interactive authentication, null if unknown
  * @param loa            level of authentication of the admin's client session, -1 if none
- * @param impersonatorId the impersonating admin's user id when this session is an impersonation
+ * @param impersonatorId the impersonating admin's user id when this session is an impersonation (online or offline)
  * @param serviceAccount whether the admin is a service-account user
+ * @param liveSession    whether the token's session is an online user session (not offline, not unknown)
  */
-public record AuthState(Long authTime, int loa, String impersonatorId, boolean serviceAccount) {
+public record AuthState(Long authTime, int loa, String impersonatorId, boolean serviceAccount, boolean liveSession) {
 
     public static AuthState of(KeycloakSession session, AdminAuth auth) {
         boolean sa = auth.getUser().getServiceAccountClientLink() != null;
@@ -37,9 +38,13 @@ public record AuthState(Long authTime, int loa, String impersonatorId, boolean s
         String sid = token == null ? null : token.getSessionId();
         UserSessionModel us = sid == null ? null : session.sessions().getUserSession(auth.getRealm(), sid);
         if (us == null) {
+            // An offline session outlives the sign-in (and the impersonation) it came from: its impersonator, if it says
+            // so, is recorded; it is never a live session (actsForItselfProblem).
+            UserSessionModel offline = sid == null ? null : session.sessions().getOfflineUserSession(auth.getRealm(), sid);
+            String impersonator = offline == null ? null : offline.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString());
             // Service accounts authenticate with every token request (transient sessions).
             Long iat = sa && token != null && token.getIat() != null ? token.getIat() : null;
-            return new AuthState(iat, -1, null, sa);
+            return new AuthState(iat, -1, impersonator, sa, false);
         }
         String note = us.getNote(AuthenticationManager.AUTH_TIME);
         Long authTime = note != null ? Long.valueOf(note) : (long) us.getStarted();
@@ -51,7 +56,24 @@ public record AuthState(Long authTime, int loa, String impersonatorId, boolean s
             }
         }
         String impersonator = us.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString());
-        return new AuthState(authTime, loa, impersonator, sa);
+        return new AuthState(authTime, loa, impersonator, sa, true);
+    }
+
+    /**
+     * Why this person may not {@code act} (approve, reject, review a containment, apply or cancel) in their own name with
+     * this token, or null: an impersonated session decides nothing in the impersonated person's name (twenty-second
+     * red-team review), and neither does a token whose session is not a live sign-in: an offline token taken in an
+     * impersonated session kept working after the impersonation ended, and the offline session need not say it was one
+     * (twenty-third review). Service accounts are judged by the callers' own rules.
+     */
+    public String actsForItselfProblem(String act) {
+        if (impersonatorId != null) {
+            return "An impersonated session cannot " + act;
+        }
+        if (!serviceAccount && !liveSession) {
+            return "A token of an offline or unknown session cannot " + act + "; sign in";
+        }
+        return null;
     }
 
     /** Null when the authentication is fresh and strong enough under the policy, else why not. */

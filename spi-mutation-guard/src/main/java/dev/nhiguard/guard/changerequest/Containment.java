@@ -154,8 +154,9 @@ public final class Containment {
             throw GuardErrors.forbidden(wrongClient);
         }
         AuthState as = AuthState.of(s, auth);
-        if (as.impersonatorId() != null) {
-            throw GuardErrors.forbidden("An impersonated session cannot review a containment");
+        String notItself = as.actsForItselfProblem("review a containment");
+        if (notItself != null) {
+            throw GuardErrors.forbidden(notItself);
         }
         String problem = as.stepUpProblem(policy);
         if (problem != null) {

@@ -298,8 +298,9 @@ public final class GuardService {
         if (approver.getId().equals(cr.getRequesterUserId()) || approver.getId().equals(cr.getRequesterImpersonatorId())) {
             throw GuardErrors.forbidden("The requester cannot approve their own change request");
         }
-        if (as.impersonatorId() != null) {
-            throw GuardErrors.forbidden("An impersonated session cannot approve change requests");
+        String notItself = as.actsForItselfProblem("approve change requests");
+        if (notItself != null) {
+            throw GuardErrors.forbidden(notItself);
         }
         // The owner of the requesting service account (its owner attributes name the approver or a group of theirs).
         ClientModel requestingClient = requestingServiceAccountClient(s, cr);
@@ -461,9 +462,10 @@ public final class GuardService {
         if (auth.getUser().getServiceAccountClientLink() != null || !Approvers.isApprover(s, auth, realm, policy)) {
             throw GuardErrors.forbidden("Rejecting needs: " + Approvers.requirement(realm, policy));
         }
-        if (AuthState.of(s, auth).impersonatorId() != null) {
+        String notItself = AuthState.of(s, auth).actsForItselfProblem("reject change requests");
+        if (notItself != null) {
             // A decision is the approver's own: an admin who impersonates one decides nothing in their name.
-            throw GuardErrors.forbidden("An impersonated session cannot reject change requests");
+            throw GuardErrors.forbidden(notItself);
         }
         String wrongClient = Approvers.decisionClientProblem(auth);
         if (wrongClient != null) {
@@ -484,6 +486,12 @@ public final class GuardService {
         }
         if (!auth.getUser().getId().equals(cr.getRequesterUserId())) {
             throw GuardErrors.forbidden("Only the requester can cancel a change request");
+        }
+        AuthState as = AuthState.of(s, auth);
+        String notItself = as.actsForItselfProblem("cancel change requests in this person's name");
+        if (notItself != null && !(as.impersonatorId() != null && as.impersonatorId().equals(cr.getRequesterImpersonatorId()))) {
+            // An impersonator cancels what they made while impersonating, nothing the person made.
+            throw GuardErrors.forbidden(notItself);
         }
         store.transition(cr, State.CANCELLED, auth.getUser().getId(), "CANCELLED", null);
         emit(s, realm, auth, cr, "CANCELLED", OperationType.UPDATE, null);

@@ -1333,6 +1333,11 @@ public final class TargetState implements Facts {
     /** Where the images read so far sealed a value outside a credential's place. */
     private final List<Hidden> hiddenInImages = new java.util.ArrayList<>();
 
+    /** Every value the images read so far sealed outside a credential's place (a dry run compares before and after). */
+    List<Hidden> hiddenSoFar() {
+        return List.copyOf(hiddenInImages);
+    }
+
     /**
      * The values sealed outside a credential's place in the images this state has read, except in the image of
      * {@code primary} when it already is a guarded subject (a service-account client, an agent, a privileged or

@@ -312,9 +312,11 @@ public final class MutationGuardResource {
         if (!requester && !dev.nhiguard.guard.changerequest.Approvers.isApprover(session, a, realm, policy)) {
             throw GuardErrors.forbidden("Only the requester or an approver can apply a change request");
         }
-        if (!requester && dev.nhiguard.guard.changerequest.AuthState.of(session, a).impersonatorId() != null) {
+        String notItself = requester ? null
+                : dev.nhiguard.guard.changerequest.AuthState.of(session, a).actsForItselfProblem("apply another person's change request");
+        if (notItself != null) {
             // The apply would be recorded as the impersonated approver's.
-            throw GuardErrors.forbidden("An impersonated session cannot apply another person's change request");
+            throw GuardErrors.forbidden(notItself);
         }
         return GuardService.apply(session.getKeycloakSessionFactory(), realm.getId(), id, GuardService.Actor.of(a), requester,
                 session.getContext().getUri().getBaseUri(), session.getContext().getConnection());

@@ -57,4 +57,13 @@ class DryRunTest {
         assertEquals(JsonDiffTest.json("[{'op':'replace','path':'/client/secret','sealed':'replaced','to':'" + DryRun.GENERATED + "'}]"),
                 diff, "the kept rotated secret is no change; the generated one is named, without value or fingerprint");
     }
+
+    /** Twenty-third review: a keystore's private key an upload sets is the requester's, not one Keycloak generated. */
+    @Test
+    void aCredentialAnUploadSetsIsShownAsTheRequestersFile() throws Exception {
+        Sealer sealer = JsonDiffTest.SEALER;
+        JsonNode after = sealer.fingerprintOnly(JsonDiffTest.json("{'client':{'attributes':{'jwt.credential.private.key':'from-the-file'}}}"));
+        JsonNode shown = DryRun.withoutGenerated(after, Set.of(), DryRun.UPLOADED);
+        assertEquals(DryRun.UPLOADED, shown.at("/client/attributes/jwt.credential.private.key").asText(), shown.toString());
+    }
 }
