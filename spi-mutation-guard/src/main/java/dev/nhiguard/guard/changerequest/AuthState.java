@@ -40,7 +40,7 @@ public record AuthState(Long authTime, int loa, String impersonatorId, boolean s
         if (us == null) {
             // An offline session outlives the sign-in (and the impersonation) it came from: its impersonator, if it says
             // so, is recorded; it is never a live session (actsForItselfProblem).
-            UserSessionModel offline = sid == null ? null : session.sessions().getOfflineUserSession(auth.getRealm(), sid);
+            UserSessionModel offline = sid == null || sa ? null : session.sessions().getOfflineUserSession(auth.getRealm(), sid);
             String impersonator = offline == null ? null : offline.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString());
             // Service accounts authenticate with every token request (transient sessions).
             Long iat = sa && token != null && token.getIat() != null ? token.getIat() : null;
