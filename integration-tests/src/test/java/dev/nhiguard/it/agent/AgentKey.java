@@ -84,7 +84,7 @@ public final class AgentKey {
     }
 
     /** A compact JWS (ES256) of the header and claims, signed with this key. */
-    String sign(Map<String, Object> header, Map<String, Object> claims) {
+    public String sign(Map<String, Object> header, Map<String, Object> claims) {
         try {
             String input = B64.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64.encodeToString(JSON.writeValueAsBytes(claims));
             Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");

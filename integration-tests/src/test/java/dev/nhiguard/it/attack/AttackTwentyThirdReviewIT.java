@@ -102,6 +102,36 @@ class AttackTwentyThirdReviewIT {
                         "sa-automation holds no realm-admin"));
         // mallory's ordinary token still works (the filter refuses only the ambiguous one)
         assertEquals(200, r.http.get(r.admin + "/users?max=1", mallory).status());
+
+        // The same token bound to a key (DPoP, on by default) and sent with the DPoP scheme: a re-attack of the first fix,
+        // which read Bearer only, wrote to the admin API and the account API as ann that way.
+        dev.nhiguard.it.agent.AgentKey key = new dev.nhiguard.it.agent.AgentKey();
+        String tokenEndpoint = r.keycloak.baseUri().resolve("/realms/" + r.name + "/protocol/openid-connect/token").toString();
+        HttpAdmin.Response bound = r.http.sendWithHeaders("POST", "/realms/" + r.name + "/protocol/openid-connect/token",
+                "grant_type=password&client_id=mal-dup&username=mallory&password=mallory-pass",
+                "Content-Type", "application/x-www-form-urlencoded", "DPoP", dpopProof(key, "POST", tokenEndpoint, null));
+        assertEquals(200, bound.status(), bound.body());
+        assertEquals("DPoP", bound.json().path("token_type").asText(), bound.body());
+        String dpopToken = bound.json().path("access_token").asText();
+        String sessions = r.admin + "/users/" + r.userId("ann") + "/sessions";
+        HttpAdmin.Response dpopRead = r.http.sendWithHeaders("GET", sessions, null, "Authorization", "DPoP " + dpopToken,
+                "DPoP", dpopProof(key, "GET", r.keycloak.baseUri().resolve(sessions).toString(), dpopToken));
+        assertEquals(401, dpopRead.status(), "the DPoP scheme reads nothing as ann: " + dpopRead.body());
+        assertTrue(dpopRead.body().contains("claim twice"), dpopRead.body());
+    }
+
+    /** A DPoP proof (RFC 9449) for a request, with {@code ath} when it presents an access token. */
+    private static String dpopProof(dev.nhiguard.it.agent.AgentKey key, String method, String uri, String accessToken) throws Exception {
+        Map<String, Object> jwk = new java.util.LinkedHashMap<>(key.publicJwk());
+        jwk.remove("alg");
+        jwk.remove("use");
+        Map<String, Object> claims = new java.util.LinkedHashMap<>(Map.of("jti", java.util.UUID.randomUUID().toString(), "htm", method,
+                "htu", uri, "iat", System.currentTimeMillis() / 1000));
+        if (accessToken != null) {
+            claims.put("ath", Base64.getUrlEncoder().withoutPadding().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(accessToken.getBytes(StandardCharsets.US_ASCII))));
+        }
+        return key.sign(Map.of("typ", "dpop+jwt", "alg", "ES256", "jwk", jwk), claims);
     }
 
     /**

@@ -18,8 +18,10 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import dev.nhiguard.guard.changerequest.GuardErrors;
 
 /**
- * Refuses (401) a bearer token whose claims name one claim twice, on every request that carries one (the admin API,
- * the account API, userinfo, this project's endpoints). Keycloak serializes a claim a protocol mapper writes beside
+ * Refuses (401) a token in the {@code Authorization} header (any scheme: {@code Bearer}, {@code DPoP}) whose claims name
+ * one claim twice, on every request that carries one (the admin API, the account API, userinfo, this project's
+ * endpoints). A token sent in a form field (userinfo's {@code access_token}, introspection's {@code token}) is not read
+ * here: see the guard README's limits. Keycloak serializes a claim a protocol mapper writes beside
  * the token's own field of the same name, and reads the last one back: a twenty-third red-team review had a mapper of
  * her own client write a second {@code azp} ({@code security-admin-console}) and {@code sid} (an approver's session)
  * into her token, and Keycloak's admin API took her for the approver, whose session it names. The guard holds such
@@ -41,7 +43,10 @@ public final class AmbiguousTokenFilter implements ContainerRequestFilter {
             return;
         }
         for (String value : authorization) {
-            if (value != null && value.regionMatches(true, 0, "Bearer ", 0, 7) && namesAClaimTwice(value.substring(7).trim())) {
+            // Whatever the scheme: Keycloak takes a token as "Bearer" and, with DPoP on (the default), as "DPoP" (a
+            // re-attack of this fix went around a Bearer-only check with a DPoP-bound token); Basic credentials are no JWS.
+            int space = value == null ? -1 : value.indexOf(' ');
+            if (space > 0 && namesAClaimTwice(value.substring(space + 1).trim())) {
                 ctx.abortWith(GuardErrors.response(401, "invalid_token",
                         "The token carries a claim twice (a protocol mapper writes a claim the token already has); it is not accepted", null));
                 return;
