@@ -144,6 +144,9 @@ class AttackTwentyThirdReviewIT {
     void anOfflineTokenOfAnImpersonatedSessionDecidesNothing(KeycloakTarget keycloak) throws Exception {
         AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentythird", "offline", rep ->
                 ((ObjectNode) rep.get("attributes")).put("nhi.guard.policy", "{\"guardedOperations\":[]}"));
+        // ann may hold offline tokens (Keycloak's offline_access role; the test realm's default roles leave it out)
+        assertEquals(204, r.http.post(r.admin + "/users/" + r.userId("ann") + "/role-mappings/realm", r.master(),
+                "[" + r.realmRole("offline_access") + "]").status());
         HttpAdmin.Response impersonated = r.http.post(r.admin + "/users/" + r.userId("ann") + "/impersonation", r.master(), null);
         assertEquals(200, impersonated.status(), impersonated.body());
         HttpAdmin.Response guarded = r.http.put(r.guard + "/policy", r.master(), "{\"cooldownSeconds\":{\"credential\":0,\"recovery\":0}}");

@@ -274,7 +274,9 @@ public final class ReviewsResource {
         if (found != null && found.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
         }
-        if (us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
+        // A token without a session id is no person's sign-in: a service account's, or the mutation guard's replay of a
+        // decision it held and a second person approved (whose impersonator, if any, the change request records).
+        if (sid != null && us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
             throw new ErrorResponseException("forbidden", "A token of an offline or unknown session cannot decide reviews; sign in",
                     Response.Status.FORBIDDEN);
         }
