@@ -264,6 +264,14 @@ public final class ReviewsResource {
      * whose session is not a live sign-in: an offline token taken in an impersonated session decided after the
      * impersonation ended, and the offline session need not say it was one (twenty-third review).
      */
+    /**
+     * The session attribute the mutation guard sets while it replays an approved request through Keycloak's admin API
+     * ({@code dev.nhiguard.guard.replay.Replayer#BYPASS_ATTRIBUTE}; the modules share no code, so the name is repeated
+     * here, and {@code AccessReviewIT} applies a held decision through it). Set on the server's own session only: no
+     * request can set it.
+     */
+    static final String GUARD_REPLAY = "nhi.guard.replay";
+
     private void refuseImpersonated() {
         org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
         String sid = token == null ? null : token.getSessionId();
@@ -274,9 +282,11 @@ public final class ReviewsResource {
         if (found != null && found.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
         }
-        // A token without a session id is no person's sign-in: a service account's, or the mutation guard's replay of a
-        // decision it held and a second person approved (whose impersonator, if any, the change request records).
-        if (sid != null && us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
+        // A service account's token, or the mutation guard's replay of a decision it held and a second person approved
+        // (whose impersonator, if any, the change request records), has no live session. Any other token without one
+        // (offline, or a token exchange's transient session, which carries no session id) decides nothing.
+        boolean replay = session.getAttribute(GUARD_REPLAY) != null;
+        if (us == null && !replay && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
             throw new ErrorResponseException("forbidden", "A token of an offline or unknown session cannot decide reviews; sign in",
                     Response.Status.FORBIDDEN);
         }

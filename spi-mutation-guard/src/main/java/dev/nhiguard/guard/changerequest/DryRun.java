@@ -285,14 +285,15 @@ final class DryRun {
             return Outcome.skipped("the dry run answered " + answer.status());
         }
         @SuppressWarnings("unchecked")
-        List<TargetState.Hidden> hiddenAfter = new java.util.ArrayList<>((List<TargetState.Hidden>) result[2]);
-        hiddenAfter.removeAll(state.hiddenSoFar());
-        if (!hiddenAfter.isEmpty()) {
-            // The change would store a value an approver is shown nothing of, outside a place Keycloak keeps credentials
-            // (an upload's JWKS with a private key: shown as generated, then stored in clear and readable by anyone who
-            // may view the client; twenty-third red-team review). A request body is refused for the same.
+        List<TargetState.Hidden> hiddenAfter = (List<TargetState.Hidden>) result[2];
+        String uploadedHidden = RequestBody.isMultipart(clearBody) ? newlyHidden(state.hiddenSoFar(), hiddenAfter) : null;
+        if (uploadedHidden != null) {
+            // The upload would store a value an approver is shown nothing of, outside a place Keycloak keeps credentials
+            // (a JWKS with a private key: shown as generated, then stored in clear and readable by anyone who may view the
+            // client; twenty-third red-team review). A JSON body carrying one is refused when it is sealed; an upload's
+            // file is sealed whole, so its effect is read here.
             return new Outcome(null, new Replayer.Result(400, JsonSerialization.mapper.createObjectNode()
-                    .put("error", "invalid_request").put("error_description", "The change would store, at " + hiddenAfter.get(0)
+                    .put("error", "invalid_request").put("error_description", "The upload would store, at " + uploadedHidden
                             + ", a value that looks like a credential (a private key, a token, a secret inside JSON or encoded "
                             + "text) outside a place where Keycloak keeps credentials; approvers could not be shown it")
                     .toString(), null), null);
@@ -310,6 +311,21 @@ final class DryRun {
             o.set("after", withoutGenerated(after.get(t.name()), known, RequestBody.isMultipart(clearBody) ? UPLOADED : GENERATED));
         }
         return new Outcome(stored, null, null);
+    }
+
+    /**
+     * The first place (target and JSON Pointer) where the after-images hide a value the before-images did not hide
+     * there, or null. Array positions are left out of the comparison: Keycloak lists a client's mappers in an order that
+     * may differ between its cache and its database, and a value that moved is no new value.
+     */
+    static String newlyHidden(List<TargetState.Hidden> before, List<TargetState.Hidden> after) {
+        java.util.Set<String> was = new HashSet<>();
+        before.forEach(h -> was.add(placeOf(h)));
+        return after.stream().filter(h -> !was.contains(placeOf(h))).map(TargetState.Hidden::toString).findFirst().orElse(null);
+    }
+
+    private static String placeOf(TargetState.Hidden h) {
+        return h.type() + " " + h.id() + " " + h.pointer().replaceAll("/[0-9]+(?=/|$)", "/*");
     }
 
     /**

@@ -58,6 +58,16 @@ class DryRunTest {
                 diff, "the kept rotated secret is no change; the generated one is named, without value or fingerprint");
     }
 
+    /** Twenty-third review: what an upload newly hides is found; a hidden value that only moved in a list is not new. */
+    @Test
+    void aValueNewlyHiddenIsFoundAndOneThatMovedIsNot() {
+        var mapper = new TargetState.Hidden(dev.nhiguard.guard.catalogue.TargetType.CLIENT, "c1", "/client/protocolMappers/3/config/x");
+        var moved = new TargetState.Hidden(dev.nhiguard.guard.catalogue.TargetType.CLIENT, "c1", "/client/protocolMappers/0/config/x");
+        var jwks = new TargetState.Hidden(dev.nhiguard.guard.catalogue.TargetType.CLIENT, "c1", "/client/attributes/jwks.string");
+        assertEquals(null, DryRun.newlyHidden(java.util.List.of(mapper), java.util.List.of(moved)));
+        assertEquals(jwks.toString(), DryRun.newlyHidden(java.util.List.of(mapper), java.util.List.of(moved, jwks)));
+    }
+
     /** Twenty-third review: a keystore's private key an upload sets is the requester's, not one Keycloak generated. */
     @Test
     void aCredentialAnUploadSetsIsShownAsTheRequestersFile() throws Exception {
