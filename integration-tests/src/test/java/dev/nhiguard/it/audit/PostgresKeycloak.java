@@ -96,20 +96,22 @@ public final class PostgresKeycloak implements ParameterResolver {
 
         /**
          * Runs DDL on a table the server writes: each statement waits for the table's open transactions,
-         * at most 10 s per try; after a timeout it names the sessions holding locks on audit tables and tries again.
+         * at most 30 s per try; after a timeout it names the sessions holding locks on audit tables and tries again.
+         * (With the chain's head frozen, the server's periodic readers held transactions open for more than 10 s each,
+         * and a 10 s wait lost to each in turn.)
          */
         public void ddl(String... statements) throws Exception {
             for (String sql : statements) {
                 for (int attempt = 1; ; attempt++) {
                     try (Connection c = jdbc(); Statement s = c.createStatement()) {
-                        s.execute("SET lock_timeout = '10s'");
+                        s.execute("SET lock_timeout = '30s'");
                         s.execute(sql);
                         break;
                     } catch (java.sql.SQLException e) {
                         if (!"55P03".equals(e.getSQLState()) || attempt == 6) {
                             throw e;
                         }
-                        System.err.println("DDL waited 10 s (try " + attempt + "): " + sql + "\n" + lockHolders());
+                        System.err.println("DDL waited 30 s (try " + attempt + "): " + sql + "\n" + lockHolders());
                     }
                 }
             }
