@@ -150,14 +150,16 @@ final class AgentBindingExecutor implements ClientPolicyExecutorProvider<ClientP
             return;
         }
         RealmModel realm = session.getContext().getRealm();
-        for (String clientId : audience) {
-            ClientModel target = clientId == null ? null : realm.getClientByClientId(clientId);
-            if (target != null && AgentRecord.isAgent(target) && !STANDARD_TOKEN_EXCHANGE.equals(exchangeProvider(exchange))) {
-                refuse(realm, exchange.getClient(), new AgentVerdict.Refusal("access_denied", "delegation_not_granted",
-                        "client " + exchange.getClient().getClientId() + " may not exchange a token into agent " + clientId
-                                + "'s session (the legacy token exchange would write the agent's claims into it); use "
-                                + "standard token exchange, which names the agent in the audience only"));
-            }
+        String agent = audience.stream().filter(java.util.Objects::nonNull)
+                .filter(clientId -> {
+                    ClientModel target = realm.getClientByClientId(clientId);
+                    return target != null && AgentRecord.isAgent(target);
+                }).findFirst().orElse(null);
+        if (agent != null && !STANDARD_TOKEN_EXCHANGE.equals(exchangeProvider(exchange))) {
+            refuse(realm, exchange.getClient(), new AgentVerdict.Refusal("access_denied", "delegation_not_granted",
+                    "client " + exchange.getClient().getClientId() + " may not exchange a token into agent " + agent
+                            + "'s session (the legacy token exchange would write the agent's claims into it); use "
+                            + "standard token exchange, which names the agent in the audience only"));
         }
     }
 

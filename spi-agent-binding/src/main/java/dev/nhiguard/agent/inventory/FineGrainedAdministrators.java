@@ -94,10 +94,6 @@ record FineGrainedAdministrators(boolean anyone, Set<String> userIds, Set<String
                 || effectiveRoles.stream().anyMatch(roleIds::contains);
     }
 
-    boolean isEmpty() {
-        return !anyone && userIds.isEmpty() && groupIds.isEmpty() && roleIds.isEmpty();
-    }
-
     /** The ids a policy's JSON array names (strings, or objects with {@code field}); Keycloak wrote it, unreadable names none. */
     private static void ids(String json, String field, Set<String> into) {
         if (json == null || json.isBlank()) {

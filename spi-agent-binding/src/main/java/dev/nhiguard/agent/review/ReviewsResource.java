@@ -259,12 +259,6 @@ public final class ReviewsResource {
     }
 
     /**
-     * A decision or attestation is the reviewer's own: an admin who impersonates one decides nothing in their name (the
-     * record would name the reviewer and nobody else; twenty-second red-team review), and neither does a person's token
-     * whose session is not a live sign-in: an offline token taken in an impersonated session decided after the
-     * impersonation ended, and the offline session need not say it was one (twenty-third review).
-     */
-    /**
      * The session attribute the mutation guard sets while it replays an approved request through Keycloak's admin API
      * ({@code dev.nhiguard.guard.replay.Replayer#BYPASS_ATTRIBUTE}; the modules share no code, so the name is repeated
      * here, and {@code AccessReviewIT} applies a held decision through it). Set on the server's own session only: no
@@ -272,6 +266,12 @@ public final class ReviewsResource {
      */
     static final String GUARD_REPLAY = "nhi.guard.replay";
 
+    /**
+     * A decision or attestation is the reviewer's own: an admin who impersonates one decides nothing in their name (the
+     * record would name the reviewer and nobody else; twenty-second red-team review), and neither does a person's token
+     * whose session is not a live sign-in: an offline token taken in an impersonated session decided after the
+     * impersonation ended, and the offline session need not say it was one (twenty-third review).
+     */
     private void refuseImpersonated() {
         org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
         String sid = token == null ? null : token.getSessionId();

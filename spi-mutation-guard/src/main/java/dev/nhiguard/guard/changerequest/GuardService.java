@@ -94,9 +94,9 @@ public final class GuardService {
         long counted = new ChangeRequestStore(s).countAgainstCap(realm.getId(), acting,
                 Time.currentTimeMillis() - CANCELLED_COUNT_MILLIS);
         if (counted >= policy.maxOpenPerRequester()) {
-            throw GuardErrors.error(429, "too_many_requests", "You have " + counted + " open change requests in this realm, "
-                    + "or cancelled in the last hour, the most its policy allows one requester (maxOpenPerRequester); wait "
-                    + "for their decision, or an hour after a cancellation");
+            throw GuardErrors.error(429, "too_many_requests", "You have " + counted + " change requests in this realm that are "
+                    + "open or were made in the last hour and cancelled, the most its policy allows one requester "
+                    + "(maxOpenPerRequester); wait for their decision, or an hour after making the cancelled ones");
         }
         // A definition operation's target is the definition its path names (a create has none).
         match = state.resolve(match, pathWithQuery, body);
