@@ -195,6 +195,70 @@ class CredentialReadAuditIT {
         assertTrue(a.verify(realm).get("ok").asBoolean());
     }
 
+    /**
+     * A private key in a client's key set ({@code jwks.string}, meant for public keys; the guard refuses a write that puts
+     * one there, so it comes from before: here the realm's creation) is carried by the client's representation, the list
+     * and a partial export: each such read is recorded naming {@code jwks.string}, while a key set of public keys is no
+     * credential (twenty-fourth red-team review: these reads went unrecorded).
+     */
+    @Test
+    void aPrivateKeyInAClientsKeySetIsACredentialRead(KeycloakTarget keycloak) throws Exception {
+        AuditRealms a = new AuditRealms(keycloak);
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        java.security.interfaces.RSAPrivateCrtKey key = (java.security.interfaces.RSAPrivateCrtKey) generator.generateKeyPair().getPrivate();
+        ObjectNode publicJwk = AuditRealms.JSON.createObjectNode().put("kty", "RSA").put("kid", "ks-1").put("use", "sig")
+                .put("alg", "RS256").put("n", b64(key.getModulus())).put("e", b64(key.getPublicExponent()));
+        ObjectNode privateJwk = publicJwk.deepCopy().put("d", b64(key.getPrivateExponent())).put("p", b64(key.getPrimeP()))
+                .put("q", b64(key.getPrimeQ())).put("dp", b64(key.getPrimeExponentP())).put("dq", b64(key.getPrimeExponentQ()))
+                .put("qi", b64(key.getCrtCoefficient()));
+        String name = "keyset-reads-" + UUID.randomUUID().toString().substring(0, 8);
+        ObjectNode realm = AuditRealms.JSON.createObjectNode().put("realm", name).put("enabled", true)
+                .put("adminEventsEnabled", true).put("adminEventsDetailsEnabled", true);
+        realm.putObject("attributes").put("nhi.guard.policy", "{\"guardedOperations\":[]}");
+        var clients = realm.putArray("clients");
+        for (String[] c : new String[][] {{"ks-private", privateJwk.toString()}, {"ks-public", publicJwk.toString()}}) {
+            ObjectNode client = clients.addObject().put("clientId", c[0]).put("publicClient", false)
+                    .put("clientAuthenticatorType", "client-jwt").put("serviceAccountsEnabled", true).put("standardFlowEnabled", false);
+            client.putObject("attributes").put("use.jwks.string", "true").put("jwks.string", "{\"keys\":[" + c[1] + "]}");
+        }
+        HttpAdmin.Response created = a.http.post("/admin/realms", a.token(), realm.toString());
+        assertEquals(201, created.status(), created.body());
+        String base = a.base(name);
+        String d = privateJwk.get("d").asText();
+        long start = a.headSeq(name);
+
+        HttpAdmin.Response found = ok(a.http.get(base + "/clients?clientId=ks-private", a.token()));
+        assertTrue(found.body().contains(d), "the list carries the private key");
+        String withKey = found.json().get(0).get("id").asText();
+        assertTrue(ok(a.http.get(base + "/clients/" + withKey, a.token())).body().contains(d), "so does the representation");
+        String publicOnly = ok(a.http.get(base + "/clients?clientId=ks-public", a.token())).json().get(0).get("id").asText();
+        ok(a.http.get(base + "/clients/" + publicOnly, a.token()));
+        HttpAdmin.Response export = ok(a.http.post(base + "/partial-export?exportClients=true", a.token(), null));
+        assertTrue(export.body().contains(d), "and a partial export");
+
+        List<String> reads = new ArrayList<>();
+        for (JsonNode r : a.recordsAfter(name, start, "type=" + TYPE)) {
+            String target = r.get("target").asText();
+            List<String> exposed = List.of(r.at("/details/exposed").asText().split(","));
+            assertFalse(target.startsWith("clients/" + publicOnly) && exposed.contains("jwks.string"), "a public key set is no credential: " + r);
+            if (exposed.contains("jwks.string")) {
+                reads.add(r.at("/details/endpoint").asText() + "|" + target + "|" + r.at("/details/material").asText());
+            }
+            assertFalse(r.toString().contains(d), "no record carries the key: " + r);
+        }
+        assertEquals(List.of("GET clients|clients/" + withKey + "|client-representation",
+                "GET clients/" + withKey + "|clients/" + withKey + "|client-representation",
+                "POST partial-export|clients/" + withKey + "|realm-export"), reads, "one record naming jwks.string per read that carries it");
+        assertTrue(a.verify(name).get("ok").asBoolean());
+    }
+
+    private static String b64(java.math.BigInteger i) {
+        byte[] bytes = i.toByteArray();
+        int skip = bytes.length > 1 && bytes[0] == 0 ? 1 : 0;
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOfRange(bytes, skip, bytes.length));
+    }
+
     private static HttpAdmin.Response ok(HttpAdmin.Response r) {
         assertEquals(200, r.status(), r.body());
         return r;

@@ -45,9 +45,6 @@ final class AgentImage {
     private static final java.util.List<String> RESTORABLE = java.util.List.of("owner", "purpose", "expiresAt",
             "allowedScopes", "keyBinding", "tokenExchange", "secondOwner", "delegation", "dpop");
 
-    /** JWK members of private and symmetric keys (RFC 7518 section 6). */
-    private static final java.util.List<String> PRIVATE_JWK_MEMBERS = java.util.List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AgentImage() {
@@ -118,7 +115,7 @@ final class AgentImage {
                 return null;
             }
             // a public key only: private or symmetric members are never kept
-            PRIVATE_JWK_MEMBERS.forEach(key::remove);
+            dev.nhiguard.guard.reads.ClientCredentialMaterial.PRIVATE_JWK_MEMBERS.forEach(key::remove);
             return key;
         } catch (java.io.IOException e) {
             return null;

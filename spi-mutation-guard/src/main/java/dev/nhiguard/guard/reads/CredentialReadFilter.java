@@ -232,7 +232,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
     }
 
     /**
-     * The stored private keys a partial export with its clients carries ({@code exportClients=true}, read as JAX-RS reads
+     * The stored private keys (and private members of key sets) a partial export with its clients carries ({@code exportClients=true}, read as JAX-RS reads
      * a Boolean), one exposure per client that stores one: Keycloak streams the export after the response filters and
      * masks the clients' secrets, not their private keys.
      */
@@ -244,8 +244,7 @@ public final class CredentialReadFilter implements ContainerResponseFilter {
         List<CredentialReadRecorder.Exposure> out = new ArrayList<>();
         if (realm != null) {
             realm.getClientsStream().forEach(client -> {
-                List<String> keys = ClientCredentialMaterial.of(client).stream()
-                        .filter(name -> name.endsWith(ClientCredentialMaterial.PRIVATE_KEY_SUFFIX)).toList();
+                List<String> keys = ClientCredentialMaterial.exportedKeys(client);
                 if (!keys.isEmpty()) {
                     out.add(new CredentialReadRecorder.Exposure(client.getId(), keys));
                 }
