@@ -36,6 +36,46 @@ class AccessReviewIT {
     /** Only the writes no catalogue operation describes are held: our narrowing, revalidation and policy writes among them. */
     static final String GUARD_POLICY = "{\"guardedOperations\":[\"unclassified-write\"]}";
 
+    /**
+     * Tokens a gateway holds for a person: a confidential client with standard token exchange exchanges the person's
+     * token (from a client whose tokens name the gateway as audience) for an access and a refresh token, and refreshes.
+     * Returns the exchanged access token and the refreshed one; both name the person's live session.
+     */
+    static String[] exchangedTokens(ReviewRealm r, String username) {
+        String clients = r.admin + "/clients";
+        HttpAdmin.Response gateway = r.http.post(clients, r.masterToken(), "{\"clientId\":\"gateway\",\"publicClient\":false,"
+                + "\"secret\":\"gateway-secret\",\"standardFlowEnabled\":false,\"attributes\":{\"standard.token.exchange.enabled\":\"true\","
+                + "\"standard.token.exchange.enableRefreshRequestedTokenType\":\"SAME_SESSION\"}}");
+        assertEquals(201, gateway.status(), gateway.body());
+        HttpAdmin.Response app = r.http.post(clients, r.masterToken(), "{\"clientId\":\"person-app\",\"publicClient\":true,"
+                + "\"directAccessGrantsEnabled\":true,\"standardFlowEnabled\":false,\"protocolMappers\":[{\"name\":\"to-gateway\","
+                + "\"protocol\":\"openid-connect\",\"protocolMapper\":\"oidc-audience-mapper\",\"config\":{"
+                + "\"included.client.audience\":\"gateway\",\"access.token.claim\":\"true\"}}]}");
+        assertEquals(201, app.status(), app.body());
+        String subject = r.http.passwordGrant(r.realm, "person-app", username, username + "-pass", null).get("access_token").asText();
+        String tokenPath = "/realms/" + r.realm + "/protocol/openid-connect/token";
+        HttpAdmin.Response exchange = r.http.postForm(tokenPath, Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+                "client_id", "gateway", "client_secret", "gateway-secret", "subject_token", subject,
+                "subject_token_type", "urn:ietf:params:oauth:token-type:access_token",
+                "requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token"));
+        assertEquals(200, exchange.status(), exchange.body());
+        String exchangedAccess = exchange.json().path("access_token").asText();
+        assertEquals(claims(subject).path("sid").asText(), claims(exchangedAccess).path("sid").asText(),
+                "fixture: the exchanged token names the person's live session");
+        HttpAdmin.Response refreshed = r.http.postForm(tokenPath, Map.of("grant_type", "refresh_token", "client_id", "gateway",
+                "client_secret", "gateway-secret", "refresh_token", exchange.json().path("refresh_token").asText()));
+        assertEquals(200, refreshed.status(), refreshed.body());
+        return new String[] {exchangedAccess, refreshed.json().path("access_token").asText()};
+    }
+
+    private static JsonNode claims(String jwt) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void ownersDecideFromUsageAndEveryDecisionIsChainedAndExported(KeycloakTarget keycloak) throws Exception {
         try (SmtpReceiver smtp = new SmtpReceiver()) {
@@ -128,6 +168,16 @@ class AccessReviewIT {
             HttpAdmin.Response impersonated = r.decide(keep, "keep", asOwen, Map.of("digest", keepDigest));
             assertEquals(403, impersonated.status(), impersonated.body());
             assertTrue(impersonated.body().contains("impersonated session"), impersonated.body());
+
+            // Nor does a token another client holds for the owner (twenty-fourth red-team review: an agent exchanged its
+            // owner's token, which keeps his live session, and attested its own item as him): a gateway's standard token
+            // exchange of owen's token, and the refresh of what it got.
+            String[] exchanged = exchangedTokens(r, "owen");
+            for (String held : exchanged) {
+                HttpAdmin.Response byGateway = r.decide(keep, "keep", held, Map.of("digest", keepDigest));
+                assertEquals(403, byGateway.status(), byGateway.body());
+                assertTrue(byGateway.body().contains("another client holds"), byGateway.body());
+            }
 
             // keep
             HttpAdmin.Response kept = r.decide(keep, "keep", r.token("owen"), Map.of("digest", keepDigest, "comment", "still needed"));

@@ -235,7 +235,7 @@ public final class ReviewsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public RiskNarrowing.View revalidate(@PathParam("client") String clientUuid, String body) {
-        refuseImpersonated();
+        refuseUnlessInPerson();
         JsonNode root = object(body, Set.of("comment"));
         String comment = text(root, "comment");
         ClientModel client = realm.getClientById(clientUuid);
@@ -248,7 +248,7 @@ public final class ReviewsResource {
     // ------------------------------------------------------------ helpers
 
     private Campaigns.ItemView decide(String campaign, String item, String decision, String body, boolean narrowing) {
-        refuseImpersonated();
+        refuseUnlessInPerson();
         JsonNode root = object(body, narrowing ? Set.of("digest", "comment", "roles", "scopes") : Set.of("digest", "comment"));
         Campaigns.DecisionInput input = new Campaigns.DecisionInput(text(root, "digest"), text(root, "comment"),
                 names(root, "roles"), names(root, "scopes"));
@@ -267,12 +267,13 @@ public final class ReviewsResource {
     static final String GUARD_REPLAY = "nhi.guard.replay";
 
     /**
-     * A decision or attestation is the reviewer's own: an admin who impersonates one decides nothing in their name (the
-     * record would name the reviewer and nobody else; twenty-second red-team review), and neither does a person's token
-     * whose session is not a live sign-in: an offline token taken in an impersonated session decided after the
-     * impersonation ended, and the offline session need not say it was one (twenty-third review).
+     * A decision or attestation is the reviewer's own, taken in person: an admin who impersonates one decides nothing in
+     * their name (the record would name the reviewer and nobody else; twenty-second red-team review), and neither does a
+     * person's token whose session is not a live sign-in (an offline token taken in an impersonated session decided after
+     * the impersonation ended, and the offline session need not say it was one; twenty-third review), nor a token another
+     * client holds for them ({@link #heldByAnotherClient}).
      */
-    private void refuseImpersonated() {
+    private void refuseUnlessInPerson() {
         org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
         String sid = token == null ? null : token.getSessionId();
         org.keycloak.models.RealmModel tokenRealm = auth.adminAuth().getRealm();
@@ -282,14 +283,59 @@ public final class ReviewsResource {
         if (found != null && found.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
         }
-        // A service account's token, or the mutation guard's replay of a decision it held and a second person approved
-        // (whose impersonator, if any, the change request records), has no live session. Any other token without one
-        // (offline, or a token exchange's transient session, which carries no session id) decides nothing.
-        boolean replay = session.getAttribute(GUARD_REPLAY) != null;
-        if (us == null && !replay && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
+        // The mutation guard's replay of a decision it held and a second person approved (whose impersonator, if any, the
+        // change request records) is the server's own: the requester's token was judged when the request was made.
+        if (session.getAttribute(GUARD_REPLAY) != null) {
+            return;
+        }
+        String held = heldByAnotherClient(token, us);
+        if (held != null) {
+            throw new ErrorResponseException("forbidden", "A token another client holds for a person cannot decide reviews: it "
+                    + held + "; sign in yourself", Response.Status.FORBIDDEN);
+        }
+        // A service account's token has no live session. Any other token without one (offline, or a token exchange's
+        // transient session, which carries no session id) decides nothing.
+        if (us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
             throw new ErrorResponseException("forbidden", "A token of an offline or unknown session cannot decide reviews; sign in",
                     Response.Status.FORBIDDEN);
         }
+    }
+
+    /**
+     * Why the token is one another client holds for its person, or null: it names an actor ({@code act}: an agent's token
+     * for its owner or a delegating user), it was issued to an agent's client, it comes from a token exchange (the grant
+     * Keycloak encodes in the token's id), or its client's session in the person's sign-in was made or used by one
+     * (Keycloak notes the subject token's client there; a refresh of an exchanged token keeps it). A standard exchange
+     * keeps the person's live session ({@code sid}): a twenty-fourth red-team review had an agent exchange its owner's
+     * token and attest its own review item as the owner, and file the revalidation of its own narrowing in her name.
+     */
+    private String heldByAnotherClient(org.keycloak.representations.AccessToken token, UserSessionModel us) {
+        if (token == null) {
+            return null;
+        }
+        if (token.getOtherClaims().containsKey("act")) {
+            return "names an actor (act)";
+        }
+        ClientModel client = auth.adminAuth().getClient();
+        if (client != null && dev.nhiguard.agent.registry.AgentRecord.isAgent(client)) {
+            return "was issued to agent " + client.getClientId();
+        }
+        String grant;
+        try {
+            grant = session.getProvider(org.keycloak.protocol.oidc.encode.TokenContextEncoderProvider.class)
+                    .getTokenContextFromTokenId(token.getId()).getGrantType();
+        } catch (IllegalArgumentException e) {
+            return "has an id Keycloak does not read";
+        }
+        if (org.keycloak.OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grant)) {
+            return "comes from a token exchange by client " + (client == null ? "?" : client.getClientId());
+        }
+        org.keycloak.models.AuthenticatedClientSessionModel cs = us == null || client == null ? null
+                : us.getAuthenticatedClientSessionByClient(client.getId());
+        if (cs != null && cs.getNotes().keySet().stream().anyMatch(k -> k.startsWith(org.keycloak.models.Constants.TOKEN_EXCHANGE_SUBJECT_CLIENT))) {
+            return "was issued to client " + client.getClientId() + ", which exchanged a token of this sign-in";
+        }
+        return null;
     }
 
     private Campaigns campaigns() {

@@ -642,14 +642,14 @@ public final class TargetState implements Facts {
             // (ClientManager#enableServiceAccount): it shapes the tokens of every future service account.
             return true;
         }
-        String name = scope.getName();
-        int inspected = 0;
-        for (ClientModel c : (Iterable<ClientModel>) realm.getClientsStream()
-                .filter(c -> OwnerAttributes.shapesNonHumanTokens(c) || ADMIN_CLIENTS.contains(c.getClientId()))::iterator) {
-            if (++inspected > INSPECTION_LIMIT) {
-                return true; // past the limit the guard holds rather than guesses
-            }
-            if (c.getClientScopes(true).containsKey(name) || c.getClientScopes(false).containsKey(name)) {
+        // Every client linked to it, whatever the protocols (ClientScopeLinks); past the limit the guard holds rather than guesses.
+        List<String> linked = ClientScopeLinks.clientsOf(session, scopeId, INSPECTION_LIMIT + 1);
+        if (linked.size() > INSPECTION_LIMIT) {
+            return true;
+        }
+        for (String clientUuid : linked) {
+            ClientModel c = realm.getClientById(clientUuid);
+            if (c != null && (OwnerAttributes.shapesNonHumanTokens(c) || ADMIN_CLIENTS.contains(c.getClientId()))) {
                 return true;
             }
         }
@@ -985,8 +985,8 @@ public final class TargetState implements Facts {
         if (turnsServiceAccountOn || turnsExchangeOn) {
             // The client's scopes then shape a service account's tokens (its own, or those it exchanges): a scope changed
             // between approval and apply, while the client did not yet count as shaping any, is a changed target.
-            updated.getClientScopes(true).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
-            updated.getClientScopes(false).values().forEach(cs -> out.add(Definitions.CLIENT_SCOPE + ":" + cs.getId()));
+            // Every linked scope, of any protocol (ClientScopeLinks): one switched back to the client's protocol shapes its tokens.
+            ClientScopeLinks.scopesOf(session, updated.getId()).forEach(id -> out.add(Definitions.CLIENT_SCOPE + ":" + id));
         }
         if (turnsServiceAccountOn) {
             // The service account turned on also gets Keycloak's service_account scope and the default role.
