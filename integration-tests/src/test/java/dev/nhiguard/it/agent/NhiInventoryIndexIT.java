@@ -37,7 +37,7 @@ class NhiInventoryIndexIT {
 
     @Test
     void indexFollowsEveryRouteThatChangesAFilter(KeycloakTarget keycloak) {
-        AgentApi api = AgentApi.createRealm(keycloak, "agent-inv-index", "olga");
+        AgentApi api = AgentApi.createRealm(keycloak, "agent-inv-index", "olga", "sam");
         String base = "/admin/realms/" + api.realm;
         String olga = api.userId("olga");
         long old = Instant.now().minus(200, ChronoUnit.DAYS).getEpochSecond();
@@ -104,6 +104,26 @@ class NhiInventoryIndexIT {
         assertEquals(Set.of("ix-agent"), ids(api, "expiresWithinDays=30"));
         assertEquals(Set.of(), ids(api, "expiresWithinDays=5"));
         assertEquals(Set.of(), ids(api, "flag=EXPIRED"));
+
+        // An expiry beyond year 9999 is refused (one far beyond made every inventory page answer 500: it overflowed
+        // epoch milliseconds in the index).
+        check(api.updateAgent(agent, Map.of("expiresAt", "+1000000000-12-31T23:59:59Z")), 400);
+        assertEquals(Set.of("ix-agent"), ids(api, "expiresWithinDays=30"));
+
+        // A second owner finds the agent by owner, in the inventory and in the registry's list (twenty-fourth red-team
+        // review: both filters read the first owner only, though the second owner's standing alone keeps an agent running).
+        String sam = api.userId("sam");
+        check(api.updateAgent(agent, Map.of("secondOwner", Map.of("type", "user", "id", sam))), 200);
+        assertEquals(Set.of("ix-agent"), ids(api, "owner=" + sam));
+        assertEquals(Set.of("ix-agent", "ix-owned"), ids(api, "owner=" + olga));
+        HttpAdmin.Response listed = api.http.get(base + "/agents?owner=" + sam, api.adminToken());
+        check(listed, 200);
+        assertEquals(1, listed.json().path("items").size(), listed.body());
+        assertEquals(agent, listed.json().at("/items/0/id").asText(), listed.body());
+        Map<String, Object> noSecondOwner = new java.util.HashMap<>();
+        noSecondOwner.put("secondOwner", null);
+        check(api.updateAgent(agent, noSecondOwner), 200);
+        assertEquals(Set.of(), ids(api, "owner=" + sam));
 
         // Usage: under a clock 100 days ahead everything is dormant (and the agent expired) except the client that gets a token then.
         api.setClockOffset(100L * 86400);

@@ -185,8 +185,17 @@ class AttackTwentyFirstReviewIT {
         HttpAdmin.Response afterCancel = r.http.put(r.guard + "/policy", mallory, "{\"cooldownSeconds\":{\"credential\":5}}");
         assertEquals(429, afterCancel.status(), "after one is cancelled: " + afterCancel.body());
         assertEquals(3, r.changeRequestCount());
-        // Another requester's cap is their own.
-        AttackRealm.assertHeld(r.http.put(r.guard + "/policy", r.token("ann"), "{\"cooldownSeconds\":{\"credential\":6}}"),
-                "ann's request");
+        // Another requester's cap is their own. An approver who rejects her own requests (any approver may reject) stops
+        // at it too: a rejected request mailed the approvers when it was made (twenty-fourth red-team review).
+        String ann = r.token("ann");
+        for (int i = 6; i <= 8; i++) {
+            HttpAdmin.Response annHeld = r.http.put(r.guard + "/policy", ann, "{\"cooldownSeconds\":{\"credential\":" + i + "}}");
+            AttackRealm.assertHeld(annHeld, "ann's request " + i);
+            HttpAdmin.Response rejected = r.http.post(r.guard + "/change-requests/" + annHeld.json().path("id").asText() + "/reject",
+                    ann, "{\"reason\":\"her own\"}");
+            assertEquals(200, rejected.status(), rejected.body());
+        }
+        HttpAdmin.Response afterRejects = r.http.put(r.guard + "/policy", ann, "{\"cooldownSeconds\":{\"credential\":9}}");
+        assertEquals(429, afterRejects.status(), "after three made and rejected: " + afterRejects.body());
     }
 }

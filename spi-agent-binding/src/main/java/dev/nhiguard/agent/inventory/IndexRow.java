@@ -73,7 +73,16 @@ record IndexRow(String clientUuid, String realmId, String clientId, boolean agen
         return b.toString();
     }
 
-    private static Long millis(String iso) {
-        return iso == null ? null : Instant.parse(iso).toEpochMilli();
+    /** Epoch millis of a stored instant; one beyond what millis hold (stored before the registry bounded expiries) saturates. */
+    static Long millis(String iso) {
+        if (iso == null) {
+            return null;
+        }
+        Instant at = Instant.parse(iso);
+        try {
+            return at.toEpochMilli();
+        } catch (ArithmeticException e) {
+            return at.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
  * @param flags   all must hold
  * @param agent   null = both
  * @param search  clientId substring, case-insensitive; null = any
- * @param owner   owner id; null = any
+ * @param owner   owner id (an agent's second owner too); null = any
  * @param horizon agents expiring at or before this instant; null = no expiry filter
  */
 public record InventoryFilter(Set<String> flags, Boolean agent, String search, String owner, Instant horizon) {
@@ -26,7 +26,8 @@ public record InventoryFilter(Set<String> flags, Boolean agent, String search, S
         return e.flags().containsAll(flags)
                 && (agent == null || e.agent() == agent)
                 && (search == null || e.clientId().toLowerCase(Locale.ROOT).contains(search.toLowerCase(Locale.ROOT)))
-                && (owner == null || (e.owner() != null && owner.equals(e.owner().id())))
+                && (owner == null || (e.owner() != null && owner.equals(e.owner().id()))
+                        || (e.agent() && e.secondOwner() != null && owner.equals(e.secondOwner().id())))
                 && (horizon == null || (e.expiresAt() != null && !Instant.parse(e.expiresAt()).isAfter(horizon)));
     }
 }

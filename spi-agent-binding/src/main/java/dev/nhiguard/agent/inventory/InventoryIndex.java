@@ -376,7 +376,9 @@ public final class InventoryIndex {
             params.put("search", "%" + f.search().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
         if (f.owner() != null) {
-            w.append(" and r.ownerType is not null and r.ownerId = :owner");
+            // The owner or, for an agent, its second owner (whose standing alone keeps the agent running).
+            w.append(" and ((r.ownerType is not null and r.ownerId = :owner) or (r.agent = true and r.owner2Type is not null"
+                    + " and r.owner2Id = :owner))");
             params.put("owner", f.owner());
         }
         if (f.horizon() != null) {

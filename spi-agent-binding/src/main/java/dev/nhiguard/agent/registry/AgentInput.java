@@ -25,6 +25,12 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,62}");
     static final Pattern SPIFFE_ID = Pattern.compile("spiffe://[a-z0-9._-]+(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+");
     static final int MAX_PURPOSE = 1000;
+    /**
+     * The latest expiry an agent may have, the last second of year 9999: an expiry far beyond (year 1,000,000,000, which
+     * {@code Instant} reads) overflowed epoch milliseconds and made every inventory page of the realm answer 500
+     * (twenty-fourth red-team review).
+     */
+    static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
     private static final Set<String> FIELDS = Set.of("name", "owner", "purpose", "expiresAt", "allowedScopes",
             "keyBinding", "tokenExchange", "clientId", "secondOwner", "delegation", "dpop");
     /** Strict: one JSON value (no trailing data), no duplicate member names. */
@@ -91,6 +97,9 @@ record AgentInput(String name, OwnerRef owner, String purpose, Instant expiresAt
                 expiresAt = Instant.parse(expires);
             } catch (DateTimeParseException e) {
                 throw new InvalidInput("expiresAt must be an ISO-8601 instant such as 2027-01-31T00:00:00Z");
+            }
+            if (expiresAt.isAfter(LATEST_EXPIRY)) {
+                throw new InvalidInput("expiresAt must be at most " + LATEST_EXPIRY);
             }
         }
         List<String> scopes = root.has("allowedScopes") ? scopes(root.get("allowedScopes")) : null;

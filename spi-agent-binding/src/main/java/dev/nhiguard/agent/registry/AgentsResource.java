@@ -78,7 +78,8 @@ public final class AgentsResource {
                 .map(realm::getClientById)
                 .filter(c -> c != null && AgentRecord.isAgent(c))
                 .filter(c -> statusFilter == null || statusFilter.name().equals(c.getAttribute(AgentRecord.STATUS)))
-                .filter(c -> ownerId == null || ownerId.equals(c.getAttribute(AgentRecord.OWNER_ID)))
+                .filter(c -> ownerId == null || ownerId.equals(c.getAttribute(AgentRecord.OWNER_ID))
+                        || ownerId.equals(c.getAttribute(AgentOwners.OWNER2_ID)))
                 .filter(c -> name == null || name.equals(c.getClientId()))
                 .skip(from)
                 .limit(size);

@@ -51,4 +51,12 @@ class IndexRowTest {
         assertNull(p.ownerType());
         assertFalse(p.suspended());
     }
+
+    @Test
+    void anInstantBeyondEpochMillisSaturates() {
+        assertEquals(Long.MAX_VALUE, IndexRow.millis("+1000000000-12-31T23:59:59Z"));
+        assertEquals(Long.MIN_VALUE, IndexRow.millis("-1000000000-01-01T00:00:00Z"));
+        assertEquals(253402300799000L, IndexRow.millis("9999-12-31T23:59:59Z"));
+        assertNull(IndexRow.millis(null));
+    }
 }

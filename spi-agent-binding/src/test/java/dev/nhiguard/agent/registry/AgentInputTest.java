@@ -45,6 +45,8 @@ class AgentInputTest {
                 {"{\"keyBinding\":{\"type\":\"spiffe\",\"spiffeId\":\"http://x\",\"identityProvider\":\"i\"}}", "spiffeId"},
                 {"{\"owner\":{\"type\":\"user\",\"id\":\"1\",\"username\":\"u\"}}", "exactly one"},
                 {"{\"expiresAt\":\"tomorrow\"}", "expiresAt"},
+                {"{\"expiresAt\":\"+1000000000-12-31T23:59:59Z\"}", "expiresAt must be at most 9999-12-31T23:59:59Z"},
+                {"{\"expiresAt\":\"+10000-01-01T00:00:00Z\"}", "expiresAt must be at most"},
         };
         for (String[] c : cases) {
             boolean registration = c[0].contains("bot-1") || c[0].equals("{}");

@@ -88,18 +88,19 @@ public final class ChangeRequestStore {
 
     /**
      * How many requests count against the person acting's cap in the realm: the open ones (pending, approved, cooling
-     * down), and those cancelled that were made since {@code cancelledSince} (each mailed the approvers when it was
-     * made: a loop that makes and cancels requests would otherwise mail them without end). Their own, and those they
-     * made impersonating someone else (which do not count against the one impersonated).
+     * down), and those cancelled or rejected that were made since {@code closedSince} (each mailed the approvers when it
+     * was made: a loop that makes and cancels requests, or an approver's that makes and rejects their own, would
+     * otherwise mail them without end; twenty-fourth red-team review). Their own, and those they made impersonating
+     * someone else (which do not count against the one impersonated).
      */
-    public long countAgainstCap(String realmId, String actorUserId, long cancelledSince) {
+    public long countAgainstCap(String realmId, String actorUserId, long closedSince) {
         return em.createQuery("select count(c) from ChangeRequestEntity c where c.realmId = :realm "
-                + "and (c.state in :open or (c.state = :cancelled and c.createdAt >= :since)) "
+                + "and (c.state in :open or (c.state in :closed and c.createdAt >= :since)) "
                 + "and ((c.requesterUserId = :actor and c.requesterImpersonatorId is null) or c.requesterImpersonatorId = :actor)",
                 Long.class)
                 .setParameter("realm", realmId).setParameter("actor", actorUserId)
                 .setParameter("open", List.of(State.PENDING.name(), State.APPROVED.name(), State.COOLING_DOWN.name()))
-                .setParameter("cancelled", State.CANCELLED.name()).setParameter("since", cancelledSince)
+                .setParameter("closed", List.of(State.CANCELLED.name(), State.REJECTED.name())).setParameter("since", closedSince)
                 .getSingleResult();
     }
 

@@ -73,10 +73,11 @@ public final class GuardService {
     // ------------------------------------------------------------------ hold
 
     /**
-     * How long a cancelled request counts against its requester's cap ({@code maxOpenPerRequester}): it mailed the
-     * approvers when it was made, and a loop that makes and cancels requests would otherwise mail them without end.
+     * How long a cancelled or rejected request counts against its requester's cap ({@code maxOpenPerRequester}): it
+     * mailed the approvers when it was made, and a loop that makes and cancels (or, as an approver, rejects) its own
+     * requests would otherwise mail them without end.
      */
-    static final long CANCELLED_COUNT_MILLIS = 3_600_000L;
+    static final long CLOSED_COUNT_MILLIS = 3_600_000L;
 
     /**
      * Stores a held request (PENDING) in the session's transaction and records the admin event.
@@ -92,11 +93,11 @@ public final class GuardService {
         }
         String acting = authState.impersonatorId() != null ? authState.impersonatorId() : auth.getUser().getId();
         long counted = new ChangeRequestStore(s).countAgainstCap(realm.getId(), acting,
-                Time.currentTimeMillis() - CANCELLED_COUNT_MILLIS);
+                Time.currentTimeMillis() - CLOSED_COUNT_MILLIS);
         if (counted >= policy.maxOpenPerRequester()) {
             throw GuardErrors.error(429, "too_many_requests", "You have " + counted + " change requests in this realm that are "
-                    + "open or were made in the last hour and cancelled, the most its policy allows one requester "
-                    + "(maxOpenPerRequester); wait for their decision, or an hour after making the cancelled ones");
+                    + "open or were made in the last hour and cancelled or rejected, the most its policy allows one requester "
+                    + "(maxOpenPerRequester); wait for their decision, or an hour after making the closed ones");
         }
         // A definition operation's target is the definition its path names (a create has none).
         match = state.resolve(match, pathWithQuery, body);
