@@ -74,4 +74,46 @@ class AttackTwentyFourthReviewIT {
                 () -> assertTrue(claims.path("injected").isMissingNode(), claims.toString()),
                 () -> assertFalse(claims.path("realm_access").path("roles").toString().contains("nhi-approver"), claims.toString()));
     }
+
+    /**
+     * Keycloak stores a client's secret as sent: a vault reference its vault does not hold, and its own mask, are the
+     * secret itself. The guard kept both in clear under a credential's name (as "not a secret"), so a requester's
+     * {@code ${vault.…}} client secret stood in the change request, the audit chain, the sinks and Keycloak's stored
+     * admin events, and authenticated the service account; a {@code **********} secret read as a mask to the approver.
+     * Both are sealed now, wherever the guard and the chain show them.
+     */
+    @Test
+    void aSecretThatLooksLikeAVaultReferenceOrTheMaskIsSealedEverywhere(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentyfourth", "vault", rep -> rep.put("adminEventsEnabled", true)
+                .put("adminEventsDetailsEnabled", true));
+        String mallory = r.token("mallory");
+        long start = r.read("/audit-chain/head").path("seq").asLong();
+        String vaulted = "${vault.live-" + Long.toString(System.nanoTime(), 36) + "}";
+        HttpAdmin.Response created = r.http.post(r.admin + "/clients", mallory, "{\"clientId\":\"mal-vault\",\"publicClient\":false,"
+                + "\"serviceAccountsEnabled\":true,\"standardFlowEnabled\":false,\"secret\":\"" + vaulted + "\"}");
+        AttackRealm.assertHeld(created, "a service-account client");
+        String id = created.json().path("id").asText();
+        JsonNode request = r.changeRequest(id);
+        assertTrue(request.at("/body/secret/sealed").isTextual(), "sealed in the request: " + request.at("/body"));
+        assertEquals(200, r.approve(id, created.json().path("digest").asText(), r.token("ann")).status());
+        HttpAdmin.Response applied = r.apply(id, mallory);
+        assertEquals(200, applied.status(), applied.body());
+        assertEquals(200, r.clientCredentialsStatus("mal-vault", vaulted), "fixture: the text is the live secret (no vault holds it)");
+
+        HttpAdmin.Response masked = r.http.put(r.admin + "/clients/" + r.clientUuid("mal-vault"), mallory,
+                "{\"clientId\":\"mal-vault\",\"secret\":\"**********\"}");
+        AttackRealm.assertHeld(masked, "a new secret that looks like Keycloak's mask");
+        JsonNode maskRequest = r.changeRequest(masked.json().path("id").asText());
+        assertTrue(maskRequest.at("/body/secret/sealed").isTextual(), "sealed, not shown as a mask: " + maskRequest.at("/body"));
+        assertFalse(maskRequest.toString().contains(vaulted), "the current secret is in no image or diff: " + maskRequest);
+
+        String records = r.recordsAfter(start).toString();
+        String events = r.http.get(r.admin + "/admin-events?max=1000", r.master()).body();
+        assertAll(
+                () -> assertTrue(records.contains("mal-vault"), "fixture: the chain has the client's records"),
+                () -> assertFalse(records.contains(vaulted), "the chain: " + records),
+                () -> assertTrue(events.contains("mal-vault"), "fixture: Keycloak stored the events"),
+                () -> assertFalse(events.contains(vaulted), "Keycloak's stored admin events: " + events),
+                () -> assertFalse(request.toString().contains(vaulted), "the request: " + request));
+    }
 }

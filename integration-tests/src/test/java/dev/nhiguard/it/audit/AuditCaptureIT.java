@@ -46,7 +46,8 @@ class AuditCaptureIT {
         assertEquals("127.0.0.1", r.at("/actor/ipAddress").asText());
         assertFalse(r.at("/actor/realmId").asText().isEmpty());
         assertEquals("nightly-export", r.at("/representation/clientId").asText());
-        assertEquals("**********", r.at("/representation/secret").asText(), "Keycloak masks the secret itself; the chain keeps its mask");
+        assertTrue(r.at("/representation/secret").asText().startsWith("**sealed** hmac-sha256:"),
+                "Keycloak masks the secret itself, and the chain seals its mask like any secret (a secret may be the mask's text)");
         assertFalse(r.toString().contains("do-not-log-me"), "secrets are not chained");
         assertEquals(64, r.get("hash").asText().length());
 

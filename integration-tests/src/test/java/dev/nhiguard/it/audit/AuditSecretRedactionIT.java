@@ -251,10 +251,10 @@ class AuditSecretRedactionIT {
         assertTrue(importedRecord.at("/representation/attributes/saml.signing.private.key").asText().startsWith(SEALED), importedRecord.toString());
         JsonNode registration = only(records, "clients/" + robot + "/registration-access-token");
         assertTrue(registration.at("/representation/registrationAccessToken").asText().startsWith(SEALED), registration.toString());
-        // Keycloak's own mask stays as it is.
+        // Keycloak's own mask is sealed like any value under a credential's name (a secret may be the mask's text).
         JsonNode robotCreate = records.stream().filter(r -> ("clients/" + robot).equals(r.path("target").asText())
                 && "CREATE".equals(r.path("operation").asText())).findFirst().orElseThrow();
-        assertEquals("**********", robotCreate.at("/representation/secret").asText(), robotCreate.toString());
+        assertTrue(robotCreate.at("/representation/secret").asText().startsWith(SEALED), robotCreate.toString());
         assertTrue(records.stream().anyMatch(r -> ("users/" + erin + "/reset-password").equals(r.path("target").asText())),
                 "the password reset is recorded");
 

@@ -377,7 +377,11 @@ public final class SecretRedactor {
             return TextNode.valueOf(seal(Canonical.canonicalize(value)));
         }
         String s = value.asText();
-        if (s.isEmpty() || kept(s)) {
+        // Under a credential's name only what is sealed already is kept: Keycloak's mask and a vault reference are
+        // sealed too. Keycloak stores a client's secret and a user's password as sent and leaves a vault reference in
+        // its own events unmasked: a literal "${vault.…}" or "**********" secret stood in clear in the chain, the sinks
+        // and the stored admin events (twenty-fourth red-team review).
+        if (s.isEmpty() || alreadySealed(s)) {
             return value;
         }
         return TextNode.valueOf(seal(s));
@@ -538,9 +542,13 @@ public final class SecretRedactor {
         }
     }
 
+    /** A text that is no key by its structure: sealed already, a redaction marker, Keycloak's mask, a vault reference. */
     private static boolean kept(String s) {
-        return s.startsWith(SEALED_PREFIX) || KEYCLOAK_MASK.equals(s) || LEGACY_REDACTED.equals(s)
-                || (s.startsWith("${vault.") && VAULT_REFERENCE.matcher(s).matches());
+        return alreadySealed(s) || KEYCLOAK_MASK.equals(s) || (s.startsWith("${vault.") && VAULT_REFERENCE.matcher(s).matches());
+    }
+
+    private static boolean alreadySealed(String s) {
+        return s.startsWith(SEALED_PREFIX) || LEGACY_REDACTED.equals(s);
     }
 
     // ---- structure ----------------------------------------------------------------------------

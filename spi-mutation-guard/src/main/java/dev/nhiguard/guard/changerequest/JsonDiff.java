@@ -116,13 +116,15 @@ public final class JsonDiff {
             // Keycloak reads a single value as a list of one (KeycloakReading), and null as no list
             JsonNode values = e.getValue().isArray() || e.getValue().isNull() ? e.getValue() : JSON.createArrayNode().add(e.getValue());
             JsonNode first = values.isArray() && !values.isEmpty() ? values.get(0) : null;
-            if (first == null || first.isNull() || first.asText().trim().isEmpty()) {
+            // A sealed value (shown as an object) is a value the request supplies: the guard seals Keycloak's mask too, so
+            // whether it keeps the stored secret is not known here (the dry run, where there is one, shows the effect).
+            if (first == null || first.isNull() || (!first.isObject() && first.asText().trim().isEmpty())) {
                 config.remove(e.getKey());
                 return;
             }
             ArrayNode kept = JSON.createArrayNode();
             values.forEach(v -> {
-                if (!v.isNull() && !v.asText().trim().isEmpty() && !SECRET_MASK.equals(v.asText())) {
+                if (v.isObject() || (!v.isNull() && !v.asText().trim().isEmpty() && !SECRET_MASK.equals(v.asText()))) {
                     kept.add(v);
                 }
             });

@@ -48,7 +48,11 @@ public final class SealedFields {
         return NAMES.contains(n) || SUFFIXES.stream().anyMatch(n::endsWith);
     }
 
-    /** A value that is not sealed although it stands under a secret name: empty, Keycloak's mask, a vault reference. */
+    /**
+     * A value that names no credential of its own where Keycloak reads its mask as "unchanged" and resolves vault
+     * references (identity providers, SMTP, components): empty, the mask, a vault reference. Sealed all the same (a
+     * client's secret and a user's password are stored as sent); a write that sends one sends no credential back.
+     */
     public static boolean kept(String value) {
         return value.isEmpty() || KEYCLOAK_MASK.equals(value) || value.matches("^\\$\\{vault\\.[^}]+}$");
     }

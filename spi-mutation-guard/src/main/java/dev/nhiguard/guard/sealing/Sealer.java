@@ -229,7 +229,10 @@ public final class Sealer {
             throw new IllegalArgumentException("the value at " + at + " stands under a credential's name but is an object: "
                     + "approvers could not be shown it. Keycloak keeps credentials as text");
         }
-        if ((v.isTextual() && !SealedFields.kept(v.asText())) || v.isNumber() || v.isObject()) {
+        // Any text but the empty one: Keycloak's mask and a vault reference too. Keycloak stores a client's secret and a
+        // user's password as sent (the mask is no "unchanged" there, and a reference the vault cannot resolve is the
+        // secret itself): shown in clear, they handed out live credentials (twenty-fourth red-team review).
+        if ((v.isTextual() && !v.asText().isEmpty()) || v.isNumber() || v.isObject()) {
             ObjectNode s = JSON.createObjectNode();
             if (forRequest) {
                 s.put(SEALED, encrypt(v.toString()));

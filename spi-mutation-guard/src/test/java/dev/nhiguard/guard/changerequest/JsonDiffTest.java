@@ -38,7 +38,7 @@ class JsonDiffTest {
 
     /**
      * A component update as Keycloak applies it: an empty list removes the key (a disabled key provider's
-     * {@code enabled} and {@code active} then default to true), the mask keeps a secret, left-out keys stay. The
+     * {@code enabled} and {@code active} then default to true), left-out keys stay. The
      * approvals page showed such a request as seven unchanged fields (seventeenth review).
      */
     @Test
@@ -47,11 +47,16 @@ class JsonDiffTest {
                 + "'config':{'priority':['10'],'keySize':['2048'],'enabled':['false'],'active':['false'],'secret':['**********']}}}",
                 "{'id':'k1','name':'rsa-retired','providerId':'rsa-generated','config':{'priority':['10'],'keySize':['2048'],"
                         + "'enabled':[],'active':[''],'secret':['**********']}}");
-        assertEquals(2, d.size(), d.toString());
+        assertEquals(3, d.size(), d.toString());
         assertEquals("/component/config/active", d.get(0).path("path").asText(), d.toString());
         assertEquals("remove", d.get(0).path("op").asText(), d.toString());
         assertEquals("/component/config/enabled", d.get(1).path("path").asText(), d.toString());
         assertEquals("remove", d.get(1).path("op").asText(), d.toString());
+        // The mask is sealed like any value sent under a credential's name (Keycloak stores it as sent in some places):
+        // shown as supplied, never as removed or in clear.
+        assertEquals("/component/config/secret", d.get(2).path("path").asText(), d.toString());
+        assertEquals("replace", d.get(2).path("op").asText(), d.toString());
+        assertEquals("supplied", d.get(2).at("/to/0/sealed").asText(), d.toString());
     }
 
     /** Keycloak's update skips config keys the provider does not declare: the diff does not show them. */
