@@ -37,9 +37,7 @@ import dev.nhiguard.guard.changerequest.GuardErrors;
 public final class AmbiguousTokenFilter implements ContainerRequestFilter {
 
     /** Top-level claims whose two values would make the token say two things about who, where, when or for whom. */
-    static final Set<String> IDENTITY = Set.of("sub", "azp", "sid", "session_state", "iss", "aud", "typ", "exp", "iat", "nbf",
-            "jti", "auth_time", "acr", "amr", "nonce", "scope", "client_id", "preferred_username", "username", "upn", "act",
-            "may_act", "cnf", "agent");
+    static final Set<String> IDENTITY = dev.nhiguard.guard.catalogue.IdentityClaims.NAMES;
 
     private static final JsonFactory JSON = new JsonFactory();
 

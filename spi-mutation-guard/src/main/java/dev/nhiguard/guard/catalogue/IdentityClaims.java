@@ -14,9 +14,15 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class IdentityClaims {
 
-    /** Top-level claim names no mapper writes unheld. */
+    /**
+     * Top-level claim names no mapper writes unheld, and that no token may carry twice ({@code AmbiguousTokenFilter}): who,
+     * through which client and session, how the user signed in, who acts, and when and by whom the token was issued and
+     * for what (a second {@code exp}, {@code iss} or {@code aud} reads differently to whoever reads it first or last).
+     * One set, so that a mapper the guard lets through never makes its client's tokens unusable.
+     */
     public static final Set<String> NAMES = Set.of("sub", "azp", "client_id", "preferred_username", "username", "upn", "sid",
-            "acr", "auth_time", "amr", "act", "may_act", "cnf", "agent");
+            "session_state", "acr", "auth_time", "amr", "act", "may_act", "cnf", "agent", "iss", "aud", "typ", "exp", "iat",
+            "nbf", "jti", "nonce", "scope");
 
     /**
      * A client attribute that names {@code acr} values: Keycloak's acr mapper writes the client's name for the level the
