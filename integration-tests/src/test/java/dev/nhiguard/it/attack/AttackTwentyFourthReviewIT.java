@@ -116,4 +116,44 @@ class AttackTwentyFourthReviewIT {
                 () -> assertFalse(events.contains(vaulted), "Keycloak's stored admin events: " + events),
                 () -> assertFalse(request.toString().contains(vaulted), "the request: " + request));
     }
+
+    /**
+     * A service account owned by an organization's group: Keycloak's list of a user's groups leaves organization groups
+     * out, while the owner group's members are counted from the membership table (its reviewers, its mails, the owner's
+     * standing). olive, in that group, was no owner to the guard: mallory reset her password unheld and could have
+     * decided sa-target's review as her. Her recovery is held like any owner's now.
+     */
+    @Test
+    void aMemberOfAnOrganizationGroupThatOwnsAServiceAccountIsAnOwner(KeycloakTarget keycloak) {
+        AttackRealm r = AttackRealm.copyOfFifth(keycloak, "twentyfourth", "org", rep -> {
+            rep.put("organizationsEnabled", true);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) rep.get("attributes")).put("nhi.guard.policy",
+                    "{\"guardedOperations\":[\"privileged-user-reset-password\",\"privileged-user-update\"]}");
+        });
+        String olive = r.userId("olive");
+        HttpAdmin.Response org = r.http.post(r.admin + "/organizations", r.master(),
+                "{\"name\":\"acme\",\"domains\":[{\"name\":\"acme.example\"}]}");
+        assertEquals(201, org.status(), org.body());
+        String orgPath = r.admin + "/organizations/" + lastSegment(org.header("location"));
+        assertEquals(201, r.http.post(orgPath + "/members", r.master(), "\"" + olive + "\"").status(), "olive joins acme");
+        HttpAdmin.Response group = r.http.post(orgPath + "/groups", r.master(), "{\"name\":\"ops\"}");
+        assertEquals(201, group.status(), group.body());
+        String groupId = lastSegment(group.header("location"));
+        HttpAdmin.Response joined = r.http.put(orgPath + "/groups/" + groupId + "/members/" + olive, r.master(), null);
+        assertEquals(204, joined.status(), joined.body());
+        assertEquals("[]", r.http.get(r.admin + "/users/" + olive + "/groups", r.master()).body().replaceAll("\\s", ""),
+                "fixture: Keycloak's list of olive's groups leaves the organization group out");
+        HttpAdmin.Response owned = r.http.put(r.admin + "/clients/" + r.clientUuid("sa-target"), r.master(),
+                "{\"clientId\":\"sa-target\",\"attributes\":{\"nhi.owner.type\":\"group\",\"nhi.owner.id\":\"" + groupId + "\"}}");
+        assertEquals(204, owned.status(), "client updates are not guarded in this realm: " + owned.body());
+
+        HttpAdmin.Response reset = r.http.put(r.admin + "/users/" + olive + "/reset-password", r.token("mallory"),
+                "{\"type\":\"password\",\"value\":\"mallory-owns-olive\",\"temporary\":false}");
+        AttackRealm.assertHeld(reset, "the password of an owner through an organization group");
+        assertEquals(200, r.passwordGrant("admin-cli", null, "olive", "olive-pass").status(), "olive's password is hers");
+    }
+
+    private static String lastSegment(String location) {
+        return location.substring(location.lastIndexOf('/') + 1);
+    }
 }

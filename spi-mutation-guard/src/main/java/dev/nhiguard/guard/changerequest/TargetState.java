@@ -169,9 +169,12 @@ public final class TargetState implements Facts {
         if (namedAsOwner(OwnerAttributes.USER, u.getId())) {
             return true;
         }
-        // OwnerAttributes.owns counts members of the owning group and of its subgroups.
+        // OwnerAttributes.owns counts members of the owning group and of its subgroups: the groups Keycloak's user model
+        // lists (a federation's too) and every stored membership, organization groups included (StoredLinks).
         Set<String> seen = new HashSet<>();
-        return u.getGroupsStream().anyMatch(g -> {
+        Stream<GroupModel> groups = Stream.concat(u.getGroupsStream(), StoredLinks.groupsOf(session, u.getId()).stream()
+                .map(id -> session.groups().getGroupById(realm, id)).filter(java.util.Objects::nonNull));
+        return groups.anyMatch(g -> {
             for (GroupModel x = g; x != null && seen.add(x.getId()); x = x.getParent()) {
                 if (namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
                     return true;
@@ -642,8 +645,8 @@ public final class TargetState implements Facts {
             // (ClientManager#enableServiceAccount): it shapes the tokens of every future service account.
             return true;
         }
-        // Every client linked to it, whatever the protocols (ClientScopeLinks); past the limit the guard holds rather than guesses.
-        List<String> linked = ClientScopeLinks.clientsOf(session, scopeId, INSPECTION_LIMIT + 1);
+        // Every client linked to it, whatever the protocols (StoredLinks); past the limit the guard holds rather than guesses.
+        List<String> linked = StoredLinks.clientsOf(session, scopeId, INSPECTION_LIMIT + 1);
         if (linked.size() > INSPECTION_LIMIT) {
             return true;
         }
@@ -985,8 +988,8 @@ public final class TargetState implements Facts {
         if (turnsServiceAccountOn || turnsExchangeOn) {
             // The client's scopes then shape a service account's tokens (its own, or those it exchanges): a scope changed
             // between approval and apply, while the client did not yet count as shaping any, is a changed target.
-            // Every linked scope, of any protocol (ClientScopeLinks): one switched back to the client's protocol shapes its tokens.
-            ClientScopeLinks.scopesOf(session, updated.getId()).forEach(id -> out.add(Definitions.CLIENT_SCOPE + ":" + id));
+            // Every linked scope, of any protocol (StoredLinks): one switched back to the client's protocol shapes its tokens.
+            StoredLinks.scopesOf(session, updated.getId()).forEach(id -> out.add(Definitions.CLIENT_SCOPE + ":" + id));
         }
         if (turnsServiceAccountOn) {
             // The service account turned on also gets Keycloak's service_account scope and the default role.
