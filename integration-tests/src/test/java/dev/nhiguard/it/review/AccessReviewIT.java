@@ -39,9 +39,10 @@ class AccessReviewIT {
     /**
      * Tokens a gateway holds for a person: a confidential client with standard token exchange exchanges the person's
      * token (from a client whose tokens name the gateway as audience) for an access and a refresh token, and refreshes.
-     * Returns the exchanged access token and the refreshed one; both name the person's live session.
+     * Returns the exchanged access token, the refreshed one and the person's own token of that other client; all name the
+     * person's live session.
      */
-    static String[] exchangedTokens(ReviewRealm r, String username) {
+    static String[] tokensAnotherClientHolds(ReviewRealm r, String username) {
         String clients = r.admin + "/clients";
         HttpAdmin.Response gateway = r.http.post(clients, r.masterToken(), "{\"clientId\":\"gateway\",\"publicClient\":false,"
                 + "\"secret\":\"gateway-secret\",\"standardFlowEnabled\":false,\"attributes\":{\"standard.token.exchange.enabled\":\"true\","
@@ -65,7 +66,7 @@ class AccessReviewIT {
         HttpAdmin.Response refreshed = r.http.postForm(tokenPath, Map.of("grant_type", "refresh_token", "client_id", "gateway",
                 "client_secret", "gateway-secret", "refresh_token", exchange.json().path("refresh_token").asText()));
         assertEquals(200, refreshed.status(), refreshed.body());
-        return new String[] {exchangedAccess, refreshed.json().path("access_token").asText()};
+        return new String[] {exchangedAccess, refreshed.json().path("access_token").asText(), subject};
     }
 
     private static JsonNode claims(String jwt) {
@@ -171,13 +172,19 @@ class AccessReviewIT {
 
             // Nor does a token another client holds for the owner (twenty-fourth red-team review: an agent exchanged its
             // owner's token, which keeps his live session, and attested its own item as him): a gateway's standard token
-            // exchange of owen's token, and the refresh of what it got.
-            String[] exchanged = exchangedTokens(r, "owen");
-            for (String held : exchanged) {
-                HttpAdmin.Response byGateway = r.decide(keep, "keep", held, Map.of("digest", keepDigest));
+            // exchange of owen's token, the refresh of what it got, and owen's own token of another client, the one he
+            // handed the gateway (a re-attack of the first fix decided with it). A narrowing, which the guard holds, is
+            // refused when it is held, not filed in his name.
+            String[] held = tokensAnotherClientHolds(r, "owen");
+            for (String notHis : held) {
+                HttpAdmin.Response byGateway = r.decide(keep, "keep", notHis, Map.of("digest", keepDigest));
                 assertEquals(403, byGateway.status(), byGateway.body());
-                assertTrue(byGateway.body().contains("another client holds"), byGateway.body());
+                assertTrue(byGateway.body().contains("in person"), byGateway.body());
             }
+            HttpAdmin.Response narrowByGateway = r.decide(items.get("svc-used"), "narrow", held[0],
+                    Map.of("digest", items.get("svc-used").get("snapshotDigest").asText()));
+            assertEquals(403, narrowByGateway.status(), "refused, not held: " + narrowByGateway.body());
+            assertTrue(narrowByGateway.body().contains("issued to client gateway"), narrowByGateway.body());
 
             // keep
             HttpAdmin.Response kept = r.decide(keep, "keep", r.token("owen"), Map.of("digest", keepDigest, "comment", "still needed"));

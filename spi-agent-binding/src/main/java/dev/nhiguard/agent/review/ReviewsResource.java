@@ -267,11 +267,19 @@ public final class ReviewsResource {
     static final String GUARD_REPLAY = "nhi.guard.replay";
 
     /**
+     * The clients a review decision is taken through: the reviews page's ({@code nhi-approvals}), the admin console and
+     * {@code admin-cli} (kcadm.sh), as the mutation guard's approvals are ({@code Approvers#DECISION_CLIENTS}; the modules
+     * share no code). The guard holds any change to them.
+     */
+    static final Set<String> DECISION_CLIENTS = Set.of("nhi-approvals", org.keycloak.models.Constants.ADMIN_CONSOLE_CLIENT_ID,
+            org.keycloak.models.Constants.ADMIN_CLI_CLIENT_ID);
+
+    /**
      * A decision or attestation is the reviewer's own, taken in person: an admin who impersonates one decides nothing in
      * their name (the record would name the reviewer and nobody else; twenty-second red-team review), and neither does a
      * person's token whose session is not a live sign-in (an offline token taken in an impersonated session decided after
-     * the impersonation ended, and the offline session need not say it was one; twenty-third review), nor a token another
-     * client holds for them ({@link #heldByAnotherClient}).
+     * the impersonation ended, and the offline session need not say it was one; twenty-third review), nor a token of any
+     * client but {@link #DECISION_CLIENTS} ({@link #notTakenInPerson}).
      */
     private void refuseUnlessInPerson() {
         org.keycloak.representations.AccessToken token = auth.adminAuth().getToken();
@@ -283,57 +291,44 @@ public final class ReviewsResource {
         if (found != null && found.getNote(ImpersonationSessionNote.IMPERSONATOR_ID.toString()) != null) {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
         }
-        // The mutation guard's replay of a decision it held and a second person approved (whose impersonator, if any, the
-        // change request records) is the server's own: the requester's token was judged when the request was made.
+        // The mutation guard's replay of a decision it held (a narrowing, a revalidation) and a second person approved:
+        // the guard applied these same rules to the requester's token when it held the request, and records its
+        // impersonator, if any.
         if (session.getAttribute(GUARD_REPLAY) != null) {
             return;
         }
-        String held = heldByAnotherClient(token, us);
-        if (held != null) {
-            throw new ErrorResponseException("forbidden", "A token another client holds for a person cannot decide reviews: it "
-                    + held + "; sign in yourself", Response.Status.FORBIDDEN);
+        String notInPerson = notTakenInPerson(token);
+        if (notInPerson != null) {
+            throw new ErrorResponseException("forbidden", "Review decisions are taken in person, with a token of the reviews page "
+                    + "(nhi-approvals), the admin console or admin-cli: this token " + notInPerson, Response.Status.FORBIDDEN);
         }
-        // A service account's token has no live session. Any other token without one (offline, or a token exchange's
-        // transient session, which carries no session id) decides nothing.
-        if (us == null && auth.adminAuth().getUser().getServiceAccountClientLink() == null) {
+        if (us == null) {
             throw new ErrorResponseException("forbidden", "A token of an offline or unknown session cannot decide reviews; sign in",
                     Response.Status.FORBIDDEN);
         }
     }
 
     /**
-     * Why the token is one another client holds for its person, or null: it names an actor ({@code act}: an agent's token
-     * for its owner or a delegating user), it was issued to an agent's client, it comes from a token exchange (the grant
-     * Keycloak encodes in the token's id), or its client's session in the person's sign-in was made or used by one
-     * (Keycloak notes the subject token's client there; a refresh of an exchanged token keeps it). A standard exchange
-     * keeps the person's live session ({@code sid}): a twenty-fourth red-team review had an agent exchange its owner's
-     * token and attest its own review item as the owner, and file the revalidation of its own narrowing in her name.
+     * Why the token is not one the reviewer took themselves, or null: it names an actor ({@code act}: an agent's token for
+     * its owner or a delegating user), or it was issued to a client other than {@link #DECISION_CLIENTS}, or to one of them
+     * that is confidential or has a service account (it could exchange a person's token or mint its own). A token the
+     * person handed to another client (a resource server, an agent), or one another client got for them by a token
+     * exchange (standard or legacy) or refreshed from one, names that client: a twenty-fourth red-team review had an agent
+     * exchange its owner's token, which keeps her live session, and attest its own review item as her; a re-attack of the
+     * first fix (which looked for an exchange's traces) decided with a legacy exchange's token and with the person's own
+     * token sent to a resource server.
      */
-    private String heldByAnotherClient(org.keycloak.representations.AccessToken token, UserSessionModel us) {
-        if (token == null) {
-            return null;
-        }
-        if (token.getOtherClaims().containsKey("act")) {
+    private String notTakenInPerson(org.keycloak.representations.AccessToken token) {
+        if (token != null && token.getOtherClaims().containsKey("act")) {
             return "names an actor (act)";
         }
         ClientModel client = auth.adminAuth().getClient();
-        if (client != null && dev.nhiguard.agent.registry.AgentRecord.isAgent(client)) {
-            return "was issued to agent " + client.getClientId();
+        String clientId = client == null ? null : client.getClientId();
+        if (clientId == null || !DECISION_CLIENTS.contains(clientId)) {
+            return "was issued to " + (clientId == null ? "an unknown client" : "client " + clientId);
         }
-        String grant;
-        try {
-            grant = session.getProvider(org.keycloak.protocol.oidc.encode.TokenContextEncoderProvider.class)
-                    .getTokenContextFromTokenId(token.getId()).getGrantType();
-        } catch (IllegalArgumentException e) {
-            return "has an id Keycloak does not read";
-        }
-        if (org.keycloak.OAuth2Constants.TOKEN_EXCHANGE_GRANT_TYPE.equals(grant)) {
-            return "comes from a token exchange by client " + (client == null ? "?" : client.getClientId());
-        }
-        org.keycloak.models.AuthenticatedClientSessionModel cs = us == null || client == null ? null
-                : us.getAuthenticatedClientSessionByClient(client.getId());
-        if (cs != null && cs.getNotes().keySet().stream().anyMatch(k -> k.startsWith(org.keycloak.models.Constants.TOKEN_EXCHANGE_SUBJECT_CLIENT))) {
-            return "was issued to client " + client.getClientId() + ", which exchanged a token of this sign-in";
+        if (!client.isPublicClient() || client.isServiceAccountsEnabled()) {
+            return "was issued to client " + clientId + ", which is confidential or has a service account";
         }
         return null;
     }

@@ -238,6 +238,10 @@ public final class AdmissionFilter implements ContainerRequestFilter {
                 if (!mayAdminister(s, realm, auth, routed)) {
                     return new Admission.Pass(); // Keycloak answers 403 itself
                 }
+                String notInPerson = reviewDecisionProblem(s, auth, routed);
+                if (notInPerson != null) {
+                    return new Admission.Refused(GuardErrors.response(Response.Status.FORBIDDEN, "forbidden", notInPerson, null));
+                }
                 signInRealm[0] = auth.getRealm().getName();
                 return Admission.admit(s, realm, auth, method, path.raw(), pathWithQuery, body, null, routed);
             });
@@ -414,6 +418,22 @@ public final class AdmissionFilter implements ContainerRequestFilter {
     }
 
     /** This project's guarded writes that their endpoints admit without an admin role (reviewers, owners). */
+    /**
+     * Why a review decision the guard holds (a narrowing, a revalidation: {@link #WRITES_WITHOUT_ADMIN_ROLES}) may not be
+     * made with this token, or null. Such a decision is taken in person, as an approval is: with a token of a decision
+     * client ({@code Approvers#decisionClientProblem}), not in an impersonated or offline session. Checked when it is
+     * held, since the review's own resource runs only at apply, as the guard's replay (twenty-fourth red-team review: a
+     * gateway's exchanged token of an approver filed a narrowing in her name, which a second approver then approved).
+     */
+    private static String reviewDecisionProblem(KeycloakSession s, AdminAuth auth, java.lang.reflect.Method routed) {
+        if (routed == null || !WRITES_WITHOUT_ADMIN_ROLES.contains(routed.getDeclaringClass().getName() + "#" + routed.getName())) {
+            return null;
+        }
+        String wrongClient = dev.nhiguard.guard.changerequest.Approvers.decisionClientProblem(auth);
+        return wrongClient != null ? wrongClient
+                : dev.nhiguard.guard.changerequest.AuthState.of(s, auth).actsForItselfProblem("decide a review");
+    }
+
     private static final Set<String> WRITES_WITHOUT_ADMIN_ROLES = Set.of(
             "dev.nhiguard.agent.review.ReviewsResource#narrow", "dev.nhiguard.agent.review.ReviewsResource#revalidate");
 

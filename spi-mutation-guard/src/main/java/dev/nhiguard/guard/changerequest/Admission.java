@@ -490,8 +490,7 @@ public final class Admission {
     }
 
     private static boolean storedSecret(JsonNode value) {
-        return value.isTextual() && (SealedFields.KEYCLOAK_MASK.equals(value.asText())
-                || value.asText().matches("^\\$\\{vault\\.[^}]+}$"));
+        return value.isTextual() && SealedFields.meansStoredValue(value.asText());
     }
 
     /** SMTP settings a test must send with the stored password or token secret, or it would send them elsewhere. */

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nhiguard.guard.canonical.CanonicalJson;
 import dev.nhiguard.guard.catalogue.Match;
 import dev.nhiguard.guard.policy.GuardPolicy;
-import dev.nhiguard.guard.sealing.SealedFields;
 import dev.nhiguard.guard.sealing.Sealing;
 import dev.nhiguard.guard.store.ChangeRequestEntity;
 

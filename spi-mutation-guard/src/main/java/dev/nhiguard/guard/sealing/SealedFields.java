@@ -50,10 +50,10 @@ public final class SealedFields {
 
     /**
      * A value that names no credential of its own where Keycloak reads its mask as "unchanged" and resolves vault
-     * references (identity providers, SMTP, components): empty, the mask, a vault reference. Sealed all the same (a
-     * client's secret and a user's password are stored as sent); a write that sends one sends no credential back.
+     * references (the SMTP test's stored password or token secret): the mask, a vault reference. Under a credential's
+     * name such values are sealed all the same (a client's secret and a user's password are stored as sent).
      */
-    public static boolean kept(String value) {
-        return value.isEmpty() || KEYCLOAK_MASK.equals(value) || value.matches("^\\$\\{vault\\.[^}]+}$");
+    public static boolean meansStoredValue(String value) {
+        return KEYCLOAK_MASK.equals(value) || value.matches("^\\$\\{vault\\.[^}]+}$");
     }
 }
