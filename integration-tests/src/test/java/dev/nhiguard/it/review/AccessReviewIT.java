@@ -39,7 +39,7 @@ class AccessReviewIT {
     /**
      * Tokens a gateway holds for a person: a confidential client with standard token exchange exchanges the person's
      * token (from a client whose tokens name the gateway as audience) for an access and a refresh token, and refreshes.
-     * Returns the exchanged access token, the refreshed one and the person's own token of that other client; all name the
+     * Returns the person's own token of that other client, the exchanged access token and the refreshed one; all name the
      * person's live session.
      */
     static String[] tokensAnotherClientHolds(ReviewRealm r, String username) {
@@ -66,7 +66,7 @@ class AccessReviewIT {
         HttpAdmin.Response refreshed = r.http.postForm(tokenPath, Map.of("grant_type", "refresh_token", "client_id", "gateway",
                 "client_secret", "gateway-secret", "refresh_token", exchange.json().path("refresh_token").asText()));
         assertEquals(200, refreshed.status(), refreshed.body());
-        return new String[] {exchangedAccess, refreshed.json().path("access_token").asText(), subject};
+        return new String[] {subject, exchangedAccess, refreshed.json().path("access_token").asText()};
     }
 
     private static JsonNode claims(String jwt) {
@@ -181,7 +181,7 @@ class AccessReviewIT {
                 assertEquals(403, byGateway.status(), byGateway.body());
                 assertTrue(byGateway.body().contains("in person"), byGateway.body());
             }
-            HttpAdmin.Response narrowByGateway = r.decide(items.get("svc-used"), "narrow", held[0],
+            HttpAdmin.Response narrowByGateway = r.decide(items.get("svc-used"), "narrow", held[1],
                     Map.of("digest", items.get("svc-used").get("snapshotDigest").asText()));
             assertEquals(403, narrowByGateway.status(), "refused, not held: " + narrowByGateway.body());
             assertTrue(narrowByGateway.body().contains("issued to client gateway"), narrowByGateway.body());
