@@ -275,6 +275,15 @@ public final class ReviewsResource {
             org.keycloak.models.Constants.ADMIN_CLI_CLIENT_ID);
 
     /**
+     * Client attributes that give a sign-in's tokens to someone other than the person signing in (the guard's
+     * {@code Catalogue#TOKEN_MINTING_FLAGS}; a guard test holds the two lists equal): a decision client with one of them
+     * on takes no decision.
+     */
+    static final java.util.List<String> TOKEN_MINTING_FLAGS = java.util.List.of("standard.token.exchange.enabled",
+            "oauth2.device.authorization.grant.enabled", "oidc.ciba.grant.enabled", "oid4vci.enabled",
+            "oauth2.jwt.authorization.grant.enabled");
+
+    /**
      * A decision or attestation is the reviewer's own, taken in person: an admin who impersonates one decides nothing in
      * their name (the record would name the reviewer and nobody else; twenty-second red-team review), and neither does a
      * person's token whose session is not a live sign-in (an offline token taken in an impersonated session decided after
@@ -292,8 +301,8 @@ public final class ReviewsResource {
             throw new ErrorResponseException("forbidden", "An impersonated session cannot decide reviews", Response.Status.FORBIDDEN);
         }
         // The mutation guard's replay of a decision it held (a narrowing, a revalidation) and a second person approved:
-        // the guard applied these same rules to the requester's token when it held the request, and records its
-        // impersonator, if any.
+        // the guard refused, when it held the request, a requester's token that names an actor, is not of its decision
+        // clients (which it checks more closely: their redirect URIs too) or is not a live session of the requester's own.
         if (session.getAttribute(GUARD_REPLAY) != null) {
             return;
         }
@@ -329,6 +338,11 @@ public final class ReviewsResource {
         }
         if (!client.isPublicClient() || client.isServiceAccountsEnabled()) {
             return "was issued to client " + clientId + ", which is confidential or has a service account";
+        }
+        for (String flag : TOKEN_MINTING_FLAGS) {
+            if (Boolean.parseBoolean(client.getAttribute(flag))) {
+                return "was issued to client " + clientId + ", which has " + flag + " on";
+            }
         }
         return null;
     }

@@ -417,7 +417,6 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         return names.toArray(String[]::new);
     }
 
-    /** This project's guarded writes that their endpoints admit without an admin role (reviewers, owners). */
     /**
      * Why a review decision the guard holds (a narrowing, a revalidation: {@link #WRITES_WITHOUT_ADMIN_ROLES}) may not be
      * made with this token, or null. Such a decision is taken in person, as an approval is: with a token of a decision
@@ -429,11 +428,15 @@ public final class AdmissionFilter implements ContainerRequestFilter {
         if (routed == null || !WRITES_WITHOUT_ADMIN_ROLES.contains(routed.getDeclaringClass().getName() + "#" + routed.getName())) {
             return null;
         }
+        if (auth.getToken() != null && auth.getToken().getOtherClaims().containsKey("act")) {
+            return "A token that names an actor (act) is another's token for this person: it cannot decide a review";
+        }
         String wrongClient = dev.nhiguard.guard.changerequest.Approvers.decisionClientProblem(auth);
         return wrongClient != null ? wrongClient
                 : dev.nhiguard.guard.changerequest.AuthState.of(s, auth).actsForItselfProblem("decide a review");
     }
 
+    /** This project's guarded writes that their endpoints admit without an admin role (reviewers, owners). */
     private static final Set<String> WRITES_WITHOUT_ADMIN_ROLES = Set.of(
             "dev.nhiguard.agent.review.ReviewsResource#narrow", "dev.nhiguard.agent.review.ReviewsResource#revalidate");
 

@@ -172,8 +172,10 @@ public final class TargetState implements Facts {
         // OwnerAttributes.owns counts members of the owning group and of its subgroups: the groups Keycloak's user model
         // lists (a federation's too) and every stored membership, organization groups included (StoredLinks).
         Set<String> seen = new HashSet<>();
-        Stream<GroupModel> groups = Stream.concat(u.getGroupsStream(), StoredLinks.groupsOf(session, u.getId()).stream()
-                .map(id -> session.groups().getGroupById(realm, id)).filter(java.util.Objects::nonNull));
+        Stream<java.util.function.Supplier<Stream<GroupModel>>> sources = Stream.of(u::getGroupsStream,
+                () -> StoredLinks.groupsOf(session, u.getId()).stream().map(id -> session.groups().getGroupById(realm, id))
+                        .filter(java.util.Objects::nonNull)); // asked only when Keycloak's own list names no owner group
+        Stream<GroupModel> groups = sources.flatMap(java.util.function.Supplier::get);
         return groups.anyMatch(g -> {
             for (GroupModel x = g; x != null && seen.add(x.getId()); x = x.getParent()) {
                 if (namedAsOwner(OwnerAttributes.GROUP, x.getId())) {

@@ -12,7 +12,6 @@ import org.keycloak.services.resources.admin.AdminAuth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-
 /**
  * A client update of a guarded client that sends back a credential the client holds passes
  * (Keycloak changes nothing), while one sending any other value is held. The answer (204 or 202)
