@@ -170,20 +170,21 @@ public final class TargetState implements Facts {
             return true;
         }
         // OwnerAttributes.owns counts members of the owning group and of its subgroups: the groups Keycloak's user model
-        // lists (a federation's too) and every stored membership, organization groups included (StoredLinks).
+        // lists (a federation's too), then every stored membership, organization groups included (StoredLinks).
         Set<String> seen = new HashSet<>();
-        Stream<java.util.function.Supplier<Stream<GroupModel>>> sources = Stream.of(u::getGroupsStream,
-                () -> StoredLinks.groupsOf(session, u.getId()).stream().map(id -> session.groups().getGroupById(realm, id))
-                        .filter(java.util.Objects::nonNull)); // asked only when Keycloak's own list names no owner group
-        Stream<GroupModel> groups = sources.flatMap(java.util.function.Supplier::get);
-        return groups.anyMatch(g -> {
-            for (GroupModel x = g; x != null && seen.add(x.getId()); x = x.getParent()) {
-                if (namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
-                    return true;
-                }
+        return u.getGroupsStream().anyMatch(g -> ownerGroupOrAncestor(g, seen))
+                || StoredLinks.groupsOf(session, u.getId()).stream().map(id -> session.groups().getGroupById(realm, id))
+                        .anyMatch(g -> ownerGroupOrAncestor(g, seen));
+    }
+
+    /** Whether the group or one of its ancestors not seen yet is named as a client's owner. */
+    private boolean ownerGroupOrAncestor(GroupModel group, Set<String> seen) {
+        for (GroupModel x = group; x != null && seen.add(x.getId()); x = x.getParent()) {
+            if (namedAsOwner(OwnerAttributes.GROUP, x.getId())) {
+                return true;
             }
-            return false;
-        });
+        }
+        return false;
     }
 
     private boolean namedAsOwner(String type, String id) {
